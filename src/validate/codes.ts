@@ -1,0 +1,211 @@
+/**
+ * The catalogue of diagnostic codes: stable, public, never renamed or reused. Each entry gives the
+ * severity, a one-line summary (the README's table is generated from it) and the default hint.
+ */
+
+export type Severity = 'error' | 'warning';
+
+export interface CodeInfo {
+  severity: Severity;
+  summary: string;
+  hint: string;
+}
+
+export const CODES = {
+  JSON_MALFORMED: {
+    severity: 'error',
+    summary: 'The job definition is not valid JSON.',
+    hint: 'fix the JSON syntax at the position shown (a missing comma or quote is the usual cause)',
+  },
+  JOB_INVALID: {
+    severity: 'error',
+    summary: 'The job definition is not a Create-Job body: wrong type of a property, or an unknown one.',
+    hint: 'send a JSON object with Name, InputMediaAssets and Tasks as in POST /API/Jobs',
+  },
+  JOB_NO_TASKS: {
+    severity: 'error',
+    summary: 'The job has no Tasks (and no TemplateId).',
+    hint: 'add at least one task to Tasks',
+  },
+  JOB_TOO_MANY_TASKS: {
+    severity: 'error',
+    summary: 'More than 30 tasks in one job (the service quota; profile "ams").',
+    hint: 'split the job in two, or validate with --profile relaxed if it will not run on AMS',
+  },
+  JOB_TOO_MANY_ASSETS: {
+    severity: 'error',
+    summary: 'More than 100 distinct assets in one job (profile "ams").',
+    hint: 'split the job, or validate with --profile relaxed if it will not run on AMS',
+  },
+  TASK_TOO_MANY_ASSETS: {
+    severity: 'error',
+    summary: 'More than 50 assets (inputs plus outputs) in one task (profile "ams").',
+    hint: 'split the task, or validate with --profile relaxed if it will not run on AMS',
+  },
+  JOB_NO_INPUTS: {
+    severity: 'error',
+    summary: 'InputMediaAssets is missing or empty: the job must name at least one input asset.',
+    hint: 'add InputMediaAssets (odata=verbose: [{"__metadata":{"uri":".../Assets(\'id\')"}}]) or InputMediaAssets@odata.bind',
+  },
+  INPUT_ASSET_INVALID: {
+    severity: 'error',
+    summary: 'An entry of InputMediaAssets is not an asset link.',
+    hint: 'use {"__metadata":{"uri":"https://.../api/Assets(\'nb:cid:UUID:...\')"}}, or a URI string under InputMediaAssets@odata.bind',
+  },
+  TASK_INVALID: {
+    severity: 'error',
+    summary: 'A task is not an object, or one of its properties has the wrong type.',
+    hint: 'each task is an object with MediaProcessorId and TaskBody strings and optional Name, Configuration, Priority, Options',
+  },
+  UNKNOWN_PROPERTY: {
+    severity: 'warning',
+    summary: 'A property the Job or Task entity does not have (ignored).',
+    hint: 'check the spelling: property names are PascalCase and case-sensitive',
+  },
+  TASKBODY_MISSING: {
+    severity: 'error',
+    summary: 'A task has no TaskBody, or it is empty.',
+    hint: 'give the task a TaskBody: <taskBody><inputAsset>JobInputAsset(0)</inputAsset><outputAsset>JobOutputAsset(0)</outputAsset></taskBody>',
+  },
+  XML_MALFORMED: {
+    severity: 'error',
+    summary: 'The TaskBody is not well-formed XML.',
+    hint: 'fix the XML at the position shown',
+  },
+  XML_DOCTYPE_FORBIDDEN: {
+    severity: 'error',
+    summary: 'The TaskBody has a DOCTYPE or an entity declaration; they are refused (no entity expansion).',
+    hint: 'remove the <!DOCTYPE ...> declaration: a TaskBody needs none',
+  },
+  TASKBODY_ROOT: {
+    severity: 'error',
+    summary: 'The root element is not <taskBody>.',
+    hint: 'wrap the assets in <taskBody>...</taskBody> (element names are case-sensitive)',
+  },
+  TASKBODY_UNKNOWN_ELEMENT: {
+    severity: 'error',
+    summary: 'An element other than <inputAsset> or <outputAsset> inside <taskBody>, or any element nested in an asset.',
+    hint: 'a TaskBody holds only <inputAsset> and <outputAsset> elements, in camelCase',
+  },
+  TASKBODY_UNKNOWN_ATTRIBUTE: {
+    severity: 'warning',
+    summary: 'An attribute the TaskBody grammar does not have (ignored).',
+    hint: 'outputAsset takes assetCreationOptions, assetName, storageAccountName and assetFormatOption (camelCase or PascalCase)',
+  },
+  TASKBODY_TEXT: {
+    severity: 'error',
+    summary: 'Text directly inside <taskBody>, outside any asset element.',
+    hint: 'put asset references inside <inputAsset> or <outputAsset>',
+  },
+  TASKBODY_NO_INPUT: {
+    severity: 'error',
+    summary: 'The TaskBody has no <inputAsset>.',
+    hint: 'add <inputAsset>JobInputAsset(0)</inputAsset> (or the JobOutputAsset(n) of the task it follows)',
+  },
+  TASKBODY_NO_OUTPUT: {
+    severity: 'error',
+    summary: 'The TaskBody has no <outputAsset>.',
+    hint: 'add <outputAsset>JobOutputAsset(n)</outputAsset> with an index no other task outputs',
+  },
+  ASSET_REF_INVALID: {
+    severity: 'error',
+    summary: 'Asset text that is not JobInputAsset(n) or JobOutputAsset(n), or an <outputAsset> that names a job input.',
+    hint: 'write JobInputAsset(n) or JobOutputAsset(n) with a zero-based decimal n; outputs are always JobOutputAsset(n)',
+  },
+  ASSET_CREATION_OPTIONS_INVALID: {
+    severity: 'error',
+    summary: 'assetCreationOptions is not one of 0 (None), 1 (StorageEncrypted), 2 (CommonEncryptionProtected), 4 (EnvelopeEncryptionProtected).',
+    hint: 'use a single decimal value: 0, 1, 2 or 4 (combinations are not accepted)',
+  },
+  ASSET_FORMAT_OPTION_INVALID: {
+    severity: 'error',
+    summary: 'assetFormatOption is not 0 (None) or 1 (AdaptiveStreaming).',
+    hint: 'use 0 or 1',
+  },
+  ATTRIBUTE_DUPLICATE: {
+    severity: 'error',
+    summary: 'The same attribute is given twice on one element (e.g. assetName and AssetName).',
+    hint: 'keep one spelling of the attribute',
+  },
+  INPUT_INDEX_OUT_OF_RANGE: {
+    severity: 'error',
+    summary: 'JobInputAsset(n) with n not below the number of InputMediaAssets.',
+    hint: 'job inputs are numbered from 0 in the order of InputMediaAssets',
+  },
+  OUTPUT_NOT_PRODUCED: {
+    severity: 'error',
+    summary: 'A task takes JobOutputAsset(n) as input but no task outputs it.',
+    hint: 'add a task that outputs that asset, or read the index another task outputs',
+  },
+  OUTPUT_DUPLICATE: {
+    severity: 'error',
+    summary: 'JobOutputAsset(n) is output by more than one task (or twice by one).',
+    hint: 'give each task its own output index',
+  },
+  OUTPUT_INDEX_GAP: {
+    severity: 'warning',
+    summary: 'Output indices skip a number (e.g. JobOutputAsset(0) and JobOutputAsset(2) but no 1).',
+    hint: 'number job outputs 0, 1, 2, ... without gaps; the service numbers outputs in order',
+  },
+  INPUT_DUPLICATE: {
+    severity: 'warning',
+    summary: 'A task lists the same input asset twice.',
+    hint: 'list each input once',
+  },
+  CYCLE: {
+    severity: 'error',
+    summary: 'Tasks depend on each other in a circle (a task consuming its own output included); one diagnostic per cycle.',
+    hint: 'break the cycle: one of the tasks named must read an asset that does not come back from its own outputs',
+  },
+  NAME_TOO_LONG: {
+    severity: 'error',
+    summary: 'Job or task Name longer than 4,000 characters.',
+    hint: 'shorten the name to at most 4000 characters',
+  },
+  CONFIGURATION_TOO_LONG: {
+    severity: 'error',
+    summary: 'Configuration longer than 100,000 characters.',
+    hint: 'keep the preset under 100000 characters (store large presets as an asset)',
+  },
+  INITIALIZATION_VECTOR_TOO_LONG: {
+    severity: 'error',
+    summary: 'InitializationVector longer than 4,000 characters.',
+    hint: 'the IV is a base64 string of 16 bytes (24 characters)',
+  },
+  MEDIA_PROCESSOR_MISSING: {
+    severity: 'error',
+    summary: 'A task has no MediaProcessorId.',
+    hint: 'set MediaProcessorId, e.g. "nb:mpid:UUID:ff4df607-d419-42f0-bc17-a481b1331e56" (Media Encoder Standard)',
+  },
+  MEDIA_PROCESSOR_ID_INVALID: {
+    severity: 'error',
+    summary: 'MediaProcessorId is not of the form nb:mpid:UUID:<guid>.',
+    hint: 'use the Id of a MediaProcessor: nb:mpid:UUID: followed by a GUID',
+  },
+  PRIORITY_INVALID: {
+    severity: 'error',
+    summary: 'Priority is not a 32-bit integer.',
+    hint: 'use a whole number from -2147483648 to 2147483647 (larger runs first)',
+  },
+  OPTIONS_INVALID: {
+    severity: 'error',
+    summary: 'Options is not a combination of None (0), ProtectedConfiguration (1), DoNotDeleteOutputAssetOnFailure (2), DoNotCancelOnJobFailure (4).',
+    hint: 'use 0, or a sum of 1, 2 and 4',
+  },
+  PROTECTED_CONFIGURATION_INCOMPLETE: {
+    severity: 'error',
+    summary: 'Options has ProtectedConfiguration but an encryption field is missing or wrong.',
+    hint: 'set EncryptionKeyId (nb:kid:UUID:...), EncryptionScheme "ConfigurationEncryption", EncryptionVersion "1.0" and InitializationVector',
+  },
+  ENCRYPTION_FIELD_INVALID: {
+    severity: 'error',
+    summary: 'EncryptionScheme or EncryptionVersion has a value the service does not accept.',
+    hint: 'EncryptionScheme is "ConfigurationEncryption" (or "None"), EncryptionVersion is "1.0"',
+  },
+} as const satisfies Record<string, CodeInfo>;
+
+export type DiagnosticCode = keyof typeof CODES;
+
+export function codeInfo(code: string): CodeInfo | undefined {
+  return (CODES as Record<string, CodeInfo>)[code];
+}
