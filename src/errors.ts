@@ -64,3 +64,24 @@ export function describeValue(value: unknown): string {
   const type = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
   return `\`${shown}\` (${type})`;
 }
+
+/**
+ * A job definition that an API needing a valid job was given; `diagnostics` holds every problem, as
+ * `validateJob()` reports them.
+ */
+export class ValidationError extends JobGraphError {
+  readonly diagnostics: ReadonlyArray<import('./validate/diagnostic.js').Diagnostic>;
+
+  constructor(call: string, diagnostics: ReadonlyArray<import('./validate/diagnostic.js').Diagnostic>) {
+    const errors = diagnostics.filter((d) => d.severity === 'error');
+    const first = errors[0];
+    const where = first && first.task !== undefined ? ` (task #${first.task}${first.line !== undefined ? ` ${first.line}:${first.column}` : ''})` : '';
+    super(
+      'VALIDATION_FAILED',
+      `${call}: the job definition has ${errors.length} error${errors.length === 1 ? '' : 's'}` +
+        (first ? `; the first is ${first.code}${where}: ${first.message}` : '') +
+        '; see `diagnostics`, or run `jobgraph validate` on it',
+    );
+    this.diagnostics = diagnostics;
+  }
+}

@@ -1,2 +1,49 @@
-// The public API, each export by name.
-export { JobGraphError, CycleError } from './errors.js';
+// The public API, each export listed by name.
+
+// Errors
+export { JobGraphError, CycleError, ValidationError } from './errors.js';
+export { SchedulerError } from './scheduler/errors.js';
+
+// The AMS model
+export { TaskState, JobState, STATE_NAMES, AssetCreationOptions, DEFAULT_ASSET_CREATION_OPTIONS, AssetFormatOption, TaskOptions, TargetTaskState, TargetJobState, isFinalState } from './job/enums.js';
+export type { StateName } from './job/enums.js';
+export type { Job, Task, JobDefinition, TaskDefinition, JobInputAsset, TaskOutputAsset, TaskNotificationSubscription, JobNotificationSubscription, AssetLink } from './job/model.js';
+export { ID_PREFIX, randomIds, sequentialIds } from './job/ids.js';
+export type { IdFactory } from './job/ids.js';
+export { loadJob, LIMITS, defaultOutputAssetName, assetIdFromUri } from './job/load.js';
+
+// TaskBody
+export { parseTaskBody } from './taskbody/parse.js';
+export type { ParsedTaskBody, AssetRef, AssetKind, InputAssetEntry, OutputAssetEntry, TaskBodyProblem } from './taskbody/types.js';
+
+// Graph
+export { JobGraph } from './graph/job-graph.js';
+export type { TaskNodeAttributes, AssetEdgeAttributes } from './graph/job-graph.js';
+export { resolveDependencies } from './graph/dependencies.js';
+export type { Dependencies } from './graph/dependencies.js';
+
+// Validation
+export { validateJob, validateTaskBody, AMS_QUOTAS } from './validate/validate.js';
+export type { ValidateOptions, ValidationResult, Profile } from './validate/validate.js';
+export type { Diagnostic, CycleEdge } from './validate/diagnostic.js';
+export { CODES } from './validate/codes.js';
+export type { DiagnosticCode, Severity } from './validate/codes.js';
+export { formatDiagnosticText } from './validate/format-text.js';
+export { formatSarif } from './validate/format-sarif.js';
+
+// The core on typed arrays
+export { topologicalOrder } from './core/topological-order.js';
+export { topologicalGenerations } from './core/generations.js';
+export { findCycles } from './core/cycles.js';
+
+// Scheduling
+export { Scheduler } from './scheduler/scheduler.js';
+export type { SchedulerOptions, SubmitOptions, TaskFilter, FailOptions, RestoreOptions } from './scheduler/scheduler.js';
+export type { Policy, DurationModel } from './scheduler/policy.js';
+export type { TaskView, JobView, TaskClaim, ErrorDetail, Explanation, TaskStateChange, TaskProgressEvent, JobStateChange } from './scheduler/views.js';
+export type { SchedulerSnapshot } from './scheduler/snapshot.js';
+export type { HistoricalEvent } from './scheduler/event-log.js';
+
+// Workloads
+export { jobFromGraph } from './workload/ams-job.js';
+export type { EdgeListGraph, JobFromGraphOptions } from './workload/ams-job.js';

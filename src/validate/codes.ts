@@ -42,6 +42,16 @@ export const CODES = {
     summary: 'More than 50 assets (inputs plus outputs) in one task (profile "ams").',
     hint: 'split the task, or validate with --profile relaxed if it will not run on AMS',
   },
+  JOB_TEMPLATE_UNSUPPORTED: {
+    severity: 'error',
+    summary: 'The job is made from a JobTemplate (TemplateId, no Tasks); its tasks cannot be checked or scheduled offline.',
+    hint: 'inline the tasks: list them under Tasks with their TaskBody',
+  },
+  NOTIFICATION_SUBSCRIPTION_INVALID: {
+    severity: 'error',
+    summary: 'A Job or Task notification subscription lacks NotificationEndPointId, or its target state is not 1 or 2.',
+    hint: 'use {"NotificationEndPointId":"nb:nepid:UUID:…","TargetTaskState":2,"IncludeTaskProgress":true}; TargetTaskState/TargetJobState is 1 (FinalStatesOnly) or 2 (AllStates)',
+  },
   JOB_NO_INPUTS: {
     severity: 'error',
     summary: 'InputMediaAssets is missing or empty: the job must name at least one input asset.',
@@ -181,6 +191,11 @@ export const CODES = {
     severity: 'error',
     summary: 'MediaProcessorId is not of the form nb:mpid:UUID:<guid>.',
     hint: 'use the Id of a MediaProcessor: nb:mpid:UUID: followed by a GUID',
+  },
+  MEDIA_PROCESSOR_UNKNOWN: {
+    severity: 'error',
+    summary: 'MediaProcessorId names no processor registered with the engine (reported by Engine.submit, not by validateJob).',
+    hint: 'register a processor with that id, or use the id of one that is registered',
   },
   PRIORITY_INVALID: {
     severity: 'error',

@@ -1,0 +1,53 @@
+import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+
+/** Where the CLI writes; injectable so tests capture output without spawning a process. */
+export interface CliIO {
+  stdout: { write(s: string): unknown; isTTY?: boolean };
+  stderr: { write(s: string): unknown; isTTY?: boolean };
+  readFile(path: string): Promise<string>;
+  env: Record<string, string | undefined>;
+}
+
+export const processIO: CliIO = {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  readFile: (path) => (path === '-' ? readStdin() : readFile(path, 'utf8')),
+  env: process.env,
+};
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** A usage or I/O problem: exit status 2. */
+export class CliError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+export function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** Colour only on a TTY, and never when NO_COLOR is set. */
+export function useColor(io: CliIO): boolean {
+  return io.stdout.isTTY === true && (io.env.NO_COLOR === undefined || io.env.NO_COLOR === '');
+}
+
+export function ioMessage(path: string, err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === 'ENOENT') return `cannot read ${path}: no such file`;
+  if (e.code === 'EISDIR') return `cannot read ${path}: it is a directory`;
+  if (e.code === 'EACCES') return `cannot read ${path}: permission denied`;
+  return `cannot read ${path}: ${e.message}`;
+}

@@ -1,0 +1,208 @@
+import { parseArgs } from 'node:util';
+import { STATE_NAMES, TaskState, isFinalState } from '../job/enums.js';
+import { Engine } from '../run/engine.js';
+import { demoProcessors } from '../run/demo-processors.js';
+import { ValidationError } from '../errors.js';
+import { formatDiagnosticText } from '../validate/format-text.js';
+import type { TaskView } from '../scheduler/views.js';
+import { CliError, ioMessage, useColor, type CliIO } from './io.js';
+
+export const RUN_USAGE = `Usage: jobgraph run <job.json> [--concurrency N] [--reserved-units N] [--time-scale X] [--json]
+
+Runs a job with the built-in demo processors (an encoder, a packager, a thumbnailer that sleep for
+times that depend on their Configuration) and prints its progress and a summary.
+  --concurrency N     tasks that may run at once (default: no limit beyond the reserved units)
+  --reserved-units N  encoding reserved units: tasks that may run at once over all processors;
+                      0 means one at a time, as on the service (default 3)
+  --time-scale X      multiply every demo duration by X (default 0.05: a 10 s encode takes 0.5 s)
+  --json              print the final job and task views as JSON, nothing else
+Exit status: 0 when the job finished, 1 when it ended otherwise, 2 for usage or I/O errors.`;
+
+export interface RunCommandDeps {
+  /** Installs a Ctrl-C handler; returns its removal. */
+  onInterrupt?: (handler: () => void) => () => void;
+}
+
+function positiveInt(name: string, v: string | undefined, min: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new CliError(`${name} must be an integer >= ${min}, not ${JSON.stringify(v)}`);
+  return n;
+}
+
+export async function runCommand(args: string[], io: CliIO, deps: RunCommandDeps = {}): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      concurrency: { type: 'string' },
+      'reserved-units': { type: 'string' },
+      'time-scale': { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (values.help) {
+    io.stdout.write(RUN_USAGE + '\n');
+    return 0;
+  }
+  if (positionals.length !== 1) throw new CliError('run: name exactly one job file');
+  const concurrency = positiveInt('--concurrency', values.concurrency, 1);
+  const units = positiveInt('--reserved-units', values['reserved-units'], 0) ?? 3;
+  const scaleText = values['time-scale'] ?? '0.05';
+  const timeScale = Number(scaleText);
+  if (!Number.isFinite(timeScale) || timeScale < 0) throw new CliError(`--time-scale must be a number >= 0, not ${JSON.stringify(scaleText)}`);
+
+  const file = positionals[0]!;
+  let text: string;
+  try {
+    text = await io.readFile(file);
+  } catch (err) {
+    throw new CliError(ioMessage(file, err));
+  }
+
+  const engine = new Engine({
+    processors: demoProcessors({ timeScale }),
+    ...(concurrency !== undefined ? { concurrency } : {}),
+    // Reserved units are an account-wide budget: one pool that every task draws from.
+    pools: { 'reserved-units': Math.max(1, units) },
+    poolOf: () => 'reserved-units',
+    retry: { maxAttempts: 3, baseDelayMs: Math.max(1, 1000 * timeScale), maxDelayMs: Math.max(1, 30_000 * timeScale) },
+  });
+
+  let handle;
+  try {
+    handle = engine.submit(text);
+  } catch (err) {
+    if (err instanceof ValidationError) {
+      for (const d of err.diagnostics) io.stderr.write(formatDiagnosticText(file, d) + '\n');
+      io.stderr.write(`jobgraph run: ${file} is not a valid job; nothing ran\n`);
+      return 1;
+    }
+    throw err;
+  }
+
+  const removeInterrupt = deps.onInterrupt?.(() => {
+    io.stderr.write('\njobgraph run: interrupted, canceling the job…\n');
+    handle.cancel();
+  });
+  const display = values.json ? undefined : io.stdout.isTTY ? new LiveDisplay(io, engine, handle.id, useColor(io)) : new PlainLog(io, engine, handle.id);
+  display?.start();
+  const final = await handle.done;
+  display?.stop();
+  removeInterrupt?.();
+  const tasks = engine.scheduler.tasks({ jobId: handle.id });
+  if (values.json) {
+    const attempts = tasks.map((t) => engine.scheduler.taskInfo(t.Id).attempts);
+    io.stdout.write(JSON.stringify({ job: final, tasks: tasks.map((t, i) => ({ ...t, attempts: attempts[i] })) }, null, 2) + '\n');
+  } else {
+    io.stdout.write(summaryTable(engine, tasks) + '\n');
+    io.stdout.write(`job ${JSON.stringify(final.Name)} ${STATE_NAMES[final.State]} in ${formatMs(final.RunningDuration)}\n`);
+  }
+  await engine.close();
+  return final.State === TaskState.Finished ? 0 : 1;
+}
+
+function label(t: TaskView, index: number): string {
+  return t.Name !== '' ? t.Name : `#${index}`;
+}
+
+export function formatMs(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(2)} s`;
+  return `${Math.floor(ms / 60_000)} min ${((ms % 60_000) / 1000).toFixed(0)} s`;
+}
+
+function clock(iso: string | null): string {
+  return iso ? iso.slice(11, 23) : '-';
+}
+
+/** The table printed at the end: state, start, end, duration and attempts per task. */
+export function summaryTable(engine: Engine, tasks: TaskView[]): string {
+  const rows = tasks.map((t, i) => [
+    String(i),
+    label(t, i),
+    STATE_NAMES[t.State]!,
+    clock(t.StartTime),
+    clock(t.EndTime),
+    t.StartTime ? formatMs(t.RunningDuration) : '-',
+    String(engine.scheduler.taskInfo(t.Id).attempts),
+  ]);
+  const head = ['#', 'task', 'state', 'start', 'end', 'duration', 'attempts'];
+  const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 || i >= 5 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/** Plain lines, one per task state change: for logs and pipes. */
+class PlainLog {
+  #off: Array<() => void> = [];
+  constructor(
+    private io: CliIO,
+    private engine: Engine,
+    private jobId: string,
+  ) {}
+
+  start(): void {
+    const s = this.engine.scheduler;
+    const names = new Map(s.tasks({ jobId: this.jobId }).map((t, i) => [t.Id, label(t, i)]));
+    this.#off.push(
+      s.on('taskStateChange', (e) => {
+        if (e.jobId !== this.jobId) return;
+        const attempt = e.newState === TaskState.Processing ? ` (attempt ${s.taskInfo(e.taskId).attempts})` : '';
+        this.io.stdout.write(`${new Date(e.timestamp).toISOString().slice(11, 23)} ${names.get(e.taskId)}: ${STATE_NAMES[e.oldState]} → ${STATE_NAMES[e.newState]}${attempt}\n`);
+      }),
+    );
+  }
+
+  stop(): void {
+    for (const off of this.#off) off();
+  }
+}
+
+/** A bar per running task and one overall, redrawn in place on a TTY. */
+class LiveDisplay {
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #lines = 0;
+  constructor(
+    private io: CliIO,
+    private engine: Engine,
+    private jobId: string,
+    private color: boolean,
+  ) {}
+
+  start(): void {
+    this.#timer = setInterval(() => this.#draw(), 100);
+    this.#draw();
+  }
+
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#draw();
+    this.io.stdout.write('\n');
+  }
+
+  #draw(): void {
+    const tasks = this.engine.scheduler.tasks({ jobId: this.jobId });
+    const done = tasks.filter((t) => isFinalState(t.State)).length;
+    const running = tasks.map((t, i) => [t, i] as const).filter(([t]) => t.State === TaskState.Processing || t.State === TaskState.Canceling);
+    const overall = tasks.reduce((sum, t) => sum + (isFinalState(t.State) ? 100 : t.Progress), 0) / Math.max(1, tasks.length);
+    const out: string[] = [`${bar(overall, 30, this.color)} ${overall.toFixed(0).padStart(3)}%  ${done}/${tasks.length} tasks done, ${running.length} running`];
+    for (const [t, i] of running) out.push(`  ${bar(t.Progress, 20, this.color)} ${t.Progress.toFixed(0).padStart(3)}%  ${label(t, i)}${t.State === TaskState.Canceling ? ' (canceling)' : ''}`);
+    let text = this.#lines > 0 ? `\x1b[${this.#lines}F` : '';
+    text += out.map((l) => `\x1b[2K${l}`).join('\n');
+    // Clear lines left over from a taller previous frame.
+    for (let i = out.length; i < this.#lines + 1; i++) text += '\n\x1b[2K';
+    const extra = Math.max(0, this.#lines + 1 - out.length);
+    if (extra > 0) text += `\x1b[${extra}F`;
+    this.io.stdout.write(text);
+    this.#lines = out.length - 1;
+  }
+}
+
+function bar(percent: number, width: number, color: boolean): string {
+  const filled = Math.round((Math.max(0, Math.min(100, percent)) / 100) * width);
+  const body = '█'.repeat(filled) + '░'.repeat(width - filled);
+  return color ? `\x1b[32m${body}\x1b[0m` : body;
+}

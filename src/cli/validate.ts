@@ -1,0 +1,87 @@
+import { parseArgs } from 'node:util';
+import type { Diagnostic } from '../validate/diagnostic.js';
+import { formatDiagnosticText, summarize } from '../validate/format-text.js';
+import { formatSarif, type SarifFile } from '../validate/format-sarif.js';
+import { validateJob, validateTaskBody, type Profile } from '../validate/validate.js';
+import { CliError, ioMessage, packageVersion, useColor, type CliIO } from './io.js';
+
+export const VALIDATE_USAGE = `Usage: jobgraph validate <file…> [--format text|json|sarif] [--profile ams|relaxed]
+
+Checks AMS Create-Job bodies (JSON) and lone TaskBody documents (.xml) and reports every problem.
+  --format   text (default, like a compiler), json ({"valid", "diagnostics"}), sarif (SARIF 2.1.0)
+  --profile  ams (default: the service's quotas) or relaxed (no quotas, graphs of any size)
+A file named - is read from standard input. Exit status: 0 no errors, 1 errors, 2 usage or I/O error.`;
+
+interface FileResult {
+  file: string;
+  source: string;
+  isXml: boolean;
+  valid: boolean;
+  diagnostics: Diagnostic[];
+  taskBodies: string[];
+}
+
+export async function validateCommand(args: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      format: { type: 'string', default: 'text' },
+      profile: { type: 'string', default: 'ams' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (values.help) {
+    io.stdout.write(VALIDATE_USAGE + '\n');
+    return 0;
+  }
+  const format = values.format!;
+  if (format !== 'text' && format !== 'json' && format !== 'sarif') throw new CliError(`--format must be text, json or sarif, not ${JSON.stringify(format)}`);
+  const profile = values.profile as Profile;
+  if (profile !== 'ams' && profile !== 'relaxed') throw new CliError(`--profile must be ams or relaxed, not ${JSON.stringify(values.profile)}`);
+  if (positionals.length === 0) throw new CliError('validate: name at least one job file (.json) or TaskBody (.xml)');
+
+  const results: FileResult[] = [];
+  let ioFailed = false;
+  for (const file of positionals) {
+    let source: string;
+    try {
+      source = await io.readFile(file);
+    } catch (err) {
+      io.stderr.write(`jobgraph: ${ioMessage(file, err)}\n`);
+      ioFailed = true;
+      continue;
+    }
+    const isXml = /\.xml$/i.test(file) || (file === '-' && /^\s*(<\?xml|<)/.test(source.replace(/^\uFEFF/, '')));
+    if (isXml) {
+      const r = validateTaskBody(source);
+      results.push({ file, source, isXml, valid: r.valid, diagnostics: r.diagnostics, taskBodies: [] });
+    } else {
+      const r = validateJob(source, { profile });
+      const taskBodies = r.job ? r.job.Tasks.map((t) => t.TaskBody) : [];
+      results.push({ file, source, isXml, valid: r.valid, diagnostics: r.diagnostics, taskBodies });
+    }
+  }
+
+  if (format === 'json') {
+    if (positionals.length === 1 && results.length === 1) {
+      io.stdout.write(JSON.stringify({ valid: results[0]!.valid, diagnostics: results[0]!.diagnostics }, null, 2) + '\n');
+    } else {
+      const body = { valid: results.every((r) => r.valid) && !ioFailed, files: results.map((r) => ({ file: r.file, valid: r.valid, diagnostics: r.diagnostics })) };
+      io.stdout.write(JSON.stringify(body, null, 2) + '\n');
+    }
+  } else if (format === 'sarif') {
+    const files: SarifFile[] = results.map((r) => ({ file: r.file, diagnostics: r.diagnostics, physical: (d) => r.isXml || d.code === 'JSON_MALFORMED' }));
+    io.stdout.write(JSON.stringify(formatSarif(files, packageVersion()), null, 2) + '\n');
+  } else {
+    const color = useColor(io);
+    for (const r of results) {
+      const sourceOf = (d: Diagnostic): string | undefined => (r.isXml || d.code === 'JSON_MALFORMED' ? r.source : d.task !== undefined ? r.taskBodies[d.task] : undefined);
+      for (const d of r.diagnostics) io.stdout.write(formatDiagnosticText(r.file, d, { color, sourceOf }) + '\n');
+      io.stdout.write(`${r.file}: ${r.valid ? 'valid' : 'invalid'} (${summarize(r.diagnostics)})\n`);
+    }
+  }
+  if (ioFailed) return 2;
+  return results.every((r) => r.valid) ? 0 : 1;
+}

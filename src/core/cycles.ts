@@ -1,0 +1,209 @@
+/**
+ * Cycle finding: one cycle per strongly connected component (iterative Tarjan), and the cycle that
+ * explains why a Kahn pass got stuck. No recursion: a million-node cycle is fine.
+ */
+import { buildCsr, type Csr, type EdgeList } from './csr.js';
+
+/**
+ * Finds one cycle in every strongly connected component that has one: each component of two or
+ * more nodes, and each node with an edge to itself (a cycle of one node).
+ *
+ * Deterministic: cycles are listed by their lowest node index, and each starts at that node and is
+ * a shortest cycle through it (breadth-first over edges in input order). Each cycle lists distinct
+ * nodes in order: every consecutive pair is an edge and the last node has an edge back to the first.
+ * O(nodeCount + edges) time and memory.
+ *
+ * @param input - `{ nodeCount, from, to }`: edge `e` runs from `from[e]` to `to[e]`.
+ * @returns One cycle per cyclic component, empty when the graph is acyclic.
+ * @throws {@link ArgumentTypeError} `ERR_INVALID_ARG_TYPE` for arguments of the wrong type.
+ * @throws {@link ArgumentRangeError} `ERR_OUT_OF_RANGE` / `ERR_INVALID_ARG_VALUE` for a bad
+ *   `nodeCount`, an index outside `[0, nodeCount)` or arrays of different lengths.
+ * @example
+ * ```ts
+ * // 0 → 1 → 2 → 0, 3 → 3, 4 → 5
+ * findCycles({ nodeCount: 6, from: Int32Array.of(0, 1, 2, 3, 4), to: Int32Array.of(1, 2, 0, 3, 5) });
+ * // [[0, 1, 2], [3]]
+ * ```
+ */
+export function findCycles(input: EdgeList): number[][] {
+  const csr = buildCsr(input, 'findCycles');
+  const { nodeCount: n, offsets, targets } = csr;
+  const component = stronglyConnectedComponents(csr);
+  const size = new Int32Array(n);
+  for (let v = 0; v < n; v++) size[component[v]!]!++;
+  const done = new Uint8Array(n); // per component
+  const seen = new Uint8Array(n); // per node; components are disjoint so one BFS marks each node
+  const parent = new Int32Array(n);
+  const queue = new Int32Array(n);
+  const cycles: number[][] = [];
+  // Ascending node order: the first node met in a component is its lowest index.
+  for (let s = 0; s < n; s++) {
+    const c = component[s]!;
+    if (done[c] === 1) continue;
+    done[c] = 1;
+    if (size[c] === 1) {
+      let selfLoop = false;
+      for (let e = offsets[s]!, end = offsets[s + 1]!; e < end; e++) {
+        if (targets[e] === s) {
+          selfLoop = true;
+          break;
+        }
+      }
+      if (selfLoop) cycles.push([s]);
+      continue;
+    }
+    cycles.push(shortestCycleThrough(csr, s, component, seen, parent, queue));
+  }
+  return cycles;
+}
+
+/**
+ * Labels strongly connected components with an iterative Tarjan: an explicit frame stack of
+ * (node, next edge) replaces recursion.
+ *
+ * @param csr - The graph.
+ * @returns `component[v]`, numbered in the order Tarjan completes them (reverse topological order
+ *   of the condensation).
+ * @example
+ * ```ts
+ * stronglyConnectedComponents(buildCsr({ nodeCount: 2, from: Int32Array.of(0, 1), to: Int32Array.of(1, 0) }));
+ * // Int32Array [0, 0]
+ * ```
+ * @internal
+ */
+export function stronglyConnectedComponents(csr: Csr): Int32Array {
+  const { nodeCount: n, offsets, targets } = csr;
+  const index = new Int32Array(n).fill(-1);
+  const low = new Int32Array(n);
+  const component = new Int32Array(n).fill(-1);
+  const stack = new Int32Array(n); // Tarjan's node stack; component[v] === -1 && index[v] >= 0 means on it
+  const frameNode = new Int32Array(n);
+  const frameEdge = new Int32Array(n);
+  let counter = 0;
+  let sp = 0;
+  let components = 0;
+  for (let root = 0; root < n; root++) {
+    if (index[root] !== -1) continue;
+    let fp = 0;
+    index[root] = low[root] = counter++;
+    stack[sp++] = root;
+    frameNode[0] = root;
+    frameEdge[0] = offsets[root]!;
+    fp = 1;
+    while (fp > 0) {
+      const v = frameNode[fp - 1]!;
+      const e = frameEdge[fp - 1]!;
+      if (e < offsets[v + 1]!) {
+        frameEdge[fp - 1] = e + 1;
+        const w = targets[e]!;
+        if (index[w] === -1) {
+          index[w] = low[w] = counter++;
+          stack[sp++] = w;
+          frameNode[fp] = w;
+          frameEdge[fp] = offsets[w]!;
+          fp++;
+        } else if (component[w] === -1 && index[w]! < low[v]!) {
+          // w is still on the stack (visited, not yet assigned): a back or cross edge inside the SCC.
+          low[v] = index[w]!;
+        }
+        continue;
+      }
+      fp--;
+      if (low[v] === index[v]) {
+        let w: number;
+        do {
+          w = stack[--sp]!;
+          component[w] = components;
+        } while (w !== v);
+        components++;
+      }
+      if (fp > 0) {
+        const p = frameNode[fp - 1]!;
+        if (low[v]! < low[p]!) low[p] = low[v]!;
+      }
+    }
+  }
+  return component;
+}
+
+/** Breadth-first from `s` inside its component until an edge leads back to `s`. */
+function shortestCycleThrough(
+  csr: Csr,
+  s: number,
+  component: Int32Array,
+  seen: Uint8Array,
+  parent: Int32Array,
+  queue: Int32Array,
+): number[] {
+  const { offsets, targets } = csr;
+  const c = component[s]!;
+  let head = 0;
+  let tail = 0;
+  queue[tail++] = s;
+  seen[s] = 1;
+  while (head < tail) {
+    const x = queue[head++]!;
+    for (let e = offsets[x]!, end = offsets[x + 1]!; e < end; e++) {
+      const w = targets[e]!;
+      if (w === s) return pathFromRoot(parent, s, x);
+      if (seen[w] === 0 && component[w] === c) {
+        seen[w] = 1;
+        parent[w] = x;
+        queue[tail++] = w;
+      }
+    }
+  }
+  // Unreachable: a component of two or more nodes has a cycle through each of its nodes.
+  throw new Error(`findCycles: internal error, no cycle through node ${s} in its component`);
+}
+
+function pathFromRoot(parent: Int32Array, s: number, x: number): number[] {
+  const path: number[] = [];
+  for (let y = x; y !== s; y = parent[y]!) path.push(y);
+  path.push(s);
+  return path.reverse();
+}
+
+/**
+ * The cycle that stopped a Kahn pass: after the pass, the nodes with `remaining[v] > 0` are those
+ * never placed, and each has a predecessor among them, so walking predecessors must repeat a node.
+ * Walks from the lowest unplaced node to its lowest unplaced predecessor until a node repeats.
+ *
+ * @param csr - The graph.
+ * @param remaining - In-degrees left after the pass (positive exactly for unplaced nodes).
+ * @returns A cycle in edge order, rotated to start at its lowest node.
+ * @example
+ * ```ts
+ * throw new CycleError(cycleAmongUnplaced(csr, indegreeLeft));
+ * ```
+ * @internal
+ */
+export function cycleAmongUnplaced(csr: Csr, remaining: Int32Array): number[] {
+  const { nodeCount: n, offsets, targets } = csr;
+  // pred[v]: lowest unplaced predecessor of unplaced v (tails are visited in ascending order).
+  const pred = new Int32Array(n).fill(-1);
+  let start = -1;
+  for (let u = 0; u < n; u++) {
+    if (remaining[u] === 0) continue;
+    if (start === -1) start = u;
+    for (let e = offsets[u]!, end = offsets[u + 1]!; e < end; e++) {
+      const v = targets[e]!;
+      if (remaining[v] !== 0 && pred[v] === -1) pred[v] = u;
+    }
+  }
+  if (start === -1) throw new Error('cycleAmongUnplaced: internal error, every node was placed');
+  // stepAt[v]: position of v on the walk, or -1.
+  const stepAt = new Int32Array(n).fill(-1);
+  const walk: number[] = [];
+  let x = start;
+  while (stepAt[x] === -1) {
+    stepAt[x] = walk.length;
+    walk.push(x);
+    x = pred[x]!;
+  }
+  // The walk follows edges backwards: reversing its looping part gives edge order.
+  const cycle = walk.slice(stepAt[x]!).reverse();
+  let lowest = 0;
+  for (let i = 1; i < cycle.length; i++) if (cycle[i]! < cycle[lowest]!) lowest = i;
+  return lowest === 0 ? cycle : cycle.slice(lowest).concat(cycle.slice(0, lowest));
+}

@@ -1,0 +1,99 @@
+import type { AssetRef, OutputAssetEntry, InputAssetEntry } from '../taskbody/types.js';
+
+/** A TaskNotificationSubscription (reference §6). */
+export interface TaskNotificationSubscription {
+  IncludeTaskProgress: boolean;
+  NotificationEndPointId: string;
+  /** FinalStatesOnly = 1, AllStates = 2. */
+  TargetTaskState: number;
+}
+
+/** A JobNotificationSubscription (reference §6). */
+export interface JobNotificationSubscription {
+  NotificationEndPointId: string;
+  /** FinalStatesOnly = 1, AllStates = 2. */
+  TargetJobState: number;
+}
+
+/** One task of a Create-Job body, as a client sends it (reference §1). */
+export interface TaskDefinition {
+  Name?: string | null;
+  MediaProcessorId: string;
+  Configuration?: string | null;
+  TaskBody: string;
+  Priority?: number;
+  Options?: number;
+  EncryptionKeyId?: string | null;
+  EncryptionScheme?: string | null;
+  EncryptionVersion?: string | null;
+  InitializationVector?: string | null;
+  TaskNotificationSubscriptions?: TaskNotificationSubscription[];
+}
+
+/** An asset link in odata=verbose form. */
+export interface AssetLink {
+  __metadata: { uri: string };
+}
+
+/** A Create-Job body (POST /API/Jobs, reference §4), either odata=verbose or with @odata.bind. */
+export interface JobDefinition {
+  Name?: string | null;
+  Priority?: number;
+  InputMediaAssets?: AssetLink[];
+  'InputMediaAssets@odata.bind'?: string[];
+  Tasks?: TaskDefinition[];
+  TemplateId?: string | null;
+  JobNotificationSubscriptions?: JobNotificationSubscription[];
+}
+
+/** An input asset of a job: the link as given and the asset id decoded from it. */
+export interface JobInputAsset {
+  uri: string;
+  /** `nb:cid:UUID:…` decoded from `Assets('…')` in the uri, or the uri itself when it has no key. */
+  id: string;
+}
+
+/** An output of a task, with the defaults of the reference filled in (§3.2, §3.3 rule 6). */
+export interface TaskOutputAsset {
+  index: number;
+  assetName: string;
+  assetCreationOptions: number;
+  storageAccountName: string | null;
+  assetFormatOption: number;
+}
+
+/** A task of a loaded job: the entity's properties, plus its parsed TaskBody. */
+export interface Task {
+  /** Position in the job's `Tasks`. */
+  readonly index: number;
+  Id: string;
+  Name: string;
+  MediaProcessorId: string;
+  Configuration: string | null;
+  TaskBody: string;
+  Priority: number;
+  Options: number;
+  EncryptionKeyId: string | null;
+  EncryptionScheme: string | null;
+  EncryptionVersion: string | null;
+  InitializationVector: string | null;
+  TaskNotificationSubscriptions: TaskNotificationSubscription[];
+  /** Valid input references, in document order. */
+  inputs: AssetRef[];
+  /** Valid outputs, in document order. */
+  outputs: TaskOutputAsset[];
+  /** The parser's entries with their positions (including invalid ones, with `ref: null`). */
+  inputEntries: InputAssetEntry[];
+  outputEntries: OutputAssetEntry[];
+}
+
+/** A loaded, normalised job. */
+export interface Job {
+  Id: string;
+  Name: string;
+  Priority: number;
+  TemplateId: string | null;
+  InputMediaAssets: JobInputAsset[];
+  Tasks: Task[];
+  JobNotificationSubscriptions: JobNotificationSubscription[];
+}

@@ -1,0 +1,394 @@
+import { ArgumentTypeError, ValidationError, describeValue } from '../errors.js';
+import { MEDIA_PROCESSOR_ID } from '../job/ids.js';
+import { TaskState, isFinalState } from '../job/enums.js';
+import type { Job, Task } from '../job/model.js';
+import { Scheduler, type SchedulerOptions, type SubmitOptions } from '../scheduler/scheduler.js';
+import { SchedulerError } from '../scheduler/errors.js';
+import type { JobStateChange, JobView, TaskClaim, TaskProgressEvent, TaskStateChange } from '../scheduler/views.js';
+import { makeDiagnostic } from '../validate/diagnostic.js';
+import type { Dispatcher, FailureReport, WorkItem, WorkReporter } from './dispatcher.js';
+import { InProcessDispatcher } from './in-process-dispatcher.js';
+import { processorInfo, type MediaProcessorInfo, type Processor, type ResolvedInput } from './processor.js';
+import { backoffDelay, type RetryOptions } from './backoff.js';
+
+export interface EngineOptions extends Pick<SchedulerOptions, 'concurrency' | 'pools' | 'poolOf' | 'failFast' | 'now' | 'ids' | 'profile' | 'policy'> {
+  /** The processors tasks may name, by MediaProcessorId. */
+  processors: readonly Processor[];
+  /** Where claimed tasks run. @defaultValue an in-process dispatcher on p-queue */
+  dispatcher?: Dispatcher;
+  /** Retries of retryable failures: attempts, capped exponential backoff with jitter. */
+  retry?: RetryOptions;
+  /** Time limit per task in ms (a processor's own `timeoutMs` wins), or a function of the task. */
+  timeoutMs?: number | ((task: Task, job: Job) => number | undefined);
+  /** How long a canceled task may take to stop before it is abandoned and its result discarded. @defaultValue 5000 */
+  cancelGraceMs?: number;
+}
+
+type EngineEvents = { taskStateChange: TaskStateChange; taskProgress: TaskProgressEvent; jobStateChange: JobStateChange };
+
+/** A submitted job, as the engine runs it. */
+export interface JobHandle {
+  readonly id: string;
+  /** Resolves with the final job view, whatever its state; never rejects. */
+  readonly done: Promise<JobView>;
+  /** Cancels the job (a no-op once it has ended). */
+  cancel(): void;
+  /** Subscribes to this job's events; returns the unsubscribe function. */
+  on<K extends keyof EngineEvents>(event: K, listener: (e: EngineEvents[K]) => void): () => void;
+  /** The job's current view. */
+  view(): JobView;
+}
+
+interface Inflight {
+  attempt: number;
+  graceTimer: ReturnType<typeof setTimeout> | undefined;
+}
+
+interface JobEntry {
+  resolve: (v: JobView) => void;
+  done: Promise<JobView>;
+  listeners: { [K in keyof EngineEvents]: Array<(e: EngineEvents[K]) => void> };
+}
+
+/**
+ * Runs jobs end to end: the {@link Scheduler} decides what may start; the engine hands each claimed
+ * task to its processor through a {@link Dispatcher}, reports progress, completion and failure back,
+ * retries what may be retried, and cancels on request. It never leaves a promise rejection unhandled.
+ *
+ * @example
+ * const engine = new Engine({ processors: [encoder, packager], concurrency: 4 });
+ * const job = engine.submit(definition);
+ * const final = await job.done;   // JobView, State 3 (Finished) when all went well
+ */
+export class Engine {
+  readonly scheduler: Scheduler;
+  readonly #dispatcher: Dispatcher;
+  readonly #processors = new Map<string, Processor>();
+  readonly #retry: Required<RetryOptions>;
+  readonly #timeoutMs: EngineOptions['timeoutMs'];
+  readonly #graceMs: number;
+  readonly #inflight = new Map<string, Inflight>();
+  readonly #backoffTimers = new Set<ReturnType<typeof setTimeout>>();
+  readonly #jobs = new Map<string, JobEntry>();
+  /** Output metadata by producing task id and output index. */
+  readonly #outputs = new Map<string, Map<number, unknown>>();
+  #pumping = false;
+  #pumpAgain = false;
+  #closed = false;
+
+  constructor(options: EngineOptions) {
+    if (typeof options !== 'object' || options === null) throw new ArgumentTypeError(`Engine: expected options to be an object, got ${describeValue(options)}`);
+    if (!Array.isArray(options.processors)) throw new ArgumentTypeError(`Engine: expected \`processors\` to be an array, got ${describeValue(options.processors)}`);
+    for (const p of options.processors) {
+      if (typeof p !== 'object' || p === null || typeof p.run !== 'function') throw new ArgumentTypeError(`Engine: every processor needs a run() function, got ${describeValue(p)}`);
+      if (typeof p.id !== 'string' || !MEDIA_PROCESSOR_ID.test(p.id)) throw new ArgumentTypeError(`Engine: expected processor \`id\` to be nb:mpid:UUID:<guid>, got ${describeValue(p.id)}`);
+      if (typeof p.name !== 'string' || p.name === '') throw new ArgumentTypeError(`Engine: processor ${p.id} needs a name`);
+      if (this.#processors.has(p.id)) throw new ArgumentTypeError(`Engine: two processors have the id ${p.id}`);
+      if (p.timeoutMs !== undefined && !(Number.isFinite(p.timeoutMs) && p.timeoutMs > 0)) throw new ArgumentTypeError(`Engine: expected processor ${p.id} \`timeoutMs\` to be a positive number, got ${describeValue(p.timeoutMs)}`);
+      this.#processors.set(p.id, p);
+    }
+    const grace = options.cancelGraceMs ?? 5000;
+    if (!(Number.isFinite(grace) && grace >= 0)) throw new ArgumentTypeError(`Engine: expected \`cancelGraceMs\` to be a number >= 0, got ${describeValue(grace)}`);
+    this.#graceMs = grace;
+    this.#timeoutMs = options.timeoutMs;
+    if (this.#timeoutMs !== undefined && typeof this.#timeoutMs !== 'function' && !(Number.isFinite(this.#timeoutMs) && this.#timeoutMs > 0)) {
+      throw new ArgumentTypeError(`Engine: expected \`timeoutMs\` to be a positive number or a function, got ${describeValue(this.#timeoutMs)}`);
+    }
+    this.#retry = checkRetry(options.retry ?? {});
+    const schedulerOptions: SchedulerOptions = { maxAttempts: this.#retry.maxAttempts, onListenerError: (e) => process.emitWarning(`jobgraph: an Engine listener threw: ${String(e)}`) };
+    for (const k of ['concurrency', 'pools', 'poolOf', 'failFast', 'now', 'ids', 'profile', 'policy'] as const) {
+      if (options[k] !== undefined) (schedulerOptions as Record<string, unknown>)[k] = options[k];
+    }
+    this.scheduler = new Scheduler(schedulerOptions);
+    this.#dispatcher = options.dispatcher ?? new InProcessDispatcher();
+    this.#dispatcher.start(this.#reporter, this.#processors);
+    this.scheduler.on('taskStateChange', (e) => {
+      // However a running task came to be canceled (cancel, close, a fail-fast job), stop it.
+      if (e.newState === TaskState.Canceling) this.#abortTask(e.taskId, 'the job was canceled');
+      this.#forward('taskStateChange', e.jobId, e);
+    });
+    this.scheduler.on('taskProgress', (e) => this.#forward('taskProgress', e.jobId, e));
+    this.scheduler.on('jobStateChange', (e) => {
+      this.#forward('jobStateChange', e.jobId, e);
+      if (isFinalState(e.newState)) this.#finishJob(e.jobId);
+    });
+  }
+
+  /** The registered processors, as the REST API lists them. */
+  processors(): MediaProcessorInfo[] {
+    return [...this.#processors.values()].map(processorInfo);
+  }
+
+  /** A processor by id or by name (the highest version when several share a name). */
+  processor(idOrName: string): MediaProcessorInfo | undefined {
+    const byId = this.#processors.get(idOrName);
+    if (byId) return processorInfo(byId);
+    const named = [...this.#processors.values()].filter((p) => p.name === idOrName);
+    named.sort((a, b) => compareVersions(b.version ?? '1.0', a.version ?? '1.0'));
+    return named[0] ? processorInfo(named[0]) : undefined;
+  }
+
+  /**
+   * Validates and submits a job and starts what may start.
+   * @throws ValidationError carrying every diagnostic (including MEDIA_PROCESSOR_UNKNOWN for a
+   * MediaProcessorId no processor is registered for); SchedulerError `ENGINE_CLOSED` after close().
+   */
+  submit(definition: unknown, options: SubmitOptions = {}): JobHandle {
+    if (this.#closed) throw new SchedulerError('ENGINE_CLOSED', 'Engine.submit: the engine is closed: create a new one');
+    const unknown = this.#unknownProcessors(definition);
+    if (unknown.length > 0) throw new ValidationError('Engine.submit', unknown);
+    const view = this.scheduler.submit(definition, options);
+    const entry = this.#entry(view.Id);
+    this.#pump();
+    const id = view.Id;
+    return {
+      id,
+      done: entry.done,
+      cancel: () => this.cancel(id),
+      on: (event, listener) => {
+        const list = entry.listeners[event] as Array<typeof listener>;
+        list.push(listener);
+        return () => {
+          const i = list.indexOf(listener);
+          if (i !== -1) list.splice(i, 1);
+        };
+      },
+      view: () => this.scheduler.job(id)!,
+    };
+  }
+
+  /** The promise of a job's end, for a job submitted earlier (or restored). */
+  done(jobId: string): Promise<JobView> {
+    if (!this.scheduler.job(jobId)) throw new SchedulerError('JOB_NOT_FOUND', `Engine.done: no job has Id ${JSON.stringify(jobId)}`, { jobId });
+    return this.#entry(jobId).done;
+  }
+
+  /**
+   * Cancels a job: tasks not started are Canceled; running ones are aborted through their signal and
+   * are Canceling until they stop, or until the grace period ends and they are abandoned.
+   * @returns false when the job had already ended.
+   */
+  cancel(jobId: string): boolean {
+    try {
+      this.scheduler.cancelJob(jobId);
+    } catch (err) {
+      if (err instanceof SchedulerError && err.code === 'JOB_FINAL') return false;
+      throw err;
+    }
+    this.#pump();
+    return true;
+  }
+
+  /** Cancels every job that has not ended and waits until they have; the engine takes no more jobs. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const pending: Promise<JobView>[] = [];
+    for (const job of this.scheduler.jobs()) {
+      if (isFinalState(job.State)) continue;
+      pending.push(this.#entry(job.Id).done);
+      this.cancel(job.Id);
+    }
+    for (const t of this.#backoffTimers) clearTimeout(t);
+    this.#backoffTimers.clear();
+    await Promise.all(pending);
+    await this.#dispatcher.close();
+  }
+
+  /** Resolves when no job is running or waiting. */
+  async idle(): Promise<void> {
+    await Promise.all(this.scheduler.jobs().filter((j) => !isFinalState(j.State)).map((j) => this.#entry(j.Id).done));
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  #entry(jobId: string): JobEntry {
+    let entry = this.#jobs.get(jobId);
+    if (!entry) {
+      let resolve!: (v: JobView) => void;
+      const done = new Promise<JobView>((r) => (resolve = r));
+      entry = { resolve, done, listeners: { taskStateChange: [], taskProgress: [], jobStateChange: [] } };
+      this.#jobs.set(jobId, entry);
+      const view = this.scheduler.job(jobId);
+      if (view && isFinalState(view.State)) resolve(view);
+    }
+    return entry;
+  }
+
+  #finishJob(jobId: string): void {
+    const entry = this.#jobs.get(jobId);
+    // Resolve after the current call returns, so a listener sees the final state first.
+    if (entry) queueMicrotask(() => entry.resolve(this.scheduler.job(jobId)!));
+  }
+
+  #forward<K extends keyof EngineEvents>(event: K, jobId: string, payload: EngineEvents[K]): void {
+    const entry = this.#jobs.get(jobId);
+    if (!entry) return;
+    for (const l of (entry.listeners[event] as Array<(e: EngineEvents[K]) => void>).slice()) {
+      try {
+        l(payload);
+      } catch (err) {
+        process.emitWarning(`jobgraph: a job listener threw: ${String(err)}`);
+      }
+    }
+  }
+
+  #unknownProcessors(definition: unknown): ReturnType<typeof makeDiagnostic>[] {
+    let value = definition;
+    if (typeof value === 'string') {
+      try {
+        value = JSON.parse(value);
+      } catch {
+        return []; // the scheduler's validation reports it
+      }
+    }
+    const tasks = (value as { Tasks?: unknown } | null)?.Tasks;
+    if (!Array.isArray(tasks)) return [];
+    const out: ReturnType<typeof makeDiagnostic>[] = [];
+    tasks.forEach((t, i) => {
+      const mp = (t as { MediaProcessorId?: unknown } | null)?.MediaProcessorId;
+      if (typeof mp === 'string' && MEDIA_PROCESSOR_ID.test(mp) && !this.#processors.has(mp)) {
+        out.push(
+          makeDiagnostic('MEDIA_PROCESSOR_UNKNOWN', `task #${i} names MediaProcessorId ${mp}, which no processor of this engine has`, {
+            task: i,
+            hint: `register a processor with that id, or use one of: ${[...this.#processors.values()].map((p) => `${p.id} (${p.name})`).join(', ')}`,
+          }),
+        );
+      }
+    });
+    return out;
+  }
+
+  /** Starts everything the scheduler says may start now. Not re-entrant: nested calls loop once more. */
+  #pump(): void {
+    if (this.#pumping) {
+      this.#pumpAgain = true;
+      return;
+    }
+    this.#pumping = true;
+    try {
+      do {
+        this.#pumpAgain = false;
+        for (let claim = this.scheduler.next(); claim; claim = this.scheduler.next()) this.#start(claim);
+      } while (this.#pumpAgain);
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  #start(claim: TaskClaim): void {
+    const job = this.scheduler.jobModel(claim.jobId);
+    const task = job.Tasks[claim.index]!;
+    const inputs: ResolvedInput[] = task.inputs.map((ref) => {
+      if (ref.kind === 'JobInputAsset') return { kind: 'JobInputAsset', index: ref.index, asset: job.InputMediaAssets[ref.index]! };
+      const producer = job.Tasks.find((t) => t.outputs.some((o) => o.index === ref.index))!;
+      const output = producer.outputs.find((o) => o.index === ref.index)!;
+      return { kind: 'JobOutputAsset', index: ref.index, producerTaskId: producer.Id, assetName: output.assetName, metadata: this.#outputs.get(producer.Id)?.get(ref.index) };
+    });
+    const processor = this.#processors.get(task.MediaProcessorId);
+    const t = this.#timeoutMs;
+    const timeoutMs = processor?.timeoutMs ?? (typeof t === 'function' ? t(task, job) : t);
+    const item: WorkItem = {
+      taskId: claim.taskId,
+      jobId: claim.jobId,
+      taskName: task.Name,
+      jobName: job.Name,
+      attempt: claim.attempt,
+      mediaProcessorId: task.MediaProcessorId,
+      configuration: task.Configuration,
+      inputs,
+      outputs: task.outputs.map((o) => ({ ...o })),
+      timeoutMs,
+    };
+    this.#inflight.set(claim.taskId, { attempt: claim.attempt, graceTimer: undefined });
+    try {
+      this.#dispatcher.dispatch(item);
+    } catch (err) {
+      this.#reporter.fail(claim.taskId, claim.attempt, { code: 'ErrorProcessingTask', message: `the dispatcher refused the task: ${(err as Error).message}`, retryable: false });
+    }
+  }
+
+  #abortTask(taskId: string, reason: string): void {
+    const f = this.#inflight.get(taskId);
+    if (!f) return;
+    this.#dispatcher.abort(taskId, f.attempt, reason);
+    if (f.graceTimer === undefined) {
+      f.graceTimer = setTimeout(() => {
+        const now = this.#inflight.get(taskId);
+        if (now !== f) return;
+        // The processor ignored its signal: stop waiting, and drop whatever it says later.
+        this.#inflight.delete(taskId);
+        this.#dispatcher.abandon(taskId, f.attempt);
+        this.scheduler.log(taskId, 'Abandoned', `the processor did not stop within ${this.#graceMs} ms of being canceled`);
+        this.scheduler.complete(taskId); // Canceling → Canceled
+        this.#pump();
+      }, this.#graceMs);
+    }
+  }
+
+  /** Takes the report of an attempt if it is the current one; false means drop it. */
+  #take(taskId: string, attempt: number): boolean {
+    const f = this.#inflight.get(taskId);
+    if (!f || f.attempt !== attempt) return false;
+    this.#inflight.delete(taskId);
+    if (f.graceTimer !== undefined) clearTimeout(f.graceTimer);
+    return true;
+  }
+
+  #isCurrent(taskId: string, attempt: number): boolean {
+    return this.#inflight.get(taskId)?.attempt === attempt;
+  }
+
+  readonly #reporter: WorkReporter = {
+    progress: (taskId, attempt, percent) => {
+      if (this.#isCurrent(taskId, attempt)) this.scheduler.progress(taskId, percent);
+    },
+    log: (taskId, attempt, code, message) => {
+      if (this.#isCurrent(taskId, attempt)) this.scheduler.log(taskId, code, message);
+    },
+    complete: (taskId, attempt, metadata) => {
+      if (!this.#take(taskId, attempt)) return;
+      this.#outputs.set(taskId, metadata);
+      this.scheduler.complete(taskId);
+      this.#pump();
+    },
+    fail: (taskId, attempt, failure) => {
+      if (!this.#take(taskId, attempt)) return;
+      this.#failed(taskId, attempt, failure);
+      this.#pump();
+    },
+  };
+
+  #failed(taskId: string, attempt: number, failure: FailureReport): void {
+    const task = this.scheduler.task(taskId)!;
+    const retry = failure.retryable && attempt < this.#retry.maxAttempts && task.State === TaskState.Processing && !this.#closed;
+    if (!retry) {
+      this.scheduler.fail(taskId, { code: failure.code, message: failure.message });
+      return;
+    }
+    const delay = backoffDelay(attempt, this.#retry);
+    this.scheduler.fail(taskId, { code: failure.code, message: `${failure.message} (attempt ${attempt} of ${this.#retry.maxAttempts}; retrying in ${Math.round(delay)} ms)`, retryable: true, hold: true });
+    const timer = setTimeout(() => {
+      this.#backoffTimers.delete(timer);
+      if (this.scheduler.resume(taskId)) this.#pump();
+    }, delay);
+    this.#backoffTimers.add(timer);
+  }
+}
+
+function checkRetry(r: RetryOptions): Required<RetryOptions> {
+  const out: Required<RetryOptions> = { maxAttempts: r.maxAttempts ?? 3, baseDelayMs: r.baseDelayMs ?? 1000, maxDelayMs: r.maxDelayMs ?? 30_000, jitter: r.jitter ?? true, random: r.random ?? Math.random };
+  if (!(Number.isInteger(out.maxAttempts) && out.maxAttempts >= 1)) throw new ArgumentTypeError(`Engine: expected \`retry.maxAttempts\` to be an integer >= 1, got ${describeValue(out.maxAttempts)}`);
+  if (!(out.baseDelayMs >= 0 && Number.isFinite(out.baseDelayMs))) throw new ArgumentTypeError(`Engine: expected \`retry.baseDelayMs\` to be a number >= 0, got ${describeValue(out.baseDelayMs)}`);
+  if (!(out.maxDelayMs >= out.baseDelayMs && Number.isFinite(out.maxDelayMs))) throw new ArgumentTypeError(`Engine: expected \`retry.maxDelayMs\` to be a number >= baseDelayMs, got ${describeValue(out.maxDelayMs)}`);
+  return out;
+}
+
+function compareVersions(a: string, b: string): number {
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0 && !Number.isNaN(d)) return d;
+  }
+  return a.localeCompare(b);
+}

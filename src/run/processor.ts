@@ -1,0 +1,74 @@
+import type { JobInputAsset, TaskOutputAsset } from '../job/model.js';
+import { JobGraphError } from '../errors.js';
+
+/** A media processor as the REST API lists it (reference §7). */
+export interface MediaProcessorInfo {
+  Id: string;
+  Name: string;
+  Description: string;
+  Sku: string;
+  Vendor: string;
+  Version: string;
+}
+
+/** An input of a task, resolved: a job input asset, or what the producing task returned for it. */
+export type ResolvedInput =
+  | { kind: 'JobInputAsset'; index: number; asset: JobInputAsset }
+  | { kind: 'JobOutputAsset'; index: number; producerTaskId: string; assetName: string; metadata: unknown };
+
+/** What a processor is given to run one attempt of a task. */
+export interface ProcessorContext {
+  taskId: string;
+  jobId: string;
+  taskName: string;
+  jobName: string;
+  /** 1 for the first attempt. */
+  attempt: number;
+  mediaProcessorId: string;
+  configuration: string | null;
+  inputs: ResolvedInput[];
+  /** The task's outputs with their names (defaults per the reference §3.3 rule 6). */
+  outputs: TaskOutputAsset[];
+  /** Aborted when the job is canceled, the engine closes, or the task times out. */
+  signal: AbortSignal;
+  /** Reports progress, 0–100. */
+  progress(percent: number): void;
+  /** Adds a historical event to the task. */
+  log(code: string, message?: string): void;
+}
+
+/**
+ * What a processor returns: nothing, an array with one metadata value per output (in the order of
+ * `outputs`), or an object keyed by output index (`{ 3: {...} }`). Anything else fails the task.
+ */
+export type ProcessorResult = void | undefined | null | unknown[] | Record<number, unknown>;
+
+/** A processor registered with the engine, by MediaProcessorId. */
+export interface Processor {
+  /** `nb:mpid:UUID:<guid>`: tasks name it in MediaProcessorId. */
+  id: string;
+  name: string;
+  description?: string;
+  vendor?: string;
+  version?: string;
+  sku?: string;
+  /** Per-task time limit for this processor, in ms. */
+  timeoutMs?: number;
+  run(context: ProcessorContext): ProcessorResult | Promise<ProcessorResult>;
+}
+
+/**
+ * Thrown by a processor to say how it failed: `code` becomes the ErrorDetail code (the reference's
+ * encoding codes where they fit) and `retryable` whether another attempt may succeed.
+ */
+export class ProcessorError extends JobGraphError {
+  readonly retryable: boolean;
+  constructor(code: string, message: string, options: { retryable?: boolean; cause?: unknown } = {}) {
+    super(code, message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.retryable = options.retryable ?? code === 'TransientError';
+  }
+}
+
+export function processorInfo(p: Processor): MediaProcessorInfo {
+  return { Id: p.id, Name: p.name, Description: p.description ?? '', Sku: p.sku ?? '', Vendor: p.vendor ?? '', Version: p.version ?? '1.0' };
+}

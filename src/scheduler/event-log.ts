@@ -1,0 +1,122 @@
+import { growFloat64, growInt32, growUint8 } from './growable.js';
+
+/**
+ * The historical events of every task, kept compactly: one row per event in typed arrays, linked
+ * per task, with the rare message text in a side map. A million tasks make three or four million
+ * events; as objects they would dominate the heap (and the time of `complete()`).
+ */
+
+/** Event codes as the service wrote them (reference §5), plus ours for retries, logs and restores. */
+export const EVENT_CODES = [
+  'Queued',
+  'WaitingForFreeResources',
+  'Scheduled',
+  'Processing',
+  'Finished',
+  'Error',
+  'Canceled',
+  'Canceling',
+  'Retrying',
+  'Requeued',
+  'Log',
+] as const;
+export type EventCode = (typeof EVENT_CODES)[number];
+
+export const EV = {
+  Queued: 0,
+  WaitingForFreeResources: 1,
+  Scheduled: 2,
+  Processing: 3,
+  Finished: 4,
+  Error: 5,
+  Canceled: 6,
+  Canceling: 7,
+  Retrying: 8,
+  Requeued: 9,
+  Log: 10,
+} as const;
+
+export interface HistoricalEvent {
+  Code: string;
+  Message: string;
+  TimeStamp: string;
+}
+
+export class EventLog {
+  #task = new Int32Array(0);
+  #code = new Uint8Array(0);
+  #time = new Float64Array(0);
+  #next = new Int32Array(0);
+  #first = new Int32Array(0);
+  #last = new Int32Array(0);
+  #size = 0;
+  /** Free text, by event row, for the few events that carry one; custom codes too. */
+  #messages = new Map<number, string>();
+  #customCodes = new Map<number, string>();
+
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Makes room for tasks [0, taskCount). */
+  ensureTasks(taskCount: number): void {
+    if (this.#first.length < taskCount) {
+      this.#first = growInt32(this.#first, taskCount, -1);
+      this.#last = growInt32(this.#last, taskCount, -1);
+    }
+  }
+
+  add(task: number, code: number, time: number, message?: string, customCode?: string): number {
+    const row = this.#size;
+    if (row === this.#task.length) {
+      const n = row + 1;
+      this.#task = growInt32(this.#task, n);
+      this.#code = growUint8(this.#code, n);
+      this.#time = growFloat64(this.#time, n);
+      this.#next = growInt32(this.#next, n);
+    }
+    this.#task[row] = task;
+    this.#code[row] = code;
+    this.#time[row] = time;
+    this.#next[row] = -1;
+    const last = this.#last[task]!;
+    if (last === -1) this.#first[task] = row;
+    else this.#next[last] = row;
+    this.#last[task] = row;
+    this.#size = row + 1;
+    if (message !== undefined && message !== '') this.#messages.set(row, message);
+    if (customCode !== undefined) this.#customCodes.set(row, customCode);
+    return row;
+  }
+
+  /** The events of one task, oldest first, in the reference's shape. */
+  eventsOf(task: number): HistoricalEvent[] {
+    const out: HistoricalEvent[] = [];
+    for (let r = this.#first[task] ?? -1; r !== -1; r = this.#next[r]!) {
+      out.push({ Code: this.codeAt(r), Message: this.#messages.get(r) ?? '', TimeStamp: new Date(this.#time[r]!).toISOString() });
+    }
+    return out;
+  }
+
+  codeAt(row: number): string {
+    return this.#customCodes.get(row) ?? EVENT_CODES[this.#code[row]!]!;
+  }
+
+  /** Every event in order as compact rows: [task, code, time, message?]. */
+  rows(): Array<[number, number, number] | [number, number, number, string] | [number, number, number, string, string]> {
+    const out: Array<[number, number, number] | [number, number, number, string] | [number, number, number, string, string]> = [];
+    for (let r = 0; r < this.#size; r++) {
+      const m = this.#messages.get(r);
+      const c = this.#customCodes.get(r);
+      if (c !== undefined) out.push([this.#task[r]!, this.#code[r]!, this.#time[r]!, m ?? '', c]);
+      else if (m !== undefined) out.push([this.#task[r]!, this.#code[r]!, this.#time[r]!, m]);
+      else out.push([this.#task[r]!, this.#code[r]!, this.#time[r]!]);
+    }
+    return out;
+  }
+
+  /** Bytes held by the typed arrays (for the benchmarks' memory figures). */
+  get byteLength(): number {
+    return this.#task.byteLength + this.#code.byteLength + this.#time.byteLength + this.#next.byteLength + this.#first.byteLength + this.#last.byteLength;
+  }
+}

@@ -1,0 +1,254 @@
+/**
+ * The ready tasks of every pool, and which pool goes next.
+ *
+ * Each pool keeps a binary heap of its ready task indices; a second, small heap orders the pools
+ * that have a free slot and a ready task by their best task. `next()` looks at the best pool only,
+ * so a full pool never blocks the others and nothing scans the pools or the ready set: O(log n).
+ *
+ * Order between tasks (higher first): task priority, then job priority, then the global task index
+ * (submission order of jobs, then task index), so the order is total and deterministic.
+ *
+ * Deletion is lazy: a ready task that is canceled stays in its heap until it surfaces and is skipped
+ * (`isReady` says so). A stale pool key can only be better than the pool's real best, so the pool
+ * heap is checked at its top and re-sifted when the key moved.
+ */
+export class ReadyQueues {
+  /** The two ordering keys by global task index (task priority and job priority under the default policy); swapped in when the task table grows. */
+  prio: Float64Array;
+  jobPrio: Float64Array;
+
+  // Per pool: heap storage, size, slots, running.
+  #heaps: Int32Array[] = [];
+  #sizes: number[] = [];
+  #slots: number[] = [];
+  #running: number[] = [];
+
+  // Heap of pools that have a free slot and a (possibly stale) ready task, keyed by #key[pool].
+  #top = new Int32Array(0);
+  #topSize = 0;
+  #pos: number[] = []; // pool → position in #top, -1 when out
+  #key: number[] = []; // pool → task index its place in #top was keyed by
+
+  constructor(prio: Float64Array, jobPrio: Float64Array) {
+    this.prio = prio;
+    this.jobPrio = jobPrio;
+  }
+
+  /** Adds a pool with `slots` slots (Infinity for none) and returns its index. */
+  addPool(slots: number): number {
+    const p = this.#heaps.length;
+    this.#heaps.push(new Int32Array(16));
+    this.#sizes.push(0);
+    this.#slots.push(slots);
+    this.#running.push(0);
+    this.#pos.push(-1);
+    this.#key.push(-1);
+    if (this.#top.length < p + 1) {
+      const t = new Int32Array(Math.max(8, (p + 1) * 2));
+      t.set(this.#top);
+      this.#top = t;
+    }
+    return p;
+  }
+
+  get poolCount(): number {
+    return this.#heaps.length;
+  }
+
+  slotsOf(pool: number): number {
+    return this.#slots[pool]!;
+  }
+
+  runningIn(pool: number): number {
+    return this.#running[pool]!;
+  }
+
+  readyIn(pool: number): number {
+    return this.#sizes[pool]!;
+  }
+
+  /** The (possibly stale) ready tasks of a pool, in heap order; for explain() and snapshots. */
+  heapOf(pool: number): Int32Array {
+    return this.#heaps[pool]!.subarray(0, this.#sizes[pool]!);
+  }
+
+  #before(a: number, b: number): boolean {
+    const pa = this.prio[a]!;
+    const pb = this.prio[b]!;
+    if (pa !== pb) return pa > pb;
+    const ja = this.jobPrio[a]!;
+    const jb = this.jobPrio[b]!;
+    if (ja !== jb) return ja > jb;
+    return a < b;
+  }
+
+  /** True when task `a` goes before task `b`. */
+  before(a: number, b: number): boolean {
+    return this.#before(a, b);
+  }
+
+  /** A task became ready in `pool`. */
+  push(pool: number, task: number): void {
+    let heap = this.#heaps[pool]!;
+    let i = this.#sizes[pool]!;
+    if (i === heap.length) {
+      const bigger = new Int32Array(heap.length * 2);
+      bigger.set(heap);
+      this.#heaps[pool] = heap = bigger;
+    }
+    // Sift up, moving the hole instead of swapping.
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const p = heap[parent]!;
+      if (!this.#before(task, p)) break;
+      heap[i] = p;
+      i = parent;
+    }
+    heap[i] = task;
+    this.#sizes[pool]!++;
+    const pos = this.#pos[pool]!;
+    if (pos !== -1) {
+      if (this.#before(task, this.#key[pool]!)) {
+        this.#key[pool] = task;
+        this.#topUp(pos);
+      }
+    } else if (this.#running[pool]! < this.#slots[pool]!) {
+      this.#key[pool] = heap[0]!;
+      this.#topInsert(pool);
+    }
+  }
+
+  /**
+   * Claims the best ready task over all pools with a free slot, or -1. `isReady(task)` tells stale
+   * entries (tasks no longer ready) from live ones.
+   */
+  pop(isReady: (task: number) => boolean): number {
+    while (this.#topSize > 0) {
+      const pool = this.#top[0]!;
+      const best = this.#cleanTop(pool, isReady);
+      if (best === -1) {
+        this.#topRemoveAt(0);
+        continue;
+      }
+      if (best !== this.#key[pool]) {
+        // The key was a task that is gone: the pool's real best is worse.
+        this.#key[pool] = best;
+        this.#topDown(0);
+        continue;
+      }
+      this.#heapPop(pool);
+      const running = ++this.#running[pool]!;
+      if (running >= this.#slots[pool]! || this.#sizes[pool] === 0) {
+        this.#topRemoveAt(0);
+      } else {
+        this.#key[pool] = this.#heaps[pool]![0]!;
+        this.#topDown(0);
+      }
+      return best;
+    }
+    return -1;
+  }
+
+  /** A task of `pool` stopped running: its slot is free again. */
+  release(pool: number): void {
+    this.#running[pool]!--;
+    if (this.#pos[pool] === -1 && this.#sizes[pool]! > 0 && this.#running[pool]! < this.#slots[pool]!) {
+      this.#key[pool] = this.#heaps[pool]![0]!;
+      this.#topInsert(pool);
+    }
+  }
+
+  /** Marks a slot of `pool` taken without popping (restoring a running task). */
+  occupy(pool: number): void {
+    this.#running[pool]!++;
+    const pos = this.#pos[pool]!;
+    if (pos !== -1 && this.#running[pool]! >= this.#slots[pool]!) this.#topRemoveAt(pos);
+  }
+
+  #cleanTop(pool: number, isReady: (task: number) => boolean): number {
+    const heap = this.#heaps[pool]!;
+    while (this.#sizes[pool]! > 0) {
+      const t = heap[0]!;
+      if (isReady(t)) return t;
+      this.#heapPop(pool);
+    }
+    return -1;
+  }
+
+  #heapPop(pool: number): void {
+    const heap = this.#heaps[pool]!;
+    const n = --this.#sizes[pool]!;
+    if (n === 0) return;
+    const last = heap[n]!;
+    let i = 0;
+    const half = n >> 1;
+    while (i < half) {
+      let child = 2 * i + 1;
+      let c = heap[child]!;
+      const right = child + 1;
+      if (right < n && this.#before(heap[right]!, c)) {
+        child = right;
+        c = heap[right]!;
+      }
+      if (!this.#before(c, last)) break;
+      heap[i] = c;
+      i = child;
+    }
+    heap[i] = last;
+  }
+
+  #topInsert(pool: number): void {
+    const i = this.#topSize++;
+    this.#top[i] = pool;
+    this.#pos[pool] = i;
+    this.#topUp(i);
+  }
+
+  #topRemoveAt(i: number): void {
+    const pool = this.#top[i]!;
+    this.#pos[pool] = -1;
+    const n = --this.#topSize;
+    if (i === n) return;
+    const last = this.#top[n]!;
+    this.#top[i] = last;
+    this.#pos[last] = i;
+    this.#topDown(i);
+    this.#topUp(this.#pos[last]!);
+  }
+
+  #topUp(i: number): void {
+    const top = this.#top;
+    const pool = top[i]!;
+    const key = this.#key[pool]!;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const p = top[parent]!;
+      if (!this.#before(key, this.#key[p]!)) break;
+      top[i] = p;
+      this.#pos[p] = i;
+      i = parent;
+    }
+    top[i] = pool;
+    this.#pos[pool] = i;
+  }
+
+  #topDown(i: number): void {
+    const top = this.#top;
+    const n = this.#topSize;
+    const pool = top[i]!;
+    const key = this.#key[pool]!;
+    for (;;) {
+      let child = 2 * i + 1;
+      if (child >= n) break;
+      const right = child + 1;
+      if (right < n && this.#before(this.#key[top[right]!]!, this.#key[top[child]!]!)) child = right;
+      const c = top[child]!;
+      if (!this.#before(this.#key[c]!, key)) break;
+      top[i] = c;
+      this.#pos[c] = i;
+      i = child;
+    }
+    top[i] = pool;
+    this.#pos[pool] = i;
+  }
+}

@@ -1,0 +1,974 @@
+import { ArgumentRangeError, ArgumentTypeError, ValidationError, describeValue } from '../errors.js';
+import { STATE_NAMES, TaskOptions, TaskState, isFinalState } from '../job/enums.js';
+import { randomIds, type IdFactory } from '../job/ids.js';
+import type { Job, Task } from '../job/model.js';
+import { resolveDependencies, type Dependencies } from '../graph/dependencies.js';
+import { validateJob, type Profile } from '../validate/validate.js';
+import { EV, EventLog } from './event-log.js';
+import { SchedulerError } from './errors.js';
+import { growFloat64, growInt32, growUint8 } from './growable.js';
+import { ReadyQueues } from './ready-queues.js';
+import { computeKeys, type Policy } from './policy.js';
+import type { ErrorDetail, Explanation, JobStateChange, JobView, TaskClaim, TaskProgressEvent, TaskStateChange, TaskView } from './views.js';
+import { isoOrNull } from './views.js';
+import { SNAPSHOT_FORMAT, jobFromSnapshot, jobToSnapshot, type SchedulerSnapshot } from './snapshot.js';
+
+export interface SchedulerOptions {
+  /** Tasks that may run at once over all pools. @defaultValue Infinity */
+  concurrency?: number;
+  /** Slots per pool (the analogue of reserved units). A task whose pool is not listed is limited only by `concurrency`. */
+  pools?: Record<string, number>;
+  /** Names a task's pool. @defaultValue the task's MediaProcessorId */
+  poolOf?: (task: Task, job: Job) => string;
+  /** When a task fails, cancel the rest of its job (tasks with DoNotCancelOnJobFailure excepted). @defaultValue false */
+  failFast?: boolean;
+  /** Starts a task may have; a retryable failure on the last one is final. @defaultValue Infinity */
+  maxAttempts?: number;
+  /** The clock, in epoch milliseconds. @defaultValue Date.now */
+  now?: () => number;
+  /** Makes job and task ids. @defaultValue random GUIDs */
+  ids?: IdFactory;
+  /** Validation profile for submitted jobs. @defaultValue 'relaxed' */
+  profile?: Profile;
+  /** The order among ready tasks. @defaultValue 'priority' */
+  policy?: Policy;
+  /** Called when an event listener throws; the scheduler's state is already consistent. @defaultValue process.emitWarning */
+  onListenerError?: (error: unknown) => void;
+}
+
+export interface SubmitOptions {
+  /** Job priority; overrides the definition's Priority. Higher first among tasks of equal priority. */
+  priority?: number;
+  /** Overrides the scheduler's failFast for this job. */
+  failFast?: boolean;
+}
+
+export interface TaskFilter {
+  jobId?: string;
+  state?: number | readonly number[];
+  mediaProcessorId?: string;
+}
+
+export interface FailOptions {
+  /** An ErrorDetail code; the reference's encoding codes where they fit. @defaultValue 'ErrorProcessingTask' */
+  code?: string;
+  message?: string;
+  /** Put the task back to Scheduled (a new attempt) instead of failing it. */
+  retryable?: boolean;
+  /**
+   * With `retryable`: keep the task out of the ready set until {@link Scheduler.resume} is called,
+   * so an executor can wait out a backoff without holding a slot.
+   */
+  hold?: boolean;
+}
+
+export interface RestoreOptions extends Pick<SchedulerOptions, 'poolOf' | 'now' | 'ids' | 'onListenerError' | 'policy'> {
+  /** What becomes of tasks that were Processing: `requeue` (at least once, the default) or `keep`. */
+  processing?: 'requeue' | 'keep';
+}
+
+interface SchedulerEvents {
+  taskStateChange: TaskStateChange;
+  taskProgress: TaskProgressEvent;
+  jobStateChange: JobStateChange;
+}
+type EventName = keyof SchedulerEvents;
+
+/** Book-keeping of one submitted job. */
+interface JobRecord {
+  readonly index: number;
+  readonly job: Job;
+  readonly deps: Dependencies;
+  /** Global index of its first task; its tasks are base … base + count - 1. */
+  readonly base: number;
+  readonly count: number;
+  priority: number;
+  failFast: boolean;
+  /** Tasks per state (0–6). */
+  readonly counts: Int32Array;
+  state: number;
+  created: number;
+  lastModified: number;
+  startTime: number;
+  endTime: number;
+  cancelRequested: boolean;
+}
+
+const NO_TIME = NaN;
+
+/**
+ * The online scheduler: submit jobs, ask which task may run now, report what happened.
+ *
+ * Per-task state lives in typed arrays indexed by a global task number (jobs are appended in
+ * submission order); dependencies are a CSR built once per job from integer asset indices; entity
+ * views are built on demand.
+ *
+ * @example
+ * const s = new Scheduler({ concurrency: 4, pools: { [MES]: 2 } });
+ * const job = s.submit(definition);
+ * for (let c = s.next(); c; c = s.next()) start(c);   // later: s.complete(c.taskId)
+ */
+export class Scheduler {
+  readonly #concurrency: number;
+  readonly #poolSlots: Record<string, number>;
+  readonly #poolOf: (task: Task, job: Job) => string;
+  readonly #failFast: boolean;
+  readonly #maxAttempts: number;
+  readonly #now: () => number;
+  readonly #ids: IdFactory;
+  readonly #profile: Profile;
+  readonly #policy: Policy;
+  readonly #onListenerError: (error: unknown) => void;
+
+  // Per task, by global index.
+  #taskCount = 0;
+  #state = new Uint8Array(0);
+  #key1 = new Float64Array(0);
+  #key2 = new Float64Array(0);
+  #jobOf = new Int32Array(0);
+  #poolIdx = new Int32Array(0);
+  #pending = new Int32Array(0);
+  #attempts = new Int32Array(0);
+  #progress = new Float64Array(0);
+  #start = new Float64Array(0);
+  #end = new Float64Array(0);
+  // Successors as CSR over global indices; jobs append their block.
+  #succOffset = new Int32Array(1);
+  #succ = new Int32Array(0);
+  #edgeCount = 0;
+  #errors = new Map<number, ErrorDetail[]>();
+  /** Scheduled tasks kept out of the ready set while a retry backs off. */
+  #held = new Set<number>();
+
+  #jobs: JobRecord[] = [];
+  #jobById = new Map<string, number>();
+  #taskById = new Map<string, number>();
+  #poolNames: string[] = [];
+  #poolByName = new Map<string, number>();
+  #running = 0;
+  #ready: ReadyQueues;
+  #events = new EventLog();
+  #listeners: { [K in EventName]: Array<(e: SchedulerEvents[K]) => void> } = { taskStateChange: [], taskProgress: [], jobStateChange: [] };
+  readonly #isReady = (t: number): boolean => this.#state[t] === TaskState.Scheduled;
+
+  constructor(options: SchedulerOptions = {}) {
+    checkOptions(options);
+    this.#concurrency = options.concurrency ?? Infinity;
+    this.#poolSlots = { ...(options.pools ?? {}) };
+    this.#poolOf = options.poolOf ?? ((task) => task.MediaProcessorId);
+    this.#failFast = options.failFast ?? false;
+    this.#maxAttempts = options.maxAttempts ?? Infinity;
+    this.#now = options.now ?? Date.now;
+    this.#ids = options.ids ?? randomIds;
+    this.#profile = options.profile ?? 'relaxed';
+    this.#policy = options.policy ?? 'priority';
+    this.#onListenerError = options.onListenerError ?? ((e) => process.emitWarning(`jobgraph: a Scheduler listener threw: ${String(e)}`));
+    this.#ready = new ReadyQueues(this.#key1, this.#key2);
+    // Pool 0 holds tasks whose pool has no configured slots: only `concurrency` limits them.
+    this.#poolNames.push('');
+    this.#ready.addPool(Infinity);
+  }
+
+  /** Tasks running now (Processing or Canceling). */
+  get running(): number {
+    return this.#running;
+  }
+
+  /** The global concurrency limit. */
+  get concurrency(): number {
+    return this.#concurrency;
+  }
+
+  // ---------------------------------------------------------------- submit
+
+  /**
+   * Validates a Create-Job body and adds the job; tasks with no dependencies become Scheduled.
+   * @returns the job's view.
+   * @throws ValidationError (code `VALIDATION_FAILED`) carrying every diagnostic when the job is invalid.
+   */
+  submit(definition: unknown, options: SubmitOptions = {}): JobView {
+    if (options.priority !== undefined && !isInt32(options.priority)) {
+      throw new ArgumentTypeError(`Scheduler.submit: expected \`priority\` to be a 32-bit integer, got ${describeValue(options.priority)}`);
+    }
+    const result = validateJob(definition, { profile: this.#profile, ids: this.#ids });
+    if (!result.valid || !result.job) throw new ValidationError('Scheduler.submit', result.diagnostics);
+    const job = result.job;
+    if (this.#jobById.has(job.Id)) {
+      throw new SchedulerError('JOB_EXISTS', `Scheduler.submit: a job with Id ${job.Id} was already submitted: leave Id out to get a new one`, { jobId: job.Id });
+    }
+    for (const t of job.Tasks) {
+      if (this.#taskById.has(t.Id)) throw new SchedulerError('TASK_EXISTS', `Scheduler.submit: a task with Id ${t.Id} was already submitted`, { taskId: t.Id });
+    }
+    const rec = this.#addJob(job, result.dependencies!, options.priority ?? job.Priority, options.failFast ?? this.#failFast, this.#now());
+    this.#initialStates(rec);
+    return this.#jobView(rec);
+  }
+
+  #addJob(job: Job, deps: Dependencies, priority: number, failFast: boolean, created: number): JobRecord {
+    const n = job.Tasks.length;
+    const base = this.#taskCount;
+    const total = base + n;
+    this.#ensureTasks(total);
+    const rec: JobRecord = {
+      index: this.#jobs.length,
+      job,
+      deps,
+      base,
+      count: n,
+      priority,
+      failFast,
+      counts: new Int32Array(7),
+      state: TaskState.Queued,
+      created,
+      lastModified: created,
+      startTime: NO_TIME,
+      endTime: NO_TIME,
+      cancelRequested: false,
+    };
+    this.#jobs.push(rec);
+    this.#jobById.set(job.Id, rec.index);
+
+    computeKeys(this.#policy, job, deps, priority, this.#key1, this.#key2, base);
+    const pending = this.#pending;
+    const m = deps.from.length;
+    // Successor CSR block for this job: count, prefix-sum, fill.
+    const off = this.#succOffset;
+    for (let i = 0; i < n; i++) off[base + i + 1] = 0;
+    for (let e = 0; e < m; e++) {
+      off[base + deps.from[e]! + 1]!++;
+      pending[base + deps.to[e]!]!++;
+    }
+    off[base] = this.#edgeCount;
+    for (let i = 0; i < n; i++) off[base + i + 1]! += off[base + i]!;
+    this.#succ = growInt32(this.#succ, this.#edgeCount + m);
+    const cursor = new Int32Array(n);
+    const succ = this.#succ;
+    for (let e = 0; e < m; e++) {
+      const a = deps.from[e]!;
+      succ[off[base + a]! + cursor[a]!++] = base + deps.to[e]!;
+    }
+    this.#edgeCount += m;
+
+    for (let i = 0; i < n; i++) {
+      const g = base + i;
+      const task = job.Tasks[i]!;
+      this.#jobOf[g] = rec.index;
+      this.#poolIdx[g] = this.#poolIndex(this.#poolOf(task, job));
+      this.#taskById.set(task.Id, g);
+    }
+    this.#taskCount = total;
+    rec.counts[TaskState.Queued] = n;
+    return rec;
+  }
+
+  #initialStates(rec: JobRecord): void {
+    const now = rec.created;
+    for (let g = rec.base; g < rec.base + rec.count; g++) {
+      if (this.#pending[g] === 0) {
+        this.#setState(g, rec, TaskState.Scheduled, now, EV.Scheduled);
+        this.#ready.push(this.#poolIdx[g]!, g);
+      } else {
+        this.#events.add(g, EV.Queued, now);
+      }
+    }
+    this.#refreshJob(rec, now);
+  }
+
+  #poolIndex(name: string): number {
+    const known = this.#poolByName.get(name);
+    if (known !== undefined) return known;
+    const slots = this.#poolSlots[name];
+    if (slots === undefined) {
+      this.#poolByName.set(name, 0);
+      return 0;
+    }
+    const p = this.#ready.addPool(slots);
+    this.#poolNames.push(name);
+    this.#poolByName.set(name, p);
+    return p;
+  }
+
+  #ensureTasks(total: number): void {
+    if (this.#state.length >= total) {
+      this.#succOffset = growInt32(this.#succOffset, total + 1);
+      return;
+    }
+    this.#state = growUint8(this.#state, total);
+    this.#key1 = growFloat64(this.#key1, total);
+    this.#key2 = growFloat64(this.#key2, total);
+    this.#jobOf = growInt32(this.#jobOf, total);
+    this.#poolIdx = growInt32(this.#poolIdx, total);
+    this.#pending = growInt32(this.#pending, total);
+    this.#attempts = growInt32(this.#attempts, total);
+    this.#progress = growFloat64(this.#progress, total);
+    this.#start = growFloat64(this.#start, total, NO_TIME);
+    this.#end = growFloat64(this.#end, total, NO_TIME);
+    this.#succOffset = growInt32(this.#succOffset, total + 1);
+    this.#events.ensureTasks(this.#state.length);
+    this.#ready.prio = this.#key1;
+    this.#ready.jobPrio = this.#key2;
+  }
+
+  // ---------------------------------------------------------------- the hot path
+
+  /**
+   * Claims the best task that may start now and marks it Processing: highest task priority, then
+   * job priority, then submission order, among pools with a free slot, within `concurrency`.
+   * @returns the claim, or undefined when nothing may start.
+   */
+  next(): TaskClaim | undefined {
+    const g = this.nextIndex();
+    if (g === -1) return undefined;
+    return this.#claim(g);
+  }
+
+  /** As {@link next}, returning the global task number (-1 for none): for loops that avoid objects. */
+  nextIndex(): number {
+    if (this.#running >= this.#concurrency) return -1;
+    const g = this.#ready.pop(this.#isReady);
+    if (g === -1) return -1;
+    this.#running++;
+    const now = this.#now();
+    this.#attempts[g]!++;
+    if (Number.isNaN(this.#start[g]!)) this.#start[g] = now;
+    this.#progress[g] = 0;
+    const rec = this.#jobs[this.#jobOf[g]!]!;
+    this.#setState(g, rec, TaskState.Processing, now, EV.Processing);
+    if (Number.isNaN(rec.startTime)) rec.startTime = now;
+    this.#refreshJob(rec, now);
+    return g;
+  }
+
+  #claim(g: number): TaskClaim {
+    const rec = this.#jobs[this.#jobOf[g]!]!;
+    const task = rec.job.Tasks[g - rec.base]!;
+    const p = this.#poolIdx[g]!;
+    return {
+      taskId: task.Id,
+      jobId: rec.job.Id,
+      index: task.index,
+      attempt: this.#attempts[g]!,
+      pool: p === 0 ? this.#poolOf(task, rec.job) : this.#poolNames[p]!,
+      name: task.Name,
+      mediaProcessorId: task.MediaProcessorId,
+      configuration: task.Configuration,
+    };
+  }
+
+  /**
+   * Reports that a Processing task finished; tasks waiting only on it become Scheduled. A task being
+   * canceled (Canceling) becomes Canceled instead.
+   * @throws SchedulerError `TASK_NOT_FOUND`, `INVALID_TRANSITION`
+   */
+  complete(taskId: string): void {
+    this.completeIndex(this.#lookupTask('complete', taskId));
+  }
+
+  /** As {@link complete}, by global task number. */
+  completeIndex(g: number): void {
+    const state = this.#state[g];
+    if (state !== TaskState.Processing && state !== TaskState.Canceling) this.#invalid('complete', g, 'complete', 'start it first with next()');
+    const rec = this.#jobs[this.#jobOf[g]!]!;
+    const now = this.#now();
+    this.#stopRunning(g);
+    this.#end[g] = now;
+    if (state === TaskState.Canceling) {
+      this.#setState(g, rec, TaskState.Canceled, now, EV.Canceled);
+      this.#cancelDependents(g, rec, now, 'its dependency was canceled');
+      this.#refreshJob(rec, now);
+      return;
+    }
+    this.#progress[g] = 100;
+    this.#setState(g, rec, TaskState.Finished, now, EV.Finished);
+    const succ = this.#succ;
+    const pending = this.#pending;
+    for (let e = this.#succOffset[g]!, end = this.#succOffset[g + 1]!; e < end; e++) {
+      const s = succ[e]!;
+      if (--pending[s]! === 0 && this.#state[s] === TaskState.Queued) {
+        this.#setState(s, rec, TaskState.Scheduled, now, EV.Scheduled);
+        this.#ready.push(this.#poolIdx[s]!, s);
+      }
+    }
+    this.#refreshJob(rec, now);
+  }
+
+  /**
+   * Reports that a Processing task failed. With `retryable` (and attempts left) it goes back to
+   * Scheduled; otherwise it is Error, its transitive dependents are Canceled (they can never run),
+   * and with failFast the rest of its job is canceled too.
+   * @throws SchedulerError `TASK_NOT_FOUND`, `INVALID_TRANSITION`
+   */
+  fail(taskId: string, options: FailOptions = {}): void {
+    const g = this.#lookupTask('fail', taskId);
+    const state = this.#state[g];
+    if (state !== TaskState.Processing && state !== TaskState.Canceling) this.#invalid('fail', g, 'fail', 'only a Processing task can fail');
+    if (options.code !== undefined && typeof options.code !== 'string') throw new ArgumentTypeError(`Scheduler.fail: expected \`code\` to be a string, got ${describeValue(options.code)}`);
+    const rec = this.#jobs[this.#jobOf[g]!]!;
+    const now = this.#now();
+    this.#stopRunning(g);
+    const code = options.code ?? 'ErrorProcessingTask';
+    const message = options.message ?? '';
+    if (state === TaskState.Canceling) {
+      this.#end[g] = now;
+      this.#setState(g, rec, TaskState.Canceled, now, EV.Canceled, message);
+      this.#cancelDependents(g, rec, now, 'its dependency was canceled');
+      this.#refreshJob(rec, now);
+      return;
+    }
+    if (options.retryable && this.#attempts[g]! < this.#maxAttempts) {
+      this.#events.add(g, EV.Retrying, now, `${code}: ${message}`.replace(/: $/, ''));
+      this.#setState(g, rec, TaskState.Scheduled, now, EV.Scheduled);
+      if (options.hold) this.#held.add(g);
+      else this.#ready.push(this.#poolIdx[g]!, g);
+      this.#refreshJob(rec, now);
+      return;
+    }
+    this.#end[g] = now;
+    this.#addError(g, { Code: code, Message: message });
+    this.#setState(g, rec, TaskState.Error, now, EV.Error, message);
+    const task = rec.job.Tasks[g - rec.base]!;
+    this.#cancelDependents(g, rec, now, `task ${describeTask(task)} failed`);
+    if (rec.failFast) this.#cancelRest(rec, now, `task ${describeTask(task)} failed and the job fails fast`, true);
+    this.#refreshJob(rec, now);
+  }
+
+  /**
+   * Returns a task held by `fail(…, { retryable: true, hold: true })` to the ready set.
+   * @returns false when the task is not held (it was canceled meanwhile, or never held).
+   */
+  resume(taskId: string): boolean {
+    const g = this.#lookupTask('resume', taskId);
+    if (!this.#held.delete(g)) return false;
+    if (this.#state[g] === TaskState.Scheduled) this.#ready.push(this.#poolIdx[g]!, g);
+    return true;
+  }
+
+  /**
+   * Reports progress (0–100) of a Processing task.
+   * @throws RangeError for a percentage outside 0–100; SchedulerError for an unknown or not running task.
+   */
+  progress(taskId: string, percent: number): void {
+    const g = this.#lookupTask('progress', taskId);
+    if (typeof percent !== 'number' || !(percent >= 0 && percent <= 100)) {
+      throw new ArgumentRangeError(`Scheduler.progress: expected \`percent\` to be a number from 0 to 100, got ${describeValue(percent)}`);
+    }
+    const state = this.#state[g];
+    if (state === TaskState.Canceling) return; // a late report from a task being canceled
+    if (state !== TaskState.Processing) this.#invalid('progress', g, 'report progress of', 'only a Processing task makes progress');
+    this.#progress[g] = percent;
+    const rec = this.#jobs[this.#jobOf[g]!]!;
+    const now = this.#now();
+    rec.lastModified = now;
+    const listeners = this.#listeners.taskProgress;
+    if (listeners.length > 0) this.#emit('taskProgress', { taskId, jobId: rec.job.Id, progress: percent, timestamp: now });
+  }
+
+  /**
+   * Adds a historical event to a task (what a processor logs). `code` is free text, e.g. `Transcoding`.
+   */
+  log(taskId: string, code: string, message = ''): void {
+    const g = this.#lookupTask('log', taskId);
+    if (typeof code !== 'string' || code === '') throw new ArgumentTypeError(`Scheduler.log: expected \`code\` to be a non-empty string, got ${describeValue(code)}`);
+    this.#events.add(g, EV.Log, this.#now(), String(message), code);
+  }
+
+  /**
+   * Cancels a job: tasks not started become Canceled, running ones Canceling until they report.
+   * @throws SchedulerError `JOB_NOT_FOUND`, or `JOB_FINAL` when the job already ended or is being canceled.
+   */
+  cancelJob(jobId: string): JobView {
+    const rec = this.#lookupJob('cancelJob', jobId);
+    if (isFinalState(rec.state) || rec.state === TaskState.Canceling) {
+      throw new SchedulerError('JOB_FINAL', `Scheduler.cancelJob: job ${jobId} is already ${STATE_NAMES[rec.state]}: nothing to cancel`, { jobId, state: STATE_NAMES[rec.state] });
+    }
+    const now = this.#now();
+    rec.cancelRequested = true;
+    this.#cancelRest(rec, now, 'the job was canceled', false);
+    this.#refreshJob(rec, now);
+    return this.#jobView(rec);
+  }
+
+  #stopRunning(g: number): void {
+    this.#running--;
+    this.#ready.release(this.#poolIdx[g]!);
+  }
+
+  /** Cancels every unfinished task of the job; running ones become Canceling. */
+  #cancelRest(rec: JobRecord, now: number, why: string, respectDoNotCancel: boolean): void {
+    for (let g = rec.base; g < rec.base + rec.count; g++) {
+      const s = this.#state[g]!;
+      if (respectDoNotCancel && (rec.job.Tasks[g - rec.base]!.Options & TaskOptions.DoNotCancelOnJobFailure) !== 0) continue;
+      if (s === TaskState.Queued || s === TaskState.Scheduled) {
+        this.#held.delete(g);
+        this.#end[g] = now;
+        this.#addError(g, { Code: 'Canceled', Message: `canceled: ${why}` });
+        this.#setState(g, rec, TaskState.Canceled, now, EV.Canceled, why);
+      } else if (s === TaskState.Processing) {
+        this.#setState(g, rec, TaskState.Canceling, now, EV.Canceling, why);
+      }
+    }
+  }
+
+  /** Cancels the transitive dependents of `g` that have not started (they never can). Iterative. */
+  #cancelDependents(g: number, rec: JobRecord, now: number, why: string): void {
+    const stack = [g];
+    while (stack.length > 0) {
+      const a = stack.pop()!;
+      for (let e = this.#succOffset[a]!, end = this.#succOffset[a + 1]!; e < end; e++) {
+        const s = this.#succ[e]!;
+        const st = this.#state[s];
+        if (st !== TaskState.Queued && st !== TaskState.Scheduled) continue;
+        this.#held.delete(s);
+        this.#end[s] = now;
+        this.#addError(s, { Code: 'DependencyFailed', Message: `canceled: ${why}` });
+        this.#setState(s, rec, TaskState.Canceled, now, EV.Canceled, why);
+        stack.push(s);
+      }
+    }
+  }
+
+  #addError(g: number, detail: ErrorDetail): void {
+    const list = this.#errors.get(g);
+    if (list) list.push(detail);
+    else this.#errors.set(g, [detail]);
+  }
+
+  #setState(g: number, rec: JobRecord, state: number, now: number, event: number, message?: string): void {
+    const old = this.#state[g]!;
+    this.#state[g] = state;
+    rec.counts[old]!--;
+    rec.counts[state]!++;
+    this.#events.add(g, event, now, message);
+    const listeners = this.#listeners.taskStateChange;
+    if (listeners.length > 0) {
+      this.#emit('taskStateChange', { taskId: rec.job.Tasks[g - rec.base]!.Id, jobId: rec.job.Id, oldState: old, newState: state, timestamp: now });
+    }
+  }
+
+  /** Derives the job's state from its task counts and reports a change. */
+  #refreshJob(rec: JobRecord, now: number): void {
+    rec.lastModified = now;
+    const c = rec.counts;
+    let state: number;
+    const final = c[3]! + c[4]! + c[5]!;
+    if (final === rec.count) {
+      state = rec.cancelRequested ? TaskState.Canceled : c[4]! > 0 ? TaskState.Error : c[5]! > 0 ? TaskState.Canceled : TaskState.Finished;
+    } else if (c[6]! > 0 || rec.cancelRequested) {
+      state = TaskState.Canceling;
+    } else if (c[2]! > 0 || final > 0) {
+      state = TaskState.Processing;
+    } else if (c[1]! > 0) {
+      state = TaskState.Scheduled;
+    } else {
+      state = TaskState.Queued;
+    }
+    if (state === rec.state) return;
+    const old = rec.state;
+    rec.state = state;
+    if (isFinalState(state)) rec.endTime = now;
+    if (this.#listeners.jobStateChange.length > 0) this.#emit('jobStateChange', { jobId: rec.job.Id, oldState: old, newState: state, timestamp: now });
+  }
+
+  // ---------------------------------------------------------------- events
+
+  /**
+   * Subscribes to `taskStateChange`, `taskProgress` or `jobStateChange`.
+   * @returns a function that unsubscribes.
+   */
+  on<K extends EventName>(event: K, listener: (e: SchedulerEvents[K]) => void): () => void {
+    const list = this.#listeners[event] as Array<(e: SchedulerEvents[K]) => void> | undefined;
+    if (!list) throw new ArgumentRangeError(`Scheduler.on: unknown event ${describeValue(event)}; events are taskStateChange, taskProgress, jobStateChange`, 'ERR_INVALID_ARG_VALUE');
+    if (typeof listener !== 'function') throw new ArgumentTypeError(`Scheduler.on: expected \`listener\` to be a function, got ${describeValue(listener)}`);
+    list.push(listener);
+    return () => this.off(event, listener);
+  }
+
+  off<K extends EventName>(event: K, listener: (e: SchedulerEvents[K]) => void): void {
+    const list = this.#listeners[event] as Array<(e: SchedulerEvents[K]) => void> | undefined;
+    if (!list) return;
+    const i = list.indexOf(listener);
+    if (i !== -1) list.splice(i, 1);
+  }
+
+  #emit<K extends EventName>(event: K, payload: SchedulerEvents[K]): void {
+    const list = this.#listeners[event] as Array<(e: SchedulerEvents[K]) => void>;
+    for (const l of list.slice()) {
+      try {
+        l(payload);
+      } catch (err) {
+        this.#onListenerError(err);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- lookups and views
+
+  #lookupTask(call: string, taskId: string): number {
+    const g = typeof taskId === 'string' ? this.#taskById.get(taskId) : undefined;
+    if (g === undefined) {
+      if (typeof taskId !== 'string') throw new ArgumentTypeError(`Scheduler.${call}: expected a task id string, got ${describeValue(taskId)}`);
+      throw new SchedulerError('TASK_NOT_FOUND', `Scheduler.${call}: no task has Id ${JSON.stringify(taskId)}: use the taskId that next() returned`, { taskId });
+    }
+    return g;
+  }
+
+  #lookupJob(call: string, jobId: string): JobRecord {
+    const j = typeof jobId === 'string' ? this.#jobById.get(jobId) : undefined;
+    if (j === undefined) {
+      if (typeof jobId !== 'string') throw new ArgumentTypeError(`Scheduler.${call}: expected a job id string, got ${describeValue(jobId)}`);
+      throw new SchedulerError('JOB_NOT_FOUND', `Scheduler.${call}: no job has Id ${JSON.stringify(jobId)}`, { jobId });
+    }
+    return this.#jobs[j]!;
+  }
+
+  #invalid(call: string, g: number, verb: string, way: string): never {
+    const rec = this.#jobs[this.#jobOf[g]!]!;
+    const task = rec.job.Tasks[g - rec.base]!;
+    const state = STATE_NAMES[this.#state[g]!]!;
+    throw new SchedulerError('INVALID_TRANSITION', `Scheduler.${call}: cannot ${verb} task ${describeTask(task)} as it is ${state}: ${way}`, { taskId: task.Id, jobId: rec.job.Id, state });
+  }
+
+  /** The task's view, or undefined for an unknown id. */
+  task(taskId: string): TaskView | undefined {
+    const g = this.#taskById.get(taskId);
+    return g === undefined ? undefined : this.#taskView(g);
+  }
+
+  /** The job's view, or undefined for an unknown id. */
+  job(jobId: string): JobView | undefined {
+    const j = this.#jobById.get(jobId);
+    return j === undefined ? undefined : this.#jobView(this.#jobs[j]!);
+  }
+
+  /** Views of every job, in submission order. */
+  jobs(): JobView[] {
+    return this.#jobs.map((r) => this.#jobView(r));
+  }
+
+  /** Views of the tasks that match, in submission order. */
+  tasks(filter: TaskFilter = {}): TaskView[] {
+    const states = filter.state === undefined ? undefined : typeof filter.state === 'number' ? [filter.state] : filter.state;
+    let from = 0;
+    let to = this.#taskCount;
+    if (filter.jobId !== undefined) {
+      const rec = this.#lookupJob('tasks', filter.jobId);
+      from = rec.base;
+      to = rec.base + rec.count;
+    }
+    const out: TaskView[] = [];
+    for (let g = from; g < to; g++) {
+      if (states && !states.includes(this.#state[g]!)) continue;
+      if (filter.mediaProcessorId !== undefined) {
+        const rec = this.#jobs[this.#jobOf[g]!]!;
+        if (rec.job.Tasks[g - rec.base]!.MediaProcessorId !== filter.mediaProcessorId) continue;
+      }
+      out.push(this.#taskView(g));
+    }
+    return out;
+  }
+
+  /** The job a task belongs to, its position, attempts and pool: what views do not carry. */
+  taskInfo(taskId: string): { jobId: string; index: number; attempts: number; pool: string; dependencies: string[]; dependents: string[] } {
+    const g = this.#lookupTask('taskInfo', taskId);
+    const rec = this.#jobs[this.#jobOf[g]!]!;
+    const task = rec.job.Tasks[g - rec.base]!;
+    return {
+      jobId: rec.job.Id,
+      index: task.index,
+      attempts: this.#attempts[g]!,
+      pool: this.#poolIdx[g] === 0 ? this.#poolOf(task, rec.job) : this.#poolNames[this.#poolIdx[g]!]!,
+      dependencies: this.#predecessors(g).map((p) => rec.job.Tasks[p - rec.base]!.Id),
+      dependents: [...new Set(this.#successors(g))].sort((a, b) => a - b).map((s) => rec.job.Tasks[s - rec.base]!.Id),
+    };
+  }
+
+  /** The loaded job definition (model) of a job. */
+  jobModel(jobId: string): Job {
+    return this.#lookupJob('jobModel', jobId).job;
+  }
+
+  #successors(g: number): number[] {
+    const out: number[] = [];
+    for (let e = this.#succOffset[g]!; e < this.#succOffset[g + 1]!; e++) out.push(this.#succ[e]!);
+    return out;
+  }
+
+  #predecessors(g: number): number[] {
+    const rec = this.#jobs[this.#jobOf[g]!]!;
+    const local = g - rec.base;
+    const seen = new Set<number>();
+    for (let e = 0; e < rec.deps.to.length; e++) if (rec.deps.to[e] === local) seen.add(rec.base + rec.deps.from[e]!);
+    return [...seen].sort((a, b) => a - b);
+  }
+
+  #taskView(g: number): TaskView {
+    const rec = this.#jobs[this.#jobOf[g]!]!;
+    const t = rec.job.Tasks[g - rec.base]!;
+    const state = this.#state[g]!;
+    const start = this.#start[g]!;
+    const end = this.#end[g]!;
+    const running = Number.isNaN(start) ? 0 : (Number.isNaN(end) ? (state === TaskState.Processing || state === TaskState.Canceling ? this.#now() : start) : end) - start;
+    return {
+      Id: t.Id,
+      Name: t.Name,
+      Configuration: t.Configuration,
+      MediaProcessorId: t.MediaProcessorId,
+      Priority: t.Priority,
+      State: state,
+      Progress: this.#progress[g]!,
+      StartTime: isoOrNull(start),
+      EndTime: isoOrNull(end),
+      RunningDuration: Math.max(0, running),
+      PerfMessage: '',
+      ErrorDetails: (this.#errors.get(g) ?? []).map((d) => ({ ...d })),
+      HistoricalEvents: this.#events.eventsOf(g),
+      TaskBody: t.TaskBody,
+      Options: t.Options,
+      EncryptionKeyId: t.EncryptionKeyId,
+      EncryptionScheme: t.EncryptionScheme,
+      EncryptionVersion: t.EncryptionVersion,
+      InitializationVector: t.InitializationVector,
+      TaskNotificationSubscriptions: t.TaskNotificationSubscriptions.map((s) => ({ ...s })),
+    };
+  }
+
+  #jobView(rec: JobRecord): JobView {
+    const start = rec.startTime;
+    const end = rec.endTime;
+    return {
+      Id: rec.job.Id,
+      Name: rec.job.Name,
+      Priority: rec.priority,
+      State: rec.state,
+      Created: new Date(rec.created).toISOString(),
+      LastModified: new Date(rec.lastModified).toISOString(),
+      StartTime: isoOrNull(start),
+      EndTime: isoOrNull(end),
+      RunningDuration: Number.isNaN(start) ? 0 : Math.max(0, (Number.isNaN(end) ? this.#now() : end) - start),
+      TemplateId: rec.job.TemplateId,
+      JobNotificationSubscriptions: rec.job.JobNotificationSubscriptions.map((s) => ({ ...s })),
+    };
+  }
+
+  /**
+   * Says why a task is not running: the dependencies it waits on, or the pool that is full and how
+   * many ready tasks of that pool go before it.
+   */
+  explain(taskId: string): Explanation {
+    const g = this.#lookupTask('explain', taskId);
+    const rec = this.#jobs[this.#jobOf[g]!]!;
+    const task = rec.job.Tasks[g - rec.base]!;
+    const state = this.#state[g]!;
+    const p = this.#poolIdx[g]!;
+    const pool = p === 0 ? this.#poolOf(task, rec.job) : this.#poolNames[p]!;
+    const slots = this.#ready.slotsOf(p);
+    const poolRunning = p === 0 ? this.#running : this.#ready.runningIn(p);
+    const base = { taskId, state: STATE_NAMES[state]!, waitingOn: [] as Explanation['waitingOn'], pool, poolSlots: slots, poolRunning, ahead: 0 };
+    const name = describeTask(task);
+    if (isFinalState(state)) return { ...base, reason: 'final', message: `task ${name} has ended: it is ${STATE_NAMES[state]}` };
+    if (state === TaskState.Processing) return { ...base, reason: 'running', message: `task ${name} is running (attempt ${this.#attempts[g]})` };
+    if (state === TaskState.Canceling) return { ...base, reason: 'canceling', message: `task ${name} is being canceled and has not reported yet` };
+    if (state === TaskState.Queued) {
+      const waitingOn = this.#predecessors(g)
+        .filter((d) => this.#state[d] !== TaskState.Finished)
+        .map((d) => {
+          const dt = rec.job.Tasks[d - rec.base]!;
+          return { taskId: dt.Id, name: dt.Name, state: STATE_NAMES[this.#state[d]!]! };
+        });
+      const list = waitingOn.map((w) => `${w.name !== '' ? `"${w.name}"` : w.taskId} (${w.state})`).join(', ');
+      return { ...base, waitingOn, reason: 'waiting-on-dependencies', message: `task ${name} waits on ${waitingOn.length} task${waitingOn.length === 1 ? '' : 's'}: ${list}` };
+    }
+    if (this.#held.has(g)) {
+      return { ...base, reason: 'retry-backoff', message: `task ${name} failed and waits to be retried (attempt ${this.#attempts[g]} ended)` };
+    }
+    let ahead = 0;
+    const heap = this.#ready.heapOf(p);
+    for (let i = 0; i < heap.length; i++) {
+      const o = heap[i]!;
+      if (o !== g && this.#state[o] === TaskState.Scheduled && this.#ready.before(o, g)) ahead++;
+    }
+    if (this.#running >= this.#concurrency) {
+      return { ...base, ahead, reason: 'concurrency-full', message: `task ${name} is ready, but all ${this.#concurrency} slots of the scheduler are taken; ${ahead} ready task${ahead === 1 ? '' : 's'} of pool "${pool}" go before it` };
+    }
+    if (p !== 0 && this.#ready.runningIn(p) >= slots) {
+      return { ...base, ahead, reason: 'pool-full', message: `task ${name} is ready, but pool "${pool}" has all ${slots} slot${slots === 1 ? '' : 's'} taken; ${ahead} ready task${ahead === 1 ? '' : 's'} go before it` };
+    }
+    return { ...base, ahead, reason: 'ready', message: `task ${name} is ready and will start at the next call of next()${ahead > 0 ? ` after ${ahead} task${ahead === 1 ? '' : 's'} before it` : ''}` };
+  }
+
+  // ---------------------------------------------------------------- persistence
+
+  /** The whole scheduler as plain JSON; {@link Scheduler.restore} rebuilds it. */
+  snapshot(): SchedulerSnapshot {
+    const n = this.#taskCount;
+    const errors: Record<string, ErrorDetail[]> = {};
+    for (const [g, list] of this.#errors) errors[g] = list.map((d) => ({ ...d }));
+    const pools: Record<string, number> = {};
+    for (const [k, v] of Object.entries(this.#poolSlots)) pools[k] = v;
+    return {
+      format: SNAPSHOT_FORMAT,
+      options: {
+        concurrency: Number.isFinite(this.#concurrency) ? this.#concurrency : null,
+        pools,
+        failFast: this.#failFast,
+        maxAttempts: Number.isFinite(this.#maxAttempts) ? this.#maxAttempts : null,
+        profile: this.#profile,
+      },
+      jobs: this.#jobs.map((r) => ({
+        job: jobToSnapshot(r.job),
+        priority: r.priority,
+        failFast: r.failFast,
+        state: r.state,
+        created: r.created,
+        lastModified: r.lastModified,
+        startTime: nullIfNaN(r.startTime),
+        endTime: nullIfNaN(r.endTime),
+        cancelRequested: r.cancelRequested,
+      })),
+      tasks: {
+        state: Array.from(this.#state.subarray(0, n)),
+        attempts: Array.from(this.#attempts.subarray(0, n)),
+        progress: Array.from(this.#progress.subarray(0, n)),
+        start: Array.from(this.#start.subarray(0, n), nullIfNaN),
+        end: Array.from(this.#end.subarray(0, n), nullIfNaN),
+        errors,
+        held: [...this.#held].sort((a, b) => a - b),
+      },
+      events: this.#events.rows(),
+    };
+  }
+
+  /**
+   * Rebuilds a scheduler from {@link snapshot}. It behaves as the original would have; tasks that
+   * were Processing come back Scheduled (run at least once) unless `processing: 'keep'`.
+   * @throws SchedulerError `SNAPSHOT_INVALID` when the snapshot is not one of ours.
+   */
+  static restore(snapshot: SchedulerSnapshot, options: RestoreOptions = {}): Scheduler {
+    if (typeof snapshot !== 'object' || snapshot === null || snapshot.format !== SNAPSHOT_FORMAT) {
+      throw new SchedulerError('SNAPSHOT_INVALID', `Scheduler.restore: expected a snapshot with format "${SNAPSHOT_FORMAT}", got ${describeValue((snapshot as { format?: unknown } | null)?.format)}`);
+    }
+    const o = snapshot.options;
+    const s = new Scheduler({
+      concurrency: o.concurrency ?? Infinity,
+      pools: o.pools,
+      failFast: o.failFast,
+      maxAttempts: o.maxAttempts ?? Infinity,
+      profile: o.profile,
+      ...(options.poolOf ? { poolOf: options.poolOf } : {}),
+      ...(options.now ? { now: options.now } : {}),
+      ...(options.ids ? { ids: options.ids } : {}),
+      ...(options.policy ? { policy: options.policy } : {}),
+      ...(options.onListenerError ? { onListenerError: options.onListenerError } : {}),
+    });
+    try {
+      s.#load(snapshot, options.processing ?? 'requeue');
+    } catch (err) {
+      if (err instanceof SchedulerError) throw err;
+      throw new SchedulerError('SNAPSHOT_INVALID', `Scheduler.restore: the snapshot is damaged: ${(err as Error).message}`);
+    }
+    return s;
+  }
+
+  #load(snap: SchedulerSnapshot, processing: 'requeue' | 'keep'): void {
+    const t = snap.tasks;
+    for (const j of snap.jobs) {
+      const job = jobFromSnapshot(j.job);
+      const rec = this.#addJob(job, resolveDependencies(job), j.priority, j.failFast, j.created);
+      rec.state = j.state;
+      rec.lastModified = j.lastModified;
+      rec.startTime = j.startTime ?? NO_TIME;
+      rec.endTime = j.endTime ?? NO_TIME;
+      rec.cancelRequested = j.cancelRequested;
+    }
+    const n = this.#taskCount;
+    if (t.state.length !== n) throw new SchedulerError('SNAPSHOT_INVALID', `Scheduler.restore: the snapshot has ${t.state.length} task states for ${n} tasks`);
+    for (const row of snap.events) this.#events.add(row[0], row[1], row[2], row[3], row[4]);
+    for (const [g, list] of Object.entries(t.errors)) this.#errors.set(Number(g), list.map((d) => ({ ...d })));
+    let now = NaN; // read the clock only when a task is requeued, so a plain restore changes nothing
+    for (let g = 0; g < n; g++) {
+      const rec = this.#jobs[this.#jobOf[g]!]!;
+      let state = t.state[g]!;
+      this.#attempts[g] = t.attempts[g]!;
+      this.#progress[g] = t.progress[g]!;
+      this.#start[g] = t.start[g] ?? NO_TIME;
+      this.#end[g] = t.end[g] ?? NO_TIME;
+      if (state === TaskState.Finished) {
+        for (let e = this.#succOffset[g]!; e < this.#succOffset[g + 1]!; e++) this.#pending[this.#succ[e]!]!--;
+      }
+      if (state === TaskState.Processing && processing === 'requeue') {
+        if (Number.isNaN(now)) now = this.#now();
+        this.#events.add(g, EV.Requeued, now, 'the scheduler was restored while the task ran');
+        state = TaskState.Scheduled;
+      }
+      rec.counts[TaskState.Queued]!--;
+      rec.counts[state]!++;
+      this.#state[g] = state;
+    }
+    // Backoffs do not survive a restart: held tasks are ready again, unless running tasks are kept too.
+    if (processing === 'keep') for (const g of t.held ?? []) this.#held.add(g);
+    for (let g = 0; g < n; g++) {
+      const state = this.#state[g]!;
+      if (state === TaskState.Scheduled && !this.#held.has(g)) this.#ready.push(this.#poolIdx[g]!, g);
+      else if (state === TaskState.Processing || state === TaskState.Canceling) {
+        this.#running++;
+        this.#ready.occupy(this.#poolIdx[g]!);
+      }
+    }
+    for (const rec of this.#jobs) this.#refreshJob(rec, rec.lastModified);
+  }
+
+  /** Bytes held by the per-task typed arrays and the event log (for the benchmarks). */
+  get byteLength(): number {
+    return (
+      this.#state.byteLength +
+      this.#key1.byteLength +
+      this.#key2.byteLength +
+      this.#jobOf.byteLength +
+      this.#poolIdx.byteLength +
+      this.#pending.byteLength +
+      this.#attempts.byteLength +
+      this.#progress.byteLength +
+      this.#start.byteLength +
+      this.#end.byteLength +
+      this.#succOffset.byteLength +
+      this.#succ.byteLength +
+      this.#events.byteLength
+    );
+  }
+}
+
+function nullIfNaN(v: number): number | null {
+  return Number.isNaN(v) ? null : v;
+}
+
+function isInt32(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= -2147483648 && v <= 2147483647;
+}
+
+function describeTask(task: Task): string {
+  return task.Name !== '' ? `"${task.Name}"` : `#${task.index} (${task.Id})`;
+}
+
+function checkOptions(o: SchedulerOptions): void {
+  if (typeof o !== 'object' || o === null) throw new ArgumentTypeError(`Scheduler: expected options to be an object, got ${describeValue(o)}`);
+  if (o.concurrency !== undefined && !(o.concurrency === Infinity || (Number.isInteger(o.concurrency) && o.concurrency >= 1))) {
+    throw new ArgumentTypeError(`Scheduler: expected \`concurrency\` to be an integer >= 1, got ${describeValue(o.concurrency)}`);
+  }
+  if (o.maxAttempts !== undefined && !(o.maxAttempts === Infinity || (Number.isInteger(o.maxAttempts) && o.maxAttempts >= 1))) {
+    throw new ArgumentTypeError(`Scheduler: expected \`maxAttempts\` to be an integer >= 1, got ${describeValue(o.maxAttempts)}`);
+  }
+  if (o.pools !== undefined) {
+    if (typeof o.pools !== 'object' || o.pools === null || Array.isArray(o.pools)) throw new ArgumentTypeError(`Scheduler: expected \`pools\` to be an object of pool name → slots, got ${describeValue(o.pools)}`);
+    for (const [name, slots] of Object.entries(o.pools)) {
+      if (!(slots === Infinity || (Number.isInteger(slots) && slots >= 1))) {
+        throw new ArgumentTypeError(`Scheduler: expected \`pools[${JSON.stringify(name)}]\` to be an integer >= 1, got ${describeValue(slots)}`);
+      }
+    }
+  }
+  for (const fn of ['poolOf', 'now', 'ids', 'onListenerError'] as const) {
+    if (o[fn] !== undefined && typeof o[fn] !== 'function') throw new ArgumentTypeError(`Scheduler: expected \`${fn}\` to be a function, got ${describeValue(o[fn])}`);
+  }
+  if (o.profile !== undefined && o.profile !== 'ams' && o.profile !== 'relaxed') {
+    throw new ArgumentRangeError(`Scheduler: expected \`profile\` to be "ams" or "relaxed", got ${describeValue(o.profile)}`, 'ERR_INVALID_ARG_VALUE');
+  }
+}

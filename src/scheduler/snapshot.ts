@@ -1,0 +1,83 @@
+import type { AssetRef } from '../taskbody/types.js';
+import type { Job, Task, TaskOutputAsset } from '../job/model.js';
+import type { ErrorDetail } from './views.js';
+
+export const SNAPSHOT_FORMAT = 'jobgraph.scheduler/1';
+
+/** A job as a snapshot keeps it: the normalised model without parser positions. */
+export interface JobSnapshot {
+  Id: string;
+  Name: string;
+  Priority: number;
+  TemplateId: string | null;
+  InputMediaAssets: Job['InputMediaAssets'];
+  JobNotificationSubscriptions: Job['JobNotificationSubscriptions'];
+  Tasks: Array<Omit<Task, 'inputEntries' | 'outputEntries' | 'index'>>;
+}
+
+/** Plain JSON of a whole scheduler (see `Scheduler.snapshot()`). */
+export interface SchedulerSnapshot {
+  format: typeof SNAPSHOT_FORMAT;
+  options: { concurrency: number | null; pools: Record<string, number>; failFast: boolean; maxAttempts: number | null; profile: 'ams' | 'relaxed' };
+  jobs: Array<{
+    job: JobSnapshot;
+    priority: number;
+    failFast: boolean;
+    state: number;
+    created: number;
+    lastModified: number;
+    startTime: number | null;
+    endTime: number | null;
+    cancelRequested: boolean;
+  }>;
+  tasks: {
+    state: number[];
+    attempts: number[];
+    progress: number[];
+    start: Array<number | null>;
+    end: Array<number | null>;
+    errors: Record<string, ErrorDetail[]>;
+    /** Tasks waiting out a retry backoff. */
+    held?: number[];
+  };
+  /** Historical events as rows: [task, code, time, message?, custom code?]. */
+  events: Array<[number, number, number] | [number, number, number, string] | [number, number, number, string, string]>;
+}
+
+export function jobToSnapshot(job: Job): JobSnapshot {
+  return {
+    Id: job.Id,
+    Name: job.Name,
+    Priority: job.Priority,
+    TemplateId: job.TemplateId,
+    InputMediaAssets: job.InputMediaAssets.map((a) => ({ ...a })),
+    JobNotificationSubscriptions: job.JobNotificationSubscriptions.map((s) => ({ ...s })),
+    Tasks: job.Tasks.map(({ inputEntries: _i, outputEntries: _o, index: _x, ...rest }) => ({
+      ...rest,
+      inputs: rest.inputs.map((r) => ({ ...r })),
+      outputs: rest.outputs.map((o) => ({ ...o })),
+      TaskNotificationSubscriptions: rest.TaskNotificationSubscriptions.map((s) => ({ ...s })),
+    })),
+  };
+}
+
+/** Rebuilds the model; the entries carry no source positions (line and column 0). */
+export function jobFromSnapshot(s: JobSnapshot): Job {
+  return {
+    Id: s.Id,
+    Name: s.Name,
+    Priority: s.Priority,
+    TemplateId: s.TemplateId,
+    InputMediaAssets: s.InputMediaAssets.map((a) => ({ ...a })),
+    JobNotificationSubscriptions: s.JobNotificationSubscriptions.map((x) => ({ ...x })),
+    Tasks: s.Tasks.map((t, index) => ({
+      ...t,
+      index,
+      inputs: t.inputs.map((r: AssetRef) => ({ ...r })),
+      outputs: t.outputs.map((o: TaskOutputAsset) => ({ ...o })),
+      TaskNotificationSubscriptions: t.TaskNotificationSubscriptions.map((x) => ({ ...x })),
+      inputEntries: t.inputs.map((r: AssetRef) => ({ ref: { ...r }, text: `${r.kind}(${r.index})`, line: 0, column: 0 })),
+      outputEntries: t.outputs.map((o: TaskOutputAsset) => ({ ref: { kind: 'JobOutputAsset' as const, index: o.index }, text: `JobOutputAsset(${o.index})`, line: 0, column: 0 })),
+    })),
+  };
+}

@@ -1,0 +1,110 @@
+import type { HistoricalEvent } from './event-log.js';
+import type { JobNotificationSubscription, TaskNotificationSubscription } from '../job/model.js';
+
+/** An ErrorDetail (reference §5). */
+export interface ErrorDetail {
+  Code: string;
+  Message: string;
+}
+
+/**
+ * A task as the REST API shows it (reference §1): property names as the service spells them, so a
+ * view serializes straight to the wire. Dates are ISO strings (UTC); RunningDuration is in
+ * milliseconds, as the service reported it in practice.
+ */
+export interface TaskView {
+  Id: string;
+  Name: string;
+  Configuration: string | null;
+  MediaProcessorId: string;
+  Priority: number;
+  State: number;
+  Progress: number;
+  StartTime: string | null;
+  EndTime: string | null;
+  RunningDuration: number;
+  PerfMessage: string;
+  ErrorDetails: ErrorDetail[];
+  HistoricalEvents: HistoricalEvent[];
+  TaskBody: string;
+  Options: number;
+  EncryptionKeyId: string | null;
+  EncryptionScheme: string | null;
+  EncryptionVersion: string | null;
+  InitializationVector: string | null;
+  TaskNotificationSubscriptions: TaskNotificationSubscription[];
+}
+
+/** A job as the REST API shows it (reference §4). */
+export interface JobView {
+  Id: string;
+  Name: string;
+  Priority: number;
+  State: number;
+  Created: string;
+  LastModified: string;
+  StartTime: string | null;
+  EndTime: string | null;
+  RunningDuration: number;
+  TemplateId: string | null;
+  JobNotificationSubscriptions: JobNotificationSubscription[];
+}
+
+/** What `next()` hands out: the task to start now. */
+export interface TaskClaim {
+  taskId: string;
+  jobId: string;
+  /** Position of the task in its job's Tasks. */
+  index: number;
+  /** 1 for the first start, 2 after one retry, … */
+  attempt: number;
+  /** The pool whose slot the task holds (its MediaProcessorId unless `poolOf` says otherwise). */
+  pool: string;
+  name: string;
+  mediaProcessorId: string;
+  configuration: string | null;
+}
+
+/** Payload of the `taskStateChange` event. */
+export interface TaskStateChange {
+  taskId: string;
+  jobId: string;
+  oldState: number;
+  newState: number;
+  timestamp: number;
+}
+
+/** Payload of the `taskProgress` event. */
+export interface TaskProgressEvent {
+  taskId: string;
+  jobId: string;
+  progress: number;
+  timestamp: number;
+}
+
+/** Payload of the `jobStateChange` event. */
+export interface JobStateChange {
+  jobId: string;
+  oldState: number;
+  newState: number;
+  timestamp: number;
+}
+
+/** What `explain()` answers. */
+export interface Explanation {
+  taskId: string;
+  state: string;
+  reason: 'waiting-on-dependencies' | 'retry-backoff' | 'pool-full' | 'concurrency-full' | 'ready' | 'running' | 'canceling' | 'final';
+  /** Unfinished tasks it waits on, with their states. */
+  waitingOn: Array<{ taskId: string; name: string; state: string }>;
+  pool: string;
+  poolSlots: number;
+  poolRunning: number;
+  /** Ready tasks of the same pool that go before it. */
+  ahead: number;
+  message: string;
+}
+
+export function isoOrNull(ms: number): string | null {
+  return Number.isNaN(ms) ? null : new Date(ms).toISOString();
+}

@@ -1,0 +1,213 @@
+/**
+ * Content negotiation and protocol headers of the AMS v2 facade (reference §9, Doc-HowTo):
+ * `Accept` / `$format` → verbose or minimal-metadata JSON; `DataServiceVersion`,
+ * `MaxDataServiceVersion`, `x-ms-version` and `client-request-id` → checked, and the headers to
+ * answer with.
+ */
+import { ODataHeaderError, quoteSnippet } from './errors.js';
+
+/** A response format: verbose JSON, minimal-metadata JSON, or nothing we can produce (answer 406/415). */
+export type ResponseFormat = 'verbose' | 'minimal' | 'unsupported';
+
+/** The `x-ms-version` we answer with when the client sends none. */
+export const AMS_API_VERSION = '2.19';
+
+interface MediaRange {
+  readonly type: string;
+  readonly subtype: string;
+  readonly odata: string | undefined;
+  readonly q: number;
+}
+
+function parseAccept(header: string): MediaRange[] {
+  const out: MediaRange[] = [];
+  for (const part of header.split(',')) {
+    const [mediaType = '', ...params] = part.split(';');
+    const [type = '', subtype = ''] = mediaType.trim().toLowerCase().split('/');
+    if (type === '' || subtype === '') continue;
+    let q = 1;
+    let odata: string | undefined;
+    for (const p of params) {
+      const eq = p.indexOf('=');
+      if (eq < 0) continue;
+      const name = p.slice(0, eq).trim().toLowerCase();
+      const value = p.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1').toLowerCase();
+      if (name === 'q') {
+        const n = Number(value);
+        q = Number.isFinite(n) ? Math.min(1, Math.max(0, n)) : 0;
+      } else if (name === 'odata') {
+        odata = value;
+      }
+    }
+    out.push({ type, subtype, odata, q });
+  }
+  return out;
+}
+
+/** 3: exact with odata=…, 2: application/json, 1: application/*, 0: *\/*, -1: no match. */
+function specificity(r: MediaRange, rep: 'verbose' | 'minimal'): number {
+  if (r.type === '*' && r.subtype === '*') return 0;
+  if (r.type !== 'application') return -1;
+  if (r.subtype === '*') return 1;
+  if (r.subtype !== 'json') return -1;
+  if (r.odata === undefined) return 2;
+  const wants = r.odata === 'verbose' ? 'verbose' : 'minimal'; // minimalmetadata, fullmetadata, nometadata, light
+  return wants === rep ? 3 : -1;
+}
+
+/** q of a representation: that of the most specific range matching it (RFC 9110 §12.5.1). */
+function quality(ranges: readonly MediaRange[], rep: 'verbose' | 'minimal'): number {
+  let best = -1;
+  let q = 0;
+  for (const r of ranges) {
+    const s = specificity(r, rep);
+    if (s > best) {
+      best = s;
+      q = r.q;
+    } else if (s === best && s >= 0) {
+      q = Math.max(q, r.q);
+    }
+  }
+  return best < 0 ? 0 : q;
+}
+
+/**
+ * Chooses the response format. `$format` wins over `Accept` (OData v3): `json` → minimal,
+ * `verbose` → verbose, `atom`/`xml` → unsupported. Otherwise by `Accept`, with q-values:
+ * `application/json;odata=verbose` → verbose; `application/json` (plain or
+ * `odata=minimalmetadata|fullmetadata|nometadata`), `application/*`, `*\/*`, or no header →
+ * minimal (a tie goes to minimal); only `application/atom+xml` or other types → unsupported.
+ *
+ * @param acceptHeader - the `Accept` header, if any
+ * @param format - the `$format` option, if any
+ */
+export function negotiateFormat(acceptHeader: string | null | undefined, format?: string | null): ResponseFormat {
+  if (format !== undefined && format !== null && format !== '') {
+    const f = format.trim().toLowerCase();
+    if (f === 'json') return 'minimal';
+    if (f === 'verbose') return 'verbose';
+    if (f.startsWith('application/json')) return negotiateFormat(f);
+    return 'unsupported';
+  }
+  if (acceptHeader === undefined || acceptHeader === null || acceptHeader.trim() === '') return 'minimal';
+  const ranges = parseAccept(acceptHeader);
+  if (ranges.length === 0) return 'minimal';
+  const verbose = quality(ranges, 'verbose');
+  const minimal = quality(ranges, 'minimal');
+  if (verbose === 0 && minimal === 0) return 'unsupported';
+  return verbose > minimal ? 'verbose' : 'minimal';
+}
+
+/**
+ * The `Content-Type` of a JSON response in the given format, as AMS sends it.
+ */
+export function contentTypeFor(format: 'verbose' | 'minimal'): string {
+  return format === 'verbose' ? 'application/json;odata=verbose;charset=utf-8' : 'application/json;odata=minimalmetadata;streaming=true;charset=utf-8';
+}
+
+/** Request headers: a WHATWG `Headers` or Node's `IncomingHttpHeaders` (any key case). */
+export type RequestHeaders = { get(name: string): string | null } | Readonly<Record<string, string | readonly string[] | undefined>>;
+
+function header(headers: RequestHeaders, name: string): string | undefined {
+  if (typeof (headers as { get?: unknown }).get === 'function') {
+    const v = (headers as { get(name: string): string | null }).get(name);
+    return v === null ? undefined : v;
+  }
+  const record = headers as Readonly<Record<string, string | readonly string[] | undefined>>;
+  const lower = name.toLowerCase();
+  for (const key of Object.keys(record)) {
+    if (key.toLowerCase() !== lower) continue;
+    const v = record[key];
+    return v === undefined ? undefined : typeof v === 'string' ? v : v.join(', ');
+  }
+  return undefined;
+}
+
+/** What {@link checkVersionHeaders} found, and the headers to answer with. */
+export interface VersionCheck {
+  /** The request's DataServiceVersion, as `major.minor` (3.0 when absent). */
+  readonly dataServiceVersion: string;
+  /** The request's MaxDataServiceVersion as a number (3 when absent); minimal metadata needs ≥ 3. */
+  readonly maxDataServiceVersion: number;
+  /** The `x-ms-version` in force: the client's, or {@link AMS_API_VERSION}. */
+  readonly apiVersion: string;
+  /** Headers for the response: `DataServiceVersion`, `x-ms-version`, and `client-request-id` echoed. */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+const VERSION = /^\s*(\d{1,3})\.(\d{1,3})\s*(?:;.*)?$/;
+
+function versionText(v: number): string {
+  const major = Math.floor(v);
+  return `${major}.${Math.round((v - major) * 1000)}`;
+}
+
+function readVersion(name: string, value: string): number {
+  const m = VERSION.exec(value);
+  if (m === null) {
+    throw new ODataHeaderError('ODATA_VERSION_UNSUPPORTED', `${name}: ${quoteSnippet(value)} is not a version; send 3.0`, { header: name, value });
+  }
+  return Number(m[1]) + Number(m[2]) / 1000;
+}
+
+/**
+ * Checks the protocol headers of a request. `DataServiceVersion` must be 1.0–3.0 (absent: 3.0);
+ * `MaxDataServiceVersion` at least 1.0 and not below `DataServiceVersion` (absent: 3.0; above 3.0
+ * is fine, we answer 3.0); `x-ms-version` any 2.x (absent: we answer {@link AMS_API_VERSION});
+ * `client-request-id` at most 2 KB, echoed back.
+ *
+ * @param headers - the request's headers
+ * @returns the versions in force and the response headers; see {@link VersionCheck}
+ * @throws ODataHeaderError `ODATA_VERSION_UNSUPPORTED`, `AMS_API_VERSION_UNSUPPORTED` or
+ *   `ODATA_HEADER_INVALID` (all 400), naming the header and the value
+ */
+export function checkVersionHeaders(headers: RequestHeaders): VersionCheck {
+  const dsvText = header(headers, 'DataServiceVersion');
+  const dsv = dsvText === undefined ? 3 : readVersion('DataServiceVersion', dsvText);
+  if (dsv < 1 || dsv > 3) {
+    throw new ODataHeaderError('ODATA_VERSION_UNSUPPORTED', `DataServiceVersion ${quoteSnippet(dsvText!)} is not supported; this service speaks OData 1.0 to 3.0: send 3.0`, {
+      header: 'DataServiceVersion',
+      value: dsvText!,
+    });
+  }
+  const maxText = header(headers, 'MaxDataServiceVersion');
+  const max = maxText === undefined ? 3 : readVersion('MaxDataServiceVersion', maxText);
+  if (max < 1) {
+    throw new ODataHeaderError('ODATA_VERSION_UNSUPPORTED', `MaxDataServiceVersion ${quoteSnippet(maxText!)} is below 1.0; send 3.0`, { header: 'MaxDataServiceVersion', value: maxText! });
+  }
+  if (max < dsv) {
+    throw new ODataHeaderError(
+      'ODATA_VERSION_UNSUPPORTED',
+      `MaxDataServiceVersion ${quoteSnippet(maxText!)} is below DataServiceVersion ${quoteSnippet(dsvText ?? '3.0')}; send 3.0 for both`,
+      { header: 'MaxDataServiceVersion', value: maxText! },
+    );
+  }
+  const apiText = header(headers, 'x-ms-version');
+  let apiVersion = AMS_API_VERSION;
+  if (apiText !== undefined) {
+    const v = apiText.trim();
+    if (!/^2\.\d{1,3}$/.test(v)) {
+      throw new ODataHeaderError('AMS_API_VERSION_UNSUPPORTED', `x-ms-version ${quoteSnippet(apiText)} is not supported; this is the Media Services v2 API: send 2.x, e.g. ${AMS_API_VERSION}`, {
+        header: 'x-ms-version',
+        value: apiText,
+      });
+    }
+    apiVersion = v;
+  }
+  // WCF Data Services writes the version with a trailing ';' ("3.0;"); clients accept both.
+  const out: Record<string, string> = {
+    DataServiceVersion: `${Math.floor(Math.min(max, 3))}.0;`,
+    'x-ms-version': apiVersion,
+  };
+  const requestId = header(headers, 'client-request-id');
+  if (requestId !== undefined) {
+    if (Buffer.byteLength(requestId, 'utf8') > 2048) {
+      throw new ODataHeaderError('ODATA_HEADER_INVALID', `client-request-id is ${Buffer.byteLength(requestId, 'utf8')} bytes; the limit is 2 KB`, {
+        header: 'client-request-id',
+        value: requestId.slice(0, 64),
+      });
+    }
+    out['client-request-id'] = requestId;
+  }
+  return { dataServiceVersion: versionText(dsv), maxDataServiceVersion: max, apiVersion, headers: out };
+}

@@ -1,0 +1,822 @@
+/**
+ * The streaming TaskBody parser: saxes events → inputs, outputs and located problems.
+ *
+ * One `SaxesParser` is made once and reused for every document (saxes resets itself in `close()`):
+ * a fresh parser per document made V8 deoptimise saxes again and again (4–5× slower, see
+ * WORKLOADS.md). The reader below keeps all per-document state in fields of one object, resolves
+ * asset references to numbers as it reads them and allocates little beyond the result.
+ *
+ * How bad input is handled (the README's "Decisions" summarise it):
+ * - Any DOCTYPE is refused before saxes reads a character of it: the text is fed to saxes up to
+ *   each `<!DOCTYPE`, then saxes is shown `<!DOCTYPE>` alone; if it takes it for a declaration
+ *   (and not for text of a comment, CDATA section or PI), the document is refused there
+ *   (XML_DOCTYPE_FORBIDDEN) and nothing after it is read — no internal subset is scanned, no entity
+ *   is declared or expanded, whatever its size. Otherwise the probe's extra `>` is accounted for
+ *   in every later offset (`shift`). `<!doctype` and `<!ENTITY` outside a DOCTYPE are refused too.
+ * - Errors are kept when they are the first, or clearly independent of earlier ones:
+ *   • local errors (a control character, an undefined entity, a misplaced XML declaration) change
+ *     nothing for saxes: each is reported (at most MAX_XML_PROBLEMS per document);
+ *   • errors inside a start tag (curly quotes, a missing quote, no space between attributes): the
+ *     first one of the tag is reported and the tag's attributes are dropped; once saxes reaches
+ *     the tag's `>` the structure is sound again and reading goes on normally;
+ *   • structural errors (a close tag that does not match, an unescaped `<`, an `&` that swallowed
+ *     a tag): the first is reported, then nothing more — saxes' later errors and events are
+ *     unreliable. Reading goes on to salvage the asset elements that follow (entries, no problems);
+ *   • after the root element closed, the first error is reported (garbage after the root), then
+ *     nothing more;
+ *   • what saxes reports when the document ends (no root, unclosed elements, unfinished markup)
+ *     is one problem, located where it began (for the reference sample's closer written
+ *     `<taskBody>`, at that `<taskBody>`).
+ * - TASKBODY_NO_INPUT / TASKBODY_NO_OUTPUT are reported only when the structure is known: the root
+ *   is `<taskBody>` (or a near miss such as `<TaskBody>`, reported and read as one), it closed, and
+ *   no structural error, unfinished document or DOCTYPE came first.
+ * - An asset element whose text holds an XML error, or that contains an element, has `ref: null`
+ *   and no ASSET_REF_INVALID (the other problem says why).
+ * - Near misses of element names (`<InputAsset>`, `<p:inputAsset>`, `<inputAsset xmlns="urn:x">`)
+ *   are reported (TASKBODY_UNKNOWN_ELEMENT) and then read as the element they resemble, so the
+ *   validator can go on without NO_INPUT noise.
+ * - Namespaces: TaskBody elements are in no namespace. A prefixed element name, or a non-empty
+ *   default namespace (`xmlns="urn:x"`), makes an element unknown (or the root wrong); namespace
+ *   declarations themselves (`xmlns:p="..."`, `xmlns=""`) are accepted silently; prefixed
+ *   attributes are unknown attributes.
+ * - The declared encoding (`utf-16` in a JS string) is ignored; the version is read as 1.0
+ *   whatever it says (saxes `forceXMLVersion`), so line breaks are LF, CRLF and CR only.
+ * - Lone surrogates are not characters: each is reported (XML_MALFORMED) and read as U+FFFD, which
+ *   keeps every offset.
+ */
+import { SaxesParser, type SaxesTagPlain } from 'saxes';
+import { ArgumentTypeError, describeValue } from '../errors.js';
+import { explainAssetRef, isXmlSpace, parseTrimmedAssetRef, trimXmlSpace } from './asset-ref.js';
+import {
+  ASSET_CREATION_OPTIONS,
+  ASSET_FORMAT_OPTIONS,
+  OUT_CREATION_OPTIONS,
+  OUT_FORMAT_OPTION,
+  OUT_NAME,
+  OUT_STORAGE_ACCOUNT,
+  attributeName,
+  explainOption,
+  outputAttribute,
+  readOption,
+  rootAttribute,
+} from './attributes.js';
+import { LineMap } from './position.js';
+import type { InputAssetEntry, OutputAssetEntry, ParsedTaskBody, SourcePosition, TaskBodyProblem } from './types.js';
+import {
+  KIND_AFTER_ROOT,
+  KIND_DOCTYPE,
+  KIND_DUPLICATE_ATTRIBUTE,
+  KIND_LOCAL,
+  KIND_TAG,
+  explainEof,
+  explainXmlError,
+  isEofMessage,
+  type XmlErrorContext,
+} from './xml-errors.js';
+
+/** At most this many XML_MALFORMED problems per document (local errors can repeat). */
+const MAX_XML_PROBLEMS = 10;
+/** saxes may report an error per character (e.g. after `<!x`); stop reading after this many. */
+const MAX_SAXES_ERRORS = 200;
+
+// Element kinds on the stack.
+const K_ROOT = 0;
+const K_INPUT = 1;
+const K_OUTPUT = 2;
+/** Content ignored: an unknown element, anything nested in one, or an unknown root. */
+const K_SKIP = 3;
+/** An element named like the root inside the root: reported when it closes; left open at the end it is the reference sample's closer written as an opener. */
+const K_NESTED_ROOT = 4;
+
+// Reading modes.
+const M_NORMAL = 0;
+/** After a structural error: salvage asset entries, report nothing more. */
+const M_SALVAGE = 1;
+/** The root closed; nothing reported yet after it. */
+const M_AFTER_ROOT = 2;
+/** Garbage after the root was reported: nothing more. */
+const M_DONE = 3;
+
+const DOCTYPE = '<!DOCTYPE';
+const DOCTYPE_PROBE = '<!DOCTYPE>';
+
+/** Thrown from a handler to stop saxes mid-document; never escapes parseTaskBody. */
+const STOP = { stop: true };
+
+/** ES2024 String methods (Node 20 has them; our lib setting is ES2022). */
+interface WellFormedString {
+  isWellFormed(): boolean;
+  toWellFormed(): string;
+}
+
+type Options = { xmlns: false; position: false; forceXMLVersion: true; defaultXMLVersion: '1.0' };
+type Parser = SaxesParser<Options>;
+
+function createSaxesParser(): Parser {
+  // position: false only drops saxes' "line:column: " prefix from error messages; we locate errors
+  // from parser.position ourselves (position.ts).
+  return new SaxesParser<Options>({ xmlns: false, position: false, forceXMLVersion: true, defaultXMLVersion: '1.0' });
+}
+
+function localName(name: string): string {
+  const colon = name.indexOf(':');
+  return colon < 0 ? name : name.slice(colon + 1);
+}
+
+function isAllSpace(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (!isXmlSpace(text.charCodeAt(i))) return false;
+  return true;
+}
+
+function clip(s: string, max = 40): string {
+  return s.length > max ? `${s.slice(0, max - 3)}...` : s;
+}
+
+/** A quick look at a text for a message: JSON-quoted, clipped. */
+function quote(s: string): string {
+  return JSON.stringify(clip(s));
+}
+
+interface PendingProblem {
+  offset: number;
+  problem: TaskBodyProblem;
+}
+
+/**
+ * Reads TaskBodies, one at a time, with one SaxesParser. Implements XmlErrorContext so the error
+ * explainer can see where the parser stands.
+ */
+class TaskBodyReader implements XmlErrorContext {
+  private parser: Parser;
+  private readonly lines = new LineMap();
+
+  // Per document ------------------------------------------------------------------------------
+  src = '';
+  private inputs: InputAssetEntry[] = [];
+  private outputs: OutputAssetEntry[] = [];
+  private problems: PendingProblem[] = [];
+  private mode = M_NORMAL;
+  /** saxes sees one `>` more than the source after each DOCTYPE probe that was not a DOCTYPE. */
+  private shift = 0;
+  private probing = false;
+  private doctypeSeen = false;
+  private refused = false;
+  private closing = false;
+  private discarding = false;
+  private eofMessages: string[] = [];
+  private eofProblem = false;
+  /** Errors saxes reported (duplicate attributes aside): an element's text or tag is tainted when this moved. */
+  private taint = 0;
+  private saxesErrors = 0;
+  private xmlProblems = 0;
+  private lastXmlOffset = -1;
+  private loneSurrogates: number[] = [];
+
+  errorEnd = 0;
+  textStart = 0;
+  inStartTag = false;
+  tagStart = 0;
+  tagName = '';
+  private tagTaint = 0;
+  private tagReported = false;
+  rootName = '';
+  private rootStart = 0;
+  /** The root is <taskBody> or was read as one. */
+  private rootKnown = false;
+  rootClosed = false;
+  lastClosedName = '';
+  lastClosedStart = 0;
+
+  depth = 0;
+  private kinds: number[] = [];
+  openNames: string[] = [];
+  openStarts: number[] = [];
+  openEnds: number[] = [];
+
+  // The asset element being read (one at a time: assets do not nest).
+  private curKind = 0;
+  private curStart = 0;
+  private curText = '';
+  private curTaint = 0;
+  private curNested = false;
+  private curCreation = -1;
+  private curFormat = -1;
+  private curName: string | undefined = undefined;
+  private curStorage: string | undefined = undefined;
+
+  constructor() {
+    this.parser = this.makeParser();
+  }
+
+  private makeParser(): Parser {
+    const p = createSaxesParser();
+    p.on('opentagstart', (tag) => this.onOpenTagStart(tag.name));
+    p.on('opentag', (tag) => this.onOpenTag(tag));
+    p.on('closetag', () => this.onCloseTag());
+    p.on('text', (text) => this.onText(text));
+    p.on('cdata', (text) => this.onCData(text));
+    p.on('comment', () => this.onMarkupEnd(1));
+    p.on('processinginstruction', () => this.onMarkupEnd(0));
+    p.on('xmldecl', () => this.onMarkupEnd(0));
+    p.on('doctype', () => this.onDoctype());
+    p.on('error', (err) => this.onError(err.message));
+    return p;
+  }
+
+  locate(offset: number): SourcePosition {
+    return this.lines.at(offset);
+  }
+
+  /** Source offset just after the last character saxes read. */
+  private here(): number {
+    return this.parser.position - this.shift;
+  }
+
+  parse(xml: string): ParsedTaskBody {
+    this.begin(xml);
+    let src = xml;
+    if (!(xml as unknown as WellFormedString).isWellFormed()) src = this.replaceLoneSurrogates(xml);
+    this.src = src;
+    const parser = this.parser;
+    try {
+      let from = 0;
+      let dt = src.indexOf(DOCTYPE);
+      while (dt >= 0) {
+        if (dt > from) parser.write(src.slice(from, dt));
+        this.probing = true;
+        this.doctypeSeen = false;
+        parser.write(DOCTYPE_PROBE);
+        this.probing = false;
+        if (this.doctypeSeen) {
+          this.refuseDoctype(dt, 'a DOCTYPE declaration; refused, and the rest of the TaskBody is not read');
+          break;
+        }
+        this.shift++;
+        from = dt + DOCTYPE.length;
+        dt = src.indexOf(DOCTYPE, from);
+      }
+      if (this.refused) {
+        this.resetParser();
+      } else {
+        parser.write(from === 0 ? src : src.slice(from));
+        this.closing = true;
+        parser.close();
+        this.closing = false;
+        this.endOfDocument();
+      }
+    } catch (err) {
+      this.probing = false;
+      this.closing = false;
+      this.resetParser();
+      if (err !== STOP) throw err;
+      this.eofProblem = true; // stopped early: the structure is unknown
+    }
+    this.checkCounts();
+    return this.result();
+  }
+
+  private begin(xml: string): void {
+    this.lines.reset(xml);
+    this.inputs = [];
+    this.outputs = [];
+    this.problems = [];
+    this.mode = M_NORMAL;
+    this.shift = 0;
+    this.probing = false;
+    this.doctypeSeen = false;
+    this.refused = false;
+    this.closing = false;
+    this.eofMessages = [];
+    this.eofProblem = false;
+    this.taint = 0;
+    this.saxesErrors = 0;
+    this.xmlProblems = 0;
+    this.lastXmlOffset = -1;
+    if (this.loneSurrogates.length > 0) this.loneSurrogates = [];
+    this.errorEnd = 0;
+    this.textStart = xml.charCodeAt(0) === 0xfeff ? 1 : 0;
+    this.inStartTag = false;
+    this.tagStart = 0;
+    this.tagName = '';
+    this.tagTaint = 0;
+    this.tagReported = false;
+    this.rootName = '';
+    this.rootStart = 0;
+    this.rootKnown = false;
+    this.rootClosed = false;
+    this.lastClosedName = '';
+    this.lastClosedStart = 0;
+    this.depth = 0;
+    this.curKind = 0;
+  }
+
+  /** Leaves the saxes parser clean for the next document, whatever state it is in. */
+  private resetParser(): void {
+    this.discarding = true;
+    try {
+      this.parser.close();
+    } catch {
+      // Cannot happen with our handlers silenced; if saxes ever throws here, start afresh.
+      this.parser = this.makeParser();
+    } finally {
+      this.discarding = false;
+    }
+    if (this.parser.closed) this.parser = this.makeParser();
+  }
+
+  private result(): ParsedTaskBody {
+    const pending = this.problems;
+    if (pending.length > 1) pending.sort((a, b) => a.offset - b.offset);
+    const problems: TaskBodyProblem[] = new Array<TaskBodyProblem>(pending.length);
+    for (let i = 0; i < pending.length; i++) problems[i] = pending[i]!.problem;
+    return { inputs: this.inputs, outputs: this.outputs, problems };
+  }
+
+  // Problems ------------------------------------------------------------------------------------
+
+  private add(code: string, offset: number, message: string, hint?: string): void {
+    const { line, column } = this.lines.at(offset);
+    const problem: TaskBodyProblem = hint === undefined ? { code, message, line, column } : { code, message, line, column, hint };
+    this.problems.push({ offset, problem });
+  }
+
+  /** A grammar problem: only while the structure is trustworthy. */
+  private grammar(code: string, offset: number, message: string, hint?: string): void {
+    if (this.mode === M_NORMAL) this.add(code, offset, message, hint);
+  }
+
+  private xml(offset: number, message: string, hint: string | undefined): void {
+    if (offset === this.lastXmlOffset || this.xmlProblems >= MAX_XML_PROBLEMS) return;
+    this.lastXmlOffset = offset;
+    this.xmlProblems++;
+    this.add('XML_MALFORMED', offset, message, hint);
+  }
+
+  private refuseDoctype(offset: number, message: string, hint?: string): void {
+    this.refused = true;
+    this.add('XML_DOCTYPE_FORBIDDEN', offset, message, hint);
+  }
+
+  private replaceLoneSurrogates(xml: string): string {
+    for (let i = 0; i < xml.length; i++) {
+      const c = xml.charCodeAt(i);
+      if (c < 0xd800 || c > 0xdfff) continue;
+      if (c <= 0xdbff) {
+        const d = xml.charCodeAt(i + 1);
+        if (d >= 0xdc00 && d <= 0xdfff) {
+          i++;
+          continue;
+        }
+      }
+      this.loneSurrogates.push(i);
+      this.xml(
+        i,
+        `a lone surrogate U+${c.toString(16).toUpperCase()} (not a character)`,
+        'the text is not valid UTF-16: was a character cut in half, e.g. an emoji truncated?',
+      );
+    }
+    return (xml as unknown as WellFormedString).toWellFormed();
+  }
+
+  private hasLoneSurrogate(from: number, to: number): boolean {
+    for (const o of this.loneSurrogates) if (o >= from && o < to) return true;
+    return false;
+  }
+
+  // saxes events --------------------------------------------------------------------------------
+
+  private onError(message: string): void {
+    if (this.discarding) return;
+    if (this.probing && message === 'inappropriately located doctype declaration.') return;
+    if (this.closing && isEofMessage(message)) {
+      this.eofMessages.push(message);
+      return;
+    }
+    this.errorEnd = this.here();
+    if (message.startsWith('duplicate attribute: ')) {
+      // Not a taint: saxes keeps the last value and reads on normally.
+      if (this.mode === M_NORMAL) {
+        const name = message.slice('duplicate attribute: '.length, -1);
+        this.add('ATTRIBUTE_DUPLICATE', this.tagStart, `<${this.tagName}> has ${name} twice`, 'keep one of them (the last one given is used)');
+      }
+      return;
+    }
+    this.taint++;
+    if (++this.saxesErrors > MAX_SAXES_ERRORS) throw STOP;
+    const mode = this.mode;
+    if (mode === M_SALVAGE || mode === M_DONE) return;
+    if (this.inStartTag && this.tagReported) return;
+    const r = explainXmlError(message, this);
+    switch (r.kind) {
+      case KIND_DOCTYPE:
+        this.refuseDoctype(r.offset, r.message, r.hint);
+        throw STOP;
+      case KIND_DUPLICATE_ATTRIBUTE:
+        return;
+      case KIND_LOCAL:
+        this.xml(r.offset, r.message, r.hint);
+        return;
+      case KIND_TAG:
+        this.tagReported = true;
+        this.xml(r.offset, r.message, r.hint);
+        return;
+      case KIND_AFTER_ROOT:
+        this.xml(r.offset, r.message, r.hint);
+        this.mode = M_DONE;
+        return;
+      default:
+        this.xml(r.offset, r.message, r.hint);
+        this.mode = M_SALVAGE;
+    }
+  }
+
+  private onDoctype(): void {
+    if (this.discarding) return;
+    // Only the probe can get here: saxes never sees a real DOCTYPE's text.
+    this.doctypeSeen = true;
+  }
+
+  private onMarkupEnd(extra: number): void {
+    if (this.discarding) return;
+    // A comment is reported at its second '-' of "-->": the text after it starts one further.
+    this.textStart = this.here() + extra;
+  }
+
+  private onOpenTagStart(name: string): void {
+    if (this.discarding) return;
+    // saxes has read "<name" and one character after it (1 or 2 code units): the '<' is the last
+    // one before the name's last character.
+    const start = this.src.lastIndexOf('<', this.here() - 2);
+    this.tagStart = start < 0 ? 0 : start;
+    this.tagName = name;
+    this.inStartTag = true;
+    this.tagTaint = this.taint;
+    this.tagReported = false;
+  }
+
+  private onOpenTag(tag: SaxesTagPlain): void {
+    if (this.discarding) return;
+    const end = this.here();
+    this.inStartTag = false;
+    const start = this.tagStart;
+    const tainted = this.taint !== this.tagTaint || (this.loneSurrogates.length > 0 && this.hasLoneSurrogate(start, end));
+    let kind: number;
+    if (this.mode === M_NORMAL) {
+      kind = this.depth === 0 ? this.openRoot(tag, start, tainted) : this.openChild(tag, start, tainted);
+    } else if (this.mode === M_SALVAGE) {
+      kind = this.openSalvaged(tag, start, tainted);
+    } else {
+      kind = K_SKIP;
+    }
+    const d = this.depth++;
+    this.kinds[d] = kind;
+    this.openNames[d] = tag.name;
+    this.openStarts[d] = start;
+    this.openEnds[d] = end;
+    this.textStart = end;
+  }
+
+  private onCloseTag(): void {
+    if (this.discarding || this.depth === 0) return;
+    const d = --this.depth;
+    const kind = this.kinds[d]!;
+    const start = this.openStarts[d]!;
+    this.lastClosedName = this.openNames[d]!;
+    this.lastClosedStart = start;
+    if (kind === K_INPUT || kind === K_OUTPUT) {
+      if (this.curKind === kind && this.curStart === start) this.finishAsset();
+    } else if (kind === K_NESTED_ROOT) {
+      this.grammar(
+        'TASKBODY_UNKNOWN_ELEMENT',
+        start,
+        `<${this.rootName}> inside <${this.rootName}>`,
+        `one <${this.rootName}> per TaskBody: its children are <inputAsset> and <outputAsset>`,
+      );
+    }
+    if (d === 0) {
+      this.rootClosed = true;
+      if (this.mode === M_NORMAL) this.mode = M_AFTER_ROOT;
+    }
+    this.textStart = this.here();
+  }
+
+  private onText(text: string): void {
+    if (this.discarding || this.depth === 0) return;
+    const kind = this.kinds[this.depth - 1]!;
+    if (kind === K_INPUT || kind === K_OUTPUT) {
+      this.curText += text;
+    } else if (kind === K_ROOT) {
+      if (this.mode === M_NORMAL && !isAllSpace(text)) this.strayText(text);
+    }
+  }
+
+  private onCData(text: string): void {
+    if (this.discarding) return;
+    this.onText(text);
+    this.textStart = this.here();
+  }
+
+  private strayText(text: string): void {
+    const src = this.src;
+    let at = this.textStart;
+    while (at < src.length && isXmlSpace(src.charCodeAt(at))) at++;
+    this.add('TASKBODY_TEXT', at, `text ${quote(trimXmlSpace(text))} directly inside <${this.rootName}>`, /^\s*Job(Input|Output)Asset\(/.test(text) ? 'put each asset reference inside its own <inputAsset> or <outputAsset>' : undefined);
+  }
+
+  // Elements ------------------------------------------------------------------------------------
+
+  private openRoot(tag: SaxesTagPlain, start: number, tainted: boolean): number {
+    const name = tag.name;
+    this.rootName = name;
+    this.rootStart = start;
+    const ns = tag.attributes['xmlns'];
+    const namespaced = ns !== undefined && ns !== '';
+    if (name === 'taskBody' && !namespaced) {
+      this.rootKnown = true;
+      if (!tainted) this.rootAttributes(tag);
+      return K_ROOT;
+    }
+    const local = localName(name);
+    if (local.toLowerCase() === 'taskbody') {
+      let hint: string;
+      if (local !== name) hint = 'TaskBody elements are in no namespace: write <taskBody> without a prefix';
+      else if (name !== 'taskBody') hint = 'element names are case-sensitive: write <taskBody>';
+      else hint = `<taskBody> is in the namespace ${quote(ns!)} (xmlns): TaskBody elements are in no namespace — remove xmlns`;
+      this.add('TASKBODY_ROOT', start, `the root element is <${clip(name)}>, not <taskBody>`, hint);
+      this.rootKnown = true;
+      if (!tainted) this.rootAttributes(tag);
+      return K_ROOT;
+    }
+    let hint: string | undefined;
+    const lower = local.toLowerCase();
+    if (lower === 'jobtemplate') hint = 'this is a JobTemplateBody: each <taskBody> in it is one TaskBody';
+    else if (lower === 'inputasset' || lower === 'outputasset') hint = 'wrap the assets in <taskBody>...</taskBody>';
+    this.add('TASKBODY_ROOT', start, `the root element is <${clip(name)}>, not <taskBody>`, hint);
+    return K_SKIP;
+  }
+
+  private openChild(tag: SaxesTagPlain, start: number, tainted: boolean): number {
+    const d = this.depth - 1;
+    const parent = this.kinds[d]!;
+    if (parent === K_ROOT) {
+      const name = tag.name;
+      const ns = tag.attributes['xmlns'];
+      if (ns === undefined || ns === '') {
+        if (name === 'inputAsset') return this.beginAsset(K_INPUT, tag, start, tainted);
+        if (name === 'outputAsset') return this.beginAsset(K_OUTPUT, tag, start, tainted);
+      }
+      return this.openUnknownChild(tag, start, tainted);
+    }
+    if (parent === K_INPUT || parent === K_OUTPUT) {
+      this.curNested = true;
+      const holder = this.openNames[d]!;
+      this.grammar(
+        'TASKBODY_UNKNOWN_ELEMENT',
+        start,
+        `<${clip(tag.name)}> inside <${holder}>`,
+        `<${holder}> holds only its ${parent === K_OUTPUT ? 'JobOutputAsset(n)' : 'JobInputAsset(n) or JobOutputAsset(n)'} text, no elements`,
+      );
+      return K_SKIP;
+    }
+    return K_SKIP;
+  }
+
+  private openUnknownChild(tag: SaxesTagPlain, start: number, tainted: boolean): number {
+    const name = tag.name;
+    const local = localName(name);
+    const lower = local.toLowerCase();
+    const ns = tag.attributes['xmlns'];
+    if (lower === 'inputasset' || lower === 'outputasset') {
+      const target = lower === 'inputasset' ? 'inputAsset' : 'outputAsset';
+      let hint: string;
+      if (local !== name) hint = `TaskBody elements are in no namespace: write <${target}> without a prefix`;
+      else if (name !== target) hint = `element names are case-sensitive: write <${target}>`;
+      else hint = `<${target}> is in the namespace ${quote(ns ?? '')} (xmlns): TaskBody elements are in no namespace — remove xmlns`;
+      this.grammar('TASKBODY_UNKNOWN_ELEMENT', start, `<${clip(name)}> is not a TaskBody element`, hint);
+      return this.beginAsset(target === 'inputAsset' ? K_INPUT : K_OUTPUT, tag, start, tainted);
+    }
+    if (name === this.rootName) return K_NESTED_ROOT;
+    this.grammar('TASKBODY_UNKNOWN_ELEMENT', start, `<${clip(name)}> is not a TaskBody element`, undefined);
+    return K_SKIP;
+  }
+
+  private openSalvaged(tag: SaxesTagPlain, start: number, tainted: boolean): number {
+    const name = tag.name;
+    if (this.curKind === 0) {
+      if (name === 'inputAsset') return this.beginAsset(K_INPUT, tag, start, tainted);
+      if (name === 'outputAsset') return this.beginAsset(K_OUTPUT, tag, start, tainted);
+    } else {
+      this.curNested = true;
+    }
+    return K_SKIP;
+  }
+
+  private beginAsset(kind: number, tag: SaxesTagPlain, start: number, tainted: boolean): number {
+    this.curKind = kind;
+    this.curStart = start;
+    this.curText = '';
+    this.curTaint = this.taint;
+    this.curNested = false;
+    this.curCreation = -1;
+    this.curFormat = -1;
+    this.curName = undefined;
+    this.curStorage = undefined;
+    if (!tainted) {
+      const attrs = tag.attributes;
+      this.seen = 0;
+      for (const name in attrs) {
+        this.assetAttribute(kind, tag, name, attrs[name]!, start);
+      }
+    }
+    return kind;
+  }
+
+  /** Attributes seen on the current element (bits from attributes.ts). */
+  private seen = 0;
+
+  private assetAttribute(kind: number, tag: SaxesTagPlain, name: string, value: string, start: number): void {
+    const bit = kind === K_OUTPUT ? outputAttribute(name) : 0;
+    if (bit === 0) {
+      this.unknownAttribute(tag, name, start, kind === K_OUTPUT ? 'outputAsset' : 'inputAsset');
+      return;
+    }
+    if ((this.seen & bit) !== 0) this.duplicateSpelling(tag, name, bit, start, outputAttribute);
+    this.seen |= bit;
+    switch (bit) {
+      case OUT_CREATION_OPTIONS: {
+        const n = readOption(value, ASSET_CREATION_OPTIONS);
+        this.curCreation = n;
+        if (n < 0) {
+          this.grammar('ASSET_CREATION_OPTIONS_INVALID', start, `${name}=${quote(value)} is not one of 0, 1, 2, 4`, explainOption(value, 'assetCreationOptions'));
+        }
+        break;
+      }
+      case OUT_FORMAT_OPTION: {
+        const n = readOption(value, ASSET_FORMAT_OPTIONS);
+        this.curFormat = n;
+        if (n < 0) this.grammar('ASSET_FORMAT_OPTION_INVALID', start, `${name}=${quote(value)} is not 0 or 1`, explainOption(value, 'assetFormatOption'));
+        break;
+      }
+      case OUT_NAME:
+        this.curName = value;
+        break;
+      case OUT_STORAGE_ACCOUNT:
+        this.curStorage = value;
+        break;
+    }
+  }
+
+  private duplicateSpelling(tag: SaxesTagPlain, name: string, bit: number, start: number, which: (name: string) => number): void {
+    let first = name;
+    for (const other in tag.attributes) {
+      if (other !== name && which(other) === bit) {
+        first = other;
+        break;
+      }
+    }
+    this.grammar('ATTRIBUTE_DUPLICATE', start, `<${tag.name}> has both ${first} and ${name}`, `keep one spelling of ${attributeName(bit)} (the last one given is used)`);
+  }
+
+  private rootAttributes(tag: SaxesTagPlain): void {
+    const attrs = tag.attributes;
+    let seen = 0;
+    for (const name in attrs) {
+      const bit = rootAttribute(name);
+      if (bit === 0) {
+        this.unknownAttribute(tag, name, this.rootStart, 'taskBody');
+        continue;
+      }
+      if ((seen & bit) !== 0) this.duplicateSpelling(tag, name, bit, this.rootStart, rootAttribute);
+      seen |= bit;
+    }
+  }
+
+  private unknownAttribute(tag: SaxesTagPlain, name: string, start: number, element: 'taskBody' | 'inputAsset' | 'outputAsset'): void {
+    if (name === 'xmlns' || name.startsWith('xmlns:')) return; // namespace declarations: see the header
+    const local = localName(name);
+    const lower = local.toLowerCase();
+    const known = outputAttribute(local) !== 0 || outputAttribute(pascal(local)) !== 0 ? local : knownOutputAttributeLike(lower);
+    let hint: string | undefined;
+    if (element === 'outputAsset') {
+      if (local !== name && known !== undefined && outputAttribute(local) !== 0) hint = `namespace prefixes are not part of the TaskBody grammar: write ${local}`;
+      else if (known !== undefined) hint = `attribute names are case-sensitive: write ${known} or ${pascal(known)}`;
+    } else if (element === 'inputAsset') {
+      hint =
+        known !== undefined || outputAttribute(name) !== 0
+          ? '<inputAsset> takes no attributes: assetName and the other options describe outputs (<outputAsset>)'
+          : '<inputAsset> takes no attributes';
+    } else {
+      hint = lower === 'tasktemplateid' ? 'attribute names are case-sensitive: write taskTemplateId or TaskTemplateId' : '<taskBody> takes only taskTemplateId (in a JobTemplateBody)';
+    }
+    this.grammar('TASKBODY_UNKNOWN_ATTRIBUTE', start, `<${tag.name}> has an unknown attribute ${clip(name)}`, hint);
+  }
+
+  private finishAsset(): void {
+    const kind = this.curKind;
+    this.curKind = 0;
+    const start = this.curStart;
+    const { line, column } = this.lines.at(start);
+    const raw = this.curText;
+    const text = trimXmlSpace(raw);
+    let ref = null;
+    const clean = !this.curNested && this.taint === this.curTaint && (this.loneSurrogates.length === 0 || !this.hasLoneSurrogate(start, this.here()));
+    if (clean) {
+      ref = parseTrimmedAssetRef(text);
+      if (ref === null) {
+        const element = kind === K_OUTPUT ? 'outputAsset' : 'inputAsset';
+        this.grammar(
+          'ASSET_REF_INVALID',
+          start,
+          text === '' ? `<${element}> is empty` : `${quote(text)} is not ${kind === K_OUTPUT ? 'JobOutputAsset(n)' : 'JobInputAsset(n) or JobOutputAsset(n)'}`,
+          explainAssetRef(raw, element),
+        );
+      } else if (kind === K_OUTPUT && ref.kind === 'JobInputAsset') {
+        ref = null;
+        this.grammar('ASSET_REF_INVALID', start, `<outputAsset> names a job input, ${text}`, explainAssetRef(raw, 'outputAsset'));
+      }
+    }
+    if (kind === K_INPUT) {
+      this.inputs.push({ ref, text, line, column });
+      return;
+    }
+    const entry: OutputAssetEntry = { ref, text, line, column };
+    if (this.curCreation >= 0) entry.assetCreationOptions = this.curCreation;
+    if (this.curName !== undefined) entry.assetName = this.curName;
+    if (this.curStorage !== undefined) entry.storageAccountName = this.curStorage;
+    if (this.curFormat >= 0) entry.assetFormatOption = this.curFormat;
+    this.outputs.push(entry);
+  }
+
+  // The end ---------------------------------------------------------------------------------------
+
+  private endOfDocument(): void {
+    const messages = this.eofMessages;
+    if (messages.length === 0) return;
+    this.eofProblem = true;
+    const mode = this.mode;
+    if (mode === M_SALVAGE || mode === M_DONE) return;
+    if (this.inStartTag && this.tagReported) return;
+    // No root after an error already reported (text before the root, say): that error says it.
+    if (messages.length === 1 && messages[0] === 'document must contain a root element.' && this.xmlProblems > 0) return;
+    this.errorEnd = this.src.length;
+    const r = explainEof(messages, this);
+    this.lastXmlOffset = -1;
+    this.xmlProblems = Math.min(this.xmlProblems, MAX_XML_PROBLEMS - 1);
+    this.xml(r.offset, r.message, r.hint);
+  }
+
+  private checkCounts(): void {
+    if (!this.rootKnown || !this.rootClosed || this.refused || this.eofProblem || this.mode === M_SALVAGE) return;
+    if (this.inputs.length === 0) {
+      this.add('TASKBODY_NO_INPUT', this.rootStart, `<${this.rootName}> has no <inputAsset>`);
+    }
+    if (this.outputs.length === 0) {
+      this.add('TASKBODY_NO_OUTPUT', this.rootStart, `<${this.rootName}> has no <outputAsset>`);
+    }
+  }
+}
+
+function pascal(name: string): string {
+  return name.charAt(0).toUpperCase() + name.slice(1);
+}
+
+const KNOWN_OUTPUT_ATTRIBUTES = ['assetCreationOptions', 'assetName', 'storageAccountName', 'assetFormatOption'];
+
+/** The known output attribute `lower` (lower-cased) stands for, allowing a case slip or a plural/singular slip. */
+function knownOutputAttributeLike(lower: string): string | undefined {
+  const stem = lower.endsWith('s') ? lower.slice(0, -1) : lower;
+  for (const k of KNOWN_OUTPUT_ATTRIBUTES) {
+    const kl = k.toLowerCase();
+    const kstem = kl.endsWith('s') ? kl.slice(0, -1) : kl;
+    if (kl === lower || kstem === stem) return k;
+  }
+  return undefined;
+}
+
+let reader: TaskBodyReader | undefined;
+
+/**
+ * Parses one TaskBody: the `<inputAsset>` and `<outputAsset>` elements of a `<taskBody>`, each with
+ * its asset reference resolved to `{ kind, index }` and its 1-based line and column, and every
+ * problem found (codes from the diagnostic catalogue), located and in document order.
+ *
+ * Streaming on one reused saxes parser; never builds a DOM, never expands an entity.
+ *
+ * @param xml - the TaskBody text (the Task's `TaskBody` property).
+ * @returns the entries and the problems; `problems` is empty for a valid TaskBody. Never throws
+ *   for a string, whatever it holds.
+ * @throws ArgumentTypeError (`ERR_INVALID_ARG_TYPE`) when `xml` is not a string.
+ * @example
+ * const { inputs, outputs, problems } = parseTaskBody(
+ *   '<taskBody><inputAsset>JobInputAsset(0)</inputAsset><outputAsset>JobOutputAsset(0)</outputAsset></taskBody>');
+ * inputs[0].ref   // → { kind: 'JobInputAsset', index: 0 }
+ * outputs[0].line // → 1, outputs[0].column → 48
+ * problems        // → []
+ */
+export function parseTaskBody(xml: string): ParsedTaskBody {
+  if (typeof xml !== 'string') {
+    throw new ArgumentTypeError(`parseTaskBody: Expected \`xml\` to be a string, got ${describeValue(xml)}`);
+  }
+  reader ??= new TaskBodyReader();
+  return reader.parse(xml);
+}

@@ -1,0 +1,124 @@
+/**
+ * Source positions: the one place where places in a TaskBody become the 1-based line and column
+ * of our entries and problems.
+ *
+ * saxes reports `line` (1-based) and `column` (0-based) of the *next unread* character, and
+ * `position`, the 0-based UTF-16 offset of that character. We do not use its `line`/`column`
+ * directly, for three reasons:
+ * - the spots we report lie *behind* the next unread character: the `<` of a tag whose name saxes
+ *   has just read (the name may end with a line break, so the `<` is on the previous line), the
+ *   character saxes has just refused (a CRLF or a surrogate pair is two code units);
+ * - saxes' `column` counts code points, while our columns count UTF-16 code units (its
+ *   `columnIndex` agrees with us, see the unit test that pins the two together);
+ * - the end of the document is `text.length`, whatever saxes carried between chunks.
+ *
+ * So the parser works in offsets (`parser.position` adjusted by `charStartBefore`), and
+ * {@link LineMap.at} turns an offset into line:column with the line breaks of XML 1.0 as saxes reads
+ * them: LF, CRLF (one break) and a lone CR. The parser forces XML 1.0, so NEL and U+2028 never break.
+ */
+import type { SourcePosition } from './types.js';
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+/**
+ * Maps offsets of one text to 1-based line and column (UTF-16 code units). Amortised O(1) when
+ * offsets come in increasing order (the parser's case): it remembers the current line and the next
+ * line break, found with `indexOf`, so a document is scanned for breaks at most once. An offset
+ * before the current line restarts from the top.
+ */
+export class LineMap {
+  private text = '';
+  private line = 1;
+  private lineStart = 0;
+  /** Offset of the next LF at or after lineStart, or text.length when there is none. */
+  private nextLf = 0;
+  /** Offset of the next CR at or after lineStart, or text.length when there is none. */
+  private nextCr = 0;
+
+  /** Starts over on a new text. */
+  reset(text: string): void {
+    this.text = text;
+    this.rewind();
+  }
+
+  private rewind(): void {
+    this.line = 1;
+    this.lineStart = 0;
+    this.nextLf = -1;
+    this.nextCr = -1;
+  }
+
+  /**
+   * Line and column of the code unit at `offset` (clamped to `0..text.length`; `text.length` is
+   * the end of the document, one column after the last character).
+   * A line break belongs to the line it ends: the CR of a CRLF and the LF after it are both on it.
+   */
+  at(offset: number): SourcePosition {
+    const text = this.text;
+    const length = text.length;
+    if (offset > length) offset = length;
+    if (offset < 0) offset = 0;
+    if (offset < this.lineStart) this.rewind();
+    let { line, lineStart, nextLf, nextCr } = this;
+    for (;;) {
+      if (nextLf < lineStart) {
+        nextLf = text.indexOf('\n', lineStart);
+        if (nextLf < 0) nextLf = length;
+      }
+      if (nextCr < lineStart) {
+        nextCr = text.indexOf('\r', lineStart);
+        if (nextCr < 0) nextCr = length;
+      }
+      const brk = nextLf < nextCr ? nextLf : nextCr;
+      if (brk >= length) break;
+      const next = brk === nextCr && text.charCodeAt(brk + 1) === LF ? brk + 2 : brk + 1;
+      if (next > offset) break;
+      line++;
+      lineStart = next;
+    }
+    this.line = line;
+    this.lineStart = lineStart;
+    this.nextLf = nextLf;
+    this.nextCr = nextCr;
+    return { line, column: offset - lineStart + 1 };
+  }
+}
+
+/** The position just after the last character of `text` (where an unexpected end is reported). */
+export function endPosition(text: string): SourcePosition {
+  const map = new LineMap();
+  map.reset(text);
+  return map.at(text.length);
+}
+
+/**
+ * Offset of the character that ends at `end`: the one saxes has just read when it reports an error
+ * at `parser.position === end`. A CRLF (read as one line break) and a surrogate pair are two code
+ * units; everything else is one.
+ */
+export function charStartBefore(text: string, end: number): number {
+  if (end <= 0) return 0;
+  if (end > text.length) return text.length;
+  const last = text.charCodeAt(end - 1);
+  if (end >= 2) {
+    const prev = text.charCodeAt(end - 2);
+    if (last === LF && prev === CR) return end - 2;
+    if (last >= 0xdc00 && last <= 0xdfff && prev >= 0xd800 && prev <= 0xdbff) return end - 2;
+  }
+  return end - 1;
+}
+
+/** Number of lines of `text` as {@link LineMap} counts them (an empty text has one line). */
+export function lineCount(text: string): number {
+  let n = 1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === LF) n++;
+    else if (c === CR) {
+      n++;
+      if (text.charCodeAt(i + 1) === LF) i++;
+    }
+  }
+  return n;
+}

@@ -1,0 +1,74 @@
+import { CODES } from './codes.js';
+import type { Diagnostic } from './diagnostic.js';
+
+export interface SarifFile {
+  /** The file as given on the command line (becomes the artifact URI). */
+  file: string;
+  diagnostics: readonly Diagnostic[];
+  /** True when line/column point into the file itself (a lone TaskBody, or a JSON syntax error). */
+  physical?: (d: Diagnostic) => boolean;
+}
+
+/**
+ * SARIF 2.1.0 for code-scanning tools. Positions inside a TaskBody are not positions in the JSON
+ * file, so they travel as a logical location (`Tasks[i].TaskBody`) plus `properties.line/column`;
+ * only positions in the file itself become a physical region.
+ */
+export function formatSarif(files: readonly SarifFile[], version: string): object {
+  const ruleIds = Object.keys(CODES) as Array<keyof typeof CODES>;
+  const ruleIndex = new Map(ruleIds.map((id, i) => [id, i]));
+  const results = files.flatMap(({ file, diagnostics, physical }) =>
+    diagnostics.map((d) => {
+      const location: Record<string, unknown> = {};
+      const artifact: Record<string, unknown> = { artifactLocation: { uri: toUri(file) } };
+      if (d.line !== undefined && physical?.(d)) artifact.region = { startLine: d.line, startColumn: d.column ?? 1 };
+      location.physicalLocation = artifact;
+      if (d.task !== undefined) {
+        location.logicalLocations = [{ name: 'TaskBody', fullyQualifiedName: `Tasks[${d.task}].TaskBody`, kind: 'element' }];
+      }
+      const properties: Record<string, unknown> = {};
+      if (d.task !== undefined) properties.task = d.task;
+      if (d.taskName !== undefined) properties.taskName = d.taskName;
+      if (d.line !== undefined && !physical?.(d)) {
+        properties.line = d.line;
+        properties.column = d.column;
+      }
+      if (d.cycle) properties.cycle = d.cycle;
+      if (d.edges) properties.edges = d.edges;
+      const r: Record<string, unknown> = {
+        ruleId: d.code,
+        ruleIndex: ruleIndex.get(d.code),
+        level: d.severity,
+        message: { text: d.hint ? `${d.message} (hint: ${d.hint})` : d.message },
+        locations: [location],
+      };
+      if (Object.keys(properties).length > 0) r.properties = properties;
+      return r;
+    }),
+  );
+  return {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: 'jobgraph',
+            version,
+            rules: ruleIds.map((id) => ({
+              id,
+              shortDescription: { text: CODES[id].summary },
+              help: { text: CODES[id].hint },
+              defaultConfiguration: { level: CODES[id].severity },
+            })),
+          },
+        },
+        results,
+      },
+    ],
+  };
+}
+
+function toUri(file: string): string {
+  return file.split(/[\\/]/).map(encodeURIComponent).join('/');
+}

@@ -1,0 +1,23 @@
+import { readFile } from 'node:fs/promises';
+import { main } from '../../src/cli/main.js';
+import type { CliIO } from '../../src/cli/io.js';
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI in-process with captured output (not a TTY, no colour). */
+export async function runCli(argv: string[], opts: { stdin?: string; env?: Record<string, string>; tty?: boolean } = {}): Promise<CliRun> {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIO = {
+    stdout: { write: (s: string) => (stdout += s), isTTY: opts.tty ?? false },
+    stderr: { write: (s: string) => (stderr += s), isTTY: false },
+    readFile: async (p) => (p === '-' ? (opts.stdin ?? '') : readFile(p, 'utf8')),
+    env: opts.env ?? {},
+  };
+  const code = await main(argv, io);
+  return { code, stdout, stderr };
+}

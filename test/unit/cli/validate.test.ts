@@ -1,0 +1,96 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../helpers/cli.js';
+
+const GOLDEN = 'test/golden/cli';
+const update = process.env.UPDATE_GOLDEN === '1';
+
+/** Compares with test/golden/cli/<name>, or rewrites it under UPDATE_GOLDEN=1. */
+function golden(name: string, actual: string): void {
+  const file = join(GOLDEN, name);
+  if (update || !existsSync(file)) {
+    if (!update && process.env.CI) throw new Error(`golden file ${file} is missing: run UPDATE_GOLDEN=1 npm test and review it`);
+    mkdirSync(GOLDEN, { recursive: true });
+    writeFileSync(file, actual);
+    return;
+  }
+  expect(actual).toBe(readFileSync(file, 'utf8'));
+}
+
+const examples = readdirSync('examples').filter((f) => /\.(json|xml)$/.test(f)).sort();
+
+describe('jobgraph validate', () => {
+  for (const file of examples) {
+    it(`prints the golden text and JSON for examples/${file}`, async () => {
+      const text = await runCli(['validate', `examples/${file}`]);
+      const json = await runCli(['validate', '--format', 'json', `examples/${file}`]);
+      golden(`${file}.txt`, `exit ${text.code}\n${text.stdout}${text.stderr}`);
+      golden(`${file}.out.json`, json.stdout);
+      const parsed = JSON.parse(json.stdout);
+      expect(Object.keys(parsed)).toEqual(['valid', 'diagnostics']);
+      expect(json.code).toBe(parsed.valid ? 0 : 1);
+      expect(text.code).toBe(json.code);
+    });
+  }
+
+  it('exits 0 for a valid job and 1 for an invalid one', async () => {
+    expect((await runCli(['validate', 'examples/ladder.json'])).code).toBe(0);
+    expect((await runCli(['validate', 'examples/broken-graph.json'])).code).toBe(1);
+  });
+
+  it('exits 2 for usage and I/O errors', async () => {
+    const missing = await runCli(['validate', 'examples/nope.json']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('cannot read examples/nope.json: no such file');
+    expect((await runCli(['validate'])).code).toBe(2);
+    expect((await runCli(['validate', '--format', 'yaml', 'examples/ladder.json'])).code).toBe(2);
+    expect((await runCli(['validate', '--bogus', 'examples/ladder.json'])).code).toBe(2);
+    expect((await runCli(['validate', 'examples'])).code).toBe(2);
+    expect((await runCli(['frobnicate'])).code).toBe(2);
+  });
+
+  it('reads a job from standard input', async () => {
+    const r = await runCli(['validate', '--format', 'json', '-'], { stdin: readFileSync('examples/broken-json.json', 'utf8') });
+    expect(JSON.parse(r.stdout).diagnostics[0]).toMatchObject({ code: 'JSON_MALFORMED', line: 4, column: 80 });
+  });
+
+  it('prints one object with every file for several files', async () => {
+    const r = await runCli(['validate', '--format', 'json', 'examples/ladder.json', 'examples/broken-graph.json']);
+    const body = JSON.parse(r.stdout);
+    expect(body.valid).toBe(false);
+    expect(body.files.map((f: { file: string; valid: boolean }) => [f.file, f.valid])).toEqual([
+      ['examples/ladder.json', true],
+      ['examples/broken-graph.json', false],
+    ]);
+  });
+
+  it('lifts the quotas with --profile relaxed', async () => {
+    const tasks = Array.from({ length: 40 }, (_, i) => ({
+      MediaProcessorId: 'nb:mpid:UUID:ff4df607-d419-42f0-bc17-a481b1331e56',
+      TaskBody: `<taskBody><inputAsset>JobInputAsset(0)</inputAsset><outputAsset>JobOutputAsset(${i})</outputAsset></taskBody>`,
+    }));
+    const stdin = JSON.stringify({ InputMediaAssets: [{ __metadata: { uri: "https://x/api/Assets('a')" } }], Tasks: tasks });
+    expect((await runCli(['validate', '-'], { stdin })).code).toBe(1);
+    expect((await runCli(['validate', '--profile', 'relaxed', '-'], { stdin })).code).toBe(0);
+  });
+
+  it('writes SARIF 2.1.0 with a rule per code and a result per diagnostic', async () => {
+    const r = await runCli(['validate', '--format', 'sarif', 'examples/broken-graph.json']);
+    const sarif = JSON.parse(r.stdout);
+    expect(sarif.version).toBe('2.1.0');
+    const run = sarif.runs[0];
+    expect(run.tool.driver.name).toBe('jobgraph');
+    expect(run.tool.driver.rules.map((x: { id: string }) => x.id)).toContain('CYCLE');
+    const json = JSON.parse((await runCli(['validate', '--format', 'json', 'examples/broken-graph.json'])).stdout);
+    expect(run.results.length).toBe(json.diagnostics.length);
+    expect(run.results[0].locations[0].logicalLocations[0].fullyQualifiedName).toMatch(/^Tasks\[\d+\]\.TaskBody$/);
+    expect(r.code).toBe(1);
+  });
+
+  it('colours only on a TTY without NO_COLOR', async () => {
+    expect((await runCli(['validate', 'examples/broken-graph.json'], { tty: true })).stdout).toContain('\x1b[');
+    expect((await runCli(['validate', 'examples/broken-graph.json'], { tty: true, env: { NO_COLOR: '1' } })).stdout).not.toContain('\x1b[');
+    expect((await runCli(['validate', 'examples/broken-graph.json'])).stdout).not.toContain('\x1b[');
+  });
+});

@@ -1,0 +1,237 @@
+import { describe, expect, it } from 'vitest';
+import { Scheduler } from '../../../src/scheduler/scheduler.js';
+import { SchedulerError } from '../../../src/scheduler/errors.js';
+import { ValidationError } from '../../../src/errors.js';
+import { sequentialIds } from '../../../src/job/ids.js';
+import { TaskState } from '../../../src/job/enums.js';
+import { dagJob, MES, PACKAGER, tickClock } from '../../helpers/jobs.js';
+
+function make(opts: ConstructorParameters<typeof Scheduler>[0] = {}): Scheduler {
+  return new Scheduler({ now: tickClock(), ids: sequentialIds(), ...opts });
+}
+
+function drainNames(s: Scheduler): string[] {
+  const names: string[] = [];
+  for (let c = s.next(); c; c = s.next()) {
+    names.push(c.name);
+    s.complete(c.taskId);
+  }
+  return names;
+}
+
+describe('Scheduler', () => {
+  it('runs a chain in order, states moving Queued → Scheduled → Processing → Finished', () => {
+    const s = make();
+    const job = s.submit(dagJob(3, [[0, 1], [1, 2]]));
+    expect(job.State).toBe(TaskState.Scheduled);
+    const [t0, t1] = s.tasks({ jobId: job.Id });
+    expect([t0!.State, t1!.State]).toEqual([TaskState.Scheduled, TaskState.Queued]);
+    const c = s.next()!;
+    expect(c).toMatchObject({ name: 'Task 0', index: 0, attempt: 1, pool: MES, jobId: job.Id });
+    expect(s.next()).toBeUndefined();
+    expect(s.job(job.Id)!.State).toBe(TaskState.Processing);
+    s.progress(c.taskId, 50);
+    expect(s.task(c.taskId)!.Progress).toBe(50);
+    s.complete(c.taskId);
+    expect(drainNames(s)).toEqual(['Task 1', 'Task 2']);
+    const done = s.job(job.Id)!;
+    expect(done.State).toBe(TaskState.Finished);
+    expect(done.EndTime).not.toBeNull();
+    const view = s.task(c.taskId)!;
+    expect(view.HistoricalEvents.map((e) => e.Code)).toEqual(['Scheduled', 'Processing', 'Finished']);
+    expect(view.Progress).toBe(100);
+    expect(view.RunningDuration).toBeGreaterThan(0);
+  });
+
+  it('orders ready tasks by task priority, then job priority, then submission, then index', () => {
+    const s = make({ concurrency: 1 });
+    s.submit(dagJob(3, [], { priority: [1, 5, 1], name: 'A' }));
+    s.submit(dagJob(2, [], { priority: [1, 5], name: 'B' }), { priority: 10 });
+    const order: string[] = [];
+    for (let c = s.next(); c; c = s.next()) {
+      order.push(`${s.job(c.jobId)!.Name}${c.index}`);
+      s.complete(c.taskId);
+    }
+    expect(order).toEqual(['B1', 'A1', 'B0', 'A0', 'A2']);
+  });
+
+  it('never lets a full pool block another pool, and respects pool slots and concurrency', () => {
+    const s = make({ concurrency: 3, pools: { [MES]: 1, [PACKAGER]: 1 } });
+    s.submit(dagJob(4, [], { priority: [9, 8, 1, 0], processor: (i) => (i < 2 ? MES : PACKAGER) }));
+    const a = s.next()!;
+    const b = s.next()!;
+    expect([a.index, b.index]).toEqual([0, 2]);
+    expect(s.next()).toBeUndefined();
+    expect(s.explain(s.tasks()[1]!.Id)).toMatchObject({ reason: 'pool-full', pool: MES, poolSlots: 1, poolRunning: 1, ahead: 0 });
+    s.complete(a.taskId);
+    expect(s.next()!.index).toBe(1);
+  });
+
+  it('limits tasks of unconfigured pools only by concurrency', () => {
+    const s = make({ concurrency: 2 });
+    s.submit(dagJob(3, []));
+    expect(s.next()).toBeDefined();
+    expect(s.next()).toBeDefined();
+    expect(s.next()).toBeUndefined();
+    expect(s.explain(s.tasks()[2]!.Id).reason).toBe('concurrency-full');
+  });
+
+  it('explains what a queued task waits on', () => {
+    const s = make();
+    const job = s.submit(dagJob(3, [[0, 2], [1, 2]]));
+    const [t0, , t2] = s.tasks({ jobId: job.Id });
+    s.complete(s.next()!.taskId);
+    const e = s.explain(t2!.Id);
+    expect(e.reason).toBe('waiting-on-dependencies');
+    expect(e.waitingOn).toEqual([{ taskId: s.tasks()[1]!.Id, name: 'Task 1', state: 'Scheduled' }]);
+    expect(e.message).toContain('"Task 1" (Scheduled)');
+    expect(s.explain(t0!.Id).reason).toBe('final');
+  });
+
+  it('cancels exactly the transitive dependents of a failed task; independent tasks go on', () => {
+    const s = make();
+    const job = s.submit(dagJob(5, [[0, 1], [1, 2], [0, 3]]));
+    const ids = s.tasks().map((t) => t.Id);
+    const c0 = s.next()!; // task 0 (index order among equal priorities)
+    expect(c0.index).toBe(0);
+    const c4 = s.next()!;
+    expect(c4.index).toBe(4);
+    s.fail(c0.taskId, { code: 'ErrorProcessingTask', message: 'boom' });
+    expect(s.tasks().map((t) => t.State)).toEqual([TaskState.Error, TaskState.Canceled, TaskState.Canceled, TaskState.Canceled, TaskState.Processing]);
+    expect(s.task(ids[0]!)!.ErrorDetails).toEqual([{ Code: 'ErrorProcessingTask', Message: 'boom' }]);
+    expect(s.task(ids[2]!)!.ErrorDetails[0]!.Message).toContain('"Task 0" failed');
+    expect(s.job(job.Id)!.State).toBe(TaskState.Processing);
+    s.complete(c4.taskId);
+    expect(s.job(job.Id)!.State).toBe(TaskState.Error);
+  });
+
+  it('fails fast when asked, sparing tasks marked DoNotCancelOnJobFailure', () => {
+    const s = make({ failFast: true });
+    const def = dagJob(3, []);
+    def.Tasks![2]!.Options = 4;
+    s.submit(def);
+    const c = s.next()!;
+    s.fail(c.taskId);
+    expect(s.tasks().map((t) => t.State)).toEqual([TaskState.Error, TaskState.Canceled, TaskState.Scheduled]);
+  });
+
+  it('puts a retryable failure back to Scheduled and counts attempts, up to maxAttempts', () => {
+    const s = make({ maxAttempts: 2 });
+    s.submit(dagJob(1, []));
+    const a = s.next()!;
+    s.fail(a.taskId, { code: 'TransientError', retryable: true });
+    expect(s.task(a.taskId)!.State).toBe(TaskState.Scheduled);
+    const b = s.next()!;
+    expect(b.attempt).toBe(2);
+    s.fail(b.taskId, { code: 'TransientError', retryable: true });
+    expect(s.task(a.taskId)!.State).toBe(TaskState.Error);
+    expect(s.task(a.taskId)!.HistoricalEvents.map((e) => e.Code)).toEqual(['Scheduled', 'Processing', 'Retrying', 'Scheduled', 'Processing', 'Error']);
+    expect(s.taskInfo(a.taskId).attempts).toBe(2);
+  });
+
+  it('cancels a job: waiting tasks Canceled, running ones Canceling until they report', () => {
+    const s = make();
+    const job = s.submit(dagJob(3, [[0, 2]]));
+    const c = s.next()!;
+    const view = s.cancelJob(job.Id);
+    expect(view.State).toBe(TaskState.Canceling);
+    expect(s.tasks().map((t) => t.State)).toEqual([TaskState.Canceling, TaskState.Canceled, TaskState.Canceled]);
+    expect(s.next()).toBeUndefined();
+    s.progress(c.taskId, 70); // a late report is ignored
+    s.complete(c.taskId);
+    expect(s.task(c.taskId)!.State).toBe(TaskState.Canceled);
+    expect(s.job(job.Id)!.State).toBe(TaskState.Canceled);
+    expect(() => s.cancelJob(job.Id)).toThrow(expect.objectContaining({ code: 'JOB_FINAL' }));
+  });
+
+  it('throws a typed error and changes nothing on invalid calls', () => {
+    const s = make();
+    s.submit(dagJob(2, [[0, 1]]));
+    const [t0, t1] = s.tasks();
+    const before = JSON.stringify(s.snapshot());
+    expect(() => s.complete(t0!.Id)).toThrow(SchedulerError);
+    expect(() => s.complete(t0!.Id)).toThrow(/cannot complete task "Task 0" as it is Scheduled: start it first/);
+    expect(() => s.fail(t1!.Id)).toThrow(expect.objectContaining({ code: 'INVALID_TRANSITION', state: 'Queued' }));
+    expect(() => s.complete('nb:tid:UUID:nope')).toThrow(expect.objectContaining({ code: 'TASK_NOT_FOUND' }));
+    expect(() => s.cancelJob('x')).toThrow(expect.objectContaining({ code: 'JOB_NOT_FOUND' }));
+    expect(() => s.progress(t0!.Id, 101)).toThrow(RangeError);
+    expect(() => s.progress(t0!.Id, 5)).toThrow(expect.objectContaining({ code: 'INVALID_TRANSITION' }));
+    expect(JSON.stringify(s.snapshot())).toBe(before);
+  });
+
+  it('refuses an invalid job with every diagnostic', () => {
+    const s = make();
+    const def = dagJob(2, [[0, 1], [1, 0]]);
+    try {
+      s.submit(def);
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ValidationError);
+      expect((err as ValidationError).diagnostics.map((d) => d.code)).toContain('CYCLE');
+    }
+    expect(s.jobs()).toEqual([]);
+  });
+
+  it('validates its options the p-queue way', () => {
+    expect(() => new Scheduler({ concurrency: 0 })).toThrow(/expected `concurrency` to be an integer >= 1, got `0` \(number\)/);
+    expect(() => new Scheduler({ pools: { a: -1 } })).toThrow(TypeError);
+  });
+
+  it('emits state changes, progress and job state changes', () => {
+    const s = make();
+    const seen: string[] = [];
+    s.on('taskStateChange', (e) => seen.push(`task ${e.oldState}->${e.newState}`));
+    s.on('jobStateChange', (e) => seen.push(`job ${e.oldState}->${e.newState}`));
+    const off = s.on('taskProgress', (e) => seen.push(`progress ${e.progress}`));
+    s.submit(dagJob(1, []));
+    const c = s.next()!;
+    s.progress(c.taskId, 10);
+    off();
+    s.progress(c.taskId, 20);
+    s.complete(c.taskId);
+    expect(seen).toEqual(['task 0->1', 'job 0->1', 'task 1->2', 'job 1->2', 'progress 10', 'task 2->3', 'job 2->3']);
+  });
+
+  it('keeps going when a listener throws', () => {
+    const errors: unknown[] = [];
+    const s = make({ onListenerError: (e) => errors.push(e) });
+    s.on('taskStateChange', () => {
+      throw new Error('listener');
+    });
+    s.submit(dagJob(1, []));
+    const c = s.next()!;
+    s.complete(c.taskId);
+    expect(s.task(c.taskId)!.State).toBe(TaskState.Finished);
+    expect(errors.length).toBe(3);
+  });
+
+  it('restores a snapshot as plain JSON; running tasks come back Scheduled unless kept', () => {
+    const clock = tickClock();
+    const s = make({ now: clock, concurrency: 2 });
+    s.submit(dagJob(4, [[0, 3], [1, 3]]));
+    const a = s.next()!;
+    s.next();
+    s.complete(a.taskId);
+    const snap = JSON.parse(JSON.stringify(s.snapshot()));
+    const r = Scheduler.restore(snap, { now: clock });
+    expect(r.tasks().map((t) => t.State)).toEqual([TaskState.Finished, TaskState.Scheduled, TaskState.Scheduled, TaskState.Queued]);
+    expect(r.tasks()[1]!.HistoricalEvents.at(-1)!.Code).toBe('Requeued');
+    const k = Scheduler.restore(snap, { now: clock, processing: 'keep' });
+    expect(k.tasks().map((t) => t.State)).toEqual([TaskState.Finished, TaskState.Processing, TaskState.Scheduled, TaskState.Queued]);
+    expect(k.running).toBe(1);
+    expect(() => Scheduler.restore({} as never)).toThrow(expect.objectContaining({ code: 'SNAPSHOT_INVALID' }));
+  });
+
+  it('orders by the critical path under that policy', () => {
+    const s = make({ concurrency: 1, policy: 'critical-path' });
+    // 0 → 1 → 2 is the long branch; 3 stands alone; 4 → 5 is short.
+    s.submit(dagJob(6, [[0, 1], [1, 2], [4, 5]]));
+    expect(drainNames(s)).toEqual(['Task 0', 'Task 1', 'Task 4', 'Task 2', 'Task 3', 'Task 5']);
+  });
+
+  it('orders by submission only under fifo', () => {
+    const s = make({ concurrency: 1, policy: 'fifo' });
+    s.submit(dagJob(3, [], { priority: [1, 2, 3] }));
+    expect(drainNames(s)).toEqual(['Task 0', 'Task 1', 'Task 2']);
+  });
+});

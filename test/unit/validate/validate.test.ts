@@ -1,0 +1,220 @@
+import { describe, expect, it } from 'vitest';
+import { validateJob, validateTaskBody } from '../../../src/validate/validate.js';
+import { sequentialIds } from '../../../src/job/ids.js';
+import type { Diagnostic } from '../../../src/validate/diagnostic.js';
+
+const MES = 'nb:mpid:UUID:ff4df607-d419-42f0-bc17-a481b1331e56';
+const INPUT = { __metadata: { uri: "https://media.windows.net/api/Assets('nb%3Acid%3AUUID%3A910ffdc1-2e25-4b17-8a42-61ffd4b8914c')" } };
+
+function body(inputs: string[], outputs: string[]): string {
+  return `<taskBody>${inputs.map((i) => `<inputAsset>${i}</inputAsset>`).join('')}${outputs.map((o) => `<outputAsset>${o}</outputAsset>`).join('')}</taskBody>`;
+}
+
+function job(tasks: object[], extra: object = {}): object {
+  return { Name: 'J', InputMediaAssets: [INPUT], Tasks: tasks, ...extra };
+}
+
+function task(inputs: string[], outputs: string[], extra: object = {}): object {
+  return { MediaProcessorId: MES, TaskBody: body(inputs, outputs), ...extra };
+}
+
+function codes(ds: Diagnostic[]): string[] {
+  return ds.map((d) => d.code);
+}
+
+describe('validateJob()', () => {
+  it('accepts the reference chained sample and builds its graph', () => {
+    const r = validateJob(job([task(['JobInputAsset(0)'], ['JobOutputAsset(0)']), task(['JobOutputAsset(0)'], ['JobOutputAsset(1)'])]), { ids: sequentialIds() });
+    expect(r.diagnostics).toEqual([]);
+    expect(r.valid).toBe(true);
+    expect(r.job!.Tasks.map((t) => t.Id)).toEqual(['nb:tid:UUID:00000000-0000-4000-8000-000000000002', 'nb:tid:UUID:00000000-0000-4000-8000-000000000003']);
+    expect(r.job!.Tasks[1]!.outputs[0]).toEqual({ index: 1, assetName: 'JobOutputAsset(1)_J', assetCreationOptions: 1, storageAccountName: null, assetFormatOption: 0 });
+    const g = r.graph!;
+    expect(g.roots()).toEqual([0]);
+    expect(g.leaves()).toEqual([1]);
+    expect(g.generations()).toEqual([[0], [1]]);
+    expect(g.graph.getEdgeAttribute(g.graph.edges('0', '1')[0]!, 'label')).toBe('JobOutputAsset(0)');
+  });
+
+  it('names default outputs after the job id when the job has no name', () => {
+    const r = validateJob({ InputMediaAssets: [INPUT], Tasks: [task(['JobInputAsset(0)'], ['JobOutputAsset(0)'])] });
+    expect(r.job!.Tasks[0]!.outputs[0]!.assetName).toBe(`JobOutputAsset(0)_${r.job!.Id}`);
+  });
+
+  it('accepts InputMediaAssets@odata.bind and decodes asset ids', () => {
+    const r = validateJob({ 'InputMediaAssets@odata.bind': ["https://x/api/Assets('nb:cid:UUID:1')", "https://x/api/Assets('nb%3Acid%3AUUID%3A2')"], Tasks: [task(['JobInputAsset(1)'], ['JobOutputAsset(0)'])] });
+    expect(r.valid).toBe(true);
+    expect(r.job!.InputMediaAssets.map((a) => a.id)).toEqual(['nb:cid:UUID:1', 'nb:cid:UUID:2']);
+  });
+
+  it('reports JSON_MALFORMED with the position in the JSON text', () => {
+    const r = validateJob('{\n  "Tasks": [1,]\n}');
+    expect(r.valid).toBe(false);
+    expect(r.diagnostics).toMatchObject([{ code: 'JSON_MALFORMED', line: 2, column: 15 }]);
+  });
+
+  it('reports JOB_INVALID for a definition that is not an object', () => {
+    expect(codes(validateJob('[1]').diagnostics)).toEqual(['JOB_INVALID']);
+    expect(codes(validateJob(null).diagnostics)).toEqual(['JOB_INVALID']);
+    expect(codes(validateJob(job([]), {}).diagnostics)).toEqual(['JOB_NO_TASKS']);
+    expect(codes(validateJob({ InputMediaAssets: [INPUT], Tasks: {} }).diagnostics)).toEqual(['JOB_INVALID']);
+  });
+
+  it('reports JOB_NO_TASKS and JOB_TEMPLATE_UNSUPPORTED', () => {
+    expect(codes(validateJob({ InputMediaAssets: [INPUT] }).diagnostics)).toEqual(['JOB_NO_TASKS']);
+    expect(codes(validateJob({ InputMediaAssets: [INPUT], TemplateId: 'nb:jtid:UUID:1' }).diagnostics)).toEqual(['JOB_TEMPLATE_UNSUPPORTED']);
+  });
+
+  it('reports JOB_NO_INPUTS and INPUT_ASSET_INVALID', () => {
+    expect(codes(validateJob({ Tasks: [task(['JobInputAsset(0)'], ['JobOutputAsset(0)'])] }).diagnostics)).toEqual(['JOB_NO_INPUTS']);
+    expect(codes(validateJob({ InputMediaAssets: [{}], Tasks: [task(['JobInputAsset(0)'], ['JobOutputAsset(0)'])] }).diagnostics)).toEqual(['INPUT_ASSET_INVALID']);
+  });
+
+  it('enforces the ams quotas and lifts them in the relaxed profile', () => {
+    const tasks = Array.from({ length: 31 }, (_, i) => task(['JobInputAsset(0)'], [`JobOutputAsset(${i})`]));
+    expect(codes(validateJob(job(tasks)).diagnostics)).toEqual(['JOB_TOO_MANY_TASKS']);
+    expect(validateJob(job(tasks), { profile: 'relaxed' }).valid).toBe(true);
+
+    const many = Array.from({ length: 51 }, (_, i) => `JobOutputAsset(${i})`);
+    const r = validateJob(job([task(['JobInputAsset(0)'], many)]));
+    expect(codes(r.diagnostics)).toEqual(['TASK_TOO_MANY_ASSETS']);
+    expect(r.diagnostics[0]!.task).toBe(0);
+
+    const wide = Array.from({ length: 3 }, (_, t) => task(['JobInputAsset(0)'], Array.from({ length: 34 }, (_, i) => `JobOutputAsset(${t * 34 + i})`)));
+    expect(codes(validateJob(job(wide)).diagnostics)).toEqual(['JOB_TOO_MANY_ASSETS']);
+    expect(validateJob(job(wide), { profile: 'relaxed' }).valid).toBe(true);
+  });
+
+  it('reports TASKBODY_MISSING for an absent, empty or non-string TaskBody', () => {
+    const r = validateJob(job([{ MediaProcessorId: MES }, { MediaProcessorId: MES, TaskBody: '  ' }, { MediaProcessorId: MES, TaskBody: 5 }]));
+    expect(r.diagnostics.map((d) => [d.code, d.task])).toEqual([
+      ['TASKBODY_MISSING', 0],
+      ['TASKBODY_MISSING', 1],
+      ['TASKBODY_MISSING', 2],
+    ]);
+  });
+
+  it('reports INPUT_INDEX_OUT_OF_RANGE at the input element', () => {
+    const r = validateJob(job([task(['JobInputAsset(1)'], ['JobOutputAsset(0)'])]));
+    expect(r.diagnostics).toMatchObject([{ code: 'INPUT_INDEX_OUT_OF_RANGE', task: 0, line: 1, column: 11 }]);
+  });
+
+  it('reports OUTPUT_NOT_PRODUCED, OUTPUT_DUPLICATE and OUTPUT_INDEX_GAP', () => {
+    const r = validateJob(
+      job([task(['JobInputAsset(0)'], ['JobOutputAsset(0)']), task(['JobOutputAsset(5)'], ['JobOutputAsset(0)']), task(['JobOutputAsset(0)'], ['JobOutputAsset(3)'])]),
+    );
+    expect(r.diagnostics.map((d) => [d.code, d.task, d.severity])).toEqual([
+      ['OUTPUT_NOT_PRODUCED', 1, 'error'],
+      ['OUTPUT_DUPLICATE', 1, 'error'],
+      ['OUTPUT_INDEX_GAP', 2, 'warning'],
+    ]);
+    expect(r.diagnostics[2]!.message).toContain('JobOutputAsset(1) to JobOutputAsset(2)');
+  });
+
+  it('a warning alone leaves the job valid', () => {
+    const r = validateJob(job([task(['JobInputAsset(0)'], ['JobOutputAsset(1)'])]));
+    expect(codes(r.diagnostics)).toEqual(['OUTPUT_INDEX_GAP']);
+    expect(r.valid).toBe(true);
+  });
+
+  it('reports a task reading its own output as a CYCLE of one', () => {
+    const r = validateJob(job([task(['JobInputAsset(0)', 'JobOutputAsset(0)'], ['JobOutputAsset(0)'])]));
+    expect(r.diagnostics).toMatchObject([{ code: 'CYCLE', task: 0, cycle: [0], line: 1, column: 52 }]);
+    expect(r.diagnostics[0]!.edges).toEqual([{ from: 0, to: 0, asset: 'JobOutputAsset(0)', line: 1, column: 52 }]);
+  });
+
+  it('reports one CYCLE per strongly connected component, tasks in order, with the asset of each step', () => {
+    const r = validateJob(
+      job([
+        task(['JobInputAsset(0)', 'JobOutputAsset(2)'], ['JobOutputAsset(0)']),
+        task(['JobOutputAsset(0)'], ['JobOutputAsset(1)']),
+        task(['JobOutputAsset(1)'], ['JobOutputAsset(2)']),
+        task(['JobOutputAsset(4)'], ['JobOutputAsset(3)']),
+        task(['JobOutputAsset(3)'], ['JobOutputAsset(4)']),
+        task(['JobOutputAsset(2)'], ['JobOutputAsset(5)']),
+      ]),
+    );
+    const cycles = r.diagnostics.filter((d) => d.code === 'CYCLE');
+    expect(cycles.map((d) => d.cycle)).toEqual([
+      [0, 1, 2],
+      [3, 4],
+    ]);
+    expect(cycles[0]!.edges!.map((e) => e.asset)).toEqual(['JobOutputAsset(0)', 'JobOutputAsset(1)', 'JobOutputAsset(2)']);
+    expect(cycles[0]!.message).toContain('#2 → #0 via JobOutputAsset(2)');
+    expect(() => r.graph!.generations()).toThrow(/cycle/);
+  });
+
+  it('checks the entity properties: names, processor, priority, options, encryption', () => {
+    const r = validateJob(
+      job(
+        [
+          { TaskBody: body(['JobInputAsset(0)'], ['JobOutputAsset(0)']), Name: 'x'.repeat(4001) },
+          task(['JobInputAsset(0)'], ['JobOutputAsset(1)'], { MediaProcessorId: 'ff4df607-d419-42f0-bc17-a481b1331e56', Priority: 2 ** 31 }),
+          task(['JobInputAsset(0)'], ['JobOutputAsset(2)'], { Options: 8, Configuration: 'x'.repeat(100_001) }),
+          task(['JobInputAsset(0)'], ['JobOutputAsset(3)'], { Options: 1, EncryptionScheme: 'ConfigurationEncryption' }),
+          task(['JobInputAsset(0)'], ['JobOutputAsset(4)'], { InitializationVector: 'v'.repeat(4001), EncryptionVersion: '2.0', Bogus: 1 }),
+        ],
+        { Priority: 1.5 },
+      ),
+    );
+    expect(r.diagnostics.map((d) => [d.code, d.task])).toEqual([
+      ['PRIORITY_INVALID', undefined],
+      ['NAME_TOO_LONG', 0],
+      ['MEDIA_PROCESSOR_MISSING', 0],
+      ['MEDIA_PROCESSOR_ID_INVALID', 1],
+      ['PRIORITY_INVALID', 1],
+      ['CONFIGURATION_TOO_LONG', 2],
+      ['OPTIONS_INVALID', 2],
+      ['PROTECTED_CONFIGURATION_INCOMPLETE', 3],
+      ['UNKNOWN_PROPERTY', 4],
+      ['ENCRYPTION_FIELD_INVALID', 4],
+      ['INITIALIZATION_VECTOR_TOO_LONG', 4],
+    ]);
+    expect(r.diagnostics[3]!.hint).toBe('prefix the GUID: nb:mpid:UUID:ff4df607-d419-42f0-bc17-a481b1331e56');
+  });
+
+  it('accepts a complete ProtectedConfiguration', () => {
+    const r = validateJob(
+      job([
+        task(['JobInputAsset(0)'], ['JobOutputAsset(0)'], {
+          Options: 1,
+          EncryptionKeyId: 'nb:kid:UUID:2f381738-c504-4e4a-a38e-d199e207fcd5',
+          EncryptionScheme: 'ConfigurationEncryption',
+          EncryptionVersion: '1.0',
+          InitializationVector: 'AAAAAAAAAAAAAAAAAAAAAA==',
+        }),
+      ]),
+    );
+    expect(r.diagnostics).toEqual([]);
+  });
+
+  it('reports problems of notification subscriptions', () => {
+    const r = validateJob(job([task(['JobInputAsset(0)'], ['JobOutputAsset(0)'], { TaskNotificationSubscriptions: [{ NotificationEndPointId: 'nb:nepid:UUID:1', TargetTaskState: 0 }] })]));
+    expect(codes(r.diagnostics)).toEqual(['NOTIFICATION_SUBSCRIPTION_INVALID']);
+  });
+
+  it('finds every problem in one pass, sorted by task and position', () => {
+    const r = validateJob(job([task(['JobInputAsset(7)', 'bogus'], ['JobOutputAsset(0)']), task(['JobOutputAsset(9)'], ['JobOutputAsset(0)'])]));
+    expect(r.diagnostics.map((d) => [d.code, d.task])).toEqual([
+      ['INPUT_INDEX_OUT_OF_RANGE', 0],
+      ['ASSET_REF_INVALID', 0],
+      ['OUTPUT_NOT_PRODUCED', 1],
+      ['OUTPUT_DUPLICATE', 1],
+    ]);
+  });
+
+  it('rejects an unknown profile with a RangeError', () => {
+    expect(() => validateJob({}, { profile: 'strict' as never })).toThrow(RangeError);
+  });
+});
+
+describe('validateTaskBody()', () => {
+  it('accepts a lone TaskBody', () => {
+    expect(validateTaskBody(body(['JobInputAsset(0)'], ['JobOutputAsset(0)']))).toEqual({ valid: true, diagnostics: [] });
+  });
+
+  it('reports what it can tell without the job: self-consumption and duplicates', () => {
+    const r = validateTaskBody(body(['JobOutputAsset(0)', 'JobOutputAsset(0)'], ['JobOutputAsset(0)', 'JobOutputAsset(0)']));
+    expect(codes(r.diagnostics)).toEqual(['CYCLE', 'INPUT_DUPLICATE', 'OUTPUT_DUPLICATE']);
+  });
+});
