@@ -23,7 +23,7 @@ export { resolveDependencies } from './graph/dependencies.js';
 export type { Dependencies } from './graph/dependencies.js';
 
 // Validation
-export { validateJob, validateTaskBody, AMS_QUOTAS } from './validate/validate.js';
+export { validateJob, validateTaskBody, isValidationResult, AMS_QUOTAS } from './validate/validate.js';
 export type { ValidateOptions, ValidationResult, Profile } from './validate/validate.js';
 export type { Diagnostic, CycleEdge } from './validate/diagnostic.js';
 export { CODES } from './validate/codes.js';
@@ -47,3 +47,13 @@ export type { HistoricalEvent } from './scheduler/event-log.js';
 // Workloads
 export { jobFromGraph } from './workload/ams-job.js';
 export type { EdgeListGraph, JobFromGraphOptions } from './workload/ams-job.js';
+
+// Running jobs
+export { Engine } from './run/engine.js';
+export type { EngineOptions, JobHandle } from './run/engine.js';
+export { ProcessorError } from './run/processor.js';
+export type { Processor, ProcessorContext, ProcessorResult, ResolvedInput, MediaProcessorInfo } from './run/processor.js';
+export type { Dispatcher, WorkItem, WorkReporter, FailureReport } from './run/dispatcher.js';
+export { InProcessDispatcher } from './run/in-process-dispatcher.js';
+export type { RetryOptions } from './run/backoff.js';
+export { demoProcessors, DEMO_PROCESSOR_IDS } from './run/demo-processors.js';

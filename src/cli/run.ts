@@ -71,6 +71,9 @@ export async function runCommand(args: string[], io: CliIO, deps: RunCommandDeps
     retry: { maxAttempts: 3, baseDelayMs: Math.max(1, 1000 * timeScale), maxDelayMs: Math.max(1, 30_000 * timeScale) },
   });
 
+  // The display listens before the job is submitted: the first tasks start inside submit().
+  const display = values.json ? undefined : io.stdout.isTTY ? new LiveDisplay(io, engine, useColor(io)) : new PlainLog(io, engine);
+  display?.listen();
   let handle;
   try {
     handle = engine.submit(text);
@@ -78,6 +81,7 @@ export async function runCommand(args: string[], io: CliIO, deps: RunCommandDeps
     if (err instanceof ValidationError) {
       for (const d of err.diagnostics) io.stderr.write(formatDiagnosticText(file, d) + '\n');
       io.stderr.write(`jobgraph run: ${file} is not a valid job; nothing ran\n`);
+      display?.stop();
       return 1;
     }
     throw err;
@@ -87,8 +91,7 @@ export async function runCommand(args: string[], io: CliIO, deps: RunCommandDeps
     io.stderr.write('\njobgraph run: interrupted, canceling the job…\n');
     handle.cancel();
   });
-  const display = values.json ? undefined : io.stdout.isTTY ? new LiveDisplay(io, engine, handle.id, useColor(io)) : new PlainLog(io, engine, handle.id);
-  display?.start();
+  display?.start(handle.id);
   const final = await handle.done;
   display?.stop();
   removeInterrupt?.();
@@ -141,20 +144,21 @@ class PlainLog {
   constructor(
     private io: CliIO,
     private engine: Engine,
-    private jobId: string,
   ) {}
 
-  start(): void {
+  listen(): void {
     const s = this.engine.scheduler;
-    const names = new Map(s.tasks({ jobId: this.jobId }).map((t, i) => [t.Id, label(t, i)]));
     this.#off.push(
       s.on('taskStateChange', (e) => {
-        if (e.jobId !== this.jobId) return;
-        const attempt = e.newState === TaskState.Processing ? ` (attempt ${s.taskInfo(e.taskId).attempts})` : '';
-        this.io.stdout.write(`${new Date(e.timestamp).toISOString().slice(11, 23)} ${names.get(e.taskId)}: ${STATE_NAMES[e.oldState]} → ${STATE_NAMES[e.newState]}${attempt}\n`);
+        const info = s.taskInfo(e.taskId);
+        const name = label(s.task(e.taskId)!, info.index);
+        const attempt = e.newState === TaskState.Processing ? ` (attempt ${info.attempts})` : '';
+        this.io.stdout.write(`${new Date(e.timestamp).toISOString().slice(11, 23)} ${name}: ${STATE_NAMES[e.oldState]} → ${STATE_NAMES[e.newState]}${attempt}\n`);
       }),
     );
   }
+
+  start(_jobId: string): void {}
 
   stop(): void {
     for (const off of this.#off) off();
@@ -165,26 +169,30 @@ class PlainLog {
 class LiveDisplay {
   #timer: ReturnType<typeof setInterval> | undefined;
   #lines = 0;
+  #jobId = '';
   constructor(
     private io: CliIO,
     private engine: Engine,
-    private jobId: string,
     private color: boolean,
   ) {}
 
-  start(): void {
+  listen(): void {}
+
+  start(jobId: string): void {
+    this.#jobId = jobId;
     this.#timer = setInterval(() => this.#draw(), 100);
     this.#draw();
   }
 
   stop(): void {
     if (this.#timer) clearInterval(this.#timer);
+    if (this.#jobId === '') return;
     this.#draw();
     this.io.stdout.write('\n');
   }
 
   #draw(): void {
-    const tasks = this.engine.scheduler.tasks({ jobId: this.jobId });
+    const tasks = this.engine.scheduler.tasks({ jobId: this.#jobId });
     const done = tasks.filter((t) => isFinalState(t.State)).length;
     const running = tasks.map((t, i) => [t, i] as const).filter(([t]) => t.State === TaskState.Processing || t.State === TaskState.Canceling);
     const overall = tasks.reduce((sum, t) => sum + (isFinalState(t.State) ? 100 : t.Progress), 0) / Math.max(1, tasks.length);

@@ -6,7 +6,7 @@ import { CycleError } from '../errors.js';
 import { buildCsr, checkEdgeList, checkPriority, type Csr, type EdgeList } from './csr.js';
 import { cycleAmongUnplaced } from './cycles.js';
 import { rankByPriority } from './rank.js';
-import { RankQueue } from './rank-queue.js';
+import { rankFindMin, rankPush, rankQueueLayout, rankRemove } from './rank-queue.js';
 
 /** Arguments of {@link topologicalOrder}. */
 export interface OrderInput extends EdgeList {
@@ -79,8 +79,17 @@ export function orderWithHeapLimit(input: OrderInput, heapLimit: number): Int32A
  */
 function orderByIndex(csr: Csr, order: Int32Array): number {
   const { nodeCount: n, offsets, targets, indegree } = csr;
-  const ready = new RankQueue(n);
-  for (let v = 0; v < n; v++) if (indegree[v] === 0) ready.push(v);
+  // The ready set: a bitmap tree keyed by node index (see rank-queue.ts), held in locals.
+  const { levelStart, words } = rankQueueLayout(n);
+  const bits = new Int32Array(words);
+  let size = 0;
+  let floor = 0; // every ready index is >= floor
+  for (let v = 0; v < n; v++) {
+    if (indegree[v] === 0) {
+      rankPush(bits, levelStart, v);
+      size++;
+    }
+  }
   let placed = 0;
   // `next` holds a node that is the only ready one, so it skips the queue: on deep narrow graphs
   // (a chain) the queue is never touched.
@@ -90,8 +99,11 @@ function orderByIndex(csr: Csr, order: Int32Array): number {
     if (next !== -1) {
       u = next;
       next = -1;
-    } else if (ready.size !== 0) {
-      u = ready.popMin();
+    } else if (size !== 0) {
+      u = rankFindMin(bits, levelStart, floor);
+      rankRemove(bits, levelStart, u);
+      size--;
+      floor = u;
     } else break;
     order[placed++] = u;
     let fresh = -1;
@@ -99,12 +111,20 @@ function orderByIndex(csr: Csr, order: Int32Array): number {
       const v = targets[e]!;
       if (--indegree[v]! === 0) {
         if (fresh === -1) fresh = v;
-        else ready.push(v);
+        else {
+          rankPush(bits, levelStart, v);
+          size++;
+          if (v < floor) floor = v;
+        }
       }
     }
     if (fresh !== -1) {
-      if (ready.size === 0) next = fresh;
-      else ready.push(fresh);
+      if (size === 0) next = fresh;
+      else {
+        rankPush(bits, levelStart, fresh);
+        size++;
+        if (fresh < floor) floor = fresh;
+      }
     }
   }
   return placed;
@@ -158,9 +178,10 @@ function orderByPriority(csr: Csr, priority: Int32Array, order: Int32Array, heap
   }
   // `next` is only set when the heap is empty, so here it is -1 and the heap holds the ready set.
   const { rank, nodeOfRank } = rankByPriority(priority)!;
-  const ready = new RankQueue(n);
-  for (let k = 0; k < size; k++) ready.push(rank[heap[k]!]!);
-  return orderByRank(csr, rank, nodeOfRank, order, ready, placed);
+  const { levelStart, words } = rankQueueLayout(n);
+  const bits = new Int32Array(words);
+  for (let k = 0; k < size; k++) rankPush(bits, levelStart, rank[heap[k]!]!);
+  return orderByRank(csr, rank, nodeOfRank, order, bits, levelStart, size, placed);
 }
 
 /** Adds v to the heap (higher priority, then lower index, on top); returns the new size. */
@@ -215,20 +236,34 @@ function allEqual(priority: Int32Array): boolean {
 
 /**
  * Kahn's algorithm taking the smallest ready rank each step, continuing from `placed` nodes already
- * placed with the ready set in `ready`. Consumes `csr.indegree`.
+ * placed with `size` ready ranks in the bitmap tree `bits`. Consumes `csr.indegree`.
  *
  * @returns How many nodes were placed (less than `nodeCount` when a cycle stopped it).
  */
-function orderByRank(csr: Csr, rank: Int32Array, nodeOfRank: Int32Array, order: Int32Array, ready: RankQueue, placed: number): number {
+function orderByRank(
+  csr: Csr,
+  rank: Int32Array,
+  nodeOfRank: Int32Array,
+  order: Int32Array,
+  bits: Int32Array,
+  levelStart: Int32Array,
+  size: number,
+  placed: number,
+): number {
   const { offsets, targets, indegree } = csr;
+  let floor = 0; // every ready rank is >= floor
   let next = -1;
   for (;;) {
     let u: number;
     if (next !== -1) {
       u = next;
       next = -1;
-    } else if (ready.size !== 0) {
-      u = nodeOfRank[ready.popMin()]!;
+    } else if (size !== 0) {
+      const r = rankFindMin(bits, levelStart, floor);
+      rankRemove(bits, levelStart, r);
+      size--;
+      floor = r;
+      u = nodeOfRank[r]!;
     } else break;
     order[placed++] = u;
     let fresh = -1;
@@ -236,12 +271,22 @@ function orderByRank(csr: Csr, rank: Int32Array, nodeOfRank: Int32Array, order: 
       const v = targets[e]!;
       if (--indegree[v]! === 0) {
         if (fresh === -1) fresh = v;
-        else ready.push(rank[v]!);
+        else {
+          const r = rank[v]!;
+          rankPush(bits, levelStart, r);
+          size++;
+          if (r < floor) floor = r;
+        }
       }
     }
     if (fresh !== -1) {
-      if (ready.size === 0) next = fresh;
-      else ready.push(rank[fresh]!);
+      if (size === 0) next = fresh;
+      else {
+        const r = rank[fresh]!;
+        rankPush(bits, levelStart, r);
+        size++;
+        if (r < floor) floor = r;
+      }
     }
   }
   return placed;

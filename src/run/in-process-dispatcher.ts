@@ -7,6 +7,9 @@ interface Attempt {
   controller: AbortController;
   timer: ReturnType<typeof setTimeout> | undefined;
   settled: boolean;
+  /** Resolves when the attempt is settled: reported, timed out or abandoned. */
+  done: Promise<void>;
+  markDone: () => void;
 }
 
 /**
@@ -28,7 +31,9 @@ export class InProcessDispatcher implements Dispatcher {
   dispatch(item: WorkItem): void {
     const reporter = this.#reporter;
     if (!reporter) throw new Error('InProcessDispatcher.dispatch: start() was not called');
-    const entry: Attempt = { attempt: item.attempt, controller: new AbortController(), timer: undefined, settled: false };
+    let markDone!: () => void;
+    const done = new Promise<void>((r) => (markDone = r));
+    const entry: Attempt = { attempt: item.attempt, controller: new AbortController(), timer: undefined, settled: false, done, markDone };
     this.#attempts.set(item.taskId, entry);
     // The returned promise never rejects: run() catches everything it reports.
     void this.#queue.add(() => this.#run(item, entry, reporter));
@@ -40,6 +45,7 @@ export class InProcessDispatcher implements Dispatcher {
       entry.settled = true;
       if (entry.timer) clearTimeout(entry.timer);
       if (this.#attempts.get(item.taskId) === entry) this.#attempts.delete(item.taskId);
+      entry.markDone();
       return true;
     };
     const processor = this.#processors.get(item.mediaProcessorId);
@@ -101,13 +107,19 @@ export class InProcessDispatcher implements Dispatcher {
     entry.settled = true;
     if (entry.timer) clearTimeout(entry.timer);
     this.#attempts.delete(taskId);
+    entry.markDone();
   }
 
+  /**
+   * Aborts every running attempt and waits until each has settled or been abandoned. It does not
+   * wait for p-queue to drain: a processor that ignored its signal and was abandoned may never end.
+   */
   async close(): Promise<void> {
-    for (const entry of this.#attempts.values()) {
+    const pending = [...this.#attempts.values()];
+    for (const entry of pending) {
       if (!entry.controller.signal.aborted) entry.controller.abort(new ProcessorError('ErrorCancelingTask', 'the engine is closing'));
     }
-    await this.#queue.onIdle();
+    await Promise.all(pending.map((e) => e.done));
   }
 
   /** Attempts running now. */

@@ -3,7 +3,7 @@ import { STATE_NAMES, TaskOptions, TaskState, isFinalState } from '../job/enums.
 import { randomIds, type IdFactory } from '../job/ids.js';
 import type { Job, Task } from '../job/model.js';
 import { resolveDependencies, type Dependencies } from '../graph/dependencies.js';
-import { validateJob, type Profile } from '../validate/validate.js';
+import { isValidationResult, validateJob, type Profile, type ValidationResult } from '../validate/validate.js';
 import { EV, EventLog } from './event-log.js';
 import { SchedulerError } from './errors.js';
 import { growFloat64, growInt32, growUint8 } from './growable.js';
@@ -84,8 +84,8 @@ interface JobRecord {
   readonly count: number;
   priority: number;
   failFast: boolean;
-  /** Tasks per state (0–6). */
-  readonly counts: Int32Array;
+  /** Offset of its tasks-per-state counters (7 of them) in the scheduler's shared array. */
+  readonly countsAt: number;
   state: number;
   created: number;
   lastModified: number;
@@ -112,6 +112,8 @@ export class Scheduler {
   readonly #concurrency: number;
   readonly #poolSlots: Record<string, number>;
   readonly #poolOf: (task: Task, job: Job) => string;
+  /** Pools are MediaProcessorIds (no `poolOf` given): a claim names its pool without a call. */
+  readonly #defaultPools: boolean;
   readonly #failFast: boolean;
   readonly #maxAttempts: number;
   readonly #now: () => number;
@@ -141,6 +143,8 @@ export class Scheduler {
   #held = new Set<number>();
 
   #jobs: JobRecord[] = [];
+  /** Tasks per state of every job: 8 slots a job (7 states, one spare for alignment). */
+  #jobCounts = new Int32Array(64);
   #jobById = new Map<string, number>();
   #taskById = new Map<string, number>();
   #poolNames: string[] = [];
@@ -156,6 +160,7 @@ export class Scheduler {
     this.#concurrency = options.concurrency ?? Infinity;
     this.#poolSlots = { ...(options.pools ?? {}) };
     this.#poolOf = options.poolOf ?? ((task) => task.MediaProcessorId);
+    this.#defaultPools = options.poolOf === undefined;
     this.#failFast = options.failFast ?? false;
     this.#maxAttempts = options.maxAttempts ?? Infinity;
     this.#now = options.now ?? Date.now;
@@ -183,6 +188,9 @@ export class Scheduler {
 
   /**
    * Validates a Create-Job body and adds the job; tasks with no dependencies become Scheduled.
+   * A result of `validateJob()` is taken as it is (validate once, submit without parsing again);
+   * its job and task ids are used, so one result can be submitted to a scheduler only once.
+   * @param definition JSON text, the parsed object, or a `validateJob()` result.
    * @returns the job's view.
    * @throws ValidationError (code `VALIDATION_FAILED`) carrying every diagnostic when the job is invalid.
    */
@@ -190,15 +198,13 @@ export class Scheduler {
     if (options.priority !== undefined && !isInt32(options.priority)) {
       throw new ArgumentTypeError(`Scheduler.submit: expected \`priority\` to be a 32-bit integer, got ${describeValue(options.priority)}`);
     }
-    const result = validateJob(definition, { profile: this.#profile, ids: this.#ids });
+    const result: ValidationResult = isValidationResult(definition) ? definition : validateJob(definition, { profile: this.#profile, ids: this.#ids });
     if (!result.valid || !result.job) throw new ValidationError('Scheduler.submit', result.diagnostics);
     const job = result.job;
     if (this.#jobById.has(job.Id)) {
       throw new SchedulerError('JOB_EXISTS', `Scheduler.submit: a job with Id ${job.Id} was already submitted: leave Id out to get a new one`, { jobId: job.Id });
     }
-    for (const t of job.Tasks) {
-      if (this.#taskById.has(t.Id)) throw new SchedulerError('TASK_EXISTS', `Scheduler.submit: a task with Id ${t.Id} was already submitted`, { taskId: t.Id });
-    }
+    this.#indexTaskIds(job);
     const rec = this.#addJob(job, result.dependencies!, options.priority ?? job.Priority, options.failFast ?? this.#failFast, this.#now());
     this.#initialStates(rec);
     return this.#jobView(rec);
@@ -217,7 +223,7 @@ export class Scheduler {
       count: n,
       priority,
       failFast,
-      counts: new Int32Array(7),
+      countsAt: this.#jobs.length * 8,
       state: TaskState.Queued,
       created,
       lastModified: created,
@@ -227,6 +233,7 @@ export class Scheduler {
     };
     this.#jobs.push(rec);
     this.#jobById.set(job.Id, rec.index);
+    this.#jobCounts = growInt32(this.#jobCounts, rec.countsAt + 8);
 
     computeKeys(this.#policy, job, deps, priority, this.#key1, this.#key2, base);
     const pending = this.#pending;
@@ -249,16 +256,55 @@ export class Scheduler {
     }
     this.#edgeCount += m;
 
+    let lastPoolName: string | undefined;
+    let lastPool = 0;
     for (let i = 0; i < n; i++) {
       const g = base + i;
       const task = job.Tasks[i]!;
       this.#jobOf[g] = rec.index;
-      this.#poolIdx[g] = this.#poolIndex(this.#poolOf(task, job));
-      this.#taskById.set(task.Id, g);
+      const poolName = this.#poolOf(task, job);
+      // Consecutive tasks mostly share a pool: skip the map for a repeat.
+      if (poolName !== lastPoolName) {
+        lastPoolName = poolName;
+        lastPool = this.#poolIndex(poolName);
+      }
+      this.#poolIdx[g] = lastPool;
     }
     this.#taskCount = total;
-    rec.counts[TaskState.Queued] = n;
+    this.#jobCounts[rec.countsAt + TaskState.Queued] = n;
     return rec;
+  }
+
+  /**
+   * Adds the job's task ids to the id index, one map operation a task; on a duplicate id it takes
+   * the job's ids out again and throws, leaving the scheduler as it was.
+   */
+  #indexTaskIds(job: Job): void {
+    const map = this.#taskById;
+    const base = this.#taskCount;
+    const tasks = job.Tasks;
+    for (let i = 0; i < tasks.length; i++) {
+      const id = tasks[i]!.Id;
+      const size = map.size;
+      map.set(id, base + i);
+      if (map.size === size) {
+        for (let k = 0; k < i; k++) map.delete(tasks[k]!.Id);
+        // The duplicate overwrote the earlier entry: put it back unless it was this job's own.
+        const earlier = this.#findTaskIndexById(id, base);
+        if (earlier !== -1) map.set(id, earlier);
+        else map.delete(id);
+        throw new SchedulerError('TASK_EXISTS', `Scheduler.submit: a task with Id ${id} was already submitted: leave task ids out to get new ones`, { taskId: id });
+      }
+    }
+  }
+
+  /** Slow path for the rare duplicate: the first task with this id among [0, limit). */
+  #findTaskIndexById(id: string, limit: number): number {
+    for (let g = 0; g < limit; g++) {
+      const rec = this.#jobs[this.#jobOf[g]!]!;
+      if (rec.job.Tasks[g - rec.base]!.Id === id) return g;
+    }
+    return -1;
   }
 
   #initialStates(rec: JobRecord): void {
@@ -346,9 +392,10 @@ export class Scheduler {
     return {
       taskId: task.Id,
       jobId: rec.job.Id,
+      serial: g,
       index: task.index,
       attempt: this.#attempts[g]!,
-      pool: p === 0 ? this.#poolOf(task, rec.job) : this.#poolNames[p]!,
+      pool: p !== 0 ? this.#poolNames[p]! : this.#defaultPools ? task.MediaProcessorId : this.#poolOf(task, rec.job),
       name: task.Name,
       mediaProcessorId: task.MediaProcessorId,
       configuration: task.Configuration,
@@ -360,8 +407,8 @@ export class Scheduler {
    * canceled (Canceling) becomes Canceled instead.
    * @throws SchedulerError `TASK_NOT_FOUND`, `INVALID_TRANSITION`
    */
-  complete(taskId: string): void {
-    this.completeIndex(this.#lookupTask('complete', taskId));
+  complete(task: string | TaskClaim): void {
+    this.completeIndex(this.#resolve('complete', task));
   }
 
   /** As {@link complete}, by global task number. */
@@ -398,8 +445,8 @@ export class Scheduler {
    * and with failFast the rest of its job is canceled too.
    * @throws SchedulerError `TASK_NOT_FOUND`, `INVALID_TRANSITION`
    */
-  fail(taskId: string, options: FailOptions = {}): void {
-    const g = this.#lookupTask('fail', taskId);
+  fail(task: string | TaskClaim, options: FailOptions = {}): void {
+    const g = this.#resolve('fail', task);
     const state = this.#state[g];
     if (state !== TaskState.Processing && state !== TaskState.Canceling) this.#invalid('fail', g, 'fail', 'only a Processing task can fail');
     if (options.code !== undefined && typeof options.code !== 'string') throw new ArgumentTypeError(`Scheduler.fail: expected \`code\` to be a string, got ${describeValue(options.code)}`);
@@ -426,9 +473,9 @@ export class Scheduler {
     this.#end[g] = now;
     this.#addError(g, { Code: code, Message: message });
     this.#setState(g, rec, TaskState.Error, now, EV.Error, message);
-    const task = rec.job.Tasks[g - rec.base]!;
-    this.#cancelDependents(g, rec, now, `task ${describeTask(task)} failed`);
-    if (rec.failFast) this.#cancelRest(rec, now, `task ${describeTask(task)} failed and the job fails fast`, true);
+    const model = rec.job.Tasks[g - rec.base]!;
+    this.#cancelDependents(g, rec, now, `task ${describeTask(model)} failed`);
+    if (rec.failFast) this.#cancelRest(rec, now, `task ${describeTask(model)} failed and the job fails fast`, true);
     this.#refreshJob(rec, now);
   }
 
@@ -436,8 +483,8 @@ export class Scheduler {
    * Returns a task held by `fail(…, { retryable: true, hold: true })` to the ready set.
    * @returns false when the task is not held (it was canceled meanwhile, or never held).
    */
-  resume(taskId: string): boolean {
-    const g = this.#lookupTask('resume', taskId);
+  resume(task: string | TaskClaim): boolean {
+    const g = this.#resolve('resume', task);
     if (!this.#held.delete(g)) return false;
     if (this.#state[g] === TaskState.Scheduled) this.#ready.push(this.#poolIdx[g]!, g);
     return true;
@@ -447,8 +494,8 @@ export class Scheduler {
    * Reports progress (0–100) of a Processing task.
    * @throws RangeError for a percentage outside 0–100; SchedulerError for an unknown or not running task.
    */
-  progress(taskId: string, percent: number): void {
-    const g = this.#lookupTask('progress', taskId);
+  progress(task: string | TaskClaim, percent: number): void {
+    const g = this.#resolve('progress', task);
     if (typeof percent !== 'number' || !(percent >= 0 && percent <= 100)) {
       throw new ArgumentRangeError(`Scheduler.progress: expected \`percent\` to be a number from 0 to 100, got ${describeValue(percent)}`);
     }
@@ -460,14 +507,14 @@ export class Scheduler {
     const now = this.#now();
     rec.lastModified = now;
     const listeners = this.#listeners.taskProgress;
-    if (listeners.length > 0) this.#emit('taskProgress', { taskId, jobId: rec.job.Id, progress: percent, timestamp: now });
+    if (listeners.length > 0) this.#emit('taskProgress', { taskId: rec.job.Tasks[g - rec.base]!.Id, jobId: rec.job.Id, progress: percent, timestamp: now });
   }
 
   /**
    * Adds a historical event to a task (what a processor logs). `code` is free text, e.g. `Transcoding`.
    */
-  log(taskId: string, code: string, message = ''): void {
-    const g = this.#lookupTask('log', taskId);
+  log(task: string | TaskClaim, code: string, message = ''): void {
+    const g = this.#resolve('log', task);
     if (typeof code !== 'string' || code === '') throw new ArgumentTypeError(`Scheduler.log: expected \`code\` to be a non-empty string, got ${describeValue(code)}`);
     this.#events.add(g, EV.Log, this.#now(), String(message), code);
   }
@@ -536,8 +583,9 @@ export class Scheduler {
   #setState(g: number, rec: JobRecord, state: number, now: number, event: number, message?: string): void {
     const old = this.#state[g]!;
     this.#state[g] = state;
-    rec.counts[old]!--;
-    rec.counts[state]!++;
+    const counts = this.#jobCounts;
+    counts[rec.countsAt + old]!--;
+    counts[rec.countsAt + state]!++;
     this.#events.add(g, event, now, message);
     const listeners = this.#listeners.taskStateChange;
     if (listeners.length > 0) {
@@ -548,16 +596,19 @@ export class Scheduler {
   /** Derives the job's state from its task counts and reports a change. */
   #refreshJob(rec: JobRecord, now: number): void {
     rec.lastModified = now;
-    const c = rec.counts;
+    const c = this.#jobCounts;
+    const o = rec.countsAt;
     let state: number;
-    const final = c[3]! + c[4]! + c[5]!;
+    const errors = c[o + 4]!;
+    const canceled = c[o + 5]!;
+    const final = c[o + 3]! + errors + canceled;
     if (final === rec.count) {
-      state = rec.cancelRequested ? TaskState.Canceled : c[4]! > 0 ? TaskState.Error : c[5]! > 0 ? TaskState.Canceled : TaskState.Finished;
-    } else if (c[6]! > 0 || rec.cancelRequested) {
+      state = rec.cancelRequested ? TaskState.Canceled : errors > 0 ? TaskState.Error : canceled > 0 ? TaskState.Canceled : TaskState.Finished;
+    } else if (c[o + 6]! > 0 || rec.cancelRequested) {
       state = TaskState.Canceling;
-    } else if (c[2]! > 0 || final > 0) {
+    } else if (c[o + 2]! > 0 || final > 0) {
       state = TaskState.Processing;
-    } else if (c[1]! > 0) {
+    } else if (c[o + 1]! > 0) {
       state = TaskState.Scheduled;
     } else {
       state = TaskState.Queued;
@@ -602,6 +653,17 @@ export class Scheduler {
   }
 
   // ---------------------------------------------------------------- lookups and views
+
+  /** A task by id, or by the claim `next()` returned (no lookup: the claim knows its number). */
+  #resolve(call: string, task: string | TaskClaim): number {
+    if (typeof task !== 'object' || task === null) return this.#lookupTask(call, task);
+    const g = task.serial;
+    if (typeof g === 'number' && g >= 0 && g < this.#taskCount) {
+      const rec = this.#jobs[this.#jobOf[g]!]!;
+      if (rec.job.Tasks[g - rec.base]!.Id === task.taskId) return g;
+    }
+    throw new SchedulerError('TASK_NOT_FOUND', `Scheduler.${call}: the claim for ${describeValue(task.taskId)} is not from this scheduler: pass the claim next() returned, or the task id`);
+  }
 
   #lookupTask(call: string, taskId: string): number {
     const g = typeof taskId === 'string' ? this.#taskById.get(taskId) : undefined;
@@ -873,6 +935,7 @@ export class Scheduler {
     const t = snap.tasks;
     for (const j of snap.jobs) {
       const job = jobFromSnapshot(j.job);
+      this.#indexTaskIds(job);
       const rec = this.#addJob(job, resolveDependencies(job), j.priority, j.failFast, j.created);
       rec.state = j.state;
       rec.lastModified = j.lastModified;
@@ -900,8 +963,8 @@ export class Scheduler {
         this.#events.add(g, EV.Requeued, now, 'the scheduler was restored while the task ran');
         state = TaskState.Scheduled;
       }
-      rec.counts[TaskState.Queued]!--;
-      rec.counts[state]!++;
+      this.#jobCounts[rec.countsAt + TaskState.Queued]!--;
+      this.#jobCounts[rec.countsAt + state]!++;
       this.#state[g] = state;
     }
     // Backoffs do not survive a restart: held tasks are ready again, unless running tasks are kept too.

@@ -54,6 +54,8 @@ export interface JobView {
 export interface TaskClaim {
   taskId: string;
   jobId: string;
+  /** The task's number in this scheduler (submission order): pass the claim back to skip the id lookup. */
+  serial: number;
   /** Position of the task in its job's Tasks. */
   index: number;
   /** 1 for the first start, 2 after one retry, … */

@@ -64,6 +64,7 @@ import { LineMap } from './position.js';
 import type { InputAssetEntry, OutputAssetEntry, ParsedTaskBody, SourcePosition, TaskBodyProblem } from './types.js';
 import {
   KIND_AFTER_ROOT,
+  KIND_DECL,
   KIND_DOCTYPE,
   KIND_DUPLICATE_ATTRIBUTE,
   KIND_LOCAL,
@@ -170,6 +171,7 @@ class TaskBodyReader implements XmlErrorContext {
   private saxesErrors = 0;
   private xmlProblems = 0;
   private lastXmlOffset = -1;
+  private declReported = false;
   private loneSurrogates: number[] = [];
 
   errorEnd = 0;
@@ -199,6 +201,8 @@ class TaskBodyReader implements XmlErrorContext {
   private curText = '';
   private curTaint = 0;
   private curNested = false;
+  /** The asset's start tag had an XML error: its attributes are dropped, and text that is no reference is not reported. */
+  private curTagTainted = false;
   private curCreation = -1;
   private curFormat = -1;
   private curName: string | undefined = undefined;
@@ -212,7 +216,7 @@ class TaskBodyReader implements XmlErrorContext {
     const p = createSaxesParser();
     p.on('opentagstart', (tag) => this.onOpenTagStart(tag.name));
     p.on('opentag', (tag) => this.onOpenTag(tag));
-    p.on('closetag', () => this.onCloseTag());
+    p.on('closetag', (tag) => this.onCloseTag(tag.isSelfClosing));
     p.on('text', (text) => this.onText(text));
     p.on('cdata', (text) => this.onCData(text));
     p.on('comment', () => this.onMarkupEnd(1));
@@ -292,6 +296,7 @@ class TaskBodyReader implements XmlErrorContext {
     this.saxesErrors = 0;
     this.xmlProblems = 0;
     this.lastXmlOffset = -1;
+    this.declReported = false;
     if (this.loneSurrogates.length > 0) this.loneSurrogates = [];
     this.errorEnd = 0;
     this.textStart = xml.charCodeAt(0) === 0xfeff ? 1 : 0;
@@ -416,6 +421,10 @@ class TaskBodyReader implements XmlErrorContext {
       case KIND_LOCAL:
         this.xml(r.offset, r.message, r.hint);
         return;
+      case KIND_DECL:
+        if (!this.declReported) this.xml(r.offset, r.message, r.hint);
+        this.declReported = true;
+        return;
       case KIND_TAG:
         this.tagReported = true;
         this.xml(r.offset, r.message, r.hint);
@@ -476,15 +485,21 @@ class TaskBodyReader implements XmlErrorContext {
     this.textStart = end;
   }
 
-  private onCloseTag(): void {
+  private onCloseTag(selfClosing: boolean): void {
     if (this.discarding || this.depth === 0) return;
     const d = --this.depth;
     const kind = this.kinds[d]!;
     const start = this.openStarts[d]!;
-    this.lastClosedName = this.openNames[d]!;
+    const name = this.openNames[d]!;
+    this.lastClosedName = name;
     this.lastClosedStart = start;
     if (kind === K_INPUT || kind === K_OUTPUT) {
-      if (this.curKind === kind && this.curStart === start) this.finishAsset();
+      if (this.curKind === kind && this.curStart === start) {
+        // saxes also closes an element when a close tag that does not match it comes (and then
+        // reports the mismatch): its text is then unreliable.
+        if (!selfClosing && !this.closedByOwnTag(name)) this.curNested = true;
+        this.finishAsset();
+      }
     } else if (kind === K_NESTED_ROOT) {
       this.grammar(
         'TASKBODY_UNKNOWN_ELEMENT',
@@ -498,6 +513,20 @@ class TaskBodyReader implements XmlErrorContext {
       if (this.mode === M_NORMAL) this.mode = M_AFTER_ROOT;
     }
     this.textStart = this.here();
+  }
+
+  /** Whether the close tag saxes has just read is `</name>` (with optional white space before `>`). */
+  private closedByOwnTag(name: string): boolean {
+    const src = this.src;
+    const end = this.here();
+    const lt = end - 3 - name.length;
+    if (lt >= 0 && src.charCodeAt(end - 1) === 0x3e && src.charCodeAt(lt) === 0x3c && src.charCodeAt(lt + 1) === 0x2f && src.startsWith(name, lt + 2)) {
+      return true;
+    }
+    const slow = src.lastIndexOf('</', end - 1);
+    if (slow < 0 || !src.startsWith(name, slow + 2)) return false;
+    for (let i = slow + 2 + name.length; i < end - 1; i++) if (!isXmlSpace(src.charCodeAt(i))) return false;
+    return true;
   }
 
   private onText(text: string): void {
@@ -617,6 +646,7 @@ class TaskBodyReader implements XmlErrorContext {
     this.curText = '';
     this.curTaint = this.taint;
     this.curNested = false;
+    this.curTagTainted = tainted;
     this.curCreation = -1;
     this.curFormat = -1;
     this.curName = undefined;
@@ -722,7 +752,9 @@ class TaskBodyReader implements XmlErrorContext {
     const clean = !this.curNested && this.taint === this.curTaint && (this.loneSurrogates.length === 0 || !this.hasLoneSurrogate(start, this.here()));
     if (clean) {
       ref = parseTrimmedAssetRef(text);
-      if (ref === null) {
+      if (ref === null && this.curTagTainted) {
+        // The start tag broke (a missing quote, a stray <): the text may be part of it.
+      } else if (ref === null) {
         const element = kind === K_OUTPUT ? 'outputAsset' : 'inputAsset';
         this.grammar(
           'ASSET_REF_INVALID',

@@ -21,6 +21,8 @@ export const KIND_AFTER_ROOT = 3;
 export const KIND_DOCTYPE = 4;
 /** The same attribute twice, spelled identically: reported as ATTRIBUTE_DUPLICATE. */
 export const KIND_DUPLICATE_ATTRIBUTE = 5;
+/** In the `<?xml ...?>` declaration or a processing instruction: local, but saxes often says several things about one slip; the first is reported. */
+export const KIND_DECL = 6;
 
 export interface XmlErrorReport {
   kind: number;
@@ -182,7 +184,7 @@ const XML_DECL_HINT = 'the declaration is <?xml version="1.0" encoding="utf-8"?>
  */
 export function explainXmlError(message: string, ctx: XmlErrorContext): XmlErrorReport {
   const r = explain(message, ctx);
-  if (ctx.inStartTag && (r.kind === KIND_LOCAL || r.kind === KIND_STRUCTURAL)) r.kind = KIND_TAG;
+  if (ctx.inStartTag && (r.kind === KIND_LOCAL || r.kind === KIND_STRUCTURAL || r.kind === KIND_DECL)) r.kind = KIND_TAG;
   if (ctx.rootClosed && r.kind !== KIND_DOCTYPE && r.kind !== KIND_DUPLICATE_ATTRIBUTE) r.kind = KIND_AFTER_ROOT;
   return r;
 }
@@ -292,7 +294,7 @@ function explain(message: string, ctx: XmlErrorContext): XmlErrorReport {
       return { kind: KIND_LOCAL, offset: decl, message: 'an XML declaration that is not at the start of the document', hint };
     }
     case 'XML declaration must contain a version.':
-      return { kind: KIND_LOCAL, offset: Math.max(0, src.lastIndexOf('<?', end - 1)), message: 'an XML declaration without a version', hint: XML_DECL_HINT };
+      return { kind: KIND_DECL, offset: Math.max(0, src.lastIndexOf('<?', end - 1)), message: 'an XML declaration without a version', hint: XML_DECL_HINT };
     case 'XML declaration is incomplete.':
     case 'did not expect any more name/value pairs.':
     case 'value required.':
@@ -303,21 +305,26 @@ function explain(message: string, ctx: XmlErrorContext): XmlErrorReport {
     case 'version number must match /^1\\.[0-9]+$/.': {
       const quote = quoteLookAlikeHint(c);
       return {
-        kind: KIND_LOCAL,
+        kind: KIND_DECL,
         offset: spot,
-        message: `in the XML declaration: ${message.replace(/\.$/, '')}`,
+        message: `in the XML declaration: ${message.replace(/\.$/, '').replace(/^XML declaration is /, 'the declaration is ').replace(/ \/\^.*$/, ' 1.x')}`,
         hint: quote ?? XML_DECL_HINT,
       };
     }
     case 'processing instruction without a target.':
     case 'disallowed character in processing instruction name.':
-    case 'processing instructions are not allowed before root.':
+    case 'processing instructions are not allowed before root.': {
+      const pi = Math.max(0, src.lastIndexOf('<?', end - 1));
+      const xmlTypo = src.startsWith('<?xml', pi) && !isXmlSpace(src.charCodeAt(pi + 5));
       return {
-        kind: KIND_LOCAL,
+        kind: KIND_DECL,
         offset: spot,
         message: message.replace(/\.$/, ''),
-        hint: 'a processing instruction is <?target ...?>; write &lt;? for a literal <? in text',
+        hint: xmlTypo
+          ? 'a space must follow <?xml: <?xml version="1.0" encoding="utf-8"?>'
+          : 'a processing instruction is <?target ...?>; write &lt;? for a literal <? in text',
       };
+    }
     case 'malformed comment.':
       return {
         kind: KIND_LOCAL,
@@ -342,7 +349,7 @@ function explain(message: string, ctx: XmlErrorContext): XmlErrorReport {
         kind: KIND_STRUCTURAL,
         offset: spot,
         message: `${describeChar(c)} in a closing tag`,
-        hint: quote ?? 'a closing tag is </name> with nothing else in it',
+        hint: quote ?? (c === 0x3c ? 'is the > of the closing tag missing?' : 'a closing tag is </name> with nothing else in it'),
       };
     }
     default:
@@ -362,8 +369,12 @@ function explain(message: string, ctx: XmlErrorContext): XmlErrorReport {
       hint: ctx.rootClosed ? `garbage after the root element: the TaskBody ends with </${ctx.rootName}>` : 'remove it, or add the start tag it closes',
     };
   }
-  if (message.startsWith('expected the name ') || message.startsWith('expected one of ') || message.startsWith('encoding value must match')) {
-    return { kind: KIND_LOCAL, offset: spot, message: `in the XML declaration: ${message.replace(/\.$/, '')}`, hint: quoteLookAlikeHint(c) ?? XML_DECL_HINT };
+  if (message.startsWith('expected the name ') || message.startsWith('expected one of ')) {
+    const expected = message.replace(/^expected (the name |one of )/, '').replace(/\.$/, '').split(', ').join(' or ');
+    return { kind: KIND_DECL, offset: spot, message: `in the XML declaration: expected ${expected}`, hint: quoteLookAlikeHint(c) ?? XML_DECL_HINT };
+  }
+  if (message.startsWith('encoding value must match')) {
+    return { kind: KIND_DECL, offset: spot, message: 'in the XML declaration: an encoding name that is not one', hint: quoteLookAlikeHint(c) ?? XML_DECL_HINT };
   }
   return { kind: KIND_STRUCTURAL, offset: spot, message: message.replace(/\.$/, '') };
 }

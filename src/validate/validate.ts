@@ -102,10 +102,18 @@ export function validateTaskBody(xml: string): { valid: boolean; diagnostics: Di
   return { valid: !diagnostics.some((d) => d.severity === 'error'), diagnostics };
 }
 
+/** Marks results made by validateJob, so a scheduler can take one without validating again. */
+const VALIDATED = new WeakSet<object>();
+
+/** True when `value` is a result of {@link validateJob} (not a look-alike object). */
+export function isValidationResult(value: unknown): value is ValidationResult {
+  return typeof value === 'object' && value !== null && VALIDATED.has(value);
+}
+
 function result(diagnostics: Diagnostic[], job: Job | undefined, deps: Dependencies | undefined): ValidationResult {
   sortDiagnostics(diagnostics);
   let graph: JobGraph | undefined;
-  return {
+  const r: ValidationResult = {
     valid: !diagnostics.some((d) => d.severity === 'error'),
     diagnostics,
     job,
@@ -115,6 +123,8 @@ function result(diagnostics: Diagnostic[], job: Job | undefined, deps: Dependenc
       return graph;
     },
   };
+  VALIDATED.add(r);
+  return r;
 }
 
 function sortDiagnostics(diagnostics: Diagnostic[]): void {

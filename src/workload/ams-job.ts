@@ -32,10 +32,15 @@ export function jobFromGraph(graph: EdgeListGraph, options: JobFromGraphOptions 
   const n = graph.nodeCount;
   const inputsCount = Math.max(1, options.inputs ?? 1);
   const preds: number[][] = Array.from({ length: n }, () => []);
-  for (let e = 0; e < graph.from.length; e++) {
-    const list = preds[graph.to[e]!]!;
+  // Distinct predecessors: edges into one task are grouped by a last-seen marker, not a search.
+  const lastSeenBy = new Int32Array(n).fill(-1);
+  const order = Array.from(graph.from, (_, e) => e).sort((a, b) => graph.to[a]! - graph.to[b]! || a - b);
+  for (const e of order) {
+    const v = graph.to[e]!;
     const p = graph.from[e]!;
-    if (!list.includes(p)) list.push(p);
+    if (lastSeenBy[p] === v) continue;
+    lastSeenBy[p] = v;
+    preds[v]!.push(p);
   }
   const tasks: TaskDefinition[] = [];
   for (let i = 0; i < n; i++) {

@@ -70,10 +70,15 @@ export interface CallExpr {
  */
 export type FilterExpr = LiteralExpr | PropertyExpr | UnaryExpr | BinaryExpr | CallExpr;
 
+/** `not` (logical) and `negate` (written `-`). */
 export type UnaryOperator = 'not' | 'negate';
+/** Comparison operators; they give true or false, never null. */
 export type ComparisonOperator = 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le';
+/** Arithmetic operators on numbers. */
 export type ArithmeticOperator = 'add' | 'sub' | 'mul' | 'div' | 'mod';
+/** Three-valued logical operators. */
 export type LogicalOperator = 'and' | 'or';
+/** Every binary operator. */
 export type BinaryOperator = ComparisonOperator | ArithmeticOperator | LogicalOperator;
 
 /** Binding strength of each binary operator; larger binds tighter. */
@@ -117,6 +122,7 @@ export const FUNCTION_ARITY = {
   ceiling: [1, 1],
 } as const satisfies Record<string, readonly [number, number]>;
 
+/** A built-in function's name. */
 export type FunctionName = keyof typeof FUNCTION_ARITY;
 
 /** OData v3 functions we recognise but do not serve. */
@@ -418,7 +424,8 @@ class Parser {
         // `-5` is a negative literal, not negate(5): Int32's minimum has no positive twin.
         this.#next();
         const lit = n.literal as LiteralExpr & { value: number; type: NumericLiteralType };
-        const type = lit.type === 'int64' && lit.value === -INT32_MIN ? 'int32' : lit.type;
+        // 2147483648 alone overflows to Int64; negated without an L suffix it is Int32's minimum.
+        const type = lit.type === 'int64' && lit.value === -INT32_MIN && isDigit(n.text.charCodeAt(n.text.length - 1)) ? 'int32' : lit.type;
         return this.#node({ kind: 'literal', type, value: -lit.value, pos: t.start + 1 }, t);
       }
       this.#expectOperand(t);

@@ -55,8 +55,11 @@ function specificity(r: MediaRange, rep: 'verbose' | 'minimal'): number {
   return wants === rep ? 3 : -1;
 }
 
-/** q of a representation: that of the most specific range matching it (RFC 9110 §12.5.1). */
-function quality(ranges: readonly MediaRange[], rep: 'verbose' | 'minimal'): number {
+/**
+ * q of a representation: that of the most specific range matching it (RFC 9110 §12.5.1), and that
+ * specificity (-1: no range matches).
+ */
+function quality(ranges: readonly MediaRange[], rep: 'verbose' | 'minimal'): { q: number; specificity: number } {
   let best = -1;
   let q = 0;
   for (const r of ranges) {
@@ -68,7 +71,7 @@ function quality(ranges: readonly MediaRange[], rep: 'verbose' | 'minimal'): num
       q = Math.max(q, r.q);
     }
   }
-  return best < 0 ? 0 : q;
+  return { q: best < 0 ? 0 : q, specificity: best };
 }
 
 /**
@@ -76,7 +79,7 @@ function quality(ranges: readonly MediaRange[], rep: 'verbose' | 'minimal'): num
  * `verbose` → verbose, `atom`/`xml` → unsupported. Otherwise by `Accept`, with q-values:
  * `application/json;odata=verbose` → verbose; `application/json` (plain or
  * `odata=minimalmetadata|fullmetadata|nometadata`), `application/*`, `*\/*`, or no header →
- * minimal (a tie goes to minimal); only `application/atom+xml` or other types → unsupported.
+ * minimal (at equal q, the more precisely named wins, then minimal); only `application/atom+xml` or other types → unsupported.
  *
  * @param acceptHeader - the `Accept` header, if any
  * @param format - the `$format` option, if any
@@ -94,8 +97,10 @@ export function negotiateFormat(acceptHeader: string | null | undefined, format?
   if (ranges.length === 0) return 'minimal';
   const verbose = quality(ranges, 'verbose');
   const minimal = quality(ranges, 'minimal');
-  if (verbose === 0 && minimal === 0) return 'unsupported';
-  return verbose > minimal ? 'verbose' : 'minimal';
+  if (verbose.q === 0 && minimal.q === 0) return 'unsupported';
+  if (verbose.q !== minimal.q) return verbose.q > minimal.q ? 'verbose' : 'minimal';
+  // Equal q: the one the client named more precisely (`odata=verbose, */*` → verbose), else minimal.
+  return verbose.specificity > minimal.specificity ? 'verbose' : 'minimal';
 }
 
 /**

@@ -132,12 +132,14 @@ function readQuoted(text: string, start: number): { value: string; end: number }
   }
 }
 
-function percentDecode(text: string, path: string): string {
+/** Percent-decodes `text`, which starts at 0-based `offset` of `path` (for positions in messages). */
+function percentDecode(text: string, path: string, offset = 0): string {
   for (let i = text.indexOf('%'); i >= 0; i = text.indexOf('%', i + 1)) {
     if (!/^[0-9a-fA-F]{2}$/.test(text.slice(i + 1, i + 3))) {
-      throw new ODataPathError(`bad percent-encoding ${quoteSnippet(text.slice(i, i + 3))} at position ${i + 1} of ${quoteSnippet(path, 80)}: '%' must be followed by two hex digits`, {
+      const position = offset + i + 1;
+      throw new ODataPathError(`bad percent-encoding ${quoteSnippet(text.slice(i, i + 3))} at position ${position} of ${quoteSnippet(path, 80)}: '%' must be followed by two hex digits`, {
         path,
-        position: i + 1,
+        position,
       });
     }
   }
@@ -171,7 +173,7 @@ export function parseResourcePath(pathname: string): ResourcePath {
   if (prefix === null) {
     throw new ODataPathError(`path ${quoteSnippet(raw, 80)} is outside the service: paths start with /api/`, { path: raw, position: 1, code: 'ODATA_RESOURCE_NOT_FOUND' });
   }
-  let text = percentDecode(raw.slice(4), raw); // after '/api'
+  let text = percentDecode(raw.slice(4), raw, 4); // after '/api'
   if (text === '' || text === '/') return { collection: '$service' };
   text = text.slice(1); // the '/' after 'api'
   if (text.endsWith('/')) text = text.slice(0, -1);

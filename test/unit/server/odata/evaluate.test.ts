@@ -228,6 +228,22 @@ describe('compileFilter() cost model', () => {
   });
 });
 
+describe('compileFilter() on the deepest trees the parser allows', () => {
+  it('compiles and evaluates a 999-deep operator chain without overflowing the stack', () => {
+    const chain = Array.from({ length: 999 }, (_, i) => `State eq ${i}`).join(' or ');
+    const match = compileFilter(parseFilter(chain, { maxLength: Infinity }), schema);
+    expect(match({ State: 998 })).toBe(true);
+    expect(match({ State: 999 })).toBe(false);
+    const sum = Array.from({ length: 999 }, () => 'Priority').join(' add ') + ' eq 999';
+    expect(compileFilter(parseFilter(sum, { maxLength: Infinity }), schema)({ Priority: 1 })).toBe(true);
+  });
+
+  it('compiles and evaluates 100 nested parentheses and nots', () => {
+    expect(matches('('.repeat(99) + 'State eq 3' + ')'.repeat(99))).toBe(true);
+    expect(matches('not '.repeat(100) + 'Flag')).toBe(true);
+  });
+});
+
 describe('propertyReader()', () => {
   it('reads flat and nested paths, null for anything missing', () => {
     expect(propertyReader('a')({ a: 1 })).toBe(1);

@@ -1,0 +1,179 @@
+/**
+ * Runs some cases of one bench file in this process and prints one result line per case.
+ *
+ *   node --expose-gc --max-old-space-size=8192 --import tsx bench/child.ts <file> [options] <id>...
+ *
+ * Options: `--budget <ms>` time to spend on timed repetitions per case, `--max-reps <k>`,
+ * `--min-reps <k>`, `--slow <ms>` (a first run slower than this is the only sample), `--timeout <ms>`.
+ * Started by bench/run.ts; the protocol is described there and in bench/README.md.
+ */
+import { pathToFileURL } from 'node:url';
+import { resolve } from 'node:path';
+import { PROGRESS_PREFIX, RESULT_PREFIX, isStackOverflow, type BenchCase, type CaseResult, type Status } from './protocol.js';
+
+interface State {
+  c: BenchCase;
+  input: unknown;
+  status: Status;
+  message?: string;
+  first: number;
+  samples: number[];
+  cold: boolean;
+  reps: number;
+  spent: number;
+  bytesHeld: number | null;
+}
+
+/** Keeps the held structure reachable from module scope while memory is read (a local could be dead). */
+let sink: unknown;
+
+const gc = (globalThis as { gc?: () => void }).gc;
+if (gc === undefined) {
+  console.error('bench/child.ts: run node with --expose-gc');
+  process.exit(2);
+}
+
+function option(args: string[], name: string, fallback: number): number {
+  const at = args.indexOf(name);
+  if (at === -1) return fallback;
+  const value = Number(args[at + 1]);
+  args.splice(at, 2);
+  return value;
+}
+
+function progress(id: string, phase: string): void {
+  process.stdout.write(`${PROGRESS_PREFIX}${JSON.stringify({ id, phase })}\n`);
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Full GC, then a pause: V8 frees ArrayBuffer backing stores on a background thread after the GC,
+ * so without the pause the previous run's garbage is still being swept while the next one is timed
+ * (and still counted by `arrayBuffers` when memory is read).
+ */
+async function settle(): Promise<void> {
+  gc!();
+  await sleep(5);
+  gc!();
+}
+
+/** Bytes held, read once the figure stops moving. */
+async function held(): Promise<number> {
+  let last = -1;
+  for (let k = 0; k < 20; k++) {
+    gc!();
+    await sleep(10);
+    const m = process.memoryUsage();
+    const now = m.heapUsed + m.arrayBuffers;
+    if (now === last) return now;
+    last = now;
+  }
+  return last;
+}
+
+function fail(s: State, err: unknown): void {
+  s.status = isStackOverflow(err) ? 'stack overflow' : 'error';
+  s.message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  s.input = undefined;
+}
+
+function emit(s: State): void {
+  const result: CaseResult = {
+    id: s.c.id,
+    status: s.status,
+    samples: s.samples,
+    bytesHeld: s.bytesHeld,
+    ...(s.cold ? { cold: true } : {}),
+    ...(s.message !== undefined ? { message: s.message } : {}),
+  };
+  process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`);
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const budget = option(args, '--budget', 5000);
+  const maxReps = option(args, '--max-reps', 7);
+  const minReps = option(args, '--min-reps', 3);
+  const slow = option(args, '--slow', 5000);
+  const timeout = option(args, '--timeout', 300_000);
+  const [file, ...ids] = args;
+  if (file === undefined || ids.length === 0) throw new Error('usage: child.ts <file> [options] <id>...');
+  const mod = (await import(pathToFileURL(resolve(file)).href)) as { cases?: BenchCase[] };
+  const all = mod.cases ?? [];
+  const states: State[] = ids.map((id) => {
+    const c = all.find((x) => x.id === id);
+    if (c === undefined) throw new Error(`child: no case ${id} in ${file}`);
+    return { c, input: undefined, status: 'ok', first: 0, samples: [], cold: false, reps: 0, spent: 0, bytesHeld: null };
+  });
+
+  // 1. Set up, run once cold, check the result.
+  for (const s of states) {
+    try {
+      progress(s.c.id, 'setup');
+      s.input = await s.c.setup();
+      progress(s.c.id, 'first');
+      await settle();
+      const t0 = performance.now();
+      const result = await s.c.run(s.input);
+      s.first = performance.now() - t0;
+      s.spent = s.first;
+      progress(s.c.id, 'check');
+      s.c.check?.(result, s.input);
+    } catch (err) {
+      fail(s, err);
+    }
+  }
+
+  // 2. Timed repetitions, interleaved across the cases of this process so they share conditions.
+  for (const s of states) {
+    if (s.status !== 'ok') continue;
+    if (s.first >= slow) {
+      s.samples.push(s.first);
+      s.cold = true;
+    } else s.reps = Math.max(minReps, Math.min(maxReps, Math.floor(budget / Math.max(s.first, 1e-3))));
+  }
+  for (let round = 0; ; round++) {
+    let active = false;
+    for (const s of states) {
+      if (s.status !== 'ok' || s.cold || s.samples.length >= s.reps) continue;
+      // Stay well inside the driver's hard limit.
+      if (s.spent > (s.c.timeoutMs ?? timeout) / 2 && s.samples.length > 0) continue;
+      active = true;
+      try {
+        if (round === 0) progress(s.c.id, 'timing');
+        await settle();
+        const t0 = performance.now();
+        await s.c.run(s.input);
+        const t = performance.now() - t0;
+        s.samples.push(t);
+        s.spent += t;
+      } catch (err) {
+        fail(s, err);
+      }
+    }
+    if (!active) break;
+  }
+
+  // 3. Memory held, one case at a time; then report it.
+  for (const s of states) {
+    if (s.status === 'ok' && s.c.memory !== false) {
+      try {
+        progress(s.c.id, 'memory');
+        const before = await held();
+        sink = s.c.hold ? await s.c.hold(s.input) : await s.c.run(s.input);
+        s.bytesHeld = (await held()) - before;
+        sink = undefined;
+      } catch (err) {
+        fail(s, err);
+      }
+    }
+    s.input = undefined;
+    emit(s);
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+  process.exit(1);
+});

@@ -1,0 +1,197 @@
+/**
+ * TaskBody parsing: parseTaskBody against saxes alone on the same text.
+ *
+ * Input: the TaskBodies of a media(N) workload (WORKLOADS.md): per job an ingest
+ * (JobInputAsset(0) → JobOutputAsset(0)), four encodes (JobOutputAsset(0) → JobOutputAsset(k)) and a
+ * package (JobOutputAsset(1..4) → JobOutputAsset(5)), in two spellings:
+ * - compact: as the Create-Job samples send them (`<?xml … encoding="utf-8"?>`, one line);
+ * - stored: as the service gives them back (`encoding="utf-16"` prolog, CRLF, indented, explicit
+ *   `assetCreationOptions="0" assetFormatOption="0"`, plus an assetName).
+ *
+ * Implementations, one reused parser each (as in production):
+ * - ours: `parseTaskBody` (entries with positions, refs resolved to numbers, all checks);
+ * - saxes, no-op handlers: a bare SaxesParser with empty handlers on the events we listen to;
+ * - saxes, no handlers: the same parser with none (saxes then skips building text).
+ *
+ * Two ways to run it:
+ * - `npm run bench -- parse` (bench/run.ts): uses `cases` below;
+ * - `node --expose-gc --import tsx bench/parse.bench.ts [--quick]`: on its own, prints a table.
+ */
+import { pathToFileURL } from 'node:url';
+import { SaxesParser } from 'saxes';
+import { parseTaskBody } from '../src/taskbody/parse.js';
+import { serializeTaskBody, type SerializableOutputAsset } from '../src/taskbody/serialize.js';
+import type { AssetRef } from '../src/taskbody/types.js';
+import { formatCount, shared, type BenchCase } from './protocol.js';
+
+type Form = 'compact' | 'stored';
+
+interface Corpus {
+  bodies: string[];
+  chars: number;
+  tasks: number;
+  /** Expected totals, to check a run. */
+  inputs: number;
+  outputs: number;
+}
+
+const ref = (kind: AssetRef['kind'], index: number): AssetRef => ({ kind, index });
+
+/** The TaskBodies of media(n): floor(n / 6) jobs of 6 tasks. */
+export function mediaTaskBodies(n: number, form: Form): Corpus {
+  const jobs = Math.floor(n / 6);
+  const bodies: string[] = [];
+  let chars = 0;
+  let inputs = 0;
+  let outputs = 0;
+  const write = (ins: AssetRef[], out: number, job: number): void => {
+    const o: SerializableOutputAsset = { kind: 'JobOutputAsset', index: out };
+    let text: string;
+    if (form === 'stored') {
+      o.assetCreationOptions = 0;
+      o.assetName = `JobOutputAsset(${out})_Job${job}`;
+      o.assetFormatOption = 0;
+      text = serializeTaskBody({ inputs: ins, outputs: [o] }, { prolog: true, pretty: true })
+        .replace('encoding="utf-8"', 'encoding="utf-16"')
+        .replace(/\n/g, '\r\n');
+    } else {
+      text = serializeTaskBody({ inputs: ins, outputs: [o] }, { prolog: true });
+    }
+    bodies.push(text);
+    chars += text.length;
+    inputs += ins.length;
+    outputs += 1;
+  };
+  for (let j = 0; j < jobs; j++) {
+    write([ref('JobInputAsset', 0)], 0, j);
+    for (let k = 1; k <= 4; k++) write([ref('JobOutputAsset', 0)], k, j);
+    write([1, 2, 3, 4].map((k) => ref('JobOutputAsset', k)), 5, j);
+  }
+  return { bodies, chars, tasks: bodies.length, inputs, outputs };
+}
+
+// The three implementations. Each keeps one parser for all documents.
+
+function ours(c: Corpus): number {
+  let entries = 0;
+  for (const body of c.bodies) {
+    const r = parseTaskBody(body);
+    entries += r.inputs.length + r.outputs.length + r.problems.length;
+  }
+  return entries;
+}
+
+function saxesNoop(): (c: Corpus) => number {
+  const p = new SaxesParser({ position: false });
+  let events = 0;
+  const count = (): void => {
+    events++;
+  };
+  p.on('opentagstart', count);
+  p.on('opentag', count);
+  p.on('closetag', count);
+  p.on('text', count);
+  p.on('cdata', count);
+  p.on('comment', count);
+  p.on('processinginstruction', count);
+  p.on('xmldecl', count);
+  p.on('doctype', count);
+  p.on('error', count);
+  return (c) => {
+    events = 0;
+    for (const body of c.bodies) p.write(body).close();
+    return events;
+  };
+}
+
+function saxesBare(): (c: Corpus) => number {
+  const p = new SaxesParser({ position: false });
+  p.on('error', () => undefined);
+  return (c) => {
+    for (const body of c.bodies) p.write(body).close();
+    return c.bodies.length;
+  };
+}
+
+const IMPL_OURS = 'ours (parseTaskBody)';
+const IMPL_NOOP = 'saxes, no-op handlers';
+const IMPL_BARE = 'saxes, no handlers';
+
+function casesFor(n: number, form: Form): BenchCase<Corpus>[] {
+  const corpus = shared(() => mediaTaskBodies(n, form));
+  const row = `media ${formatCount(n)}, ${form}`;
+  const base = { table: 'parse', row, n, quick: n <= 10_000, memory: false, setup: corpus };
+  const idBase = `parse/media/${n}/${form}`;
+  return [
+    {
+      ...base,
+      id: `${idBase}/ours`,
+      impl: IMPL_OURS,
+      role: 'ours',
+      baseline: IMPL_NOOP,
+      run: ours,
+      check(entries, c) {
+        if (entries !== c.inputs + c.outputs) throw new Error(`expected ${c.inputs + c.outputs} entries and no problems, got ${entries}`);
+      },
+      // What a validator keeps: the parsed entries of every task.
+      memory: true,
+      hold: (c) => c.bodies.map((b) => parseTaskBody(b)),
+    },
+    { ...base, id: `${idBase}/saxes-noop`, impl: IMPL_NOOP, role: 'reference', run: saxesNoop() },
+    { ...base, id: `${idBase}/saxes-bare`, impl: IMPL_BARE, role: 'reference', baseline: IMPL_NOOP, run: saxesBare() },
+  ];
+}
+
+export const cases: BenchCase[] = [
+  ...casesFor(10_000, 'compact'),
+  ...casesFor(100_000, 'compact'),
+  ...casesFor(100_000, 'stored'),
+];
+
+// ---------------------------------------------------------------------------------------------
+// Standalone: node --expose-gc --import tsx bench/parse.bench.ts [--quick]
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+async function standalone(quick: boolean): Promise<void> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const n = quick ? 10_000 : 100_000;
+  const rounds = quick ? 5 : 11;
+  console.log(`## TaskBody parsing, media(${formatCount(n)}) (${rounds} rounds, interleaved; Node ${process.version})\n`);
+  console.log('| form | implementation | median ms | spread ms | tasks/s | MB/s | vs saxes, no-op handlers |');
+  console.log('|---|---|---:|---:|---:|---:|---:|');
+  for (const form of ['compact', 'stored'] as const) {
+    const group = cases.filter((c) => c.n === n && c.row.endsWith(form));
+    const corpus = (await group[0]!.setup()) as Corpus;
+    for (const c of group) c.check?.(await c.run(corpus), corpus);
+    const samples = new Map<string, number[]>(group.map((c) => [c.impl, []]));
+    for (let r = 0; r < rounds + 1; r++) {
+      for (const c of group) {
+        gc?.();
+        const t0 = performance.now();
+        await c.run(corpus);
+        const ms = performance.now() - t0;
+        if (r > 0) samples.get(c.impl)!.push(ms); // round 0 warms up
+      }
+    }
+    const noop = median(samples.get(IMPL_NOOP)!);
+    for (const c of group) {
+      const s = samples.get(c.impl)!;
+      const ms = median(s);
+      const tasksPerS = corpus.tasks / (ms / 1000);
+      const mbPerS = corpus.chars / 1e6 / (ms / 1000);
+      console.log(
+        `| ${form} (${(corpus.chars / 1e6).toFixed(1)} M chars) | ${c.impl} | ${ms.toFixed(1)} | ${Math.min(...s).toFixed(1)}–${Math.max(...s).toFixed(1)} | ${formatCount(Math.round(tasksPerS))} | ${mbPerS.toFixed(1)} | ${(ms / noop).toFixed(2)}× |`,
+      );
+    }
+  }
+  if (gc === undefined) console.log('\n(run with --expose-gc for steadier figures)');
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await standalone(process.argv.includes('--quick'));
+}

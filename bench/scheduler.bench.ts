@@ -1,0 +1,102 @@
+/**
+ * The online Scheduler against the bare online reference: submit the workload, then keep 16 tasks
+ * running — complete the oldest, claim the best ready — until it drains. Ours runs with full state
+ * tracking (states, attempts, times, historical events, job states); the input is validated once
+ * in setup and submitted as a `validateJob()` result, so parsing is not part of the timing.
+ */
+import type { BenchCase } from './protocol.js';
+import { formatCount, shared } from './protocol.js';
+import { onlineHeapReference } from './online-reference.js';
+import { makeWorkload, type MediaWorkload, type ShapeName } from '../src/workload/shapes.js';
+import { jobFromGraph } from '../src/workload/ams-job.js';
+import { validateJob, type ValidationResult } from '../src/validate/validate.js';
+import { sequentialIds } from '../src/job/ids.js';
+import { Scheduler } from '../src/scheduler/scheduler.js';
+import type { TaskClaim } from '../src/scheduler/views.js';
+
+const CONCURRENCY = 16;
+const SIZES = [10_000, 100_000, 1_000_000];
+const SHAPES: ShapeName[] = ['layered', 'fan', 'chain', 'media'];
+
+interface Input {
+  jobs: ValidationResult[];
+  priorities: number[];
+  n: number;
+}
+
+function prepare(shape: ShapeName, n: number): Input {
+  const w = makeWorkload(shape, n);
+  const ids = sequentialIds();
+  if (shape !== 'media') {
+    const r = validateJob(jobFromGraph(w), { profile: 'relaxed', ids });
+    if (!r.valid) throw new Error(`scheduler bench: ${shape} ${n} is invalid: ${r.diagnostics[0]?.message}`);
+    return { jobs: [r], priorities: [0], n };
+  }
+  // One AMS job of 6 tasks per media job, with its drawn priority as the job priority.
+  const m = w as MediaWorkload;
+  const jobs: ValidationResult[] = [];
+  const priorities: number[] = [];
+  const local = { nodeCount: 6, from: Int32Array.of(0, 0, 0, 0, 1, 2, 3, 4), to: Int32Array.of(1, 2, 3, 4, 5, 5, 5, 5) };
+  for (let j = 0; j < m.jobCount; j++) {
+    const r = validateJob(jobFromGraph(local, { name: `media ${j}` }), { profile: 'relaxed', ids });
+    jobs.push(r);
+    priorities.push(m.jobPriority[j]!);
+  }
+  return { jobs, priorities, n: m.jobCount * 6 };
+}
+
+function drain(input: Input): Scheduler {
+  const s = new Scheduler({ concurrency: CONCURRENCY });
+  for (let j = 0; j < input.jobs.length; j++) s.submit(input.jobs[j]!, { priority: input.priorities[j]! });
+  const running: TaskClaim[] = [];
+  let head = 0;
+  for (;;) {
+    for (let c = s.next(); c !== undefined; c = s.next()) running.push(c);
+    if (head === running.length) break;
+    s.complete(running[head++]!);
+  }
+  if (head !== input.n) throw new Error(`drained ${head} of ${input.n}`);
+  return s;
+}
+
+export const cases: BenchCase[] = [];
+for (const shape of SHAPES) {
+  for (const n of SIZES) {
+    const row = `${shape} ${formatCount(n)}`;
+    const input = shared(() => prepare(shape, n));
+    const graph = shared(() => {
+      const w = makeWorkload(shape, n);
+      return { n: w.nodeCount, from: w.from, to: w.to, priority: w.priority };
+    });
+    cases.push({
+      id: `scheduler/${shape}/${n}/ours`,
+      table: 'scheduler',
+      row,
+      impl: 'Scheduler submit+next+complete',
+      role: 'ours',
+      n,
+      baseline: 'online heap reference',
+      batch: `scheduler/${shape}/${n}`,
+      timeoutMs: 300_000,
+      setup: input,
+      run: drain,
+      hold: (i: Input) => {
+        const s = new Scheduler({ concurrency: CONCURRENCY });
+        for (let j = 0; j < i.jobs.length; j++) s.submit(i.jobs[j]!, { priority: i.priorities[j]! });
+        return s;
+      },
+    });
+    cases.push({
+      id: `scheduler/${shape}/${n}/reference`,
+      table: 'scheduler',
+      row,
+      impl: 'online heap reference',
+      role: 'reference',
+      n,
+      batch: `scheduler/${shape}/${n}`,
+      setup: graph,
+      run: (g: { n: number; from: Int32Array; to: Int32Array; priority: Int32Array }) => onlineHeapReference(g.n, g.from, g.to, g.priority, CONCURRENCY),
+      memory: false,
+    });
+  }
+}

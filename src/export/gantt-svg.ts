@@ -1,0 +1,936 @@
+/**
+ * A schedule as an SVG Gantt chart: a row per slot, grouped by pool, bars on a time axis; or, when
+ * there are too many rows or bars to draw one by one, each pool as a band of busy slots over time.
+ * The output is one self-contained, deterministic SVG string (same input → same bytes).
+ */
+
+import { ArgumentRangeError, ArgumentTypeError, describeValue } from '../errors.js';
+import {
+  assignJobColors,
+  CANCELED_COLOR,
+  compareStrings,
+  FAILED_COLOR,
+  GRID,
+  hashString,
+  INK,
+  INK_MUTED,
+  OTHER_COLOR,
+  outlineOf,
+  priorityColor,
+  textColorOn,
+} from './colors.js';
+import { attrs, displayUnitFor, escapeXml, formatNumber, formatTime, n, n1, niceTicks, truncate, type DisplayUnit, type TimeUnit } from './svg.js';
+
+/** One task's run on one slot of a pool. Times are in {@link GanttInput.timeUnit}. */
+export interface GanttBar {
+  taskId: string;
+  /** Shown in the bar and its tooltip (usually the task name). */
+  label: string;
+  jobId: string;
+  jobLabel?: string;
+  /** The pool (reserved-unit type, media processor) the task ran in. */
+  pool: string;
+  priority: number;
+  start: number;
+  end: number;
+  state: 'Finished' | 'Error' | 'Canceled';
+  /** The slot (0-based) within the pool; assigned by greedy interval partitioning when absent. */
+  slot?: number;
+}
+
+/** What to draw. */
+export interface GanttInput {
+  bars: GanttBar[];
+  /**
+   * The pools and their capacity, in the order to draw them. Pools that bars name but this list
+   * does not (or lists with 0 slots, such as `"(global)"`) still get rows for what ran there.
+   */
+  pools: Array<{ name: string; slots: number }>;
+  title?: string;
+  /** The unit of `start` and `end`. @defaultValue `'s'` */
+  timeUnit?: 'ms' | 's' | 'min';
+}
+
+/** How to draw it. */
+export interface GanttOptions {
+  /** Colour bars by job (categorical, stable per job id) or by priority (sequential). @defaultValue `'job'` */
+  colorBy?: 'job' | 'priority';
+  /** Width of the SVG in px. @defaultValue 1000 */
+  width?: number;
+  /** Above this many slot rows, pools are drawn as utilisation bands. @defaultValue 60 */
+  maxRows?: number;
+  /** Height of one slot row in px. @defaultValue 18 */
+  rowHeight?: number;
+  /** Above this many bars, pools are drawn as utilisation bands. @defaultValue 2500 */
+  maxBars?: number;
+  /**
+   * Prefix of the ids inside the SVG (patterns, gradients), so several charts can share one HTML
+   * page. Letters, digits, `-` and `_`, starting with a letter. @defaultValue derived from the input
+   */
+  idPrefix?: string;
+  /** Colours for job ids (`#rrggbb`), overriding the palette; a report passes one map to all its charts. */
+  jobColors?: Readonly<Record<string, string>>;
+}
+
+/** Default of {@link GanttOptions.maxRows}. */
+export const DEFAULT_MAX_ROWS = 60;
+/** Default of {@link GanttOptions.maxBars}: 2,500 bars make an SVG of about 1 MB. */
+export const DEFAULT_MAX_BARS = 2500;
+
+const CALL = 'renderGanttSvg';
+const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Liberation Sans', 'DejaVu Sans', Arial, sans-serif";
+// Average advance of an 11px sans-serif character, generous so labels rather fall short than spill.
+const CHAR_W = 6.6;
+const PAD = 12;
+const LEGEND_LINE = 18;
+const AXIS_TOP = 20;
+const AXIS_BOTTOM = 34;
+// Jobs drawn as their own band in aggregate mode; the rest are grouped as "other jobs".
+const AGG_CATEGORIES = 8;
+// Jobs listed one by one in the legend of the bar view.
+const LEGEND_JOBS = 16;
+
+interface Resolved {
+  colorBy: 'job' | 'priority';
+  width: number;
+  maxRows: number;
+  rowHeight: number;
+  maxBars: number;
+  idPrefix: string;
+  jobColors: Readonly<Record<string, string>> | undefined;
+}
+
+interface PoolRows {
+  name: string;
+  /** Declared capacity (0 when unknown). */
+  declared: number;
+  /** Indices into `input.bars`. */
+  bars: number[];
+  /** Rows drawn in bar mode: max(declared, highest slot + 1). */
+  rows: number;
+}
+
+interface LegendItem {
+  kind: 'swatch' | 'failed' | 'canceled' | 'gradient' | 'text';
+  label: string;
+  fill?: string;
+  /** For 'gradient': the labels at its ends. */
+  lo?: string;
+  hi?: string;
+}
+
+/**
+ * Renders a schedule as a standalone SVG Gantt chart.
+ *
+ * Bar mode (`data-mode="bars"`): one row per slot, grouped by pool, one `<rect data-bar>` per task
+ * with a `<title>` tooltip; failed tasks hatched and outlined red, canceled ones grey. Aggregate
+ * mode (`data-mode="aggregate"`, chosen when the slot rows exceed `maxRows` or the bars exceed
+ * `maxBars`): each pool becomes a band (`class="agg-row"`) showing the mean busy slots per time
+ * bucket, stacked by job (the 8 busiest, then "other jobs") or by priority, with the root attribute
+ * `data-aggregated-bars="N"` and no `data-bar` element.
+ *
+ * @param input - Bars, pools and an optional title and time unit.
+ * @param options - Colouring, size and the aggregation thresholds.
+ * @returns The SVG document as a string (with `xmlns`, no XML declaration), ready to save as
+ *   `.svg` or to inline into HTML.
+ * @throws RangeError (`ERR_OUT_OF_RANGE`) if a bar's start or end is not finite, its end is before
+ *   its start, or its slot is not an integer >= 0; or if an option is out of range
+ * @throws TypeError (`ERR_INVALID_ARG_VALUE`) if `idPrefix` is not a valid id prefix
+ * @example
+ * ```ts
+ * const svg = renderGanttSvg({
+ *   pools: [{ name: 'S1', slots: 2 }],
+ *   bars: [{ taskId: 't1', label: 'Encode', jobId: 'j1', pool: 'S1', priority: 0, start: 0, end: 30, state: 'Finished' }],
+ *   timeUnit: 's',
+ * });
+ * await writeFile('schedule.svg', svg);
+ * ```
+ */
+export function renderGanttSvg(input: GanttInput, options: GanttOptions = {}): string {
+  const opts = resolveOptions(input, options);
+  const bars = input.bars;
+  validateBars(bars);
+  const unit: TimeUnit = input.timeUnit ?? 's';
+  const pools = groupPools(input);
+
+  let slots: Int32Array | undefined;
+  let rowCount = 0;
+  if (bars.length <= opts.maxBars) {
+    slots = assignGanttSlots(input);
+    for (const p of pools) {
+      let rows = p.declared;
+      for (const i of p.bars) rows = Math.max(rows, slots[i]! + 1);
+      p.rows = rows;
+      rowCount += rows;
+    }
+  }
+  const aggregate = slots === undefined || rowCount > opts.maxRows;
+  return aggregate ? renderAggregate(input, pools, unit, opts) : renderBars(input, pools, slots!, unit, opts);
+}
+
+/**
+ * The slot of every bar (by index in `input.bars`): its own `slot` when it has one; otherwise the
+ * first slot of its pool that is free at its start, taking bars in order of start (then end, then
+ * task id), which uses no more slots than the most bars running at once. Times are half-open
+ * `[start, end)`, so a bar may start in the slot another ends in at the same instant. A slot given
+ * explicitly is never shared with an overlapping bar placed here.
+ *
+ * @param input - The bars (and pools, unused but for the shape).
+ * @returns Slot per bar.
+ */
+export function assignGanttSlots(input: Pick<GanttInput, 'bars'>): Int32Array {
+  const bars = input.bars;
+  const out = new Int32Array(bars.length);
+  const byPool = new Map<string, number[]>();
+  for (let i = 0; i < bars.length; i++) {
+    const b = bars[i]!;
+    let list = byPool.get(b.pool);
+    if (list === undefined) byPool.set(b.pool, (list = []));
+    list.push(i);
+  }
+  for (const list of byPool.values()) assignPoolSlots(bars, list, out);
+  return out;
+}
+
+function assignPoolSlots(bars: readonly GanttBar[], list: number[], out: Int32Array): void {
+  // Fixed slots first: they constrain where the others may go.
+  const fixed = new Map<number, number[]>();
+  const free: number[] = [];
+  for (const i of list) {
+    const s = bars[i]!.slot;
+    if (s === undefined) {
+      free.push(i);
+    } else {
+      out[i] = s;
+      let f = fixed.get(s);
+      if (f === undefined) fixed.set(s, (f = []));
+      f.push(i);
+    }
+  }
+  if (free.length === 0) return;
+  free.sort((a, b) => compareBars(bars, a, b));
+  const conflicts = (slot: number, i: number): boolean => {
+    const f = fixed.get(slot);
+    if (f === undefined) return false;
+    const s = bars[i]!.start;
+    const e = bars[i]!.end;
+    for (const j of f) {
+      const o = bars[j]!;
+      if (o.start < e && s < o.end) return true;
+      if (s === e && o.start === s && o.end > s) return true;
+    }
+    return false;
+  };
+  // busy: slots in use, a min-heap by (end, slot); idle: free slot numbers, a min-heap.
+  const busyEnd: number[] = [];
+  const busySlot: number[] = [];
+  const idle: number[] = [];
+  let nextSlot = 0;
+  const setAside: number[] = [];
+  for (const i of free) {
+    const b = bars[i]!;
+    while (busyEnd.length > 0 && busyEnd[0]! <= b.start) {
+      heapPush(idle, popBusy(busyEnd, busySlot));
+    }
+    let slot = -1;
+    if (fixed.size === 0) {
+      slot = idle.length > 0 ? heapPop(idle) : nextSlot++;
+    } else {
+      while (slot < 0) {
+        const candidate = idle.length > 0 ? heapPop(idle) : nextSlot++;
+        if (conflicts(candidate, i)) setAside.push(candidate);
+        else slot = candidate;
+      }
+      for (const c of setAside) heapPush(idle, c);
+      setAside.length = 0;
+    }
+    out[i] = slot;
+    pushBusy(busyEnd, busySlot, b.end, slot);
+  }
+}
+
+function compareBars(bars: readonly GanttBar[], a: number, b: number): number {
+  const x = bars[a]!;
+  const y = bars[b]!;
+  return x.start - y.start || x.end - y.end || compareStrings(x.taskId, y.taskId) || a - b;
+}
+
+function heapPush(h: number[], v: number): void {
+  let i = h.length;
+  h.push(v);
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    if (h[p]! <= v) break;
+    h[i] = h[p]!;
+    i = p;
+  }
+  h[i] = v;
+}
+
+function heapPop(h: number[]): number {
+  const top = h[0]!;
+  const last = h.pop()!;
+  if (h.length > 0) {
+    let i = 0;
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= h.length) break;
+      if (c + 1 < h.length && h[c + 1]! < h[c]!) c++;
+      if (h[c]! >= last) break;
+      h[i] = h[c]!;
+      i = c;
+    }
+    h[i] = last;
+  }
+  return top;
+}
+
+function pushBusy(ends: number[], slots: number[], end: number, slot: number): void {
+  let i = ends.length;
+  ends.push(end);
+  slots.push(slot);
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    if (ends[p]! < end || (ends[p] === end && slots[p]! <= slot)) break;
+    ends[i] = ends[p]!;
+    slots[i] = slots[p]!;
+    i = p;
+  }
+  ends[i] = end;
+  slots[i] = slot;
+}
+
+function popBusy(ends: number[], slots: number[]): number {
+  const top = slots[0]!;
+  const lastEnd = ends.pop()!;
+  const lastSlot = slots.pop()!;
+  const len = ends.length;
+  if (len > 0) {
+    let i = 0;
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= len) break;
+      if (c + 1 < len && (ends[c + 1]! < ends[c]! || (ends[c + 1] === ends[c] && slots[c + 1]! < slots[c]!))) c++;
+      if (ends[c]! > lastEnd || (ends[c] === lastEnd && slots[c]! >= lastSlot)) break;
+      ends[i] = ends[c]!;
+      slots[i] = slots[c]!;
+      i = c;
+    }
+    ends[i] = lastEnd;
+    slots[i] = lastSlot;
+  }
+  return top;
+}
+
+function resolveOptions(input: GanttInput, o: GanttOptions): Resolved {
+  const num = (name: string, v: number | undefined, def: number, min: number, integer: boolean): number => {
+    if (v === undefined) return def;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || (integer && !Number.isInteger(v))) {
+      throw new ArgumentRangeError(`${CALL}: expected \`${name}\` to be ${integer ? 'an integer' : 'a number'} >= ${min}, got ${describeValue(v)}`);
+    }
+    return v;
+  };
+  if (o.colorBy !== undefined && o.colorBy !== 'job' && o.colorBy !== 'priority') {
+    throw new ArgumentTypeError(`${CALL}: expected \`colorBy\` to be 'job' or 'priority', got ${describeValue(o.colorBy)}`, 'ERR_INVALID_ARG_VALUE');
+  }
+  let idPrefix = o.idPrefix;
+  if (idPrefix === undefined) {
+    idPrefix = 'jg' + hashString(`${input.title ?? ''}|${input.bars.length}|${input.pools.map((p) => p.name).join('|')}`).toString(36) + '-';
+  } else if (!/^[A-Za-z][\w-]*$/.test(idPrefix)) {
+    throw new ArgumentTypeError(`${CALL}: expected \`idPrefix\` to be letters, digits, '-' or '_' starting with a letter, got ${describeValue(idPrefix)}`, 'ERR_INVALID_ARG_VALUE');
+  }
+  return {
+    colorBy: o.colorBy ?? 'job',
+    width: num('width', o.width, 1000, 320, false),
+    maxRows: num('maxRows', o.maxRows, DEFAULT_MAX_ROWS, 1, true),
+    rowHeight: num('rowHeight', o.rowHeight, 18, 4, false),
+    maxBars: num('maxBars', o.maxBars, DEFAULT_MAX_BARS, 0, true),
+    idPrefix,
+    jobColors: o.jobColors,
+  };
+}
+
+function validateBars(bars: readonly GanttBar[]): void {
+  for (let i = 0; i < bars.length; i++) {
+    const b = bars[i]!;
+    const what = `${CALL}: bar #${i} (task ${JSON.stringify(b.taskId)})`;
+    if (typeof b.start !== 'number' || !Number.isFinite(b.start)) throw new ArgumentRangeError(`${what} has a start of ${describeValue(b.start)}; expected a finite number`);
+    if (typeof b.end !== 'number' || !Number.isFinite(b.end)) throw new ArgumentRangeError(`${what} has an end of ${describeValue(b.end)}; expected a finite number`);
+    if (b.end < b.start) throw new ArgumentRangeError(`${what} ends at ${b.end}, before its start ${b.start}; swap them or drop the bar`);
+    if (b.slot !== undefined && !(Number.isInteger(b.slot) && b.slot >= 0)) throw new ArgumentRangeError(`${what} has a slot of ${describeValue(b.slot)}; expected an integer >= 0 or none`);
+  }
+}
+
+function groupPools(input: GanttInput): PoolRows[] {
+  const out: PoolRows[] = [];
+  const byName = new Map<string, PoolRows>();
+  for (const p of input.pools) {
+    const existing = byName.get(p.name);
+    const declared = Number.isFinite(p.slots) && p.slots > 0 ? Math.floor(p.slots) : 0;
+    if (existing !== undefined) {
+      existing.declared = Math.max(existing.declared, declared);
+      continue;
+    }
+    const row: PoolRows = { name: p.name, declared, bars: [], rows: declared };
+    byName.set(p.name, row);
+    out.push(row);
+  }
+  const extra: PoolRows[] = [];
+  input.bars.forEach((b, i) => {
+    let p = byName.get(b.pool);
+    if (p === undefined) {
+      p = { name: b.pool, declared: 0, bars: [], rows: 0 };
+      byName.set(b.pool, p);
+      extra.push(p);
+    }
+    p.bars.push(i);
+  });
+  extra.sort((a, b) => compareStrings(a.name, b.name));
+  // A listed pool with no capacity and nothing run draws nothing.
+  return [...out, ...extra].filter((p) => p.declared > 0 || p.bars.length > 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared frame: header, legend, axis
+
+interface Frame {
+  width: number;
+  labelW: number;
+  plotX: number;
+  plotW: number;
+  t0: number;
+  t1: number;
+  ticks: ReturnType<typeof niceTicks>;
+  axisUnit: DisplayUnit;
+  x: (t: number) => number;
+}
+
+function timeFrame(input: GanttInput, pools: readonly PoolRows[], unit: TimeUnit, width: number): Frame {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const b of input.bars) {
+    if (b.start < lo) lo = b.start;
+    if (b.end > hi) hi = b.end;
+  }
+  if (lo === Infinity) {
+    lo = 0;
+    hi = 1;
+  }
+  // Start the axis at 0 when the schedule starts near it, so runs line up; not for epoch times.
+  if (lo > 0 && lo <= (hi - lo) * 0.25) lo = 0;
+  const longest = pools.reduce((m, p) => Math.max(m, p.name.length), 0);
+  const labelW = Math.round(Math.min(230, Math.max(120, longest * CHAR_W + 44)));
+  const plotX = labelW;
+  const plotW = width - labelW - PAD - 8;
+  const axisUnit = displayUnitFor(hi - lo, unit);
+  // Ticks in display units, so they fall on 1-2-5 steps of what is printed.
+  const dt = niceTicks(lo * axisUnit.factor, hi * axisUnit.factor, Math.max(2, Math.floor(plotW / 90)));
+  const t0 = dt.start / axisUnit.factor;
+  const t1 = dt.end / axisUnit.factor;
+  const scale = plotW / (t1 - t0);
+  return { width, labelW, plotX, plotW, t0, t1, ticks: dt, axisUnit, x: (t) => plotX + (t - t0) * scale };
+}
+
+function layoutLegend(items: readonly LegendItem[], width: number): { lines: LegendItem[][]; widths: Map<LegendItem, number> } {
+  const widths = new Map<LegendItem, number>();
+  const lines: LegendItem[][] = [];
+  let line: LegendItem[] = [];
+  let used = 0;
+  const avail = width - 2 * PAD;
+  for (const it of items) {
+    const w =
+      it.kind === 'gradient' ? (it.lo!.length + it.hi!.length + it.label.length) * CHAR_W + 110 : it.kind === 'text' ? it.label.length * CHAR_W + 14 : it.label.length * CHAR_W + 34;
+    widths.set(it, w);
+    if (line.length > 0 && used + w > avail) {
+      lines.push(line);
+      line = [];
+      used = 0;
+    }
+    line.push(it);
+    used += w;
+  }
+  if (line.length > 0) lines.push(line);
+  return { lines, widths };
+}
+
+function drawLegend(lines: LegendItem[][], widths: Map<LegendItem, number>, top: number, p: string): string {
+  let out = '<g class="legend">';
+  lines.forEach((line, li) => {
+    let x = PAD;
+    const y = top + li * LEGEND_LINE;
+    for (const it of line) {
+      const ty = y + 12;
+      if (it.kind === 'text') {
+        out += `<text x="${n(x)}" y="${n(ty)}" fill="${INK_MUTED}">${escapeXml(it.label)}</text>`;
+      } else if (it.kind === 'gradient') {
+        out += `<text x="${n(x)}" y="${n(ty)}" fill="${INK}">${escapeXml(it.label)}</text>`;
+        let gx = x + it.label.length * CHAR_W + 8;
+        out += `<text x="${n(gx)}" y="${n(ty)}" fill="${INK_MUTED}">${escapeXml(it.lo!)}</text>`;
+        gx += it.lo!.length * CHAR_W + 4;
+        out += `<rect x="${n(gx)}" y="${n(y + 3)}" width="60" height="11" fill="url(#${p}prio)" stroke="${GRID}"/>`;
+        out += `<text x="${n(gx + 64)}" y="${n(ty)}" fill="${INK_MUTED}">${escapeXml(it.hi!)}</text>`;
+      } else {
+        const fill = it.kind === 'canceled' ? CANCELED_COLOR : it.kind === 'failed' ? '#ffffff' : it.fill!;
+        out += `<rect x="${n(x)}" y="${n(y + 3)}" width="20" height="11" rx="2" fill="${fill}" stroke="${it.kind === 'failed' ? FAILED_COLOR : it.kind === 'canceled' ? '#8a8a8a' : outlineOf(fill)}"${it.kind === 'canceled' ? ' stroke-dasharray="3 2"' : ''}${it.kind === 'failed' ? ' stroke-width="1.5"' : ''}/>`;
+        if (it.kind === 'failed') out += `<rect x="${n(x)}" y="${n(y + 3)}" width="20" height="11" fill="url(#${p}hatch)"/>`;
+        out += `<text x="${n(x + 26)}" y="${n(ty)}" fill="${INK}">${escapeXml(it.label)}</text>`;
+      }
+      x += widths.get(it)!;
+    }
+  });
+  return out + '</g>';
+}
+
+function drawAxis(f: Frame, top: number, bottom: number): string {
+  let out = '<g class="axis">';
+  const { values, decimals } = f.ticks;
+  for (const v of values) {
+    const x = f.x(v / f.axisUnit.factor);
+    const label = formatNumber(v, decimals);
+    out += `<line x1="${n(x)}" y1="${n(top)}" x2="${n(x)}" y2="${n(bottom)}" stroke="${GRID}"/>`;
+    out += `<text data-tick="" x="${n(x)}" y="${n(top - 6)}" text-anchor="middle" fill="${INK_MUTED}">${escapeXml(label)}</text>`;
+    out += `<text x="${n(x)}" y="${n(bottom + 14)}" text-anchor="middle" fill="${INK_MUTED}">${escapeXml(label)}</text>`;
+  }
+  out += `<line x1="${n(f.plotX)}" y1="${n(bottom)}" x2="${n(f.plotX + f.plotW)}" y2="${n(bottom)}" stroke="${INK_MUTED}"/>`;
+  out += `<text class="axis-unit" x="${n(f.plotX + f.plotW / 2)}" y="${n(bottom + 29)}" text-anchor="middle" fill="${INK}">time (${f.axisUnit.unit})</text>`;
+  return out + '</g>';
+}
+
+function header(input: GanttInput, bars: readonly GanttBar[], pools: readonly PoolRows[], f: Frame, unit: TimeUnit): { svg: string; height: number; summary: string } {
+  let lo = Infinity;
+  let hi = -Infinity;
+  let failed = 0;
+  let canceled = 0;
+  for (const b of bars) {
+    lo = Math.min(lo, b.start);
+    hi = Math.max(hi, b.end);
+    if (b.state === 'Error') failed++;
+    else if (b.state === 'Canceled') canceled++;
+  }
+  const parts = [`${formatNumber(bars.length)} task${bars.length === 1 ? '' : 's'}`, `${pools.length} pool${pools.length === 1 ? '' : 's'}`];
+  if (bars.length > 0) parts.push(`makespan ${formatTime(hi - lo, unit)}`);
+  if (failed > 0) parts.push(`${formatNumber(failed)} failed`);
+  if (canceled > 0) parts.push(`${formatNumber(canceled)} canceled`);
+  const summary = parts.join(' · ');
+  let svg = '';
+  let height = PAD;
+  if (input.title !== undefined && input.title !== '') {
+    const maxChars = Math.max(10, Math.floor((f.width - 2 * PAD) / 8.5) - summary.length - 4);
+    svg += `<text class="title" x="${PAD}" y="${n(height + 14)}" font-size="15" font-weight="600" fill="${INK}">${escapeXml(truncate(input.title, maxChars))}</text>`;
+    svg += `<text class="summary" x="${n(f.width - PAD)}" y="${n(height + 14)}" text-anchor="end" fill="${INK_MUTED}">${escapeXml(summary)}</text>`;
+    height += 24;
+  } else {
+    svg += `<text class="summary" x="${PAD}" y="${n(height + 12)}" fill="${INK_MUTED}">${escapeXml(summary)}</text>`;
+    height += 20;
+  }
+  return { svg, height, summary };
+}
+
+function defs(p: string, withGradient: boolean): string {
+  let out = '<defs>';
+  out += `<pattern id="${p}hatch" patternUnits="userSpaceOnUse" width="6" height="6" patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="6" stroke="${FAILED_COLOR}" stroke-width="2.4"/></pattern>`;
+  if (withGradient) {
+    out += `<linearGradient id="${p}prio" x1="0" x2="1" y1="0" y2="0">`;
+    for (let k = 0; k <= 8; k++) out += `<stop offset="${n(k / 8)}" stop-color="${priorityColor(k, 0, 8)}"/>`;
+    out += '</linearGradient>';
+  }
+  return out + '</defs>';
+}
+
+function openSvg(width: number, height: number, mode: 'bars' | 'aggregate', label: string, extra: string): string {
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" class="jobgraph-gantt" width="${n(width)}" height="${n(height)}" viewBox="0 0 ${n(width)} ${n(height)}"` +
+    ` role="img" aria-label="${escapeXml(label)}" data-mode="${mode}"${extra} font-family="${escapeXml(FONT)}" font-size="11">` +
+    `<rect width="100%" height="100%" fill="#ffffff"/>`
+  );
+}
+
+function jobColorMap(bars: readonly GanttBar[], opts: Resolved): Map<string, string> {
+  const colors = assignJobColors(bars.map((b) => b.jobId));
+  if (opts.jobColors !== undefined) {
+    for (const [k, v] of Object.entries(opts.jobColors)) if (/^#[0-9a-fA-F]{6}$/.test(v)) colors.set(k, v);
+  }
+  return colors;
+}
+
+interface JobInfo {
+  id: string;
+  label: string;
+  first: number;
+  busy: number;
+}
+
+function jobsInOrder(bars: readonly GanttBar[]): JobInfo[] {
+  const jobs = new Map<string, JobInfo>();
+  for (const b of bars) {
+    const j = jobs.get(b.jobId);
+    if (j === undefined) jobs.set(b.jobId, { id: b.jobId, label: b.jobLabel ?? b.jobId, first: b.start, busy: b.end - b.start });
+    else {
+      j.first = Math.min(j.first, b.start);
+      j.busy += b.end - b.start;
+    }
+  }
+  return [...jobs.values()].sort((a, b) => a.first - b.first || compareStrings(a.id, b.id));
+}
+
+function priorityRange(bars: readonly GanttBar[]): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const b of bars) {
+    if (b.priority < lo) lo = b.priority;
+    if (b.priority > hi) hi = b.priority;
+  }
+  return lo === Infinity || !Number.isFinite(lo) || !Number.isFinite(hi) ? [0, 0] : [lo, hi];
+}
+
+function stateItems(bars: readonly GanttBar[]): LegendItem[] {
+  let failed = 0;
+  let canceled = 0;
+  for (const b of bars) {
+    if (b.state === 'Error') failed++;
+    else if (b.state === 'Canceled') canceled++;
+  }
+  const out: LegendItem[] = [];
+  if (failed > 0) out.push({ kind: 'failed', label: `failed (${formatNumber(failed)})` });
+  if (canceled > 0) out.push({ kind: 'canceled', label: `canceled (${formatNumber(canceled)})` });
+  return out;
+}
+
+function poolLabel(name: string, maxChars: number): string {
+  if (name.length <= maxChars) return name;
+  // Middle-out: pool names are often media processor ids that differ only at the end.
+  const keep = maxChars - 1;
+  const head = Math.ceil(keep / 2);
+  return name.slice(0, head) + '…' + name.slice(name.length - (keep - head));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bar mode
+
+function renderBars(input: GanttInput, pools: readonly PoolRows[], slots: Int32Array, unit: TimeUnit, opts: Resolved): string {
+  const bars = input.bars;
+  const p = opts.idPrefix;
+  const rh = opts.rowHeight;
+  const f = timeFrame(input, pools, unit, opts.width);
+  const head = header(input, bars, pools, f, unit);
+
+  const legend: LegendItem[] = [];
+  let colorOf: (b: GanttBar) => string;
+  if (opts.colorBy === 'priority') {
+    const [lo, hi] = priorityRange(bars);
+    colorOf = (b) => priorityColor(b.priority, lo, hi);
+    if (bars.length > 0) {
+      if (lo === hi) legend.push({ kind: 'swatch', fill: priorityColor(lo, lo, hi), label: `priority ${formatNumber(lo)}` });
+      else legend.push({ kind: 'gradient', label: 'priority', lo: formatNumber(lo), hi: formatNumber(hi) });
+    }
+  } else {
+    const colors = jobColorMap(bars, opts);
+    colorOf = (b) => colors.get(b.jobId)!;
+    const jobs = jobsInOrder(bars);
+    const shown = jobs.length > LEGEND_JOBS ? jobs.slice(0, LEGEND_JOBS - 1) : jobs;
+    for (const j of shown) legend.push({ kind: 'swatch', fill: colors.get(j.id)!, label: truncate(j.label, 28) });
+    if (shown.length < jobs.length) legend.push({ kind: 'text', label: `… and ${formatNumber(jobs.length - shown.length)} more jobs (hover a bar)` });
+  }
+  legend.push(...stateItems(bars));
+  const { lines, widths } = layoutLegend(legend, opts.width);
+
+  const legendTop = head.height;
+  const plotTop = legendTop + lines.length * LEGEND_LINE + 6 + AXIS_TOP;
+  let totalRows = 0;
+  for (const pool of pools) totalRows += pool.rows;
+  const emptyH = 48;
+  const plotH = totalRows > 0 ? totalRows * rh : emptyH;
+  const plotBottom = plotTop + plotH;
+  const height = plotBottom + AXIS_BOTTOM + PAD;
+
+  let out = openSvg(opts.width, height, 'bars', `Gantt chart${input.title ? `: ${input.title}` : ''} (${head.summary})`, ` data-bars="${bars.length}"`);
+  out += defs(p, opts.colorBy === 'priority');
+  out += head.svg;
+  out += drawLegend(lines, widths, legendTop, p);
+
+  // Row backgrounds, pool labels and separators.
+  out += '<g class="rows">';
+  const rowOfPool = new Map<string, number>();
+  let row = 0;
+  const labelChars = Math.floor((f.labelW - 40) / CHAR_W);
+  pools.forEach((pool, pi) => {
+    rowOfPool.set(pool.name, row);
+    const y0 = plotTop + row * rh;
+    const h = pool.rows * rh;
+    out += `<g class="pool" data-pool="${escapeXml(pool.name)}">`;
+    for (let r = 0; r < pool.rows; r++) {
+      if (r % 2 === 1) out += `<rect x="${n(f.plotX)}" y="${n(y0 + r * rh)}" width="${n(f.plotW)}" height="${n(rh)}" fill="#f6f7f9"/>`;
+      if (pool.declared > 0 && r >= pool.declared) out += `<rect x="${n(f.plotX)}" y="${n(y0 + r * rh)}" width="${n(f.plotW)}" height="${n(rh)}" fill="#fff8e6" opacity="0.7"/>`;
+      if (rh >= 11 && pool.rows > 1) {
+        out += `<text x="${n(f.plotX - 5)}" y="${n(y0 + r * rh + rh / 2 + 3.5)}" text-anchor="end" font-size="9" fill="${INK_MUTED}">${r}</text>`;
+      }
+    }
+    const nameY = pool.rows >= 2 ? y0 + Math.min(h / 2 - 2, rh) : y0 + h / 2 + 4;
+    out += `<text x="${PAD}" y="${n(nameY)}" font-weight="600" fill="${INK}"><title>${escapeXml(pool.name)}</title>${escapeXml(poolLabel(pool.name, labelChars))}</text>`;
+    if (pool.rows >= 2 && h >= 2 * rh) {
+      const cap = pool.declared > 0 ? `${pool.declared} slot${pool.declared === 1 ? '' : 's'}` : 'no set capacity';
+      out += `<text x="${PAD}" y="${n(nameY + 13)}" font-size="10" fill="${INK_MUTED}">${escapeXml(cap)}${pool.rows > pool.declared && pool.declared > 0 ? ` (+${pool.rows - pool.declared})` : ''}</text>`;
+    }
+    if (pi > 0) out += `<line x1="${PAD / 2}" y1="${n(y0)}" x2="${n(f.width - PAD / 2)}" y2="${n(y0)}" stroke="#9aa0a6"/>`;
+    out += '</g>';
+    row += pool.rows;
+  });
+  out += '</g>';
+  out += drawAxis(f, plotTop, plotBottom);
+
+  if (bars.length === 0) {
+    out += `<text class="empty" x="${n(f.plotX + f.plotW / 2)}" y="${n(plotTop + plotH / 2 + 4)}" text-anchor="middle" font-size="13" fill="${INK_MUTED}">No tasks to show</text>`;
+  }
+
+  // Bars, in a fixed order: pool, slot, start.
+  const order = bars.map((_, i) => i);
+  const poolIndex = new Map(pools.map((pool, i) => [pool.name, i]));
+  order.sort((a, b) => poolIndex.get(bars[a]!.pool)! - poolIndex.get(bars[b]!.pool)! || slots[a]! - slots[b]! || compareBars(bars, a, b));
+  const barH = Math.max(2, rh - 4);
+  const showText = rh >= 12;
+  out += '<g class="bars">';
+  for (const i of order) {
+    const b = bars[i]!;
+    const y = plotTop + (rowOfPool.get(b.pool)! + slots[i]!) * rh + (rh - barH) / 2;
+    const x = f.x(b.start);
+    const w = Math.max(1, f.x(b.end) - x);
+    const state = b.state;
+    const fill = state === 'Canceled' ? CANCELED_COLOR : colorOf(b);
+    const stroke = state === 'Error' ? FAILED_COLOR : state === 'Canceled' ? '#8a8a8a' : outlineOf(fill);
+    const extra = state === 'Error' ? ' stroke-width="1.5"' : state === 'Canceled' ? ' stroke-dasharray="3 2"' : ' stroke-width="0.6"';
+    out +=
+      `<rect data-bar="" data-task-id="${escapeXml(b.taskId)}" data-state="${state}" x="${n(x)}" y="${n(y)}" width="${n(w)}" height="${n(barH)}" rx="${w > 4 ? 2 : 0}" fill="${fill}" stroke="${stroke}"${extra}>` +
+      `<title>${escapeXml(tooltip(b, slots[i]!, unit, f.axisUnit))}</title></rect>`;
+    if (state === 'Error') {
+      out += `<rect x="${n(x)}" y="${n(y)}" width="${n(w)}" height="${n(barH)}" fill="url(#${p}hatch)" pointer-events="none"/>`;
+    }
+    if (showText && w >= 24) {
+      const fit = Math.floor((w - 6) / CHAR_W);
+      if (fit >= 2) {
+        const color = state === 'Error' ? '#1a1a1a' : textColorOn(fill);
+        out += `<text x="${n(x + 3)}" y="${n(y + barH / 2 + 3.8)}" fill="${color}" pointer-events="none">${escapeXml(truncate(b.label, fit))}</text>`;
+      }
+    }
+  }
+  out += '</g></svg>';
+  return out;
+}
+
+function tooltip(b: GanttBar, slot: number | undefined, unit: TimeUnit, axisUnit: DisplayUnit): string {
+  const task = b.label === b.taskId ? b.label : `${b.label} (${b.taskId})`;
+  const job = b.jobLabel !== undefined && b.jobLabel !== b.jobId ? `${b.jobLabel} (${b.jobId})` : b.jobId;
+  return [
+    `Task: ${task}`,
+    `Job: ${job}`,
+    `Pool: ${b.pool}${slot !== undefined ? `, slot ${slot}` : ''}`,
+    `Start: ${formatTime(b.start, unit, axisUnit)}`,
+    `End: ${formatTime(b.end, unit, axisUnit)}`,
+    `Duration: ${formatTime(b.end - b.start, unit)}`,
+    `Priority: ${formatNumber(b.priority)}`,
+    `State: ${b.state}`,
+  ].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Aggregate mode
+
+interface Category {
+  key: string;
+  label: string;
+  fill: string;
+}
+
+function renderAggregate(input: GanttInput, pools: readonly PoolRows[], unit: TimeUnit, opts: Resolved): string {
+  const bars = input.bars;
+  const p = opts.idPrefix;
+  const f = timeFrame(input, pools, unit, opts.width);
+  const head = header(input, bars, pools, f, unit);
+
+  // Categories to stack: the busiest jobs (or priority bands), the rest as one.
+  const categories: Category[] = [];
+  const catOf = new Int32Array(bars.length);
+  if (opts.colorBy === 'priority') {
+    const [lo, hi] = priorityRange(bars);
+    const distinct = [...new Set(bars.map((b) => b.priority))].sort((a, b) => b - a);
+    if (distinct.length <= AGG_CATEGORIES) {
+      const idx = new Map(distinct.map((v, i) => [v, i]));
+      for (const v of distinct) categories.push({ key: String(v), label: `priority ${formatNumber(v)}`, fill: priorityColor(v, lo, hi) });
+      bars.forEach((b, i) => (catOf[i] = idx.get(b.priority)!));
+    } else {
+      // Equal-width bands of the priority range, highest first.
+      const w = (hi - lo) / AGG_CATEGORIES;
+      for (let k = 0; k < AGG_CATEGORIES; k++) {
+        const top = hi - k * w;
+        const bottom = hi - (k + 1) * w;
+        categories.push({ key: `b${k}`, label: `priority ${formatNumber(bottom)}–${formatNumber(top)}`, fill: priorityColor((top + bottom) / 2, lo, hi) });
+      }
+      bars.forEach((b, i) => (catOf[i] = Math.min(AGG_CATEGORIES - 1, Math.floor((hi - b.priority) / w))));
+    }
+  } else {
+    const colors = jobColorMap(bars, opts);
+    const jobs = jobsInOrder(bars);
+    const busiest = [...jobs].sort((a, b) => b.busy - a.busy || a.first - b.first || compareStrings(a.id, b.id));
+    const own = busiest.length <= AGG_CATEGORIES + 1 ? busiest : busiest.slice(0, AGG_CATEGORIES);
+    const idx = new Map<string, number>();
+    own.forEach((j, k) => {
+      idx.set(j.id, k);
+      categories.push({ key: j.id, label: truncate(j.label, 28), fill: colors.get(j.id)! });
+    });
+    if (own.length < jobs.length) categories.push({ key: '', label: `other jobs (${formatNumber(jobs.length - own.length)})`, fill: OTHER_COLOR });
+    bars.forEach((b, i) => (catOf[i] = idx.get(b.jobId) ?? own.length));
+  }
+
+  const legend: LegendItem[] = categories.map((c) => ({ kind: 'swatch', fill: c.fill, label: c.label }));
+  legend.push(...stateItems(bars).map((it) => ({ ...it, label: it.label + ' ticks below' })));
+  const { lines, widths } = layoutLegend(legend, opts.width);
+
+  const buckets = Math.max(20, Math.min(400, Math.floor(f.plotW / 2.5)));
+  const span = f.t1 - f.t0;
+  const bw = span / buckets;
+  const note = `${formatNumber(bars.length)} bars aggregated: mean busy slots per ${formatTime(bw, unit)} bucket, stacked by ${opts.colorBy === 'priority' ? 'priority' : 'job'}`;
+
+  const legendTop = head.height;
+  const noteY = legendTop + lines.length * LEGEND_LINE + 12;
+  const plotTop = noteY + 8 + AXIS_TOP;
+  const bandH = Math.max(48, 3 * opts.rowHeight);
+  const gap = 14;
+  const plotH = pools.length > 0 ? pools.length * (bandH + gap) : 48;
+  const plotBottom = plotTop + plotH;
+  const height = plotBottom + AXIS_BOTTOM + PAD;
+
+  let out = openSvg(opts.width, height, 'aggregate', `Gantt chart${input.title ? `: ${input.title}` : ''} (${head.summary}, aggregated)`, ` data-bars="${bars.length}" data-aggregated-bars="${bars.length}"`);
+  out += defs(p, false);
+  out += head.svg;
+  out += drawLegend(lines, widths, legendTop, p);
+  out += `<text class="agg-note" x="${PAD}" y="${n(noteY)}" font-style="italic" fill="${INK_MUTED}">${escapeXml(note)}</text>`;
+  out += drawAxis(f, plotTop, plotBottom);
+
+  const labelChars = Math.floor((f.labelW - 40) / CHAR_W);
+  const ncat = categories.length;
+  pools.forEach((pool, pi) => {
+    const top = plotTop + pi * (bandH + gap) + gap / 2;
+    const bottom = top + bandH;
+    // Busy time per category and bucket, and failure/cancel counts per bucket (by end time).
+    const busy = new Float64Array(ncat * buckets);
+    const failedAt = new Int32Array(buckets);
+    const canceledAt = new Int32Array(buckets);
+    let failed = 0;
+    let canceled = 0;
+    let busyTotal = 0;
+    const events: number[] = [];
+    for (const i of pool.bars) {
+      const b = bars[i]!;
+      const base = catOf[i]! * buckets;
+      const s = b.start - f.t0;
+      const e = b.end - f.t0;
+      busyTotal += e - s;
+      if (e > s) {
+        const k0 = Math.min(buckets - 1, Math.floor(s / bw));
+        const k1 = Math.min(buckets - 1, Math.floor(e / bw));
+        for (let k = k0; k <= k1; k++) {
+          const o = Math.min(e, (k + 1) * bw) - Math.max(s, k * bw);
+          if (o > 0) busy[base + k]! += o;
+        }
+        events.push(b.start, 1, b.end, -1);
+      }
+      if (b.state !== 'Finished') {
+        const k = Math.max(0, Math.min(buckets - 1, Math.floor(e / bw)));
+        if (b.state === 'Error') {
+          failed++;
+          failedAt[k]!++;
+        } else {
+          canceled++;
+          canceledAt[k]!++;
+        }
+      }
+    }
+    const peak = peakConcurrency(events);
+    const yMax = Math.max(1, pool.declared, peak);
+    const y = (v: number): number => bottom - (v / yMax) * bandH;
+
+    const util = pool.declared > 0 && span > 0 ? busyTotal / (pool.declared * span) : undefined;
+    const summary = [
+      `Pool: ${pool.name}`,
+      `Capacity: ${pool.declared > 0 ? `${pool.declared} slot${pool.declared === 1 ? '' : 's'}` : 'not set'}`,
+      `Tasks: ${formatNumber(pool.bars.length)}${failed > 0 ? `, ${formatNumber(failed)} failed` : ''}${canceled > 0 ? `, ${formatNumber(canceled)} canceled` : ''}`,
+      `Busy: ${formatTime(busyTotal, unit)} of slot time`,
+      `Peak: ${formatNumber(peak)} busy slot${peak === 1 ? '' : 's'}`,
+    ];
+    if (util !== undefined) summary.push(`Utilisation: ${formatNumber(util * 100, 1)} % over the chart's span`);
+
+    out += `<g class="agg-row" data-pool="${escapeXml(pool.name)}" data-peak="${peak}">`;
+    out += `<rect x="${n(f.plotX)}" y="${n(top)}" width="${n(f.plotW)}" height="${n(bandH)}" fill="#f6f7f9"><title>${escapeXml(summary.join('\n'))}</title></rect>`;
+    // Stacked step areas, one path per category, bottom to top.
+    const below = new Float64Array(buckets);
+    for (let c = 0; c < ncat; c++) {
+      let any = false;
+      for (let k = 0; k < buckets; k++) if (busy[c * buckets + k]! > 0) any = true;
+      if (!any) continue;
+      const upper = new Float64Array(buckets);
+      for (let k = 0; k < buckets; k++) upper[k] = below[k]! + busy[c * buckets + k]! / bw;
+      const cat = categories[c]!;
+      out += `<path d="${stepArea(upper, below, f.plotX, f.plotW / buckets, y)}" fill="${cat.fill}" stroke="${outlineOf(cat.fill)}" stroke-width="0.5" pointer-events="none"/>`;
+      below.set(upper);
+    }
+    if (pool.declared > 0) {
+      out += `<line x1="${n(f.plotX)}" y1="${n(y(pool.declared))}" x2="${n(f.plotX + f.plotW)}" y2="${n(y(pool.declared))}" stroke="${INK}" stroke-dasharray="4 3" stroke-width="0.8" pointer-events="none"/>`;
+    }
+    // Failure and cancel rugs under the band.
+    const cw = f.plotW / buckets;
+    for (let k = 0; k < buckets; k++) {
+      if (failedAt[k]! > 0) out += `<rect x="${n1(f.plotX + k * cw)}" y="${n1(bottom + 1)}" width="${n1(Math.max(1.5, cw))}" height="4" fill="${FAILED_COLOR}"/>`;
+      else if (canceledAt[k]! > 0) out += `<rect x="${n1(f.plotX + k * cw)}" y="${n1(bottom + 1)}" width="${n1(Math.max(1.5, cw))}" height="4" fill="#8a8a8a"/>`;
+    }
+    // Labels: name, capacity and task count on the left; the y scale next to the band.
+    out += `<text x="${PAD}" y="${n(top + 12)}" font-weight="600" fill="${INK}"><title>${escapeXml(pool.name)}</title>${escapeXml(poolLabel(pool.name, labelChars))}</text>`;
+    out += `<text x="${PAD}" y="${n(top + 26)}" font-size="10" fill="${INK_MUTED}">${escapeXml(pool.declared > 0 ? `${pool.declared} slots` : 'no set capacity')} · peak ${peak}</text>`;
+    out += `<text x="${PAD}" y="${n(top + 39)}" font-size="10" fill="${INK_MUTED}">${escapeXml(`${formatNumber(pool.bars.length)} tasks${util !== undefined ? ` · ${formatNumber(util * 100, 0)} % busy` : ''}`)}</text>`;
+    out += `<text x="${n(f.plotX - 4)}" y="${n(top + 8)}" text-anchor="end" font-size="9" fill="${INK_MUTED}">${yMax}</text>`;
+    out += `<text x="${n(f.plotX - 4)}" y="${n(bottom)}" text-anchor="end" font-size="9" fill="${INK_MUTED}">0</text>`;
+    out += '</g>';
+  });
+  if (bars.length === 0) {
+    out += `<text class="empty" x="${n(f.plotX + f.plotW / 2)}" y="${n(plotTop + plotH / 2 + 4)}" text-anchor="middle" font-size="13" fill="${INK_MUTED}">No tasks to show</text>`;
+  }
+  out += '</svg>';
+  return out;
+}
+
+/** The most intervals open at once; `events` holds (time, +1 | -1) pairs, ends before starts at a tie. */
+function peakConcurrency(events: number[]): number {
+  const count = events.length / 2;
+  const order = new Int32Array(count);
+  for (let i = 0; i < count; i++) order[i] = i;
+  order.sort((a, b) => events[2 * a]! - events[2 * b]! || events[2 * a + 1]! - events[2 * b + 1]!);
+  let open = 0;
+  let peak = 0;
+  for (let i = 0; i < count; i++) {
+    open += events[2 * order[i]! + 1]!;
+    if (open > peak) peak = open;
+  }
+  return peak;
+}
+
+/** A closed step area between two step functions over equal buckets, in compact path data. */
+function stepArea(upper: Float64Array, lower: Float64Array, x0: number, cw: number, y: (v: number) => number): string {
+  const k = upper.length;
+  let d = `M${n1(x0)} ${n1(y(upper[0]!))}`;
+  let prev = n1(y(upper[0]!));
+  for (let i = 1; i < k; i++) {
+    const v = n1(y(upper[i]!));
+    if (v === prev) continue;
+    d += `H${n1(x0 + i * cw)}V${v}`;
+    prev = v;
+  }
+  d += `H${n1(x0 + k * cw)}`;
+  prev = n1(y(lower[k - 1]!));
+  d += `V${prev}`;
+  for (let i = k - 2; i >= 0; i--) {
+    const v = n1(y(lower[i]!));
+    if (v === prev) continue;
+    d += `H${n1(x0 + (i + 1) * cw)}V${v}`;
+    prev = v;
+  }
+  d += `H${n1(x0)}Z`;
+  return d;
+}
