@@ -4,7 +4,8 @@
  *   node --expose-gc --max-old-space-size=8192 --import tsx bench/child.ts <file> [options] <id>...
  *
  * Options: `--budget <ms>` time to spend on timed repetitions per case, `--max-reps <k>`,
- * `--min-reps <k>`, `--slow <ms>` (a first run slower than this is the only sample), `--timeout <ms>`.
+ * `--min-reps <k>`, `--slow <ms>` (a first run slower than this is the only sample), `--warmup <ms>`
+ * (untimed runs before the samples), `--timeout <ms>`.
  * Started by bench/run.ts; the protocol is described there and in bench/README.md.
  */
 import { pathToFileURL } from 'node:url';
@@ -97,6 +98,7 @@ async function main(): Promise<void> {
   const minReps = option(args, '--min-reps', 3);
   const slow = option(args, '--slow', 5000);
   const timeout = option(args, '--timeout', 300_000);
+  const warmupMs = option(args, '--warmup', 1000);
   const [file, ...ids] = args;
   if (file === undefined || ids.length === 0) throw new Error('usage: child.ts <file> [options] <id>...');
   const mod = (await import(pathToFileURL(resolve(file)).href)) as { cases?: BenchCase[] };
@@ -125,7 +127,23 @@ async function main(): Promise<void> {
     }
   }
 
-  // 2. Timed repetitions, interleaved across the cases of this process so they share conditions.
+  // 2. Warm up each fast case until the JIT has settled: at least 5 more runs, up to `warmupMs`
+  // (a 10,000-task order takes about 1 ms once optimised, 5-10x that on its first runs).
+  for (const s of states) {
+    if (s.status !== 'ok' || s.first >= slow) continue;
+    try {
+      progress(s.c.id, 'warmup');
+      const t0 = performance.now();
+      for (let k = 0; k < 5 || (k < 200 && performance.now() - t0 < warmupMs); k++) {
+        await s.c.run(s.input);
+        if (k % 10 === 9) await settle();
+      }
+    } catch (err) {
+      fail(s, err);
+    }
+  }
+
+  // 3. Timed repetitions, interleaved across the cases of this process so they share conditions.
   for (const s of states) {
     if (s.status !== 'ok') continue;
     if (s.first >= slow) {
@@ -155,7 +173,7 @@ async function main(): Promise<void> {
     if (!active) break;
   }
 
-  // 3. Memory held, one case at a time; then report it.
+  // 4. Memory held, one case at a time; then report it.
   for (const s of states) {
     if (s.status === 'ok' && s.c.memory !== false) {
       try {

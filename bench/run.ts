@@ -11,9 +11,10 @@
  *    other cases by `batch` (default `table + row`).
  * 3. Each batch runs in its own child process:
  *      node --expose-gc --max-old-space-size=8192 --import tsx bench/child.ts bench/<topic>.bench.ts
- *           [--budget ms --min-reps k --max-reps k --slow ms --timeout ms] <id>...
- *    The child sets up each case, runs it once cold and checks the result, then times repetitions
- *    interleaved across the batch (GC forced before each), then measures memory held (heapUsed +
+ *           [--budget ms --min-reps k --max-reps k --slow ms --warmup ms --timeout ms] <id>...
+ *    The child sets up each case, runs it once cold and checks the result, warms it up (untimed
+ *    runs), then times repetitions interleaved across the batch (full GC and a pause before each;
+ *    a case whose cold run is slower than --slow keeps that run as its one sample), then measures memory held (heapUsed +
  *    arrayBuffers after forced GC with `hold()`'s result alive, minus before).
  * 4. The child prints `BENCH_PROGRESS {"id","phase"}` as it goes and one `BENCH_RESULT {CaseResult}`
  *    line per case at the end. A thrown "Maximum call stack size exceeded" becomes `stack overflow`;
@@ -154,6 +155,8 @@ function runBatch(b: Batch, o: Options, log: (s: string) => void): Promise<Batch
     String(o.quick ? 5 : 9),
     '--slow',
     String(o.quick ? 1500 : 8000),
+    '--warmup',
+    String(o.quick ? 300 : 1000),
     '--timeout',
     String(o.timeoutMs),
     ...b.cases.map((c) => c.id),
@@ -409,7 +412,10 @@ async function main(): Promise<void> {
   const merged = [...byId.values()];
   derive(merged);
   const ids = new Set(fresh.map((r) => r.id));
-  console.log(printTables(merged, ids));
+  // Tables list rows and columns in the order the bench files define their cases.
+  const position = new Map(all.map(({ c }, k) => [c.id, k]));
+  const inCaseOrder = [...merged].sort((a, b) => (position.get(a.id) ?? Infinity) - (position.get(b.id) ?? Infinity));
+  console.log(printTables(inCaseOrder, ids));
   const doc = {
     generatedAt: at,
     node: process.version,

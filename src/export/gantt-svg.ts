@@ -81,6 +81,7 @@ const CALL = 'renderGanttSvg';
 const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Liberation Sans', 'DejaVu Sans', Arial, sans-serif";
 // Average advance of an 11px sans-serif character, generous so labels rather fall short than spill.
 const CHAR_W = 6.6;
+const BOLD_CHAR_W = 7.3;
 const PAD = 12;
 const LEGEND_LINE = 18;
 const AXIS_TOP = 20;
@@ -89,6 +90,8 @@ const AXIS_BOTTOM = 34;
 const AGG_CATEGORIES = 8;
 // Jobs listed one by one in the legend of the bar view.
 const LEGEND_JOBS = 16;
+// One area for all jobs when no handful of jobs dominates (aggregate mode).
+const ALL_JOBS_COLOR = '#6b8fb8';
 
 interface Resolved {
   colorBy: 'job' | 'priority';
@@ -405,7 +408,7 @@ interface Frame {
   x: (t: number) => number;
 }
 
-function timeFrame(input: GanttInput, pools: readonly PoolRows[], unit: TimeUnit, width: number): Frame {
+function timeFrame(input: GanttInput, pools: readonly PoolRows[], unit: TimeUnit, width: number, minLabelW = 120): Frame {
   let lo = Infinity;
   let hi = -Infinity;
   for (const b of input.bars) {
@@ -419,7 +422,7 @@ function timeFrame(input: GanttInput, pools: readonly PoolRows[], unit: TimeUnit
   // Start the axis at 0 when the schedule starts near it, so runs line up; not for epoch times.
   if (lo > 0 && lo <= (hi - lo) * 0.25) lo = 0;
   const longest = pools.reduce((m, p) => Math.max(m, p.name.length), 0);
-  const labelW = Math.round(Math.min(230, Math.max(120, longest * CHAR_W + 44)));
+  const labelW = Math.round(Math.min(230, Math.max(minLabelW, longest * BOLD_CHAR_W + PAD + 26)));
   const plotX = labelW;
   const plotW = width - labelW - PAD - 8;
   const axisUnit = displayUnitFor(hi - lo, unit);
@@ -652,7 +655,8 @@ function renderBars(input: GanttInput, pools: readonly PoolRows[], slots: Int32A
   out += '<g class="rows">';
   const rowOfPool = new Map<string, number>();
   let row = 0;
-  const labelChars = Math.floor((f.labelW - 40) / CHAR_W);
+  // Pool names are bold (wider), and the slot numbers sit at the right of the column.
+  const labelChars = Math.floor((f.labelW - PAD - 26) / BOLD_CHAR_W);
   pools.forEach((pool, pi) => {
     rowOfPool.set(pool.name, row);
     const y0 = plotTop + row * rh;
@@ -706,7 +710,8 @@ function renderBars(input: GanttInput, pools: readonly PoolRows[], slots: Int32A
     }
     if (showText && w >= 24) {
       const fit = Math.floor((w - 6) / CHAR_W);
-      if (fit >= 2) {
+      // "E…" says nothing: a label shows whole or with at least three characters.
+      if (fit >= 4 || (fit >= 1 && b.label.length <= fit)) {
         const color = state === 'Error' ? '#1a1a1a' : textColorOn(fill);
         out += `<text x="${n(x + 3)}" y="${n(y + barH / 2 + 3.8)}" fill="${color}" pointer-events="none">${escapeXml(truncate(b.label, fit))}</text>`;
       }
@@ -743,7 +748,8 @@ interface Category {
 function renderAggregate(input: GanttInput, pools: readonly PoolRows[], unit: TimeUnit, opts: Resolved): string {
   const bars = input.bars;
   const p = opts.idPrefix;
-  const f = timeFrame(input, pools, unit, opts.width);
+  // The band labels hold three short lines ("3,334 tasks · 23 % busy").
+  const f = timeFrame(input, pools, unit, opts.width, 175);
   const head = header(input, bars, pools, f, unit);
 
   // Categories to stack: the busiest jobs (or priority bands), the rest as one.
@@ -770,13 +776,19 @@ function renderAggregate(input: GanttInput, pools: readonly PoolRows[], unit: Ti
     const colors = jobColorMap(bars, opts);
     const jobs = jobsInOrder(bars);
     const busiest = [...jobs].sort((a, b) => b.busy - a.busy || a.first - b.first || compareStrings(a.id, b.id));
-    const own = busiest.length <= AGG_CATEGORIES + 1 ? busiest : busiest.slice(0, AGG_CATEGORIES);
-    const idx = new Map<string, number>();
-    own.forEach((j, k) => {
-      idx.set(j.id, k);
-      categories.push({ key: j.id, label: truncate(j.label, 28), fill: colors.get(j.id)! });
-    });
-    if (own.length < jobs.length) categories.push({ key: '', label: `other jobs (${formatNumber(jobs.length - own.length)})`, fill: OTHER_COLOR });
+    let own = busiest.length <= AGG_CATEGORIES + 1 ? busiest : busiest.slice(0, AGG_CATEGORIES);
+    const total = jobs.reduce((s, j) => s + j.busy, 0);
+    const shown = own.reduce((s, j) => s + j.busy, 0);
+    if (own.length < jobs.length && shown < total / 2) {
+      // The busiest jobs are a small part of the work: a stack of slivers on a grey mass says less
+      // than one area of all jobs.
+      own = [];
+      categories.push({ key: '', label: `busy slots, all ${formatNumber(jobs.length)} jobs`, fill: ALL_JOBS_COLOR });
+    } else {
+      own.forEach((j) => categories.push({ key: j.id, label: truncate(j.label, 28), fill: colors.get(j.id)! }));
+      if (own.length < jobs.length) categories.push({ key: '', label: `other jobs (${formatNumber(jobs.length - own.length)})`, fill: OTHER_COLOR });
+    }
+    const idx = new Map<string, number>(own.map((j, k) => [j.id, k]));
     bars.forEach((b, i) => (catOf[i] = idx.get(b.jobId) ?? own.length));
   }
 
@@ -784,7 +796,7 @@ function renderAggregate(input: GanttInput, pools: readonly PoolRows[], unit: Ti
   legend.push(...stateItems(bars).map((it) => ({ ...it, label: it.label + ' ticks below' })));
   const { lines, widths } = layoutLegend(legend, opts.width);
 
-  const buckets = Math.max(20, Math.min(400, Math.floor(f.plotW / 2.5)));
+  const buckets = Math.max(20, Math.min(400, Math.floor(f.plotW / 4)));
   const span = f.t1 - f.t0;
   const bw = span / buckets;
   const note = `${formatNumber(bars.length)} bars aggregated: mean busy slots per ${formatTime(bw, unit)} bucket, stacked by ${opts.colorBy === 'priority' ? 'priority' : 'job'}`;
@@ -805,7 +817,7 @@ function renderAggregate(input: GanttInput, pools: readonly PoolRows[], unit: Ti
   out += `<text class="agg-note" x="${PAD}" y="${n(noteY)}" font-style="italic" fill="${INK_MUTED}">${escapeXml(note)}</text>`;
   out += drawAxis(f, plotTop, plotBottom);
 
-  const labelChars = Math.floor((f.labelW - 40) / CHAR_W);
+  const labelChars = Math.floor((f.labelW - PAD - 26) / BOLD_CHAR_W);
   const ncat = categories.length;
   pools.forEach((pool, pi) => {
     const top = plotTop + pi * (bandH + gap) + gap / 2;

@@ -145,11 +145,17 @@ export function niceTicks(lo: number, hi: number, target: number): Ticks {
     hi = 1;
   }
   if (hi < lo) [lo, hi] = [hi, lo];
-  let step = niceStep(hi - lo, target);
-  if (hi === lo) step = niceStep(Math.abs(lo) || 1, target);
+  target = Math.max(1, Math.min(1000, Math.floor(target) || 1));
+  const magnitude = Math.max(Math.abs(lo), Math.abs(hi));
+  // A span a double can hardly step through at this magnitude is a point: widen it. (Steps near
+  // the subnormal range would make `lo / step` infinite and the tick loop endless.)
+  const step = hi - lo > Math.max(magnitude * 1e-9, 1e-200) ? niceStep(hi - lo, target) : niceStep(magnitude > 1e-200 ? magnitude : 1, target);
   const first = Math.floor(lo / step + 1e-9);
   let last = Math.ceil(hi / step - 1e-9);
   if (last <= first) last = first + 1;
+  if (!(last - first <= 10 * target + 10)) {
+    return { start: lo, end: hi > lo ? hi : lo + 1, step: hi > lo ? hi - lo : 1, values: [lo, hi > lo ? hi : lo + 1], decimals: 0 };
+  }
   const round = (v: number): number => Number(v.toPrecision(12));
   const values: number[] = [];
   for (let k = first; k <= last; k++) values.push(round(k * step));

@@ -149,6 +149,28 @@ export class ReadyQueues {
     return -1;
   }
 
+  /**
+   * The best ready task over all pools with a free slot, without claiming it (-1 for none). Stale
+   * entries met on the way are dropped, as in {@link pop}.
+   */
+  peek(isReady: (task: number) => boolean): number {
+    while (this.#topSize > 0) {
+      const pool = this.#top[0]!;
+      const best = this.#cleanTop(pool, isReady);
+      if (best === -1) {
+        this.#topRemoveAt(0);
+        continue;
+      }
+      if (best !== this.#key[pool]) {
+        this.#key[pool] = best;
+        this.#topDown(0);
+        continue;
+      }
+      return best;
+    }
+    return -1;
+  }
+
   /** A task of `pool` stopped running: its slot is free again. */
   release(pool: number): void {
     this.#running[pool]!--;

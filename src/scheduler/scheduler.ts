@@ -195,6 +195,14 @@ export class Scheduler {
    * @throws ValidationError (code `VALIDATION_FAILED`) carrying every diagnostic when the job is invalid.
    */
   submit(definition: unknown, options: SubmitOptions = {}): JobView {
+    return this.#jobView(this.#jobs[this.#jobById.get(this.add(definition, options))!]!);
+  }
+
+  /**
+   * As {@link submit}, returning only the job's id: for bulk loads (simulations, restores of many
+   * jobs) that would throw the view away.
+   */
+  add(definition: unknown, options: SubmitOptions = {}): string {
     if (options.priority !== undefined && !isInt32(options.priority)) {
       throw new ArgumentTypeError(`Scheduler.submit: expected \`priority\` to be a 32-bit integer, got ${describeValue(options.priority)}`);
     }
@@ -207,7 +215,7 @@ export class Scheduler {
     this.#indexTaskIds(job);
     const rec = this.#addJob(job, result.dependencies!, options.priority ?? job.Priority, options.failFast ?? this.#failFast, this.#now());
     this.#initialStates(rec);
-    return this.#jobView(rec);
+    return job.Id;
   }
 
   #addJob(job: Job, deps: Dependencies, priority: number, failFast: boolean, created: number): JobRecord {
@@ -589,7 +597,7 @@ export class Scheduler {
     this.#events.add(g, event, now, message);
     const listeners = this.#listeners.taskStateChange;
     if (listeners.length > 0) {
-      this.#emit('taskStateChange', { taskId: rec.job.Tasks[g - rec.base]!.Id, jobId: rec.job.Id, oldState: old, newState: state, timestamp: now });
+      this.#emit('taskStateChange', { taskId: rec.job.Tasks[g - rec.base]!.Id, jobId: rec.job.Id, serial: g, oldState: old, newState: state, timestamp: now });
     }
   }
 

@@ -71,6 +71,8 @@ export interface TaskClaim {
 export interface TaskStateChange {
   taskId: string;
   jobId: string;
+  /** The task's number in the scheduler (as in its claim). */
+  serial: number;
   oldState: number;
   newState: number;
   timestamp: number;

@@ -72,6 +72,7 @@ import {
   explainEof,
   explainXmlError,
   isEofMessage,
+  skipMisc,
   type XmlErrorContext,
 } from './xml-errors.js';
 
@@ -174,8 +175,12 @@ class TaskBodyReader implements XmlErrorContext {
   private declReported = false;
   private loneSurrogates: number[] = [];
 
+  /** Source characters handed to saxes for the last document (tests check a DOCTYPE stops it). */
+  fed = 0;
   errorEnd = 0;
   textStart = 0;
+  /** `taint` when textStart was set. */
+  private textTaint = 0;
   inStartTag = false;
   tagStart = 0;
   tagName = '';
@@ -219,12 +224,18 @@ class TaskBodyReader implements XmlErrorContext {
     p.on('closetag', (tag) => this.onCloseTag(tag.isSelfClosing));
     p.on('text', (text) => this.onText(text));
     p.on('cdata', (text) => this.onCData(text));
-    p.on('comment', () => this.onMarkupEnd(1));
-    p.on('processinginstruction', () => this.onMarkupEnd(0));
-    p.on('xmldecl', () => this.onMarkupEnd(0));
     p.on('doctype', () => this.onDoctype());
     p.on('error', (err) => this.onError(err.message));
+    // Seven handlers, no more: saxes' on() adds each as a keyed property, and at the eighth V8 turns
+    // the parser into a dictionary-mode object; every field access in saxes' loop then becomes a
+    // hash lookup — 5× slower (bench/parse.bench.ts, 2026-11). Comments, PIs and the XML declaration
+    // are skipped over by the error-path code instead (xml-errors.ts skipMisc).
     return p;
+  }
+
+  /** @internal For tests: the saxes parser in use. */
+  get saxes(): Parser {
+    return this.parser;
   }
 
   locate(offset: number): SourcePosition {
@@ -246,6 +257,7 @@ class TaskBodyReader implements XmlErrorContext {
       let from = 0;
       let dt = src.indexOf(DOCTYPE);
       while (dt >= 0) {
+        this.fed = dt + DOCTYPE.length;
         if (dt > from) parser.write(src.slice(from, dt));
         this.probing = true;
         this.doctypeSeen = false;
@@ -262,6 +274,7 @@ class TaskBodyReader implements XmlErrorContext {
       if (this.refused) {
         this.resetParser();
       } else {
+        this.fed = src.length;
         parser.write(from === 0 ? src : src.slice(from));
         this.closing = true;
         parser.close();
@@ -286,6 +299,7 @@ class TaskBodyReader implements XmlErrorContext {
     this.problems = [];
     this.mode = M_NORMAL;
     this.shift = 0;
+    this.fed = 0;
     this.probing = false;
     this.doctypeSeen = false;
     this.refused = false;
@@ -300,6 +314,7 @@ class TaskBodyReader implements XmlErrorContext {
     if (this.loneSurrogates.length > 0) this.loneSurrogates = [];
     this.errorEnd = 0;
     this.textStart = xml.charCodeAt(0) === 0xfeff ? 1 : 0;
+    this.textTaint = 0;
     this.inStartTag = false;
     this.tagStart = 0;
     this.tagName = '';
@@ -445,12 +460,6 @@ class TaskBodyReader implements XmlErrorContext {
     this.doctypeSeen = true;
   }
 
-  private onMarkupEnd(extra: number): void {
-    if (this.discarding) return;
-    // A comment is reported at its second '-' of "-->": the text after it starts one further.
-    this.textStart = this.here() + extra;
-  }
-
   private onOpenTagStart(name: string): void {
     if (this.discarding) return;
     // saxes has read "<name" and one character after it (1 or 2 code units): the '<' is the last
@@ -483,6 +492,7 @@ class TaskBodyReader implements XmlErrorContext {
     this.openStarts[d] = start;
     this.openEnds[d] = end;
     this.textStart = end;
+    this.textTaint = this.taint;
   }
 
   private onCloseTag(selfClosing: boolean): void {
@@ -513,6 +523,7 @@ class TaskBodyReader implements XmlErrorContext {
       if (this.mode === M_NORMAL) this.mode = M_AFTER_ROOT;
     }
     this.textStart = this.here();
+    this.textTaint = this.taint;
   }
 
   /** Whether the close tag saxes has just read is `</name>` (with optional white space before `>`). */
@@ -530,12 +541,14 @@ class TaskBodyReader implements XmlErrorContext {
   }
 
   private onText(text: string): void {
-    if (this.discarding || this.depth === 0) return;
+    // In close(), saxes hands over whatever it was collecting (an unclosed attribute value...).
+    if (this.discarding || this.depth === 0 || this.closing) return;
     const kind = this.kinds[this.depth - 1]!;
     if (kind === K_INPUT || kind === K_OUTPUT) {
       this.curText += text;
     } else if (kind === K_ROOT) {
-      if (this.mode === M_NORMAL && !isAllSpace(text)) this.strayText(text);
+      // Text holding an XML error (a control character, a stray <) is reported as that error.
+      if (this.mode === M_NORMAL && this.taint === this.textTaint && !isAllSpace(text)) this.strayText(text);
     }
   }
 
@@ -543,12 +556,11 @@ class TaskBodyReader implements XmlErrorContext {
     if (this.discarding) return;
     this.onText(text);
     this.textStart = this.here();
+    this.textTaint = this.taint;
   }
 
   private strayText(text: string): void {
-    const src = this.src;
-    let at = this.textStart;
-    while (at < src.length && isXmlSpace(src.charCodeAt(at))) at++;
+    const at = skipMisc(this.src, this.textStart, this.here());
     this.add('TASKBODY_TEXT', at, `text ${quote(trimXmlSpace(text))} directly inside <${this.rootName}>`, /^\s*Job(Input|Output)Asset\(/.test(text) ? 'put each asset reference inside its own <inputAsset> or <outputAsset>' : undefined);
   }
 
@@ -851,4 +863,13 @@ export function parseTaskBody(xml: string): ParsedTaskBody {
   }
   reader ??= new TaskBodyReader();
   return reader.parse(xml);
+}
+
+/**
+ * @internal For tests only: how many source characters the last parse handed to saxes, and the
+ * reused saxes parser itself.
+ */
+export function taskBodyParserInternals(): { fed: number; saxes: object } {
+  reader ??= new TaskBodyReader();
+  return { fed: reader.fed, saxes: reader.saxes };
 }

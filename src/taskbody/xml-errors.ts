@@ -37,7 +37,10 @@ export interface XmlErrorContext {
   readonly src: string;
   /** Source offset just after the last character saxes read. */
   readonly errorEnd: number;
-  /** Source offset where the current run of text began (the end of the last complete markup). */
+  /**
+   * Source offset after the last tag or CDATA section: the current run of text starts here, after
+   * any comments and PIs (see {@link skipMisc}).
+   */
   readonly textStart: number;
   readonly inStartTag: boolean;
   /** Offset of the `<` of the start tag being read, and its name. */
@@ -147,6 +150,31 @@ function firstNonSpace(src: string, from: number, limit: number): number {
   let i = from;
   while (i < limit && isXmlSpace(src.charCodeAt(i))) i++;
   return i;
+}
+
+/**
+ * From `from`, skips white space and complete comments, processing instructions and XML
+ * declarations (which the parser does not listen to), and returns the offset of the first other
+ * thing, or `limit`.
+ */
+export function skipMisc(src: string, from: number, limit: number): number {
+  let i = from;
+  for (;;) {
+    i = firstNonSpace(src, i, limit);
+    if (i >= limit || src.charCodeAt(i) !== 0x3c) return i;
+    let close: number;
+    if (src.startsWith('<!--', i)) {
+      close = src.indexOf('-->', i + 4);
+      if (close < 0 || close + 3 > limit) return i;
+      i = close + 3;
+    } else if (src.startsWith('<?', i)) {
+      close = src.indexOf('?>', i + 2);
+      if (close < 0 || close + 2 > limit) return i;
+      i = close + 2;
+    } else {
+      return i;
+    }
+  }
 }
 
 function clip(s: string, max = 40): string {
@@ -389,7 +417,7 @@ function textOutsideRoot(ctx: XmlErrorContext): XmlErrorReport {
       hint: 'text belongs inside <inputAsset> or <outputAsset>',
     };
   }
-  const offset = firstNonSpace(src, ctx.textStart, Math.max(ctx.textStart, end));
+  const offset = skipMisc(src, ctx.textStart, Math.max(ctx.textStart, end));
   const text = src.slice(offset, Math.min(src.length, offset + 40)).split('<')[0]!.trim();
   if (ctx.rootClosed) {
     return {
@@ -565,10 +593,30 @@ export function explainEof(messages: readonly string[], ctx: XmlErrorContext): X
   };
 }
 
+const ENTITY_REFERENCE = /&(?:[A-Za-z_:][-\w.:]*|#[0-9]+|#x[0-9a-fA-F]+);/y;
+
+/** Offset of the first `&` at or after `from` that does not start `&name;`, `&#n;` or `&#xh;`, or -1. */
+function firstBadAmpersand(src: string, from: number): number {
+  for (let amp = src.indexOf('&', from); amp >= 0; amp = src.indexOf('&', amp + 1)) {
+    ENTITY_REFERENCE.lastIndex = amp;
+    if (!ENTITY_REFERENCE.test(src)) return amp;
+  }
+  return -1;
+}
+
 /** The document ends inside markup, an entity reference or a start tag: find which, and where it began. */
 function unfinishedMarkup(ctx: XmlErrorContext): XmlErrorReport {
   const { src } = ctx;
   if (ctx.inStartTag) {
+    const amp = firstBadAmpersand(src, ctx.tagStart);
+    if (amp >= 0) {
+      return {
+        kind: KIND_STRUCTURAL,
+        offset: amp,
+        message: 'an & that starts no entity reference',
+        hint: 'write &amp; for a literal & (the rest of the document was read as an entity name)',
+      };
+    }
     const tag = src.slice(ctx.tagStart);
     const quotes = (tag.match(/"/g) ?? []).length;
     const apos = (tag.match(/'/g) ?? []).length;
@@ -579,9 +627,21 @@ function unfinishedMarkup(ctx: XmlErrorContext): XmlErrorReport {
       hint: quotes % 2 === 1 || apos % 2 === 1 ? 'an attribute value is missing its closing quote' : 'end the start tag with >',
     };
   }
-  const lt = src.indexOf('<', ctx.textStart);
-  const amp = src.indexOf('&', ctx.textStart);
-  const start = lt < 0 ? amp : amp < 0 ? lt : Math.min(lt, amp);
+  // The first '<' or '&' after the last complete markup, past complete comments, PIs and CDATA.
+  let from = ctx.textStart;
+  let lt: number;
+  let amp: number;
+  let start: number;
+  for (;;) {
+    lt = src.indexOf('<', from);
+    amp = src.indexOf('&', from);
+    start = lt < 0 ? amp : amp < 0 ? lt : Math.min(lt, amp);
+    if (start < 0 || start !== lt) break;
+    const ends = src.startsWith('<!--', lt) ? '-->' : src.startsWith('<?', lt) ? '?>' : src.startsWith('<![CDATA[', lt) ? ']]>' : '';
+    const close = ends === '' ? -1 : src.indexOf(ends, lt + 2);
+    if (close < 0) break;
+    from = close + ends.length;
+  }
   if (start < 0) {
     return { kind: KIND_STRUCTURAL, offset: src.length, message: 'the document ends unexpectedly', hint: 'is the TaskBody cut short?' };
   }

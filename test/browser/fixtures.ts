@@ -4,6 +4,7 @@
  */
 import type { GanttBar, GanttInput } from '../../src/export/gantt-svg.js';
 import type { ReportInput, ReportRun } from '../../src/export/report-html.js';
+import { SaxesParser } from 'saxes';
 
 /** mulberry32: small, deterministic. */
 export function rng(seed: number): () => number {
@@ -167,4 +168,36 @@ export function threeRunReport(): ReportInput {
     runs,
     notes: ['Synthetic schedules from test/browser/fixtures.ts.', 'Times in seconds.'],
   };
+}
+
+/** An element as the tests look at it. */
+export interface XmlElement {
+  name: string;
+  attributes: Record<string, string>;
+  /** Text directly inside (concatenated), entities decoded. */
+  text: string;
+  parent: XmlElement | undefined;
+}
+
+/** Parses XML with saxes, collecting well-formedness errors instead of throwing. */
+export function parseXml(xml: string): { errors: string[]; elements: XmlElement[]; root: XmlElement | undefined } {
+  const parser = new SaxesParser();
+  const errors: string[] = [];
+  const elements: XmlElement[] = [];
+  const stack: XmlElement[] = [];
+  parser.on('error', (e) => errors.push(e.message));
+  parser.on('opentag', (tag) => {
+    const el: XmlElement = { name: tag.name, attributes: { ...(tag.attributes as Record<string, string>) }, text: '', parent: stack[stack.length - 1] };
+    elements.push(el);
+    stack.push(el);
+  });
+  parser.on('text', (t) => {
+    const top = stack[stack.length - 1];
+    if (top !== undefined) top.text += t;
+  });
+  parser.on('closetag', () => {
+    stack.pop();
+  });
+  parser.write(xml).close();
+  return { errors, elements, root: elements[0] };
 }

@@ -1,0 +1,234 @@
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { ValidationError } from '../errors.js';
+import { prepareWorkload, simulateGrid, type PolicyName, type SimJob, type SimResult } from '../simulate/simulator.js';
+import { demoDurations, fixedDurations, type DurationModel } from '../simulate/durations.js';
+import { renderGanttSvg, type GanttInput } from '../export/gantt-svg.js';
+import { renderHtmlReport } from '../export/report-html.js';
+import { formatDiagnosticText } from '../validate/format-text.js';
+import { CliError, ioMessage, type CliIO } from './io.js';
+
+export const SIMULATE_USAGE = `Usage: jobgraph simulate <workload.json|-> [--policy P,…] [--reserved-units N,…] [options]
+
+Simulates a workload on the real scheduler with a virtual clock and compares policies and
+capacities: every combination of --policy and --reserved-units runs, and a table compares them.
+  <workload>          a workload from 'jobgraph generate' (JSON or NDJSON), one Create-Job body,
+                      or an array of them (all arriving at time 0)
+  --policy            priority, fifo, critical-path, shortest-first (default priority)
+  --reserved-units    encoding reserved units, tasks that may run at once (default 3)
+  --concurrency N     a global limit on top of the units
+  --durations         demo (the demo processors' times ±25 %, default), demo-exact, or fixed:<s>
+  --seed S            seed of the duration noise (default 1)
+  --gantt out.svg     an SVG Gantt chart per run (out.svg, or out-1.svg, out-2.svg, … for a grid)
+  --report out.html   one HTML file with the Gantt charts, the metrics and a comparison chart
+  --json              print the results as JSON
+Exit status: 0 when every run completed, 2 for usage or I/O errors, 1 for an invalid workload.`;
+
+const POLICIES: readonly PolicyName[] = ['priority', 'fifo', 'critical-path', 'shortest-first'];
+
+function list(name: string, text: string): string[] {
+  const items = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (items.length === 0) throw new CliError(`${name} needs at least one value`);
+  return items;
+}
+
+/** Reads any of the workload forms into jobs with arrival times. */
+export function readWorkload(text: string, file: string): SimJob[] {
+  const trimmed = text.trim();
+  if (trimmed === '') throw new CliError(`${file} is empty`);
+  let value: unknown;
+  try {
+    value = JSON.parse(trimmed);
+  } catch {
+    // NDJSON: one { arrival, definition } (or one Create-Job body) a line.
+    return trimmed.split(/\r?\n/).filter((l) => l.trim() !== '').map((line, i) => {
+      try {
+        return toSimJob(JSON.parse(line));
+      } catch (err) {
+        throw new CliError(`${file}: line ${i + 1} is not JSON (${(err as Error).message}); a workload is JSON or one JSON object a line`);
+      }
+    });
+  }
+  if (Array.isArray(value)) return value.map(toSimJob);
+  if (typeof value === 'object' && value !== null && Array.isArray((value as { jobs?: unknown }).jobs)) return (value as { jobs: unknown[] }).jobs.map(toSimJob);
+  return [toSimJob(value)];
+}
+
+function toSimJob(v: unknown): SimJob {
+  if (typeof v === 'object' && v !== null && 'definition' in v) {
+    const o = v as { definition: unknown; arrival?: unknown };
+    return { definition: o.definition, arrival: typeof o.arrival === 'number' ? o.arrival : 0 };
+  }
+  return { definition: v, arrival: 0 };
+}
+
+function durationModel(text: string): DurationModel {
+  if (text === 'demo') return demoDurations(0.25);
+  if (text === 'demo-exact') return demoDurations(0);
+  const m = /^fixed:(\d+(?:\.\d+)?)$/.exec(text);
+  if (m) return fixedDurations(Number(m[1]));
+  throw new CliError(`--durations must be demo, demo-exact or fixed:<seconds>, not ${JSON.stringify(text)}`);
+}
+
+export async function simulateCommand(args: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      policy: { type: 'string', default: 'priority' },
+      'reserved-units': { type: 'string', default: '3' },
+      concurrency: { type: 'string' },
+      durations: { type: 'string', default: 'demo' },
+      seed: { type: 'string', default: '1' },
+      gantt: { type: 'string' },
+      report: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (values.help) {
+    io.stdout.write(SIMULATE_USAGE + '\n');
+    return 0;
+  }
+  if (positionals.length !== 1) throw new CliError('simulate: name exactly one workload file (or - for standard input)');
+  const policies = list('--policy', values.policy!).map((p) => {
+    if (!POLICIES.includes(p as PolicyName)) throw new CliError(`--policy: unknown policy ${JSON.stringify(p)}; use ${POLICIES.join(', ')}`);
+    return p as PolicyName;
+  });
+  const units = list('--reserved-units', values['reserved-units']!).map((u) => {
+    const n = Number(u);
+    if (!Number.isInteger(n) || n < 0) throw new CliError(`--reserved-units: ${JSON.stringify(u)} is not an integer >= 0`);
+    return n;
+  });
+  let concurrency: number | undefined;
+  if (values.concurrency !== undefined) {
+    concurrency = Number(values.concurrency);
+    if (!Number.isInteger(concurrency) || concurrency < 1) throw new CliError(`--concurrency must be an integer >= 1, not ${JSON.stringify(values.concurrency)}`);
+  }
+  const seed = Number(values.seed);
+  if (!Number.isInteger(seed)) throw new CliError(`--seed must be an integer, not ${JSON.stringify(values.seed)}`);
+  const durations = durationModel(values.durations!);
+
+  const file = positionals[0]!;
+  let text: string;
+  try {
+    text = await io.readFile(file);
+  } catch (err) {
+    throw new CliError(ioMessage(file, err));
+  }
+  const jobs = readWorkload(text, file);
+  let prepared;
+  try {
+    prepared = prepareWorkload(jobs);
+  } catch (err) {
+    if (err instanceof ValidationError) {
+      io.stderr.write(`jobgraph simulate: ${err.message}\n`);
+      for (const d of err.diagnostics.filter((x) => x.severity === 'error').slice(0, 20)) io.stderr.write(formatDiagnosticText(file, d) + '\n');
+      return 1;
+    }
+    throw err;
+  }
+  const tasks = prepared.results.reduce((n, r) => n + r.job!.Tasks.length, 0);
+  const record = values.gantt !== undefined || values.report !== undefined;
+  const results = simulateGrid(prepared, { policies, reservedUnits: units }, { durations, seed, record, ...(concurrency !== undefined ? { concurrency } : {}) });
+
+  if (values.json) {
+    io.stdout.write(JSON.stringify(results.map(({ schedule: _s, ...rest }) => rest), null, 2) + '\n');
+  } else {
+    io.stdout.write(`${jobs.length} job${jobs.length === 1 ? '' : 's'}, ${tasks} tasks, durations ${durations.name}, seed ${seed}\n\n`);
+    io.stdout.write(comparisonTable(results) + '\n');
+  }
+  if (values.gantt !== undefined) {
+    for (let i = 0; i < results.length; i++) {
+      const path = results.length === 1 ? values.gantt : values.gantt.replace(/(\.svg)?$/i, `-${i + 1}.svg`);
+      await write(path, renderGanttSvg(ganttOf(results[i]!), { colorBy: 'job' }));
+      if (!values.json) io.stdout.write(`Gantt of ${results[i]!.label}: ${path}\n`);
+    }
+  }
+  if (values.report !== undefined) {
+    const html = renderHtmlReport({
+      title: `jobgraph simulation: ${file}`,
+      generatedAt: new Date().toISOString(),
+      runs: results.map((r) => ({ label: r.label, policy: r.policy, capacity: r.capacity, metrics: reportMetrics(r), gantt: ganttOf(r) })),
+      notes: [`${jobs.length} jobs, ${tasks} tasks`, `durations: ${durations.name}, seed ${seed}`],
+    });
+    await write(values.report, html);
+    if (!values.json) io.stdout.write(`report: ${values.report}\n`);
+  }
+  return 0;
+}
+
+async function write(path: string, content: string): Promise<void> {
+  try {
+    await writeFile(path, content);
+  } catch (err) {
+    throw new CliError(`cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+/** The Gantt chart's input from a recorded simulation. */
+export function ganttOf(r: SimResult): GanttInput {
+  return {
+    title: r.label,
+    timeUnit: 's',
+    pools: r.pools,
+    bars: (r.schedule ?? []).map((t) => ({
+      taskId: t.taskId,
+      label: t.name || t.taskId,
+      jobId: t.jobId,
+      jobLabel: t.jobName,
+      pool: t.pool,
+      priority: t.priority,
+      start: t.start,
+      end: t.end,
+      state: 'Finished' as const,
+      slot: t.slot,
+    })),
+  };
+}
+
+function reportMetrics(r: SimResult): Record<string, number> {
+  const util = Object.values(r.utilisation);
+  return {
+    makespan: round(r.makespan),
+    lowerBound: round(r.lowerBound),
+    ratio: round(r.ratio, 3),
+    meanJobCompletion: round(r.jobCompletion.mean),
+    p95JobCompletion: round(r.jobCompletion.p95),
+    meanWait: round(r.waits.mean),
+    utilisation: round(util.length ? util.reduce((a, b) => a + b, 0) / util.length : 0, 3),
+    priorityInversions: r.priorityInversions,
+  };
+}
+
+function round(v: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(v * f) / f;
+}
+
+/** The comparison table: one row per run. */
+export function comparisonTable(results: readonly SimResult[]): string {
+  const head = ['policy', 'capacity', 'makespan s', 'bound s', 'ratio', 'job mean s', 'job p95 s', 'wait mean s', 'util', 'inversions', 'wall ms'];
+  const best = Math.min(...results.map((r) => r.makespan));
+  const rows = results.map((r) => {
+    const util = Object.values(r.utilisation);
+    return [
+      r.policy,
+      r.capacity,
+      r.makespan.toFixed(1) + (r.makespan === best && results.length > 1 ? ' *' : ''),
+      r.lowerBound.toFixed(1),
+      r.ratio.toFixed(3),
+      r.jobCompletion.mean.toFixed(1),
+      r.jobCompletion.p95.toFixed(1),
+      r.waits.mean.toFixed(1),
+      (util.length ? (100 * util.reduce((a, b) => a + b, 0)) / util.length : 0).toFixed(0) + '%',
+      String(r.priorityInversions),
+      r.wallMs.toFixed(0),
+    ];
+  });
+  const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
+  const line = (cells: string[]): string => '| ' + cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ') + ' |';
+  const rule = '|' + widths.map((w, i) => (i < 2 ? ':' + '-'.repeat(w + 1) : '-'.repeat(w + 1) + ':')).join('|') + '|';
+  return [line(head), rule, ...rows.map(line)].join('\n');
+}

@@ -1,0 +1,405 @@
+import { ArgumentTypeError, ValidationError, describeValue } from '../errors.js';
+import { sequentialIds } from '../job/ids.js';
+import { TaskState } from '../job/enums.js';
+import type { Job, Task } from '../job/model.js';
+import { Scheduler } from '../scheduler/scheduler.js';
+import { policyName, remainingPath, type Policy } from '../scheduler/policy.js';
+import { ReadyQueues } from '../scheduler/ready-queues.js';
+import { isValidationResult, validateJob, type ValidationResult } from '../validate/validate.js';
+import { demoDurations, type DurationModel } from './durations.js';
+import { summarize, type Summary } from './stats.js';
+
+/** A job of a workload: its Create-Job body (or a `validateJob()` result) and when it arrives, in seconds. */
+export interface SimJob {
+  definition: unknown;
+  arrival?: number;
+}
+
+/** The policies the simulator knows by name (a custom key is a {@link Policy} object). */
+export type PolicyName = 'priority' | 'fifo' | 'critical-path' | 'shortest-first';
+
+export interface SimulateOptions {
+  /** @defaultValue 'priority' */
+  policy?: PolicyName | Policy;
+  /**
+   * Encoding reserved units: tasks that may run at once over all processors, as on the service
+   * (0 means one at a time). Mutually exclusive with `pools`.
+   */
+  reservedUnits?: number;
+  /** Slots per MediaProcessorId (or per `poolOf` name) instead of reserved units. */
+  pools?: Record<string, number>;
+  poolOf?: (task: Task, job: Job) => string;
+  /** Global limit on running tasks. @defaultValue Infinity */
+  concurrency?: number;
+  /** @defaultValue demo durations with ±25 % log-normal noise */
+  durations?: DurationModel;
+  /** Seed of the duration noise. @defaultValue 1 */
+  seed?: number;
+  /** Keep every task's placement (for the Gantt chart); off for big runs. @defaultValue true below 20,000 tasks */
+  record?: boolean;
+}
+
+/** Where one task ran in a simulation. */
+export interface SimTask {
+  taskId: string;
+  jobId: string;
+  name: string;
+  jobName: string;
+  pool: string;
+  slot: number;
+  priority: number;
+  jobPriority: number;
+  ready: number;
+  start: number;
+  end: number;
+}
+
+export interface SimResult {
+  label: string;
+  policy: string;
+  capacity: string;
+  tasks: number;
+  jobs: number;
+  /** End of the last task, in seconds from time 0. */
+  makespan: number;
+  /** max(critical path from arrival, work ÷ capacity of each pool, work ÷ concurrency). */
+  lowerBound: number;
+  /** makespan ÷ lowerBound (≥ 1). */
+  ratio: number;
+  /** Completion time of each job (end of its last task − arrival), in seconds. */
+  jobCompletion: Summary;
+  /** The same, per job priority class. */
+  jobCompletionByPriority: Record<string, Summary>;
+  /** Time each task waited between ready and start, in seconds. */
+  waits: Summary;
+  /** Busy slot-time ÷ (slots × makespan), per pool. */
+  utilisation: Record<string, number>;
+  /** Starts of a task while a task of higher (task, job) priority was ready and would have fitted. */
+  priorityInversions: number;
+  /** Wall-clock milliseconds the simulation took (excluding validation). */
+  wallMs: number;
+  /** Slots per pool as simulated. */
+  pools: Array<{ name: string; slots: number }>;
+  /** Per task placement when recorded. */
+  schedule?: SimTask[];
+}
+
+interface Prepared {
+  results: ValidationResult[];
+  arrivals: number[];
+  order: number[];
+}
+
+/**
+ * Validates a workload once, so that several simulations (a grid of policies and capacities) can
+ * share it. Ids are sequential, so results are reproducible.
+ * @throws ValidationError for an invalid job, naming it.
+ */
+export function prepareWorkload(jobs: readonly SimJob[]): Prepared {
+  if (!Array.isArray(jobs)) throw new ArgumentTypeError(`simulate: expected \`jobs\` to be an array, got ${describeValue(jobs)}`);
+  const ids = sequentialIds();
+  const results: ValidationResult[] = [];
+  const arrivals: number[] = [];
+  jobs.forEach((j, i) => {
+    if (typeof j !== 'object' || j === null) throw new ArgumentTypeError(`simulate: expected jobs[${i}] to be { definition, arrival? }, got ${describeValue(j)}`);
+    const arrival = j.arrival ?? 0;
+    if (typeof arrival !== 'number' || !Number.isFinite(arrival) || arrival < 0) throw new ArgumentTypeError(`simulate: expected jobs[${i}].arrival to be seconds >= 0, got ${describeValue(arrival)}`);
+    const r = isValidationResult(j.definition) ? j.definition : validateJob(j.definition, { profile: 'relaxed', ids });
+    if (!r.valid) throw new ValidationError(`simulate: jobs[${i}]`, r.diagnostics);
+    results.push(r);
+    arrivals.push(arrival);
+  });
+  const order = arrivals.map((_, i) => i).sort((a, b) => arrivals[a]! - arrivals[b]! || a - b);
+  return { results, arrivals, order };
+}
+
+/**
+ * Simulates a workload on the real {@link Scheduler} with a virtual clock: jobs arrive, tasks take
+ * the model's durations, capacity is reserved units or pools. Deterministic for a seed.
+ */
+export function simulate(workload: readonly SimJob[] | Prepared, options: SimulateOptions = {}): SimResult {
+  const prepared = Array.isArray(workload) ? prepareWorkload(workload) : (workload as Prepared);
+  const durations = options.durations ?? demoDurations();
+  // Each task draws its duration from its own stream (seed, task number), so a task takes the same
+  // time whichever policy runs it: runs differ by their order, not by their luck.
+  const seed = (options.seed ?? 1) | 0;
+  let stream = 0;
+  const random = (): number => {
+    stream = (stream + 0x6d2b79f5) | 0;
+    let t = Math.imul(stream ^ (stream >>> 15), 1 | stream);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const name = options.policy ?? 'priority';
+  const policy: Policy = typeof name === 'string' && (name === 'critical-path' || name === 'shortest-first') ? { name, duration: (t, j) => durations.expected(t, j) } : (name as Policy);
+  const concurrency = options.concurrency ?? Infinity;
+
+  let pools: Record<string, number>;
+  let poolOf: ((task: Task, job: Job) => string) | undefined;
+  let capacity: string;
+  if (options.reservedUnits !== undefined) {
+    if (options.pools) throw new ArgumentTypeError('simulate: give `reservedUnits` or `pools`, not both');
+    if (!Number.isInteger(options.reservedUnits) || options.reservedUnits < 0) throw new ArgumentTypeError(`simulate: expected \`reservedUnits\` to be an integer >= 0, got ${describeValue(options.reservedUnits)}`);
+    pools = { 'reserved units': Math.max(1, options.reservedUnits) };
+    poolOf = () => 'reserved units';
+    capacity = `${options.reservedUnits} RU`;
+  } else {
+    pools = options.pools ?? {};
+    poolOf = options.poolOf;
+    capacity = Object.keys(pools).length > 0 ? Object.entries(pools).map(([k, v]) => `${shortPool(k)}:${v}`).join(' ') : Number.isFinite(concurrency) ? `concurrency ${concurrency}` : 'unlimited';
+  }
+  if (Number.isFinite(concurrency) && options.reservedUnits === undefined && Object.keys(pools).length > 0) capacity += ` (≤${concurrency})`;
+
+  let clockMs = 0;
+  const s = new Scheduler({ concurrency, pools, ...(poolOf ? { poolOf } : {}), policy, now: () => clockMs });
+
+  const { results, arrivals, order } = prepared;
+  const totalTasks = results.reduce((n, r) => n + r.job!.Tasks.length, 0);
+  const record = options.record ?? totalTasks < 20_000;
+
+  // Per task, by scheduler serial (submission order).
+  const ready = new Float64Array(totalTasks);
+  const start = new Float64Array(totalTasks);
+  const end = new Float64Array(totalTasks);
+  const slotOf = new Int32Array(totalTasks);
+  const poolIdOf = new Int32Array(totalTasks);
+  const jobOfSerial = new Int32Array(totalTasks);
+  const prio = new Float64Array(totalTasks);
+  const jobPrio = new Float64Array(totalTasks);
+
+  // A shadow of the ready set in the AMS order (task, then job priority), to count inversions.
+  const shadow = new ReadyQueues(prio, jobPrio);
+  const shadowPool = new Map<string, number>();
+  const poolNames: string[] = [];
+  const freeSlots: number[][] = [];
+  const nextSlot: number[] = [];
+  const busy: number[] = [];
+  const poolIndex = (poolName: string): number => {
+    let p = shadowPool.get(poolName);
+    if (p === undefined) {
+      p = shadow.addPool(pools[poolName] ?? Infinity);
+      shadowPool.set(poolName, p);
+      poolNames.push(poolName);
+      freeSlots.push([]);
+      nextSlot.push(0);
+      busy.push(0);
+    }
+    return p;
+  };
+  const isReadyInShadow = (g: number): boolean => ready[g]! >= 0 && start[g]! < 0;
+  start.fill(-1);
+  ready.fill(-1);
+
+  s.on('taskStateChange', (e) => {
+    if (e.newState === TaskState.Scheduled) {
+      const g = e.serial;
+      ready[g] = clockMs / 1000;
+      start[g] = -1;
+      shadow.push(poolIdOf[g]!, g);
+    }
+  });
+
+  // Completions: a binary heap of serials by end time, ties by serial.
+  const heap = new Int32Array(Math.max(1, totalTasks));
+  let heapSize = 0;
+  const before = (a: number, b: number): boolean => end[a]! < end[b]! || (end[a] === end[b] && a < b);
+  const push = (g: number): void => {
+    let i = heapSize++;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const p = heap[parent]!;
+      if (!before(g, p)) break;
+      heap[i] = p;
+      i = parent;
+    }
+    heap[i] = g;
+  };
+  const pop = (): number => {
+    const top = heap[0]!;
+    const last = heap[--heapSize]!;
+    let i = 0;
+    while (2 * i + 1 < heapSize) {
+      let c = 2 * i + 1;
+      if (c + 1 < heapSize && before(heap[c + 1]!, heap[c]!)) c++;
+      if (!before(heap[c]!, last)) break;
+      heap[i] = heap[c]!;
+      i = c;
+    }
+    if (heapSize > 0) heap[i] = last;
+    return top;
+  };
+
+  const wallStart = performance.now();
+  let serialBase = 0;
+  let inversions = 0;
+  let ai = 0;
+  const jobCount = order.length;
+  const jobOfBase: number[] = [];
+  const claimPool: string[] = new Array(totalTasks);
+  while (ai < jobCount || heapSize > 0) {
+    const ta = ai < jobCount ? arrivals[order[ai]!]! : Infinity;
+    const tc = heapSize > 0 ? end[heap[0]!]! : Infinity;
+    const t = Math.min(ta, tc);
+    clockMs = t * 1000;
+    while (heapSize > 0 && end[heap[0]!] === t) {
+      const g = pop();
+      const p = poolIdOf[g]!;
+      shadow.release(p);
+      freeSlots[p]!.push(slotOf[g]!);
+      busy[p]! += end[g]! - start[g]!;
+      s.completeIndex(g);
+    }
+    while (ai < jobCount && arrivals[order[ai]!] === t) {
+      const r = results[order[ai]!]!;
+      const job = r.job!;
+      const jobPriority = job.Priority;
+      const n = job.Tasks.length;
+      for (let i = 0; i < n; i++) {
+        const g = serialBase + i;
+        const task = job.Tasks[i]!;
+        jobOfSerial[g] = order[ai]!;
+        prio[g] = task.Priority;
+        jobPrio[g] = jobPriority;
+        poolIdOf[g] = poolIndex(poolOf ? poolOf(task, job) : task.MediaProcessorId);
+      }
+      jobOfBase[order[ai]!] = serialBase;
+      serialBase += n;
+      s.add(r);
+      ai++;
+    }
+    for (let c = s.next(); c !== undefined; c = s.next()) {
+      const g = c.serial;
+      const p = poolIdOf[g]!;
+      // Was a task of higher priority ready, and would it have fitted?
+      const best = shadow.peek(isReadyInShadow);
+      if (best !== -1 && best !== g && (prio[best]! > prio[g]! || (prio[best] === prio[g] && jobPrio[best]! > jobPrio[g]!))) inversions++;
+      start[g] = t;
+      shadow.occupy(p);
+      const free = freeSlots[p]!;
+      slotOf[g] = free.length > 0 ? free.pop()! : nextSlot[p]!++;
+      const r = results[jobOfSerial[g]!]!;
+      const job = r.job!;
+      const task = job.Tasks[c.index]!;
+      stream = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(g + 1, 0xc2b2ae35);
+      const d = durations.sample(task, job, random);
+      if (!(d >= 0 && Number.isFinite(d))) throw new ArgumentTypeError(`simulate: the duration model gave ${describeValue(d)} for task ${task.Name || c.taskId}`);
+      end[g] = t + d;
+      if (record) claimPool[g] = c.pool;
+      push(g);
+    }
+  }
+  const wallMs = performance.now() - wallStart;
+
+  // Metrics.
+  let makespan = 0;
+  for (let g = 0; g < totalTasks; g++) if (end[g]! > makespan) makespan = end[g]!;
+  const waits = new Float64Array(totalTasks);
+  for (let g = 0; g < totalTasks; g++) waits[g] = start[g]! - ready[g]!;
+
+  const completion: number[] = [];
+  const byClass = new Map<number, number[]>();
+  let cpBound = 0;
+  const workPerPool = new Float64Array(poolNames.length);
+  let totalWork = 0;
+  for (let j = 0; j < results.length; j++) {
+    const job = results[j]!.job!;
+    const base = jobOfBase[j]!;
+    let last = 0;
+    const expected = new Float64Array(job.Tasks.length);
+    for (let i = 0; i < job.Tasks.length; i++) {
+      const g = base + i;
+      const d = end[g]! - start[g]!;
+      last = Math.max(last, end[g]!);
+      expected[i] = d; // the durations the tasks really took
+      workPerPool[poolIdOf[g]!]! += d;
+      totalWork += d;
+    }
+    const c = last - arrivals[j]!;
+    completion.push(c);
+    const list = byClass.get(job.Priority) ?? [];
+    list.push(c);
+    byClass.set(job.Priority, list);
+    const path = remainingPath(job.Tasks.length, results[j]!.dependencies!, expected);
+    let longest = 0;
+    for (let i = 0; i < path.length; i++) longest = Math.max(longest, path[i]!);
+    cpBound = Math.max(cpBound, arrivals[j]! + longest);
+  }
+  let lowerBound = cpBound;
+  const utilisation: Record<string, number> = {};
+  const poolList: Array<{ name: string; slots: number }> = [];
+  for (let p = 0; p < poolNames.length; p++) {
+    const slots = pools[poolNames[p]!] ?? Infinity;
+    const effective = Math.min(slots, concurrency, nextSlot[p]!);
+    if (Number.isFinite(slots)) lowerBound = Math.max(lowerBound, workPerPool[p]! / Math.min(slots, concurrency));
+    utilisation[poolNames[p]!] = makespan > 0 && effective > 0 ? busy[p]! / (effective * makespan) : 0;
+    poolList.push({ name: poolNames[p]!, slots: Number.isFinite(slots) ? slots : nextSlot[p]! });
+  }
+  if (Number.isFinite(concurrency)) lowerBound = Math.max(lowerBound, totalWork / concurrency);
+
+  const byPriority: Record<string, Summary> = {};
+  for (const k of [...byClass.keys()].sort((a, b) => b - a)) byPriority[String(k)] = summarize(byClass.get(k)!);
+
+  const result: SimResult = {
+    label: `${policyName(policy)} · ${capacity}`,
+    policy: policyName(policy),
+    capacity,
+    tasks: totalTasks,
+    jobs: results.length,
+    makespan,
+    lowerBound,
+    ratio: lowerBound > 0 ? makespan / lowerBound : 1,
+    jobCompletion: summarize(completion),
+    jobCompletionByPriority: byPriority,
+    waits: summarize(waits),
+    utilisation,
+    priorityInversions: inversions,
+    wallMs,
+    pools: poolList,
+  };
+  if (record) {
+    const schedule: SimTask[] = [];
+    for (let j = 0; j < results.length; j++) {
+      const job = results[j]!.job!;
+      const base = jobOfBase[j]!;
+      job.Tasks.forEach((task, i) => {
+        const g = base + i;
+        schedule.push({
+          taskId: task.Id,
+          jobId: job.Id,
+          name: task.Name,
+          jobName: job.Name,
+          pool: poolNames[poolIdOf[g]!]!,
+          slot: slotOf[g]!,
+          priority: task.Priority,
+          jobPriority: job.Priority,
+          ready: ready[g]!,
+          start: start[g]!,
+          end: end[g]!,
+        });
+      });
+    }
+    result.schedule = schedule;
+  }
+  return result;
+}
+
+/** Runs every combination of policies and capacities on one validated workload. */
+export function simulateGrid(
+  workload: readonly SimJob[] | Prepared,
+  grid: { policies: ReadonlyArray<PolicyName | Policy>; reservedUnits?: readonly number[]; pools?: ReadonlyArray<Record<string, number>> },
+  options: Omit<SimulateOptions, 'policy' | 'reservedUnits' | 'pools'> = {},
+): SimResult[] {
+  const prepared = Array.isArray(workload) ? prepareWorkload(workload) : (workload as Prepared);
+  const capacities: Array<Pick<SimulateOptions, 'reservedUnits' | 'pools'>> = [
+    ...(grid.reservedUnits ?? []).map((reservedUnits) => ({ reservedUnits })),
+    ...(grid.pools ?? []).map((pools) => ({ pools })),
+  ];
+  if (capacities.length === 0) capacities.push({});
+  const out: SimResult[] = [];
+  for (const capacity of capacities) for (const policy of grid.policies) out.push(simulate(prepared, { ...options, ...capacity, policy }));
+  return out;
+}
+
+function shortPool(name: string): string {
+  return name.startsWith('nb:mpid:UUID:') ? name.slice(-8) : name;
+}

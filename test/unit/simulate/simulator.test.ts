@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { simulate, simulateGrid, prepareWorkload } from '../../../src/simulate/simulator.js';
+import { fixedDurations, perProcessorDurations } from '../../../src/simulate/durations.js';
+import { summarize } from '../../../src/simulate/stats.js';
+import { dagJob, MES, PACKAGER } from '../../helpers/jobs.js';
+
+describe('simulate()', () => {
+  it('runs a chain back to back: makespan is the critical path', () => {
+    const r = simulate([{ definition: dagJob(3, [[0, 1], [1, 2]]) }], { durations: fixedDurations(2) });
+    expect(r.makespan).toBe(6);
+    expect(r.lowerBound).toBe(6);
+    expect(r.ratio).toBe(1);
+    expect(r.schedule!.map((t) => [t.start, t.end])).toEqual([
+      [0, 2],
+      [2, 4],
+      [4, 6],
+    ]);
+    expect(r.jobCompletion).toMatchObject({ count: 1, mean: 6, max: 6 });
+  });
+
+  it('respects reserved units and counts utilisation', () => {
+    const r = simulate([{ definition: dagJob(4, []) }], { durations: fixedDurations(1), reservedUnits: 2 });
+    expect(r.makespan).toBe(2);
+    expect(r.utilisation['reserved units']).toBe(1);
+    const slots = r.schedule!.map((t) => `${t.start}@${t.slot}`).sort();
+    expect(slots).toEqual(['0@0', '0@1', '1@0', '1@1']);
+  });
+
+  it('treats 0 reserved units as one task at a time, as the service does', () => {
+    expect(simulate([{ definition: dagJob(3, []) }], { durations: fixedDurations(1), reservedUnits: 0 }).makespan).toBe(3);
+  });
+
+  it('lets jobs arrive over time', () => {
+    const r = simulate(
+      [
+        { definition: dagJob(1, [], { name: 'late' }), arrival: 10 },
+        { definition: dagJob(1, [], { name: 'early' }), arrival: 0 },
+      ],
+      { durations: fixedDurations(1), reservedUnits: 1 },
+    );
+    expect(r.makespan).toBe(11);
+    expect(r.schedule!.find((t) => t.jobName === 'late')!.start).toBe(10);
+    expect(r.jobCompletion.mean).toBe(1);
+  });
+
+  it('never shows a priority inversion under the priority policy, and shows them under fifo', () => {
+    const def = dagJob(6, [], { priority: [0, 0, 0, 9, 9, 9] });
+    expect(simulate([{ definition: def }], { durations: fixedDurations(1), reservedUnits: 1, policy: 'priority' }).priorityInversions).toBe(0);
+    expect(simulate([{ definition: def }], { durations: fixedDurations(1), reservedUnits: 1, policy: 'fifo' }).priorityInversions).toBe(3);
+  });
+
+  it('shortest-first minimises mean completion on independent jobs with one slot', () => {
+    const jobs = [5, 1, 3].map((seconds, i) => ({ definition: dagJob(1, [], { processor: () => [MES, PACKAGER, 'nb:mpid:UUID:1927f26d-0aa5-4ca1-95a3-1a3f95b0f706'][i]!, name: `j${seconds}` }) }));
+    const durations = perProcessorDurations({ [MES]: { mean: 5 }, [PACKAGER]: { mean: 1 }, 'nb:mpid:UUID:1927f26d-0aa5-4ca1-95a3-1a3f95b0f706': { mean: 3 } });
+    const sf = simulate(jobs, { durations, reservedUnits: 1, policy: 'shortest-first' });
+    const fifo = simulate(jobs, { durations, reservedUnits: 1, policy: 'fifo' });
+    expect(sf.jobCompletion.mean).toBeCloseTo((1 + 4 + 9) / 3);
+    expect(fifo.jobCompletion.mean).toBeCloseTo((5 + 6 + 9) / 3);
+  });
+
+  it('prefers the long branch under critical-path', () => {
+    // Task 0 stands alone; tasks 1 → 2 → 3 are a chain; one slot. Index order would start task 0.
+    const def = dagJob(4, [[1, 2], [2, 3]]);
+    const r = simulate([{ definition: def }], { durations: fixedDurations(1), reservedUnits: 1, policy: 'critical-path' });
+    expect(r.schedule!.map((t) => t.start)).toEqual([2, 0, 1, 3]);
+    const p = simulate([{ definition: def }], { durations: fixedDurations(1), reservedUnits: 1, policy: 'priority' });
+    expect(p.schedule!.map((t) => t.start)).toEqual([0, 1, 2, 3]);
+  });
+
+  it('runs a grid of policies and capacities on one validated workload', () => {
+    const prepared = prepareWorkload([{ definition: dagJob(8, [[0, 1], [0, 2], [1, 3]]) }]);
+    const rs = simulateGrid(prepared, { policies: ['priority', 'fifo'], reservedUnits: [1, 3] }, { durations: fixedDurations(1) });
+    expect(rs.map((r) => r.label)).toEqual(['priority · 1 RU', 'fifo · 1 RU', 'priority · 3 RU', 'fifo · 3 RU']);
+    expect(rs[0]!.makespan).toBe(8);
+  });
+
+  it('summarizes with nearest-rank percentiles', () => {
+    expect(summarize([4, 1, 3, 2])).toEqual({ count: 4, mean: 2.5, p50: 2, p95: 4, max: 4 });
+    expect(summarize([])).toEqual({ count: 0, mean: 0, p50: 0, p95: 0, max: 0 });
+  });
+
+  it('refuses an invalid job with its diagnostics', () => {
+    expect(() => simulate([{ definition: dagJob(2, [[0, 1], [1, 0]]) }])).toThrow(/CYCLE/);
+    expect(() => simulate([{ definition: dagJob(1, []), arrival: -1 }])).toThrow(TypeError);
+  });
+});
