@@ -79,11 +79,6 @@ export function assignJobColors(jobIds: Iterable<string>): Map<string, string> {
   return out;
 }
 
-/** The palette colour a job id hashes to, without collision avoidance. */
-export function hashedJobColor(jobId: string): string {
-  return JOB_PALETTE[hashString(jobId) % JOB_PALETTE.length]!;
-}
-
 // Viridis at 9 evenly spaced points: perceptually uniform and readable in grey and by most
 // colour-blind readers.
 const VIRIDIS: ReadonlyArray<readonly [number, number, number]> = [

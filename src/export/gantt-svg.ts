@@ -19,7 +19,7 @@ import {
   priorityColor,
   textColorOn,
 } from './colors.js';
-import { attrs, displayUnitFor, escapeXml, formatNumber, formatTime, n, n1, niceTicks, truncate, type DisplayUnit, type TimeUnit } from './svg.js';
+import { displayUnitFor, escapeXml, formatNumber, formatTime, n, n1, niceTicks, truncate, type DisplayUnit, type TimeUnit } from './svg.js';
 
 /** One task's run on one slot of a pool. Times are in {@link GanttInput.timeUnit}. */
 export interface GanttBar {
@@ -92,6 +92,8 @@ const AGG_CATEGORIES = 8;
 const LEGEND_JOBS = 16;
 // One area for all jobs when no handful of jobs dominates (aggregate mode).
 const ALL_JOBS_COLOR = '#6b8fb8';
+// The per-bucket peak line over the mean areas.
+const PEAK_COLOR = '#1f2d3d';
 
 interface Resolved {
   colorBy: 'job' | 'priority';
@@ -114,7 +116,7 @@ interface PoolRows {
 }
 
 interface LegendItem {
-  kind: 'swatch' | 'failed' | 'canceled' | 'gradient' | 'text';
+  kind: 'swatch' | 'failed' | 'canceled' | 'gradient' | 'text' | 'line' | 'dashed';
   label: string;
   fill?: string;
   /** For 'gradient': the labels at its ends. */
@@ -136,8 +138,8 @@ interface LegendItem {
  * @param options - Colouring, size and the aggregation thresholds.
  * @returns The SVG document as a string (with `xmlns`, no XML declaration), ready to save as
  *   `.svg` or to inline into HTML.
- * @throws RangeError (`ERR_OUT_OF_RANGE`) if a bar's start or end is not finite, its end is before
- *   its start, or its slot is not an integer >= 0; or if an option is out of range
+ * @throws RangeError (`ERR_OUT_OF_RANGE`) if a bar's start, end or priority is not finite, its end
+ *   is before its start, or its slot is not an integer >= 0; or if an option is out of range
  * @throws TypeError (`ERR_INVALID_ARG_VALUE`) if `idPrefix` is not a valid id prefix
  * @example
  * ```ts
@@ -178,8 +180,14 @@ export function renderGanttSvg(input: GanttInput, options: GanttOptions = {}): s
  * `[start, end)`, so a bar may start in the slot another ends in at the same instant. A slot given
  * explicitly is never shared with an overlapping bar placed here.
  *
- * @param input - The bars (and pools, unused but for the shape).
- * @returns Slot per bar.
+ * @param input - The bars; pools are told apart by `bar.pool`.
+ * @returns The slot of each bar, by its index in `input.bars`.
+ * @example
+ * ```ts
+ * const bar = (start: number, end: number): GanttBar =>
+ *   ({ taskId: `t${start}`, label: '', jobId: 'j', pool: 'P', priority: 0, start, end, state: 'Finished' });
+ * assignGanttSlots({ bars: [bar(0, 10), bar(2, 4), bar(4, 6)] }); // Int32Array [0, 1, 1]
+ * ```
  */
 export function assignGanttSlots(input: Pick<GanttInput, 'bars'>): Int32Array {
   const bars = input.bars;
@@ -359,6 +367,7 @@ function validateBars(bars: readonly GanttBar[]): void {
     const what = `${CALL}: bar #${i} (task ${JSON.stringify(b.taskId)})`;
     if (typeof b.start !== 'number' || !Number.isFinite(b.start)) throw new ArgumentRangeError(`${what} has a start of ${describeValue(b.start)}; expected a finite number`);
     if (typeof b.end !== 'number' || !Number.isFinite(b.end)) throw new ArgumentRangeError(`${what} has an end of ${describeValue(b.end)}; expected a finite number`);
+    if (typeof b.priority !== 'number' || !Number.isFinite(b.priority)) throw new ArgumentRangeError(`${what} has a priority of ${describeValue(b.priority)}; expected a finite number`);
     if (b.end < b.start) throw new ArgumentRangeError(`${what} ends at ${b.end}, before its start ${b.start}; swap them or drop the bar`);
     if (b.slot !== undefined && !(Number.isInteger(b.slot) && b.slot >= 0)) throw new ArgumentRangeError(`${what} has a slot of ${describeValue(b.slot)}; expected an integer >= 0 or none`);
   }
@@ -465,6 +474,9 @@ function drawLegend(lines: LegendItem[][], widths: Map<LegendItem, number>, top:
       const ty = y + 12;
       if (it.kind === 'text') {
         out += `<text x="${n(x)}" y="${n(ty)}" fill="${INK_MUTED}">${escapeXml(it.label)}</text>`;
+      } else if (it.kind === 'line' || it.kind === 'dashed') {
+        out += `<line x1="${n(x)}" y1="${n(y + 8.5)}" x2="${n(x + 20)}" y2="${n(y + 8.5)}" stroke="${it.fill!}"${it.kind === 'dashed' ? ' stroke-dasharray="4 3"' : ' stroke-width="1.5"'}/>`;
+        out += `<text x="${n(x + 26)}" y="${n(ty)}" fill="${INK}">${escapeXml(it.label)}</text>`;
       } else if (it.kind === 'gradient') {
         out += `<text x="${n(x)}" y="${n(ty)}" fill="${INK}">${escapeXml(it.label)}</text>`;
         let gx = x + it.label.length * CHAR_W + 8;
@@ -680,7 +692,8 @@ function renderBars(input: GanttInput, pools: readonly PoolRows[], slots: Int32A
     row += pool.rows;
   });
   out += '</g>';
-  out += drawAxis(f, plotTop, plotBottom);
+  // No bars, no time: an axis would only show the default domain.
+  if (bars.length > 0) out += drawAxis(f, plotTop, plotBottom);
 
   if (bars.length === 0) {
     out += `<text class="empty" x="${n(f.plotX + f.plotW / 2)}" y="${n(plotTop + plotH / 2 + 4)}" text-anchor="middle" font-size="13" fill="${INK_MUTED}">No tasks to show</text>`;
@@ -763,14 +776,18 @@ function renderAggregate(input: GanttInput, pools: readonly PoolRows[], unit: Ti
       for (const v of distinct) categories.push({ key: String(v), label: `priority ${formatNumber(v)}`, fill: priorityColor(v, lo, hi) });
       bars.forEach((b, i) => (catOf[i] = idx.get(b.priority)!));
     } else {
-      // Equal-width bands of the priority range, highest first.
-      const w = (hi - lo) / AGG_CATEGORIES;
-      for (let k = 0; k < AGG_CATEGORIES; k++) {
-        const top = hi - k * w;
-        const bottom = hi - (k + 1) * w;
-        categories.push({ key: `b${k}`, label: `priority ${formatNumber(bottom)}–${formatNumber(top)}`, fill: priorityColor((top + bottom) / 2, lo, hi) });
+      // Runs of neighbouring priorities, highest first, as even in count of values as they go:
+      // labels stay on values that occur ("priority 7–9"), not on fractions of the range.
+      const per = Math.ceil(distinct.length / AGG_CATEGORIES);
+      const group = new Map<number, number>();
+      for (let g = 0; g * per < distinct.length; g++) {
+        const values = distinct.slice(g * per, (g + 1) * per);
+        const top = values[0]!;
+        const bottom = values[values.length - 1]!;
+        for (const v of values) group.set(v, g);
+        categories.push({ key: `g${g}`, label: `priority ${formatNumber(bottom)}–${formatNumber(top)}`, fill: priorityColor((top + bottom) / 2, lo, hi) });
       }
-      bars.forEach((b, i) => (catOf[i] = Math.min(AGG_CATEGORIES - 1, Math.floor((hi - b.priority) / w))));
+      bars.forEach((b, i) => (catOf[i] = group.get(b.priority)!));
     }
   } else {
     const colors = jobColorMap(bars, opts);
@@ -793,13 +810,24 @@ function renderAggregate(input: GanttInput, pools: readonly PoolRows[], unit: Ti
   }
 
   const legend: LegendItem[] = categories.map((c) => ({ kind: 'swatch', fill: c.fill, label: c.label }));
-  legend.push(...stateItems(bars).map((it) => ({ ...it, label: it.label + ' ticks below' })));
+  legend.push({ kind: 'line', fill: PEAK_COLOR, label: 'peak busy slots' });
+  if (pools.some((pool) => pool.declared > 0)) legend.push({ kind: 'dashed', fill: INK, label: 'capacity' });
+  legend.push(...stateItems(bars).map((it) => ({ ...it, label: it.label + ', ticks under the band' })));
   const { lines, widths } = layoutLegend(legend, opts.width);
 
   const buckets = Math.max(20, Math.min(400, Math.floor(f.plotW / 4)));
   const span = f.t1 - f.t0;
+  // Utilisation is over the schedule's makespan, not the axis (which is rounded out to a tick).
+  let first = Infinity;
+  let last = -Infinity;
+  for (const b of bars) {
+    if (b.start < first) first = b.start;
+    if (b.end > last) last = b.end;
+  }
+  const makespan = last - first;
   const bw = span / buckets;
-  const note = `${formatNumber(bars.length)} bars aggregated: mean busy slots per ${formatTime(bw, unit)} bucket, stacked by ${opts.colorBy === 'priority' ? 'priority' : 'job'}`;
+  const stacked = categories.length > 1 ? `, stacked by ${opts.colorBy === 'priority' ? 'priority' : 'job'}` : '';
+  const note = `${formatNumber(bars.length)} bars aggregated: mean busy slots per ${formatTime(bw, unit)} bucket${stacked}; hover a band for its totals`;
 
   const legendTop = head.height;
   const noteY = legendTop + lines.length * LEGEND_LINE + 12;
@@ -815,7 +843,7 @@ function renderAggregate(input: GanttInput, pools: readonly PoolRows[], unit: Ti
   out += head.svg;
   out += drawLegend(lines, widths, legendTop, p);
   out += `<text class="agg-note" x="${PAD}" y="${n(noteY)}" font-style="italic" fill="${INK_MUTED}">${escapeXml(note)}</text>`;
-  out += drawAxis(f, plotTop, plotBottom);
+  if (bars.length > 0) out += drawAxis(f, plotTop, plotBottom);
 
   const labelChars = Math.floor((f.labelW - PAD - 26) / BOLD_CHAR_W);
   const ncat = categories.length;
@@ -843,7 +871,7 @@ function renderAggregate(input: GanttInput, pools: readonly PoolRows[], unit: Ti
           const o = Math.min(e, (k + 1) * bw) - Math.max(s, k * bw);
           if (o > 0) busy[base + k]! += o;
         }
-        events.push(b.start, 1, b.end, -1);
+        events.push(s, 1, e, -1);
       }
       if (b.state !== 'Finished') {
         const k = Math.max(0, Math.min(buckets - 1, Math.floor(e / bw)));
@@ -856,11 +884,13 @@ function renderAggregate(input: GanttInput, pools: readonly PoolRows[], unit: Ti
         }
       }
     }
-    const peak = peakConcurrency(events);
+    const peaks = bucketPeaks(events, buckets, bw);
+    let peak = 0;
+    for (let k = 0; k < buckets; k++) if (peaks[k]! > peak) peak = peaks[k]!;
     const yMax = Math.max(1, pool.declared, peak);
     const y = (v: number): number => bottom - (v / yMax) * bandH;
 
-    const util = pool.declared > 0 && span > 0 ? busyTotal / (pool.declared * span) : undefined;
+    const util = pool.declared > 0 && makespan > 0 ? busyTotal / (pool.declared * makespan) : undefined;
     const summary = [
       `Pool: ${pool.name}`,
       `Capacity: ${pool.declared > 0 ? `${pool.declared} slot${pool.declared === 1 ? '' : 's'}` : 'not set'}`,
@@ -868,7 +898,7 @@ function renderAggregate(input: GanttInput, pools: readonly PoolRows[], unit: Ti
       `Busy: ${formatTime(busyTotal, unit)} of slot time`,
       `Peak: ${formatNumber(peak)} busy slot${peak === 1 ? '' : 's'}`,
     ];
-    if (util !== undefined) summary.push(`Utilisation: ${formatNumber(util * 100, 1)} % over the chart's span`);
+    if (util !== undefined) summary.push(`Utilisation: ${formatNumber(util * 100, 1)} % of capacity over the makespan`);
 
     out += `<g class="agg-row" data-pool="${escapeXml(pool.name)}" data-peak="${peak}">`;
     out += `<rect x="${n(f.plotX)}" y="${n(top)}" width="${n(f.plotW)}" height="${n(bandH)}" fill="#f6f7f9"><title>${escapeXml(summary.join('\n'))}</title></rect>`;
@@ -883,6 +913,9 @@ function renderAggregate(input: GanttInput, pools: readonly PoolRows[], unit: Ti
       const cat = categories[c]!;
       out += `<path d="${stepArea(upper, below, f.plotX, f.plotW / buckets, y)}" fill="${cat.fill}" stroke="${outlineOf(cat.fill)}" stroke-width="0.5" pointer-events="none"/>`;
       below.set(upper);
+    }
+    if (peak > 0) {
+      out += `<path class="agg-peak" d="${stepLine(peaks, f.plotX, f.plotW / buckets, y)}" fill="none" stroke="${PEAK_COLOR}" stroke-width="1" stroke-linejoin="round" pointer-events="none"/>`;
     }
     if (pool.declared > 0) {
       out += `<line x1="${n(f.plotX)}" y1="${n(y(pool.declared))}" x2="${n(f.plotX + f.plotW)}" y2="${n(y(pool.declared))}" stroke="${INK}" stroke-dasharray="4 3" stroke-width="0.8" pointer-events="none"/>`;
@@ -908,19 +941,44 @@ function renderAggregate(input: GanttInput, pools: readonly PoolRows[], unit: Ti
   return out;
 }
 
-/** The most intervals open at once; `events` holds (time, +1 | -1) pairs, ends before starts at a tie. */
-function peakConcurrency(events: number[]): number {
+/**
+ * The most intervals open at once in each bucket. `events` holds (time, +1 | -1) pairs relative to
+ * the first bucket's start; intervals are half-open, so one ending where another starts does not
+ * count twice.
+ */
+function bucketPeaks(events: number[], buckets: number, bw: number): Float64Array {
   const count = events.length / 2;
   const order = new Int32Array(count);
   for (let i = 0; i < count; i++) order[i] = i;
   order.sort((a, b) => events[2 * a]! - events[2 * b]! || events[2 * a + 1]! - events[2 * b + 1]!);
+  const peak = new Float64Array(buckets);
   let open = 0;
-  let peak = 0;
-  for (let i = 0; i < count; i++) {
-    open += events[2 * order[i]! + 1]!;
-    if (open > peak) peak = open;
+  let prev = 0;
+  for (let i = 0; i < count; ) {
+    const t = events[2 * order[i]!]!;
+    if (open > 0 && t > prev) {
+      // [prev, t) had `open` running: every bucket it touches saw at least that many.
+      const ka = Math.max(0, Math.min(buckets - 1, Math.floor(prev / bw)));
+      const kb = Math.max(ka, Math.min(buckets - 1, Math.ceil(t / bw) - 1));
+      for (let k = ka; k <= kb; k++) if (peak[k]! < open) peak[k] = open;
+    }
+    while (i < count && events[2 * order[i]!] === t) open += events[2 * order[i++]! + 1]!;
+    prev = t;
   }
   return peak;
+}
+
+/** The top edge of a step function over equal buckets, as an open path. */
+function stepLine(values: Float64Array, x0: number, cw: number, y: (v: number) => number): string {
+  let prev = n1(y(values[0]!));
+  let d = `M${n1(x0)} ${prev}`;
+  for (let i = 1; i < values.length; i++) {
+    const v = n1(y(values[i]!));
+    if (v === prev) continue;
+    d += `H${n1(x0 + i * cw)}V${v}`;
+    prev = v;
+  }
+  return d + `H${n1(x0 + values.length * cw)}`;
 }
 
 /** A closed step area between two step functions over equal buckets, in compact path data. */

@@ -246,7 +246,8 @@ function comparisonChart(runs: readonly ReportRun[], better: (k: string) => 'low
   if (metrics.length === 0) return '<p class="empty">No metric is a number in every run, so there is nothing to chart.</p>\n';
   const width = 1000;
   const cols = metrics.length === 1 ? 1 : 2;
-  const panelW = (width - 20 * (cols - 1)) / cols;
+  const margin = 6;
+  const panelW = (width - 2 * margin - 20 * (cols - 1)) / cols;
   const barH = 18;
   const gapY = 6;
   const labelW = Math.min(170, Math.max(70, Math.max(...runs.map((r) => Math.min(24, r.label.length))) * 6.6 + 12));
@@ -255,7 +256,7 @@ function comparisonChart(runs: readonly ReportRun[], better: (k: string) => 'low
   const height = rows * panelH + (rows - 1) * 16;
   let out = `<div class="chart-wrap"><svg xmlns="http://www.w3.org/2000/svg" class="comparison" width="${width}" height="${n(height)}" viewBox="0 0 ${width} ${n(height)}" role="img" aria-label="${escapeXml(`Comparison of ${metrics.map(humanise).join(', ')} per run`)}" font-family="system-ui, -apple-system, 'Segoe UI', Roboto, 'Liberation Sans', 'DejaVu Sans', Arial, sans-serif" font-size="11">`;
   metrics.forEach((key, mi) => {
-    const px = (mi % cols) * (panelW + 20);
+    const px = margin + (mi % cols) * (panelW + 20);
     const py = Math.floor(mi / cols) * (panelH + 16);
     const values = runs.map((r) => r.metrics[key] as number);
     const dir = better(key);

@@ -42,17 +42,6 @@ export function n1(value: number): string {
   return Object.is(r, -0) ? '0' : String(r);
 }
 
-/** Renders `name="value"` pairs, escaping values and skipping `undefined`. */
-export function attrs(pairs: Record<string, string | number | undefined>): string {
-  let out = '';
-  for (const key of Object.keys(pairs)) {
-    const v = pairs[key];
-    if (v === undefined) continue;
-    out += ` ${key}="${typeof v === 'number' ? n(v) : escapeXml(v)}"`;
-  }
-  return out;
-}
-
 /** Shortens text to `max` characters with an ellipsis. */
 export function truncate(text: string, max: number): string {
   if (max <= 0) return '';

@@ -6,6 +6,8 @@ import type { TaskOutputAsset } from '../job/model.js';
  * process, or serialized to a worker queue).
  */
 export interface WorkItem {
+  /** The task's number in the scheduler: how reports name the task. */
+  serial: number;
   taskId: string;
   jobId: string;
   taskName: string;
@@ -27,14 +29,14 @@ export interface FailureReport {
 }
 
 /**
- * What a dispatcher reports back, naming the attempt so that late reports of an abandoned attempt
- * can be told apart and discarded.
+ * What a dispatcher reports back, naming the task by its `serial` and the attempt, so that late
+ * reports of an abandoned attempt can be told apart and discarded.
  */
 export interface WorkReporter {
-  progress(taskId: string, attempt: number, percent: number): void;
-  log(taskId: string, attempt: number, code: string, message: string): void;
-  complete(taskId: string, attempt: number, metadata: Map<number, unknown>): void;
-  fail(taskId: string, attempt: number, failure: FailureReport): void;
+  progress(serial: number, attempt: number, percent: number): void;
+  log(serial: number, attempt: number, code: string, message: string): void;
+  complete(serial: number, attempt: number, metadata: ReadonlyMap<number, unknown>): void;
+  fail(serial: number, attempt: number, failure: FailureReport): void;
 }
 
 /**
@@ -46,9 +48,9 @@ export interface Dispatcher {
   start(reporter: WorkReporter, processors: ReadonlyMap<string, Processor>): void;
   dispatch(item: WorkItem): void;
   /** Asks a running attempt to stop (its AbortSignal fires). */
-  abort(taskId: string, attempt: number, reason: string): void;
+  abort(serial: number, attempt: number, reason: string): void;
   /** Stops waiting for an attempt: whatever it reports later is dropped. */
-  abandon(taskId: string, attempt: number): void;
+  abandon(serial: number, attempt: number): void;
   /** Aborts what runs and resolves when the dispatcher holds nothing. */
   close(): Promise<void>;
 }

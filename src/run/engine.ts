@@ -6,6 +6,7 @@ import { Scheduler, type SchedulerOptions, type SubmitOptions } from '../schedul
 import { SchedulerError } from '../scheduler/errors.js';
 import type { JobStateChange, JobView, TaskClaim, TaskProgressEvent, TaskStateChange } from '../scheduler/views.js';
 import { makeDiagnostic } from '../validate/diagnostic.js';
+import { isValidationResult } from '../validate/validate.js';
 import type { Dispatcher, FailureReport, WorkItem, WorkReporter } from './dispatcher.js';
 import { InProcessDispatcher } from './in-process-dispatcher.js';
 import { processorInfo, type MediaProcessorInfo, type Processor, type ResolvedInput } from './processor.js';
@@ -40,6 +41,8 @@ export interface JobHandle {
 }
 
 interface Inflight {
+  claim: TaskClaim;
+  jobId: string;
   attempt: number;
   graceTimer: ReturnType<typeof setTimeout> | undefined;
 }
@@ -67,11 +70,13 @@ export class Engine {
   readonly #retry: Required<RetryOptions>;
   readonly #timeoutMs: EngineOptions['timeoutMs'];
   readonly #graceMs: number;
-  readonly #inflight = new Map<string, Inflight>();
+  readonly #inflight = new Map<number, Inflight>();
+  readonly #following = new Set<keyof EngineEvents>(['jobStateChange']);
   readonly #backoffTimers = new Set<ReturnType<typeof setTimeout>>();
   readonly #jobs = new Map<string, JobEntry>();
   /** Output metadata by producing task id and output index. */
-  readonly #outputs = new Map<string, Map<number, unknown>>();
+  readonly #outputs = new Map<string, ReadonlyMap<number, unknown>>();
+  readonly #producerCache = new WeakMap<Job, Map<number, { taskId: string; assetName: string }>>();
   #pumping = false;
   #pumpAgain = false;
   #closed = false;
@@ -102,12 +107,7 @@ export class Engine {
     this.scheduler = new Scheduler(schedulerOptions);
     this.#dispatcher = options.dispatcher ?? new InProcessDispatcher();
     this.#dispatcher.start(this.#reporter, this.#processors);
-    this.scheduler.on('taskStateChange', (e) => {
-      // However a running task came to be canceled (cancel, close, a fail-fast job), stop it.
-      if (e.newState === TaskState.Canceling) this.#abortTask(e.taskId, 'the job was canceled');
-      this.#forward('taskStateChange', e.jobId, e);
-    });
-    this.scheduler.on('taskProgress', (e) => this.#forward('taskProgress', e.jobId, e));
+    // Job states are few: always followed. Task events are many: followed only once someone listens.
     this.scheduler.on('jobStateChange', (e) => {
       this.#forward('jobStateChange', e.jobId, e);
       if (isFinalState(e.newState)) this.#finishJob(e.jobId);
@@ -146,7 +146,9 @@ export class Engine {
       done: entry.done,
       cancel: () => this.cancel(id),
       on: (event, listener) => {
-        const list = entry.listeners[event] as Array<typeof listener>;
+        const list = entry.listeners[event] as Array<typeof listener> | undefined;
+        if (!list) throw new ArgumentTypeError(`JobHandle.on: unknown event ${describeValue(event)}; events are taskStateChange, taskProgress, jobStateChange`);
+        this.#follow(event);
         list.push(listener);
         return () => {
           const i = list.indexOf(listener);
@@ -175,6 +177,7 @@ export class Engine {
       if (err instanceof SchedulerError && err.code === 'JOB_FINAL') return false;
       throw err;
     }
+    this.#abortCanceling(jobId, 'the job was canceled');
     this.#pump();
     return true;
   }
@@ -220,6 +223,21 @@ export class Engine {
     if (entry) queueMicrotask(() => entry.resolve(this.scheduler.job(jobId)!));
   }
 
+  /** Starts forwarding a scheduler event to job listeners (once per kind). */
+  #follow(event: keyof EngineEvents): void {
+    if (this.#following.has(event)) return;
+    this.#following.add(event);
+    if (event === 'taskStateChange') this.scheduler.on('taskStateChange', (e) => this.#forward('taskStateChange', e.jobId, e));
+    else if (event === 'taskProgress') this.scheduler.on('taskProgress', (e) => this.#forward('taskProgress', e.jobId, e));
+  }
+
+  /** Aborts the running tasks of a job that the scheduler has marked Canceling (cancel, close, fail fast). */
+  #abortCanceling(jobId: string, reason: string): void {
+    for (const [serial, f] of this.#inflight) {
+      if (f.jobId === jobId && this.scheduler.stateOf(f.claim) === TaskState.Canceling) this.#abortTask(serial, reason);
+    }
+  }
+
   #forward<K extends keyof EngineEvents>(event: K, jobId: string, payload: EngineEvents[K]): void {
     const entry = this.#jobs.get(jobId);
     if (!entry) return;
@@ -233,7 +251,7 @@ export class Engine {
   }
 
   #unknownProcessors(definition: unknown): ReturnType<typeof makeDiagnostic>[] {
-    let value = definition;
+    let value = isValidationResult(definition) ? { Tasks: definition.job?.Tasks ?? [] } : definition;
     if (typeof value === 'string') {
       try {
         value = JSON.parse(value);
@@ -278,16 +296,20 @@ export class Engine {
   #start(claim: TaskClaim): void {
     const job = this.scheduler.jobModel(claim.jobId);
     const task = job.Tasks[claim.index]!;
-    const inputs: ResolvedInput[] = task.inputs.map((ref) => {
-      if (ref.kind === 'JobInputAsset') return { kind: 'JobInputAsset', index: ref.index, asset: job.InputMediaAssets[ref.index]! };
-      const producer = job.Tasks.find((t) => t.outputs.some((o) => o.index === ref.index))!;
-      const output = producer.outputs.find((o) => o.index === ref.index)!;
-      return { kind: 'JobOutputAsset', index: ref.index, producerTaskId: producer.Id, assetName: output.assetName, metadata: this.#outputs.get(producer.Id)?.get(ref.index) };
-    });
+    const inputs: ResolvedInput[] = [];
+    for (const ref of task.inputs) {
+      if (ref.kind === 'JobInputAsset') {
+        inputs.push({ kind: 'JobInputAsset', index: ref.index, asset: job.InputMediaAssets[ref.index]! });
+        continue;
+      }
+      const out = this.#producers(job).get(ref.index)!;
+      inputs.push({ kind: 'JobOutputAsset', index: ref.index, producerTaskId: out.taskId, assetName: out.assetName, metadata: this.#outputs.get(out.taskId)?.get(ref.index) });
+    }
     const processor = this.#processors.get(task.MediaProcessorId);
     const t = this.#timeoutMs;
     const timeoutMs = processor?.timeoutMs ?? (typeof t === 'function' ? t(task, job) : t);
     const item: WorkItem = {
+      serial: claim.serial,
       taskId: claim.taskId,
       jobId: claim.jobId,
       taskName: task.Name,
@@ -296,80 +318,97 @@ export class Engine {
       mediaProcessorId: task.MediaProcessorId,
       configuration: task.Configuration,
       inputs,
-      outputs: task.outputs.map((o) => ({ ...o })),
+      outputs: task.outputs,
       timeoutMs,
     };
-    this.#inflight.set(claim.taskId, { attempt: claim.attempt, graceTimer: undefined });
+    this.#inflight.set(claim.serial, { claim, jobId: claim.jobId, attempt: claim.attempt, graceTimer: undefined });
     try {
       this.#dispatcher.dispatch(item);
     } catch (err) {
-      this.#reporter.fail(claim.taskId, claim.attempt, { code: 'ErrorProcessingTask', message: `the dispatcher refused the task: ${(err as Error).message}`, retryable: false });
+      this.#reporter.fail(claim.serial, claim.attempt, { code: 'ErrorProcessingTask', message: `the dispatcher refused the task: ${(err as Error).message}`, retryable: false });
     }
   }
 
-  #abortTask(taskId: string, reason: string): void {
-    const f = this.#inflight.get(taskId);
+  /** Output index → the task that outputs it and the asset's name, built once per job (a search per input is quadratic). */
+  #producers(job: Job): Map<number, { taskId: string; assetName: string }> {
+    let map = this.#producerCache.get(job);
+    if (!map) {
+      map = new Map();
+      for (const t of job.Tasks) for (const o of t.outputs) if (!map.has(o.index)) map.set(o.index, { taskId: t.Id, assetName: o.assetName });
+      this.#producerCache.set(job, map);
+    }
+    return map;
+  }
+
+  #abortTask(serial: number, reason: string): void {
+    const f = this.#inflight.get(serial);
     if (!f) return;
-    this.#dispatcher.abort(taskId, f.attempt, reason);
+    this.#dispatcher.abort(serial, f.attempt, reason);
     if (f.graceTimer === undefined) {
       f.graceTimer = setTimeout(() => {
-        const now = this.#inflight.get(taskId);
+        const now = this.#inflight.get(serial);
         if (now !== f) return;
         // The processor ignored its signal: stop waiting, and drop whatever it says later.
-        this.#inflight.delete(taskId);
-        this.#dispatcher.abandon(taskId, f.attempt);
-        this.scheduler.log(taskId, 'Abandoned', `the processor did not stop within ${this.#graceMs} ms of being canceled`);
-        this.scheduler.complete(taskId); // Canceling → Canceled
+        this.#inflight.delete(serial);
+        this.#dispatcher.abandon(serial, f.attempt);
+        this.scheduler.log(f.claim, 'Abandoned', `the processor did not stop within ${this.#graceMs} ms of being canceled`);
+        this.scheduler.complete(f.claim); // Canceling → Canceled
         this.#pump();
       }, this.#graceMs);
     }
   }
 
-  /** Takes the report of an attempt if it is the current one; false means drop it. */
-  #take(taskId: string, attempt: number): boolean {
-    const f = this.#inflight.get(taskId);
-    if (!f || f.attempt !== attempt) return false;
-    this.#inflight.delete(taskId);
+  /** Takes the report of an attempt if it is the current one; undefined means drop it. */
+  #take(serial: number, attempt: number): Inflight | undefined {
+    const f = this.#inflight.get(serial);
+    if (!f || f.attempt !== attempt) return undefined;
+    this.#inflight.delete(serial);
     if (f.graceTimer !== undefined) clearTimeout(f.graceTimer);
-    return true;
+    return f;
   }
 
-  #isCurrent(taskId: string, attempt: number): boolean {
-    return this.#inflight.get(taskId)?.attempt === attempt;
+  #current(serial: number, attempt: number): Inflight | undefined {
+    const f = this.#inflight.get(serial);
+    return f !== undefined && f.attempt === attempt ? f : undefined;
   }
 
   readonly #reporter: WorkReporter = {
-    progress: (taskId, attempt, percent) => {
-      if (this.#isCurrent(taskId, attempt)) this.scheduler.progress(taskId, percent);
+    progress: (serial, attempt, percent) => {
+      const f = this.#current(serial, attempt);
+      if (f) this.scheduler.progress(f.claim, percent);
     },
-    log: (taskId, attempt, code, message) => {
-      if (this.#isCurrent(taskId, attempt)) this.scheduler.log(taskId, code, message);
+    log: (serial, attempt, code, message) => {
+      const f = this.#current(serial, attempt);
+      if (f) this.scheduler.log(f.claim, code, message);
     },
-    complete: (taskId, attempt, metadata) => {
-      if (!this.#take(taskId, attempt)) return;
-      this.#outputs.set(taskId, metadata);
-      this.scheduler.complete(taskId);
+    complete: (serial, attempt, metadata) => {
+      const f = this.#take(serial, attempt);
+      if (!f) return;
+      if (metadata.size > 0) this.#outputs.set(f.claim.taskId, metadata);
+      this.scheduler.complete(f.claim);
       this.#pump();
     },
-    fail: (taskId, attempt, failure) => {
-      if (!this.#take(taskId, attempt)) return;
-      this.#failed(taskId, attempt, failure);
+    fail: (serial, attempt, failure) => {
+      const f = this.#take(serial, attempt);
+      if (!f) return;
+      this.#failed(f.claim, attempt, failure);
       this.#pump();
     },
   };
 
-  #failed(taskId: string, attempt: number, failure: FailureReport): void {
-    const task = this.scheduler.task(taskId)!;
-    const retry = failure.retryable && attempt < this.#retry.maxAttempts && task.State === TaskState.Processing && !this.#closed;
+  #failed(claim: TaskClaim, attempt: number, failure: FailureReport): void {
+    const retry = failure.retryable && attempt < this.#retry.maxAttempts && this.scheduler.stateOf(claim) === TaskState.Processing && !this.#closed;
     if (!retry) {
-      this.scheduler.fail(taskId, { code: failure.code, message: failure.message });
+      this.scheduler.fail(claim, { code: failure.code, message: failure.message });
+      // A job that fails fast has just marked its running tasks Canceling.
+      this.#abortCanceling(claim.jobId, 'another task of the job failed and the job fails fast');
       return;
     }
     const delay = backoffDelay(attempt, this.#retry);
-    this.scheduler.fail(taskId, { code: failure.code, message: `${failure.message} (attempt ${attempt} of ${this.#retry.maxAttempts}; retrying in ${Math.round(delay)} ms)`, retryable: true, hold: true });
+    this.scheduler.fail(claim, { code: failure.code, message: `${failure.message} (attempt ${attempt} of ${this.#retry.maxAttempts}; retrying in ${Math.round(delay)} ms)`, retryable: true, hold: true });
     const timer = setTimeout(() => {
       this.#backoffTimers.delete(timer);
-      if (this.scheduler.resume(taskId)) this.#pump();
+      if (this.scheduler.resume(claim)) this.#pump();
     }, delay);
     this.#backoffTimers.add(timer);
   }

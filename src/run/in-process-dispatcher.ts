@@ -1,15 +1,104 @@
 import PQueue from 'p-queue';
 import type { Dispatcher, FailureReport, WorkItem, WorkReporter } from './dispatcher.js';
-import { ProcessorError, type Processor, type ProcessorContext } from './processor.js';
+import { ProcessorError, type Processor, type ProcessorContext, type ResolvedInput } from './processor.js';
+import type { TaskOutputAsset } from '../job/model.js';
 
-interface Attempt {
-  attempt: number;
-  controller: AbortController;
+/**
+ * One attempt of a task, and the context its processor sees. A class rather than closures: a
+ * million no-op tasks then allocate one object each, and the AbortController — costly in Node —
+ * is made only when the processor reads `signal` or the attempt is aborted.
+ */
+class Attempt implements ProcessorContext {
+  #controller: AbortController | undefined;
+  #abortReason: unknown;
   timer: ReturnType<typeof setTimeout> | undefined;
-  settled: boolean;
+  settled = false;
+  #resolveDone: (() => void) | undefined;
+  #done: Promise<void> | undefined;
+
+  constructor(
+    readonly item: WorkItem,
+    private readonly reporter: WorkReporter,
+    private readonly owner: InProcessDispatcher,
+  ) {}
+
+  get taskId(): string {
+    return this.item.taskId;
+  }
+  get jobId(): string {
+    return this.item.jobId;
+  }
+  get taskName(): string {
+    return this.item.taskName;
+  }
+  get jobName(): string {
+    return this.item.jobName;
+  }
+  get attempt(): number {
+    return this.item.attempt;
+  }
+  get mediaProcessorId(): string {
+    return this.item.mediaProcessorId;
+  }
+  get configuration(): string | null {
+    return this.item.configuration;
+  }
+  get inputs(): ResolvedInput[] {
+    return this.item.inputs;
+  }
+  get outputs(): TaskOutputAsset[] {
+    return this.item.outputs;
+  }
+
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#abortReason !== undefined) this.#controller.abort(this.#abortReason);
+    }
+    return this.#controller.signal;
+  }
+
+  get aborted(): boolean {
+    return this.#abortReason !== undefined;
+  }
+
+  abort(reason: unknown): void {
+    if (this.#abortReason !== undefined) return;
+    this.#abortReason = reason;
+    this.#controller?.abort(reason);
+  }
+
+  get abortReason(): unknown {
+    return this.#abortReason;
+  }
+
+  progress(percent: number): void {
+    if (this.settled) return;
+    if (typeof percent !== 'number' || !(percent >= 0 && percent <= 100)) {
+      throw new RangeError(`progress: expected a number from 0 to 100, got ${String(percent)}`);
+    }
+    this.reporter.progress(this.item.serial, this.item.attempt, percent);
+  }
+
+  log(code: string, message = ''): void {
+    if (!this.settled && typeof code === 'string' && code !== '') this.reporter.log(this.item.serial, this.item.attempt, code, String(message));
+  }
+
+  /** Marks the attempt settled once; false when it already was (a late report to drop). */
+  settle(): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.owner.forget(this);
+    this.#resolveDone?.();
+    return true;
+  }
+
   /** Resolves when the attempt is settled: reported, timed out or abandoned. */
-  done: Promise<void>;
-  markDone: () => void;
+  get done(): Promise<void> {
+    if (this.settled) return Promise.resolve();
+    return (this.#done ??= new Promise<void>((r) => (this.#resolveDone = r)));
+  }
 }
 
 /**
@@ -21,7 +110,7 @@ export class InProcessDispatcher implements Dispatcher {
   #queue = new PQueue({ concurrency: Infinity });
   #reporter: WorkReporter | undefined;
   #processors: ReadonlyMap<string, Processor> = new Map();
-  #attempts = new Map<string, Attempt>();
+  #attempts = new Map<number, Attempt>();
 
   start(reporter: WorkReporter, processors: ReadonlyMap<string, Processor>): void {
     this.#reporter = reporter;
@@ -31,83 +120,58 @@ export class InProcessDispatcher implements Dispatcher {
   dispatch(item: WorkItem): void {
     const reporter = this.#reporter;
     if (!reporter) throw new Error('InProcessDispatcher.dispatch: start() was not called');
-    let markDone!: () => void;
-    const done = new Promise<void>((r) => (markDone = r));
-    const entry: Attempt = { attempt: item.attempt, controller: new AbortController(), timer: undefined, settled: false, done, markDone };
-    this.#attempts.set(item.taskId, entry);
-    // The returned promise never rejects: run() catches everything it reports.
-    void this.#queue.add(() => this.#run(item, entry, reporter));
+    const attempt = new Attempt(item, reporter, this);
+    this.#attempts.set(item.serial, attempt);
+    // The returned promise never rejects: #run catches everything and reports it.
+    void this.#queue.add(() => this.#run(attempt));
   }
 
-  async #run(item: WorkItem, entry: Attempt, reporter: WorkReporter): Promise<void> {
-    const settle = (): boolean => {
-      if (entry.settled) return false;
-      entry.settled = true;
-      if (entry.timer) clearTimeout(entry.timer);
-      if (this.#attempts.get(item.taskId) === entry) this.#attempts.delete(item.taskId);
-      entry.markDone();
-      return true;
-    };
+  /** Called by an attempt when it settles. */
+  forget(attempt: Attempt): void {
+    if (this.#attempts.get(attempt.item.serial) === attempt) this.#attempts.delete(attempt.item.serial);
+  }
+
+  async #run(a: Attempt): Promise<void> {
+    const item = a.item;
+    const reporter = this.#reporter!;
     const processor = this.#processors.get(item.mediaProcessorId);
     if (!processor) {
-      if (settle()) reporter.fail(item.taskId, item.attempt, { code: 'ErrorProcessingTask', message: `no processor is registered for ${item.mediaProcessorId}`, retryable: false });
+      if (a.settle()) reporter.fail(item.serial, item.attempt, { code: 'ErrorProcessingTask', message: `no processor is registered for ${item.mediaProcessorId}`, retryable: false });
       return;
     }
-    if (item.timeoutMs !== undefined) {
-      entry.timer = setTimeout(() => {
-        if (!settle()) return;
-        entry.controller.abort(new ProcessorError('ErrorProcessingTask', `the task timed out after ${item.timeoutMs} ms`));
-        reporter.fail(item.taskId, item.attempt, { code: 'ErrorProcessingTask', message: `the task timed out after ${item.timeoutMs} ms`, retryable: false });
-      }, item.timeoutMs);
-    }
-    const context: ProcessorContext = {
-      taskId: item.taskId,
-      jobId: item.jobId,
-      taskName: item.taskName,
-      jobName: item.jobName,
-      attempt: item.attempt,
-      mediaProcessorId: item.mediaProcessorId,
-      configuration: item.configuration,
-      inputs: item.inputs,
-      outputs: item.outputs,
-      signal: entry.controller.signal,
-      progress: (percent) => {
-        if (entry.settled) return;
-        if (typeof percent !== 'number' || !(percent >= 0 && percent <= 100)) {
-          throw new RangeError(`progress: expected a number from 0 to 100, got ${String(percent)}`);
-        }
-        reporter.progress(item.taskId, item.attempt, percent);
-      },
-      log: (code, message = '') => {
-        if (!entry.settled && typeof code === 'string' && code !== '') reporter.log(item.taskId, item.attempt, code, String(message));
-      },
-    };
+    if (item.timeoutMs !== undefined) a.timer = setTimeout(() => this.#timeout(a), item.timeoutMs);
     let result: unknown;
     try {
-      // Inside the promise chain, so a synchronous throw is a rejection like any other.
-      result = await Promise.resolve().then(() => processor.run(context));
+      // Start the processor on a fresh microtask, never inside the engine's own call stack (a
+      // report that frees a slot dispatches the next task synchronously); a synchronous throw lands
+      // in the catch like a rejection.
+      await undefined;
+      result = await processor.run(a);
     } catch (err) {
-      if (settle()) reporter.fail(item.taskId, item.attempt, classify(err, entry.controller.signal));
+      if (a.settle()) reporter.fail(item.serial, item.attempt, classify(err, a));
       return;
     }
-    if (!settle()) return;
+    if (!a.settle()) return;
     const metadata = readResult(result, item);
-    if (metadata instanceof Map) reporter.complete(item.taskId, item.attempt, metadata);
-    else reporter.fail(item.taskId, item.attempt, { code: 'ErrorProcessingTask', message: metadata, retryable: false });
+    if (typeof metadata === 'string') reporter.fail(item.serial, item.attempt, { code: 'ErrorProcessingTask', message: metadata, retryable: false });
+    else reporter.complete(item.serial, item.attempt, metadata);
   }
 
-  abort(taskId: string, attempt: number, reason: string): void {
-    const entry = this.#attempts.get(taskId);
-    if (entry && entry.attempt === attempt && !entry.controller.signal.aborted) entry.controller.abort(new ProcessorError('ErrorCancelingTask', reason));
+  #timeout(a: Attempt): void {
+    if (!a.settle()) return;
+    const message = `the task timed out after ${a.item.timeoutMs} ms`;
+    a.abort(new ProcessorError('ErrorProcessingTask', message));
+    this.#reporter!.fail(a.item.serial, a.item.attempt, { code: 'ErrorProcessingTask', message, retryable: false });
   }
 
-  abandon(taskId: string, attempt: number): void {
-    const entry = this.#attempts.get(taskId);
-    if (!entry || entry.attempt !== attempt) return;
-    entry.settled = true;
-    if (entry.timer) clearTimeout(entry.timer);
-    this.#attempts.delete(taskId);
-    entry.markDone();
+  abort(serial: number, attempt: number, reason: string): void {
+    const a = this.#attempts.get(serial);
+    if (a && a.item.attempt === attempt) a.abort(new ProcessorError('ErrorCancelingTask', reason));
+  }
+
+  abandon(serial: number, attempt: number): void {
+    const a = this.#attempts.get(serial);
+    if (a && a.item.attempt === attempt) a.settle();
   }
 
   /**
@@ -116,10 +180,8 @@ export class InProcessDispatcher implements Dispatcher {
    */
   async close(): Promise<void> {
     const pending = [...this.#attempts.values()];
-    for (const entry of pending) {
-      if (!entry.controller.signal.aborted) entry.controller.abort(new ProcessorError('ErrorCancelingTask', 'the engine is closing'));
-    }
-    await Promise.all(pending.map((e) => e.done));
+    for (const a of pending) a.abort(new ProcessorError('ErrorCancelingTask', 'the engine is closing'));
+    await Promise.all(pending.map((a) => a.done));
   }
 
   /** Attempts running now. */
@@ -128,10 +190,10 @@ export class InProcessDispatcher implements Dispatcher {
   }
 }
 
-function classify(err: unknown, signal: AbortSignal): FailureReport {
+function classify(err: unknown, a: Attempt): FailureReport {
   if (err instanceof ProcessorError) return { code: err.code, message: err.message, retryable: err.retryable };
-  if (signal.aborted) {
-    const reason = signal.reason as { message?: string } | undefined;
+  if (a.aborted) {
+    const reason = a.abortReason as { message?: string } | undefined;
     return { code: 'ErrorCancelingTask', message: reason?.message ?? 'aborted', retryable: false };
   }
   if (err instanceof Error) {
@@ -150,11 +212,13 @@ function describe(v: unknown): string {
   }
 }
 
+const NO_METADATA: ReadonlyMap<number, unknown> = new Map();
+
 /** The metadata per output index, or why the value is not a valid result. */
-function readResult(result: unknown, item: WorkItem): Map<number, unknown> | string {
-  const out = new Map<number, unknown>();
-  if (result === undefined || result === null) return out;
+function readResult(result: unknown, item: WorkItem): ReadonlyMap<number, unknown> | string {
+  if (result === undefined || result === null) return NO_METADATA;
   const indices = item.outputs.map((o) => o.index);
+  const out = new Map<number, unknown>();
   if (Array.isArray(result)) {
     if (result.length !== indices.length) return `the processor returned ${result.length} metadata values for ${indices.length} output${indices.length === 1 ? '' : 's'}`;
     result.forEach((m, i) => out.set(indices[i]!, m));

@@ -698,6 +698,11 @@ export class Scheduler {
     throw new SchedulerError('INVALID_TRANSITION', `Scheduler.${call}: cannot ${verb} task ${describeTask(task)} as it is ${state}: ${way}`, { taskId: task.Id, jobId: rec.job.Id, state });
   }
 
+  /** The state (0–6) of a task, without building its view. */
+  stateOf(task: string | TaskClaim): number {
+    return this.#state[this.#resolve('stateOf', task)]!;
+  }
+
   /** The task's view, or undefined for an unknown id. */
   task(taskId: string): TaskView | undefined {
     const g = this.#taskById.get(taskId);

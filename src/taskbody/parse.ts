@@ -60,7 +60,7 @@ import {
   readOption,
   rootAttribute,
 } from './attributes.js';
-import { LineMap } from './position.js';
+import { LineMap, onSaxesLine } from './position.js';
 import type { InputAssetEntry, OutputAssetEntry, ParsedTaskBody, SourcePosition, TaskBodyProblem } from './types.js';
 import {
   KIND_AFTER_ROOT,
@@ -183,6 +183,8 @@ class TaskBodyReader implements XmlErrorContext {
   private textTaint = 0;
   inStartTag = false;
   tagStart = 0;
+  private tagLine = 1;
+  private tagColumn = 1;
   tagName = '';
   private tagTaint = 0;
   private tagReported = false;
@@ -203,6 +205,8 @@ class TaskBodyReader implements XmlErrorContext {
   // The asset element being read (one at a time: assets do not nest).
   private curKind = 0;
   private curStart = 0;
+  private curLine = 1;
+  private curColumn = 1;
   private curText = '';
   private curTaint = 0;
   private curNested = false;
@@ -296,7 +300,7 @@ class TaskBodyReader implements XmlErrorContext {
     this.lines.reset(xml);
     this.inputs = [];
     this.outputs = [];
-    this.problems = [];
+    if (this.problems.length > 0) this.problems = [];
     this.mode = M_NORMAL;
     this.shift = 0;
     this.fed = 0;
@@ -304,7 +308,7 @@ class TaskBodyReader implements XmlErrorContext {
     this.doctypeSeen = false;
     this.refused = false;
     this.closing = false;
-    this.eofMessages = [];
+    if (this.eofMessages.length > 0) this.eofMessages = [];
     this.eofProblem = false;
     this.taint = 0;
     this.saxesErrors = 0;
@@ -346,9 +350,11 @@ class TaskBodyReader implements XmlErrorContext {
 
   private result(): ParsedTaskBody {
     const pending = this.problems;
+    if (pending.length === 0) return { inputs: this.inputs, outputs: this.outputs, problems: [] };
     if (pending.length > 1) pending.sort((a, b) => a.offset - b.offset);
     const problems: TaskBodyProblem[] = new Array<TaskBodyProblem>(pending.length);
     for (let i = 0; i < pending.length; i++) problems[i] = pending[i]!.problem;
+    this.problems = [];
     return { inputs: this.inputs, outputs: this.outputs, problems };
   }
 
@@ -462,10 +468,27 @@ class TaskBodyReader implements XmlErrorContext {
 
   private onOpenTagStart(name: string): void {
     if (this.discarding) return;
-    // saxes has read "<name" and one character after it (1 or 2 code units): the '<' is the last
-    // one before the name's last character.
-    const start = this.src.lastIndexOf('<', this.here() - 2);
+    // saxes has read "<name" and the character after it: one code unit, or two (CRLF, or a
+    // surrogate pair). The name follows '<' directly.
+    const src = this.src;
+    let start = this.here() - name.length - 2;
+    if (src.charCodeAt(start) !== 0x3c) {
+      start--;
+      if (src.charCodeAt(start) !== 0x3c) start = src.lastIndexOf('<', this.here() - 2);
+    }
     this.tagStart = start < 0 ? 0 : start;
+    // The '<' is on saxes' current line unless the name ended with a line break; saxes' offsets
+    // are the source's unless a DOCTYPE probe shifted them.
+    const p = this.parser;
+    const pos = this.shift === 0 ? onSaxesLine(p.line, p.columnIndex, p.position, this.tagStart) : undefined;
+    if (pos !== undefined) {
+      this.tagLine = pos.line;
+      this.tagColumn = pos.column;
+    } else {
+      const q = this.lines.at(this.tagStart);
+      this.tagLine = q.line;
+      this.tagColumn = q.column;
+    }
     this.tagName = name;
     this.inStartTag = true;
     this.tagTaint = this.taint;
@@ -518,7 +541,9 @@ class TaskBodyReader implements XmlErrorContext {
         `one <${this.rootName}> per TaskBody: its children are <inputAsset> and <outputAsset>`,
       );
     }
-    if (d === 0) {
+    // saxes also pops the root when a close tag matches nothing (and reports that right after):
+    // the root is closed only by its own close tag.
+    if (d === 0 && (selfClosing || this.closedByOwnTag(name))) {
       this.rootClosed = true;
       if (this.mode === M_NORMAL) this.mode = M_AFTER_ROOT;
     }
@@ -655,6 +680,8 @@ class TaskBodyReader implements XmlErrorContext {
   private beginAsset(kind: number, tag: SaxesTagPlain, start: number, tainted: boolean): number {
     this.curKind = kind;
     this.curStart = start;
+    this.curLine = this.tagLine;
+    this.curColumn = this.tagColumn;
     this.curText = '';
     this.curTaint = this.taint;
     this.curNested = false;
@@ -757,7 +784,8 @@ class TaskBodyReader implements XmlErrorContext {
     const kind = this.curKind;
     this.curKind = 0;
     const start = this.curStart;
-    const { line, column } = this.lines.at(start);
+    const line = this.curLine;
+    const column = this.curColumn;
     const raw = this.curText;
     const text = trimXmlSpace(raw);
     let ref = null;
@@ -804,6 +832,12 @@ class TaskBodyReader implements XmlErrorContext {
     if (messages.length === 1 && messages[0] === 'document must contain a root element.' && this.xmlProblems > 0) return;
     this.errorEnd = this.src.length;
     const r = explainEof(messages, this);
+    // What saxes said inside an unfinished construct (a PI, comment or & that ran to the end) is a
+    // consequence of it.
+    const pending = this.problems;
+    for (let i = pending.length - 1; i >= 0; i--) {
+      if (pending[i]!.offset > r.offset && pending[i]!.problem.code === 'XML_MALFORMED') pending.splice(i, 1);
+    }
     this.lastXmlOffset = -1;
     this.xmlProblems = Math.min(this.xmlProblems, MAX_XML_PROBLEMS - 1);
     this.xml(r.offset, r.message, r.hint);

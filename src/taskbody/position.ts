@@ -3,18 +3,20 @@
  * of our entries and problems.
  *
  * saxes reports `line` (1-based) and `column` (0-based) of the *next unread* character, and
- * `position`, the 0-based UTF-16 offset of that character. We do not use its `line`/`column`
- * directly, for three reasons:
+ * `position`, the 0-based UTF-16 offset of that character. Its `column` cannot be used as is:
  * - the spots we report lie *behind* the next unread character: the `<` of a tag whose name saxes
  *   has just read (the name may end with a line break, so the `<` is on the previous line), the
  *   character saxes has just refused (a CRLF or a surrogate pair is two code units);
- * - saxes' `column` counts code points, while our columns count UTF-16 code units (its
- *   `columnIndex` agrees with us, see the unit test that pins the two together);
- * - the end of the document is `text.length`, whatever saxes carried between chunks.
+ * - saxes' `column` counts code points, while our columns count UTF-16 code units; its
+ *   `columnIndex` (`position` minus the offset where the current line starts) counts code units.
  *
- * So the parser works in offsets (`parser.position` adjusted by `charStartBefore`), and
- * {@link LineMap.at} turns an offset into line:column with the line breaks of XML 1.0 as saxes reads
- * them: LF, CRLF (one break) and a lone CR. The parser forces XML 1.0, so NEL and U+2028 never break.
+ * So the parser works in offsets (`parser.position`, stepped back with `charStartBefore`), and
+ * - {@link onSaxesLine} converts an offset on saxes' current line with saxes' own line count, in
+ *   O(1) (every element of a well-formed TaskBody, in practice);
+ * - {@link LineMap.at} converts any other offset (problems, elements whose name ends a line, the
+ *   end of the document), with the line breaks of XML 1.0 as saxes reads them: LF, CRLF (one
+ *   break) and a lone CR. The parser forces XML 1.0, so NEL and U+2028 never break a line.
+ * A unit test pins the two together, and the golden files pin both.
  */
 import type { SourcePosition } from './types.js';
 
@@ -83,6 +85,18 @@ export class LineMap {
     this.nextCr = nextCr;
     return { line, column: offset - lineStart + 1 };
   }
+}
+
+/**
+ * Line and column of the source offset `offset` from saxes' line tracking: saxes is on (1-based)
+ * line `line`, and its next unread character is at `position`, `columnIndex` code units into the
+ * line. Returns `undefined` when `offset` lies before the start of that line (use a LineMap).
+ *
+ * @param offset - at or before `position`, in the same coordinates.
+ */
+export function onSaxesLine(line: number, columnIndex: number, position: number, offset: number): SourcePosition | undefined {
+  const lineStart = position - columnIndex;
+  return offset >= lineStart ? { line, column: offset - lineStart + 1 } : undefined;
 }
 
 /** The position just after the last character of `text` (where an unexpected end is reported). */

@@ -11,7 +11,7 @@ import { isXmlSpace } from './asset-ref.js';
 
 /** Harmless to the structure: saxes carries on exactly as if it were not there (a control character, an undefined entity). */
 export const KIND_LOCAL = 0;
-/** Inside a start tag (between `<name` and `>`): the tag's attributes are lost, the element is fine. */
+/** A slip in an attribute of a start tag (curly quotes, no space between attributes): the tag's attributes are lost, the element is fine. */
 export const KIND_TAG = 1;
 /** Breaks the element structure (a close tag that does not match, an unescaped `<`): what follows is unreliable. */
 export const KIND_STRUCTURAL = 2;
@@ -212,7 +212,9 @@ const XML_DECL_HINT = 'the declaration is <?xml version="1.0" encoding="utf-8"?>
  */
 export function explainXmlError(message: string, ctx: XmlErrorContext): XmlErrorReport {
   const r = explain(message, ctx);
-  if (ctx.inStartTag && (r.kind === KIND_LOCAL || r.kind === KIND_STRUCTURAL || r.kind === KIND_DECL)) r.kind = KIND_TAG;
+  // In a start tag, saxes recovers at the tag's '>' from a slip in an attribute (KIND_TAG), but
+  // not from a broken name or a '<' (a missing '>' or quote): those stay structural.
+  if (ctx.inStartTag && (r.kind === KIND_LOCAL || r.kind === KIND_DECL)) r.kind = KIND_TAG;
   if (ctx.rootClosed && r.kind !== KIND_DOCTYPE && r.kind !== KIND_DUPLICATE_ATTRIBUTE) r.kind = KIND_AFTER_ROOT;
   return r;
 }
@@ -256,7 +258,7 @@ function explain(message: string, ctx: XmlErrorContext): XmlErrorReport {
     case 'disallowed character in tag name.': {
       const hint = quoteLookAlikeHint(c);
       return {
-        kind: KIND_TAG,
+        kind: KIND_STRUCTURAL,
         offset: spot,
         message: `${describeChar(c)} right after the tag name <${clip(ctx.tagName)}`,
         hint: hint ?? 'a tag name ends with white space, > or />',
@@ -276,7 +278,7 @@ function explain(message: string, ctx: XmlErrorContext): XmlErrorReport {
     case 'disallowed character in attribute name.': {
       const hint = quoteLookAlikeHint(c);
       return {
-        kind: KIND_TAG,
+        kind: c === 0x3c ? KIND_STRUCTURAL : KIND_TAG,
         offset: spot,
         message: `${describeChar(c)} where an attribute name, > or /> was expected`,
         hint: hint ?? (c === 0x3c ? 'is the > of this tag missing?' : 'attributes are name="value", separated by spaces'),
@@ -292,9 +294,11 @@ function explain(message: string, ctx: XmlErrorContext): XmlErrorReport {
         offset: ctx.tagStart,
         message: `a second root element <${clip(ctx.tagName)}> after </${clip(ctx.rootName)}>`,
         hint:
-          ctx.tagName === ctx.rootName
-            ? `one <${ctx.rootName}> per TaskBody: give each task its own TaskBody`
-            : `everything belongs inside <${ctx.rootName}>...</${ctx.rootName}>: was </${ctx.rootName}> written too early?`,
+          ctx.rootName !== 'taskBody'
+            ? 'a TaskBody has one root element, <taskBody>, with every asset inside it'
+            : ctx.tagName === ctx.rootName
+              ? `one <${ctx.rootName}> per TaskBody: give each task its own TaskBody`
+              : `everything belongs inside <${ctx.rootName}>...</${ctx.rootName}>: was </${ctx.rootName}> written too early?`,
       };
     case 'text data outside of root node.':
       return textOutsideRoot(ctx);

@@ -220,7 +220,7 @@ describe('renderGanttSvg() aggregation', () => {
     expect(over[0]!.attributes['data-mode']).toBe('aggregate');
     expect(barsOf(over)).toHaveLength(0);
     expect(over[0]!.attributes['data-aggregated-bars']).toBe('2');
-    expect(over.filter((e) => e.attributes['class'] === 'agg-row')).toHaveLength(1);
+    expect(over.filter((e) => e.attributes['class'] === 'agg-row').map((e) => e.attributes['data-peak'])).toEqual(['2']);
     expect(parsed(renderGanttSvg(rowsInput(10), { maxRows: 9 }))[0]!.attributes['data-mode']).toBe('aggregate');
   });
 
@@ -262,6 +262,13 @@ describe('renderGanttSvg() aggregation', () => {
     const svg = renderGanttSvg(input, { maxRows: 200 });
     expect(svg).toContain('data-mode="bars"');
     expect(svg.length).toBeLessThan(1_500_000);
+  });
+
+  it('counts the peak of bars running at once, a bar ending where the next starts not overlapping it', () => {
+    const peakOf = (bars: GanttBar[]): string | undefined =>
+      parsed(renderGanttSvg({ pools: [{ name: 'P', slots: 4 }], bars }, { maxBars: 0 })).find((e) => e.attributes['class'] === 'agg-row')!.attributes['data-peak'];
+    expect(peakOf([bar('a', 'P', 0, 5), bar('b', 'P', 5, 10), bar('c', 'P', 10, 15)])).toBe('1');
+    expect(peakOf([bar('a', 'P', 0, 5), bar('b', 'P', 4, 10), bar('c', 'P', 4.5, 15), bar('z', 'P', 7, 7)])).toBe('3');
   });
 
   it('stacks the busiest jobs when a few do most of the work', () => {
@@ -313,6 +320,7 @@ describe('renderGanttSvg() edge cases', () => {
     expect(() => renderGanttSvg({ pools: [], bars: [bar('a', 'P', Number.NaN, 4)] })).toThrow(/bar #0 \(task "a"\) has a start of `NaN`/);
     expect(() => renderGanttSvg({ pools: [], bars: [bar('a', 'P', 0, Infinity)] })).toThrow(RangeError);
     expect(() => renderGanttSvg({ pools: [], bars: [bar('a', 'P', 0, 1, { slot: 1.5 })] })).toThrow(/slot/);
+    expect(() => renderGanttSvg({ pools: [], bars: [bar('a', 'P', 0, 1, { priority: Number.NaN })] })).toThrow(/priority/);
   });
 
   it('validates options the p-queue way', () => {

@@ -1,0 +1,324 @@
+/**
+ * The entity sets the facade serves — Jobs, Tasks, MediaProcessors, and the Assets reached through
+ * navigation — as the OData layer needs them: a schema per set (for `$filter`, `$orderby`,
+ * `$select`), the properties in the order the service wrote them (reference §4, §9), and views
+ * turned into entities whose dates are epoch milliseconds (what `$filter` compares and the wire
+ * formatters write).
+ */
+import { createHash } from 'node:crypto';
+import type { Job, Task } from '../job/model.js';
+import type { MediaProcessorInfo } from '../run/processor.js';
+import type { JobView, TaskView } from '../scheduler/views.js';
+import { ID_PREFIX } from '../job/ids.js';
+import { AMS_TYPES } from './odata/index.js';
+import type { EntitySchema, ODataPropertyType, VerboseEntityMeta } from './odata/index.js';
+
+/** The entity sets served, and what the facade knows of each. */
+export interface EntitySetInfo {
+  /** Entity set name, as in the path: `Jobs`. */
+  readonly set: string;
+  /** `__metadata.type`. */
+  readonly type: string;
+  readonly schema: EntitySchema;
+  /** Navigation properties, in the order the service wrote them. */
+  readonly navigation: readonly string[];
+  /** Inline complex collections → element type. */
+  readonly collections: Readonly<Record<string, string>>;
+  /** Date properties; `Coll/Prop` for dates inside a collection. */
+  readonly dates: readonly string[];
+  /** Properties whose value is the same for the entity's whole life (read from the job model, no view needed). */
+  readonly fixed: ReadonlySet<string>;
+}
+
+/** A job on the wire, dates as epoch ms (null when unset). */
+export interface JobEntity {
+  Id: string;
+  Name: string;
+  Created: number;
+  LastModified: number;
+  EndTime: number | null;
+  Priority: number;
+  RunningDuration: number;
+  StartTime: number | null;
+  State: number;
+  TemplateId: string | null;
+  JobNotificationSubscriptions: JobView['JobNotificationSubscriptions'];
+}
+
+/** A task on the wire, dates as epoch ms (HistoricalEvents' TimeStamp too, once {@link withEventTimes} ran). */
+export interface TaskEntity {
+  Id: string;
+  Configuration: string | null;
+  EndTime: number | null;
+  ErrorDetails: TaskView['ErrorDetails'];
+  HistoricalEvents: Array<{ Code: string; Message: string; TimeStamp: number | string }>;
+  MediaProcessorId: string;
+  Name: string;
+  PerfMessage: string;
+  Priority: number;
+  Progress: number;
+  RunningDuration: number;
+  StartTime: number | null;
+  State: number;
+  TaskBody: string;
+  Options: number;
+  EncryptionKeyId: string | null;
+  EncryptionScheme: string | null;
+  EncryptionVersion: string | null;
+  InitializationVector: string | null;
+  TaskNotificationSubscriptions: TaskView['TaskNotificationSubscriptions'];
+}
+
+/** An asset as the facade shows it: jobgraph stores no media, only the links and declared outputs. */
+export interface AssetEntity {
+  Id: string;
+  Name: string;
+  /** AssetCreationOptions (reference §3.2). */
+  Options: number;
+  /** AssetFormatOption: None=0, AdaptiveStreaming=1. */
+  FormatOption: number;
+  StorageAccountName: string | null;
+  /** The link the job was created with (input assets); null for outputs. */
+  Uri: string | null;
+}
+
+const nav = (...names: string[]): Record<string, ODataPropertyType> => Object.fromEntries(names.map((n) => [n, 'navigation' as const]));
+
+export const JOBS: EntitySetInfo = {
+  set: 'Jobs',
+  type: AMS_TYPES.Job,
+  schema: {
+    Id: 'string',
+    Name: 'string',
+    Created: 'datetime',
+    LastModified: 'datetime',
+    EndTime: 'datetime',
+    Priority: 'int',
+    RunningDuration: 'double',
+    StartTime: 'datetime',
+    State: 'int',
+    TemplateId: 'string',
+    JobNotificationSubscriptions: 'collection',
+    ...nav('Tasks', 'OutputMediaAssets', 'InputMediaAssets'),
+  },
+  navigation: ['Tasks', 'OutputMediaAssets', 'InputMediaAssets'],
+  collections: { JobNotificationSubscriptions: AMS_TYPES.JobNotificationSubscription },
+  dates: ['Created', 'LastModified', 'EndTime', 'StartTime'],
+  fixed: new Set(['Id', 'Name', 'TemplateId']),
+};
+
+export const TASKS: EntitySetInfo = {
+  set: 'Tasks',
+  type: AMS_TYPES.Task,
+  schema: {
+    Id: 'string',
+    Configuration: 'string',
+    EndTime: 'datetime',
+    ErrorDetails: 'collection',
+    HistoricalEvents: 'collection',
+    MediaProcessorId: 'string',
+    Name: 'string',
+    PerfMessage: 'string',
+    Priority: 'int',
+    Progress: 'double',
+    RunningDuration: 'double',
+    StartTime: 'datetime',
+    State: 'int',
+    TaskBody: 'string',
+    Options: 'int',
+    EncryptionKeyId: 'string',
+    EncryptionScheme: 'string',
+    EncryptionVersion: 'string',
+    InitializationVector: 'string',
+    TaskNotificationSubscriptions: 'collection',
+    ...nav('OutputMediaAssets', 'InputMediaAssets'),
+  },
+  navigation: ['OutputMediaAssets', 'InputMediaAssets'],
+  collections: {
+    ErrorDetails: AMS_TYPES.ErrorDetail,
+    HistoricalEvents: AMS_TYPES.TaskHistoricalEvent,
+    TaskNotificationSubscriptions: AMS_TYPES.TaskNotificationSubscription,
+  },
+  dates: ['EndTime', 'StartTime', 'HistoricalEvents/TimeStamp'],
+  fixed: new Set([
+    'Id',
+    'Configuration',
+    'MediaProcessorId',
+    'Name',
+    'Priority',
+    'TaskBody',
+    'Options',
+    'EncryptionKeyId',
+    'EncryptionScheme',
+    'EncryptionVersion',
+    'InitializationVector',
+    'TaskNotificationSubscriptions',
+  ]),
+};
+
+export const MEDIA_PROCESSORS: EntitySetInfo = {
+  set: 'MediaProcessors',
+  type: AMS_TYPES.MediaProcessor,
+  schema: { Id: 'string', Description: 'string', Name: 'string', Sku: 'string', Vendor: 'string', Version: 'string' },
+  navigation: [],
+  collections: {},
+  dates: [],
+  fixed: new Set(['Id', 'Description', 'Name', 'Sku', 'Vendor', 'Version']),
+};
+
+export const ASSETS: EntitySetInfo = {
+  set: 'Assets',
+  type: AMS_TYPES.Asset,
+  schema: { Id: 'string', Name: 'string', Options: 'int', FormatOption: 'int', StorageAccountName: 'string', Uri: 'string' },
+  navigation: [],
+  collections: {},
+  dates: [],
+  fixed: new Set(['Id', 'Name', 'Options', 'FormatOption', 'StorageAccountName', 'Uri']),
+};
+
+/** The verbose-JSON description of an entity of `info`'s set; navigation limited to `$select`ed names. */
+export function verboseMeta(info: EntitySetInfo, baseUri: string, key: string, select: readonly string[] | undefined, dateStyle: 'iso' | 'msjson'): VerboseEntityMeta {
+  return {
+    baseUri,
+    set: info.set,
+    type: info.type,
+    key,
+    navigation: select === undefined ? info.navigation : info.navigation.filter((n) => select.includes(n)),
+    collections: info.collections,
+    dates: info.dates,
+    dateStyle,
+  };
+}
+
+/** Epoch ms of a view's ISO date, or null. */
+function ms(iso: string | null): number | null {
+  return iso === null ? null : Date.parse(iso);
+}
+
+/** A job view as an entity: properties in the service's order, dates as epoch ms. */
+export function jobEntity(v: JobView): JobEntity {
+  return {
+    Id: v.Id,
+    Name: v.Name,
+    Created: Date.parse(v.Created),
+    LastModified: Date.parse(v.LastModified),
+    EndTime: ms(v.EndTime),
+    Priority: v.Priority,
+    RunningDuration: v.RunningDuration,
+    StartTime: ms(v.StartTime),
+    State: v.State,
+    TemplateId: v.TemplateId,
+    JobNotificationSubscriptions: v.JobNotificationSubscriptions,
+  };
+}
+
+/**
+ * A task view as an entity: properties in the service's order, StartTime and EndTime as epoch ms.
+ * HistoricalEvents keep their ISO text until {@link withEventTimes}: only the page that is sent
+ * needs them converted, not every task a `$filter` looks at.
+ */
+export function taskEntity(v: TaskView): TaskEntity {
+  return {
+    Id: v.Id,
+    Configuration: v.Configuration,
+    EndTime: ms(v.EndTime),
+    ErrorDetails: v.ErrorDetails,
+    HistoricalEvents: v.HistoricalEvents,
+    MediaProcessorId: v.MediaProcessorId,
+    Name: v.Name,
+    PerfMessage: v.PerfMessage,
+    Priority: v.Priority,
+    Progress: v.Progress,
+    RunningDuration: v.RunningDuration,
+    StartTime: ms(v.StartTime),
+    State: v.State,
+    TaskBody: v.TaskBody,
+    Options: v.Options,
+    EncryptionKeyId: v.EncryptionKeyId,
+    EncryptionScheme: v.EncryptionScheme,
+    EncryptionVersion: v.EncryptionVersion,
+    InitializationVector: v.InitializationVector,
+    TaskNotificationSubscriptions: v.TaskNotificationSubscriptions,
+  };
+}
+
+/** The entity with its HistoricalEvents' TimeStamps as epoch ms, ready for the wire formatters. */
+export function withEventTimes(e: TaskEntity): TaskEntity {
+  e.HistoricalEvents = e.HistoricalEvents.map((h) => (typeof h.TimeStamp === 'string' ? { Code: h.Code, Message: h.Message, TimeStamp: Date.parse(h.TimeStamp) } : h));
+  return e;
+}
+
+/**
+ * The properties of a task that never change, read from the job model without building a view:
+ * enough for a `$filter` or `$orderby` that names only {@link TASKS}`.fixed` properties.
+ */
+export function fixedTaskProperties(t: Task): Partial<TaskEntity> & { Id: string } {
+  return {
+    Id: t.Id,
+    Configuration: t.Configuration,
+    MediaProcessorId: t.MediaProcessorId,
+    Name: t.Name,
+    Priority: t.Priority,
+    TaskBody: t.TaskBody,
+    Options: t.Options,
+    EncryptionKeyId: t.EncryptionKeyId,
+    EncryptionScheme: t.EncryptionScheme,
+    EncryptionVersion: t.EncryptionVersion,
+    InitializationVector: t.InitializationVector,
+    TaskNotificationSubscriptions: t.TaskNotificationSubscriptions,
+  };
+}
+
+/** A media processor as an entity (the engine's list is already REST-shaped). */
+export function mediaProcessorEntity(p: MediaProcessorInfo): MediaProcessorInfo {
+  return { Id: p.Id, Description: p.Description, Name: p.Name, Sku: p.Sku, Vendor: p.Vendor, Version: p.Version };
+}
+
+/**
+ * The id of a job's output asset `JobOutputAsset(index)`. The service creates output assets with
+ * fresh ids; jobgraph creates no assets, so the id is derived from the job id and the index: the
+ * same asset always has the same id.
+ */
+export function outputAssetId(jobId: string, index: number): string {
+  const h = createHash('sha256').update(`${jobId}/JobOutputAsset(${index})`).digest('hex');
+  // A version-8 (custom) UUID: the variant bits say RFC 4122, the version nibble says "derived".
+  const variant = ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${ID_PREFIX.asset}${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+function inputAsset(job: Job, index: number): AssetEntity {
+  const a = job.InputMediaAssets[index];
+  return { Id: a?.id ?? '', Name: '', Options: 0, FormatOption: 0, StorageAccountName: null, Uri: a?.uri ?? null };
+}
+
+function outputAsset(job: Job, index: number): AssetEntity {
+  for (const t of job.Tasks) {
+    for (const o of t.outputs) {
+      if (o.index === index) {
+        return { Id: outputAssetId(job.Id, index), Name: o.assetName, Options: o.assetCreationOptions, FormatOption: o.assetFormatOption, StorageAccountName: o.storageAccountName, Uri: null };
+      }
+    }
+  }
+  return { Id: outputAssetId(job.Id, index), Name: '', Options: 0, FormatOption: 0, StorageAccountName: null, Uri: null };
+}
+
+/** A job's InputMediaAssets, in POST order. */
+export function jobInputAssets(job: Job): AssetEntity[] {
+  return job.InputMediaAssets.map((_, i) => inputAsset(job, i));
+}
+
+/** A job's OutputMediaAssets: every output its tasks declare, by output index. */
+export function jobOutputAssets(job: Job): AssetEntity[] {
+  const indices = [...new Set(job.Tasks.flatMap((t) => t.outputs.map((o) => o.index)))].sort((a, b) => a - b);
+  return indices.map((i) => outputAsset(job, i));
+}
+
+/** A task's InputMediaAssets: job inputs and other tasks' outputs, in TaskBody order. */
+export function taskInputAssets(job: Job, task: Task): AssetEntity[] {
+  return task.inputs.map((ref) => (ref.kind === 'JobInputAsset' ? inputAsset(job, ref.index) : outputAsset(job, ref.index)));
+}
+
+/** A task's OutputMediaAssets, in TaskBody order. */
+export function taskOutputAssets(job: Job, task: Task): AssetEntity[] {
+  return task.outputs.map((o) => outputAsset(job, o.index));
+}

@@ -1,0 +1,163 @@
+import { describe, expect, it } from 'vitest';
+import type { GanttInput } from '../../../src/export/gantt-svg.js';
+import { guessDirection, humanise, renderHtmlReport, type ReportInput, type ReportRun } from '../../../src/export/report-html.js';
+import { parseXml, syntheticSchedule, threeRunReport } from '../../browser/fixtures.js';
+
+const tiny: GanttInput = { pools: [{ name: 'P', slots: 1 }], bars: [{ taskId: 't', label: 't', jobId: 'j', pool: 'P', priority: 0, start: 0, end: 1, state: 'Finished' }] };
+
+function run(label: string, metrics: ReportRun['metrics'], gantt: GanttInput = tiny): ReportRun {
+  return { label, policy: 'fifo', capacity: '1 RU', metrics, gantt };
+}
+
+/** The inline SVG documents of a report, in order. */
+function svgsOf(html: string): string[] {
+  return [...html.matchAll(/<svg[\s\S]*?<\/svg>/g)].map((m) => m[0]);
+}
+
+/** The cells of the metrics table's body, row by row, with their class. */
+function tableRows(html: string): Array<Array<{ text: string; cls: string }>> {
+  const body = /<tbody>([\s\S]*?)<\/tbody>/.exec(html)![1]!;
+  return [...body.matchAll(/<tr[^>]*>([\s\S]*?)<\/tr>/g)].map((r) =>
+    [...r[1]!.matchAll(/<(td|th)([^>]*)>([\s\S]*?)<\/\1>/g)].map((c) => ({ text: c[3]!.replace(/<[^>]+>/g, ''), cls: /class="([^"]*)"/.exec(c[2]!)?.[1] ?? '' })),
+  );
+}
+
+describe('renderHtmlReport()', () => {
+  it('writes one self-contained HTML5 document: no script, no link, nothing fetched', () => {
+    const html = renderHtmlReport(threeRunReport());
+    expect(html.startsWith('<!doctype html>\n<html lang="en">')).toBe(true);
+    expect(html).toContain('<meta charset="utf-8">');
+    expect(html).not.toMatch(/<script|<link|<img|<iframe|@import|\ssrc=|\shref=/i);
+    // The only URL is the SVG namespace; url() only points inside the document.
+    expect(new Set([...html.matchAll(/https?:\/\/[^\s"')]+/g)].map((m) => m[0]))).toEqual(new Set(['http://www.w3.org/2000/svg']));
+    expect([...html.matchAll(/url\(([^)]*)\)/g)].every((m) => m[1]!.startsWith('#'))).toBe(true);
+  });
+
+  it('inlines well-formed SVG: a comparison chart and one Gantt per run, with ids unique across the page', () => {
+    const input = threeRunReport();
+    const html = renderHtmlReport(input);
+    const svgs = svgsOf(html);
+    expect(svgs).toHaveLength(1 + input.runs.length);
+    for (const svg of svgs) expect(parseXml(svg).errors).toEqual([]);
+    expect(svgs[0]).toContain('class="comparison"');
+    const ids = [...html.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
+    expect(new Set(ids).size).toBe(ids.length);
+    const bars = svgs.slice(1).map((s) => parseXml(s).elements.filter((e) => 'data-bar' in e.attributes).length);
+    expect(bars).toEqual([12, 200, 0]);
+    expect(svgs[3]).toContain('data-mode="aggregate"');
+    expect(svgs[3]).toContain('data-aggregated-bars="10000"');
+  });
+
+  it('puts each run’s Gantt in a <details>, the first one open', () => {
+    const html = renderHtmlReport(threeRunReport());
+    const details = [...html.matchAll(/<details class="run" data-run="(\d)"( open)?>/g)];
+    expect(details.map((d) => [d[1], d[2] !== undefined])).toEqual([
+      ['0', true],
+      ['1', false],
+      ['2', false],
+    ]);
+  });
+
+  it('has a table row per run and a column per metric, numbers formatted', () => {
+    const input: ReportInput = {
+      title: 'T',
+      runs: [run('a', { makespan: 12345.678, utilisation: 0.8123, note: 'warm' }), run('b', { makespan: 999, extra: 3 })],
+    };
+    const html = renderHtmlReport(input);
+    const head = /<thead>([\s\S]*?)<\/thead>/.exec(html)![1]!;
+    expect([...head.matchAll(/<th[^>]*>([^<]*)/g)].map((m) => m[1])).toEqual(['Run', 'Policy', 'Capacity', 'makespan', 'utilisation', 'note', 'extra']);
+    const rows = tableRows(html);
+    expect(rows).toHaveLength(2);
+    expect(rows[0]!.map((c) => c.text)).toEqual(['a', 'fifo', '1 RU', '12,346', '81.2 %', 'warm', '—']);
+    expect(rows[1]!.map((c) => c.text)).toEqual(['b', 'fifo', '1 RU', '999', '—', '—', '3']);
+  });
+
+  it('highlights the best value per column: lower makespan, higher utilisation, ties both, unknown none', () => {
+    const input: ReportInput = {
+      title: 'T',
+      runs: [
+        run('a', { makespan: 100, utilisation: 0.5, meanJobCompletion: 10, tasks: 5 }),
+        run('b', { makespan: 80, utilisation: 0.9, meanJobCompletion: 10, tasks: 7 }),
+        run('c', { makespan: 80, utilisation: 0.7, meanJobCompletion: 12, tasks: 9 }),
+      ],
+    };
+    const rows = tableRows(renderHtmlReport(input));
+    const best = rows.map((r) => r.slice(3).map((c) => c.cls.includes('best')));
+    expect(best).toEqual([
+      [false, false, true, false],
+      [true, true, true, false],
+      [true, false, false, false],
+    ]);
+    // An explicit direction wins over the guess.
+    const flipped = tableRows(renderHtmlReport({ ...input, better: { tasks: 'higher', makespan: 'none' } }));
+    expect(flipped.map((r) => r[6]!.cls.includes('best'))).toEqual([false, false, true]);
+    expect(flipped.map((r) => r[3]!.cls.includes('best'))).toEqual([false, false, false]);
+  });
+
+  it('does not highlight a column where every run has the same value', () => {
+    const rows = tableRows(renderHtmlReport({ title: 'T', runs: [run('a', { makespan: 5 }), run('b', { makespan: 5 })] }));
+    expect(rows.flat().some((c) => c.cls.includes('best'))).toBe(false);
+  });
+
+  it('charts the preferred metrics every run has, one panel each, a bar per run', () => {
+    const input: ReportInput = {
+      title: 'T',
+      runs: [run('a', { makespan: 10, meanJobCompletion: 4, utilisation: 0.5, other: 1 }), run('b', { makespan: 12, meanJobCompletion: 3, other: 2 })],
+    };
+    const chart = parseXml(svgsOf(renderHtmlReport(input))[0]!);
+    expect(chart.errors).toEqual([]);
+    expect(chart.elements.filter((e) => e.attributes['class'] === 'metric-panel').map((e) => e.attributes['data-metric'])).toEqual(['makespan', 'meanJobCompletion']);
+    expect(chart.elements.filter((e) => e.name === 'rect' && 'data-run' in e.attributes)).toHaveLength(4);
+  });
+
+  it('falls back to other numeric metrics for the chart, and says so when there are none', () => {
+    const other = svgsOf(renderHtmlReport({ title: 'T', runs: [run('a', { cost: 3, x: 'y' }), run('b', { cost: 4, x: 'z' })] }))[0]!;
+    expect(other).toContain('data-metric="cost"');
+    const none = renderHtmlReport({ title: 'T', runs: [run('a', { x: 'y' }), run('b', {})] });
+    expect(none).toContain('No metric is a number in every run');
+    expect(none).not.toContain('class="comparison"');
+  });
+
+  it('escapes every text: title, notes, labels, policies, metric names and values', () => {
+    const evil = `<script>alert('x')</script>&"`;
+    const html = renderHtmlReport({
+      title: evil,
+      generatedAt: evil,
+      notes: [evil],
+      runs: [{ label: evil, policy: evil, capacity: evil, metrics: { [evil]: evil, makespan: 1 }, gantt: { ...tiny, title: evil } }],
+    });
+    expect(html).not.toContain('<script');
+    expect(html).toContain('&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;');
+    for (const svg of svgsOf(html)) expect(parseXml(svg).errors).toEqual([]);
+  });
+
+  it('gives the same bytes for the same input', () => {
+    expect(renderHtmlReport(threeRunReport())).toBe(renderHtmlReport(threeRunReport()));
+  });
+
+  it('renders a report without runs', () => {
+    const html = renderHtmlReport({ title: 'Empty', runs: [] });
+    expect(html).toContain('No runs to compare.');
+    expect(html).not.toContain('<table');
+  });
+
+  it('passes Gantt options to every chart', () => {
+    const html = renderHtmlReport({ title: 'T', runs: [run('a', {}, syntheticSchedule({ tasks: 40, jobs: 2, pools: [{ name: 'P', slots: 2 }] }))] }, { maxBars: 10 });
+    expect(html).toContain('data-mode="aggregate"');
+  });
+});
+
+describe('report helpers', () => {
+  it('humanise() splits camelCase and separators', () => {
+    expect(humanise('meanJobCompletion')).toBe('mean job completion');
+    expect(humanise('p95JobCompletion')).toBe('p95 job completion');
+    expect(humanise('queue_wait-time')).toBe('queue wait time');
+    expect(humanise('RUCount')).toBe('ru count');
+  });
+
+  it('guessDirection() knows times and failures are better low, utilisation high', () => {
+    expect(['makespan', 'meanJobCompletion', 'p95JobCompletion', 'meanWait', 'failed', 'cost'].map(guessDirection)).toEqual(Array(6).fill('lower'));
+    expect(['utilisation', 'utilization', 'throughput'].map(guessDirection)).toEqual(Array(3).fill('higher'));
+    expect(['tasks', 'jobs', 'seed'].map(guessDirection)).toEqual(Array(3).fill('none'));
+  });
+});
