@@ -59,6 +59,7 @@ export function renderHtmlReport(input: ReportInput, options: GanttOptions = {})
   const keys = metricKeys(runs);
   const better = (k: string): 'lower' | 'higher' | 'none' => input.better?.[k] ?? guessDirection(k);
   const unitOf = (k: string): string | undefined => input.units?.[k];
+  const { format, isPercent } = metricFormatter(runs, keys);
 
   let html = '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n';
   html += '<meta name="viewport" content="width=device-width, initial-scale=1">\n<meta name="generator" content="jobgraph">\n';
@@ -75,7 +76,7 @@ export function renderHtmlReport(input: ReportInput, options: GanttOptions = {})
     html += '<p class="empty">No runs to compare.</p>\n';
   } else {
     html += '<section id="metrics">\n<h2>Metrics</h2>\n';
-    html += metricsTable(runs, keys, better, unitOf);
+    html += metricsTable(runs, keys, better, unitOf, format);
     const directions = keys.filter((k) => better(k) !== 'none' && numericIn(runs, k).length >= 2);
     if (directions.length > 0) {
       html += `<p class="hint"><span class="best-key">Highlighted</span>: the best value of a column (${escapeXml(
@@ -85,12 +86,12 @@ export function renderHtmlReport(input: ReportInput, options: GanttOptions = {})
     html += '</section>\n';
 
     html += '<section id="comparison">\n<h2>Comparison</h2>\n';
-    html += comparisonChart(runs, better, unitOf);
+    html += comparisonChart(runs, better, unitOf, format, isPercent);
     html += '</section>\n';
 
     html += '<section id="schedules">\n<h2>Schedules</h2>\n';
     runs.forEach((run, i) => {
-      html += `<details class="run" data-run="${i}"${i === 0 ? ' open' : ''}>\n<summary>${runSummary(run, i)}</summary>\n`;
+      html += `<details class="run" data-run="${i}"${i === 0 ? ' open' : ''}>\n<summary>${runSummary(run, i, format)}</summary>\n`;
       html += `<div class="gantt-wrap">${renderGanttSvg(run.gantt, { ...options, idPrefix: `r${i}-` })}</div>\n</details>\n`;
     });
     html += '</section>\n';
@@ -152,7 +153,7 @@ function numericIn(runs: readonly ReportRun[], key: string): number[] {
 export function guessDirection(key: string): 'lower' | 'higher' | 'none' {
   const k = key.toLowerCase();
   if (/utili[sz]|throughput|efficien|speedup|score|success|succeeded|goodput/.test(k)) return 'higher';
-  if (/makespan|completion|latency|wait|delay|duration|time|cost|fail|error|cancel|slowdown|tardiness|lateness|turnaround|response|stretch/.test(k)) return 'lower';
+  if (/makespan|completion|latency|wait|delay|duration|time|cost|fail|error|cancel|slowdown|tardiness|lateness|turnaround|response|stretch|inversion/.test(k)) return 'lower';
   return 'none';
 }
 
@@ -166,15 +167,22 @@ export function humanise(key: string): string {
     .trim();
 }
 
-function isShare(key: string, v: number): boolean {
-  return /utili[sz]|share|ratio|rate/i.test(key) && v >= 0 && v <= 1;
-}
+/** How the report prints a metric's value. */
+type FormatMetric = (key: string, v: number | string | undefined) => string;
 
-function formatMetric(key: string, v: number | string | undefined): string {
-  if (v === undefined) return '—';
-  if (typeof v === 'string') return v;
-  if (isShare(key, v)) return `${formatNumber(v * 100, 1)} %`;
-  return formatNumber(v);
+/**
+ * A formatter that prints as percentages the columns that are shares (`utilisation`, `…Share`,
+ * `…Fraction`) when every run's value lies in [0, 1], so a column never mixes `100 %` and `1.05`.
+ */
+function metricFormatter(runs: readonly ReportRun[], keys: readonly string[]): { format: FormatMetric; isPercent: (key: string) => boolean } {
+  const percent = new Set(keys.filter((k) => /utili[sz]|share|fraction/i.test(k) && numericIn(runs, k).length > 0 && numericIn(runs, k).every((v) => v >= 0 && v <= 1)));
+  const format: FormatMetric = (key, v) => {
+    if (v === undefined) return '—';
+    if (typeof v === 'string') return v;
+    if (percent.has(key)) return `${formatNumber(v * 100, 1)} %`;
+    return formatNumber(v);
+  };
+  return { format, isPercent: (key) => percent.has(key) };
 }
 
 function metricsTable(
@@ -182,6 +190,7 @@ function metricsTable(
   keys: readonly string[],
   better: (k: string) => 'lower' | 'higher' | 'none',
   unitOf: (k: string) => string | undefined,
+  formatMetric: FormatMetric,
 ): string {
   const best = new Map<string, number>();
   for (const k of keys) {
@@ -219,7 +228,7 @@ function runColor(i: number): string {
   return JOB_PALETTE[i % JOB_PALETTE.length]!;
 }
 
-function runSummary(run: ReportRun, i: number): string {
+function runSummary(run: ReportRun, i: number, formatMetric: FormatMetric): string {
   const bits = [`policy ${run.policy}`, `capacity ${run.capacity}`];
   for (const k of COMPARISON_METRICS) {
     const v = run.metrics[k];
@@ -241,7 +250,13 @@ function chartMetrics(runs: readonly ReportRun[]): string[] {
  * different units, so one shared axis would flatten the small ones); runs keep their colour across
  * panels, and the best bar of a panel is labelled.
  */
-function comparisonChart(runs: readonly ReportRun[], better: (k: string) => 'lower' | 'higher' | 'none', unitOf: (k: string) => string | undefined): string {
+function comparisonChart(
+  runs: readonly ReportRun[],
+  better: (k: string) => 'lower' | 'higher' | 'none',
+  unitOf: (k: string) => string | undefined,
+  formatMetric: FormatMetric,
+  isPercent: (key: string) => boolean,
+): string {
   const metrics = chartMetrics(runs);
   if (metrics.length === 0) return '<p class="empty">No metric is a number in every run, so there is nothing to chart.</p>\n';
   const width = 1000;
@@ -260,7 +275,7 @@ function comparisonChart(runs: readonly ReportRun[], better: (k: string) => 'low
     const py = Math.floor(mi / cols) * (panelH + 16);
     const values = runs.map((r) => r.metrics[key] as number);
     const dir = better(key);
-    const share = values.every((v) => isShare(key, v));
+    const share = isPercent(key);
     const lo = Math.min(0, ...values);
     const hi = Math.max(0, ...values);
     const ticks = niceTicks(share ? lo * 100 : lo, share ? Math.max(hi * 100, 1e-9) : hi === lo ? lo + 1 : hi, 4);

@@ -188,6 +188,8 @@ class TaskBodyReader implements XmlErrorContext {
   tagName = '';
   private tagTaint = 0;
   private tagReported = false;
+  /** The start tag being opened has no attributes. */
+  private bare = false;
   rootName = '';
   private rootStart = 0;
   /** The root is <taskBody> or was read as one. */
@@ -501,6 +503,10 @@ class TaskBodyReader implements XmlErrorContext {
     this.inStartTag = false;
     const start = this.tagStart;
     const tainted = this.taint !== this.tagTaint || (this.loneSurrogates.length > 0 && this.hasLoneSurrogate(start, end));
+    // "<name>" or "<name/>": no attributes, so no need to look at saxes' attribute object (a
+    // dictionary-mode object: lookups and for-in on it are slow).
+    const after = this.src.charCodeAt(start + 1 + tag.name.length);
+    this.bare = after === 0x3e || after === 0x2f;
     let kind: number;
     if (this.mode === M_NORMAL) {
       kind = this.depth === 0 ? this.openRoot(tag, start, tainted) : this.openChild(tag, start, tainted);
@@ -595,7 +601,7 @@ class TaskBodyReader implements XmlErrorContext {
     const name = tag.name;
     this.rootName = name;
     this.rootStart = start;
-    const ns = tag.attributes['xmlns'];
+    const ns = this.bare ? undefined : tag.attributes['xmlns'];
     const namespaced = ns !== undefined && ns !== '';
     if (name === 'taskBody' && !namespaced) {
       this.rootKnown = true;
@@ -626,7 +632,7 @@ class TaskBodyReader implements XmlErrorContext {
     const parent = this.kinds[d]!;
     if (parent === K_ROOT) {
       const name = tag.name;
-      const ns = tag.attributes['xmlns'];
+      const ns = this.bare ? undefined : tag.attributes['xmlns'];
       if (ns === undefined || ns === '') {
         if (name === 'inputAsset') return this.beginAsset(K_INPUT, tag, start, tainted);
         if (name === 'outputAsset') return this.beginAsset(K_OUTPUT, tag, start, tainted);
@@ -651,7 +657,7 @@ class TaskBodyReader implements XmlErrorContext {
     const name = tag.name;
     const local = localName(name);
     const lower = local.toLowerCase();
-    const ns = tag.attributes['xmlns'];
+    const ns = this.bare ? undefined : tag.attributes['xmlns'];
     if (lower === 'inputasset' || lower === 'outputasset') {
       const target = lower === 'inputasset' ? 'inputAsset' : 'outputAsset';
       let hint: string;
@@ -690,7 +696,7 @@ class TaskBodyReader implements XmlErrorContext {
     this.curFormat = -1;
     this.curName = undefined;
     this.curStorage = undefined;
-    if (!tainted) {
+    if (!tainted && !this.bare) {
       const attrs = tag.attributes;
       this.seen = 0;
       for (const name in attrs) {
@@ -747,6 +753,7 @@ class TaskBodyReader implements XmlErrorContext {
   }
 
   private rootAttributes(tag: SaxesTagPlain): void {
+    if (this.bare) return;
     const attrs = tag.attributes;
     let seen = 0;
     for (const name in attrs) {

@@ -19,7 +19,7 @@ export const CODES = {
   },
   JOB_INVALID: {
     severity: 'error',
-    summary: 'The job definition is not a Create-Job body: wrong type of a property, or an unknown one.',
+    summary: 'The job definition is not a Create-Job body: not an object, or a property of the wrong type.',
     hint: 'send a JSON object with Name, InputMediaAssets and Tasks as in POST /API/Jobs',
   },
   JOB_NO_TASKS: {

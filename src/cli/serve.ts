@@ -1,0 +1,187 @@
+import { parseArgs } from 'node:util';
+import { Engine } from '../run/engine.js';
+import { demoProcessors } from '../run/demo-processors.js';
+import { createServer } from '../server/server.js';
+import { ServerConfigError } from '../server/errors.js';
+import { isLoopbackAddress, parseTokenFile, parseTokenList } from '../server/auth.js';
+import { CliError, ioMessage, type CliIO } from './io.js';
+
+export const SERVE_USAGE = `Usage: jobgraph serve [--port N] [--host H] [--token-file F] [--insecure-local] [options]
+
+Serves the Media Services v2 REST API (OData v3 JSON: /api/Jobs, /api/Tasks, /api/CancelJob, …)
+over an engine with the built-in demo processors, until SIGINT (Ctrl-C) or SIGTERM.
+  --port N            port to listen on (default 8080; 0 picks a free one)
+  --host H            address to bind (default 127.0.0.1)
+  --token-file F      bearer tokens, one per line ('#' starts a comment); JOBGRAPH_TOKENS
+                      (comma-separated) adds more. Clients send Authorization: Bearer <token>
+  --insecure-local    serve without tokens, on 127.0.0.1 (or ::1) only
+  --reserved-units N  tasks that may run at once over all processors; 0 means one at a time,
+                      as on the service (default 3)
+  --time-scale X      multiply every demo duration by X (default 1: a 720p encode takes ~5 s)
+  --max-body BYTES    largest request body (default 1048576)
+  --profile P         validation of POST /api/Jobs: ams (the service's quotas, default) or relaxed
+  --base-uri URL      service root written in responses, e.g. https://media.example.com/api
+  --access-log        one line per request on stderr
+Without a token the server does not start, unless --insecure-local is given.
+Exit status: 0 after a clean shutdown, 2 for usage, configuration or I/O errors.`;
+
+export interface ServeCommandDeps {
+  /** Installs the shutdown handler (default: SIGINT and SIGTERM); returns its removal. */
+  onStop?: (handler: (signal: string) => void) => () => void;
+  /** Told the service root once the server listens. */
+  onListening?: (url: string) => void;
+}
+
+const processSignals = (handler: (signal: string) => void): (() => void) => {
+  const onInt = (): void => handler('SIGINT');
+  const onTerm = (): void => handler('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  return () => {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+  };
+};
+
+function integer(name: string, v: string | undefined, min: number, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isInteger(n) || n < min || n > max) throw new CliError(`${name} must be an integer from ${min} to ${max}, not ${JSON.stringify(v)}`);
+  return n;
+}
+
+/** `jobgraph serve`: the REST facade over the demo processors, until a signal stops it. */
+export async function serveCommand(args: string[], io: CliIO, deps: ServeCommandDeps = {}): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'token-file': { type: 'string' },
+      'insecure-local': { type: 'boolean', default: false },
+      'reserved-units': { type: 'string' },
+      'time-scale': { type: 'string' },
+      'max-body': { type: 'string' },
+      profile: { type: 'string' },
+      'base-uri': { type: 'string' },
+      'access-log': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (values.help) {
+    io.stdout.write(SERVE_USAGE + '\n');
+    return 0;
+  }
+  if (positionals.length > 0) throw new CliError(`serve takes no file, got ${JSON.stringify(positionals[0])}`);
+  const port = integer('--port', values.port, 0, 65535) ?? 8080;
+  const units = integer('--reserved-units', values['reserved-units'], 0, 1_000_000) ?? 3;
+  const maxBodyBytes = integer('--max-body', values['max-body'], 1, 1024 * 1024 * 1024) ?? 1024 * 1024;
+  const scaleText = values['time-scale'] ?? '1';
+  const timeScale = Number(scaleText);
+  if (scaleText.trim() === '' || !Number.isFinite(timeScale) || timeScale < 0) throw new CliError(`--time-scale must be a number >= 0, not ${JSON.stringify(scaleText)}`);
+  const profile = values.profile ?? 'ams';
+  if (profile !== 'ams' && profile !== 'relaxed') throw new CliError(`--profile must be ams or relaxed, not ${JSON.stringify(profile)}`);
+  const insecure = values['insecure-local'] === true;
+
+  // Tokens: the file's, then the environment's.
+  const tokens: string[] = [];
+  const sources: string[] = [];
+  const file = values['token-file'];
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = await io.readFile(file);
+    } catch (err) {
+      throw new CliError(ioMessage(file, err));
+    }
+    const fromFile = parseTokenFile(text);
+    if (fromFile.length === 0) throw new CliError(`--token-file ${file} holds no token (one a line; '#' lines are comments)`);
+    tokens.push(...fromFile);
+    sources.push(file);
+  }
+  const fromEnv = parseTokenList(io.env.JOBGRAPH_TOKENS).filter((t) => !tokens.includes(t));
+  if (fromEnv.length > 0) {
+    tokens.push(...fromEnv);
+    sources.push('JOBGRAPH_TOKENS');
+  }
+  if (tokens.length === 0 && !insecure) {
+    throw new CliError('no bearer token is configured: give --token-file FILE or set JOBGRAPH_TOKENS, or --insecure-local to serve on 127.0.0.1 without authentication');
+  }
+  const host = values.host ?? '127.0.0.1';
+  if (tokens.length === 0 && !isLoopbackAddress(host) && host !== 'localhost') {
+    throw new CliError(`--insecure-local serves on loopback only, not on ${JSON.stringify(host)}: configure tokens to listen there`);
+  }
+  if (tokens.length > 0 && insecure) io.stderr.write('jobgraph serve: tokens are configured, so --insecure-local is ignored: every request needs a token\n');
+
+  const engine = new Engine({
+    processors: demoProcessors({ timeScale }),
+    // Reserved units are an account-wide budget: one pool that every task draws from.
+    pools: { 'reserved-units': Math.max(1, units) },
+    poolOf: () => 'reserved-units',
+    retry: { maxAttempts: 3, baseDelayMs: Math.max(1, 1000 * timeScale), maxDelayMs: Math.max(1, 30_000 * timeScale) },
+  });
+
+  let api;
+  try {
+    api = createServer(engine, {
+      ...(tokens.length > 0 ? { tokens } : { insecureLocal: true }),
+      maxBodyBytes,
+      profile,
+      ...(values['base-uri'] !== undefined ? { baseUri: values['base-uri'] } : {}),
+      onError: (error, request) => {
+        io.stderr.write(`jobgraph serve: ${request.method} ${request.url} (request-id ${request.requestId}) failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      },
+      ...(values['access-log']
+        ? {
+            onRequest: (e) =>
+              io.stderr.write(`${new Date().toISOString()} ${e.remoteAddress ?? '-'} ${e.method} ${e.url} ${e.status} ${e.durationMs.toFixed(1)}ms ${e.requestId}\n`),
+          }
+        : {}),
+    });
+  } catch (err) {
+    await engine.close();
+    if (err instanceof ServerConfigError || (err as { code?: string }).code === 'ERR_INVALID_ARG_VALUE') throw new CliError((err as Error).message.replace(/^createServer: /, ''));
+    throw err;
+  }
+
+  let url: string;
+  try {
+    ({ url } = await api.listen({ port, host }));
+  } catch (err) {
+    await engine.close();
+    const e = err as NodeJS.ErrnoException;
+    if (err instanceof ServerConfigError) throw new CliError(e.message.replace(/^createServer: /, ''));
+    const why = e.code === 'EADDRINUSE' ? 'the address is in use' : e.code === 'EACCES' ? 'permission denied' : e.code === 'EADDRNOTAVAIL' ? 'no such local address' : e.message;
+    throw new CliError(`cannot listen on ${host}:${port}: ${why}`);
+  }
+
+  let stopping = false;
+  let stopped!: (signal: string) => void;
+  const stop = new Promise<string>((resolve) => (stopped = resolve));
+  const remove = (deps.onStop ?? processSignals)((signal) => {
+    if (stopping) {
+      // A second signal: stop waiting for requests in flight.
+      api.server.closeAllConnections();
+      return;
+    }
+    stopping = true;
+    stopped(signal);
+  });
+
+  const auth = tokens.length > 0 ? `${tokens.length} bearer token${tokens.length === 1 ? '' : 's'} from ${sources.join(' and ')}` : 'NO authentication (insecure local mode)';
+  io.stdout.write(`jobgraph serve: listening on ${url}/ (${auth}); Ctrl-C stops\n`);
+  deps.onListening?.(url);
+
+  const signal = await stop;
+  io.stderr.write(`jobgraph serve: ${signal}: closing the server and canceling running jobs…\n`);
+  try {
+    await api.close({ graceMs: 5000 });
+    await engine.close();
+  } finally {
+    remove();
+  }
+  io.stderr.write('jobgraph serve: stopped\n');
+  return 0;
+}
