@@ -67,7 +67,9 @@ export function mediaTaskBodies(n: number, form: Form): Corpus {
     for (let k = 1; k <= 4; k++) write([ref('JobOutputAsset', 0)], k, j);
     write([1, 2, 3, 4].map((k) => ref('JobOutputAsset', k)), 5, j);
   }
-  return { bodies, chars, tasks: bodies.length, inputs, outputs };
+  // As a job definition read from JSON gives them: flat strings, not the ropes concatenation made.
+  const flat = JSON.parse(JSON.stringify(bodies)) as string[];
+  return { bodies: flat, chars, tasks: bodies.length, inputs, outputs };
 }
 
 // The three implementations. Each keeps one parser for all documents.

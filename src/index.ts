@@ -57,3 +57,17 @@ export type { Dispatcher, WorkItem, WorkReporter, FailureReport } from './run/di
 export { InProcessDispatcher } from './run/in-process-dispatcher.js';
 export type { RetryOptions } from './run/backoff.js';
 export { demoProcessors, DEMO_PROCESSOR_IDS } from './run/demo-processors.js';
+
+// Simulation and pictures
+export { simulate, simulateGrid, prepareWorkload } from './simulate/simulator.js';
+export type { SimJob, SimulateOptions, SimResult, SimTask, PolicyName } from './simulate/simulator.js';
+export { fixedDurations, demoDurations, perProcessorDurations } from './simulate/durations.js';
+export type { DurationModel as SimDurationModel } from './simulate/durations.js';
+export { summarize } from './simulate/stats.js';
+export type { Summary } from './simulate/stats.js';
+export { renderGanttSvg, assignGanttSlots } from './export/gantt-svg.js';
+export type { GanttBar, GanttInput, GanttOptions } from './export/gantt-svg.js';
+export { renderHtmlReport } from './export/report-html.js';
+export type { ReportRun, ReportInput } from './export/report-html.js';
+export { makeWorkload, layered, fan, chain, chainrev, media, SHAPES } from './workload/shapes.js';
+export type { Workload, MediaWorkload, ShapeName } from './workload/shapes.js';

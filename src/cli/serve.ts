@@ -170,8 +170,8 @@ export async function serveCommand(args: string[], io: CliIO, deps: ServeCommand
     stopped(signal);
   });
 
-  const auth = tokens.length > 0 ? `${tokens.length} bearer token${tokens.length === 1 ? '' : 's'} from ${sources.join(' and ')}` : 'NO authentication (insecure local mode)';
-  io.stdout.write(`jobgraph serve: listening on ${url}/ (${auth}); Ctrl-C stops\n`);
+  const auth = tokens.length > 0 ? `${tokens.length} bearer token${tokens.length === 1 ? '' : 's'} from ${sources.join(' and ')}` : 'WITHOUT authentication: insecure local mode';
+  io.stdout.write(`jobgraph serve: listening on ${url}/, ${auth}; Ctrl-C stops\n`);
   deps.onListening?.(url);
 
   const signal = await stop;

@@ -431,7 +431,7 @@ function timeFrame(input: GanttInput, pools: readonly PoolRows[], unit: TimeUnit
   // Start the axis at 0 when the schedule starts near it, so runs line up; not for epoch times.
   if (lo > 0 && lo <= (hi - lo) * 0.25) lo = 0;
   const longest = pools.reduce((m, p) => Math.max(m, p.name.length), 0);
-  const labelW = Math.round(Math.min(230, Math.max(minLabelW, longest * BOLD_CHAR_W + PAD + 26)));
+  const labelW = Math.ceil(Math.min(230, Math.max(minLabelW, longest * BOLD_CHAR_W + PAD + 26)));
   const plotX = labelW;
   const plotW = width - labelW - PAD - 8;
   const axisUnit = displayUnitFor(hi - lo, unit);
@@ -668,7 +668,7 @@ function renderBars(input: GanttInput, pools: readonly PoolRows[], slots: Int32A
   const rowOfPool = new Map<string, number>();
   let row = 0;
   // Pool names are bold (wider), and the slot numbers sit at the right of the column.
-  const labelChars = Math.floor((f.labelW - PAD - 26) / BOLD_CHAR_W);
+  const labelChars = Math.floor((f.labelW - PAD - 26) / BOLD_CHAR_W + 1e-6);
   pools.forEach((pool, pi) => {
     rowOfPool.set(pool.name, row);
     const y0 = plotTop + row * rh;
@@ -845,7 +845,7 @@ function renderAggregate(input: GanttInput, pools: readonly PoolRows[], unit: Ti
   out += `<text class="agg-note" x="${PAD}" y="${n(noteY)}" font-style="italic" fill="${INK_MUTED}">${escapeXml(note)}</text>`;
   if (bars.length > 0) out += drawAxis(f, plotTop, plotBottom);
 
-  const labelChars = Math.floor((f.labelW - PAD - 26) / BOLD_CHAR_W);
+  const labelChars = Math.floor((f.labelW - PAD - 26) / BOLD_CHAR_W + 1e-6);
   const ncat = categories.length;
   pools.forEach((pool, pi) => {
     const top = plotTop + pi * (bandH + gap) + gap / 2;

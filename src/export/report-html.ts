@@ -7,7 +7,7 @@
 import { ArgumentTypeError } from '../errors.js';
 import { GRID, INK, INK_MUTED, JOB_PALETTE, outlineOf } from './colors.js';
 import { renderGanttSvg, type GanttInput, type GanttOptions } from './gantt-svg.js';
-import { escapeXml, formatNumber, n, niceTicks, truncate } from './svg.js';
+import { decimalsForMagnitude, escapeXml, formatNumber, n, niceTicks, truncate } from './svg.js';
 
 /** One simulated run: what was tried, what it measured, and the schedule it produced. */
 export interface ReportRun {
@@ -28,7 +28,8 @@ export interface ReportInput {
   notes?: string[];
   /**
    * Which way is better per metric, overriding the guess from its name (`makespan`, `…Completion`,
-   * `…Wait`, `failed` lower; `utilisation`, `throughput` higher; others not highlighted).
+   * `…Wait`, `failed`, `…Inversions` lower; `utilisation`, `throughput` higher; others, such as
+   * `ratio` or `tasks`, not highlighted).
    */
   better?: Record<string, 'lower' | 'higher' | 'none'>;
   /** Units to print after a metric's name, e.g. `{ makespan: 's' }`. */
@@ -104,7 +105,7 @@ const CSS = `
 :root{color-scheme:light;--ink:#222;--muted:#666;--line:#dde1e6;--best:#e3f4e6;--best-ink:#14532d;--accent:#4e79a7}
 *{box-sizing:border-box}
 body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Liberation Sans","DejaVu Sans",Arial,sans-serif;color:var(--ink);background:#fff}
-header,main,footer{max-width:1080px;margin:0 auto;padding:0 20px}
+header,main,footer{max-width:1180px;margin:0 auto;padding:0 20px}
 header{padding-top:20px}
 h1{font-size:22px;margin:0 0 4px}
 h2{font-size:17px;margin:28px 0 10px;padding-bottom:4px;border-bottom:1px solid var(--line)}
@@ -112,8 +113,8 @@ h2{font-size:17px;margin:28px 0 10px;padding-bottom:4px;border-bottom:1px solid 
 .notes{color:var(--muted);margin:8px 0 0;padding-left:20px}
 .table-wrap{overflow-x:auto}
 table.metrics{border-collapse:collapse;font-variant-numeric:tabular-nums;min-width:60%}
-.metrics th,.metrics td{padding:5px 10px;border-bottom:1px solid var(--line);text-align:left;white-space:nowrap}
-.metrics thead th{font-weight:600;border-bottom:2px solid #b9c0c8;vertical-align:bottom}
+.metrics th,.metrics td{padding:5px 8px;border-bottom:1px solid var(--line);text-align:left;white-space:nowrap}
+.metrics thead th{font-weight:600;border-bottom:2px solid #b9c0c8;vertical-align:bottom;white-space:normal;max-width:7em;line-height:1.25}
 .metrics td.num,.metrics th.num{text-align:right}
 .metrics tbody tr:hover{background:#f6f7f9}
 .metrics td.best{background:var(--best);color:var(--best-ink);font-weight:700}
@@ -167,6 +168,13 @@ export function humanise(key: string): string {
     .trim();
 }
 
+/** The fewest decimals (up to `limit`) that print `v` as it prints with `limit`. */
+function decimalsNeeded(v: number, limit: number): number {
+  const full = v.toFixed(limit);
+  for (let d = 0; d < limit; d++) if (Number(v.toFixed(d)) === Number(full)) return d;
+  return limit;
+}
+
 /** How the report prints a metric's value. */
 type FormatMetric = (key: string, v: number | string | undefined) => string;
 
@@ -176,11 +184,22 @@ type FormatMetric = (key: string, v: number | string | undefined) => string;
  */
 function metricFormatter(runs: readonly ReportRun[], keys: readonly string[]): { format: FormatMetric; isPercent: (key: string) => boolean } {
   const percent = new Set(keys.filter((k) => /utili[sz]|share|fraction/i.test(k) && numericIn(runs, k).length > 0 && numericIn(runs, k).every((v) => v >= 0 && v <= 1)));
+  // One precision per column so the digits line up (7.07, 7.50, 4.07): what its largest value
+  // deserves, but no more than some value of the column needs (0.5 stays 0.5, not 0.500).
+  const decimals = new Map<string, number>();
+  for (const k of keys) {
+    const values = numericIn(runs, k).map((v) => (percent.has(k) ? v * 100 : v));
+    if (values.length === 0) continue;
+    const largest = values.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    const limit = percent.has(k) ? 1 : decimalsForMagnitude(largest);
+    decimals.set(k, values.reduce((d, v) => Math.max(d, decimalsNeeded(v, limit)), 0));
+  }
   const format: FormatMetric = (key, v) => {
     if (v === undefined) return '—';
     if (typeof v === 'string') return v;
-    if (percent.has(key)) return `${formatNumber(v * 100, 1)} %`;
-    return formatNumber(v);
+    if (!Number.isFinite(v)) return formatNumber(v);
+    if (percent.has(key)) return `${formatNumber(v * 100, decimals.get(key), true)} %`;
+    return formatNumber(v, decimals.get(key), true);
   };
   return { format, isPercent: (key) => percent.has(key) };
 }

@@ -50,17 +50,33 @@ export function truncate(text: string, max: number): string {
   return text.slice(0, max - 1) + '…';
 }
 
+/** Decimals that suit a magnitude: 0 from 100 up, 1 from 10, 2 from 1, else 3 significant digits. */
+export function decimalsForMagnitude(value: number): number {
+  const abs = Math.abs(value);
+  if (!Number.isFinite(abs) || abs >= 100 || abs === 0) return 0;
+  return abs >= 10 ? 1 : abs >= 1 ? 2 : Math.min(6, 2 - Math.floor(Math.log10(abs)));
+}
+
+/** Decimals to print `value` with: none for an integer, else {@link decimalsForMagnitude}. */
+export function decimalsFor(value: number): number {
+  return Number.isInteger(value) ? 0 : decimalsForMagnitude(value);
+}
+
 /**
  * Formats a number for people, without locale: thousands separated by commas, and a precision
  * that suits the magnitude (`12,345`, `12.3`, `0.0123`).
+ *
+ * @param value - The number.
+ * @param maxDecimals - Decimals to round to. @defaultValue {@link decimalsFor}(value)
+ * @param keepZeros - Keep trailing zeros (`7.50`), for columns that line up. @defaultValue false
  */
-export function formatNumber(value: number, maxDecimals?: number): string {
+export function formatNumber(value: number, maxDecimals?: number, keepZeros = false): string {
   if (Number.isNaN(value)) return 'NaN';
   if (!Number.isFinite(value)) return value > 0 ? '∞' : '−∞';
   const abs = Math.abs(value);
-  const decimals = maxDecimals ?? (abs >= 100 || Number.isInteger(value) ? 0 : abs >= 10 ? 1 : abs >= 1 ? 2 : abs === 0 ? 0 : Math.min(6, 2 - Math.floor(Math.log10(abs))));
+  const decimals = maxDecimals ?? decimalsFor(value);
   let text = abs.toFixed(decimals);
-  if (text.includes('.')) text = text.replace(/0+$/, '').replace(/\.$/, '');
+  if (!keepZeros && text.includes('.')) text = text.replace(/0+$/, '').replace(/\.$/, '');
   const [int, frac] = text.split('.') as [string, string | undefined];
   const grouped = int.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
   const sign = value < 0 && Number(text) !== 0 ? '−' : '';

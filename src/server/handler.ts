@@ -177,7 +177,7 @@ function notFound(set: string, key: string): HttpError {
 }
 
 function methodNotAllowed(method: string, what: string, allowed: readonly string[]): HttpError {
-  return new HttpError(405, 'METHOD_NOT_ALLOWED', `${method} is not allowed on ${what}; use ${allowed.join(' or ')}`, { headers: { Allow: [...allowed, ...(allowed.includes('GET') ? ['HEAD'] : [])].join(', ') } });
+  return new HttpError(405, 'METHOD_NOT_ALLOWED', `${method} is not allowed on ${what}; use ${allowed.join(' or ')}`, { headers: { Allow: allowed.flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m])).join(', ') } });
 }
 
 /** One diagnostic as one line, in the text form of `jobgraph validate`. */

@@ -72,6 +72,24 @@ describe('renderHtmlReport()', () => {
     expect(rows[1]!.map((c) => c.text)).toEqual(['b', 'fifo', '1 RU', '999', '—', '—', '3']);
   });
 
+  it('prints a share column as percentages only when every run’s value is in [0, 1], and a column with one precision', () => {
+    const rows = tableRows(renderHtmlReport({ title: 'T', runs: [run('a', { utilisation: 1, ratio: 1, loadShare: 1.2 }), run('b', { utilisation: 0.25, ratio: 1.05, loadShare: 0.5 })] }));
+    expect(rows.map((r) => r.slice(3).map((c) => c.text))).toEqual([
+      ['100 %', '1.00', '1.2'],
+      ['25 %', '1.05', '0.5'],
+    ]);
+  });
+
+  it('prints a column with the decimals its values need, the same in every row', () => {
+    const rows = tableRows(renderHtmlReport({ title: 'T', runs: [run('a', { meanWait: 7.07, utilisation: 0.721, makespan: 6721.4 }), run('b', { meanWait: 0.5, utilisation: 1, makespan: 169 })] }));
+    expect(rows.map((r) => r.slice(3).map((c) => c.text))).toEqual([
+      ['7.07', '72.1 %', '6,721'],
+      ['0.50', '100.0 %', '169'],
+    ]);
+    const waits = tableRows(renderHtmlReport({ title: 'T', runs: [run('a', { meanWait: 0.5 }), run('b', { meanWait: 0.5 })] }));
+    expect(waits.map((r) => r[3]!.text)).toEqual(['0.5', '0.5']);
+  });
+
   it('highlights the best value per column: lower makespan, higher utilisation, ties both, unknown none', () => {
     const input: ReportInput = {
       title: 'T',
@@ -156,8 +174,8 @@ describe('report helpers', () => {
   });
 
   it('guessDirection() knows times and failures are better low, utilisation high', () => {
-    expect(['makespan', 'meanJobCompletion', 'p95JobCompletion', 'meanWait', 'failed', 'cost'].map(guessDirection)).toEqual(Array(6).fill('lower'));
+    expect(['makespan', 'meanJobCompletion', 'p95JobCompletion', 'meanWait', 'failed', 'cost', 'priorityInversions'].map(guessDirection)).toEqual(Array(7).fill('lower'));
     expect(['utilisation', 'utilization', 'throughput'].map(guessDirection)).toEqual(Array(3).fill('higher'));
-    expect(['tasks', 'jobs', 'seed'].map(guessDirection)).toEqual(Array(3).fill('none'));
+    expect(['tasks', 'jobs', 'seed', 'ratio', 'lowerBound'].map(guessDirection)).toEqual(Array(5).fill('none'));
   });
 });

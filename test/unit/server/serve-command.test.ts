@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { serveCommand, SERVE_USAGE } from '../../../src/cli/serve.js';
+import { CliError, type CliIO } from '../../../src/cli/io.js';
+import { OTHER_TOKEN, REFERENCE_VERBOSE_BODY, TOKEN, VERBOSE, request } from './helpers.js';
+
+function fakeIO(files: Record<string, string> = {}, env: Record<string, string> = {}): CliIO & { out: string[]; err: string[] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    out,
+    err,
+    stdout: { write: (s: string) => out.push(s) },
+    stderr: { write: (s: string) => err.push(s) },
+    readFile: async (path) => {
+      if (path in files) return files[path]!;
+      throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' });
+    },
+    env,
+  };
+}
+
+/** Runs `jobgraph serve` until `body` is done with its URL, then sends the stop signal. */
+async function serving(args: string[], io: CliIO, body: (port: number, url: string) => Promise<void>): Promise<number> {
+  let stop!: (signal: string) => void;
+  let listening!: (url: string) => void;
+  const ready = new Promise<string>((resolve) => (listening = resolve));
+  const exit = serveCommand(args, io, {
+    onStop: (handler) => {
+      stop = handler;
+      return () => {};
+    },
+    onListening: (url) => listening(url),
+  });
+  const url = await Promise.race([ready, exit.then((code) => Promise.reject(new Error(`serve exited with ${code}`)))]);
+  try {
+    await body(Number(new URL(url).port), url);
+  } finally {
+    stop('SIGTERM');
+  }
+  return exit;
+}
+
+describe('jobgraph serve', () => {
+  it('refuses to start without a token, unless --insecure-local', async () => {
+    await expect(serveCommand([], fakeIO())).rejects.toThrow(CliError);
+    await expect(serveCommand([], fakeIO())).rejects.toThrow(/--token-file FILE or set JOBGRAPH_TOKENS, or --insecure-local/);
+  });
+
+  it('refuses --insecure-local on a host other than loopback', async () => {
+    await expect(serveCommand(['--insecure-local', '--host', '0.0.0.0'], fakeIO())).rejects.toThrow(/loopback only/);
+  });
+
+  it('refuses a token file it cannot read, an empty one, and a weak token', async () => {
+    await expect(serveCommand(['--token-file', 'missing.txt'], fakeIO())).rejects.toThrow(/cannot read missing.txt: no such file/);
+    await expect(serveCommand(['--token-file', 't'], fakeIO({ t: '# none\n' }))).rejects.toThrow(/holds no token/);
+    await expect(serveCommand(['--token-file', 't'], fakeIO({ t: 'short\n' }))).rejects.toThrow(/at least 16/);
+  });
+
+  it('refuses bad option values', async () => {
+    const io = fakeIO({}, { JOBGRAPH_TOKENS: TOKEN });
+    await expect(serveCommand(['--port', '70000'], io)).rejects.toThrow(/--port must be an integer from 0 to 65535/);
+    await expect(serveCommand(['--time-scale', '-1'], io)).rejects.toThrow(/--time-scale/);
+    await expect(serveCommand(['--profile', 'loose'], io)).rejects.toThrow(/--profile/);
+    await expect(serveCommand(['job.json'], io)).rejects.toThrow(/takes no file/);
+  });
+
+  it('prints its usage for --help', async () => {
+    const io = fakeIO();
+    expect(await serveCommand(['--help'], io)).toBe(0);
+    expect(io.out.join('')).toBe(SERVE_USAGE + '\n');
+  });
+
+  it('serves with tokens from a file and the environment until stopped, then exits 0', async () => {
+    const io = fakeIO({ 'tokens.txt': `# ops\n${TOKEN}\n` }, { JOBGRAPH_TOKENS: OTHER_TOKEN });
+    const code = await serving(['--token-file', 'tokens.txt', '--port', '0', '--time-scale', '0'], io, async (port) => {
+      expect((await request(port, '/api/Jobs', { token: null })).status).toBe(401);
+      expect((await request(port, '/api/Jobs', { token: OTHER_TOKEN })).status).toBe(200);
+      const created = await request(port, '/API/Jobs', { method: 'POST', body: REFERENCE_VERBOSE_BODY, accept: VERBOSE });
+      expect(created.status).toBe(201);
+      const processors = await request(port, '/api/MediaProcessors?$select=Name');
+      expect(processors.json.value.map((p: { Name: string }) => p.Name)).toEqual(['Media Encoder Standard', 'Demo Packager', 'Demo Thumbnailer']);
+    });
+    expect(code).toBe(0);
+    expect(io.out.join('')).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+\/api\/, 2 bearer tokens from tokens\.txt and JOBGRAPH_TOKENS/);
+    expect(io.err.join('')).toContain('SIGTERM: closing the server');
+    expect(io.err.join('')).toContain('stopped');
+  });
+
+  it('cancels running jobs on the way out', async () => {
+    const io = fakeIO({}, { JOBGRAPH_TOKENS: TOKEN });
+    let jobPath = '';
+    const code = await serving(['--port', '0', '--time-scale', '1000', '--access-log'], io, async (port) => {
+      const created = await request(port, '/api/Jobs', { method: 'POST', body: REFERENCE_VERBOSE_BODY });
+      expect(created.status).toBe(201);
+      jobPath = `/api/Jobs('${encodeURIComponent(created.json.Id)}')`;
+      expect((await request(port, `${jobPath}/State`)).json.value).toBe(2);
+    });
+    expect(code).toBe(0);
+    expect(io.err.join('')).toMatch(/POST \/api\/Jobs 201 /);
+  });
+
+  it('serves without tokens on loopback with --insecure-local', async () => {
+    const io = fakeIO();
+    const code = await serving(['--insecure-local', '--port', '0'], io, async (port) => {
+      expect((await request(port, '/api/Tasks', { token: null })).status).toBe(200);
+    });
+    expect(code).toBe(0);
+    expect(io.out.join('')).toContain('WITHOUT authentication');
+  });
+
+  it('says so when the port is taken', async () => {
+    const io = fakeIO({}, { JOBGRAPH_TOKENS: TOKEN });
+    await serving(['--port', '0'], io, async (port) => {
+      await expect(serveCommand(['--port', String(port)], fakeIO({}, { JOBGRAPH_TOKENS: TOKEN }))).rejects.toThrow(/address is in use/);
+    });
+  });
+});
