@@ -257,7 +257,10 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
         ? 'the request was not received in time; send the whole request, then wait for the answer'
         : `the request is not valid HTTP/1.1 (${err.code ?? 'parse error'}); check the request line and headers`;
   const body = stringifyOData(odataError(code, message));
+  // A HEAD request is answered without a body, or the client reads the body as its next response.
+  const raw = (err as NodeJS.ErrnoException & { rawPacket?: Buffer }).rawPacket;
+  const head = raw !== undefined && raw.subarray(0, 5).toString('latin1') === 'HEAD ';
   socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${contentTypeFor('minimal')}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nDataServiceVersion: 3.0;\r\nConnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${contentTypeFor('minimal')}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nDataServiceVersion: 3.0;\r\nConnection: close\r\n\r\n${head ? '' : body}`,
   );
 }

@@ -406,6 +406,13 @@ describe('parseTaskBody() reports malformed XML once, where it is, with the like
     expect(r.problems[0]!.hint).toContain('was read as an entity name');
   });
 
+  it('parseTaskBody() reports an undeclared entity reference &foo; and expands nothing', () => {
+    const r = parseTaskBody(body(`<inputAsset>JobInputAsset(0)&foo;</inputAsset>${OUT0}`));
+    expect(where(r)).toEqual([['XML_MALFORMED', 1, 39]]);
+    expect(r.problems[0]!.message).toBe('undefined entity &foo;');
+    expect(r.inputs[0]!.ref).toBeNull();
+  });
+
   it('parseTaskBody() reports an undefined HTML entity with its character reference', () => {
     const r = parseTaskBody(body(`${IN0}<outputAsset assetName="a&nbsp;b">JobOutputAsset(0)</outputAsset>`));
     expect(where(r)).toEqual([['XML_MALFORMED', 1, 77]]);

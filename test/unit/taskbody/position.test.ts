@@ -1,6 +1,6 @@
 import { SaxesParser } from 'saxes';
 import { describe, expect, it } from 'vitest';
-import { LineMap, charStartBefore, endPosition, lineCount } from '../../../src/taskbody/position.js';
+import { LineMap, charStartBefore, endPosition, lineCount, onSaxesLine } from '../../../src/taskbody/position.js';
 
 function at(text: string, offset: number): [number, number] {
   const map = new LineMap();
@@ -60,6 +60,13 @@ describe('LineMap', () => {
     expect(endPosition('')).toEqual({ line: 1, column: 1 });
     expect(endPosition('ab\r\n')).toEqual({ line: 2, column: 1 });
     expect(endPosition('ab\ncd')).toEqual({ line: 2, column: 3 });
+  });
+
+  it("onSaxesLine() places an offset on saxes' current line, and declines one before it", () => {
+    // saxes on line 3, next unread character 4 code units into the line, at offset 20: the line starts at 16.
+    expect(onSaxesLine(3, 4, 20, 17)).toEqual({ line: 3, column: 2 });
+    expect(onSaxesLine(3, 4, 20, 16)).toEqual({ line: 3, column: 1 });
+    expect(onSaxesLine(3, 4, 20, 15)).toBeUndefined();
   });
 
   it('charStartBefore() steps back over a CRLF or a surrogate pair as one character', () => {

@@ -1,0 +1,67 @@
+import { createHmac } from 'node:crypto';
+
+/** Case of the hex digits in `ms-signature`. */
+export type SignatureHexCase = 'lower' | 'upper';
+
+/**
+ * The `ms-signature` value for a body: `sha256=<hex HMAC-SHA256(key, body bytes)>`.
+ *
+ * Lowercase hex by default. Note that the receiver in Microsoft's webhook sample (Doc-Webhooks,
+ * `VerifyWebHookRequestSignature`) writes its expected value in UPPERCASE hex and compares ordinally,
+ * so it accepts only uppercase: pass `'upper'` for receivers written from that sample.
+ */
+export function signature(key: Uint8Array, body: Uint8Array, hexCase: SignatureHexCase = 'lower'): string {
+  const hex = createHmac('sha256', key).update(body).digest('hex');
+  return 'sha256=' + (hexCase === 'upper' ? hex.toUpperCase() : hex);
+}
+
+/** The headers of a webhook request. */
+export function webhookHeaders(accountId: string, sig: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = { 'Content-Type': 'application/json', 'ms-mediaservices-accountid': accountId };
+  if (sig !== undefined) headers['ms-signature'] = sig;
+  return headers;
+}
+
+/** What to do after an answer. */
+export type Verdict = { kind: 'delivered' } | { kind: 'retry'; retryAfterMs: number | undefined } | { kind: 'fail' };
+
+/**
+ * Sorts an HTTP status: 2xx delivered; 408, 429 and 5xx retried (with the Retry-After of a 429 or
+ * 503, in ms, when it has one); anything else (other 4xx, 3xx: redirects are not followed, as a
+ * signed body must not go to another address) fails at once.
+ */
+export function verdictOf(status: number, retryAfter: string | null, nowMs: number): Verdict {
+  if (status >= 200 && status < 300) return { kind: 'delivered' };
+  if (status === 408 || status === 429 || (status >= 500 && status < 600)) {
+    const retryAfterMs = status === 429 || status === 503 ? parseRetryAfter(retryAfter, nowMs) : undefined;
+    return { kind: 'retry', retryAfterMs };
+  }
+  return { kind: 'fail' };
+}
+
+/**
+ * Reads a Retry-After header (RFC 9110 §10.2.3): delay-seconds, or an HTTP-date.
+ * @returns the wait in ms (0 for a date in the past), or `undefined` when absent or unreadable
+ */
+export function parseRetryAfter(value: string | null, nowMs: number): number | undefined {
+  if (value === null) return undefined;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  // Only something that looks like an HTTP-date ("Wed, 21 Oct 2015 07:28:00 GMT"): Date.parse alone reads "12.5" as a date.
+  if (!/^[A-Za-z]{3},/.test(text)) return undefined;
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
+}
+
+/**
+ * The wait before attempt `attempt + 1`: capped exponential backoff with full jitter,
+ * `random() · min(maxDelayMs, baseDelayMs · 2^(attempt-1))`. Full jitter spreads the retries of many
+ * endpoints that failed together (one receiver went down) over the whole window.
+ */
+export function retryDelay(attempt: number, baseDelayMs: number, maxDelayMs: number, random: () => number): number {
+  const cap = Math.min(maxDelayMs, baseDelayMs * 2 ** Math.max(0, attempt - 1));
+  let r = random();
+  if (!(r >= 0)) r = 0;
+  else if (r >= 1) r = 1;
+  return Math.floor(r * cap);
+}
