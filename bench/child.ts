@@ -5,7 +5,7 @@
  *
  * Options: `--budget <ms>` time to spend on timed repetitions per case, `--max-reps <k>`,
  * `--min-reps <k>`, `--slow <ms>` (a first run slower than this is the only sample), `--warmup <ms>`
- * (untimed runs before the samples), `--timeout <ms>`.
+ * (untimed runs before the samples), `--timeout <ms>`, `--no-peer-memory`.
  * Started by bench/run.ts; the protocol is described there and in bench/README.md.
  */
 import { pathToFileURL } from 'node:url';
@@ -59,16 +59,21 @@ async function settle(): Promise<void> {
   gc!();
 }
 
-/** Bytes held, read once the figure stops moving (within 64 KB: reading it allocates a little). */
+/**
+ * Bytes held, read once the figure stops moving: three readings in a row within 4 KB (or 0.01 % on
+ * big heaps, where reading it allocates a little and a full GC never frees exactly the same).
+ */
 async function held(): Promise<number> {
   let last = -1;
-  for (let k = 0; k < 10; k++) {
+  let steady = 0;
+  for (let k = 0; k < 15; k++) {
     gc!();
-    await sleep(10);
+    await sleep(15);
     const m = process.memoryUsage();
     const now = m.heapUsed + m.arrayBuffers;
-    if (Math.abs(now - last) < 65_536) return now;
+    steady = Math.abs(now - last) <= Math.max(4096, now * 1e-4) ? steady + 1 : 0;
     last = now;
+    if (steady === 2) break;
   }
   return last;
 }
@@ -99,6 +104,8 @@ async function main(): Promise<void> {
   const slow = option(args, '--slow', 5000);
   const timeout = option(args, '--timeout', 300_000);
   const warmupMs = option(args, '--warmup', 1000);
+  const peerMemoryAt = args.indexOf('--no-peer-memory');
+  if (peerMemoryAt !== -1) args.splice(peerMemoryAt, 1);
   const [file, ...ids] = args;
   if (file === undefined || ids.length === 0) throw new Error('usage: child.ts <file> [options] <id>...');
   const mod = (await import(pathToFileURL(resolve(file)).href)) as { cases?: BenchCase[] };
@@ -176,7 +183,7 @@ async function main(): Promise<void> {
 
   // 4. Memory held, one case at a time; then report it.
   for (const s of states) {
-    if (s.status === 'ok' && s.c.memory !== false) {
+    if (s.status === 'ok' && s.c.memory !== false && !(peerMemoryAt !== -1 && s.c.role === 'peer')) {
       try {
         progress(s.c.id, 'memory');
         const before = await held();

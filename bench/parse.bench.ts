@@ -121,7 +121,7 @@ const IMPL_BARE = 'saxes, no handlers';
 function casesFor(n: number, form: Form): BenchCase<Corpus>[] {
   const corpus = shared(() => mediaTaskBodies(n, form));
   const row = `media ${formatCount(n)}, ${form}`;
-  const base = { table: 'parse', row, n, quick: n <= 10_000, memory: false, setup: corpus };
+  const base = { table: 'parse', row, n, memory: false, setup: corpus };
   const idBase = `parse/media/${n}/${form}`;
   return [
     {

@@ -11,10 +11,12 @@
  *    (under --quick, a row's peers together), other cases by `batch` (default `table + row`).
  * 3. Each batch runs in its own child process:
  *      node --expose-gc --max-old-space-size=8192 --import tsx bench/child.ts bench/<topic>.bench.ts
- *           [--budget ms --min-reps k --max-reps k --slow ms --warmup ms --timeout ms] <id>...
+ *           [--budget ms --min-reps k --max-reps k --slow ms --warmup ms --timeout ms
+ *            --no-peer-memory] <id>...
  *    The child sets up each case, runs it once cold and checks the result, warms it up (untimed
  *    runs), then times repetitions interleaved across the batch (full GC and a pause before each;
- *    a case whose cold run is slower than --slow keeps that run as its one sample), then measures memory held (heapUsed +
+ *    a case whose cold run is slower than --slow keeps that run as its one sample), then measures
+ *    memory held (not for peers under --quick, as it costs them one more slow run) (heapUsed +
  *    arrayBuffers after forced GC with `hold()`'s result alive, minus before).
  * 4. The child prints `BENCH_PROGRESS {"id","phase"}` as it goes and one `BENCH_RESULT {CaseResult}`
  *    line per case at the end. A thrown "Maximum call stack size exceeded" becomes `stack overflow`;
@@ -154,7 +156,7 @@ function runBatch(b: Batch, o: Options, log: (s: string) => void): Promise<Batch
     join(benchDir, 'child.ts'),
     b.file,
     '--budget',
-    String(o.quick ? 400 : 5000),
+    String(o.quick ? 250 : 5000),
     '--min-reps',
     String(o.quick ? 2 : 3),
     '--max-reps',
@@ -162,7 +164,8 @@ function runBatch(b: Batch, o: Options, log: (s: string) => void): Promise<Batch
     '--slow',
     String(o.quick ? 500 : 8000),
     '--warmup',
-    String(o.quick ? 150 : 1000),
+    String(o.quick ? 100 : 1000),
+    ...(o.quick ? ['--no-peer-memory'] : []),
     '--timeout',
     String(o.timeoutMs),
     ...b.cases.map((c) => c.id),

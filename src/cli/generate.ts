@@ -15,7 +15,8 @@ Makes a workload of AMS Create-Job bodies with arrival times, for 'jobgraph simu
   --jobs J     jobs (media and ams-mix only)
   --seed S     integer in [0, 4294967295] (default ${WORKLOAD_SEED}); drives ams-mix and arrival
                times; the shapes' graphs are fixed by WORKLOADS.md
-  --rate R     Poisson arrivals, R jobs a minute (ams-mix default 6; media: all at 0 without it)
+  --rate R     Poisson arrivals, R jobs a minute (ams-mix default 6; media: all at 0 without it;
+               a one-job shape always arrives at 0)
   --format     json (default: the jobgraph.workload/1 container) or ndjson (one {arrival, definition}
                a line, written as generated)
   --compact    json on one line

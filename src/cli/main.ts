@@ -1,6 +1,8 @@
 import { validateCommand, VALIDATE_USAGE } from './validate.js';
 import { runCommand, RUN_USAGE } from './run.js';
 import { simulateCommand, SIMULATE_USAGE } from './simulate.js';
+import { exportCommand, EXPORT_USAGE } from './export.js';
+import { generateCommand, GENERATE_USAGE } from './generate.js';
 import { CliError, packageVersion, processIO, type CliIO } from './io.js';
 
 type Command = (args: string[], io: CliIO) => Promise<number>;
@@ -13,6 +15,8 @@ const onInterrupt = (handler: () => void): (() => void) => {
 const COMMANDS: Record<string, { run: Command; summary: string; usage: string }> = {
   validate: { run: validateCommand, summary: 'check job definitions and TaskBodies, every problem in one pass', usage: VALIDATE_USAGE },
   run: { run: (args, io) => runCommand(args, io, io === processIO ? { onInterrupt } : {}), summary: 'run a job with the demo processors, with live progress and a summary', usage: RUN_USAGE },
+  export: { run: exportCommand, summary: "draw a job's dependency graph as Graphviz DOT, Mermaid or JSON", usage: EXPORT_USAGE },
+  generate: { run: generateCommand, summary: 'make a workload: the benchmark shapes or a seeded mix of AMS jobs over time', usage: GENERATE_USAGE },
   simulate: { run: simulateCommand, summary: 'compare scheduling policies and capacities on a workload, with Gantt charts and a report', usage: SIMULATE_USAGE },
 };
 

@@ -68,8 +68,10 @@ export function exportMermaid(result: ValidationResult, options: GraphExportOpti
 
 function renderMermaid(model: ExportModel, direction: 'LR' | 'TB'): string {
   const out: string[] = [];
-  // A comment, not front matter: the title may hold anything, and a comment only ends at the line.
-  out.push(`%% ${graphTitle(model).replace(/[\r\n\u2028\u2029]+/g, ' · ').replace(/[\u0000-\u001f\u007f]/g, ' ')}`);
+  // A comment, not front matter: the title may hold anything, and a comment ends with its line.
+  // `%` becomes a full-width ％ so that no `%%{…}%%` in a name can be read as a directive.
+  const title = graphTitle(model).replace(/[\r\n\u2028\u2029]+/g, ' · ').replace(/[\u0000-\u001f\u007f]/g, ' ').replace(/%/g, '\uff05');
+  out.push(`%% ${title}`);
   out.push(`flowchart ${direction}`);
   const classes = { input: [] as string[], task: [] as string[], sink: [] as string[], problem: [] as string[], cycle: [] as string[] };
 

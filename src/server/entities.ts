@@ -2,8 +2,8 @@
  * The entity sets the facade serves — Jobs, Tasks, MediaProcessors, and the Assets reached through
  * navigation — as the OData layer needs them: a schema per set (for `$filter`, `$orderby`,
  * `$select`), the properties in the order the service wrote them (reference §4, §9), and views
- * turned into entities whose dates are epoch milliseconds (what `$filter` compares and the wire
- * formatters write).
+ * turned into entities whose dates are epoch milliseconds (what `$filter` compares) or already
+ * written for the wire.
  */
 import { createHash } from 'node:crypto';
 import type { Job, Task } from '../job/model.js';
@@ -24,9 +24,10 @@ export interface EntitySetInfo {
   readonly navigation: readonly string[];
   /** Inline complex collections → element type. */
   readonly collections: Readonly<Record<string, string>>;
-  /** Date properties; `Coll/Prop` for dates inside a collection. */
-  readonly dates: readonly string[];
-  /** Properties whose value is the same for the entity's whole life (read from the job model, no view needed). */
+  /**
+   * Properties whose value is the same for the entity's whole life and that the job model's objects
+   * carry under the same name: a filter on them alone needs no view.
+   */
   readonly fixed: ReadonlySet<string>;
 }
 
@@ -117,7 +118,6 @@ export const JOBS: EntitySetInfo = {
   },
   navigation: ['Tasks', 'OutputMediaAssets', 'InputMediaAssets'],
   collections: { JobNotificationSubscriptions: AMS_TYPES.JobNotificationSubscription },
-  dates: ['Created', 'LastModified', 'EndTime', 'StartTime'],
   fixed: new Set(['Id', 'Name', 'TemplateId']),
 };
 
@@ -153,7 +153,6 @@ export const TASKS: EntitySetInfo = {
     HistoricalEvents: AMS_TYPES.TaskHistoricalEvent,
     TaskNotificationSubscriptions: AMS_TYPES.TaskNotificationSubscription,
   },
-  dates: ['EndTime', 'StartTime', 'HistoricalEvents/TimeStamp'],
   fixed: new Set([
     'Id',
     'Configuration',
@@ -176,7 +175,6 @@ export const MEDIA_PROCESSORS: EntitySetInfo = {
   schema: { Id: 'string', Description: 'string', Name: 'string', Sku: 'string', Vendor: 'string', Version: 'string' },
   navigation: [],
   collections: {},
-  dates: [],
   fixed: new Set(['Id', 'Description', 'Name', 'Sku', 'Vendor', 'Version']),
 };
 
@@ -186,7 +184,6 @@ export const ASSETS: EntitySetInfo = {
   schema: { Id: 'string', Name: 'string', Options: 'int', FormatOption: 'int', StorageAccountName: 'string', Uri: 'string' },
   navigation: [],
   collections: {},
-  dates: [],
   fixed: new Set(['Id', 'Name', 'Options', 'FormatOption', 'StorageAccountName', 'Uri']),
 };
 
@@ -279,27 +276,6 @@ export function taskEntity(v: TaskView, mode: DateMode): TaskEntity {
   };
   if (mode === 'ms') e[VIEW] = v;
   return e;
-}
-
-/**
- * The properties of a task that never change, read from the job model without building a view:
- * enough for a `$filter` or `$orderby` that names only {@link TASKS}`.fixed` properties.
- */
-export function fixedTaskProperties(t: Task): Partial<TaskEntity> & { Id: string } {
-  return {
-    Id: t.Id,
-    Configuration: t.Configuration,
-    MediaProcessorId: t.MediaProcessorId,
-    Name: t.Name,
-    Priority: t.Priority,
-    TaskBody: t.TaskBody,
-    Options: t.Options,
-    EncryptionKeyId: t.EncryptionKeyId,
-    EncryptionScheme: t.EncryptionScheme,
-    EncryptionVersion: t.EncryptionVersion,
-    InitializationVector: t.InitializationVector,
-    TaskNotificationSubscriptions: t.TaskNotificationSubscriptions,
-  };
 }
 
 /** A media processor as an entity (the engine's list is already REST-shaped). */

@@ -21,9 +21,6 @@ import {
   checkVersionHeaders,
   contentTypeFor,
   entityUri,
-  formatDateIso,
-  formatDateVerbose,
-  formatEntityDates,
   minimalList,
   minimalProperty,
   minimalSingle,
@@ -58,7 +55,6 @@ import {
   taskInputAssets,
   taskOutputAssets,
   verboseMeta,
-  withEventTimes,
 } from './entities.js';
 import type { AssetEntity, EntitySetInfo } from './entities.js';
 import { HttpError } from './errors.js';
@@ -122,6 +118,8 @@ class Exchange {
   readonly started = performance.now();
   format: Format = 'minimal';
   baseUri = '';
+  /** The request body was read to its end. */
+  bodyRead = false;
   /** Headers every response carries: versions, client-request-id, request-id. */
   readonly headers: Record<string, string>;
 
@@ -142,6 +140,13 @@ class Exchange {
 
   get method(): string {
     return this.req.method === 'HEAD' ? 'GET' : (this.req.method ?? 'GET');
+  }
+
+  /** The request has a body that nobody read: answering early means closing the connection. */
+  get unreadBody(): boolean {
+    if (this.bodyRead) return false;
+    const length = this.req.headers['content-length'];
+    return (length !== undefined && length !== '0') || this.req.headers['transfer-encoding'] !== undefined;
   }
 
   get gone(): boolean {
@@ -213,6 +218,16 @@ export class ApiHandler {
   /** The jobs and tasks as the API shows them. */
   get catalog(): Catalog {
     return this.#catalog;
+  }
+
+  /** Stops listening to the engine. */
+  dispose(): void {
+    this.#catalog.dispose();
+  }
+
+  /** How the response's dates are written: minimal metadata is always ISO 8601. */
+  #style(x: Exchange): DateStyle {
+    return x.format === 'verbose' ? this.#config.verboseDateStyle : 'iso';
   }
 
   /** The `(req, res)` listener; never throws, never rejects. */
@@ -347,12 +362,12 @@ export class ApiHandler {
       if (path.count === true) {
         if (method !== 'GET') throw methodNotAllowed(method, 'Jobs/$count', ['GET']);
         const q = this.#options(target, OPTIONS.count, JOBS, '$count');
-        return x.sendText(200, String(this.#countOf(this.#catalog.listJobs(q, true).total, q)));
+        return x.sendText(200, String(this.#countOf(this.#catalog.listJobs(q, 'iso', true).total, q)));
       }
       if (method === 'POST') return this.#createJob(x, target);
       if (method !== 'GET') throw methodNotAllowed(method, 'Jobs', ['GET', 'POST']);
       const q = this.#options(target, OPTIONS.list, JOBS, 'Jobs');
-      const page = this.#catalog.listJobs(q);
+      const page = this.#catalog.listJobs(q, this.#style(x));
       return x.send(200, this.#list(x, JOBS, page.items, q, page.total));
     }
     const key = path.key;
@@ -362,7 +377,7 @@ export class ApiHandler {
       const view = this.#catalog.job(key);
       if (view === undefined) throw notFound('Jobs', key);
       const q = this.#options(target, OPTIONS.single, JOBS, 'a single job');
-      return x.send(200, this.#single(x, JOBS, jobEntity(view), q.select));
+      return x.send(200, this.#single(x, JOBS, jobEntity(view, this.#style(x)), q.select));
     }
     if (method !== 'GET') throw methodNotAllowed(method, `Jobs('…')/${path.navigation ?? '$count'}`, ['GET']);
     const view = this.#catalog.job(key);
@@ -373,16 +388,16 @@ export class ApiHandler {
     if (nav === 'Tasks') {
       if (path.count === true) {
         const q = this.#options(target, OPTIONS.count, TASKS, '$count');
-        return x.sendText(200, String(this.#countOf(this.#catalog.listTasks(job, q, true).total, q)));
+        return x.sendText(200, String(this.#countOf(this.#catalog.listTasks(job, q, 'iso', true).total, q)));
       }
       const q = this.#options(target, OPTIONS.list, TASKS, `Jobs('…')/Tasks`);
-      const page = this.#catalog.listTasks(job, q);
-      return x.send(200, this.#list(x, TASKS, page.items.map(withEventTimes), q, page.total));
+      const page = this.#catalog.listTasks(job, q, this.#style(x));
+      return x.send(200, this.#list(x, TASKS, page.items, q, page.total));
     }
     if (nav === 'InputMediaAssets' || nav === 'OutputMediaAssets') {
       return this.#assets(x, target, path, nav === 'InputMediaAssets' ? jobInputAssets(job) : jobOutputAssets(job));
     }
-    return this.#property(x, target, path, JOBS, jobEntity(view), nav);
+    return this.#property(x, target, path, JOBS, jobEntity(view, this.#style(x)), nav);
   }
 
   #tasks(x: Exchange, target: RequestTarget, path: ResourcePath): void {
@@ -391,15 +406,15 @@ export class ApiHandler {
     if (path.key === undefined) {
       if (path.count === true) {
         const q = this.#options(target, OPTIONS.count, TASKS, '$count');
-        return x.sendText(200, String(this.#countOf(this.#catalog.listTasks(undefined, q, true).total, q)));
+        return x.sendText(200, String(this.#countOf(this.#catalog.listTasks(undefined, q, 'iso', true).total, q)));
       }
       const q = this.#options(target, OPTIONS.list, TASKS, 'Tasks');
-      const page = this.#catalog.listTasks(undefined, q);
-      return x.send(200, this.#list(x, TASKS, page.items.map(withEventTimes), q, page.total));
+      const page = this.#catalog.listTasks(undefined, q, this.#style(x));
+      return x.send(200, this.#list(x, TASKS, page.items, q, page.total));
     }
     const found = this.#catalog.task(path.key);
     if (found === undefined) throw notFound('Tasks', path.key);
-    const entity = withEventTimes(taskEntity(found.view));
+    const entity = taskEntity(found.view, this.#style(x));
     const nav = path.navigation;
     if (nav === undefined) {
       if (path.count === true) throw new HttpError(400, 'QUERY_OPTION_NOT_APPLICABLE', `$count applies to collections, and Tasks('…') is one task; count with /api/Tasks/$count`);
@@ -461,17 +476,16 @@ export class ApiHandler {
     }
     this.#options(target, OPTIONS.other, info, `${info.set}('…')/${name}`);
     const verbose = x.format === 'verbose';
-    const style: DateStyle = verbose ? this.#config.verboseDateStyle : 'iso';
-    const raw = (entity as Record<string, unknown>)[name] ?? null;
+    // The entity's dates are already written for this response's format.
+    const value = (entity as Record<string, unknown>)[name] ?? null;
     if (type === 'collection') {
       const elementType = info.collections[name]!;
-      const items = formatEntityDates({ [name]: raw }, info.dates, style)[name] as unknown[];
+      const items = Array.isArray(value) ? value : [];
       return x.send(
         200,
         verbose ? verboseProperty(name, { __metadata: { type: `Collection(${elementType})` }, results: items }) : minimalProperty(x.baseUri, `Collection(${elementType})`, items),
       );
     }
-    const value = type === 'datetime' && typeof raw === 'number' ? (style === 'msjson' ? formatDateVerbose(raw) : formatDateIso(raw)) : raw;
     return x.send(200, verbose ? verboseProperty(name, value) : minimalProperty(x.baseUri, EDM[type], value));
   }
 
@@ -495,12 +509,8 @@ export class ApiHandler {
   #list(x: Exchange, info: EntitySetInfo, items: readonly object[], q: Pick<QueryOptions<object>, 'select' | 'inlineCount'>, total: number): unknown {
     const count = q.inlineCount ? { count: total } : {};
     if (x.format === 'verbose') {
-      const style = this.#config.verboseDateStyle;
       return verboseList(
-        items.map((e) => {
-          const key = (e as { Id: string }).Id;
-          return verboseEntity(selectProperties(e, q.select), verboseMeta(info, x.baseUri, key, q.select, style));
-        }),
+        items.map((e) => verboseEntity(selectProperties(e, q.select), verboseMeta(info, x.baseUri, (e as { Id: string }).Id, q.select))),
         count,
       );
     }
@@ -508,16 +518,16 @@ export class ApiHandler {
       x.baseUri,
       info.set,
       items.map((e) => selectProperties(e, q.select)),
-      { ...count, dates: info.dates },
+      count,
     );
   }
 
   #single(x: Exchange, info: EntitySetInfo, entity: object, select: readonly string[] | undefined): unknown {
     const key = (entity as { Id: string }).Id;
     if (x.format === 'verbose') {
-      return verboseSingle(verboseEntity(selectProperties(entity, select), verboseMeta(info, x.baseUri, key, select, this.#config.verboseDateStyle)));
+      return verboseSingle(verboseEntity(selectProperties(entity, select), verboseMeta(info, x.baseUri, key, select)));
     }
-    return minimalSingle(x.baseUri, info.set, selectProperties(entity, select), { dates: info.dates });
+    return minimalSingle(x.baseUri, info.set, selectProperties(entity, select));
   }
 
   // ------------------------------------------------------------------------------- writes
@@ -526,6 +536,7 @@ export class ApiHandler {
     this.#options(target, OPTIONS.other, JOBS, 'POST /api/Jobs');
     checkJsonContentType(x.req.headers['content-type']);
     const text = await this.#readBody(x.req);
+    x.bodyRead = true;
     const result = validateJob(text, this.#config.ids === undefined ? { profile: this.#config.profile } : { profile: this.#config.profile, ids: this.#config.ids });
     const diagnostics = result.job === undefined ? result.diagnostics : [...result.diagnostics, ...this.#unknownProcessors(result.job)];
     const errors = diagnostics.filter((d) => d.severity === 'error');
@@ -552,7 +563,7 @@ export class ApiHandler {
     if (typeof prefer === 'string' && /(^|[,;\s])return-no-content($|[,;\s])/i.test(prefer)) {
       return x.send(204, undefined, { Location: location, 'Preference-Applied': 'return-no-content', DataServiceId: location });
     }
-    return x.send(201, this.#single(x, JOBS, jobEntity(view), undefined), { Location: location });
+    return x.send(201, this.#single(x, JOBS, jobEntity(view, this.#style(x)), undefined), { Location: location });
   }
 
   #unknownProcessors(job: Job): Diagnostic[] {
@@ -649,7 +660,8 @@ export class ApiHandler {
     const key = x.format === 'verbose' ? 'error' : 'odata.error';
     const body = e.details === undefined ? base : { [key]: { ...base[key], innererror: e.details } };
     const headers: Record<string, string> = { ...e.headers };
-    if (e.close) headers.Connection = 'close';
+    // Closing rather than draining a body that was refused (a stranger's upload, a 413) unread.
+    if (e.close || x.unreadBody) headers.Connection = 'close';
     try {
       x.send(e.status, body, headers);
     } catch (sendError) {

@@ -139,7 +139,7 @@ export function createServer(engine: Engine, options: ServerOptions = {}): JobGr
   }
   let baseUri = options.baseUri;
   if (baseUri !== undefined) {
-    if (typeof baseUri !== 'string' || !/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/i.test(baseUri)) {
+    if (typeof baseUri !== 'string' || !/^https?:\/\/[\x21-\x7e]+$/i.test(baseUri) || /[?#]/.test(baseUri)) {
       throw new ArgumentTypeError(`createServer: expected \`baseUri\` to be an http(s) URL such as https://media.example.com/api, got ${describeValue(baseUri)}`, 'ERR_INVALID_ARG_VALUE');
     }
     baseUri = baseUri.replace(/\/+$/, '');
@@ -218,6 +218,7 @@ export function createServer(engine: Engine, options: ServerOptions = {}): JobGr
     close(closeOptions: { graceMs?: number } = {}) {
       if (closing !== undefined) return closing;
       handler.closing = true;
+      handler.dispose();
       const graceMs = closeOptions.graceMs ?? 5000;
       closing = new Promise<void>((resolve) => {
         if (!server.listening) {

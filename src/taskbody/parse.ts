@@ -154,6 +154,8 @@ class TaskBodyReader implements XmlErrorContext {
 
   // Per document ------------------------------------------------------------------------------
   src = '';
+  // Entries are collected in reused buffers and copied out at exact size: a fresh `[]` grown by
+  // push holds 16 slots, ~250 bytes a task more in what a caller keeps (bench: memory held).
   private inputs: InputAssetEntry[] = [];
   private outputs: OutputAssetEntry[] = [];
   private problems: PendingProblem[] = [];
@@ -300,8 +302,8 @@ class TaskBodyReader implements XmlErrorContext {
 
   private begin(xml: string): void {
     this.lines.reset(xml);
-    this.inputs = [];
-    this.outputs = [];
+    this.inputs.length = 0;
+    this.outputs.length = 0;
     if (this.problems.length > 0) this.problems = [];
     this.mode = M_NORMAL;
     this.shift = 0;
@@ -352,12 +354,14 @@ class TaskBodyReader implements XmlErrorContext {
 
   private result(): ParsedTaskBody {
     const pending = this.problems;
-    if (pending.length === 0) return { inputs: this.inputs, outputs: this.outputs, problems: [] };
+    const inputs = this.inputs.slice();
+    const outputs = this.outputs.slice();
+    if (pending.length === 0) return { inputs, outputs, problems: [] };
     if (pending.length > 1) pending.sort((a, b) => a.offset - b.offset);
     const problems: TaskBodyProblem[] = new Array<TaskBodyProblem>(pending.length);
     for (let i = 0; i < pending.length; i++) problems[i] = pending[i]!.problem;
     this.problems = [];
-    return { inputs: this.inputs, outputs: this.outputs, problems };
+    return { inputs, outputs, problems };
   }
 
   // Problems ------------------------------------------------------------------------------------

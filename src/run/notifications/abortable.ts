@@ -1,5 +1,8 @@
-/** Waits `ms`, or less if `signal` aborts (then it resolves all the same). The timer never keeps the process alive. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+/**
+ * Waits `ms`, or less if `signal` aborts (then it resolves all the same). The timer does not keep
+ * the process alive unless `keepAlive` is set.
+ */
+export function sleep(ms: number, signal: AbortSignal, keepAlive = false): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();
     const done = (): void => {
@@ -8,7 +11,7 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
       resolve();
     };
     const timer = setTimeout(done, ms);
-    unref(timer);
+    if (!keepAlive) unref(timer);
     signal.addEventListener('abort', done, { once: true });
   });
 }

@@ -263,7 +263,11 @@ export class NotificationHub {
     }
   }
 
-  /** Resolves when every outbox is empty: each message delivered, failed or dropped. */
+  /**
+   * Resolves when every outbox is empty: each message delivered, failed or dropped. Retry timers
+   * are unref'd, so a flush() that waits on a retry alone does not keep the process alive; close()
+   * does, for `closeTimeoutMs` at most.
+   */
   flush(): Promise<void> {
     if (this.#busy === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
@@ -290,7 +294,9 @@ export class NotificationHub {
     this.#closed = true;
     if (this.#busy > 0 && this.#closeTimeoutMs > 0) {
       const bound = new AbortController();
-      await Promise.race([this.flush(), sleep(this.#closeTimeoutMs, bound.signal)]);
+      // This timer alone keeps the process alive (for closeTimeoutMs at most), so that an awaited
+      // close() settles even when all that is left is an unref'd retry timer.
+      await Promise.race([this.flush(), sleep(this.#closeTimeoutMs, bound.signal, true)]);
       bound.abort(); // clears the timer
     }
     const reason = new JobGraphError('NOTIFICATION_HUB_CLOSED', 'NotificationHub: the hub was closed');

@@ -151,6 +151,12 @@ describe('HTTP authentication', () => {
     }
   });
 
+  it("closes the connection rather than reading a stranger's body", async () => {
+    const r = await request(s.port, '/api/Jobs', { method: 'POST', token: null, body: 'x'.repeat(10_000) });
+    expect(r.status).toBe(401);
+    expect(r.headers.connection).toBe('close');
+  });
+
   it('accepts every configured token', async () => {
     expect((await request(s.port, '/api/Jobs', { token: TOKEN })).status).toBe(200);
     expect((await request(s.port, '/api/Jobs', { token: OTHER_TOKEN })).status).toBe(200);

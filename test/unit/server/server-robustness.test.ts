@@ -270,6 +270,8 @@ describe('createServer options', () => {
     await expect(startServer({ maxBodyBytes: 0 })).rejects.toThrow(/maxBodyBytes/);
     await expect(startServer({ maxPageSize: 1.5 })).rejects.toThrow(/maxPageSize/);
     await expect(startServer({ baseUri: 'not a url' })).rejects.toThrow(/baseUri/);
+    await expect(startServer({ baseUri: 'https://mëdia.example.com/api' })).rejects.toThrow(/baseUri/);
+    await expect(startServer({ baseUri: 'https://media.example.com/api?x=1' })).rejects.toThrow(/baseUri/);
   });
 
   it('writes the configured base URI in links', async () => {

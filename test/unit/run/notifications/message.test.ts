@@ -103,7 +103,7 @@ describe('notification messages', () => {
     expect(formatTimeStamp(T0)).toBe('2017-02-16T03:59:53.3040000Z');
     expect(formatTimeStamp(T0 + 0.5)).toBe('2017-02-16T03:59:53.3045000Z');
     expect(formatTimeStamp(0)).toBe('1970-01-01T00:00:00.0000000Z');
-    expect(formatTimeStamp(T0 + 0.9999)).toBe('2017-02-16T03:59:53.3049999Z'); // never rounded into the next millisecond
+    expect(formatTimeStamp(T0 + (1 - 2 ** -12))).toBe('2017-02-16T03:59:53.3049997Z'); // truncated: never rounded into the next millisecond
     expect(SAMPLE.TimeStamp).toMatch(TIMESTAMP);
     expect(formatTimeStamp(Date.UTC(2030, 11, 31, 23, 59, 59, 999))).toMatch(TIMESTAMP);
   });
