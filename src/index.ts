@@ -13,7 +13,7 @@ export type { IdFactory } from './job/ids.js';
 export { loadJob, LIMITS, defaultOutputAssetName, assetIdFromUri } from './job/load.js';
 
 // TaskBody
-export { parseTaskBody } from './taskbody/parse.js';
+export { parseTaskBody, serializeTaskBody, formatAssetRef, parseAssetRef, escapeAttribute } from './taskbody/index.js';
 export type { ParsedTaskBody, AssetRef, AssetKind, InputAssetEntry, OutputAssetEntry, TaskBodyProblem } from './taskbody/types.js';
 
 // Graph
