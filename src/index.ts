@@ -78,3 +78,7 @@ export type { GraphExportOptions, GraphExportJson } from './export/graph-export.
 export { generateWorkload, generateWorkloadStream, serializeWorkload, WORKLOAD_FORMAT, WORKLOAD_KINDS } from './workload/stream.js';
 export type { GenerateOptions, WorkloadContainer, WorkloadHeader, WorkloadKind, WorkloadJob, SerializeOptions } from './workload/stream.js';
 export { amsMixJobs } from './workload/ams-mix.js';
+
+// Notifications
+export { NotificationHub, NotificationDeliveryError, NotificationEndPointNotFoundError, NotificationEventType, buildMessage, signature } from './run/notifications/index.js';
+export type { NotificationHubOptions, NotificationStats, EndPointInput, WebHookEndPointInput, CallbackEndPointInput, NotificationEndPointView, NotificationMessage } from './run/notifications/index.js';

@@ -6,11 +6,13 @@ import { Scheduler, type SchedulerOptions, type SubmitOptions } from '../schedul
 import { SchedulerError } from '../scheduler/errors.js';
 import type { JobStateChange, JobView, TaskClaim, TaskProgressEvent, TaskStateChange } from '../scheduler/views.js';
 import { makeDiagnostic } from '../validate/diagnostic.js';
-import { isValidationResult } from '../validate/validate.js';
+import { isValidationResult, validateJob, type Profile } from '../validate/validate.js';
+import type { IdFactory } from '../job/ids.js';
 import type { Dispatcher, FailureReport, WorkItem, WorkReporter } from './dispatcher.js';
 import { InProcessDispatcher } from './in-process-dispatcher.js';
 import { processorInfo, type MediaProcessorInfo, type Processor, type ResolvedInput } from './processor.js';
 import { backoffDelay, type RetryOptions } from './backoff.js';
+import { NotificationHub, type NotificationHubOptions } from './notifications/index.js';
 
 export interface EngineOptions extends Pick<SchedulerOptions, 'concurrency' | 'pools' | 'poolOf' | 'failFast' | 'now' | 'ids' | 'profile' | 'policy'> {
   /** The processors tasks may name, by MediaProcessorId. */
@@ -23,6 +25,11 @@ export interface EngineOptions extends Pick<SchedulerOptions, 'concurrency' | 'p
   timeoutMs?: number | ((task: Task, job: Job) => number | undefined);
   /** How long a canceled task may take to stop before it is abandoned and its result discarded. @defaultValue 5000 */
   cancelGraceMs?: number;
+  /**
+   * Where the notifications of jobs' and tasks' subscriptions go: a hub of yours (its endpoints
+   * registered by you), or options for the engine's own hub (`engine.notifications`).
+   */
+  notifications?: NotificationHub | NotificationHubOptions;
 }
 
 type EngineEvents = { taskStateChange: TaskStateChange; taskProgress: TaskProgressEvent; jobStateChange: JobStateChange };
@@ -65,6 +72,11 @@ interface JobEntry {
  */
 export class Engine {
   readonly scheduler: Scheduler;
+  /** The notification hub: register endpoints here; subscriptions in job definitions name them. */
+  readonly notifications: NotificationHub;
+  readonly #ownHub: boolean;
+  readonly #profile: Profile;
+  readonly #ids: IdFactory | undefined;
   readonly #dispatcher: Dispatcher;
   readonly #processors = new Map<string, Processor>();
   readonly #retry: Required<RetryOptions>;
@@ -100,6 +112,8 @@ export class Engine {
       throw new ArgumentTypeError(`Engine: expected \`timeoutMs\` to be a positive number or a function, got ${describeValue(this.#timeoutMs)}`);
     }
     this.#retry = checkRetry(options.retry ?? {});
+    this.#profile = options.profile ?? 'relaxed';
+    this.#ids = options.ids;
     const schedulerOptions: SchedulerOptions = { maxAttempts: this.#retry.maxAttempts, onListenerError: (e) => process.emitWarning(`jobgraph: an Engine listener threw: ${String(e)}`) };
     for (const k of ['concurrency', 'pools', 'poolOf', 'failFast', 'now', 'ids', 'profile', 'policy'] as const) {
       if (options[k] !== undefined) (schedulerOptions as Record<string, unknown>)[k] = options[k];
@@ -107,9 +121,16 @@ export class Engine {
     this.scheduler = new Scheduler(schedulerOptions);
     this.#dispatcher = options.dispatcher ?? new InProcessDispatcher();
     this.#dispatcher.start(this.#reporter, this.#processors);
-    // Job states are few: always followed. Task events are many: followed only once someone listens.
+    this.#ownHub = !(options.notifications instanceof NotificationHub);
+    this.notifications = options.notifications instanceof NotificationHub ? options.notifications : new NotificationHub(options.notifications ?? {});
+    // Job states are few: always followed. Task events are many: followed only once someone listens
+    // or a job subscribes to notifications.
     this.scheduler.on('jobStateChange', (e) => {
       this.#forward('jobStateChange', e.jobId, e);
+      const job = this.scheduler.jobModel(e.jobId);
+      if (job.JobNotificationSubscriptions.length > 0) {
+        this.notifications.jobStateChanged({ jobId: e.jobId, jobName: job.Name, oldState: e.oldState, newState: e.newState, timestamp: e.timestamp }, job.JobNotificationSubscriptions);
+      }
       if (isFinalState(e.newState)) this.#finishJob(e.jobId);
     });
   }
@@ -135,9 +156,18 @@ export class Engine {
    */
   submit(definition: unknown, options: SubmitOptions = {}): JobHandle {
     if (this.#closed) throw new SchedulerError('ENGINE_CLOSED', 'Engine.submit: the engine is closed: create a new one');
-    const unknown = this.#unknownProcessors(definition);
+    // Validate here rather than in the scheduler: the job's subscriptions must be followed before
+    // its first tasks change state, which happens inside the scheduler's submit.
+    const result = isValidationResult(definition) ? definition : validateJob(definition, { profile: this.#profile, ...(this.#ids ? { ids: this.#ids } : {}) });
+    if (!result.valid || !result.job) throw new ValidationError('Engine.submit', result.diagnostics);
+    const unknown = this.#unknownProcessors(result.job);
     if (unknown.length > 0) throw new ValidationError('Engine.submit', unknown);
-    const view = this.scheduler.submit(definition, options);
+    for (const t of result.job.Tasks) {
+      if (t.TaskNotificationSubscriptions.length === 0) continue;
+      this.#follow('taskStateChange');
+      if (t.TaskNotificationSubscriptions.some((x) => x.IncludeTaskProgress)) this.#follow('taskProgress');
+    }
+    const view = this.scheduler.submit(result, options);
     const entry = this.#entry(view.Id);
     this.#pump();
     const id = view.Id;
@@ -195,6 +225,8 @@ export class Engine {
     this.#backoffTimers.clear();
     await Promise.all(pending);
     await this.#dispatcher.close();
+    if (this.#ownHub) await this.notifications.close();
+    else await this.notifications.flush();
   }
 
   /** Resolves when no job is running or waiting. */
@@ -227,8 +259,21 @@ export class Engine {
   #follow(event: keyof EngineEvents): void {
     if (this.#following.has(event)) return;
     this.#following.add(event);
-    if (event === 'taskStateChange') this.scheduler.on('taskStateChange', (e) => this.#forward('taskStateChange', e.jobId, e));
-    else if (event === 'taskProgress') this.scheduler.on('taskProgress', (e) => this.#forward('taskProgress', e.jobId, e));
+    if (event === 'taskStateChange') {
+      this.scheduler.on('taskStateChange', (e) => {
+        this.#forward('taskStateChange', e.jobId, e);
+        const { job, task } = this.scheduler.modelOf(e.serial);
+        const subs = task.TaskNotificationSubscriptions;
+        if (subs.length > 0) this.notifications.taskStateChanged({ jobId: e.jobId, jobName: job.Name, taskId: e.taskId, oldState: e.oldState, newState: e.newState, timestamp: e.timestamp }, subs);
+      });
+    } else if (event === 'taskProgress') {
+      this.scheduler.on('taskProgress', (e) => {
+        this.#forward('taskProgress', e.jobId, e);
+        const { job, task } = this.scheduler.modelOf(e.serial);
+        const subs = task.TaskNotificationSubscriptions;
+        if (subs.length > 0) this.notifications.taskProgressed({ jobId: e.jobId, jobName: job.Name, taskId: e.taskId, progress: e.progress, timestamp: e.timestamp }, subs);
+      });
+    }
   }
 
   /** Aborts the running tasks of a job that the scheduler has marked Canceling (cancel, close, fail fast). */
@@ -250,29 +295,17 @@ export class Engine {
     }
   }
 
-  #unknownProcessors(definition: unknown): ReturnType<typeof makeDiagnostic>[] {
-    let value = isValidationResult(definition) ? { Tasks: definition.job?.Tasks ?? [] } : definition;
-    if (typeof value === 'string') {
-      try {
-        value = JSON.parse(value);
-      } catch {
-        return []; // the scheduler's validation reports it
-      }
-    }
-    const tasks = (value as { Tasks?: unknown } | null)?.Tasks;
-    if (!Array.isArray(tasks)) return [];
+  #unknownProcessors(job: Job): ReturnType<typeof makeDiagnostic>[] {
     const out: ReturnType<typeof makeDiagnostic>[] = [];
-    tasks.forEach((t, i) => {
-      const mp = (t as { MediaProcessorId?: unknown } | null)?.MediaProcessorId;
-      if (typeof mp === 'string' && MEDIA_PROCESSOR_ID.test(mp) && !this.#processors.has(mp)) {
-        out.push(
-          makeDiagnostic('MEDIA_PROCESSOR_UNKNOWN', `task #${i} names MediaProcessorId ${mp}, which no processor of this engine has`, {
-            task: i,
-            hint: `register a processor with that id, or use one of: ${[...this.#processors.values()].map((p) => `${p.id} (${p.name})`).join(', ')}`,
-          }),
-        );
-      }
-    });
+    for (const t of job.Tasks) {
+      if (this.#processors.has(t.MediaProcessorId)) continue;
+      out.push(
+        makeDiagnostic('MEDIA_PROCESSOR_UNKNOWN', `task #${t.index} names MediaProcessorId ${t.MediaProcessorId}, which no processor of this engine has`, {
+          task: t.index,
+          hint: `register a processor with that id, or use one of: ${[...this.#processors.values()].map((p) => `${p.id} (${p.name})`).join(', ')}`,
+        }),
+      );
+    }
     return out;
   }
 

@@ -515,7 +515,7 @@ export class Scheduler {
     const now = this.#now();
     rec.lastModified = now;
     const listeners = this.#listeners.taskProgress;
-    if (listeners.length > 0) this.#emit('taskProgress', { taskId: rec.job.Tasks[g - rec.base]!.Id, jobId: rec.job.Id, progress: percent, timestamp: now });
+    if (listeners.length > 0) this.#emit('taskProgress', { taskId: rec.job.Tasks[g - rec.base]!.Id, jobId: rec.job.Id, serial: g, progress: percent, timestamp: now });
   }
 
   /**
@@ -696,6 +696,15 @@ export class Scheduler {
     const task = rec.job.Tasks[g - rec.base]!;
     const state = STATE_NAMES[this.#state[g]!]!;
     throw new SchedulerError('INVALID_TRANSITION', `Scheduler.${call}: cannot ${verb} task ${describeTask(task)} as it is ${state}: ${way}`, { taskId: task.Id, jobId: rec.job.Id, state });
+  }
+
+  /** The loaded job and task of a task number (as events and claims carry it). */
+  modelOf(serial: number): { job: Job; task: Task } {
+    if (!Number.isInteger(serial) || serial < 0 || serial >= this.#taskCount) {
+      throw new ArgumentRangeError(`Scheduler.modelOf: expected a task number from 0 to ${this.#taskCount - 1}, got ${describeValue(serial)}`);
+    }
+    const rec = this.#jobs[this.#jobOf[serial]!]!;
+    return { job: rec.job, task: rec.job.Tasks[serial - rec.base]! };
   }
 
   /** The state (0–6) of a task, without building its view. */

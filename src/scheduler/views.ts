@@ -82,6 +82,8 @@ export interface TaskStateChange {
 export interface TaskProgressEvent {
   taskId: string;
   jobId: string;
+  /** The task's number in the scheduler (as in its claim). */
+  serial: number;
   progress: number;
   timestamp: number;
 }

@@ -20,14 +20,17 @@ import type { DateStyle, FilterExpr, QueryOptions } from './odata/index.js';
 import { TASKS, VIEW, jobEntity, taskEntity } from './entities.js';
 import type { JobEntity, TaskEntity } from './entities.js';
 
-/** One page of a listing and the number of entities that matched. */
+/**
+ * One page of a listing and the number of entities that matched; `total` is undefined when it was
+ * not asked for (no `$inlinecount`) and finding the page did not need it.
+ */
 export interface Page<T> {
   readonly items: T[];
-  readonly total: number;
+  readonly total: number | undefined;
 }
 
 /** The options a listing reads. */
-export type ListOptions = Pick<QueryOptions<object>, 'filter' | 'filterExpr' | 'orderBy' | 'skip' | 'top' | 'maxTop'>;
+export type ListOptions = Pick<QueryOptions<object>, 'filter' | 'filterExpr' | 'orderBy' | 'skip' | 'top' | 'maxTop' | 'inlineCount'>;
 
 /** The properties a `$filter` and `$orderby` read (walked without recursion). */
 export function referencedProperties(options: Pick<ListOptions, 'filterExpr' | 'orderBy'>): Set<string> {
@@ -227,23 +230,38 @@ export class Catalog {
       return { items, total };
     }
 
-    if ([...props].every((p) => TASKS.fixed.has(p))) {
-      // The job model's Task objects carry the fixed properties under their REST names, so the
-      // filter reads them as they are: no view, no copy.
-      const models: Task[] = [];
-      for (const j of jobs) for (const t of j.Tasks) models.push(t);
-      const page = this.#apply(models, options, countOnly);
-      return { items: page.items.map((t) => wire(t.Id)), total: page.total };
+    // The job model's Task objects carry the fixed properties under their REST names, so a filter
+    // on those alone reads them as they are: no view, no copy.
+    const fixed = [...props].every((p) => TASKS.fixed.has(p));
+    const states = fixed ? undefined : statesAllowed(options.filterExpr);
+    if (states !== undefined && states.length === 0) return { items: [], total: 0 };
+    const stateFilter = states === undefined ? {} : { state: states };
+    const candidatesOf = (j: Job): object[] => (fixed ? j.Tasks : s.tasks({ jobId: j.Id, ...stateFilter }).map((v) => taskEntity(v, 'ms')));
+    const toWire = (c: object): TaskEntity => (fixed ? wire((c as Task).Id) : taskEntity((c as TaskEntity)[VIEW]!, style));
+
+    const filter = options.filter;
+    if (filter !== undefined && options.orderBy.length === 0 && !options.inlineCount && !countOnly) {
+      // In submission order with no count wanted, the page is found by reading jobs until it is
+      // full: `$top=100` of a filter stops at the hundredth match.
+      const limit = Math.min(options.top ?? Infinity, options.maxTop);
+      const items: TaskEntity[] = [];
+      let skipped = 0;
+      outer: for (const j of jobs) {
+        if (items.length >= limit) break;
+        for (const c of candidatesOf(j)) {
+          if (!filter(c)) continue;
+          if (skipped < options.skip) skipped++;
+          else if (items.length < limit) items.push(toWire(c));
+          else break outer;
+        }
+      }
+      return { items, total: undefined };
     }
 
-    const states = statesAllowed(options.filterExpr);
-    const candidates: TaskEntity[] = [];
-    if (states === undefined || states.length > 0) {
-      const filter = states === undefined ? {} : { state: states };
-      for (const j of jobs) for (const v of s.tasks({ jobId: j.Id, ...filter })) candidates.push(taskEntity(v, 'ms'));
-    }
+    const candidates: object[] = [];
+    for (const j of jobs) for (const c of candidatesOf(j)) candidates.push(c);
     const page = this.#apply(candidates, options, countOnly);
-    return { items: page.items.map((e) => taskEntity(e[VIEW]!, style)), total: page.total };
+    return { items: page.items.map(toWire), total: page.total };
   }
 
   #apply<T extends object>(entities: T[], options: ListOptions, countOnly: boolean): Page<T> {

@@ -362,7 +362,7 @@ export class ApiHandler {
       if (path.count === true) {
         if (method !== 'GET') throw methodNotAllowed(method, 'Jobs/$count', ['GET']);
         const q = this.#options(target, OPTIONS.count, JOBS, '$count');
-        return x.sendText(200, String(this.#countOf(this.#catalog.listJobs(q, 'iso', true).total, q)));
+        return x.sendText(200, String(this.#countOf(this.#catalog.listJobs(q, 'iso', true).total ?? 0, q)));
       }
       if (method === 'POST') return this.#createJob(x, target);
       if (method !== 'GET') throw methodNotAllowed(method, 'Jobs', ['GET', 'POST']);
@@ -388,7 +388,7 @@ export class ApiHandler {
     if (nav === 'Tasks') {
       if (path.count === true) {
         const q = this.#options(target, OPTIONS.count, TASKS, '$count');
-        return x.sendText(200, String(this.#countOf(this.#catalog.listTasks(job, q, 'iso', true).total, q)));
+        return x.sendText(200, String(this.#countOf(this.#catalog.listTasks(job, q, 'iso', true).total ?? 0, q)));
       }
       const q = this.#options(target, OPTIONS.list, TASKS, `Jobs('…')/Tasks`);
       const page = this.#catalog.listTasks(job, q, this.#style(x));
@@ -406,7 +406,7 @@ export class ApiHandler {
     if (path.key === undefined) {
       if (path.count === true) {
         const q = this.#options(target, OPTIONS.count, TASKS, '$count');
-        return x.sendText(200, String(this.#countOf(this.#catalog.listTasks(undefined, q, 'iso', true).total, q)));
+        return x.sendText(200, String(this.#countOf(this.#catalog.listTasks(undefined, q, 'iso', true).total ?? 0, q)));
       }
       const q = this.#options(target, OPTIONS.list, TASKS, 'Tasks');
       const page = this.#catalog.listTasks(undefined, q, this.#style(x));
@@ -506,8 +506,8 @@ export class ApiHandler {
 
   // ------------------------------------------------------------------------------- rendering
 
-  #list(x: Exchange, info: EntitySetInfo, items: readonly object[], q: Pick<QueryOptions<object>, 'select' | 'inlineCount'>, total: number): unknown {
-    const count = q.inlineCount ? { count: total } : {};
+  #list(x: Exchange, info: EntitySetInfo, items: readonly object[], q: Pick<QueryOptions<object>, 'select' | 'inlineCount'>, total: number | undefined): unknown {
+    const count = q.inlineCount && total !== undefined ? { count: total } : {};
     if (x.format === 'verbose') {
       return verboseList(
         items.map((e) => verboseEntity(selectProperties(e, q.select), verboseMeta(info, x.baseUri, (e as { Id: string }).Id, q.select))),

@@ -2,7 +2,7 @@
  * The HTML report as people see it: written to a file, opened in Debian's Chromium (headless,
  * through playwright-core), checked for errors and counts, and photographed into test-artifacts/.
  *
- * Needs /usr/bin/chromium (or CHROMIUM_PATH): `scripts/ensure-chromium.sh` installs it. Without
+ * Needs /usr/bin/chromium (or CHROMIUM_PATH): `scripts/ensure-test-tools.sh` installs it. Without
  * it this suite fails, on purpose; JOBGRAPH_SKIP_BROWSER=1 skips it explicitly.
  */
 import { existsSync } from 'node:fs';
@@ -48,7 +48,7 @@ describe.skipIf(skip)('the HTML report in headless Chromium', { timeout: 120_000
   async function setUp(): Promise<void> {
     if (!existsSync(executablePath)) {
       throw new Error(
-        `Chromium is not installed at ${executablePath}: run scripts/ensure-chromium.sh (as root) to install Debian's chromium, ` +
+        `Chromium is not installed at ${executablePath}: run scripts/ensure-test-tools.sh (as root) to install Debian's chromium, ` +
           'or point CHROMIUM_PATH at a Chromium binary. Set JOBGRAPH_SKIP_BROWSER=1 to skip the browser tests on purpose.',
       );
     }

@@ -82,13 +82,14 @@ describe('GET /api/Tasks agrees with a reference', () => {
         fc.nat({ max: 60 }),
         fc.option(fc.nat({ max: 40 }), { nil: undefined }),
         fc.boolean(),
-        async (f, order, skip, top, verbose) => {
+        fc.boolean(),
+        async (f, order, skip, top, verbose, inlineCount) => {
           const params = new URLSearchParams({ $select: 'Id' });
           if (f !== undefined) params.set('$filter', f.text);
           if (order !== undefined) params.set('$orderby', order[0]);
           if (skip > 0) params.set('$skip', String(skip));
           if (top !== undefined) params.set('$top', String(top));
-          params.set('$inlinecount', 'allpages');
+          if (inlineCount) params.set('$inlinecount', 'allpages');
           const r = await request(s.port, `/api/Tasks?${params.toString().replaceAll('+', '%20')}`, verbose ? { accept: VERBOSE } : {});
           expect(r.status).toBe(200);
           const matched = f === undefined ? tasks : tasks.filter(f.pred);
@@ -96,10 +97,11 @@ describe('GET /api/Tasks agrees with a reference', () => {
           const expected = ordered.slice(skip, top === undefined ? undefined : skip + top).map((t) => t.Id);
           const got = verbose ? r.json.d.results.map((t: { Id: string }) => t.Id) : r.json.value.map((t: { Id: string }) => t.Id);
           expect(got).toEqual(expected);
-          expect(Number(verbose ? r.json.d.__count : r.json['odata.count'])).toBe(matched.length);
+          const count = verbose ? r.json.d.__count : r.json['odata.count'];
+          expect(count).toBe(inlineCount ? String(matched.length) : undefined);
         },
       ),
-      { numRuns: 150 },
+      { numRuns: 200 },
     );
   });
 });

@@ -44,7 +44,7 @@ export interface NotificationHubOptions {
   onError?: (err: unknown, endpointId: string) => void;
   /** The clock for `Created` and for a Retry-After given as a date. @defaultValue Date.now */
   now?: () => number;
-  /** Hex case of `ms-signature`. @defaultValue 'lower' (see {@link signature} on the sample receiver that wants 'upper') */
+  /** Hex case of `ms-signature`. @defaultValue 'upper', as Microsoft's sample receiver compares it (case-sensitively) */
   signatureHex?: SignatureHexCase;
 }
 
@@ -149,7 +149,7 @@ export class NotificationHub {
     this.#fetch = functionOption('fetch', o.fetch);
     this.#onError = functionOption('onError', o.onError);
     this.#now = functionOption('now', o.now) ?? Date.now;
-    const hex = o.signatureHex ?? 'lower';
+    const hex = o.signatureHex ?? 'upper';
     if (hex !== 'lower' && hex !== 'upper') throw new ArgumentTypeError(`NotificationHub: expected \`signatureHex\` to be 'lower' or 'upper', got ${describeValue(hex)}`, 'ERR_INVALID_ARG_VALUE');
     this.#hexCase = hex;
   }
@@ -315,7 +315,7 @@ export class NotificationHub {
       newState,
       progress,
       // A timestamp that is no date would make the message unwritable: it is taken as now.
-      timestamp: isValidTimestamp(timestamp) ? timestamp : Date.now(),
+      timestamp: isValidTimestamp(timestamp) ? timestamp : this.#now(),
     };
   }
 

@@ -354,7 +354,8 @@ describe('exportModel() on unusual jobs', () => {
     expect(processorName('encoder')).toBe('encoder');
   });
 
-  it.skipIf(!hasGraphviz())('dot accepts the DOT output of every example', () => {
+  it('dot accepts the DOT output of every example (graphviz installed by scripts/ensure-test-tools.sh)', () => {
+    if (!hasGraphviz()) throw new Error('graphviz (dot) is missing: run scripts/ensure-test-tools.sh');
     for (const name of CASES) {
       const svg = execFileSync('dot', ['-Tsvg'], { input: exportDot(example(name)) }).toString();
       expect(svg).toContain('<svg');

@@ -113,7 +113,7 @@ describe('NotificationHub WebHook delivery (real HTTP on 127.0.0.1)', () => {
     expect(task.path).toBe('/hook');
     expect(task.headers['content-type']).toBe('application/json');
     expect(task.headers['ms-mediaservices-accountid']).toBe(ACCOUNT_ID);
-    expect(task.headers['ms-signature']).toMatch(/^sha256=[0-9a-f]{64}$/);
+    expect(task.headers['ms-signature']).toMatch(/^sha256=[0-9A-F]{64}$/);
     expect(signatureValid(task, KEY)).toBe(true);
     expect(signatureValid(job, KEY)).toBe(true);
     expect(signatureValid(task, Buffer.from('another key'))).toBe(false);
