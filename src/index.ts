@@ -82,3 +82,7 @@ export { amsMixJobs } from './workload/ams-mix.js';
 // Notifications
 export { NotificationHub, NotificationDeliveryError, NotificationEndPointNotFoundError, NotificationEventType, buildMessage, signature } from './run/notifications/index.js';
 export type { NotificationHubOptions, NotificationStats, EndPointInput, WebHookEndPointInput, CallbackEndPointInput, NotificationEndPointView, NotificationMessage } from './run/notifications/index.js';
+
+// The REST facade
+export { createServer, HttpError, ServerConfigError, HTTP_ERROR_CODES } from './server/index.js';
+export type { JobGraphServer, ServerOptions, ListenOptions, AccessLogEntry } from './server/index.js';

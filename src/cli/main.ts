@@ -3,6 +3,7 @@ import { runCommand, RUN_USAGE } from './run.js';
 import { simulateCommand, SIMULATE_USAGE } from './simulate.js';
 import { exportCommand, EXPORT_USAGE } from './export.js';
 import { generateCommand, GENERATE_USAGE } from './generate.js';
+import { serveCommand, SERVE_USAGE } from './serve.js';
 import { CliError, packageVersion, processIO, type CliIO } from './io.js';
 
 type Command = (args: string[], io: CliIO) => Promise<number>;
@@ -17,6 +18,7 @@ const COMMANDS: Record<string, { run: Command; summary: string; usage: string }>
   run: { run: (args, io) => runCommand(args, io, io === processIO ? { onInterrupt } : {}), summary: 'run a job with the demo processors, with live progress and a summary', usage: RUN_USAGE },
   export: { run: exportCommand, summary: "draw a job's dependency graph as Graphviz DOT, Mermaid or JSON", usage: EXPORT_USAGE },
   generate: { run: generateCommand, summary: 'make a workload: the benchmark shapes or a seeded mix of AMS jobs over time', usage: GENERATE_USAGE },
+  serve: { run: serveCommand, summary: 'serve the Media Services v2 REST API (OData v3 JSON) over the demo processors, until Ctrl-C', usage: SERVE_USAGE },
   simulate: { run: simulateCommand, summary: 'compare scheduling policies and capacities on a workload, with Gantt charts and a report', usage: SIMULATE_USAGE },
 };
 
