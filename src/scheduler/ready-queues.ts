@@ -123,30 +123,19 @@ export class ReadyQueues {
    * entries (tasks no longer ready) from live ones.
    */
   pop(isReady: (task: number) => boolean): number {
-    while (this.#topSize > 0) {
-      const pool = this.#top[0]!;
-      const best = this.#cleanTop(pool, isReady);
-      if (best === -1) {
-        this.#topRemoveAt(0);
-        continue;
-      }
-      if (best !== this.#key[pool]) {
-        // The key was a task that is gone: the pool's real best is worse.
-        this.#key[pool] = best;
-        this.#topDown(0);
-        continue;
-      }
-      this.#heapPop(pool);
-      const running = ++this.#running[pool]!;
-      if (running >= this.#slots[pool]! || this.#sizes[pool] === 0) {
-        this.#topRemoveAt(0);
-      } else {
-        this.#key[pool] = this.#heaps[pool]![0]!;
-        this.#topDown(0);
-      }
-      return best;
+    const best = this.peek(isReady);
+    if (best === -1) return -1;
+    // peek() left the best pool at the top of the pool heap, keyed by `best`.
+    const pool = this.#top[0]!;
+    this.#heapPop(pool);
+    const running = ++this.#running[pool]!;
+    if (running >= this.#slots[pool]! || this.#sizes[pool] === 0) {
+      this.#topRemoveAt(0);
+    } else {
+      this.#key[pool] = this.#heaps[pool]![0]!;
+      this.#topDown(0);
     }
-    return -1;
+    return best;
   }
 
   /**

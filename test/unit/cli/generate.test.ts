@@ -1,5 +1,6 @@
+import { golden as goldenFile } from '../../helpers/golden.js';
 import { EventEmitter } from 'node:events';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,16 +38,8 @@ async function run(args: string[], stdout: CliIO['stdout'] | undefined = undefin
 
 // test/golden/generate/<case>: the exact bytes of small workloads; UPDATE_GOLDEN=1 rewrites them.
 const GOLDEN = 'test/golden/generate';
-const update = process.env.UPDATE_GOLDEN === '1';
 function golden(name: string, actual: string): void {
-  const file = join(GOLDEN, name);
-  if (update || !existsSync(file)) {
-    if (!update && process.env.CI) throw new Error(`golden file ${file} is missing: run UPDATE_GOLDEN=1 npm test and review it`);
-    mkdirSync(GOLDEN, { recursive: true });
-    writeFileSync(file, actual);
-    return;
-  }
-  expect(actual).toBe(readFileSync(file, 'utf8'));
+  goldenFile(GOLDEN, name, actual);
 }
 
 const tmp = mkdtempSync(join(tmpdir(), 'jobgraph-generate-'));

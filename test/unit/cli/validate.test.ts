@@ -1,21 +1,13 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { golden as goldenFile } from '../../helpers/golden.js';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../helpers/cli.js';
 
 const GOLDEN = 'test/golden/cli';
-const update = process.env.UPDATE_GOLDEN === '1';
 
-/** Compares with test/golden/cli/<name>, or rewrites it under UPDATE_GOLDEN=1. */
 function golden(name: string, actual: string): void {
-  const file = join(GOLDEN, name);
-  if (update || !existsSync(file)) {
-    if (!update && process.env.CI) throw new Error(`golden file ${file} is missing: run UPDATE_GOLDEN=1 npm test and review it`);
-    mkdirSync(GOLDEN, { recursive: true });
-    writeFileSync(file, actual);
-    return;
-  }
-  expect(actual).toBe(readFileSync(file, 'utf8'));
+  goldenFile(GOLDEN, name, actual);
 }
 
 const examples = readdirSync('examples').filter((f) => /\.(json|xml)$/.test(f)).sort();

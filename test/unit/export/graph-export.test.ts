@@ -1,5 +1,6 @@
+import { golden as goldenFile } from '../../helpers/golden.js';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -12,18 +13,10 @@ import { validateJob } from '../../../src/validate/validate.js';
 
 // test/golden/export/<case>.dot|.mmd|.json for the repo's examples; UPDATE_GOLDEN=1 rewrites them.
 const GOLDEN = 'test/golden/export';
-const update = process.env.UPDATE_GOLDEN === '1';
 const CASES = ['ladder', 'encode-package', 'broken-graph'] as const;
 
 function golden(name: string, actual: string): void {
-  const file = join(GOLDEN, name);
-  if (update || !existsSync(file)) {
-    if (!update && process.env.CI) throw new Error(`golden file ${file} is missing: run UPDATE_GOLDEN=1 npm test and review it`);
-    mkdirSync(GOLDEN, { recursive: true });
-    writeFileSync(file, actual);
-    return;
-  }
-  expect(actual).toBe(readFileSync(file, 'utf8'));
+  goldenFile(GOLDEN, name, actual);
 }
 
 const validate = (def: unknown, profile: 'ams' | 'relaxed' = 'ams') => validateJob(def, { profile, ids: sequentialIds() });
