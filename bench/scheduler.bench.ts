@@ -45,17 +45,47 @@ function prepare(shape: ShapeName, n: number): Input {
   return { jobs, priorities, n: m.jobCount * 6 };
 }
 
-function drain(input: Input): Scheduler {
+function submitAll(input: Input): Scheduler {
   const s = new Scheduler({ concurrency: CONCURRENCY });
-  for (let j = 0; j < input.jobs.length; j++) s.submit(input.jobs[j]!, { priority: input.priorities[j]! });
-  const running: TaskClaim[] = [];
+  for (let j = 0; j < input.jobs.length; j++) s.add(input.jobs[j]!, { priority: input.priorities[j]! });
+  return s;
+}
+
+/** The public API: claims from next(), handed back to complete(); the oldest running task ends first. */
+function drain(input: Input): Scheduler {
+  const s = submitAll(input);
+  const ring: TaskClaim[] = new Array(CONCURRENCY);
   let head = 0;
+  let count = 0;
+  let done = 0;
   for (;;) {
-    for (let c = s.next(); c !== undefined; c = s.next()) running.push(c);
-    if (head === running.length) break;
-    s.complete(running[head++]!);
+    for (let c = s.next(); c !== undefined; c = s.next()) ring[(head + count++) % CONCURRENCY] = c;
+    if (count === 0) break;
+    s.complete(ring[head]!);
+    head = (head + 1) % CONCURRENCY;
+    count--;
+    done++;
   }
-  if (head !== input.n) throw new Error(`drained ${head} of ${input.n}`);
+  if (done !== input.n) throw new Error(`drained ${done} of ${input.n}`);
+  return s;
+}
+
+/** The same loop on task numbers: nextIndex() and completeIndex(). */
+function drainByIndex(input: Input): Scheduler {
+  const s = submitAll(input);
+  const ring = new Int32Array(CONCURRENCY);
+  let head = 0;
+  let count = 0;
+  let done = 0;
+  for (;;) {
+    for (let g = s.nextIndex(); g !== -1; g = s.nextIndex()) ring[(head + count++) % CONCURRENCY] = g;
+    if (count === 0) break;
+    s.completeIndex(ring[head]!);
+    head = (head + 1) % CONCURRENCY;
+    count--;
+    done++;
+  }
+  if (done !== input.n) throw new Error(`drained ${done} of ${input.n}`);
   return s;
 }
 
@@ -80,11 +110,35 @@ for (const shape of SHAPES) {
       timeoutMs: 300_000,
       setup: input,
       run: drain,
-      hold: (i: Input) => {
-        const s = new Scheduler({ concurrency: CONCURRENCY });
-        for (let j = 0; j < i.jobs.length; j++) s.submit(i.jobs[j]!, { priority: i.priorities[j]! });
-        return s;
-      },
+      hold: submitAll,
+    });
+    cases.push({
+      id: `scheduler/${shape}/${n}/ours-index`,
+      table: 'scheduler',
+      row,
+      impl: 'Scheduler submit+nextIndex+completeIndex',
+      role: 'ours',
+      n,
+      baseline: 'online heap reference',
+      batch: `scheduler/${shape}/${n}`,
+      timeoutMs: 300_000,
+      memory: false,
+      setup: input,
+      run: drainByIndex,
+    });
+    cases.push({
+      id: `scheduler/${shape}/${n}/submit`,
+      table: 'scheduler',
+      row,
+      impl: 'Scheduler submit only',
+      role: 'ours',
+      n,
+      baseline: 'online heap reference',
+      batch: `scheduler/${shape}/${n}`,
+      timeoutMs: 300_000,
+      memory: false,
+      setup: input,
+      run: submitAll,
     });
     cases.push({
       id: `scheduler/${shape}/${n}/reference`,

@@ -23,8 +23,11 @@ export interface OrderInput extends EdgeList {
  * `priority`, the lowest ready index (the lexicographically smallest topological order, not FIFO
  * Kahn). Deterministic, O((nodeCount + edges) + placements · log32 nodeCount), no recursion.
  *
- * How: nodes are ranked once by (priority desc, index asc) with an O(n) counting or radix sort, and
- * the ready set is a {@link RankQueue} of ranks, so the next node is simply the smallest ready rank.
+ * How: the ready set starts as a binary heap keyed by (priority, index); once more than 4,096 nodes
+ * are ready, the nodes are ranked by (priority desc, index asc) with an O(n) counting or radix sort
+ * and the ready set becomes a 32-way bitmap tree of ranks (see {@link RankQueue}), where the next
+ * node is simply the smallest ready rank. Without priority the bitmap tree is keyed by index from
+ * the start. A node that is the only one ready skips the queue altogether (a chain never touches it).
  *
  * @param input - `{ nodeCount, from, to, priority? }`: edge `e` runs from `from[e]` to `to[e]`.
  * @returns A new `Int32Array` of the `nodeCount` node indices in order.
@@ -50,7 +53,8 @@ export function topologicalOrder(input: OrderInput): Int32Array {
  * both phases on small graphs. Same result for every `heapLimit`.
  *
  * @param input - As for {@link topologicalOrder}.
- * @param heapLimit - Largest ready set kept in the binary heap; 0 ranks as soon as two nodes are ready.
+ * @param heapLimit - Largest ready set kept in the binary heap; 0 switches to ranks as soon as a node
+ *   has to wait in the heap.
  * @returns As for {@link topologicalOrder}.
  * @throws As {@link topologicalOrder}.
  * @example

@@ -223,6 +223,8 @@ export class Scheduler {
     const base = this.#taskCount;
     const total = base + n;
     this.#ensureTasks(total);
+    // Queued or Scheduled, Processing, Finished: three events a task at least.
+    this.#events.reserve(this.#events.size + 3 * n);
     const rec: JobRecord = {
       index: this.#jobs.length,
       job,
@@ -395,19 +397,8 @@ export class Scheduler {
 
   #claim(g: number): TaskClaim {
     const rec = this.#jobs[this.#jobOf[g]!]!;
-    const task = rec.job.Tasks[g - rec.base]!;
     const p = this.#poolIdx[g]!;
-    return {
-      taskId: task.Id,
-      jobId: rec.job.Id,
-      serial: g,
-      index: task.index,
-      attempt: this.#attempts[g]!,
-      pool: p !== 0 ? this.#poolNames[p]! : this.#defaultPools ? task.MediaProcessorId : this.#poolOf(task, rec.job),
-      name: task.Name,
-      mediaProcessorId: task.MediaProcessorId,
-      configuration: task.Configuration,
-    };
+    return new Claim(this, g, this.#attempts[g]!, rec.job, rec.job.Tasks[g - rec.base]!, p !== 0 ? this.#poolNames[p]! : this.#defaultPools ? undefined : this.#poolOf);
   }
 
   /**
@@ -665,6 +656,8 @@ export class Scheduler {
   /** A task by id, or by the claim `next()` returned (no lookup: the claim knows its number). */
   #resolve(call: string, task: string | TaskClaim): number {
     if (typeof task !== 'object' || task === null) return this.#lookupTask(call, task);
+    // A claim of this scheduler knows its task number: no lookup, and no visit to the task's model.
+    if (task instanceof Claim && task.owner === this) return task.serial;
     const g = task.serial;
     if (typeof g === 'number' && g >= 0 && g < this.#taskCount) {
       const rec = this.#jobs[this.#jobOf[g]!]!;
@@ -1019,6 +1012,51 @@ export class Scheduler {
       this.#succ.byteLength +
       this.#events.byteLength
     );
+  }
+}
+
+/**
+ * What `next()` hands out. The task's properties are read from its model only when asked for:
+ * claiming and completing a task then never visits the model object (at a million tasks, each such
+ * visit is a cache miss).
+ */
+class Claim implements TaskClaim {
+  constructor(
+    readonly owner: Scheduler,
+    readonly serial: number,
+    readonly attempt: number,
+    private readonly jobModel: Job,
+    private readonly model: Task,
+    /** The pool's name, or how to find it: undefined means the MediaProcessorId, a function is `poolOf`. */
+    private readonly poolName: string | undefined | ((task: Task, job: Job) => string),
+  ) {}
+
+  get taskId(): string {
+    return this.model.Id;
+  }
+  get jobId(): string {
+    return this.jobModel.Id;
+  }
+  get index(): number {
+    return this.model.index;
+  }
+  get pool(): string {
+    const p = this.poolName;
+    return typeof p === 'string' ? p : p === undefined ? this.model.MediaProcessorId : p(this.model, this.jobModel);
+  }
+  get name(): string {
+    return this.model.Name;
+  }
+  get mediaProcessorId(): string {
+    return this.model.MediaProcessorId;
+  }
+  get configuration(): string | null {
+    return this.model.Configuration;
+  }
+
+  toJSON(): Omit<TaskClaim, never> {
+    const { taskId, jobId, serial, index, attempt, pool, name, mediaProcessorId, configuration } = this;
+    return { taskId, jobId, serial, index, attempt, pool, name, mediaProcessorId, configuration };
   }
 }
 

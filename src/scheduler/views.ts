@@ -50,21 +50,21 @@ export interface JobView {
   JobNotificationSubscriptions: JobNotificationSubscription[];
 }
 
-/** What `next()` hands out: the task to start now. */
+/** What `next()` hands out: the task to start now. Pass it back to complete(), fail() or progress(). */
 export interface TaskClaim {
-  taskId: string;
-  jobId: string;
+  readonly taskId: string;
+  readonly jobId: string;
   /** The task's number in this scheduler (submission order): pass the claim back to skip the id lookup. */
-  serial: number;
+  readonly serial: number;
   /** Position of the task in its job's Tasks. */
-  index: number;
+  readonly index: number;
   /** 1 for the first start, 2 after one retry, … */
-  attempt: number;
+  readonly attempt: number;
   /** The pool whose slot the task holds (its MediaProcessorId unless `poolOf` says otherwise). */
-  pool: string;
-  name: string;
-  mediaProcessorId: string;
-  configuration: string | null;
+  readonly pool: string;
+  readonly name: string;
+  readonly mediaProcessorId: string;
+  readonly configuration: string | null;
 }
 
 /** Payload of the `taskStateChange` event. */
