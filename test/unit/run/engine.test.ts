@@ -3,6 +3,7 @@ import { Engine } from '../../../src/run/engine.js';
 import { ProcessorError, type Processor, type ProcessorContext } from '../../../src/run/processor.js';
 import { TaskState } from '../../../src/job/enums.js';
 import { ValidationError } from '../../../src/errors.js';
+import type { Dispatcher, WorkReporter } from '../../../src/run/dispatcher.js';
 import { dagJob, MES, PACKAGER } from '../../helpers/jobs.js';
 
 type Behaviour = (ctx: ProcessorContext) => unknown;
@@ -48,6 +49,34 @@ describe('Engine', () => {
     expect(seen[1]!.outputs[0]!.assetName).toBe('JobOutputAsset(1)_J');
     const events = engine.scheduler.task(seen[0]!.taskId)!.HistoricalEvents.map((e) => e.Code);
     expect(events).toEqual(['Scheduled', 'Processing', 'Transcoding', 'Finished']);
+  });
+
+  it('hands a dispatcher work items that serialize to plain JSON with their inputs resolved', async () => {
+    const sent: Array<Record<string, unknown>> = [];
+    let reporter: WorkReporter | undefined;
+    const dispatcher: Dispatcher = {
+      start: (r) => void (reporter = r),
+      // As a dispatcher that queues work for other machines would: only the JSON crosses.
+      dispatch: (item) => {
+        sent.push(JSON.parse(JSON.stringify(item)) as Record<string, unknown>);
+        queueMicrotask(() => reporter!.complete(item.serial, item.attempt, new Map([[item.outputs[0]!.index, { size: item.serial + 1 }]])));
+      },
+      abort: () => undefined,
+      abandon: () => undefined,
+      close: async () => undefined,
+    };
+    const engine = new Engine({ processors: [processor(MES, 'Encoder', () => undefined)], dispatcher });
+    const final = await engine.submit(dagJob(3, [[0, 2], [1, 2]])).done;
+    expect(final.State).toBe(TaskState.Finished);
+    // Every WorkItem field (timeoutMs is undefined here, so JSON leaves it out).
+    const fields = ['attempt', 'configuration', 'inputs', 'jobId', 'jobName', 'mediaProcessorId', 'outputs', 'serial', 'taskId', 'taskName'];
+    expect(sent.map((w) => Object.keys(w).sort())).toEqual([fields, fields, fields]);
+    const last = sent[2]!;
+    expect(last.taskName).toBe('Task 2');
+    expect(last.inputs).toEqual([
+      { kind: 'JobOutputAsset', index: 0, producerTaskId: sent[0]!.taskId, assetName: 'JobOutputAsset(0)_J', metadata: { size: 1 } },
+      { kind: 'JobOutputAsset', index: 1, producerTaskId: sent[1]!.taskId, assetName: 'JobOutputAsset(1)_J', metadata: { size: 2 } },
+    ]);
   });
 
   it('never runs more than the concurrency and pool limits allow', async () => {
