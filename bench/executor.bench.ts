@@ -5,7 +5,7 @@
  */
 import { PGraph } from 'p-graph';
 import type { BenchCase } from './protocol.js';
-import { formatCount, shared } from './protocol.js';
+import { formatCount, resident, shared } from './protocol.js';
 import { makeWorkload, type ShapeName } from '../src/workload/shapes.js';
 import { jobFromGraph } from '../src/workload/ams-job.js';
 import { validateJob, type ValidationResult } from '../src/validate/validate.js';
@@ -34,17 +34,11 @@ function prepare(shape: ShapeName, n: number): Input {
   return { result, n: w.nodeCount, nodes, deps };
 }
 
-/**
- * An engine that stays alive for the whole process, as in any embedding orchestrator. Without one,
- * the forced full GC before each sample collects the hidden classes of the last engine's objects,
- * V8 throws away the optimised code built for them, and every timed run starts cold.
- */
-let resident: Engine | undefined;
-async function keepResident(): Promise<void> {
-  if (resident) return;
-  resident = new Engine({ processors: [{ id: MES, name: 'no-op', run: () => undefined }], concurrency: CONCURRENCY });
-  await resident.submit(prepare('media', 60).result).done;
-}
+/** A small job run to its end on an engine kept for the whole process (see `resident`). */
+const keepResident = shared(() => {
+  const engine = resident(new Engine({ processors: [{ id: MES, name: 'no-op', run: () => undefined }], concurrency: CONCURRENCY }));
+  return engine.submit(prepare('media', 60).result).done;
+});
 
 async function runEngine(input: Input): Promise<number> {
   const engine = new Engine({ processors: [{ id: MES, name: 'no-op', run: () => undefined }], concurrency: CONCURRENCY });

@@ -5,16 +5,18 @@
  * Simulated tasks per second = n / median.
  */
 import type { BenchCase } from './protocol.js';
-import { formatCount, shared } from './protocol.js';
+import { formatCount, resident, shared } from './protocol.js';
 import { generateWorkload } from '../src/workload/stream.js';
 import { prepareWorkload, simulate, type PolicyName } from '../src/simulate/simulator.js';
 import { demoDurations } from '../src/simulate/durations.js';
+import { Scheduler } from '../src/scheduler/scheduler.js';
 
 const POLICIES: PolicyName[] = ['priority', 'critical-path', 'fifo'];
 
 export const cases: BenchCase[] = [];
 for (const n of [10_000, 100_000, 1_000_000]) {
   const input = shared(() => {
+    resident(new Scheduler());
     const w = generateWorkload('ams-mix', { tasks: n, seed: 20240601, rate: 600 });
     const prepared = prepareWorkload(w.jobs);
     const tasks = prepared.results.reduce((s, r) => s + r.job!.Tasks.length, 0);

@@ -66,7 +66,7 @@ export class EventLog {
   /**
    * Makes room for `rows` events in all. Growing a big typed array allocates a new one, and at a
    * million tasks each such allocation can set off a full garbage collection of the whole heap:
-   * reserving for the events a job will surely log (three a task) when it is submitted avoids them.
+   * reserving for the events a job will surely log when it is submitted avoids them.
    */
   reserve(rows: number): void {
     if (this.#task.length >= rows) return;

@@ -223,8 +223,6 @@ export class Scheduler {
     const base = this.#taskCount;
     const total = base + n;
     this.#ensureTasks(total);
-    // Queued or Scheduled, Processing, Finished: three events a task at least.
-    this.#events.reserve(this.#events.size + 3 * n);
     const rec: JobRecord = {
       index: this.#jobs.length,
       job,
@@ -255,6 +253,12 @@ export class Scheduler {
       off[base + deps.from[e]! + 1]!++;
       pending[base + deps.to[e]!]!++;
     }
+    // The events every task will log: Scheduled, Processing, Finished, and Queued first for a task
+    // that waits. Growing the log later would allocate big buffers mid-run, and at a million tasks
+    // each such allocation sets off a full GC of the whole heap (over a second).
+    let waiting = 0;
+    for (let i = 0; i < n; i++) if (pending[base + i] !== 0) waiting++;
+    this.#events.reserve(this.#events.size + 3 * n + waiting);
     off[base] = this.#edgeCount;
     for (let i = 0; i < n; i++) off[base + i + 1]! += off[base + i]!;
     this.#succ = growInt32(this.#succ, this.#edgeCount + m);
