@@ -122,9 +122,11 @@ async function main(): Promise<void> {
       progress(s.c.id, 'setup');
       s.input = await s.c.setup();
       progress(s.c.id, 'first');
+      let fresh = s.c.fresh ? await s.c.fresh(s.input) : undefined;
       await settle();
       const t0 = performance.now();
-      const result = await s.c.run(s.input);
+      const result = await s.c.run(s.input, fresh);
+      fresh = undefined;
       s.first = performance.now() - t0;
       s.spent = s.first;
       progress(s.c.id, 'check');
@@ -143,7 +145,7 @@ async function main(): Promise<void> {
       progress(s.c.id, 'warmup');
       const t0 = performance.now();
       for (let k = 0; k < 500 && performance.now() - t0 + s.first < warmupMs; k++) {
-        await s.c.run(s.input);
+        await s.c.run(s.input, s.c.fresh ? await s.c.fresh(s.input) : undefined);
         if (k % 10 === 9) await settle();
       }
     } catch (err) {
@@ -168,10 +170,12 @@ async function main(): Promise<void> {
       active = true;
       try {
         if (round === 0) progress(s.c.id, 'timing');
+        let fresh = s.c.fresh ? await s.c.fresh(s.input) : undefined;
         await settle();
         const t0 = performance.now();
-        await s.c.run(s.input);
+        await s.c.run(s.input, fresh);
         const t = performance.now() - t0;
+        fresh = undefined;
         s.samples.push(t);
         s.spent += t;
       } catch (err) {
@@ -187,7 +191,7 @@ async function main(): Promise<void> {
       try {
         progress(s.c.id, 'memory');
         const before = await held();
-        sink = s.c.hold ? await s.c.hold(s.input) : await s.c.run(s.input);
+        sink = s.c.hold ? await s.c.hold(s.input) : await s.c.run(s.input, s.c.fresh ? await s.c.fresh(s.input) : undefined);
         s.bytesHeld = (await held()) - before;
         sink = undefined;
       } catch (err) {

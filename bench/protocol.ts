@@ -11,7 +11,7 @@
 export type Role = 'ours' | 'reference' | 'peer';
 
 /** One measured thing: an implementation on an input. */
-export interface BenchCase<I = any, R = any> {
+export interface BenchCase<I = any, R = any, F = any> {
   /** Unique across all bench files, `/`-separated, e.g. `order/layered/1000000/toposort`. Filters match on it. */
   id: string;
   /** The results table it belongs to, e.g. `order`. */
@@ -40,8 +40,13 @@ export interface BenchCase<I = any, R = any> {
   timeoutMs?: number;
   /** Untimed: build the input (generate a workload, convert edges to the peer's format). */
   setup(): I | Promise<I>;
+  /**
+   * Untimed, before every run (cold, warm-up, timed): builds what one run consumes, e.g. a freshly
+   * loaded scheduler for a case that times draining it. Its result is `run`'s second argument.
+   */
+  fresh?(input: I): F | Promise<F>;
   /** Timed: the work itself. Its result is passed to `check`. Throwing ends the case with an error status. */
-  run(input: I): R | Promise<R>;
+  run(input: I, fresh?: F): R | Promise<R>;
   /** Untimed, once after the first run: throw if the result is wrong. */
   check?(result: R, input: I): void;
   /**
