@@ -402,7 +402,7 @@ export class Scheduler {
   #claim(g: number): TaskClaim {
     const rec = this.#jobs[this.#jobOf[g]!]!;
     const p = this.#poolIdx[g]!;
-    return new Claim(this, g, this.#attempts[g]!, rec.job, rec.job.Tasks[g - rec.base]!, p !== 0 ? this.#poolNames[p]! : this.#defaultPools ? undefined : this.#poolOf);
+    return new Claim(this, g, this.#attempts[g]!, rec.job, g - rec.base, p !== 0 ? this.#poolNames[p]! : this.#defaultPools ? undefined : this.#poolOf);
   }
 
   /**
@@ -1030,19 +1030,20 @@ class Claim implements TaskClaim {
     readonly serial: number,
     readonly attempt: number,
     private readonly jobModel: Job,
-    private readonly model: Task,
+    /** The task's index in its job: the task model itself is looked up only when a property is read. */
+    readonly index: number,
     /** The pool's name, or how to find it: undefined means the MediaProcessorId, a function is `poolOf`. */
     private readonly poolName: string | undefined | ((task: Task, job: Job) => string),
   ) {}
 
+  private get model(): Task {
+    return this.jobModel.Tasks[this.index]!;
+  }
   get taskId(): string {
     return this.model.Id;
   }
   get jobId(): string {
     return this.jobModel.Id;
-  }
-  get index(): number {
-    return this.model.index;
   }
   get pool(): string {
     const p = this.poolName;
