@@ -25,6 +25,11 @@ interface State {
   bytesHeld: number | null;
 }
 
+/** What one run of a case consumes, built untimed (`fresh`), or undefined for cases without it. */
+async function freshInput(s: State): Promise<unknown> {
+  return s.c.fresh ? await s.c.fresh(s.input) : undefined;
+}
+
 /** Keeps the held structure reachable from module scope while memory is read (a local could be dead). */
 let sink: unknown;
 
@@ -122,7 +127,7 @@ async function main(): Promise<void> {
       progress(s.c.id, 'setup');
       s.input = await s.c.setup();
       progress(s.c.id, 'first');
-      let fresh = s.c.fresh ? await s.c.fresh(s.input) : undefined;
+      let fresh = await freshInput(s);
       await settle();
       const t0 = performance.now();
       const result = await s.c.run(s.input, fresh);
@@ -145,7 +150,7 @@ async function main(): Promise<void> {
       progress(s.c.id, 'warmup');
       const t0 = performance.now();
       for (let k = 0; k < 500 && performance.now() - t0 + s.first < warmupMs; k++) {
-        await s.c.run(s.input, s.c.fresh ? await s.c.fresh(s.input) : undefined);
+        await s.c.run(s.input, await freshInput(s));
         if (k % 10 === 9) await settle();
       }
     } catch (err) {
@@ -170,7 +175,7 @@ async function main(): Promise<void> {
       active = true;
       try {
         if (round === 0) progress(s.c.id, 'timing');
-        let fresh = s.c.fresh ? await s.c.fresh(s.input) : undefined;
+        let fresh = await freshInput(s);
         await settle();
         const t0 = performance.now();
         await s.c.run(s.input, fresh);
@@ -191,7 +196,7 @@ async function main(): Promise<void> {
       try {
         progress(s.c.id, 'memory');
         const before = await held();
-        sink = s.c.hold ? await s.c.hold(s.input) : await s.c.run(s.input, s.c.fresh ? await s.c.fresh(s.input) : undefined);
+        sink = s.c.hold ? await s.c.hold(s.input) : await s.c.run(s.input, await freshInput(s));
         s.bytesHeld = (await held()) - before;
         sink = undefined;
       } catch (err) {

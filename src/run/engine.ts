@@ -431,34 +431,28 @@ function compareVersions(a: string, b: string): number {
   return a.localeCompare(b);
 }
 
-/** Output index → the task that outputs it, per job: built once, when a task's inputs are first read. */
-const producersOf = new WeakMap<Job, Array<Task | undefined>>();
+/** Output index → the task that outputs it and the asset's name, per job: built once, when a task's inputs are first read. */
+const producersOf = new WeakMap<Job, Array<{ taskId: string; assetName: string } | undefined>>();
 
-function producers(job: Job): Array<Task | undefined> {
+function producers(job: Job): Array<{ taskId: string; assetName: string } | undefined> {
   let list = producersOf.get(job);
   if (!list) {
     list = [];
-    for (const t of job.Tasks) for (const o of t.outputs) list[o.index] ??= t;
+    for (const t of job.Tasks) for (const o of t.outputs) list[o.index] ??= { taskId: t.Id, assetName: o.assetName };
     producersOf.set(job, list);
   }
   return list;
 }
 
 /**
- * The WorkItem of one attempt. Its inputs are resolved when first read, not at dispatch: most
- * processors of a big job never look at them, and resolving them eagerly cost more than the rest of
- * starting a task (2 µs a task at 100,000 tasks). The metadata they carry was final before the
- * task could start (its producers had completed), so resolving later gives the same answer.
+ * The WorkItem of one attempt, read from the task's model when asked. Its inputs are resolved when
+ * first read, not at dispatch: most processors of a big job never look at them, and resolving them
+ * eagerly cost more than the rest of starting a task (2 µs a task at 100,000 tasks). The metadata
+ * they carry was final before the task could start (its producers had completed), so resolving
+ * later gives the same answer.
  */
 class Work implements WorkItem {
   #inputs: ResolvedInput[] | undefined;
-  readonly taskId: string;
-  readonly jobId: string;
-  readonly taskName: string;
-  readonly jobName: string;
-  readonly mediaProcessorId: string;
-  readonly configuration: string | null;
-  readonly outputs: TaskOutputAsset[];
 
   constructor(
     readonly serial: number,
@@ -467,14 +461,28 @@ class Work implements WorkItem {
     private readonly task: Task,
     readonly timeoutMs: number | undefined,
     private readonly metadata: ReadonlyMap<string, ReadonlyMap<number, unknown>>,
-  ) {
-    this.taskId = task.Id;
-    this.jobId = job.Id;
-    this.taskName = task.Name;
-    this.jobName = job.Name;
-    this.mediaProcessorId = task.MediaProcessorId;
-    this.configuration = task.Configuration;
-    this.outputs = task.outputs;
+  ) {}
+
+  get taskId(): string {
+    return this.task.Id;
+  }
+  get jobId(): string {
+    return this.job.Id;
+  }
+  get taskName(): string {
+    return this.task.Name;
+  }
+  get jobName(): string {
+    return this.job.Name;
+  }
+  get mediaProcessorId(): string {
+    return this.task.MediaProcessorId;
+  }
+  get configuration(): string | null {
+    return this.task.Configuration;
+  }
+  get outputs(): TaskOutputAsset[] {
+    return this.task.outputs;
   }
 
   get inputs(): ResolvedInput[] {
@@ -483,15 +491,15 @@ class Work implements WorkItem {
 
   #resolve(): ResolvedInput[] {
     const job = this.job;
+    const made = producers(job);
     const inputs: ResolvedInput[] = [];
     for (const ref of this.task.inputs) {
       if (ref.kind === 'JobInputAsset') {
         inputs.push({ kind: 'JobInputAsset', index: ref.index, asset: job.InputMediaAssets[ref.index]! });
         continue;
       }
-      const producer = producers(job)[ref.index]!;
-      const output = producer.outputs.find((o) => o.index === ref.index)!;
-      inputs.push({ kind: 'JobOutputAsset', index: ref.index, producerTaskId: producer.Id, assetName: output.assetName, metadata: this.metadata.get(producer.Id)?.get(ref.index) });
+      const out = made[ref.index]!;
+      inputs.push({ kind: 'JobOutputAsset', index: ref.index, producerTaskId: out.taskId, assetName: out.assetName, metadata: this.metadata.get(out.taskId)?.get(ref.index) });
     }
     return inputs;
   }

@@ -249,15 +249,14 @@ export class Scheduler {
     // Successor CSR block for this job: count, prefix-sum, fill.
     const off = this.#succOffset;
     for (let i = 0; i < n; i++) off[base + i + 1] = 0;
+    let waiting = 0;
     for (let e = 0; e < m; e++) {
       off[base + deps.from[e]! + 1]!++;
-      pending[base + deps.to[e]!]!++;
+      if (pending[base + deps.to[e]!]!++ === 0) waiting++;
     }
     // The events every task will log: Scheduled, Processing, Finished, and Queued first for a task
     // that waits. Growing the log later would allocate big buffers mid-run, and at a million tasks
     // each such allocation sets off a full GC of the whole heap (over a second).
-    let waiting = 0;
-    for (let i = 0; i < n; i++) if (pending[base + i] !== 0) waiting++;
     this.#events.reserve(this.#events.size + 3 * n + waiting);
     off[base] = this.#edgeCount;
     for (let i = 0; i < n; i++) off[base + i + 1]! += off[base + i]!;
