@@ -27,8 +27,15 @@ export const HTTP_ERROR_CODES = {
   BODY_INVALID: 'BODY_INVALID',
   /** The body is not JSON; the message says line:column. 400. */
   JSON_MALFORMED: 'JSON_MALFORMED',
-  /** The job definition is invalid; every diagnostic is listed. 400. */
+  /**
+   * The job definition is invalid. The first diagnostics are listed (100 by default, at most
+   * 48 KiB of them); `innererror.omitted` counts the rest. 400.
+   */
   VALIDATION_FAILED: 'VALIDATION_FAILED',
+  /** The job definition has no error but over 1,000 warnings; the first are listed. 400. */
+  TOO_MANY_WARNINGS: 'TOO_MANY_WARNINGS',
+  /** Checking the job definition took longer than the server's time limit (or its memory limit). 400. */
+  VALIDATION_TOO_COSTLY: 'VALIDATION_TOO_COSTLY',
   /** CancelJob on a job that already ended or is being canceled. 400. */
   JOB_FINAL: 'JOB_FINAL',
   /** DELETE of a job that has not ended: cancel it first. 400. */
@@ -43,7 +50,7 @@ export const HTTP_ERROR_CODES = {
   REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
   /** A part of the Media Services API this server does not implement ($batch, Assets, …). 501. */
   NOT_IMPLEMENTED: 'NOT_IMPLEMENTED',
-  /** Too many request bodies are being read at once, or the server is shutting down. 503. */
+  /** Too many request bodies are being read or job definitions wait to be checked, or the server is shutting down. 503. */
   SERVER_BUSY: 'SERVER_BUSY',
   /** A bug: the server failed; the log has the details. 500. */
   INTERNAL_ERROR: 'INTERNAL_ERROR',

@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Engine } from '../run/engine.js';
@@ -17,6 +18,7 @@ import { BearerAuth, isLoopbackAddress } from './auth.js';
 import { ServerConfigError } from './errors.js';
 import { ApiHandler } from './handler.js';
 import type { AccessLogEntry } from './handler.js';
+import { ValidationPool } from './validate-pool.js';
 
 /** Options of {@link createServer}. */
 export interface ServerOptions {
@@ -46,6 +48,21 @@ export interface ServerOptions {
   maxPageSize?: number;
   /** Request bodies read at once; one more gets 503 with `Retry-After`. @defaultValue 32 */
   maxConcurrentBodies?: number;
+  /**
+   * Most diagnostics listed in the 400 that refuses a job definition (and never more than 48 KiB
+   * of them); the answer says how many more there are. @defaultValue 100
+   */
+  maxDiagnostics?: number;
+  /**
+   * Worker threads that check `POST /api/Jobs` bodies, so that a body slow to validate does not
+   * stall other requests; started on the first POST. 0 checks on the event loop (tests,
+   * embedding), without the time limit. @defaultValue `min(2, availableParallelism() - 1)`, at least 1
+   */
+  validationWorkers?: number;
+  /** Job definitions that may wait for a validation worker; one more gets 503 with `Retry-After`. @defaultValue 16 */
+  maxQueuedValidations?: number;
+  /** Longest check of one job definition on a worker; then 400 `VALIDATION_TOO_COSTLY` and the worker is replaced. @defaultValue 5000 */
+  validationTimeoutMs?: number;
   /** Time to receive a whole request (headers and body); then 408. @defaultValue 30000 */
   requestTimeoutMs?: number;
   /** Time to receive the request headers; then 408. @defaultValue 10000 */
@@ -89,10 +106,18 @@ export interface JobGraphServer {
   close(options?: { graceMs?: number }): Promise<void>;
 }
 
-function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+function positiveInteger(name: string, value: number | undefined, fallback: number, min = 1): number {
   if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < 1) throw new ArgumentRangeError(`createServer: expected \`${name}\` to be an integer >= 1, got ${describeValue(value)}`);
+  if (!Number.isInteger(value) || value < min) throw new ArgumentRangeError(`createServer: expected \`${name}\` to be an integer >= ${min}, got ${describeValue(value)}`);
   return value;
+}
+
+/**
+ * One worker on a machine of two CPUs, two from four on: the event loop keeps a CPU of its own,
+ * and validation is rare next to reads, so more workers would only let hostile bodies take more.
+ */
+function defaultValidationWorkers(): number {
+  return Math.max(1, Math.min(2, availableParallelism() - 1));
 }
 
 /**
@@ -109,6 +134,7 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
  * @throws ServerConfigError `SERVER_NO_TOKENS` when no token is given and `insecureLocal` is not set;
  *   `SERVER_TOKEN_INVALID` for a token shorter than 16 characters or with characters a bearer token cannot carry
  * @throws RangeError (`ERR_OUT_OF_RANGE`) for a limit or timeout that is not a positive integer
+ *   (`validationWorkers` and `maxQueuedValidations` may be 0)
  * @example
  * ```ts
  * const engine = new Engine({ processors: demoProcessors() });
@@ -147,6 +173,10 @@ export function createServer(engine: Engine, options: ServerOptions = {}): JobGr
   const requestTimeout = positiveInteger('requestTimeoutMs', options.requestTimeoutMs, 30_000);
   const headersTimeout = Math.min(requestTimeout, positiveInteger('headersTimeoutMs', options.headersTimeoutMs, 10_000));
   const keepAliveTimeout = positiveInteger('keepAliveTimeoutMs', options.keepAliveTimeoutMs, 5_000);
+  const maxDiagnostics = positiveInteger('maxDiagnostics', options.maxDiagnostics, 100);
+  const validationWorkers = positiveInteger('validationWorkers', options.validationWorkers, defaultValidationWorkers(), 0);
+  const maxQueuedValidations = positiveInteger('maxQueuedValidations', options.maxQueuedValidations, 16, 0);
+  const validationTimeoutMs = positiveInteger('validationTimeoutMs', options.validationTimeoutMs, 5_000);
   const onError =
     options.onError ??
     ((error, request) => {
@@ -162,6 +192,8 @@ export function createServer(engine: Engine, options: ServerOptions = {}): JobGr
     maxBodyBytes: positiveInteger('maxBodyBytes', options.maxBodyBytes, 1024 * 1024),
     maxPageSize: positiveInteger('maxPageSize', options.maxPageSize, AMS_MAX_PAGE),
     maxConcurrentBodies: positiveInteger('maxConcurrentBodies', options.maxConcurrentBodies, 32),
+    maxDiagnostics,
+    validation: validationWorkers === 0 ? undefined : new ValidationPool({ size: validationWorkers, maxQueue: maxQueuedValidations, timeLimitMs: validationTimeoutMs }),
     verboseDateStyle: dateStyle,
     onError,
     onRequest: options.onRequest,
@@ -220,13 +252,17 @@ export function createServer(engine: Engine, options: ServerOptions = {}): JobGr
       handler.closing = true;
       handler.dispose();
       const graceMs = closeOptions.graceMs ?? 5000;
-      closing = new Promise<void>((resolve) => {
+      const pool = handler.validation;
+      const stopped = new Promise<void>((resolve) => {
         if (!server.listening) {
           server.closeAllConnections();
           resolve();
           return;
         }
-        const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+        const timer = setTimeout(() => {
+          server.closeAllConnections();
+          void pool?.terminate();
+        }, graceMs);
         timer.unref();
         server.close(() => {
           clearTimeout(timer);
@@ -234,6 +270,8 @@ export function createServer(engine: Engine, options: ServerOptions = {}): JobGr
         });
         server.closeIdleConnections();
       });
+      // The checks in flight end (each within the time limit) before the workers stop.
+      closing = Promise.all([stopped, pool?.close()]).then(() => undefined);
       return closing;
     },
   };

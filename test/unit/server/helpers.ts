@@ -166,3 +166,26 @@ export const REFERENCE_BIND_BODY = JSON.stringify({
 
 /** `Jobs('…')` with the key percent-encoded, as AMS writes it. */
 export const enc = (id: string): string => `'${encodeURIComponent(id)}'`;
+
+/**
+ * Create-Job bodies that are slow to validate, each under 1 MiB (issue 9, point 6), with what
+ * validateJob made of them before the server bounded them (2.0 s of event loop and a 400 of
+ * 81 MiB for the first).
+ */
+export function hostileBodies(): { name: string; body: string }[] {
+  const input = [{ __metadata: { uri: "https://media.windows.net/api/Assets('nb%3Acid%3AUUID%3A910ffdc1-2e25-4b17-8a42-61ffd4b8914c')" } }];
+  const oneTask = (taskBody: string): string => JSON.stringify({ Name: 'hostile', InputMediaAssets: input, Tasks: [{ Configuration: 'c', MediaProcessorId: MES, TaskBody: taskBody }] });
+  return [
+    // 0.95 MiB: 200,002 diagnostics.
+    { name: '200k null tasks', body: JSON.stringify({ Name: 'hostile', Tasks: new Array(200_000).fill(null) }) },
+    // 0.29 MiB: a deep XML stack.
+    { name: '100k unclosed tags', body: oneTask(`<taskBody>${'<a>'.repeat(100_000)}`) },
+    // 0.95 MiB: 200,000 diagnostics.
+    { name: '200k duplicate attributes', body: oneTask(`<taskBody><inputAsset>JobInputAsset(0)</inputAsset><outputAsset${" a=''".repeat(200_000)}>JobOutputAsset(0)</outputAsset></taskBody>`) },
+    // 0.83 MiB and no error: 80,000 warnings, which a valid definition may have.
+    {
+      name: '80k unknown attributes (valid)',
+      body: oneTask(`<taskBody><inputAsset>JobInputAsset(0)</inputAsset><outputAsset${Array.from({ length: 80_000 }, (_, k) => ` x${k}='1'`).join('')}>JobOutputAsset(0)</outputAsset></taskBody>`),
+    },
+  ];
+}

@@ -1,0 +1,171 @@
+/**
+ * The check of a `POST /api/Jobs` body, as the server answers it: `validateJob` plus the server's
+ * own rule (a MediaProcessorId it has no processor for), reduced to an {@link CheckOutcome} whose
+ * size does not depend on the input. Runs in a validation worker (validate-worker.ts) or inline,
+ * and is the same code either way, so the two answer alike.
+ */
+import type { IdFactory } from '../job/ids.js';
+import type { Job } from '../job/model.js';
+import { validateJob, type Profile, type ValidationResult } from '../validate/validate.js';
+import { makeDiagnostic, type Diagnostic } from '../validate/diagnostic.js';
+
+/** A processor the engine has, as the check needs it: to name it in a hint. */
+export interface KnownProcessor {
+  readonly Id: string;
+  readonly Name: string;
+}
+
+/** What one check takes; plain data, so it can be posted to a worker. */
+export interface CheckRequest {
+  readonly text: string;
+  readonly profile: Profile;
+  readonly processors: readonly KnownProcessor[];
+  /** Most diagnostics listed in the answer. */
+  readonly maxDiagnostics: number;
+}
+
+/**
+ * A diagnostic as an answer lists it: its strings cut to {@link MAX_FIELD_CHARS} characters and
+ * a cycle to its first {@link MAX_CYCLE_ENTRIES} steps (`cycleLength` then says how long it was).
+ */
+export type ListedDiagnostic = Diagnostic & { cycleLength?: number };
+
+/**
+ * The outcome of a check. `valid` carries nothing but the count of warnings: the caller validates
+ * a valid definition again where it submits it (see `ValidationPool`). The others carry at most
+ * `maxDiagnostics` diagnostics and a few KiB of text, whatever the body held.
+ */
+export type CheckOutcome =
+  | { readonly kind: 'valid'; readonly warnings: number }
+  | { readonly kind: 'malformed'; readonly diagnostic: ListedDiagnostic }
+  | {
+      /** `invalid`: errors. `too-many-warnings`: no error, but more warnings than {@link MAX_WARNINGS_ACCEPTED}. */
+      readonly kind: 'invalid' | 'too-many-warnings';
+      readonly errors: number;
+      readonly warnings: number;
+      /** The first diagnostics, job-level first, then by task, line and column. */
+      readonly listed: ListedDiagnostic[];
+      /** One line each for the listed diagnostics, in the text form of `jobgraph validate`. */
+      readonly lines: string[];
+      /** Diagnostics left out of `listed`. */
+      readonly omitted: number;
+    };
+
+/** Longest string of a listed diagnostic (message, hint, task name), in UTF-16 units. */
+export const MAX_FIELD_CHARS = 300;
+/** Most steps of a listed cycle. */
+export const MAX_CYCLE_ENTRIES = 32;
+/**
+ * Bytes of JSON the listed diagnostics may take, lines and objects together. With the rest of an
+ * error answer (a few hundred bytes) every answer stays under {@link MAX_ANSWER_BYTES}.
+ */
+export const DIAGNOSTICS_BUDGET_BYTES = 48 * 1024;
+/** The largest error answer the server sends, whatever the request. */
+export const MAX_ANSWER_BYTES = 64 * 1024;
+/**
+ * A definition with no error but more warnings than this is refused. A valid definition is
+ * validated again on the event loop to submit it (the engine takes only a result made on its own
+ * thread, with the server's id factory), and warnings are what a 1 MiB body can hold without
+ * limit: 90,000 unknown TaskBody attributes validate in 0.6 s (unknown properties: 0.2 s), while
+ * any valid job of the `ams` profile without warnings takes under 15 ms. No real definition comes
+ * near it; `jobgraph validate` lists them all.
+ */
+export const MAX_WARNINGS_ACCEPTED = 1000;
+
+/** Cuts a string to `max` UTF-16 units, with `…` at the end, never inside a surrogate pair. */
+export function clip(s: string, max: number = MAX_FIELD_CHARS): string {
+  if (s.length <= max) return s;
+  let end = max - 1;
+  const last = s.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--;
+  return `${s.slice(0, end)}…`;
+}
+
+/** One diagnostic as one line, in the text form of `jobgraph validate`. */
+export function diagnosticLine(d: Diagnostic): string {
+  let s = '';
+  if (d.task !== undefined) s += `task #${d.task}${d.taskName !== undefined && d.taskName !== '' ? ` ${JSON.stringify(d.taskName)}` : ''} `;
+  if (d.line !== undefined) s += `${d.line}:${d.column ?? 1} `;
+  s += `${d.severity} ${d.code} ${d.message}`;
+  if (d.hint !== undefined && d.hint !== '') s += ` (hint: ${d.hint})`;
+  return s;
+}
+
+/** A diagnostic with its strings and its cycle cut to what an answer lists. */
+export function listedDiagnostic(d: Diagnostic): ListedDiagnostic {
+  const out: ListedDiagnostic = { ...d, message: clip(d.message) };
+  if (d.hint !== undefined) out.hint = clip(d.hint);
+  if (d.taskName !== undefined) out.taskName = clip(d.taskName, 80);
+  if (d.cycle !== undefined && d.cycle.length > MAX_CYCLE_ENTRIES) {
+    out.cycle = d.cycle.slice(0, MAX_CYCLE_ENTRIES);
+    out.cycleLength = d.cycle.length;
+  }
+  if (d.edges !== undefined) out.edges = d.edges.slice(0, MAX_CYCLE_ENTRIES).map((e) => ({ ...e, asset: clip(e.asset, 80) }));
+  return out;
+}
+
+/**
+ * The first diagnostics of a sorted list, at most `max` of them and at most
+ * {@link DIAGNOSTICS_BUDGET_BYTES} of JSON (each listed twice: as a line and as an object).
+ */
+export function listDiagnostics(sorted: readonly Diagnostic[], max: number): { listed: ListedDiagnostic[]; lines: string[]; omitted: number } {
+  const listed: ListedDiagnostic[] = [];
+  const lines: string[] = [];
+  let bytes = 0;
+  for (const d of sorted) {
+    if (listed.length >= max) break;
+    const item = listedDiagnostic(d);
+    const line = diagnosticLine(item);
+    // +2: the comma between objects and the newline between lines.
+    const cost = Buffer.byteLength(JSON.stringify(item)) + Buffer.byteLength(JSON.stringify(line)) + 2;
+    if (bytes + cost > DIAGNOSTICS_BUDGET_BYTES) break;
+    bytes += cost;
+    listed.push(item);
+    lines.push(line);
+  }
+  return { listed, lines, omitted: sorted.length - listed.length };
+}
+
+/** Diagnostics for tasks that name a Media Services processor the engine does not have. */
+export function unknownProcessors(job: Job, processors: readonly KnownProcessor[]): Diagnostic[] {
+  const known = new Set(processors.map((p) => p.Id));
+  const out: Diagnostic[] = [];
+  let hint: string | undefined;
+  for (const t of job.Tasks) {
+    if (known.has(t.MediaProcessorId) || !/^nb:mpid:UUID:/i.test(t.MediaProcessorId)) continue;
+    hint ??= `use one of GET /api/MediaProcessors: ${processors.map((p) => `${p.Id} (${p.Name})`).join(', ')}`;
+    out.push(
+      makeDiagnostic('MEDIA_PROCESSOR_UNKNOWN', `task #${t.index} names MediaProcessorId ${t.MediaProcessorId}, which this server has no processor for`, {
+        task: t.index,
+        ...(t.Name !== '' ? { taskName: t.Name } : {}),
+        hint,
+      }),
+    );
+  }
+  return out;
+}
+
+function byPlace(a: Diagnostic, b: Diagnostic): number {
+  return (a.task ?? -1) - (b.task ?? -1) || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0);
+}
+
+/**
+ * Checks a Create-Job body.
+ *
+ * @param ids - the id factory of the jobs the server creates; give it only where the result is
+ *   submitted (a worker's result is not: ids made there would be lost)
+ * @returns the outcome, and the validation result (what the engine submits when it is valid)
+ */
+export function checkDefinition(request: CheckRequest, ids?: IdFactory): { outcome: CheckOutcome; result: ValidationResult } {
+  const result = validateJob(request.text, ids === undefined ? { profile: request.profile } : { profile: request.profile, ids });
+  const diagnostics = result.job === undefined ? result.diagnostics : [...result.diagnostics, ...unknownProcessors(result.job, request.processors)];
+  let errors = 0;
+  for (const d of diagnostics) if (d.severity === 'error') errors++;
+  const warnings = diagnostics.length - errors;
+  if (errors === 0 && warnings <= MAX_WARNINGS_ACCEPTED) return { outcome: { kind: 'valid', warnings }, result };
+  const first = diagnostics.find((d) => d.severity === 'error');
+  if (first?.code === 'JSON_MALFORMED') return { outcome: { kind: 'malformed', diagnostic: listedDiagnostic(first) }, result };
+  // The validator sorts its own; the server's come after them and go in their place.
+  diagnostics.sort(byPlace);
+  return { outcome: { kind: errors > 0 ? 'invalid' : 'too-many-warnings', errors, warnings, ...listDiagnostics(diagnostics, request.maxDiagnostics) }, result };
+}
