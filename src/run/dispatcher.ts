@@ -33,6 +33,7 @@ export interface FailureReport {
  * reports of an abandoned attempt can be told apart and discarded.
  */
 export interface WorkReporter {
+  /** Any value: the engine clamps or ignores one out of 0–100 as `ProcessorContext.progress` says. */
   progress(serial: number, attempt: number, percent: number): void;
   log(serial: number, attempt: number, code: string, message: string): void;
   complete(serial: number, attempt: number, metadata: ReadonlyMap<number, unknown>): void;

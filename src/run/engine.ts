@@ -13,6 +13,7 @@ import { InProcessDispatcher } from './in-process-dispatcher.js';
 import { processorInfo, type MediaProcessorInfo, type Processor, type ResolvedInput } from './processor.js';
 import { backoffDelay, type RetryOptions } from './backoff.js';
 import { NotificationHub, type NotificationHubOptions } from './notifications/index.js';
+import { describeUntrusted, messageOf, textOf } from './untrusted.js';
 
 export interface EngineOptions extends Pick<SchedulerOptions, 'concurrency' | 'pools' | 'poolOf' | 'failFast' | 'now' | 'ids' | 'profile' | 'policy'> {
   /** The processors tasks may name, by MediaProcessorId. */
@@ -21,7 +22,11 @@ export interface EngineOptions extends Pick<SchedulerOptions, 'concurrency' | 'p
   dispatcher?: Dispatcher;
   /** Retries of retryable failures: attempts, capped exponential backoff with jitter. */
   retry?: RetryOptions;
-  /** Time limit per task in ms (a processor's own `timeoutMs` wins), or a function of the task. */
+  /**
+   * Time limit per task in ms (a processor's own `timeoutMs` wins), or a function of the task that
+   * returns one (undefined or Infinity for no limit). A function that throws or returns anything
+   * else fails the task with `ErrorProcessingTask` saying so, rather than running it unlimited.
+   */
   timeoutMs?: number | ((task: Task, job: Job) => number | undefined);
   /** How long a canceled task may take to stop before it is abandoned and its result discarded. @defaultValue 5000 */
   cancelGraceMs?: number;
@@ -52,6 +57,8 @@ interface Inflight {
   jobId: string;
   attempt: number;
   graceTimer: ReturnType<typeof setTimeout> | undefined;
+  /** A progress value out of range was noted in the task's history (once an attempt). */
+  progressNoted: boolean;
 }
 
 interface JobEntry {
@@ -113,7 +120,7 @@ export class Engine {
     this.#retry = checkRetry(options.retry ?? {});
     this.#profile = options.profile ?? 'relaxed';
     this.#ids = options.ids;
-    const schedulerOptions: SchedulerOptions = { maxAttempts: this.#retry.maxAttempts, onListenerError: (e) => process.emitWarning(`jobgraph: an Engine listener threw: ${String(e)}`) };
+    const schedulerOptions: SchedulerOptions = { maxAttempts: this.#retry.maxAttempts, onListenerError: (e) => warn('an Engine listener threw', e) };
     for (const k of ['concurrency', 'pools', 'poolOf', 'failFast', 'now', 'ids', 'profile', 'policy'] as const) {
       if (options[k] !== undefined) (schedulerOptions as Record<string, unknown>)[k] = options[k];
     }
@@ -289,7 +296,7 @@ export class Engine {
       try {
         l(payload);
       } catch (err) {
-        process.emitWarning(`jobgraph: a job listener threw: ${String(err)}`);
+        warn('a job listener threw', err);
       }
     }
   }
@@ -326,30 +333,76 @@ export class Engine {
   }
 
   #start(claim: TaskClaim): void {
-    const { job, task } = this.scheduler.modelOf(claim.serial);
+    const serial = claim.serial;
+    const attempt = claim.attempt;
+    const { job, task } = this.scheduler.modelOf(serial);
+    const f: Inflight = { claim, jobId: job.Id, attempt, graceTimer: undefined, progressNoted: false };
+    // In flight from here on: a cancel from now on finds the attempt and aborts it.
+    this.#inflight.set(serial, f);
     const processor = this.#processors.get(task.MediaProcessorId);
-    const t = this.#timeoutMs;
-    const timeoutMs = processor?.timeoutMs ?? (typeof t === 'function' ? t(task, job) : t);
-    const item = new Work(claim.serial, claim.attempt, job, task, timeoutMs, this.#outputs);
-    this.#inflight.set(claim.serial, { claim, jobId: job.Id, attempt: claim.attempt, graceTimer: undefined });
+    let timeoutMs = processor?.timeoutMs;
+    let refused: string | undefined;
+    if (timeoutMs === undefined) {
+      const t = this.#timeoutMs;
+      if (typeof t !== 'function') timeoutMs = t;
+      else {
+        try {
+          const v: unknown = t(task, job);
+          if (typeof v === 'number' && v > 0) timeoutMs = v === Infinity ? undefined : v;
+          else if (v !== undefined) refused = `the engine's timeoutMs function returned ${describeUntrusted(v)} for this task; it must return a number of ms > 0, or undefined for no limit`;
+        } catch (err) {
+          refused = `the engine's timeoutMs function threw for this task: ${messageOf(err)}`;
+        }
+      }
+    }
+    // The claim announced the task Processing to listeners before it reached here; one of them may
+    // have canceled its job (or closed the engine) meanwhile, and the abort then found nothing to
+    // abort. Such a task must not start: its signal would never fire.
+    if (this.scheduler.stateOf(claim) !== TaskState.Processing) {
+      this.#neverStarted(f);
+      return;
+    }
+    if (refused !== undefined) {
+      this.#reporter.fail(serial, attempt, { code: 'ErrorProcessingTask', message: refused, retryable: false });
+      return;
+    }
+    const item = new Work(serial, attempt, job, task, timeoutMs, this.#outputs);
     try {
       this.#dispatcher.dispatch(item);
     } catch (err) {
-      this.#reporter.fail(claim.serial, claim.attempt, { code: 'ErrorProcessingTask', message: `the dispatcher refused the task: ${(err as Error).message}`, retryable: false });
+      this.#reporter.fail(serial, attempt, { code: 'ErrorProcessingTask', message: `the dispatcher refused the task: ${messageOf(err)}`, retryable: false });
     }
+  }
+
+  /** Ends a claimed attempt whose task stopped being Processing before its processor was handed it. */
+  #neverStarted(f: Inflight): void {
+    if (this.#take(f.claim.serial, f.attempt) === undefined) return;
+    if (this.scheduler.stateOf(f.claim) !== TaskState.Canceling) return; // ended by someone else's hand
+    this.scheduler.log(f.claim, 'NotStarted', 'the task was canceled while it was being started: its processor never ran');
+    this.scheduler.complete(f.claim); // Canceling → Canceled
+    this.#pump();
   }
 
   #abortTask(serial: number, reason: string): void {
     const f = this.#inflight.get(serial);
     if (!f) return;
-    this.#dispatcher.abort(serial, f.attempt, reason);
+    try {
+      this.#dispatcher.abort(serial, f.attempt, reason);
+    } catch (err) {
+      // The grace timer below still ends the task.
+      warn('the dispatcher failed to abort a task', err);
+    }
     if (f.graceTimer === undefined) {
       f.graceTimer = setTimeout(() => {
         const now = this.#inflight.get(serial);
         if (now !== f) return;
         // The processor ignored its signal: stop waiting, and drop whatever it says later.
         this.#inflight.delete(serial);
-        this.#dispatcher.abandon(serial, f.attempt);
+        try {
+          this.#dispatcher.abandon(serial, f.attempt);
+        } catch (err) {
+          warn('the dispatcher failed to abandon a task', err);
+        }
         this.scheduler.log(f.claim, 'Abandoned', `the processor did not stop within ${this.#graceMs} ms of being canceled`);
         this.scheduler.complete(f.claim); // Canceling → Canceled
         this.#pump();
@@ -374,26 +427,48 @@ export class Engine {
   readonly #reporter: WorkReporter = {
     progress: (serial, attempt, percent) => {
       const f = this.#current(serial, attempt);
-      if (f) this.scheduler.progress(f.claim, percent);
+      if (f === undefined) return;
+      if (typeof percent === 'number' && percent >= 0 && percent <= 100) this.scheduler.progress(f.claim, percent);
+      else this.#oddProgress(f, percent);
     },
     log: (serial, attempt, code, message) => {
       const f = this.#current(serial, attempt);
-      if (f) this.scheduler.log(f.claim, code, message);
+      if (f && typeof code === 'string' && code !== '') this.scheduler.log(f.claim, code, textOf(message));
     },
     complete: (serial, attempt, metadata) => {
       const f = this.#take(serial, attempt);
       if (!f) return;
-      if (metadata.size > 0) this.#outputs.set(f.claim.taskId, metadata);
-      this.scheduler.complete(f.claim);
+      if (!isMap(metadata)) {
+        this.#failed(f.claim, attempt, { code: 'ErrorProcessingTask', message: `the dispatcher reported metadata that is not a Map: ${describeUntrusted(metadata)}`, retryable: false });
+      } else {
+        if (metadata.size > 0) this.#outputs.set(f.claim.taskId, metadata);
+        this.scheduler.complete(f.claim);
+      }
       this.#pump();
     },
     fail: (serial, attempt, failure) => {
       const f = this.#take(serial, attempt);
       if (!f) return;
-      this.#failed(f.claim, attempt, failure);
+      this.#failed(f.claim, attempt, readFailure(failure));
       this.#pump();
     },
   };
+
+  /**
+   * A progress value outside 0–100: clamped when it is a finite number, ignored otherwise. Reporting
+   * progress never fails a task; the first such value of an attempt leaves one event in the task's
+   * history, so that the processor's author can find it.
+   */
+  #oddProgress(f: Inflight, percent: unknown): void {
+    const finite = typeof percent === 'number' && Number.isFinite(percent);
+    const clamped = finite && percent > 100 ? 100 : 0;
+    if (!f.progressNoted) {
+      f.progressNoted = true;
+      if (finite) this.scheduler.log(f.claim, 'ProgressClamped', `progress ${percent} is outside 0–100 and was reported as ${clamped} (later such values of this attempt are clamped without a note)`);
+      else this.scheduler.log(f.claim, 'ProgressIgnored', `progress must be a finite number from 0 to 100; ${describeUntrusted(percent)} was ignored (later such values of this attempt are ignored without a note)`);
+    }
+    if (finite) this.scheduler.progress(f.claim, clamped);
+  }
 
   #failed(claim: TaskClaim, attempt: number, failure: FailureReport): void {
     const retry = failure.retryable && attempt < this.#retry.maxAttempts && this.scheduler.stateOf(claim) === TaskState.Processing && !this.#closed;
@@ -410,6 +485,30 @@ export class Engine {
       if (this.scheduler.resume(claim)) this.#pump();
     }, delay);
     this.#backoffTimers.add(timer);
+  }
+}
+
+/** `instanceof Map`, false for a value whose prototype cannot be read (a revoked Proxy). */
+function isMap(v: unknown): v is ReadonlyMap<unknown, unknown> {
+  try {
+    return v instanceof Map;
+  } catch {
+    return false;
+  }
+}
+
+function warn(what: string, err: unknown): void {
+  process.emitWarning(`jobgraph: ${what}: ${textOf(err)}`);
+}
+
+/** A dispatcher's failure report with the types the scheduler needs, whatever was passed. */
+function readFailure(failure: FailureReport): FailureReport {
+  try {
+    const code: unknown = failure.code;
+    const message: unknown = failure.message;
+    return { code: typeof code === 'string' && code !== '' ? code : 'ErrorProcessingTask', message: message === undefined ? '' : textOf(message), retryable: failure.retryable === true };
+  } catch {
+    return { code: 'ErrorProcessingTask', message: 'the dispatcher reported a failure that cannot be read', retryable: false };
   }
 }
 

@@ -2,6 +2,7 @@ import PQueue from 'p-queue';
 import type { Dispatcher, FailureReport, WorkItem, WorkReporter } from './dispatcher.js';
 import { ProcessorError, type Processor, type ProcessorContext, type ResolvedInput } from './processor.js';
 import type { TaskOutputAsset } from '../job/model.js';
+import { UNREADABLE, describeUntrusted, textOf } from './untrusted.js';
 
 /**
  * One attempt of a task, and the context its processor sees. A class rather than closures: a
@@ -74,14 +75,21 @@ class Attempt implements ProcessorContext {
 
   progress(percent: number): void {
     if (this.settled) return;
-    if (typeof percent !== 'number' || !(percent >= 0 && percent <= 100)) {
-      throw new RangeError(`progress: expected a number from 0 to 100, got ${String(percent)}`);
+    // Never throws into the processor: the engine clamps or ignores a value out of range.
+    try {
+      this.reporter.progress(this.item.serial, this.item.attempt, percent);
+    } catch (err) {
+      warn('reporting progress failed', err);
     }
-    this.reporter.progress(this.item.serial, this.item.attempt, percent);
   }
 
-  log(code: string, message = ''): void {
-    if (!this.settled && typeof code === 'string' && code !== '') this.reporter.log(this.item.serial, this.item.attempt, code, String(message));
+  log(code: string, message: unknown = ''): void {
+    if (this.settled || typeof code !== 'string' || code === '') return;
+    try {
+      this.reporter.log(this.item.serial, this.item.attempt, code, textOf(message));
+    } catch (err) {
+      warn('logging an event failed', err);
+    }
   }
 
   /** Marks the attempt settled once; false when it already was (a late report to drop). */
@@ -131,37 +139,65 @@ export class InProcessDispatcher implements Dispatcher {
     if (this.#attempts.get(attempt.item.serial) === attempt) this.#attempts.delete(attempt.item.serial);
   }
 
+  /**
+   * Runs one attempt. Never rejects, whatever the processor throws or returns: the outcome is read
+   * (safely) before the attempt is settled, so that a value that cannot be read still ends the task.
+   */
   async #run(a: Attempt): Promise<void> {
     const item = a.item;
     const reporter = this.#reporter!;
     const processor = this.#processors.get(item.mediaProcessorId);
     if (!processor) {
-      if (a.settle()) reporter.fail(item.serial, item.attempt, { code: 'ErrorProcessingTask', message: `no processor is registered for ${item.mediaProcessorId}`, retryable: false });
+      this.#report(a, { code: 'ErrorProcessingTask', message: `no processor is registered for ${item.mediaProcessorId}`, retryable: false });
       return;
     }
-    if (item.timeoutMs !== undefined) a.timer = setTimeout(() => this.#timeout(a), item.timeoutMs);
-    let result: unknown;
+    const limit = item.timeoutMs;
+    // Node fires a longer timer at once (TimeoutOverflowWarning): a limit past ~24.8 days is none.
+    if (limit !== undefined && limit <= MAX_TIMER_MS) a.timer = setTimeout(() => this.#timeout(a), limit);
+    let outcome: ReadonlyMap<number, unknown> | FailureReport;
     try {
       // Start the processor on a fresh microtask, never inside the engine's own call stack (a
       // report that frees a slot dispatches the next task synchronously); a synchronous throw lands
       // in the catch like a rejection.
       await undefined;
-      result = await processor.run(a);
+      const result: unknown = await processor.run(a);
+      if (a.settled) return;
+      outcome = readResult(result, item);
     } catch (err) {
-      if (a.settle()) reporter.fail(item.serial, item.attempt, classify(err, a));
-      return;
+      if (a.settled) return;
+      outcome = classify(err, a);
     }
+    if (outcome instanceof Map) {
+      if (!a.settle()) return;
+      try {
+        reporter.complete(item.serial, item.attempt, outcome);
+      } catch (err) {
+        warn('reporting a completed task failed', err);
+      }
+    } else {
+      this.#report(a, outcome as FailureReport);
+    }
+  }
+
+  /** Settles the attempt as failed and reports it, unless it was settled already. */
+  #report(a: Attempt, failure: FailureReport): void {
     if (!a.settle()) return;
-    const metadata = readResult(result, item);
-    if (typeof metadata === 'string') reporter.fail(item.serial, item.attempt, { code: 'ErrorProcessingTask', message: metadata, retryable: false });
-    else reporter.complete(item.serial, item.attempt, metadata);
+    try {
+      this.#reporter!.fail(a.item.serial, a.item.attempt, failure);
+    } catch (err) {
+      warn('reporting a failed task failed', err);
+    }
   }
 
   #timeout(a: Attempt): void {
     if (!a.settle()) return;
     const message = `the task timed out after ${a.item.timeoutMs} ms`;
     a.abort(new ProcessorError('ErrorProcessingTask', message));
-    this.#reporter!.fail(a.item.serial, a.item.attempt, { code: 'ErrorProcessingTask', message, retryable: false });
+    try {
+      this.#reporter!.fail(a.item.serial, a.item.attempt, { code: 'ErrorProcessingTask', message, retryable: false });
+    } catch (err) {
+      warn('reporting a timed out task failed', err);
+    }
   }
 
   abort(serial: number, attempt: number, reason: string): void {
@@ -190,47 +226,78 @@ export class InProcessDispatcher implements Dispatcher {
   }
 }
 
+const MAX_TIMER_MS = 0x7fffffff;
+
+function warn(what: string, err: unknown): void {
+  process.emitWarning(`jobgraph: ${what}: ${textOf(err)}`);
+}
+
+/**
+ * How a processor's throw fails its task. Every read of the thrown value may throw (a revoked
+ * Proxy, a throwing getter): then the task fails with a fixed message rather than not at all.
+ */
 function classify(err: unknown, a: Attempt): FailureReport {
-  if (err instanceof ProcessorError) return { code: err.code, message: err.message, retryable: err.retryable };
-  if (a.aborted) {
-    const reason = a.abortReason as { message?: string } | undefined;
-    return { code: 'ErrorCancelingTask', message: reason?.message ?? 'aborted', retryable: false };
+  try {
+    return classifyReadable(err, a);
+  } catch {
+    return a.aborted ? canceled(a) : { code: 'ErrorProcessingTask', message: `the processor threw ${UNREADABLE}`, retryable: false };
   }
+}
+
+function classifyReadable(err: unknown, a: Attempt): FailureReport {
+  if (err instanceof ProcessorError) {
+    const code: unknown = err.code;
+    const message: unknown = err.message;
+    return { code: typeof code === 'string' && code !== '' ? code : 'ErrorProcessingTask', message: typeof message === 'string' ? message : describeUntrusted(message), retryable: err.retryable === true };
+  }
+  if (a.aborted) return canceled(a);
   if (err instanceof Error) {
     const code = (err as { code?: unknown }).code;
     const retryable = (err as { retryable?: unknown }).retryable === true || code === 'TransientError';
-    return { code: typeof code === 'string' && /^[A-Za-z]+$/.test(code) && retryable ? code : 'ErrorProcessingTask', message: err.message || err.name, retryable };
+    const message: unknown = err.message;
+    const text = typeof message === 'string' && message !== '' ? message : textOf(err.name);
+    return { code: typeof code === 'string' && /^[A-Za-z]+$/.test(code) && retryable ? code : 'ErrorProcessingTask', message: text, retryable };
   }
-  return { code: 'ErrorProcessingTask', message: `the processor threw ${describe(err)}`, retryable: false };
+  return { code: 'ErrorProcessingTask', message: `the processor threw ${describeUntrusted(err)}`, retryable: false };
 }
 
-function describe(v: unknown): string {
-  try {
-    return typeof v === 'string' ? JSON.stringify(v) : String(v);
-  } catch {
-    return 'a value that cannot be shown';
-  }
+function canceled(a: Attempt): FailureReport {
+  const reason = a.abortReason;
+  const message = reason instanceof ProcessorError ? reason.message : 'aborted';
+  return { code: 'ErrorCancelingTask', message, retryable: false };
 }
 
 const NO_METADATA: ReadonlyMap<number, unknown> = new Map();
 
-/** The metadata per output index, or why the value is not a valid result. */
-function readResult(result: unknown, item: WorkItem): ReadonlyMap<number, unknown> | string {
+/** The metadata per output index, or why the value is not a valid result. Never throws. */
+function readResult(result: unknown, item: WorkItem): ReadonlyMap<number, unknown> | FailureReport {
   if (result === undefined || result === null) return NO_METADATA;
-  const indices = item.outputs.map((o) => o.index);
   const out = new Map<number, unknown>();
+  let problem: string;
+  try {
+    problem = readMetadata(result, item, out);
+  } catch {
+    problem = `the processor returned ${UNREADABLE}`;
+  }
+  return problem === '' ? out : { code: 'ErrorProcessingTask', message: problem, retryable: false };
+}
+
+/** Fills `out`; returns '' or what is wrong with the result. */
+function readMetadata(result: unknown, item: WorkItem, out: Map<number, unknown>): string {
+  const indices = item.outputs.map((o) => o.index);
   if (Array.isArray(result)) {
-    if (result.length !== indices.length) return `the processor returned ${result.length} metadata values for ${indices.length} output${indices.length === 1 ? '' : 's'}`;
-    result.forEach((m, i) => out.set(indices[i]!, m));
-    return out;
+    const n: unknown = result.length;
+    if (n !== indices.length) return `the processor returned ${describeUntrusted(n)} metadata values for ${indices.length} output${indices.length === 1 ? '' : 's'}`;
+    for (let i = 0; i < indices.length; i++) out.set(indices[i]!, result[i]);
+    return '';
   }
   if (typeof result === 'object' && Object.getPrototypeOf(result) === Object.prototype) {
-    for (const [k, v] of Object.entries(result)) {
+    for (const [k, v] of Object.entries(result as object)) {
       const index = /^\d+$/.test(k) ? Number(k) : NaN;
       if (!indices.includes(index)) return `the processor returned metadata for ${JSON.stringify(k)}, which is not one of the task's outputs (${indices.join(', ')})`;
       out.set(index, v);
     }
-    return out;
+    return '';
   }
-  return `the processor returned ${describe(result)}; return nothing, an array with one value per output, or an object keyed by output index`;
+  return `the processor returned ${describeUntrusted(result)}; return nothing, an array with one value per output, or an object keyed by output index`;
 }

@@ -31,9 +31,20 @@ export interface ProcessorContext {
   outputs: TaskOutputAsset[];
   /** Aborted when the job is canceled, the engine closes, or the task times out. */
   signal: AbortSignal;
-  /** Reports progress, 0–100. */
+  /**
+   * Reports progress, 0–100. Never throws and never fails the task: a finite number outside 0–100
+   * is clamped to it (100.0000001 counts as 100, −5 as 0); anything else (NaN, ±Infinity, a numeric
+   * string such as "50", a non-number) is ignored. The first value of an attempt that is clamped
+   * or ignored adds one historical event to the task (`ProgressClamped` or `ProgressIgnored`);
+   * later ones of the same attempt add none. Progress is reported as given: it may go down (a
+   * processor may restart a phase). Calls after the attempt has ended are ignored.
+   */
   progress(percent: number): void;
-  /** Adds a historical event to the task. */
+  /**
+   * Adds a historical event to the task. Never throws: a `code` that is not a non-empty string is
+   * ignored, and a `message` that is not a string is turned into text (as String() would, or a
+   * description when that throws). Calls after the attempt has ended are ignored.
+   */
   log(code: string, message?: string): void;
 }
 
