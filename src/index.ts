@@ -80,7 +80,7 @@ export type { GenerateOptions, WorkloadContainer, WorkloadHeader, WorkloadKind, 
 export { amsMixJobs } from './workload/ams-mix.js';
 
 // Notifications
-export { NotificationHub, NotificationDeliveryError, NotificationEndPointNotFoundError, NotificationEventType, buildMessage, signature } from './run/notifications/index.js';
+export { NotificationHub, NotificationDeliveryError, NotificationEndPointNotFoundError, NotificationEventType, buildMessage, signature, verifySignature } from './run/notifications/index.js';
 export type { NotificationHubOptions, NotificationStats, EndPointInput, WebHookEndPointInput, CallbackEndPointInput, NotificationEndPointView, NotificationMessage } from './run/notifications/index.js';
 
 // The REST facade

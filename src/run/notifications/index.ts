@@ -6,5 +6,5 @@ export { NotificationHub, type NotificationHubOptions, type NotificationStats } 
 export type { EndPointInput, WebHookEndPointInput, CallbackEndPointInput, CallbackContext, NotificationEndPointView } from './endpoint.js';
 export { NOTIFICATION_ENDPOINT_ID } from './endpoint.js';
 export { NotificationEventType, buildMessage, formatTimeStamp, messageETag, type NotificationMessage, type TaskStateInput, type TaskProgressInput, type JobStateInput } from './message.js';
-export { signature, type SignatureHexCase } from './webhook.js';
+export { signature, verifySignature, type SignatureHexCase } from './webhook.js';
 export { NotificationDeliveryError, NotificationEndPointNotFoundError } from './errors.js';

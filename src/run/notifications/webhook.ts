@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /** Case of the hex digits in `ms-signature`. */
 export type SignatureHexCase = 'lower' | 'upper';
@@ -6,13 +6,34 @@ export type SignatureHexCase = 'lower' | 'upper';
 /**
  * The `ms-signature` value for a body: `sha256=<hex HMAC-SHA256(key, body bytes)>`.
  *
- * Lowercase hex by default. Note that the receiver in Microsoft's webhook sample (Doc-Webhooks,
- * `VerifyWebHookRequestSignature`) writes its expected value in UPPERCASE hex and compares ordinally,
- * so it accepts only uppercase: pass `'upper'` for receivers written from that sample.
+ * Uppercase hex by default, as the NotificationHub sends it: the receiver in Microsoft's webhook
+ * sample (Doc-Webhooks, `VerifyWebHookRequestSignature`) writes its expected value in uppercase hex
+ * and compares ordinally, so it accepts nothing else. A receiver of ours should rather call
+ * {@link verifySignature}, which accepts either case.
  */
-export function signature(key: Uint8Array, body: Uint8Array, hexCase: SignatureHexCase = 'lower'): string {
+export function signature(key: Uint8Array, body: Uint8Array, hexCase: SignatureHexCase = 'upper'): string {
   const hex = createHmac('sha256', key).update(body).digest('hex');
   return 'sha256=' + (hexCase === 'upper' ? hex.toUpperCase() : hex);
+}
+
+const SIGNATURE = /^sha256=([0-9A-Fa-f]{64})$/;
+
+/**
+ * Checks an `ms-signature` header as a WebHook receiver should: the HMAC-SHA256 of the exact body
+ * bytes received, compared in constant time. The hex digits may be in either case and surrounding
+ * whitespace is ignored; the `sha256=` prefix is required.
+ *
+ * @param key the endpoint's signing key: bytes, or a string taken as UTF-8 (as `signingKey` is)
+ * @param body the request body as received, before any parsing (a string is taken as UTF-8)
+ * @param header the header's value as the server gives it: anything but a well-formed string
+ *   (absent, repeated, malformed) is false, never an exception
+ */
+export function verifySignature(key: Uint8Array | string, body: Uint8Array | string, header: unknown): boolean {
+  if (typeof header !== 'string') return false;
+  const m = SIGNATURE.exec(header.trim());
+  if (m === null) return false;
+  const expected = createHmac('sha256', key).update(body).digest();
+  return timingSafeEqual(Buffer.from(m[1]!, 'hex'), expected);
 }
 
 /** The headers of a webhook request. */

@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { NotificationHub, signature, type NotificationHubOptions } from '../../../../src/run/notifications/index.js';
+import { NotificationHub, signature, verifySignature, type NotificationHubOptions } from '../../../../src/run/notifications/index.js';
 import { parseRetryAfter, retryDelay, verdictOf } from '../../../../src/run/notifications/webhook.js';
 import type { JobNotificationSubscription, TaskNotificationSubscription } from '../../../../src/job/model.js';
 import { startReceiver, type Answer, type Received, type Receiver } from './receiver.js';
@@ -90,11 +90,46 @@ describe('webhook delivery policy', () => {
     expect(retryDelay(1, 100, 500, () => 7)).toBe(100); // a random source out of [0, 1) is clamped
   });
 
-  it('signature() is sha256= and the hex HMAC-SHA256 of the body, lowercase unless asked', () => {
+  it('signature() is sha256= and the hex HMAC-SHA256 of the body, uppercase (as the hub sends it) unless asked', () => {
     const body = Buffer.from('{"a":1}');
     const hex = createHmac('sha256', KEY).update(body).digest('hex');
-    expect(signature(KEY, body)).toBe(`sha256=${hex}`);
+    expect(signature(KEY, body)).toBe(`sha256=${hex.toUpperCase()}`);
     expect(signature(KEY, body, 'upper')).toBe(`sha256=${hex.toUpperCase()}`);
+    expect(signature(KEY, body, 'lower')).toBe(`sha256=${hex}`);
+  });
+
+  it('verifySignature() accepts either hex case and surrounding whitespace, and rejects anything else without throwing', () => {
+    const body = Buffer.from('{"a":1}');
+    const hex = createHmac('sha256', KEY).update(body).digest('hex');
+    const mixed = [...hex].map((c, i) => (i % 2 ? c.toUpperCase() : c)).join('');
+    for (const header of [signature(KEY, body), signature(KEY, body, 'lower'), `sha256=${mixed}`, `  sha256=${hex}\t`, `\r\nsha256=${hex.toUpperCase()} `]) {
+      expect(verifySignature(KEY, body, header)).toBe(true);
+    }
+    // A string key is its UTF-8 bytes, as signingKey takes it; a string body too.
+    expect(verifySignature('clé', '{"a":1}', signature(Buffer.from('clé', 'utf8'), body))).toBe(true);
+    const revoked = Proxy.revocable({}, {});
+    revoked.revoke();
+    const bad: unknown[] = [
+      signature(Buffer.from('another key'), body),
+      signature(KEY, Buffer.from('{"a":2}')),
+      hex,
+      `SHA256=${hex}`,
+      `sha256 =${hex}`,
+      `sha256=${hex}0`,
+      `sha256=${hex.slice(1)}`,
+      `sha256=${hex.slice(0, -1)}g`,
+      `sha256=${hex.slice(0, 32)} ${hex.slice(32)}`,
+      'sha256=',
+      '',
+      `sha256=${'A'.repeat(100_000)}`,
+      undefined,
+      null,
+      42,
+      [signature(KEY, body)],
+      { toString: () => signature(KEY, body) },
+      revoked.proxy,
+    ];
+    for (const header of bad) expect(verifySignature(KEY, body, header)).toBe(false);
   });
 });
 
