@@ -69,7 +69,8 @@ describe('WebHook signatures, end to end from an Engine run to a real receiver',
       expect(sampleVerify(r.body, header as string, KEY)).toBe(true);
 
       const tampered = Buffer.from(r.body);
-      tampered[tampered.length - 2] ^= 1;
+      const at = tampered.length - 2;
+      tampered[at] = tampered[at]! ^ 1;
       expect(verifySignature(KEY, tampered, header)).toBe(false);
       expect(sampleVerify(tampered, header as string, KEY)).toBe(false);
       expect(verifySignature(Buffer.from('another key'), r.body, header)).toBe(false);
