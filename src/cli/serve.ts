@@ -20,6 +20,12 @@ over an engine with the built-in demo processors, until SIGINT (Ctrl-C) or SIGTE
   --time-scale X      multiply every demo duration by X (default 1: a 720p encode takes ~5 s)
   --max-body BYTES    largest request body (default 1048576)
   --profile P         validation of POST /api/Jobs: ams (the service's quotas, default) or relaxed
+  --validation-workers N
+                      threads that check POSTed job definitions, off the event loop (default 1
+                      on two CPUs, 2 on more); 0 checks them on the event loop
+  --validation-timeout MS
+                      longest check of one job definition on a worker (default 5000); then 400
+  --max-diagnostics N diagnostics listed when a job definition is refused (default 100)
   --base-uri URL      service root written in responses, e.g. https://media.example.com/api
   --access-log        one line per request on stderr
 Without a token the server does not start, unless --insecure-local is given.
@@ -63,6 +69,9 @@ export async function serveCommand(args: string[], io: CliIO, deps: ServeCommand
       'time-scale': { type: 'string' },
       'max-body': { type: 'string' },
       profile: { type: 'string' },
+      'validation-workers': { type: 'string' },
+      'validation-timeout': { type: 'string' },
+      'max-diagnostics': { type: 'string' },
       'base-uri': { type: 'string' },
       'access-log': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
@@ -78,6 +87,9 @@ export async function serveCommand(args: string[], io: CliIO, deps: ServeCommand
   const port = integer('--port', values.port, 0, 65535) ?? 8080;
   const units = integer('--reserved-units', values['reserved-units'], 0, 1_000_000) ?? 3;
   const maxBodyBytes = integer('--max-body', values['max-body'], 1, 1024 * 1024 * 1024) ?? 1024 * 1024;
+  const validationWorkers = integer('--validation-workers', values['validation-workers'], 0, 64);
+  const validationTimeoutMs = integer('--validation-timeout', values['validation-timeout'], 1, 3_600_000);
+  const maxDiagnostics = integer('--max-diagnostics', values['max-diagnostics'], 1, 100_000);
   const scaleText = values['time-scale'] ?? '1';
   const timeScale = Number(scaleText);
   if (scaleText.trim() === '' || !Number.isFinite(timeScale) || timeScale < 0) throw new CliError(`--time-scale must be a number >= 0, not ${JSON.stringify(scaleText)}`);
@@ -129,6 +141,9 @@ export async function serveCommand(args: string[], io: CliIO, deps: ServeCommand
       ...(tokens.length > 0 ? { tokens } : { insecureLocal: true }),
       maxBodyBytes,
       profile,
+      ...(validationWorkers !== undefined ? { validationWorkers } : {}),
+      ...(validationTimeoutMs !== undefined ? { validationTimeoutMs } : {}),
+      ...(maxDiagnostics !== undefined ? { maxDiagnostics } : {}),
       ...(values['base-uri'] !== undefined ? { baseUri: values['base-uri'] } : {}),
       onError: (error, request) => {
         io.stderr.write(`jobgraph serve: ${request.method} ${request.url} (request-id ${request.requestId}) failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

@@ -113,8 +113,9 @@ export class ValidationPool {
   check(request: CheckRequest, signal?: AbortSignal): Promise<CheckOutcome> {
     if (this.#closed) return Promise.reject(new HttpError(503, 'SERVER_BUSY', 'the server is shutting down; retry against another instance', { closeConnection: true }));
     if (signal?.aborted === true) return Promise.reject(new ClientGoneError());
-    const idle = this.#slots.some((s) => s.ready && s.task === undefined);
-    if (!idle && this.#queue.length >= this.#maxQueue) {
+    // Waiting for a worker that is starting (or not yet started) does not count as queued.
+    const busy = this.#slots.reduce((n, s) => n + (s.task === undefined ? 0 : 1), 0);
+    if (this.#queue.length >= this.#size - busy + this.#maxQueue) {
       return Promise.reject(
         new HttpError(503, 'SERVER_BUSY', `${this.#queue.length} job definitions are waiting to be checked already; retry in a second`, {
           headers: { 'Retry-After': '1' },
@@ -176,6 +177,8 @@ export class ValidationPool {
 
   #spawn(): void {
     const worker = new Worker(workerScript(), {
+      // Not the process's flags: `--input-type` or `--eval`-only ones stop a worker from starting.
+      execArgv: [],
       resourceLimits: { maxOldGenerationSizeMb: this.#maxHeapMb },
       stdout: false,
       stderr: false,

@@ -62,6 +62,22 @@ describe('jobgraph serve', () => {
     await expect(serveCommand(['--time-scale', '-1'], io)).rejects.toThrow(/--time-scale/);
     await expect(serveCommand(['--profile', 'loose'], io)).rejects.toThrow(/--profile/);
     await expect(serveCommand(['job.json'], io)).rejects.toThrow(/takes no file/);
+    await expect(serveCommand(['--validation-workers', '65'], io)).rejects.toThrow(/--validation-workers must be an integer from 0 to 64/);
+    await expect(serveCommand(['--validation-timeout', '0'], io)).rejects.toThrow(/--validation-timeout/);
+    await expect(serveCommand(['--max-diagnostics', 'x'], io)).rejects.toThrow(/--max-diagnostics/);
+  });
+
+  it('takes the validation options: refusals list --max-diagnostics diagnostics', async () => {
+    const io = fakeIO({}, { JOBGRAPH_TOKENS: TOKEN });
+    for (const workers of ['0', '1']) {
+      const code = await serving(['--port', '0', '--validation-workers', workers, '--validation-timeout', '30000', '--max-diagnostics', '2'], io, async (port) => {
+        const r = await request(port, '/api/Jobs', { method: 'POST', body: JSON.stringify({ Name: 'x', Tasks: [null, null, null] }) });
+        expect(r.status).toBe(400);
+        expect(r.json['odata.error'].innererror.diagnostics).toHaveLength(2);
+        expect(r.json['odata.error'].message.value).toMatch(/… and 2 more; run `jobgraph validate` on the definition for all$/);
+      });
+      expect(code).toBe(0);
+    }
   });
 
   it('prints its usage for --help', async () => {
