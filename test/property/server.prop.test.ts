@@ -163,3 +163,40 @@ describe('no request makes the server fail', () => {
     expect((await request(s.port, '/api/Jobs')).status).toBe(200);
   });
 });
+
+describe('a refused job definition gets a bounded answer', () => {
+  let s: TestServer;
+
+  beforeAll(async () => {
+    s = await startServer({ validationWorkers: 0, profile: 'relaxed', maxDiagnostics: 500, maxBodyBytes: 16 * 1024 * 1024 });
+  });
+
+  afterAll(async () => {
+    await s.close();
+  });
+
+  // Tasks that are wrong in many ways at once, with long names, processor ids and TaskBodies.
+  const long = fc.oneof(fc.string({ maxLength: 20 }), fc.string({ minLength: 2000, maxLength: 6000 }), fc.constant('\u0001'.repeat(3000)), fc.constant('\u{1F600}'.repeat(2000)));
+  const badTask = fc.oneof(
+    fc.constant(null),
+    fc.constant({}),
+    fc.record({ Name: long, MediaProcessorId: fc.oneof(long, fc.constant('nb:mpid:UUID:00000000-0000-4000-8000-000000000000')), TaskBody: fc.oneof(long, long.map((t) => `<taskBody><inputAsset>${t}</inputAsset>`)) }),
+  );
+  const definition = fc.record({ Name: long, Tasks: fc.array(badTask, { minLength: 1, maxLength: 300 }) });
+
+  it('at most 64 KiB, and listed plus omitted counts every diagnostic', async () => {
+    await fc.assert(
+      fc.asyncProperty(definition, fc.boolean(), async (def, verbose) => {
+        const r = await request(s.port, '/api/Jobs', { method: 'POST', body: JSON.stringify(def), ...(verbose ? { accept: VERBOSE } : {}) });
+        expect(r.status).toBe(400);
+        expect(Buffer.byteLength(r.text)).toBeLessThanOrEqual(64 * 1024);
+        const e = r.json['odata.error'] ?? r.json.error;
+        expect(e.code).toBe('VALIDATION_FAILED');
+        const inner = e.innererror;
+        expect(inner.diagnostics.length + inner.omitted).toBe(inner.errors + inner.warnings);
+        expect(e.message.value.split('\n').length).toBe(1 + inner.diagnostics.length + (inner.omitted > 0 ? 1 : 0));
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
