@@ -1,10 +1,11 @@
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Engine } from '../../src/run/engine.js';
+import { Engine, type JobHandle } from '../../src/run/engine.js';
 import { ProcessorError, type Processor, type ProcessorContext } from '../../src/run/processor.js';
 import { TaskState, isFinalState } from '../../src/job/enums.js';
 import { sequentialIds } from '../../src/job/ids.js';
 import { PROCESSORS, randomJob, toDefinition } from '../helpers/arbitraries.js';
+import { dagJob } from '../helpers/jobs.js';
 
 type Outcome = 'ok' | 'throw' | 'reject' | 'hang' | 'transient' | 'invalid' | 'sync';
 
@@ -109,6 +110,81 @@ describe('Engine properties', () => {
         },
       ),
       { numRuns: 500, interruptAfterTimeLimit: 50_000, markInterruptAsFailure: true, timeout: 2000 },
+    );
+  });
+  it('ends every job whatever listeners cancel, close or submit at any event, and never runs a processor unaborted in a canceled task', async () => {
+    type Act = 'cancel-this' | 'cancel-any' | 'close' | 'submit';
+    type Behaviour = 'ok' | 'throw' | 'obey' | 'ignore';
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(randomJob(6), fc.array(fc.constantFrom<Behaviour>('ok', 'ok', 'throw', 'obey', 'ignore'), { minLength: 6, maxLength: 6 })), { minLength: 1, maxLength: 3 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.array(fc.tuple(fc.constantFrom('taskStateChange', 'taskProgress', 'jobStateChange'), fc.nat(40), fc.constantFrom<Act>('cancel-this', 'cancel-any', 'close', 'submit'), fc.nat(5)), { minLength: 1, maxLength: 4 }),
+        async (jobs, concurrency, acts) => {
+          const behaviourOf = new Map<string, Behaviour>();
+          const starts: Array<{ ctx: ProcessorContext; whileProcessing: boolean; abortedAtStart: boolean }> = [];
+          let engine!: Engine;
+          const processors: Processor[] = PROCESSORS.map((id) => ({
+            id,
+            name: id.slice(-4),
+            run: async (ctx) => {
+              starts.push({ ctx, whileProcessing: engine.scheduler.stateOf(ctx.taskId) === TaskState.Processing, abortedAtStart: ctx.signal.aborted });
+              ctx.progress(10);
+              const b = behaviourOf.get(`${ctx.jobName}/${ctx.taskName}`) ?? 'ok';
+              if (b === 'ok') return undefined;
+              if (b === 'throw') throw new Error('boom');
+              if (b === 'obey') return new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason), { once: true }));
+              return new Promise(() => undefined);
+            },
+          }));
+          engine = new Engine({ processors, concurrency, timeoutMs: 50, cancelGraceMs: 10, retry: { maxAttempts: 1 }, ids: sequentialIds() });
+          const handles: JobHandle[] = [];
+          const closings: Array<Promise<void>> = [];
+          const seen = new Map<string, number>();
+          for (const [event, at, act, pick] of acts) {
+            engine.scheduler.on(event as 'jobStateChange', (e) => {
+              const n = (seen.get(event) ?? 0) + 1;
+              seen.set(event, n);
+              if (n !== at) return;
+              if (act === 'cancel-this') engine.cancel(e.jobId);
+              else if (act === 'cancel-any' && handles.length > 0) engine.cancel(handles[pick % handles.length]!.id);
+              else if (act === 'close') closings.push(engine.close());
+              else if (act === 'submit') {
+                try {
+                  handles.push(engine.submit(dagJob(2, [[0, 1]], { name: `S${handles.length}` })));
+                } catch {
+                  // ENGINE_CLOSED after a close
+                }
+              }
+            });
+          }
+          jobs.forEach(([j, behaviours], n) => {
+            for (let i = 0; i < j.n; i++) behaviourOf.set(`J${n}/Task ${i}`, behaviours[i]!);
+            try {
+              handles.push(engine.submit(toDefinition(j, `J${n}`)));
+            } catch {
+              // a listener closed the engine during an earlier submit
+            }
+          });
+          let settled = 0;
+          const all = handles.slice();
+          for (const h of all) void h.done.then(() => settled++);
+          await vi.runAllTimersAsync();
+          expect(settled).toBe(all.length);
+          for (const h of handles) expect(isFinalState(h.view().State)).toBe(true);
+          closings.push(engine.close());
+          let closed = 0;
+          for (const c of closings) void c.then(() => closed++);
+          await vi.runAllTimersAsync();
+          expect(closed).toBe(closings.length);
+          expect(engine.scheduler.running).toBe(0);
+          for (const s of starts) {
+            expect(s.whileProcessing || s.abortedAtStart).toBe(true);
+            if (engine.scheduler.stateOf(s.ctx.taskId) === TaskState.Canceled) expect(s.ctx.signal.aborted).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 300, interruptAfterTimeLimit: 30_000, markInterruptAsFailure: true, timeout: 2000 },
     );
   });
 });
