@@ -167,7 +167,7 @@ export class Scheduler {
     this.#ids = options.ids ?? randomIds;
     this.#profile = options.profile ?? 'relaxed';
     this.#policy = options.policy ?? 'priority';
-    this.#onListenerError = options.onListenerError ?? ((e) => process.emitWarning(`jobgraph: a Scheduler listener threw: ${String(e)}`));
+    this.#onListenerError = options.onListenerError ?? ((e) => process.emitWarning(`jobgraph: a Scheduler listener threw: ${thrownText(e)}`));
     this.#ready = new ReadyQueues(this.#key1, this.#key2);
     // Pool 0 holds tasks whose pool has no configured slots: only `concurrency` limits them.
     this.#poolNames.push('');
@@ -649,7 +649,12 @@ export class Scheduler {
       try {
         l(payload);
       } catch (err) {
-        this.#onListenerError(err);
+        // A listener's error must not break the state change half-way, nor may the handler's own.
+        try {
+          this.#onListenerError(err);
+        } catch {
+          /* nobody left to tell */
+        }
       }
     }
   }
@@ -1097,5 +1102,14 @@ function checkOptions(o: SchedulerOptions): void {
   }
   if (o.profile !== undefined && o.profile !== 'ams' && o.profile !== 'relaxed') {
     throw new ArgumentRangeError(`Scheduler: expected \`profile\` to be "ams" or "relaxed", got ${describeValue(o.profile)}`, 'ERR_INVALID_ARG_VALUE');
+  }
+}
+
+/** What a listener threw, as text; never throws (a revoked Proxy or a throwing toString is possible). */
+function thrownText(e: unknown): string {
+  try {
+    return String(e);
+  } catch {
+    return 'a value that cannot be read';
   }
 }
