@@ -32,7 +32,7 @@ export const HTTP_ERROR_CODES = {
    * 48 KiB of them); `innererror.omitted` counts the rest. 400.
    */
   VALIDATION_FAILED: 'VALIDATION_FAILED',
-  /** The job definition has no error but over 1,000 warnings; the first are listed. 400. */
+  /** The job definition has no error but over 100 warnings; the first are listed. 400. */
   TOO_MANY_WARNINGS: 'TOO_MANY_WARNINGS',
   /** Checking the job definition took longer than the server's time limit (or its memory limit). 400. */
   VALIDATION_TOO_COSTLY: 'VALIDATION_TOO_COSTLY',
