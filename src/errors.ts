@@ -53,16 +53,53 @@ export class ArgumentRangeError extends RangeError {
   }
 }
 
-/** Describes a value for an error message, the p-queue way: `` `0` (number) ``. */
+/**
+ * Describes a value for an error message, the p-queue way: `` `0` (number) ``. Never throws, and
+ * stays short, whatever the value: a revoked Proxy, an object whose toString throws, a Symbol, a
+ * BigInt, a long string or array.
+ */
 export function describeValue(value: unknown): string {
+  let type: string;
+  try {
+    type = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+  } catch {
+    // Array.isArray throws only for a revoked Proxy.
+    return `a revoked Proxy (${typeof value})`;
+  }
   let shown: string;
   try {
-    shown = typeof value === 'string' ? JSON.stringify(value.length > 60 ? value.slice(0, 57) + '...' : value) : String(value);
+    if (typeof value === 'string') shown = JSON.stringify(value.length > 60 ? value.slice(0, 57) + '...' : value);
+    else if (typeof value === 'bigint') shown = `${value}n`;
+    else if (typeof value === 'symbol') shown = value.toString();
+    else if (typeof value === 'function') shown = `function ${(value as { name?: unknown }).name || '(anonymous)'}`;
+    // String() of an array joins every element: a million of them would be a message of megabytes.
+    else if (type === 'array') shown = `[array of length ${(value as unknown[]).length}]`;
+    else shown = String(value);
   } catch {
-    shown = Object.prototype.toString.call(value);
+    try {
+      shown = Object.prototype.toString.call(value);
+    } catch {
+      shown = '[object]';
+    }
   }
-  const type = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+  if (shown.length > 80) shown = shown.slice(0, 77) + '...';
   return `\`${shown}\` (${type})`;
+}
+
+/**
+ * Reads the limit `key` of an options object: `fallback` when absent, else an integer >= 0 or
+ * Infinity.
+ * @throws ArgumentTypeError (`ERR_INVALID_ARG_TYPE`) when `options` is not an object.
+ * @throws ArgumentRangeError (`ERR_OUT_OF_RANGE`) when the limit is not an integer >= 0 or Infinity.
+ */
+export function checkMaxOption(options: unknown, key: string, call: string, fallback: number): number {
+  if (typeof options !== 'object' || options === null) {
+    throw new ArgumentTypeError(`${call}: Expected \`options\` to be an object, got ${describeValue(options)}`);
+  }
+  const v: unknown = (options as Record<string, unknown>)[key];
+  if (v === undefined) return fallback;
+  if (typeof v === 'number' && (v === Infinity || (Number.isInteger(v) && v >= 0))) return v;
+  throw new ArgumentRangeError(`${call}: Expected \`${key}\` to be an integer >= 0 or Infinity, got ${describeValue(v)}`);
 }
 
 /**

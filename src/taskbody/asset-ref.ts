@@ -3,7 +3,9 @@
  * they are read), writing them, and saying what is wrong with a text that is not one.
  *
  * The grammar is NET's `^JobInputAsset\((\d+)\)$` after trimming: n is one or more ASCII decimal
- * digits (leading zeros allowed, as `\d+` and int.Parse allow them), and must be a safe integer.
+ * digits, and must be a safe integer. Leading zeros are read (`JobOutputAsset(01)` is index 1, as
+ * `\d+` and int.Parse read it on the service), and the parser warns about them
+ * (ASSET_REF_LEADING_ZERO): the SDKs never write them, so one is likely a slip.
  * Only XML white space (space, tab, CR, LF) is trimmed: a no-break space around the reference is an
  * error with a hint, not silently accepted.
  */
@@ -69,6 +71,15 @@ export function parseTrimmedAssetRef(text: string): AssetRef | null {
     return index < 0 ? null : { kind: 'JobOutputAsset', index };
   }
   return null;
+}
+
+/**
+ * Whether the index of a valid reference (trimmed text) is written with a leading zero, as in
+ * `JobOutputAsset(01)`; `JobOutputAsset(0)` has none.
+ */
+export function hasLeadingZero(text: string, ref: AssetRef): boolean {
+  const digits = ref.kind === 'JobInputAsset' ? INPUT_PREFIX.length : OUTPUT_PREFIX.length;
+  return text.charCodeAt(digits) === ZERO && text.length - 1 > digits + 1;
 }
 
 const INPUT_CODES = Array.from(INPUT_PREFIX, (ch) => ch.charCodeAt(0));

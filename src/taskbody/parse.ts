@@ -45,8 +45,8 @@
  *   keeps every offset.
  */
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
-import { ArgumentTypeError, describeValue } from '../errors.js';
-import { explainAssetRef, isXmlSpace, parseTrimmedAssetRef, trimXmlSpace } from './asset-ref.js';
+import { ArgumentTypeError, checkMaxOption, describeValue } from '../errors.js';
+import { explainAssetRef, hasLeadingZero, isXmlSpace, parseTrimmedAssetRef, trimXmlSpace } from './asset-ref.js';
 import {
   ASSET_CREATION_OPTIONS,
   ASSET_FORMAT_OPTIONS,
@@ -60,6 +60,7 @@ import {
   readOption,
   rootAttribute,
 } from './attributes.js';
+import { codeInfo } from '../validate/codes.js';
 import { LineMap, onSaxesLine } from './position.js';
 import type { InputAssetEntry, OutputAssetEntry, ParsedTaskBody, SourcePosition, TaskBodyProblem } from './types.js';
 import {
@@ -69,6 +70,7 @@ import {
   KIND_DUPLICATE_ATTRIBUTE,
   KIND_LOCAL,
   KIND_TAG,
+  EOF_UNCLOSED,
   explainEof,
   explainXmlError,
   isEofMessage,
@@ -80,6 +82,16 @@ import {
 const MAX_XML_PROBLEMS = 10;
 /** saxes may report an error per character (e.g. after `<!x`); stop reading after this many. */
 const MAX_SAXES_ERRORS = 200;
+/**
+ * Elements nested deeper than this stop the reading. A TaskBody nests two levels (<taskBody>, then
+ * its assets), so anything past the third is already reported; but saxes keeps a tag object per
+ * open element (~400 bytes), so a million unclosed `<a>` (3 MB) held ~450 MB and took seconds.
+ */
+export const MAX_DEPTH = 256;
+/** Problems kept per document unless the caller says otherwise (validateJob passes what its own cap leaves). */
+export const DEFAULT_MAX_PROBLEMS = 1000;
+/** Per-element buffers longer than this are dropped after a document, so one hostile TaskBody does not pin them. */
+const KEEP_BUFFER = 4096;
 
 // Element kinds on the stack.
 const K_ROOT = 0;
@@ -114,10 +126,24 @@ interface WellFormedString {
 type Options = { xmlns: false; position: false; forceXMLVersion: true; defaultXMLVersion: '1.0' };
 type Parser = SaxesParser<Options>;
 
+/**
+ * saxes hands every problem to the error handler as an Error made by makeError(), and V8 captures
+ * a stack trace for each (a few µs). Hostile documents make saxes report one per element or
+ * attribute (at the end it says "unclosed tag" once per open element: a million for a million
+ * unclosed `<a>`), so those traces were most of the time spent on them. Our handler reads only
+ * `message`: a plain object carries it. Overridden in a subclass, not on the instance: one more
+ * own property would push the parser into dictionary mode (see makeParser).
+ */
+class QuietSaxesParser extends SaxesParser<Options> {
+  override makeError(message: string): Error {
+    return { name: 'Error', message } as Error;
+  }
+}
+
 function createSaxesParser(): Parser {
   // position: false only drops saxes' "line:column: " prefix from error messages; we locate errors
   // from parser.position ourselves (position.ts).
-  return new SaxesParser<Options>({ xmlns: false, position: false, forceXMLVersion: true, defaultXMLVersion: '1.0' });
+  return new QuietSaxesParser({ xmlns: false, position: false, forceXMLVersion: true, defaultXMLVersion: '1.0' });
 }
 
 function localName(name: string): string {
@@ -168,7 +194,13 @@ class TaskBodyReader implements XmlErrorContext {
   private closing = false;
   private discarding = false;
   private eofMessages: string[] = [];
+  /** An "unclosed tag" message is among eofMessages (saxes says it once per open element: one is kept). */
+  private eofUnclosed = false;
   private eofProblem = false;
+  /** At most this many problems are kept; past it they are only counted. */
+  private maxProblems = DEFAULT_MAX_PROBLEMS;
+  private omitted = 0;
+  private omittedErrors = 0;
   /** Errors saxes reported (duplicate attributes aside): an element's text or tag is tainted when this moved. */
   private taint = 0;
   private saxesErrors = 0;
@@ -255,8 +287,9 @@ class TaskBodyReader implements XmlErrorContext {
     return this.parser.position - this.shift;
   }
 
-  parse(xml: string): ParsedTaskBody {
+  parse(xml: string, maxProblems: number): ParsedTaskBody {
     this.begin(xml);
+    this.maxProblems = maxProblems;
     let src = xml;
     if (!(xml as unknown as WellFormedString).isWellFormed()) src = this.replaceLoneSurrogates(xml);
     this.src = src;
@@ -313,7 +346,10 @@ class TaskBodyReader implements XmlErrorContext {
     this.refused = false;
     this.closing = false;
     if (this.eofMessages.length > 0) this.eofMessages = [];
+    this.eofUnclosed = false;
     this.eofProblem = false;
+    this.omitted = 0;
+    this.omittedErrors = 0;
     this.taint = 0;
     this.saxesErrors = 0;
     this.xmlProblems = 0;
@@ -335,7 +371,16 @@ class TaskBodyReader implements XmlErrorContext {
     this.lastClosedName = '';
     this.lastClosedStart = 0;
     this.depth = 0;
+    if (this.kinds.length > KEEP_BUFFER) {
+      this.kinds = [];
+      this.openNames = [];
+      this.openStarts = [];
+      this.openEnds = [];
+    }
+    if (this.inputs.length > KEEP_BUFFER) this.inputs = [];
+    if (this.outputs.length > KEEP_BUFFER) this.outputs = [];
     this.curKind = 0;
+    this.curText = '';
   }
 
   /** Leaves the saxes parser clean for the next document, whatever state it is in. */
@@ -356,25 +401,43 @@ class TaskBodyReader implements XmlErrorContext {
     const pending = this.problems;
     const inputs = this.inputs.slice();
     const outputs = this.outputs.slice();
-    if (pending.length === 0) return { inputs, outputs, problems: [] };
+    if (pending.length === 0 && this.omitted === 0) return { inputs, outputs, problems: [] };
     if (pending.length > 1) pending.sort((a, b) => a.offset - b.offset);
     const problems: TaskBodyProblem[] = new Array<TaskBodyProblem>(pending.length);
     for (let i = 0; i < pending.length; i++) problems[i] = pending[i]!.problem;
     this.problems = [];
-    return { inputs, outputs, problems };
+    const r: ParsedTaskBody = { inputs, outputs, problems };
+    if (this.omitted > 0) {
+      r.omittedProblems = this.omitted;
+      r.omittedErrors = this.omittedErrors;
+    }
+    return r;
   }
 
   // Problems ------------------------------------------------------------------------------------
 
+  /**
+   * Whether one more problem of `code` is kept; past the cap it is counted instead. Called before
+   * a message is built wherever a problem can repeat (per element, per attribute), so problems
+   * past the cap cost a comparison and a count.
+   */
+  private room(code: string): boolean {
+    if (this.problems.length < this.maxProblems) return true;
+    this.omitted++;
+    if (codeInfo(code)?.severity !== 'warning') this.omittedErrors++;
+    return false;
+  }
+
+  /** A grammar problem of `code` will be kept: the structure is trustworthy and the cap not reached. */
+  private wants(code: string): boolean {
+    return this.mode === M_NORMAL && this.room(code);
+  }
+
   private add(code: string, offset: number, message: string, hint?: string): void {
+    if (!this.room(code)) return;
     const { line, column } = this.lines.at(offset);
     const problem: TaskBodyProblem = hint === undefined ? { code, message, line, column } : { code, message, line, column, hint };
     this.problems.push({ offset, problem });
-  }
-
-  /** A grammar problem: only while the structure is trustworthy. */
-  private grammar(code: string, offset: number, message: string, hint?: string): void {
-    if (this.mode === M_NORMAL) this.add(code, offset, message, hint);
   }
 
   private xml(offset: number, message: string, hint: string | undefined): void {
@@ -401,7 +464,7 @@ class TaskBodyReader implements XmlErrorContext {
         }
       }
       this.loneSurrogates.push(i);
-      this.xml(
+      if (this.xmlProblems < MAX_XML_PROBLEMS) this.xml(
         i,
         `a lone surrogate U+${c.toString(16).toUpperCase()} (not a character)`,
         'the text is not valid UTF-16: was a character cut in half, e.g. an emoji truncated?',
@@ -410,9 +473,17 @@ class TaskBodyReader implements XmlErrorContext {
     return (xml as unknown as WellFormedString).toWellFormed();
   }
 
+  /** Whether a lone surrogate lies in `from..to-1`: a binary search, as a document may hold millions of them. */
   private hasLoneSurrogate(from: number, to: number): boolean {
-    for (const o of this.loneSurrogates) if (o >= from && o < to) return true;
-    return false;
+    const offsets = this.loneSurrogates;
+    let lo = 0;
+    let hi = offsets.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (offsets[mid]! < from) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < offsets.length && offsets[lo]! < to;
   }
 
   // saxes events --------------------------------------------------------------------------------
@@ -421,15 +492,19 @@ class TaskBodyReader implements XmlErrorContext {
     if (this.discarding) return;
     if (this.probing && message === 'inappropriately located doctype declaration.') return;
     if (this.closing && isEofMessage(message)) {
+      if (message.startsWith(EOF_UNCLOSED)) {
+        if (this.eofUnclosed) return;
+        this.eofUnclosed = true;
+      }
       this.eofMessages.push(message);
       return;
     }
     this.errorEnd = this.here();
     if (message.startsWith('duplicate attribute: ')) {
       // Not a taint: saxes keeps the last value and reads on normally.
-      if (this.mode === M_NORMAL) {
+      if (this.wants('ATTRIBUTE_DUPLICATE')) {
         const name = message.slice('duplicate attribute: '.length, -1);
-        this.add('ATTRIBUTE_DUPLICATE', this.tagStart, `<${this.tagName}> has ${name} twice`, 'keep one of them (the last one given is used)');
+        this.add('ATTRIBUTE_DUPLICATE', this.tagStart, `<${clip(this.tagName)}> has ${clip(name)} twice`, 'keep one of them (the last one given is used)');
       }
       return;
     }
@@ -503,6 +578,7 @@ class TaskBodyReader implements XmlErrorContext {
 
   private onOpenTag(tag: SaxesTagPlain): void {
     if (this.discarding) return;
+    if (this.depth >= MAX_DEPTH) this.tooDeep();
     const end = this.here();
     this.inStartTag = false;
     const start = this.tagStart;
@@ -543,13 +619,9 @@ class TaskBodyReader implements XmlErrorContext {
         if (!selfClosing && !this.closedByOwnTag(name)) this.curNested = true;
         this.finishAsset();
       }
-    } else if (kind === K_NESTED_ROOT) {
-      this.grammar(
-        'TASKBODY_UNKNOWN_ELEMENT',
-        start,
-        `<${this.rootName}> inside <${this.rootName}>`,
-        `one <${this.rootName}> per TaskBody: its children are <inputAsset> and <outputAsset>`,
-      );
+    } else if (kind === K_NESTED_ROOT && this.wants('TASKBODY_UNKNOWN_ELEMENT')) {
+      const root = clip(this.rootName);
+      this.add('TASKBODY_UNKNOWN_ELEMENT', start, `<${root}> inside <${root}>`, `one <${root}> per TaskBody: its children are <inputAsset> and <outputAsset>`);
     }
     // saxes also pops the root when a close tag matches nothing (and reports that right after):
     // the root is closed only by its own close tag.
@@ -583,7 +655,7 @@ class TaskBodyReader implements XmlErrorContext {
       this.curText += text;
     } else if (kind === K_ROOT) {
       // Text holding an XML error (a control character, a stray <) is reported as that error.
-      if (this.mode === M_NORMAL && this.taint === this.textTaint && !isAllSpace(text)) this.strayText(text);
+      if (this.mode === M_NORMAL && this.taint === this.textTaint && !isAllSpace(text) && this.room('TASKBODY_TEXT')) this.strayText(text);
     }
   }
 
@@ -596,10 +668,22 @@ class TaskBodyReader implements XmlErrorContext {
 
   private strayText(text: string): void {
     const at = skipMisc(this.src, this.textStart, this.here());
-    this.add('TASKBODY_TEXT', at, `text ${quote(trimXmlSpace(text))} directly inside <${this.rootName}>`, /^\s*Job(Input|Output)Asset\(/.test(text) ? 'put each asset reference inside its own <inputAsset> or <outputAsset>' : undefined);
+    this.add('TASKBODY_TEXT', at, `text ${quote(trimXmlSpace(text))} directly inside <${clip(this.rootName)}>`, /^\s*Job(Input|Output)Asset\(/.test(text) ? 'put each asset reference inside its own <inputAsset> or <outputAsset>' : undefined);
   }
 
   // Elements ------------------------------------------------------------------------------------
+
+  private tooDeep(): never {
+    if (this.wants('TASKBODY_UNKNOWN_ELEMENT')) {
+      this.add(
+        'TASKBODY_UNKNOWN_ELEMENT',
+        this.tagStart,
+        `elements nested more than ${MAX_DEPTH} deep; the rest of the TaskBody is not read`,
+        'a TaskBody nests two levels: <taskBody>, then <inputAsset> and <outputAsset> elements — is a closing tag missing, or written <name> instead of </name>?',
+      );
+    }
+    throw STOP;
+  }
 
   private openRoot(tag: SaxesTagPlain, start: number, tainted: boolean): number {
     const name = tag.name;
@@ -645,13 +729,15 @@ class TaskBodyReader implements XmlErrorContext {
     }
     if (parent === K_INPUT || parent === K_OUTPUT) {
       this.curNested = true;
-      const holder = this.openNames[d]!;
-      this.grammar(
-        'TASKBODY_UNKNOWN_ELEMENT',
-        start,
-        `<${clip(tag.name)}> inside <${holder}>`,
-        `<${holder}> holds only its ${parent === K_OUTPUT ? 'JobOutputAsset(n)' : 'JobInputAsset(n) or JobOutputAsset(n)'} text, no elements`,
-      );
+      if (this.wants('TASKBODY_UNKNOWN_ELEMENT')) {
+        const holder = clip(this.openNames[d]!);
+        this.add(
+          'TASKBODY_UNKNOWN_ELEMENT',
+          start,
+          `<${clip(tag.name)}> inside <${holder}>`,
+          `<${holder}> holds only its ${parent === K_OUTPUT ? 'JobOutputAsset(n)' : 'JobInputAsset(n) or JobOutputAsset(n)'} text, no elements`,
+        );
+      }
       return K_SKIP;
     }
     return K_SKIP;
@@ -664,15 +750,17 @@ class TaskBodyReader implements XmlErrorContext {
     const ns = this.bare ? undefined : tag.attributes['xmlns'];
     if (lower === 'inputasset' || lower === 'outputasset') {
       const target = lower === 'inputasset' ? 'inputAsset' : 'outputAsset';
-      let hint: string;
-      if (local !== name) hint = `TaskBody elements are in no namespace: write <${target}> without a prefix`;
-      else if (name !== target) hint = `element names are case-sensitive: write <${target}>`;
-      else hint = `<${target}> is in the namespace ${quote(ns ?? '')} (xmlns): TaskBody elements are in no namespace — remove xmlns`;
-      this.grammar('TASKBODY_UNKNOWN_ELEMENT', start, `<${clip(name)}> is not a TaskBody element`, hint);
+      if (this.wants('TASKBODY_UNKNOWN_ELEMENT')) {
+        let hint: string;
+        if (local !== name) hint = `TaskBody elements are in no namespace: write <${target}> without a prefix`;
+        else if (name !== target) hint = `element names are case-sensitive: write <${target}>`;
+        else hint = `<${target}> is in the namespace ${quote(ns ?? '')} (xmlns): TaskBody elements are in no namespace — remove xmlns`;
+        this.add('TASKBODY_UNKNOWN_ELEMENT', start, `<${clip(name)}> is not a TaskBody element`, hint);
+      }
       return this.beginAsset(target === 'inputAsset' ? K_INPUT : K_OUTPUT, tag, start, tainted);
     }
     if (name === this.rootName) return K_NESTED_ROOT;
-    this.grammar('TASKBODY_UNKNOWN_ELEMENT', start, `<${clip(name)}> is not a TaskBody element`, undefined);
+    if (this.wants('TASKBODY_UNKNOWN_ELEMENT')) this.add('TASKBODY_UNKNOWN_ELEMENT', start, `<${clip(name)}> is not a TaskBody element`);
     return K_SKIP;
   }
 
@@ -725,15 +813,15 @@ class TaskBodyReader implements XmlErrorContext {
       case OUT_CREATION_OPTIONS: {
         const n = readOption(value, ASSET_CREATION_OPTIONS);
         this.curCreation = n;
-        if (n < 0) {
-          this.grammar('ASSET_CREATION_OPTIONS_INVALID', start, `${name}=${quote(value)} is not one of 0, 1, 2, 4`, explainOption(value, 'assetCreationOptions'));
+        if (n < 0 && this.wants('ASSET_CREATION_OPTIONS_INVALID')) {
+          this.add('ASSET_CREATION_OPTIONS_INVALID', start, `${name}=${quote(value)} is not one of 0, 1, 2, 4`, explainOption(value, 'assetCreationOptions'));
         }
         break;
       }
       case OUT_FORMAT_OPTION: {
         const n = readOption(value, ASSET_FORMAT_OPTIONS);
         this.curFormat = n;
-        if (n < 0) this.grammar('ASSET_FORMAT_OPTION_INVALID', start, `${name}=${quote(value)} is not 0 or 1`, explainOption(value, 'assetFormatOption'));
+        if (n < 0 && this.wants('ASSET_FORMAT_OPTION_INVALID')) this.add('ASSET_FORMAT_OPTION_INVALID', start, `${name}=${quote(value)} is not 0 or 1`, explainOption(value, 'assetFormatOption'));
         break;
       }
       case OUT_NAME:
@@ -746,6 +834,7 @@ class TaskBodyReader implements XmlErrorContext {
   }
 
   private duplicateSpelling(tag: SaxesTagPlain, name: string, bit: number, start: number, which: (name: string) => number): void {
+    if (!this.wants('ATTRIBUTE_DUPLICATE')) return;
     let first = name;
     for (const other in tag.attributes) {
       if (other !== name && which(other) === bit) {
@@ -753,7 +842,7 @@ class TaskBodyReader implements XmlErrorContext {
         break;
       }
     }
-    this.grammar('ATTRIBUTE_DUPLICATE', start, `<${tag.name}> has both ${first} and ${name}`, `keep one spelling of ${attributeName(bit)} (the last one given is used)`);
+    this.add('ATTRIBUTE_DUPLICATE', start, `<${clip(tag.name)}> has both ${first} and ${name}`, `keep one spelling of ${attributeName(bit)} (the last one given is used)`);
   }
 
   private rootAttributes(tag: SaxesTagPlain): void {
@@ -773,6 +862,7 @@ class TaskBodyReader implements XmlErrorContext {
 
   private unknownAttribute(tag: SaxesTagPlain, name: string, start: number, element: 'taskBody' | 'inputAsset' | 'outputAsset'): void {
     if (name === 'xmlns' || name.startsWith('xmlns:')) return; // namespace declarations: see the header
+    if (!this.wants('TASKBODY_UNKNOWN_ATTRIBUTE')) return;
     const local = localName(name);
     const lower = local.toLowerCase();
     const known = outputAttribute(local) !== 0 || outputAttribute(pascal(local)) !== 0 ? local : knownOutputAttributeLike(lower);
@@ -788,7 +878,7 @@ class TaskBodyReader implements XmlErrorContext {
     } else {
       hint = lower === 'tasktemplateid' ? 'attribute names are case-sensitive: write taskTemplateId or TaskTemplateId' : '<taskBody> takes only taskTemplateId (in a JobTemplateBody)';
     }
-    this.grammar('TASKBODY_UNKNOWN_ATTRIBUTE', start, `<${tag.name}> has an unknown attribute ${clip(name)}`, hint);
+    this.add('TASKBODY_UNKNOWN_ATTRIBUTE', start, `<${clip(tag.name)}> has an unknown attribute ${clip(name)}`, hint);
   }
 
   private finishAsset(): void {
@@ -806,16 +896,21 @@ class TaskBodyReader implements XmlErrorContext {
       if (ref === null && this.curTagTainted) {
         // The start tag broke (a missing quote, a stray <): the text may be part of it.
       } else if (ref === null) {
-        const element = kind === K_OUTPUT ? 'outputAsset' : 'inputAsset';
-        this.grammar(
-          'ASSET_REF_INVALID',
-          start,
-          text === '' ? `<${element}> is empty` : `${quote(text)} is not ${kind === K_OUTPUT ? 'JobOutputAsset(n)' : 'JobInputAsset(n) or JobOutputAsset(n)'}`,
-          explainAssetRef(raw, element),
-        );
+        if (this.wants('ASSET_REF_INVALID')) {
+          const element = kind === K_OUTPUT ? 'outputAsset' : 'inputAsset';
+          this.add(
+            'ASSET_REF_INVALID',
+            start,
+            text === '' ? `<${element}> is empty` : `${quote(text)} is not ${kind === K_OUTPUT ? 'JobOutputAsset(n)' : 'JobInputAsset(n) or JobOutputAsset(n)'}`,
+            explainAssetRef(raw, element),
+          );
+        }
       } else if (kind === K_OUTPUT && ref.kind === 'JobInputAsset') {
         ref = null;
-        this.grammar('ASSET_REF_INVALID', start, `<outputAsset> names a job input, ${text}`, explainAssetRef(raw, 'outputAsset'));
+        if (this.wants('ASSET_REF_INVALID')) this.add('ASSET_REF_INVALID', start, `<outputAsset> names a job input, ${text}`, explainAssetRef(raw, 'outputAsset'));
+      } else if (hasLeadingZero(text, ref) && this.wants('ASSET_REF_LEADING_ZERO')) {
+        const plain = `${ref.kind}(${ref.index})`;
+        this.add('ASSET_REF_LEADING_ZERO', start, `the index of ${quote(text)} is written with a leading zero; it is read as ${plain}`, `write ${plain}`);
       }
     }
     if (kind === K_INPUT) {
@@ -857,10 +952,10 @@ class TaskBodyReader implements XmlErrorContext {
   private checkCounts(): void {
     if (!this.rootKnown || !this.rootClosed || this.refused || this.eofProblem || this.mode === M_SALVAGE) return;
     if (this.inputs.length === 0) {
-      this.add('TASKBODY_NO_INPUT', this.rootStart, `<${this.rootName}> has no <inputAsset>`);
+      this.add('TASKBODY_NO_INPUT', this.rootStart, `<${clip(this.rootName)}> has no <inputAsset>`);
     }
     if (this.outputs.length === 0) {
-      this.add('TASKBODY_NO_OUTPUT', this.rootStart, `<${this.rootName}> has no <outputAsset>`);
+      this.add('TASKBODY_NO_OUTPUT', this.rootStart, `<${clip(this.rootName)}> has no <outputAsset>`);
     }
   }
 }
@@ -884,17 +979,30 @@ function knownOutputAttributeLike(lower: string): string | undefined {
 
 let reader: TaskBodyReader | undefined;
 
+/** Options of {@link parseTaskBody}. */
+export interface ParseTaskBodyOptions {
+  /**
+   * At most this many problems are kept (an integer >= 0, or Infinity); past it they are counted
+   * in `omittedProblems` (and `omittedErrors`) without being built. @defaultValue 1000
+   */
+  maxProblems?: number;
+}
+
 /**
  * Parses one TaskBody: the `<inputAsset>` and `<outputAsset>` elements of a `<taskBody>`, each with
  * its asset reference resolved to `{ kind, index }` and its 1-based line and column, and every
  * problem found (codes from the diagnostic catalogue), located and in document order.
  *
- * Streaming on one reused saxes parser; never builds a DOM, never expands an entity.
+ * Streaming on one reused saxes parser; never builds a DOM, never expands an entity. Time and
+ * memory are linear in the length of `xml`; past `maxProblems` problems are only counted.
  *
  * @param xml - the TaskBody text (the Task's `TaskBody` property).
- * @returns the entries and the problems; `problems` is empty for a valid TaskBody. Never throws
- *   for a string, whatever it holds.
+ * @param options - `maxProblems` (default 1000).
+ * @returns the entries and the problems; `problems` is empty for a valid TaskBody. When problems
+ *   were left out, `omittedProblems` says how many (the first `maxProblems` found are kept). Never
+ *   throws for a string, whatever it holds.
  * @throws ArgumentTypeError (`ERR_INVALID_ARG_TYPE`) when `xml` is not a string.
+ * @throws ArgumentRangeError (`ERR_OUT_OF_RANGE`) when `maxProblems` is not an integer >= 0 or Infinity.
  * @example
  * const { inputs, outputs, problems } = parseTaskBody(
  *   '<taskBody><inputAsset>JobInputAsset(0)</inputAsset><outputAsset>JobOutputAsset(0)</outputAsset></taskBody>');
@@ -902,12 +1010,13 @@ let reader: TaskBodyReader | undefined;
  * outputs[0].line // → 1, outputs[0].column → 48
  * problems        // → []
  */
-export function parseTaskBody(xml: string): ParsedTaskBody {
+export function parseTaskBody(xml: string, options?: ParseTaskBodyOptions): ParsedTaskBody {
   if (typeof xml !== 'string') {
     throw new ArgumentTypeError(`parseTaskBody: Expected \`xml\` to be a string, got ${describeValue(xml)}`);
   }
+  const max = options === undefined ? DEFAULT_MAX_PROBLEMS : checkMaxOption(options, 'maxProblems', 'parseTaskBody', DEFAULT_MAX_PROBLEMS);
   reader ??= new TaskBodyReader();
-  return reader.parse(xml);
+  return reader.parse(xml, max);
 }
 
 /**
@@ -917,4 +1026,13 @@ export function parseTaskBody(xml: string): ParsedTaskBody {
 export function taskBodyParserInternals(): { fed: number; saxes: object } {
   reader ??= new TaskBodyReader();
   return { fed: reader.fed, saxes: reader.saxes };
+}
+
+/**
+ * @internal parseTaskBody for the loader, which has checked its arguments: `maxProblems` is what
+ * the job's diagnostic cap leaves.
+ */
+export function parseTaskBodyWithin(xml: string, maxProblems: number): ParsedTaskBody {
+  reader ??= new TaskBodyReader();
+  return reader.parse(xml, maxProblems);
 }

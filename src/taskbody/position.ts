@@ -26,8 +26,10 @@ const CR = 0x0d;
 /**
  * Maps offsets of one text to 1-based line and column (UTF-16 code units). Amortised O(1) when
  * offsets come in increasing order (the parser's case): it remembers the current line and the next
- * line break, found with `indexOf`, so a document is scanned for breaks at most once. An offset
- * before the current line restarts from the top.
+ * line break, found with `indexOf`, so a document is scanned for breaks at most once. It also keeps
+ * the start of every line passed, so an offset before the current line is a binary search, not a
+ * new scan from the top (problems are not always found in document order, and a scan from the top
+ * for each would be quadratic in a hostile document).
  */
 export class LineMap {
   private text = '';
@@ -37,18 +39,19 @@ export class LineMap {
   private nextLf = 0;
   /** Offset of the next CR at or after lineStart, or text.length when there is none. */
   private nextCr = 0;
+  /** starts[i] is the offset where line i + 1 starts, for every line up to the current one. */
+  private starts: number[] = [0];
 
   /** Starts over on a new text. */
   reset(text: string): void {
     this.text = text;
-    this.rewind();
-  }
-
-  private rewind(): void {
     this.line = 1;
     this.lineStart = 0;
     this.nextLf = -1;
     this.nextCr = -1;
+    // A hostile document may have left millions of line starts: let them go.
+    if (this.starts.length > 4096) this.starts = [0];
+    else this.starts.length = 1;
   }
 
   /**
@@ -61,8 +64,9 @@ export class LineMap {
     const length = text.length;
     if (offset > length) offset = length;
     if (offset < 0) offset = 0;
-    if (offset < this.lineStart) this.rewind();
+    if (offset < this.lineStart) return this.before(offset);
     let { line, lineStart, nextLf, nextCr } = this;
+    const starts = this.starts;
     for (;;) {
       if (nextLf < lineStart) {
         nextLf = text.indexOf('\n', lineStart);
@@ -78,12 +82,26 @@ export class LineMap {
       if (next > offset) break;
       line++;
       lineStart = next;
+      starts.push(next);
     }
     this.line = line;
     this.lineStart = lineStart;
     this.nextLf = nextLf;
     this.nextCr = nextCr;
     return { line, column: offset - lineStart + 1 };
+  }
+
+  /** An offset on a line already passed: the last line start at or before it. */
+  private before(offset: number): SourcePosition {
+    const starts = this.starts;
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: offset - starts[lo]! + 1 };
   }
 }
 

@@ -45,6 +45,10 @@ export interface TaskBodyProblem extends SourcePosition {
 export interface ParsedTaskBody {
   inputs: InputAssetEntry[];
   outputs: OutputAssetEntry[];
-  /** Every problem found, in document order. Empty for a valid TaskBody. */
+  /** Every problem found, in document order (at most `maxProblems`: the first found). Empty for a valid TaskBody. */
   problems: TaskBodyProblem[];
+  /** Present when problems were left out past `maxProblems`: how many (they were counted, not built). */
+  omittedProblems?: number;
+  /** Present with `omittedProblems`: how many of those left out are errors (the rest are warnings). */
+  omittedErrors?: number;
 }

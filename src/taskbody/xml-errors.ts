@@ -570,10 +570,10 @@ export function explainEof(messages: readonly string[], ctx: XmlErrorContext): X
   if (messages.includes(EOF_UNEXPECTED_END)) return unfinishedMarkup(ctx);
   if (messages.some((m) => m.startsWith(EOF_UNCLOSED)) && ctx.depth > 0) {
     const top = ctx.depth - 1;
-    const name = ctx.openNames[top]!;
-    const closers = ctx.openNames.slice(0, ctx.depth).reverse().map((n) => `</${n}>`).join('');
+    const name = clip(ctx.openNames[top]!);
+    const closers = closingTags(ctx);
     const lastIsEmpty = src.slice(ctx.openEnds[top]!).trim() === '';
-    if (top > 0 && lastIsEmpty && ctx.openNames.slice(0, top).includes(name)) {
+    if (top > 0 && lastIsEmpty && ctx.openNames.slice(0, top).includes(ctx.openNames[top]!)) {
       return {
         kind: KIND_STRUCTURAL,
         offset: ctx.openStarts[top]!,
@@ -595,6 +595,15 @@ export function explainEof(messages: readonly string[], ctx: XmlErrorContext): X
     message: 'the document has no root element',
     hint: 'a TaskBody is <taskBody> with <inputAsset> and <outputAsset> elements inside',
   };
+}
+
+/** The closing tags the document lacks, innermost first: a few, then how many more (thousands may be open). */
+function closingTags(ctx: XmlErrorContext): string {
+  const shown = 8;
+  let s = '';
+  for (let i = ctx.depth - 1; i >= 0 && i >= ctx.depth - shown; i--) s += `</${clip(ctx.openNames[i]!)}>`;
+  if (ctx.depth > shown) s += `… (${(ctx.depth - shown).toLocaleString('en-US')} more)`;
+  return s;
 }
 
 const ENTITY_REFERENCE = /&(?:[A-Za-z_:][-\w.:]*|#[0-9]+|#x[0-9a-fA-F]+);/y;

@@ -217,6 +217,16 @@ export const CODES = {
     summary: 'EncryptionScheme or EncryptionVersion has a value the service does not accept.',
     hint: 'EncryptionScheme is "ConfigurationEncryption" (or "None"), EncryptionVersion is "1.0"',
   },
+  ASSET_REF_LEADING_ZERO: {
+    severity: 'warning',
+    summary: 'An asset reference index written with leading zeros, e.g. JobOutputAsset(01): read as 1, but the SDKs never write it so.',
+    hint: 'write the index without leading zeros: JobOutputAsset(1)',
+  },
+  TOO_MANY_DIAGNOSTICS: {
+    severity: 'error',
+    summary: 'More problems than maxDiagnostics (default 1,000): the first are reported, the rest counted. A warning when every problem left out is a warning.',
+    hint: 'fix the problems reported and validate again (or raise maxDiagnostics to see more at once)',
+  },
 } as const satisfies Record<string, CodeInfo>;
 
 export type DiagnosticCode = keyof typeof CODES;

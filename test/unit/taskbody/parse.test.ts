@@ -51,9 +51,17 @@ describe('parseTaskBody() reads valid TaskBodies', () => {
     expect(r.outputs).toEqual([{ ref: { kind: 'JobOutputAsset', index: 0 }, text: 'JobOutputAsset(0)', line: 4, column: 3, assetCreationOptions: 0, assetFormatOption: 0 }]);
   });
 
-  it('parseTaskBody() trims XML white space around references and keeps leading zeros as the number', () => {
+  it('parseTaskBody() trims XML white space around references, reads leading zeros as the number and warns about them', () => {
     const r = parseTaskBody(body('<inputAsset>\n\t JobInputAsset(007) \r\n</inputAsset><outputAsset> JobOutputAsset(12)</outputAsset>'));
-    expect(r.problems).toEqual([]);
+    expect(r.problems).toEqual([
+      {
+        code: 'ASSET_REF_LEADING_ZERO',
+        message: 'the index of "JobInputAsset(007)" is written with a leading zero; it is read as JobInputAsset(7)',
+        hint: 'write JobInputAsset(7)',
+        line: 1,
+        column: 11,
+      },
+    ]);
     expect(r.inputs[0]).toMatchObject({ ref: { kind: 'JobInputAsset', index: 7 }, text: 'JobInputAsset(007)' });
     expect(r.outputs[0]).toMatchObject({ ref: { kind: 'JobOutputAsset', index: 12 }, text: 'JobOutputAsset(12)' });
   });
