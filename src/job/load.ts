@@ -1,9 +1,12 @@
-import { makeDiagnostic, type Diagnostic } from '../validate/diagnostic.js';
-import { parseTaskBody } from '../taskbody/parse.js';
-import type { AssetRef } from '../taskbody/types.js';
+import { DiagnosticSink, DEFAULT_MAX_DIAGNOSTICS, type Diagnostic, type DiagnosticExtras } from '../validate/diagnostic.js';
+import type { DiagnosticCode } from '../validate/codes.js';
+import { parseTaskBodyWithin } from '../taskbody/parse.js';
+import type { AssetRef, InputAssetEntry, OutputAssetEntry } from '../taskbody/types.js';
+import { ArgumentTypeError, checkMaxOption, describeValue } from '../errors.js';
 import { DEFAULT_ASSET_CREATION_OPTIONS, TASK_OPTIONS_MASK, TaskOptions } from './enums.js';
 import { CONTENT_KEY_ID, JOB_ID, MEDIA_PROCESSOR_ID, TASK_ID, randomIds, type IdFactory } from './ids.js';
 import type { Job, JobInputAsset, JobNotificationSubscription, Task, TaskNotificationSubscription, TaskOutputAsset } from './model.js';
+import { Unreadable, isRecord, kindOf, show, snapshotArray, snapshotRecord, typeName } from './read.js';
 
 /** Limits of the entity properties (reference §1, §4, §10). */
 export const LIMITS = {
@@ -15,6 +18,12 @@ export const LIMITS = {
 export interface LoadOptions {
   /** Makes job and task ids; defaults to random GUIDs. */
   ids?: IdFactory;
+  /**
+   * At most this many diagnostics are reported (an integer >= 0, or Infinity); past it problems are
+   * counted, not built, and one TOO_MANY_DIAGNOSTICS says how many were left out.
+   * @defaultValue 1000
+   */
+  maxDiagnostics?: number;
 }
 
 export interface LoadResult {
@@ -28,17 +37,18 @@ const JOB_PROPERTIES = new Set(['Name', 'Priority', 'InputMediaAssets', 'InputMe
 const JOB_READ_ONLY = new Set(['__metadata', 'State', 'Created', 'LastModified', 'StartTime', 'EndTime', 'RunningDuration', 'OutputMediaAssets', 'odata.metadata']);
 const TASK_PROPERTIES = new Set(['Name', 'MediaProcessorId', 'Configuration', 'TaskBody', 'Priority', 'Options', 'EncryptionKeyId', 'EncryptionScheme', 'EncryptionVersion', 'InitializationVector', 'TaskNotificationSubscriptions', 'Id']);
 const TASK_READ_ONLY = new Set(['__metadata', 'State', 'Progress', 'StartTime', 'EndTime', 'RunningDuration', 'PerfMessage', 'ErrorDetails', 'HistoricalEvents', 'InputMediaAssets', 'OutputMediaAssets']);
+// What the loader reads of the other objects (only these values are read from a caller's objects).
+const ASSET_LINK_PROPERTIES = new Set(['__metadata']);
+const METADATA_PROPERTIES = new Set(['uri']);
+const JOB_SUBSCRIPTION_PROPERTIES = new Set(['NotificationEndPointId', 'TargetJobState']);
+const TASK_SUBSCRIPTION_PROPERTIES = new Set(['NotificationEndPointId', 'TargetTaskState', 'IncludeTaskProgress']);
 
 export function isInt32(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= -2147483648 && v <= 2147483647;
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function typeName(v: unknown): string {
-  return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+function clip(s: string, max = 80): string {
+  return s.length > max ? `${s.slice(0, max - 3)}...` : s;
 }
 
 /** The asset id inside `…/Assets('nb%3Acid%3AUUID%3A…')`, decoded; the uri itself when it has none. */
@@ -59,40 +69,97 @@ export function defaultOutputAssetName(index: number, job: { Name: string; Id: s
 }
 
 /**
- * Loads a Create-Job body (already JSON-parsed) into a normalised {@link Job}, collecting every
- * problem of the entity properties and of each TaskBody. Graph rules (producers, ranges, cycles)
- * are checked by the validator on the result.
+ * How the loader reads. `safe`: the definition came from a caller as an object, so every object it
+ * descends into is copied first (read.ts); JSON.parse output is read as it is.
+ */
+interface Reading {
+  sink: DiagnosticSink;
+  ids: IdFactory;
+  safe: boolean;
+}
+
+/** Who owns the properties being read, for messages and locations. */
+interface Owner {
+  /** "the Job" or "task #3". */
+  name: string;
+  code: 'JOB_INVALID' | 'TASK_INVALID';
+  at: DiagnosticExtras;
+}
+
+/** Reads the options of loadJob and validateJob. */
+export function readLoadOptions(options: unknown, call: string): { ids: IdFactory; maxDiagnostics: number } {
+  if (typeof options !== 'object' || options === null) {
+    throw new ArgumentTypeError(`${call}: Expected \`options\` to be an object, got ${describeValue(options)}`);
+  }
+  const ids = (options as LoadOptions).ids ?? randomIds;
+  if (typeof ids !== 'function') throw new ArgumentTypeError(`${call}: Expected \`ids\` to be a function, got ${describeValue(ids)}`);
+  return { ids, maxDiagnostics: checkMaxOption(options, 'maxDiagnostics', call, DEFAULT_MAX_DIAGNOSTICS) };
+}
+
+/**
+ * Loads a Create-Job body (already JSON-parsed, or an object built by the caller) into a normalised
+ * {@link Job}, collecting every problem of the entity properties and of each TaskBody (up to
+ * `maxDiagnostics`, then TOO_MANY_DIAGNOSTICS). Graph rules (producers, ranges, cycles) are checked
+ * by the validator on the result.
+ *
+ * Never throws for a bad definition: getters that throw, Proxies (revoked ones too), BigInts,
+ * Symbols, cycles and sparse arrays are reported as diagnostics. An object is read once, as
+ * JSON.stringify would see it (own enumerable properties).
+ *
+ * @throws ArgumentTypeError / ArgumentRangeError for bad options.
  */
 export function loadJob(definition: unknown, options: LoadOptions = {}): LoadResult {
-  const ids = options.ids ?? randomIds;
-  const diagnostics: Diagnostic[] = [];
-  if (!isObject(definition)) {
-    diagnostics.push(makeDiagnostic('JOB_INVALID', `the job definition is ${typeName(definition)}, not an object`));
-    return { job: undefined, diagnostics };
+  const { ids, maxDiagnostics } = readLoadOptions(options, 'loadJob');
+  const sink = new DiagnosticSink(maxDiagnostics);
+  const job = loadJobInto(definition, { sink, ids, safe: true });
+  const summary = sink.summary();
+  if (summary) sink.list.push(summary);
+  return { job, diagnostics: sink.list };
+}
+
+/**
+ * @internal The loader, writing into the validator's sink. `safe: false` only for a value fresh
+ * from JSON.parse.
+ */
+export function loadJobInto(definition: unknown, r: Reading): Job | undefined {
+  const sink = r.sink;
+  if (!isRecord(definition)) {
+    sink.add('JOB_INVALID', `the job definition is ${typeName(definition)}, not an object`);
+    return undefined;
   }
-  const d = definition;
+  const d = r.safe ? snapshotRecord(definition, JOB_PROPERTIES) : definition;
+  if (d instanceof Unreadable) {
+    sink.add('JOB_INVALID', `the job definition could not be read: ${d.why}`);
+    return undefined;
+  }
+  const owner: Owner = { name: 'the Job', code: 'JOB_INVALID', at: {} };
   for (const key of Object.keys(d)) {
-    if (!JOB_PROPERTIES.has(key) && !JOB_READ_ONLY.has(key)) {
-      diagnostics.push(makeDiagnostic('UNKNOWN_PROPERTY', `the Job has no property "${key}"; it is ignored`));
+    if (!JOB_PROPERTIES.has(key) && !JOB_READ_ONLY.has(key) && sink.room('UNKNOWN_PROPERTY')) {
+      sink.add('UNKNOWN_PROPERTY', `the Job has no property "${clip(key)}"; it is ignored`);
     }
   }
 
-  const name = optionalString(d, 'Name', 'the Job', diagnostics, 'JOB_INVALID') ?? '';
-  if (name.length > LIMITS.name) diagnostics.push(makeDiagnostic('NAME_TOO_LONG', `the Job's Name has ${name.length} characters; at most ${LIMITS.name} are allowed`));
+  const name = optionalString(d, 'Name', owner, sink) ?? '';
+  if (name.length > LIMITS.name) sink.add('NAME_TOO_LONG', `the Job's Name has ${name.length} characters; at most ${LIMITS.name} are allowed`);
 
   let priority = 0;
-  if (d.Priority !== undefined && d.Priority !== null) {
-    if (isInt32(d.Priority)) priority = d.Priority;
-    else diagnostics.push(makeDiagnostic('PRIORITY_INVALID', `the Job's Priority is ${JSON.stringify(d.Priority)}, not a 32-bit integer`, priorityHint(d.Priority)));
+  const p = field(d, 'Priority', owner, sink);
+  if (p !== undefined && p !== null) {
+    if (isInt32(p)) priority = p;
+    else sink.add('PRIORITY_INVALID', priorityMessage("the Job's", p), priorityHint(p));
   }
 
-  let id = ids('job');
-  if (typeof d.Id === 'string' && JOB_ID.test(d.Id)) id = d.Id;
-  else if (d.Id !== undefined) diagnostics.push(makeDiagnostic('JOB_INVALID', `the Job's Id ${JSON.stringify(d.Id)} is not of the form nb:jid:UUID:<guid>`, { hint: 'leave Id out: the service assigns it' }));
+  let id = r.ids('job');
+  const givenId = field(d, 'Id', owner, sink);
+  if (typeof givenId === 'string' && JOB_ID.test(givenId)) id = givenId;
+  else if (givenId !== undefined) {
+    const what = typeof givenId === 'string' ? `the Job's Id ${show(givenId)} is not` : `the Job's Id is ${typeName(givenId)}, not a string`;
+    sink.add('JOB_INVALID', `${what} of the form nb:jid:UUID:<guid>`, { hint: 'leave Id out: the service assigns it' });
+  }
 
-  const templateId = optionalString(d, 'TemplateId', 'the Job', diagnostics, 'JOB_INVALID');
-  const inputs = loadInputAssets(d, diagnostics);
-  const jobSubscriptions = loadJobSubscriptions(d.JobNotificationSubscriptions, diagnostics);
+  const templateId = optionalString(d, 'TemplateId', owner, sink);
+  const inputs = loadInputAssets(d, owner, r);
+  const jobSubscriptions = loadJobSubscriptions(field(d, 'JobNotificationSubscriptions', owner, sink), r);
 
   const job: Job = {
     Id: id,
@@ -104,129 +171,213 @@ export function loadJob(definition: unknown, options: LoadOptions = {}): LoadRes
     JobNotificationSubscriptions: jobSubscriptions,
   };
 
-  const tasks = d.Tasks;
-  if (tasks === undefined || tasks === null) {
-    if (templateId) {
-      diagnostics.push(makeDiagnostic('JOB_TEMPLATE_UNSUPPORTED', `the job is made from JobTemplate ${templateId}, whose tasks are not part of the definition`));
-    } else {
-      diagnostics.push(makeDiagnostic('JOB_NO_TASKS', 'the job has no Tasks'));
-    }
-    return { job, diagnostics };
+  if (d.Tasks instanceof Unreadable) {
+    field(d, 'Tasks', owner, sink);
+    return job;
   }
-  if (!Array.isArray(tasks)) {
-    diagnostics.push(makeDiagnostic('JOB_INVALID', `the Job's Tasks is ${typeName(tasks)}, not an array`, { hint: 'Tasks is an array of task objects' }));
-    return { job, diagnostics };
+  const rawTasks = d.Tasks;
+  if (rawTasks === undefined || rawTasks === null) {
+    if (templateId) {
+      sink.add('JOB_TEMPLATE_UNSUPPORTED', `the job is made from JobTemplate ${clip(templateId)}, whose tasks are not part of the definition`);
+    } else {
+      sink.add('JOB_NO_TASKS', 'the job has no Tasks');
+    }
+    return job;
+  }
+  if (kindOf(rawTasks) !== 'array') {
+    sink.add('JOB_INVALID', `the Job's Tasks is ${typeName(rawTasks)}, not an array`, { hint: 'Tasks is an array of task objects' });
+    return job;
+  }
+  const tasks = r.safe ? snapshotArray(rawTasks as object) : (rawTasks as unknown[]);
+  if (tasks instanceof Unreadable) {
+    sink.add('JOB_INVALID', `the Job's Tasks could not be read: ${tasks.why}`, { hint: 'Tasks is an array of task objects' });
+    return job;
   }
   if (tasks.length === 0) {
-    diagnostics.push(makeDiagnostic('JOB_NO_TASKS', 'the job has an empty Tasks array'));
+    sink.add('JOB_NO_TASKS', 'the job has an empty Tasks array');
   }
-  for (let i = 0; i < tasks.length; i++) {
-    job.Tasks.push(loadTask(tasks[i], i, job, ids, diagnostics));
-  }
-  return { job, diagnostics };
+  const list = job.Tasks;
+  for (let i = 0; i < tasks.length; i++) list.push(loadTask(tasks[i], i, job, r));
+  return job;
+}
+
+/** The value of `key`; an unreadable one is reported here and reads as absent. */
+function field(rec: Record<string, unknown>, key: string, owner: Owner, sink: DiagnosticSink): unknown {
+  const v = rec[key];
+  if (!(v instanceof Unreadable)) return v;
+  if (sink.room(owner.code)) sink.add(owner.code, `${owner.name}'s ${key} could not be read: ${v.why}`, owner.at);
+  return undefined;
+}
+
+function priorityMessage(whose: string, v: unknown): string {
+  if (typeof v === 'bigint') return `${whose} Priority is a BigInt (${show(v)}), not a 32-bit integer`;
+  return `${whose} Priority is ${show(v)}, not a 32-bit integer`;
 }
 
 function priorityHint(v: unknown): { hint?: string } {
   if (typeof v === 'string' && /^-?\d+$/.test(v.trim())) return { hint: `write it as a JSON number: ${v.trim()}` };
+  if (typeof v === 'bigint') return { hint: isInt32(Number(v)) ? `use a number: ${v}` : 'use a number from -2147483648 to 2147483647 (larger runs first)' };
   return {};
 }
 
-function optionalString(
-  obj: Record<string, unknown>,
-  key: string,
-  owner: string,
-  diagnostics: Diagnostic[],
-  code: 'JOB_INVALID' | 'TASK_INVALID',
-  task?: number,
-): string | undefined {
-  const v = obj[key];
+function optionalString(obj: Record<string, unknown>, key: string, owner: Owner, sink: DiagnosticSink): string | undefined {
+  const v = field(obj, key, owner, sink);
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'string') return v;
-  const extras = task === undefined ? {} : { task };
-  diagnostics.push(makeDiagnostic(code, `${owner}'s ${key} is ${typeName(v)}, not a string`, extras));
+  if (sink.room(owner.code)) sink.add(owner.code, `${owner.name}'s ${key} is ${typeName(v)}, not a string`, owner.at);
   return undefined;
 }
 
-function loadInputAssets(d: Record<string, unknown>, diagnostics: Diagnostic[]): JobInputAsset[] {
-  const verbose = d.InputMediaAssets;
-  const bind = d['InputMediaAssets@odata.bind'];
+/** The elements of an array value, read safely when they come from a caller; an Unreadable when they cannot be. */
+function elements(v: unknown, r: Reading): unknown[] | Unreadable {
+  return r.safe ? snapshotArray(v as object) : (v as unknown[]);
+}
+
+/** A record value, read safely when it comes from a caller. */
+function record(v: Record<string, unknown>, read: ReadonlySet<string>, r: Reading): Record<string, unknown> | Unreadable {
+  return r.safe ? snapshotRecord(v, read) : v;
+}
+
+/** `entry.__metadata.uri`, or why there is none. */
+function assetUri(entry: unknown, r: Reading): unknown {
+  if (!isRecord(entry)) return undefined;
+  const link = record(entry, ASSET_LINK_PROPERTIES, r);
+  if (link instanceof Unreadable) return link;
+  const meta = link.__metadata;
+  if (meta instanceof Unreadable || !isRecord(meta)) return meta;
+  const m = record(meta, METADATA_PROPERTIES, r);
+  return m instanceof Unreadable ? m : m.uri;
+}
+
+function loadInputAssets(d: Record<string, unknown>, owner: Owner, r: Reading): JobInputAsset[] {
+  const sink = r.sink;
+  const verboseUnreadable = d.InputMediaAssets instanceof Unreadable;
+  const bindUnreadable = d['InputMediaAssets@odata.bind'] instanceof Unreadable;
+  const verbose = field(d, 'InputMediaAssets', owner, sink);
+  const bind = field(d, 'InputMediaAssets@odata.bind', owner, sink);
   const out: JobInputAsset[] = [];
+  let invalid = verboseUnreadable || bindUnreadable;
   if (verbose !== undefined && bind !== undefined) {
-    diagnostics.push(makeDiagnostic('JOB_INVALID', 'the Job has both InputMediaAssets and InputMediaAssets@odata.bind', { hint: 'use one of the two forms' }));
+    sink.add('JOB_INVALID', 'the Job has both InputMediaAssets and InputMediaAssets@odata.bind', { hint: 'use one of the two forms' });
   }
   if (verbose !== undefined) {
-    if (!Array.isArray(verbose)) {
-      diagnostics.push(makeDiagnostic('INPUT_ASSET_INVALID', `InputMediaAssets is ${typeName(verbose)}, not an array`));
+    const entries = kindOf(verbose) === 'array' ? elements(verbose, r) : undefined;
+    if (entries === undefined) {
+      invalid = true;
+      sink.add('INPUT_ASSET_INVALID', `InputMediaAssets is ${typeName(verbose)}, not an array`);
+    } else if (entries instanceof Unreadable) {
+      invalid = true;
+      sink.add('INPUT_ASSET_INVALID', `InputMediaAssets could not be read: ${entries.why}`);
     } else {
-      verbose.forEach((entry, i) => {
-        const uri = isObject(entry) && isObject(entry.__metadata) ? entry.__metadata.uri : undefined;
-        if (typeof uri === 'string' && uri.trim() !== '') out.push({ uri, id: assetIdFromUri(uri) });
+      for (let i = 0; i < entries.length; i++) {
+        const entry = entries[i];
+        const uri = entry instanceof Unreadable ? entry : assetUri(entry, r);
+        if (typeof uri === 'string' && uri.trim() !== '') {
+          out.push({ uri, id: assetIdFromUri(uri) });
+          continue;
+        }
+        invalid = true;
+        if (!sink.room('INPUT_ASSET_INVALID')) continue;
+        if (uri instanceof Unreadable) sink.add('INPUT_ASSET_INVALID', `InputMediaAssets[${i}] could not be read: ${uri.why}`);
         else if (typeof entry === 'string' && entry.trim() !== '') {
-          diagnostics.push(makeDiagnostic('INPUT_ASSET_INVALID', `InputMediaAssets[${i}] is a bare string`, { hint: 'wrap it as {"__metadata":{"uri":"…"}}, or list bare URIs under InputMediaAssets@odata.bind' }));
-        } else diagnostics.push(makeDiagnostic('INPUT_ASSET_INVALID', `InputMediaAssets[${i}] has no __metadata.uri`));
-      });
+          sink.add('INPUT_ASSET_INVALID', `InputMediaAssets[${i}] is a bare string`, { hint: 'wrap it as {"__metadata":{"uri":"…"}}, or list bare URIs under InputMediaAssets@odata.bind' });
+        } else sink.add('INPUT_ASSET_INVALID', `InputMediaAssets[${i}] has no __metadata.uri`);
+      }
     }
   } else if (bind !== undefined) {
-    if (!Array.isArray(bind)) {
-      diagnostics.push(makeDiagnostic('INPUT_ASSET_INVALID', `InputMediaAssets@odata.bind is ${typeName(bind)}, not an array of URIs`));
+    const entries = kindOf(bind) === 'array' ? elements(bind, r) : undefined;
+    if (entries === undefined) {
+      invalid = true;
+      sink.add('INPUT_ASSET_INVALID', `InputMediaAssets@odata.bind is ${typeName(bind)}, not an array of URIs`);
+    } else if (entries instanceof Unreadable) {
+      invalid = true;
+      sink.add('INPUT_ASSET_INVALID', `InputMediaAssets@odata.bind could not be read: ${entries.why}`);
     } else {
-      bind.forEach((uri, i) => {
-        if (typeof uri === 'string' && uri.trim() !== '') out.push({ uri, id: assetIdFromUri(uri) });
-        else diagnostics.push(makeDiagnostic('INPUT_ASSET_INVALID', `InputMediaAssets@odata.bind[${i}] is ${typeName(uri)}, not a URI string`));
-      });
+      for (let i = 0; i < entries.length; i++) {
+        const uri = entries[i];
+        if (typeof uri === 'string' && uri.trim() !== '') {
+          out.push({ uri, id: assetIdFromUri(uri) });
+          continue;
+        }
+        invalid = true;
+        if (!sink.room('INPUT_ASSET_INVALID')) continue;
+        if (uri instanceof Unreadable) sink.add('INPUT_ASSET_INVALID', `InputMediaAssets@odata.bind[${i}] could not be read: ${uri.why}`);
+        else sink.add('INPUT_ASSET_INVALID', `InputMediaAssets@odata.bind[${i}] is ${typeName(uri)}, not a URI string`);
+      }
     }
   }
-  if (out.length === 0 && !diagnostics.some((x) => x.code === 'INPUT_ASSET_INVALID')) {
-    diagnostics.push(makeDiagnostic('JOB_NO_INPUTS', verbose === undefined && bind === undefined ? 'the job has no InputMediaAssets' : 'the job\'s InputMediaAssets is empty'));
+  if (out.length === 0 && !invalid) {
+    sink.add('JOB_NO_INPUTS', verbose === undefined && bind === undefined ? 'the job has no InputMediaAssets' : "the job's InputMediaAssets is empty");
   }
   return out;
 }
 
-function loadJobSubscriptions(v: unknown, diagnostics: Diagnostic[]): JobNotificationSubscription[] {
+function loadJobSubscriptions(v: unknown, r: Reading): JobNotificationSubscription[] {
+  const sink = r.sink;
   if (v === undefined || v === null) return [];
-  if (!Array.isArray(v)) {
-    diagnostics.push(makeDiagnostic('NOTIFICATION_SUBSCRIPTION_INVALID', `JobNotificationSubscriptions is ${typeName(v)}, not an array`));
+  const entries = kindOf(v) === 'array' ? elements(v, r) : undefined;
+  if (entries === undefined || entries instanceof Unreadable) {
+    sink.add('NOTIFICATION_SUBSCRIPTION_INVALID', entries === undefined ? `JobNotificationSubscriptions is ${typeName(v)}, not an array` : `JobNotificationSubscriptions could not be read: ${entries.why}`);
     return [];
   }
   const out: JobNotificationSubscription[] = [];
-  v.forEach((s, i) => {
-    if (isObject(s) && typeof s.NotificationEndPointId === 'string' && (s.TargetJobState === 1 || s.TargetJobState === 2)) {
+  for (let i = 0; i < entries.length; i++) {
+    const raw = entries[i];
+    const s = isRecord(raw) ? record(raw, JOB_SUBSCRIPTION_PROPERTIES, r) : raw;
+    if (isRecord(s) && typeof s.NotificationEndPointId === 'string' && (s.TargetJobState === 1 || s.TargetJobState === 2)) {
       out.push({ NotificationEndPointId: s.NotificationEndPointId, TargetJobState: s.TargetJobState });
-    } else {
-      diagnostics.push(makeDiagnostic('NOTIFICATION_SUBSCRIPTION_INVALID', `JobNotificationSubscriptions[${i}] needs NotificationEndPointId (a string) and TargetJobState 1 (FinalStatesOnly) or 2 (AllStates)`));
+    } else if (sink.room('NOTIFICATION_SUBSCRIPTION_INVALID')) {
+      sink.add('NOTIFICATION_SUBSCRIPTION_INVALID', `JobNotificationSubscriptions[${i}] needs NotificationEndPointId (a string) and TargetJobState 1 (FinalStatesOnly) or 2 (AllStates)`);
     }
-  });
+  }
   return out;
 }
 
-function loadTaskSubscriptions(v: unknown, task: number, diagnostics: Diagnostic[]): TaskNotificationSubscription[] {
+function loadTaskSubscriptions(v: unknown, task: number, r: Reading): TaskNotificationSubscription[] {
+  const sink = r.sink;
   if (v === undefined || v === null) return [];
-  if (!Array.isArray(v)) {
-    diagnostics.push(makeDiagnostic('NOTIFICATION_SUBSCRIPTION_INVALID', `TaskNotificationSubscriptions is ${typeName(v)}, not an array`, { task }));
+  const entries = kindOf(v) === 'array' ? elements(v, r) : undefined;
+  if (entries === undefined || entries instanceof Unreadable) {
+    if (sink.room('NOTIFICATION_SUBSCRIPTION_INVALID')) {
+      sink.add(
+        'NOTIFICATION_SUBSCRIPTION_INVALID',
+        entries === undefined ? `TaskNotificationSubscriptions is ${typeName(v)}, not an array` : `TaskNotificationSubscriptions could not be read: ${entries.why}`,
+        { task },
+      );
+    }
     return [];
   }
   const out: TaskNotificationSubscription[] = [];
-  v.forEach((s, i) => {
+  for (let i = 0; i < entries.length; i++) {
+    const raw = entries[i];
+    const s = isRecord(raw) ? record(raw, TASK_SUBSCRIPTION_PROPERTIES, r) : raw;
     if (
-      isObject(s) &&
+      isRecord(s) &&
       typeof s.NotificationEndPointId === 'string' &&
       (s.TargetTaskState === 1 || s.TargetTaskState === 2) &&
       (s.IncludeTaskProgress === undefined || typeof s.IncludeTaskProgress === 'boolean')
     ) {
       out.push({ NotificationEndPointId: s.NotificationEndPointId, TargetTaskState: s.TargetTaskState, IncludeTaskProgress: s.IncludeTaskProgress === true });
-    } else {
-      diagnostics.push(
-        makeDiagnostic('NOTIFICATION_SUBSCRIPTION_INVALID', `TaskNotificationSubscriptions[${i}] needs NotificationEndPointId (a string), TargetTaskState 1 or 2 and IncludeTaskProgress (a boolean)`, { task }),
+    } else if (sink.room('NOTIFICATION_SUBSCRIPTION_INVALID')) {
+      sink.add(
+        'NOTIFICATION_SUBSCRIPTION_INVALID',
+        `TaskNotificationSubscriptions[${i}] needs NotificationEndPointId (a string), TargetTaskState 1 or 2 and IncludeTaskProgress (a boolean)`,
+        { task },
       );
     }
-  });
+  }
   return out;
 }
 
-function loadTask(raw: unknown, index: number, job: Job, ids: IdFactory, diagnostics: Diagnostic[]): Task {
-  const task: Task = {
+// Shared by the placeholder tasks that stand for an entry of Tasks that is no task object (`null`,
+// a number, a hole...): a job of a million such entries holds a million placeholders, so they
+// carry no arrays of their own. Frozen, so that no one fills one in for all of them.
+const NO_ASSETS = Object.freeze([]) as unknown as never[];
+
+function emptyTask(index: number, id: string, shared: boolean): Task {
+  return {
     index,
-    Id: ids('task'),
+    Id: id,
     Name: '',
     MediaProcessorId: '',
     Configuration: null,
@@ -237,117 +388,144 @@ function loadTask(raw: unknown, index: number, job: Job, ids: IdFactory, diagnos
     EncryptionScheme: null,
     EncryptionVersion: null,
     InitializationVector: null,
-    TaskNotificationSubscriptions: [],
-    inputs: [],
-    outputs: [],
-    inputEntries: [],
-    outputEntries: [],
+    TaskNotificationSubscriptions: shared ? NO_ASSETS : [],
+    inputs: shared ? NO_ASSETS : [],
+    outputs: shared ? NO_ASSETS : [],
+    inputEntries: shared ? (NO_ASSETS as InputAssetEntry[]) : [],
+    outputEntries: shared ? (NO_ASSETS as OutputAssetEntry[]) : [],
   };
-  const at = { task: index };
-  if (!isObject(raw)) {
-    diagnostics.push(makeDiagnostic('TASK_INVALID', `Tasks[${index}] is ${typeName(raw)}, not an object`, at));
-    return task;
+}
+
+/** A task name as diagnostics carry it: clipped when it is over the limit (NAME_TOO_LONG says so). */
+function shownTaskName(name: string): string {
+  return name.length > LIMITS.name ? `${name.slice(0, 97)}...` : name;
+}
+
+function loadTask(raw: unknown, index: number, job: Job, r: Reading): Task {
+  const sink = r.sink;
+  const t = isRecord(raw) ? record(raw, TASK_PROPERTIES, r) : undefined;
+  if (t === undefined || t instanceof Unreadable) {
+    if (sink.room('TASK_INVALID')) {
+      const why = raw instanceof Unreadable ? `could not be read: ${raw.why}` : t instanceof Unreadable ? `could not be read: ${t.why}` : `is ${typeName(raw)}, not an object`;
+      sink.add('TASK_INVALID', `Tasks[${index}] ${why}`, { task: index });
+    }
+    // No id for what is no task: an id is ~0.5 µs and ~80 bytes, as much again as the placeholder.
+    return emptyTask(index, '', true);
   }
-  const owner = `task #${index}`;
-  const t = raw;
+  const task = emptyTask(index, r.ids('task'), false);
+  const at: DiagnosticExtras = { task: index };
+  const owner: Owner = { name: `task #${index}`, code: 'TASK_INVALID', at };
   for (const key of Object.keys(t)) {
-    if (!TASK_PROPERTIES.has(key) && !TASK_READ_ONLY.has(key)) {
-      diagnostics.push(makeDiagnostic('UNKNOWN_PROPERTY', `the Task has no property "${key}"; it is ignored`, at));
+    if (!TASK_PROPERTIES.has(key) && !TASK_READ_ONLY.has(key) && sink.room('UNKNOWN_PROPERTY')) {
+      sink.add('UNKNOWN_PROPERTY', `the Task has no property "${clip(key)}"; it is ignored`, at);
     }
   }
-  const name = optionalString(t, 'Name', owner, diagnostics, 'TASK_INVALID', index);
+  const name = optionalString(t, 'Name', owner, sink);
   if (name !== undefined) {
     task.Name = name;
-    if (name.length > LIMITS.name) diagnostics.push(makeDiagnostic('NAME_TOO_LONG', `the task's Name has ${name.length} characters; at most ${LIMITS.name} are allowed`, at));
+    if (name.length > LIMITS.name) sink.add('NAME_TOO_LONG', `the task's Name has ${name.length} characters; at most ${LIMITS.name} are allowed`, at);
   }
-  if (task.Name !== '') (at as { taskName?: string }).taskName = task.Name;
+  if (task.Name !== '') at.taskName = shownTaskName(task.Name);
 
-  if (typeof t.Id === 'string' && TASK_ID.test(t.Id)) task.Id = t.Id;
+  const givenId = field(t, 'Id', owner, sink);
+  if (typeof givenId === 'string' && TASK_ID.test(givenId)) task.Id = givenId;
 
-  const mp = t.MediaProcessorId;
-  if (mp === undefined || mp === null || mp === '') {
-    diagnostics.push(makeDiagnostic('MEDIA_PROCESSOR_MISSING', `${owner} has no MediaProcessorId`, at));
+  const mpUnreadable = t.MediaProcessorId instanceof Unreadable;
+  const mp = field(t, 'MediaProcessorId', owner, sink);
+  if (mpUnreadable) {
+    // reported by field()
+  } else if (mp === undefined || mp === null || mp === '') {
+    sink.add('MEDIA_PROCESSOR_MISSING', `${owner.name} has no MediaProcessorId`, at);
   } else if (typeof mp !== 'string') {
-    diagnostics.push(makeDiagnostic('MEDIA_PROCESSOR_ID_INVALID', `${owner}'s MediaProcessorId is ${typeName(mp)}, not a string`, at));
+    sink.add('MEDIA_PROCESSOR_ID_INVALID', `${owner.name}'s MediaProcessorId is ${typeName(mp)}, not a string`, at);
   } else {
     task.MediaProcessorId = mp;
-    if (!MEDIA_PROCESSOR_ID.test(mp)) {
+    if (!MEDIA_PROCESSOR_ID.test(mp) && sink.room('MEDIA_PROCESSOR_ID_INVALID')) {
       const hint = /^[0-9a-f-]{36}$/i.test(mp) ? `prefix the GUID: nb:mpid:UUID:${mp}` : undefined;
-      diagnostics.push(makeDiagnostic('MEDIA_PROCESSOR_ID_INVALID', `${owner}'s MediaProcessorId ${JSON.stringify(mp.slice(0, 80))} is not of the form nb:mpid:UUID:<guid>`, hint ? { ...at, hint } : at));
+      sink.add('MEDIA_PROCESSOR_ID_INVALID', `${owner.name}'s MediaProcessorId ${JSON.stringify(mp.slice(0, 80))} is not of the form nb:mpid:UUID:<guid>`, hint ? { ...at, hint } : at);
     }
   }
 
-  const config = optionalString(t, 'Configuration', owner, diagnostics, 'TASK_INVALID', index);
+  const config = optionalString(t, 'Configuration', owner, sink);
   if (config !== undefined) {
     task.Configuration = config;
     if (config.length > LIMITS.configuration) {
-      diagnostics.push(makeDiagnostic('CONFIGURATION_TOO_LONG', `${owner}'s Configuration has ${config.length} characters; at most ${LIMITS.configuration} are allowed`, at));
+      sink.add('CONFIGURATION_TOO_LONG', `${owner.name}'s Configuration has ${config.length} characters; at most ${LIMITS.configuration} are allowed`, at);
     }
   }
 
-  if (t.Priority !== undefined && t.Priority !== null) {
-    if (isInt32(t.Priority)) task.Priority = t.Priority;
-    else diagnostics.push(makeDiagnostic('PRIORITY_INVALID', `${owner}'s Priority is ${JSON.stringify(t.Priority)}, not a 32-bit integer`, { ...at, ...priorityHint(t.Priority) }));
+  const p = field(t, 'Priority', owner, sink);
+  if (p !== undefined && p !== null) {
+    if (isInt32(p)) task.Priority = p;
+    else if (sink.room('PRIORITY_INVALID')) sink.add('PRIORITY_INVALID', priorityMessage(`${owner.name}'s`, p), { ...at, ...priorityHint(p) });
   }
 
-  loadEncryption(t, task, owner, at, diagnostics);
-  task.TaskNotificationSubscriptions = loadTaskSubscriptions(t.TaskNotificationSubscriptions, index, diagnostics);
+  loadEncryption(t, task, owner, sink);
+  task.TaskNotificationSubscriptions = loadTaskSubscriptions(field(t, 'TaskNotificationSubscriptions', owner, sink), index, r);
 
+  if (t.TaskBody instanceof Unreadable) {
+    field(t, 'TaskBody', owner, sink);
+    return task;
+  }
   const body = t.TaskBody;
   if (body === undefined || body === null || (typeof body === 'string' && body.trim() === '')) {
-    diagnostics.push(makeDiagnostic('TASKBODY_MISSING', `${owner} has no TaskBody`, at));
+    sink.add('TASKBODY_MISSING', `${owner.name} has no TaskBody`, at);
     return task;
   }
   if (typeof body !== 'string') {
-    diagnostics.push(makeDiagnostic('TASKBODY_MISSING', `${owner}'s TaskBody is ${typeName(body)}, not an XML string`, at));
+    sink.add('TASKBODY_MISSING', `${owner.name}'s TaskBody is ${typeName(body)}, not an XML string`, at);
     return task;
   }
   task.TaskBody = body;
-  readTaskBody(task, job, diagnostics, at);
+  readTaskBody(task, job, sink, at);
   return task;
 }
 
-function loadEncryption(t: Record<string, unknown>, task: Task, owner: string, at: { task: number }, diagnostics: Diagnostic[]): void {
-  if (t.Options !== undefined && t.Options !== null) {
-    const o = t.Options;
+function loadEncryption(t: Record<string, unknown>, task: Task, owner: Owner, sink: DiagnosticSink): void {
+  const at = owner.at;
+  const o = field(t, 'Options', owner, sink);
+  if (o !== undefined && o !== null) {
     if (typeof o === 'number' && Number.isInteger(o) && o >= 0 && (o & ~TASK_OPTIONS_MASK) === 0) task.Options = o;
-    else diagnostics.push(makeDiagnostic('OPTIONS_INVALID', `${owner}'s Options is ${JSON.stringify(o)}`, at));
+    else if (sink.room('OPTIONS_INVALID')) sink.add('OPTIONS_INVALID', `${owner.name}'s Options is ${show(o)}`, at);
   }
-  task.EncryptionKeyId = optionalString(t, 'EncryptionKeyId', owner, diagnostics, 'TASK_INVALID', at.task) ?? null;
-  task.EncryptionScheme = optionalString(t, 'EncryptionScheme', owner, diagnostics, 'TASK_INVALID', at.task) ?? null;
-  task.EncryptionVersion = optionalString(t, 'EncryptionVersion', owner, diagnostics, 'TASK_INVALID', at.task) ?? null;
-  task.InitializationVector = optionalString(t, 'InitializationVector', owner, diagnostics, 'TASK_INVALID', at.task) ?? null;
+  task.EncryptionKeyId = optionalString(t, 'EncryptionKeyId', owner, sink) ?? null;
+  task.EncryptionScheme = optionalString(t, 'EncryptionScheme', owner, sink) ?? null;
+  task.EncryptionVersion = optionalString(t, 'EncryptionVersion', owner, sink) ?? null;
+  task.InitializationVector = optionalString(t, 'InitializationVector', owner, sink) ?? null;
 
-  if (task.EncryptionScheme !== null && task.EncryptionScheme !== 'ConfigurationEncryption' && task.EncryptionScheme !== 'None') {
-    diagnostics.push(makeDiagnostic('ENCRYPTION_FIELD_INVALID', `${owner}'s EncryptionScheme is ${JSON.stringify(task.EncryptionScheme)}`, at));
+  if (task.EncryptionScheme !== null && task.EncryptionScheme !== 'ConfigurationEncryption' && task.EncryptionScheme !== 'None' && sink.room('ENCRYPTION_FIELD_INVALID')) {
+    sink.add('ENCRYPTION_FIELD_INVALID', `${owner.name}'s EncryptionScheme is ${show(task.EncryptionScheme)}`, at);
   }
-  if (task.EncryptionVersion !== null && task.EncryptionVersion !== '1.0') {
-    diagnostics.push(makeDiagnostic('ENCRYPTION_FIELD_INVALID', `${owner}'s EncryptionVersion is ${JSON.stringify(task.EncryptionVersion)}`, at));
+  if (task.EncryptionVersion !== null && task.EncryptionVersion !== '1.0' && sink.room('ENCRYPTION_FIELD_INVALID')) {
+    sink.add('ENCRYPTION_FIELD_INVALID', `${owner.name}'s EncryptionVersion is ${show(task.EncryptionVersion)}`, at);
   }
   if (task.InitializationVector !== null && task.InitializationVector.length > LIMITS.initializationVector) {
-    diagnostics.push(
-      makeDiagnostic('INITIALIZATION_VECTOR_TOO_LONG', `${owner}'s InitializationVector has ${task.InitializationVector.length} characters; at most ${LIMITS.initializationVector} are allowed`, at),
+    sink.add(
+      'INITIALIZATION_VECTOR_TOO_LONG',
+      `${owner.name}'s InitializationVector has ${task.InitializationVector.length} characters; at most ${LIMITS.initializationVector} are allowed`,
+      at,
     );
   }
-  if ((task.Options & TaskOptions.ProtectedConfiguration) !== 0) {
+  if ((task.Options & TaskOptions.ProtectedConfiguration) !== 0 && sink.room('PROTECTED_CONFIGURATION_INCOMPLETE')) {
     const missing: string[] = [];
     if (task.EncryptionKeyId === null || !CONTENT_KEY_ID.test(task.EncryptionKeyId)) missing.push('EncryptionKeyId (nb:kid:UUID:<guid>)');
     if (task.EncryptionScheme !== 'ConfigurationEncryption') missing.push('EncryptionScheme "ConfigurationEncryption"');
     if (task.EncryptionVersion !== '1.0') missing.push('EncryptionVersion "1.0"');
     if (task.InitializationVector === null || task.InitializationVector === '') missing.push('InitializationVector');
     if (missing.length > 0) {
-      diagnostics.push(makeDiagnostic('PROTECTED_CONFIGURATION_INCOMPLETE', `${owner} asks for ProtectedConfiguration but lacks ${missing.join(', ')}`, at));
+      sink.add('PROTECTED_CONFIGURATION_INCOMPLETE', `${owner.name} asks for ProtectedConfiguration but lacks ${missing.join(', ')}`, at);
     }
   }
 }
 
-function readTaskBody(task: Task, job: Job, diagnostics: Diagnostic[], at: { task: number; taskName?: string }): void {
-  const parsed = parseTaskBody(task.TaskBody);
+function readTaskBody(task: Task, job: Job, sink: DiagnosticSink, at: DiagnosticExtras): void {
+  const parsed = parseTaskBodyWithin(task.TaskBody, Math.max(0, sink.remaining));
   for (const p of parsed.problems) {
-    const extras: { task: number; taskName?: string; line: number; column: number; hint?: string } = { ...at, line: p.line, column: p.column };
+    const extras: DiagnosticExtras = { ...at, line: p.line, column: p.column };
     if (p.hint !== undefined) extras.hint = p.hint;
-    diagnostics.push(makeDiagnostic(p.code as Diagnostic['code'], p.message, extras));
+    sink.add(p.code as DiagnosticCode, p.message, extras);
   }
+  if (parsed.omittedProblems !== undefined) sink.leftOut(parsed.omittedProblems, parsed.omittedErrors ?? 0);
   task.inputEntries = parsed.inputs;
   task.outputEntries = parsed.outputs;
   const inputs: AssetRef[] = [];

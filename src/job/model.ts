@@ -62,10 +62,15 @@ export interface TaskOutputAsset {
   assetFormatOption: number;
 }
 
-/** A task of a loaded job: the entity's properties, plus its parsed TaskBody. */
+/**
+ * A task of a loaded job: the entity's properties, plus its parsed TaskBody. An entry of `Tasks`
+ * that is not an object (reported as TASK_INVALID) is kept as a placeholder, so that indices stay
+ * those of the definition: its `Id` is `''` and its arrays are shared, frozen and empty.
+ */
 export interface Task {
   /** Position in the job's `Tasks`. */
   readonly index: number;
+  /** The task's id (given, or made by the id factory); `''` for a placeholder. */
   Id: string;
   Name: string;
   MediaProcessorId: string;

@@ -42,3 +42,68 @@ export function makeDiagnostic(code: DiagnosticCode, message: string, extras: Di
   if (extras.edges !== undefined) d.edges = extras.edges;
   return d;
 }
+
+/** Diagnostics kept per job (or per lone TaskBody) unless `maxDiagnostics` says otherwise. */
+export const DEFAULT_MAX_DIAGNOSTICS = 1000;
+
+/**
+ * Collects diagnostics up to a cap. Past it they are counted, by severity, and not built: a hostile
+ * definition can hold a problem every few bytes (a million unknown elements, a million `null`
+ * tasks), and a million diagnostics cost hundreds of megabytes to hold and print while the first
+ * thousand already say what is wrong. The checks ask {@link room} before they build a message
+ * wherever a problem can repeat.
+ */
+export class DiagnosticSink {
+  readonly list: Diagnostic[] = [];
+  /** Problems found past the cap. */
+  omitted = 0;
+  /** Of those, errors. */
+  omittedErrors = 0;
+
+  constructor(readonly max: number) {}
+
+  /** Whether one more diagnostic of `code` is kept; when not, it is counted as left out. */
+  room(code: DiagnosticCode): boolean {
+    if (this.list.length < this.max) return true;
+    this.omitted++;
+    if (codeInfo(code)!.severity === 'error') this.omittedErrors++;
+    return false;
+  }
+
+  /** Diagnostics that can still be kept. */
+  get remaining(): number {
+    return this.max - this.list.length;
+  }
+
+  add(code: DiagnosticCode, message: string, extras?: DiagnosticExtras): void {
+    if (this.room(code)) this.list.push(makeDiagnostic(code, message, extras));
+  }
+
+  /** Counts problems left out elsewhere (by the TaskBody parser, under the cap it was given). */
+  leftOut(count: number, errors: number): void {
+    this.omitted += count;
+    this.omittedErrors += errors;
+  }
+
+  /** Whether any problem found is an error, kept or not. */
+  hasError(): boolean {
+    return this.omittedErrors > 0 || this.list.some((d) => d.severity === 'error');
+  }
+
+  /**
+   * TOO_MANY_DIAGNOSTICS when problems were left out: an error when any of them is one, else a
+   * warning (so `valid` is what it would be without the cap).
+   */
+  summary(): Diagnostic | undefined {
+    if (this.omitted === 0) return undefined;
+    const kept = this.list.length;
+    const all = kept + this.omitted;
+    const n = (x: number): string => x.toLocaleString('en-US');
+    const d = makeDiagnostic(
+      'TOO_MANY_DIAGNOSTICS',
+      `${n(this.omitted)} more problem${this.omitted === 1 ? ' was' : 's were'} not reported (${n(all)} in all${this.omittedErrors === 0 ? '; those left out are all warnings' : ''}); fix these and validate again`,
+    );
+    if (this.omittedErrors === 0) d.severity = 'warning';
+    return d;
+  }
+}

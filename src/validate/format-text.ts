@@ -36,31 +36,67 @@ export function formatDiagnosticText(file: string, d: Diagnostic, options: TextF
   return lines.join('\n');
 }
 
-/** The line `line` of `text`, cut to a window around `column`, with the caret's offset in it. */
+/** The last text excerpts were cut from, and where its lines start: diagnostics come sorted by task, so one text serves many in a row. */
+let cachedText: string | undefined;
+let cachedStarts: number[] = [];
+
+/** Offsets where the lines of `text` start (LF, CRLF and CR end a line), computed once per text in a row. */
+function lineStarts(text: string): number[] {
+  if (text === cachedText) return cachedStarts;
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) starts.push(i + 1);
+    else if (c === 13) {
+      if (text.charCodeAt(i + 1) === 10) i++;
+      starts.push(i + 1);
+    }
+  }
+  cachedText = text;
+  cachedStarts = starts;
+  return starts;
+}
+
+/**
+ * The line `line` of `text`, cut to a window around `column`, with the caret's offset in it. Only
+ * the window is copied: a TaskBody may be one line of megabytes, with a thousand diagnostics on it.
+ */
 export function sourceExcerpt(text: string, line: number, column: number, width = 100): { text: string; caret: number } | undefined {
-  const all = text.split(/\r\n|\r|\n/);
-  const raw = all[line - 1];
-  if (raw === undefined) return undefined;
-  // Tabs and other controls would shift the caret: show each as one space.
-  const clean = raw.replace(/[\x00-\x1f\x7f]/g, ' ');
+  const starts = lineStarts(text);
+  if (!Number.isInteger(line) || line < 1 || line > starts.length) return undefined;
+  const from = starts[line - 1]!;
+  let to = line < starts.length ? starts[line]! : text.length;
+  // The line break is not part of the line.
+  if (to > from && text.charCodeAt(to - 1) === 10) to--;
+  if (to > from && text.charCodeAt(to - 1) === 13) to--;
+  const length = to - from;
   let start = 0;
-  const col = Math.max(0, Math.min(column - 1, clean.length));
-  if (clean.length > width) start = Math.max(0, Math.min(col - Math.floor(width / 3), clean.length - width));
-  let shown = clean.slice(start, start + width);
+  const col = Math.max(0, Math.min(column - 1, length));
+  if (length > width) start = Math.max(0, Math.min(col - Math.floor(width / 3), length - width));
+  // Tabs and other controls would shift the caret: show each as one space.
+  let shown = text.slice(from + start, from + Math.min(length, start + width)).replace(/[\x00-\x1f\x7f]/g, ' ');
   let caret = col - start;
   if (start > 0) {
     shown = '…' + shown;
     caret += 1;
   }
-  if (start + width < clean.length) shown += '…';
+  if (start + width < length) shown += '…';
   return { text: shown, caret };
 }
 
 /** "2 errors, 1 warning" or "no problems". */
 export function summarize(diagnostics: readonly Diagnostic[]): string {
-  const errors = diagnostics.filter((d) => d.severity === 'error').length;
-  const warnings = diagnostics.length - errors;
-  if (diagnostics.length === 0) return 'no problems';
+  let errors = 0;
+  let warnings = 0;
+  let more = false;
+  for (const d of diagnostics) {
+    // TOO_MANY_DIAGNOSTICS is no problem of its own: it says more were found than are listed.
+    if (d.code === 'TOO_MANY_DIAGNOSTICS') more = true;
+    else if (d.severity === 'error') errors++;
+    else warnings++;
+  }
+  if (errors + warnings === 0 && !more) return 'no problems';
   const p = (n: number, w: string): string => `${n} ${w}${n === 1 ? '' : 's'}`;
-  return [errors ? p(errors, 'error') : '', warnings ? p(warnings, 'warning') : ''].filter(Boolean).join(', ');
+  const listed = [errors ? p(errors, 'error') : '', warnings ? p(warnings, 'warning') : ''].filter(Boolean).join(', ');
+  return more ? `${listed || 'no problems'} listed, and more not reported: see TOO_MANY_DIAGNOSTICS` : listed;
 }

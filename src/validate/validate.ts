@@ -1,12 +1,14 @@
 import { findCycles } from '../core/cycles.js';
 import { JobGraph } from '../graph/job-graph.js';
 import { resolveDependencies, type Dependencies } from '../graph/dependencies.js';
-import { loadJob, type LoadOptions } from '../job/load.js';
+import { loadJobInto, readLoadOptions, type LoadOptions } from '../job/load.js';
 import { parseJsonText } from '../job/json-text.js';
 import type { Job, Task } from '../job/model.js';
-import { parseTaskBody } from '../taskbody/parse.js';
-import { makeDiagnostic, type CycleEdge, type Diagnostic, type DiagnosticExtras } from './diagnostic.js';
-import { ArgumentRangeError, describeValue } from '../errors.js';
+import { LIMITS } from '../job/load.js';
+import type { OutputAssetEntry } from '../taskbody/types.js';
+import { parseTaskBodyWithin } from '../taskbody/parse.js';
+import { DEFAULT_MAX_DIAGNOSTICS, DiagnosticSink, makeDiagnostic, type CycleEdge, type Diagnostic, type DiagnosticExtras } from './diagnostic.js';
+import { ArgumentRangeError, ArgumentTypeError, checkMaxOption, describeValue } from '../errors.js';
 
 /** `ams` enforces the service's quotas; `relaxed` lifts them for graphs of any size. */
 export type Profile = 'ams' | 'relaxed';
@@ -19,10 +21,19 @@ export interface ValidateOptions extends LoadOptions {
   profile?: Profile;
 }
 
+/** Options of {@link validateTaskBody}. */
+export interface ValidateTaskBodyOptions {
+  /** As in {@link ValidateOptions}. @defaultValue 1000 */
+  maxDiagnostics?: number;
+}
+
 export interface ValidationResult {
   /** True when no diagnostic is an error (warnings allowed). */
   valid: boolean;
-  /** Every problem found, job-level first, then by task, line and column. */
+  /**
+   * Every problem found, job-level first, then by task, line and column; at most `maxDiagnostics`
+   * of them (the first found), then one TOO_MANY_DIAGNOSTICS saying how many more there are.
+   */
   diagnostics: Diagnostic[];
   /** The loaded job (present unless the definition could not be read as an object). */
   job: Job | undefined;
@@ -35,51 +46,71 @@ export interface ValidationResult {
 /**
  * Checks an AMS Create-Job body and reports every problem in one pass.
  *
- * @param definition JSON text, or the parsed object.
+ * Time and memory are linear in the size of the definition. Past `maxDiagnostics` (default 1000)
+ * problems are counted, not built, and one TOO_MANY_DIAGNOSTICS at the end says how many were
+ * left out; it is an error when any of them is one, so `valid` does not depend on the cap.
+ *
+ * @param definition JSON text, or the parsed object. An object is read once, as JSON.stringify
+ *   would see it; whatever it holds (getters that throw, Proxies, BigInts, cycles, sparse arrays)
+ *   is reported as diagnostics.
  * @returns `{ valid, diagnostics, job, graph, dependencies }`; never throws for bad input.
+ * @throws ArgumentTypeError / ArgumentRangeError (`ERR_INVALID_ARG_TYPE`, `ERR_INVALID_ARG_VALUE`,
+ *   `ERR_OUT_OF_RANGE`) for bad options only.
  * @example
  * const { valid, diagnostics } = validateJob(fs.readFileSync('job.json', 'utf8'));
  */
 export function validateJob(definition: unknown, options: ValidateOptions = {}): ValidationResult {
+  const { ids, maxDiagnostics } = readLoadOptions(options, 'validateJob');
   const profile = options.profile ?? 'ams';
   if (profile !== 'ams' && profile !== 'relaxed') {
     throw new ArgumentRangeError(`validateJob: expected \`profile\` to be "ams" or "relaxed", got ${describeValue(profile)}`, 'ERR_INVALID_ARG_VALUE');
   }
+  const sink = new DiagnosticSink(maxDiagnostics);
   let value = definition;
+  let parsed = false;
   if (typeof definition === 'string') {
-    const parsed = parseJsonText(definition);
-    if (!parsed.ok) {
-      const { message, line, column, hint } = parsed.problem;
-      const d = makeDiagnostic('JSON_MALFORMED', message, hint ? { line, column, hint } : { line, column });
-      return result([d], undefined, undefined);
+    const text = parseJsonText(definition);
+    if (!text.ok) {
+      const { message, line, column, hint } = text.problem;
+      sink.add('JSON_MALFORMED', message, hint ? { line, column, hint } : { line, column });
+      return result(sink, undefined, undefined);
     }
-    value = parsed.value;
+    value = text.value;
+    parsed = true;
   }
-  const loaded = loadJob(value, options);
-  const diagnostics = loaded.diagnostics;
-  const job = loaded.job;
-  if (!job) return result(diagnostics, undefined, undefined);
+  // JSON.parse made plain data: no getters or Proxies to guard against, so no copy.
+  const job = loadJobInto(value, { sink, ids, safe: !parsed });
+  if (!job) return result(sink, undefined, undefined);
   const deps = resolveDependencies(job);
-  checkGraph(job, deps, diagnostics, profile);
-  return result(diagnostics, job, deps);
+  checkGraph(job, deps, sink, profile);
+  return result(sink, job, deps);
 }
 
 /**
  * Checks one TaskBody on its own (no job around it): the XML, the grammar, and what can be told
  * without the other tasks (an output read by the same task, an output or input listed twice).
+ * Past `maxDiagnostics` (default 1000), as {@link validateJob}.
+ *
+ * @throws ArgumentTypeError (`ERR_INVALID_ARG_TYPE`) when `xml` is not a string; ArgumentRangeError
+ *   for a bad `maxDiagnostics`.
  */
-export function validateTaskBody(xml: string): { valid: boolean; diagnostics: Diagnostic[] } {
-  const parsed = parseTaskBody(xml);
-  const diagnostics: Diagnostic[] = parsed.problems.map((p) => {
+export function validateTaskBody(xml: string, options: ValidateTaskBodyOptions = {}): { valid: boolean; diagnostics: Diagnostic[] } {
+  if (typeof xml !== 'string') {
+    throw new ArgumentTypeError(`validateTaskBody: Expected \`xml\` to be a string, got ${describeValue(xml)}`);
+  }
+  const sink = new DiagnosticSink(checkMaxOption(options, 'maxDiagnostics', 'validateTaskBody', DEFAULT_MAX_DIAGNOSTICS));
+  const parsed = parseTaskBodyWithin(xml, sink.max);
+  for (const p of parsed.problems) {
     const extras: DiagnosticExtras = { line: p.line, column: p.column };
     if (p.hint !== undefined) extras.hint = p.hint;
-    return makeDiagnostic(p.code as Diagnostic['code'], p.message, extras);
-  });
+    sink.add(p.code as Diagnostic['code'], p.message, extras);
+  }
+  if (parsed.omittedProblems !== undefined) sink.leftOut(parsed.omittedProblems, parsed.omittedErrors ?? 0);
   const outputs = new Map<number, true>();
   for (const o of parsed.outputs) {
     if (o.ref?.kind !== 'JobOutputAsset') continue;
-    if (outputs.has(o.ref.index)) {
-      diagnostics.push(makeDiagnostic('OUTPUT_DUPLICATE', `JobOutputAsset(${o.ref.index}) is output twice`, { line: o.line, column: o.column }));
+    if (outputs.has(o.ref.index) && sink.room('OUTPUT_DUPLICATE')) {
+      sink.add('OUTPUT_DUPLICATE', `JobOutputAsset(${o.ref.index}) is output twice`, { line: o.line, column: o.column });
     }
     outputs.set(o.ref.index, true);
   }
@@ -88,18 +119,25 @@ export function validateTaskBody(xml: string): { valid: boolean; diagnostics: Di
     if (!i.ref) continue;
     const key = `${i.ref.kind}(${i.ref.index})`;
     if (seen.has(key)) {
-      diagnostics.push(makeDiagnostic('INPUT_DUPLICATE', `${key} is listed twice as an input`, { line: i.line, column: i.column }));
+      if (sink.room('INPUT_DUPLICATE')) sink.add('INPUT_DUPLICATE', `${key} is listed twice as an input`, { line: i.line, column: i.column });
       continue;
     }
     seen.add(key);
-    if (i.ref.kind === 'JobOutputAsset' && outputs.has(i.ref.index)) {
-      diagnostics.push(
-        makeDiagnostic('CYCLE', `the task reads its own output ${key}`, { line: i.line, column: i.column, cycle: [0], edges: [{ from: 0, to: 0, asset: key, line: i.line, column: i.column }] }),
-      );
+    if (i.ref.kind === 'JobOutputAsset' && outputs.has(i.ref.index) && sink.room('CYCLE')) {
+      sink.add('CYCLE', `the task reads its own output ${key}`, { line: i.line, column: i.column, cycle: [0], edges: [{ from: 0, to: 0, asset: key, line: i.line, column: i.column }] });
     }
   }
+  const diagnostics = finish(sink);
+  return { valid: !sink.hasError(), diagnostics };
+}
+
+/** The sink's diagnostics in order, with TOO_MANY_DIAGNOSTICS last when some were left out. */
+function finish(sink: DiagnosticSink): Diagnostic[] {
+  const diagnostics = sink.list;
   sortDiagnostics(diagnostics);
-  return { valid: !diagnostics.some((d) => d.severity === 'error'), diagnostics };
+  const summary = sink.summary();
+  if (summary) diagnostics.push(summary);
+  return diagnostics;
 }
 
 /** Marks results made by validateJob, so a scheduler can take one without validating again. */
@@ -110,11 +148,11 @@ export function isValidationResult(value: unknown): value is ValidationResult {
   return typeof value === 'object' && value !== null && VALIDATED.has(value);
 }
 
-function result(diagnostics: Diagnostic[], job: Job | undefined, deps: Dependencies | undefined): ValidationResult {
-  sortDiagnostics(diagnostics);
+function result(sink: DiagnosticSink, job: Job | undefined, deps: Dependencies | undefined): ValidationResult {
+  const diagnostics = finish(sink);
   let graph: JobGraph | undefined;
   const r: ValidationResult = {
-    valid: !diagnostics.some((d) => d.severity === 'error'),
+    valid: !sink.hasError(),
     diagnostics,
     job,
     dependencies: deps,
@@ -134,7 +172,7 @@ function sortDiagnostics(diagnostics: Diagnostic[]): void {
 
 function at(task: Task, pos?: { line: number; column: number }): DiagnosticExtras {
   const x: DiagnosticExtras = { task: task.index };
-  if (task.Name !== '') x.taskName = task.Name;
+  if (task.Name !== '') x.taskName = task.Name.length > LIMITS.name ? `${task.Name.slice(0, 97)}...` : task.Name;
   if (pos) {
     x.line = pos.line;
     x.column = pos.column;
@@ -143,83 +181,107 @@ function at(task: Task, pos?: { line: number; column: number }): DiagnosticExtra
 }
 
 function label(task: Task): string {
-  return task.Name !== '' ? `#${task.index} "${task.Name}"` : `#${task.index}`;
+  if (task.Name === '') return `#${task.index}`;
+  return `#${task.index} "${task.Name.length > 60 ? `${task.Name.slice(0, 57)}...` : task.Name}"`;
 }
 
-function checkGraph(job: Job, deps: Dependencies, diagnostics: Diagnostic[], profile: Profile): void {
+function checkGraph(job: Job, deps: Dependencies, sink: DiagnosticSink, profile: Profile): void {
   const tasks = job.Tasks;
   const inputCount = job.InputMediaAssets.length;
 
   for (const dup of deps.duplicates) {
+    if (!sink.room('OUTPUT_DUPLICATE')) continue;
     const t = tasks[dup.task]!;
     const entry = t.outputEntries[dup.outputEntry]!;
     const msg =
       dup.first === dup.task
         ? `JobOutputAsset(${dup.asset}) is output twice by task ${label(t)}`
         : `JobOutputAsset(${dup.asset}) is output by task ${label(tasks[dup.first]!)} and again by task ${label(t)}`;
-    diagnostics.push(makeDiagnostic('OUTPUT_DUPLICATE', msg, at(t, entry)));
+    sink.add('OUTPUT_DUPLICATE', msg, at(t, entry));
   }
   for (const u of deps.unproduced) {
+    if (!sink.room('OUTPUT_NOT_PRODUCED')) continue;
     const t = tasks[u.task]!;
     const entry = t.inputEntries[u.inputEntry]!;
-    diagnostics.push(makeDiagnostic('OUTPUT_NOT_PRODUCED', `task ${label(t)} reads JobOutputAsset(${u.asset}), which no task outputs`, at(t, entry)));
+    sink.add('OUTPUT_NOT_PRODUCED', `task ${label(t)} reads JobOutputAsset(${u.asset}), which no task outputs`, at(t, entry));
   }
 
   for (const t of tasks) {
-    const seen = new Set<string>();
-    for (const e of t.inputEntries) {
+    const entries = t.inputEntries;
+    // Most tasks read one or two assets: a set per task only when a duplicate is possible.
+    const seen = entries.length > 1 ? new Set<string>() : undefined;
+    for (const e of entries) {
       if (!e.ref) continue;
-      if (e.ref.kind === 'JobInputAsset' && inputCount > 0 && e.ref.index >= inputCount) {
-        diagnostics.push(
-          makeDiagnostic('INPUT_INDEX_OUT_OF_RANGE', `task ${label(t)} reads JobInputAsset(${e.ref.index}) but the job has ${inputCount} input asset${inputCount === 1 ? '' : 's'}`, {
-            ...at(t, e),
-            hint: `job inputs are numbered from 0 in the order of InputMediaAssets: use JobInputAsset(0)${inputCount > 1 ? ` to JobInputAsset(${inputCount - 1})` : ''}, or add the missing input asset`,
-          }),
-        );
+      if (e.ref.kind === 'JobInputAsset' && inputCount > 0 && e.ref.index >= inputCount && sink.room('INPUT_INDEX_OUT_OF_RANGE')) {
+        sink.add('INPUT_INDEX_OUT_OF_RANGE', `task ${label(t)} reads JobInputAsset(${e.ref.index}) but the job has ${inputCount} input asset${inputCount === 1 ? '' : 's'}`, {
+          ...at(t, e),
+          hint: `job inputs are numbered from 0 in the order of InputMediaAssets: use JobInputAsset(0)${inputCount > 1 ? ` to JobInputAsset(${inputCount - 1})` : ''}, or add the missing input asset`,
+        });
       }
+      if (seen === undefined) continue;
       const key = `${e.ref.kind}(${e.ref.index})`;
-      if (seen.has(key)) diagnostics.push(makeDiagnostic('INPUT_DUPLICATE', `task ${label(t)} lists ${key} twice as an input`, at(t, e)));
+      if (seen.has(key)) {
+        if (sink.room('INPUT_DUPLICATE')) sink.add('INPUT_DUPLICATE', `task ${label(t)} lists ${key} twice as an input`, at(t, e));
+      }
       seen.add(key);
     }
     if (profile === 'ams') {
       const count = t.inputEntries.length + t.outputEntries.length;
-      if (count > AMS_QUOTAS.assetsPerTask) {
-        diagnostics.push(makeDiagnostic('TASK_TOO_MANY_ASSETS', `task ${label(t)} has ${count} assets (inputs and outputs); the quota is ${AMS_QUOTAS.assetsPerTask}`, at(t)));
+      if (count > AMS_QUOTAS.assetsPerTask && sink.room('TASK_TOO_MANY_ASSETS')) {
+        sink.add('TASK_TOO_MANY_ASSETS', `task ${label(t)} has ${count} assets (inputs and outputs); the quota is ${AMS_QUOTAS.assetsPerTask}`, at(t));
       }
     }
   }
 
-  checkOutputGaps(job, deps, diagnostics);
+  checkOutputGaps(job, deps, sink);
 
   if (profile === 'ams') {
     if (tasks.length > AMS_QUOTAS.tasksPerJob) {
-      diagnostics.push(makeDiagnostic('JOB_TOO_MANY_TASKS', `the job has ${tasks.length} tasks; the quota is ${AMS_QUOTAS.tasksPerJob}`));
+      sink.add('JOB_TOO_MANY_TASKS', `the job has ${tasks.length} tasks; the quota is ${AMS_QUOTAS.tasksPerJob}`);
     }
     const assets = inputCount + deps.producerOf.size;
     if (assets > AMS_QUOTAS.assetsPerJob) {
-      diagnostics.push(makeDiagnostic('JOB_TOO_MANY_ASSETS', `the job has ${assets} assets (${inputCount} inputs, ${deps.producerOf.size} outputs); the quota is ${AMS_QUOTAS.assetsPerJob}`));
+      sink.add('JOB_TOO_MANY_ASSETS', `the job has ${assets} assets (${inputCount} inputs, ${deps.producerOf.size} outputs); the quota is ${AMS_QUOTAS.assetsPerJob}`);
     }
   }
 
-  checkCycles(job, deps, diagnostics);
+  checkCycles(job, deps, sink);
 }
 
-function checkOutputGaps(job: Job, deps: Dependencies, diagnostics: Diagnostic[]): void {
+function checkOutputGaps(job: Job, deps: Dependencies, sink: DiagnosticSink): void {
   if (deps.producerOf.size === 0) return;
-  const indices = [...deps.producerOf.keys()].sort((a, b) => a - b);
+  const indices = Float64Array.from(deps.producerOf.keys()).sort();
+  // Where each output is first written, found in one pass once there is a gap to locate (a search
+  // of the producer's outputs per gap would be quadratic for one task with many outputs).
+  let firstEntry: Map<number, OutputAssetEntry> | undefined;
   let expected = 0;
   for (const k of indices) {
-    if (k > expected) {
+    if (k > expected && sink.room('OUTPUT_INDEX_GAP')) {
       const t = job.Tasks[deps.producerOf.get(k)!]!;
-      const entry = t.outputEntries.find((o) => o.ref?.kind === 'JobOutputAsset' && o.ref.index === k);
+      firstEntry ??= firstOutputEntries(job);
+      const entry = firstEntry.get(k);
       const missing = k - expected === 1 ? `JobOutputAsset(${expected})` : `JobOutputAsset(${expected}) to JobOutputAsset(${k - 1})`;
-      diagnostics.push(makeDiagnostic('OUTPUT_INDEX_GAP', `no task outputs ${missing}; the next output is JobOutputAsset(${k})`, at(t, entry)));
+      sink.add('OUTPUT_INDEX_GAP', `no task outputs ${missing}; the next output is JobOutputAsset(${k})`, at(t, entry));
     }
     expected = k + 1;
   }
 }
 
-function checkCycles(job: Job, deps: Dependencies, diagnostics: Diagnostic[]): void {
+/** For each output index, the first entry that writes it in its producer (the task producerOf names). */
+function firstOutputEntries(job: Job): Map<number, OutputAssetEntry> {
+  const first = new Map<number, OutputAssetEntry>();
+  for (const t of job.Tasks) {
+    for (const o of t.outputEntries) {
+      if (o.ref?.kind === 'JobOutputAsset' && !first.has(o.ref.index)) first.set(o.ref.index, o);
+    }
+  }
+  return first;
+}
+
+/** Steps of a cycle spelt out in its message; the rest are counted (every step is in `edges`). */
+const CYCLE_STEPS_SHOWN = 20;
+
+function checkCycles(job: Job, deps: Dependencies, sink: DiagnosticSink): void {
   const cycles = findCycles({ nodeCount: deps.taskCount, from: deps.from, to: deps.to });
   if (cycles.length === 0) return;
   // Cycles come from distinct strongly connected components, so each task has at most one successor
@@ -235,6 +297,7 @@ function checkCycles(job: Job, deps: Dependencies, diagnostics: Diagnostic[]): v
   }
   const tasks = job.Tasks;
   for (const c of cycles) {
+    if (!sink.room('CYCLE')) continue;
     const edges: CycleEdge[] = c.map((a) => {
       const e = best[a]!;
       const consumer = tasks[deps.to[e]!]!;
@@ -247,9 +310,11 @@ function checkCycles(job: Job, deps: Dependencies, diagnostics: Diagnostic[]): v
     if (c.length === 1) {
       message = `task ${label(first)} reads its own output ${closing.asset}`;
     } else {
-      const steps = edges.map((e) => `${label(tasks[e.from]!)} → ${label(tasks[e.to]!)} via ${e.asset} (${e.line}:${e.column})`);
+      const shown = edges.length > CYCLE_STEPS_SHOWN ? edges.slice(0, CYCLE_STEPS_SHOWN) : edges;
+      const steps = shown.map((e) => `${label(tasks[e.from]!)} → ${label(tasks[e.to]!)} via ${e.asset} (${e.line}:${e.column})`);
+      if (shown !== edges) steps.push(`… (${(edges.length - shown.length).toLocaleString('en-US')} more steps, in \`edges\`)`);
       message = `${c.length} tasks form a cycle: ${steps.join(', ')}`;
     }
-    diagnostics.push(makeDiagnostic('CYCLE', message, { ...at(first, closing), cycle: [...c], edges }));
+    sink.add('CYCLE', message, { ...at(first, closing), cycle: [...c], edges });
   }
 }

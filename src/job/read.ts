@@ -1,0 +1,158 @@
+/**
+ * Reading a job definition that a caller handed over as an object, safely.
+ *
+ * JSON.parse makes plain data; a caller can pass anything: getters (that throw, or do something
+ * each time they are read), Proxies (whose traps throw, or that are revoked: then even
+ * `Array.isArray` throws), BigInts and Symbols (which JSON.stringify refuses), cycles, sparse arrays
+ * of length 2**32 - 1. The loader reads such a definition through a snapshot taken at the
+ * boundary: each object it descends into is copied once, its own enumerable properties (what
+ * JSON.stringify would see) each read once inside try/catch. A property that cannot be read
+ * becomes an {@link Unreadable} in the copy, which the loader reports where it would have used
+ * the value. Values the loader does not descend into are only ever looked at with `typeof` and
+ * {@link kindOf}, which never throw.
+ *
+ * Text from JSON.parse skips the copy: it is plain already (validateJob knows when it parsed it).
+ */
+import { describeValue } from '../errors.js';
+
+/** A property whose getter or Proxy trap threw. */
+export class Unreadable {
+  constructor(readonly why: string) {}
+}
+
+/** Arrays longer than this are not read from objects: 2**24 nulls would be 80 MB of JSON, and a sparse array of length 2**32 - 1 costs nothing to make. */
+export const MAX_ARRAY_LENGTH = 1 << 24;
+
+export type Kind = 'null' | 'undefined' | 'array' | 'object' | 'string' | 'number' | 'boolean' | 'bigint' | 'symbol' | 'function' | 'revoked';
+
+/** What `v` is; never throws (`revoked` for a revoked Proxy, the one thing on which Array.isArray throws). */
+export function kindOf(v: unknown): Kind {
+  if (v === null) return 'null';
+  const t = typeof v;
+  if (t !== 'object') return t as Kind;
+  try {
+    return Array.isArray(v) ? 'array' : 'object';
+  } catch {
+    return 'revoked';
+  }
+}
+
+/** `v` is an object that is not an array (nor a revoked Proxy). */
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && kindOf(v) === 'object';
+}
+
+const KIND_NAMES: Record<Kind, string> = {
+  null: 'null',
+  undefined: 'undefined',
+  array: 'an array',
+  object: 'an object',
+  string: 'a string',
+  number: 'a number',
+  boolean: 'a boolean',
+  bigint: 'a BigInt',
+  symbol: 'a Symbol',
+  function: 'a function',
+  revoked: 'a revoked Proxy',
+};
+
+/** "a string", "an array", "a BigInt", "a revoked Proxy"… for a message. */
+export function typeName(v: unknown): string {
+  return KIND_NAMES[kindOf(v)];
+}
+
+function clip(s: string, max = 80): string {
+  return s.length > max ? `${s.slice(0, max - 3)}...` : s;
+}
+
+/**
+ * A short rendering of a value for a message: JSON for strings, numbers and booleans (clipped),
+ * `5n` for a BigInt, and the kind of anything else. Never throws, never reads a property.
+ */
+export function show(v: unknown): string {
+  switch (typeof v) {
+    case 'string':
+      return JSON.stringify(clip(v));
+    case 'number':
+    case 'boolean':
+      return String(v);
+    case 'bigint':
+      return clip(`${v}n`);
+    case 'undefined':
+      return 'undefined';
+    default:
+      return v === null ? 'null' : typeName(v);
+  }
+}
+
+/** What a throw says, for a message; never throws itself (the thrown value may be a Proxy too). */
+export function thrownText(err: unknown): string {
+  try {
+    if (err instanceof Error) {
+      const name = typeof err.name === 'string' ? err.name : 'Error';
+      const message = typeof err.message === 'string' ? err.message : '';
+      return clip(message === '' ? name : `${name}: ${message}`, 120);
+    }
+  } catch {
+    // a Proxy posing as an Error: describe it as a value
+  }
+  return `${describeValue(err)} was thrown`;
+}
+
+/**
+ * A copy of `value`'s own enumerable string-keyed properties, in their order, each read once
+ * inside try/catch. Only the properties in `read` have their values read (the loader looks at no
+ * other value: the rest stay `undefined`, named for UNKNOWN_PROPERTY). Returns an Unreadable when
+ * the keys cannot be listed (an `ownKeys` trap threw, a revoked Proxy).
+ */
+export function snapshotRecord(value: object, read: ReadonlySet<string>): Record<string, unknown> | Unreadable {
+  let keys: string[];
+  try {
+    keys = Object.keys(value);
+  } catch (err) {
+    return new Unreadable(`its properties could not be listed: ${thrownText(err)}`);
+  }
+  // A null prototype: a key "__proto__" is then an ordinary property, as JSON.parse makes it.
+  const copy = Object.create(null) as Record<string, unknown>;
+  for (const key of keys) {
+    if (!read.has(key)) {
+      copy[key] = undefined;
+      continue;
+    }
+    try {
+      copy[key] = (value as Record<string, unknown>)[key];
+    } catch (err) {
+      copy[key] = new Unreadable(`reading it threw ${thrownText(err)}`);
+    }
+  }
+  return copy;
+}
+
+/**
+ * A dense copy of an array (or array-like Proxy), each element read once inside try/catch; holes
+ * read as `undefined`. Returns an Unreadable when its length cannot be read or is over
+ * {@link MAX_ARRAY_LENGTH}.
+ */
+export function snapshotArray(value: object): unknown[] | Unreadable {
+  let length: unknown;
+  try {
+    length = (value as { length?: unknown }).length;
+  } catch (err) {
+    return new Unreadable(`its length could not be read: ${thrownText(err)}`);
+  }
+  if (typeof length !== 'number' || !Number.isInteger(length) || length < 0) {
+    return new Unreadable(`its length is ${show(length)}`);
+  }
+  if (length > MAX_ARRAY_LENGTH) {
+    return new Unreadable(`it has ${length.toLocaleString('en-US')} entries (a sparse array?); at most ${MAX_ARRAY_LENGTH.toLocaleString('en-US')} are read`);
+  }
+  const copy = new Array<unknown>(length);
+  for (let i = 0; i < length; i++) {
+    try {
+      copy[i] = (value as Record<number, unknown>)[i];
+    } catch (err) {
+      copy[i] = new Unreadable(`reading it threw ${thrownText(err)}`);
+    }
+  }
+  return copy;
+}
