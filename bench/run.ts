@@ -376,8 +376,24 @@ function printTables(rows: Row[], only: Set<string>): string {
   return out.join('\n');
 }
 
+/**
+ * `npm run bench -- fuzz [--cases N] [--seed S] [--minutes M]`: the fuzz run (bench/fuzz.ts) in a
+ * process of its own, with Node's default heap (so running out of it shows), arguments passed on.
+ */
+function runFuzz(argv: string[]): Promise<number> {
+  return new Promise((resolveExit) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(benchDir, 'fuzz.ts'), ...argv], { cwd: root, stdio: 'inherit' });
+    child.on('exit', (code, signal) => resolveExit(code ?? (signal ? 1 : 0)));
+  });
+}
+
 async function main(): Promise<void> {
-  const o = parseArgs(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  if (argv.find((a, i) => !a.startsWith('--') && !(i > 0 && /^--(timeout|out|cases|seed|minutes)$/.test(argv[i - 1]!))) === 'fuzz') {
+    process.exitCode = await runFuzz(argv.filter((a) => a !== 'fuzz'));
+    return;
+  }
+  const o = parseArgs(argv);
   const all = await loadCases();
   const selected = all.filter(
     ({ c }) => (!o.quick || (c.quick ?? c.n <= 100_000)) && (o.filters.length === 0 || o.filters.some((f) => c.id.includes(f))),

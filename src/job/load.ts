@@ -6,7 +6,7 @@ import { ArgumentTypeError, checkMaxOption, describeValue } from '../errors.js';
 import { DEFAULT_ASSET_CREATION_OPTIONS, TASK_OPTIONS_MASK, TaskOptions } from './enums.js';
 import { CONTENT_KEY_ID, JOB_ID, MEDIA_PROCESSOR_ID, TASK_ID, randomIds, type IdFactory } from './ids.js';
 import type { Job, JobInputAsset, JobNotificationSubscription, Task, TaskNotificationSubscription, TaskOutputAsset } from './model.js';
-import { Unreadable, isRecord, kindOf, show, snapshotArray, snapshotRecord, typeName } from './read.js';
+import { type Unreadable, isRecord, isUnreadable, kindOf, show, snapshotArray, snapshotRecord, typeName } from './read.js';
 
 /** Limits of the entity properties (reference §1, §4, §10). */
 export const LIMITS = {
@@ -128,7 +128,7 @@ export function loadJobInto(definition: unknown, r: Reading): Job | undefined {
     return undefined;
   }
   const d = r.safe ? snapshotRecord(definition, JOB_PROPERTIES) : definition;
-  if (d instanceof Unreadable) {
+  if (isUnreadable(d)) {
     sink.add('JOB_INVALID', `the job definition could not be read: ${d.why}`);
     return undefined;
   }
@@ -171,7 +171,7 @@ export function loadJobInto(definition: unknown, r: Reading): Job | undefined {
     JobNotificationSubscriptions: jobSubscriptions,
   };
 
-  if (d.Tasks instanceof Unreadable) {
+  if (isUnreadable(d.Tasks)) {
     field(d, 'Tasks', owner, sink);
     return job;
   }
@@ -189,7 +189,7 @@ export function loadJobInto(definition: unknown, r: Reading): Job | undefined {
     return job;
   }
   const tasks = r.safe ? snapshotArray(rawTasks as object) : (rawTasks as unknown[]);
-  if (tasks instanceof Unreadable) {
+  if (isUnreadable(tasks)) {
     sink.add('JOB_INVALID', `the Job's Tasks could not be read: ${tasks.why}`, { hint: 'Tasks is an array of task objects' });
     return job;
   }
@@ -204,7 +204,7 @@ export function loadJobInto(definition: unknown, r: Reading): Job | undefined {
 /** The value of `key`; an unreadable one is reported here and reads as absent. */
 function field(rec: Record<string, unknown>, key: string, owner: Owner, sink: DiagnosticSink): unknown {
   const v = rec[key];
-  if (!(v instanceof Unreadable)) return v;
+  if (!isUnreadable(v)) return v;
   if (sink.room(owner.code)) sink.add(owner.code, `${owner.name}'s ${key} could not be read: ${v.why}`, owner.at);
   return undefined;
 }
@@ -242,17 +242,17 @@ function record(v: Record<string, unknown>, read: ReadonlySet<string>, r: Readin
 function assetUri(entry: unknown, r: Reading): unknown {
   if (!isRecord(entry)) return undefined;
   const link = record(entry, ASSET_LINK_PROPERTIES, r);
-  if (link instanceof Unreadable) return link;
+  if (isUnreadable(link)) return link;
   const meta = link.__metadata;
-  if (meta instanceof Unreadable || !isRecord(meta)) return meta;
+  if (isUnreadable(meta) || !isRecord(meta)) return meta;
   const m = record(meta, METADATA_PROPERTIES, r);
-  return m instanceof Unreadable ? m : m.uri;
+  return isUnreadable(m) ? m : m.uri;
 }
 
 function loadInputAssets(d: Record<string, unknown>, owner: Owner, r: Reading): JobInputAsset[] {
   const sink = r.sink;
-  const verboseUnreadable = d.InputMediaAssets instanceof Unreadable;
-  const bindUnreadable = d['InputMediaAssets@odata.bind'] instanceof Unreadable;
+  const verboseUnreadable = isUnreadable(d.InputMediaAssets);
+  const bindUnreadable = isUnreadable(d['InputMediaAssets@odata.bind']);
   const verbose = field(d, 'InputMediaAssets', owner, sink);
   const bind = field(d, 'InputMediaAssets@odata.bind', owner, sink);
   const out: JobInputAsset[] = [];
@@ -265,20 +265,20 @@ function loadInputAssets(d: Record<string, unknown>, owner: Owner, r: Reading): 
     if (entries === undefined) {
       invalid = true;
       sink.add('INPUT_ASSET_INVALID', `InputMediaAssets is ${typeName(verbose)}, not an array`);
-    } else if (entries instanceof Unreadable) {
+    } else if (isUnreadable(entries)) {
       invalid = true;
       sink.add('INPUT_ASSET_INVALID', `InputMediaAssets could not be read: ${entries.why}`);
     } else {
       for (let i = 0; i < entries.length; i++) {
         const entry = entries[i];
-        const uri = entry instanceof Unreadable ? entry : assetUri(entry, r);
+        const uri = isUnreadable(entry) ? entry : assetUri(entry, r);
         if (typeof uri === 'string' && uri.trim() !== '') {
           out.push({ uri, id: assetIdFromUri(uri) });
           continue;
         }
         invalid = true;
         if (!sink.room('INPUT_ASSET_INVALID')) continue;
-        if (uri instanceof Unreadable) sink.add('INPUT_ASSET_INVALID', `InputMediaAssets[${i}] could not be read: ${uri.why}`);
+        if (isUnreadable(uri)) sink.add('INPUT_ASSET_INVALID', `InputMediaAssets[${i}] could not be read: ${uri.why}`);
         else if (typeof entry === 'string' && entry.trim() !== '') {
           sink.add('INPUT_ASSET_INVALID', `InputMediaAssets[${i}] is a bare string`, { hint: 'wrap it as {"__metadata":{"uri":"…"}}, or list bare URIs under InputMediaAssets@odata.bind' });
         } else sink.add('INPUT_ASSET_INVALID', `InputMediaAssets[${i}] has no __metadata.uri`);
@@ -289,7 +289,7 @@ function loadInputAssets(d: Record<string, unknown>, owner: Owner, r: Reading): 
     if (entries === undefined) {
       invalid = true;
       sink.add('INPUT_ASSET_INVALID', `InputMediaAssets@odata.bind is ${typeName(bind)}, not an array of URIs`);
-    } else if (entries instanceof Unreadable) {
+    } else if (isUnreadable(entries)) {
       invalid = true;
       sink.add('INPUT_ASSET_INVALID', `InputMediaAssets@odata.bind could not be read: ${entries.why}`);
     } else {
@@ -301,7 +301,7 @@ function loadInputAssets(d: Record<string, unknown>, owner: Owner, r: Reading): 
         }
         invalid = true;
         if (!sink.room('INPUT_ASSET_INVALID')) continue;
-        if (uri instanceof Unreadable) sink.add('INPUT_ASSET_INVALID', `InputMediaAssets@odata.bind[${i}] could not be read: ${uri.why}`);
+        if (isUnreadable(uri)) sink.add('INPUT_ASSET_INVALID', `InputMediaAssets@odata.bind[${i}] could not be read: ${uri.why}`);
         else sink.add('INPUT_ASSET_INVALID', `InputMediaAssets@odata.bind[${i}] is ${typeName(uri)}, not a URI string`);
       }
     }
@@ -316,7 +316,7 @@ function loadJobSubscriptions(v: unknown, r: Reading): JobNotificationSubscripti
   const sink = r.sink;
   if (v === undefined || v === null) return [];
   const entries = kindOf(v) === 'array' ? elements(v, r) : undefined;
-  if (entries === undefined || entries instanceof Unreadable) {
+  if (entries === undefined || isUnreadable(entries)) {
     sink.add('NOTIFICATION_SUBSCRIPTION_INVALID', entries === undefined ? `JobNotificationSubscriptions is ${typeName(v)}, not an array` : `JobNotificationSubscriptions could not be read: ${entries.why}`);
     return [];
   }
@@ -337,7 +337,7 @@ function loadTaskSubscriptions(v: unknown, task: number, r: Reading): TaskNotifi
   const sink = r.sink;
   if (v === undefined || v === null) return [];
   const entries = kindOf(v) === 'array' ? elements(v, r) : undefined;
-  if (entries === undefined || entries instanceof Unreadable) {
+  if (entries === undefined || isUnreadable(entries)) {
     if (sink.room('NOTIFICATION_SUBSCRIPTION_INVALID')) {
       sink.add(
         'NOTIFICATION_SUBSCRIPTION_INVALID',
@@ -374,7 +374,12 @@ function loadTaskSubscriptions(v: unknown, task: number, r: Reading): TaskNotifi
 // carry no arrays of their own. Frozen, so that no one fills one in for all of them.
 const NO_ASSETS = Object.freeze([]) as unknown as never[];
 
-function emptyTask(index: number, id: string, shared: boolean): Task {
+/**
+ * A task with the defaults. Its asset arrays are the shared empty ones until its TaskBody is read
+ * (readTaskBody gives it its own): a task without one (invalid) allocates none — `[{},{},…]`
+ * is a task every three bytes.
+ */
+function emptyTask(index: number, id: string): Task {
   return {
     index,
     Id: id,
@@ -388,11 +393,11 @@ function emptyTask(index: number, id: string, shared: boolean): Task {
     EncryptionScheme: null,
     EncryptionVersion: null,
     InitializationVector: null,
-    TaskNotificationSubscriptions: shared ? NO_ASSETS : [],
-    inputs: shared ? NO_ASSETS : [],
-    outputs: shared ? NO_ASSETS : [],
-    inputEntries: shared ? (NO_ASSETS as InputAssetEntry[]) : [],
-    outputEntries: shared ? (NO_ASSETS as OutputAssetEntry[]) : [],
+    TaskNotificationSubscriptions: NO_ASSETS, // loadTask gives a task its own
+    inputs: NO_ASSETS,
+    outputs: NO_ASSETS,
+    inputEntries: NO_ASSETS as InputAssetEntry[],
+    outputEntries: NO_ASSETS as OutputAssetEntry[],
   };
 }
 
@@ -404,15 +409,15 @@ function shownTaskName(name: string): string {
 function loadTask(raw: unknown, index: number, job: Job, r: Reading): Task {
   const sink = r.sink;
   const t = isRecord(raw) ? record(raw, TASK_PROPERTIES, r) : undefined;
-  if (t === undefined || t instanceof Unreadable) {
+  if (t === undefined || isUnreadable(t)) {
     if (sink.room('TASK_INVALID')) {
-      const why = raw instanceof Unreadable ? `could not be read: ${raw.why}` : t instanceof Unreadable ? `could not be read: ${t.why}` : `is ${typeName(raw)}, not an object`;
+      const why = isUnreadable(raw) ? `could not be read: ${raw.why}` : isUnreadable(t) ? `could not be read: ${t.why}` : `is ${typeName(raw)}, not an object`;
       sink.add('TASK_INVALID', `Tasks[${index}] ${why}`, { task: index });
     }
     // No id for what is no task: an id is ~0.5 µs and ~80 bytes, as much again as the placeholder.
-    return emptyTask(index, '', true);
+    return emptyTask(index, '');
   }
-  const task = emptyTask(index, r.ids('task'), false);
+  const task = emptyTask(index, r.ids('task'));
   const at: DiagnosticExtras = { task: index };
   const owner: Owner = { name: `task #${index}`, code: 'TASK_INVALID', at };
   for (const key of Object.keys(t)) {
@@ -430,7 +435,7 @@ function loadTask(raw: unknown, index: number, job: Job, r: Reading): Task {
   const givenId = field(t, 'Id', owner, sink);
   if (typeof givenId === 'string' && TASK_ID.test(givenId)) task.Id = givenId;
 
-  const mpUnreadable = t.MediaProcessorId instanceof Unreadable;
+  const mpUnreadable = isUnreadable(t.MediaProcessorId);
   const mp = field(t, 'MediaProcessorId', owner, sink);
   if (mpUnreadable) {
     // reported by field()
@@ -463,7 +468,7 @@ function loadTask(raw: unknown, index: number, job: Job, r: Reading): Task {
   loadEncryption(t, task, owner, sink);
   task.TaskNotificationSubscriptions = loadTaskSubscriptions(field(t, 'TaskNotificationSubscriptions', owner, sink), index, r);
 
-  if (t.TaskBody instanceof Unreadable) {
+  if (isUnreadable(t.TaskBody)) {
     field(t, 'TaskBody', owner, sink);
     return task;
   }

@@ -15,13 +15,29 @@
  */
 import { describeValue } from '../errors.js';
 
+const UNREADABLE = new WeakSet<object>();
+
 /** A property whose getter or Proxy trap threw. */
 export class Unreadable {
-  constructor(readonly why: string) {}
+  constructor(readonly why: string) {
+    UNREADABLE.add(this);
+  }
 }
 
-/** Arrays longer than this are not read from objects: 2**24 nulls would be 80 MB of JSON, and a sparse array of length 2**32 - 1 costs nothing to make. */
-export const MAX_ARRAY_LENGTH = 1 << 24;
+/**
+ * Whether `v` is an {@link Unreadable}. Not `instanceof`: on a Proxy that asks its
+ * `getPrototypeOf` trap, which may throw (and does, on a revoked one); a WeakSet asks nothing.
+ */
+export function isUnreadable(v: unknown): v is Unreadable {
+  return typeof v === 'object' && v !== null && UNREADABLE.has(v);
+}
+
+/**
+ * Arrays longer than this are not read from objects: a sparse array of length 2**32 - 1 costs its
+ * maker nothing, and each entry of Tasks becomes a task (4,194,304 entries: the 20 MB of `null,`
+ * that validate in ~4 s and ~1 GB).
+ */
+export const MAX_ARRAY_LENGTH = 1 << 22;
 
 export type Kind = 'null' | 'undefined' | 'array' | 'object' | 'string' | 'number' | 'boolean' | 'bigint' | 'symbol' | 'function' | 'revoked';
 

@@ -17,3 +17,15 @@ describe('errors', () => {
     expect(describeValue('x')).toBe('`"x"` (string)');
   });
 });
+
+describe('describeValue on values that resist', () => {
+  it('never throws and stays short', () => {
+    const revoked = Proxy.revocable({}, {});
+    revoked.revoke();
+    expect(describeValue(revoked.proxy)).toBe('a revoked Proxy (object)');
+    expect(describeValue(5n)).toBe('`5n` (bigint)');
+    expect(describeValue(Symbol('s'))).toBe('`Symbol(s)` (symbol)');
+    expect(describeValue({ toString: () => { throw new Error('x'); } })).toBe('`[object Object]` (object)');
+    expect(describeValue(new Array(1e6).fill(1))).toBe('`[array of length 1000000]` (array)');
+  });
+});

@@ -218,3 +218,42 @@ describe('validateTaskBody()', () => {
     expect(codes(r.diagnostics)).toEqual(['CYCLE', 'INPUT_DUPLICATE', 'OUTPUT_DUPLICATE']);
   });
 });
+
+describe('validateJob() past maxDiagnostics', () => {
+  const nulls = (n: number): string => `{"Name":"x","InputMediaAssets":[${JSON.stringify(INPUT)}],"Tasks":[${Array(n).fill('null').join(',')}]}`;
+
+  it('keeps the first maxDiagnostics and says how many more there were, as an error when errors were left out', () => {
+    const r = validateJob(nulls(50), { maxDiagnostics: 10, profile: 'relaxed' });
+    expect(r.diagnostics).toHaveLength(11);
+    expect(r.valid).toBe(false);
+    const last = r.diagnostics.at(-1)!;
+    expect(last).toMatchObject({ code: 'TOO_MANY_DIAGNOSTICS', severity: 'error', message: '40 more problems were not reported (50 in all); fix these and validate again' });
+  });
+
+  it('says warning when only warnings were left out, so `valid` does not change with the cap', () => {
+    const props = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`X${i}`, i]));
+    const r = validateJob(job([task(['JobInputAsset(0)'], ['JobOutputAsset(0)'])], props), { maxDiagnostics: 5 });
+    expect(r.valid).toBe(true);
+    expect(r.diagnostics.at(-1)).toMatchObject({ code: 'TOO_MANY_DIAGNOSTICS', severity: 'warning' });
+    expect(r.diagnostics.at(-1)!.message).toMatch(/^25 more problems were not reported \(30 in all; those left out are all warnings\)/);
+  });
+
+  it('changes nothing below the cap, and refuses a bad cap', () => {
+    expect(validateJob(nulls(3)).diagnostics.map((d) => d.code)).toEqual(['TASK_INVALID', 'TASK_INVALID', 'TASK_INVALID']);
+    expect(() => validateJob('{}', { maxDiagnostics: -1 })).toThrow(/Expected `maxDiagnostics` to be an integer >= 0 or Infinity, got `-1` \(number\)/);
+  });
+
+  it('caps the problems of one TaskBody too (400 duplicate attributes)', () => {
+    const tb = `<taskBody><inputAsset>JobInputAsset(0)</inputAsset><outputAsset ${Array(400).fill('a="1"').join(' ')}>JobOutputAsset(0)</outputAsset></taskBody>`;
+    const r = validateTaskBody(tb, { maxDiagnostics: 20 });
+    expect(r.diagnostics).toHaveLength(21);
+    expect(r.diagnostics.at(-1)!.message).toMatch(/^380 more problems were not reported \(400 in all\)/);
+  });
+
+  it('warns about an asset reference with leading zeros and reads it as the number', () => {
+    const r = validateJob(job([task(['JobInputAsset(0)'], ['JobOutputAsset(00)'])]));
+    expect(r.valid).toBe(true);
+    expect(r.diagnostics).toMatchObject([{ code: 'ASSET_REF_LEADING_ZERO', severity: 'warning', task: 0, hint: 'write JobOutputAsset(0)' }]);
+    expect(r.job!.Tasks[0]!.outputs[0]!.index).toBe(0);
+  });
+});
