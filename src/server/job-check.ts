@@ -157,18 +157,18 @@ function byPlace(a: Diagnostic, b: Diagnostic): number {
   return (a.task ?? -1) - (b.task ?? -1) || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0);
 }
 
-/** How many problems the validator's TOO_MANY_DIAGNOSTICS says it left out; undefined if it cannot be read. */
+/** How many problems the validator's TOO_MANY_DIAGNOSTICS says it left out; undefined if it does not say. */
 function leftOutBy(summary: Diagnostic): number | undefined {
-  const m = /^([\d,]+) more problems? (?:was|were) not reported/.exec(summary.message);
-  return m === null ? undefined : Number(m[1]!.replaceAll(',', ''));
+  const n = summary.omitted?.problems;
+  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 ? n : undefined;
 }
 
 /**
  * Checks a Create-Job body.
  *
  * The validator is given the answer's cap as its own `maxDiagnostics`, so past it problems are
- * counted, not built (200,000 `null` tasks: 0.7 s → well under that); its TOO_MANY_DIAGNOSTICS is
- * read for the count and stated in the answer's own words (`… and N more`).
+ * counted, not built (200,000 `null` tasks: 0.7 s → well under that); its TOO_MANY_DIAGNOSTICS gives
+ * the count (`omitted`) and stated in the answer's own words (`… and N more`).
  *
  * @param ids - the id factory of the jobs the server creates; give it only where the result is
  *   submitted (a worker's result is not: ids made there would be lost)

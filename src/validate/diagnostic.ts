@@ -25,6 +25,8 @@ export interface Diagnostic {
   hint?: string;
   cycle?: number[];
   edges?: CycleEdge[];
+  /** TOO_MANY_DIAGNOSTICS only: how many problems were found past the cap and not reported, and how many of those are errors. */
+  omitted?: { problems: number; errors: number };
 }
 
 export type DiagnosticExtras = Omit<Partial<Diagnostic>, 'code' | 'message' | 'severity'>;
@@ -104,6 +106,7 @@ export class DiagnosticSink {
       `${n(this.omitted)} more problem${this.omitted === 1 ? ' was' : 's were'} not reported (${n(all)} in all${this.omittedErrors === 0 ? '; those left out are all warnings' : ''}); fix these and validate again`,
     );
     if (this.omittedErrors === 0) d.severity = 'warning';
+    d.omitted = { problems: this.omitted, errors: this.omittedErrors };
     return d;
   }
 }

@@ -228,6 +228,7 @@ describe('validateJob() past maxDiagnostics', () => {
     expect(r.valid).toBe(false);
     const last = r.diagnostics.at(-1)!;
     expect(last).toMatchObject({ code: 'TOO_MANY_DIAGNOSTICS', severity: 'error', message: '40 more problems were not reported (50 in all); fix these and validate again' });
+    expect(last.omitted).toEqual({ problems: 40, errors: 40 });
   });
 
   it('says warning when only warnings were left out, so `valid` does not change with the cap', () => {
@@ -236,6 +237,7 @@ describe('validateJob() past maxDiagnostics', () => {
     expect(r.valid).toBe(true);
     expect(r.diagnostics.at(-1)).toMatchObject({ code: 'TOO_MANY_DIAGNOSTICS', severity: 'warning' });
     expect(r.diagnostics.at(-1)!.message).toMatch(/^25 more problems were not reported \(30 in all; those left out are all warnings\)/);
+    expect(r.diagnostics.at(-1)!.omitted).toEqual({ problems: 25, errors: 0 });
   });
 
   it('changes nothing below the cap, and refuses a bad cap', () => {
