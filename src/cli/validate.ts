@@ -1,15 +1,16 @@
 import { parseArgs } from 'node:util';
-import type { Diagnostic } from '../validate/diagnostic.js';
+import { DEFAULT_MAX_DIAGNOSTICS, type Diagnostic } from '../validate/diagnostic.js';
 import { formatDiagnosticText, summarize } from '../validate/format-text.js';
 import { formatSarif, type SarifFile } from '../validate/format-sarif.js';
 import { validateJob, validateTaskBody, type Profile } from '../validate/validate.js';
 import { CliError, ioMessage, packageVersion, useColor, type CliIO } from './io.js';
 
-export const VALIDATE_USAGE = `Usage: jobgraph validate <file…> [--format text|json|sarif] [--profile ams|relaxed]
+export const VALIDATE_USAGE = `Usage: jobgraph validate <file…> [--format text|json|sarif] [--profile ams|relaxed] [--max-diagnostics N|all]
 
 Checks AMS Create-Job bodies (JSON) and lone TaskBody documents (.xml) and reports every problem.
-  --format   text (default, like a compiler), json ({"valid", "diagnostics"}), sarif (SARIF 2.1.0)
-  --profile  ams (default: the service's quotas) or relaxed (no quotas, graphs of any size)
+  --format           text (default, like a compiler), json ({"valid", "diagnostics"}), sarif (SARIF 2.1.0)
+  --profile          ams (default: the service's quotas) or relaxed (no quotas, graphs of any size)
+  --max-diagnostics  problems listed per file (default 1000); past it they are counted (TOO_MANY_DIAGNOSTICS)
 A file named - is read from standard input. Exit status: 0 no errors, 1 errors, 2 usage or I/O error.`;
 
 interface FileResult {
@@ -27,6 +28,7 @@ export async function validateCommand(args: string[], io: CliIO): Promise<number
     options: {
       format: { type: 'string', default: 'text' },
       profile: { type: 'string', default: 'ams' },
+      'max-diagnostics': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: true,
@@ -40,6 +42,7 @@ export async function validateCommand(args: string[], io: CliIO): Promise<number
   if (format !== 'text' && format !== 'json' && format !== 'sarif') throw new CliError(`--format must be text, json or sarif, not ${JSON.stringify(format)}`);
   const profile = values.profile as Profile;
   if (profile !== 'ams' && profile !== 'relaxed') throw new CliError(`--profile must be ams or relaxed, not ${JSON.stringify(values.profile)}`);
+  const maxDiagnostics = readMaxDiagnostics(values['max-diagnostics']);
   if (positionals.length === 0) throw new CliError('validate: name at least one job file (.json) or TaskBody (.xml)');
 
   const results: FileResult[] = [];
@@ -55,10 +58,10 @@ export async function validateCommand(args: string[], io: CliIO): Promise<number
     }
     const isXml = /\.xml$/i.test(file) || (file === '-' && /^\s*(<\?xml|<)/.test(source.replace(/^\uFEFF/, '')));
     if (isXml) {
-      const r = validateTaskBody(source);
+      const r = validateTaskBody(source, { maxDiagnostics });
       results.push({ file, source, isXml, valid: r.valid, diagnostics: r.diagnostics, taskBodies: [] });
     } else {
-      const r = validateJob(source, { profile });
+      const r = validateJob(source, { profile, maxDiagnostics });
       const taskBodies = r.job ? r.job.Tasks.map((t) => t.TaskBody) : [];
       results.push({ file, source, isXml, valid: r.valid, diagnostics: r.diagnostics, taskBodies });
     }
@@ -84,4 +87,12 @@ export async function validateCommand(args: string[], io: CliIO): Promise<number
   }
   if (ioFailed) return 2;
   return results.every((r) => r.valid) ? 0 : 1;
+}
+
+/** `--max-diagnostics`: a whole number >= 1, or `all` for no cap (a hostile file may then take a lot of memory). */
+function readMaxDiagnostics(v: string | undefined): number {
+  if (v === undefined) return DEFAULT_MAX_DIAGNOSTICS;
+  if (v === 'all') return Infinity;
+  if (!/^\d{1,9}$/.test(v) || Number(v) < 1) throw new CliError(`--max-diagnostics must be a whole number from 1 or "all", not ${JSON.stringify(v)}`);
+  return Number(v);
 }

@@ -67,6 +67,19 @@ describe('jobgraph validate', () => {
     expect((await runCli(['validate', '--profile', 'relaxed', '-'], { stdin })).code).toBe(0);
   });
 
+  it('lists at most --max-diagnostics problems per file and counts the rest; "all" lists every one', async () => {
+    const stdin = `{"InputMediaAssets":[{"__metadata":{"uri":"https://x/api/Assets('a')"}}],"Tasks":[${Array(30).fill('null').join(',')}]}`;
+    const capped = JSON.parse((await runCli(['validate', '--format', 'json', '--max-diagnostics', '5', '-'], { stdin })).stdout);
+    expect(capped.diagnostics).toHaveLength(6);
+    expect(capped.diagnostics.at(-1)).toMatchObject({ code: 'TOO_MANY_DIAGNOSTICS', omitted: { problems: 25, errors: 25 } });
+    const all = JSON.parse((await runCli(['validate', '--format', 'json', '--max-diagnostics', 'all', '-'], { stdin })).stdout);
+    expect(all.diagnostics.map((d: { code: string }) => d.code)).toEqual(Array(30).fill('TASK_INVALID'));
+    const text = await runCli(['validate', '--max-diagnostics', '2', '-'], { stdin });
+    expect(text.stdout).toMatch(/TOO_MANY_DIAGNOSTICS: 28 more problems were not reported \(30 in all\)/);
+    expect(text.code).toBe(1);
+    for (const bad of ['0', '-1', '1.5', 'many', '']) expect((await runCli(['validate', '--max-diagnostics', bad, '-'], { stdin })).code).toBe(2);
+  });
+
   it('writes SARIF 2.1.0 with a rule per code and a result per diagnostic', async () => {
     const r = await runCli(['validate', '--format', 'sarif', 'examples/broken-graph.json']);
     const sarif = JSON.parse(r.stdout);
