@@ -19,7 +19,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Engine } from '../src/run/engine.js';
 import { createServer } from '../src/server/server.js';
-import { chainJob, hostileBodies, testProcessors } from '../test/unit/server/helpers.js';
+import { chainJob, hostileBodies, pacedGets, testProcessors } from '../test/unit/server/helpers.js';
 
 const { values } = parseArgs({
   options: {
@@ -69,31 +69,10 @@ async function scenario(workers: number): Promise<string[]> {
       req.end(body);
     });
 
-  const gets = (count: number, stop: () => boolean = () => false): Promise<number[]> => {
-    const latencies: number[] = [];
-    const start = performance.now();
-    let sent = 0;
-    let inFlight = 0;
-    let ended = false;
-    return new Promise((resolve, reject) => {
-      const tick = (): void => {
-        const now = performance.now();
-        if (!ended && (sent >= count || stop())) ended = true;
-        while (!ended && sent < count && start + sent * INTERVAL_MS <= now && inFlight < MAX_IN_FLIGHT) {
-          const due = start + sent * INTERVAL_MS;
-          sent++;
-          inFlight++;
-          send('GET', '/api/Tasks?$top=100').then((r) => {
-            if (r.status !== 200) reject(new Error(`GET answered ${r.status}: ${r.text.slice(0, 200)}`));
-            latencies.push(performance.now() - due);
-            inFlight--;
-          }, reject);
-        }
-        if (ended && inFlight === 0) resolve(latencies.sort((a, b) => a - b));
-        else setTimeout(tick, 1);
-      };
-      tick();
-    });
+  const gets = async (count: number, stop?: () => boolean): Promise<number[]> => {
+    const get = (): Promise<number> => send('GET', '/api/Tasks?$top=100').then((r) => r.status);
+    const latencies = await pacedGets(get, { count, intervalMs: INTERVAL_MS, maxInFlight: MAX_IN_FLIGHT, ...(stop ? { stop } : {}) });
+    return latencies.sort((a, b) => a - b);
   };
 
   const bodies = hostileBodies();

@@ -189,3 +189,37 @@ export function hostileBodies(): { name: string; body: string }[] {
     },
   ];
 }
+
+/**
+ * Sends a GET (through `get`, which resolves with the status) every `intervalMs` until `count` were
+ * sent or `stop()` says so, at most `maxInFlight` at once; resolves with each one's latency counted
+ * from when it was due, not from when it was sent, so a stalled event loop (which delays the
+ * sending too when client and server share it) shows in full.
+ */
+export function pacedGets(get: () => Promise<number>, opts: { count: number; intervalMs: number; maxInFlight?: number; stop?: () => boolean }): Promise<number[]> {
+  const { count, intervalMs, maxInFlight = 64, stop = () => false } = opts;
+  const latencies: number[] = [];
+  const start = performance.now();
+  let sent = 0;
+  let inFlight = 0;
+  let ended = false;
+  return new Promise((resolve, reject) => {
+    const tick = (): void => {
+      const now = performance.now();
+      if (!ended && (sent >= count || stop())) ended = true;
+      while (!ended && sent < count && start + sent * intervalMs <= now && inFlight < maxInFlight) {
+        const due = start + sent * intervalMs;
+        sent++;
+        inFlight++;
+        get().then((status) => {
+          if (status !== 200) reject(new Error(`GET answered ${status}`));
+          latencies.push(performance.now() - due);
+          inFlight--;
+        }, reject);
+      }
+      if (ended && inFlight === 0) resolve(latencies);
+      else setTimeout(tick, 1);
+    };
+    tick();
+  });
+}

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import http from 'node:http';
-import { TOKEN, chainJob, hostileBodies, request, seed, startServer, type TestServer } from './helpers.js';
+import { TOKEN, chainJob, hostileBodies, pacedGets, request, seed, startServer, type TestServer } from './helpers.js';
 
 /**
  * Issue 9, point 6: one client POSTing job definitions that are slow to validate must not stall
@@ -42,35 +42,8 @@ function get(path: string): Promise<number> {
   });
 }
 
-/**
- * Sends a GET every INTERVAL_MS until `count` were sent or `stop()` says so; resolves with each
- * one's latency from when it was due, once all have answered.
- */
-function scheduledGets(count: number, stop: () => boolean = () => false): Promise<number[]> {
-  const latencies: number[] = [];
-  const start = performance.now();
-  let sent = 0;
-  let inFlight = 0;
-  let ended = false;
-  return new Promise((resolve, reject) => {
-    const tick = (): void => {
-      const now = performance.now();
-      if (!ended && (sent >= count || stop())) ended = true;
-      while (!ended && sent < count && start + sent * INTERVAL_MS <= now && inFlight < MAX_IN_FLIGHT) {
-        const due = start + sent * INTERVAL_MS;
-        sent++;
-        inFlight++;
-        get('/api/Tasks?$top=100').then((status) => {
-          if (status !== 200) reject(new Error(`GET answered ${status}`));
-          latencies.push(performance.now() - due);
-          inFlight--;
-        }, reject);
-      }
-      if (ended && inFlight === 0) resolve(latencies);
-      else setTimeout(tick, 1);
-    };
-    tick();
-  });
+function scheduledGets(count: number, stop?: () => boolean): Promise<number[]> {
+  return pacedGets(() => get('/api/Tasks?$top=100'), { count, intervalMs: INTERVAL_MS, maxInFlight: MAX_IN_FLIGHT, ...(stop ? { stop } : {}) });
 }
 
 function p99(values: number[]): number {
