@@ -27,10 +27,8 @@ function named(def: JobDefinition, names: string[]): JobDefinition {
   return def;
 }
 
-/** The issue's repro: `first` runs alone (concurrency 1, Priority 10); `after` reads `second`'s output. */
-const repro = (): JobDefinition => named(dagJob(4, [[1, 3]], { priority: [10, 0, 0, 0] }), ['first', 'second', 'third', 'after']);
-
-describe('Engine: cancel and close from a listener while a task is being claimed', () => {
+/** Fake timers, and the warnings of throwing listeners kept off the test output, for each test of the block. */
+function fakeTimersAndQuietWarnings(): void {
   beforeEach(() => {
     vi.useFakeTimers();
     vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
@@ -39,6 +37,13 @@ describe('Engine: cancel and close from a listener while a task is being claimed
     vi.useRealTimers();
     vi.restoreAllMocks();
   });
+}
+
+/** The issue's repro: `first` runs alone (concurrency 1, Priority 10); `after` reads `second`'s output. */
+const repro = (): JobDefinition => named(dagJob(4, [[1, 3]], { priority: [10, 0, 0, 0] }), ['first', 'second', 'third', 'after']);
+
+describe('Engine: cancel and close from a listener while a task is being claimed', () => {
+  fakeTimersAndQuietWarnings();
 
   /** `first` finishes after 10 ms; every other task ignores its signal and never ends by itself. */
   function reproEngine(): { engine: Engine; started: string[]; contexts: Map<string, ProcessorContext> } {
@@ -145,14 +150,7 @@ const TRIGGERS: Trigger[] = [
 const ACTIONS: Action[] = ['cancel', 'close', 'cancel-other', 'submit'];
 
 describe('Engine: listeners that cancel, close or submit at every kind of event', () => {
-  beforeEach(() => {
-    vi.useFakeTimers();
-    vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-    vi.restoreAllMocks();
-  });
+  fakeTimersAndQuietWarnings();
 
   const cases = TRIGGERS.flatMap((t) => ACTIONS.flatMap((a) => [true, false].map((obeys) => [t.label, a, obeys ? 'obeys' : 'ignores', t, obeys] as const)));
 
