@@ -5,12 +5,12 @@ import type { Job, Task, TaskOutputAsset } from '../job/model.js';
 import { Scheduler, type SchedulerOptions, type SubmitOptions } from '../scheduler/scheduler.js';
 import { SchedulerError } from '../scheduler/errors.js';
 import type { JobStateChange, JobView, TaskClaim, TaskProgressEvent, TaskStateChange } from '../scheduler/views.js';
-import { makeDiagnostic } from '../validate/diagnostic.js';
+import type { Diagnostic } from '../validate/diagnostic.js';
 import { isValidationResult, validateJob, type Profile } from '../validate/validate.js';
 import type { IdFactory } from '../job/ids.js';
 import type { Dispatcher, FailureReport, WorkItem, WorkReporter } from './dispatcher.js';
 import { InProcessDispatcher } from './in-process-dispatcher.js';
-import { processorInfo, type MediaProcessorInfo, type Processor, type ResolvedInput } from './processor.js';
+import { processorInfo, unknownProcessors, type MediaProcessorInfo, type Processor, type ResolvedInput } from './processor.js';
 import { backoffDelay, type RetryOptions } from './backoff.js';
 import { NotificationHub, type NotificationHubOptions } from './notifications/index.js';
 import { describeUntrusted, messageOf, textOf } from './untrusted.js';
@@ -301,19 +301,10 @@ export class Engine {
     }
   }
 
-  #unknownProcessors(job: Job): ReturnType<typeof makeDiagnostic>[] {
-    const out: ReturnType<typeof makeDiagnostic>[] = [];
-    for (const t of job.Tasks) {
-      if (this.#processors.has(t.MediaProcessorId)) continue;
-      out.push(
-        makeDiagnostic('MEDIA_PROCESSOR_UNKNOWN', `task #${t.index} names MediaProcessorId ${t.MediaProcessorId}, which no processor of this engine has`, {
-          task: t.index,
-          hint: `register a processor with that id, or use one of: ${[...this.#processors.values()].map((p) => `${p.id} (${p.name})`).join(', ')}`,
-        }),
-      );
-    }
-    return out;
+  #unknownProcessors(job: Job): Diagnostic[] {
+    return unknownProcessors(job, (id) => this.#processors.has(id), 'no processor of this engine has', () => `register a processor with that id, or use one of: ${[...this.#processors.values()].map((p) => `${p.id} (${p.name})`).join(', ')}`);
   }
+
 
   /** Starts everything the scheduler says may start now. Not re-entrant: nested calls loop once more. */
   #pump(): void {

@@ -1,4 +1,5 @@
-import type { JobInputAsset, TaskOutputAsset } from '../job/model.js';
+import type { Job, JobInputAsset, TaskOutputAsset } from '../job/model.js';
+import { makeDiagnostic, type Diagnostic } from '../validate/diagnostic.js';
 import { JobGraphError } from '../errors.js';
 
 /** A media processor as the REST API lists it (reference §7). */
@@ -82,4 +83,29 @@ export class ProcessorError extends JobGraphError {
 
 export function processorInfo(p: Processor): MediaProcessorInfo {
   return { Id: p.id, Name: p.name, Description: p.description ?? '', Sku: p.sku ?? '', Vendor: p.vendor ?? '', Version: p.version ?? '1.0' };
+}
+
+/**
+ * MEDIA_PROCESSOR_UNKNOWN for each task naming a MediaProcessorId that `isKnown` refuses: the one
+ * rule of the Engine's submit and of the server's check (which runs on a worker, away from the
+ * engine). An id that is not of the nb:mpid:UUID: form is left to MEDIA_PROCESSOR_ID_INVALID.
+ *
+ * @param holder - who has no such processor, for the message ("no processor of this engine has")
+ * @param hint - the hint, made once and only when some task needs it
+ */
+export function unknownProcessors(job: Job, isKnown: (id: string) => boolean, holder: string, hint: () => string): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  let shown: string | undefined;
+  for (const t of job.Tasks) {
+    if (isKnown(t.MediaProcessorId) || !/^nb:mpid:UUID:/i.test(t.MediaProcessorId)) continue;
+    shown ??= hint();
+    out.push(
+      makeDiagnostic('MEDIA_PROCESSOR_UNKNOWN', `task #${t.index} names MediaProcessorId ${t.MediaProcessorId}, which ${holder}`, {
+        task: t.index,
+        ...(t.Name !== '' ? { taskName: t.Name } : {}),
+        hint: shown,
+      }),
+    );
+  }
+  return out;
 }

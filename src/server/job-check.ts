@@ -7,7 +7,8 @@
 import type { IdFactory } from '../job/ids.js';
 import type { Job } from '../job/model.js';
 import { validateJob, type Profile, type ValidationResult } from '../validate/validate.js';
-import { makeDiagnostic, type Diagnostic } from '../validate/diagnostic.js';
+import { byPlace, type Diagnostic } from '../validate/diagnostic.js';
+import { unknownProcessors } from '../run/processor.js';
 
 /** A processor the engine has, as the check needs it: to name it in a hint. */
 export interface KnownProcessor {
@@ -134,27 +135,10 @@ export function listDiagnostics(sorted: readonly Diagnostic[], max: number): { l
   return { listed, lines, omitted: sorted.length - listed.length };
 }
 
-/** Diagnostics for tasks that name a Media Services processor the engine does not have. */
-export function unknownProcessors(job: Job, processors: readonly KnownProcessor[]): Diagnostic[] {
-  const known = new Set(processors.map((p) => p.Id));
-  const out: Diagnostic[] = [];
-  let hint: string | undefined;
-  for (const t of job.Tasks) {
-    if (known.has(t.MediaProcessorId) || !/^nb:mpid:UUID:/i.test(t.MediaProcessorId)) continue;
-    hint ??= `use one of GET /api/MediaProcessors: ${processors.map((p) => `${p.Id} (${p.Name})`).join(', ')}`;
-    out.push(
-      makeDiagnostic('MEDIA_PROCESSOR_UNKNOWN', `task #${t.index} names MediaProcessorId ${t.MediaProcessorId}, which this server has no processor for`, {
-        task: t.index,
-        ...(t.Name !== '' ? { taskName: t.Name } : {}),
-        hint,
-      }),
-    );
-  }
-  return out;
-}
 
-function byPlace(a: Diagnostic, b: Diagnostic): number {
-  return (a.task ?? -1) - (b.task ?? -1) || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0);
+function unknownProcessorsOf(job: Job, processors: readonly KnownProcessor[]): Diagnostic[] {
+  const known = new Set(processors.map((p) => p.Id));
+  return unknownProcessors(job, (id) => known.has(id), 'this server has no processor for', () => `use one of GET /api/MediaProcessors: ${processors.map((p) => `${p.Id} (${p.Name})`).join(', ')}`);
 }
 
 /** How many problems the validator's TOO_MANY_DIAGNOSTICS says it left out; undefined if it does not say. */
@@ -177,7 +161,7 @@ function leftOutBy(summary: Diagnostic): number | undefined {
 export function checkDefinition(request: CheckRequest, ids?: IdFactory): { outcome: CheckOutcome; result: ValidationResult } {
   const options = { profile: request.profile, maxDiagnostics: request.maxDiagnostics };
   const result = validateJob(request.text, ids === undefined ? options : { ...options, ids });
-  let diagnostics = result.job === undefined ? result.diagnostics : [...result.diagnostics, ...unknownProcessors(result.job, request.processors)];
+  let diagnostics = result.job === undefined ? result.diagnostics : [...result.diagnostics, ...unknownProcessorsOf(result.job, request.processors)];
   const summary = diagnostics.find((d) => d.code === 'TOO_MANY_DIAGNOSTICS');
   const leftOut = summary === undefined ? 0 : leftOutBy(summary);
   // A summary whose count cannot be read stays in the list: its message says it.

@@ -45,6 +45,11 @@ export function makeDiagnostic(code: DiagnosticCode, message: string, extras: Di
   return d;
 }
 
+/** The order diagnostics are reported in: job-level first, then by task, line and column (stable within a place). */
+export function byPlace(a: Diagnostic, b: Diagnostic): number {
+  return (a.task ?? -1) - (b.task ?? -1) || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0);
+}
+
 /** Diagnostics kept per job (or per lone TaskBody) unless `maxDiagnostics` says otherwise. */
 export const DEFAULT_MAX_DIAGNOSTICS = 1000;
 

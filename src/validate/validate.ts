@@ -7,7 +7,7 @@ import type { Job, Task } from '../job/model.js';
 import { LIMITS } from '../job/load.js';
 import type { OutputAssetEntry } from '../taskbody/types.js';
 import { parseTaskBodyWithin } from '../taskbody/parse.js';
-import { DEFAULT_MAX_DIAGNOSTICS, DiagnosticSink, makeDiagnostic, type CycleEdge, type Diagnostic, type DiagnosticExtras } from './diagnostic.js';
+import { DEFAULT_MAX_DIAGNOSTICS, DiagnosticSink, byPlace, type CycleEdge, type Diagnostic, type DiagnosticExtras } from './diagnostic.js';
 import { ArgumentRangeError, ArgumentTypeError, checkMaxOption, describeValue } from '../errors.js';
 
 /** `ams` enforces the service's quotas; `relaxed` lifts them for graphs of any size. */
@@ -167,7 +167,7 @@ function result(sink: DiagnosticSink, job: Job | undefined, deps: Dependencies |
 
 function sortDiagnostics(diagnostics: Diagnostic[]): void {
   // Stable: within a place, the order in which the checks found them.
-  diagnostics.sort((a, b) => (a.task ?? -1) - (b.task ?? -1) || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+  diagnostics.sort(byPlace);
 }
 
 function at(task: Task, pos?: { line: number; column: number }): DiagnosticExtras {
