@@ -13,7 +13,7 @@ import { InProcessDispatcher } from './in-process-dispatcher.js';
 import { processorInfo, unknownProcessors, type MediaProcessorInfo, type Processor, type ResolvedInput } from './processor.js';
 import { backoffDelay, type RetryOptions } from './backoff.js';
 import { NotificationHub, type NotificationHubOptions } from './notifications/index.js';
-import { describeUntrusted, messageOf, textOf } from './untrusted.js';
+import { describeUntrusted, messageOf, textOf, warn } from './untrusted.js';
 
 export interface EngineOptions extends Pick<SchedulerOptions, 'concurrency' | 'pools' | 'poolOf' | 'failFast' | 'now' | 'ids' | 'profile' | 'policy'> {
   /** The processors tasks may name, by MediaProcessorId. */
@@ -486,10 +486,6 @@ function isMap(v: unknown): v is ReadonlyMap<unknown, unknown> {
   } catch {
     return false;
   }
-}
-
-function warn(what: string, err: unknown): void {
-  process.emitWarning(`jobgraph: ${what}: ${textOf(err)}`);
 }
 
 /** A dispatcher's failure report with the types the scheduler needs, whatever was passed. */

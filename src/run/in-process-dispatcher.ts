@@ -2,7 +2,7 @@ import PQueue from 'p-queue';
 import type { Dispatcher, FailureReport, WorkItem, WorkReporter } from './dispatcher.js';
 import { ProcessorError, type Processor, type ProcessorContext, type ResolvedInput } from './processor.js';
 import type { TaskOutputAsset } from '../job/model.js';
-import { UNREADABLE, describeUntrusted, textOf } from './untrusted.js';
+import { UNREADABLE, describeUntrusted, textOf, warn } from './untrusted.js';
 
 /**
  * One attempt of a task, and the context its processor sees. A class rather than closures: a
@@ -227,10 +227,6 @@ export class InProcessDispatcher implements Dispatcher {
 }
 
 const MAX_TIMER_MS = 0x7fffffff;
-
-function warn(what: string, err: unknown): void {
-  process.emitWarning(`jobgraph: ${what}: ${textOf(err)}`);
-}
 
 /**
  * How a processor's throw fails its task. Every read of the thrown value may throw (a revoked

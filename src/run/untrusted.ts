@@ -63,3 +63,8 @@ export function messageOf(err: unknown): string {
   }
   return textOf(err);
 }
+
+/** A process warning that something threw; `err` may be anything, and this never throws. */
+export function warn(what: string, err: unknown): void {
+  process.emitWarning(`jobgraph: ${what}: ${textOf(err)}`);
+}
