@@ -6,7 +6,7 @@ import { Scheduler, type SchedulerOptions, type SubmitOptions } from '../schedul
 import { SchedulerError } from '../scheduler/errors.js';
 import type { JobStateChange, JobView, TaskClaim, TaskProgressEvent, TaskStateChange } from '../scheduler/views.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
-import { isValidationResult, validateJob, type Profile } from '../validate/validate.js';
+import { isValidationResult, validateJob, type Profile, type ValidationResult } from '../validate/validate.js';
 import type { IdFactory } from '../job/ids.js';
 import type { Dispatcher, FailureReport, WorkItem, WorkReporter } from './dispatcher.js';
 import { InProcessDispatcher } from './in-process-dispatcher.js';
@@ -14,6 +14,10 @@ import { processorInfo, unknownProcessors, type MediaProcessorInfo, type Process
 import { backoffDelay, type RetryOptions } from './backoff.js';
 import { NotificationHub, type NotificationHubOptions } from './notifications/index.js';
 import { describeUntrusted, messageOf, textOf, warn } from './untrusted.js';
+import { RunJournal, type OutboxRecord } from './durable.js';
+import type { RunStore } from '../store/run-store.js';
+import { StoreError } from '../store/run-store.js';
+import { openStore, recoverRun, type Recovered } from './recover.js';
 
 export interface EngineOptions extends Pick<SchedulerOptions, 'concurrency' | 'pools' | 'poolOf' | 'failFast' | 'now' | 'ids' | 'profile' | 'policy'> {
   /** The processors tasks may name, by MediaProcessorId. */
@@ -35,6 +39,40 @@ export interface EngineOptions extends Pick<SchedulerOptions, 'concurrency' | 'p
    * registered by you), or options for the engine's own hub (`engine.notifications`).
    */
   notifications?: NotificationHub | NotificationHubOptions;
+}
+
+/** Options of {@link Engine.open}: those of an Engine, and where its runs are kept. */
+export interface EngineOpenOptions extends EngineOptions {
+  /**
+   * Where accepted jobs and every change are kept: a file path (an SQLite store, created when
+   * missing) or a {@link RunStore} of yours. A store given as an object stays yours to close; a
+   * path is closed by `engine.close()`. Without it, nothing is kept (as `new Engine`).
+   */
+  store?: string | RunStore;
+  /**
+   * For a store given as a path: `normal` (the default) keeps every committed change through a
+   * crash or kill of the process; `full` also through a power loss or OS crash, at an fsync per
+   * transaction.
+   */
+  synchronous?: 'normal' | 'full';
+}
+
+/** What {@link Engine.open} found in its store and did about it. */
+export interface RecoveryReport {
+  /** Jobs read back, and how many of them had not ended. */
+  jobs: number;
+  running: number;
+  tasks: number;
+  /** Tasks that were Processing when the last process stopped: back to Scheduled, to run again. */
+  requeued: number;
+  /** Tasks that were being canceled: now Canceled. */
+  canceled: number;
+  /** Retry backoffs that go on with their remaining delay. */
+  backoffs: number;
+  /** Notifications recorded but not marked sent: sent again. */
+  resent: number;
+  /** Options that differ from the ones the store was last run with (the new ones are used). */
+  changedOptions: string[];
 }
 
 type EngineEvents = { taskStateChange: TaskStateChange; taskProgress: TaskProgressEvent; jobStateChange: JobStateChange };
@@ -98,6 +136,47 @@ export class Engine {
   #pumping = false;
   #pumpAgain = false;
   #closed = false;
+  /** Writes every change to the store; undefined for an engine without one. */
+  #journal: RunJournal | undefined;
+  #ownStore = false;
+  #stopping: Promise<void> | undefined;
+  /** What {@link Engine.open} found; undefined for `new Engine`. */
+  recovery: RecoveryReport | undefined;
+
+  /** Set by {@link Engine.open} around its `new Engine`: the scheduler rebuilt from the store. */
+  static #recovered: Recovered | undefined;
+
+  /**
+   * Opens an engine on a store: everything the store holds comes back. Ended jobs are there to
+   * query; running jobs go on; tasks that were Processing when the last process stopped go back to
+   * Scheduled with a `Requeued` event and run again (the lost attempt is not counted); retry
+   * backoffs resume with their remaining delay; notifications recorded but not sent are sent.
+   * Functions (`poolOf`, a policy's `key`, processors) are not stored: pass them again. Options
+   * that differ from those the store last ran with are used and reported (a warning, and
+   * `engine.recovery.changedOptions`).
+   * @throws StoreError `STORE_CORRUPT`, `STORE_FOREIGN`, `STORE_VERSION`, `STORE_LOCKED`,
+   *   `STORE_UNAVAILABLE`: the file is left as it was
+   */
+  static async open(options: EngineOpenOptions): Promise<Engine> {
+    if (typeof options !== 'object' || options === null) throw new ArgumentTypeError(`Engine.open: expected options to be an object, got ${describeValue(options)}`);
+    const { store: where, synchronous, ...rest } = options;
+    if (where === undefined) return new Engine(rest);
+    const store = openStore(where, synchronous);
+    const owned = typeof where === 'string';
+    let engine: Engine;
+    try {
+      const retry = checkRetry(rest.retry ?? {});
+      Engine.#recovered = recoverRun(store, schedulerOptionsOf(rest, retry), rest);
+      engine = new Engine(rest);
+    } catch (err) {
+      if (owned) store.close();
+      throw err;
+    } finally {
+      Engine.#recovered = undefined;
+    }
+    engine.#ownStore = owned;
+    return engine;
+  }
 
   constructor(options: EngineOptions) {
     if (typeof options !== 'object' || options === null) throw new ArgumentTypeError(`Engine: expected options to be an object, got ${describeValue(options)}`);
@@ -120,11 +199,9 @@ export class Engine {
     this.#retry = checkRetry(options.retry ?? {});
     this.#profile = options.profile ?? 'relaxed';
     this.#ids = options.ids;
-    const schedulerOptions: SchedulerOptions = { maxAttempts: this.#retry.maxAttempts, onListenerError: (e) => warn('an Engine listener threw', e) };
-    for (const k of ['concurrency', 'pools', 'poolOf', 'failFast', 'now', 'ids', 'profile', 'policy'] as const) {
-      if (options[k] !== undefined) (schedulerOptions as Record<string, unknown>)[k] = options[k];
-    }
-    this.scheduler = new Scheduler(schedulerOptions);
+    const recovered = Engine.#recovered;
+    Engine.#recovered = undefined;
+    this.scheduler = recovered?.scheduler ?? new Scheduler(schedulerOptionsOf(options, this.#retry));
     this.#dispatcher = options.dispatcher ?? new InProcessDispatcher();
     this.#dispatcher.start(this.#reporter, this.#processors);
     this.#ownHub = !(options.notifications instanceof NotificationHub);
@@ -135,10 +212,60 @@ export class Engine {
       this.#forward('jobStateChange', e.jobId, e);
       const job = this.scheduler.jobModel(e.jobId);
       if (job.JobNotificationSubscriptions.length > 0) {
-        this.notifications.jobStateChanged({ jobId: e.jobId, jobName: job.Name, oldState: e.oldState, newState: e.newState, timestamp: e.timestamp }, job.JobNotificationSubscriptions);
+        this.#notify({ k: 'job', i: { jobId: e.jobId, jobName: job.Name, oldState: e.oldState, newState: e.newState, timestamp: e.timestamp }, s: job.JobNotificationSubscriptions });
       }
       if (isFinalState(e.newState)) this.#finishJob(e.jobId);
     });
+    if (recovered) this.#resume(recovered);
+  }
+
+  /** Takes up a recovered run: journal on, lost attempts requeued, backoffs and notifications resumed. */
+  #resume(r: Recovered): void {
+    const journal = new RunJournal(r.store, this.scheduler, this.notifications, { keys: r.keys, nextKey: r.nextKey, mark: this.scheduler.eventCount, outboxSeq: r.outboxSeq });
+    this.#journal = journal;
+    journal.meta('engine.options', r.optionsRecord);
+    for (const job of this.scheduler.jobs()) {
+      const model = this.scheduler.jobModel(job.Id);
+      for (const t of model.Tasks) {
+        if (t.TaskNotificationSubscriptions.length === 0) continue;
+        this.#follow('taskStateChange');
+        if (t.TaskNotificationSubscriptions.some((x) => x.IncludeTaskProgress)) this.#follow('taskProgress');
+      }
+    }
+    for (const [taskId, metadata] of r.outputs) this.#outputs.set(taskId, metadata);
+    let requeued = 0;
+    let canceled = 0;
+    for (const t of this.scheduler.tasks({ state: [TaskState.Processing, TaskState.Canceling] })) {
+      if (t.State === TaskState.Processing) {
+        this.scheduler.requeue(t.Id, 'the engine stopped while the task ran (a crash, a kill or a power loss): it runs again, and this attempt does not count');
+        requeued++;
+      } else {
+        this.scheduler.log(t.Id, 'NotStopped', 'the engine stopped while the task was being canceled');
+        this.scheduler.complete(t.Id); // Canceling → Canceled
+        canceled++;
+      }
+    }
+    const now = Date.now();
+    for (const b of r.backoffs) this.#backoff(b.taskId, Math.max(0, b.due - now));
+    // Sent once the caller has had a turn to register endpoints (right after `await Engine.open`).
+    setImmediate(() => {
+      for (const m of r.outbox) journal.resend(m.seq, m.record);
+    });
+    const jobs = this.scheduler.jobs();
+    this.recovery = {
+      jobs: jobs.length,
+      running: jobs.filter((j) => !isFinalState(j.State)).length,
+      tasks: r.tasks,
+      requeued,
+      canceled,
+      backoffs: r.backoffs.length,
+      resent: r.outbox.length,
+      changedOptions: r.changedOptions,
+    };
+    if (r.changedOptions.length > 0) {
+      process.emitWarning(`jobgraph: Engine.open: ${r.store.location} was last run with other options (${r.changedOptions.join('; ')}): the ones given now are used`, { code: 'JOBGRAPH_OPTIONS_CHANGED' });
+    }
+    this.#pump();
   }
 
   /** The registered processors, as the REST API lists them. */
@@ -173,7 +300,7 @@ export class Engine {
       this.#follow('taskStateChange');
       if (t.TaskNotificationSubscriptions.some((x) => x.IncludeTaskProgress)) this.#follow('taskProgress');
     }
-    const view = this.scheduler.submit(result, options);
+    const view = this.#journal === undefined ? this.scheduler.submit(result, options) : this.#submitDurably(result.job, result, options);
     const entry = this.#entry(view.Id);
     this.#pump();
     const id = view.Id;
@@ -193,6 +320,37 @@ export class Engine {
       },
       view: () => this.scheduler.job(id)!,
     };
+  }
+
+  /** Writes the job to the store, then hands it to the scheduler: once submit returns, the job survives a crash. */
+  #submitDurably(job: Job, result: ValidationResult, options: SubmitOptions): JobView {
+    const journal = this.#journal!;
+    if (this.scheduler.job(job.Id) !== undefined) {
+      throw new SchedulerError('JOB_EXISTS', `Engine.submit: a job with Id ${job.Id} was already submitted: leave Id out to get a new one`, { jobId: job.Id });
+    }
+    // Read as the scheduler will: a bad priority is refused before anything is written.
+    if (options.priority !== undefined && !(Number.isInteger(options.priority) && Math.abs(options.priority) <= 2147483647)) {
+      throw new ArgumentTypeError(`Engine.submit: expected \`priority\` to be a 32-bit integer, got ${describeValue(options.priority)}`);
+    }
+    const key = journal.writeJob(job, { priority: options.priority ?? job.Priority, failFast: options.failFast ?? false, created: Date.now() });
+    let view: JobView;
+    try {
+      view = this.scheduler.submit(result, options);
+    } catch (err) {
+      journal.unwriteJob(key);
+      throw err;
+    }
+    journal.bindJob(this.scheduler.jobIndex(view.Id), key);
+    return view;
+  }
+
+  /**
+   * Writes every pending change to the store now, rather than at the end of this event-loop turn.
+   * A no-op for an engine without a store.
+   * @throws StoreError when the write fails (it is retried later; nothing is lost)
+   */
+  flush(): void {
+    this.#journal?.flush();
   }
 
   /** The promise of a job's end, for a job submitted earlier (or restored). */
@@ -220,6 +378,7 @@ export class Engine {
 
   /** Cancels every job that has not ended and waits until they have; the engine takes no more jobs. */
   async close(): Promise<void> {
+    if (this.#journal !== undefined) return this.#stop(this.#journal);
     this.#closed = true;
     const pending: Promise<JobView>[] = [];
     for (const job of this.scheduler.jobs()) {
@@ -233,6 +392,35 @@ export class Engine {
     await this.#dispatcher.close();
     if (this.#ownHub) await this.notifications.close();
     else await this.notifications.flush();
+  }
+
+  /**
+   * Closes an engine with a store: nothing is canceled. Attempts in flight are aborted and their
+   * reports ignored; they stay Processing in the store, and the next {@link Engine.open} runs them
+   * again without counting the attempt. Jobs go on where they were.
+   */
+  async #stop(journal: RunJournal): Promise<void> {
+    if (this.#closed) return this.#stopping;
+    this.#closed = true;
+    this.#stopping = (async () => {
+      for (const t of this.#backoffTimers) clearTimeout(t);
+      this.#backoffTimers.clear();
+      for (const f of this.#inflight.values()) clearTimeout(f.graceTimer);
+      this.#inflight.clear();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      // A processor that ignores its signal is not waited for beyond the grace period.
+      await Promise.race([this.#dispatcher.close(), new Promise<void>((resolve) => (timer = setTimeout(resolve, this.#graceMs)))]);
+      clearTimeout(timer);
+      journal.beginClose();
+      if (this.#ownHub) await this.notifications.close();
+      else await this.notifications.flush();
+      try {
+        journal.close();
+      } finally {
+        if (this.#ownStore) journal.store.close();
+      }
+    })();
+    return this.#stopping;
   }
 
   /** Resolves when no job is running or waiting. */
@@ -270,16 +458,27 @@ export class Engine {
         this.#forward('taskStateChange', e.jobId, e);
         const { job, task } = this.scheduler.modelOf(e.serial);
         const subs = task.TaskNotificationSubscriptions;
-        if (subs.length > 0) this.notifications.taskStateChanged({ jobId: e.jobId, jobName: job.Name, taskId: e.taskId, oldState: e.oldState, newState: e.newState, timestamp: e.timestamp }, subs);
+        if (subs.length > 0) this.#notify({ k: 'task', i: { jobId: e.jobId, jobName: job.Name, taskId: e.taskId, oldState: e.oldState, newState: e.newState, timestamp: e.timestamp }, s: subs });
       });
     } else if (event === 'taskProgress') {
       this.scheduler.on('taskProgress', (e) => {
         this.#forward('taskProgress', e.jobId, e);
         const { job, task } = this.scheduler.modelOf(e.serial);
         const subs = task.TaskNotificationSubscriptions;
-        if (subs.length > 0) this.notifications.taskProgressed({ jobId: e.jobId, jobName: job.Name, taskId: e.taskId, progress: e.progress, timestamp: e.timestamp }, subs);
+        if (subs.length > 0) this.#notify({ k: 'progress', i: { jobId: e.jobId, jobName: job.Name, taskId: e.taskId, progress: e.progress, timestamp: e.timestamp }, s: subs });
       });
     }
+  }
+
+  /** Sends a notification; with a store, once it is recorded (so a crash sends it again, never loses it). */
+  #notify(r: OutboxRecord): void {
+    if (this.#journal !== undefined) {
+      this.#journal.notify(r);
+      return;
+    }
+    if (r.k === 'job') this.notifications.jobStateChanged(r.i, r.s);
+    else if (r.k === 'task') this.notifications.taskStateChanged(r.i, r.s);
+    else this.notifications.taskProgressed(r.i, r.s);
   }
 
   /** Aborts the running tasks of a job that the scheduler has marked Canceling (cancel, close, fail fast). */
@@ -419,8 +618,10 @@ export class Engine {
     progress: (serial, attempt, percent) => {
       const f = this.#current(serial, attempt);
       if (f === undefined) return;
-      if (typeof percent === 'number' && percent >= 0 && percent <= 100) this.scheduler.progress(f.claim, percent);
-      else this.#oddProgress(f, percent);
+      if (typeof percent === 'number' && percent >= 0 && percent <= 100) {
+        this.scheduler.progress(f.claim, percent);
+        this.#journal?.progress(serial, percent);
+      } else this.#oddProgress(f, percent);
     },
     log: (serial, attempt, code, message) => {
       const f = this.#current(serial, attempt);
@@ -431,8 +632,9 @@ export class Engine {
       if (!f) return;
       if (!isMap(metadata)) {
         this.#failed(f.claim, attempt, { code: 'ErrorProcessingTask', message: `the dispatcher reported metadata that is not a Map: ${describeUntrusted(metadata)}`, retryable: false });
+      } else if (metadata.size > 0 && !this.#keepOutputs(f.claim, metadata)) {
+        this.#failed(f.claim, attempt, { code: 'ErrorProcessingTask', message: 'the processor returned output metadata that cannot be stored (a function, a symbol or an object that cannot be cloned): return plain data, Maps, Dates or typed arrays', retryable: false });
       } else {
-        if (metadata.size > 0) this.#outputs.set(f.claim.taskId, metadata);
         this.scheduler.complete(f.claim);
       }
       this.#pump();
@@ -444,6 +646,20 @@ export class Engine {
       this.#pump();
     },
   };
+
+  /** Keeps a completed task's output metadata (in the store too); false when the store cannot hold it. */
+  #keepOutputs(claim: TaskClaim, metadata: ReadonlyMap<number, unknown>): boolean {
+    if (this.#journal !== undefined) {
+      const { job, task } = this.scheduler.modelOf(claim.serial);
+      try {
+        this.#journal.output(job, task.index, metadata);
+      } catch {
+        return false;
+      }
+    }
+    this.#outputs.set(claim.taskId, metadata);
+    return true;
+  }
 
   /**
    * A progress value outside 0–100: clamped when it is a finite number, ignored otherwise. Reporting
@@ -458,7 +674,10 @@ export class Engine {
       if (finite) this.scheduler.log(f.claim, 'ProgressClamped', `progress ${percent} is outside 0–100 and was reported as ${clamped} (later such values of this attempt are clamped without a note)`);
       else this.scheduler.log(f.claim, 'ProgressIgnored', `progress must be a finite number from 0 to 100; ${describeUntrusted(percent)} was ignored (later such values of this attempt are ignored without a note)`);
     }
-    if (finite) this.scheduler.progress(f.claim, clamped);
+    if (finite) {
+      this.scheduler.progress(f.claim, clamped);
+      this.#journal?.progress(f.claim.serial, clamped);
+    }
   }
 
   #failed(claim: TaskClaim, attempt: number, failure: FailureReport): void {
@@ -471,9 +690,23 @@ export class Engine {
     }
     const delay = backoffDelay(attempt, this.#retry);
     this.scheduler.fail(claim, { code: failure.code, message: `${failure.message} (attempt ${attempt} of ${this.#retry.maxAttempts}; retrying in ${Math.round(delay)} ms)`, retryable: true, hold: true });
+    if (this.#journal !== undefined) {
+      const { job, task } = this.scheduler.modelOf(claim.serial);
+      this.#journal.due(job, task.index, Date.now() + delay);
+    }
+    this.#backoff(claim.taskId, delay);
+  }
+
+  /** Puts a held task back in the ready set once its backoff is over. */
+  #backoff(taskId: string, delay: number): void {
     const timer = setTimeout(() => {
       this.#backoffTimers.delete(timer);
-      if (this.scheduler.resume(claim)) this.#pump();
+      if (!this.scheduler.resume(taskId)) return;
+      if (this.#journal !== undefined) {
+        const { job, task } = this.scheduler.modelOf(this.scheduler.taskSerial(taskId));
+        this.#journal.due(job, task.index, null);
+      }
+      this.#pump();
     }, delay);
     this.#backoffTimers.add(timer);
   }
@@ -497,6 +730,14 @@ function readFailure(failure: FailureReport): FailureReport {
   } catch {
     return { code: 'ErrorProcessingTask', message: 'the dispatcher reported a failure that cannot be read', retryable: false };
   }
+}
+
+function schedulerOptionsOf(options: EngineOptions, retry: Required<RetryOptions>): SchedulerOptions {
+  const out: SchedulerOptions = { maxAttempts: retry.maxAttempts, onListenerError: (e) => warn('an Engine listener threw', e) };
+  for (const k of ['concurrency', 'pools', 'poolOf', 'failFast', 'now', 'ids', 'profile', 'policy'] as const) {
+    if (options[k] !== undefined) (out as Record<string, unknown>)[k] = options[k];
+  }
+  return out;
 }
 
 function checkRetry(r: RetryOptions): Required<RetryOptions> {

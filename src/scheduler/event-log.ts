@@ -107,6 +107,21 @@ export class EventLog {
     return out.reverse();
   }
 
+  /** The columns of rows [from, to), copied (for a store's journal). */
+  copyRows(from: number, to: number): { task: Int32Array; code: Uint8Array; time: Float64Array } {
+    return { task: this.#task.slice(from, to), code: this.#code.slice(from, to), time: this.#time.slice(from, to) };
+  }
+
+  /** The free text of a row, if it has one. */
+  messageAt(row: number): string | undefined {
+    return this.#messages.get(row);
+  }
+
+  /** The custom code of a row (a processor's log), if it has one. */
+  customCodeAt(row: number): string | undefined {
+    return this.#customCodes.get(row);
+  }
+
   codeAt(row: number): string {
     return this.#customCodes.get(row) ?? EVENT_CODES[this.#code[row]!]!;
   }

@@ -4,11 +4,11 @@ import { randomIds, type IdFactory } from '../job/ids.js';
 import type { Job, Task } from '../job/model.js';
 import { resolveDependencies, type Dependencies } from '../graph/dependencies.js';
 import { isValidationResult, validateJob, type Profile, type ValidationResult } from '../validate/validate.js';
-import { EV, EventLog } from './event-log.js';
+import { EV, EVENT_CODES, EventLog } from './event-log.js';
 import { SchedulerError } from './errors.js';
 import { growFloat64, growInt32, growUint8 } from './growable.js';
 import { ReadyQueues } from './ready-queues.js';
-import { computeKeys, type Policy } from './policy.js';
+import { computeKeys, policyName, type Policy } from './policy.js';
 import type { ErrorDetail, Explanation, JobStateChange, JobView, TaskClaim, TaskProgressEvent, TaskStateChange, TaskView } from './views.js';
 import { isoOrNull } from './views.js';
 import { SNAPSHOT_FORMAT, jobFromSnapshot, jobToSnapshot, type SchedulerSnapshot } from './snapshot.js';
@@ -96,6 +96,64 @@ interface JobRecord {
 
 const NO_TIME = NaN;
 
+/** The task state each event code leaves a task in; -1 for events that change no state (retrying, logs). */
+const STATE_OF_EVENT: readonly number[] = (() => {
+  const m = new Array<number>(EVENT_CODES.length).fill(-1);
+  m[EV.Queued] = TaskState.Queued;
+  m[EV.WaitingForFreeResources] = TaskState.Scheduled;
+  m[EV.Scheduled] = TaskState.Scheduled;
+  m[EV.Processing] = TaskState.Processing;
+  m[EV.Finished] = TaskState.Finished;
+  m[EV.Error] = TaskState.Error;
+  m[EV.Canceled] = TaskState.Canceled;
+  m[EV.Canceling] = TaskState.Canceling;
+  m[EV.Requeued] = TaskState.Scheduled;
+  return m;
+})();
+
+/** The changes a store takes from {@link Scheduler.readJournal}. */
+export interface JournalChunk {
+  /** The event row after the last one read: the next call's `from`. */
+  to: number;
+  /** Per row: the job's position, the task's index in its job, the event code and time. */
+  job: Int32Array;
+  task: Int32Array;
+  code: Uint8Array;
+  time: Float64Array;
+  /** Rows (0-based in this chunk) with a message or a custom code, ascending. */
+  text: Array<[row: number, message: string, customCode: string | undefined]>;
+  /** ErrorDetails added: [job position, task index, detail]. */
+  errors: Array<[job: number, task: number, detail: ErrorDetail]>;
+  /** Jobs whose record (cancel requested) changed. */
+  dirtyJobs: number[];
+}
+
+/** A job's record as a store keeps it. */
+export interface JournalJobRecord {
+  id: string;
+  priority: number;
+  failFast: boolean;
+  created: number;
+  cancelRequested: boolean;
+}
+
+/** One job as a store gives it back to {@link Scheduler.recover}. */
+export interface RecoveredJob {
+  job: Job;
+  priority: number;
+  failFast: boolean;
+  created: number;
+  cancelRequested: boolean;
+  /** The job's events in the order they were logged; `task` is the index in the job; `text` by row, ascending. */
+  events: { task: Int32Array; code: Uint8Array; time: Float64Array; text: Array<[row: number, message: string, customCode: string | undefined]> };
+  /** ErrorDetails by task index. */
+  errors: Map<number, ErrorDetail[]>;
+  /** Last progress recorded, by task index (a Finished task is at 100 whatever this says). */
+  progress: Map<number, number>;
+  /** Tasks waiting out a retry backoff (the caller resumes them when it is over). */
+  held: ReadonlySet<number>;
+}
+
 /**
  * The online scheduler: submit jobs, ask which task may run now, report what happened.
  *
@@ -152,6 +210,8 @@ export class Scheduler {
   #running = 0;
   #ready: ReadyQueues;
   #events = new EventLog();
+  /** What a store needs besides the event log (see {@link Scheduler.enableJournal}); undefined until asked for. */
+  #journal: { errors: Array<[number, ErrorDetail]>; dirtyJobs: Set<number> } | undefined;
   #listeners: { [K in EventName]: Array<(e: SchedulerEvents[K]) => void> } = { taskStateChange: [], taskProgress: [], jobStateChange: [] };
   readonly #isReady = (t: number): boolean => this.#state[t] === TaskState.Scheduled;
 
@@ -493,6 +553,26 @@ export class Scheduler {
   }
 
   /**
+   * Puts a Processing task back to Scheduled because its attempt was lost, not failed (the process
+   * running it died): a `Requeued` event says why, and the lost attempt is not counted against
+   * `maxAttempts` (its number is used again). The task runs again: at least once.
+   * @throws SchedulerError `TASK_NOT_FOUND`, `INVALID_TRANSITION` when the task is not Processing
+   */
+  requeue(task: string | TaskClaim, reason = 'the attempt was lost'): void {
+    const g = this.#resolve('requeue', task);
+    if (this.#state[g] !== TaskState.Processing) this.#invalid('requeue', g, 'requeue', 'only a Processing task can be requeued');
+    const rec = this.#jobs[this.#jobOf[g]!]!;
+    const now = this.#now();
+    this.#stopRunning(g);
+    this.#attempts[g]!--;
+    this.#progress[g] = 0;
+    this.#events.add(g, EV.Requeued, now, String(reason));
+    this.#setState(g, rec, TaskState.Scheduled, now, EV.Scheduled);
+    this.#ready.push(this.#poolIdx[g]!, g);
+    this.#refreshJob(rec, now);
+  }
+
+  /**
    * Reports progress (0–100) of a Processing task.
    * @throws RangeError for a percentage outside 0–100; SchedulerError for an unknown or not running task.
    */
@@ -532,6 +612,7 @@ export class Scheduler {
     }
     const now = this.#now();
     rec.cancelRequested = true;
+    this.#journal?.dirtyJobs.add(rec.index);
     this.#cancelRest(rec, now, 'the job was canceled', false);
     this.#refreshJob(rec, now);
     return this.#jobView(rec);
@@ -577,6 +658,7 @@ export class Scheduler {
   }
 
   #addError(g: number, detail: ErrorDetail): void {
+    this.#journal?.errors.push([g, detail]);
     const list = this.#errors.get(g);
     if (list) list.push(detail);
     else this.#errors.set(g, [detail]);
@@ -706,6 +788,11 @@ export class Scheduler {
     }
     const rec = this.#jobs[this.#jobOf[serial]!]!;
     return { job: rec.job, task: rec.job.Tasks[serial - rec.base]! };
+  }
+
+  /** A task's number (as claims and events carry it), by id. @throws SchedulerError `TASK_NOT_FOUND` */
+  taskSerial(taskId: string): number {
+    return this.#lookupTask('taskSerial', taskId);
   }
 
   /** The state (0–6) of a task, without building its view. */
@@ -898,6 +985,8 @@ export class Scheduler {
         failFast: this.#failFast,
         maxAttempts: Number.isFinite(this.#maxAttempts) ? this.#maxAttempts : null,
         profile: this.#profile,
+        policy: policyName(this.#policy),
+        poolOf: this.#defaultPools ? 'MediaProcessorId' : 'custom',
       },
       jobs: this.#jobs.map((r) => ({
         job: jobToSnapshot(r.job),
@@ -925,14 +1014,31 @@ export class Scheduler {
 
   /**
    * Rebuilds a scheduler from {@link snapshot}. It behaves as the original would have; tasks that
-   * were Processing come back Scheduled (run at least once) unless `processing: 'keep'`.
-   * @throws SchedulerError `SNAPSHOT_INVALID` when the snapshot is not one of ours.
+   * were Processing come back Scheduled (run at least once; the lost attempt is not counted) unless
+   * `processing: 'keep'`. Functions cannot be saved: pass `policy` and `poolOf` again when the
+   * original had them.
+   * @throws SchedulerError `SNAPSHOT_INVALID` when the snapshot is not one of ours;
+   *   `SNAPSHOT_POLICY_MISMATCH` when `options.policy` is not the policy the snapshot was taken under;
+   *   `SNAPSHOT_POOL_OF_MISSING` when the snapshot was taken with a `poolOf` and none is given.
    */
   static restore(snapshot: SchedulerSnapshot, options: RestoreOptions = {}): Scheduler {
     if (typeof snapshot !== 'object' || snapshot === null || snapshot.format !== SNAPSHOT_FORMAT) {
       throw new SchedulerError('SNAPSHOT_INVALID', `Scheduler.restore: expected a snapshot with format "${SNAPSHOT_FORMAT}", got ${describeValue((snapshot as { format?: unknown } | null)?.format)}`);
     }
     const o = snapshot.options;
+    // Snapshots taken before policies were recorded say nothing: any policy is taken as given.
+    if (o.policy !== undefined) {
+      const given = policyName(options.policy ?? 'priority');
+      if (given !== o.policy) {
+        throw new SchedulerError(
+          'SNAPSHOT_POLICY_MISMATCH',
+          `Scheduler.restore: the snapshot was taken under policy "${o.policy}" but ${options.policy === undefined ? 'no policy (so "priority")' : `policy "${given}"`} was given: pass the snapshot's policy again (a policy with functions, as { name: "${o.policy}", … }), or submit the jobs afresh to change it`,
+        );
+      }
+    }
+    if (o.poolOf === 'custom' && options.poolOf === undefined) {
+      throw new SchedulerError('SNAPSHOT_POOL_OF_MISSING', 'Scheduler.restore: the snapshot was taken with a poolOf function, which a snapshot cannot hold: pass it again as options.poolOf');
+    }
     const s = new Scheduler({
       concurrency: o.concurrency ?? Infinity,
       pools: o.pools,
@@ -984,6 +1090,9 @@ export class Scheduler {
       if (state === TaskState.Processing && processing === 'requeue') {
         if (Number.isNaN(now)) now = this.#now();
         this.#events.add(g, EV.Requeued, now, 'the scheduler was restored while the task ran');
+        this.#events.add(g, EV.Scheduled, now);
+        this.#attempts[g]!--;
+        this.#progress[g] = 0;
         state = TaskState.Scheduled;
       }
       this.#jobCounts[rec.countsAt + TaskState.Queued]!--;
@@ -1001,6 +1110,170 @@ export class Scheduler {
       }
     }
     for (const rec of this.#jobs) this.#refreshJob(rec, rec.lastModified);
+  }
+
+  // ---------------------------------------------------------------- journal (for a RunStore)
+
+  /**
+   * Starts keeping what a store needs besides the event log: ErrorDetails as they are added and the
+   * jobs whose record changed (a cancel). Off by default, so a scheduler without a store pays nothing.
+   */
+  enableJournal(): void {
+    this.#journal ??= { errors: [], dirtyJobs: new Set() };
+  }
+
+  /** Rows in the event log: a store's watermark. */
+  get eventCount(): number {
+    return this.#events.size;
+  }
+
+  /**
+   * The changes since event row `from`, for a store: the event rows with their job and task index,
+   * the ErrorDetails added and the jobs whose record changed since the last call (both drained).
+   * The store is built on this log: it is the scheduler's own record of every transition.
+   */
+  readJournal(from: number): JournalChunk {
+    const to = this.#events.size;
+    const rows = this.#events.copyRows(from, to);
+    const n = to - from;
+    const job = new Int32Array(n);
+    const task = rows.task;
+    const jobOf = this.#jobOf;
+    const jobs = this.#jobs;
+    const text: JournalChunk['text'] = [];
+    for (let i = 0; i < n; i++) {
+      const g = task[i]!;
+      const j = jobOf[g]!;
+      job[i] = j;
+      task[i] = g - jobs[j]!.base;
+      const m = this.#events.messageAt(from + i);
+      const c = this.#events.customCodeAt(from + i);
+      if (m !== undefined || c !== undefined) text.push([i, m ?? '', c]);
+    }
+    const errors: JournalChunk['errors'] = [];
+    const dirty: number[] = [];
+    if (this.#journal) {
+      for (const [g, d] of this.#journal.errors) {
+        const j = jobOf[g]!;
+        errors.push([j, g - jobs[j]!.base, d]);
+      }
+      this.#journal.errors.length = 0;
+      dirty.push(...this.#journal.dirtyJobs);
+      this.#journal.dirtyJobs.clear();
+    }
+    return { to, job, task, code: rows.code, time: rows.time, text, errors, dirtyJobs: dirty };
+  }
+
+  /** A job's position in submission order (what journal rows carry), or -1. */
+  jobIndex(jobId: string): number {
+    return this.#jobById.get(jobId) ?? -1;
+  }
+
+  /** What a store keeps of a job's record, by position. */
+  jobRecord(index: number): JournalJobRecord {
+    const rec = this.#jobs[index];
+    if (rec === undefined) throw new ArgumentRangeError(`Scheduler.jobRecord: no job at position ${describeValue(index)}`);
+    return { id: rec.job.Id, priority: rec.priority, failFast: rec.failFast, created: rec.created, cancelRequested: rec.cancelRequested };
+  }
+
+  /**
+   * Rebuilds a scheduler from what a store kept: each job's model and record, and its events in the
+   * order they were logged. Task state, attempts, start and end times are derived from the events
+   * (the log is the journal); tasks that were Processing or Canceling stay so, counted as running,
+   * for the caller to requeue or end ({@link requeue}, {@link complete}). A job with no events at
+   * all was accepted but never flushed: it starts afresh.
+   * @throws SchedulerError `JOURNAL_INVALID` for events that do not fit the job (a damaged store).
+   */
+  static recover(jobs: readonly RecoveredJob[], options: SchedulerOptions = {}): Scheduler {
+    const s = new Scheduler(options);
+    s.#recoverAll(jobs);
+    return s;
+  }
+
+  #recoverAll(list: readonly RecoveredJob[]): void {
+    for (const rj of list) {
+      if (this.#jobById.has(rj.job.Id)) throw new SchedulerError('JOURNAL_INVALID', `Scheduler.recover: job ${rj.job.Id} is stored twice`, { jobId: rj.job.Id });
+      this.#indexTaskIds(rj.job);
+      const rec = this.#addJob(rj.job, resolveDependencies(rj.job), rj.priority, rj.failFast, rj.created);
+      rec.cancelRequested = rj.cancelRequested;
+      if (rj.events.code.length === 0) {
+        this.#initialStates(rec);
+        continue;
+      }
+      this.#replay(rec, rj);
+    }
+    for (let g = 0; g < this.#taskCount; g++) {
+      const state = this.#state[g]!;
+      if (state === TaskState.Scheduled && !this.#held.has(g)) this.#ready.push(this.#poolIdx[g]!, g);
+      else if (state === TaskState.Processing || state === TaskState.Canceling) {
+        this.#running++;
+        this.#ready.occupy(this.#poolIdx[g]!);
+      }
+    }
+  }
+
+  /** Loads one job's events into the log and derives its tasks' state from them. */
+  #replay(rec: JobRecord, rj: RecoveredJob): void {
+    const { task, code, time, text } = rj.events;
+    const n = rec.count;
+    const base = rec.base;
+    const m = code.length;
+    if (task.length !== m || time.length !== m) throw new SchedulerError('JOURNAL_INVALID', `Scheduler.recover: job ${rec.job.Id} has event columns of different lengths`, { jobId: rec.job.Id });
+    let t = 0;
+    let lastTime = rec.created;
+    for (let r = 0; r < m; r++) {
+      const local = task[r]!;
+      const c = code[r]!;
+      if (!(local >= 0 && local < n) || c >= EVENT_CODES.length) {
+        throw new SchedulerError('JOURNAL_INVALID', `Scheduler.recover: job ${rec.job.Id} has an event for task ${local} with code ${c}; the job has ${n} tasks`, { jobId: rec.job.Id });
+      }
+      const g = base + local;
+      const at = time[r]!;
+      let message: string | undefined;
+      let custom: string | undefined;
+      if (t < text.length && text[t]![0] === r) {
+        message = text[t]![1];
+        custom = text[t]![2];
+        t++;
+      }
+      this.#events.add(g, c, at, message, custom);
+      if (at > lastTime) lastTime = at;
+      const state = STATE_OF_EVENT[c]!;
+      if (c === EV.Processing) {
+        this.#attempts[g]!++;
+        if (Number.isNaN(this.#start[g]!)) this.#start[g] = at;
+        if (Number.isNaN(rec.startTime) || at < rec.startTime) rec.startTime = at;
+      } else if (c === EV.Requeued) {
+        this.#attempts[g]!--;
+      }
+      if (state === -1) continue;
+      this.#state[g] = state;
+      if (isFinalState(state)) this.#end[g] = at;
+    }
+    const counts = this.#jobCounts;
+    counts[rec.countsAt + TaskState.Queued] = 0;
+    for (let g = base; g < base + n; g++) {
+      const state = this.#state[g]!;
+      counts[rec.countsAt + state]!++;
+      if (state === TaskState.Finished) {
+        this.#progress[g] = 100;
+        for (let e = this.#succOffset[g]!; e < this.#succOffset[g + 1]!; e++) this.#pending[this.#succ[e]!]!--;
+      } else if (!isFinalState(state)) {
+        this.#end[g] = NO_TIME;
+      }
+    }
+    for (const [local, list] of rj.errors) {
+      if (local >= 0 && local < n) this.#errors.set(base + local, list.map((d) => ({ ...d })));
+    }
+    for (const [local, value] of rj.progress) {
+      const g = base + local;
+      if (local >= 0 && local < n && this.#state[g] !== TaskState.Finished && value >= 0 && value <= 100) this.#progress[g] = value;
+    }
+    for (const local of rj.held) {
+      if (local >= 0 && local < n && this.#state[base + local] === TaskState.Scheduled) this.#held.add(base + local);
+    }
+    this.#refreshJob(rec, lastTime);
+    rec.lastModified = lastTime;
   }
 
   /** Bytes held by the per-task typed arrays and the event log (for the benchmarks). */

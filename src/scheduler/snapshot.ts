@@ -18,7 +18,17 @@ export interface JobSnapshot {
 /** Plain JSON of a whole scheduler (see `Scheduler.snapshot()`). */
 export interface SchedulerSnapshot {
   format: typeof SNAPSHOT_FORMAT;
-  options: { concurrency: number | null; pools: Record<string, number>; failFast: boolean; maxAttempts: number | null; profile: 'ams' | 'relaxed' };
+  options: {
+    concurrency: number | null;
+    pools: Record<string, number>;
+    failFast: boolean;
+    maxAttempts: number | null;
+    profile: 'ams' | 'relaxed';
+    /** The policy's name (absent from snapshots taken before it was recorded). */
+    policy?: string;
+    /** Whether pools came from a `poolOf` function, which restore must be given again. */
+    poolOf?: 'MediaProcessorId' | 'custom';
+  };
   jobs: Array<{
     job: JobSnapshot;
     priority: number;

@@ -62,9 +62,21 @@ export interface NotificationStats {
   retries: number;
 }
 
+/**
+ * Counts the endpoints an event still has to reach, for the caller's `settled` callback: a durable
+ * engine marks its outbox row done only once every endpoint's message has an outcome.
+ */
+interface Tracker {
+  left: number;
+  /** Some endpoint's message was dropped (not delivered nor tried to the end). */
+  dropped: boolean;
+  readonly settled: (dropped: boolean) => void;
+}
+
 interface Entry {
   readonly seq: number;
   readonly event: EventRecord;
+  readonly tracker: Tracker | undefined;
   message: NotificationMessage | undefined;
   body: Buffer | undefined;
   signature: string | undefined;
@@ -196,71 +208,69 @@ export class NotificationHub {
     return Array.from(this.#endpoints.values(), (ep) => ep.view);
   }
 
-  /** Enqueues a TaskStateChange (EventType 4) for the subscriptions that select it. Never throws. */
-  taskStateChanged(e: TaskStateInput, subscriptions: readonly TaskNotificationSubscription[]): void {
+  /**
+   * Enqueues a TaskStateChange (EventType 4) for the subscriptions that select it. Never throws.
+   * @param settled - called once every endpoint chosen has an outcome (delivered, failed or dropped),
+   *   with whether some message was dropped; at once when no endpoint is chosen
+   */
+  taskStateChanged(e: TaskStateInput, subscriptions: readonly TaskNotificationSubscription[], settled?: (dropped: boolean) => void): void {
     try {
-      if (subscriptions.length === 0) return;
-      const final = isFinalState(e.newState);
-      let event: EventRecord | undefined;
       let chosen: string[] | undefined;
-      for (let i = 0; i < subscriptions.length; i++) {
-        const s = subscriptions[i]!;
-        const target = s.TargetTaskState;
-        if (!(target === 2 || (target === 1 && final))) continue;
-        const id = s.NotificationEndPointId;
-        if (chosen === undefined) chosen = [id];
-        else if (chosen.includes(id)) continue;
-        else chosen.push(id);
-        event ??= this.#record(4, e.jobId, e.jobName, e.taskId, e.oldState, e.newState, 0, e.timestamp);
-        this.#enqueue(id, event);
+      if (subscriptions.length > 0) {
+        const final = isFinalState(e.newState);
+        for (let i = 0; i < subscriptions.length; i++) {
+          const s = subscriptions[i]!;
+          const target = s.TargetTaskState;
+          if (target === 2 || (target === 1 && final)) chosen = pick(chosen, s.NotificationEndPointId);
+        }
       }
+      this.#send(chosen, () => this.#record(4, e.jobId, e.jobName, e.taskId, e.oldState, e.newState, 0, e.timestamp), settled);
     } catch (err) {
       this.#report(err, '');
     }
   }
 
   /** Enqueues a TaskProgress (EventType 5) for the subscriptions with IncludeTaskProgress. Never throws. */
-  taskProgressed(e: TaskProgressInput, subscriptions: readonly TaskNotificationSubscription[]): void {
+  taskProgressed(e: TaskProgressInput, subscriptions: readonly TaskNotificationSubscription[], settled?: (dropped: boolean) => void): void {
     try {
-      if (subscriptions.length === 0) return;
-      let event: EventRecord | undefined;
       let chosen: string[] | undefined;
       for (let i = 0; i < subscriptions.length; i++) {
         const s = subscriptions[i]!;
-        if (s.IncludeTaskProgress !== true) continue;
-        const id = s.NotificationEndPointId;
-        if (chosen === undefined) chosen = [id];
-        else if (chosen.includes(id)) continue;
-        else chosen.push(id);
-        event ??= this.#record(5, e.jobId, e.jobName, e.taskId, -1, -1, e.progress, e.timestamp);
-        this.#enqueue(id, event);
+        if (s.IncludeTaskProgress === true) chosen = pick(chosen, s.NotificationEndPointId);
       }
+      this.#send(chosen, () => this.#record(5, e.jobId, e.jobName, e.taskId, -1, -1, e.progress, e.timestamp), settled);
     } catch (err) {
       this.#report(err, '');
     }
   }
 
   /** Enqueues a JobStateChange (EventType 1) for the subscriptions that select it. Never throws. */
-  jobStateChanged(e: JobStateInput, subscriptions: readonly JobNotificationSubscription[]): void {
+  jobStateChanged(e: JobStateInput, subscriptions: readonly JobNotificationSubscription[], settled?: (dropped: boolean) => void): void {
     try {
-      if (subscriptions.length === 0) return;
-      const final = isFinalState(e.newState);
-      let event: EventRecord | undefined;
       let chosen: string[] | undefined;
-      for (let i = 0; i < subscriptions.length; i++) {
-        const s = subscriptions[i]!;
-        const target = s.TargetJobState;
-        if (!(target === 2 || (target === 1 && final))) continue;
-        const id = s.NotificationEndPointId;
-        if (chosen === undefined) chosen = [id];
-        else if (chosen.includes(id)) continue;
-        else chosen.push(id);
-        event ??= this.#record(1, e.jobId, e.jobName, '', e.oldState, e.newState, 0, e.timestamp);
-        this.#enqueue(id, event);
+      if (subscriptions.length > 0) {
+        const final = isFinalState(e.newState);
+        for (let i = 0; i < subscriptions.length; i++) {
+          const s = subscriptions[i]!;
+          const target = s.TargetJobState;
+          if (target === 2 || (target === 1 && final)) chosen = pick(chosen, s.NotificationEndPointId);
+        }
       }
+      this.#send(chosen, () => this.#record(1, e.jobId, e.jobName, '', e.oldState, e.newState, 0, e.timestamp), settled);
     } catch (err) {
       this.#report(err, '');
     }
+  }
+
+  /** Enqueues one event for each endpoint chosen (an event goes to an endpoint once). */
+  #send(chosen: string[] | undefined, record: () => EventRecord, settled: ((dropped: boolean) => void) | undefined): void {
+    if (chosen === undefined) {
+      if (settled !== undefined) queueMicrotask(() => settled(false));
+      return;
+    }
+    const event = record();
+    const tracker = settled === undefined ? undefined : { left: chosen.length, dropped: false, settled };
+    for (const id of chosen) this.#enqueue(id, event, tracker);
   }
 
   /**
@@ -328,10 +338,11 @@ export class NotificationHub {
     return c;
   }
 
-  #enqueue(id: string, event: EventRecord): void {
+  #enqueue(id: string, event: EventRecord, tracker: Tracker | undefined): void {
     const c = this.#counters(id);
     if (this.#closed) {
       c.dropped++;
+      this.#settle(tracker, true);
       return;
     }
     const ep = this.#endpoints.get(id);
@@ -341,13 +352,15 @@ export class NotificationHub {
         this.#reported.add(id);
         this.#report(new NotificationEndPointNotFoundError(id), id);
       }
+      this.#settle(tracker, true);
       return;
     }
     c.pending++;
-    const evicted = ep.outbox.push({ seq: this.#seq++, event, message: undefined, body: undefined, signature: undefined }, event.type === 5);
+    const evicted = ep.outbox.push({ seq: this.#seq++, event, tracker, message: undefined, body: undefined, signature: undefined }, event.type === 5);
     if (evicted !== undefined) {
       c.pending--;
       c.dropped++;
+      this.#settle(evicted.tracker, true);
     }
     if (!ep.busy) {
       ep.busy = true;
@@ -360,9 +373,22 @@ export class NotificationHub {
   #abandon(ep: Endpoint, reason: unknown): void {
     if (!ep.controller.signal.aborted) ep.controller.abort(reason);
     const c = this.#counters(ep.def.id);
-    while (ep.outbox.shift() !== undefined) {
+    for (let entry = ep.outbox.shift(); entry !== undefined; entry = ep.outbox.shift()) {
       c.pending--;
       c.dropped++;
+      this.#settle(entry.tracker, true);
+    }
+  }
+
+  /** One endpoint's message of a tracked event has its outcome. */
+  #settle(tracker: Tracker | undefined, dropped: boolean): void {
+    if (tracker === undefined) return;
+    if (dropped) tracker.dropped = true;
+    if (--tracker.left !== 0) return;
+    try {
+      tracker.settled(tracker.dropped);
+    } catch (err) {
+      this.#report(err, '');
     }
   }
 
@@ -382,6 +408,7 @@ export class NotificationHub {
         }
         c.pending--;
         c[outcome]++;
+        this.#settle(entry.tracker, outcome === 'dropped');
       }
     } finally {
       ep.busy = false;
@@ -486,6 +513,13 @@ export class NotificationHub {
       // onError's own failure has nowhere to go; it must not reach the scheduler's loop.
     }
   }
+}
+
+/** Adds an endpoint id to the chosen ones, once. */
+function pick(chosen: string[] | undefined, id: string): string[] {
+  if (chosen === undefined) return [id];
+  if (!chosen.includes(id)) chosen.push(id);
+  return chosen;
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

@@ -1,0 +1,267 @@
+import type { Job, JobNotificationSubscription, TaskNotificationSubscription } from '../job/model.js';
+import type { Scheduler } from '../scheduler/scheduler.js';
+import { encodeJobModel, encodeJobStatus, encodeOutputs, encodeSegment } from '../store/journal.js';
+import { emptyBatch, isEmptyBatch, StoreError, type RunBatch, type RunStore } from '../store/run-store.js';
+import type { JobStateInput, TaskProgressInput, TaskStateInput } from './notifications/message.js';
+import type { NotificationHub } from './notifications/hub.js';
+import { warn } from './untrusted.js';
+
+/** How often a task's progress is written at most. */
+const PROGRESS_INTERVAL_MS = 1000;
+/** How long a failed write waits before it is tried again. */
+const RETRY_WRITE_MS = 1000;
+
+/** A notification as the outbox keeps it until every endpoint has had it. */
+export type OutboxRecord =
+  | { k: 'job'; i: JobStateInput; s: JobNotificationSubscription[] }
+  | { k: 'task'; i: TaskStateInput; s: TaskNotificationSubscription[] }
+  | { k: 'progress'; i: TaskProgressInput; s: TaskNotificationSubscription[] };
+
+/**
+ * What makes an Engine durable: it turns the scheduler's event log and the engine's own facts
+ * (output metadata, retry due times, progress, notifications) into one {@link RunBatch} per
+ * event-loop turn and writes it to the store.
+ *
+ * What is durable when:
+ * - a job, once `submit` has returned: it is written by submit itself, in its own transaction;
+ * - every other change, at the end of the event-loop turn it happened in (one transaction);
+ * - progress, within about a second (the last value of each task, at most once a second);
+ * - a notification, in the same transaction as the change that caused it, before it is sent.
+ * A failed write keeps its batch and is tried again a second later; nothing is dropped.
+ */
+export class RunJournal {
+  readonly store: RunStore;
+  readonly #scheduler: Scheduler;
+  readonly #hub: NotificationHub;
+  /** Store key of each job, by the job's position in the scheduler. */
+  readonly #keys: number[] = [];
+  #nextKey: number;
+  /** Event rows up to here are in the batch or the store. */
+  #mark: number;
+  #batch: RunBatch = emptyBatch();
+  #scheduled = false;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Last progress of each task since it was last written, by task number. */
+  readonly #progress = new Map<number, number>();
+  #progressWritten = 0;
+  #progressTimer: ReturnType<typeof setTimeout> | undefined;
+  #outboxSeq: number;
+  /** Notifications in the batch: handed to the hub once the batch is written. */
+  #unsent: Array<{ seq: number; record: OutboxRecord }> = [];
+  /** Set while closing: messages the hub drops then stay in the outbox, to be sent after a restart. */
+  #closing = false;
+  #lastError: string | undefined;
+  #closed = false;
+
+  constructor(store: RunStore, scheduler: Scheduler, hub: NotificationHub, state: { keys: readonly number[]; nextKey: number; mark: number; outboxSeq: number }) {
+    this.store = store;
+    this.#scheduler = scheduler;
+    this.#hub = hub;
+    this.#keys.push(...state.keys);
+    this.#nextKey = state.nextKey;
+    this.#mark = state.mark;
+    this.#outboxSeq = state.outboxSeq;
+    scheduler.enableJournal();
+  }
+
+  /**
+   * Writes an accepted job, with every change pending, before the scheduler takes it: when this
+   * returns the job is in the store. Returns the job's key.
+   * @throws StoreError when the write fails (the job is then not in the store)
+   */
+  writeJob(job: Job, record: { priority: number; failFast: boolean; created: number }): number {
+    const key = this.#nextKey++;
+    this.#batch.jobs.push({ key, id: job.Id, model: encodeJobModel(job), status: encodeJobStatus({ id: job.Id, ...record, cancelRequested: false }) });
+    try {
+      this.flush();
+    } catch (err) {
+      this.#batch.jobs = this.#batch.jobs.filter((j) => j.key !== key);
+      throw err;
+    }
+    return key;
+  }
+
+  /** The scheduler took the job written under `key` (at position `index`). */
+  bindJob(index: number, key: number): void {
+    this.#keys[index] = key;
+    // The scheduler stamped its own creation time: record that one.
+    this.#batch.statuses.push({ key, status: encodeJobStatus(this.#scheduler.jobRecord(index)) });
+    this.schedule();
+  }
+
+  /** The scheduler refused the job written under `key`: take it out of the store again. */
+  unwriteJob(key: number): void {
+    this.#batch.forget.push(key);
+    this.flush();
+  }
+
+  /** Output metadata of a completed task. @throws DataCloneError when it cannot be stored */
+  output(job: Job, taskIndex: number, metadata: ReadonlyMap<number, unknown>): void {
+    const data = encodeOutputs(metadata);
+    this.#batch.outputs.push({ job: this.#keyOf(job), task: taskIndex, value: data });
+    this.schedule();
+  }
+
+  /** A retry's due time (epoch ms), or null once the task is back in the ready set. */
+  due(job: Job, taskIndex: number, at: number | null): void {
+    this.#batch.due.push({ job: this.#keyOf(job), task: taskIndex, value: at });
+    this.schedule();
+  }
+
+  progress(serial: number, percent: number): void {
+    this.#progress.set(serial, percent);
+    if (this.#progressTimer !== undefined) return;
+    const wait = Math.max(0, this.#progressWritten + PROGRESS_INTERVAL_MS - Date.now());
+    this.#progressTimer = setTimeout(() => {
+      this.#progressTimer = undefined;
+      this.schedule();
+    }, wait);
+    this.#progressTimer.unref?.();
+  }
+
+  /** Records a notification; it goes to the hub once recorded. */
+  notify(record: OutboxRecord): void {
+    const seq = ++this.#outboxSeq;
+    this.#batch.outboxAdd.push({ seq, data: JSON.stringify(record) });
+    this.#unsent.push({ seq, record });
+    this.schedule();
+  }
+
+  /** Sends a notification read back from the store (recorded before a crash, never marked sent). */
+  resend(seq: number, record: OutboxRecord): void {
+    this.#send(seq, record);
+  }
+
+  /** Writes the new options and counters the engine keeps. */
+  meta(key: string, value: string): void {
+    this.#batch.meta.push({ key, value });
+    this.schedule();
+  }
+
+  /** Flushes at the end of this event-loop turn. */
+  schedule(): void {
+    if (this.#scheduled || this.#closed) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      if (this.#retryTimer === undefined && !this.#closed) this.#tryFlush();
+    });
+  }
+
+  /**
+   * Writes everything pending now, in one transaction.
+   * @throws StoreError when the write fails: the batch stays pending, to be written by the next flush
+   */
+  flush(): void {
+    if (this.#closed) throw new StoreError('STORE_CLOSED', this.store.location, `the store ${this.store.location} is closed`);
+    this.#collect();
+    if (isEmptyBatch(this.#batch)) return;
+    const batch = this.#batch;
+    this.store.write(batch);
+    this.#batch = emptyBatch();
+    this.#lastError = undefined;
+    const unsent = this.#unsent;
+    this.#unsent = [];
+    for (const u of unsent) this.#send(u.seq, u.record);
+  }
+
+  /** Stops writing after one last flush; messages the hub drops while closing stay in the outbox. */
+  beginClose(): void {
+    this.#closing = true;
+  }
+
+  /** The last flush, then no more writes. @throws StoreError when that flush fails */
+  close(): void {
+    if (this.#closed) return;
+    clearTimeout(this.#retryTimer);
+    clearTimeout(this.#progressTimer);
+    this.#retryTimer = undefined;
+    this.#progressTimer = undefined;
+    this.#progressWritten = 0; // the last values go out now
+    try {
+      this.flush();
+    } finally {
+      this.#closed = true;
+    }
+  }
+
+  #tryFlush(): void {
+    try {
+      this.flush();
+    } catch (err) {
+      const text = err instanceof Error ? err.message : String(err);
+      if (text !== this.#lastError) {
+        this.#lastError = text;
+        warn(`the engine could not write to its store ${this.store.location}; it tries again every ${RETRY_WRITE_MS / 1000} s and loses nothing meanwhile`, err);
+      }
+      this.#retryTimer = setTimeout(() => {
+        this.#retryTimer = undefined;
+        if (!this.#closed) this.#tryFlush();
+      }, RETRY_WRITE_MS);
+    }
+  }
+
+  /** Moves the scheduler's new events, ErrorDetails and job records, and due progress, into the batch. */
+  #collect(): void {
+    const s = this.#scheduler;
+    if (s.eventCount > this.#mark) {
+      const chunk = s.readJournal(this.#mark);
+      this.#mark = chunk.to;
+      const batch = this.#batch;
+      const n = chunk.job.length;
+      // Rows by job, in log order; most batches touch one job or a few.
+      const rowsOf = new Map<number, number[]>();
+      let lastJob = -1;
+      let rows: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const j = chunk.job[i]!;
+        if (j !== lastJob) {
+          lastJob = j;
+          let list = rowsOf.get(j);
+          if (list === undefined) rowsOf.set(j, (list = []));
+          rows = list;
+        }
+        rows.push(i);
+      }
+      const errorsOf = new Map<number, Array<[number, { Code: string; Message: string }]>>();
+      for (const [j, t, d] of chunk.errors) {
+        const list = errorsOf.get(j);
+        if (list) list.push([t, d]);
+        else errorsOf.set(j, [[t, d]]);
+      }
+      const text = chunk.text.length === 0 ? undefined : new Map(chunk.text.map(([r, m, c]) => [r, [m, c] as [string, string | undefined]]));
+      for (const [j, list] of rowsOf) batch.segments.push({ job: this.#keys[j]!, data: encodeSegment(chunk, list, errorsOf.get(j) ?? [], text) });
+      for (const [j, list] of errorsOf) {
+        // ErrorDetails without events of their own in this batch (none today: every one comes with its event).
+        if (!rowsOf.has(j)) batch.segments.push({ job: this.#keys[j]!, data: encodeSegment(chunk, [], list, undefined) });
+      }
+      for (const j of chunk.dirtyJobs) batch.statuses.push({ key: this.#keys[j]!, status: encodeJobStatus(s.jobRecord(j)) });
+    }
+    if (this.#progress.size > 0 && Date.now() - this.#progressWritten >= PROGRESS_INTERVAL_MS) {
+      this.#progressWritten = Date.now();
+      for (const [serial, value] of this.#progress) {
+        const { job, task } = s.modelOf(serial);
+        this.#batch.progress.push({ job: this.#keyOf(job), task: task.index, value });
+      }
+      this.#progress.clear();
+    }
+  }
+
+  #keyOf(job: Job): number {
+    return this.#keys[this.#scheduler.jobIndex(job.Id)]!;
+  }
+
+  #send(seq: number, record: OutboxRecord): void {
+    const settled = (dropped: boolean): void => {
+      // Dropped by a closing hub: it stays in the outbox and goes out after a restart. Dropped for
+      // any other reason (an unknown endpoint, a full outbox), it is done: sending it again would
+      // meet the same fate.
+      if (this.#closed || (dropped && this.#closing)) return;
+      this.#batch.outboxDone.push(seq);
+      this.schedule();
+    };
+    if (record.k === 'job') this.#hub.jobStateChanged(record.i, record.s, settled);
+    else if (record.k === 'task') this.#hub.taskStateChanged(record.i, record.s, settled);
+    else this.#hub.taskProgressed(record.i, record.s, settled);
+  }
+}

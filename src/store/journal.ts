@@ -1,0 +1,174 @@
+import { deserialize, serialize } from 'node:v8';
+import type { Job } from '../job/model.js';
+import type { JournalChunk, JournalJobRecord } from '../scheduler/scheduler.js';
+import { jobFromSnapshot, jobToSnapshot, type JobSnapshot } from '../scheduler/snapshot.js';
+import type { ErrorDetail } from '../scheduler/views.js';
+import { StoreError } from './run-store.js';
+
+/**
+ * How the Engine writes the scheduler's event log into a store, and reads it back.
+ *
+ * A segment is one job's events of one batch: a 16-byte header (format, row count, text length),
+ * then the columns as the scheduler keeps them (times as float64, task indices as int32, codes as
+ * bytes) and, only when some row has one, a JSON tail with the messages, custom codes and
+ * ErrorDetails. A task's life is four or five rows of 13 bytes: writing it costs a copy, not a
+ * statement per event, and reading a store back is a copy per segment, not a parse per row.
+ */
+
+const SEGMENT_FORMAT = 1;
+const HEADER = 16;
+
+/** Text of a segment: rows with a message or custom code, and the ErrorDetails added. */
+interface SegmentText {
+  t?: Array<[number, string] | [number, string, string]>;
+  e?: Array<[number, string, string]>;
+}
+
+/** Encodes the rows `rows` (indices into `chunk`) of one job, and that job's ErrorDetails. */
+export function encodeSegment(chunk: JournalChunk, rows: ArrayLike<number>, errors: ReadonlyArray<[number, ErrorDetail]>, textByRow: ReadonlyMap<number, [string, string | undefined]> | undefined): Uint8Array {
+  const count = rows.length;
+  let tail: Uint8Array | undefined;
+  const text: SegmentText = {};
+  if (textByRow !== undefined) {
+    for (let i = 0; i < count; i++) {
+      const t = textByRow.get(rows[i]!);
+      if (t === undefined) continue;
+      (text.t ??= []).push(t[1] === undefined ? [i, t[0]] : [i, t[0], t[1]]);
+    }
+  }
+  if (errors.length > 0) text.e = errors.map(([task, d]) => [task, d.Code, d.Message]);
+  if (text.t !== undefined || text.e !== undefined) tail = Buffer.from(JSON.stringify(text), 'utf8');
+  const tailLength = tail?.length ?? 0;
+  // 8-byte aligned columns: the float64s first, right after the header.
+  const bytes = new Uint8Array(HEADER + count * 13 + tailLength);
+  const head = new Uint32Array(bytes.buffer, 0, 4);
+  head[0] = SEGMENT_FORMAT;
+  head[1] = count;
+  head[2] = tailLength;
+  const time = new Float64Array(bytes.buffer, HEADER, count);
+  const task = new Int32Array(bytes.buffer, HEADER + count * 8, count);
+  const code = bytes.subarray(HEADER + count * 12, HEADER + count * 13);
+  for (let i = 0; i < count; i++) {
+    const r = rows[i]!;
+    time[i] = chunk.time[r]!;
+    task[i] = chunk.task[r]!;
+    code[i] = chunk.code[r]!;
+  }
+  if (tail !== undefined) bytes.set(tail, HEADER + count * 13);
+  return bytes;
+}
+
+/** One job's events and ErrorDetails, decoded from all its segments in order. */
+export interface DecodedEvents {
+  task: Int32Array;
+  code: Uint8Array;
+  time: Float64Array;
+  text: Array<[row: number, message: string, customCode: string | undefined]>;
+  errors: Map<number, ErrorDetail[]>;
+}
+
+/** Decodes a job's segments (in the order written) into one set of columns. */
+export function decodeSegments(location: string, jobId: string, segments: readonly Uint8Array[]): DecodedEvents {
+  let total = 0;
+  const heads: Array<{ bytes: Uint8Array; count: number; tail: number }> = [];
+  for (const s of segments) {
+    // A copy: a Buffer from SQLite may start at any byte, and typed views need aligned offsets.
+    const bytes = s.byteOffset % 8 === 0 ? s : new Uint8Array(s);
+    if (bytes.length < HEADER) throw damaged(location, jobId, 'a segment shorter than its header');
+    const head = new Uint32Array(bytes.buffer, bytes.byteOffset, 4);
+    const count = head[1]!;
+    const tail = head[2]!;
+    if (head[0] !== SEGMENT_FORMAT || bytes.length !== HEADER + count * 13 + tail) throw damaged(location, jobId, `a segment of ${bytes.length} bytes that does not match its header`);
+    heads.push({ bytes, count, tail });
+    total += count;
+  }
+  const out: DecodedEvents = { task: new Int32Array(total), code: new Uint8Array(total), time: new Float64Array(total), text: [], errors: new Map() };
+  let at = 0;
+  for (const { bytes, count, tail } of heads) {
+    const o = bytes.byteOffset;
+    out.time.set(new Float64Array(bytes.buffer, o + HEADER, count), at);
+    out.task.set(new Int32Array(bytes.buffer, o + HEADER + count * 8, count), at);
+    out.code.set(bytes.subarray(HEADER + count * 12, HEADER + count * 13), at);
+    if (tail > 0) {
+      let text: SegmentText;
+      try {
+        text = JSON.parse(Buffer.from(bytes.buffer, o + HEADER + count * 13, tail).toString('utf8')) as SegmentText;
+      } catch {
+        throw damaged(location, jobId, 'a segment whose text is not JSON');
+      }
+      for (const row of text.t ?? []) {
+        if (!Array.isArray(row) || typeof row[0] !== 'number' || typeof row[1] !== 'string') throw damaged(location, jobId, 'a segment with a bad text row');
+        out.text.push([at + row[0], row[1], typeof row[2] === 'string' ? row[2] : undefined]);
+      }
+      for (const e of text.e ?? []) {
+        if (!Array.isArray(e) || typeof e[0] !== 'number' || typeof e[1] !== 'string' || typeof e[2] !== 'string') throw damaged(location, jobId, 'a segment with a bad ErrorDetail');
+        const list = out.errors.get(e[0]);
+        if (list) list.push({ Code: e[1], Message: e[2] });
+        else out.errors.set(e[0], [{ Code: e[1], Message: e[2] }]);
+      }
+    }
+    at += count;
+  }
+  return out;
+}
+
+/** The job as stored: its normalised model, so that opening a store parses no TaskBody again. */
+export function encodeJobModel(job: Job): string {
+  return JSON.stringify(jobToSnapshot(job));
+}
+
+export function decodeJobModel(location: string, key: number, text: string): Job {
+  let snap: JobSnapshot;
+  try {
+    snap = JSON.parse(text) as JobSnapshot;
+  } catch {
+    throw new StoreError('STORE_CORRUPT', location, `the store ${location} holds job #${key} whose model is not JSON: the file is damaged; restore it from a backup`);
+  }
+  if (typeof snap !== 'object' || snap === null || typeof snap.Id !== 'string' || !Array.isArray(snap.Tasks)) {
+    throw new StoreError('STORE_CORRUPT', location, `the store ${location} holds job #${key} whose model is not a job: the file is damaged; restore it from a backup`);
+  }
+  return jobFromSnapshot(snap);
+}
+
+/** A job's record as stored (`status`). */
+export function encodeJobStatus(r: JournalJobRecord): string {
+  return JSON.stringify({ priority: r.priority, failFast: r.failFast, created: r.created, cancelRequested: r.cancelRequested });
+}
+
+export function decodeJobStatus(location: string, id: string, text: string): Omit<JournalJobRecord, 'id'> {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    v = undefined;
+  }
+  const o = v as Partial<JournalJobRecord> | undefined;
+  if (typeof o !== 'object' || o === null || typeof o.priority !== 'number' || typeof o.failFast !== 'boolean' || typeof o.created !== 'number' || typeof o.cancelRequested !== 'boolean') {
+    throw new StoreError('STORE_CORRUPT', location, `the store ${location} holds a damaged record of job ${id}: restore the file from a backup`);
+  }
+  return { priority: o.priority, failFast: o.failFast, created: o.created, cancelRequested: o.cancelRequested };
+}
+
+/**
+ * Output metadata as stored: V8's structured serialization, so Maps, Dates, typed arrays and
+ * nested objects come back as they were.
+ * @throws DataCloneError for what cannot be cloned (functions, symbols, class instances' methods)
+ */
+export function encodeOutputs(metadata: ReadonlyMap<number, unknown>): Uint8Array {
+  return serialize(metadata);
+}
+
+export function decodeOutputs(location: string, bytes: Uint8Array): ReadonlyMap<number, unknown> {
+  let v: unknown;
+  try {
+    v = deserialize(bytes);
+  } catch {
+    v = undefined;
+  }
+  if (!(v instanceof Map)) throw new StoreError('STORE_CORRUPT', location, `the store ${location} holds output metadata that cannot be read: restore the file from a backup`);
+  return v as ReadonlyMap<number, unknown>;
+}
+
+function damaged(location: string, jobId: string, what: string): StoreError {
+  return new StoreError('STORE_CORRUPT', location, `the store ${location} holds ${what} for job ${jobId}: the file is damaged; restore it from a backup`);
+}
