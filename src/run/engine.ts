@@ -13,6 +13,7 @@ import { InProcessDispatcher } from './in-process-dispatcher.js';
 import { processorInfo, unknownProcessors, type MediaProcessorInfo, type Processor, type ResolvedInput } from './processor.js';
 import { backoffDelay, type RetryOptions } from './backoff.js';
 import { NotificationHub, type NotificationHubOptions } from './notifications/index.js';
+import { jobStateTargets, taskProgressTargets, taskStateTargets } from './notifications/hub.js';
 import { describeUntrusted, messageOf, textOf, warn } from './untrusted.js';
 import { RunJournal, type OutboxRecord } from './durable.js';
 import type { RunStore } from '../store/run-store.js';
@@ -473,7 +474,9 @@ export class Engine {
   /** Sends a notification; with a store, once it is recorded (so a crash sends it again, never loses it). */
   #notify(r: OutboxRecord): void {
     if (this.#journal !== undefined) {
-      this.#journal.notify(r);
+      // Only what goes to some endpoint is recorded: most state changes go to none.
+      const targets = r.k === 'job' ? jobStateTargets(r.i.newState, r.s) : r.k === 'task' ? taskStateTargets(r.i.newState, r.s) : taskProgressTargets(r.s);
+      if (targets !== undefined) this.#journal.notify(r);
       return;
     }
     if (r.k === 'job') this.notifications.jobStateChanged(r.i, r.s);
@@ -507,6 +510,8 @@ export class Engine {
 
   /** Starts everything the scheduler says may start now. Not re-entrant: nested calls loop once more. */
   #pump(): void {
+    // Every change the engine makes ends here: the journal writes it at the end of this turn.
+    this.#journal?.schedule();
     if (this.#pumping) {
       this.#pumpAgain = true;
       return;
@@ -618,14 +623,15 @@ export class Engine {
     progress: (serial, attempt, percent) => {
       const f = this.#current(serial, attempt);
       if (f === undefined) return;
-      if (typeof percent === 'number' && percent >= 0 && percent <= 100) {
-        this.scheduler.progress(f.claim, percent);
-        this.#journal?.progress(serial, percent);
-      } else this.#oddProgress(f, percent);
+      if (typeof percent === 'number' && percent >= 0 && percent <= 100) this.#progress(f.claim, percent);
+      else this.#oddProgress(f, percent);
     },
     log: (serial, attempt, code, message) => {
       const f = this.#current(serial, attempt);
-      if (f && typeof code === 'string' && code !== '') this.scheduler.log(f.claim, code, textOf(message));
+      if (f && typeof code === 'string' && code !== '') {
+        this.scheduler.log(f.claim, code, textOf(message));
+        this.#journal?.schedule();
+      }
     },
     complete: (serial, attempt, metadata) => {
       const f = this.#take(serial, attempt);
@@ -674,10 +680,14 @@ export class Engine {
       if (finite) this.scheduler.log(f.claim, 'ProgressClamped', `progress ${percent} is outside 0–100 and was reported as ${clamped} (later such values of this attempt are clamped without a note)`);
       else this.scheduler.log(f.claim, 'ProgressIgnored', `progress must be a finite number from 0 to 100; ${describeUntrusted(percent)} was ignored (later such values of this attempt are ignored without a note)`);
     }
-    if (finite) {
-      this.scheduler.progress(f.claim, clamped);
-      this.#journal?.progress(f.claim.serial, clamped);
-    }
+    this.#journal?.schedule();
+    if (finite) this.#progress(f.claim, clamped);
+  }
+
+  #progress(claim: TaskClaim, percent: number): void {
+    this.scheduler.progress(claim, percent);
+    // A task being canceled keeps the progress it had: the scheduler ignored this report.
+    if (this.#journal !== undefined && this.scheduler.stateOf(claim) === TaskState.Processing) this.#journal.progress(claim.serial, percent);
   }
 
   #failed(claim: TaskClaim, attempt: number, failure: FailureReport): void {

@@ -215,16 +215,7 @@ export class NotificationHub {
    */
   taskStateChanged(e: TaskStateInput, subscriptions: readonly TaskNotificationSubscription[], settled?: (dropped: boolean) => void): void {
     try {
-      let chosen: string[] | undefined;
-      if (subscriptions.length > 0) {
-        const final = isFinalState(e.newState);
-        for (let i = 0; i < subscriptions.length; i++) {
-          const s = subscriptions[i]!;
-          const target = s.TargetTaskState;
-          if (target === 2 || (target === 1 && final)) chosen = pick(chosen, s.NotificationEndPointId);
-        }
-      }
-      this.#send(chosen, () => this.#record(4, e.jobId, e.jobName, e.taskId, e.oldState, e.newState, 0, e.timestamp), settled);
+      this.#send(taskStateTargets(e.newState, subscriptions), () => this.#record(4, e.jobId, e.jobName, e.taskId, e.oldState, e.newState, 0, e.timestamp), settled);
     } catch (err) {
       this.#report(err, '');
     }
@@ -233,12 +224,7 @@ export class NotificationHub {
   /** Enqueues a TaskProgress (EventType 5) for the subscriptions with IncludeTaskProgress. Never throws. */
   taskProgressed(e: TaskProgressInput, subscriptions: readonly TaskNotificationSubscription[], settled?: (dropped: boolean) => void): void {
     try {
-      let chosen: string[] | undefined;
-      for (let i = 0; i < subscriptions.length; i++) {
-        const s = subscriptions[i]!;
-        if (s.IncludeTaskProgress === true) chosen = pick(chosen, s.NotificationEndPointId);
-      }
-      this.#send(chosen, () => this.#record(5, e.jobId, e.jobName, e.taskId, -1, -1, e.progress, e.timestamp), settled);
+      this.#send(taskProgressTargets(subscriptions), () => this.#record(5, e.jobId, e.jobName, e.taskId, -1, -1, e.progress, e.timestamp), settled);
     } catch (err) {
       this.#report(err, '');
     }
@@ -247,16 +233,7 @@ export class NotificationHub {
   /** Enqueues a JobStateChange (EventType 1) for the subscriptions that select it. Never throws. */
   jobStateChanged(e: JobStateInput, subscriptions: readonly JobNotificationSubscription[], settled?: (dropped: boolean) => void): void {
     try {
-      let chosen: string[] | undefined;
-      if (subscriptions.length > 0) {
-        const final = isFinalState(e.newState);
-        for (let i = 0; i < subscriptions.length; i++) {
-          const s = subscriptions[i]!;
-          const target = s.TargetJobState;
-          if (target === 2 || (target === 1 && final)) chosen = pick(chosen, s.NotificationEndPointId);
-        }
-      }
-      this.#send(chosen, () => this.#record(1, e.jobId, e.jobName, '', e.oldState, e.newState, 0, e.timestamp), settled);
+      this.#send(jobStateTargets(e.newState, subscriptions), () => this.#record(1, e.jobId, e.jobName, '', e.oldState, e.newState, 0, e.timestamp), settled);
     } catch (err) {
       this.#report(err, '');
     }
@@ -513,6 +490,42 @@ export class NotificationHub {
       // onError's own failure has nowhere to go; it must not reach the scheduler's loop.
     }
   }
+}
+
+/** The endpoints a task's state change goes to (TargetTaskState 2: all states, 1: final ones), each once; undefined for none. */
+export function taskStateTargets(newState: number, subscriptions: readonly TaskNotificationSubscription[]): string[] | undefined {
+  let chosen: string[] | undefined;
+  if (subscriptions.length === 0) return undefined;
+  const final = isFinalState(newState);
+  for (let i = 0; i < subscriptions.length; i++) {
+    const s = subscriptions[i]!;
+    const target = s.TargetTaskState;
+    if (target === 2 || (target === 1 && final)) chosen = pick(chosen, s.NotificationEndPointId);
+  }
+  return chosen;
+}
+
+/** The endpoints a task's progress goes to (IncludeTaskProgress), each once; undefined for none. */
+export function taskProgressTargets(subscriptions: readonly TaskNotificationSubscription[]): string[] | undefined {
+  let chosen: string[] | undefined;
+  for (let i = 0; i < subscriptions.length; i++) {
+    const s = subscriptions[i]!;
+    if (s.IncludeTaskProgress === true) chosen = pick(chosen, s.NotificationEndPointId);
+  }
+  return chosen;
+}
+
+/** The endpoints a job's state change goes to (TargetJobState 2: all states, 1: final ones), each once; undefined for none. */
+export function jobStateTargets(newState: number, subscriptions: readonly JobNotificationSubscription[]): string[] | undefined {
+  let chosen: string[] | undefined;
+  if (subscriptions.length === 0) return undefined;
+  const final = isFinalState(newState);
+  for (let i = 0; i < subscriptions.length; i++) {
+    const s = subscriptions[i]!;
+    const target = s.TargetJobState;
+    if (target === 2 || (target === 1 && final)) chosen = pick(chosen, s.NotificationEndPointId);
+  }
+  return chosen;
 }
 
 /** Adds an endpoint id to the chosen ones, once. */

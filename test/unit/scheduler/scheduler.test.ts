@@ -222,6 +222,33 @@ describe('Scheduler', () => {
     expect(() => Scheduler.restore({} as never)).toThrow(expect.objectContaining({ code: 'SNAPSHOT_INVALID' }));
   });
 
+  it('restores under the policy and pools of the snapshot, and refuses to change them silently', () => {
+    const pools = (t: { Name: string }): string => (t.Name === 'Task 0' || t.Name === 'Task 1' ? 'one' : 'other');
+    const s = make({ policy: 'fifo', pools: { one: 1 }, poolOf: pools });
+    s.submit(dagJob(3, [], { priority: [1, 5, 9] }));
+    const snap = JSON.parse(JSON.stringify(s.snapshot()));
+    expect(snap.options).toMatchObject({ policy: 'fifo', poolOf: 'custom' });
+    expect(() => Scheduler.restore(snap, { poolOf: pools })).toThrow(expect.objectContaining({ code: 'SNAPSHOT_POLICY_MISMATCH' }));
+    expect(() => Scheduler.restore(snap, { policy: 'fifo' })).toThrow(expect.objectContaining({ code: 'SNAPSHOT_POOL_OF_MISSING' }));
+    const r = Scheduler.restore(snap, { policy: 'fifo', poolOf: pools });
+    // fifo: submission order, not priority; pool "one" has one slot, so Task 1 waits for Task 0.
+    expect([r.next()?.name, r.next()?.name, r.next()]).toEqual(['Task 0', 'Task 2', undefined]);
+    expect(r.explain(r.tasks()[1]!.Id).reason).toBe('pool-full');
+  });
+
+  it('counts no attempt for a task requeued after its attempt was lost', () => {
+    const s = make({ maxAttempts: 1 });
+    s.submit(dagJob(1, []));
+    const c = s.next()!;
+    s.requeue(c, 'the worker died');
+    expect(s.task(c.taskId)!.HistoricalEvents.map((e) => `${e.Code}${e.Message ? ':' + e.Message : ''}`)).toEqual(['Scheduled', 'Processing', 'Requeued:the worker died', 'Scheduled']);
+    const again = s.next()!;
+    expect(again.attempt).toBe(1);
+    s.fail(again, { retryable: true });
+    expect(s.task(c.taskId)!.State).toBe(TaskState.Error);
+    expect(() => s.requeue(c)).toThrow(expect.objectContaining({ code: 'INVALID_TRANSITION' }));
+  });
+
   it('orders by the critical path under that policy', () => {
     const s = make({ concurrency: 1, policy: 'critical-path' });
     // 0 → 1 → 2 is the long branch; 3 stands alone; 4 → 5 is short.
