@@ -60,3 +60,49 @@ export function resolveDependencies(job: Job): Dependencies {
   }
   return { taskCount: tasks.length, from, to, asset, inputEntry, producerOf, duplicates, unproduced };
 }
+
+/**
+ * As {@link resolveDependencies}, from each task's valid references (`inputs`, `outputs`) rather
+ * than its parser entries: for an accepted job (every entry valid) the two are the same, with
+ * `inputEntry` the position among the task's inputs. A job read back from a store has no parser
+ * entries worth building.
+ */
+export function resolveDependenciesOfRefs(job: Job): Dependencies {
+  const tasks = job.Tasks;
+  const producerOf = new Map<number, number>();
+  const duplicates: Dependencies['duplicates'] = [];
+  let edgeCount = 0;
+  for (const task of tasks) {
+    const outputs = task.outputs;
+    for (let j = 0; j < outputs.length; j++) {
+      const first = producerOf.get(outputs[j]!.index);
+      if (first === undefined) producerOf.set(outputs[j]!.index, task.index);
+      else duplicates.push({ asset: outputs[j]!.index, first, task: task.index, outputEntry: j });
+    }
+  }
+  for (const task of tasks) for (const r of task.inputs) if (r.kind === 'JobOutputAsset' && producerOf.has(r.index)) edgeCount++;
+  const from = new Int32Array(edgeCount);
+  const to = new Int32Array(edgeCount);
+  const asset = new Int32Array(edgeCount);
+  const inputEntry = new Int32Array(edgeCount);
+  const unproduced: Dependencies['unproduced'] = [];
+  let e = 0;
+  for (const task of tasks) {
+    const inputs = task.inputs;
+    for (let j = 0; j < inputs.length; j++) {
+      const r = inputs[j]!;
+      if (r.kind !== 'JobOutputAsset') continue;
+      const producer = producerOf.get(r.index);
+      if (producer === undefined) {
+        unproduced.push({ asset: r.index, task: task.index, inputEntry: j });
+        continue;
+      }
+      from[e] = producer;
+      to[e] = task.index;
+      asset[e] = r.index;
+      inputEntry[e] = j;
+      e++;
+    }
+  }
+  return { taskCount: tasks.length, from, to, asset, inputEntry, producerOf, duplicates, unproduced };
+}

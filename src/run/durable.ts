@@ -168,6 +168,7 @@ export class RunJournal {
   /** Stops writing after one last flush; messages the hub drops while closing stay in the outbox. */
   beginClose(): void {
     this.#closing = true;
+    this.#tryFlush(); // hands the hub what is recorded and unsent, so that the hub's flush delivers it and close() records it done
   }
 
   /** The last flush, then no more writes. @throws StoreError when that flush fails */

@@ -2,7 +2,7 @@ import { ArgumentRangeError, ArgumentTypeError, ValidationError, describeValue }
 import { STATE_NAMES, TaskOptions, TaskState, isFinalState } from '../job/enums.js';
 import { randomIds, type IdFactory } from '../job/ids.js';
 import type { Job, Task } from '../job/model.js';
-import { resolveDependencies, type Dependencies } from '../graph/dependencies.js';
+import { resolveDependencies, resolveDependenciesOfRefs, type Dependencies } from '../graph/dependencies.js';
 import { isValidationResult, validateJob, type Profile, type ValidationResult } from '../validate/validate.js';
 import { EV, EVENT_CODES, EventLog } from './event-log.js';
 import { SchedulerError } from './errors.js';
@@ -1177,7 +1177,8 @@ export class Scheduler {
   }
 
   /**
-   * Rebuilds a scheduler from what a store kept: each job's model and record, and its events in the
+   * Rebuilds a scheduler from what a store kept: each job's model (as accepted: its references are
+   * all valid, so dependencies come from `inputs` and `outputs`) and record, and its events in the
    * order they were logged. Task state, attempts, start and end times are derived from the events
    * (the log is the journal); tasks that were Processing or Canceling stay so, counted as running,
    * for the caller to requeue or end ({@link requeue}, {@link complete}). A job with no events at
@@ -1194,7 +1195,7 @@ export class Scheduler {
     for (const rj of list) {
       if (this.#jobById.has(rj.job.Id)) throw new SchedulerError('JOURNAL_INVALID', `Scheduler.recover: job ${rj.job.Id} is stored twice`, { jobId: rj.job.Id });
       this.#indexTaskIds(rj.job);
-      const rec = this.#addJob(rj.job, resolveDependencies(rj.job), rj.priority, rj.failFast, rj.created);
+      const rec = this.#addJob(rj.job, resolveDependenciesOfRefs(rj.job), rj.priority, rj.failFast, rj.created);
       rec.cancelRequested = rj.cancelRequested;
       if (rj.events.code.length === 0) {
         this.#initialStates(rec);

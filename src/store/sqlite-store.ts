@@ -94,6 +94,10 @@ export class SqliteStore implements RunStore {
     try {
       claim(db, path);
       db.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+      // A checkpoint copies the WAL into the file and syncs both: at SQLite's default (every 1000
+      // pages, 4 MB) a big job's submit paid for several. 10,000 pages (40 MB) measured a third
+      // faster for a 35 MB job; the WAL is checkpointed and removed on close anyway.
+      db.pragma('wal_autocheckpoint = 10000');
       // A -shm file beside the store is stale: in EXCLUSIVE mode SQLite keeps the WAL index in
       // memory, and no other connection can have the file open while we hold the lock. One is
       // left by probe() after a crash, or by a read-only connection of some tool.
