@@ -4,10 +4,11 @@ import { Engine } from '../run/engine.js';
 import { demoProcessors } from '../run/demo-processors.js';
 import { ValidationError } from '../errors.js';
 import { formatDiagnosticText } from '../validate/format-text.js';
-import type { TaskView } from '../scheduler/views.js';
+import type { JobView, TaskView } from '../scheduler/views.js';
+import { StoreError } from '../store/run-store.js';
 import { CliError, ioMessage, useColor, type CliIO } from './io.js';
 
-export const RUN_USAGE = `Usage: jobgraph run <job.json> [--concurrency N] [--reserved-units N] [--time-scale X] [--json]
+export const RUN_USAGE = `Usage: jobgraph run <job.json> [--concurrency N] [--reserved-units N] [--time-scale X] [--data FILE] [--json]
 
 Runs a job with the built-in demo processors (an encoder, a packager, a thumbnailer that sleep for
 times that depend on their Configuration) and prints its progress and a summary.
@@ -15,6 +16,8 @@ times that depend on their Configuration) and prints its progress and a summary.
   --reserved-units N  encoding reserved units: tasks that may run at once over all processors;
                       0 means one at a time, as on the service (default 3)
   --time-scale X      multiply every demo duration by X (default 0.05: a 10 s encode takes 0.5 s)
+  --data FILE         keep the run in FILE (SQLite): after Ctrl-C or a crash, the same command
+                      resumes the job where it stopped instead of starting it again
   --json              print the final job and task views as JSON, nothing else
 Exit status: 0 when the job finished, 1 when it ended otherwise, 2 for usage or I/O errors.`;
 
@@ -37,6 +40,7 @@ export async function runCommand(args: string[], io: CliIO, deps: RunCommandDeps
       concurrency: { type: 'string' },
       'reserved-units': { type: 'string' },
       'time-scale': { type: 'string' },
+      data: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
@@ -62,39 +66,71 @@ export async function runCommand(args: string[], io: CliIO, deps: RunCommandDeps
     throw new CliError(ioMessage(file, err));
   }
 
-  const engine = new Engine({
+  const options = {
     processors: demoProcessors({ timeScale }),
     ...(concurrency !== undefined ? { concurrency } : {}),
     // Reserved units are an account-wide budget: one pool that every task draws from.
     pools: { 'reserved-units': Math.max(1, units) },
     poolOf: () => 'reserved-units',
     retry: { maxAttempts: 3, baseDelayMs: Math.max(1, 1000 * timeScale), maxDelayMs: Math.max(1, 30_000 * timeScale) },
-  });
-
-  // The display listens before the job is submitted: the first tasks start inside submit().
-  const display = values.json ? undefined : io.stdout.isTTY ? new LiveDisplay(io, engine, useColor(io)) : new PlainLog(io, engine);
-  display?.listen();
-  let handle;
+  };
+  const data = values.data;
+  if (data === '') throw new CliError('--data needs a file name');
+  let engine: Engine;
   try {
-    handle = engine.submit(text);
+    engine = data === undefined ? new Engine(options) : await Engine.open({ ...options, store: data });
   } catch (err) {
-    if (err instanceof ValidationError) {
-      for (const d of err.diagnostics) io.stderr.write(formatDiagnosticText(file, d) + '\n');
-      io.stderr.write(`jobgraph run: ${file} is not a valid job; nothing ran\n`);
-      display?.stop();
-      return 1;
-    }
+    if (err instanceof StoreError) throw new CliError(`${err.message} [${err.code}]`);
     throw err;
   }
 
+  // A job the store holds that has not ended is the run that was interrupted: it goes on.
+  const unfinished = engine.scheduler.jobs().filter((j) => !isFinalState(j.State));
+  const resumed = unfinished.at(-1);
+  // The display listens before the job is submitted: the first tasks start inside submit().
+  const display = values.json ? undefined : io.stdout.isTTY ? new LiveDisplay(io, engine, useColor(io)) : new PlainLog(io, engine);
+  display?.listen();
+  let handle: { id: string; done: Promise<JobView>; cancel(): void };
+  if (resumed !== undefined) {
+    io.stderr.write(`jobgraph run: resuming job ${JSON.stringify(resumed.Name)} from ${data} (${engine.recovery!.requeued} task${engine.recovery!.requeued === 1 ? '' : 's'} to run again); ${file} is not submitted again\n`);
+    handle = { id: resumed.Id, done: engine.done(resumed.Id), cancel: () => engine.cancel(resumed.Id) };
+  } else {
+    try {
+      handle = engine.submit(text);
+    } catch (err) {
+      display?.stop();
+      if (err instanceof ValidationError) {
+        for (const d of err.diagnostics) io.stderr.write(formatDiagnosticText(file, d) + '\n');
+        io.stderr.write(`jobgraph run: ${file} is not a valid job; nothing ran\n`);
+        await engine.close();
+        return 1;
+      }
+      await engine.close().catch(() => undefined);
+      if (err instanceof StoreError) throw new CliError(`${err.message} [${err.code}]`);
+      throw err;
+    }
+  }
+
+  let interrupted: (() => void) | undefined;
+  const stopped = new Promise<undefined>((resolve) => (interrupted = () => resolve(undefined)));
   const removeInterrupt = deps.onInterrupt?.(() => {
+    if (data !== undefined) {
+      // Durable: stop here, keep everything; the same command resumes.
+      io.stderr.write(`\njobgraph run: interrupted; the job is kept in ${data}: run the same command again to resume it\n`);
+      interrupted?.();
+      return;
+    }
     io.stderr.write('\njobgraph run: interrupted, canceling the job…\n');
     handle.cancel();
   });
   display?.start(handle.id);
-  const final = await handle.done;
+  const final = await Promise.race([handle.done, stopped]);
   display?.stop();
   removeInterrupt?.();
+  if (final === undefined) {
+    await engine.close();
+    return 1;
+  }
   const tasks = engine.scheduler.tasks({ jobId: handle.id });
   if (values.json) {
     const attempts = tasks.map((t) => engine.scheduler.taskInfo(t.Id).attempts);

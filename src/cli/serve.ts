@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { Engine } from '../run/engine.js';
+import { Engine, type EngineOptions } from '../run/engine.js';
+import { StoreError } from '../store/run-store.js';
 import { demoProcessors } from '../run/demo-processors.js';
 import { createServer } from '../server/server.js';
 import { ServerConfigError } from '../server/errors.js';
@@ -28,6 +29,10 @@ over an engine with the built-in demo processors, until SIGINT (Ctrl-C) or SIGTE
   --max-diagnostics N diagnostics listed when a job definition is refused (default 100)
   --base-uri URL      service root written in responses, e.g. https://media.example.com/api
   --access-log        one line per request on stderr
+  --data FILE         where jobs, tasks and their history are kept, across restarts and crashes
+                      (an SQLite file; default ./jobgraph.db); :memory: keeps nothing
+  --sync full         also survive a power loss, at an fsync per write (default: normal, which
+                      survives a crash or kill of the process)
 Without a token the server does not start, unless --insecure-local is given.
 Exit status: 0 after a clean shutdown, 2 for usage, configuration or I/O errors.`;
 
@@ -56,6 +61,16 @@ function integer(name: string, v: string | undefined, min: number, max: number):
   return n;
 }
 
+/** An engine on a store file; a store that cannot be used is a usage error (exit 2), and is left as it was. */
+async function openEngine(options: EngineOptions, data: string, sync: 'normal' | 'full'): Promise<Engine> {
+  try {
+    return await Engine.open({ ...options, store: data, synchronous: sync });
+  } catch (err) {
+    if (err instanceof StoreError) throw new CliError(`${err.message} [${err.code}]`);
+    throw err;
+  }
+}
+
 /** `jobgraph serve`: the REST facade over the demo processors, until a signal stops it. */
 export async function serveCommand(args: string[], io: CliIO, deps: ServeCommandDeps = {}): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -74,6 +89,8 @@ export async function serveCommand(args: string[], io: CliIO, deps: ServeCommand
       'max-diagnostics': { type: 'string' },
       'base-uri': { type: 'string' },
       'access-log': { type: 'boolean', default: false },
+      data: { type: 'string' },
+      sync: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: true,
@@ -96,6 +113,10 @@ export async function serveCommand(args: string[], io: CliIO, deps: ServeCommand
   const profile = values.profile ?? 'ams';
   if (profile !== 'ams' && profile !== 'relaxed') throw new CliError(`--profile must be ams or relaxed, not ${JSON.stringify(profile)}`);
   const insecure = values['insecure-local'] === true;
+  const data = values.data ?? './jobgraph.db';
+  if (data === '') throw new CliError('--data needs a file name (or :memory: to keep nothing)');
+  const sync = values.sync ?? 'normal';
+  if (sync !== 'normal' && sync !== 'full') throw new CliError(`--sync must be normal or full, not ${JSON.stringify(sync)}`);
 
   // Tokens: the file's, then the environment's.
   const tokens: string[] = [];
@@ -127,13 +148,18 @@ export async function serveCommand(args: string[], io: CliIO, deps: ServeCommand
   }
   if (tokens.length > 0 && insecure) io.stderr.write('jobgraph serve: tokens are configured, so --insecure-local is ignored: every request needs a token\n');
 
-  const engine = new Engine({
+  const engineOptions = {
     processors: demoProcessors({ timeScale }),
     // Reserved units are an account-wide budget: one pool that every task draws from.
     pools: { 'reserved-units': Math.max(1, units) },
     poolOf: () => 'reserved-units',
     retry: { maxAttempts: 3, baseDelayMs: Math.max(1, 1000 * timeScale), maxDelayMs: Math.max(1, 30_000 * timeScale) },
-  });
+  };
+  const engine = data === ':memory:' ? new Engine(engineOptions) : await openEngine(engineOptions, data, sync);
+  if (engine.recovery !== undefined) {
+    const r = engine.recovery;
+    io.stderr.write(`jobgraph serve: ${data}: ${r.jobs} job${r.jobs === 1 ? '' : 's'} kept, ${r.running} running${r.requeued > 0 ? `, ${r.requeued} task${r.requeued === 1 ? '' : 's'} to run again` : ''}\n`);
+  }
 
   let api;
   try {
@@ -190,7 +216,7 @@ export async function serveCommand(args: string[], io: CliIO, deps: ServeCommand
   deps.onListening?.(url);
 
   const signal = await stop;
-  io.stderr.write(`jobgraph serve: ${signal}: closing the server and canceling running jobs…\n`);
+  io.stderr.write(`jobgraph serve: ${signal}: closing the server and ${engine.recovery !== undefined ? `stopping; running jobs go on at the next start with --data ${data}` : 'canceling running jobs'}…\n`);
   try {
     await api.close({ graceMs: 5000 });
     await engine.close();

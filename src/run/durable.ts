@@ -95,6 +95,16 @@ export class RunJournal {
     this.flush();
   }
 
+  /**
+   * Removes a job (forgotten by the scheduler at `index`) from the store with everything of its.
+   * Its events not yet written go into the same batch first: the store applies forgets last.
+   */
+  forget(index: number): void {
+    this.#collect();
+    this.#batch.forget.push(this.#keys[index]!);
+    this.schedule();
+  }
+
   /** Output metadata of a completed task. @throws DataCloneError when it cannot be stored */
   output(job: Job, taskIndex: number, metadata: ReadonlyMap<number, unknown>): void {
     const data = encodeOutputs(metadata);
@@ -241,8 +251,13 @@ export class RunJournal {
     if (this.#progress.size > 0 && Date.now() - this.#progressWritten >= PROGRESS_INTERVAL_MS) {
       this.#progressWritten = Date.now();
       for (const [serial, value] of this.#progress) {
-        const { job, task } = s.modelOf(serial);
-        this.#batch.progress.push({ job: this.#keyOf(job), task: task.index, value });
+        let model;
+        try {
+          model = s.modelOf(serial);
+        } catch {
+          continue; // its job was forgotten meanwhile
+        }
+        this.#batch.progress.push({ job: this.#keyOf(model.job), task: model.task.index, value });
       }
       this.#progress.clear();
     }

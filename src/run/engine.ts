@@ -28,6 +28,12 @@ export interface EngineOptions extends Pick<SchedulerOptions, 'concurrency' | 'p
   /** Retries of retryable failures: attempts, capped exponential backoff with jitter. */
   retry?: RetryOptions;
   /**
+   * Keeps the engine (and its store) bounded over months: jobs ended more than `endedJobsMs` ago
+   * are forgotten, as by {@link Engine.forget}. Checked every minute (or every `endedJobsMs`, when
+   * shorter). @defaultValue ended jobs are kept until forgotten
+   */
+  retention?: { endedJobsMs: number };
+  /**
    * Time limit per task in ms (a processor's own `timeoutMs` wins), or a function of the task that
    * returns one (undefined or Infinity for no limit). A function that throws or returns anything
    * else fails the task with `ErrorProcessingTask` saying so, rather than running it unlimited.
@@ -141,6 +147,7 @@ export class Engine {
   #journal: RunJournal | undefined;
   #ownStore = false;
   #stopping: Promise<void> | undefined;
+  #retention: ReturnType<typeof setInterval> | undefined;
   /** What {@link Engine.open} found; undefined for `new Engine`. */
   recovery: RecoveryReport | undefined;
 
@@ -217,7 +224,14 @@ export class Engine {
       }
       if (isFinalState(e.newState)) this.#finishJob(e.jobId);
     });
+    if (options.retention !== undefined) {
+      const keep = options.retention?.endedJobsMs;
+      if (!(typeof keep === 'number' && keep >= 0 && keep <= Number.MAX_SAFE_INTEGER)) throw new ArgumentTypeError(`Engine: expected \`retention.endedJobsMs\` to be a number of ms >= 0, got ${describeValue(keep)}`);
+      this.#retention = setInterval(() => this.#sweep(keep), Math.max(10, Math.min(keep, 60_000)));
+      this.#retention.unref?.();
+    }
     if (recovered) this.#resume(recovered);
+    if (options.retention !== undefined) this.#sweep(options.retention.endedJobsMs);
   }
 
   /** Takes up a recovered run: journal on, lost attempts requeued, backoffs and notifications resumed. */
@@ -354,6 +368,28 @@ export class Engine {
     this.#journal?.flush();
   }
 
+  /**
+   * Forgets an ended job: it leaves every view, and the store (with its history and output
+   * metadata), for good. A job that has not ended must be canceled first.
+   * @throws SchedulerError `JOB_NOT_FOUND`, `JOB_NOT_ENDED`
+   */
+  forget(jobId: string): void {
+    const index = this.scheduler.jobIndex(jobId);
+    const job = this.scheduler.jobModel(jobId);
+    this.scheduler.forget(jobId);
+    for (const t of job.Tasks) this.#outputs.delete(t.Id);
+    this.#jobs.delete(jobId);
+    this.#journal?.forget(index);
+  }
+
+  /** Forgets the jobs that ended more than `retention.endedJobsMs` ago. */
+  #sweep(keepMs: number): void {
+    const before = Date.now() - keepMs;
+    for (const j of this.scheduler.jobs()) {
+      if (isFinalState(j.State) && j.EndTime !== null && Date.parse(j.EndTime) < before) this.forget(j.Id);
+    }
+  }
+
   /** The promise of a job's end, for a job submitted earlier (or restored). */
   done(jobId: string): Promise<JobView> {
     if (!this.scheduler.job(jobId)) throw new SchedulerError('JOB_NOT_FOUND', `Engine.done: no job has Id ${JSON.stringify(jobId)}`, { jobId });
@@ -379,6 +415,7 @@ export class Engine {
 
   /** Cancels every job that has not ended and waits until they have; the engine takes no more jobs. */
   async close(): Promise<void> {
+    clearInterval(this.#retention);
     if (this.#journal !== undefined) return this.#stop(this.#journal);
     this.#closed = true;
     const pending: Promise<JobView>[] = [];

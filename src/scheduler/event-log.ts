@@ -98,6 +98,15 @@ export class EventLog {
     return row;
   }
 
+  /** Drops the texts of a task's events (its job was forgotten): the rows stay, unread. */
+  dropTexts(task: number): void {
+    if (this.#messages.size === 0 && this.#customCodes.size === 0) return;
+    for (let r = this.#last[task] ?? -1; r !== -1; r = this.#prev[r]!) {
+      this.#messages.delete(r);
+      this.#customCodes.delete(r);
+    }
+  }
+
   /** The events of one task, oldest first, in the reference's shape. */
   eventsOf(task: number): HistoricalEvent[] {
     const out: HistoricalEvent[] = [];

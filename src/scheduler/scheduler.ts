@@ -77,8 +77,11 @@ type EventName = keyof SchedulerEvents;
 /** Book-keeping of one submitted job. */
 interface JobRecord {
   readonly index: number;
-  readonly job: Job;
-  readonly deps: Dependencies;
+  /** The model; a forgotten job's is dropped (an empty stand-in) to free its memory. */
+  job: Job;
+  deps: Dependencies;
+  /** Forgotten ({@link Scheduler.forget}): in no view or lookup; its typed-array slots stay, unused. */
+  forgotten: boolean;
   /** Global index of its first task; its tasks are base … base + count - 1. */
   readonly base: number;
   readonly count: number;
@@ -95,6 +98,9 @@ interface JobRecord {
 }
 
 const NO_TIME = NaN;
+
+/** What a forgotten job's record keeps in place of its model. */
+const FORGOTTEN: Job = Object.freeze({ Id: '', Name: '', Priority: 0, TemplateId: null, InputMediaAssets: [], Tasks: [], JobNotificationSubscriptions: [] }) as unknown as Job;
 
 /** The task state each event code leaves a task in; -1 for events that change no state (retrying, logs). */
 const STATE_OF_EVENT: readonly number[] = (() => {
@@ -298,6 +304,7 @@ export class Scheduler {
       startTime: NO_TIME,
       endTime: NO_TIME,
       cancelRequested: false,
+      forgotten: false,
     };
     this.#jobs.push(rec);
     this.#jobById.set(job.Id, rec.index);
@@ -618,6 +625,30 @@ export class Scheduler {
     return this.#jobView(rec);
   }
 
+  /**
+   * Forgets an ended job: it leaves every view and lookup, and its model, ErrorDetails and event
+   * texts are released. What stays is a few dozen bytes a task in the typed arrays (task numbers are
+   * never reused: claims and events carry them); a process that restarts from a store has none.
+   * @throws SchedulerError `JOB_NOT_FOUND`, or `JOB_NOT_ENDED` when the job has not ended
+   */
+  forget(jobId: string): void {
+    const rec = this.#lookupJob('forget', jobId);
+    if (!isFinalState(rec.state)) {
+      throw new SchedulerError('JOB_NOT_ENDED', `Scheduler.forget: job ${jobId} is ${STATE_NAMES[rec.state]}: only an ended job can be forgotten; cancel it first`, { jobId, state: STATE_NAMES[rec.state] });
+    }
+    this.#jobById.delete(jobId);
+    const tasks = rec.job.Tasks;
+    for (let i = 0; i < rec.count; i++) {
+      const g = rec.base + i;
+      if (this.#taskById.get(tasks[i]!.Id) === g) this.#taskById.delete(tasks[i]!.Id);
+      this.#errors.delete(g);
+      this.#events.dropTexts(g);
+    }
+    rec.forgotten = true;
+    rec.job = { ...FORGOTTEN, Id: jobId };
+    rec.deps = resolveDependencies(rec.job);
+  }
+
   #stopRunning(g: number): void {
     this.#running--;
     this.#ready.release(this.#poolIdx[g]!);
@@ -747,11 +778,11 @@ export class Scheduler {
   #resolve(call: string, task: string | TaskClaim): number {
     if (typeof task !== 'object' || task === null) return this.#lookupTask(call, task);
     // A claim of this scheduler knows its task number: no lookup, and no visit to the task's model.
-    if (task instanceof Claim && task.owner === this) return task.serial;
+    if (task instanceof Claim && task.owner === this && !this.#jobs[this.#jobOf[task.serial]!]!.forgotten) return task.serial;
     const g = task.serial;
     if (typeof g === 'number' && g >= 0 && g < this.#taskCount) {
       const rec = this.#jobs[this.#jobOf[g]!]!;
-      if (rec.job.Tasks[g - rec.base]!.Id === task.taskId) return g;
+      if (rec.job.Tasks[g - rec.base]?.Id === task.taskId) return g;
     }
     throw new SchedulerError('TASK_NOT_FOUND', `Scheduler.${call}: the claim for ${describeValue(task.taskId)} is not from this scheduler: pass the claim next() returned, or the task id`);
   }
@@ -787,6 +818,7 @@ export class Scheduler {
       throw new ArgumentRangeError(`Scheduler.modelOf: expected a task number from 0 to ${this.#taskCount - 1}, got ${describeValue(serial)}`);
     }
     const rec = this.#jobs[this.#jobOf[serial]!]!;
+    if (rec.forgotten) throw new SchedulerError('TASK_NOT_FOUND', `Scheduler.modelOf: task number ${serial} belongs to job ${rec.job.Id}, which was forgotten`, { jobId: rec.job.Id });
     return { job: rec.job, task: rec.job.Tasks[serial - rec.base]! };
   }
 
@@ -814,7 +846,9 @@ export class Scheduler {
 
   /** Views of every job, in submission order. */
   jobs(): JobView[] {
-    return this.#jobs.map((r) => this.#jobView(r));
+    const out: JobView[] = [];
+    for (const r of this.#jobs) if (!r.forgotten) out.push(this.#jobView(r));
+    return out;
   }
 
   /** Views of the tasks that match, in submission order. */
@@ -830,6 +864,7 @@ export class Scheduler {
     const out: TaskView[] = [];
     for (let g = from; g < to; g++) {
       if (states && !states.includes(this.#state[g]!)) continue;
+      if (this.#jobs[this.#jobOf[g]!]!.forgotten) continue;
       if (filter.mediaProcessorId !== undefined) {
         const rec = this.#jobs[this.#jobOf[g]!]!;
         if (rec.job.Tasks[g - rec.base]!.MediaProcessorId !== filter.mediaProcessorId) continue;
@@ -973,10 +1008,28 @@ export class Scheduler {
   /** The whole scheduler as plain JSON; {@link Scheduler.restore} rebuilds it. */
   snapshot(): SchedulerSnapshot {
     const n = this.#taskCount;
+    // Forgotten jobs are left out: live tasks are numbered afresh, in the same order.
+    const renumber = new Int32Array(n).fill(-1);
+    const live: number[] = [];
+    for (const r of this.#jobs) {
+      if (r.forgotten) continue;
+      for (let g = r.base; g < r.base + r.count; g++) {
+        renumber[g] = live.length;
+        live.push(g);
+      }
+    }
     const errors: Record<string, ErrorDetail[]> = {};
-    for (const [g, list] of this.#errors) errors[g] = list.map((d) => ({ ...d }));
+    for (const [g, list] of this.#errors) if (renumber[g] !== -1) errors[renumber[g]!] = list.map((d) => ({ ...d }));
     const pools: Record<string, number> = {};
     for (const [k, v] of Object.entries(this.#poolSlots)) pools[k] = v;
+    const pick = <T>(read: (g: number) => T): T[] => live.map(read);
+    const events: SchedulerSnapshot['events'] = [];
+    for (const row of this.#events.rows()) {
+      const k = renumber[row[0]]!;
+      if (k === -1) continue;
+      row[0] = k;
+      events.push(row);
+    }
     return {
       format: SNAPSHOT_FORMAT,
       options: {
@@ -988,27 +1041,29 @@ export class Scheduler {
         policy: policyName(this.#policy),
         poolOf: this.#defaultPools ? 'MediaProcessorId' : 'custom',
       },
-      jobs: this.#jobs.map((r) => ({
-        job: jobToSnapshot(r.job),
-        priority: r.priority,
-        failFast: r.failFast,
-        state: r.state,
-        created: r.created,
-        lastModified: r.lastModified,
-        startTime: nullIfNaN(r.startTime),
-        endTime: nullIfNaN(r.endTime),
-        cancelRequested: r.cancelRequested,
-      })),
+      jobs: this.#jobs
+        .filter((r) => !r.forgotten)
+        .map((r) => ({
+          job: jobToSnapshot(r.job),
+          priority: r.priority,
+          failFast: r.failFast,
+          state: r.state,
+          created: r.created,
+          lastModified: r.lastModified,
+          startTime: nullIfNaN(r.startTime),
+          endTime: nullIfNaN(r.endTime),
+          cancelRequested: r.cancelRequested,
+        })),
       tasks: {
-        state: Array.from(this.#state.subarray(0, n)),
-        attempts: Array.from(this.#attempts.subarray(0, n)),
-        progress: Array.from(this.#progress.subarray(0, n)),
-        start: Array.from(this.#start.subarray(0, n), nullIfNaN),
-        end: Array.from(this.#end.subarray(0, n), nullIfNaN),
+        state: pick((g) => this.#state[g]!),
+        attempts: pick((g) => this.#attempts[g]!),
+        progress: pick((g) => this.#progress[g]!),
+        start: pick((g) => nullIfNaN(this.#start[g]!)),
+        end: pick((g) => nullIfNaN(this.#end[g]!)),
         errors,
-        held: [...this.#held].sort((a, b) => a - b),
+        held: [...this.#held].map((g) => renumber[g]!).filter((k) => k !== -1).sort((a, b) => a - b),
       },
-      events: this.#events.rows(),
+      events,
     };
   }
 

@@ -115,8 +115,8 @@ function pageWindow(options: ListOptions, total: number, countOnly: boolean): { 
 }
 
 /**
- * The engine's jobs and tasks as the API shows them. Deleting a job hides it (and its tasks) from
- * every listing and lookup; the scheduler keeps the record, as it has no way to forget one yet.
+ * The engine's jobs and tasks as the API shows them. Deleting a job forgets it in the engine (and
+ * its store): it leaves every listing and lookup, for good, across restarts.
  *
  * The ids of the jobs, in submission order, are kept here rather than asked of the scheduler per
  * request: `Scheduler.jobs()` builds a view of every job, which was a fifth of the time of
@@ -126,8 +126,7 @@ function pageWindow(options: ListOptions, total: number, countOnly: boolean): { 
  */
 export class Catalog {
   readonly #engine: Engine;
-  readonly #deleted = new Set<string>();
-  readonly #jobIds: string[] = [];
+  #jobIds: string[] = [];
   readonly #known = new Set<string>();
   readonly #unsubscribe: Array<() => void>;
 
@@ -149,19 +148,20 @@ export class Catalog {
     for (const off of this.#unsubscribe.splice(0)) off();
   }
 
-  /** Hides a job from the API, for good. */
+  /** Forgets an ended job, for good. */
   delete(jobId: string): void {
-    this.#deleted.add(jobId);
+    this.#engine.forget(jobId);
+    this.#known.delete(jobId);
+    this.#jobIds = this.#jobIds.filter((id) => id !== jobId);
   }
 
-  /** Ids of the jobs not deleted, in submission order. */
+  /** Ids of the jobs, in submission order. */
   jobIds(): string[] {
-    return this.#deleted.size === 0 ? this.#jobIds.slice() : this.#jobIds.filter((id) => !this.#deleted.has(id));
+    return this.#jobIds.slice();
   }
 
   /** A job's view, unless unknown or deleted. */
   job(jobId: string): JobView | undefined {
-    if (this.#deleted.has(jobId)) return undefined;
     return this.#engine.scheduler.job(jobId);
   }
 
@@ -176,7 +176,6 @@ export class Catalog {
     const view = s.task(taskId);
     if (view === undefined) return undefined;
     const { jobId, index } = s.taskInfo(taskId);
-    if (this.#deleted.has(jobId)) return undefined;
     const job = s.jobModel(jobId);
     return { view, job, task: job.Tasks[index]! };
   }

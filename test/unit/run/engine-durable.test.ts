@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import { Engine } from '../../../src/run/engine.js';
+import { Scheduler } from '../../../src/scheduler/scheduler.js';
 import { ProcessorError, type Processor, type ProcessorContext } from '../../../src/run/processor.js';
 import { TaskState } from '../../../src/job/enums.js';
 import { MemoryStore } from '../../../src/store/memory-store.js';
@@ -300,6 +301,45 @@ describe('Engine with a store', () => {
     const writes = store.writes;
     expect(() => engine.submit(def)).toThrow(expect.objectContaining({ code: 'JOB_EXISTS' }));
     expect(store.writes).toBe(writes);
+  });
+
+  it('forgets an ended job in memory and in the store, and only an ended one', async () => {
+    const store = new CrashableStore();
+    const a = await Engine.open({ processors: [proc(() => [{ m: 1 }])], store });
+    const keep = a.submit(dagJob(2, [[0, 1]]));
+    const drop = a.submit(dagJob(3, [[0, 1]]));
+    await Promise.all([keep.done, drop.done]);
+    const dropped = a.scheduler.tasks({ jobId: drop.id }).map((t) => t.Id);
+    a.forget(drop.id);
+    expect(a.scheduler.job(drop.id)).toBeUndefined();
+    expect(a.scheduler.task(dropped[0]!)).toBeUndefined();
+    expect(a.scheduler.jobs().map((j) => j.Id)).toEqual([keep.id]);
+    expect(a.scheduler.tasks().length).toBe(2);
+    expect(() => a.forget(drop.id)).toThrow(expect.objectContaining({ code: 'JOB_NOT_FOUND' }));
+    // A snapshot leaves it out too, and restores.
+    expect(Scheduler.restore(a.scheduler.snapshot()).tasks().map((t) => t.Id)).toEqual(a.scheduler.tasks().map((t) => t.Id));
+    await a.close();
+    const b = track(await Engine.open({ processors: [proc(never)], store: store.restart() }));
+    expect(b.scheduler.jobs().map((j) => j.Id)).toEqual([keep.id]);
+    const stored = store.inner.load();
+    expect(stored.jobs.map((j) => j.id)).toEqual([keep.id]);
+    expect(stored.outputs.map((o) => o.job)).toEqual([stored.jobs[0]!.key, stored.jobs[0]!.key]);
+    expect(stored.segments.size).toBe(1);
+    const running = b.submit(dagJob(1, []));
+    expect(() => b.forget(running.id)).toThrow(expect.objectContaining({ code: 'JOB_NOT_ENDED' }));
+  });
+
+  it('forgets jobs ended longer ago than retention.endedJobsMs', async () => {
+    const store = new CrashableStore();
+    const engine = track(await Engine.open({ processors: [proc(() => undefined)], store, retention: { endedJobsMs: 50 } }));
+    const h = engine.submit(dagJob(1, []));
+    await h.done;
+    expect(engine.scheduler.job(h.id)).toBeDefined();
+    await sleep(200);
+    expect(engine.scheduler.job(h.id)).toBeUndefined();
+    await turn();
+    expect(store.load().jobs).toEqual([]);
+    await expect(Engine.open({ processors: [], retention: { endedJobsMs: -1 } })).rejects.toThrow(/retention.endedJobsMs/);
   });
 
   it('reaches the same end from any crash point as without a crash (property)', async () => {

@@ -88,15 +88,20 @@ describe('Catalog', () => {
     expect(catalog.jobIds()).toEqual(engine.scheduler.jobs().map((j) => j.Id));
   });
 
-  it('hides deleted jobs and their tasks, and stops listening when disposed', () => {
+  it('forgets deleted jobs and their tasks, and stops listening when disposed', async () => {
     engine = new Engine({ processors: testProcessors() });
     const catalog = new Catalog(engine);
     const a = seed(engine, chainJob(2, 'a', 'hold'));
     const b = seed(engine, chainJob(1, 'b', 'hold'));
+    const taskOfA = engine.scheduler.tasks({ jobId: a })[0]!.Id;
+    expect(() => catalog.delete(a)).toThrow(expect.objectContaining({ code: 'JOB_NOT_ENDED' }));
+    engine.cancel(a);
+    await engine.done(a);
     catalog.delete(a);
     expect(catalog.jobIds()).toEqual([b]);
     expect(catalog.job(a)).toBeUndefined();
-    expect(catalog.task(engine.scheduler.tasks({ jobId: a })[0]!.Id)).toBeUndefined();
+    expect(catalog.task(taskOfA)).toBeUndefined();
+    expect(engine.scheduler.job(a)).toBeUndefined();
     expect(catalog.task(engine.scheduler.tasks({ jobId: b })[0]!.Id)?.job.Id).toBe(b);
     catalog.dispose();
     seed(engine, chainJob(1, 'c'));

@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { serveCommand, SERVE_USAGE } from '../../../src/cli/serve.js';
 import { CliError, type CliIO } from '../../../src/cli/io.js';
@@ -24,7 +27,8 @@ async function serving(args: string[], io: CliIO, body: (port: number, url: stri
   let stop!: (signal: string) => void;
   let listening!: (url: string) => void;
   const ready = new Promise<string>((resolve) => (listening = resolve));
-  const exit = serveCommand(args, io, {
+  // Nothing is kept unless a test says where: no jobgraph.db in the working directory.
+  const exit = serveCommand(args.includes('--data') ? args : [...args, '--data', ':memory:'], io, {
     onStop: (handler) => {
       stop = handler;
       return () => {};
@@ -53,7 +57,7 @@ describe('jobgraph serve', () => {
   it('refuses a token file it cannot read, an empty one, and a weak token', async () => {
     await expect(serveCommand(['--token-file', 'missing.txt'], fakeIO())).rejects.toThrow(/cannot read missing.txt: no such file/);
     await expect(serveCommand(['--token-file', 't'], fakeIO({ t: '# none\n' }))).rejects.toThrow(/holds no token/);
-    await expect(serveCommand(['--token-file', 't'], fakeIO({ t: 'short\n' }))).rejects.toThrow(/at least 16/);
+    await expect(serveCommand(['--token-file', 't', '--data', ':memory:'], fakeIO({ t: 'short\n' }))).rejects.toThrow(/at least 16/);
   });
 
   it('refuses bad option values', async () => {
@@ -102,6 +106,58 @@ describe('jobgraph serve', () => {
     expect(io.err.join('')).toContain('stopped');
   });
 
+  it('keeps jobs across a restart with --data: history, deletes, and running jobs go on', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jobgraph-serve-'));
+    try {
+      const data = join(dir, 'served.db');
+      const io = fakeIO({}, { JOBGRAPH_TOKENS: TOKEN });
+      let done = '';
+      let running = '';
+      let deleted = '';
+      await serving(['--port', '0', '--time-scale', '0', '--data', data], io, async (port) => {
+        const a = await request(port, '/api/Jobs', { method: 'POST', body: REFERENCE_VERBOSE_BODY });
+        const b = await request(port, '/api/Jobs', { method: 'POST', body: REFERENCE_VERBOSE_BODY });
+        expect([a.status, b.status]).toEqual([201, 201]);
+        done = a.json.Id;
+        deleted = b.json.Id;
+        while ((await request(port, `/api/Jobs('${encodeURIComponent(deleted)}')/State`)).json.value !== 3) await new Promise((r) => setTimeout(r, 20));
+        expect((await request(port, `/api/Jobs('${encodeURIComponent(deleted)}')`, { method: 'DELETE' })).status).toBe(204);
+      });
+      // Slow processors this time: the job is still running when the server stops.
+      await serving(['--port', '0', '--time-scale', '1000', '--data', data], io, async (port) => {
+        const c = await request(port, '/api/Jobs', { method: 'POST', body: REFERENCE_VERBOSE_BODY });
+        running = c.json.Id;
+        const jobs = await request(port, '/api/Jobs?$select=Id,State');
+        expect(jobs.json.value.map((j: { Id: string }) => j.Id)).toEqual([done, running]);
+      });
+      expect(io.err.join('')).toMatch(/served\.db: 1 job kept, 0 running/);
+      await serving(['--port', '0', '--time-scale', '0', '--data', data], io, async (port) => {
+        const jobs = await request(port, '/api/Jobs?$select=Id,State');
+        expect(jobs.json.value.map((j: { Id: string }) => j.Id)).toEqual([done, running]);
+        expect(jobs.json.value[0].State).toBe(3);
+        const tasks = await request(port, `/api/Jobs('${encodeURIComponent(done)}')/Tasks`);
+        const codes = tasks.json.value[0].HistoricalEvents.map((e: { Code: string }) => e.Code);
+        expect([codes[0], codes[1], codes.at(-1)]).toEqual(['Scheduled', 'Processing', 'Finished']);
+        while ((await request(port, `/api/Jobs('${encodeURIComponent(running)}')/State`)).json.value !== 3) await new Promise((r) => setTimeout(r, 20));
+      });
+      expect(io.err.join('')).toMatch(/served\.db: 2 jobs kept, 1 running, 1 task to run again/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a --data file that is not a store, and leaves it as it was', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jobgraph-serve-'));
+    try {
+      const data = join(dir, 'notes.txt');
+      writeFileSync(data, 'not a database\n'.repeat(100));
+      await expect(serveCommand(['--port', '0', '--data', data], fakeIO({}, { JOBGRAPH_TOKENS: TOKEN }))).rejects.toThrow(/\[STORE_CORRUPT\]/);
+      expect(readFileSync(data, 'utf8')).toBe('not a database\n'.repeat(100));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('cancels running jobs on the way out', async () => {
     const io = fakeIO({}, { JOBGRAPH_TOKENS: TOKEN });
     let jobPath = '';
@@ -127,7 +183,7 @@ describe('jobgraph serve', () => {
   it('says so when the port is taken', async () => {
     const io = fakeIO({}, { JOBGRAPH_TOKENS: TOKEN });
     await serving(['--port', '0'], io, async (port) => {
-      await expect(serveCommand(['--port', String(port)], fakeIO({}, { JOBGRAPH_TOKENS: TOKEN }))).rejects.toThrow(/address is in use/);
+      await expect(serveCommand(['--port', String(port), '--data', ':memory:'], fakeIO({}, { JOBGRAPH_TOKENS: TOKEN }))).rejects.toThrow(/address is in use/);
     });
   });
 });
