@@ -38,7 +38,7 @@ export { findCycles } from './core/cycles.js';
 
 // Scheduling
 export { Scheduler } from './scheduler/scheduler.js';
-export type { SchedulerOptions, SubmitOptions, TaskFilter, FailOptions, RestoreOptions } from './scheduler/scheduler.js';
+export type { SchedulerOptions, SubmitOptions, TaskFilter, FailOptions, RestoreOptions, JournalChunk, JournalJobRecord, RecoveredJob } from './scheduler/scheduler.js';
 export type { Policy, DurationModel } from './scheduler/policy.js';
 export type { TaskView, JobView, TaskClaim, ErrorDetail, Explanation, TaskStateChange, TaskProgressEvent, JobStateChange } from './scheduler/views.js';
 export type { SchedulerSnapshot } from './scheduler/snapshot.js';
@@ -50,7 +50,14 @@ export type { EdgeListGraph, JobFromGraphOptions } from './workload/ams-job.js';
 
 // Running jobs
 export { Engine } from './run/engine.js';
-export type { EngineOptions, JobHandle } from './run/engine.js';
+export type { EngineOptions, EngineOpenOptions, RecoveryReport, JobHandle } from './run/engine.js';
+
+// Durable runs
+export { SqliteStore } from './store/sqlite-store.js';
+export type { SqliteStoreOptions } from './store/sqlite-store.js';
+export { MemoryStore } from './store/memory-store.js';
+export { StoreError } from './store/run-store.js';
+export type { RunStore, RunBatch, StoredRun, StoredJob, TaskValue, StoreErrorCode } from './store/run-store.js';
 export { ProcessorError } from './run/processor.js';
 export type { Processor, ProcessorContext, ProcessorResult, ResolvedInput, MediaProcessorInfo } from './run/processor.js';
 export type { Dispatcher, WorkItem, WorkReporter, FailureReport } from './run/dispatcher.js';

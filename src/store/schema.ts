@@ -25,7 +25,10 @@ type Db = Database.Database;
  * reject; and NOT NULL, because SQLite stores a NaN as NULL.
  *
  * - `jobs` is keyed by the engine's key (a rowid alias: scanning it gives ascending keys for free).
- *   `id` is UNIQUE so that two jobs can never share an Id, whatever the engine does.
+ *   `id` is UNIQUE so that two jobs can never share an Id, whatever the engine does. A job's model
+ *   (megabytes for a big job) lives in `models`, apart from its small, changing `status`: SQLite
+ *   rewrites a whole row, overflow pages and all, to change one column of it, and an update of
+ *   the status of a 10,000-task job cost 27 ms with the model in the same row.
  * - `segments` is an append-only rowid table: `seq` is the order of writing, so a scan in rowid
  *   order gives every job's segments in order without sorting. The index on `job` (whose entries
  *   end with the rowid, so it is in effect `(job, seq)`) serves `forget`.
@@ -37,7 +40,8 @@ type Db = Database.Database;
 function createV1(db: Db): void {
   db.exec(`
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT, WITHOUT ROWID;
-    CREATE TABLE jobs (key INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, model TEXT NOT NULL, status TEXT NOT NULL) STRICT;
+    CREATE TABLE jobs (key INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, status TEXT NOT NULL) STRICT;
+    CREATE TABLE models (job INTEGER PRIMARY KEY, model TEXT NOT NULL) STRICT;
     CREATE TABLE segments (seq INTEGER PRIMARY KEY, job INTEGER NOT NULL, data BLOB NOT NULL) STRICT;
     CREATE INDEX segments_by_job ON segments (job);
     CREATE TABLE progress (job INTEGER NOT NULL, task INTEGER NOT NULL, value REAL NOT NULL, PRIMARY KEY (job, task)) STRICT, WITHOUT ROWID;

@@ -34,6 +34,7 @@ interface Statements {
   commit: Stmt;
   rollback: Stmt;
   insertJob: Stmt;
+  insertModel: Stmt;
   updateStatus: Stmt;
   insertSegment: Stmt;
   upsertProgress: Stmt;
@@ -44,6 +45,7 @@ interface Statements {
   deleteOutbox: Stmt;
   upsertMeta: Stmt;
   forgetJob: Stmt;
+  forgetModel: Stmt;
   forgetSegments: Stmt;
   forgetProgress: Stmt;
   forgetDue: Stmt;
@@ -125,7 +127,10 @@ export class SqliteStore implements RunStore {
     if (isEmptyBatch(batch)) return;
     try {
       s.begin.run();
-      for (const j of batch.jobs) s.insertJob.run(j.key, text(j.id), text(j.model), text(j.status));
+      for (const j of batch.jobs) {
+        s.insertJob.run(j.key, text(j.id), text(j.status));
+        s.insertModel.run(j.key, text(j.model));
+      }
       for (const u of batch.statuses) s.updateStatus.run(text(u.status), u.key);
       for (const g of batch.segments) s.insertSegment.run(g.job, g.data);
       for (const p of batch.progress) s.upsertProgress.run(p.job, p.task, p.value);
@@ -139,6 +144,7 @@ export class SqliteStore implements RunStore {
       for (const m of batch.meta) s.upsertMeta.run(text(m.key), text(m.value));
       for (const key of batch.forget) {
         s.forgetJob.run(key);
+        s.forgetModel.run(key);
         s.forgetSegments.run(key);
         s.forgetProgress.run(key);
         s.forgetDue.run(key);
@@ -352,7 +358,8 @@ function prepare(db: Db): Statements {
     begin: p('BEGIN IMMEDIATE'),
     commit: p('COMMIT'),
     rollback: p('ROLLBACK'),
-    insertJob: p('INSERT INTO jobs (key, id, model, status) VALUES (?, ?, ?, ?)'),
+    insertJob: p('INSERT INTO jobs (key, id, status) VALUES (?, ?, ?)'),
+    insertModel: p('INSERT INTO models (job, model) VALUES (?, ?)'),
     updateStatus: p('UPDATE jobs SET status = ? WHERE key = ?'),
     insertSegment: p('INSERT INTO segments (job, data) VALUES (?, ?)'),
     upsertProgress: p('INSERT INTO progress (job, task, value) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET value = excluded.value'),
@@ -363,11 +370,12 @@ function prepare(db: Db): Statements {
     deleteOutbox: p('DELETE FROM outbox WHERE seq = ?'),
     upsertMeta: p('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT DO UPDATE SET value = excluded.value'),
     forgetJob: p('DELETE FROM jobs WHERE key = ?'),
+    forgetModel: p('DELETE FROM models WHERE job = ?'),
     forgetSegments: p('DELETE FROM segments WHERE job = ?'),
     forgetProgress: p('DELETE FROM progress WHERE job = ?'),
     forgetDue: p('DELETE FROM due WHERE job = ?'),
     forgetOutputs: p('DELETE FROM outputs WHERE job = ?'),
-    jobs: rows('SELECT key, id, model, status FROM jobs ORDER BY key'),
+    jobs: rows('SELECT jobs.key, jobs.id, models.model, jobs.status FROM jobs JOIN models ON models.job = jobs.key ORDER BY jobs.key'),
     segments: rows('SELECT job, data FROM segments ORDER BY seq'),
     segmentChunk: rows(
       `SELECT count(*), max(seq), group_concat(seq), group_concat(job), group_concat(length(data)), CAST(group_concat(data, '') AS BLOB),

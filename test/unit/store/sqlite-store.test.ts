@@ -117,6 +117,7 @@ describe('SqliteStore', () => {
           'due',
           'jobs',
           'meta',
+          'models',
           'outbox',
           'outputs',
           'progress',
