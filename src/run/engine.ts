@@ -148,6 +148,8 @@ export class Engine {
   #ownStore = false;
   #stopping: Promise<void> | undefined;
   #retention: ReturnType<typeof setInterval> | undefined;
+  /** Re-sends the notifications a recovered store held unsent; undefined once done. */
+  #resend: (() => void) | undefined;
   /** What {@link Engine.open} found; undefined for `new Engine`. */
   recovery: RecoveryReport | undefined;
 
@@ -236,7 +238,9 @@ export class Engine {
 
   /** Takes up a recovered run: journal on, lost attempts requeued, backoffs and notifications resumed. */
   #resume(r: Recovered): void {
-    const journal = new RunJournal(r.store, this.scheduler, this.notifications, { keys: r.keys, nextKey: r.nextKey, mark: this.scheduler.eventCount, outboxSeq: r.outboxSeq });
+    // From the first row the store did not give: recovery itself logs the first states of jobs
+    // stored without events, and those must be written too.
+    const journal = new RunJournal(r.store, this.scheduler, this.notifications, { keys: r.keys, nextKey: r.nextKey, mark: this.scheduler.storedEventCount, outboxSeq: r.outboxSeq });
     this.#journal = journal;
     journal.meta('engine.options', r.optionsRecord);
     for (const job of this.scheduler.jobs()) {
@@ -262,10 +266,15 @@ export class Engine {
     }
     const now = Date.now();
     for (const b of r.backoffs) this.#backoff(b.taskId, Math.max(0, b.due - now));
-    // Sent once the caller has had a turn to register endpoints (right after `await Engine.open`).
-    setImmediate(() => {
-      for (const m of r.outbox) journal.resend(m.seq, m.record);
-    });
+    // Sent once the caller has had a turn to register endpoints (right after `await Engine.open`),
+    // or at close, if that comes first.
+    if (r.outbox.length > 0) {
+      this.#resend = () => {
+        this.#resend = undefined;
+        for (const m of r.outbox) journal.resend(m.seq, m.record);
+      };
+      setImmediate(() => this.#resend?.());
+    }
     const jobs = this.scheduler.jobs();
     this.recovery = {
       jobs: jobs.length,
@@ -449,6 +458,7 @@ export class Engine {
       // A processor that ignores its signal is not waited for beyond the grace period.
       await Promise.race([this.#dispatcher.close(), new Promise<void>((resolve) => (timer = setTimeout(resolve, this.#graceMs)))]);
       clearTimeout(timer);
+      this.#resend?.();
       journal.beginClose();
       if (this.#ownHub) await this.notifications.close();
       else await this.notifications.flush();

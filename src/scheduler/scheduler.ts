@@ -218,6 +218,8 @@ export class Scheduler {
   #events = new EventLog();
   /** What a store needs besides the event log (see {@link Scheduler.enableJournal}); undefined until asked for. */
   #journal: { errors: Array<[number, ErrorDetail]>; dirtyJobs: Set<number> } | undefined;
+  /** Set by recover(): how many event rows came from the store. */
+  #storedRows: number | undefined;
   #listeners: { [K in EventName]: Array<(e: SchedulerEvents[K]) => void> } = { taskStateChange: [], taskProgress: [], jobStateChange: [] };
   readonly #isReady = (t: number): boolean => this.#state[t] === TaskState.Scheduled;
 
@@ -1247,16 +1249,14 @@ export class Scheduler {
   }
 
   #recoverAll(list: readonly RecoveredJob[]): void {
+    const fresh: JobRecord[] = [];
     for (const rj of list) {
       if (this.#jobById.has(rj.job.Id)) throw new SchedulerError('JOURNAL_INVALID', `Scheduler.recover: job ${rj.job.Id} is stored twice`, { jobId: rj.job.Id });
       this.#indexTaskIds(rj.job);
       const rec = this.#addJob(rj.job, resolveDependenciesOfRefs(rj.job), rj.priority, rj.failFast, rj.created);
       rec.cancelRequested = rj.cancelRequested;
-      if (rj.events.code.length === 0) {
-        this.#initialStates(rec);
-        continue;
-      }
-      this.#replay(rec, rj);
+      if (rj.events.code.length === 0) fresh.push(rec);
+      else this.#replay(rec, rj);
     }
     for (let g = 0; g < this.#taskCount; g++) {
       const state = this.#state[g]!;
@@ -1266,6 +1266,18 @@ export class Scheduler {
         this.#ready.occupy(this.#poolIdx[g]!);
       }
     }
+    // Everything logged from here on is new to the store: the first states of the jobs it holds
+    // without events (accepted, then the process died before their first changes were written).
+    this.#storedRows = this.#events.size;
+    for (const rec of fresh) this.#initialStates(rec);
+  }
+
+  /**
+   * Event rows that {@link Scheduler.recover} read from the store: the rows after them are new (a
+   * store writes from here). The whole log for a scheduler that was not recovered.
+   */
+  get storedEventCount(): number {
+    return this.#storedRows ?? 0;
   }
 
   /** Loads one job's events into the log and derives its tasks' state from them. */

@@ -12,6 +12,7 @@ import { MemoryStore } from '../../../src/store/memory-store.js';
 import { SqliteStore } from '../../../src/store/sqlite-store.js';
 import { StoreError, type RunBatch, type RunStore, type StoredRun } from '../../../src/store/run-store.js';
 import type { NotificationMessage } from '../../../src/run/notifications/message.js';
+import { NotificationHub } from '../../../src/run/notifications/hub.js';
 import { dagJob, MES } from '../../helpers/jobs.js';
 
 /**
@@ -340,6 +341,46 @@ describe('Engine with a store', () => {
     await turn();
     expect(store.load().jobs).toEqual([]);
     await expect(Engine.open({ processors: [], retention: { endedJobsMs: -1 } })).rejects.toThrow(/retention.endedJobsMs/);
+  });
+
+  it('writes the first states of a job recovered without events, so a second crash cannot strand it', async () => {
+    // Crash 1: the job is written by submit, its first states never are.
+    let store = new CrashableStore();
+    const a = await Engine.open({ processors: [proc(never)], store, concurrency: 1 });
+    const h = a.submit(dagJob(6, []));
+    store = store.restart();
+    // Crash 2: one root runs and finishes, the others wait.
+    const b = await Engine.open({ processors: [proc(async () => sleep(20))], store, concurrency: 1 });
+    await sleep(30);
+    expect(b.scheduler.tasks({ jobId: h.id }).filter((t) => t.State === TaskState.Finished).length).toBeLessThan(3);
+    store = store.restart();
+    const c = track(await Engine.open({ processors: [proc(() => undefined)], store, concurrency: 1 }));
+    const final = await Promise.race([c.done(h.id), sleep(5000).then(() => c.scheduler.job(h.id)!)]);
+    expect(c.scheduler.tasks({ jobId: h.id }).map((t) => t.State)).toEqual(new Array(6).fill(TaskState.Finished));
+    expect(final.State).toBe(TaskState.Finished);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('sends the notifications a store held unsent even when closed right after open', async () => {
+    const store = new CrashableStore();
+    const a = await Engine.open({ processors: [proc(() => undefined)], store, notifications: { closeTimeoutMs: 0 } });
+    const id = 'nb:nepid:UUID:00000000-0000-4000-8000-0000000000bb';
+    a.notifications.registerEndPoint({ Id: id, Name: 'cb', EndPointType: 'Callback', callback: () => new Promise<void>(() => undefined) } as never);
+    const def = dagJob(1, []);
+    def.JobNotificationSubscriptions = [{ NotificationEndPointId: id, TargetJobState: 1 }];
+    await a.submit(def).done;
+    await turn();
+    const got: NotificationMessage[] = [];
+    const hub = new NotificationHub();
+    hub.registerEndPoint({ Id: id, Name: 'cb', EndPointType: 'Callback', callback: (m: NotificationMessage) => void got.push(m) } as never);
+    const b = await Engine.open({ processors: [proc(() => undefined)], store: store.restart(), notifications: hub });
+    expect(b.recovery!.resent).toBe(1);
+    await b.close();
+    await hub.flush();
+    expect(got.length).toBe(1);
+    const c = await Engine.open({ processors: [proc(() => undefined)], store: store.restart() });
+    expect(c.recovery!.resent).toBe(0);
+    await Promise.all([a.close(), c.close()]);
   });
 
   it('reaches the same end from any crash point as without a crash (property)', async () => {
