@@ -52,6 +52,7 @@ export class RunJournal {
   #closing = false;
   #lastError: string | undefined;
   #closed = false;
+  #warnedUnkept = false;
 
   constructor(store: RunStore, scheduler: Scheduler, hub: NotificationHub, state: { keys: readonly number[]; nextKey: number; mark: number; outboxSeq: number }) {
     this.store = store;
@@ -101,20 +102,26 @@ export class RunJournal {
    */
   forget(index: number): void {
     this.#collect();
-    this.#batch.forget.push(this.#keys[index]!);
+    const key = this.#keys[index];
+    if (key === undefined) return;
+    this.#batch.forget.push(key);
     this.schedule();
   }
 
   /** Output metadata of a completed task. @throws DataCloneError when it cannot be stored */
   output(job: Job, taskIndex: number, metadata: ReadonlyMap<number, unknown>): void {
     const data = encodeOutputs(metadata);
-    this.#batch.outputs.push({ job: this.#keyOf(job), task: taskIndex, value: data });
+    const key = this.#keyOf(job);
+    if (key === undefined) return;
+    this.#batch.outputs.push({ job: key, task: taskIndex, value: data });
     this.schedule();
   }
 
   /** A retry's due time (epoch ms), or null once the task is back in the ready set. */
   due(job: Job, taskIndex: number, at: number | null): void {
-    this.#batch.due.push({ job: this.#keyOf(job), task: taskIndex, value: at });
+    const key = this.#keyOf(job);
+    if (key === undefined) return;
+    this.#batch.due.push({ job: key, task: taskIndex, value: at });
     this.schedule();
   }
 
@@ -241,12 +248,19 @@ export class RunJournal {
         else errorsOf.set(j, [[t, d]]);
       }
       const text = chunk.text.length === 0 ? undefined : new Map(chunk.text.map(([r, m, c]) => [r, [m, c] as [string, string | undefined]]));
-      for (const [j, list] of rowsOf) batch.segments.push({ job: this.#keys[j]!, data: encodeSegment(chunk, list, errorsOf.get(j) ?? [], text) });
+      for (const [j, list] of rowsOf) {
+        const key = this.#known(j);
+        if (key !== undefined) batch.segments.push({ job: key, data: encodeSegment(chunk, list, errorsOf.get(j) ?? [], text) });
+      }
       for (const [j, list] of errorsOf) {
         // ErrorDetails without events of their own in this batch (none today: every one comes with its event).
-        if (!rowsOf.has(j)) batch.segments.push({ job: this.#keys[j]!, data: encodeSegment(chunk, [], list, undefined) });
+        const key = this.#known(j);
+        if (!rowsOf.has(j) && key !== undefined) batch.segments.push({ job: key, data: encodeSegment(chunk, [], list, undefined) });
       }
-      for (const j of chunk.dirtyJobs) batch.statuses.push({ key: this.#keys[j]!, status: encodeJobStatus(s.jobRecord(j)) });
+      for (const j of chunk.dirtyJobs) {
+        const key = this.#known(j);
+        if (key !== undefined) batch.statuses.push({ key, status: encodeJobStatus(s.jobRecord(j)) });
+      }
     }
     if (this.#progress.size > 0 && Date.now() - this.#progressWritten >= PROGRESS_INTERVAL_MS) {
       this.#progressWritten = Date.now();
@@ -257,14 +271,29 @@ export class RunJournal {
         } catch {
           continue; // its job was forgotten meanwhile
         }
-        this.#batch.progress.push({ job: this.#keyOf(model.job), task: model.task.index, value });
+        const key = this.#keyOf(model.job);
+        if (key !== undefined) this.#batch.progress.push({ job: key, task: model.task.index, value });
       }
       this.#progress.clear();
     }
   }
 
-  #keyOf(job: Job): number {
-    return this.#keys[this.#scheduler.jobIndex(job.Id)]!;
+  /**
+   * The store key of the job at position `j`, or undefined for a job that was never written: one
+   * handed to `engine.scheduler.submit` directly, behind the engine's back. Such a job runs but is
+   * not kept (said once); its changes must not stop the others' from being written.
+   */
+  #known(j: number): number | undefined {
+    const key = this.#keys[j];
+    if (key === undefined && !this.#warnedUnkept) {
+      this.#warnedUnkept = true;
+      process.emitWarning('jobgraph: a job was submitted to engine.scheduler directly: it runs, but the store does not keep it; submit through engine.submit', { code: 'JOBGRAPH_JOB_NOT_KEPT' });
+    }
+    return key;
+  }
+
+  #keyOf(job: Job): number | undefined {
+    return this.#known(this.#scheduler.jobIndex(job.Id));
   }
 
   #send(seq: number, record: OutboxRecord): void {

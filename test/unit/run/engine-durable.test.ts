@@ -383,6 +383,21 @@ describe('Engine with a store', () => {
     await Promise.all([a.close(), c.close()]);
   });
 
+  it('keeps writing the jobs it knows when one is handed to its scheduler directly, and says so', async () => {
+    const store = new CrashableStore();
+    const warnings: string[] = [];
+    vi.spyOn(process, 'emitWarning').mockImplementation((w: string | Error) => void warnings.push(String(w)));
+    const engine = track(await Engine.open({ processors: [proc(() => [{ ok: 1 }])], store }));
+    engine.scheduler.submit(dagJob(2, [[0, 1]]));
+    const kept = engine.submit(dagJob(2, [[0, 1]]));
+    await kept.done;
+    await turn();
+    engine.flush();
+    expect(warnings.join('\n')).toMatch(/submitted to engine.scheduler directly/);
+    const b = track(await Engine.open({ processors: [proc(never)], store: store.restart() }));
+    expect(b.scheduler.jobs().map((j) => [j.Id, j.State])).toEqual([[kept.id, TaskState.Finished]]);
+  });
+
   it('reaches the same end from any crash point as without a crash (property)', async () => {
     await fc.assert(
       fc.asyncProperty(
