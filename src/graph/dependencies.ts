@@ -1,4 +1,5 @@
-import type { Job } from '../job/model.js';
+import type { Job, Task } from '../job/model.js';
+import type { AssetRef } from '../taskbody/types.js';
 
 /**
  * The dependency edges of a job as dense integers: edge e runs from task `from[e]` (which outputs
@@ -20,45 +21,7 @@ export interface Dependencies {
 }
 
 export function resolveDependencies(job: Job): Dependencies {
-  const tasks = job.Tasks;
-  const producerOf = new Map<number, number>();
-  const duplicates: Dependencies['duplicates'] = [];
-  for (const task of tasks) {
-    const entries = task.outputEntries;
-    for (let j = 0; j < entries.length; j++) {
-      const ref = entries[j]!.ref;
-      if (!ref || ref.kind !== 'JobOutputAsset') continue;
-      const first = producerOf.get(ref.index);
-      if (first === undefined) producerOf.set(ref.index, task.index);
-      else duplicates.push({ asset: ref.index, first, task: task.index, outputEntry: j });
-    }
-  }
-  let edgeCount = 0;
-  for (const task of tasks) for (const e of task.inputEntries) if (e.ref?.kind === 'JobOutputAsset' && producerOf.has(e.ref.index)) edgeCount++;
-  const from = new Int32Array(edgeCount);
-  const to = new Int32Array(edgeCount);
-  const asset = new Int32Array(edgeCount);
-  const inputEntry = new Int32Array(edgeCount);
-  const unproduced: Dependencies['unproduced'] = [];
-  let e = 0;
-  for (const task of tasks) {
-    const entries = task.inputEntries;
-    for (let j = 0; j < entries.length; j++) {
-      const ref = entries[j]!.ref;
-      if (!ref || ref.kind !== 'JobOutputAsset') continue;
-      const producer = producerOf.get(ref.index);
-      if (producer === undefined) {
-        unproduced.push({ asset: ref.index, task: task.index, inputEntry: j });
-        continue;
-      }
-      from[e] = producer;
-      to[e] = task.index;
-      asset[e] = ref.index;
-      inputEntry[e] = j;
-      e++;
-    }
-  }
-  return { taskCount: tasks.length, from, to, asset, inputEntry, producerOf, duplicates, unproduced };
+  return resolve(job, (t) => t.outputEntries.length, (t, j) => t.outputEntries[j]!.ref, (t) => t.inputEntries.length, (t, j) => t.inputEntries[j]!.ref);
 }
 
 /**
@@ -68,19 +31,36 @@ export function resolveDependencies(job: Job): Dependencies {
  * entries worth building.
  */
 export function resolveDependenciesOfRefs(job: Job): Dependencies {
+  return resolve(job, (t) => t.outputs.length, (t, j) => t.outputs[j]!, (t) => t.inputs.length, (t, j) => t.inputs[j]!);
+}
+
+/** The edges of a job, given how to read each task's j-th output and input reference (null: invalid). */
+function resolve(
+  job: Job,
+  outputCount: (t: Task) => number,
+  outputAt: (t: Task, j: number) => { kind?: AssetRef['kind']; index: number } | null,
+  inputCount: (t: Task) => number,
+  inputAt: (t: Task, j: number) => AssetRef | null,
+): Dependencies {
   const tasks = job.Tasks;
   const producerOf = new Map<number, number>();
   const duplicates: Dependencies['duplicates'] = [];
-  let edgeCount = 0;
   for (const task of tasks) {
-    const outputs = task.outputs;
-    for (let j = 0; j < outputs.length; j++) {
-      const first = producerOf.get(outputs[j]!.index);
-      if (first === undefined) producerOf.set(outputs[j]!.index, task.index);
-      else duplicates.push({ asset: outputs[j]!.index, first, task: task.index, outputEntry: j });
+    for (let j = 0, n = outputCount(task); j < n; j++) {
+      const ref = outputAt(task, j);
+      if (!ref || (ref.kind !== undefined && ref.kind !== 'JobOutputAsset')) continue;
+      const first = producerOf.get(ref.index);
+      if (first === undefined) producerOf.set(ref.index, task.index);
+      else duplicates.push({ asset: ref.index, first, task: task.index, outputEntry: j });
     }
   }
-  for (const task of tasks) for (const r of task.inputs) if (r.kind === 'JobOutputAsset' && producerOf.has(r.index)) edgeCount++;
+  let edgeCount = 0;
+  for (const task of tasks) {
+    for (let j = 0, n = inputCount(task); j < n; j++) {
+      const ref = inputAt(task, j);
+      if (ref?.kind === 'JobOutputAsset' && producerOf.has(ref.index)) edgeCount++;
+    }
+  }
   const from = new Int32Array(edgeCount);
   const to = new Int32Array(edgeCount);
   const asset = new Int32Array(edgeCount);
@@ -88,18 +68,17 @@ export function resolveDependenciesOfRefs(job: Job): Dependencies {
   const unproduced: Dependencies['unproduced'] = [];
   let e = 0;
   for (const task of tasks) {
-    const inputs = task.inputs;
-    for (let j = 0; j < inputs.length; j++) {
-      const r = inputs[j]!;
-      if (r.kind !== 'JobOutputAsset') continue;
-      const producer = producerOf.get(r.index);
+    for (let j = 0, n = inputCount(task); j < n; j++) {
+      const ref = inputAt(task, j);
+      if (!ref || ref.kind !== 'JobOutputAsset') continue;
+      const producer = producerOf.get(ref.index);
       if (producer === undefined) {
-        unproduced.push({ asset: r.index, task: task.index, inputEntry: j });
+        unproduced.push({ asset: ref.index, task: task.index, inputEntry: j });
         continue;
       }
       from[e] = producer;
       to[e] = task.index;
-      asset[e] = r.index;
+      asset[e] = ref.index;
       inputEntry[e] = j;
       e++;
     }

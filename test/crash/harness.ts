@@ -1,5 +1,6 @@
 // The crash test's machinery: start the child, kill it at planned moments, read back what it and
 // its store say, and check all of it against the crash-free expectation.
+import type { RecoveryReport } from '../../src/run/engine.js';
 import { spawn } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -13,16 +14,7 @@ export const DIST_INDEX = fileURLToPath(new URL('../../dist/src/index.js', impor
 export const DIST_SQLITE_STORE = fileURLToPath(new URL('../../dist/src/store/sqlite-store.js', import.meta.url));
 
 /** What `Engine.open` reported in a child (engine.recovery). */
-export interface Recovery {
-  jobs: number;
-  running: number;
-  tasks: number;
-  requeued: number;
-  canceled: number;
-  backoffs: number;
-  resent: number;
-  changedOptions: string[];
-}
+export type Recovery = RecoveryReport;
 
 /**
  * When to kill a child: `delayMs` after it was spawned, after it reported its engine open, or after

@@ -21,3 +21,20 @@ export async function runCli(argv: string[], opts: { stdin?: string; env?: Recor
   const code = await main(argv, io);
   return { code, stdout, stderr };
 }
+
+/** A CliIO whose files are the given texts (any other path is ENOENT), with its output kept. */
+export function fakeIO(files: Record<string, string> = {}, env: Record<string, string> = {}): CliIO & { out: string[]; err: string[] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    out,
+    err,
+    stdout: { write: (s: string) => out.push(s) },
+    stderr: { write: (s: string) => err.push(s) },
+    readFile: async (path) => {
+      if (path in files) return files[path]!;
+      throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' });
+    },
+    env,
+  };
+}

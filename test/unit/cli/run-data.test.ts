@@ -3,28 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCommand } from '../../../src/cli/run.js';
-import { CliError, type CliIO } from '../../../src/cli/io.js';
+import { CliError } from '../../../src/cli/io.js';
+import { fakeIO as fakeFiles } from '../../helpers/cli.js';
+
+const fakeIO = (): ReturnType<typeof fakeFiles> => fakeFiles({ 'ladder.json': LADDER });
 import { Engine } from '../../../src/run/engine.js';
 import { demoProcessors } from '../../../src/run/demo-processors.js';
 import { TaskState } from '../../../src/job/enums.js';
 
 const LADDER = readFileSync(new URL('../../../examples/ladder.json', import.meta.url), 'utf8');
-
-function fakeIO(): CliIO & { out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out,
-    err,
-    stdout: { write: (s: string) => out.push(s) },
-    stderr: { write: (s: string) => err.push(s) },
-    readFile: async (path) => {
-      if (path === 'ladder.json') return LADDER;
-      throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' });
-    },
-    env: {},
-  };
-}
 
 describe('jobgraph run --data', () => {
   let dir: string;

@@ -4,23 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { serveCommand, SERVE_USAGE } from '../../../src/cli/serve.js';
 import { CliError, type CliIO } from '../../../src/cli/io.js';
+import { fakeIO } from '../../helpers/cli.js';
 import { OTHER_TOKEN, REFERENCE_VERBOSE_BODY, TOKEN, VERBOSE, request } from './helpers.js';
-
-function fakeIO(files: Record<string, string> = {}, env: Record<string, string> = {}): CliIO & { out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out,
-    err,
-    stdout: { write: (s: string) => out.push(s) },
-    stderr: { write: (s: string) => err.push(s) },
-    readFile: async (path) => {
-      if (path in files) return files[path]!;
-      throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' });
-    },
-    env,
-  };
-}
 
 /** Runs `jobgraph serve` until `body` is done with its URL, then sends the stop signal. */
 async function serving(args: string[], io: CliIO, body: (port: number, url: string) => Promise<void>): Promise<number> {
