@@ -469,6 +469,21 @@ describe('Engine.open on a file', () => {
     check.close();
   });
 
+  it('keeps names and TaskBodies beyond ASCII exactly', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'jobgraph-durable-'));
+    const path = join(dir, 'runs.db');
+    const def = dagJob(2, [[0, 1]], { name: 'Été 😀 — 日本' });
+    def.Tasks![0]!.Name = 'Kodierung \u00fc \ud83c\udfac';
+    def.Tasks![1]!.TaskBody = def.Tasks![1]!.TaskBody.replace('<taskBody>', '<taskBody><!-- Ω ✓ -->');
+    const a = await Engine.open({ processors: [proc(() => undefined)], store: path });
+    const h = a.submit(def);
+    await h.done;
+    await a.close();
+    const b = track(await Engine.open({ processors: [proc(never)], store: path }));
+    expect(portrait(b)).toEqual(portrait(a));
+    expect(b.scheduler.jobModel(h.id).Tasks[1]!.outputs[0]!.assetName).toBe('JobOutputAsset(1)_Été 😀 — 日本');
+  });
+
   it('refuses a file that is not a store and leaves it as it was', async () => {
     dir = mkdtempSync(join(tmpdir(), 'jobgraph-durable-'));
     const path = join(dir, 'notes.txt');
