@@ -37,7 +37,10 @@ const hex = (n, width) => n.toString(16).padStart(width, '0');
 export const jobId = (j) => `nb:jid:UUID:c0a5c0a5-0000-4000-8000-${hex(j, 12)}`;
 export const taskId = (j, i) => `nb:tid:UUID:c0a5c0a5-${hex(j, 4)}-4000-8000-${hex(i, 12)}`;
 
-/** mulberry32: the workload's shapes are fixed (seed 1234), whatever the kill seed. */
+/**
+ * mulberry32 (as Mulberry32 in src/workload/prng.ts; this file is plain JS that the child and the
+ * parent load before any build): the workload's shapes are fixed (seed 1234), whatever the kill seed.
+ */
 export function prng(seed) {
   let a = seed >>> 0;
   return () => {
