@@ -207,6 +207,11 @@ export class Engine {
       throw new ArgumentTypeError(`Engine: expected \`timeoutMs\` to be a positive number or a function, got ${describeValue(this.#timeoutMs)}`);
     }
     this.#retry = checkRetry(options.retry ?? {});
+    const keepValue = options.retention === undefined ? undefined : (options.retention as { endedJobsMs?: unknown } | null)?.endedJobsMs;
+    if (options.retention !== undefined && !(typeof keepValue === 'number' && keepValue >= 0 && keepValue <= Number.MAX_SAFE_INTEGER)) {
+      throw new ArgumentTypeError(`Engine: expected \`retention.endedJobsMs\` to be a number of ms >= 0, got ${describeValue(keepValue)}`);
+    }
+    const keep = keepValue as number | undefined;
     this.#profile = options.profile ?? 'relaxed';
     this.#ids = options.ids;
     const recovered = Engine.#recovered;
@@ -226,14 +231,12 @@ export class Engine {
       }
       if (isFinalState(e.newState)) this.#finishJob(e.jobId);
     });
-    if (options.retention !== undefined) {
-      const keep = options.retention?.endedJobsMs;
-      if (!(typeof keep === 'number' && keep >= 0 && keep <= Number.MAX_SAFE_INTEGER)) throw new ArgumentTypeError(`Engine: expected \`retention.endedJobsMs\` to be a number of ms >= 0, got ${describeValue(keep)}`);
+    if (recovered) this.#resume(recovered);
+    if (keep !== undefined) {
       this.#retention = setInterval(() => this.#sweep(keep), Math.max(10, Math.min(keep, 60_000)));
       this.#retention.unref?.();
+      this.#sweep(keep);
     }
-    if (recovered) this.#resume(recovered);
-    if (options.retention !== undefined) this.#sweep(options.retention.endedJobsMs);
   }
 
   /** Takes up a recovered run: journal on, lost attempts requeued, backoffs and notifications resumed. */
