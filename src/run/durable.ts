@@ -90,10 +90,14 @@ export class RunJournal {
     this.schedule();
   }
 
-  /** The scheduler refused the job written under `key`: take it out of the store again. */
+  /**
+   * The scheduler refused the job written under `key`: take it out of the store again. Never
+   * throws, so that submit reports the scheduler's error: a failed write stays pending and is
+   * retried like any other.
+   */
   unwriteJob(key: number): void {
     this.#batch.forget.push(key);
-    this.flush();
+    this.#tryFlush();
   }
 
   /**
