@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs what the tests drive besides Node: Debian's chromium (the report's browser test, through
-# playwright-core) and graphviz (`dot` checks the DOT export). Idempotent and quick when both are
+# playwright-core), graphviz (`dot` checks the DOT export) and redis-server (the BullMQ dispatcher's
+# tests start their own server on a Unix socket; nothing here starts one). Idempotent and quick when both are
 # there; `npm test` runs it first (pretest). Needs root or password-less sudo to install.
 set -u
 say() { printf 'ensure-test-tools: %s\n' "$*"; }
@@ -8,8 +9,9 @@ say() { printf 'ensure-test-tools: %s\n' "$*"; }
 missing=""
 [ -x /usr/bin/chromium ] || missing="$missing chromium"
 command -v dot >/dev/null 2>&1 || missing="$missing graphviz"
+command -v redis-server >/dev/null 2>&1 || missing="$missing redis-server"
 if [ -z "$missing" ]; then
-	say "chromium and graphviz are installed"
+	say "chromium, graphviz and redis-server are installed"
 	exit 0
 fi
 

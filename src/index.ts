@@ -50,7 +50,7 @@ export type { EdgeListGraph, JobFromGraphOptions } from './workload/ams-job.js';
 
 // Running jobs
 export { Engine } from './run/engine.js';
-export type { EngineOptions, EngineOpenOptions, RecoveryReport, JobHandle } from './run/engine.js';
+export type { EngineOptions, EngineOpenOptions, RecoveryReport, JobHandle, EngineExplanation } from './run/engine.js';
 
 // Durable runs
 export { SqliteStore } from './store/sqlite-store.js';
@@ -60,8 +60,11 @@ export { StoreError } from './store/run-store.js';
 export type { RunStore, RunBatch, StoredRun, StoredJob, TaskValue, StoreErrorCode } from './store/run-store.js';
 export { ProcessorError } from './run/processor.js';
 export type { Processor, ProcessorContext, ProcessorResult, ResolvedInput, MediaProcessorInfo } from './run/processor.js';
-export type { Dispatcher, WorkItem, WorkReporter, FailureReport } from './run/dispatcher.js';
+export type { Dispatcher, DispatcherContext, WorkItem, WorkLocation, WorkReporter, FailureReport } from './run/dispatcher.js';
 export { InProcessDispatcher } from './run/in-process-dispatcher.js';
+export { BullMQDispatcher, type BullMQDispatcherOptions } from './distributed/bullmq-dispatcher.js';
+export { createWorker, type WorkerOptions, type TaskWorker, type CloseOptions } from './distributed/worker.js';
+export type { RedisConnection } from './distributed/connection.js';
 export type { RetryOptions } from './run/backoff.js';
 export { demoProcessors, DEMO_PROCESSOR_IDS } from './run/demo-processors.js';
 

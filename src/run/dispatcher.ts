@@ -19,6 +19,27 @@ export interface WorkItem {
   outputs: TaskOutputAsset[];
   /** Time limit of this attempt in ms; undefined for none. */
   timeoutMs: number | undefined;
+  /** The pool whose slot the attempt holds (a queue per pool, for dispatchers that queue). @defaultValue mediaProcessorId */
+  pool?: string;
+  /** The task's Priority and its job's: the scheduler's order (higher first, task before job), for dispatchers that queue. */
+  priority?: number;
+  jobPriority?: number;
+}
+
+/** What a dispatcher learns of the engine when it starts. */
+export interface DispatcherContext {
+  /** The slots of each pool the engine was given (`pools`); a pool not named has no limit. */
+  pools: Readonly<Record<string, number>>;
+}
+
+/** Where an attempt is, as {@link Dispatcher.locate} says. */
+export interface WorkLocation {
+  /** The process or worker running it, or the queue it waits in. */
+  where: string;
+  /** Since when (epoch ms). */
+  since: number;
+  /** Whether it runs now (false: it waits in a queue). */
+  running: boolean;
 }
 
 /** How an attempt failed. */
@@ -46,12 +67,24 @@ export interface WorkReporter {
  */
 export interface Dispatcher {
   /** Called once by the engine before any dispatch. */
-  start(reporter: WorkReporter, processors: ReadonlyMap<string, Processor>): void;
+  start(reporter: WorkReporter, processors: ReadonlyMap<string, Processor>, context?: DispatcherContext): void;
   dispatch(item: WorkItem): void;
+  /**
+   * Optional: takes up an attempt that an earlier process dispatched and may still be running or
+   * done elsewhere (`Engine.open` found its task Processing). Reports as for `dispatch`. Without it,
+   * the engine requeues such tasks to run again.
+   */
+  reattach?(item: WorkItem): void;
+  /** Optional: where an attempt runs, for `Engine.explain`. */
+  locate?(serial: number, attempt: number): Promise<WorkLocation | undefined> | WorkLocation | undefined;
   /** Asks a running attempt to stop (its AbortSignal fires). */
   abort(serial: number, attempt: number, reason: string): void;
   /** Stops waiting for an attempt: whatever it reports later is dropped. */
   abandon(serial: number, attempt: number): void;
-  /** Aborts what runs and resolves when the dispatcher holds nothing. */
+  /**
+   * Resolves when the dispatcher holds nothing: in-process, what runs is aborted; a dispatcher whose
+   * work runs elsewhere lets it run (the engine closes it only after canceling every job, or when
+   * a durable engine stops and will take that work up again).
+   */
   close(): Promise<void>;
 }

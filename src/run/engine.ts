@@ -4,11 +4,11 @@ import { TaskState, isFinalState } from '../job/enums.js';
 import type { Job, Task, TaskOutputAsset } from '../job/model.js';
 import { Scheduler, type SchedulerOptions, type SubmitOptions } from '../scheduler/scheduler.js';
 import { SchedulerError } from '../scheduler/errors.js';
-import type { JobStateChange, JobView, TaskClaim, TaskProgressEvent, TaskStateChange } from '../scheduler/views.js';
+import type { Explanation, JobStateChange, JobView, TaskClaim, TaskProgressEvent, TaskStateChange } from '../scheduler/views.js';
 import type { Diagnostic } from '../validate/diagnostic.js';
 import { isValidationResult, validateJob, type Profile, type ValidationResult } from '../validate/validate.js';
 import type { IdFactory } from '../job/ids.js';
-import type { Dispatcher, FailureReport, WorkItem, WorkReporter } from './dispatcher.js';
+import type { Dispatcher, FailureReport, WorkItem, WorkLocation, WorkReporter } from './dispatcher.js';
 import { InProcessDispatcher } from './in-process-dispatcher.js';
 import { processorInfo, unknownProcessors, type MediaProcessorInfo, type Processor, type ResolvedInput } from './processor.js';
 import { backoffDelay, type RetryOptions } from './backoff.js';
@@ -64,6 +64,11 @@ export interface EngineOpenOptions extends EngineOptions {
   synchronous?: 'normal' | 'full';
 }
 
+/** {@link Scheduler.explain}'s answer, and for a running task where it runs and since when. */
+export interface EngineExplanation extends Explanation {
+  runsOn?: { where: string; since: string; running: boolean };
+}
+
 /** What {@link Engine.open} found in its store and did about it. */
 export interface RecoveryReport {
   /** Jobs read back, and how many of them had not ended. */
@@ -72,6 +77,11 @@ export interface RecoveryReport {
   tasks: number;
   /** Tasks that were Processing when the last process stopped: back to Scheduled, to run again. */
   requeued: number;
+  /**
+   * Tasks that were Processing or Canceling and whose dispatcher runs work elsewhere (on worker
+   * machines): followed where they run, not run again. Canceling ones are asked to stop again.
+   */
+  reattached: number;
   /** Tasks that were being canceled: now Canceled. */
   canceled: number;
   /** Retry backoffs that go on with their remaining delay. */
@@ -218,7 +228,7 @@ export class Engine {
     Engine.#recovered = undefined;
     this.scheduler = recovered?.scheduler ?? new Scheduler(schedulerOptionsOf(options, this.#retry));
     this.#dispatcher = options.dispatcher ?? new InProcessDispatcher();
-    this.#dispatcher.start(this.#reporter, this.#processors);
+    this.#dispatcher.start(this.#reporter, this.#processors, { pools: { ...(options.pools ?? {}) } });
     this.#ownHub = !(options.notifications instanceof NotificationHub);
     this.notifications = options.notifications instanceof NotificationHub ? options.notifications : new NotificationHub(options.notifications ?? {});
     // Job states are few: always followed. Task events are many: followed only once someone listens
@@ -257,8 +267,14 @@ export class Engine {
     for (const [taskId, metadata] of r.outputs) this.#outputs.set(taskId, metadata);
     let requeued = 0;
     let canceled = 0;
+    let reattached = 0;
+    const reattach = this.#dispatcher.reattach?.bind(this.#dispatcher);
     for (const t of this.scheduler.tasks({ state: [TaskState.Processing, TaskState.Canceling] })) {
-      if (t.State === TaskState.Processing) {
+      if (reattach !== undefined) {
+        // The attempt may still run, or have ended, on a worker elsewhere: follow it rather than run it again.
+        this.#reattach(t.Id, reattach);
+        reattached++;
+      } else if (t.State === TaskState.Processing) {
         this.scheduler.requeue(t.Id, 'the engine stopped while the task ran (a crash, a kill or a power loss): it runs again, and this attempt does not count');
         requeued++;
       } else {
@@ -284,6 +300,7 @@ export class Engine {
       running: jobs.filter((j) => !isFinalState(j.State)).length,
       tasks: r.tasks,
       requeued,
+      reattached,
       canceled,
       backoffs: r.backoffs.length,
       resent: r.outbox.length,
@@ -293,6 +310,43 @@ export class Engine {
       process.emitWarning(`jobgraph: Engine.open: ${r.store.location} was last run with other options (${r.changedOptions.join('; ')}): the ones given now are used`, { code: 'JOBGRAPH_OPTIONS_CHANGED' });
     }
     this.#pump();
+  }
+
+  /** Follows an attempt that an earlier process dispatched and that may still run elsewhere. */
+  #reattach(taskId: string, reattach: (item: WorkItem) => void): void {
+    const claim = this.scheduler.claimOf(taskId);
+    const { job, task } = this.scheduler.modelOf(claim.serial);
+    this.#inflight.set(claim.serial, { claim, jobId: job.Id, attempt: claim.attempt, graceTimer: undefined, progressNoted: false });
+    const item = new Work(claim, job, task, this.#timeoutOf(task, job).timeoutMs, this.#outputs, this.scheduler);
+    try {
+      reattach(item);
+    } catch (err) {
+      this.#reporter.fail(claim.serial, claim.attempt, { code: 'ErrorProcessingTask', message: `the dispatcher could not take the task up again: ${messageOf(err)}`, retryable: true });
+      return;
+    }
+    if (this.scheduler.stateOf(claim) === TaskState.Canceling) this.#abortTask(claim.serial, 'the job was canceled');
+  }
+
+  /**
+   * Says why a task is not running, or where it runs and since when: the scheduler's
+   * {@link Scheduler.explain}, and for a running task the dispatcher's answer (the worker that
+   * runs it, or the queue it waits in).
+   */
+  async explain(taskId: string): Promise<EngineExplanation> {
+    const base = this.scheduler.explain(taskId);
+    const f = this.#inflight.get(this.scheduler.taskSerial(taskId));
+    if (f === undefined || this.#dispatcher.locate === undefined) return base;
+    let at: WorkLocation | undefined;
+    try {
+      at = await this.#dispatcher.locate(f.claim.serial, f.attempt);
+    } catch (err) {
+      return { ...base, message: `${base.message}; where it runs is unknown: ${messageOf(err)}` };
+    }
+    if (at === undefined) return base;
+    const since = new Date(at.since).toISOString();
+    const runsOn = { where: at.where, since, running: at.running };
+    const tail = at.running ? `on ${at.where} since ${since}` : `waiting in ${at.where} since ${since}`;
+    return { ...base, runsOn, message: `${base.message}, ${tail}` };
   }
 
   /** The registered processors, as the REST API lists them. */
@@ -584,22 +638,7 @@ export class Engine {
     const f: Inflight = { claim, jobId: job.Id, attempt, graceTimer: undefined, progressNoted: false };
     // In flight from here on: a cancel from now on finds the attempt and aborts it.
     this.#inflight.set(serial, f);
-    const processor = this.#processors.get(task.MediaProcessorId);
-    let timeoutMs = processor?.timeoutMs;
-    let refused: string | undefined;
-    if (timeoutMs === undefined) {
-      const t = this.#timeoutMs;
-      if (typeof t !== 'function') timeoutMs = t;
-      else {
-        try {
-          const v: unknown = t(task, job);
-          if (typeof v === 'number' && v > 0) timeoutMs = v === Infinity ? undefined : v;
-          else if (v !== undefined) refused = `the engine's timeoutMs function returned ${describeUntrusted(v)} for this task; it must return a number of ms > 0, or undefined for no limit`;
-        } catch (err) {
-          refused = `the engine's timeoutMs function threw for this task: ${messageOf(err)}`;
-        }
-      }
-    }
+    const { timeoutMs, refused } = this.#timeoutOf(task, job);
     // The claim announced the task Processing to listeners before it reached here; one of them may
     // have canceled its job (or closed the engine) meanwhile, and the abort then found nothing to
     // abort. Such a task must not start: its signal would never fire.
@@ -611,11 +650,27 @@ export class Engine {
       this.#reporter.fail(serial, attempt, { code: 'ErrorProcessingTask', message: refused, retryable: false });
       return;
     }
-    const item = new Work(serial, attempt, job, task, timeoutMs, this.#outputs);
+    const item = new Work(claim, job, task, timeoutMs, this.#outputs, this.scheduler);
     try {
       this.#dispatcher.dispatch(item);
     } catch (err) {
       this.#reporter.fail(serial, attempt, { code: 'ErrorProcessingTask', message: `the dispatcher refused the task: ${messageOf(err)}`, retryable: false });
+    }
+  }
+
+  /** A task's time limit: its processor's, or the engine's; `refused` says why the engine's function gave none. */
+  #timeoutOf(task: Task, job: Job): { timeoutMs: number | undefined; refused?: string } {
+    const own = this.#processors.get(task.MediaProcessorId)?.timeoutMs;
+    if (own !== undefined) return { timeoutMs: own };
+    const t = this.#timeoutMs;
+    if (typeof t !== 'function') return { timeoutMs: t };
+    try {
+      const v: unknown = t(task, job);
+      if (typeof v === 'number' && v > 0) return { timeoutMs: v === Infinity ? undefined : v };
+      if (v === undefined) return { timeoutMs: undefined };
+      return { timeoutMs: undefined, refused: `the engine's timeoutMs function returned ${describeUntrusted(v)} for this task; it must return a number of ms > 0, or undefined for no limit` };
+    } catch (err) {
+      return { timeoutMs: undefined, refused: `the engine's timeoutMs function threw for this task: ${messageOf(err)}` };
     }
   }
 
@@ -840,15 +895,31 @@ function producers(job: Job): Array<{ taskId: string; assetName: string } | unde
  */
 class Work implements WorkItem {
   #inputs: ResolvedInput[] | undefined;
+  readonly serial: number;
+  readonly attempt: number;
 
   constructor(
-    readonly serial: number,
-    readonly attempt: number,
+    private readonly claim: TaskClaim,
     private readonly job: Job,
     private readonly task: Task,
     readonly timeoutMs: number | undefined,
     private readonly metadata: ReadonlyMap<string, ReadonlyMap<number, unknown>>,
-  ) {}
+    private readonly scheduler: Scheduler,
+  ) {
+    this.serial = claim.serial;
+    this.attempt = claim.attempt;
+  }
+
+  get pool(): string {
+    return this.claim.pool;
+  }
+  get priority(): number {
+    return this.task.Priority;
+  }
+  /** The job's priority in the scheduler (a submit option may have overridden the model's). */
+  get jobPriority(): number {
+    return this.scheduler.jobRecord(this.scheduler.jobIndex(this.job.Id)).priority;
+  }
 
   get taskId(): string {
     return this.task.Id;
@@ -893,7 +964,7 @@ class Work implements WorkItem {
 
   /** Plain data, as a dispatcher that sends work elsewhere serializes it. */
   toJSON(): WorkItem {
-    const { serial, taskId, jobId, taskName, jobName, attempt, mediaProcessorId, configuration, inputs, outputs, timeoutMs } = this;
-    return { serial, taskId, jobId, taskName, jobName, attempt, mediaProcessorId, configuration, inputs, outputs, timeoutMs };
+    const { serial, taskId, jobId, taskName, jobName, attempt, mediaProcessorId, configuration, inputs, outputs, timeoutMs, pool, priority, jobPriority } = this;
+    return { serial, taskId, jobId, taskName, jobName, attempt, mediaProcessorId, configuration, inputs, outputs, timeoutMs, pool, priority, jobPriority };
   }
 }

@@ -1,5 +1,6 @@
 import PQueue from 'p-queue';
-import type { Dispatcher, FailureReport, WorkItem, WorkReporter } from './dispatcher.js';
+import { hostname } from 'node:os';
+import type { Dispatcher, FailureReport, WorkItem, WorkLocation, WorkReporter } from './dispatcher.js';
 import { ProcessorError, type Processor, type ProcessorContext, type ResolvedInput } from './processor.js';
 import type { TaskOutputAsset } from '../job/model.js';
 import { UNREADABLE, describeUntrusted, textOf, warn } from './untrusted.js';
@@ -14,6 +15,8 @@ class Attempt implements ProcessorContext {
   #abortReason: unknown;
   timer: ReturnType<typeof setTimeout> | undefined;
   settled = false;
+  /** When the processor was started (epoch ms); NaN while it waits for its turn. */
+  startedAt = NaN;
   #resolveDone: (() => void) | undefined;
   #done: Promise<void> | undefined;
 
@@ -151,6 +154,7 @@ export class InProcessDispatcher implements Dispatcher {
       this.#report(a, { code: 'ErrorProcessingTask', message: `no processor is registered for ${item.mediaProcessorId}`, retryable: false });
       return;
     }
+    a.startedAt = Date.now();
     const limit = item.timeoutMs;
     // Node fires a longer timer at once (TimeoutOverflowWarning): a limit past ~24.8 days is none.
     if (limit !== undefined && limit <= MAX_TIMER_MS) a.timer = setTimeout(() => this.#timeout(a), limit);
@@ -208,6 +212,13 @@ export class InProcessDispatcher implements Dispatcher {
   abandon(serial: number, attempt: number): void {
     const a = this.#attempts.get(serial);
     if (a && a.item.attempt === attempt) a.settle();
+  }
+
+  /** This process, and when the attempt's processor started. */
+  locate(serial: number, attempt: number): WorkLocation | undefined {
+    const a = this.#attempts.get(serial);
+    if (a === undefined || a.item.attempt !== attempt || Number.isNaN(a.startedAt)) return undefined;
+    return { where: `this process (${hostname()}:${process.pid})`, since: a.startedAt, running: true };
   }
 
   /**

@@ -562,6 +562,18 @@ export class Scheduler {
   }
 
   /**
+   * The claim of a task that is Processing or Canceling, as `next()` returned it: for an engine that
+   * takes up, after a restart, attempts still running elsewhere (on worker machines).
+   * @throws SchedulerError `TASK_NOT_FOUND`, `INVALID_TRANSITION` when the task is not running
+   */
+  claimOf(task: string | TaskClaim): TaskClaim {
+    const g = this.#resolve('claimOf', task);
+    const state = this.#state[g];
+    if (state !== TaskState.Processing && state !== TaskState.Canceling) this.#invalid('claimOf', g, 'claim', 'only a Processing or Canceling task has a claim');
+    return this.#claim(g);
+  }
+
+  /**
    * Puts a Processing task back to Scheduled because its attempt was lost, not failed (the process
    * running it died): a `Requeued` event says why, and the lost attempt is not counted against
    * `maxAttempts` (its number is used again). The task runs again: at least once.

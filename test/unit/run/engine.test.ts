@@ -69,9 +69,10 @@ describe('Engine', () => {
     const final = await engine.submit(dagJob(3, [[0, 2], [1, 2]])).done;
     expect(final.State).toBe(TaskState.Finished);
     // Every WorkItem field (timeoutMs is undefined here, so JSON leaves it out).
-    const fields = ['attempt', 'configuration', 'inputs', 'jobId', 'jobName', 'mediaProcessorId', 'outputs', 'serial', 'taskId', 'taskName'];
+    const fields = ['attempt', 'configuration', 'inputs', 'jobId', 'jobName', 'jobPriority', 'mediaProcessorId', 'outputs', 'pool', 'priority', 'serial', 'taskId', 'taskName'];
     expect(sent.map((w) => Object.keys(w).sort())).toEqual([fields, fields, fields]);
     const last = sent[2]!;
+    expect([last.pool, last.priority, last.jobPriority]).toEqual([MES, 0, 0]);
     expect(last.taskName).toBe('Task 2');
     expect(last.inputs).toEqual([
       { kind: 'JobOutputAsset', index: 0, producerTaskId: sent[0]!.taskId, assetName: 'JobOutputAsset(0)_J', metadata: { size: 1 } },

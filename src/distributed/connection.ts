@@ -1,0 +1,57 @@
+import type { RedisOptions } from 'ioredis';
+import { ArgumentTypeError, describeValue } from '../errors.js';
+
+/** Where Redis is: a URL (`redis://[user:password@]host[:port][/db]`, `rediss://…` for TLS, `unix:///path/to.sock`) or ioredis options. */
+export type RedisConnection = string | RedisOptions;
+
+/**
+ * ioredis options for BullMQ. Every BullMQ connection must have `maxRetriesPerRequest: null`
+ * (its blocking commands wait as long as Redis is away, rather than failing the worker), so it is
+ * forced here; options, not a shared client, because BullMQ opens blocking connections of its own.
+ */
+export function redisOptions(connection: RedisConnection, who: string): RedisOptions {
+  if (typeof connection === 'string') return { ...parseRedisUrl(connection, who), maxRetriesPerRequest: null };
+  if (typeof connection !== 'object' || connection === null) {
+    throw new ArgumentTypeError(`${who}: expected \`connection\` to be a Redis URL or ioredis options, got ${describeValue(connection)}`);
+  }
+  return { ...connection, maxRetriesPerRequest: null };
+}
+
+export function parseRedisUrl(text: string, who: string): RedisOptions {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ArgumentTypeError(`${who}: ${JSON.stringify(text)} is not a Redis URL: use redis://host:port, rediss://host:port or unix:///path/to/redis.sock`, 'ERR_INVALID_ARG_VALUE');
+  }
+  const auth: RedisOptions = {};
+  if (url.username !== '') auth.username = decodeURIComponent(url.username);
+  if (url.password !== '') auth.password = decodeURIComponent(url.password);
+  if (url.protocol === 'unix:') {
+    if (url.pathname === '' || url.pathname === '/') throw new ArgumentTypeError(`${who}: ${JSON.stringify(text)} names no socket: use unix:///path/to/redis.sock`, 'ERR_INVALID_ARG_VALUE');
+    const db = url.searchParams.get('db');
+    return { ...auth, path: decodeURIComponent(url.pathname), ...(db !== null ? { db: dbNumber(db, text, who) } : {}) };
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    throw new ArgumentTypeError(`${who}: ${JSON.stringify(text)} is not a Redis URL (the scheme is ${url.protocol}): use redis://, rediss:// or unix://`, 'ERR_INVALID_ARG_VALUE');
+  }
+  const path = url.pathname.replace(/^\//, '');
+  return {
+    ...auth,
+    host: url.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1',
+    port: url.port === '' ? 6379 : Number(url.port),
+    ...(path !== '' ? { db: dbNumber(path, text, who) } : {}),
+    ...(url.protocol === 'rediss:' ? { tls: {} } : {}),
+  };
+}
+
+function dbNumber(s: string, text: string, who: string): number {
+  if (!/^\d+$/.test(s)) throw new ArgumentTypeError(`${who}: ${JSON.stringify(text)} names database ${JSON.stringify(s)}: it must be a number`, 'ERR_INVALID_ARG_VALUE');
+  return Number(s);
+}
+
+/** The URL or socket, for messages: never the password. */
+export function describeRedis(options: RedisOptions): string {
+  if (options.path) return `unix://${options.path}`;
+  return `redis://${options.host ?? '127.0.0.1'}:${options.port ?? 6379}`;
+}
