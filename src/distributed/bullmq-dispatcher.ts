@@ -220,7 +220,7 @@ export class BullMQDispatcher implements Dispatcher {
       removeOnFail: { age: this.#keepSeconds },
     });
     try {
-      await lane.queue.addBulk(live.map((a) => ({ name: a.item.mediaProcessorId, data: a.item, opts: opts(a) })));
+      await lane.queue.addBulk(live.map((a) => ({ name: 'task', data: a.item, opts: opts(a) })));
     } catch (err) {
       for (const a of live) this.#refuse(a, `Redis at ${this.location} refused the task: ${messageOf(err)}`);
       return;
