@@ -20,6 +20,12 @@ export interface BullMQDispatcherOptions {
    */
   keepFinishedMs?: number;
   /**
+   * At most this many finished jobs are kept per queue (the oldest go first), so that Redis stays
+   * bounded under heavy load; an orchestrator down while more than this many attempts finished
+   * runs the oldest of them again. @defaultValue 100000
+   */
+  keepFinishedCount?: number;
+  /**
    * How often attempts not heard of for that long are looked up in Redis: a completion whose event
    * was missed is taken in, and a job Redis lost (a restart without persistence) is added again.
    * @defaultValue 15000
@@ -32,8 +38,10 @@ export interface BullMQDispatcherOptions {
 /** One attempt handed to Redis, until its report. */
 class Attempt {
   settled = false;
-  /** Sent to Redis (false while it waits in `pending`). */
+  /** Sent to Redis (false while it waits in `pending` or its add is under way). */
   added = false;
+  /** A cancel that came while the attempt was being added: sent once the add is done. */
+  abortReason: string | undefined;
   lastHeard: number;
   constructor(
     readonly id: string,
@@ -79,6 +87,7 @@ export class BullMQDispatcher implements Dispatcher {
   readonly #connection: RedisOptions;
   readonly #prefix: string;
   readonly #keepSeconds: number;
+  readonly #keepCount: number;
   readonly #checkMs: number;
   readonly #eventsMaxLen: number;
   #reporter: WorkReporter | undefined;
@@ -100,6 +109,8 @@ export class BullMQDispatcher implements Dispatcher {
     const keep = options.keepFinishedMs ?? 7 * DAY_MS;
     if (!(typeof keep === 'number' && keep >= 1000 && Number.isFinite(keep))) throw new ArgumentTypeError(`BullMQDispatcher: expected \`keepFinishedMs\` to be a number of ms >= 1000, got ${describeValue(keep)}`);
     this.#keepSeconds = Math.ceil(keep / 1000);
+    this.#keepCount = options.keepFinishedCount ?? 100_000;
+    if (!(Number.isInteger(this.#keepCount) && this.#keepCount >= 1)) throw new ArgumentTypeError(`BullMQDispatcher: expected \`keepFinishedCount\` to be an integer >= 1, got ${describeValue(options.keepFinishedCount)}`);
     this.#checkMs = options.checkIntervalMs ?? 15_000;
     if (!(typeof this.#checkMs === 'number' && this.#checkMs >= 10 && Number.isFinite(this.#checkMs))) throw new ArgumentTypeError(`BullMQDispatcher: expected \`checkIntervalMs\` to be a number of ms >= 10, got ${describeValue(options.checkIntervalMs)}`);
     this.#eventsMaxLen = options.eventsMaxLen ?? 100_000;
@@ -216,8 +227,8 @@ export class BullMQDispatcher implements Dispatcher {
       jobId: a.id,
       priority: a.priority,
       attempts: 1,
-      removeOnComplete: { age: this.#keepSeconds },
-      removeOnFail: { age: this.#keepSeconds },
+      removeOnComplete: { age: this.#keepSeconds, count: this.#keepCount },
+      removeOnFail: { age: this.#keepSeconds, count: this.#keepCount },
     });
     try {
       await lane.queue.addBulk(live.map((a) => ({ name: 'task', data: a.item, opts: opts(a) })));
@@ -227,7 +238,8 @@ export class BullMQDispatcher implements Dispatcher {
     }
     for (const a of live) {
       a.added = true;
-      if (lane.verify.delete(a)) void this.#lookUp(a);
+      if (a.abortReason !== undefined) void this.#cancel(a, a.abortReason);
+      else if (lane.verify.delete(a)) void this.#lookUp(a);
     }
   }
 
@@ -372,13 +384,17 @@ export class BullMQDispatcher implements Dispatcher {
   abort(serial: number, attempt: number, reason: string): void {
     const a = this.#bySerial.get(serial);
     if (a === undefined || a.attempt !== attempt || a.settled) return;
-    if (!a.added) {
+    const waiting = a.lane.pending.indexOf(a);
+    if (waiting !== -1 && !a.lane.verify.has(a)) {
       // Still in this turn's batch: it never reaches Redis.
+      a.lane.pending.splice(waiting, 1);
       this.#drop(a);
       this.#report(() => this.#reporter!.fail(serial, attempt, { code: 'ErrorCancelingTask', message: reason, retryable: false }));
       return;
     }
-    void this.#cancel(a, reason);
+    // Being added, or taken up after a restart (it may run on a worker): canceled once in Redis.
+    if (!a.added) a.abortReason = reason;
+    else void this.#cancel(a, reason);
   }
 
   async #cancel(a: Attempt, reason: string): Promise<void> {

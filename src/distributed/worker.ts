@@ -157,6 +157,7 @@ export function createWorker(options: WorkerOptions): TaskWorker {
     } catch (err) {
       if (r.handedBack) {
         // Back to waiting, for another worker: BullMQ must neither complete nor fail it.
+        await send(r, { l: ['Requeued', `worker ${name} shut down before the task ended: it went back to its queue, and runs again on another worker`] });
         await job.moveToWait(token);
         throw new WaitingError();
       }
