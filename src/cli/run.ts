@@ -6,9 +6,12 @@ import { ValidationError } from '../errors.js';
 import { formatDiagnosticText } from '../validate/format-text.js';
 import type { JobView, TaskView } from '../scheduler/views.js';
 import { StoreError } from '../store/run-store.js';
+import type { Dispatcher } from '../run/dispatcher.js';
 import { CliError, ioMessage, useColor, type CliIO } from './io.js';
+import { redisFlag, waitForRedis } from './redis.js';
 
-export const RUN_USAGE = `Usage: jobgraph run <job.json> [--concurrency N] [--reserved-units N] [--time-scale X] [--data FILE] [--json]
+export const RUN_USAGE = `Usage: jobgraph run <job.json> [--concurrency N] [--reserved-units N] [--time-scale X] [--data FILE]
+                    [--redis URL [--prefix P]] [--json]
 
 Runs a job with the built-in demo processors (an encoder, a packager, a thumbnailer that sleep for
 times that depend on their Configuration) and prints its progress and a summary.
@@ -18,12 +21,21 @@ times that depend on their Configuration) and prints its progress and a summary.
   --time-scale X      multiply every demo duration by X (default 0.05: a 10 s encode takes 0.5 s)
   --data FILE         keep the run in FILE (SQLite): after Ctrl-C or a crash, the same command
                       resumes the job where it stopped instead of starting it again
+  --redis URL         run the tasks on 'jobgraph worker' processes through Redis (redis://host:port,
+                      rediss://host:port or unix:///path/to/redis.sock), in their pool
+                      reserved-units, instead of in this process; the demo processors here only
+                      check the job's MediaProcessorIds, the workers' run the tasks. With --data,
+                      tasks left running on workers are followed, not run again. Until Redis
+                      answers, run waits (it says so after 10 s)
+  --prefix P          prefix of the Redis keys, the workers' (default jobgraph)
   --json              print the final job and task views as JSON, nothing else
 Exit status: 0 when the job finished, 1 when it ended otherwise, 2 for usage or I/O errors.`;
 
 export interface RunCommandDeps {
   /** Installs a Ctrl-C handler; returns its removal. */
   onInterrupt?: (handler: () => void) => () => void;
+  /** With --redis: how long Redis may stay silent before run says so. @defaultValue 10000 */
+  quietMs?: number;
 }
 
 function positiveInt(name: string, v: string | undefined, min: number): number | undefined {
@@ -41,6 +53,8 @@ export async function runCommand(args: string[], io: CliIO, deps: RunCommandDeps
       'reserved-units': { type: 'string' },
       'time-scale': { type: 'string' },
       data: { type: 'string' },
+      redis: { type: 'string' },
+      prefix: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
@@ -57,6 +71,7 @@ export async function runCommand(args: string[], io: CliIO, deps: RunCommandDeps
   const scaleText = values['time-scale'] ?? '0.05';
   const timeScale = Number(scaleText);
   if (!Number.isFinite(timeScale) || timeScale < 0) throw new CliError(`--time-scale must be a number >= 0, not ${JSON.stringify(scaleText)}`);
+  const redis = redisFlag(values.redis, values.prefix);
 
   const file = positionals[0]!;
   let text: string;
@@ -76,10 +91,31 @@ export async function runCommand(args: string[], io: CliIO, deps: RunCommandDeps
   };
   const data = values.data;
   if (data === '') throw new CliError('--data needs a file name');
+  let dispatcher: Dispatcher | undefined;
+  if (redis !== undefined) {
+    // Ctrl-C stops the wait for Redis; nothing has run yet.
+    const abort = new AbortController();
+    const removeWait = deps.onInterrupt?.(() => abort.abort());
+    let answered: boolean;
+    try {
+      answered = await waitForRedis(redis, { quietMs: deps.quietMs, signal: abort.signal, onSlow: (m) => io.stderr.write(`jobgraph run: ${m}\n`) });
+    } finally {
+      removeWait?.();
+    }
+    if (!answered) {
+      io.stderr.write('\njobgraph run: interrupted before Redis answered; nothing ran\n');
+      return 1;
+    }
+    const { BullMQDispatcher } = await import('../distributed/bullmq-dispatcher.js');
+    dispatcher = new BullMQDispatcher({ connection: redis.url, ...(values.prefix !== undefined ? { prefix: values.prefix } : {}) });
+    io.stderr.write(`jobgraph run: tasks run on the workers of Redis at ${redis.where}${values.prefix !== undefined ? ` (prefix ${values.prefix})` : ''}, pool reserved-units: start them with jobgraph worker --redis URL\n`);
+  }
   let engine: Engine;
   try {
-    engine = data === undefined ? new Engine(options) : await Engine.open({ ...options, store: data });
+    const withDispatcher = dispatcher !== undefined ? { ...options, dispatcher } : options;
+    engine = data === undefined ? new Engine(withDispatcher) : await Engine.open({ ...withDispatcher, store: data });
   } catch (err) {
+    await dispatcher?.close().catch(() => undefined);
     if (err instanceof StoreError) throw new CliError(`${err.message} [${err.code}]`);
     throw err;
   }
@@ -92,7 +128,9 @@ export async function runCommand(args: string[], io: CliIO, deps: RunCommandDeps
   display?.listen();
   let handle: { id: string; done: Promise<JobView>; cancel(): void };
   if (resumed !== undefined) {
-    io.stderr.write(`jobgraph run: resuming job ${JSON.stringify(resumed.Name)} from ${data} (${engine.recovery!.requeued} task${engine.recovery!.requeued === 1 ? '' : 's'} to run again); ${file} is not submitted again\n`);
+    const r = engine.recovery!;
+    const followed = redis !== undefined ? `, ${r.reattached} followed on the workers` : '';
+    io.stderr.write(`jobgraph run: resuming job ${JSON.stringify(resumed.Name)} from ${data} (${r.requeued} task${r.requeued === 1 ? '' : 's'} to run again${followed}); ${file} is not submitted again\n`);
     handle = { id: resumed.Id, done: engine.done(resumed.Id), cancel: () => engine.cancel(resumed.Id) };
   } else {
     try {

@@ -5,9 +5,11 @@ import { demoProcessors } from '../run/demo-processors.js';
 import { createServer } from '../server/server.js';
 import { ServerConfigError } from '../server/errors.js';
 import { isLoopbackAddress, parseTokenFile, parseTokenList } from '../server/auth.js';
+import type { Dispatcher } from '../run/dispatcher.js';
 import { CliError, ioMessage, type CliIO } from './io.js';
+import { redisFlag, waitForRedis } from './redis.js';
 
-export const SERVE_USAGE = `Usage: jobgraph serve [--port N] [--host H] [--token-file F] [--insecure-local] [options]
+export const SERVE_USAGE = `Usage: jobgraph serve [--port N] [--host H] [--token-file F] [--insecure-local] [--redis URL] [options]
 
 Serves the Media Services v2 REST API (OData v3 JSON: /api/Jobs, /api/Tasks, /api/CancelJob, …)
 over an engine with the built-in demo processors, until SIGINT (Ctrl-C) or SIGTERM.
@@ -33,6 +35,14 @@ over an engine with the built-in demo processors, until SIGINT (Ctrl-C) or SIGTE
                       (an SQLite file; default ./jobgraph.db); :memory: keeps nothing
   --sync full         also survive a power loss, at an fsync per write (default: normal, which
                       survives a crash or kill of the process)
+  --redis URL         run the tasks on 'jobgraph worker' processes through Redis (redis://host:port,
+                      rediss://host:port or unix:///path/to/redis.sock), in their pool
+                      reserved-units, instead of in this process; the demo processors here only
+                      check MediaProcessorIds and are listed, the workers' run the tasks. Tasks
+                      running on workers go on while the server is down, and are followed again at
+                      its next start with the same --data. Until Redis answers, the server waits
+                      (it says so after 10 s)
+  --prefix P          prefix of the Redis keys, the workers' (default jobgraph)
 Without a token the server does not start, unless --insecure-local is given.
 Exit status: 0 after a clean shutdown, 2 for usage, configuration or I/O errors.`;
 
@@ -41,6 +51,8 @@ export interface ServeCommandDeps {
   onStop?: (handler: (signal: string) => void) => () => void;
   /** Told the service root once the server listens. */
   onListening?: (url: string) => void;
+  /** With --redis: how long Redis may stay silent before the server says so. @defaultValue 10000 */
+  quietMs?: number;
 }
 
 const processSignals = (handler: (signal: string) => void): (() => void) => {
@@ -91,6 +103,8 @@ export async function serveCommand(args: string[], io: CliIO, deps: ServeCommand
       'access-log': { type: 'boolean', default: false },
       data: { type: 'string' },
       sync: { type: 'string' },
+      redis: { type: 'string' },
+      prefix: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: true,
@@ -117,6 +131,7 @@ export async function serveCommand(args: string[], io: CliIO, deps: ServeCommand
   if (data === '') throw new CliError('--data needs a file name (or :memory: to keep nothing)');
   const sync = values.sync ?? 'normal';
   if (sync !== 'normal' && sync !== 'full') throw new CliError(`--sync must be normal or full, not ${JSON.stringify(sync)}`);
+  const redis = redisFlag(values.redis, values.prefix);
 
   // Tokens: the file's, then the environment's.
   const tokens: string[] = [];
@@ -148,17 +163,51 @@ export async function serveCommand(args: string[], io: CliIO, deps: ServeCommand
   }
   if (tokens.length > 0 && insecure) io.stderr.write('jobgraph serve: tokens are configured, so --insecure-local is ignored: every request needs a token\n');
 
+  let dispatcher: Dispatcher | undefined;
+  if (redis !== undefined) {
+    // A signal stops the wait for Redis: nothing was started.
+    const abort = new AbortController();
+    let signal = '';
+    const removeWait = (deps.onStop ?? processSignals)((s) => {
+      signal ||= s;
+      abort.abort();
+    });
+    let answered: boolean;
+    try {
+      answered = await waitForRedis(redis, { quietMs: deps.quietMs, signal: abort.signal, onSlow: (m) => io.stderr.write(`jobgraph serve: ${m}\n`) });
+    } finally {
+      removeWait();
+    }
+    if (!answered) {
+      io.stderr.write(`jobgraph serve: ${signal} before Redis answered: stopped\n`);
+      return 0;
+    }
+    const { BullMQDispatcher } = await import('../distributed/bullmq-dispatcher.js');
+    dispatcher = new BullMQDispatcher({ connection: redis.url, ...(values.prefix !== undefined ? { prefix: values.prefix } : {}) });
+  }
+
   const engineOptions = {
     processors: demoProcessors({ timeScale }),
+    ...(dispatcher !== undefined ? { dispatcher } : {}),
     // Reserved units are an account-wide budget: one pool that every task draws from.
     pools: { 'reserved-units': Math.max(1, units) },
     poolOf: () => 'reserved-units',
     retry: { maxAttempts: 3, baseDelayMs: Math.max(1, 1000 * timeScale), maxDelayMs: Math.max(1, 30_000 * timeScale) },
   };
-  const engine = data === ':memory:' ? new Engine(engineOptions) : await openEngine(engineOptions, data, sync);
+  let engine: Engine;
+  try {
+    engine = data === ':memory:' ? new Engine(engineOptions) : await openEngine(engineOptions, data, sync);
+  } catch (err) {
+    await dispatcher?.close().catch(() => undefined);
+    throw err;
+  }
   if (engine.recovery !== undefined) {
     const r = engine.recovery;
-    io.stderr.write(`jobgraph serve: ${data}: ${r.jobs} job${r.jobs === 1 ? '' : 's'} kept, ${r.running} running${r.requeued > 0 ? `, ${r.requeued} task${r.requeued === 1 ? '' : 's'} to run again` : ''}\n`);
+    const followed = r.reattached > 0 ? `, ${r.reattached} task${r.reattached === 1 ? '' : 's'} followed on the workers` : '';
+    io.stderr.write(`jobgraph serve: ${data}: ${r.jobs} job${r.jobs === 1 ? '' : 's'} kept, ${r.running} running${r.requeued > 0 ? `, ${r.requeued} task${r.requeued === 1 ? '' : 's'} to run again` : ''}${followed}\n`);
+  }
+  if (redis !== undefined) {
+    io.stderr.write(`jobgraph serve: tasks run on the workers of Redis at ${redis.where}${values.prefix !== undefined ? ` (prefix ${values.prefix})` : ''}, pool reserved-units: start them with jobgraph worker --redis URL\n`);
   }
 
   let api;
@@ -216,7 +265,8 @@ export async function serveCommand(args: string[], io: CliIO, deps: ServeCommand
   deps.onListening?.(url);
 
   const signal = await stop;
-  io.stderr.write(`jobgraph serve: ${signal}: closing the server and ${engine.recovery !== undefined ? `stopping; running jobs go on at the next start with --data ${data}` : 'canceling running jobs'}…\n`);
+  const onWorkers = redis !== undefined ? ' (their tasks on workers go on meanwhile)' : '';
+  io.stderr.write(`jobgraph serve: ${signal}: closing the server and ${engine.recovery !== undefined ? `stopping; running jobs go on at the next start with --data ${data}${onWorkers}` : 'canceling running jobs'}…\n`);
   try {
     await api.close({ graceMs: 5000 });
     await engine.close();
