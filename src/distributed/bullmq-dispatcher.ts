@@ -4,7 +4,7 @@ import { ArgumentTypeError, describeValue } from '../errors.js';
 import type { Dispatcher, DispatcherContext, FailureReport, WorkItem, WorkReporter, WorkLocation } from '../run/dispatcher.js';
 import type { Processor } from '../run/processor.js';
 import { messageOf, warn } from '../run/untrusted.js';
-import { describeRedis, redisOptions, type RedisConnection } from './connection.js';
+import { WarningThrottle, describeRedis, redisOptions, type RedisConnection } from './connection.js';
 import { PriorityMap } from './priority-map.js';
 import { DEFAULT_PREFIX, cancelChannel, decodeFailure, decodeResult, jobIdOf, queueName } from './wire.js';
 
@@ -100,6 +100,7 @@ export class BullMQDispatcher implements Dispatcher {
   #flushing: Promise<void> = Promise.resolve();
   #checkTimer: ReturnType<typeof setInterval> | undefined;
   #closed = false;
+  readonly #warnings = new WarningThrottle(warn);
 
   constructor(options: BullMQDispatcherOptions) {
     if (typeof options !== 'object' || options === null) throw new ArgumentTypeError(`BullMQDispatcher: expected options to be an object, got ${describeValue(options)}`);
@@ -126,7 +127,7 @@ export class BullMQDispatcher implements Dispatcher {
     this.#reporter = reporter;
     this.#slots = context?.pools ?? {};
     this.#redis = new Redis(this.#connection);
-    this.#redis.on('error', (err) => warn(`BullMQDispatcher: Redis at ${this.location}`, err));
+    this.#redis.on('error', (err) => this.#warnings.warn(`BullMQDispatcher: Redis at ${this.location}`, err));
     this.#checkTimer = setInterval(() => void this.#check(), this.#checkMs);
     this.#checkTimer.unref?.();
   }
@@ -174,7 +175,7 @@ export class BullMQDispatcher implements Dispatcher {
     if (lane !== undefined) return lane;
     const name = queueName(pool);
     const queue = new Queue(name, { connection: this.#connection as ConnectionOptions, prefix: this.#prefix, streams: { events: { maxLen: this.#eventsMaxLen } } });
-    queue.on('error', (err) => warn(`BullMQDispatcher: queue ${name}`, err));
+    queue.on('error', (err) => this.#warnings.warn(`BullMQDispatcher: queue ${name}`, err));
     lane = { name, queue, events: undefined, ready: Promise.resolve(), pending: [], priorities: new PriorityMap(), verify: new Set() };
     const l = lane;
     l.ready = this.#open(l, pool);
@@ -190,7 +191,7 @@ export class BullMQDispatcher implements Dispatcher {
     const newest = (await this.#redis!.xrevrange(stream, '+', '-', 'COUNT', 1))[0]?.[0] ?? '0-0';
     const events = new QueueEvents(lane.name, { connection: this.#connection as ConnectionOptions, prefix: this.#prefix, lastEventId: newest });
     lane.events = events;
-    events.on('error', (err) => warn(`BullMQDispatcher: events of queue ${lane.name}`, err));
+    events.on('error', (err) => this.#warnings.warn(`BullMQDispatcher: events of queue ${lane.name}`, err));
     events.on('completed', ({ jobId, returnvalue }) => this.#completed(jobId, returnvalue));
     events.on('failed', ({ jobId, failedReason }) => this.#failed(jobId, failedReason));
     events.on('progress', ({ jobId, data }) => this.#progress(jobId, data));

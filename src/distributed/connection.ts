@@ -52,6 +52,29 @@ function dbNumber(s: string, text: string, who: string): number {
 
 /** The URL or socket, for messages: never the password. */
 export function describeRedis(options: RedisOptions): string {
-  if (options.path) return `unix://${options.path}`;
-  return `redis://${options.host ?? '127.0.0.1'}:${options.port ?? 6379}`;
+  const db = options.db ? `/${options.db}` : '';
+  if (options.path) return `unix://${options.path}${db ? `?db=${options.db}` : ''}`;
+  return `${options.tls ? 'rediss' : 'redis'}://${options.host ?? '127.0.0.1'}:${options.port ?? 6379}${db}`;
+}
+
+/**
+ * Warnings about a Redis connection, at most one a minute per subject: while Redis is away,
+ * ioredis reports every reconnect attempt (about one a second), and a flood of identical warnings
+ * hides everything else. The first is said at once; the next says how many were held back.
+ */
+export class WarningThrottle {
+  readonly #last = new Map<string, { at: number; held: number }>();
+  constructor(private readonly say: (what: string, err: unknown) => void, private readonly everyMs = 60_000) {}
+
+  warn(subject: string, err: unknown): void {
+    const now = Date.now();
+    const seen = this.#last.get(subject);
+    if (seen !== undefined && now - seen.at < this.everyMs) {
+      seen.held++;
+      return;
+    }
+    const held = seen?.held ?? 0;
+    this.#last.set(subject, { at: now, held: 0 });
+    this.say(held > 0 ? `${subject} (${held} more like it in the last minute)` : subject, err);
+  }
 }

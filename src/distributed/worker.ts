@@ -7,7 +7,7 @@ import type { FailureReport, WorkItem, WorkReporter } from '../run/dispatcher.js
 import { InProcessDispatcher } from '../run/in-process-dispatcher.js';
 import type { Processor } from '../run/processor.js';
 import { warn } from '../run/untrusted.js';
-import { redisOptions, type RedisConnection } from './connection.js';
+import { WarningThrottle, redisOptions, type RedisConnection } from './connection.js';
 import { DEFAULT_PREFIX, cancelChannel, encodeFailure, encodeResult, queueName, type WireProgress, type WireResult } from './wire.js';
 
 export interface WorkerOptions {
@@ -35,7 +35,11 @@ export interface WorkerOptions {
    * stalledIntervalMs)`, and its attempts run again elsewhere. @defaultValue 30000
    */
   lockDurationMs?: number;
-  /** How often the queue is checked for attempts whose worker died. @defaultValue 30000 */
+  /**
+   * How often the queue is checked for attempts whose worker died. BullMQ keeps one check schedule
+   * per queue, set by whichever worker checked last: give every worker of a queue the same value
+   * (a dead worker's own setting otherwise holds until its schedule runs out). @defaultValue 30000
+   */
   stalledIntervalMs?: number;
   /**
    * How many times an attempt may be found stalled and run again before it fails (then the
@@ -93,9 +97,12 @@ export function createWorker(options: WorkerOptions): TaskWorker {
   const processors = new Map(o.processors.map((p) => [p.id, p]));
   const pools = o.pools ?? [...processors.keys()];
   const runner = new InProcessDispatcher();
+  const warnings = new WarningThrottle(warn);
   const running = new Map<number, Running>();
   let nextLocal = 0;
-  let closing = false;
+  let closing: Promise<void> | undefined;
+  let handBackAt: number | undefined;
+  let handBackTimer: ReturnType<typeof setTimeout> | undefined;
 
   const reporter: WorkReporter = {
     progress(local, _attempt, percent) {
@@ -179,11 +186,11 @@ export function createWorker(options: WorkerOptions): TaskWorker {
         maxStalledCount: o.maxStalledCount ?? 1,
       }),
   );
-  for (const w of workers) w.on('error', (err) => warn(`worker ${name}: BullMQ reported an error`, err));
+  for (const w of workers) w.on('error', (err) => warnings.warn(`worker ${name}: BullMQ reported an error`, err));
 
   // Cancel requests go to every worker: only the one running the attempt finds it.
   const subscriber = new Redis(connection);
-  subscriber.on('error', (err) => warn(`worker ${name}: the cancel channel's connection failed`, err));
+  subscriber.on('error', (err) => warnings.warn(`worker ${name}: the cancel channel's connection failed`, err));
   subscriber.on('message', (_channel: string, text: string) => {
     let msg: { id?: unknown; reason?: unknown };
     try {
@@ -204,28 +211,40 @@ export function createWorker(options: WorkerOptions): TaskWorker {
     get running() {
       return running.size;
     },
-    async close(closeOptions: CloseOptions = {}) {
-      if (closing) return;
-      closing = true;
+    close(closeOptions: CloseOptions = {}) {
       const limit = closeOptions.timeoutMs ?? Infinity;
-      if (!(limit >= 0)) throw new ArgumentTypeError(`TaskWorker.close: expected \`timeoutMs\` to be a number >= 0, got ${describeValue(limit)}`);
-      // Stop taking attempts first; BullMQ's close then waits for the running ones.
-      await Promise.all(workers.map((w) => w.pause(true).catch(() => undefined)));
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      if (Number.isFinite(limit)) {
-        timer = setTimeout(() => {
-          for (const [local, r] of running) {
-            r.handedBack = true;
-            runner.abort(local, r.attempt, `worker ${name} is shutting down: the attempt goes back to its queue`);
-          }
-        }, limit);
-      }
-      await Promise.all(workers.map((w) => w.close()));
-      clearTimeout(timer);
-      await runner.close();
-      subscriber.disconnect();
+      if (!(limit >= 0)) return Promise.reject(new ArgumentTypeError(`TaskWorker.close: expected \`timeoutMs\` to be a number >= 0, got ${describeValue(limit)}`));
+      // A later call may shorten the wait (a second Ctrl-C): it hands back sooner, and gets the same promise.
+      handBackAfter(limit);
+      return (closing ??= closeAll());
     },
   };
+
+  function handBack(): void {
+    for (const [local, r] of running) {
+      if (r.handedBack) continue;
+      r.handedBack = true;
+      runner.abort(local, r.attempt, `worker ${name} is shutting down: the attempt goes back to its queue`);
+    }
+  }
+
+  function handBackAfter(limit: number): void {
+    if (!Number.isFinite(limit)) return;
+    const at = Date.now() + limit;
+    if (handBackAt !== undefined && handBackAt <= at) return;
+    handBackAt = at;
+    clearTimeout(handBackTimer);
+    handBackTimer = setTimeout(handBack, limit);
+  }
+
+  async function closeAll(): Promise<void> {
+    // Stop taking attempts first; BullMQ's close then waits for the running ones.
+    await Promise.all(workers.map((w) => w.pause(true).catch(() => undefined)));
+    await Promise.all(workers.map((w) => w.close()));
+    clearTimeout(handBackTimer);
+    await runner.close();
+    subscriber.disconnect();
+  }
 }
 
 function failureError(f: FailureReport): Error {
