@@ -16,10 +16,10 @@ const onInterrupt = (handler: () => void): (() => void) => {
 
 const COMMANDS: Record<string, { run: Command; summary: string; usage: string }> = {
   validate: { run: validateCommand, summary: 'check job definitions and TaskBodies, every problem in one pass', usage: VALIDATE_USAGE },
-  run: { run: (args, io) => runCommand(args, io, io === processIO ? { onInterrupt } : {}), summary: 'run a job with the demo processors (or on workers, --redis), with live progress and a summary', usage: RUN_USAGE },
+  run: { run: (args, io) => runCommand(args, io, io === processIO ? { onInterrupt } : {}), summary: 'run a job with the demo processors or --processors (on workers: --redis), with live progress', usage: RUN_USAGE },
   export: { run: exportCommand, summary: "draw a job's dependency graph as Graphviz DOT, Mermaid or JSON", usage: EXPORT_USAGE },
   generate: { run: generateCommand, summary: 'make a workload: the benchmark shapes or a seeded mix of AMS jobs over time', usage: GENERATE_USAGE },
-  serve: { run: serveCommand, summary: 'serve the Media Services v2 REST API (OData v3 JSON) over the demo processors, until Ctrl-C', usage: SERVE_USAGE },
+  serve: { run: serveCommand, summary: 'serve the Media Services v2 REST API (OData v3 JSON) over the demo processors or --processors', usage: SERVE_USAGE },
   worker: {
     // A close that does not end leaves connections that keep the process alive: it exits.
     run: (args, io) => workerCommand(args, io, io === processIO ? { exit: (code) => process.exit(code) } : {}),

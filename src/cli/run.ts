@@ -9,24 +9,33 @@ import { StoreError } from '../store/run-store.js';
 import type { Dispatcher } from '../run/dispatcher.js';
 import { CliError, ioMessage, useColor, type CliIO } from './io.js';
 import { redisFlag, waitForRedis } from './redis.js';
+import { loadProcessors } from './worker.js';
 
 export const RUN_USAGE = `Usage: jobgraph run <job.json> [--concurrency N] [--reserved-units N] [--time-scale X] [--data FILE]
-                    [--redis URL [--prefix P]] [--json]
+                    [--processors FILE] [--redis URL [--prefix P]] [--json]
 
 Runs a job with the built-in demo processors (an encoder, a packager, a thumbnailer that sleep for
-times that depend on their Configuration) and prints its progress and a summary.
+times that depend on their Configuration), or with your own (--processors), and prints its
+progress and a summary.
   --concurrency N     tasks that may run at once (default: no limit beyond the reserved units)
   --reserved-units N  encoding reserved units: tasks that may run at once over all processors;
                       0 means one at a time, as on the service (default 3)
-  --time-scale X      multiply every demo duration by X (default 0.05: a 10 s encode takes 0.5 s)
+  --time-scale X      multiply every demo duration by X (default 0.05: a 10 s encode takes 0.5 s);
+                      not with --processors
   --data FILE         keep the run in FILE (SQLite): after Ctrl-C or a crash, the same command
                       resumes the job where it stopped instead of starting it again
+  --processors FILE   use the processors of this ES module instead of the demo ones: a path from the
+                      working directory, or a file: URL, whose default export, or export named
+                      processors, is an array of processors or a function that returns one (or a
+                      promise of one), as for 'jobgraph worker --processors'. The job's
+                      MediaProcessorIds must be theirs; they run the tasks here, or with --redis
+                      only check the job, and the workers need the same module
   --redis URL         run the tasks on 'jobgraph worker' processes through Redis (redis://host:port,
                       rediss://host:port or unix:///path/to/redis.sock), in their pool
-                      reserved-units, instead of in this process; the demo processors here only
-                      check the job's MediaProcessorIds, the workers' run the tasks. With --data,
-                      tasks left running on workers are followed, not run again. Until Redis
-                      answers, run waits (it says so after 10 s)
+                      reserved-units, instead of in this process; the processors here (the demo
+                      ones or --processors) only check the job's MediaProcessorIds, the workers'
+                      run the tasks. With --data, tasks left running on workers are followed, not
+                      run again. Until Redis answers, run waits (it says so after 10 s)
   --prefix P          prefix of the Redis keys, the workers' (default jobgraph)
   --json              print the final job and task views as JSON, nothing else
 Exit status: 0 when the job finished, 1 when it ended otherwise, 2 for usage or I/O errors.`;
@@ -53,6 +62,7 @@ export async function runCommand(args: string[], io: CliIO, deps: RunCommandDeps
       'reserved-units': { type: 'string' },
       'time-scale': { type: 'string' },
       data: { type: 'string' },
+      processors: { type: 'string' },
       redis: { type: 'string' },
       prefix: { type: 'string' },
       json: { type: 'boolean', default: false },
@@ -68,10 +78,14 @@ export async function runCommand(args: string[], io: CliIO, deps: RunCommandDeps
   if (positionals.length !== 1) throw new CliError('run: name exactly one job file');
   const concurrency = positiveInt('--concurrency', values.concurrency, 1);
   const units = positiveInt('--reserved-units', values['reserved-units'], 0) ?? 3;
-  const scaleText = values['time-scale'] ?? '0.05';
+  if (values.processors !== undefined && values['time-scale'] !== undefined) throw new CliError('--time-scale scales the demo processors: it does not go with --processors');
+  // Demo runs are fast, their retry delays too; your own processors' retries wait as long as on the service.
+  const scaleText = values['time-scale'] ?? (values.processors !== undefined ? '1' : '0.05');
   const timeScale = Number(scaleText);
   if (!Number.isFinite(timeScale) || timeScale < 0) throw new CliError(`--time-scale must be a number >= 0, not ${JSON.stringify(scaleText)}`);
   const redis = redisFlag(values.redis, values.prefix);
+  if (values.processors === '') throw new CliError('--processors needs a file');
+  const processors = values.processors !== undefined ? await loadProcessors(values.processors) : demoProcessors({ timeScale });
 
   const file = positionals[0]!;
   let text: string;
@@ -82,7 +96,7 @@ export async function runCommand(args: string[], io: CliIO, deps: RunCommandDeps
   }
 
   const options = {
-    processors: demoProcessors({ timeScale }),
+    processors,
     ...(concurrency !== undefined ? { concurrency } : {}),
     // Reserved units are an account-wide budget: one pool that every task draws from.
     pools: { 'reserved-units': Math.max(1, units) },

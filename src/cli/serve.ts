@@ -8,11 +8,14 @@ import { isLoopbackAddress, parseTokenFile, parseTokenList } from '../server/aut
 import type { Dispatcher } from '../run/dispatcher.js';
 import { CliError, ioMessage, type CliIO } from './io.js';
 import { redisFlag, waitForRedis } from './redis.js';
+import { loadProcessors } from './worker.js';
 
-export const SERVE_USAGE = `Usage: jobgraph serve [--port N] [--host H] [--token-file F] [--insecure-local] [--redis URL] [options]
+export const SERVE_USAGE = `Usage: jobgraph serve [--port N] [--host H] [--token-file F] [--insecure-local] [--processors FILE]
+                      [--redis URL [--prefix P]] [options]
 
 Serves the Media Services v2 REST API (OData v3 JSON: /api/Jobs, /api/Tasks, /api/CancelJob, …)
-over an engine with the built-in demo processors, until SIGINT (Ctrl-C) or SIGTERM.
+over an engine with the built-in demo processors, or your own (--processors), until SIGINT
+(Ctrl-C) or SIGTERM.
   --port N            port to listen on (default 8080; 0 picks a free one)
   --host H            address to bind (default 127.0.0.1)
   --token-file F      bearer tokens, one per line ('#' starts a comment); JOBGRAPH_TOKENS
@@ -20,7 +23,8 @@ over an engine with the built-in demo processors, until SIGINT (Ctrl-C) or SIGTE
   --insecure-local    serve without tokens, on 127.0.0.1 (or ::1) only
   --reserved-units N  tasks that may run at once over all processors; 0 means one at a time,
                       as on the service (default 3)
-  --time-scale X      multiply every demo duration by X (default 1: a 720p encode takes ~5 s)
+  --time-scale X      multiply every demo duration by X (default 1: a 720p encode takes ~5 s);
+                      not with --processors
   --max-body BYTES    largest request body (default 1048576)
   --profile P         validation of POST /api/Jobs: ams (the service's quotas, default) or relaxed
   --validation-workers N
@@ -35,13 +39,19 @@ over an engine with the built-in demo processors, until SIGINT (Ctrl-C) or SIGTE
                       (an SQLite file; default ./jobgraph.db); :memory: keeps nothing
   --sync full         also survive a power loss, at an fsync per write (default: normal, which
                       survives a crash or kill of the process)
+  --processors FILE   use the processors of this ES module instead of the demo ones: a path from the
+                      working directory, or a file: URL, whose default export, or export named
+                      processors, is an array of processors or a function that returns one (or a
+                      promise of one), as for 'jobgraph worker --processors'. Jobs must name their
+                      MediaProcessorIds, /api/MediaProcessors lists them; they run the tasks here,
+                      or with --redis only check jobs, and the workers need the same module
   --redis URL         run the tasks on 'jobgraph worker' processes through Redis (redis://host:port,
                       rediss://host:port or unix:///path/to/redis.sock), in their pool
-                      reserved-units, instead of in this process; the demo processors here only
-                      check MediaProcessorIds and are listed, the workers' run the tasks. Tasks
-                      running on workers go on while the server is down, and are followed again at
-                      its next start with the same --data. Until Redis answers, the server waits
-                      (it says so after 10 s)
+                      reserved-units, instead of in this process; the processors here (the demo
+                      ones or --processors) only check MediaProcessorIds and are listed, the
+                      workers' run the tasks. Tasks running on workers go on while the server is
+                      down, and are followed again at its next start with the same --data. Until
+                      Redis answers, the server waits (it says so after 10 s)
   --prefix P          prefix of the Redis keys, the workers' (default jobgraph)
 Without a token the server does not start, unless --insecure-local is given.
 Exit status: 0 after a clean shutdown, 2 for usage, configuration or I/O errors.`;
@@ -83,7 +93,7 @@ async function openEngine(options: EngineOptions, data: string, sync: 'normal' |
   }
 }
 
-/** `jobgraph serve`: the REST facade over the demo processors, until a signal stops it. */
+/** `jobgraph serve`: the REST facade over the demo processors (or --processors), until a signal stops it. */
 export async function serveCommand(args: string[], io: CliIO, deps: ServeCommandDeps = {}): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -103,6 +113,7 @@ export async function serveCommand(args: string[], io: CliIO, deps: ServeCommand
       'access-log': { type: 'boolean', default: false },
       data: { type: 'string' },
       sync: { type: 'string' },
+      processors: { type: 'string' },
       redis: { type: 'string' },
       prefix: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -121,6 +132,7 @@ export async function serveCommand(args: string[], io: CliIO, deps: ServeCommand
   const validationWorkers = integer('--validation-workers', values['validation-workers'], 0, 64);
   const validationTimeoutMs = integer('--validation-timeout', values['validation-timeout'], 1, 3_600_000);
   const maxDiagnostics = integer('--max-diagnostics', values['max-diagnostics'], 1, 100_000);
+  if (values.processors !== undefined && values['time-scale'] !== undefined) throw new CliError('--time-scale scales the demo processors: it does not go with --processors');
   const scaleText = values['time-scale'] ?? '1';
   const timeScale = Number(scaleText);
   if (scaleText.trim() === '' || !Number.isFinite(timeScale) || timeScale < 0) throw new CliError(`--time-scale must be a number >= 0, not ${JSON.stringify(scaleText)}`);
@@ -132,6 +144,8 @@ export async function serveCommand(args: string[], io: CliIO, deps: ServeCommand
   const sync = values.sync ?? 'normal';
   if (sync !== 'normal' && sync !== 'full') throw new CliError(`--sync must be normal or full, not ${JSON.stringify(sync)}`);
   const redis = redisFlag(values.redis, values.prefix);
+  if (values.processors === '') throw new CliError('--processors needs a file');
+  const processors = values.processors !== undefined ? await loadProcessors(values.processors) : demoProcessors({ timeScale });
 
   // Tokens: the file's, then the environment's.
   const tokens: string[] = [];
@@ -187,7 +201,7 @@ export async function serveCommand(args: string[], io: CliIO, deps: ServeCommand
   }
 
   const engineOptions = {
-    processors: demoProcessors({ timeScale }),
+    processors,
     ...(dispatcher !== undefined ? { dispatcher } : {}),
     // Reserved units are an account-wide budget: one pool that every task draws from.
     pools: { 'reserved-units': Math.max(1, units) },

@@ -20,8 +20,9 @@ until SIGTERM or SIGINT (Ctrl-C).
                         or unix:///path/to/redis.sock
   --processors FILE     an ES module (a path from the working directory, or a file: URL) whose
                         default export, or export named processors, is an array of processors or a
-                        function that returns one (or a promise of one); the orchestrator needs
-                        processors with the same MediaProcessorIds (default: the demo processors)
+                        function that returns one (or a promise of one); give the orchestrator
+                        the same module ('jobgraph run' or 'serve' --processors FILE): it checks
+                        jobs against their MediaProcessorIds (default: the demo processors)
   --time-scale X        multiply every demo duration by X (default 1); not with --processors
   --concurrency N       tasks run at once from each pool's queue (default 8); the orchestrator's
                         --reserved-units bound them over all workers
