@@ -32,13 +32,7 @@ export function redisFlag(url: string | undefined, prefix: string | undefined): 
     if ((err as { code?: string }).code === 'ERR_INVALID_ARG_VALUE') throw new CliError((err as Error).message);
     throw err;
   }
-  return { url, options, where: whereIs(options) };
-}
-
-function whereIs(options: RedisOptions): string {
-  const where = describeRedis(options);
-  const db = options.db !== undefined && options.db !== 0 ? (options.path ? `?db=${options.db}` : `/${options.db}`) : '';
-  return (options.tls !== undefined ? where.replace(/^redis:/, 'rediss:') : where) + db;
+  return { url, options, where: describeRedis(options) };
 }
 
 export interface WaitForRedisOptions {
