@@ -11,6 +11,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { createWorker } from '../src/distributed/worker.js';
+import { PREFIXES } from './distributed-prefixes.js';
 
 const MES = 'nb:mpid:UUID:ff4df607-d419-42f0-bc17-a481b1331e56';
 
@@ -20,17 +21,22 @@ if (url === undefined || process.send === undefined) {
   process.exit(2);
 }
 const redisPid = Number(pidText);
-const worker = createWorker({
-  connection: url,
-  processors: [{ id: MES, name: 'no-op', run: () => undefined }],
-  concurrency: Number(concurrencyText ?? 8),
-});
+// One worker per prefix: the bench's two BullMQ engines each have queues of their own (an engine
+// reads every event of its queues' streams, so two engines on one queue would each read the other's).
+const workers = PREFIXES.map((prefix) =>
+  createWorker({
+    connection: url,
+    prefix,
+    processors: [{ id: MES, name: 'no-op', run: () => undefined }],
+    concurrency: Number(concurrencyText ?? 8),
+  }),
+);
 
 let stopping = false;
 async function stop(code: number): Promise<never> {
   stopping = true;
   setTimeout(() => process.exit(code), 5000).unref();
-  await worker.close({ timeoutMs: 2000 }).catch(() => undefined);
+  await Promise.all(workers.map((w) => w.close({ timeoutMs: 2000 }).catch(() => undefined)));
   process.exit(code);
 }
 
@@ -55,5 +61,5 @@ process.on('disconnect', () => {
   void stop(1);
 });
 
-await worker.ready;
+await Promise.all(workers.map((w) => w.ready));
 process.send({ ready: process.pid });

@@ -21,6 +21,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchCase } from './protocol.js';
+import { PREFIXES } from './distributed-prefixes.js';
 import { formatCount, resident, shared } from './protocol.js';
 import { makeWorkload, type ShapeName } from '../src/workload/shapes.js';
 import { jobFromGraph } from '../src/workload/ams-job.js';
@@ -50,8 +51,17 @@ const processors = [{ id: MES, name: 'no-op', run: () => undefined }];
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const workerFile = join(root, 'bench', 'distributed-worker.ts');
 
-type Kind = 'bullmq' | 'in-process';
-const IMPL: Record<Kind, string> = { bullmq: `BullMQ, ${WORKERS} workers × ${WORKER_CONCURRENCY}`, 'in-process': 'in-process' };
+/**
+ * `bullmq`: the orchestrator's engine has `concurrency: 16`, the workers' slots, so it hands out no
+ * more than they can run; `bullmq-open`: it has no limit and hands out every ready task, the
+ * workers' 2 × 8 slots being the only bound (tasks wait in Redis): the prototype's setup.
+ */
+type Kind = 'bullmq' | 'bullmq-open' | 'in-process';
+const IMPL: Record<Kind, string> = {
+  bullmq: `BullMQ, ${WORKERS} workers × ${WORKER_CONCURRENCY}`,
+  'bullmq-open': `BullMQ, ${WORKERS} workers × ${WORKER_CONCURRENCY}, no limit at the orchestrator`,
+  'in-process': 'in-process',
+};
 
 // ---------------------------------------------------------------------------------------------
 // Figures of each run, beside the harness's wall clock.
@@ -111,6 +121,8 @@ interface Stack {
   redis: TestRedis;
   workers: ChildProcess[];
   engine: Engine | undefined;
+  /** The same, with no concurrency limit of its own. */
+  open: Engine | undefined;
 }
 
 /** What is running now, for the exit hook (set as soon as each part is up). */
@@ -138,7 +150,7 @@ function stack(): Promise<Stack> {
 async function startStack(): Promise<Stack> {
   if (!haveRedis) throw new Error(noRedisReason);
   const redis = await startRedis();
-  const s: Stack = { redis, workers: [], engine: undefined };
+  const s: Stack = { redis, workers: [], engine: undefined, open: undefined };
   live = s;
   try {
     for (let k = 0; k < WORKERS; k++) {
@@ -151,14 +163,16 @@ async function startStack(): Promise<Stack> {
       );
     }
     await Promise.all(s.workers.map((w) => readyOf(w)));
-    const engine = listen(new Engine({ processors, concurrency: CONCURRENCY, dispatcher: new BullMQDispatcher({ connection: redis.url }) }));
-    s.engine = engine;
-    // Untimed warm-up (about 2 s): opens the pool's queue and event stream, and warms the code on
-    // every side, so the first measured run is not the first this engine, the workers and Redis see.
-    for (const [shape, n] of WARM_UP) {
-      const warm = await watched(engine.submit(validateJob(jobFromGraph(makeWorkload(shape, n)), { profile: 'relaxed' })).done, s);
-      if (warm.State !== TaskState.Finished) throw new Error(`distributed bench: the warm-up job ended in state ${warm.State}`);
-      engine.forget(warm.Id);
+    s.engine = listen(new Engine({ processors, concurrency: CONCURRENCY, dispatcher: new BullMQDispatcher({ connection: redis.url, prefix: PREFIXES[0] }) }));
+    s.open = listen(new Engine({ processors, dispatcher: new BullMQDispatcher({ connection: redis.url, prefix: PREFIXES[1] }) }));
+    // Untimed warm-up (about 2 s an engine): opens the pool's queue and event stream, and warms the
+    // code on every side, so the first measured run is not the first the engines, the workers and Redis see.
+    for (const engine of [s.engine, s.open]) {
+      for (const [shape, n] of WARM_UP) {
+        const warm = await watched(engine.submit(validateJob(jobFromGraph(makeWorkload(shape, n)), { profile: 'relaxed' })).done, s);
+        if (warm.State !== TaskState.Finished) throw new Error(`distributed bench: the warm-up job ended in state ${warm.State}`);
+        engine.forget(warm.Id);
+      }
     }
     return s;
   } catch (err) {
@@ -186,7 +200,9 @@ async function stopStack(s: Stack): Promise<void> {
   // ever; the workers and Redis are stopped anyway, and the dangling connections then keep this
   // process alive only until the driver's time limit (the results are printed by then).
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const closed = s.engine?.close().catch((err: unknown) => console.log(`distributed bench: closing the engine: ${err instanceof Error ? err.message : String(err)}`));
+  const closed = Promise.all(
+    [s.engine, s.open].map((e) => e?.close().catch((err: unknown) => console.log(`distributed bench: closing an engine: ${err instanceof Error ? err.message : String(err)}`))),
+  );
   await Promise.race([closed, new Promise<void>((r) => (timer = setTimeout(() => (console.log('distributed bench: the engine did not close within 5 s'), r()), 5000)))]);
   clearTimeout(timer);
   await Promise.all(
@@ -313,7 +329,7 @@ function summarise(): void {
         `CPU per run: orchestrator ${share(withCpu.map((r) => r.cpu.orchestrator))}, workers ${share(withCpu.map((r) => r.cpu.workers!))}, Redis ${share(withCpu.map((r) => r.cpu.redis!))}`,
       );
     }
-    if (id.endsWith('/bullmq')) {
+    if (id.endsWith('/bullmq') || id.endsWith('/bullmq-open')) {
       if (id.includes('/layered/10000/')) parts.push(`goal ≤ ${fmt(GOAL_LAYERED_10K_MS)}: ${med(ms) <= GOAL_LAYERED_10K_MS ? 'met' : 'not met'}`);
       if (id.includes('/chain/')) parts.push(`goal ≤ ${fmt(GOAL_HOP_MS)} a hop: ${med(ms) / n <= GOAL_HOP_MS ? 'met' : 'not met'}`);
     }
@@ -358,14 +374,14 @@ async function setup(id: string, kind: Kind, shape: ShapeName, n: number): Promi
   // Validated once here (untimed) to fail early; each run validates again in `fresh` (untimed) for
   // new task ids: BullMQ takes a job id it has already completed as done, and runs nothing.
   if (!validateJob(def, { profile: 'relaxed' }).valid) throw new Error(`distributed bench: ${shape} ${n} is invalid`);
-  if (kind === 'bullmq') await stack();
+  if (kind !== 'in-process') await stack();
   else inProcessEngine();
   return { id, kind, n, chain: shape === 'chain', definition: def };
 }
 
 async function fresh(input: Input): Promise<Fresh> {
   disarm();
-  let s = input.kind === 'bullmq' ? await stack() : undefined;
+  let s = input.kind !== 'in-process' ? await stack() : undefined;
   const why = s === undefined ? undefined : broken(s);
   if (why !== undefined) {
     console.log(`distributed bench: ${why}: starting Redis and the workers again`);
@@ -373,7 +389,7 @@ async function fresh(input: Input): Promise<Fresh> {
     await stopStack(s!);
     s = await stack();
   }
-  const engine = s?.engine ?? inProcessEngine();
+  const engine = (input.kind === 'bullmq-open' ? s?.open : s?.engine) ?? inProcessEngine();
   const last = lastJob.get(engine);
   if (last !== undefined) {
     engine.forget(last);
@@ -444,7 +460,7 @@ for (const [shape, n] of [
   ['layered', 10_000],
   ['chain', 1000],
 ] as Array<[ShapeName, number]>) {
-  for (const kind of ['bullmq', 'in-process'] as Kind[]) {
+  for (const kind of ['bullmq', 'bullmq-open', 'in-process'] as Kind[]) {
     const id = `distributed/${shape}/${n}/${kind}`;
     cases.push({
       id,
@@ -453,7 +469,7 @@ for (const [shape, n] of [
       impl: IMPL[kind],
       role: 'ours',
       n,
-      ...(kind === 'bullmq' ? { baseline: IMPL['in-process'] } : {}),
+      ...(kind !== 'in-process' ? { baseline: IMPL['in-process'] } : {}),
       quick: true,
       memory: false,
       setup: () => setup(id, kind, shape, n),

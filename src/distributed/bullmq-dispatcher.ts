@@ -11,7 +11,11 @@ import { DEFAULT_PREFIX, cancelChannel, decodeFailure, decodeResult, jobIdOf, qu
 export interface BullMQDispatcherOptions {
   /** Where Redis is: a URL (`redis://host:port`, `unix:///path.sock`) or ioredis options. */
   connection: RedisConnection;
-  /** Prefix of the Redis keys; the workers' must be the same. @defaultValue "jobgraph" */
+  /**
+   * Prefix of the Redis keys; the workers' must be the same. Give each orchestrator its own: an
+   * orchestrator reads every event of its queues, so two on one prefix each read the other's too.
+   * @defaultValue "jobgraph"
+   */
   prefix?: string;
   /**
    * How long a finished attempt's job stays in Redis. An orchestrator that restarts within it takes
