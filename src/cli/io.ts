@@ -51,3 +51,23 @@ export function ioMessage(path: string, err: unknown): string {
   if (e.code === 'EACCES') return `cannot read ${path}: permission denied`;
   return `cannot read ${path}: ${e.message}`;
 }
+
+/** Installs a handler of SIGINT and SIGTERM (long-running commands stop on either); returns its removal. */
+export const processSignals = (handler: (signal: string) => void): (() => void) => {
+  const onInt = (): void => handler('SIGINT');
+  const onTerm = (): void => handler('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  return () => {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+  };
+};
+
+/** An integer option from `min` to `max`; undefined when not given, a usage error otherwise. */
+export function integer(name: string, v: string | undefined, min: number, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isInteger(n) || n < min || n > max) throw new CliError(`${name} must be an integer from ${min} to ${max}, not ${JSON.stringify(v)}`);
+  return n;
+}

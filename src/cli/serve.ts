@@ -6,7 +6,7 @@ import { createServer } from '../server/server.js';
 import { ServerConfigError } from '../server/errors.js';
 import { isLoopbackAddress, parseTokenFile, parseTokenList } from '../server/auth.js';
 import type { Dispatcher } from '../run/dispatcher.js';
-import { CliError, ioMessage, type CliIO } from './io.js';
+import { CliError, ioMessage, type CliIO, integer, processSignals } from './io.js';
 import { redisFlag, waitForRedis } from './redis.js';
 import { loadProcessors } from './worker.js';
 
@@ -63,24 +63,6 @@ export interface ServeCommandDeps {
   onListening?: (url: string) => void;
   /** With --redis: how long Redis may stay silent before the server says so. @defaultValue 10000 */
   quietMs?: number;
-}
-
-const processSignals = (handler: (signal: string) => void): (() => void) => {
-  const onInt = (): void => handler('SIGINT');
-  const onTerm = (): void => handler('SIGTERM');
-  process.on('SIGINT', onInt);
-  process.on('SIGTERM', onTerm);
-  return () => {
-    process.off('SIGINT', onInt);
-    process.off('SIGTERM', onTerm);
-  };
-};
-
-function integer(name: string, v: string | undefined, min: number, max: number): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isInteger(n) || n < min || n > max) throw new CliError(`${name} must be an integer from ${min} to ${max}, not ${JSON.stringify(v)}`);
-  return n;
 }
 
 /** An engine on a store file; a store that cannot be used is a usage error (exit 2), and is left as it was. */

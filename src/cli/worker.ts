@@ -8,7 +8,7 @@ import { demoProcessors } from '../run/demo-processors.js';
 import type { Processor } from '../run/processor.js';
 import { messageOf } from '../run/untrusted.js';
 import type { TaskWorker, WorkerOptions } from '../distributed/worker.js';
-import { CliError, type CliIO } from './io.js';
+import { CliError, type CliIO, integer, processSignals } from './io.js';
 import { redisFlag, waitForRedis } from './redis.js';
 
 export const WORKER_USAGE = `Usage: jobgraph worker --redis URL [--processors FILE] [--concurrency N] [--pools a,b] [options]
@@ -63,26 +63,8 @@ export interface WorkerCommandDeps {
   createWorker?: (options: WorkerOptions) => TaskWorker;
 }
 
-const processSignals = (handler: (signal: string) => void): (() => void) => {
-  const onInt = (): void => handler('SIGINT');
-  const onTerm = (): void => handler('SIGTERM');
-  process.on('SIGINT', onInt);
-  process.on('SIGTERM', onTerm);
-  return () => {
-    process.off('SIGINT', onInt);
-    process.off('SIGTERM', onTerm);
-  };
-};
-
 /** setTimeout's longest delay. */
 const MAX_MS = 2_147_483_647;
-
-function integer(name: string, v: string | undefined, min: number, max: number): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isInteger(n) || n < min || n > max) throw new CliError(`${name} must be an integer from ${min} to ${max}, not ${JSON.stringify(v)}`);
-  return n;
-}
 
 /** A --processors module that cannot be used: exit 2, with a code that says why. */
 export class ProcessorsModuleError extends CliError {
@@ -249,8 +231,8 @@ export async function workerCommand(args: string[], io: CliIO, deps: WorkerComma
       io.stderr.write(`jobgraph worker: ${why}; stopping without a clean close: tasks still running go back to their queue when their lock expires\n`);
       settle(1);
     };
-    // TaskWorker.close() called again returns at once, before the first close has ended: only the
-    // first one's end says the worker stopped.
+    // A second TaskWorker.close() shortens the wait and returns the first one's promise: its end,
+    // once, says the worker stopped.
     let first: Promise<void> | undefined;
     const close = (timeoutMs: number): void => {
       const closing = worker.close({ timeoutMs });
