@@ -18,7 +18,7 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { validateJob, validateTaskBody } from '../src/validate/validate.js';
-import { CODES } from '../src/validate/codes.js';
+import { CODES } from '../src/diagnostics/codes.js';
 import { jobFromGraph } from '../src/workload/ams-job.js';
 
 // ---------------------------------------------------------------------------------------------

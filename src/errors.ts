@@ -107,9 +107,9 @@ export function checkMaxOption(options: unknown, key: string, call: string, fall
  * `validateJob()` reports them.
  */
 export class ValidationError extends JobGraphError {
-  readonly diagnostics: ReadonlyArray<import('./validate/diagnostic.js').Diagnostic>;
+  readonly diagnostics: ReadonlyArray<import('./diagnostics/diagnostic.js').Diagnostic>;
 
-  constructor(call: string, diagnostics: ReadonlyArray<import('./validate/diagnostic.js').Diagnostic>) {
+  constructor(call: string, diagnostics: ReadonlyArray<import('./diagnostics/diagnostic.js').Diagnostic>) {
     const errors = diagnostics.filter((d) => d.severity === 'error');
     const first = errors[0];
     const where = first && first.task !== undefined ? ` (task #${first.task}${first.line !== undefined ? ` ${first.line}:${first.column}` : ''})` : '';

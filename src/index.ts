@@ -25,9 +25,9 @@ export type { Dependencies } from './graph/dependencies.js';
 // Validation
 export { validateJob, validateTaskBody, isValidationResult, AMS_QUOTAS } from './validate/validate.js';
 export type { ValidateOptions, ValidationResult, Profile } from './validate/validate.js';
-export type { Diagnostic, CycleEdge } from './validate/diagnostic.js';
-export { CODES } from './validate/codes.js';
-export type { DiagnosticCode, Severity } from './validate/codes.js';
+export type { Diagnostic, CycleEdge } from './diagnostics/diagnostic.js';
+export { CODES } from './diagnostics/codes.js';
+export type { DiagnosticCode, Severity } from './diagnostics/codes.js';
 export { formatDiagnosticText } from './validate/format-text.js';
 export { formatSarif } from './validate/format-sarif.js';
 
@@ -66,7 +66,8 @@ export { BullMQDispatcher, type BullMQDispatcherOptions } from './distributed/bu
 export { createWorker, type WorkerOptions, type TaskWorker, type CloseOptions } from './distributed/worker.js';
 export type { RedisConnection } from './distributed/connection.js';
 export type { RetryOptions } from './run/backoff.js';
-export { demoProcessors, DEMO_PROCESSOR_IDS } from './run/demo-processors.js';
+export { demoProcessors } from './run/demo-processors.js';
+export { DEMO_PROCESSOR_IDS } from './workload/demo.js';
 
 // Simulation and pictures
 export { simulate, simulateGrid, prepareWorkload } from './simulate/simulator.js';

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { DEFAULT_MAX_DIAGNOSTICS, type Diagnostic } from '../validate/diagnostic.js';
+import { DEFAULT_MAX_DIAGNOSTICS, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { formatDiagnosticText, summarize } from '../validate/format-text.js';
 import { formatSarif, type SarifFile } from '../validate/format-sarif.js';
 import { validateJob, validateTaskBody, type Profile } from '../validate/validate.js';

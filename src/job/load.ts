@@ -1,5 +1,5 @@
-import { DiagnosticSink, DEFAULT_MAX_DIAGNOSTICS, type Diagnostic, type DiagnosticExtras } from '../validate/diagnostic.js';
-import type { DiagnosticCode } from '../validate/codes.js';
+import { DiagnosticSink, DEFAULT_MAX_DIAGNOSTICS, type Diagnostic, type DiagnosticExtras } from '../diagnostics/diagnostic.js';
+import type { DiagnosticCode } from '../diagnostics/codes.js';
 import { parseTaskBodyWithin } from '../taskbody/parse.js';
 import type { AssetRef, InputAssetEntry, OutputAssetEntry } from '../taskbody/types.js';
 import { ArgumentTypeError, checkMaxOption, describeValue } from '../errors.js';

@@ -5,7 +5,7 @@ import type { Job, Task, TaskOutputAsset } from '../job/model.js';
 import { Scheduler, type SchedulerOptions, type SubmitOptions } from '../scheduler/scheduler.js';
 import { SchedulerError } from '../scheduler/errors.js';
 import type { Explanation, JobStateChange, JobView, TaskClaim, TaskProgressEvent, TaskStateChange } from '../scheduler/views.js';
-import type { Diagnostic } from '../validate/diagnostic.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { isValidationResult, validateJob, type Profile, type ValidationResult } from '../validate/validate.js';
 import type { IdFactory } from '../job/ids.js';
 import type { Dispatcher, FailureReport, WorkItem, WorkLocation, WorkReporter } from './dispatcher.js';

@@ -1,5 +1,5 @@
 import type { Job, JobInputAsset, TaskOutputAsset } from '../job/model.js';
-import { makeDiagnostic, type Diagnostic } from '../validate/diagnostic.js';
+import { makeDiagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { JobGraphError } from '../errors.js';
 
 /** A media processor as the REST API lists it (reference §7). */

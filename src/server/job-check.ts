@@ -7,7 +7,7 @@
 import type { IdFactory } from '../job/ids.js';
 import type { Job } from '../job/model.js';
 import { validateJob, type Profile, type ValidationResult } from '../validate/validate.js';
-import { byPlace, type Diagnostic } from '../validate/diagnostic.js';
+import { byPlace, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { unknownProcessors } from '../run/processor.js';
 
 /** A processor the engine has, as the check needs it: to name it in a hint. */

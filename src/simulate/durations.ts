@@ -1,5 +1,5 @@
 import type { Job, Task } from '../job/model.js';
-import { DEMO_PROCESSOR_IDS, demoDuration } from '../run/demo-processors.js';
+import { DEMO_PROCESSOR_IDS, demoDuration } from '../workload/demo.js';
 
 /**
  * How long a task takes in a simulation, in seconds. `expected` is what a policy may know

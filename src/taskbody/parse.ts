@@ -60,7 +60,7 @@ import {
   readOption,
   rootAttribute,
 } from './attributes.js';
-import { codeInfo } from '../validate/codes.js';
+import { codeInfo } from '../diagnostics/codes.js';
 import { LineMap, onSaxesLine } from './position.js';
 import type { InputAssetEntry, OutputAssetEntry, ParsedTaskBody, SourcePosition, TaskBodyProblem } from './types.js';
 import {

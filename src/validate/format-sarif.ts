@@ -1,5 +1,5 @@
-import { CODES } from './codes.js';
-import type { Diagnostic } from './diagnostic.js';
+import { CODES } from '../diagnostics/codes.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
 
 export interface SarifFile {
   /** The file as given on the command line (becomes the artifact URI). */

@@ -1,4 +1,4 @@
-import type { Diagnostic } from './diagnostic.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
 
 export interface TextFormatOptions {
   /** ANSI colours; the CLI turns them on only on a TTY. */

@@ -7,7 +7,7 @@ import type { Job, Task } from '../job/model.js';
 import { LIMITS } from '../job/load.js';
 import type { OutputAssetEntry } from '../taskbody/types.js';
 import { parseTaskBodyWithin } from '../taskbody/parse.js';
-import { DEFAULT_MAX_DIAGNOSTICS, DiagnosticSink, byPlace, type CycleEdge, type Diagnostic, type DiagnosticExtras } from './diagnostic.js';
+import { DEFAULT_MAX_DIAGNOSTICS, DiagnosticSink, byPlace, type CycleEdge, type Diagnostic, type DiagnosticExtras } from '../diagnostics/diagnostic.js';
 import { ArgumentRangeError, ArgumentTypeError, checkMaxOption, describeValue } from '../errors.js';
 
 /** `ams` enforces the service's quotas; `relaxed` lifts them for graphs of any size. */

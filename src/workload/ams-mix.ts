@@ -24,7 +24,7 @@
  */
 
 import type { JobDefinition, TaskDefinition } from '../job/model.js';
-import { DEMO_PROCESSOR_IDS, demoDuration } from '../run/demo-processors.js';
+import { DEMO_PROCESSOR_IDS, demoDuration } from '../workload/demo.js';
 import { Mulberry32 } from './prng.js';
 
 /** One job of a workload: when it arrives (seconds from the start) and its Create-Job body. */

@@ -25,7 +25,7 @@
 
 import { ArgumentRangeError, ArgumentTypeError, describeValue } from '../errors.js';
 import type { JobDefinition } from '../job/model.js';
-import { DEMO_PROCESSOR_IDS } from '../run/demo-processors.js';
+import { DEMO_PROCESSOR_IDS } from '../workload/demo.js';
 import type { Profile } from '../validate/validate.js';
 import { AMS_MIX_DEFAULT_RATE, AMS_MIX_MAX_TASKS, amsMixJobs, type WorkloadJob } from './ams-mix.js';
 import { jobFromGraph, MEDIA_ENCODER_STANDARD } from './ams-job.js';

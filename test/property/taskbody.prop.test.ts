@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseTaskBody } from '../../src/taskbody/parse.js';
 import { serializeTaskBody, type SerializableOutputAsset, type SerializableTaskBody, type SerializeTaskBodyOptions } from '../../src/taskbody/serialize.js';
 import type { AssetRef, ParsedTaskBody } from '../../src/taskbody/types.js';
-import { CODES } from '../../src/validate/codes.js';
+import { CODES } from '../../src/diagnostics/codes.js';
 
 // The seed is fixed by test/setup.ts in CI (FC_SEED replays a failure).
 

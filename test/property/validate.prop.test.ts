@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { hasCycle } from 'graphology-dag';
 import { describe, expect, it } from 'vitest';
 import { validateJob } from '../../src/validate/validate.js';
-import { CODES } from '../../src/validate/codes.js';
+import { CODES } from '../../src/diagnostics/codes.js';
 import { jobFromGraph } from '../../src/workload/ams-job.js';
 
 /** A job over any directed graph (self-loops and cycles allowed): task i outputs JobOutputAsset(i). */

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CODES } from '../../src/validate/codes.js';
+import { CODES } from '../../src/diagnostics/codes.js';
 
 /** The README's table of diagnostic codes, rendered from the catalogue so the two never drift. */
 function codesTable(): string {

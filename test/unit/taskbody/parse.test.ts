@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { parseTaskBody, taskBodyParserInternals } from '../../../src/taskbody/parse.js';
 import type { ParsedTaskBody } from '../../../src/taskbody/types.js';
-import { CODES } from '../../../src/validate/codes.js';
+import { CODES } from '../../../src/diagnostics/codes.js';
 
 /** [code, line, column] of each problem, in order. */
 function where(r: ParsedTaskBody): Array<[string, number, number]> {

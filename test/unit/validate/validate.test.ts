@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { validateJob, validateTaskBody } from '../../../src/validate/validate.js';
 import { sequentialIds } from '../../../src/job/ids.js';
-import type { Diagnostic } from '../../../src/validate/diagnostic.js';
+import type { Diagnostic } from '../../../src/diagnostics/diagnostic.js';
 
 const MES = 'nb:mpid:UUID:ff4df607-d419-42f0-bc17-a481b1331e56';
 const INPUT = { __metadata: { uri: "https://media.windows.net/api/Assets('nb%3Acid%3AUUID%3A910ffdc1-2e25-4b17-8a42-61ffd4b8914c')" } };

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DEMO_PROCESSOR_IDS } from '../../../src/run/demo-processors.js';
+import { DEMO_PROCESSOR_IDS } from '../../../src/workload/demo.js';
 import { validateJob } from '../../../src/validate/validate.js';
 import { AMS_MIX_JOB_PRIORITIES, amsMixJobs, type WorkloadJob } from '../../../src/workload/ams-mix.js';
 import { generateWorkload, generateWorkloadStream } from '../../../src/workload/stream.js';
