@@ -6,6 +6,11 @@
  * Options: `--budget <ms>` time to spend on timed repetitions per case, `--max-reps <k>`,
  * `--min-reps <k>`, `--slow <ms>` (a first run slower than this is the only sample), `--warmup <ms>`
  * (untimed runs before the samples), `--timeout <ms>`, `--no-peer-memory`.
+ *
+ *   node --expose-gc --max-old-space-size=8192 --import tsx bench/child.ts <file> --cold <id>
+ *
+ * `--cold`: one sample of one `protocol: 'cold'` case: setup and fresh (untimed), one timed run,
+ * check, then memory if the case has `hold`. The driver starts one such process per sample.
  * Started by bench/run.ts; the protocol is described there and in bench/README.md.
  */
 import { pathToFileURL } from 'node:url';
@@ -101,8 +106,47 @@ function emit(s: State): void {
   process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`);
 }
 
+/**
+ * One sample of a `protocol: 'cold'` case, in this fresh process: nothing of the case has run
+ * before the timed run (its module was imported, nothing more). Memory, when the case has `hold`:
+ * the bytes held with what `hold` keeps of the result alive, minus without it, after the input,
+ * the result and `fresh`'s value were let go (so what the kept value shares with them counts).
+ */
+async function runCold(s: State): Promise<void> {
+  try {
+    progress(s.c.id, 'setup');
+    s.input = await s.c.setup();
+    let fresh = await freshInput(s);
+    await settle();
+    progress(s.c.id, 'first');
+    const t0 = performance.now();
+    let result = await s.c.run(s.input, fresh);
+    const t = performance.now() - t0;
+    fresh = undefined;
+    s.samples.push(t);
+    s.cold = true;
+    progress(s.c.id, 'check');
+    s.c.check?.(result, s.input);
+    if (s.c.hold !== undefined && s.c.memory !== false) {
+      progress(s.c.id, 'memory');
+      sink = await s.c.hold(s.input, result);
+      s.input = undefined;
+      result = undefined;
+      const alive = await held();
+      sink = undefined;
+      s.bytesHeld = alive - (await held());
+    }
+  } catch (err) {
+    fail(s, err);
+  }
+  s.input = undefined;
+  emit(s);
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  const coldAt = args.indexOf('--cold');
+  if (coldAt !== -1) args.splice(coldAt, 1);
   const budget = option(args, '--budget', 5000);
   const maxReps = option(args, '--max-reps', 7);
   const minReps = option(args, '--min-reps', 3);
@@ -120,6 +164,15 @@ async function main(): Promise<void> {
     if (c === undefined) throw new Error(`child: no case ${id} in ${file}`);
     return { c, input: undefined, status: 'ok', first: 0, samples: [], cold: false, reps: 0, spent: 0, bytesHeld: null };
   });
+
+  if (coldAt !== -1) {
+    // A second case in this process would not start cold: one case, one sample, per process.
+    if (states.length !== 1) throw new Error('child: --cold takes exactly one case id');
+    await runCold(states[0]!);
+    // The sample is reported: a timer or socket the run left behind must not keep the process
+    // (and the driver) waiting until the time limit.
+    process.exit(0);
+  }
 
   // 1. Set up, run once cold, check the result.
   for (const s of states) {

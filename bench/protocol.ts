@@ -10,6 +10,16 @@
 /** Who a measured implementation belongs to: decides ratios and process isolation. */
 export type Role = 'ours' | 'reference' | 'peer';
 
+/**
+ * How a case is timed: `'warm'`, repetitions in a long-lived process after a cold run and a warm-up
+ * (what a long-lived orchestrator sees), or `'cold'`, one fresh process per sample with exactly one
+ * timed run (what a user running a command once sees). See {@link BenchCase.protocol}.
+ */
+export type Protocol = 'warm' | 'cold';
+
+/** Processes per case under `protocol: 'cold'` unless the case says otherwise. */
+export const COLD_SAMPLES = 3;
+
 /** One measured thing: an implementation on an input. */
 export interface BenchCase<I = any, R = any, F = any> {
   /** Unique across all bench files, `/`-separated, e.g. `order/layered/1000000/toposort`. Filters match on it. */
@@ -38,6 +48,17 @@ export interface BenchCase<I = any, R = any, F = any> {
   quick?: boolean;
   /** Wall-clock limit for this case in the child, ms. Default: the driver's (`--timeout`). */
   timeoutMs?: number;
+  /**
+   * How the case is timed. `'warm'` (default): in a child shared with its batch, a cold run, a
+   * warm-up, then repetitions (see bench/README.md). `'cold'`, the user's side: every sample is a
+   * child process of its own that runs `setup` and `fresh` (untimed) and `run` exactly once (timed),
+   * then `check`, then `hold` if given; the driver starts `samples` such processes per case,
+   * alternating between the cases of the same batch (A B A B A B), and reports the median with the
+   * min–max spread. `batch` groups cases for the alternation (default `table + row`).
+   */
+  protocol?: Protocol;
+  /** `protocol: 'cold'` only: how many processes (samples) per case. @defaultValue 3 */
+  samples?: number;
   /** Untimed: build the input (generate a workload, convert edges to the peer's format). */
   setup(): I | Promise<I>;
   /**
@@ -52,9 +73,14 @@ export interface BenchCase<I = any, R = any, F = any> {
   /**
    * Untimed: build and return what stays alive for the memory figure (the structure a caller
    * would keep). Default: `run`'s result. Return `undefined` with `memory: false` to skip.
+   *
+   * Cold cases (`protocol: 'cold'`) measure memory only when `hold` is given: it is called once
+   * after the timed run and `check` with that run's result, and returns what stays alive from it
+   * (e.g. `(input, scheduler) => scheduler`). The child then lets go of the input, the result and
+   * `fresh`'s value, and the figure is the bytes held with the returned value alive minus without.
    */
-  hold?(input: I): unknown;
-  /** Measure memory held. @defaultValue true */
+  hold?(input: I, result?: R): unknown;
+  /** Measure memory held. @defaultValue true (cold cases: only with `hold`) */
   memory?: boolean;
 }
 
@@ -67,7 +93,10 @@ export interface CaseResult {
   status: Status;
   /** Timed samples in ms (the warm-up run is excluded unless it was the only one; see `cold`). */
   samples: number[];
-  /** True when the only sample is the first, cold run (too slow to repeat). */
+  /**
+   * True when the only sample is the first, cold run (too slow to repeat); for `protocol: 'cold'`
+   * cases always: every sample is the one run of a fresh process.
+   */
   cold?: boolean;
   /** Bytes held (heapUsed + arrayBuffers after forced GC, minus before), or null. */
   bytesHeld: number | null;

@@ -25,13 +25,20 @@
  *    never started are `not run`. Nothing is hidden: every status is printed.
  * 5. The driver prints markdown tables (median and spread, ratio to `baseline`, "ahead of best
  *    peer ×" for `ours`, bytes per task) and merges every case into bench/results.json by id.
+ *
+ * Cases with `protocol: 'cold'` (the user's side) are not batched: each sample is a child process
+ * of its own (`child.ts <file> --cold <id>`: setup, one timed run, check, memory if `hold`), and the
+ * driver starts `samples` (default 3) per case, alternating between the cases of one batch (default
+ * `table + row`): A B A B A B. The case's result is its samples (median, min–max), `cold: true`,
+ * bytes held the median of the samples' figures; the first failing sample ends the case with its
+ * status. Selection (`--quick`, filters), tables and the results file are as for the others.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { PROGRESS_PREFIX, RESULT_PREFIX, type BenchCase, type CaseResult, type Role, type Status } from './protocol.js';
+import { COLD_SAMPLES, PROGRESS_PREFIX, RESULT_PREFIX, type BenchCase, type CaseResult, type Role, type Status } from './protocol.js';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const root = resolve(benchDir, '..');
@@ -59,6 +66,8 @@ interface Row {
   message?: string;
   samples: number[];
   cold: boolean;
+  /** Only on `protocol: 'cold'` cases: every sample is one run in a fresh process. */
+  protocol?: 'cold';
   medianMs: number | null;
   minMs: number | null;
   maxMs: number | null;
@@ -125,6 +134,56 @@ interface Batch {
   cases: BenchCase[];
 }
 
+const isCold = (c: BenchCase): boolean => c.protocol === 'cold';
+
+/** Cold cases by `file + (batch ?? table + row)`: the cases whose processes alternate. */
+function coldGroups(selected: Array<{ file: string; c: BenchCase }>): Batch[] {
+  const byKey = new Map<string, Batch>();
+  for (const { file, c } of selected) {
+    const key = `${file}\u0000${c.batch ?? `${c.table}\u0000${c.row}`}`;
+    let b = byKey.get(key);
+    if (b === undefined) byKey.set(key, (b = { file, cases: [] }));
+    b.cases.push(c);
+  }
+  return [...byKey.values()];
+}
+
+/**
+ * Runs a group of cold cases: `samples` processes per case, one sample each, alternating between
+ * the cases (A B A B A B) so a slow minute on a shared machine hits all of them. A case stops at its
+ * first failed sample (a timeout or OOM would only repeat); the others go on.
+ */
+async function runColdGroup(b: Batch, o: Options, log: (s: string) => void): Promise<BatchOutcome> {
+  const got = new Map<string, CaseResult[]>(b.cases.map((c) => [c.id, []]));
+  const rounds = Math.max(...b.cases.map((c) => c.samples ?? COLD_SAMPLES));
+  for (let k = 0; k < rounds; k++) {
+    for (const c of b.cases) {
+      const mine = got.get(c.id)!;
+      if (k >= (c.samples ?? COLD_SAMPLES) || mine.some((r) => r.status !== 'ok')) continue;
+      const r = (await runBatch({ file: b.file, cases: [c] }, o, log, true)).results.get(c.id)!;
+      mine.push(r);
+      const figure = r.status === 'ok' ? `${fmtMs(r.samples[0]!)}${r.bytesHeld !== null ? `, ${(r.bytesHeld / c.n).toFixed(1)} B/task` : ''}` : `${r.status}${r.message ? ` — ${r.message}` : ''}`;
+      log(`    ${c.impl} (process ${k + 1}/${c.samples ?? COLD_SAMPLES}): ${figure}`);
+    }
+  }
+  const results = new Map<string, CaseResult>();
+  for (const c of b.cases) {
+    const mine = got.get(c.id)!;
+    const failed = mine.find((r) => r.status !== 'ok');
+    const samples = mine.filter((r) => r.status === 'ok').flatMap((r) => r.samples);
+    const bytes = mine.flatMap((r) => (r.status === 'ok' && r.bytesHeld !== null ? [r.bytesHeld] : []));
+    results.set(c.id, {
+      id: c.id,
+      status: failed?.status ?? 'ok',
+      samples,
+      cold: true,
+      bytesHeld: bytes.length > 0 && failed === undefined ? median(bytes) : null,
+      ...(failed?.message !== undefined ? { message: `process ${mine.length}: ${failed.message}` } : {}),
+    });
+  }
+  return { results };
+}
+
 /**
  * Peers get a process each, except under --quick (at most 100,000 tasks: no OOM in sight, and a
  * stack overflow is caught in the process) where a row's peers share one, to save ~0.5 s of
@@ -146,30 +205,29 @@ interface BatchOutcome {
   results: Map<string, CaseResult>;
 }
 
-function runBatch(b: Batch, o: Options, log: (s: string) => void): Promise<BatchOutcome> {
+/** Runs a batch of warm cases in one child, or (`cold`) one sample of a single cold case. */
+function runBatch(b: Batch, o: Options, log: (s: string) => void, cold = false): Promise<BatchOutcome> {
   const limit = b.cases.reduce((sum, c) => sum + (c.timeoutMs ?? o.timeoutMs), 0);
-  const childArgs = [
-    '--expose-gc',
-    '--max-old-space-size=8192',
-    '--import',
-    'tsx',
-    join(benchDir, 'child.ts'),
-    b.file,
-    '--budget',
-    String(o.quick ? 250 : 5000),
-    '--min-reps',
-    String(o.quick ? 2 : 3),
-    '--max-reps',
-    String(o.quick ? 5 : 11),
-    '--slow',
-    String(o.quick ? 500 : 8000),
-    '--warmup',
-    String(o.quick ? 100 : 1000),
-    ...(o.quick ? ['--no-peer-memory'] : []),
-    '--timeout',
-    String(o.timeoutMs),
-    ...b.cases.map((c) => c.id),
-  ];
+  const node = ['--expose-gc', '--max-old-space-size=8192', '--import', 'tsx', join(benchDir, 'child.ts'), b.file];
+  const childArgs = cold
+    ? [...node, '--cold', ...b.cases.map((c) => c.id)]
+    : [
+        ...node,
+        '--budget',
+        String(o.quick ? 250 : 5000),
+        '--min-reps',
+        String(o.quick ? 2 : 3),
+        '--max-reps',
+        String(o.quick ? 5 : 11),
+        '--slow',
+        String(o.quick ? 500 : 8000),
+        '--warmup',
+        String(o.quick ? 100 : 1000),
+        ...(o.quick ? ['--no-peer-memory'] : []),
+        '--timeout',
+        String(o.timeoutMs),
+        ...b.cases.map((c) => c.id),
+      ];
   return new Promise((resolvePromise) => {
     const child = spawn(process.execPath, childArgs, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     const results = new Map<string, CaseResult>();
@@ -194,7 +252,7 @@ function runBatch(b: Batch, o: Options, log: (s: string) => void): Promise<Batch
         } else if (line.startsWith(PROGRESS_PREFIX)) {
           const p = JSON.parse(line.slice(PROGRESS_PREFIX.length)) as { id: string; phase: string };
           current = p.id;
-          if (p.phase === 'first') log(`  ${p.id} …`);
+          if (p.phase === 'first' && !cold) log(`  ${p.id} …`);
         } else if (line.trim() !== '') log(`  [child] ${line}`);
       }
     });
@@ -215,7 +273,8 @@ function runBatch(b: Batch, o: Options, log: (s: string) => void): Promise<Batch
       const lastLine = stderr.trim().split('\n').slice(-1)[0] ?? '';
       for (const c of b.cases) {
         if (results.has(c.id)) continue;
-        const inProgress = c.id === current;
+        // A cold child runs its one case from the start: a crash while importing is that case's.
+        const inProgress = c.id === current || cold;
         results.set(c.id, {
           id: c.id,
           status: inProgress ? crash : 'not run',
@@ -256,6 +315,7 @@ function toRow(file: string, c: BenchCase, r: CaseResult, quick: boolean, at: st
     ...(r.message !== undefined ? { message: r.message } : {}),
     samples: r.samples.map((x) => Math.round(x * 1000) / 1000),
     cold: r.cold === true,
+    ...(isCold(c) ? { protocol: 'cold' as const } : {}),
     medianMs: med,
     minMs: ok ? Math.min(...r.samples) : null,
     maxMs: ok ? Math.max(...r.samples) : null,
@@ -327,17 +387,19 @@ function printTables(rows: Row[], only: Set<string>): string {
     const impls = [...new Set(inTable.map((r) => r.impl))];
     const rowNames = [...new Set(inTable.map((r) => r.row))];
     const get = (row: string, impl: string): Row | undefined => inTable.find((r) => r.row === row && r.impl === impl);
-    out.push(`\n### ${t}: median (min–max)\n`);
+    const allCold = inTable.every((r) => r.protocol === 'cold');
+    out.push(`\n### ${t}: median (min–max)${allCold ? ', one cold process per sample' : ''}\n`);
     out.push(`| | ${impls.join(' | ')} |`, `|---|${impls.map(() => '---:').join('|')}|`);
     for (const row of rowNames) out.push(`| ${row} | ${impls.map((i) => cell(get(row, i))).join(' | ')} |`);
 
     const ours = impls.filter((i) => inTable.some((r) => r.impl === i && r.role === 'ours'));
     const withBase = ours.filter((i) => inTable.some((r) => r.impl === i && r.baseline !== null));
-    if (ours.length > 0) {
+    // Without a peer in the table the best-peer columns would stay empty: left out.
+    const peers = inTable.some((r) => r.role === 'peer');
+    if (ours.length > 0 && (peers || withBase.length > 0)) {
       const heads = [
         ...withBase.map((i) => `${i} ÷ ${inTable.find((r) => r.impl === i)!.baseline}`),
-        'best peer',
-        ...ours.map((i) => `${i}: ahead of best peer`),
+        ...(peers ? ['best peer', ...ours.map((i) => `${i}: ahead of best peer`)] : []),
       ];
       out.push(`\n#### ${t}: ratios\n`);
       out.push(`| | ${heads.join(' | ')} |`, `|---|${heads.map(() => '---:').join('|')}|`);
@@ -349,8 +411,7 @@ function printTables(rows: Row[], only: Set<string>): string {
         out.push(
           `| ${row} | ${[
             ...withBase.map((i) => x(get(row, i)?.ratio ?? null)),
-            best + (failed.length ? ` (${failed.join(', ')})` : ''),
-            ...ours.map((i) => x(get(row, i)?.aheadOfBestPeer ?? null)),
+            ...(peers ? [best + (failed.length ? ` (${failed.join(', ')})` : ''), ...ours.map((i) => x(get(row, i)?.aheadOfBestPeer ?? null))] : []),
           ].join(' | ')} |`,
         );
       }
@@ -406,17 +467,21 @@ async function main(): Promise<void> {
     console.error(`bench: no case matches ${o.filters.join(' ') || '(no filter)'}${o.quick ? ' with --quick' : ''}; try --list`);
     process.exit(1);
   }
-  const list = batches(selected, o.quick);
+  const warm = batches(selected.filter(({ c }) => !isCold(c)), o.quick).map((b) => ({ b, cold: false }));
+  const cold = coldGroups(selected.filter(({ c }) => isCold(c))).map((b) => ({ b, cold: true }));
+  const list = [...warm, ...cold];
+  const processes = warm.length + cold.reduce((sum, { b }) => sum + b.cases.reduce((k, c) => k + (c.samples ?? COLD_SAMPLES), 0), 0);
   const at = new Date().toISOString();
   const log = (s: string): void => void process.stderr.write(`${s}\n`);
-  log(`bench: ${selected.length} cases in ${list.length} processes${o.quick ? ' (quick)' : ''}, Node ${process.version}, ${cpus().length} CPUs`);
+  log(`bench: ${selected.length} cases in ${processes} processes${o.quick ? ' (quick)' : ''}, Node ${process.version}, ${cpus().length} CPUs`);
   const started = performance.now();
   const fresh: Row[] = [];
   for (let k = 0; k < list.length; k++) {
-    const b = list[k]!;
-    log(`[${k + 1}/${list.length}] ${b.file}: ${b.cases.length === 1 ? b.cases[0]!.id : `${b.cases[0]!.table} / ${b.cases[0]!.row} (${b.cases.length} cases)`}`);
+    const { b, cold: coldGroup } = list[k]!;
+    const what = b.cases.length === 1 ? b.cases[0]!.id : `${b.cases[0]!.table} / ${b.cases[0]!.row} (${b.cases.length} cases)`;
+    log(`[${k + 1}/${list.length}] ${b.file}: ${what}${coldGroup ? ', one cold process per sample' : ''}`);
     const t0 = performance.now();
-    const { results } = await runBatch(b, o, log);
+    const { results } = coldGroup ? await runColdGroup(b, o, log) : await runBatch(b, o, log);
     log(`    (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
     for (const c of b.cases) {
       const row = toRow(b.file, c, results.get(c.id)!, o.quick, at);
