@@ -1,5 +1,6 @@
 /**
- * The streaming TaskBody parser: saxes events → inputs, outputs and located problems.
+ * The streaming TaskBody parser: saxes events → inputs, outputs and located problems. (TaskBodies
+ * written the plain way take a faster road first: plain-scan.ts, which hands everything else here.)
  *
  * One `SaxesParser` is made once and reused for every document (saxes resets itself in `close()`):
  * a fresh parser per document made V8 deoptimise saxes again and again (4–5× slower, see
@@ -62,6 +63,7 @@ import {
 } from './attributes.js';
 import { codeInfo } from '../diagnostics/codes.js';
 import { LineMap, onSaxesLine } from './position.js';
+import { scanPlainTaskBody } from './plain-scan.js';
 import type { InputAssetEntry, OutputAssetEntry, ParsedTaskBody, SourcePosition, TaskBodyProblem } from './types.js';
 import {
   KIND_AFTER_ROOT,
@@ -993,7 +995,8 @@ export interface ParseTaskBodyOptions {
  * its asset reference resolved to `{ kind, index }` and its 1-based line and column, and every
  * problem found (codes from the diagnostic catalogue), located and in document order.
  *
- * Streaming on one reused saxes parser; never builds a DOM, never expands an entity. Time and
+ * Documents written the plain way are read by a scan of their characters (plain-scan.ts); any other
+ * is read streaming on one reused saxes parser. Never builds a DOM, never expands an entity. Time and
  * memory are linear in the length of `xml`; past `maxProblems` problems are only counted.
  *
  * @param xml - the TaskBody text (the Task's `TaskBody` property).
@@ -1015,8 +1018,7 @@ export function parseTaskBody(xml: string, options?: ParseTaskBodyOptions): Pars
     throw new ArgumentTypeError(`parseTaskBody: Expected \`xml\` to be a string, got ${describeValue(xml)}`);
   }
   const max = options === undefined ? DEFAULT_MAX_PROBLEMS : checkMaxOption(options, 'maxProblems', 'parseTaskBody', DEFAULT_MAX_PROBLEMS);
-  reader ??= new TaskBodyReader();
-  return reader.parse(xml, max);
+  return scanPlainTaskBody(xml) ?? (reader ??= new TaskBodyReader()).parse(xml, max);
 }
 
 /**
@@ -1033,6 +1035,10 @@ export function taskBodyParserInternals(): { fed: number; saxes: object } {
  * the job's diagnostic cap leaves.
  */
 export function parseTaskBodyWithin(xml: string, maxProblems: number): ParsedTaskBody {
-  reader ??= new TaskBodyReader();
-  return reader.parse(xml, maxProblems);
+  return scanPlainTaskBody(xml) ?? (reader ??= new TaskBodyReader()).parse(xml, maxProblems);
+}
+
+/** @internal For tests of the fast path: parseTaskBody read by saxes alone, whatever the document. */
+export function parseTaskBodyWithSaxes(xml: string, maxProblems = DEFAULT_MAX_PROBLEMS): ParsedTaskBody {
+  return (reader ??= new TaskBodyReader()).parse(xml, maxProblems);
 }

@@ -1,0 +1,121 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseTaskBody, parseTaskBodyWithSaxes } from '../../src/taskbody/parse.js';
+import { scanPlainTaskBody } from '../../src/taskbody/plain-scan.js';
+import { serializeTaskBody } from '../../src/taskbody/serialize.js';
+import { jobFromGraph } from '../../src/workload/ams-job.js';
+import { makeWorkload } from '../../src/workload/shapes.js';
+import { generateWorkload } from '../../src/workload/stream.js';
+
+// The seed is fixed by test/setup.ts in CI (FC_SEED replays a failure).
+
+/**
+ * Documents near the plain grammar of plain-scan.ts, and just outside it: every piece is drawn from
+ * plain forms and from slips (other quotes, CR, entities, comments, leading zeros, unknown
+ * attributes, non-ASCII), so both roads are taken often.
+ */
+/** Mostly one of `plain`, now and then one of `slips`. */
+function mostly<T>(plain: fc.Arbitrary<T>, slips: fc.Arbitrary<T>): fc.Arbitrary<T> {
+  return fc.oneof({ weight: 25, arbitrary: plain }, { weight: 1, arbitrary: slips });
+}
+const ws = mostly(fc.constantFrom('', '', ' ', '\n', '\t', '\n  '), fc.constantFrom('\r\n', '\r', '\u00a0', '\u2028'));
+const index = mostly(fc.nat(40).map(String), fc.constantFrom('01', '00', ' 3', '3 ', '', 'x', '9007199254740993', '&#49;', '-1'));
+const junkText = mostly(fc.constant(''), fc.constantFrom('>', ']]>', 'é', '&amp;', '<!--c-->', '\u0001'));
+const refText = (kinds: fc.Arbitrary<string>): fc.Arbitrary<string> =>
+  fc
+    .tuple(ws, mostly(kinds, fc.constantFrom('jobOutputAsset', 'JobOutputAssets', 'JobInputAsset', 'Job OutputAsset')), index, junkText, ws)
+    .map(([a, kind, i, junk, b]) => `${a}${kind}(${i})${junk}${b}`);
+const attrName = mostly(
+  fc.constantFrom('assetCreationOptions', 'AssetCreationOptions', 'assetName', 'AssetName', 'storageAccountName', 'StorageAccountName', 'assetFormatOption', 'AssetFormatOption'),
+  fc.constantFrom('assetname', 'xmlns', 'foo', 'p:assetName'),
+);
+const attrValue = mostly(
+  fc.oneof(fc.constantFrom('0', '1', '2', '4'), fc.string({ unit: fc.constantFrom('a', 'B', ' ', '-', '_', '.', '9'), maxLength: 8 })),
+  fc.constantFrom('3', '01', ' 1', '', 'x', 'a\tb', 'a\nb', '&amp;', '&#10;', '>', "'", 'ü', '😀', '\ud800'),
+);
+const attribute = fc
+  .tuple(mostly(fc.constantFrom(' ', '  ', '\n', '\t'), fc.constantFrom('', '\r\n')), attrName, mostly(fc.constant('='), fc.constantFrom(' =', '= ', ' = ')), mostly(fc.constant('"'), fc.constant("'")), attrValue)
+  .map(([s, n, eq, q, v]) => `${s}${n}${eq}${q}${v}${q}`);
+const input = fc
+  .tuple(ws, refText(fc.constantFrom('JobInputAsset', 'JobOutputAsset')), mostly(fc.constant('inputAsset'), fc.constantFrom('InputAsset', 'inputAsset ', 'inputAsset/')))
+  .map(([s, t, name]) => (name.endsWith('/') ? `${s}<${name}>` : `${s}<${name}>${t}</${name.trim()}>`));
+const output = fc
+  .tuple(ws, fc.array(attribute, { maxLength: 2 }), fc.constantFrom('', '', ' ', '\n'), refText(fc.constant('JobOutputAsset')))
+  .map(([s, attrs, tail, t]) => `${s}<outputAsset${attrs.join('')}${tail}>${t}</outputAsset>`);
+const junk = fc.constantFrom('<!-- note -->', '<foo/>', 'text', '<![CDATA[x]]>', '&amp;', '<?pi x?>', '</taskBody>', '<taskBody>', '<!DOCTYPE x>');
+const child = fc.oneof({ weight: 8, arbitrary: input }, { weight: 8, arbitrary: output }, { weight: 1, arbitrary: junk });
+const decl = mostly(
+  fc.constantFrom('', '', '<?xml version="1.0"?>', '<?xml version="1.0" encoding="utf-8"?>', '<?xml version="1.0" encoding="UTF-8"?>'),
+  fc.constantFrom("<?xml version='1.0'?>", '<?xml version="1.0" encoding="utf-16"?>', '<?xml version="1.0" standalone="yes"?>', '<?xml version="1.1"?>', '\ufeff', ' <?xml version="1.0"?>'),
+);
+const root = mostly(fc.constant('<taskBody>'), fc.constantFrom('<taskBody >', '<taskBody taskTemplateId="x">', '<TaskBody>', '<taskBody xmlns="">'));
+const close = mostly(fc.constant('</taskBody>'), fc.constantFrom('</TaskBody>', '', '</taskBody >'));
+const tail = mostly(fc.constant(''), fc.constantFrom('x', '<a/>', '<!--c-->', '\r\n'));
+const document = fc
+  .tuple(decl, ws, root, input, fc.array(child, { maxLength: 3 }), output, ws, close, ws, tail)
+  .map(([d, s1, r, first, children, last, s2, c, s3, t]) => `${d}${s1}${r}${first}${children.join('')}${last}${s2}${c}${s3}${t}`);
+
+describe('the plain TaskBody scan', () => {
+  it('gives exactly what the saxes reader gives, or leaves the document to it', () => {
+    let taken = 0;
+    let runs = 0;
+    fc.assert(
+      fc.property(document, (xml) => {
+        runs++;
+        const fast = scanPlainTaskBody(xml);
+        if (fast === undefined) return;
+        taken++;
+        const slow = parseTaskBodyWithSaxes(xml);
+        expect(slow.problems).toEqual([]);
+        expect(fast).toStrictEqual(slow);
+      }),
+      { numRuns: 3000 },
+    );
+    // Both roads are taken: the property would be empty if the scan refused everything.
+    expect(taken).toBeGreaterThan(runs / 20);
+    expect(taken).toBeLessThan(runs);
+  });
+
+  it('takes every TaskBody the workload generators and the serializer write', () => {
+    const bodies: string[] = [];
+    for (const shape of ['layered', 'fan', 'chain', 'media'] as const) bodies.push(...jobFromGraph(makeWorkload(shape, 300)).Tasks!.map((t) => t.TaskBody as string));
+    for (const job of generateWorkload('ams-mix', { jobs: 40, seed: 7 }).jobs) bodies.push(...job.definition.Tasks!.map((t) => t.TaskBody as string));
+    for (const prolog of [false, true]) {
+      for (const pretty of [false, true]) {
+        bodies.push(
+          serializeTaskBody(
+            { inputs: [{ kind: 'JobInputAsset', index: 0 }], outputs: [{ kind: 'JobOutputAsset', index: 0, assetName: 'Encoded - 1080p', assetCreationOptions: 1, storageAccountName: 'media01' }] },
+            { prolog, pretty },
+          ),
+        );
+      }
+    }
+    for (const xml of bodies) {
+      const fast = scanPlainTaskBody(xml);
+      expect(fast, xml).toBeDefined();
+      expect(fast).toStrictEqual(parseTaskBodyWithSaxes(xml));
+    }
+  });
+
+  it('ends on every cut of a document, refusing the cut ones', () => {
+    const xml = '<?xml version="1.0"?>\n<taskBody>\n  <inputAsset>JobInputAsset(0)</inputAsset>\n  <outputAsset assetName="a b" assetCreationOptions="1">JobOutputAsset(0)</outputAsset>\n</taskBody>\n';
+    for (let end = 0; end < xml.length; end++) {
+      const cut = xml.slice(0, end);
+      if (cut.trimEnd() === xml.trimEnd()) expect(scanPlainTaskBody(cut)).toStrictEqual(parseTaskBodyWithSaxes(cut));
+      else expect(scanPlainTaskBody(cut), cut).toBeUndefined();
+    }
+  });
+
+  it('leaves a broken or unusual TaskBody to saxes, which explains it', () => {
+    const cases: Array<[string, string]> = [
+      ['<taskBody><inputAsset>JobInputAsset(01)</inputAsset><outputAsset>JobOutputAsset(0)</outputAsset></taskBody>', 'ASSET_REF_LEADING_ZERO'],
+      ['<taskBody><inputAsset>JobInputAsset(0)</inputAsset></taskBody>', 'TASKBODY_NO_OUTPUT'],
+      ['<taskBody><inputAsset>JobInputAsset(0)</inputAsset><outputAsset assetCreationOptions="3">JobOutputAsset(0)</outputAsset></taskBody>', 'ASSET_CREATION_OPTIONS_INVALID'],
+      ['<taskBody><inputAsset>JobInputAsset(0)</inputAsset><outputAsset>JobOutputAsset(0)</outputAsset></taskbody>', 'XML_MALFORMED'],
+    ];
+    for (const [xml, code] of cases) {
+      expect(scanPlainTaskBody(xml)).toBeUndefined();
+      expect(parseTaskBody(xml).problems.map((p) => p.code)).toContain(code);
+    }
+  });
+});
