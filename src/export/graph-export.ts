@@ -19,6 +19,7 @@
 import { buildCsr } from '../core/csr.js';
 import { stronglyConnectedComponents } from '../core/cycles.js';
 import type { ValidationResult } from '../validate/validate.js';
+import { ProducerIndex } from '../graph/dependencies.js';
 
 /** Options of {@link exportDot} and {@link exportMermaid}. */
 export interface GraphExportOptions {
@@ -157,7 +158,7 @@ export function exportModel(result: ValidationResult, options: GraphExportOption
   model.job = { Id: job.Id, Name: job.Name, Priority: job.Priority };
   const deps = result.dependencies;
   const n = job.Tasks.length;
-  const producerOf = deps?.producerOf ?? new Map<number, number>();
+  const producerOf = deps?.producerOf ?? new ProducerIndex();
 
   // Cycle membership from strongly connected components: an edge is on a cycle exactly when both
   // ends share a component, which also catches parallel edges and self-loops that the one reported

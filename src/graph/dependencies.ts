@@ -13,7 +13,7 @@ export interface Dependencies {
   asset: Int32Array;
   inputEntry: Int32Array;
   /** Output index → the task that first outputs it. */
-  producerOf: Map<number, number>;
+  producerOf: ProducerIndex;
   /** Outputs that a task produces after another task (or the same task) already did. */
   duplicates: Array<{ asset: number; first: number; task: number; outputEntry: number }>;
   /** Inputs `JobOutputAsset(k)` that no task outputs. */
@@ -43,7 +43,17 @@ function resolve(
   inputAt: (t: Task, j: number) => AssetRef | null,
 ): Dependencies {
   const tasks = job.Tasks;
-  const producerOf = new Map<number, number>();
+  let outputs = 0;
+  let highest = -1;
+  for (const task of tasks) {
+    for (let j = 0, n = outputCount(task); j < n; j++) {
+      const ref = outputAt(task, j);
+      if (!ref || (ref.kind !== undefined && ref.kind !== 'JobOutputAsset')) continue;
+      outputs++;
+      if (ref.index > highest) highest = ref.index;
+    }
+  }
+  const producerOf = new ProducerIndex(highest, outputs);
   const duplicates: Dependencies['duplicates'] = [];
   for (const task of tasks) {
     for (let j = 0, n = outputCount(task); j < n; j++) {
@@ -84,4 +94,66 @@ function resolve(
     }
   }
   return { taskCount: tasks.length, from, to, asset, inputEntry, producerOf, duplicates, unproduced };
+}
+
+/**
+ * Output index → the task that first outputs it. Outputs are numbered 0, 1, 2… in practice, so
+ * the index is a dense Int32Array (-1: no producer) when the highest index is within a small
+ * multiple of the number of outputs; a job with far-apart indices (JobOutputAsset(9007199254740991))
+ * gets a Map. A Map of a million numbers costs about 40 bytes and 60 ns an entry; the array 4 bytes
+ * and a load.
+ */
+export class ProducerIndex {
+  readonly #dense: Int32Array | undefined;
+  readonly #sparse: Map<number, number> | undefined;
+  #size = 0;
+
+  /** @param highest the highest index that will be set (-1: none); @param count how many will be set. */
+  constructor(highest = -1, count = 0) {
+    if (highest < 2 * count + 1024) this.#dense = new Int32Array(highest + 1).fill(-1);
+    else this.#sparse = new Map();
+  }
+
+  /** How many indices have a producer. */
+  get size(): number {
+    return this.#size;
+  }
+
+  get(index: number): number | undefined {
+    if (this.#dense !== undefined) {
+      const t = this.#dense[index];
+      return t === undefined || t < 0 ? undefined : t;
+    }
+    return this.#sparse!.get(index);
+  }
+
+  has(index: number): boolean {
+    return this.get(index) !== undefined;
+  }
+
+  /** Sets the producer of `index` (an index within the constructor's `highest`). */
+  set(index: number, task: number): void {
+    if (this.#dense !== undefined) {
+      if (this.#dense[index]! < 0) this.#size++;
+      this.#dense[index] = task;
+      return;
+    }
+    const size = this.#sparse!.size;
+    this.#sparse!.set(index, task);
+    if (this.#sparse!.size !== size) this.#size++;
+  }
+
+  /** The indices with a producer, ascending. */
+  sortedIndices(): Float64Array {
+    const out = new Float64Array(this.#size);
+    if (this.#dense !== undefined) {
+      const d = this.#dense;
+      let k = 0;
+      for (let i = 0; i < d.length; i++) if (d[i]! >= 0) out[k++] = i;
+      return out;
+    }
+    let k = 0;
+    for (const i of this.#sparse!.keys()) out[k++] = i;
+    return out.sort();
+  }
 }

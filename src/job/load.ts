@@ -335,7 +335,7 @@ function loadJobSubscriptions(v: unknown, r: Reading): JobNotificationSubscripti
 
 function loadTaskSubscriptions(v: unknown, task: number, r: Reading): TaskNotificationSubscription[] {
   const sink = r.sink;
-  if (v === undefined || v === null) return [];
+  if (v === undefined || v === null) return NO_SUBSCRIPTIONS;
   const entries = kindOf(v) === 'array' ? elements(v, r) : undefined;
   if (entries === undefined || isUnreadable(entries)) {
     if (sink.room('NOTIFICATION_SUBSCRIPTION_INVALID')) {
@@ -373,6 +373,8 @@ function loadTaskSubscriptions(v: unknown, task: number, r: Reading): TaskNotifi
 // a number, a hole...): a job of a million such entries holds a million placeholders, so they
 // carry no arrays of their own. Frozen, so that no one fills one in for all of them.
 const NO_ASSETS = Object.freeze([]) as unknown as never[];
+/** A task without subscriptions shares this one (most tasks: an array each was 16 slots a task). */
+const NO_SUBSCRIPTIONS = NO_ASSETS as TaskNotificationSubscription[];
 
 /**
  * A task with the defaults. Its asset arrays are the shared empty ones until its TaskBody is read
@@ -405,6 +407,8 @@ function emptyTask(index: number, id: string): Task {
 function shownTaskName(name: string): string {
   return name.length > LIMITS.name ? `${name.slice(0, 97)}...` : name;
 }
+
+let lastValidProcessor = '';
 
 function loadTask(raw: unknown, index: number, job: Job, r: Reading): Task {
   const sink = r.sink;
@@ -445,7 +449,9 @@ function loadTask(raw: unknown, index: number, job: Job, r: Reading): Task {
     sink.add('MEDIA_PROCESSOR_ID_INVALID', `${owner.name}'s MediaProcessorId is ${typeName(mp)}, not a string`, at);
   } else {
     task.MediaProcessorId = mp;
-    if (!MEDIA_PROCESSOR_ID.test(mp) && sink.room('MEDIA_PROCESSOR_ID_INVALID')) {
+    // Tasks of a job mostly share a processor: the last id that passed is not tested again.
+    if (mp !== lastValidProcessor && MEDIA_PROCESSOR_ID.test(mp)) lastValidProcessor = mp;
+    if (mp !== lastValidProcessor && sink.room('MEDIA_PROCESSOR_ID_INVALID')) {
       const hint = /^[0-9a-f-]{36}$/i.test(mp) ? `prefix the GUID: nb:mpid:UUID:${mp}` : undefined;
       sink.add('MEDIA_PROCESSOR_ID_INVALID', `${owner.name}'s MediaProcessorId ${JSON.stringify(mp.slice(0, 80))} is not of the form nb:mpid:UUID:<guid>`, hint ? { ...at, hint } : at);
     }
@@ -533,18 +539,29 @@ function readTaskBody(task: Task, job: Job, sink: DiagnosticSink, at: Diagnostic
   if (parsed.omittedProblems !== undefined) sink.leftOut(parsed.omittedProblems, parsed.omittedErrors ?? 0);
   task.inputEntries = parsed.inputs;
   task.outputEntries = parsed.outputs;
-  const inputs: AssetRef[] = [];
-  for (const e of parsed.inputs) if (e.ref) inputs.push(e.ref);
-  const outputs: TaskOutputAsset[] = [];
-  for (const e of parsed.outputs) {
+  // Arrays made at their size: one grown by push from [] keeps 16 slots (~130 bytes) whatever it holds.
+  const entries = parsed.inputs;
+  let valid = 0;
+  for (let i = 0; i < entries.length; i++) if (entries[i]!.ref !== null) valid++;
+  const inputs = new Array<AssetRef>(valid);
+  for (let i = 0, k = 0; i < entries.length; i++) {
+    const ref = entries[i]!.ref;
+    if (ref !== null) inputs[k++] = ref;
+  }
+  const written = parsed.outputs;
+  let produced = 0;
+  for (let i = 0; i < written.length; i++) if (written[i]!.ref?.kind === 'JobOutputAsset') produced++;
+  const outputs = new Array<TaskOutputAsset>(produced);
+  for (let i = 0, k = 0; i < written.length; i++) {
+    const e = written[i]!;
     if (!e.ref || e.ref.kind !== 'JobOutputAsset') continue;
-    outputs.push({
+    outputs[k++] = {
       index: e.ref.index,
       assetName: e.assetName ?? defaultOutputAssetName(e.ref.index, job),
       assetCreationOptions: e.assetCreationOptions ?? DEFAULT_ASSET_CREATION_OPTIONS,
       storageAccountName: e.storageAccountName ?? null,
       assetFormatOption: e.assetFormatOption ?? 0,
-    });
+    };
   }
   task.inputs = inputs;
   task.outputs = outputs;
