@@ -1,4 +1,5 @@
 import type { Job, Task } from '../job/model.js';
+import { isCleanTask } from '../job/load.js';
 import type { AssetRef } from '../taskbody/types.js';
 
 /**
@@ -21,7 +22,14 @@ export interface Dependencies {
 }
 
 export function resolveDependencies(job: Job): Dependencies {
-  return resolve(job, (t) => t.outputEntries.length, (t, j) => t.outputEntries[j]!.ref, (t) => t.inputEntries.length, (t, j) => t.inputEntries[j]!.ref);
+  // A clean task's references are its entries' (see isCleanTask): read without its entries.
+  return resolve(
+    job,
+    (t) => (isCleanTask(t) ? t.outputs.length : t.outputEntries.length),
+    (t, j) => (isCleanTask(t) ? t.outputs[j]! : t.outputEntries[j]!.ref),
+    (t) => (isCleanTask(t) ? t.inputs.length : t.inputEntries.length),
+    (t, j) => (isCleanTask(t) ? t.inputs[j]! : t.inputEntries[j]!.ref),
+  );
 }
 
 /**
