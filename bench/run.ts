@@ -421,7 +421,13 @@ function printTables(rows: Row[], only: Set<string>): string {
     if (withMemory.length > 0) {
       out.push(`\n#### ${t}: memory held, bytes per task\n`);
       out.push(`| | ${withMemory.join(' | ')} |`, `|---|${withMemory.map(() => '---:').join('|')}|`);
-      for (const row of rowNames) {
+      // Rows where none of these columns has a figure or a failure are left out.
+      const measured = (row: string): boolean =>
+        withMemory.some((i) => {
+          const r = get(row, i);
+          return r !== undefined && (r.bytesPerTask !== null || r.status !== 'ok');
+        });
+      for (const row of rowNames.filter(measured)) {
         out.push(
           `| ${row} | ${withMemory
             .map((i) => {
