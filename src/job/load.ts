@@ -1,6 +1,7 @@
 import { DiagnosticSink, DEFAULT_MAX_DIAGNOSTICS, type Diagnostic, type DiagnosticExtras } from '../diagnostics/diagnostic.js';
 import type { DiagnosticCode } from '../diagnostics/codes.js';
-import { parseTaskBody, parseTaskBodyWithin } from '../taskbody/parse.js';
+import { parseTaskBody, parseTaskBodyWithSaxes } from '../taskbody/parse.js';
+import { scanPlainRefs } from '../taskbody/plain-scan.js';
 import type { AssetRef, InputAssetEntry, OutputAssetEntry } from '../taskbody/types.js';
 import { ArgumentTypeError, checkMaxOption, describeValue } from '../errors.js';
 import { DEFAULT_ASSET_CREATION_OPTIONS, TASK_OPTIONS_MASK, TaskOptions } from './enums.js';
@@ -589,7 +590,22 @@ function loadEncryption(t: Record<string, unknown>, task: Task, owner: Owner, si
 }
 
 function readTaskBody(task: Task, job: Job, sink: DiagnosticSink, at: DiagnosticExtras): void {
-  const parsed = parseTaskBodyWithin(task.TaskBody, Math.max(0, sink.remaining));
+  // Most TaskBodies are written the plain way: their references are read without the parser's
+  // entries, which a task without problems would let go at once (plain-scan.ts).
+  const plain = scanPlainRefs(task.TaskBody, (o): TaskOutputAsset => ({
+    index: o.index,
+    assetName: o.assetName ?? defaultOutputAssetName(o.index, job),
+    assetCreationOptions: o.assetCreationOptions >= 0 ? o.assetCreationOptions : DEFAULT_ASSET_CREATION_OPTIONS,
+    storageAccountName: o.storageAccountName ?? null,
+    assetFormatOption: o.assetFormatOption >= 0 ? o.assetFormatOption : 0,
+  }));
+  if (plain !== undefined) {
+    task.inputs = plain.inputs;
+    task.outputs = plain.outputs;
+    (task as LoadedTask).dropEntries();
+    return;
+  }
+  const parsed = parseTaskBodyWithSaxes(task.TaskBody, Math.max(0, sink.remaining));
   for (const p of parsed.problems) {
     const extras: DiagnosticExtras = { ...at, line: p.line, column: p.column };
     if (p.hint !== undefined) extras.hint = p.hint;

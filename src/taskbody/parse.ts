@@ -1038,7 +1038,7 @@ export function parseTaskBodyWithin(xml: string, maxProblems: number): ParsedTas
   return scanPlainTaskBody(xml) ?? (reader ??= new TaskBodyReader()).parse(xml, maxProblems);
 }
 
-/** @internal For tests of the fast path: parseTaskBody read by saxes alone, whatever the document. */
+/** @internal parseTaskBody read by saxes alone, whatever the document: for the loader, which tried the plain scan itself, and for tests of the scan. */
 export function parseTaskBodyWithSaxes(xml: string, maxProblems = DEFAULT_MAX_PROBLEMS): ParsedTaskBody {
   return (reader ??= new TaskBodyReader()).parse(xml, maxProblems);
 }

@@ -17,8 +17,8 @@
  *   input    := '<inputAsset>' text '</inputAsset>'
  *   output   := '<outputAsset' (S name '="' value '"')* S? '>' text '</outputAsset>'
  *   S        := (space | tab | LF)+
- *   text     := printable ASCII but < & >, with space, tab and LF; trimmed, it is a valid asset
- *               reference for its element, without a leading zero
+ *   text     := S? ('JobInputAsset(' | 'JobOutputAsset(') digits ')' S?  — a valid reference for
+ *               its element (outputs name job outputs), digits without a leading zero
  *   name     := one spelling of a known <outputAsset> attribute, each at most once
  *   value    := printable ASCII but " < & >; a valid number for the two options
  *
@@ -27,7 +27,6 @@
  * output (else TASKBODY_NO_INPUT/NO_OUTPUT). test/property/plain-scan.prop.test.ts checks the
  * contract against the saxes reader on generated documents, valid and broken.
  */
-import { hasLeadingZero, parseTrimmedAssetRef, trimXmlSpace } from './asset-ref.js';
 import {
   ASSET_CREATION_OPTIONS,
   ASSET_FORMAT_OPTIONS,
@@ -38,15 +37,22 @@ import {
   outputAttribute,
   readOption,
 } from './attributes.js';
-import type { InputAssetEntry, OutputAssetEntry, ParsedTaskBody } from './types.js';
+import type { AssetRef, InputAssetEntry, OutputAssetEntry, ParsedTaskBody } from './types.js';
 
 const TAB = 0x09;
 const LF = 0x0a;
 const SPACE = 0x20;
 const QUOTE = 0x22;
 const AMP = 0x26;
+const CLOSE_PAREN = 0x29;
+const SLASH = 0x2f;
+const ZERO = 0x30;
+const NINE = 0x39;
 const LT = 0x3c;
 const GT = 0x3e;
+const QUESTION = 0x3f;
+const LOWER_I = 0x69;
+const LOWER_O = 0x6f;
 
 const ROOT_OPEN = '<taskBody>';
 const ROOT_CLOSE = '</taskBody>';
@@ -54,11 +60,56 @@ const INPUT_OPEN = '<inputAsset>';
 const INPUT_CLOSE = '</inputAsset>';
 const OUTPUT_OPEN = '<outputAsset';
 const OUTPUT_CLOSE = '</outputAsset>';
+const INPUT_PREFIX = 'JobInputAsset(';
+const OUTPUT_PREFIX = 'JobOutputAsset(';
 const DECLARATIONS = ['<?xml version="1.0"?>', '<?xml version="1.0" encoding="utf-8"?>', '<?xml version="1.0" encoding="UTF-8"?>'];
 
-// Reused between documents; a hostile one may leave them long, which costs nothing later.
-const inputBuffer: InputAssetEntry[] = [];
-const outputBuffer: OutputAssetEntry[] = [];
+/**
+ * What the last successful scan found, one row per asset element in document order: the scan
+ * records into these and the two readers below build what their caller keeps (the parser's
+ * entries, or a task's references). Grown, never shrunk (a TaskBody holds a few elements).
+ */
+const scanned = {
+  count: 0,
+  inputs: 0,
+  /** 1: an <outputAsset>; 0: an <inputAsset>. */
+  output: new Uint8Array(16),
+  /** 1: JobOutputAsset; 0: JobInputAsset. */
+  ofOutput: new Uint8Array(16),
+  index: new Float64Array(16),
+  line: new Int32Array(16),
+  column: new Int32Array(16),
+  creation: new Int8Array(16),
+  format: new Int8Array(16),
+  name: [] as Array<string | undefined>,
+  storage: [] as Array<string | undefined>,
+};
+
+function grow(): void {
+  const n = scanned.output.length * 2;
+  const u8 = (a: Uint8Array): Uint8Array<ArrayBuffer> => {
+    const b = new Uint8Array(n);
+    b.set(a);
+    return b;
+  };
+  scanned.output = u8(scanned.output);
+  scanned.ofOutput = u8(scanned.ofOutput);
+  const f = new Float64Array(n);
+  f.set(scanned.index);
+  scanned.index = f;
+  const l = new Int32Array(n);
+  l.set(scanned.line);
+  scanned.line = l;
+  const c = new Int32Array(n);
+  c.set(scanned.column);
+  scanned.column = c;
+  const cr = new Int8Array(n);
+  cr.set(scanned.creation);
+  scanned.creation = cr;
+  const fo = new Int8Array(n);
+  fo.set(scanned.format);
+  scanned.format = fo;
+}
 
 /** The offset just past the white space (space, tab, LF) at `at`. */
 function skipS(xml: string, at: number): number {
@@ -69,49 +120,76 @@ function skipS(xml: string, at: number): number {
   }
 }
 
-/** The offset of the `<` that ends an element's text at `at`, or -1 when a character is outside the grammar. */
-function textEnd(xml: string, at: number): number {
-  for (;;) {
-    const c = xml.charCodeAt(at);
-    if (c === LT) return at;
-    // Written so that NaN (past the end) fails too.
-    if (!((c >= SPACE && c <= 0x7e && c !== AMP && c !== GT) || c === LF || c === TAB)) return -1;
-    at++;
-  }
-}
-
 /** The offset of the `"` that ends an attribute value at `at`, or -1 when a character is outside the grammar. */
 function valueEnd(xml: string, at: number): number {
   for (;;) {
     const c = xml.charCodeAt(at);
     if (c === QUOTE) return at;
+    // Written so that NaN (past the end) fails too.
     if (!(c >= SPACE && c <= 0x7e && c !== LT && c !== AMP && c !== GT)) return -1;
     at++;
   }
 }
 
+/** Where the scan stands: the offset; the line and where it starts, counted up to `counted`. */
+let at = 0;
+let line = 1;
+let lineStart = 0;
+let counted = 0;
+
 /**
- * The 1-based line and column of offset `at`, counting LF only (the scan refuses CR), by a scan
- * from `from` (on line `line`, which starts at `lineStart`). Returned through `where`.
+ * Reads an element's text at `at` up to its `<`, as an asset reference, into row `row`: its kind
+ * and index. False when the text is outside the grammar (see the module comment). A valid text is
+ * white space, `JobInputAsset(` or `JobOutputAsset(`, digits without a leading zero, `)`, white
+ * space: what parseTrimmedAssetRef accepts, but for the leading zero (a warning, left to saxes).
  */
-function advance(xml: string, from: number, to: number, where: { line: number; lineStart: number }): void {
-  let i = xml.indexOf('\n', from);
-  while (i !== -1 && i < to) {
-    where.line++;
-    where.lineStart = i + 1;
-    i = xml.indexOf('\n', i + 1);
+function readRef(xml: string, row: number): boolean {
+  let i = skipS(xml, at);
+  let prefix: string;
+  if (xml.charCodeAt(i + 3) === LOWER_I - 0x20 /* I */) prefix = INPUT_PREFIX;
+  else prefix = OUTPUT_PREFIX;
+  if (!xml.startsWith(prefix, i)) return false;
+  i += prefix.length;
+  const first = xml.charCodeAt(i);
+  if (!(first >= ZERO && first <= NINE)) return false;
+  let n = first - ZERO;
+  i++;
+  for (;;) {
+    const c = xml.charCodeAt(i);
+    if (!(c >= ZERO && c <= NINE)) break;
+    if (first === ZERO) return false; // a leading zero
+    n = n * 10 + (c - ZERO);
+    i++;
   }
+  // As parseTrimmedAssetRef: exact until past 2^53 - 1, and the rounded value is then beyond it.
+  if (n > Number.MAX_SAFE_INTEGER || xml.charCodeAt(i) !== CLOSE_PAREN) return false;
+  i = skipS(xml, i + 1);
+  if (xml.charCodeAt(i) !== LT) return false;
+  // Line breaks inside the text are counted from here on, by the next element's position.
+  at = i;
+  scanned.ofOutput[row] = prefix === OUTPUT_PREFIX ? 1 : 0;
+  scanned.index[row] = n;
+  return true;
 }
 
-const where = { line: 1, lineStart: 0 };
+/** Line and column of offset `to` (after `counted`): LF only, as the scan refuses CR. */
+function countLines(xml: string, to: number): void {
+  let i = xml.indexOf('\n', counted);
+  while (i !== -1 && i < to) {
+    line++;
+    lineStart = i + 1;
+    i = xml.indexOf('\n', i + 1);
+  }
+  counted = to;
+}
 
-/**
- * The entries of a TaskBody written the plain way, or undefined when it is not (the saxes reader
- * then reads it). See the module comment for the contract.
- */
-export function scanPlainTaskBody(xml: string): ParsedTaskBody | undefined {
-  let at = 0;
-  if (xml.charCodeAt(0) === LT && xml.charCodeAt(1) === 0x3f /* ? */) {
+/** Scans `xml` into `scanned`; false when it is not written the plain way (see the module comment). */
+function scan(xml: string): boolean {
+  at = 0;
+  line = 1;
+  lineStart = 0;
+  counted = 0;
+  if (xml.charCodeAt(0) === LT && xml.charCodeAt(1) === QUESTION) {
     let found = false;
     for (const d of DECLARATIONS) {
       if (xml.startsWith(d)) {
@@ -120,40 +198,31 @@ export function scanPlainTaskBody(xml: string): ParsedTaskBody | undefined {
         break;
       }
     }
-    if (!found) return undefined;
+    if (!found) return false;
   }
   at = skipS(xml, at);
-  if (!xml.startsWith(ROOT_OPEN, at)) return undefined;
+  if (!xml.startsWith(ROOT_OPEN, at)) return false;
   at += ROOT_OPEN.length;
-  const inputs = inputBuffer;
-  const outputs = outputBuffer;
-  inputs.length = 0;
-  outputs.length = 0;
-  // Lines are counted only up to each element's start, when it is known to hold an LF at all.
+  // Lines are counted only when the text has a line break at all (most TaskBodies are one line).
   const multiline = xml.indexOf('\n') !== -1;
-  where.line = 1;
-  where.lineStart = 0;
-  let counted = 0;
+  let row = 0;
+  let inputs = 0;
   for (;;) {
     at = skipS(xml, at);
-    if (xml.charCodeAt(at) !== LT) return undefined;
+    if (xml.charCodeAt(at) !== LT) return false;
     const start = at;
-    if (multiline) {
-      advance(xml, counted, start, where);
-      counted = start;
-    }
-    const line = where.line;
-    const column = start - where.lineStart + 1;
-    if (xml.startsWith(INPUT_OPEN, at)) {
-      const from = at + INPUT_OPEN.length;
-      at = textEnd(xml, from);
-      if (at < 0 || !xml.startsWith(INPUT_CLOSE, at)) return undefined;
-      const text = trimXmlSpace(xml.slice(from, at));
+    if (multiline) countLines(xml, start);
+    const next = xml.charCodeAt(at + 1);
+    if (row === scanned.output.length) grow();
+    if (next === LOWER_I) {
+      if (!xml.startsWith(INPUT_OPEN, at)) return false;
+      at += INPUT_OPEN.length;
+      if (!readRef(xml, row) || !xml.startsWith(INPUT_CLOSE, at)) return false;
       at += INPUT_CLOSE.length;
-      const ref = parseTrimmedAssetRef(text);
-      if (ref === null || hasLeadingZero(text, ref)) return undefined;
-      inputs.push({ ref, text, line, column });
-    } else if (xml.startsWith(OUTPUT_OPEN, at)) {
+      scanned.output[row] = 0;
+      inputs++;
+    } else if (next === LOWER_O) {
+      if (!xml.startsWith(OUTPUT_OPEN, at)) return false;
       at += OUTPUT_OPEN.length;
       let seen = 0;
       let creation = -1;
@@ -163,51 +232,124 @@ export function scanPlainTaskBody(xml: string): ParsedTaskBody | undefined {
       for (;;) {
         const c = xml.charCodeAt(at);
         if (c === GT) break;
-        if (c !== SPACE && c !== LF && c !== TAB) return undefined;
+        if (c !== SPACE && c !== LF && c !== TAB) return false;
         at = skipS(xml, at);
         if (xml.charCodeAt(at) === GT) break;
         const eq = xml.indexOf('=', at);
-        if (eq < 0) return undefined;
+        if (eq < 0) return false;
         const bit = outputAttribute(xml.slice(at, eq));
-        if (bit === 0 || (seen & bit) !== 0 || xml.charCodeAt(eq + 1) !== QUOTE) return undefined;
+        if (bit === 0 || (seen & bit) !== 0 || xml.charCodeAt(eq + 1) !== QUOTE) return false;
         seen |= bit;
         const end = valueEnd(xml, eq + 2);
-        if (end < 0) return undefined;
+        if (end < 0) return false;
         const value = xml.slice(eq + 2, end);
         at = end + 1;
         if (bit === OUT_CREATION_OPTIONS) {
           creation = readOption(value, ASSET_CREATION_OPTIONS);
-          if (creation < 0) return undefined;
+          if (creation < 0) return false;
         } else if (bit === OUT_FORMAT_OPTION) {
           format = readOption(value, ASSET_FORMAT_OPTIONS);
-          if (format < 0) return undefined;
+          if (format < 0) return false;
         } else if (bit === OUT_NAME) {
           name = value;
         } else if (bit === OUT_STORAGE_ACCOUNT) {
           storage = value;
         }
       }
-      const from = at + 1;
-      at = textEnd(xml, from);
-      if (at < 0 || !xml.startsWith(OUTPUT_CLOSE, at)) return undefined;
-      const text = trimXmlSpace(xml.slice(from, at));
+      at++;
+      if (!readRef(xml, row) || scanned.ofOutput[row] === 0 || !xml.startsWith(OUTPUT_CLOSE, at)) return false;
       at += OUTPUT_CLOSE.length;
-      const ref = parseTrimmedAssetRef(text);
-      if (ref === null || ref.kind !== 'JobOutputAsset' || hasLeadingZero(text, ref)) return undefined;
-      // The saxes reader's entry, property for property and in its order (one hidden class).
-      const entry: OutputAssetEntry = { ref, text, line, column };
-      if (creation >= 0) entry.assetCreationOptions = creation;
-      if (name !== undefined) entry.assetName = name;
-      if (storage !== undefined) entry.storageAccountName = storage;
-      if (format >= 0) entry.assetFormatOption = format;
-      outputs.push(entry);
-    } else if (xml.startsWith(ROOT_CLOSE, at)) {
+      scanned.output[row] = 1;
+      scanned.creation[row] = creation;
+      scanned.format[row] = format;
+      scanned.name[row] = name;
+      scanned.storage[row] = storage;
+    } else if (next === SLASH && xml.startsWith(ROOT_CLOSE, at)) {
       at = skipS(xml, at + ROOT_CLOSE.length);
-      if (at !== xml.length || inputs.length === 0 || outputs.length === 0) return undefined;
-      // Copied out at exact size: an array grown by push keeps 16 slots (see parse.ts).
-      return { inputs: inputs.slice(), outputs: outputs.slice(), problems: [] };
+      if (at !== xml.length || inputs === 0 || inputs === row) return false;
+      scanned.count = row;
+      scanned.inputs = inputs;
+      return true;
     } else {
-      return undefined;
+      return false;
     }
+    scanned.line[row] = line;
+    scanned.column[row] = start - lineStart + 1;
+    row++;
   }
+}
+
+function refOf(row: number): AssetRef {
+  return { kind: scanned.ofOutput[row] === 1 ? 'JobOutputAsset' : 'JobInputAsset', index: scanned.index[row]! };
+}
+
+/**
+ * The entries of a TaskBody written the plain way, or undefined when it is not (the saxes reader
+ * then reads it). See the module comment for the contract.
+ */
+export function scanPlainTaskBody(xml: string): ParsedTaskBody | undefined {
+  if (!scan(xml)) return undefined;
+  const count = scanned.count;
+  const inputs = new Array<InputAssetEntry>(scanned.inputs);
+  const outputs = new Array<OutputAssetEntry>(count - scanned.inputs);
+  for (let row = 0, i = 0, o = 0; row < count; row++) {
+    const ref = refOf(row);
+    // Without a leading zero or white space inside, the trimmed text is the reference as written.
+    const text = `${ref.kind}(${ref.index})`;
+    const line = scanned.line[row]!;
+    const column = scanned.column[row]!;
+    if (scanned.output[row] === 0) {
+      inputs[i++] = { ref, text, line, column };
+      continue;
+    }
+    // The saxes reader's entry, property for property and in its order (one hidden class).
+    const entry: OutputAssetEntry = { ref, text, line, column };
+    const creation = scanned.creation[row]!;
+    const name = scanned.name[row];
+    const storage = scanned.storage[row];
+    const format = scanned.format[row]!;
+    if (creation >= 0) entry.assetCreationOptions = creation;
+    if (name !== undefined) entry.assetName = name;
+    if (storage !== undefined) entry.storageAccountName = storage;
+    if (format >= 0) entry.assetFormatOption = format;
+    outputs[o++] = entry;
+  }
+  return { inputs, outputs, problems: [] };
+}
+
+/** One output of a plain TaskBody, as {@link scanPlainRefs} hands it over. */
+export interface PlainOutput {
+  index: number;
+  /** -1 when not given. */
+  assetCreationOptions: number;
+  assetName: string | undefined;
+  storageAccountName: string | undefined;
+  /** -1 when not given. */
+  assetFormatOption: number;
+}
+
+/**
+ * For the loader: the references of a TaskBody written the plain way, without the parser's
+ * entries (which a task without problems lets go anyway): its inputs, and each output handed to
+ * `output`. False when the TaskBody is not written the plain way; nothing was handed over then.
+ */
+export function scanPlainRefs<T>(xml: string, output: (o: PlainOutput) => T): { inputs: AssetRef[]; outputs: T[] } | undefined {
+  if (!scan(xml)) return undefined;
+  const count = scanned.count;
+  const inputs = new Array<AssetRef>(scanned.inputs);
+  const outputs = new Array<T>(count - scanned.inputs);
+  const o: PlainOutput = { index: 0, assetCreationOptions: -1, assetName: undefined, storageAccountName: undefined, assetFormatOption: -1 };
+  for (let row = 0, i = 0, k = 0; row < count; row++) {
+    if (scanned.output[row] === 0) {
+      inputs[i++] = refOf(row);
+      continue;
+    }
+    o.index = scanned.index[row]!;
+    o.assetCreationOptions = scanned.creation[row]!;
+    o.assetName = scanned.name[row];
+    o.storageAccountName = scanned.storage[row];
+    o.assetFormatOption = scanned.format[row]!;
+    outputs[k++] = output(o);
+  }
+  return { inputs, outputs };
 }

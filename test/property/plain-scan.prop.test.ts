@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseTaskBody, parseTaskBodyWithSaxes } from '../../src/taskbody/parse.js';
-import { scanPlainTaskBody } from '../../src/taskbody/plain-scan.js';
+import { scanPlainRefs, scanPlainTaskBody } from '../../src/taskbody/plain-scan.js';
 import { serializeTaskBody } from '../../src/taskbody/serialize.js';
 import { jobFromGraph } from '../../src/workload/ams-job.js';
 import { makeWorkload } from '../../src/workload/shapes.js';
@@ -74,6 +74,28 @@ describe('the plain TaskBody scan', () => {
     // Both roads are taken: the property would be empty if the scan refused everything.
     expect(taken).toBeGreaterThan(runs / 20);
     expect(taken).toBeLessThan(runs);
+  });
+
+  it("hands the loader the references of the saxes reader's entries, and the same outputs", () => {
+    fc.assert(
+      fc.property(document, (xml) => {
+        const refs = scanPlainRefs(xml, (o) => ({ ...o }));
+        expect(refs === undefined).toBe(scanPlainTaskBody(xml) === undefined);
+        if (refs === undefined) return;
+        const slow = parseTaskBodyWithSaxes(xml);
+        expect(refs.inputs).toStrictEqual(slow.inputs.map((e) => e.ref));
+        expect(refs.outputs).toStrictEqual(
+          slow.outputs.map((e) => ({
+            index: e.ref!.index,
+            assetCreationOptions: e.assetCreationOptions ?? -1,
+            assetName: e.assetName,
+            storageAccountName: e.storageAccountName,
+            assetFormatOption: e.assetFormatOption ?? -1,
+          })),
+        );
+      }),
+      { numRuns: 1500 },
+    );
   });
 
   it('takes every TaskBody the workload generators and the serializer write', () => {
