@@ -73,15 +73,46 @@ export function buildCsr(input: EdgeList, call = 'buildCsr'): Csr {
     offsets[u]!++;
     indegree[v]!++;
   }
-  let sum = 0;
-  for (let u = 0; u < n; u++) {
+  const targets = new Int32Array(m);
+  fillCsr(offsets, 0, n, from, to, targets, 0, 0);
+  return { nodeCount: n, offsets, targets, indegree };
+}
+
+/**
+ * The second half of every CSR build, shared by {@link buildCsr} and by callers that append the
+ * blocks of many graphs to one pair of arrays (the Scheduler appends a block per job).
+ *
+ * On entry `offsets[at + u]` holds node `u`'s out-degree, for `u` in `[0, n)`. On return
+ * `offsets[at + u]` is where `u`'s successors start in `targets`, `offsets[at + n]` is the end of the
+ * block, and the successors of `u` (each `to[e] + shift`) are in edge-list order from
+ * `targets[edgeStart]` on. Indices are not checked: count them first.
+ *
+ * @param offsets - Degrees in, offsets out; `at + n + 1` entries at least.
+ * @param at - Where node 0 of this graph sits in `offsets`.
+ * @param n - Nodes of this graph.
+ * @param from - Edge tails, in `[0, n)`.
+ * @param to - Edge heads, in `[0, n)`.
+ * @param targets - Receives the heads from `edgeStart` on; `edgeStart + from.length` entries at least.
+ * @param edgeStart - Where this graph's block starts in `targets`.
+ * @param shift - Added to every head (the number of this graph's node 0 in `targets`' numbering).
+ * @example
+ * ```ts
+ * const offsets = Int32Array.of(2, 0, 0); // node 0 has two successors
+ * const targets = new Int32Array(2);
+ * fillCsr(offsets, 0, 2, Int32Array.of(0, 0), Int32Array.of(1, 1), targets, 0, 0); // offsets [0, 2, 2]
+ * ```
+ * @internal
+ */
+export function fillCsr(offsets: Int32Array, at: number, n: number, from: Int32Array, to: Int32Array, targets: Int32Array, edgeStart: number, shift: number): void {
+  // Inclusive prefix sums leave offsets[at + u] at the end of u's slice; filling backwards moves it
+  // to the start, with no cursor array.
+  let sum = edgeStart;
+  for (let u = at, end = at + n; u < end; u++) {
     sum += offsets[u]!;
     offsets[u] = sum;
   }
-  offsets[n] = m;
-  const targets = new Int32Array(m);
-  for (let e = m - 1; e >= 0; e--) targets[--offsets[from[e]!]!] = to[e]!;
-  return { nodeCount: n, offsets, targets, indegree };
+  offsets[at + n] = sum;
+  for (let e = from.length - 1; e >= 0; e--) targets[--offsets[at + from[e]!]!] = to[e]! + shift;
 }
 
 /**

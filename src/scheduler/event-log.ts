@@ -1,3 +1,4 @@
+import { TaskState } from '../job/enums.js';
 import { growFloat64, growInt32, growUint8 } from './growable.js';
 
 /**
@@ -6,35 +7,57 @@ import { growFloat64, growInt32, growUint8 } from './growable.js';
  * events; as objects they would dominate the heap (and the time of `complete()`).
  */
 
-/** Event codes as the service wrote them (reference §5), plus ours for retries, logs and restores. */
-export const EVENT_CODES = [
-  'Queued',
-  'WaitingForFreeResources',
-  'Scheduled',
-  'Processing',
-  'Finished',
-  'Error',
-  'Canceled',
-  'Canceling',
-  'Retrying',
-  'Requeued',
-  'Log',
+/**
+ * Every event code, in code order, with the task state it leaves a task in (-1: it changes no
+ * state). The service's codes (reference §5) come first, then ours for retries, restores and logs.
+ * `EVENT_CODES`, `EV` and `STATE_OF_EVENT` are all derived from this one table.
+ */
+const EVENT_TABLE = [
+  ['Queued', TaskState.Queued],
+  /** A ready task whose pool (or the scheduler's concurrency) has no free slot: logged once per wait. */
+  ['WaitingForFreeResources', TaskState.Scheduled],
+  ['Scheduled', TaskState.Scheduled],
+  ['Processing', TaskState.Processing],
+  ['Finished', TaskState.Finished],
+  ['Error', TaskState.Error],
+  ['Canceled', TaskState.Canceled],
+  ['Canceling', TaskState.Canceling],
+  ['Retrying', -1],
+  ['Requeued', TaskState.Scheduled],
+  ['Log', -1],
 ] as const;
-export type EventCode = (typeof EVENT_CODES)[number];
 
-export const EV = {
-  Queued: 0,
-  WaitingForFreeResources: 1,
-  Scheduled: 2,
-  Processing: 3,
-  Finished: 4,
-  Error: 5,
-  Canceled: 6,
-  Canceling: 7,
-  Retrying: 8,
-  Requeued: 9,
-  Log: 10,
-} as const;
+/** Event codes as the service wrote them (reference §5), plus ours for retries, logs and restores. */
+export type EventCode = (typeof EVENT_TABLE)[number][0];
+export const EVENT_CODES: readonly EventCode[] = EVENT_TABLE.map((row) => row[0]);
+
+/** Each code's number, by name. */
+export const EV: { readonly [K in EventCode]: number } = Object.freeze(Object.fromEntries(EVENT_TABLE.map((row, i) => [row[0], i])) as { [K in EventCode]: number });
+
+/** The task state each event code leaves a task in; -1 for events that change no state (retries, logs). */
+export const STATE_OF_EVENT: readonly number[] = EVENT_TABLE.map((row) => row[1]);
+
+/** Rows per chunk of the log: 2^16 (1.1 MB a chunk). */
+const SHIFT = 16;
+const CHUNK = 1 << SHIFT;
+const MASK = CHUNK - 1;
+
+const WAITING = EV.WaitingForFreeResources;
+const PROCESSING = EV.Processing;
+const EV_CANCELING = EV.Canceling;
+const LOG = EV.Log;
+
+/** A task's times as its events tell them (see {@link EventLog.timesOf}); milliseconds. */
+export interface TaskTimes {
+  start: number;
+  end: number;
+  waited: number;
+  ran: number;
+  /** Processing events (starts, requeued ones included). */
+  attempts: number;
+  /** WaitingForFreeResources events. */
+  waits: number;
+}
 
 export interface HistoricalEvent {
   Code: string;
@@ -43,13 +66,26 @@ export interface HistoricalEvent {
 }
 
 export class EventLog {
-  #task = new Int32Array(0);
-  #code = new Uint8Array(0);
-  #time = new Float64Array(0);
-  /** The task's previous event (a backward link: written at the new row, never at an old one). */
-  #prev = new Int32Array(0);
+  // Rows live in chunks of CHUNK rows (the first grows up to that size), so the log never copies a
+  // big array to grow and holds no more than one chunk of room beyond what was promised. Per row:
+  // the task, the code, the time, and the task's previous row (a backward link: written at the new
+  // row, never at an old one).
+  #tasks: Int32Array[] = [];
+  #codes: Uint8Array[] = [];
+  #times: Float64Array[] = [];
+  #prevs: Int32Array[] = [];
+  // The chunk rows are being added to: rows [#base, #end).
+  #task: Int32Array = new Int32Array(0);
+  #code: Uint8Array = new Uint8Array(0);
+  #time: Float64Array = new Float64Array(0);
+  #prev: Int32Array = new Int32Array(0);
+  #base = 0;
+  #end = 0;
+  /** Each task's last row, or -1. */
   #last = new Int32Array(0);
   #size = 0;
+  /** Rows promised (see {@link promise}). */
+  #promised = 0;
   /** Free text, by event row, for the few events that carry one; custom codes too. */
   #messages = new Map<number, string>();
   #customCodes = new Map<number, string>();
@@ -64,44 +100,162 @@ export class EventLog {
   }
 
   /**
-   * Makes room for `rows` events in all. Growing a big typed array allocates a new one, and at a
-   * million tasks each such allocation can set off a full garbage collection of the whole heap:
-   * reserving for the events a job will surely log when it is submitted avoids them.
+   * Promises `rows` more events: the log makes room for the events logged so far, those promised
+   * before and these (see {@link reserve}). A scheduler promises, at submit, the events each task
+   * will surely log, so that a drain of a million tasks never allocates.
    */
-  reserve(rows: number): void {
-    if (this.#task.length >= rows) return;
-    this.#task = growInt32(this.#task, rows);
-    this.#code = growUint8(this.#code, rows);
-    this.#time = growFloat64(this.#time, rows);
-    this.#prev = growInt32(this.#prev, rows);
+  promise(rows: number): void {
+    this.#promised = Math.max(this.#promised, this.#size) + rows;
+    this.reserve(this.#promised);
   }
 
-  add(task: number, code: number, time: number, message?: string, customCode?: string): number {
-    const row = this.#size;
-    if (row === this.#task.length) {
-      const n = row + 1;
-      this.#task = growInt32(this.#task, n);
-      this.#code = growUint8(this.#code, n);
-      this.#time = growFloat64(this.#time, n);
-      this.#prev = growInt32(this.#prev, n);
+  /**
+   * Makes room for `rows` events in all. At a million tasks an allocation mid-run can set off a
+   * full garbage collection of the whole heap (over a second): reserving for the events a job will
+   * surely log when it is submitted avoids them.
+   */
+  reserve(rows: number): void {
+    const first = Math.min(rows, CHUNK);
+    if (this.#tasks.length === 0 || this.#tasks[0]!.length < first) this.#growFirst(first);
+    while (this.#tasks.length * CHUNK < rows) {
+      this.#tasks.push(new Int32Array(CHUNK));
+      this.#codes.push(new Uint8Array(CHUNK));
+      this.#times.push(new Float64Array(CHUNK));
+      this.#prevs.push(new Int32Array(CHUNK));
     }
-    this.#task[row] = task;
-    this.#code[row] = code;
-    this.#time[row] = time;
+  }
+
+  /** Grows the first chunk (the only one that grows) to `rows` rows at least, doubling, at most CHUNK. */
+  #growFirst(rows: number): void {
+    const had = this.#tasks.length > 0 ? this.#tasks[0]!.length : 0;
+    const n = Math.min(CHUNK, Math.max(rows, had * 2, 16));
+    this.#tasks[0] = growInt32(this.#tasks[0] ?? new Int32Array(0), n);
+    this.#codes[0] = growUint8(this.#codes[0] ?? new Uint8Array(0), n);
+    this.#times[0] = growFloat64(this.#times[0] ?? new Float64Array(0), n);
+    this.#prevs[0] = growInt32(this.#prevs[0] ?? new Int32Array(0), n);
+    if (this.#base === 0) this.#enter(0);
+  }
+
+  /** Makes the chunk of `row` the current one, allocating it (or growing the first) if needed. */
+  #enter(row: number): void {
+    const k = row >>> SHIFT;
+    if (k === 0 && (this.#tasks.length === 0 || this.#tasks[0]!.length <= row)) {
+      this.#growFirst(row + 1);
+      return;
+    }
+    if (k >= this.#tasks.length) this.reserve((k + 1) * CHUNK);
+    this.#task = this.#tasks[k]!;
+    this.#code = this.#codes[k]!;
+    this.#time = this.#times[k]!;
+    this.#prev = this.#prevs[k]!;
+    this.#base = k * CHUNK;
+    this.#end = this.#base + this.#task.length;
+  }
+
+  /** Logs an event without text (the hot path: kept small enough to be inlined). @returns its row. */
+  add(task: number, code: number, time: number): number {
+    const row = this.#size;
+    if (row === this.#end) this.#enter(row);
+    const i = row - this.#base;
+    this.#task[i] = task;
+    this.#code[i] = code;
+    this.#time[i] = time;
     // Linking backwards writes only the new row: a forward link would write into the task's previous
     // event, far back in memory — a cache miss per event at a million tasks.
-    this.#prev[row] = this.#last[task]!;
+    this.#prev[i] = this.#last[task]!;
     this.#last[task] = row;
     this.#size = row + 1;
+    return row;
+  }
+
+  /** Logs an event with a message (kept unless empty) and, for a processor's log, its own code. */
+  addText(task: number, code: number, time: number, message: string | undefined, customCode?: string): number {
+    const row = this.add(task, code, time);
     if (message !== undefined && message !== '') this.#messages.set(row, message);
     if (customCode !== undefined) this.#customCodes.set(row, customCode);
     return row;
   }
 
+  #codeOf(row: number): number {
+    return this.#codes[row >>> SHIFT]![row & MASK]!;
+  }
+
+  #timeOf(row: number): number {
+    return this.#times[row >>> SHIFT]![row & MASK]!;
+  }
+
+  #prevOf(row: number): number {
+    return this.#prevs[row >>> SHIFT]![row & MASK]!;
+  }
+
+  #taskOf(row: number): number {
+    return this.#tasks[row >>> SHIFT]![row & MASK]!;
+  }
+
+  /**
+   * Whether the task's current wait for a slot was logged: its last event, logs aside, is
+   * WaitingForFreeResources (any change of state logs an event after it).
+   */
+  waitLogged(task: number): boolean {
+    for (let r = this.#last[task] ?? -1; r !== -1; r = this.#prevOf(r)) {
+      const c = this.#codeOf(r);
+      if (c !== LOG) return c === WAITING;
+    }
+    return false;
+  }
+
+  /**
+   * What the task's events say of its times: the first start (NaN if it never started), the end of
+   * its final state (NaN unless `final`), and the milliseconds it waited for a slot
+   * (WaitingForFreeResources until it started, or was taken out of the ready set) and ran (each
+   * attempt until it ended, was retried or requeued); an interval still open counts up to `now()`,
+   * which is called only then.
+   */
+  timesOf(task: number, final: boolean, now: () => number): TaskTimes {
+    const rows: number[] = [];
+    for (let r = this.#last[task] ?? -1; r !== -1; r = this.#prevOf(r)) rows.push(r);
+    let start = NaN;
+    let end = NaN;
+    let waited = 0;
+    let ran = 0;
+    let attempts = 0;
+    let waits = 0;
+    let waitFrom = NaN;
+    let runFrom = NaN;
+    for (let k = rows.length - 1; k >= 0; k--) {
+      const r = rows[k]!;
+      const c = this.#codeOf(r);
+      const t = this.#timeOf(r);
+      if (c === LOG) continue;
+      if (c === WAITING) {
+        waits++;
+        if (Number.isNaN(waitFrom)) waitFrom = t;
+        continue;
+      }
+      if (!Number.isNaN(waitFrom)) {
+        waited += t - waitFrom;
+        waitFrom = NaN;
+      }
+      if (!Number.isNaN(runFrom) && c !== EV_CANCELING) {
+        ran += t - runFrom;
+        runFrom = NaN;
+      }
+      if (c === PROCESSING) {
+        attempts++;
+        runFrom = t;
+        if (Number.isNaN(start)) start = t;
+      }
+      if (final && STATE_OF_EVENT[c]! >= TaskState.Finished && STATE_OF_EVENT[c]! <= TaskState.Canceled) end = t;
+    }
+    if (!Number.isNaN(waitFrom)) waited += Math.max(0, now() - waitFrom);
+    if (!Number.isNaN(runFrom)) ran += Math.max(0, now() - runFrom);
+    return { start, end, waited, ran, attempts, waits };
+  }
+
   /** Drops the texts of a task's events (its job was forgotten): the rows stay, unread. */
   dropTexts(task: number): void {
     if (this.#messages.size === 0 && this.#customCodes.size === 0) return;
-    for (let r = this.#last[task] ?? -1; r !== -1; r = this.#prev[r]!) {
+    for (let r = this.#last[task] ?? -1; r !== -1; r = this.#prevOf(r)) {
       this.#messages.delete(r);
       this.#customCodes.delete(r);
     }
@@ -110,15 +264,28 @@ export class EventLog {
   /** The events of one task, oldest first, in the reference's shape. */
   eventsOf(task: number): HistoricalEvent[] {
     const out: HistoricalEvent[] = [];
-    for (let r = this.#last[task] ?? -1; r !== -1; r = this.#prev[r]!) {
-      out.push({ Code: this.codeAt(r), Message: this.#messages.get(r) ?? '', TimeStamp: new Date(this.#time[r]!).toISOString() });
+    for (let r = this.#last[task] ?? -1; r !== -1; r = this.#prevOf(r)) {
+      out.push({ Code: this.codeAt(r), Message: this.#messages.get(r) ?? '', TimeStamp: new Date(this.#timeOf(r)).toISOString() });
     }
     return out.reverse();
   }
 
   /** The columns of rows [from, to), copied (for a store's journal). */
   copyRows(from: number, to: number): { task: Int32Array; code: Uint8Array; time: Float64Array } {
-    return { task: this.#task.slice(from, to), code: this.#code.slice(from, to), time: this.#time.slice(from, to) };
+    const n = Math.max(0, to - from);
+    const task = new Int32Array(n);
+    const code = new Uint8Array(n);
+    const time = new Float64Array(n);
+    for (let r = from; r < to; ) {
+      const k = r >>> SHIFT;
+      const i = r & MASK;
+      const m = Math.min(to - r, this.#tasks[k]!.length - i);
+      task.set(this.#tasks[k]!.subarray(i, i + m), r - from);
+      code.set(this.#codes[k]!.subarray(i, i + m), r - from);
+      time.set(this.#times[k]!.subarray(i, i + m), r - from);
+      r += m;
+    }
+    return { task, code, time };
   }
 
   /** The free text of a row, if it has one. */
@@ -132,7 +299,7 @@ export class EventLog {
   }
 
   codeAt(row: number): string {
-    return this.#customCodes.get(row) ?? EVENT_CODES[this.#code[row]!]!;
+    return this.#customCodes.get(row) ?? EVENT_CODES[this.#codeOf(row)]!;
   }
 
   /** Every event in order as compact rows: [task, code, time, message?]. */
@@ -141,15 +308,18 @@ export class EventLog {
     for (let r = 0; r < this.#size; r++) {
       const m = this.#messages.get(r);
       const c = this.#customCodes.get(r);
-      if (c !== undefined) out.push([this.#task[r]!, this.#code[r]!, this.#time[r]!, m ?? '', c]);
-      else if (m !== undefined) out.push([this.#task[r]!, this.#code[r]!, this.#time[r]!, m]);
-      else out.push([this.#task[r]!, this.#code[r]!, this.#time[r]!]);
+      const row: [number, number, number] = [this.#taskOf(r), this.#codeOf(r), this.#timeOf(r)];
+      if (c !== undefined) out.push([...row, m ?? '', c]);
+      else if (m !== undefined) out.push([...row, m]);
+      else out.push(row);
     }
     return out;
   }
 
   /** Bytes held by the typed arrays (for the benchmarks' memory figures). */
   get byteLength(): number {
-    return this.#task.byteLength + this.#code.byteLength + this.#time.byteLength + this.#prev.byteLength + this.#last.byteLength;
+    let bytes = this.#last.byteLength;
+    for (let k = 0; k < this.#tasks.length; k++) bytes += this.#tasks[k]!.byteLength + this.#codes[k]!.byteLength + this.#times[k]!.byteLength + this.#prevs[k]!.byteLength;
+    return bytes;
   }
 }

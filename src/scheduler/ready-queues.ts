@@ -1,3 +1,5 @@
+import type { ReadyOrder } from './ready-order.js';
+
 /**
  * The ready tasks of every pool, and which pool goes next.
  *
@@ -5,20 +7,20 @@
  * that have a free slot and a ready task by their best task. `next()` looks at the best pool only,
  * so a full pool never blocks the others and nothing scans the pools or the ready set: O(log n).
  *
- * Order between tasks (higher first): task priority, then job priority, then the global task index
- * (submission order of jobs, then task index), so the order is total and deterministic.
+ * The order between tasks is the {@link ReadyOrder}'s: the two keys, then the task serial, so the
+ * order is total and deterministic.
  *
  * Deletion is lazy: a ready task that is canceled stays in its heap until it surfaces and is skipped
  * (`isReady` says so). A stale pool key can only be better than the pool's real best, so the pool
  * heap is checked at its top and re-sifted when the key moved.
  */
 export class ReadyQueues {
-  /** The two ordering keys by global task index (task priority and job priority under the default policy); swapped in when the task table grows. */
-  prio: Float64Array;
-  jobPrio: Float64Array;
+  readonly #order: ReadyOrder;
 
-  // Per pool: heap storage, size, slots, running.
+  // Per pool: heap storage (serials, and beside them their order keys, so a sift reads the heap
+  // alone and never the key array at random), size, slots, running.
   #heaps: Int32Array[] = [];
+  #heapKeys: Float64Array[] = [];
   #sizes: number[] = [];
   #slots: number[] = [];
   #running: number[] = [];
@@ -29,20 +31,27 @@ export class ReadyQueues {
   #pos: number[] = []; // pool → position in #top, -1 when out
   #key: number[] = []; // pool → task index its place in #top was keyed by
 
-  constructor(prio: Float64Array, jobPrio: Float64Array) {
-    this.prio = prio;
-    this.jobPrio = jobPrio;
+  // Per pool: tasks that became ready while the pool had a free slot, whose wait (if one comes) is
+  // not logged yet; see the Scheduler's WaitingForFreeResources.
+  #unlogged: Int32Array[] = [];
+  #unloggedSize: number[] = [];
+
+  constructor(order: ReadyOrder) {
+    this.#order = order;
   }
 
   /** Adds a pool with `slots` slots (Infinity for none) and returns its index. */
   addPool(slots: number): number {
     const p = this.#heaps.length;
     this.#heaps.push(new Int32Array(16));
+    this.#heapKeys.push(new Float64Array(16));
     this.#sizes.push(0);
     this.#slots.push(slots);
     this.#running.push(0);
     this.#pos.push(-1);
     this.#key.push(-1);
+    this.#unlogged.push(new Int32Array(16));
+    this.#unloggedSize.push(0);
     if (this.#top.length < p + 1) {
       const t = new Int32Array(Math.max(8, (p + 1) * 2));
       t.set(this.#top);
@@ -73,38 +82,79 @@ export class ReadyQueues {
   }
 
   #before(a: number, b: number): boolean {
-    const pa = this.prio[a]!;
-    const pb = this.prio[b]!;
-    if (pa !== pb) return pa > pb;
-    const ja = this.jobPrio[a]!;
-    const jb = this.jobPrio[b]!;
-    if (ja !== jb) return ja > jb;
-    return a < b;
+    return this.#order.before(a, b);
   }
 
   /** True when task `a` goes before task `b`. */
   before(a: number, b: number): boolean {
-    return this.#before(a, b);
+    return this.#order.before(a, b);
+  }
+
+  /** True when `pool` has no free slot. */
+  isFull(pool: number): boolean {
+    return this.#running[pool]! >= this.#slots[pool]!;
+  }
+
+  /** Notes a task that became ready in `pool` while a slot was free: its wait is not logged yet. */
+  noteUnlogged(pool: number, task: number): void {
+    let list = this.#unlogged[pool]!;
+    const n = this.#unloggedSize[pool]!;
+    if (n === list.length) {
+      const bigger = new Int32Array(n * 2);
+      bigger.set(list);
+      this.#unlogged[pool] = list = bigger;
+    }
+    list[n] = task;
+    this.#unloggedSize[pool] = n + 1;
+  }
+
+  /** How many tasks are noted in `pool`. */
+  unloggedCount(pool: number): number {
+    return this.#unloggedSize[pool]!;
+  }
+
+  /**
+   * Takes the tasks noted in `pool` (some of them no longer ready: the caller checks): the first
+   * {@link unloggedCount} entries of the array returned, valid until the next {@link noteUnlogged}.
+   */
+  takeUnlogged(pool: number): Int32Array {
+    this.#unloggedSize[pool] = 0;
+    return this.#unlogged[pool]!;
+  }
+
+  /** Forgets the noted tasks of every pool (none of them is waiting for a slot). */
+  clearUnlogged(): void {
+    const sizes = this.#unloggedSize;
+    for (let p = 0; p < sizes.length; p++) sizes[p] = 0;
   }
 
   /** A task became ready in `pool`. */
   push(pool: number, task: number): void {
     let heap = this.#heaps[pool]!;
+    let keys = this.#heapKeys[pool]!;
     let i = this.#sizes[pool]!;
     if (i === heap.length) {
       const bigger = new Int32Array(heap.length * 2);
       bigger.set(heap);
       this.#heaps[pool] = heap = bigger;
+      const biggerKeys = new Float64Array(keys.length * 2);
+      biggerKeys.set(keys);
+      this.#heapKeys[pool] = keys = biggerKeys;
     }
+    const order = this.#order;
+    const key = order.key[task]!;
     // Sift up, moving the hole instead of swapping.
     while (i > 0) {
       const parent = (i - 1) >> 1;
       const p = heap[parent]!;
-      if (!this.#before(task, p)) break;
+      const pk = keys[parent]!;
+      if (!order.beforeKeyed(key, task, pk, p)) break;
       heap[i] = p;
+      keys[i] = pk;
       i = parent;
     }
     heap[i] = task;
+    keys[i] = key;
     this.#sizes[pool]!++;
     const pos = this.#pos[pool]!;
     if (pos !== -1) {
@@ -188,24 +238,35 @@ export class ReadyQueues {
 
   #heapPop(pool: number): void {
     const heap = this.#heaps[pool]!;
+    const keys = this.#heapKeys[pool]!;
     const n = --this.#sizes[pool]!;
     if (n === 0) return;
+    const order = this.#order;
     const last = heap[n]!;
+    const lastKey = keys[n]!;
     let i = 0;
     const half = n >> 1;
     while (i < half) {
       let child = 2 * i + 1;
       let c = heap[child]!;
+      let ck = keys[child]!;
       const right = child + 1;
-      if (right < n && this.#before(heap[right]!, c)) {
-        child = right;
-        c = heap[right]!;
+      if (right < n) {
+        const r = heap[right]!;
+        const rk = keys[right]!;
+        if (order.beforeKeyed(rk, r, ck, c)) {
+          child = right;
+          c = r;
+          ck = rk;
+        }
       }
-      if (!this.#before(c, last)) break;
+      if (!order.beforeKeyed(ck, c, lastKey, last)) break;
       heap[i] = c;
+      keys[i] = ck;
       i = child;
     }
     heap[i] = last;
+    keys[i] = lastKey;
   }
 
   #topInsert(pool: number): void {

@@ -4,7 +4,9 @@ import { TaskState } from '../job/enums.js';
 import type { Job, Task } from '../job/model.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { policyName, remainingPath, type Policy } from '../scheduler/policy.js';
+import { ReadyOrder } from '../scheduler/ready-order.js';
 import { ReadyQueues } from '../scheduler/ready-queues.js';
+import { IndexHeap } from '../core/ready-heap.js';
 import { isValidationResult, validateJob, type ValidationResult } from '../validate/validate.js';
 import { demoDurations, type DurationModel } from './durations.js';
 import { summarize, type Summary } from './stats.js';
@@ -164,11 +166,11 @@ export function simulate(workload: readonly SimJob[] | Prepared, options: Simula
   const slotOf = new Int32Array(totalTasks);
   const poolIdOf = new Int32Array(totalTasks);
   const jobOfSerial = new Int32Array(totalTasks);
-  const prio = new Float64Array(totalTasks);
-  const jobPrio = new Float64Array(totalTasks);
 
   // A shadow of the ready set in the AMS order (task, then job priority), to count inversions.
-  const shadow = new ReadyQueues(prio, jobPrio);
+  const amsOrder = new ReadyOrder('priority');
+  amsOrder.ensure(totalTasks);
+  const shadow = new ReadyQueues(amsOrder);
   const shadowPool = new Map<string, number>();
   const poolNames: string[] = [];
   const freeSlots: number[][] = [];
@@ -199,35 +201,8 @@ export function simulate(workload: readonly SimJob[] | Prepared, options: Simula
     }
   });
 
-  // Completions: a binary heap of serials by end time, ties by serial.
-  const heap = new Int32Array(Math.max(1, totalTasks));
-  let heapSize = 0;
-  const before = (a: number, b: number): boolean => end[a]! < end[b]! || (end[a] === end[b] && a < b);
-  const push = (g: number): void => {
-    let i = heapSize++;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      const p = heap[parent]!;
-      if (!before(g, p)) break;
-      heap[i] = p;
-      i = parent;
-    }
-    heap[i] = g;
-  };
-  const pop = (): number => {
-    const top = heap[0]!;
-    const last = heap[--heapSize]!;
-    let i = 0;
-    while (2 * i + 1 < heapSize) {
-      let c = 2 * i + 1;
-      if (c + 1 < heapSize && before(heap[c + 1]!, heap[c]!)) c++;
-      if (!before(heap[c]!, last)) break;
-      heap[i] = heap[c]!;
-      i = c;
-    }
-    if (heapSize > 0) heap[i] = last;
-    return top;
-  };
+  // Completions: serials by end time, ties by serial.
+  const completions = new IndexHeap(totalTasks, (a, b) => end[a]! < end[b]! || (end[a] === end[b] && a < b));
 
   const wallStart = performance.now();
   let serialBase = 0;
@@ -236,13 +211,13 @@ export function simulate(workload: readonly SimJob[] | Prepared, options: Simula
   const jobCount = order.length;
   const jobOfBase: number[] = [];
   const claimPool: string[] = new Array(totalTasks);
-  while (ai < jobCount || heapSize > 0) {
+  while (ai < jobCount || completions.size > 0) {
     const ta = ai < jobCount ? arrivals[order[ai]!]! : Infinity;
-    const tc = heapSize > 0 ? end[heap[0]!]! : Infinity;
+    const tc = completions.size > 0 ? end[completions.peek()]! : Infinity;
     const t = Math.min(ta, tc);
     clockMs = t * 1000;
-    while (heapSize > 0 && end[heap[0]!] === t) {
-      const g = pop();
+    while (completions.size > 0 && end[completions.peek()] === t) {
+      const g = completions.pop();
       const p = poolIdOf[g]!;
       shadow.release(p);
       freeSlots[p]!.push(slotOf[g]!);
@@ -252,14 +227,12 @@ export function simulate(workload: readonly SimJob[] | Prepared, options: Simula
     while (ai < jobCount && arrivals[order[ai]!] === t) {
       const r = results[order[ai]!]!;
       const job = r.job!;
-      const jobPriority = job.Priority;
       const n = job.Tasks.length;
+      amsOrder.addJob(job, r.dependencies!, job.Priority, serialBase);
       for (let i = 0; i < n; i++) {
         const g = serialBase + i;
         const task = job.Tasks[i]!;
         jobOfSerial[g] = order[ai]!;
-        prio[g] = task.Priority;
-        jobPrio[g] = jobPriority;
         poolIdOf[g] = poolIndex(poolOf ? poolOf(task, job) : task.MediaProcessorId);
       }
       jobOfBase[order[ai]!] = serialBase;
@@ -272,7 +245,7 @@ export function simulate(workload: readonly SimJob[] | Prepared, options: Simula
       const p = poolIdOf[g]!;
       // Was a task of higher priority ready, and would it have fitted?
       const best = shadow.peek(isReadyInShadow);
-      if (best !== -1 && best !== g && (prio[best]! > prio[g]! || (prio[best] === prio[g] && jobPrio[best]! > jobPrio[g]!))) inversions++;
+      if (best !== -1 && best !== g && amsOrder.outranks(best, g)) inversions++;
       start[g] = t;
       shadow.occupy(p);
       const free = freeSlots[p]!;
@@ -285,7 +258,7 @@ export function simulate(workload: readonly SimJob[] | Prepared, options: Simula
       if (!(d >= 0 && Number.isFinite(d))) throw new ArgumentTypeError(`simulate: the duration model gave ${describeValue(d)} for task ${task.Name || c.taskId}`);
       end[g] = t + d;
       if (record) claimPool[g] = c.pool;
-      push(g);
+      completions.push(g);
     }
   }
   const wallMs = performance.now() - wallStart;

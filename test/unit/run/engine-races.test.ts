@@ -101,7 +101,8 @@ describe('Engine: cancel and close from a listener while a task is being claimed
       ['third', TaskState.Canceled],
       ['after', TaskState.Canceled],
     ]);
-    expect(tasks.get('second')!.HistoricalEvents.map((e) => e.Code)).toEqual(['Scheduled', 'Processing', 'Canceling', 'NotStarted', 'Canceled']);
+    // Concurrency 1: `second` was ready while `first` held the only slot.
+    expect(tasks.get('second')!.HistoricalEvents.map((e) => e.Code)).toEqual(['Scheduled', 'WaitingForFreeResources', 'Processing', 'Canceling', 'NotStarted', 'Canceled']);
     closing ??= track(engine.close());
     await vi.advanceTimersByTimeAsync(0);
     expect(closing.settled).toBe(true);

@@ -1,0 +1,202 @@
+import { ArgumentRangeError, describeValue } from '../errors.js';
+import { STATE_NAMES, TaskState, isFinalState } from '../job/enums.js';
+import type { Job, Task } from '../job/model.js';
+import { SchedulerError } from './errors.js';
+import type { TaskTimes } from './event-log.js';
+import type { TaskFilter } from './options.js';
+import { describeTask, lookupJob, lookupTask, poolNameOf, taskModel, type SchedulerState } from './state.js';
+import { isoOrNull, type Explanation, type JobView, type TaskView } from './views.js';
+
+/**
+ * The read side of the scheduler: entity views built on demand from the tables and the event log,
+ * lookups, and `explain`. Nothing here changes the scheduler (the clock is read only for what is
+ * still running or waiting).
+ */
+
+export function taskView(st: SchedulerState, g: number): TaskView {
+  const t = taskModel(st, g);
+  const state = st.tasks.state[g]!;
+  const running = state === TaskState.Processing || state === TaskState.Canceling;
+  const clock = lazyClock(st);
+  const times = st.events.timesOf(g, isFinalState(state), clock);
+  const { start, end } = times;
+  const runningFor = Number.isNaN(start) ? 0 : (Number.isNaN(end) ? (running ? clock() : start) : end) - start;
+  return {
+    Id: t.Id,
+    Name: t.Name,
+    Configuration: t.Configuration,
+    MediaProcessorId: t.MediaProcessorId,
+    Priority: t.Priority,
+    State: state,
+    Progress: st.tasks.progressOf(g, state === TaskState.Finished),
+    StartTime: isoOrNull(start),
+    EndTime: isoOrNull(end),
+    RunningDuration: Math.max(0, runningFor),
+    PerfMessage: perfMessage(times),
+    ErrorDetails: (st.tasks.errors.get(g) ?? []).map((d) => ({ ...d })),
+    HistoricalEvents: st.events.eventsOf(g),
+    TaskBody: t.TaskBody,
+    Options: t.Options,
+    EncryptionKeyId: t.EncryptionKeyId,
+    EncryptionScheme: t.EncryptionScheme,
+    EncryptionVersion: t.EncryptionVersion,
+    InitializationVector: t.InitializationVector,
+    TaskNotificationSubscriptions: t.TaskNotificationSubscriptions.map((s) => ({ ...s })),
+  };
+}
+
+/**
+ * A task's `PerfMessage`: how long it waited for a slot and how long it ran, from its events, e.g.
+ * `waited 1.2 s for a slot; ran 8.0 s`, or `ran 950 ms in 2 attempts`. The wait is counted from
+ * each WaitingForFreeResources to the start that ended it (a task that became ready with a slot free
+ * and started at once waited for none); a run from each start to its end, retry or requeue. Open
+ * intervals count up to now. Empty for a task that never waited for a slot nor started.
+ */
+export function perfMessage(times: TaskTimes): string {
+  const parts: string[] = [];
+  if (times.waits > 0) parts.push(`waited ${formatMs(times.waited)} for a slot`);
+  if (times.attempts > 0) parts.push(`ran ${formatMs(times.ran)}${times.attempts > 1 ? ` in ${times.attempts} attempts` : ''}`);
+  return parts.join('; ');
+}
+
+/** Milliseconds as `850 ms` below a second, else seconds to a tenth: `1.2 s`, `75.0 s`. */
+function formatMs(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** The clock, read at most once. */
+function lazyClock(st: SchedulerState): () => number {
+  let now = NaN;
+  return () => (Number.isNaN(now) ? (now = st.settings.now()) : now);
+}
+
+export function jobView(st: SchedulerState, j: number): JobView {
+  const jobs = st.jobs;
+  const model = jobs.models[j]!;
+  const start = jobs.startTime(j);
+  const end = jobs.endTime(j);
+  return {
+    Id: model.Id,
+    Name: model.Name,
+    Priority: jobs.priority[j]!,
+    State: jobs.stateOf(j),
+    Created: new Date(jobs.created[j]!).toISOString(),
+    LastModified: new Date(jobs.lastModified(j)).toISOString(),
+    StartTime: isoOrNull(start),
+    EndTime: isoOrNull(end),
+    RunningDuration: Number.isNaN(start) ? 0 : Math.max(0, (Number.isNaN(end) ? st.settings.now() : end) - start),
+    TemplateId: model.TemplateId,
+    JobNotificationSubscriptions: model.JobNotificationSubscriptions.map((s) => ({ ...s })),
+  };
+}
+
+/** Views of every job not forgotten, in submission order. */
+export function jobViews(st: SchedulerState): JobView[] {
+  const out: JobView[] = [];
+  for (let j = 0; j < st.jobs.count; j++) if (!st.jobs.isForgotten(j)) out.push(jobView(st, j));
+  return out;
+}
+
+/** Views of the tasks that match, in submission order. */
+export function taskViews(st: SchedulerState, filter: TaskFilter): TaskView[] {
+  const states = filter.state === undefined ? undefined : typeof filter.state === 'number' ? [filter.state] : filter.state;
+  let from = 0;
+  let to = st.tasks.count;
+  if (filter.jobId !== undefined) {
+    const j = lookupJob(st, 'tasks', filter.jobId);
+    from = st.jobs.base[j]!;
+    to = st.jobs.base[j + 1]!;
+  }
+  const out: TaskView[] = [];
+  for (let g = from; g < to; g++) {
+    if (states && !states.includes(st.tasks.state[g]!)) continue;
+    if (st.jobs.isForgotten(st.tasks.job[g]!)) continue;
+    if (filter.mediaProcessorId !== undefined && taskModel(st, g).MediaProcessorId !== filter.mediaProcessorId) continue;
+    out.push(taskView(st, g));
+  }
+  return out;
+}
+
+/** The loaded job and task of a serial (as events and claims carry it). */
+export function modelOf(st: SchedulerState, serial: number): { job: Job; task: Task } {
+  if (!Number.isInteger(serial) || serial < 0 || serial >= st.tasks.count) {
+    throw new ArgumentRangeError(`Scheduler.modelOf: expected a task number from 0 to ${st.tasks.count - 1}, got ${describeValue(serial)}`);
+  }
+  const j = st.tasks.job[serial]!;
+  const job = st.jobs.models[j]!;
+  if (st.jobs.isForgotten(j)) throw new SchedulerError('TASK_NOT_FOUND', `Scheduler.modelOf: task number ${serial} belongs to job ${job.Id}, which was forgotten`, { jobId: job.Id });
+  return { job, task: job.Tasks[serial - st.jobs.base[j]!]! };
+}
+
+/** The job a task belongs to, its position, attempts and pool: what views do not carry. */
+export function taskInfo(st: SchedulerState, taskId: string): { jobId: string; index: number; attempts: number; pool: string; dependencies: string[]; dependents: string[] } {
+  const g = lookupTask(st, 'taskInfo', taskId);
+  const task = taskModel(st, g);
+  const job = st.jobs.models[st.tasks.job[g]!]!;
+  return {
+    jobId: job.Id,
+    index: task.index,
+    attempts: st.tasks.attempts[g]!,
+    pool: poolNameOf(st, g),
+    dependencies: predecessors(st, g).map((p) => taskModel(st, p).Id),
+    dependents: [...new Set(st.tasks.successors(g))].sort((a, b) => a - b).map((s) => taskModel(st, s).Id),
+  };
+}
+
+/** The serials a task depends on, ascending (from its job's dependencies: no predecessor index is kept). */
+function predecessors(st: SchedulerState, g: number): number[] {
+  const j = st.tasks.job[g]!;
+  const base = st.jobs.base[j]!;
+  const deps = st.jobs.deps[j]!;
+  const local = g - base;
+  const seen = new Set<number>();
+  for (let e = 0; e < deps.to.length; e++) if (deps.to[e] === local) seen.add(base + deps.from[e]!);
+  return [...seen].sort((a, b) => a - b);
+}
+
+/**
+ * Says why a task is not running: the dependencies it waits on, or the pool that is full and how
+ * many ready tasks of that pool go before it.
+ */
+export function explain(st: SchedulerState, taskId: string): Explanation {
+  const g = lookupTask(st, 'explain', taskId);
+  const task = taskModel(st, g);
+  const state = st.tasks.state[g]!;
+  const p = st.tasks.pool[g]!;
+  const pool = poolNameOf(st, g);
+  const slots = st.ready.slotsOf(p);
+  const concurrency = st.settings.concurrency;
+  const poolRunning = p === 0 ? st.running : st.ready.runningIn(p);
+  const base = { taskId, state: STATE_NAMES[state]!, waitingOn: [] as Explanation['waitingOn'], pool, poolSlots: slots, poolRunning, ahead: 0 };
+  const name = describeTask(task);
+  const attempts = st.tasks.attempts[g];
+  if (isFinalState(state)) return { ...base, reason: 'final', message: `task ${name} has ended: it is ${STATE_NAMES[state]}` };
+  if (state === TaskState.Processing) return { ...base, reason: 'running', message: `task ${name} is running (attempt ${attempts})` };
+  if (state === TaskState.Canceling) return { ...base, reason: 'canceling', message: `task ${name} is being canceled and has not reported yet` };
+  if (state === TaskState.Queued) {
+    const waitingOn = predecessors(st, g)
+      .filter((d) => st.tasks.state[d] !== TaskState.Finished)
+      .map((d) => {
+        const dt = taskModel(st, d);
+        return { taskId: dt.Id, name: dt.Name, state: STATE_NAMES[st.tasks.state[d]!]! };
+      });
+    const list = waitingOn.map((w) => `${w.name !== '' ? `"${w.name}"` : w.taskId} (${w.state})`).join(', ');
+    return { ...base, waitingOn, reason: 'waiting-on-dependencies', message: `task ${name} waits on ${waitingOn.length} task${waitingOn.length === 1 ? '' : 's'}: ${list}` };
+  }
+  if (st.tasks.held.has(g)) {
+    return { ...base, reason: 'retry-backoff', message: `task ${name} failed and waits to be retried (attempt ${attempts} ended)` };
+  }
+  let ahead = 0;
+  const heap = st.ready.heapOf(p);
+  for (let i = 0; i < heap.length; i++) {
+    const o = heap[i]!;
+    if (o !== g && st.tasks.state[o] === TaskState.Scheduled && st.order.before(o, g)) ahead++;
+  }
+  if (st.running >= concurrency) {
+    return { ...base, ahead, reason: 'concurrency-full', message: `task ${name} is ready, but all ${concurrency} slots of the scheduler are taken; ${ahead} ready task${ahead === 1 ? '' : 's'} of pool "${pool}" go before it` };
+  }
+  if (p !== 0 && st.ready.runningIn(p) >= slots) {
+    return { ...base, ahead, reason: 'pool-full', message: `task ${name} is ready, but pool "${pool}" has all ${slots} slot${slots === 1 ? '' : 's'} taken; ${ahead} ready task${ahead === 1 ? '' : 's'} go before it` };
+  }
+  return { ...base, ahead, reason: 'ready', message: `task ${name} is ready and will start at the next call of next()${ahead > 0 ? ` after ${ahead} task${ahead === 1 ? '' : 's'} before it` : ''}` };
+}

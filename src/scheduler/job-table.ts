@@ -1,0 +1,195 @@
+import { TaskState, isFinalState } from '../job/enums.js';
+import type { Job } from '../job/model.js';
+import type { Dependencies } from '../graph/dependencies.js';
+import { growFloat64, growInt32, growUint8 } from './growable.js';
+
+/**
+ * The state of every submitted job, by position (submission order). What the hot path touches —
+ * the job's tasks per state, its state, last change, start and end — sits in one 64-byte record per
+ * job, so a transition reads and writes one cache line of its job (at 166,666 six-task jobs, objects
+ * reached through an array were a cache miss or two per transition). The rest (model, dependencies,
+ * ids) is read by views and lookups only.
+ *
+ * The record, as 16 int32 slots (`ints`) over which 8 float64 slots (`floats`) lie:
+ *
+ * | int32 slot | | float64 slot | |
+ * |---|---|---|---|
+ * | 0–6 | tasks per TaskState (`ints[at + state]`) | 0–3 | (the same bytes) |
+ * | 7 | the job's state ({@link JOB_STATE}) | | |
+ * | 8–9 | (the bytes of float slot 4) | 4 | last modified ({@link LAST_MODIFIED}) |
+ * | 10–11 | | 5 | start ({@link START}) |
+ * | 12–13 | | 6 | end ({@link END}) |
+ * | 14 | flags ({@link FLAGS}) | 7 | (the bytes of int32 slots 14–15) |
+ */
+export class JobTable {
+  /** Jobs in the table: positions [0, count). */
+  count = 0;
+  /** The records, as int32 slots: job j's start at `j << INT_SHIFT`. */
+  ints = new Int32Array(0);
+  /** The same records, as float64 slots: job j's start at `j << FLOAT_SHIFT`. */
+  floats = new Float64Array(0);
+  /** Serial of each job's first task; `base[count]` is the task count, so a job's tasks are base[j] … base[j + 1] - 1. */
+  base = new Int32Array(1);
+  priority = new Float64Array(0);
+  created = new Float64Array(0);
+  /** The model; a forgotten job's is an empty stand-in, to free its memory. */
+  readonly models: Job[] = [];
+  readonly deps: Dependencies[] = [];
+  /** Position by job id (forgotten jobs are not in it). */
+  readonly byId = new Map<string, number>();
+  /** Whether each job fails fast (as given at submit); read on failures only. */
+  failFast = new Uint8Array(0);
+
+  /** Adds a job whose tasks are serials [base, base + n), Queued; returns its position. */
+  add(job: Job, deps: Dependencies, base: number, n: number, priority: number, failFast: boolean, created: number): number {
+    const j = this.count++;
+    if (this.created.length < this.count) {
+      const cap = Math.max(this.count, this.created.length * 2, 16);
+      const ints = new Int32Array(cap << INT_SHIFT);
+      ints.set(this.ints);
+      this.ints = ints;
+      this.floats = new Float64Array(ints.buffer);
+      this.priority = growFloat64(this.priority, cap);
+      this.created = growFloat64(this.created, cap);
+      this.failFast = growUint8(this.failFast, cap);
+    }
+    this.base = growInt32(this.base, this.count + 1);
+    this.base[j] = base;
+    this.base[j + 1] = base + n;
+    this.priority[j] = priority;
+    this.created[j] = created;
+    this.failFast[j] = failFast ? 1 : 0;
+    this.models.push(job);
+    this.deps.push(deps);
+    this.byId.set(job.Id, j);
+    const at = j << INT_SHIFT;
+    this.ints.fill(0, at, at + INTS);
+    this.ints[at + TaskState.Queued] = n;
+    this.ints[at + JOB_STATE] = TaskState.Queued;
+    const f = j << FLOAT_SHIFT;
+    this.floats[f + LAST_MODIFIED] = created;
+    this.floats[f + START] = NaN;
+    this.floats[f + END] = NaN;
+    return j;
+  }
+
+  stateOf(j: number): number {
+    return this.ints[(j << INT_SHIFT) + JOB_STATE]!;
+  }
+
+  /** Tasks of job j in a state. */
+  tasksIn(j: number, state: number): number {
+    return this.ints[(j << INT_SHIFT) + state]!;
+  }
+
+  taskCount(j: number): number {
+    return this.base[j + 1]! - this.base[j]!;
+  }
+
+  lastModified(j: number): number {
+    return this.floats[(j << FLOAT_SHIFT) + LAST_MODIFIED]!;
+  }
+
+  startTime(j: number): number {
+    return this.floats[(j << FLOAT_SHIFT) + START]!;
+  }
+
+  endTime(j: number): number {
+    return this.floats[(j << FLOAT_SHIFT) + END]!;
+  }
+
+  /** Sets the record's times and state as a snapshot or a store gives them back. */
+  setRecord(j: number, state: number, lastModified: number, start: number, end: number): void {
+    this.ints[(j << INT_SHIFT) + JOB_STATE] = state;
+    const f = j << FLOAT_SHIFT;
+    this.floats[f + LAST_MODIFIED] = lastModified;
+    this.floats[f + START] = start;
+    this.floats[f + END] = end;
+  }
+
+  setStart(j: number, time: number): void {
+    this.floats[(j << FLOAT_SHIFT) + START] = time;
+  }
+
+  setLastModified(j: number, time: number): void {
+    this.floats[(j << FLOAT_SHIFT) + LAST_MODIFIED] = time;
+  }
+
+  isCancelRequested(j: number): boolean {
+    return (this.ints[(j << INT_SHIFT) + FLAGS]! & CANCEL_REQUESTED) !== 0;
+  }
+
+  setCancelRequested(j: number, value: boolean): void {
+    const at = (j << INT_SHIFT) + FLAGS;
+    this.ints[at] = value ? this.ints[at]! | CANCEL_REQUESTED : this.ints[at]! & ~CANCEL_REQUESTED;
+  }
+
+  isForgotten(j: number): boolean {
+    return (this.ints[(j << INT_SHIFT) + FLAGS]! & FORGOTTEN) !== 0;
+  }
+
+  /** Marks a job forgotten: out of the id index, its model replaced by `standIn`. */
+  forget(j: number, standIn: Job, deps: Dependencies): void {
+    this.byId.delete(this.models[j]!.Id);
+    this.ints[(j << INT_SHIFT) + FLAGS]! |= FORGOTTEN;
+    this.models[j] = standIn;
+    this.deps[j] = deps;
+  }
+
+  /**
+   * Derives the job's state from its task counts and records `now` as its last change: Queued while
+   * all tasks wait; Scheduled when some are ready and none has started; Processing once any has
+   * started (or ended) and until all are final, Canceling while a task is being canceled or the job
+   * is; then Canceled if the job was canceled, Error if a task failed, Canceled if one was, else
+   * Finished.
+   * @returns the previous state when it changed, else -1.
+   */
+  refresh(j: number, now: number): number {
+    const c = this.ints;
+    const at = j << INT_SHIFT;
+    this.floats[(j << FLOAT_SHIFT) + LAST_MODIFIED] = now;
+    const errors = c[at + TaskState.Error]!;
+    const canceled = c[at + TaskState.Canceled]!;
+    const final = c[at + TaskState.Finished]! + errors + canceled;
+    const cancelRequested = (c[at + FLAGS]! & CANCEL_REQUESTED) !== 0;
+    let state: number;
+    if (c[at + TaskState.Queued]! + c[at + TaskState.Scheduled]! + c[at + TaskState.Processing]! + c[at + TaskState.Canceling]! === 0) {
+      state = cancelRequested ? TaskState.Canceled : errors > 0 ? TaskState.Error : canceled > 0 ? TaskState.Canceled : TaskState.Finished;
+    } else if (c[at + TaskState.Canceling]! > 0 || cancelRequested) {
+      state = TaskState.Canceling;
+    } else if (c[at + TaskState.Processing]! > 0 || final > 0) {
+      state = TaskState.Processing;
+    } else if (c[at + TaskState.Scheduled]! > 0) {
+      state = TaskState.Scheduled;
+    } else {
+      state = TaskState.Queued;
+    }
+    const old = c[at + JOB_STATE]!;
+    if (state === old) return -1;
+    c[at + JOB_STATE] = state;
+    if (isFinalState(state)) this.floats[(j << FLOAT_SHIFT) + END] = now;
+    return old;
+  }
+
+  /** Bytes held by the typed arrays (for the benchmarks). */
+  get byteLength(): number {
+    return this.ints.byteLength + this.base.byteLength + this.priority.byteLength + this.created.byteLength + this.failFast.byteLength;
+  }
+}
+
+/** Int32 slots in a job's record (64 bytes). */
+export const INTS = 16;
+/** `j << INT_SHIFT` is job j's first int32 slot; `j << FLOAT_SHIFT` its first float64 slot. */
+export const INT_SHIFT = 4;
+export const FLOAT_SHIFT = 3;
+/** Int32 slot of the job's state; slots 0–6 count its tasks per TaskState. */
+export const JOB_STATE = 7;
+/** Int32 slot of the job's flags. */
+export const FLAGS = 14;
+/** Float64 slots of the job's times (epoch ms; NaN for none). */
+export const LAST_MODIFIED = 4;
+export const START = 5;
+export const END = 6;
+/** Flags. */
+export const CANCEL_REQUESTED = 1;
+export const FORGOTTEN = 2;

@@ -1,0 +1,133 @@
+import { ArgumentRangeError, ArgumentTypeError, describeValue } from '../errors.js';
+import { randomIds, type IdFactory } from '../job/ids.js';
+import type { Job, Task } from '../job/model.js';
+import type { Profile } from '../validate/validate.js';
+import type { Policy } from './policy.js';
+
+export interface SchedulerOptions {
+  /** Tasks that may run at once over all pools. @defaultValue Infinity */
+  concurrency?: number;
+  /** Slots per pool (the analogue of reserved units). A task whose pool is not listed is limited only by `concurrency`. */
+  pools?: Record<string, number>;
+  /** Names a task's pool. @defaultValue the task's MediaProcessorId */
+  poolOf?: (task: Task, job: Job) => string;
+  /** When a task fails, cancel the rest of its job (tasks with DoNotCancelOnJobFailure excepted). @defaultValue false */
+  failFast?: boolean;
+  /** Starts a task may have; a retryable failure on the last one is final. @defaultValue Infinity */
+  maxAttempts?: number;
+  /** The clock, in epoch milliseconds. @defaultValue Date.now */
+  now?: () => number;
+  /** Makes job and task ids. @defaultValue random GUIDs */
+  ids?: IdFactory;
+  /** Validation profile for submitted jobs. @defaultValue 'relaxed' */
+  profile?: Profile;
+  /** The order among ready tasks. @defaultValue 'priority' */
+  policy?: Policy;
+  /** Called when an event listener throws; the scheduler's state is already consistent. @defaultValue process.emitWarning */
+  onListenerError?: (error: unknown) => void;
+}
+
+export interface SubmitOptions {
+  /** Job priority; overrides the definition's Priority. Higher first among tasks of equal priority. */
+  priority?: number;
+  /** Overrides the scheduler's failFast for this job. */
+  failFast?: boolean;
+}
+
+export interface TaskFilter {
+  jobId?: string;
+  state?: number | readonly number[];
+  mediaProcessorId?: string;
+}
+
+export interface FailOptions {
+  /** An ErrorDetail code; the reference's encoding codes where they fit. @defaultValue 'ErrorProcessingTask' */
+  code?: string;
+  message?: string;
+  /** Put the task back to Scheduled (a new attempt) instead of failing it. */
+  retryable?: boolean;
+  /**
+   * With `retryable`: keep the task out of the ready set until {@link Scheduler.resume} is called,
+   * so an executor can wait out a backoff without holding a slot.
+   */
+  hold?: boolean;
+}
+
+export interface RestoreOptions extends Pick<SchedulerOptions, 'poolOf' | 'now' | 'ids' | 'onListenerError' | 'policy'> {
+  /** What becomes of tasks that were Processing: `requeue` (at least once, the default) or `keep`. */
+  processing?: 'requeue' | 'keep';
+}
+
+/** The options as the scheduler uses them: checked, defaults filled in. */
+export interface Settings {
+  readonly concurrency: number;
+  readonly poolSlots: Readonly<Record<string, number>>;
+  readonly poolOf: (task: Task, job: Job) => string;
+  /** Pools are MediaProcessorIds (no `poolOf` given): a claim names its pool without a call. */
+  readonly defaultPools: boolean;
+  readonly failFast: boolean;
+  readonly maxAttempts: number;
+  readonly now: () => number;
+  readonly ids: IdFactory;
+  readonly profile: Profile;
+  readonly policy: Policy;
+  readonly onListenerError: (error: unknown) => void;
+}
+
+/**
+ * Checks the options and fills in the defaults.
+ * @throws ArgumentTypeError / ArgumentRangeError naming the option.
+ */
+export function settingsOf(options: SchedulerOptions): Settings {
+  checkOptions(options);
+  return {
+    concurrency: options.concurrency ?? Infinity,
+    poolSlots: { ...(options.pools ?? {}) },
+    poolOf: options.poolOf ?? ((task) => task.MediaProcessorId),
+    defaultPools: options.poolOf === undefined,
+    failFast: options.failFast ?? false,
+    maxAttempts: options.maxAttempts ?? Infinity,
+    now: options.now ?? Date.now,
+    ids: options.ids ?? randomIds,
+    profile: options.profile ?? 'relaxed',
+    policy: options.policy ?? 'priority',
+    onListenerError: options.onListenerError ?? ((e) => process.emitWarning(`jobgraph: a Scheduler listener threw: ${thrownText(e)}`)),
+  };
+}
+
+export function isInt32(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= -2147483648 && v <= 2147483647;
+}
+
+function checkOptions(o: SchedulerOptions): void {
+  if (typeof o !== 'object' || o === null) throw new ArgumentTypeError(`Scheduler: expected options to be an object, got ${describeValue(o)}`);
+  if (o.concurrency !== undefined && !(o.concurrency === Infinity || (Number.isInteger(o.concurrency) && o.concurrency >= 1))) {
+    throw new ArgumentTypeError(`Scheduler: expected \`concurrency\` to be an integer >= 1, got ${describeValue(o.concurrency)}`);
+  }
+  if (o.maxAttempts !== undefined && !(o.maxAttempts === Infinity || (Number.isInteger(o.maxAttempts) && o.maxAttempts >= 1))) {
+    throw new ArgumentTypeError(`Scheduler: expected \`maxAttempts\` to be an integer >= 1, got ${describeValue(o.maxAttempts)}`);
+  }
+  if (o.pools !== undefined) {
+    if (typeof o.pools !== 'object' || o.pools === null || Array.isArray(o.pools)) throw new ArgumentTypeError(`Scheduler: expected \`pools\` to be an object of pool name → slots, got ${describeValue(o.pools)}`);
+    for (const [name, slots] of Object.entries(o.pools)) {
+      if (!(slots === Infinity || (Number.isInteger(slots) && slots >= 1))) {
+        throw new ArgumentTypeError(`Scheduler: expected \`pools[${JSON.stringify(name)}]\` to be an integer >= 1, got ${describeValue(slots)}`);
+      }
+    }
+  }
+  for (const fn of ['poolOf', 'now', 'ids', 'onListenerError'] as const) {
+    if (o[fn] !== undefined && typeof o[fn] !== 'function') throw new ArgumentTypeError(`Scheduler: expected \`${fn}\` to be a function, got ${describeValue(o[fn])}`);
+  }
+  if (o.profile !== undefined && o.profile !== 'ams' && o.profile !== 'relaxed') {
+    throw new ArgumentRangeError(`Scheduler: expected \`profile\` to be "ams" or "relaxed", got ${describeValue(o.profile)}`, 'ERR_INVALID_ARG_VALUE');
+  }
+}
+
+/** What a listener threw, as text; never throws (a revoked Proxy or a throwing toString is possible). */
+function thrownText(e: unknown): string {
+  try {
+    return String(e);
+  } catch {
+    return 'a value that cannot be read';
+  }
+}

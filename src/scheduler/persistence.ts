@@ -1,0 +1,317 @@
+import { ArgumentRangeError, describeValue } from '../errors.js';
+import { TaskState, isFinalState } from '../job/enums.js';
+import type { Job } from '../job/model.js';
+import { resolveDependencies, resolveDependenciesOfRefs } from '../graph/dependencies.js';
+import { EV, EVENT_CODES, STATE_OF_EVENT } from './event-log.js';
+import { SchedulerError } from './errors.js';
+import { policyName } from './policy.js';
+import { SNAPSHOT_FORMAT, jobFromSnapshot, jobToSnapshot, type SchedulerSnapshot } from './snapshot.js';
+import { appendJob, indexTaskIds, type SchedulerState } from './state.js';
+import type { ErrorDetail } from './views.js';
+
+/**
+ * Persistence: the scheduler as plain JSON (snapshot and restore), and as a store keeps it (the
+ * journal a store reads, and recovery from what it kept). Restored and recovered schedulers are
+ * built through the same tables as submitted jobs; nothing here emits events to listeners.
+ */
+
+/** The changes a store takes from `Scheduler.readJournal`. */
+export interface JournalChunk {
+  /** The event row after the last one read: the next call's `from`. */
+  to: number;
+  /** Per row: the job's position, the task's index in its job, the event code and time. */
+  job: Int32Array;
+  task: Int32Array;
+  code: Uint8Array;
+  time: Float64Array;
+  /** Rows (0-based in this chunk) with a message or a custom code, ascending. */
+  text: Array<[row: number, message: string, customCode: string | undefined]>;
+  /** ErrorDetails added: [job position, task index, detail]. */
+  errors: Array<[job: number, task: number, detail: ErrorDetail]>;
+  /** Jobs whose record (cancel requested) changed. */
+  dirtyJobs: number[];
+}
+
+/** A job's record as a store keeps it. */
+export interface JournalJobRecord {
+  id: string;
+  priority: number;
+  failFast: boolean;
+  created: number;
+  cancelRequested: boolean;
+}
+
+/** One job as a store gives it back to `Scheduler.recover`. */
+export interface RecoveredJob {
+  job: Job;
+  priority: number;
+  failFast: boolean;
+  created: number;
+  cancelRequested: boolean;
+  /** The job's events in the order they were logged; `task` is the index in the job; `text` by row, ascending. */
+  events: { task: Int32Array; code: Uint8Array; time: Float64Array; text: Array<[row: number, message: string, customCode: string | undefined]> };
+  /** ErrorDetails by task index. */
+  errors: Map<number, ErrorDetail[]>;
+  /** Last progress recorded, by task index (a Finished task is at 100 whatever this says). */
+  progress: Map<number, number>;
+  /** Tasks waiting out a retry backoff (the caller resumes them when it is over). */
+  held: ReadonlySet<number>;
+}
+
+// ---------------------------------------------------------------- snapshot and restore
+
+export function takeSnapshot(st: SchedulerState): SchedulerSnapshot {
+  const { tasks, jobs, events, settings } = st;
+  const n = tasks.count;
+  // Forgotten jobs are left out: live tasks are numbered afresh, in the same order.
+  const renumber = new Int32Array(n).fill(-1);
+  const live: number[] = [];
+  const liveJobs: number[] = [];
+  for (let j = 0; j < jobs.count; j++) {
+    if (jobs.isForgotten(j)) continue;
+    liveJobs.push(j);
+    for (let g = jobs.base[j]!; g < jobs.base[j + 1]!; g++) {
+      renumber[g] = live.length;
+      live.push(g);
+    }
+  }
+  const errors: Record<string, ErrorDetail[]> = {};
+  for (const [g, list] of tasks.errors) if (renumber[g] !== -1) errors[renumber[g]!] = list.map((d) => ({ ...d }));
+  const pools: Record<string, number> = {};
+  for (const [k, v] of Object.entries(settings.poolSlots)) pools[k] = v;
+  const out: SchedulerSnapshot['events'] = [];
+  for (const row of events.rows()) {
+    const k = renumber[row[0]]!;
+    if (k === -1) continue;
+    row[0] = k;
+    out.push(row);
+  }
+  // Start and end come from the events; the clock is not read (open intervals are not asked for).
+  const times = live.map((g) => events.timesOf(g, isFinalState(tasks.state[g]!), NO_CLOCK));
+  return {
+    format: SNAPSHOT_FORMAT,
+    options: {
+      concurrency: Number.isFinite(settings.concurrency) ? settings.concurrency : null,
+      pools,
+      failFast: settings.failFast,
+      maxAttempts: Number.isFinite(settings.maxAttempts) ? settings.maxAttempts : null,
+      profile: settings.profile,
+      policy: policyName(settings.policy),
+      poolOf: settings.defaultPools ? 'MediaProcessorId' : 'custom',
+    },
+    jobs: liveJobs.map((j) => ({
+      job: jobToSnapshot(jobs.models[j]!),
+      priority: jobs.priority[j]!,
+      failFast: jobs.failFast[j] === 1,
+      state: jobs.stateOf(j),
+      created: jobs.created[j]!,
+      lastModified: jobs.lastModified(j),
+      startTime: nullIfNaN(jobs.startTime(j)),
+      endTime: nullIfNaN(jobs.endTime(j)),
+      cancelRequested: jobs.isCancelRequested(j),
+    })),
+    tasks: {
+      state: live.map((g) => tasks.state[g]!),
+      attempts: live.map((g) => tasks.attempts[g]!),
+      progress: live.map((g) => tasks.progressOf(g, tasks.state[g] === TaskState.Finished)),
+      start: times.map((t) => nullIfNaN(t.start)),
+      end: times.map((t) => nullIfNaN(t.end)),
+      errors,
+      held: [...tasks.held].map((g) => renumber[g]!).filter((k) => k !== -1).sort((a, b) => a - b),
+    },
+    events: out,
+  };
+}
+
+/**
+ * Loads a snapshot into a new scheduler's state. Task start and end times come from the events
+ * (the snapshot's `start` and `end` are what the events say).
+ */
+export function loadSnapshot(st: SchedulerState, snap: SchedulerSnapshot, processing: 'requeue' | 'keep'): void {
+  const { tasks, jobs, events } = st;
+  const t = snap.tasks;
+  for (const j of snap.jobs) {
+    const job = jobFromSnapshot(j.job);
+    indexTaskIds(st, job);
+    const k = appendJob(st, job, resolveDependencies(job), j.priority, j.failFast, j.created);
+    jobs.setRecord(k, j.state, j.lastModified, j.startTime ?? NaN, j.endTime ?? NaN);
+    jobs.setCancelRequested(k, j.cancelRequested);
+  }
+  const n = tasks.count;
+  if (t.state.length !== n) throw new SchedulerError('SNAPSHOT_INVALID', `Scheduler.restore: the snapshot has ${t.state.length} task states for ${n} tasks`);
+  for (const row of snap.events) events.addText(row[0], row[1], row[2], row[3], row[4]);
+  for (const [g, list] of Object.entries(t.errors)) tasks.errors.set(Number(g), list.map((d) => ({ ...d })));
+  let now = NaN; // read the clock only when a task is requeued, so a plain restore changes nothing
+  const counts = jobs.ints;
+  for (let g = 0; g < n; g++) {
+    const j = tasks.job[g]!;
+    let state = t.state[g]!;
+    tasks.attempts[g] = t.attempts[g]!;
+    if (state !== TaskState.Finished) tasks.setProgress(g, t.progress[g]!);
+    if (state === TaskState.Finished) {
+      for (let e = tasks.succOffset[g]!; e < tasks.succOffset[g + 1]!; e++) tasks.pending[tasks.succ[e]!]!--;
+    }
+    if (state === TaskState.Processing && processing === 'requeue') {
+      if (Number.isNaN(now)) now = st.settings.now();
+      events.addText(g, EV.Requeued, now, 'the scheduler was restored while the task ran');
+      events.add(g, EV.Scheduled, now);
+      tasks.attempts[g]!--;
+      tasks.setProgress(g, 0);
+      state = TaskState.Scheduled;
+    }
+    const at = j << 4;
+    counts[at + TaskState.Queued]!--;
+    counts[at + state]!++;
+    tasks.state[g] = state;
+  }
+  // Backoffs do not survive a restart: held tasks are ready again, unless running tasks are kept too.
+  if (processing === 'keep') for (const g of t.held ?? []) tasks.held.add(g);
+  admitRestored(st);
+  for (let j = 0; j < jobs.count; j++) jobs.refresh(j, jobs.lastModified(j));
+}
+
+/**
+ * Puts restored tasks where they belong: Scheduled ones in the ready set (their wait for a slot
+ * noted as unlogged unless the log says it was logged), running ones in their slots.
+ */
+function admitRestored(st: SchedulerState): void {
+  const { tasks, ready, events } = st;
+  for (let g = 0; g < tasks.count; g++) {
+    const state = tasks.state[g]!;
+    if (state === TaskState.Scheduled && !tasks.held.has(g)) {
+      ready.push(tasks.pool[g]!, g);
+      if (!events.waitLogged(g)) ready.noteUnlogged(tasks.pool[g]!, g);
+    } else if (state === TaskState.Processing || state === TaskState.Canceling) {
+      st.running++;
+      ready.occupy(tasks.pool[g]!);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- the journal (for a RunStore)
+
+export function readJournal(st: SchedulerState, from: number): JournalChunk {
+  const { events, tasks, jobs } = st;
+  const to = events.size;
+  const rows = events.copyRows(from, to);
+  const n = to - from;
+  const job = new Int32Array(n);
+  const task = rows.task;
+  const jobOf = tasks.job;
+  const text: JournalChunk['text'] = [];
+  for (let i = 0; i < n; i++) {
+    const g = task[i]!;
+    const j = jobOf[g]!;
+    job[i] = j;
+    task[i] = g - jobs.base[j]!;
+    const m = events.messageAt(from + i);
+    const c = events.customCodeAt(from + i);
+    if (m !== undefined || c !== undefined) text.push([i, m ?? '', c]);
+  }
+  const errors: JournalChunk['errors'] = [];
+  const dirty: number[] = [];
+  if (st.journal) {
+    for (const [g, d] of st.journal.errors) {
+      const j = jobOf[g]!;
+      errors.push([j, g - jobs.base[j]!, d]);
+    }
+    st.journal.errors.length = 0;
+    dirty.push(...st.journal.dirtyJobs);
+    st.journal.dirtyJobs.clear();
+  }
+  return { to, job, task, code: rows.code, time: rows.time, text, errors, dirtyJobs: dirty };
+}
+
+export function jobRecord(st: SchedulerState, index: number): JournalJobRecord {
+  const jobs = st.jobs;
+  if (!(Number.isInteger(index) && index >= 0 && index < jobs.count)) throw new ArgumentRangeError(`Scheduler.jobRecord: no job at position ${describeValue(index)}`);
+  return { id: jobs.models[index]!.Id, priority: jobs.priority[index]!, failFast: jobs.failFast[index] === 1, created: jobs.created[index]!, cancelRequested: jobs.isCancelRequested(index) };
+}
+
+/**
+ * Rebuilds the tables from what a store kept (see `Scheduler.recover`).
+ * @returns the positions of the jobs that had no events (accepted, never flushed): the caller gives
+ *   them their first states.
+ */
+export function recoverJobs(st: SchedulerState, list: readonly RecoveredJob[]): number[] {
+  const fresh: number[] = [];
+  for (const rj of list) {
+    if (st.jobs.byId.has(rj.job.Id)) throw new SchedulerError('JOURNAL_INVALID', `Scheduler.recover: job ${rj.job.Id} is stored twice`, { jobId: rj.job.Id });
+    indexTaskIds(st, rj.job);
+    const j = appendJob(st, rj.job, resolveDependenciesOfRefs(rj.job), rj.priority, rj.failFast, rj.created);
+    st.jobs.setCancelRequested(j, rj.cancelRequested);
+    if (rj.events.code.length === 0) fresh.push(j);
+    else replay(st, j, rj);
+  }
+  admitRestored(st);
+  return fresh;
+}
+
+/** Loads one job's events into the log and derives its tasks' state from them. */
+function replay(st: SchedulerState, j: number, rj: RecoveredJob): void {
+  const { tasks, jobs, events } = st;
+  const { task, code, time, text } = rj.events;
+  const id = rj.job.Id;
+  const base = jobs.base[j]!;
+  const n = jobs.taskCount(j);
+  const m = code.length;
+  if (task.length !== m || time.length !== m) throw new SchedulerError('JOURNAL_INVALID', `Scheduler.recover: job ${id} has event columns of different lengths`, { jobId: id });
+  let t = 0;
+  let lastTime = rj.created;
+  let jobStart = NaN;
+  for (let r = 0; r < m; r++) {
+    const local = task[r]!;
+    const c = code[r]!;
+    if (!(local >= 0 && local < n) || c >= EVENT_CODES.length) {
+      throw new SchedulerError('JOURNAL_INVALID', `Scheduler.recover: job ${id} has an event for task ${local} with code ${c}; the job has ${n} tasks`, { jobId: id });
+    }
+    const g = base + local;
+    const at = time[r]!;
+    let message: string | undefined;
+    let custom: string | undefined;
+    if (t < text.length && text[t]![0] === r) {
+      message = text[t]![1];
+      custom = text[t]![2];
+      t++;
+    }
+    events.addText(g, c, at, message, custom);
+    if (at > lastTime) lastTime = at;
+    const state = STATE_OF_EVENT[c]!;
+    if (c === EV.Processing) {
+      tasks.attempts[g]!++;
+      if (Number.isNaN(jobStart) || at < jobStart) jobStart = at;
+    } else if (c === EV.Requeued) {
+      tasks.attempts[g]!--;
+    }
+    if (state === -1) continue;
+    tasks.state[g] = state;
+  }
+  jobs.setStart(j, jobStart);
+  const counts = jobs.ints;
+  const at = j << 4;
+  counts[at + TaskState.Queued] = 0;
+  for (let g = base; g < base + n; g++) {
+    const state = tasks.state[g]!;
+    counts[at + state]!++;
+    if (state === TaskState.Finished) {
+      for (let e = tasks.succOffset[g]!; e < tasks.succOffset[g + 1]!; e++) tasks.pending[tasks.succ[e]!]!--;
+    }
+  }
+  for (const [local, list] of rj.errors) {
+    if (local >= 0 && local < n) tasks.errors.set(base + local, list.map((d) => ({ ...d })));
+  }
+  for (const [local, value] of rj.progress) {
+    const g = base + local;
+    if (local >= 0 && local < n && tasks.state[g] !== TaskState.Finished && value >= 0 && value <= 100) tasks.setProgress(g, value);
+  }
+  for (const local of rj.held) {
+    if (local >= 0 && local < n && tasks.state[base + local] === TaskState.Scheduled) tasks.held.add(base + local);
+  }
+  jobs.refresh(j, lastTime);
+}
+
+const NO_CLOCK = (): number => 0;
+
+function nullIfNaN(v: number): number | null {
+  return Number.isNaN(v) ? null : v;
+}

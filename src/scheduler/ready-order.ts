@@ -1,0 +1,188 @@
+import { ArgumentTypeError, describeValue } from '../errors.js';
+import type { Dependencies } from '../graph/dependencies.js';
+import type { Job } from '../job/model.js';
+import { growFloat64 } from './growable.js';
+import { remainingPath, type DurationModel, type Policy } from './policy.js';
+
+/**
+ * The order among ready tasks, in one place: two keys per task (higher first), then the task's
+ * serial (lower first: submission order of jobs, then task index), so the order is total and the
+ * same input always gives the same schedule.
+ *
+ * What the keys hold depends on the policy (see {@link Policy}); each task's keys are computed once,
+ * when its job is added ({@link ReadyOrder.addJob}):
+ *
+ * | policy | primary key | secondary key |
+ * |---|---|---|
+ * | `priority` (the AMS order) | task Priority | job priority |
+ * | `fifo` | 0 | 0 |
+ * | `critical-path` | task Priority | longest remaining path (expected durations) |
+ * | `shortest-first` | − expected duration | 0 |
+ * | `{ key }` | the key | 0 |
+ *
+ * {@link ReadyQueues}, the Scheduler's `explain` and the simulator compare with
+ * {@link ReadyOrder.before}; nothing else reads the keys.
+ */
+export class ReadyOrder {
+  readonly policy: Policy;
+  /**
+   * By task serial: the primary key — or, while every task's keys are integers in range (the usual
+   * case: priorities are small integers), both keys packed into one number that compares the same
+   * way (`primary · 2^26 + secondary + 2^25`), so a comparison reads one array. Replaced when it
+   * grows: read it through the order, never keep it.
+   */
+  key = new Float64Array(0);
+  /** The secondary key by serial; null while the keys are packed into {@link key}. */
+  secondary: Float64Array | null = null;
+  /** Room for one job's keys while they are computed. */
+  #scratch = new Float64Array(0);
+
+  constructor(policy: Policy) {
+    this.policy = policy;
+  }
+
+  /** Makes room for serials [0, count). */
+  ensure(count: number): void {
+    if (this.key.length >= count) return;
+    this.key = growFloat64(this.key, count);
+    if (this.secondary !== null) this.secondary = growFloat64(this.secondary, count);
+  }
+
+  /** True when task `a` goes before task `b`. */
+  before(a: number, b: number): boolean {
+    const ka = this.key[a]!;
+    const kb = this.key[b]!;
+    if (ka !== kb) return ka > kb;
+    const secondary = this.secondary;
+    if (secondary !== null) {
+      const sa = secondary[a]!;
+      const sb = secondary[b]!;
+      if (sa !== sb) return sa > sb;
+    }
+    return a < b;
+  }
+
+  /**
+   * {@link before} for callers that keep each task's {@link key} beside it (the ready heaps): `ka`
+   * and `kb` are `key[a]` and `key[b]`, so only a tie on them reads the order's arrays.
+   */
+  beforeKeyed(ka: number, a: number, kb: number, b: number): boolean {
+    if (ka !== kb) return ka > kb;
+    const secondary = this.secondary;
+    if (secondary !== null) {
+      const sa = secondary[a]!;
+      const sb = secondary[b]!;
+      if (sa !== sb) return sa > sb;
+    }
+    return a < b;
+  }
+
+  /** True when task `a`'s keys are strictly higher than `b`'s (the serials aside): `a` outranks `b`. */
+  outranks(a: number, b: number): boolean {
+    const ka = this.key[a]!;
+    const kb = this.key[b]!;
+    const secondary = this.secondary;
+    return ka > kb || (ka === kb && secondary !== null && secondary[a]! > secondary[b]!);
+  }
+
+  /** The primary key of a task. */
+  primaryOf(g: number): number {
+    return this.secondary === null ? Math.floor(this.key[g]! / PACK) : this.key[g]!;
+  }
+
+  /** The secondary key of a task. */
+  secondaryOf(g: number): number {
+    if (this.secondary !== null) return this.secondary[g]!;
+    const k = this.key[g]!;
+    return k - Math.floor(k / PACK) * PACK - HALF;
+  }
+
+  /** Computes the keys of a job's tasks, serials [base, base + job.Tasks.length). Call {@link ensure} first. */
+  addJob(job: Job, deps: Dependencies, jobPriority: number, base: number): void {
+    const n = job.Tasks.length;
+    if (this.#scratch.length < 2 * n) this.#scratch = new Float64Array(2 * n);
+    const primary = this.#scratch.subarray(0, n).fill(0);
+    const secondary = this.#scratch.subarray(n, 2 * n).fill(0);
+    computeKeys(this.policy, job, deps, jobPriority, primary, secondary);
+    if (this.secondary === null) {
+      let packable = true;
+      for (let i = 0; i < n && packable; i++) packable = fits(primary[i]!, secondary[i]!);
+      if (packable) {
+        const key = this.key;
+        for (let i = 0; i < n; i++) key[base + i] = primary[i]! * PACK + secondary[i]! + HALF;
+        return;
+      }
+      this.#unpack(base);
+    }
+    this.key.set(primary, base);
+    this.secondary!.set(secondary, base);
+  }
+
+  /** Gives up packing: the keys of serials [0, count) go back to two arrays. */
+  #unpack(count: number): void {
+    const key = this.key;
+    const secondary = new Float64Array(key.length);
+    for (let g = 0; g < count; g++) {
+      const p = Math.floor(key[g]! / PACK);
+      secondary[g] = key[g]! - p * PACK - HALF;
+      key[g] = p;
+    }
+    this.secondary = secondary;
+  }
+
+  /** Bytes held by the keys (for the benchmarks). */
+  get byteLength(): number {
+    return this.key.byteLength + (this.secondary?.byteLength ?? 0);
+  }
+}
+
+/** Packing: primary integers in [-2^26, 2^26), secondary in [-2^25, 2^25), so the packed number stays below 2^52 in magnitude: exact. */
+const PACK = 2 ** 26;
+const HALF = 2 ** 25;
+
+function fits(primary: number, secondary: number): boolean {
+  return Number.isInteger(primary) && Number.isInteger(secondary) && primary >= -PACK && primary < PACK && secondary >= -HALF && secondary < HALF;
+}
+
+/** The two keys of every task of a job, by the policy (see the table above). */
+function computeKeys(policy: Policy, job: Job, deps: Dependencies, jobPriority: number, primary: Float64Array, secondary: Float64Array): void {
+  const tasks = job.Tasks;
+  const n = tasks.length;
+  if (policy === 'priority') {
+    for (let i = 0; i < n; i++) {
+      primary[i] = tasks[i]!.Priority;
+      secondary[i] = jobPriority;
+    }
+    return;
+  }
+  if (policy === 'fifo') return;
+  if (typeof policy === 'object' && policy !== null && 'key' in policy) {
+    if (typeof policy.key !== 'function') throw new ArgumentTypeError(`Scheduler: expected \`policy.key\` to be a function, got ${describeValue(policy.key)}`);
+    for (let i = 0; i < n; i++) primary[i] = finite(policy.key(tasks[i]!, job, jobPriority), 'policy.key');
+    return;
+  }
+  const name = typeof policy === 'string' ? policy : policy?.name;
+  const duration: DurationModel = typeof policy === 'object' && policy !== null && 'duration' in policy ? policy.duration : UNIT;
+  if (name === 'shortest-first') {
+    for (let i = 0; i < n; i++) primary[i] = -finite(duration(tasks[i]!, job), 'duration');
+    return;
+  }
+  if (name === 'critical-path') {
+    const d = new Float64Array(n);
+    for (let i = 0; i < n; i++) d[i] = finite(duration(tasks[i]!, job), 'duration');
+    const path = remainingPath(n, deps, d);
+    for (let i = 0; i < n; i++) {
+      primary[i] = tasks[i]!.Priority;
+      secondary[i] = path[i]!;
+    }
+    return;
+  }
+  throw new ArgumentTypeError(`Scheduler: unknown policy ${describeValue(policy)}; use priority, fifo, critical-path, shortest-first or { key }`);
+}
+
+const UNIT: DurationModel = () => 1;
+
+function finite(v: number, what: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ArgumentTypeError(`Scheduler: expected \`${what}\` to return a finite number, got ${describeValue(v)}`);
+  return v;
+}

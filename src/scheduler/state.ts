@@ -1,0 +1,179 @@
+import { ArgumentTypeError, describeValue } from '../errors.js';
+import type { Dependencies } from '../graph/dependencies.js';
+import type { Job, Task } from '../job/model.js';
+import { SchedulerError } from './errors.js';
+import { EventLog } from './event-log.js';
+import { JobTable } from './job-table.js';
+import type { Settings } from './options.js';
+import { ReadyOrder } from './ready-order.js';
+import { ReadyQueues } from './ready-queues.js';
+import { TaskTable } from './task-table.js';
+import type { ErrorDetail } from './views.js';
+
+/**
+ * Everything a Scheduler holds, shared by its modules: the commands (scheduler.ts), the views
+ * (inspect.ts) and persistence (persistence.ts). Tasks are numbered by serial, jobs by position.
+ */
+export interface SchedulerState {
+  readonly settings: Settings;
+  readonly tasks: TaskTable;
+  readonly jobs: JobTable;
+  readonly order: ReadyOrder;
+  readonly ready: ReadyQueues;
+  readonly events: EventLog;
+  /** Serial by task id (tasks of forgotten jobs are not in it). */
+  readonly taskById: Map<string, number>;
+  /** Pool names by index (0: tasks whose pool has no configured slots) and back. */
+  readonly poolNames: string[];
+  readonly poolByName: Map<string, number>;
+  /** Tasks running now (Processing or Canceling). */
+  running: number;
+  /** What a store needs besides the event log (see `Scheduler.enableJournal`); undefined until asked for. */
+  journal: { errors: Array<[number, ErrorDetail]>; dirtyJobs: Set<number> } | undefined;
+  /** Set by recover(): how many event rows came from the store. */
+  storedRows: number | undefined;
+}
+
+export function createState(settings: Settings): SchedulerState {
+  const order = new ReadyOrder(settings.policy);
+  const st: SchedulerState = {
+    settings,
+    tasks: new TaskTable(),
+    jobs: new JobTable(),
+    order,
+    ready: new ReadyQueues(order),
+    events: new EventLog(),
+    taskById: new Map(),
+    poolNames: [''],
+    poolByName: new Map(),
+    running: 0,
+    journal: undefined,
+    storedRows: undefined,
+  };
+  // Pool 0 holds tasks whose pool has no configured slots: only `concurrency` limits them.
+  st.ready.addPool(Infinity);
+  return st;
+}
+
+/**
+ * Appends a job to the tables: its tasks Queued at the next serials, their keys, dependencies and
+ * pools, and room in the event log for what they will surely log. Logs nothing.
+ * @returns the job's position.
+ */
+export function appendJob(st: SchedulerState, job: Job, deps: Dependencies, priority: number, failFast: boolean, created: number): number {
+  const tasks = st.tasks;
+  const n = job.Tasks.length;
+  const base = tasks.count;
+  const total = base + n;
+  tasks.ensure(total);
+  st.order.ensure(tasks.state.length);
+  st.events.ensureTasks(tasks.state.length);
+  const j = st.jobs.add(job, deps, base, n, priority, failFast, created);
+  st.order.addJob(job, deps, priority, base);
+  const waiting = tasks.appendDependencies(base, n, deps);
+
+  let lastPoolName: string | undefined;
+  let lastPool = 0;
+  let mayWait = st.settings.concurrency !== Infinity;
+  const jobOf = tasks.job;
+  const poolOfTask = tasks.pool;
+  for (let i = 0; i < n; i++) {
+    const g = base + i;
+    jobOf[g] = j;
+    const poolName = st.settings.poolOf(job.Tasks[i]!, job);
+    // Consecutive tasks mostly share a pool: skip the map for a repeat.
+    if (poolName !== lastPoolName) {
+      lastPoolName = poolName;
+      lastPool = poolIndex(st, poolName);
+      if (lastPool !== 0) mayWait = true;
+    }
+    poolOfTask[g] = lastPool;
+  }
+  // The events every task will log: Scheduled, Processing, Finished; Queued first for a task that
+  // waits on a dependency; WaitingForFreeResources when a slot may be lacking (a finite concurrency
+  // or a pool with slots). Growing the log mid-run would allocate big buffers, and at a million
+  // tasks each such allocation sets off a full GC of the whole heap (over a second).
+  st.events.promise((mayWait ? 4 : 3) * n + waiting);
+  tasks.count = total;
+  return j;
+}
+
+function poolIndex(st: SchedulerState, name: string): number {
+  const known = st.poolByName.get(name);
+  if (known !== undefined) return known;
+  const slots = st.settings.poolSlots[name];
+  if (slots === undefined) {
+    st.poolByName.set(name, 0);
+    return 0;
+  }
+  const p = st.ready.addPool(slots);
+  st.poolNames.push(name);
+  st.poolByName.set(name, p);
+  return p;
+}
+
+/**
+ * Adds the job's task ids to the id index, one map operation a task; on a duplicate id it takes
+ * the job's ids out again and throws, leaving the scheduler as it was.
+ */
+export function indexTaskIds(st: SchedulerState, job: Job): void {
+  const map = st.taskById;
+  const base = st.tasks.count;
+  const tasks = job.Tasks;
+  for (let i = 0; i < tasks.length; i++) {
+    const id = tasks[i]!.Id;
+    const size = map.size;
+    map.set(id, base + i);
+    if (map.size === size) {
+      for (let k = 0; k < i; k++) map.delete(tasks[k]!.Id);
+      // The duplicate overwrote the earlier entry: put it back unless it was this job's own.
+      const earlier = findSerialById(st, id, base);
+      if (earlier !== -1) map.set(id, earlier);
+      else map.delete(id);
+      throw new SchedulerError('TASK_EXISTS', `Scheduler.submit: a task with Id ${id} was already submitted: leave task ids out to get new ones`, { taskId: id });
+    }
+  }
+}
+
+/** Slow path for the rare duplicate: the first task with this id among serials [0, limit). */
+function findSerialById(st: SchedulerState, id: string, limit: number): number {
+  for (let g = 0; g < limit; g++) if (taskModel(st, g).Id === id) return g;
+  return -1;
+}
+
+/** The model of the task with this serial. */
+export function taskModel(st: SchedulerState, g: number): Task {
+  const j = st.tasks.job[g]!;
+  return st.jobs.models[j]!.Tasks[g - st.jobs.base[j]!]!;
+}
+
+/** The name of a task's pool. */
+export function poolNameOf(st: SchedulerState, g: number): string {
+  const p = st.tasks.pool[g]!;
+  if (p !== 0) return st.poolNames[p]!;
+  const j = st.tasks.job[g]!;
+  return st.settings.poolOf(taskModel(st, g), st.jobs.models[j]!);
+}
+
+export function lookupTask(st: SchedulerState, call: string, taskId: string): number {
+  const g = typeof taskId === 'string' ? st.taskById.get(taskId) : undefined;
+  if (g === undefined) {
+    if (typeof taskId !== 'string') throw new ArgumentTypeError(`Scheduler.${call}: expected a task id string, got ${describeValue(taskId)}`);
+    throw new SchedulerError('TASK_NOT_FOUND', `Scheduler.${call}: no task has Id ${JSON.stringify(taskId)}: use the taskId that next() returned`, { taskId });
+  }
+  return g;
+}
+
+/** A job's position by id. */
+export function lookupJob(st: SchedulerState, call: string, jobId: string): number {
+  const j = typeof jobId === 'string' ? st.jobs.byId.get(jobId) : undefined;
+  if (j === undefined) {
+    if (typeof jobId !== 'string') throw new ArgumentTypeError(`Scheduler.${call}: expected a job id string, got ${describeValue(jobId)}`);
+    throw new SchedulerError('JOB_NOT_FOUND', `Scheduler.${call}: no job has Id ${JSON.stringify(jobId)}`, { jobId });
+  }
+  return j;
+}
+
+export function describeTask(task: Task): string {
+  return task.Name !== '' ? `"${task.Name}"` : `#${task.index} (${task.Id})`;
+}

@@ -1,0 +1,102 @@
+import { fillCsr } from '../core/csr.js';
+import type { Dependencies } from '../graph/dependencies.js';
+import type { ErrorDetail } from './views.js';
+import { growInt32, growUint8 } from './growable.js';
+
+/**
+ * The state of every task, by serial: a task's serial is its number in the scheduler (jobs are
+ * appended in submission order, a job's tasks in their order), the number claims, events and
+ * journal rows carry. Typed arrays only, so a million tasks are a few dozen bytes each and the hot
+ * path touches no object.
+ *
+ * Times (start, end, waits) are not kept here: the event log has them (see `EventLog.timesOf`).
+ * Progress is kept only where it is neither 0 nor implied by the state (a Finished task is at 100).
+ */
+export class TaskTable {
+  /** Tasks in the table: serials [0, count). */
+  count = 0;
+  /** TaskState, 0–6. */
+  state = new Uint8Array(0);
+  /** The job's position (in the {@link JobTable}). */
+  job = new Int32Array(0);
+  /** The pool's index (0: a pool without configured slots). */
+  pool = new Int32Array(0);
+  /** Unfinished dependencies. */
+  pending = new Int32Array(0);
+  /** Starts so far (a requeued attempt is not counted). */
+  attempts = new Int32Array(0);
+  /** Successors as CSR: those of serial g are `succ[succOffset[g] .. succOffset[g + 1])`; jobs append their block. */
+  succOffset = new Int32Array(1);
+  succ = new Int32Array(0);
+  edgeCount = 0;
+
+  /** Progress of tasks whose progress is neither 0 nor 100-because-Finished. */
+  readonly progress = new Map<number, number>();
+  /** ErrorDetails by serial. */
+  readonly errors = new Map<number, ErrorDetail[]>();
+  /** Scheduled tasks kept out of the ready set while a retry backs off. */
+  readonly held = new Set<number>();
+
+  /** Makes room for serials [0, total). */
+  ensure(total: number): void {
+    this.succOffset = growInt32(this.succOffset, total + 1);
+    if (this.state.length >= total) return;
+    this.state = growUint8(this.state, total);
+    this.job = growInt32(this.job, total);
+    this.pool = growInt32(this.pool, total);
+    this.pending = growInt32(this.pending, total);
+    this.attempts = growInt32(this.attempts, total);
+  }
+
+  /**
+   * Appends a job's tasks at serials [base, base + n): their dependency counts and their successor
+   * block. Call {@link ensure} first.
+   * @returns how many of them wait on a dependency.
+   */
+  appendDependencies(base: number, n: number, deps: Dependencies): number {
+    const pending = this.pending;
+    const off = this.succOffset;
+    const from = deps.from;
+    const to = deps.to;
+    const m = from.length;
+    off.fill(0, base, base + n);
+    let waiting = 0;
+    for (let e = 0; e < m; e++) {
+      off[base + from[e]!]!++;
+      if (pending[base + to[e]!]!++ === 0) waiting++;
+    }
+    this.succ = growInt32(this.succ, this.edgeCount + m);
+    fillCsr(off, base, n, from, to, this.succ, this.edgeCount, base);
+    this.edgeCount += m;
+    return waiting;
+  }
+
+  /** The successors of a task, in edge order (a dependent named twice is listed twice). */
+  successors(g: number): number[] {
+    const out: number[] = [];
+    for (let e = this.succOffset[g]!; e < this.succOffset[g + 1]!; e++) out.push(this.succ[e]!);
+    return out;
+  }
+
+  /** A task's progress, 0–100. */
+  progressOf(g: number, finished: boolean): number {
+    return finished ? 100 : (this.progress.get(g) ?? 0);
+  }
+
+  /** Sets a task's progress (0 and a Finished task's 100 are not stored). */
+  setProgress(g: number, value: number): void {
+    if (value === 0) this.progress.delete(g);
+    else this.progress.set(g, value);
+  }
+
+  addError(g: number, detail: ErrorDetail): void {
+    const list = this.errors.get(g);
+    if (list) list.push(detail);
+    else this.errors.set(g, [detail]);
+  }
+
+  /** Bytes held by the typed arrays (for the benchmarks). */
+  get byteLength(): number {
+    return this.state.byteLength + this.job.byteLength + this.pool.byteLength + this.pending.byteLength + this.attempts.byteLength + this.succOffset.byteLength + this.succ.byteLength;
+  }
+}
