@@ -13,18 +13,18 @@
  * (anything else, however valid, is left to saxes):
  *
  *   document := decl? S? '<taskBody>' (S | input | output)* '</taskBody>' S?
- *   decl     := '<?xml version="1.0"' (' encoding="utf-8"' | ' encoding="UTF-8"')? '?>'
+ *   decl     := '<?xml version="1.0"' (' encoding="' ('utf-8' | 'UTF-8' | 'utf-16' | 'UTF-16') '"')? '?>'
  *   input    := '<inputAsset>' text '</inputAsset>'
  *   output   := '<outputAsset' (S name '="' value '"')* S? '>' text '</outputAsset>'
- *   S        := (space | tab | LF)+
+ *   S        := (space | tab | LF | CR)+
  *   text     := S? ('JobInputAsset(' | 'JobOutputAsset(') digits ')' S?  — a valid reference for
  *               its element (outputs name job outputs), digits without a leading zero
  *   name     := one spelling of a known <outputAsset> attribute, each at most once
  *   value    := printable ASCII but " < & >; a valid number for the two options
  *
- * No CR (line ends are normalised by XML), no character outside ASCII (lone surrogates), no
- * entity, comment, CDATA section, processing instruction or DOCTYPE, and at least one input and one
- * output (else TASKBODY_NO_INPUT/NO_OUTPUT). test/property/plain-scan.prop.test.ts checks the
+ * Line breaks (LF, CRLF, CR) only in white space, not in attribute values (which XML normalises);
+ * no character outside ASCII (lone surrogates), no entity, comment, CDATA section, processing
+ * instruction or DOCTYPE, and at least one input and one output (else TASKBODY_NO_INPUT/NO_OUTPUT). test/property/plain-scan.prop.test.ts checks the
  * contract against the saxes reader on generated documents, valid and broken.
  */
 import {
@@ -41,6 +41,7 @@ import type { AssetRef, InputAssetEntry, OutputAssetEntry, ParsedTaskBody } from
 
 const TAB = 0x09;
 const LF = 0x0a;
+const CR = 0x0d;
 const SPACE = 0x20;
 const QUOTE = 0x22;
 const AMP = 0x26;
@@ -62,7 +63,14 @@ const OUTPUT_OPEN = '<outputAsset';
 const OUTPUT_CLOSE = '</outputAsset>';
 const INPUT_PREFIX = 'JobInputAsset(';
 const OUTPUT_PREFIX = 'JobOutputAsset(';
-const DECLARATIONS = ['<?xml version="1.0"?>', '<?xml version="1.0" encoding="utf-8"?>', '<?xml version="1.0" encoding="UTF-8"?>'];
+const DECLARATIONS = [
+  '<?xml version="1.0"?>',
+  '<?xml version="1.0" encoding="utf-8"?>',
+  '<?xml version="1.0" encoding="UTF-8"?>',
+  // What the service gives back; the encoding of a JS string is moot (see parse.ts).
+  '<?xml version="1.0" encoding="utf-16"?>',
+  '<?xml version="1.0" encoding="UTF-16"?>',
+];
 
 /**
  * What the last successful scan found, one row per asset element in document order: the scan
@@ -111,11 +119,11 @@ function grow(): void {
   scanned.format = fo;
 }
 
-/** The offset just past the white space (space, tab, LF) at `at`. */
+/** The offset just past the white space (space, tab, LF, CR) at `at`. */
 function skipS(xml: string, at: number): number {
   for (;;) {
     const c = xml.charCodeAt(at);
-    if (c !== SPACE && c !== LF && c !== TAB) return at;
+    if (c !== SPACE && c !== LF && c !== TAB && c !== CR) return at;
     at++;
   }
 }
@@ -172,13 +180,17 @@ function readRef(xml: string, row: number): boolean {
   return true;
 }
 
-/** Line and column of offset `to` (after `counted`): LF only, as the scan refuses CR. */
+/**
+ * Counts the line breaks from `counted` to `to`, as XML 1.0 reads them (and LineMap, position.ts):
+ * LF, CRLF (one break) and a lone CR. Line breaks lie only in white space here, never in a value.
+ */
 function countLines(xml: string, to: number): void {
-  let i = xml.indexOf('\n', counted);
-  while (i !== -1 && i < to) {
-    line++;
-    lineStart = i + 1;
-    i = xml.indexOf('\n', i + 1);
+  for (let i = counted; i < to; i++) {
+    const c = xml.charCodeAt(i);
+    if (c === LF || (c === CR && xml.charCodeAt(i + 1) !== LF)) {
+      line++;
+      lineStart = i + 1;
+    }
   }
   counted = to;
 }
@@ -204,7 +216,7 @@ function scan(xml: string): boolean {
   if (!xml.startsWith(ROOT_OPEN, at)) return false;
   at += ROOT_OPEN.length;
   // Lines are counted only when the text has a line break at all (most TaskBodies are one line).
-  const multiline = xml.indexOf('\n') !== -1;
+  const multiline = xml.indexOf('\n') !== -1 || xml.indexOf('\r') !== -1;
   let row = 0;
   let inputs = 0;
   for (;;) {
@@ -232,7 +244,7 @@ function scan(xml: string): boolean {
       for (;;) {
         const c = xml.charCodeAt(at);
         if (c === GT) break;
-        if (c !== SPACE && c !== LF && c !== TAB) return false;
+        if (c !== SPACE && c !== LF && c !== TAB && c !== CR) return false;
         at = skipS(xml, at);
         if (xml.charCodeAt(at) === GT) break;
         const eq = xml.indexOf('=', at);
