@@ -19,6 +19,7 @@ import {
   priorityColor,
   textColorOn,
 } from './colors.js';
+import { IndexHeap } from '../core/ready-heap.js';
 import { displayUnitFor, escapeXml, formatNumber, formatTime, n, n1, niceTicks, truncate, type DisplayUnit, type TimeUnit } from './svg.js';
 
 /** One task's run on one slot of a pool. Times are in {@link GanttInput.timeUnit}. */
@@ -232,31 +233,32 @@ function assignPoolSlots(bars: readonly GanttBar[], list: number[], out: Int32Ar
     }
     return false;
   };
-  // busy: slots in use, a min-heap by (end, slot); idle: free slot numbers, a min-heap.
-  const busyEnd: number[] = [];
-  const busySlot: number[] = [];
-  const idle: number[] = [];
+  // busy: slots in use, by (end, slot); idle: free slot numbers, lowest first. A slot number is at
+  // most one past every free bar and every fixed slot a candidate can collide with.
+  const capacity = free.length + fixed.size + 1;
+  const busyEnd = new Float64Array(capacity);
+  const busy = new IndexHeap(capacity, (a, b) => busyEnd[a]! < busyEnd[b]! || (busyEnd[a] === busyEnd[b] && a < b));
+  const idle = new IndexHeap(capacity, (a, b) => a < b);
   let nextSlot = 0;
   const setAside: number[] = [];
   for (const i of free) {
     const b = bars[i]!;
-    while (busyEnd.length > 0 && busyEnd[0]! <= b.start) {
-      heapPush(idle, popBusy(busyEnd, busySlot));
-    }
+    while (busy.size > 0 && busyEnd[busy.peek()]! <= b.start) idle.push(busy.pop());
     let slot = -1;
     if (fixed.size === 0) {
-      slot = idle.length > 0 ? heapPop(idle) : nextSlot++;
+      slot = idle.size > 0 ? idle.pop() : nextSlot++;
     } else {
       while (slot < 0) {
-        const candidate = idle.length > 0 ? heapPop(idle) : nextSlot++;
+        const candidate = idle.size > 0 ? idle.pop() : nextSlot++;
         if (conflicts(candidate, i)) setAside.push(candidate);
         else slot = candidate;
       }
-      for (const c of setAside) heapPush(idle, c);
+      for (const c of setAside) idle.push(c);
       setAside.length = 0;
     }
     out[i] = slot;
-    pushBusy(busyEnd, busySlot, b.end, slot);
+    busyEnd[slot] = b.end;
+    busy.push(slot);
   }
 }
 
@@ -264,73 +266,6 @@ function compareBars(bars: readonly GanttBar[], a: number, b: number): number {
   const x = bars[a]!;
   const y = bars[b]!;
   return x.start - y.start || x.end - y.end || compareStrings(x.taskId, y.taskId) || a - b;
-}
-
-function heapPush(h: number[], v: number): void {
-  let i = h.length;
-  h.push(v);
-  while (i > 0) {
-    const p = (i - 1) >> 1;
-    if (h[p]! <= v) break;
-    h[i] = h[p]!;
-    i = p;
-  }
-  h[i] = v;
-}
-
-function heapPop(h: number[]): number {
-  const top = h[0]!;
-  const last = h.pop()!;
-  if (h.length > 0) {
-    let i = 0;
-    for (;;) {
-      let c = 2 * i + 1;
-      if (c >= h.length) break;
-      if (c + 1 < h.length && h[c + 1]! < h[c]!) c++;
-      if (h[c]! >= last) break;
-      h[i] = h[c]!;
-      i = c;
-    }
-    h[i] = last;
-  }
-  return top;
-}
-
-function pushBusy(ends: number[], slots: number[], end: number, slot: number): void {
-  let i = ends.length;
-  ends.push(end);
-  slots.push(slot);
-  while (i > 0) {
-    const p = (i - 1) >> 1;
-    if (ends[p]! < end || (ends[p] === end && slots[p]! <= slot)) break;
-    ends[i] = ends[p]!;
-    slots[i] = slots[p]!;
-    i = p;
-  }
-  ends[i] = end;
-  slots[i] = slot;
-}
-
-function popBusy(ends: number[], slots: number[]): number {
-  const top = slots[0]!;
-  const lastEnd = ends.pop()!;
-  const lastSlot = slots.pop()!;
-  const len = ends.length;
-  if (len > 0) {
-    let i = 0;
-    for (;;) {
-      let c = 2 * i + 1;
-      if (c >= len) break;
-      if (c + 1 < len && (ends[c + 1]! < ends[c]! || (ends[c + 1] === ends[c] && slots[c + 1]! < slots[c]!))) c++;
-      if (ends[c]! > lastEnd || (ends[c] === lastEnd && slots[c]! >= lastSlot)) break;
-      ends[i] = ends[c]!;
-      slots[i] = slots[c]!;
-      i = c;
-    }
-    ends[i] = lastEnd;
-    slots[i] = lastSlot;
-  }
-  return top;
 }
 
 function resolveOptions(input: GanttInput, o: GanttOptions): Resolved {
