@@ -9,7 +9,9 @@
  *   `assetCreationOptions="0" assetFormatOption="0"`, plus an assetName).
  *
  * Implementations, one reused parser each (as in production):
- * - ours: `parseTaskBody` (entries with positions, refs resolved to numbers, all checks);
+ * - ours: `parseTaskBody` (entries with positions, refs resolved to numbers, all checks): TaskBodies
+ *   written the plain way are read by the plain scan (src/taskbody/plain-scan.ts), others by saxes;
+ * - ours, saxes reader only: the same on every document through saxes (the other road);
  * - saxes, no-op handlers: a bare SaxesParser with empty handlers on the seven events we listen to;
  * - saxes, no handlers: the same parser with none (saxes then skips building text).
  *
@@ -19,7 +21,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { SaxesParser } from 'saxes';
-import { parseTaskBody } from '../src/taskbody/parse.js';
+import { parseTaskBody, parseTaskBodyWithSaxes } from '../src/taskbody/parse.js';
 import { serializeTaskBody, type SerializableOutputAsset } from '../src/taskbody/serialize.js';
 import type { AssetRef } from '../src/taskbody/types.js';
 import { formatCount, shared, type BenchCase } from './protocol.js';
@@ -72,12 +74,22 @@ export function mediaTaskBodies(n: number, form: Form): Corpus {
   return { bodies: flat, chars, tasks: bodies.length, inputs, outputs };
 }
 
-// The three implementations. Each keeps one parser for all documents.
+// The implementations. Each keeps one parser for all documents.
 
 function ours(c: Corpus): number {
   let entries = 0;
   for (const body of c.bodies) {
     const r = parseTaskBody(body);
+    entries += r.inputs.length + r.outputs.length + r.problems.length;
+  }
+  return entries;
+}
+
+/** Our saxes reader on every document (the road a TaskBody that is not written the plain way takes). */
+function oursBySaxes(c: Corpus): number {
+  let entries = 0;
+  for (const body of c.bodies) {
+    const r = parseTaskBodyWithSaxes(body);
     entries += r.inputs.length + r.outputs.length + r.problems.length;
   }
   return entries;
@@ -115,6 +127,7 @@ function saxesBare(): (c: Corpus) => number {
 }
 
 const IMPL_OURS = 'ours (parseTaskBody)';
+const IMPL_OURS_SAXES = 'ours, saxes reader only';
 const IMPL_NOOP = 'saxes, no-op handlers';
 const IMPL_BARE = 'saxes, no handlers';
 
@@ -137,6 +150,17 @@ function casesFor(n: number, form: Form): BenchCase<Corpus>[] {
       // What a validator keeps: the parsed entries of every task.
       memory: true,
       hold: (c) => c.bodies.map((b) => parseTaskBody(b)),
+    },
+    {
+      ...base,
+      id: `${idBase}/ours-saxes`,
+      impl: IMPL_OURS_SAXES,
+      role: 'ours',
+      baseline: IMPL_NOOP,
+      run: oursBySaxes,
+      check(entries, c) {
+        if (entries !== c.inputs + c.outputs) throw new Error(`expected ${c.inputs + c.outputs} entries and no problems, got ${entries}`);
+      },
     },
     { ...base, id: `${idBase}/saxes-noop`, impl: IMPL_NOOP, role: 'reference', run: saxesNoop() },
     { ...base, id: `${idBase}/saxes-bare`, impl: IMPL_BARE, role: 'reference', baseline: IMPL_NOOP, run: saxesBare() },
