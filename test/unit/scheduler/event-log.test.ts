@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { EV, EVENT_CODES, EventLog, STATE_OF_EVENT } from '../../../src/scheduler/event-log.js';
+import { TaskState } from '../../../src/job/enums.js';
+
+describe('EventLog', () => {
+  it('derives EV and EVENT_CODES from one table', () => {
+    EVENT_CODES.forEach((code, i) => expect(EV[code]).toBe(i));
+    expect(Object.keys(EV)).toEqual([...EVENT_CODES]);
+    expect(STATE_OF_EVENT[EV.Processing]).toBe(TaskState.Processing);
+    expect(STATE_OF_EVENT[EV.Retrying]).toBe(-1);
+  });
+
+  it('keeps rows across chunks: per-task history, journal copies and snapshot rows agree', () => {
+    const log = new EventLog();
+    const tasks = 3;
+    log.ensureTasks(tasks);
+    const rows = 200_000; // past three chunks of 65,536
+    for (let r = 0; r < rows; r++) {
+      if (r % 50_000 === 7) log.addText(r % tasks, EV.Log, r, `note ${r}`, 'Note');
+      else log.add(r % tasks, EV.Scheduled, r);
+    }
+    expect(log.size).toBe(rows);
+    const history = log.eventsOf(1);
+    let last = rows - 1;
+    while (last % tasks !== 1) last--;
+    expect(history).toHaveLength((last - 1) / tasks + 1);
+    expect(Date.parse(history.at(-1)!.TimeStamp)).toBe(last);
+    expect(history.map((e) => Date.parse(e.TimeStamp)).every((t, i) => t === 1 + i * tasks)).toBe(true);
+    const from = 65_530;
+    const chunk = log.copyRows(from, from + 100);
+    expect(Array.from(chunk.time)).toEqual(Array.from({ length: 100 }, (_, i) => from + i));
+    expect(Array.from(chunk.task)).toEqual(Array.from({ length: 100 }, (_, i) => (from + i) % tasks));
+    const all = log.rows();
+    expect(all).toHaveLength(rows);
+    expect(all[50_007]).toEqual([50_007 % tasks, EV.Log, 50_007, 'note 50007', 'Note']);
+    expect(log.codeAt(150_007)).toBe('Note');
+  });
+
+  it('grows only by what is promised: a promise allocates, logging within it does not', () => {
+    const log = new EventLog();
+    log.ensureTasks(1);
+    log.promise(100_000);
+    const bytes = log.byteLength;
+    for (let r = 0; r < 100_000; r++) log.add(0, EV.Scheduled, r);
+    expect(log.byteLength).toBe(bytes);
+    // At most one chunk of room beyond the promise.
+    expect(bytes).toBeLessThan((100_000 + 65_536) * 17 + 64);
+  });
+
+  it('tells whether a task’s current wait was logged, logs aside', () => {
+    const log = new EventLog();
+    log.ensureTasks(1);
+    log.add(0, EV.Scheduled, 1);
+    expect(log.waitLogged(0)).toBe(false);
+    log.add(0, EV.WaitingForFreeResources, 2);
+    log.addText(0, EV.Log, 3, 'x', 'Note');
+    expect(log.waitLogged(0)).toBe(true);
+    log.add(0, EV.Processing, 4);
+    expect(log.waitLogged(0)).toBe(false);
+  });
+});
