@@ -6,6 +6,7 @@ import { EV, EVENT_CODES, STATE_OF_EVENT } from './event-log.js';
 import { SchedulerError } from './errors.js';
 import { policyName } from './policy.js';
 import { SNAPSHOT_FORMAT, jobFromSnapshot, jobToSnapshot, type SchedulerSnapshot } from './snapshot.js';
+import { INT_SHIFT } from './job-table.js';
 import { appendJob, indexTaskIds, type SchedulerState } from './state.js';
 import type { ErrorDetail } from './views.js';
 
@@ -159,7 +160,7 @@ export function loadSnapshot(st: SchedulerState, snap: SchedulerSnapshot, proces
       tasks.setProgress(g, 0);
       state = TaskState.Scheduled;
     }
-    const at = j << 4;
+    const at = j << INT_SHIFT;
     counts[at + TaskState.Queued]!--;
     counts[at + state]!++;
     tasks.state[g] = state;
@@ -288,7 +289,7 @@ function replay(st: SchedulerState, j: number, rj: RecoveredJob): void {
   }
   jobs.setStart(j, jobStart);
   const counts = jobs.ints;
-  const at = j << 4;
+  const at = j << INT_SHIFT;
   counts[at + TaskState.Queued] = 0;
   for (let g = base; g < base + n; g++) {
     const state = tasks.state[g]!;
