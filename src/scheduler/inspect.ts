@@ -13,12 +13,12 @@ import { isoOrNull, type Explanation, type JobView, type TaskView } from './view
  * still running or waiting).
  */
 
-export function taskView(st: SchedulerState, g: number): TaskView {
-  const t = taskModel(st, g);
-  const state = st.tasks.state[g]!;
+export function taskView(st: SchedulerState, serial: number): TaskView {
+  const t = taskModel(st, serial);
+  const state = st.tasks.state[serial]!;
   const running = state === TaskState.Processing || state === TaskState.Canceling;
   const clock = lazyClock(st);
-  const times = st.events.timesOf(g, isFinalState(state), clock);
+  const times = st.events.timesOf(serial, isFinalState(state), clock);
   const { start, end } = times;
   const runningFor = Number.isNaN(start) ? 0 : (Number.isNaN(end) ? (running ? clock() : start) : end) - start;
   return {
@@ -28,13 +28,13 @@ export function taskView(st: SchedulerState, g: number): TaskView {
     MediaProcessorId: t.MediaProcessorId,
     Priority: t.Priority,
     State: state,
-    Progress: st.tasks.progressOf(g, state === TaskState.Finished),
+    Progress: st.tasks.progressOf(serial, state === TaskState.Finished),
     StartTime: isoOrNull(start),
     EndTime: isoOrNull(end),
     RunningDuration: Math.max(0, runningFor),
     PerfMessage: perfMessage(times),
-    ErrorDetails: (st.tasks.errors.get(g) ?? []).map((d) => ({ ...d })),
-    HistoricalEvents: st.events.eventsOf(g),
+    ErrorDetails: (st.tasks.errors.get(serial) ?? []).map((d) => ({ ...d })),
+    HistoricalEvents: st.events.eventsOf(serial),
     TaskBody: t.TaskBody,
     Options: t.Options,
     EncryptionKeyId: t.EncryptionKeyId,
@@ -108,11 +108,11 @@ export function taskViews(st: SchedulerState, filter: TaskFilter): TaskView[] {
     to = st.jobs.base[j + 1]!;
   }
   const out: TaskView[] = [];
-  for (let g = from; g < to; g++) {
-    if (states && !states.includes(st.tasks.state[g]!)) continue;
-    if (st.jobs.isForgotten(st.tasks.job[g]!)) continue;
-    if (filter.mediaProcessorId !== undefined && taskModel(st, g).MediaProcessorId !== filter.mediaProcessorId) continue;
-    out.push(taskView(st, g));
+  for (let serial = from; serial < to; serial++) {
+    if (states && !states.includes(st.tasks.state[serial]!)) continue;
+    if (st.jobs.isForgotten(st.tasks.job[serial]!)) continue;
+    if (filter.mediaProcessorId !== undefined && taskModel(st, serial).MediaProcessorId !== filter.mediaProcessorId) continue;
+    out.push(taskView(st, serial));
   }
   return out;
 }
@@ -130,25 +130,25 @@ export function modelOf(st: SchedulerState, serial: number): { job: Job; task: T
 
 /** The job a task belongs to, its position, attempts and pool: what views do not carry. */
 export function taskInfo(st: SchedulerState, taskId: string): { jobId: string; index: number; attempts: number; pool: string; dependencies: string[]; dependents: string[] } {
-  const g = lookupTask(st, 'taskInfo', taskId);
-  const task = taskModel(st, g);
-  const job = st.jobs.models[st.tasks.job[g]!]!;
+  const serial = lookupTask(st, 'taskInfo', taskId);
+  const task = taskModel(st, serial);
+  const job = st.jobs.models[st.tasks.job[serial]!]!;
   return {
     jobId: job.Id,
     index: task.index,
-    attempts: st.tasks.attempts[g]!,
-    pool: poolNameOf(st, g),
-    dependencies: predecessors(st, g).map((p) => taskModel(st, p).Id),
-    dependents: [...new Set(st.tasks.successors(g))].sort((a, b) => a - b).map((s) => taskModel(st, s).Id),
+    attempts: st.tasks.attempts[serial]!,
+    pool: poolNameOf(st, serial),
+    dependencies: predecessors(st, serial).map((p) => taskModel(st, p).Id),
+    dependents: [...new Set(st.tasks.successors(serial))].sort((a, b) => a - b).map((s) => taskModel(st, s).Id),
   };
 }
 
 /** The serials a task depends on, ascending (from its job's dependencies: no predecessor index is kept). */
-function predecessors(st: SchedulerState, g: number): number[] {
-  const j = st.tasks.job[g]!;
+function predecessors(st: SchedulerState, serial: number): number[] {
+  const j = st.tasks.job[serial]!;
   const base = st.jobs.base[j]!;
   const deps = st.jobs.deps[j]!;
-  const local = g - base;
+  const local = serial - base;
   const seen = new Set<number>();
   for (let e = 0; e < deps.to.length; e++) if (deps.to[e] === local) seen.add(base + deps.from[e]!);
   return [...seen].sort((a, b) => a - b);
@@ -159,22 +159,22 @@ function predecessors(st: SchedulerState, g: number): number[] {
  * many ready tasks of that pool go before it.
  */
 export function explain(st: SchedulerState, taskId: string): Explanation {
-  const g = lookupTask(st, 'explain', taskId);
-  const task = taskModel(st, g);
-  const state = st.tasks.state[g]!;
-  const p = st.tasks.pool[g]!;
-  const pool = poolNameOf(st, g);
+  const serial = lookupTask(st, 'explain', taskId);
+  const task = taskModel(st, serial);
+  const state = st.tasks.state[serial]!;
+  const p = st.tasks.pool[serial]!;
+  const pool = poolNameOf(st, serial);
   const slots = st.ready.slotsOf(p);
   const concurrency = st.settings.concurrency;
   const poolRunning = p === 0 ? st.running : st.ready.runningIn(p);
   const base = { taskId, state: STATE_NAMES[state]!, waitingOn: [] as Explanation['waitingOn'], pool, poolSlots: slots, poolRunning, ahead: 0 };
   const name = describeTask(task);
-  const attempts = st.tasks.attempts[g];
+  const attempts = st.tasks.attempts[serial];
   if (isFinalState(state)) return { ...base, reason: 'final', message: `task ${name} has ended: it is ${STATE_NAMES[state]}` };
   if (state === TaskState.Processing) return { ...base, reason: 'running', message: `task ${name} is running (attempt ${attempts})` };
   if (state === TaskState.Canceling) return { ...base, reason: 'canceling', message: `task ${name} is being canceled and has not reported yet` };
   if (state === TaskState.Queued) {
-    const waitingOn = predecessors(st, g)
+    const waitingOn = predecessors(st, serial)
       .filter((d) => st.tasks.state[d] !== TaskState.Finished)
       .map((d) => {
         const dt = taskModel(st, d);
@@ -183,14 +183,14 @@ export function explain(st: SchedulerState, taskId: string): Explanation {
     const list = waitingOn.map((w) => `${w.name !== '' ? `"${w.name}"` : w.taskId} (${w.state})`).join(', ');
     return { ...base, waitingOn, reason: 'waiting-on-dependencies', message: `task ${name} waits on ${waitingOn.length} task${waitingOn.length === 1 ? '' : 's'}: ${list}` };
   }
-  if (st.tasks.held.has(g)) {
+  if (st.tasks.held.has(serial)) {
     return { ...base, reason: 'retry-backoff', message: `task ${name} failed and waits to be retried (attempt ${attempts} ended)` };
   }
   let ahead = 0;
   const heap = st.ready.heapOf(p);
   for (let i = 0; i < heap.length; i++) {
     const o = heap[i]!;
-    if (o !== g && st.tasks.state[o] === TaskState.Scheduled && st.order.before(o, g)) ahead++;
+    if (o !== serial && st.tasks.state[o] === TaskState.Scheduled && st.order.before(o, serial)) ahead++;
   }
   if (st.running >= concurrency) {
     return { ...base, ahead, reason: 'concurrency-full', message: `task ${name} is ready, but all ${concurrency} slots of the scheduler are taken; ${ahead} ready task${ahead === 1 ? '' : 's'} of pool "${pool}" go before it` };

@@ -71,13 +71,13 @@ export function takeSnapshot(st: SchedulerState): SchedulerSnapshot {
   for (let j = 0; j < jobs.count; j++) {
     if (jobs.isForgotten(j)) continue;
     liveJobs.push(j);
-    for (let g = jobs.base[j]!; g < jobs.base[j + 1]!; g++) {
-      renumber[g] = live.length;
-      live.push(g);
+    for (let serial = jobs.base[j]!; serial < jobs.base[j + 1]!; serial++) {
+      renumber[serial] = live.length;
+      live.push(serial);
     }
   }
   const errors: Record<string, ErrorDetail[]> = {};
-  for (const [g, list] of tasks.errors) if (renumber[g] !== -1) errors[renumber[g]!] = list.map((d) => ({ ...d }));
+  for (const [serial, list] of tasks.errors) if (renumber[serial] !== -1) errors[renumber[serial]!] = list.map((d) => ({ ...d }));
   const pools: Record<string, number> = {};
   for (const [k, v] of Object.entries(settings.poolSlots)) pools[k] = v;
   const out: SchedulerSnapshot['events'] = [];
@@ -88,7 +88,7 @@ export function takeSnapshot(st: SchedulerState): SchedulerSnapshot {
     out.push(row);
   }
   // Start and end come from the events; the clock is not read (open intervals are not asked for).
-  const times = live.map((g) => events.timesOf(g, isFinalState(tasks.state[g]!), NO_CLOCK));
+  const times = live.map((serial) => events.timesOf(serial, isFinalState(tasks.state[serial]!), NO_CLOCK));
   return {
     format: SNAPSHOT_FORMAT,
     options: {
@@ -112,13 +112,13 @@ export function takeSnapshot(st: SchedulerState): SchedulerSnapshot {
       cancelRequested: jobs.isCancelRequested(j),
     })),
     tasks: {
-      state: live.map((g) => tasks.state[g]!),
-      attempts: live.map((g) => tasks.attempts[g]!),
-      progress: live.map((g) => tasks.progressOf(g, tasks.state[g] === TaskState.Finished)),
+      state: live.map((serial) => tasks.state[serial]!),
+      attempts: live.map((serial) => tasks.attempts[serial]!),
+      progress: live.map((serial) => tasks.progressOf(serial, tasks.state[serial] === TaskState.Finished)),
       start: times.map((t) => nullIfNaN(t.start)),
       end: times.map((t) => nullIfNaN(t.end)),
       errors,
-      held: [...tasks.held].map((g) => renumber[g]!).filter((k) => k !== -1).sort((a, b) => a - b),
+      held: [...tasks.held].map((serial) => renumber[serial]!).filter((k) => k !== -1).sort((a, b) => a - b),
     },
     events: out,
   };
@@ -141,32 +141,32 @@ export function loadSnapshot(st: SchedulerState, snap: SchedulerSnapshot, proces
   const n = tasks.count;
   if (t.state.length !== n) throw new SchedulerError('SNAPSHOT_INVALID', `Scheduler.restore: the snapshot has ${t.state.length} task states for ${n} tasks`);
   for (const row of snap.events) events.addText(row[0], row[1], row[2], row[3], row[4]);
-  for (const [g, list] of Object.entries(t.errors)) tasks.errors.set(Number(g), list.map((d) => ({ ...d })));
+  for (const [serial, list] of Object.entries(t.errors)) tasks.errors.set(Number(serial), list.map((d) => ({ ...d })));
   let now = NaN; // read the clock only when a task is requeued, so a plain restore changes nothing
   const counts = jobs.ints;
-  for (let g = 0; g < n; g++) {
-    const j = tasks.job[g]!;
-    let state = t.state[g]!;
-    tasks.attempts[g] = t.attempts[g]!;
-    if (state !== TaskState.Finished) tasks.setProgress(g, t.progress[g]!);
+  for (let serial = 0; serial < n; serial++) {
+    const j = tasks.job[serial]!;
+    let state = t.state[serial]!;
+    tasks.attempts[serial] = t.attempts[serial]!;
+    if (state !== TaskState.Finished) tasks.setProgress(serial, t.progress[serial]!);
     if (state === TaskState.Finished) {
-      for (let e = tasks.succOffset[g]!; e < tasks.succOffset[g + 1]!; e++) tasks.pending[tasks.succ[e]!]!--;
+      for (let e = tasks.succOffset[serial]!; e < tasks.succOffset[serial + 1]!; e++) tasks.pending[tasks.succ[e]!]!--;
     }
     if (state === TaskState.Processing && processing === 'requeue') {
       if (Number.isNaN(now)) now = st.settings.now();
-      events.addText(g, EV.Requeued, now, 'the scheduler was restored while the task ran');
-      events.add(g, EV.Scheduled, now);
-      tasks.attempts[g]!--;
-      tasks.setProgress(g, 0);
+      events.addText(serial, EV.Requeued, now, 'the scheduler was restored while the task ran');
+      events.add(serial, EV.Scheduled, now);
+      tasks.attempts[serial]!--;
+      tasks.setProgress(serial, 0);
       state = TaskState.Scheduled;
     }
     const at = j << INT_SHIFT;
     counts[at + TaskState.Queued]!--;
     counts[at + state]!++;
-    tasks.state[g] = state;
+    tasks.state[serial] = state;
   }
   // Backoffs do not survive a restart: held tasks are ready again, unless running tasks are kept too.
-  if (processing === 'keep') for (const g of t.held ?? []) tasks.held.add(g);
+  if (processing === 'keep') for (const serial of t.held ?? []) tasks.held.add(serial);
   admitRestored(st);
   for (let j = 0; j < jobs.count; j++) jobs.refresh(j, jobs.lastModified(j));
 }
@@ -177,14 +177,14 @@ export function loadSnapshot(st: SchedulerState, snap: SchedulerSnapshot, proces
  */
 function admitRestored(st: SchedulerState): void {
   const { tasks, ready, events } = st;
-  for (let g = 0; g < tasks.count; g++) {
-    const state = tasks.state[g]!;
-    if (state === TaskState.Scheduled && !tasks.held.has(g)) {
-      ready.push(tasks.pool[g]!, g);
-      if (!events.waitLogged(g)) ready.noteUnlogged(tasks.pool[g]!, g);
+  for (let serial = 0; serial < tasks.count; serial++) {
+    const state = tasks.state[serial]!;
+    if (state === TaskState.Scheduled && !tasks.held.has(serial)) {
+      ready.push(tasks.pool[serial]!, serial);
+      if (!events.waitLogged(serial)) ready.noteUnlogged(tasks.pool[serial]!, serial);
     } else if (state === TaskState.Processing || state === TaskState.Canceling) {
       st.running++;
-      ready.occupy(tasks.pool[g]!);
+      ready.occupy(tasks.pool[serial]!);
     }
   }
 }
@@ -201,10 +201,10 @@ export function readJournal(st: SchedulerState, from: number): JournalChunk {
   const jobOf = tasks.job;
   const text: JournalChunk['text'] = [];
   for (let i = 0; i < n; i++) {
-    const g = task[i]!;
-    const j = jobOf[g]!;
+    const serial = task[i]!;
+    const j = jobOf[serial]!;
     job[i] = j;
-    task[i] = g - jobs.base[j]!;
+    task[i] = serial - jobs.base[j]!;
     const m = events.messageAt(from + i);
     const c = events.customCodeAt(from + i);
     if (m !== undefined || c !== undefined) text.push([i, m ?? '', c]);
@@ -212,9 +212,9 @@ export function readJournal(st: SchedulerState, from: number): JournalChunk {
   const errors: JournalChunk['errors'] = [];
   const dirty: number[] = [];
   if (st.journal) {
-    for (const [g, d] of st.journal.errors) {
-      const j = jobOf[g]!;
-      errors.push([j, g - jobs.base[j]!, d]);
+    for (const [serial, d] of st.journal.errors) {
+      const j = jobOf[serial]!;
+      errors.push([j, serial - jobs.base[j]!, d]);
     }
     st.journal.errors.length = 0;
     dirty.push(...st.journal.dirtyJobs);
@@ -266,7 +266,7 @@ function replay(st: SchedulerState, j: number, rj: RecoveredJob): void {
     if (!(local >= 0 && local < n) || c >= EVENT_CODES.length) {
       throw new SchedulerError('JOURNAL_INVALID', `Scheduler.recover: job ${id} has an event for task ${local} with code ${c}; the job has ${n} tasks`, { jobId: id });
     }
-    const g = base + local;
+    const serial = base + local;
     const at = time[r]!;
     let message: string | undefined;
     let custom: string | undefined;
@@ -275,35 +275,35 @@ function replay(st: SchedulerState, j: number, rj: RecoveredJob): void {
       custom = text[t]![2];
       t++;
     }
-    events.addText(g, c, at, message, custom);
+    events.addText(serial, c, at, message, custom);
     if (at > lastTime) lastTime = at;
     const state = STATE_OF_EVENT[c]!;
     if (c === EV.Processing) {
-      tasks.attempts[g]!++;
+      tasks.attempts[serial]!++;
       if (Number.isNaN(jobStart) || at < jobStart) jobStart = at;
     } else if (c === EV.Requeued) {
-      tasks.attempts[g]!--;
+      tasks.attempts[serial]!--;
     }
     if (state === -1) continue;
-    tasks.state[g] = state;
+    tasks.state[serial] = state;
   }
   jobs.setStart(j, jobStart);
   const counts = jobs.ints;
   const at = j << INT_SHIFT;
   counts[at + TaskState.Queued] = 0;
-  for (let g = base; g < base + n; g++) {
-    const state = tasks.state[g]!;
+  for (let serial = base; serial < base + n; serial++) {
+    const state = tasks.state[serial]!;
     counts[at + state]!++;
     if (state === TaskState.Finished) {
-      for (let e = tasks.succOffset[g]!; e < tasks.succOffset[g + 1]!; e++) tasks.pending[tasks.succ[e]!]!--;
+      for (let e = tasks.succOffset[serial]!; e < tasks.succOffset[serial + 1]!; e++) tasks.pending[tasks.succ[e]!]!--;
     }
   }
   for (const [local, list] of rj.errors) {
     if (local >= 0 && local < n) tasks.errors.set(base + local, list.map((d) => ({ ...d })));
   }
   for (const [local, value] of rj.progress) {
-    const g = base + local;
-    if (local >= 0 && local < n && tasks.state[g] !== TaskState.Finished && value >= 0 && value <= 100) tasks.setProgress(g, value);
+    const serial = base + local;
+    if (local >= 0 && local < n && tasks.state[serial] !== TaskState.Finished && value >= 0 && value <= 100) tasks.setProgress(serial, value);
   }
   for (const local of rj.held) {
     if (local >= 0 && local < n && tasks.state[base + local] === TaskState.Scheduled) tasks.held.add(base + local);

@@ -86,14 +86,14 @@ export class ReadyOrder {
   }
 
   /** The primary key of a task. */
-  primaryOf(g: number): number {
-    return this.secondary === null ? Math.floor(this.key[g]! / PACK) : this.key[g]!;
+  primaryOf(serial: number): number {
+    return this.secondary === null ? Math.floor(this.key[serial]! / PACK) : this.key[serial]!;
   }
 
   /** The secondary key of a task. */
-  secondaryOf(g: number): number {
-    if (this.secondary !== null) return this.secondary[g]!;
-    const k = this.key[g]!;
+  secondaryOf(serial: number): number {
+    if (this.secondary !== null) return this.secondary[serial]!;
+    const k = this.key[serial]!;
     return k - Math.floor(k / PACK) * PACK - HALF;
   }
 
@@ -122,10 +122,10 @@ export class ReadyOrder {
   #unpack(count: number): void {
     const key = this.key;
     const secondary = new Float64Array(key.length);
-    for (let g = 0; g < count; g++) {
-      const p = Math.floor(key[g]! / PACK);
-      secondary[g] = key[g]! - p * PACK - HALF;
-      key[g] = p;
+    for (let serial = 0; serial < count; serial++) {
+      const p = Math.floor(key[serial]! / PACK);
+      secondary[serial] = key[serial]! - p * PACK - HALF;
+      key[serial] = p;
     }
     this.secondary = secondary;
   }

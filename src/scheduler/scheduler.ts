@@ -143,12 +143,12 @@ export class Scheduler {
   #initialStates(j: number): void {
     const { tasks, jobs, events } = this.#s;
     const now = jobs.created[j]!;
-    for (let g = jobs.base[j]!, end = jobs.base[j + 1]!; g < end; g++) {
-      if (tasks.pending[g] === 0) {
-        this.#setState(g, j, SCHEDULED, now, EV_SCHEDULED);
-        this.#makeReady(g, now);
+    for (let serial = jobs.base[j]!, end = jobs.base[j + 1]!; serial < end; serial++) {
+      if (tasks.pending[serial] === 0) {
+        this.#setState(serial, j, SCHEDULED, now, EV_SCHEDULED);
+        this.#makeReady(serial, now);
       } else {
-        events.add(g, EV.Queued, now);
+        events.add(serial, EV.Queued, now);
       }
     }
     this.#refreshJob(j, now);
@@ -162,9 +162,9 @@ export class Scheduler {
    * @returns the claim, or undefined when nothing may start.
    */
   next(): TaskClaim | undefined {
-    const g = this.nextIndex();
-    if (g === -1) return undefined;
-    return this.#claim(g);
+    const serial = this.nextIndex();
+    if (serial === -1) return undefined;
+    return this.#claim(serial);
   }
 
   /** As {@link next}, returning the task's serial (-1 for none): for loops that avoid objects. */
@@ -172,8 +172,8 @@ export class Scheduler {
     const s = this.#s;
     if (s.running >= this.#concurrency) return -1;
     const ready = s.ready;
-    const g = ready.pop(this.#isReady);
-    if (g === -1) {
+    const serial = ready.pop(this.#isReady);
+    if (serial === -1) {
       // Every pool with a free slot has nothing ready: none of the tasks noted is waiting for a slot.
       ready.clearUnlogged();
       return -1;
@@ -183,10 +183,10 @@ export class Scheduler {
     let now = this.#freedAt;
     if (now === now) this.#freedAt = NaN;
     else now = this.#now();
-    tasks.attempts[g]!++;
-    if (tasks.progress.size !== 0) tasks.progress.delete(g);
-    const j = tasks.job[g]!;
-    this.#setState(g, j, PROCESSING, now, EV_PROCESSING);
+    tasks.attempts[serial]!++;
+    if (tasks.progress.size !== 0) tasks.progress.delete(serial);
+    const j = tasks.job[serial]!;
+    this.#setState(serial, j, PROCESSING, now, EV_PROCESSING);
     const jobs = s.jobs;
     // A Processing job stays Processing when one more of its tasks starts: only its time changes.
     if (jobs.ints[(j << INT_SHIFT) + JOB_STATE] === PROCESSING) jobs.floats[(j << FLOAT_SHIFT) + LAST_MODIFIED] = now;
@@ -194,10 +194,10 @@ export class Scheduler {
     // The slot taken may have been the last: the ready tasks behind it now wait for one.
     if (running >= this.#concurrency) this.#logWaits(-1, now);
     else {
-      const p = tasks.pool[g]!;
+      const p = tasks.pool[serial]!;
       if (p !== 0 && ready.isFull(p)) this.#logWaits(p, now);
     }
-    return g;
+    return serial;
   }
 
   #jobStarts(j: number, now: number): void {
@@ -206,11 +206,11 @@ export class Scheduler {
     this.#refreshJob(j, now);
   }
 
-  #claim(g: number): TaskClaim {
+  #claim(serial: number): TaskClaim {
     const s = this.#s;
-    const j = s.tasks.job[g]!;
-    const p = s.tasks.pool[g]!;
-    return new Claim(this, g, s.tasks.attempts[g]!, s.jobs.models[j]!, g - s.jobs.base[j]!, p !== 0 ? s.poolNames[p]! : this.#settings.defaultPools ? undefined : this.#settings.poolOf);
+    const j = s.tasks.job[serial]!;
+    const p = s.tasks.pool[serial]!;
+    return new Claim(this, serial, s.tasks.attempts[serial]!, s.jobs.models[j]!, serial - s.jobs.base[j]!, p !== 0 ? s.poolNames[p]! : this.#settings.defaultPools ? undefined : this.#settings.poolOf);
   }
 
   /**
@@ -223,12 +223,12 @@ export class Scheduler {
   }
 
   /** As {@link complete}, by serial. */
-  completeIndex(g: number): void {
+  completeIndex(serial: number): void {
     const s = this.#s;
     const tasks = s.tasks;
-    const state = tasks.state[g];
-    if (state !== PROCESSING && state !== CANCELING) this.#invalid('complete', g, 'complete', 'start it first with next()');
-    const j = tasks.job[g]!;
+    const state = tasks.state[serial];
+    if (state !== PROCESSING && state !== CANCELING) this.#invalid('complete', serial, 'complete', 'start it first with next()');
+    const j = tasks.job[serial]!;
     const now = this.#now();
     if (this.#defaultClock) {
       this.#freedAt = now;
@@ -237,19 +237,19 @@ export class Scheduler {
         queueMicrotask(this.#expireFreedAt);
       }
     }
-    this.#stopRunning(g);
+    this.#stopRunning(serial);
     if (state === CANCELING) {
-      this.#setState(g, j, TaskState.Canceled, now, EV.Canceled);
-      this.#cancelDependents(g, j, now, 'its dependency was canceled');
+      this.#setState(serial, j, TaskState.Canceled, now, EV.Canceled);
+      this.#cancelDependents(serial, j, now, 'its dependency was canceled');
       this.#refreshJob(j, now);
       return;
     }
-    if (tasks.progress.size !== 0) tasks.progress.delete(g);
-    this.#setState(g, j, TaskState.Finished, now, EV_FINISHED);
+    if (tasks.progress.size !== 0) tasks.progress.delete(serial);
+    this.#setState(serial, j, TaskState.Finished, now, EV_FINISHED);
     const succ = tasks.succ;
     const pending = tasks.pending;
     const states = tasks.state;
-    for (let e = tasks.succOffset[g]!, end = tasks.succOffset[g + 1]!; e < end; e++) {
+    for (let e = tasks.succOffset[serial]!, end = tasks.succOffset[serial + 1]!; e < end; e++) {
       const t = succ[e]!;
       if (--pending[t]! === 0 && states[t] === QUEUED) {
         this.#setState(t, j, SCHEDULED, now, EV_SCHEDULED);
@@ -271,13 +271,13 @@ export class Scheduler {
    * Puts a task that just became Scheduled into the ready set, and logs WaitingForFreeResources at
    * once if its pool or the concurrency has no free slot; else notes it (see the class comment).
    */
-  #makeReady(g: number, now: number): void {
+  #makeReady(serial: number, now: number): void {
     const s = this.#s;
-    const p = s.tasks.pool[g]!;
+    const p = s.tasks.pool[serial]!;
     const ready = s.ready;
-    ready.push(p, g);
-    if (s.running >= this.#concurrency || (p !== 0 && ready.isFull(p))) s.events.add(g, EV_WAITING, now);
-    else ready.noteUnlogged(p, g);
+    ready.push(p, serial);
+    if (s.running >= this.#concurrency || (p !== 0 && ready.isFull(p))) s.events.add(serial, EV_WAITING, now);
+    else ready.noteUnlogged(p, serial);
   }
 
   /**
@@ -313,34 +313,34 @@ export class Scheduler {
    * @throws SchedulerError `TASK_NOT_FOUND`, `INVALID_TRANSITION`
    */
   fail(task: string | TaskClaim, options: FailOptions = {}): void {
-    const g = this.#resolve('fail', task);
+    const serial = this.#resolve('fail', task);
     const s = this.#s;
-    const state = s.tasks.state[g];
-    if (state !== PROCESSING && state !== CANCELING) this.#invalid('fail', g, 'fail', 'only a Processing task can fail');
+    const state = s.tasks.state[serial];
+    if (state !== PROCESSING && state !== CANCELING) this.#invalid('fail', serial, 'fail', 'only a Processing task can fail');
     if (options.code !== undefined && typeof options.code !== 'string') throw new ArgumentTypeError(`Scheduler.fail: expected \`code\` to be a string, got ${describeValue(options.code)}`);
-    const j = s.tasks.job[g]!;
+    const j = s.tasks.job[serial]!;
     const now = this.#now();
-    this.#stopRunning(g);
+    this.#stopRunning(serial);
     const code = options.code ?? 'ErrorProcessingTask';
     const message = options.message ?? '';
     if (state === CANCELING) {
-      this.#setStateWith(g, j, TaskState.Canceled, now, EV.Canceled, message);
-      this.#cancelDependents(g, j, now, 'its dependency was canceled');
+      this.#setStateWith(serial, j, TaskState.Canceled, now, EV.Canceled, message);
+      this.#cancelDependents(serial, j, now, 'its dependency was canceled');
       this.#refreshJob(j, now);
       return;
     }
-    if (options.retryable && s.tasks.attempts[g]! < this.#settings.maxAttempts) {
-      s.events.addText(g, EV.Retrying, now, `${code}: ${message}`.replace(/: $/, ''));
-      this.#setState(g, j, SCHEDULED, now, EV_SCHEDULED);
-      if (options.hold) s.tasks.held.add(g);
-      else this.#makeReady(g, now);
+    if (options.retryable && s.tasks.attempts[serial]! < this.#settings.maxAttempts) {
+      s.events.addText(serial, EV.Retrying, now, `${code}: ${message}`.replace(/: $/, ''));
+      this.#setState(serial, j, SCHEDULED, now, EV_SCHEDULED);
+      if (options.hold) s.tasks.held.add(serial);
+      else this.#makeReady(serial, now);
       this.#refreshJob(j, now);
       return;
     }
-    this.#addError(g, { Code: code, Message: message });
-    this.#setStateWith(g, j, TaskState.Error, now, EV.Error, message);
-    const model = taskModel(s, g);
-    this.#cancelDependents(g, j, now, `task ${describeTask(model)} failed`);
+    this.#addError(serial, { Code: code, Message: message });
+    this.#setStateWith(serial, j, TaskState.Error, now, EV.Error, message);
+    const model = taskModel(s, serial);
+    this.#cancelDependents(serial, j, now, `task ${describeTask(model)} failed`);
     if (s.jobs.failFast[j] === 1) this.#cancelRest(j, now, `task ${describeTask(model)} failed and the job fails fast`, true);
     this.#refreshJob(j, now);
   }
@@ -350,15 +350,15 @@ export class Scheduler {
    * @returns false when the task is not held (it was canceled meanwhile, or never held).
    */
   resume(task: string | TaskClaim): boolean {
-    const g = this.#resolve('resume', task);
+    const serial = this.#resolve('resume', task);
     const s = this.#s;
-    if (!s.tasks.held.delete(g)) return false;
-    if (s.tasks.state[g] === SCHEDULED) {
-      const p = s.tasks.pool[g]!;
-      s.ready.push(p, g);
+    if (!s.tasks.held.delete(serial)) return false;
+    if (s.tasks.state[serial] === SCHEDULED) {
+      const p = s.tasks.pool[serial]!;
+      s.ready.push(p, serial);
       // The clock is read only if the task must wait: a resume that finds a slot changes no event.
-      if (s.running >= this.#concurrency || (p !== 0 && s.ready.isFull(p))) s.events.add(g, EV_WAITING, this.#now());
-      else s.ready.noteUnlogged(p, g);
+      if (s.running >= this.#concurrency || (p !== 0 && s.ready.isFull(p))) s.events.add(serial, EV_WAITING, this.#now());
+      else s.ready.noteUnlogged(p, serial);
     }
     return true;
   }
@@ -369,10 +369,10 @@ export class Scheduler {
    * @throws SchedulerError `TASK_NOT_FOUND`, `INVALID_TRANSITION` when the task is not running
    */
   claimOf(task: string | TaskClaim): TaskClaim {
-    const g = this.#resolve('claimOf', task);
-    const state = this.#s.tasks.state[g];
-    if (state !== PROCESSING && state !== CANCELING) this.#invalid('claimOf', g, 'claim', 'only a Processing or Canceling task has a claim');
-    return this.#claim(g);
+    const serial = this.#resolve('claimOf', task);
+    const state = this.#s.tasks.state[serial];
+    if (state !== PROCESSING && state !== CANCELING) this.#invalid('claimOf', serial, 'claim', 'only a Processing or Canceling task has a claim');
+    return this.#claim(serial);
   }
 
   /**
@@ -382,17 +382,17 @@ export class Scheduler {
    * @throws SchedulerError `TASK_NOT_FOUND`, `INVALID_TRANSITION` when the task is not Processing
    */
   requeue(task: string | TaskClaim, reason = 'the attempt was lost'): void {
-    const g = this.#resolve('requeue', task);
+    const serial = this.#resolve('requeue', task);
     const s = this.#s;
-    if (s.tasks.state[g] !== PROCESSING) this.#invalid('requeue', g, 'requeue', 'only a Processing task can be requeued');
-    const j = s.tasks.job[g]!;
+    if (s.tasks.state[serial] !== PROCESSING) this.#invalid('requeue', serial, 'requeue', 'only a Processing task can be requeued');
+    const j = s.tasks.job[serial]!;
     const now = this.#now();
-    this.#stopRunning(g);
-    s.tasks.attempts[g]!--;
-    s.tasks.setProgress(g, 0);
-    s.events.addText(g, EV.Requeued, now, String(reason));
-    this.#setState(g, j, SCHEDULED, now, EV_SCHEDULED);
-    this.#makeReady(g, now);
+    this.#stopRunning(serial);
+    s.tasks.attempts[serial]!--;
+    s.tasks.setProgress(serial, 0);
+    s.events.addText(serial, EV.Requeued, now, String(reason));
+    this.#setState(serial, j, SCHEDULED, now, EV_SCHEDULED);
+    this.#makeReady(serial, now);
     this.#refreshJob(j, now);
   }
 
@@ -401,28 +401,28 @@ export class Scheduler {
    * @throws RangeError for a percentage outside 0–100; SchedulerError for an unknown or not running task.
    */
   progress(task: string | TaskClaim, percent: number): void {
-    const g = this.#resolve('progress', task);
+    const serial = this.#resolve('progress', task);
     if (typeof percent !== 'number' || !(percent >= 0 && percent <= 100)) {
       throw new ArgumentRangeError(`Scheduler.progress: expected \`percent\` to be a number from 0 to 100, got ${describeValue(percent)}`);
     }
     const s = this.#s;
-    const state = s.tasks.state[g];
+    const state = s.tasks.state[serial];
     if (state === CANCELING) return; // a late report from a task being canceled
-    if (state !== PROCESSING) this.#invalid('progress', g, 'report progress of', 'only a Processing task makes progress');
-    s.tasks.setProgress(g, percent);
-    const j = s.tasks.job[g]!;
+    if (state !== PROCESSING) this.#invalid('progress', serial, 'report progress of', 'only a Processing task makes progress');
+    s.tasks.setProgress(serial, percent);
+    const j = s.tasks.job[serial]!;
     const now = this.#now();
     s.jobs.setLastModified(j, now);
-    if (this.#listeners.taskProgress.length > 0) this.#emit('taskProgress', { taskId: taskModel(s, g).Id, jobId: s.jobs.models[j]!.Id, serial: g, progress: percent, timestamp: now });
+    if (this.#listeners.taskProgress.length > 0) this.#emit('taskProgress', { taskId: taskModel(s, serial).Id, jobId: s.jobs.models[j]!.Id, serial: serial, progress: percent, timestamp: now });
   }
 
   /**
    * Adds a historical event to a task (what a processor logs). `code` is free text, e.g. `Transcoding`.
    */
   log(task: string | TaskClaim, code: string, message = ''): void {
-    const g = this.#resolve('log', task);
+    const serial = this.#resolve('log', task);
     if (typeof code !== 'string' || code === '') throw new ArgumentTypeError(`Scheduler.log: expected \`code\` to be a non-empty string, got ${describeValue(code)}`);
-    this.#s.events.addText(g, EV.Log, this.#now(), String(message), code);
+    this.#s.events.addText(serial, EV.Log, this.#now(), String(message), code);
   }
 
   /**
@@ -460,20 +460,20 @@ export class Scheduler {
     const tasks = s.jobs.models[j]!.Tasks;
     const base = s.jobs.base[j]!;
     for (let i = 0; i < tasks.length; i++) {
-      const g = base + i;
-      if (s.taskById.get(tasks[i]!.Id) === g) s.taskById.delete(tasks[i]!.Id);
-      s.tasks.errors.delete(g);
-      s.tasks.progress.delete(g);
-      s.events.dropTexts(g);
+      const serial = base + i;
+      if (s.taskById.get(tasks[i]!.Id) === serial) s.taskById.delete(tasks[i]!.Id);
+      s.tasks.errors.delete(serial);
+      s.tasks.progress.delete(serial);
+      s.events.dropTexts(serial);
     }
     const standIn = { ...FORGOTTEN, Id: jobId };
     s.jobs.forget(j, standIn, resolveDependencies(standIn));
   }
 
-  #stopRunning(g: number): void {
+  #stopRunning(serial: number): void {
     const s = this.#s;
     s.running--;
-    s.ready.release(s.tasks.pool[g]!);
+    s.ready.release(s.tasks.pool[serial]!);
   }
 
   /** Cancels every unfinished task of the job; running ones become Canceling. */
@@ -482,23 +482,23 @@ export class Scheduler {
     const tasks = s.tasks;
     const base = s.jobs.base[j]!;
     const models = s.jobs.models[j]!.Tasks;
-    for (let g = base, end = s.jobs.base[j + 1]!; g < end; g++) {
-      const state = tasks.state[g]!;
-      if (respectDoNotCancel && (models[g - base]!.Options & TaskOptions.DoNotCancelOnJobFailure) !== 0) continue;
+    for (let serial = base, end = s.jobs.base[j + 1]!; serial < end; serial++) {
+      const state = tasks.state[serial]!;
+      if (respectDoNotCancel && (models[serial - base]!.Options & TaskOptions.DoNotCancelOnJobFailure) !== 0) continue;
       if (state === QUEUED || state === SCHEDULED) {
-        tasks.held.delete(g);
-        this.#addError(g, { Code: 'Canceled', Message: `canceled: ${why}` });
-        this.#setStateWith(g, j, TaskState.Canceled, now, EV.Canceled, why);
+        tasks.held.delete(serial);
+        this.#addError(serial, { Code: 'Canceled', Message: `canceled: ${why}` });
+        this.#setStateWith(serial, j, TaskState.Canceled, now, EV.Canceled, why);
       } else if (state === PROCESSING) {
-        this.#setStateWith(g, j, CANCELING, now, EV.Canceling, why);
+        this.#setStateWith(serial, j, CANCELING, now, EV.Canceling, why);
       }
     }
   }
 
-  /** Cancels the transitive dependents of `g` that have not started (they never can). Iterative. */
-  #cancelDependents(g: number, j: number, now: number, why: string): void {
+  /** Cancels the transitive dependents of `serial` that have not started (they never can). Iterative. */
+  #cancelDependents(serial: number, j: number, now: number, why: string): void {
     const tasks = this.#s.tasks;
-    const stack = [g];
+    const stack = [serial];
     while (stack.length > 0) {
       const a = stack.pop()!;
       for (let e = tasks.succOffset[a]!, end = tasks.succOffset[a + 1]!; e < end; e++) {
@@ -513,40 +513,40 @@ export class Scheduler {
     }
   }
 
-  #addError(g: number, detail: ErrorDetail): void {
-    this.#s.journal?.errors.push([g, detail]);
-    this.#s.tasks.addError(g, detail);
+  #addError(serial: number, detail: ErrorDetail): void {
+    this.#s.journal?.errors.push([serial, detail]);
+    this.#s.tasks.addError(serial, detail);
   }
 
-  /** Moves task `g` (of job `j`) to `state`, counts it in its job and logs `event`. */
-  #setState(g: number, j: number, state: number, now: number, event: number): void {
+  /** Moves task `serial` (of job `j`) to `state`, counts it in its job and logs `event`. */
+  #setState(serial: number, j: number, state: number, now: number, event: number): void {
     const s = this.#s;
     const states = s.tasks.state;
-    const old = states[g]!;
-    states[g] = state;
+    const old = states[serial]!;
+    states[serial] = state;
     const counts = s.jobs.ints;
     const at = j << INT_SHIFT;
     counts[at + old]!--;
     counts[at + state]!++;
-    s.events.add(g, event, now);
-    if (this.#listeners.taskStateChange.length > 0) this.#emitStateChange(g, j, old, state, now);
+    s.events.add(serial, event, now);
+    if (this.#listeners.taskStateChange.length > 0) this.#emitStateChange(serial, j, old, state, now);
   }
 
   /** As {@link #setState}, the event carrying a message (why a task was canceled or failed). */
-  #setStateWith(g: number, j: number, state: number, now: number, event: number, message: string): void {
+  #setStateWith(serial: number, j: number, state: number, now: number, event: number, message: string): void {
     const s = this.#s;
-    const old = s.tasks.state[g]!;
-    s.tasks.state[g] = state;
+    const old = s.tasks.state[serial]!;
+    s.tasks.state[serial] = state;
     const at = j << INT_SHIFT;
     s.jobs.ints[at + old]!--;
     s.jobs.ints[at + state]!++;
-    s.events.addText(g, event, now, message);
-    if (this.#listeners.taskStateChange.length > 0) this.#emitStateChange(g, j, old, state, now);
+    s.events.addText(serial, event, now, message);
+    if (this.#listeners.taskStateChange.length > 0) this.#emitStateChange(serial, j, old, state, now);
   }
 
-  #emitStateChange(g: number, j: number, oldState: number, newState: number, now: number): void {
+  #emitStateChange(serial: number, j: number, oldState: number, newState: number, now: number): void {
     const s = this.#s;
-    this.#emit('taskStateChange', { taskId: taskModel(s, g).Id, jobId: s.jobs.models[j]!.Id, serial: g, oldState, newState, timestamp: now });
+    this.#emit('taskStateChange', { taskId: taskModel(s, serial).Id, jobId: s.jobs.models[j]!.Id, serial: serial, oldState, newState, timestamp: now });
   }
 
   /** Derives the job's state from its task counts and reports a change. */
@@ -601,19 +601,19 @@ export class Scheduler {
     if (typeof task !== 'object' || task === null) return lookupTask(s, call, task);
     // A claim of this scheduler knows its serial: no lookup, and no visit to the task's model.
     if (task instanceof Claim && task.owner === this && !s.jobs.isForgotten(s.tasks.job[task.serial]!)) return task.serial;
-    const g = task.serial;
-    if (typeof g === 'number' && g >= 0 && g < s.tasks.count) {
-      const j = s.tasks.job[g]!;
-      if (s.jobs.models[j]!.Tasks[g - s.jobs.base[j]!]?.Id === task.taskId) return g;
+    const serial = task.serial;
+    if (typeof serial === 'number' && serial >= 0 && serial < s.tasks.count) {
+      const j = s.tasks.job[serial]!;
+      if (s.jobs.models[j]!.Tasks[serial - s.jobs.base[j]!]?.Id === task.taskId) return serial;
     }
     throw new SchedulerError('TASK_NOT_FOUND', `Scheduler.${call}: the claim for ${describeValue(task.taskId)} is not from this scheduler: pass the claim next() returned, or the task id`);
   }
 
-  #invalid(call: string, g: number, verb: string, way: string): never {
+  #invalid(call: string, serial: number, verb: string, way: string): never {
     const s = this.#s;
-    const task = taskModel(s, g);
-    const state = STATE_NAMES[s.tasks.state[g]!]!;
-    throw new SchedulerError('INVALID_TRANSITION', `Scheduler.${call}: cannot ${verb} task ${describeTask(task)} as it is ${state}: ${way}`, { taskId: task.Id, jobId: s.jobs.models[s.tasks.job[g]!]!.Id, state });
+    const task = taskModel(s, serial);
+    const state = STATE_NAMES[s.tasks.state[serial]!]!;
+    throw new SchedulerError('INVALID_TRANSITION', `Scheduler.${call}: cannot ${verb} task ${describeTask(task)} as it is ${state}: ${way}`, { taskId: task.Id, jobId: s.jobs.models[s.tasks.job[serial]!]!.Id, state });
   }
 
   /** The loaded job and task of a serial (as events and claims carry it). */
@@ -633,8 +633,8 @@ export class Scheduler {
 
   /** The task's view, or undefined for an unknown id. */
   task(taskId: string): TaskView | undefined {
-    const g = this.#s.taskById.get(taskId);
-    return g === undefined ? undefined : taskView(this.#s, g);
+    const serial = this.#s.taskById.get(taskId);
+    return serial === undefined ? undefined : taskView(this.#s, serial);
   }
 
   /** The job's view, or undefined for an unknown id. */

@@ -78,8 +78,8 @@ export function appendJob(st: SchedulerState, job: Job, deps: Dependencies, prio
   const jobOf = tasks.job;
   const poolOfTask = tasks.pool;
   for (let i = 0; i < n; i++) {
-    const g = base + i;
-    jobOf[g] = j;
+    const serial = base + i;
+    jobOf[serial] = j;
     const poolName = st.settings.poolOf(job.Tasks[i]!, job);
     // Consecutive tasks mostly share a pool: skip the map for a repeat.
     if (poolName !== lastPoolName) {
@@ -87,7 +87,7 @@ export function appendJob(st: SchedulerState, job: Job, deps: Dependencies, prio
       lastPool = poolIndex(st, poolName);
       if (lastPool !== 0) mayWait = true;
     }
-    poolOfTask[g] = lastPool;
+    poolOfTask[serial] = lastPool;
   }
   // The events every task will log: Scheduled, Processing, Finished; Queued first for a task that
   // waits on a dependency; WaitingForFreeResources when a slot may be lacking (a finite concurrency
@@ -137,31 +137,31 @@ export function indexTaskIds(st: SchedulerState, job: Job): void {
 
 /** Slow path for the rare duplicate: the first task with this id among serials [0, limit). */
 function findSerialById(st: SchedulerState, id: string, limit: number): number {
-  for (let g = 0; g < limit; g++) if (taskModel(st, g).Id === id) return g;
+  for (let serial = 0; serial < limit; serial++) if (taskModel(st, serial).Id === id) return serial;
   return -1;
 }
 
 /** The model of the task with this serial. */
-export function taskModel(st: SchedulerState, g: number): Task {
-  const j = st.tasks.job[g]!;
-  return st.jobs.models[j]!.Tasks[g - st.jobs.base[j]!]!;
+export function taskModel(st: SchedulerState, serial: number): Task {
+  const j = st.tasks.job[serial]!;
+  return st.jobs.models[j]!.Tasks[serial - st.jobs.base[j]!]!;
 }
 
 /** The name of a task's pool. */
-export function poolNameOf(st: SchedulerState, g: number): string {
-  const p = st.tasks.pool[g]!;
+export function poolNameOf(st: SchedulerState, serial: number): string {
+  const p = st.tasks.pool[serial]!;
   if (p !== 0) return st.poolNames[p]!;
-  const j = st.tasks.job[g]!;
-  return st.settings.poolOf(taskModel(st, g), st.jobs.models[j]!);
+  const j = st.tasks.job[serial]!;
+  return st.settings.poolOf(taskModel(st, serial), st.jobs.models[j]!);
 }
 
 export function lookupTask(st: SchedulerState, call: string, taskId: string): number {
-  const g = typeof taskId === 'string' ? st.taskById.get(taskId) : undefined;
-  if (g === undefined) {
+  const serial = typeof taskId === 'string' ? st.taskById.get(taskId) : undefined;
+  if (serial === undefined) {
     if (typeof taskId !== 'string') throw new ArgumentTypeError(`Scheduler.${call}: expected a task id string, got ${describeValue(taskId)}`);
     throw new SchedulerError('TASK_NOT_FOUND', `Scheduler.${call}: no task has Id ${JSON.stringify(taskId)}: use the taskId that next() returned`, { taskId });
   }
-  return g;
+  return serial;
 }
 
 /** A job's position by id. */

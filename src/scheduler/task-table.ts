@@ -25,7 +25,7 @@ export class TaskTable {
   pending = new Int32Array(0);
   /** Starts so far (a requeued attempt is not counted). */
   attempts = new Int32Array(0);
-  /** Successors as CSR: those of serial g are `succ[succOffset[g] .. succOffset[g + 1])`; jobs append their block. */
+  /** Successors as CSR: those of a serial s are `succ[succOffset[s] .. succOffset[s + 1])`; jobs append their block. */
   succOffset = new Int32Array(1);
   succ = new Int32Array(0);
   edgeCount = 0;
@@ -72,27 +72,27 @@ export class TaskTable {
   }
 
   /** The successors of a task, in edge order (a dependent named twice is listed twice). */
-  successors(g: number): number[] {
+  successors(serial: number): number[] {
     const out: number[] = [];
-    for (let e = this.succOffset[g]!; e < this.succOffset[g + 1]!; e++) out.push(this.succ[e]!);
+    for (let e = this.succOffset[serial]!; e < this.succOffset[serial + 1]!; e++) out.push(this.succ[e]!);
     return out;
   }
 
   /** A task's progress, 0–100. */
-  progressOf(g: number, finished: boolean): number {
-    return finished ? 100 : (this.progress.get(g) ?? 0);
+  progressOf(serial: number, finished: boolean): number {
+    return finished ? 100 : (this.progress.get(serial) ?? 0);
   }
 
   /** Sets a task's progress (0 and a Finished task's 100 are not stored). */
-  setProgress(g: number, value: number): void {
-    if (value === 0) this.progress.delete(g);
-    else this.progress.set(g, value);
+  setProgress(serial: number, value: number): void {
+    if (value === 0) this.progress.delete(serial);
+    else this.progress.set(serial, value);
   }
 
-  addError(g: number, detail: ErrorDetail): void {
-    const list = this.errors.get(g);
+  addError(serial: number, detail: ErrorDetail): void {
+    const list = this.errors.get(serial);
     if (list) list.push(detail);
-    else this.errors.set(g, [detail]);
+    else this.errors.set(serial, [detail]);
   }
 
   /** Bytes held by the typed arrays (for the benchmarks). */

@@ -188,16 +188,16 @@ export function simulate(workload: readonly SimJob[] | Prepared, options: Simula
     }
     return p;
   };
-  const isReadyInShadow = (g: number): boolean => ready[g]! >= 0 && start[g]! < 0;
+  const isReadyInShadow = (serial: number): boolean => ready[serial]! >= 0 && start[serial]! < 0;
   start.fill(-1);
   ready.fill(-1);
 
   s.on('taskStateChange', (e) => {
     if (e.newState === TaskState.Scheduled) {
-      const g = e.serial;
-      ready[g] = clockMs / 1000;
-      start[g] = -1;
-      shadow.push(poolIdOf[g]!, g);
+      const serial = e.serial;
+      ready[serial] = clockMs / 1000;
+      start[serial] = -1;
+      shadow.push(poolIdOf[serial]!, serial);
     }
   });
 
@@ -217,12 +217,12 @@ export function simulate(workload: readonly SimJob[] | Prepared, options: Simula
     const t = Math.min(ta, tc);
     clockMs = t * 1000;
     while (completions.size > 0 && end[completions.peek()] === t) {
-      const g = completions.pop();
-      const p = poolIdOf[g]!;
+      const serial = completions.pop();
+      const p = poolIdOf[serial]!;
       shadow.release(p);
-      freeSlots[p]!.push(slotOf[g]!);
-      busy[p]! += end[g]! - start[g]!;
-      s.completeIndex(g);
+      freeSlots[p]!.push(slotOf[serial]!);
+      busy[p]! += end[serial]! - start[serial]!;
+      s.completeIndex(serial);
     }
     while (ai < jobCount && arrivals[order[ai]!] === t) {
       const r = results[order[ai]!]!;
@@ -230,10 +230,10 @@ export function simulate(workload: readonly SimJob[] | Prepared, options: Simula
       const n = job.Tasks.length;
       amsOrder.addJob(job, r.dependencies!, job.Priority, serialBase);
       for (let i = 0; i < n; i++) {
-        const g = serialBase + i;
+        const serial = serialBase + i;
         const task = job.Tasks[i]!;
-        jobOfSerial[g] = order[ai]!;
-        poolIdOf[g] = poolIndex(poolOf ? poolOf(task, job) : task.MediaProcessorId);
+        jobOfSerial[serial] = order[ai]!;
+        poolIdOf[serial] = poolIndex(poolOf ? poolOf(task, job) : task.MediaProcessorId);
       }
       jobOfBase[order[ai]!] = serialBase;
       serialBase += n;
@@ -241,33 +241,33 @@ export function simulate(workload: readonly SimJob[] | Prepared, options: Simula
       ai++;
     }
     for (let c = s.next(); c !== undefined; c = s.next()) {
-      const g = c.serial;
-      const p = poolIdOf[g]!;
+      const serial = c.serial;
+      const p = poolIdOf[serial]!;
       // Was a task of higher priority ready, and would it have fitted?
       const best = shadow.peek(isReadyInShadow);
-      if (best !== -1 && best !== g && amsOrder.outranks(best, g)) inversions++;
-      start[g] = t;
+      if (best !== -1 && best !== serial && amsOrder.outranks(best, serial)) inversions++;
+      start[serial] = t;
       shadow.occupy(p);
       const free = freeSlots[p]!;
-      slotOf[g] = free.length > 0 ? free.pop()! : nextSlot[p]!++;
-      const r = results[jobOfSerial[g]!]!;
+      slotOf[serial] = free.length > 0 ? free.pop()! : nextSlot[p]!++;
+      const r = results[jobOfSerial[serial]!]!;
       const job = r.job!;
       const task = job.Tasks[c.index]!;
-      stream = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(g + 1, 0xc2b2ae35);
+      stream = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(serial + 1, 0xc2b2ae35);
       const d = durations.sample(task, job, random);
       if (!(d >= 0 && Number.isFinite(d))) throw new ArgumentTypeError(`simulate: the duration model gave ${describeValue(d)} for task ${task.Name || c.taskId}`);
-      end[g] = t + d;
-      if (record) claimPool[g] = c.pool;
-      completions.push(g);
+      end[serial] = t + d;
+      if (record) claimPool[serial] = c.pool;
+      completions.push(serial);
     }
   }
   const wallMs = performance.now() - wallStart;
 
   // Metrics.
   let makespan = 0;
-  for (let g = 0; g < totalTasks; g++) if (end[g]! > makespan) makespan = end[g]!;
+  for (let serial = 0; serial < totalTasks; serial++) if (end[serial]! > makespan) makespan = end[serial]!;
   const waits = new Float64Array(totalTasks);
-  for (let g = 0; g < totalTasks; g++) waits[g] = start[g]! - ready[g]!;
+  for (let serial = 0; serial < totalTasks; serial++) waits[serial] = start[serial]! - ready[serial]!;
 
   const completion: number[] = [];
   const byClass = new Map<number, number[]>();
@@ -280,11 +280,11 @@ export function simulate(workload: readonly SimJob[] | Prepared, options: Simula
     let last = 0;
     const expected = new Float64Array(job.Tasks.length);
     for (let i = 0; i < job.Tasks.length; i++) {
-      const g = base + i;
-      const d = end[g]! - start[g]!;
-      last = Math.max(last, end[g]!);
+      const serial = base + i;
+      const d = end[serial]! - start[serial]!;
+      last = Math.max(last, end[serial]!);
       expected[i] = d; // the durations the tasks really took
-      workPerPool[poolIdOf[g]!]! += d;
+      workPerPool[poolIdOf[serial]!]! += d;
       totalWork += d;
     }
     const c = last - arrivals[j]!;
@@ -335,19 +335,19 @@ export function simulate(workload: readonly SimJob[] | Prepared, options: Simula
       const job = results[j]!.job!;
       const base = jobOfBase[j]!;
       job.Tasks.forEach((task, i) => {
-        const g = base + i;
+        const serial = base + i;
         schedule.push({
           taskId: task.Id,
           jobId: job.Id,
           name: task.Name,
           jobName: job.Name,
-          pool: poolNames[poolIdOf[g]!]!,
-          slot: slotOf[g]!,
+          pool: poolNames[poolIdOf[serial]!]!,
+          slot: slotOf[serial]!,
           priority: task.Priority,
           jobPriority: job.Priority,
-          ready: ready[g]!,
-          start: start[g]!,
-          end: end[g]!,
+          ready: ready[serial]!,
+          start: start[serial]!,
+          end: end[serial]!,
         });
       });
     }
