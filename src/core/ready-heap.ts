@@ -1,6 +1,8 @@
 /**
- * A binary heap of node (task) indices for an online ready set, where keys can change and entries
- * can be withdrawn: a position array makes `has`, `remove` and `update` O(1) / O(log n).
+ * A binary heap of indices, where keys can change and entries can be withdrawn: a position array
+ * makes `has`, `remove` and `update` O(1) / O(log n). The one heap of the cold paths (the
+ * simulator's completions, the Gantt chart's slots); the Scheduler's hot ready set has its own,
+ * specialised heaps (`src/scheduler/ready-queues.ts`).
  */
 import { ArgumentRangeError, ArgumentTypeError, describeValue } from '../errors.js';
 
