@@ -1,7 +1,6 @@
 import { TaskState, isFinalState } from '../job/enums.js';
 import type { Job } from '../job/model.js';
 import type { Dependencies } from '../graph/dependencies.js';
-import { growFloat64, growInt32, growUint8 } from './growable.js';
 
 /**
  * The state of every submitted job, by position (submission order). What the hot path touches —
@@ -25,35 +24,36 @@ export class JobTable {
   /** Jobs in the table: positions [0, count). */
   count = 0;
   /** The records, as int32 slots: job j's start at `j << INT_SHIFT`. */
-  ints = new Int32Array(0);
+  ints: Int32Array = new Int32Array(0);
   /** The same records, as float64 slots: job j's start at `j << FLOAT_SHIFT`. */
-  floats = new Float64Array(0);
+  floats: Float64Array = new Float64Array(0);
   /** Serial of each job's first task; `base[count]` is the task count, so a job's tasks are base[j] … base[j + 1] - 1. */
-  base = new Int32Array(1);
-  priority = new Float64Array(0);
-  created = new Float64Array(0);
+  base: Int32Array = new Int32Array(1);
+  /** Job priority (a 32-bit integer). */
+  priority: Int32Array = new Int32Array(0);
+  created: Float64Array = new Float64Array(0);
   /** The model; a forgotten job's is an empty stand-in, to free its memory. */
   readonly models: Job[] = [];
   readonly deps: Dependencies[] = [];
   /** Position by job id (forgotten jobs are not in it). */
   readonly byId = new Map<string, number>();
   /** Whether each job fails fast (as given at submit); read on failures only. */
-  failFast = new Uint8Array(0);
+  failFast: Uint8Array = new Uint8Array(0);
 
   /** Adds a job whose tasks are serials [base, base + n), Queued; returns its position. */
   add(job: Job, deps: Dependencies, base: number, n: number, priority: number, failFast: boolean, created: number): number {
     const j = this.count++;
     if (this.created.length < this.count) {
-      const cap = Math.max(this.count, this.created.length * 2, 16);
-      const ints = new Int32Array(cap << INT_SHIFT);
-      ints.set(this.ints);
-      this.ints = ints;
-      this.floats = new Float64Array(ints.buffer);
-      this.priority = growFloat64(this.priority, cap);
-      this.created = growFloat64(this.created, cap);
-      this.failFast = growUint8(this.failFast, cap);
+      // A quarter more each time, not twice: at 166,666 six-task jobs, doubling would leave up to
+      // 85 bytes a job unused.
+      const cap = Math.max(this.count, this.created.length + (this.created.length >> 2), 16);
+      this.ints = resized(this.ints, cap << INT_SHIFT);
+      this.floats = new Float64Array(this.ints.buffer);
+      this.priority = resized(this.priority, cap);
+      this.created = resized(this.created, cap);
+      this.failFast = resized(this.failFast, cap);
+      this.base = resized(this.base, cap + 1);
     }
-    this.base = growInt32(this.base, this.count + 1);
     this.base[j] = base;
     this.base[j + 1] = base + n;
     this.priority[j] = priority;
@@ -175,6 +175,13 @@ export class JobTable {
   get byteLength(): number {
     return this.ints.byteLength + this.base.byteLength + this.priority.byteLength + this.created.byteLength + this.failFast.byteLength;
   }
+}
+
+/** A copy of `a` with room for `length` elements. */
+function resized<T extends Int32Array | Float64Array | Uint8Array>(a: T, length: number): T {
+  const b = new (a.constructor as new (n: number) => T)(length);
+  b.set(a as never);
+  return b;
 }
 
 /** Int32 slots in a job's record (64 bytes). */

@@ -100,9 +100,10 @@ export class ReadyOrder {
   /** Computes the keys of a job's tasks, serials [base, base + job.Tasks.length). Call {@link ensure} first. */
   addJob(job: Job, deps: Dependencies, jobPriority: number, base: number): void {
     const n = job.Tasks.length;
-    if (this.#scratch.length < 2 * n) this.#scratch = new Float64Array(2 * n);
-    const primary = this.#scratch.subarray(0, n).fill(0);
-    const secondary = this.#scratch.subarray(n, 2 * n).fill(0);
+    // Small jobs (most) share a kept scratch; a big one gets its own, let go after.
+    const scratch = 2 * n <= this.#scratch.length ? this.#scratch : 2 * n <= SCRATCH ? (this.#scratch = new Float64Array(SCRATCH)) : new Float64Array(2 * n);
+    const primary = scratch.subarray(0, n).fill(0);
+    const secondary = scratch.subarray(n, 2 * n).fill(0);
     computeKeys(this.policy, job, deps, jobPriority, primary, secondary);
     if (this.secondary === null) {
       let packable = true;
@@ -135,6 +136,9 @@ export class ReadyOrder {
     return this.key.byteLength + (this.secondary?.byteLength ?? 0);
   }
 }
+
+/** Keys kept for reuse: two of them a task, for jobs of up to 2,048 tasks (32 KB). */
+const SCRATCH = 4096;
 
 /** Packing: primary integers in [-2^26, 2^26), secondary in [-2^25, 2^25), so the packed number stays below 2^52 in magnitude: exact. */
 const PACK = 2 ** 26;
