@@ -1,7 +1,7 @@
 import { DiagnosticSink, DEFAULT_MAX_DIAGNOSTICS, type Diagnostic, type DiagnosticExtras } from '../diagnostics/diagnostic.js';
 import type { DiagnosticCode } from '../diagnostics/codes.js';
 import { parseTaskBody, parseTaskBodyWithSaxes } from '../taskbody/parse.js';
-import { scanPlainRefs } from '../taskbody/plain-scan.js';
+import { scanPlainRefs, type PlainOutput } from '../taskbody/plain-scan.js';
 import type { AssetRef, InputAssetEntry, OutputAssetEntry } from '../taskbody/types.js';
 import { ArgumentTypeError, checkMaxOption, describeValue } from '../errors.js';
 import { DEFAULT_ASSET_CREATION_OPTIONS, TASK_OPTIONS_MASK, TaskOptions } from './enums.js';
@@ -46,6 +46,16 @@ const TASK_SUBSCRIPTION_PROPERTIES = new Set(['NotificationEndPointId', 'TargetT
 
 export function isInt32(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= -2147483648 && v <= 2147483647;
+}
+
+/** Whether `s` is empty or white space only, without the copy `trim()` makes (of a whole TaskBody). */
+function isBlank(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    // String.prototype.trim's white space: ASCII blanks, NBSP, BOM and the Unicode spaces and breaks.
+    if (!(c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0 || c === 0xfeff || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000)) return false;
+  }
+  return true;
 }
 
 function clip(s: string, max = 80): string {
@@ -273,7 +283,7 @@ function loadInputAssets(d: Record<string, unknown>, owner: Owner, r: Reading): 
       for (let i = 0; i < entries.length; i++) {
         const entry = entries[i];
         const uri = isUnreadable(entry) ? entry : assetUri(entry, r);
-        if (typeof uri === 'string' && uri.trim() !== '') {
+        if (typeof uri === 'string' && !isBlank(uri)) {
           out.push({ uri, id: assetIdFromUri(uri) });
           continue;
         }
@@ -296,7 +306,7 @@ function loadInputAssets(d: Record<string, unknown>, owner: Owner, r: Reading): 
     } else {
       for (let i = 0; i < entries.length; i++) {
         const uri = entries[i];
-        if (typeof uri === 'string' && uri.trim() !== '') {
+        if (typeof uri === 'string' && !isBlank(uri)) {
           out.push({ uri, id: assetIdFromUri(uri) });
           continue;
         }
@@ -539,7 +549,7 @@ function loadTask(raw: unknown, index: number, job: Job, r: Reading): Task {
     return task;
   }
   const body = t.TaskBody;
-  if (body === undefined || body === null || (typeof body === 'string' && body.trim() === '')) {
+  if (body === undefined || body === null || (typeof body === 'string' && isBlank(body))) {
     sink.add('TASKBODY_MISSING', `${owner.name} has no TaskBody`, at);
     return task;
   }
@@ -589,16 +599,24 @@ function loadEncryption(t: Record<string, unknown>, task: Task, owner: Owner, si
   }
 }
 
-function readTaskBody(task: Task, job: Job, sink: DiagnosticSink, at: DiagnosticExtras): void {
-  // Most TaskBodies are written the plain way: their references are read without the parser's
-  // entries, which a task without problems would let go at once (plain-scan.ts).
-  const plain = scanPlainRefs(task.TaskBody, (o): TaskOutputAsset => ({
+/** The job whose plain outputs {@link plainOutput} is making (one function, not a closure a task). */
+let outputsOf: Job;
+
+function plainOutput(o: PlainOutput): TaskOutputAsset {
+  return {
     index: o.index,
-    assetName: o.assetName ?? defaultOutputAssetName(o.index, job),
+    assetName: o.assetName ?? defaultOutputAssetName(o.index, outputsOf),
     assetCreationOptions: o.assetCreationOptions >= 0 ? o.assetCreationOptions : DEFAULT_ASSET_CREATION_OPTIONS,
     storageAccountName: o.storageAccountName ?? null,
     assetFormatOption: o.assetFormatOption >= 0 ? o.assetFormatOption : 0,
-  }));
+  };
+}
+
+function readTaskBody(task: Task, job: Job, sink: DiagnosticSink, at: DiagnosticExtras): void {
+  // Most TaskBodies are written the plain way: their references are read without the parser's
+  // entries, which a task without problems would let go at once (plain-scan.ts).
+  outputsOf = job;
+  const plain = scanPlainRefs(task.TaskBody, plainOutput);
   if (plain !== undefined) {
     task.inputs = plain.inputs;
     task.outputs = plain.outputs;
