@@ -62,11 +62,23 @@ export function jobToSnapshot(job: Job): JobSnapshot {
     TemplateId: job.TemplateId,
     InputMediaAssets: job.InputMediaAssets.map((a) => ({ ...a })),
     JobNotificationSubscriptions: job.JobNotificationSubscriptions.map((s) => ({ ...s })),
-    Tasks: job.Tasks.map(({ inputEntries: _i, outputEntries: _o, index: _x, ...rest }) => ({
-      ...rest,
-      inputs: rest.inputs.map((r) => ({ ...r })),
-      outputs: rest.outputs.map((o) => ({ ...o })),
-      TaskNotificationSubscriptions: rest.TaskNotificationSubscriptions.map((s) => ({ ...s })),
+    // Field by field: a loaded task's parser entries are read from its TaskBody when asked for
+    // (job/load.ts), so they are not even touched here.
+    Tasks: job.Tasks.map((t) => ({
+      Id: t.Id,
+      Name: t.Name,
+      MediaProcessorId: t.MediaProcessorId,
+      Configuration: t.Configuration,
+      TaskBody: t.TaskBody,
+      Priority: t.Priority,
+      Options: t.Options,
+      EncryptionKeyId: t.EncryptionKeyId,
+      EncryptionScheme: t.EncryptionScheme,
+      EncryptionVersion: t.EncryptionVersion,
+      InitializationVector: t.InitializationVector,
+      TaskNotificationSubscriptions: t.TaskNotificationSubscriptions.map((s) => ({ ...s })),
+      inputs: t.inputs.map((r) => ({ ...r })),
+      outputs: t.outputs.map((o) => ({ ...o })),
     })),
   };
 }
