@@ -600,12 +600,12 @@ function loadEncryption(t: Record<string, unknown>, task: Task, owner: Owner, si
 }
 
 /** The job whose plain outputs {@link plainOutput} is making (one function, not a closure a task). */
-let outputsOf: Job;
+let outputsOf: Job | undefined;
 
 function plainOutput(o: PlainOutput): TaskOutputAsset {
   return {
     index: o.index,
-    assetName: o.assetName ?? defaultOutputAssetName(o.index, outputsOf),
+    assetName: o.assetName ?? defaultOutputAssetName(o.index, outputsOf!),
     assetCreationOptions: o.assetCreationOptions >= 0 ? o.assetCreationOptions : DEFAULT_ASSET_CREATION_OPTIONS,
     storageAccountName: o.storageAccountName ?? null,
     assetFormatOption: o.assetFormatOption >= 0 ? o.assetFormatOption : 0,
@@ -617,6 +617,7 @@ function readTaskBody(task: Task, job: Job, sink: DiagnosticSink, at: Diagnostic
   // entries, which a task without problems would let go at once (plain-scan.ts).
   outputsOf = job;
   const plain = scanPlainRefs(task.TaskBody, plainOutput);
+  outputsOf = undefined; // it must not keep the job alive
   if (plain !== undefined) {
     task.inputs = plain.inputs;
     task.outputs = plain.outputs;
