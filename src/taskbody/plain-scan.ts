@@ -93,30 +93,21 @@ const scanned = {
   storage: [] as Array<string | undefined>,
 };
 
+/** A typed array twice as long, holding `a`'s values. */
+function doubled<T extends Uint8Array | Int8Array | Int32Array | Float64Array>(a: T): T {
+  const b = new (a.constructor as new (length: number) => T)(a.length * 2);
+  b.set(a as never);
+  return b;
+}
+
 function grow(): void {
-  const n = scanned.output.length * 2;
-  const u8 = (a: Uint8Array): Uint8Array<ArrayBuffer> => {
-    const b = new Uint8Array(n);
-    b.set(a);
-    return b;
-  };
-  scanned.output = u8(scanned.output);
-  scanned.ofOutput = u8(scanned.ofOutput);
-  const f = new Float64Array(n);
-  f.set(scanned.index);
-  scanned.index = f;
-  const l = new Int32Array(n);
-  l.set(scanned.line);
-  scanned.line = l;
-  const c = new Int32Array(n);
-  c.set(scanned.column);
-  scanned.column = c;
-  const cr = new Int8Array(n);
-  cr.set(scanned.creation);
-  scanned.creation = cr;
-  const fo = new Int8Array(n);
-  fo.set(scanned.format);
-  scanned.format = fo;
+  scanned.output = doubled(scanned.output);
+  scanned.ofOutput = doubled(scanned.ofOutput);
+  scanned.index = doubled(scanned.index);
+  scanned.line = doubled(scanned.line);
+  scanned.column = doubled(scanned.column);
+  scanned.creation = doubled(scanned.creation);
+  scanned.format = doubled(scanned.format);
 }
 
 /** The offset just past the white space (space, tab, LF, CR) at `at`. */

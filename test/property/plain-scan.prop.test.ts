@@ -121,6 +121,15 @@ describe('the plain TaskBody scan', () => {
     }
   });
 
+  it('reads a TaskBody of many assets (its rows grow past their first 16)', () => {
+    const inputs = Array.from({ length: 40 }, (_, i) => `<inputAsset>JobOutputAsset(${i})</inputAsset>`).join('\n');
+    const outputs = Array.from({ length: 20 }, (_, i) => `<outputAsset assetName="o${i}">JobOutputAsset(${100 + i})</outputAsset>`).join('\r\n');
+    const xml = `<taskBody>${inputs}\n${outputs}</taskBody>`;
+    const fast = scanPlainTaskBody(xml);
+    expect(fast?.inputs).toHaveLength(40);
+    expect(fast).toStrictEqual(parseTaskBodyWithSaxes(xml));
+  });
+
   it('ends on every cut of a document, refusing the cut ones', () => {
     const xml = '<?xml version="1.0"?>\n<taskBody>\n  <inputAsset>JobInputAsset(0)</inputAsset>\n  <outputAsset assetName="a b" assetCreationOptions="1">JobOutputAsset(0)</outputAsset>\n</taskBody>\n';
     for (let end = 0; end < xml.length; end++) {
