@@ -23,7 +23,7 @@ import { pathToFileURL } from 'node:url';
 import { SaxesParser } from 'saxes';
 import { parseTaskBody, parseTaskBodyWithSaxes } from '../src/taskbody/parse.js';
 import { serializeTaskBody, type SerializableOutputAsset } from '../src/taskbody/serialize.js';
-import type { AssetRef } from '../src/taskbody/types.js';
+import type { AssetRef, ParsedTaskBody } from '../src/taskbody/types.js';
 import { formatCount, shared, type BenchCase } from './protocol.js';
 
 type Form = 'compact' | 'stored';
@@ -76,24 +76,21 @@ export function mediaTaskBodies(n: number, form: Form): Corpus {
 
 // The implementations. Each keeps one parser for all documents.
 
-function ours(c: Corpus): number {
-  let entries = 0;
-  for (const body of c.bodies) {
-    const r = parseTaskBody(body);
-    entries += r.inputs.length + r.outputs.length + r.problems.length;
-  }
-  return entries;
+/** Entries and problems `parse` finds over the corpus. */
+function entriesBy(parse: (xml: string) => ParsedTaskBody): (c: Corpus) => number {
+  return (c) => {
+    let entries = 0;
+    for (const body of c.bodies) {
+      const r = parse(body);
+      entries += r.inputs.length + r.outputs.length + r.problems.length;
+    }
+    return entries;
+  };
 }
 
+const ours = entriesBy((xml) => parseTaskBody(xml));
 /** Our saxes reader on every document (the road a TaskBody that is not written the plain way takes). */
-function oursBySaxes(c: Corpus): number {
-  let entries = 0;
-  for (const body of c.bodies) {
-    const r = parseTaskBodyWithSaxes(body);
-    entries += r.inputs.length + r.outputs.length + r.problems.length;
-  }
-  return entries;
-}
+const oursBySaxes = entriesBy((xml) => parseTaskBodyWithSaxes(xml));
 
 function saxesNoop(): (c: Corpus) => number {
   const p = new SaxesParser({ position: false });

@@ -9,6 +9,7 @@
 import type { BenchCase } from './protocol.js';
 import { formatCount, resident, shared } from './protocol.js';
 import { onlineHeapReference } from './online-reference.js';
+import { drainByIndex as drainSerials } from './drain.js';
 import { makeWorkload, type MediaWorkload, type ShapeName } from '../src/workload/shapes.js';
 import { jobFromGraph } from '../src/workload/ams-job.js';
 import { validateJob, type ValidationResult } from '../src/validate/validate.js';
@@ -71,20 +72,9 @@ function drain(input: Input, s: Scheduler): Scheduler {
   return s;
 }
 
-/** The same loop on task numbers: nextIndex() and completeIndex(). */
+/** The same loop on serials: nextIndex() and completeIndex() (bench/drain.ts). */
 function drainByIndex(input: Input, s: Scheduler): Scheduler {
-  const ring = new Int32Array(CONCURRENCY);
-  let head = 0;
-  let count = 0;
-  let done = 0;
-  for (;;) {
-    for (let g = s.nextIndex(); g !== -1; g = s.nextIndex()) ring[(head + count++) % CONCURRENCY] = g;
-    if (count === 0) break;
-    s.completeIndex(ring[head]!);
-    head = (head + 1) % CONCURRENCY;
-    count--;
-    done++;
-  }
+  const done = drainSerials(s, CONCURRENCY);
   if (done !== input.n) throw new Error(`drained ${done} of ${input.n}`);
   return s;
 }

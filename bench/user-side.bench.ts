@@ -25,6 +25,7 @@ import { SaxesParser } from 'saxes';
 import { PGraph } from 'p-graph';
 import type { BenchCase } from './protocol.js';
 import { formatCount, resident } from './protocol.js';
+import { drainByIndex } from './drain.js';
 import { onlineHeapReference } from './online-reference.js';
 import { makeWorkload, type MediaWorkload, type ShapeName } from '../src/workload/shapes.js';
 import { jobFromGraph, MEDIA_ENCODER_STANDARD } from '../src/workload/ams-job.js';
@@ -109,22 +110,6 @@ function saxesAlone(bodies: string[]): number {
 
 // ---------------------------------------------------------------- drain
 
-/** Keep 16 running: claim with nextIndex(), completeIndex() the oldest (bench/scheduler.bench.ts). */
-function drainByIndex(s: Scheduler): number {
-  const ring = new Int32Array(CONCURRENCY);
-  let head = 0;
-  let count = 0;
-  let done = 0;
-  for (;;) {
-    for (let g = s.nextIndex(); g !== -1; g = s.nextIndex()) ring[(head + count++) % CONCURRENCY] = g;
-    if (count === 0) break;
-    s.completeIndex(ring[head]!);
-    head = (head + 1) % CONCURRENCY;
-    count--;
-    done++;
-  }
-  return done;
-}
 
 // ---------------------------------------------------------------- engine
 
@@ -246,7 +231,7 @@ for (const shape of SHAPES) {
         baseline: 'anchor',
         setup: () => definitions(shape, n),
         fresh: submitAll,
-        run: (_: Definitions, s: Scheduler) => drainByIndex(s),
+        run: (_: Definitions, s: Scheduler) => drainByIndex(s, CONCURRENCY),
         check: (done: number) => expect('drained', done, tasks),
       },
       {

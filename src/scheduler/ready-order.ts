@@ -50,16 +50,7 @@ export class ReadyOrder {
 
   /** True when task `a` goes before task `b`. */
   before(a: number, b: number): boolean {
-    const ka = this.key[a]!;
-    const kb = this.key[b]!;
-    if (ka !== kb) return ka > kb;
-    const secondary = this.secondary;
-    if (secondary !== null) {
-      const sa = secondary[a]!;
-      const sb = secondary[b]!;
-      if (sa !== sb) return sa > sb;
-    }
-    return a < b;
+    return this.beforeKeyed(this.key[a]!, a, this.key[b]!, b);
   }
 
   /**
