@@ -68,17 +68,24 @@ export interface HistoricalEvent {
 export class EventLog {
   // Rows live in chunks of CHUNK rows (the first grows up to that size), so the log never copies a
   // big array to grow and holds no more than one chunk of room beyond what was promised. Per row:
-  // the task, the code, the time, and the task's previous row (a backward link: written at the new
-  // row, never at an old one).
+  // the task, the code, and the task's previous row (a backward link: written at the new row, never
+  // at an old one): 9 bytes.
   #tasks: Int32Array[] = [];
   #codes: Uint8Array[] = [];
-  #times: Float64Array[] = [];
   #prevs: Int32Array[] = [];
   // The chunk rows are being added to: rows [#base, #end).
   #task: Int32Array = new Int32Array(0);
   #code: Uint8Array = new Uint8Array(0);
-  #time: Float64Array = new Float64Array(0);
   #prev: Int32Array = new Int32Array(0);
+  // Times are kept where the clock's reading changes, not per row: reading k holds from row
+  // #changeRow[k] until the next change. A completion, the tasks it makes Scheduled and the start
+  // that follows share one reading, and Date.now() moves once a millisecond, so there are far fewer
+  // readings than rows. Bytes a drain writes for the first time are its main cost (a fresh page
+  // costs more than the events written on it), and a time per row was half of them.
+  #changeRow = new Int32Array(16);
+  #changeTime = new Float64Array(16);
+  #changes = 0;
+  #lastTime = NaN;
   #base = 0;
   #end = 0;
   /** Each task's last row, or -1. */
@@ -120,7 +127,6 @@ export class EventLog {
     while (this.#tasks.length * CHUNK < rows) {
       this.#tasks.push(new Int32Array(CHUNK));
       this.#codes.push(new Uint8Array(CHUNK));
-      this.#times.push(new Float64Array(CHUNK));
       this.#prevs.push(new Int32Array(CHUNK));
     }
   }
@@ -131,7 +137,6 @@ export class EventLog {
     const n = Math.min(CHUNK, Math.max(rows, had * 2, 16));
     this.#tasks[0] = growInt32(this.#tasks[0] ?? new Int32Array(0), n);
     this.#codes[0] = growUint8(this.#codes[0] ?? new Uint8Array(0), n);
-    this.#times[0] = growFloat64(this.#times[0] ?? new Float64Array(0), n);
     this.#prevs[0] = growInt32(this.#prevs[0] ?? new Int32Array(0), n);
     if (this.#base === 0) this.#enter(0);
   }
@@ -146,7 +151,6 @@ export class EventLog {
     if (k >= this.#tasks.length) this.reserve((k + 1) * CHUNK);
     this.#task = this.#tasks[k]!;
     this.#code = this.#codes[k]!;
-    this.#time = this.#times[k]!;
     this.#prev = this.#prevs[k]!;
     this.#base = k * CHUNK;
     this.#end = this.#base + this.#task.length;
@@ -159,13 +163,26 @@ export class EventLog {
     const i = row - this.#base;
     this.#task[i] = task;
     this.#code[i] = code;
-    this.#time[i] = time;
+    if (time !== this.#lastTime) this.#changed(row, time);
     // Linking backwards writes only the new row: a forward link would write into the task's previous
     // event, far back in memory — a cache miss per event at a million tasks.
     this.#prev[i] = this.#last[task]!;
     this.#last[task] = row;
     this.#size = row + 1;
     return row;
+  }
+
+  /** The clock's reading changed at `row`. */
+  #changed(row: number, time: number): void {
+    const k = this.#changes;
+    if (k === this.#changeRow.length) {
+      this.#changeRow = growInt32(this.#changeRow, k * 2);
+      this.#changeTime = growFloat64(this.#changeTime, k * 2);
+    }
+    this.#changeRow[k] = row;
+    this.#changeTime[k] = time;
+    this.#changes = k + 1;
+    this.#lastTime = time;
   }
 
   /** Logs an event with a message (kept unless empty) and, for a processor's log, its own code. */
@@ -180,8 +197,9 @@ export class EventLog {
     return this.#codes[row >>> SHIFT]![row & MASK]!;
   }
 
+  /** The time of a row: the reading of the last change at or before it. */
   #timeOf(row: number): number {
-    return this.#times[row >>> SHIFT]![row & MASK]!;
+    return this.#changeTime[this.#changeIndex(row)]!;
   }
 
   #prevOf(row: number): number {
@@ -275,17 +293,42 @@ export class EventLog {
     const n = Math.max(0, to - from);
     const task = new Int32Array(n);
     const code = new Uint8Array(n);
-    const time = new Float64Array(n);
     for (let r = from; r < to; ) {
       const k = r >>> SHIFT;
       const i = r & MASK;
       const m = Math.min(to - r, this.#tasks[k]!.length - i);
       task.set(this.#tasks[k]!.subarray(i, i + m), r - from);
       code.set(this.#codes[k]!.subarray(i, i + m), r - from);
-      time.set(this.#times[k]!.subarray(i, i + m), r - from);
       r += m;
     }
-    return { task, code, time };
+    return { task, code, time: this.#timesOfRows(from, n) };
+  }
+
+  /** The times of rows [from, from + n), walking the changes once. */
+  #timesOfRows(from: number, n: number): Float64Array {
+    const time = new Float64Array(n);
+    if (n === 0) return time;
+    const rows = this.#changeRow;
+    const times = this.#changeTime;
+    let k = this.#changeIndex(from);
+    for (let i = 0; i < n; i++) {
+      while (k + 1 < this.#changes && rows[k + 1]! <= from + i) k++;
+      time[i] = times[k]!;
+    }
+    return time;
+  }
+
+  /** The index of the change a row's time comes from (binary search). */
+  #changeIndex(row: number): number {
+    const rows = this.#changeRow;
+    let lo = 0;
+    let hi = this.#changes - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (rows[mid]! <= row) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
   }
 
   /** The free text of a row, if it has one. */
@@ -305,10 +348,11 @@ export class EventLog {
   /** Every event in order as compact rows: [task, code, time, message?]. */
   rows(): Array<[number, number, number] | [number, number, number, string] | [number, number, number, string, string]> {
     const out: Array<[number, number, number] | [number, number, number, string] | [number, number, number, string, string]> = [];
+    const times = this.#timesOfRows(0, this.#size);
     for (let r = 0; r < this.#size; r++) {
       const m = this.#messages.get(r);
       const c = this.#customCodes.get(r);
-      const row: [number, number, number] = [this.#taskOf(r), this.#codeOf(r), this.#timeOf(r)];
+      const row: [number, number, number] = [this.#taskOf(r), this.#codeOf(r), times[r]!];
       if (c !== undefined) out.push([...row, m ?? '', c]);
       else if (m !== undefined) out.push([...row, m]);
       else out.push(row);
@@ -319,7 +363,7 @@ export class EventLog {
   /** Bytes held by the typed arrays (for the benchmarks' memory figures). */
   get byteLength(): number {
     let bytes = this.#last.byteLength;
-    for (let k = 0; k < this.#tasks.length; k++) bytes += this.#tasks[k]!.byteLength + this.#codes[k]!.byteLength + this.#times[k]!.byteLength + this.#prevs[k]!.byteLength;
-    return bytes;
+    for (let k = 0; k < this.#tasks.length; k++) bytes += this.#tasks[k]!.byteLength + this.#codes[k]!.byteLength + this.#prevs[k]!.byteLength;
+    return bytes + this.#changeRow.byteLength + this.#changeTime.byteLength;
   }
 }

@@ -13,6 +13,10 @@ import type { ReadyOrder } from './ready-order.js';
  * Deletion is lazy: a ready task that is canceled stays in its heap until it surfaces and is skipped
  * (`isReady` says so). A stale pool key can only be better than the pool's real best, so the pool
  * heap is checked at its top and re-sifted when the key moved.
+ *
+ * With one pool (the default pool alone: no `poolOf`, or no task named a pool yet) there is nothing
+ * to choose between, so the pool heap is not kept at all and a claim is one pop of the task heap.
+ * It is built when a second pool is added.
  */
 export class ReadyQueues {
   readonly #order: ReadyOrder;
@@ -36,6 +40,9 @@ export class ReadyQueues {
   #unlogged: Int32Array[] = [];
   #unloggedSize: number[] = [];
 
+  /** True while there is one pool: the pool heap (#top, #pos, #key) is not kept. */
+  #single = true;
+
   constructor(order: ReadyOrder) {
     this.#order = order;
   }
@@ -56,6 +63,14 @@ export class ReadyQueues {
       const t = new Int32Array(Math.max(8, (p + 1) * 2));
       t.set(this.#top);
       this.#top = t;
+    }
+    if (p === 1) {
+      // Leaving the one-pool path: pool 0 enters the pool heap if it could give a task.
+      this.#single = false;
+      if (this.#sizes[0]! > 0 && this.#running[0]! < this.#slots[0]!) {
+        this.#key[0] = this.#heaps[0]![0]!;
+        this.#topInsert(0);
+      }
     }
     return p;
   }
@@ -156,6 +171,7 @@ export class ReadyQueues {
     heap[i] = task;
     keys[i] = key;
     this.#sizes[pool]!++;
+    if (this.#single) return;
     const pos = this.#pos[pool]!;
     if (pos !== -1) {
       if (this.#before(task, this.#key[pool]!)) {
@@ -173,6 +189,13 @@ export class ReadyQueues {
    * entries (tasks no longer ready) from live ones.
    */
   pop(isReady: (task: number) => boolean): number {
+    if (this.#single) {
+      const best = this.#cleanTop(0, isReady);
+      if (best === -1) return -1;
+      this.#heapPop(0);
+      this.#running[0]!++;
+      return best;
+    }
     const best = this.peek(isReady);
     if (best === -1) return -1;
     // peek() left the best pool at the top of the pool heap, keyed by `best`.
@@ -193,6 +216,7 @@ export class ReadyQueues {
    * entries met on the way are dropped, as in {@link pop}.
    */
   peek(isReady: (task: number) => boolean): number {
+    if (this.#single) return this.#cleanTop(0, isReady);
     while (this.#topSize > 0) {
       const pool = this.#top[0]!;
       const best = this.#cleanTop(pool, isReady);
@@ -213,6 +237,7 @@ export class ReadyQueues {
   /** A task of `pool` stopped running: its slot is free again. */
   release(pool: number): void {
     this.#running[pool]!--;
+    if (this.#single) return;
     if (this.#pos[pool] === -1 && this.#sizes[pool]! > 0 && this.#running[pool]! < this.#slots[pool]!) {
       this.#key[pool] = this.#heaps[pool]![0]!;
       this.#topInsert(pool);
@@ -222,6 +247,7 @@ export class ReadyQueues {
   /** Marks a slot of `pool` taken without popping (restoring a running task). */
   occupy(pool: number): void {
     this.#running[pool]!++;
+    if (this.#single) return;
     const pos = this.#pos[pool]!;
     if (pos !== -1 && this.#running[pool]! >= this.#slots[pool]!) this.#topRemoveAt(pos);
   }

@@ -41,10 +41,35 @@ describe('EventLog', () => {
     log.ensureTasks(1);
     log.promise(100_000);
     const bytes = log.byteLength;
-    for (let r = 0; r < 100_000; r++) log.add(0, EV.Scheduled, r);
-    expect(log.byteLength).toBe(bytes);
-    // At most one chunk of room beyond the promise.
-    expect(bytes).toBeLessThan((100_000 + 65_536) * 17 + 64);
+    // Rows that share their time (a completion and what it schedules; Date.now() within a millisecond).
+    for (let r = 0; r < 100_000; r++) log.add(0, EV.Scheduled, 1_700_000_000_000 + Math.floor(r / 1000));
+    // The rows need no more room; only the 100 readings are kept (12 bytes each, by doubling).
+    expect(log.byteLength - bytes).toBeLessThanOrEqual(128 * 12);
+    // At most one chunk of room beyond the promise, 9 bytes a row (task, code, previous row).
+    expect(bytes).toBeLessThan((100_000 + 65_536) * 9 + 1024);
+  });
+
+  it('keeps a time only where the clock moved, and gives every row its time back', () => {
+    const log = new EventLog();
+    const tasks = 5;
+    log.ensureTasks(tasks);
+    // Runs of one reading (1–4 rows), readings going back and repeating, across chunk bounds.
+    const times: number[] = [];
+    let t = 1000;
+    for (let r = 0; r < 140_000; ) {
+      const run = 1 + (r % 4);
+      t += (r % 7 === 3 ? -2 : 1) + (r % 11 === 0 ? 0.5 : 0);
+      for (let k = 0; k < run && r < 140_000; k++, r++) {
+        log.add(r % tasks, EV.Scheduled, t);
+        times.push(t);
+      }
+    }
+    expect(Array.from(log.copyRows(0, times.length).time)).toEqual(times);
+    expect(Array.from(log.copyRows(65_530, 65_600).time)).toEqual(times.slice(65_530, 65_600));
+    expect(log.rows().map((row) => row[2])).toEqual(times);
+    const ofTask2 = times.filter((_, r) => r % tasks === 2).map((x) => new Date(x).toISOString());
+    expect(log.eventsOf(2).map((e) => e.TimeStamp)).toEqual(ofTask2);
+    expect(log.copyRows(10, 10).time).toHaveLength(0);
   });
 
   it('tells whether a task’s current wait was logged, logs aside', () => {
