@@ -63,14 +63,37 @@ export function parseTrimmedAssetRef(text: string): AssetRef | null {
   if (c3 === 0x49 /* I */) {
     if (!hasPrefix(text, INPUT_CODES)) return null;
     const index = readIndex(text, INPUT_CODES.length);
-    return index < 0 ? null : { kind: 'JobInputAsset', index };
+    return index < 0 ? null : assetRef(false, index);
   }
   if (c3 === 0x4f /* O */) {
     if (!hasPrefix(text, OUTPUT_CODES)) return null;
     const index = readIndex(text, OUTPUT_CODES.length);
-    return index < 0 ? null : { kind: 'JobOutputAsset', index };
+    return index < 0 ? null : assetRef(true, index);
   }
   return null;
+}
+
+/** References kept for reuse: indices below this (both kinds). */
+const SHARED_REFS = 1 << 16;
+const sharedInputs: Array<AssetRef | undefined> = [];
+const sharedOutputs: Array<AssetRef | undefined> = [];
+
+/**
+ * The reference `JobOutputAsset(index)` (`output`) or `JobInputAsset(index)`. A reference is a
+ * value: those of indices below 65,536 are made once, frozen and shared by every task that names
+ * them (three a task in a typical graph, 40 bytes each, were a tenth of what a submitted task
+ * held). At most 2 × 65,536 are ever made (5 MB); bigger indices get a reference of their own.
+ * @internal for the TaskBody readers.
+ */
+export function assetRef(output: boolean, index: number): AssetRef {
+  if (index >= SHARED_REFS) return { kind: output ? 'JobOutputAsset' : 'JobInputAsset', index };
+  const shared = output ? sharedOutputs : sharedInputs;
+  let ref = shared[index];
+  if (ref === undefined) {
+    while (shared.length <= index) shared.push(undefined);
+    ref = shared[index] = Object.freeze({ kind: output ? 'JobOutputAsset' : 'JobInputAsset', index }) as AssetRef;
+  }
+  return ref;
 }
 
 /**

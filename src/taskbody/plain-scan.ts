@@ -37,6 +37,7 @@ import {
   outputAttribute,
   readOption,
 } from './attributes.js';
+import { assetRef } from './asset-ref.js';
 import type { AssetRef, InputAssetEntry, OutputAssetEntry, ParsedTaskBody } from './types.js';
 
 const TAB = 0x09;
@@ -283,7 +284,17 @@ function scan(xml: string): boolean {
 }
 
 function refOf(row: number): AssetRef {
-  return { kind: scanned.ofOutput[row] === 1 ? 'JobOutputAsset' : 'JobInputAsset', index: scanned.index[row]! };
+  return assetRef(scanned.ofOutput[row] === 1, indexAt(row));
+}
+
+/**
+ * A row's asset index as a small integer where it is one: read from the Float64Array it is a double,
+ * and an object field once given a double keeps every value of every object of its shape boxed (a
+ * 16-byte heap number each, four a task). Indices past 2^30 stay doubles.
+ */
+function indexAt(row: number): number {
+  const v = scanned.index[row]!;
+  return v <= 0x3fffffff ? v | 0 : v;
 }
 
 /**
@@ -347,7 +358,7 @@ export function scanPlainRefs<T>(xml: string, output: (o: PlainOutput) => T): { 
       inputs[i++] = refOf(row);
       continue;
     }
-    o.index = scanned.index[row]!;
+    o.index = indexAt(row);
     o.assetCreationOptions = scanned.creation[row]!;
     o.assetName = scanned.name[row];
     o.storageAccountName = scanned.storage[row];

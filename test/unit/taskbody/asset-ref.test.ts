@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { explainAssetRef, formatAssetRef, parseAssetRef, trimXmlSpace } from '../../../src/taskbody/asset-ref.js';
 import type { AssetRef } from '../../../src/taskbody/types.js';
+import { scanPlainTaskBody } from '../../../src/taskbody/plain-scan.js';
+import { parseTaskBodyWithSaxes } from '../../../src/taskbody/parse.js';
 
 describe('parseAssetRef()', () => {
   it('parseAssetRef() reads JobInputAsset(n) and JobOutputAsset(n) as numbers', () => {
@@ -70,5 +72,26 @@ describe('trimXmlSpace()', () => {
     const s = 'JobInputAsset(0)';
     expect(trimXmlSpace(s)).toBe(s);
     expect(trimXmlSpace(' \n')).toBe('');
+  });
+});
+
+describe('shared references', () => {
+  it('both TaskBody readers give one frozen reference per small index, and their own past 65,535', () => {
+    const body = (n: number): string => `<taskBody><inputAsset>JobInputAsset(${n})</inputAsset><outputAsset>JobOutputAsset(${n})</outputAsset></taskBody>`;
+    const plain = (n: number) => scanPlainTaskBody(body(n))!;
+    const sax = (n: number) => parseTaskBodyWithSaxes(body(n));
+    const a = plain(7);
+    const b = sax(7);
+    expect(a.inputs[0]!.ref).toBe(b.inputs[0]!.ref);
+    expect(a.outputs[0]!.ref).toBe(parseAssetRef('JobOutputAsset(7)'));
+    expect(a.outputs[0]!.ref).toEqual({ kind: 'JobOutputAsset', index: 7 });
+    expect(Object.isFrozen(a.inputs[0]!.ref)).toBe(true);
+    // Small integers, never boxed doubles: the same value whichever reader made it.
+    expect(Object.is(a.inputs[0]!.ref.index, 7)).toBe(true);
+    const big = plain(65_536);
+    expect(big.inputs[0]!.ref).toEqual({ kind: 'JobInputAsset', index: 65_536 });
+    expect(big.inputs[0]!.ref).not.toBe(plain(65_536).inputs[0]!.ref);
+    expect(sax(2 ** 40).outputs[0]!.ref.index).toBe(2 ** 40);
+    expect(plain(2 ** 40).outputs[0]!.ref.index).toBe(2 ** 40);
   });
 });
