@@ -14,7 +14,9 @@
  * - engine: an Engine with no-op processors and concurrency 16, from `submit` of every definition to
  *   every job done — anchor: p-graph 2.0 construct+run on the same graph. At 10,000 also the same
  *   engine run after an untimed identical one in the same process (`ours, 2nd run in process`):
- *   its ratio to `ours` is the share of the cold run that is left once the process is warm.
+ *   its ratio to `ours` is the share of the cold run that is left once the process is warm; and
+ *   the part after parsing (`ours, definitions validated before`): the same cold run given
+ *   `validateJob()` results made untimed in the process, against p-graph.
  * - memory: bytes held by the submitted Scheduler (submit rows at 100,000 and 1,000,000), after
  *   the definitions were let go.
  *
@@ -32,6 +34,7 @@ import { jobFromGraph, MEDIA_ENCODER_STANDARD } from '../src/workload/ams-job.js
 import type { JobDefinition } from '../src/job/model.js';
 import { Scheduler } from '../src/scheduler/scheduler.js';
 import { Engine } from '../src/run/engine.js';
+import { validateJob, type ValidationResult } from '../src/validate/validate.js';
 import { TaskState } from '../src/job/enums.js';
 
 const CONCURRENCY = 16;
@@ -46,7 +49,8 @@ const MEMORY_SIZES = new Set([100_000, 1_000_000]);
 
 /** Plain-object definitions, one per AMS job, and their job priorities (undefined: none given). */
 interface Definitions {
-  defs: JobDefinition[];
+  /** Job definitions, or (the pre-validated engine case) `validateJob()` results of them. */
+  defs: Array<JobDefinition | ValidationResult>;
   priorities: Array<number | undefined>;
   /** Tasks over all definitions. */
   tasks: number;
@@ -209,7 +213,7 @@ for (const shape of SHAPES) {
         id: `${id}/saxes`,
         impl: 'anchor',
         role: 'reference',
-        setup: () => definitions(shape, n).defs.flatMap((d) => d.Tasks!.map((t) => t.TaskBody)),
+        setup: () => (definitions(shape, n).defs as JobDefinition[]).flatMap((d) => d.Tasks!.map((t) => t.TaskBody)),
         run: saxesAlone,
         check: (elements: number) => {
           if (elements < 2 * tasks) throw new Error(`saxes saw ${elements} elements for ${tasks} TaskBodies`);
@@ -270,6 +274,18 @@ for (const shape of SHAPES) {
       },
       ...(n === 10_000
         ? [
+            {
+              // The part after parsing: the same run given validateJob() results made untimed in
+              // this process (so the TaskBody parse, validation and their JIT warm-up are not timed).
+              id: `${id}/ours-validated`,
+              impl: 'ours, definitions validated before',
+              role: 'ours' as const,
+              baseline: 'anchor',
+              setup: () => definitions(shape, n),
+              fresh: (d: Definitions): Definitions => ({ ...d, defs: d.defs.map((def) => validateJob(def)) }),
+              run: (_: Definitions, v: Definitions) => runEngine(v),
+              check: checkEngine,
+            },
             {
               id: `${id}/ours-second-run`,
               impl: 'ours, 2nd run in process',
