@@ -87,11 +87,11 @@ describe('shared references', () => {
     expect(a.outputs[0]!.ref).toEqual({ kind: 'JobOutputAsset', index: 7 });
     expect(Object.isFrozen(a.inputs[0]!.ref)).toBe(true);
     // Small integers, never boxed doubles: the same value whichever reader made it.
-    expect(Object.is(a.inputs[0]!.ref.index, 7)).toBe(true);
+    expect(Object.is(a.inputs[0]!.ref!.index, 7)).toBe(true);
     const big = plain(65_536);
     expect(big.inputs[0]!.ref).toEqual({ kind: 'JobInputAsset', index: 65_536 });
     expect(big.inputs[0]!.ref).not.toBe(plain(65_536).inputs[0]!.ref);
-    expect(sax(2 ** 40).outputs[0]!.ref.index).toBe(2 ** 40);
-    expect(plain(2 ** 40).outputs[0]!.ref.index).toBe(2 ** 40);
+    expect(sax(2 ** 40).outputs[0]!.ref!.index).toBe(2 ** 40);
+    expect(plain(2 ** 40).outputs[0]!.ref!.index).toBe(2 ** 40);
   });
 });
