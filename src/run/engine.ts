@@ -381,10 +381,10 @@ export class Engine {
       this.#follow('taskStateChange');
       if (t.TaskNotificationSubscriptions.some((x) => x.IncludeTaskProgress)) this.#follow('taskProgress');
     }
-    const view = this.#journal === undefined ? this.scheduler.submit(result, options) : this.#submitDurably(result.job, result, options);
-    const entry = this.#entry(view.Id);
+    // add() rather than submit(): the job's view (a list of its tasks) would be made and dropped.
+    const id = this.#journal === undefined ? this.scheduler.add(result, options) : this.#submitDurably(result.job, result, options);
+    const entry = this.#entry(id);
     this.#pump();
-    const id = view.Id;
     return {
       id,
       done: entry.done,
@@ -404,7 +404,8 @@ export class Engine {
   }
 
   /** Writes the job to the store, then hands it to the scheduler: once submit returns, the job survives a crash. */
-  #submitDurably(job: Job, result: ValidationResult, options: SubmitOptions): JobView {
+  /** @returns the job's id. */
+  #submitDurably(job: Job, result: ValidationResult, options: SubmitOptions): string {
     const journal = this.#journal!;
     if (this.scheduler.job(job.Id) !== undefined) {
       throw new SchedulerError('JOB_EXISTS', `Engine.submit: a job with Id ${job.Id} was already submitted: leave Id out to get a new one`, { jobId: job.Id });
@@ -414,15 +415,15 @@ export class Engine {
       throw new ArgumentTypeError(`Engine.submit: expected \`priority\` to be a 32-bit integer, got ${describeValue(options.priority)}`);
     }
     const key = journal.writeJob(job, { priority: options.priority ?? job.Priority, failFast: options.failFast ?? false, created: Date.now() });
-    let view: JobView;
+    let id: string;
     try {
-      view = this.scheduler.submit(result, options);
+      id = this.scheduler.add(result, options);
     } catch (err) {
       journal.unwriteJob(key);
       throw err;
     }
-    journal.bindJob(this.scheduler.jobIndex(view.Id), key);
-    return view;
+    journal.bindJob(this.scheduler.jobIndex(id), key);
+    return id;
   }
 
   /**
