@@ -120,6 +120,11 @@ interface JobEntry {
   resolve: (v: JobView) => void;
   done: Promise<JobView>;
   listeners: { [K in keyof EngineEvents]: Array<(e: EngineEvents[K]) => void> };
+  /**
+   * The job's events since its submit, kept until the end of the synchronous turn that submitted
+   * it, so that a listener attached right after `submit()` gets them too; undefined after it.
+   */
+  early: Array<{ [K in keyof EngineEvents]: [K, EngineEvents[K]] }[keyof EngineEvents]> | undefined;
 }
 
 /**
@@ -152,6 +157,8 @@ export class Engine {
   readonly #outputs = new Map<string, ReadonlyMap<number, unknown>>();
   #pumping = false;
   #pumpAgain = false;
+  /** Jobs submitted in this synchronous turn (their entries keep their early events); undefined when none. */
+  #earlyJobs: JobEntry[] | undefined;
   #closed = false;
   /** Writes every change to the store; undefined for an engine without one. */
   #journal: RunJournal | undefined;
@@ -381,9 +388,20 @@ export class Engine {
       this.#follow('taskStateChange');
       if (t.TaskNotificationSubscriptions.some((x) => x.IncludeTaskProgress)) this.#follow('taskProgress');
     }
-    // add() rather than submit(): the job's view (a list of its tasks) would be made and dropped.
-    const id = this.#journal === undefined ? this.scheduler.add(result, options) : this.#submitDurably(result.job, result, options);
-    const entry = this.#entry(id);
+    // The job's first tasks change state inside add() and the pump below, before the caller can
+    // attach a listener to the handle: those events are kept for the rest of this turn (see #keepEarly).
+    const known = this.#jobs.has(result.job.Id);
+    const entry = this.#entry(result.job.Id);
+    this.#keepEarly(entry);
+    let id: string;
+    try {
+      // add() rather than submit(): the job's view (a list of its tasks) would be made and dropped.
+      id = this.#journal === undefined ? this.scheduler.add(result, options) : this.#submitDurably(result.job, result, options);
+    } catch (err) {
+      // Not submitted: an entry made for it goes (one of an earlier job with that Id stays).
+      if (!known) this.#jobs.delete(result.job.Id);
+      throw err;
+    }
     this.#pump();
     return {
       id,
@@ -394,6 +412,17 @@ export class Engine {
         if (!list) throw new ArgumentTypeError(`JobHandle.on: unknown event ${describeValue(event)}; events are taskStateChange, taskProgress, jobStateChange`);
         this.#follow(event);
         list.push(listener);
+        // Attached in the turn of the submit: what the job did so far comes first, in order.
+        if (entry.early !== undefined) {
+          for (const [kind, payload] of entry.early.slice()) {
+            if (kind !== event) continue;
+            try {
+              (listener as (e: unknown) => void)(payload);
+            } catch (err) {
+              warn('a job listener threw', err);
+            }
+          }
+        }
         return () => {
           const i = list.indexOf(listener);
           if (i !== -1) list.splice(i, 1);
@@ -541,7 +570,7 @@ export class Engine {
     if (!entry) {
       let resolve!: (v: JobView) => void;
       const done = new Promise<JobView>((r) => (resolve = r));
-      entry = { resolve, done, listeners: { taskStateChange: [], taskProgress: [], jobStateChange: [] } };
+      entry = { resolve, done, listeners: { taskStateChange: [], taskProgress: [], jobStateChange: [] }, early: undefined };
       this.#jobs.set(jobId, entry);
       const view = this.scheduler.job(jobId);
       if (view && isFinalState(view.State)) resolve(view);
@@ -553,6 +582,31 @@ export class Engine {
     const entry = this.#jobs.get(jobId);
     // Resolve after the current call returns, so a listener sees the final state first.
     if (entry) queueMicrotask(() => entry.resolve(this.scheduler.job(jobId)!));
+  }
+
+  /**
+   * Keeps the events of a job being submitted until the end of this synchronous turn. Task events
+   * are followed only once someone listens (they are many); until then, while some job of this turn
+   * keeps its events, a listener of this turn's only records them.
+   */
+  #keepEarly(entry: JobEntry): void {
+    entry.early ??= [];
+    if (this.#earlyJobs !== undefined) {
+      this.#earlyJobs.push(entry);
+      return;
+    }
+    this.#earlyJobs = [entry];
+    const record = <K extends keyof EngineEvents>(kind: K) => (e: EngineEvents[K] & { jobId: string }) => {
+      if (!this.#following.has(kind)) this.#jobs.get(e.jobId)?.early?.push([kind, e] as never);
+    };
+    const offState = this.scheduler.on('taskStateChange', record('taskStateChange'));
+    const offProgress = this.scheduler.on('taskProgress', record('taskProgress'));
+    queueMicrotask(() => {
+      offState();
+      offProgress();
+      for (const e of this.#earlyJobs ?? []) e.early = undefined;
+      this.#earlyJobs = undefined;
+    });
   }
 
   /** Starts forwarding a scheduler event to job listeners (once per kind). */
@@ -599,6 +653,7 @@ export class Engine {
   #forward<K extends keyof EngineEvents>(event: K, jobId: string, payload: EngineEvents[K]): void {
     const entry = this.#jobs.get(jobId);
     if (!entry) return;
+    entry.early?.push([event, payload] as never);
     for (const l of (entry.listeners[event] as Array<(e: EngineEvents[K]) => void>).slice()) {
       try {
         l(payload);
