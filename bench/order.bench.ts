@@ -1,6 +1,6 @@
 /**
  * Build (edge arrays → structure) plus topological order, ours against the bare references and the
- * peers, on every workload shape of bench/WORKLOADS.md; and cycle detection on the cyclic variants.
+ * peers, on every workload shape of docs/workloads.md; and cycle detection on the cyclic variants.
  * Every implementation starts from the same `Int32Array` edge lists; peers that key nodes by string
  * get the names precomputed (untimed).
  */

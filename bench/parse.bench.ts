@@ -1,7 +1,7 @@
 /**
  * TaskBody parsing: parseTaskBody against saxes alone on the same text.
  *
- * Input: the TaskBodies of a media(N) workload (WORKLOADS.md): per job an ingest
+ * Input: the TaskBodies of a media(N) workload (docs/workloads.md): per job an ingest
  * (JobInputAsset(0) → JobOutputAsset(0)), four encodes (JobOutputAsset(0) → JobOutputAsset(k)) and a
  * package (JobOutputAsset(1..4) → JobOutputAsset(5)), in two spellings:
  * - compact: as the Create-Job samples send them (`<?xml … encoding="utf-8"?>`, one line);

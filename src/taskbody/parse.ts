@@ -4,7 +4,7 @@
  *
  * One `SaxesParser` is made once and reused for every document (saxes resets itself in `close()`):
  * a fresh parser per document made V8 deoptimise saxes again and again (4–5× slower, see
- * WORKLOADS.md). The reader below keeps all per-document state in fields of one object, resolves
+ * docs/workloads.md). The reader below keeps all per-document state in fields of one object, resolves
  * asset references to numbers as it reads them and allocates little beyond the result.
  *
  * How bad input is handled (the README's "Decisions" summarise it):

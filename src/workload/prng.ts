@@ -1,12 +1,12 @@
 /**
- * The deterministic generator every benchmark workload uses (bench/WORKLOADS.md): mulberry32.
+ * The deterministic generator every benchmark workload uses (docs/workloads.md): mulberry32.
  */
 
 /** The seed every workload shape starts from. */
 export const WORKLOAD_SEED = 20240601;
 
 /**
- * mulberry32, exactly as specified in bench/WORKLOADS.md: a 32-bit state advanced by a Weyl
+ * mulberry32, exactly as specified in docs/workloads.md: a 32-bit state advanced by a Weyl
  * sequence and scrambled, giving doubles in `[0, 1)` with 32 random bits.
  *
  * @example

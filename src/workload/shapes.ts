@@ -1,5 +1,5 @@
 /**
- * The benchmark workload shapes of bench/WORKLOADS.md, generated exactly per that spec so that any
+ * The benchmark workload shapes of docs/workloads.md, generated exactly per that spec so that any
  * two measurements of the same (shape, N) see the same graph. An edge u → v means u must finish
  * before v starts.
  *

@@ -13,10 +13,10 @@
  * a line, with no header, which is what `jobgraph simulate` reads either way.
  *
  * Kinds:
- * - `layered`, `fan`, `chain`, `chainrev`: the WORKLOADS.md shape of `tasks` tasks as one job
+ * - `layered`, `fan`, `chain`, `chainrev`: the docs/workloads.md shape of `tasks` tasks as one job
  *   (`jobFromGraph`: task i writes `JobOutputAsset(i)`, reads its predecessors' outputs or
  *   `JobInputAsset(0)`; Priority = the shape's drawn priority). The shapes' graphs are fixed by
- *   WORKLOADS.md (seed 20240601): `seed` does not change them.
+ *   docs/workloads.md (seed 20240601): `seed` does not change them.
  * - `media`: one job per 6-task media job of media(N) (N = `tasks`, or 6 × `jobs`), job Priority =
  *   the job's drawn priority, tasks named Ingest, Encode 1080p/720p/SD 16x9/SD 4x3 and Package on the
  *   demo processors. All arrive at 0 unless `rate` is given (then Poisson arrivals drawn from `seed`).

@@ -53,7 +53,7 @@ export function requireDist() {
 }
 
 /**
- * The layered workload of n tasks (bench/WORKLOADS.md, fixed seed) as an AMS job definition, built
+ * The layered workload of n tasks (docs/workloads.md, fixed seed) as an AMS job definition, built
  * with the library at dist/, and its edges [producer, consumer] by task index.
  */
 export async function layeredJob(n, name) {

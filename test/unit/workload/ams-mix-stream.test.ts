@@ -24,7 +24,7 @@ function pairSet(from: ArrayLike<number>, to: ArrayLike<number>): string[] {
 
 describe('generateWorkload() for the benchmark shapes', () => {
   for (const shape of SINGLE_JOB_SHAPES) {
-    it(`generateWorkload("${shape}") is one job with exactly the WORKLOADS.md graph and priorities`, () => {
+    it(`generateWorkload("${shape}") is one job with exactly the docs/workloads.md graph and priorities`, () => {
       for (const n of [1, 2, 7, 30, 31, 250]) {
         const w = generateWorkload(shape, { tasks: n });
         expect(w.jobs).toHaveLength(1);
@@ -57,7 +57,7 @@ describe('generateWorkload() for the benchmark shapes', () => {
       expect(tasks.map((t) => t.Name)).toEqual(['Ingest', 'Encode 1080p', 'Encode 720p', 'Encode SD 16x9', 'Encode SD 4x3', 'Package']);
       expect(tasks.map((t) => t.Priority)).toEqual(Array(6).fill(m.jobPriority[j]));
       expect(tasks[5]!.MediaProcessorId).toBe(DEMO_PROCESSOR_IDS.packager);
-      // As WORKLOADS.md words it: ingest reads JobInputAsset(0), encode k reads JobOutputAsset(0)
+      // As docs/workloads.md words it: ingest reads JobInputAsset(0), encode k reads JobOutputAsset(0)
       // and writes JobOutputAsset(k), the package reads JobOutputAsset(1..4) and writes 5.
       expect(tasks[0]!.TaskBody).toBe('<taskBody><inputAsset>JobInputAsset(0)</inputAsset><outputAsset>JobOutputAsset(0)</outputAsset></taskBody>');
       expect(tasks[2]!.TaskBody).toBe('<taskBody><inputAsset>JobOutputAsset(0)</inputAsset><outputAsset>JobOutputAsset(2)</outputAsset></taskBody>');
@@ -93,7 +93,7 @@ describe('generateWorkload() for the benchmark shapes', () => {
     );
   });
 
-  it('the seed does not change a shape: WORKLOADS.md fixes its graph', () => {
+  it('the seed does not change a shape: docs/workloads.md fixes its graph', () => {
     expect(generateWorkload('layered', { tasks: 40, seed: 1 }).jobs).toEqual(generateWorkload('layered', { tasks: 40, seed: 2 }).jobs);
     expect(workloadHeader('chain', { tasks: 10, rate: 5 })).not.toHaveProperty('rate');
   });

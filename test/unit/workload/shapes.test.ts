@@ -3,7 +3,7 @@ import { Mulberry32 } from '../../../src/workload/prng.js';
 import { chain, chainrev, fan, layered, makeWorkload, media, SHAPES } from '../../../src/workload/shapes.js';
 import { ArgumentRangeError } from '../../../src/errors.js';
 
-/** layered(N) transcribed from bench/WORKLOADS.md, as plainly as possible. */
+/** layered(N) transcribed from docs/workloads.md, as plainly as possible. */
 function specLayered(n: number): { edges: Array<[number, number]>; priority: number[] } {
   const rng = new Mulberry32(20240601);
   const L = Math.round(Math.sqrt(n));
