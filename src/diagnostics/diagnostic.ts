@@ -23,6 +23,15 @@ export interface Diagnostic {
   line?: number;
   column?: number;
   hint?: string;
+  /** The property of the Job (or of task `task`) the problem is about, when it is about one: `Priority`, `InputMediaAssets`, `TaskBody`… */
+  property?: string;
+  /**
+   * For a job given as JSON text: where the problem is in that text (1-based line and column),
+   * through the TaskBody string's escapes for a place inside a TaskBody, else at the property's key
+   * (or the task's `{`). What editors and code scanning jump to.
+   */
+  fileLine?: number;
+  fileColumn?: number;
   cycle?: number[];
   edges?: CycleEdge[];
   /** TOO_MANY_DIAGNOSTICS only: how many problems were found past the cap and not reported, and how many of those are errors. */
@@ -40,6 +49,9 @@ export function makeDiagnostic(code: DiagnosticCode, message: string, extras: Di
   if (extras.line !== undefined) d.line = extras.line;
   if (extras.column !== undefined) d.column = extras.column;
   d.hint = extras.hint ?? info.hint;
+  if (extras.property !== undefined) d.property = extras.property;
+  if (extras.fileLine !== undefined) d.fileLine = extras.fileLine;
+  if (extras.fileColumn !== undefined) d.fileColumn = extras.fileColumn;
   if (extras.cycle !== undefined) d.cycle = extras.cycle;
   if (extras.edges !== undefined) d.edges = extras.edges;
   return d;

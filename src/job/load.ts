@@ -148,18 +148,18 @@ export function loadJobInto(definition: unknown, r: Reading): Job | undefined {
   const owner: Owner = { name: 'the Job', code: 'JOB_INVALID', at: {} };
   for (const key of Object.keys(d)) {
     if (!JOB_PROPERTIES.has(key) && !JOB_READ_ONLY.has(key) && sink.room('UNKNOWN_PROPERTY')) {
-      sink.add('UNKNOWN_PROPERTY', `the Job has no property "${clip(key)}"; it is ignored`);
+      sink.add('UNKNOWN_PROPERTY', `the Job has no property "${clip(key)}"; it is ignored`, { property: key });
     }
   }
 
   const name = optionalString(d, 'Name', owner, sink) ?? '';
-  if (name.length > LIMITS.name) sink.add('NAME_TOO_LONG', `the Job's Name has ${name.length} characters; at most ${LIMITS.name} are allowed`);
+  if (name.length > LIMITS.name) sink.add('NAME_TOO_LONG', `the Job's Name has ${name.length} characters; at most ${LIMITS.name} are allowed`, { property: 'Name' });
 
   let priority = 0;
   const p = field(d, 'Priority', owner, sink);
   if (p !== undefined && p !== null) {
     if (isInt32(p)) priority = p;
-    else sink.add('PRIORITY_INVALID', priorityMessage("the Job's", p), priorityHint(p));
+    else sink.add('PRIORITY_INVALID', priorityMessage("the Job's", p), { property: 'Priority', ...priorityHint(p) });
   }
 
   let id = r.ids('job');
@@ -167,7 +167,7 @@ export function loadJobInto(definition: unknown, r: Reading): Job | undefined {
   if (typeof givenId === 'string' && JOB_ID.test(givenId)) id = givenId;
   else if (givenId !== undefined) {
     const what = typeof givenId === 'string' ? `the Job's Id ${show(givenId)} is not` : `the Job's Id is ${typeName(givenId)}, not a string`;
-    sink.add('JOB_INVALID', `${what} of the form nb:jid:UUID:<guid>`, { hint: 'leave Id out: the service assigns it' });
+    sink.add('JOB_INVALID', `${what} of the form nb:jid:UUID:<guid>`, { property: 'Id', hint: 'leave Id out: the service assigns it' });
   }
 
   const templateId = optionalString(d, 'TemplateId', owner, sink);
@@ -191,23 +191,23 @@ export function loadJobInto(definition: unknown, r: Reading): Job | undefined {
   const rawTasks = d.Tasks;
   if (rawTasks === undefined || rawTasks === null) {
     if (templateId) {
-      sink.add('JOB_TEMPLATE_UNSUPPORTED', `the job is made from JobTemplate ${clip(templateId)}, whose tasks are not part of the definition`);
+      sink.add('JOB_TEMPLATE_UNSUPPORTED', `the job is made from JobTemplate ${clip(templateId)}, whose tasks are not part of the definition`, { property: 'TemplateId' });
     } else {
       sink.add('JOB_NO_TASKS', 'the job has no Tasks');
     }
     return job;
   }
   if (kindOf(rawTasks) !== 'array') {
-    sink.add('JOB_INVALID', `the Job's Tasks is ${typeName(rawTasks)}, not an array`, { hint: 'Tasks is an array of task objects' });
+    sink.add('JOB_INVALID', `the Job's Tasks is ${typeName(rawTasks)}, not an array`, { property: 'Tasks', hint: 'Tasks is an array of task objects' });
     return job;
   }
   const tasks = r.safe ? snapshotArray(rawTasks as object) : (rawTasks as unknown[]);
   if (isUnreadable(tasks)) {
-    sink.add('JOB_INVALID', `the Job's Tasks could not be read: ${tasks.why}`, { hint: 'Tasks is an array of task objects' });
+    sink.add('JOB_INVALID', `the Job's Tasks could not be read: ${tasks.why}`, { property: 'Tasks', hint: 'Tasks is an array of task objects' });
     return job;
   }
   if (tasks.length === 0) {
-    sink.add('JOB_NO_TASKS', 'the job has an empty Tasks array');
+    sink.add('JOB_NO_TASKS', 'the job has an empty Tasks array', { property: 'Tasks' });
   }
   const list = job.Tasks;
   for (let i = 0; i < tasks.length; i++) list.push(loadTask(tasks[i], i, job, r));
@@ -218,7 +218,7 @@ export function loadJobInto(definition: unknown, r: Reading): Job | undefined {
 function field(rec: Record<string, unknown>, key: string, owner: Owner, sink: DiagnosticSink): unknown {
   const v = rec[key];
   if (!isUnreadable(v)) return v;
-  if (sink.room(owner.code)) sink.add(owner.code, `${owner.name}'s ${key} could not be read: ${v.why}`, owner.at);
+  if (sink.room(owner.code)) sink.add(owner.code, `${owner.name}'s ${key} could not be read: ${v.why}`, { ...owner.at, property: key });
   return undefined;
 }
 
@@ -237,7 +237,7 @@ function optionalString(obj: Record<string, unknown>, key: string, owner: Owner,
   const v = field(obj, key, owner, sink);
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'string') return v;
-  if (sink.room(owner.code)) sink.add(owner.code, `${owner.name}'s ${key} is ${typeName(v)}, not a string`, owner.at);
+  if (sink.room(owner.code)) sink.add(owner.code, `${owner.name}'s ${key} is ${typeName(v)}, not a string`, { ...owner.at, property: key });
   return undefined;
 }
 
@@ -271,16 +271,16 @@ function loadInputAssets(d: Record<string, unknown>, owner: Owner, r: Reading): 
   const out: JobInputAsset[] = [];
   let invalid = verboseUnreadable || bindUnreadable;
   if (verbose !== undefined && bind !== undefined) {
-    sink.add('JOB_INVALID', 'the Job has both InputMediaAssets and InputMediaAssets@odata.bind', { hint: 'use one of the two forms' });
+    sink.add('JOB_INVALID', 'the Job has both InputMediaAssets and InputMediaAssets@odata.bind', { property: 'InputMediaAssets', hint: 'use one of the two forms' });
   }
   if (verbose !== undefined) {
     const entries = kindOf(verbose) === 'array' ? elements(verbose, r) : undefined;
     if (entries === undefined) {
       invalid = true;
-      sink.add('INPUT_ASSET_INVALID', `InputMediaAssets is ${typeName(verbose)}, not an array`);
+      sink.add('INPUT_ASSET_INVALID', `InputMediaAssets is ${typeName(verbose)}, not an array`, IMA);
     } else if (isUnreadable(entries)) {
       invalid = true;
-      sink.add('INPUT_ASSET_INVALID', `InputMediaAssets could not be read: ${entries.why}`);
+      sink.add('INPUT_ASSET_INVALID', `InputMediaAssets could not be read: ${entries.why}`, IMA);
     } else {
       for (let i = 0; i < entries.length; i++) {
         const entry = entries[i];
@@ -291,20 +291,20 @@ function loadInputAssets(d: Record<string, unknown>, owner: Owner, r: Reading): 
         }
         invalid = true;
         if (!sink.room('INPUT_ASSET_INVALID')) continue;
-        if (isUnreadable(uri)) sink.add('INPUT_ASSET_INVALID', `InputMediaAssets[${i}] could not be read: ${uri.why}`);
+        if (isUnreadable(uri)) sink.add('INPUT_ASSET_INVALID', `InputMediaAssets[${i}] could not be read: ${uri.why}`, IMA);
         else if (typeof entry === 'string' && entry.trim() !== '') {
-          sink.add('INPUT_ASSET_INVALID', `InputMediaAssets[${i}] is a bare string`, { hint: 'wrap it as {"__metadata":{"uri":"…"}}, or list bare URIs under InputMediaAssets@odata.bind' });
-        } else sink.add('INPUT_ASSET_INVALID', `InputMediaAssets[${i}] has no __metadata.uri`);
+          sink.add('INPUT_ASSET_INVALID', `InputMediaAssets[${i}] is a bare string`, { ...IMA, hint: 'wrap it as {"__metadata":{"uri":"…"}}, or list bare URIs under InputMediaAssets@odata.bind' });
+        } else sink.add('INPUT_ASSET_INVALID', `InputMediaAssets[${i}] has no __metadata.uri`, IMA);
       }
     }
   } else if (bind !== undefined) {
     const entries = kindOf(bind) === 'array' ? elements(bind, r) : undefined;
     if (entries === undefined) {
       invalid = true;
-      sink.add('INPUT_ASSET_INVALID', `InputMediaAssets@odata.bind is ${typeName(bind)}, not an array of URIs`);
+      sink.add('INPUT_ASSET_INVALID', `InputMediaAssets@odata.bind is ${typeName(bind)}, not an array of URIs`, BIND);
     } else if (isUnreadable(entries)) {
       invalid = true;
-      sink.add('INPUT_ASSET_INVALID', `InputMediaAssets@odata.bind could not be read: ${entries.why}`);
+      sink.add('INPUT_ASSET_INVALID', `InputMediaAssets@odata.bind could not be read: ${entries.why}`, BIND);
     } else {
       for (let i = 0; i < entries.length; i++) {
         const uri = entries[i];
@@ -314,8 +314,8 @@ function loadInputAssets(d: Record<string, unknown>, owner: Owner, r: Reading): 
         }
         invalid = true;
         if (!sink.room('INPUT_ASSET_INVALID')) continue;
-        if (isUnreadable(uri)) sink.add('INPUT_ASSET_INVALID', `InputMediaAssets@odata.bind[${i}] could not be read: ${uri.why}`);
-        else sink.add('INPUT_ASSET_INVALID', `InputMediaAssets@odata.bind[${i}] is ${typeName(uri)}, not a URI string`);
+        if (isUnreadable(uri)) sink.add('INPUT_ASSET_INVALID', `InputMediaAssets@odata.bind[${i}] could not be read: ${uri.why}`, BIND);
+        else sink.add('INPUT_ASSET_INVALID', `InputMediaAssets@odata.bind[${i}] is ${typeName(uri)}, not a URI string`, BIND);
       }
     }
   }
@@ -325,12 +325,16 @@ function loadInputAssets(d: Record<string, unknown>, owner: Owner, r: Reading): 
   return out;
 }
 
+const IMA: DiagnosticExtras = { property: 'InputMediaAssets' };
+const BIND: DiagnosticExtras = { property: 'InputMediaAssets@odata.bind' };
+const JOB_SUBS: DiagnosticExtras = { property: 'JobNotificationSubscriptions' };
+
 function loadJobSubscriptions(v: unknown, r: Reading): JobNotificationSubscription[] {
   const sink = r.sink;
   if (v === undefined || v === null) return [];
   const entries = kindOf(v) === 'array' ? elements(v, r) : undefined;
   if (entries === undefined || isUnreadable(entries)) {
-    sink.add('NOTIFICATION_SUBSCRIPTION_INVALID', entries === undefined ? `JobNotificationSubscriptions is ${typeName(v)}, not an array` : `JobNotificationSubscriptions could not be read: ${entries.why}`);
+    sink.add('NOTIFICATION_SUBSCRIPTION_INVALID', entries === undefined ? `JobNotificationSubscriptions is ${typeName(v)}, not an array` : `JobNotificationSubscriptions could not be read: ${entries.why}`, JOB_SUBS);
     return [];
   }
   const out: JobNotificationSubscription[] = [];
@@ -340,7 +344,7 @@ function loadJobSubscriptions(v: unknown, r: Reading): JobNotificationSubscripti
     if (isRecord(s) && typeof s.NotificationEndPointId === 'string' && (s.TargetJobState === 1 || s.TargetJobState === 2)) {
       out.push({ NotificationEndPointId: s.NotificationEndPointId, TargetJobState: s.TargetJobState });
     } else if (sink.room('NOTIFICATION_SUBSCRIPTION_INVALID')) {
-      sink.add('NOTIFICATION_SUBSCRIPTION_INVALID', `JobNotificationSubscriptions[${i}] needs NotificationEndPointId (a string) and TargetJobState 1 (FinalStatesOnly) or 2 (AllStates)`);
+      sink.add('NOTIFICATION_SUBSCRIPTION_INVALID', `JobNotificationSubscriptions[${i}] needs NotificationEndPointId (a string) and TargetJobState 1 (FinalStatesOnly) or 2 (AllStates)`, JOB_SUBS);
     }
   }
   return out;
@@ -355,7 +359,7 @@ function loadTaskSubscriptions(v: unknown, task: number, r: Reading): TaskNotifi
       sink.add(
         'NOTIFICATION_SUBSCRIPTION_INVALID',
         entries === undefined ? `TaskNotificationSubscriptions is ${typeName(v)}, not an array` : `TaskNotificationSubscriptions could not be read: ${entries.why}`,
-        { task },
+        { task, property: 'TaskNotificationSubscriptions' },
       );
     }
     return [];
@@ -375,7 +379,7 @@ function loadTaskSubscriptions(v: unknown, task: number, r: Reading): TaskNotifi
       sink.add(
         'NOTIFICATION_SUBSCRIPTION_INVALID',
         `TaskNotificationSubscriptions[${i}] needs NotificationEndPointId (a string), TargetTaskState 1 or 2 and IncludeTaskProgress (a boolean)`,
-        { task },
+        { task, property: 'TaskNotificationSubscriptions' },
       );
     }
   }
@@ -498,13 +502,13 @@ function loadTask(raw: unknown, index: number, job: Job, r: Reading): Task {
   const owner: Owner = { name: `task #${index}`, code: 'TASK_INVALID', at };
   for (const key of Object.keys(t)) {
     if (!TASK_PROPERTIES.has(key) && !TASK_READ_ONLY.has(key) && sink.room('UNKNOWN_PROPERTY')) {
-      sink.add('UNKNOWN_PROPERTY', `the Task has no property "${clip(key)}"; it is ignored`, at);
+      sink.add('UNKNOWN_PROPERTY', `the Task has no property "${clip(key)}"; it is ignored`, { ...at, property: key });
     }
   }
   const name = optionalString(t, 'Name', owner, sink);
   if (name !== undefined) {
     task.Name = name;
-    if (name.length > LIMITS.name) sink.add('NAME_TOO_LONG', `the task's Name has ${name.length} characters; at most ${LIMITS.name} are allowed`, at);
+    if (name.length > LIMITS.name) sink.add('NAME_TOO_LONG', `the task's Name has ${name.length} characters; at most ${LIMITS.name} are allowed`, { ...at, property: 'Name' });
   }
   if (task.Name !== '') at.taskName = shownTaskName(task.Name);
 
@@ -516,16 +520,16 @@ function loadTask(raw: unknown, index: number, job: Job, r: Reading): Task {
   if (mpUnreadable) {
     // reported by field()
   } else if (mp === undefined || mp === null || mp === '') {
-    sink.add('MEDIA_PROCESSOR_MISSING', `${owner.name} has no MediaProcessorId`, at);
+    sink.add('MEDIA_PROCESSOR_MISSING', `${owner.name} has no MediaProcessorId`, { ...at, property: 'MediaProcessorId' });
   } else if (typeof mp !== 'string') {
-    sink.add('MEDIA_PROCESSOR_ID_INVALID', `${owner.name}'s MediaProcessorId is ${typeName(mp)}, not a string`, at);
+    sink.add('MEDIA_PROCESSOR_ID_INVALID', `${owner.name}'s MediaProcessorId is ${typeName(mp)}, not a string`, { ...at, property: 'MediaProcessorId' });
   } else {
     task.MediaProcessorId = mp;
     // Tasks of a job mostly share a processor: the last id that passed is not tested again.
     if (mp !== lastValidProcessor && MEDIA_PROCESSOR_ID.test(mp)) lastValidProcessor = mp;
     if (mp !== lastValidProcessor && sink.room('MEDIA_PROCESSOR_ID_INVALID')) {
       const hint = /^[0-9a-f-]{36}$/i.test(mp) ? `prefix the GUID: nb:mpid:UUID:${mp}` : undefined;
-      sink.add('MEDIA_PROCESSOR_ID_INVALID', `${owner.name}'s MediaProcessorId ${JSON.stringify(mp.slice(0, 80))} is not of the form nb:mpid:UUID:<guid>`, hint ? { ...at, hint } : at);
+      sink.add('MEDIA_PROCESSOR_ID_INVALID', `${owner.name}'s MediaProcessorId ${JSON.stringify(mp.slice(0, 80))} is not of the form nb:mpid:UUID:<guid>`, hint ? { ...at, property: 'MediaProcessorId', hint } : { ...at, property: 'MediaProcessorId' });
     }
   }
 
@@ -533,14 +537,14 @@ function loadTask(raw: unknown, index: number, job: Job, r: Reading): Task {
   if (config !== undefined) {
     task.Configuration = config;
     if (config.length > LIMITS.configuration) {
-      sink.add('CONFIGURATION_TOO_LONG', `${owner.name}'s Configuration has ${config.length} characters; at most ${LIMITS.configuration} are allowed`, at);
+      sink.add('CONFIGURATION_TOO_LONG', `${owner.name}'s Configuration has ${config.length} characters; at most ${LIMITS.configuration} are allowed`, { ...at, property: 'Configuration' });
     }
   }
 
   const p = field(t, 'Priority', owner, sink);
   if (p !== undefined && p !== null) {
     if (isInt32(p)) task.Priority = p;
-    else if (sink.room('PRIORITY_INVALID')) sink.add('PRIORITY_INVALID', priorityMessage(`${owner.name}'s`, p), { ...at, ...priorityHint(p) });
+    else if (sink.room('PRIORITY_INVALID')) sink.add('PRIORITY_INVALID', priorityMessage(`${owner.name}'s`, p), { ...at, property: 'Priority', ...priorityHint(p) });
   }
 
   loadEncryption(t, task, owner, sink);
@@ -552,11 +556,11 @@ function loadTask(raw: unknown, index: number, job: Job, r: Reading): Task {
   }
   const body = t.TaskBody;
   if (body === undefined || body === null || (typeof body === 'string' && isBlank(body))) {
-    sink.add('TASKBODY_MISSING', `${owner.name} has no TaskBody`, at);
+    sink.add('TASKBODY_MISSING', `${owner.name} has no TaskBody`, { ...at, property: 'TaskBody' });
     return task;
   }
   if (typeof body !== 'string') {
-    sink.add('TASKBODY_MISSING', `${owner.name}'s TaskBody is ${typeName(body)}, not an XML string`, at);
+    sink.add('TASKBODY_MISSING', `${owner.name}'s TaskBody is ${typeName(body)}, not an XML string`, { ...at, property: 'TaskBody' });
     return task;
   }
   task.TaskBody = body;
@@ -569,7 +573,7 @@ function loadEncryption(t: Record<string, unknown>, task: Task, owner: Owner, si
   const o = field(t, 'Options', owner, sink);
   if (o !== undefined && o !== null) {
     if (typeof o === 'number' && Number.isInteger(o) && o >= 0 && (o & ~TASK_OPTIONS_MASK) === 0) task.Options = o;
-    else if (sink.room('OPTIONS_INVALID')) sink.add('OPTIONS_INVALID', `${owner.name}'s Options is ${show(o)}`, at);
+    else if (sink.room('OPTIONS_INVALID')) sink.add('OPTIONS_INVALID', `${owner.name}'s Options is ${show(o)}`, { ...at, property: 'Options' });
   }
   task.EncryptionKeyId = optionalString(t, 'EncryptionKeyId', owner, sink) ?? null;
   task.EncryptionScheme = optionalString(t, 'EncryptionScheme', owner, sink) ?? null;
@@ -577,16 +581,16 @@ function loadEncryption(t: Record<string, unknown>, task: Task, owner: Owner, si
   task.InitializationVector = optionalString(t, 'InitializationVector', owner, sink) ?? null;
 
   if (task.EncryptionScheme !== null && task.EncryptionScheme !== 'ConfigurationEncryption' && task.EncryptionScheme !== 'None' && sink.room('ENCRYPTION_FIELD_INVALID')) {
-    sink.add('ENCRYPTION_FIELD_INVALID', `${owner.name}'s EncryptionScheme is ${show(task.EncryptionScheme)}`, at);
+    sink.add('ENCRYPTION_FIELD_INVALID', `${owner.name}'s EncryptionScheme is ${show(task.EncryptionScheme)}`, { ...at, property: 'EncryptionScheme' });
   }
   if (task.EncryptionVersion !== null && task.EncryptionVersion !== '1.0' && sink.room('ENCRYPTION_FIELD_INVALID')) {
-    sink.add('ENCRYPTION_FIELD_INVALID', `${owner.name}'s EncryptionVersion is ${show(task.EncryptionVersion)}`, at);
+    sink.add('ENCRYPTION_FIELD_INVALID', `${owner.name}'s EncryptionVersion is ${show(task.EncryptionVersion)}`, { ...at, property: 'EncryptionVersion' });
   }
   if (task.InitializationVector !== null && task.InitializationVector.length > LIMITS.initializationVector) {
     sink.add(
       'INITIALIZATION_VECTOR_TOO_LONG',
       `${owner.name}'s InitializationVector has ${task.InitializationVector.length} characters; at most ${LIMITS.initializationVector} are allowed`,
-      at,
+      { ...at, property: 'InitializationVector' },
     );
   }
   if ((task.Options & TaskOptions.ProtectedConfiguration) !== 0 && sink.room('PROTECTED_CONFIGURATION_INCOMPLETE')) {
@@ -596,7 +600,7 @@ function loadEncryption(t: Record<string, unknown>, task: Task, owner: Owner, si
     if (task.EncryptionVersion !== '1.0') missing.push('EncryptionVersion "1.0"');
     if (task.InitializationVector === null || task.InitializationVector === '') missing.push('InitializationVector');
     if (missing.length > 0) {
-      sink.add('PROTECTED_CONFIGURATION_INCOMPLETE', `${owner.name} asks for ProtectedConfiguration but lacks ${missing.join(', ')}`, at);
+      sink.add('PROTECTED_CONFIGURATION_INCOMPLETE', `${owner.name} asks for ProtectedConfiguration but lacks ${missing.join(', ')}`, { ...at, property: 'Options' });
     }
   }
 }

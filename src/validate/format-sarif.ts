@@ -10,9 +10,9 @@ export interface SarifFile {
 }
 
 /**
- * SARIF 2.1.0 for code-scanning tools. Positions inside a TaskBody are not positions in the JSON
- * file, so they travel as a logical location (`Tasks[i].TaskBody`) plus `properties.line/column`;
- * only positions in the file itself become a physical region.
+ * SARIF 2.1.0 for code-scanning tools. The place in the file (`fileLine`/`fileColumn`, or a
+ * position in a file that is a lone TaskBody) is the physical region; a task's problem also carries
+ * its logical location (`Tasks[i].TaskBody`) and, inside a TaskBody, `properties.line/column` there.
  */
 export function formatSarif(files: readonly SarifFile[], version: string): object {
   const ruleIds = Object.keys(CODES) as Array<keyof typeof CODES>;
@@ -21,10 +21,14 @@ export function formatSarif(files: readonly SarifFile[], version: string): objec
     diagnostics.map((d) => {
       const location: Record<string, unknown> = {};
       const artifact: Record<string, unknown> = { artifactLocation: { uri: toUri(file) } };
-      if (d.line !== undefined && physical?.(d)) artifact.region = { startLine: d.line, startColumn: d.column ?? 1 };
+      if (d.fileLine !== undefined) artifact.region = { startLine: d.fileLine, startColumn: d.fileColumn ?? 1 };
+      else if (d.line !== undefined && physical?.(d)) artifact.region = { startLine: d.line, startColumn: d.column ?? 1 };
       location.physicalLocation = artifact;
       if (d.task !== undefined) {
-        location.logicalLocations = [{ name: 'TaskBody', fullyQualifiedName: `Tasks[${d.task}].TaskBody`, kind: 'element' }];
+        const name = d.property ?? (d.line !== undefined ? 'TaskBody' : undefined);
+        location.logicalLocations = [name !== undefined ? { name, fullyQualifiedName: `Tasks[${d.task}].${name}`, kind: name === 'TaskBody' ? 'element' : 'property' } : { name: `Tasks[${d.task}]`, fullyQualifiedName: `Tasks[${d.task}]`, kind: 'object' }];
+      } else if (d.property !== undefined) {
+        location.logicalLocations = [{ name: d.property, fullyQualifiedName: d.property, kind: 'property' }];
       }
       const properties: Record<string, unknown> = {};
       if (d.task !== undefined) properties.task = d.task;

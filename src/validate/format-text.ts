@@ -5,30 +5,40 @@ export interface TextFormatOptions {
   color?: boolean;
   /** The text the positions point into, per task (TaskBody) or for the whole file (JSON errors, a lone TaskBody). */
   sourceOf?: (d: Diagnostic) => string | undefined;
+  /** The file's text: the excerpt of a problem placed in the file but not in a TaskBody (a property's). */
+  fileText?: string;
 }
 
 const ANSI = { red: '\x1b[31m', yellow: '\x1b[33m', cyan: '\x1b[36m', bold: '\x1b[1m', dim: '\x1b[2m', reset: '\x1b[0m' };
 
 /**
  * One diagnostic the way a compiler prints it:
- * `job.json: task #2 "Package" 3:15: error OUTPUT_DUPLICATE: … ` then the source line with a caret
- * and the hint.
+ * `job.json:20:125: task #2 "Package", TaskBody 3:15: error OUTPUT_DUPLICATE: …` (the place in the
+ * file when it is known, then the place in the TaskBody), then the source line with a caret and the
+ * hint.
  */
 export function formatDiagnosticText(file: string, d: Diagnostic, options: TextFormatOptions = {}): string {
   const c = options.color ? ANSI : { red: '', yellow: '', cyan: '', bold: '', dim: '', reset: '' };
-  const parts: string[] = [`${c.bold}${file}${c.reset}:`];
+  // `file:line:column:` first when the place in the file is known: what editors and terminals link.
+  const place = d.fileLine !== undefined ? `${file}:${d.fileLine}:${d.fileColumn ?? 1}` : file;
+  const parts: string[] = [`${c.bold}${place}${c.reset}:`];
   if (d.task !== undefined) parts.push(`task #${d.task}${d.taskName !== undefined ? ` ${JSON.stringify(d.taskName)}` : ''}`);
   let head = parts.join(' ');
-  if (d.line !== undefined) head += ` ${d.line}:${d.column ?? 1}:`;
+  if (d.line !== undefined && d.fileLine !== undefined && d.task !== undefined) head += `, TaskBody ${d.line}:${d.column ?? 1}:`;
+  else if (d.line !== undefined && d.fileLine === undefined) head += ` ${d.line}:${d.column ?? 1}:`;
   else if (d.task !== undefined) head += ':';
   const sev = d.severity === 'error' ? `${c.red}${c.bold}error${c.reset}` : `${c.yellow}${c.bold}warning${c.reset}`;
   const lines = [`${head} ${sev} ${c.bold}${d.code}${c.reset}: ${d.message}`];
+  // The excerpt: the TaskBody's line for a place in it, else the file's line for a place in the file.
   const source = options.sourceOf?.(d);
-  if (source !== undefined && d.line !== undefined) {
-    const excerpt = sourceExcerpt(source, d.line, d.column ?? 1);
+  let shown: { text: string; line: number; column: number } | undefined;
+  if (source !== undefined && d.line !== undefined) shown = { text: source, line: d.line, column: d.column ?? 1 };
+  else if (options.fileText !== undefined && d.fileLine !== undefined) shown = { text: options.fileText, line: d.fileLine, column: d.fileColumn ?? 1 };
+  if (shown !== undefined) {
+    const excerpt = sourceExcerpt(shown.text, shown.line, shown.column);
     if (excerpt) {
-      const gutter = String(d.line).length;
-      lines.push(`${c.dim}${String(d.line).padStart(gutter + 4)} |${c.reset} ${excerpt.text}`);
+      const gutter = String(shown.line).length;
+      lines.push(`${c.dim}${String(shown.line).padStart(gutter + 4)} |${c.reset} ${excerpt.text}`);
       lines.push(`${c.dim}${' '.repeat(gutter + 4)} |${c.reset} ${' '.repeat(excerpt.caret)}${c.red}^${c.reset}`);
     }
   }

@@ -3,6 +3,7 @@ import { JobGraph } from '../graph/job-graph.js';
 import { resolveDependencies, type Dependencies } from '../graph/dependencies.js';
 import { isCleanTask, loadJobInto, readLoadOptions, type LoadOptions } from '../job/load.js';
 import { parseJsonText } from '../job/json-text.js';
+import { FileLines, jsonPlaces, offsetInStringLiteral, type JsonPlaces } from '../job/json-places.js';
 import type { Job, Task } from '../job/model.js';
 import { LIMITS } from '../job/load.js';
 import type { OutputAssetEntry } from '../taskbody/types.js';
@@ -72,7 +73,8 @@ export function validateJob(definition: unknown, options: ValidateOptions = {}):
     const text = parseJsonText(definition);
     if (!text.ok) {
       const { message, line, column, hint } = text.problem;
-      sink.add('JSON_MALFORMED', message, hint ? { line, column, hint } : { line, column });
+      // The text is the file: its place there is the same.
+      sink.add('JSON_MALFORMED', message, hint ? { line, column, fileLine: line, fileColumn: column, hint } : { line, column, fileLine: line, fileColumn: column });
       return result(sink, undefined, undefined);
     }
     value = text.value;
@@ -80,10 +82,46 @@ export function validateJob(definition: unknown, options: ValidateOptions = {}):
   }
   // JSON.parse made plain data: no getters or Proxies to guard against, so no copy.
   const job = loadJobInto(value, { sink, ids, safe: !parsed });
-  if (!job) return result(sink, undefined, undefined);
-  const deps = resolveDependencies(job);
-  checkGraph(job, deps, sink, profile);
-  return result(sink, job, deps);
+  const deps = job ? resolveDependencies(job) : undefined;
+  if (job) checkGraph(job, deps!, sink, profile);
+  const r = result(sink, job, deps);
+  if (parsed) placeInFile(definition as string, r.diagnostics);
+  return r;
+}
+
+/**
+ * Gives each diagnostic of a job given as text its place in that text (`fileLine`, `fileColumn`):
+ * inside a TaskBody through the string's escapes, else at its property's key, else at its task's
+ * (or the job's) `{`. Only a job with diagnostics pays the scan.
+ */
+function placeInFile(text: string, diagnostics: Diagnostic[]): void {
+  let places: JsonPlaces | undefined;
+  let lines: FileLines | undefined;
+  for (const d of diagnostics) {
+    if (d.code === 'TOO_MANY_DIAGNOSTICS' || d.fileLine !== undefined) continue;
+    places ??= jsonPlaces(text);
+    const offset = offsetOf(places, d);
+    if (offset === undefined) continue;
+    lines ??= new FileLines(text);
+    const { line, column } = lines.at(offset);
+    d.fileLine = line;
+    d.fileColumn = column;
+  }
+}
+
+function offsetOf(p: JsonPlaces, d: Diagnostic): number | undefined {
+  const job = p.job;
+  if (job === undefined) return undefined;
+  if (d.task === undefined) return d.property !== undefined ? (job.keys.get(d.property) ?? job.start) : job.start;
+  const task = p.tasks[d.task];
+  if (task === undefined) return job.keys.get('Tasks') ?? job.start;
+  if (typeof task === 'number') return task;
+  if (d.property !== undefined) return task.keys.get(d.property) ?? task.start;
+  if (d.line === undefined) return task.start;
+  // A place in the TaskBody.
+  const quote = task.values.get('TaskBody');
+  if (quote === undefined || p.text.charCodeAt(quote) !== 0x22) return task.start;
+  return offsetInStringLiteral(p.text, quote, d.line, d.column ?? 1) ?? quote;
 }
 
 /**
