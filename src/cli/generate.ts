@@ -3,7 +3,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { WORKLOAD_SEED } from '../workload/prng.js';
 import { generateWorkloadStream, serializeJobs, workloadHeader, WORKLOAD_KINDS, type GenerateOptions, type WorkloadJob, type WorkloadKind } from '../workload/stream.js';
-import { CliError, ioMessage, type CliIO } from './io.js';
+import { CliError, ioMessage, type CliIO, type CliOptions } from './io.js';
 
 export const GENERATE_USAGE = `Usage: jobgraph generate <kind> (--tasks N | --jobs J) [--seed S] [--rate R] [--format json|ndjson] [--output <file>]
 
@@ -28,20 +28,23 @@ Exit status: 0 written, 2 usage or I/O error.`;
 /** Text is handed to the output in pieces of about this many characters. */
 const CHUNK = 1 << 16;
 
+/** The options of `jobgraph generate`, for parseArgs and for naming a mistyped one. */
+export const GENERATE_OPTIONS = {
+  tasks: { type: 'string' },
+  jobs: { type: 'string' },
+  seed: { type: 'string' },
+  rate: { type: 'string' },
+  format: { type: 'string', default: 'json' },
+  compact: { type: 'boolean', default: false },
+  output: { type: 'string', short: 'o' },
+  help: { type: 'boolean', short: 'h' },
+} satisfies CliOptions;
+
 /** `jobgraph generate`: returns the exit status. */
 export async function generateCommand(args: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: {
-      tasks: { type: 'string' },
-      jobs: { type: 'string' },
-      seed: { type: 'string' },
-      rate: { type: 'string' },
-      format: { type: 'string', default: 'json' },
-      compact: { type: 'boolean', default: false },
-      output: { type: 'string', short: 'o' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: GENERATE_OPTIONS,
     allowPositionals: true,
     strict: true,
   });

@@ -6,7 +6,7 @@ import { createServer } from '../server/server.js';
 import { ServerConfigError } from '../server/errors.js';
 import { isLoopbackAddress, parseTokenFile, parseTokenList } from '../server/auth.js';
 import type { Dispatcher } from '../run/dispatcher.js';
-import { CliError, ioMessage, type CliIO, integer, processSignals } from './io.js';
+import { CliError, ioMessage, type CliIO, type CliOptions, integer, processSignals } from './io.js';
 import { redisFlag, waitForRedis } from './redis.js';
 import { loadProcessors } from './worker.js';
 
@@ -75,31 +75,34 @@ async function openEngine(options: EngineOptions, data: string, sync: 'normal' |
   }
 }
 
+/** The options of `jobgraph serve`, for parseArgs and for naming a mistyped one. */
+export const SERVE_OPTIONS = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'token-file': { type: 'string' },
+  'insecure-local': { type: 'boolean', default: false },
+  'reserved-units': { type: 'string' },
+  'time-scale': { type: 'string' },
+  'max-body': { type: 'string' },
+  profile: { type: 'string' },
+  'validation-workers': { type: 'string' },
+  'validation-timeout': { type: 'string' },
+  'max-diagnostics': { type: 'string' },
+  'base-uri': { type: 'string' },
+  'access-log': { type: 'boolean', default: false },
+  data: { type: 'string' },
+  sync: { type: 'string' },
+  processors: { type: 'string' },
+  redis: { type: 'string' },
+  prefix: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} satisfies CliOptions;
+
 /** `jobgraph serve`: the REST facade over the demo processors (or --processors), until a signal stops it. */
 export async function serveCommand(args: string[], io: CliIO, deps: ServeCommandDeps = {}): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: {
-      port: { type: 'string' },
-      host: { type: 'string' },
-      'token-file': { type: 'string' },
-      'insecure-local': { type: 'boolean', default: false },
-      'reserved-units': { type: 'string' },
-      'time-scale': { type: 'string' },
-      'max-body': { type: 'string' },
-      profile: { type: 'string' },
-      'validation-workers': { type: 'string' },
-      'validation-timeout': { type: 'string' },
-      'max-diagnostics': { type: 'string' },
-      'base-uri': { type: 'string' },
-      'access-log': { type: 'boolean', default: false },
-      data: { type: 'string' },
-      sync: { type: 'string' },
-      processors: { type: 'string' },
-      redis: { type: 'string' },
-      prefix: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: SERVE_OPTIONS,
     allowPositionals: true,
     strict: true,
   });

@@ -3,7 +3,7 @@ import { DEFAULT_MAX_DIAGNOSTICS, type Diagnostic } from '../diagnostics/diagnos
 import { formatDiagnosticText, summarize } from '../validate/format-text.js';
 import { formatSarif, type SarifFile } from '../validate/format-sarif.js';
 import { validateJob, validateTaskBody, type Profile } from '../validate/validate.js';
-import { CliError, ioMessage, packageVersion, useColor, type CliIO } from './io.js';
+import { CliError, ioMessage, packageVersion, useColor, type CliIO, type CliOptions } from './io.js';
 
 export const VALIDATE_USAGE = `Usage: jobgraph validate <file…> [--format text|json|sarif] [--profile ams|relaxed] [--max-diagnostics N|all]
 
@@ -22,15 +22,18 @@ interface FileResult {
   taskBodies: string[];
 }
 
+/** The options of `jobgraph validate`, for parseArgs and for naming a mistyped one. */
+export const VALIDATE_OPTIONS = {
+  format: { type: 'string', default: 'text' },
+  profile: { type: 'string', default: 'ams' },
+  'max-diagnostics': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} satisfies CliOptions;
+
 export async function validateCommand(args: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: {
-      format: { type: 'string', default: 'text' },
-      profile: { type: 'string', default: 'ams' },
-      'max-diagnostics': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: VALIDATE_OPTIONS,
     allowPositionals: true,
     strict: true,
   });
