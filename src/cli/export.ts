@@ -51,7 +51,7 @@ export async function exportCommand(args: string[], io: CliIO): Promise<number> 
   if (profile !== 'ams' && profile !== 'relaxed') throw new CliError(`--profile must be ams or relaxed, not ${JSON.stringify(values.profile)}`);
   const direction = values.direction!.toUpperCase();
   if (direction !== 'LR' && direction !== 'TB') throw new CliError(`--direction must be LR or TB, not ${JSON.stringify(values.direction)}`);
-  if (positionals.length !== 1) throw new CliError('export: name exactly one job file (or - for standard input)');
+  if (positionals.length !== 1) throw new CliError('name exactly one job file (or - for standard input)');
   if (values.output === '') throw new CliError('--output needs a file name');
 
   const file = positionals[0]!;

@@ -52,9 +52,9 @@ export async function generateCommand(args: string[], io: CliIO): Promise<number
     io.stdout.write(GENERATE_USAGE + '\n');
     return 0;
   }
-  if (positionals.length !== 1) throw new CliError(`generate: name one kind: ${WORKLOAD_KINDS.join(', ')}`);
+  if (positionals.length !== 1) throw new CliError(`name one kind: ${WORKLOAD_KINDS.join(', ')}`);
   const kind = positionals[0]!;
-  if (!(WORKLOAD_KINDS as readonly string[]).includes(kind)) throw new CliError(`generate: unknown kind ${JSON.stringify(kind)}; use ${WORKLOAD_KINDS.join(', ')}`);
+  if (!(WORKLOAD_KINDS as readonly string[]).includes(kind)) throw new CliError(`unknown kind ${JSON.stringify(kind)}; use ${WORKLOAD_KINDS.join(', ')}`);
   const format = values.format!;
   if (format !== 'json' && format !== 'ndjson') throw new CliError(`--format must be json or ndjson, not ${JSON.stringify(format)}`);
   if (values.compact && format === 'ndjson') throw new CliError('--compact applies to --format json (ndjson is always one job a line)');
@@ -63,8 +63,8 @@ export async function generateCommand(args: string[], io: CliIO): Promise<number
   const options: GenerateOptions = {};
   if (values.tasks !== undefined) options.tasks = count('--tasks', values.tasks);
   if (values.jobs !== undefined) options.jobs = count('--jobs', values.jobs);
-  if (options.tasks === undefined && options.jobs === undefined) throw new CliError(`generate: give --tasks N${kind === 'media' || kind === 'ams-mix' ? ' or --jobs J' : ''}`);
-  if (options.tasks !== undefined && options.jobs !== undefined) throw new CliError('generate: give --tasks or --jobs, not both');
+  if (options.tasks === undefined && options.jobs === undefined) throw new CliError(`give --tasks N${kind === 'media' || kind === 'ams-mix' ? ' or --jobs J' : ''}`);
+  if (options.tasks !== undefined && options.jobs !== undefined) throw new CliError('give --tasks or --jobs, not both');
   if (options.jobs !== undefined && kind !== 'media' && kind !== 'ams-mix') throw new CliError(`--jobs applies to media and ams-mix; ${kind} is one job: give --tasks`);
   if (values.seed !== undefined) {
     const seed = integer(values.seed);
@@ -82,7 +82,7 @@ export async function generateCommand(args: string[], io: CliIO): Promise<number
     head = workloadHeader(kind as WorkloadKind, options);
   } catch (err) {
     // Anything the checks above let through (media below 6 tasks, …) is still a usage error.
-    if (err instanceof RangeError || err instanceof TypeError) throw new CliError(err.message.replace(/^workloadHeader: /, 'generate: '));
+    if (err instanceof RangeError || err instanceof TypeError) throw new CliError(err.message.replace(/^workloadHeader: /, ''));
     throw err;
   }
   let jobCount = 0;

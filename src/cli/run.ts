@@ -78,7 +78,7 @@ export async function runCommand(args: string[], io: CliIO, deps: RunCommandDeps
     io.stdout.write(RUN_USAGE + '\n');
     return 0;
   }
-  if (positionals.length !== 1) throw new CliError('run: name exactly one job file');
+  if (positionals.length !== 1) throw new CliError('name exactly one job file');
   const concurrency = positiveInt('--concurrency', values.concurrency, 1);
   const units = positiveInt('--reserved-units', values['reserved-units'], 0) ?? 3;
   if (values.processors !== undefined && values['time-scale'] !== undefined) throw new CliError('--time-scale scales the demo processors: it does not go with --processors');

@@ -110,7 +110,7 @@ export async function serveCommand(args: string[], io: CliIO, deps: ServeCommand
     io.stdout.write(SERVE_USAGE + '\n');
     return 0;
   }
-  if (positionals.length > 0) throw new CliError(`serve takes no file, got ${JSON.stringify(positionals[0])}`);
+  if (positionals.length > 0) throw new CliError(`takes no file, got ${JSON.stringify(positionals[0])}`);
   const port = integer('--port', values.port, 0, 65535) ?? 8080;
   const units = integer('--reserved-units', values['reserved-units'], 0, 1_000_000) ?? 3;
   const maxBodyBytes = integer('--max-body', values['max-body'], 1, 1024 * 1024 * 1024) ?? 1024 * 1024;

@@ -94,7 +94,7 @@ export async function simulateCommand(args: string[], io: CliIO): Promise<number
     io.stdout.write(SIMULATE_USAGE + '\n');
     return 0;
   }
-  if (positionals.length !== 1) throw new CliError('simulate: name exactly one workload file (or - for standard input)');
+  if (positionals.length !== 1) throw new CliError('name exactly one workload file (or - for standard input)');
   const policies = list('--policy', values.policy!).map((p) => {
     if (!POLICIES.includes(p as PolicyName)) throw new CliError(`--policy: unknown policy ${JSON.stringify(p)}; use ${POLICIES.join(', ')}`);
     return p as PolicyName;

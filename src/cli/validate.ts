@@ -46,7 +46,7 @@ export async function validateCommand(args: string[], io: CliIO): Promise<number
   const profile = values.profile as Profile;
   if (profile !== 'ams' && profile !== 'relaxed') throw new CliError(`--profile must be ams or relaxed, not ${JSON.stringify(values.profile)}`);
   const maxDiagnostics = readMaxDiagnostics(values['max-diagnostics']);
-  if (positionals.length === 0) throw new CliError('validate: name at least one job file (.json) or TaskBody (.xml)');
+  if (positionals.length === 0) throw new CliError('name at least one job file (.json) or TaskBody (.xml)');
 
   const results: FileResult[] = [];
   let ioFailed = false;
@@ -55,7 +55,7 @@ export async function validateCommand(args: string[], io: CliIO): Promise<number
     try {
       source = await io.readFile(file);
     } catch (err) {
-      io.stderr.write(`jobgraph: ${ioMessage(file, err)}\n`);
+      io.stderr.write(`jobgraph validate: ${ioMessage(file, err)}\n`);
       ioFailed = true;
       continue;
     }

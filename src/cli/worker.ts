@@ -161,7 +161,7 @@ export async function workerCommand(args: string[], io: CliIO, deps: WorkerComma
     io.stdout.write(WORKER_USAGE + '\n');
     return 0;
   }
-  if (positionals.length > 0) throw new CliError(`worker takes no file, got ${JSON.stringify(positionals[0])}`);
+  if (positionals.length > 0) throw new CliError(`takes no file, got ${JSON.stringify(positionals[0])}`);
   if (values.redis === undefined) throw new CliError('--redis URL is required: the Redis of the orchestrator (jobgraph run or serve --redis), e.g. redis://127.0.0.1:6379');
   const redis = redisFlag(values.redis, values.prefix)!;
   const concurrency = integer('--concurrency', values.concurrency, 1, 10_000) ?? 8;

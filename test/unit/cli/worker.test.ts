@@ -55,7 +55,7 @@ describe('jobgraph worker: arguments', () => {
       [['--redis', 'redis://cache', '--name', ''], 'jobgraph worker: --name needs a value (the default is host:pid)'],
       [['--redis', 'redis://cache', '--time-scale', 'fast'], 'jobgraph worker: --time-scale must be a number >= 0, not "fast"'],
       [['--redis', 'redis://cache', '--time-scale', '0', '--processors', PROCESSORS], 'jobgraph worker: --time-scale scales the demo processors: it does not go with --processors'],
-      [['--redis', 'redis://cache', 'job.json'], 'jobgraph worker: worker takes no file, got "job.json"'],
+      [['--redis', 'redis://cache', 'job.json'], 'jobgraph worker: takes no file, got "job.json"'],
     ];
     for (const [args, message] of cases) expect(await refusal(args), args.join(' ')).toEqual([2, message]);
     const [code, unknown] = await refusal(['--redis', 'redis://cache', '--bogus']);
