@@ -70,8 +70,9 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
     return 0;
   }
   if (name.startsWith('-')) {
-    const match = name.startsWith('--') ? closest(name.slice(2).split('=')[0]!, GLOBAL_OPTIONS) : undefined;
-    return refuse(io, 'jobgraph', `unknown option ${name}${match === undefined ? '' : `; did you mean --${match}?`}`, COMMANDS_HINT);
+    const option = name.split('=')[0]!;
+    const match = option.startsWith('--') ? closest(option.slice(2), GLOBAL_OPTIONS) : undefined;
+    return refuse(io, 'jobgraph', `unknown option ${option}${match === undefined ? '' : `; did you mean --${match}?`}`, COMMANDS_HINT);
   }
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name]! : undefined;
   if (!command) return refuse(io, 'jobgraph', unknownCommand(name), COMMANDS_HINT);

@@ -123,5 +123,6 @@ describe('jobgraph help <command>, and mistyped commands', () => {
   it('names an unknown option before the command', async () => {
     expect(await refusal(['--verison'])).toEqual(['jobgraph: unknown option --verison; did you mean --version?', "Run 'jobgraph --help' for the commands."]);
     expect((await refusal(['--json', 'validate']))[0]).toBe('jobgraph: unknown option --json');
+    expect((await refusal(['--color=always', 'validate']))[0]).toBe('jobgraph: unknown option --color');
   });
 });
