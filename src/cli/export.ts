@@ -6,7 +6,7 @@ import { exportMermaid } from '../export/mermaid.js';
 import { sequentialIds } from '../job/ids.js';
 import { formatDiagnosticText, summarize } from '../validate/format-text.js';
 import { validateJob, type Profile } from '../validate/validate.js';
-import { CliError, ioMessage, type CliIO } from './io.js';
+import { CliError, ioMessage, type CliIO, type CliOptions } from './io.js';
 
 export const EXPORT_USAGE = `Usage: jobgraph export <job.json|-> [--format dot|mermaid|json] [--output <file>] [options]
 
@@ -22,19 +22,22 @@ missing assets in red.
 A file named - is read from standard input. Ids are numbered (nb:jid:UUID:…0001) so output repeats.
 Exit status: 0 valid job, 1 invalid job (graph still written, problems on stderr), 2 usage or I/O error.`;
 
+/** The options of `jobgraph export`, for parseArgs and for naming a mistyped one. */
+export const EXPORT_OPTIONS = {
+  format: { type: 'string', default: 'dot' },
+  output: { type: 'string', short: 'o' },
+  profile: { type: 'string', default: 'ams' },
+  direction: { type: 'string', default: 'LR' },
+  'no-inputs': { type: 'boolean', default: false },
+  'no-sinks': { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h' },
+} satisfies CliOptions;
+
 /** `jobgraph export`: returns the exit status. */
 export async function exportCommand(args: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: {
-      format: { type: 'string', default: 'dot' },
-      output: { type: 'string', short: 'o' },
-      profile: { type: 'string', default: 'ams' },
-      direction: { type: 'string', default: 'LR' },
-      'no-inputs': { type: 'boolean', default: false },
-      'no-sinks': { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: EXPORT_OPTIONS,
     allowPositionals: true,
     strict: true,
   });
@@ -48,7 +51,7 @@ export async function exportCommand(args: string[], io: CliIO): Promise<number> 
   if (profile !== 'ams' && profile !== 'relaxed') throw new CliError(`--profile must be ams or relaxed, not ${JSON.stringify(values.profile)}`);
   const direction = values.direction!.toUpperCase();
   if (direction !== 'LR' && direction !== 'TB') throw new CliError(`--direction must be LR or TB, not ${JSON.stringify(values.direction)}`);
-  if (positionals.length !== 1) throw new CliError('export: name exactly one job file (or - for standard input)');
+  if (positionals.length !== 1) throw new CliError('name exactly one job file (or - for standard input)');
   if (values.output === '') throw new CliError('--output needs a file name');
 
   const file = positionals[0]!;

@@ -3,7 +3,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { WORKLOAD_SEED } from '../workload/prng.js';
 import { generateWorkloadStream, serializeJobs, workloadHeader, WORKLOAD_KINDS, type GenerateOptions, type WorkloadJob, type WorkloadKind } from '../workload/stream.js';
-import { CliError, ioMessage, type CliIO } from './io.js';
+import { CliError, ioMessage, type CliIO, type CliOptions } from './io.js';
 
 export const GENERATE_USAGE = `Usage: jobgraph generate <kind> (--tasks N | --jobs J) [--seed S] [--rate R] [--format json|ndjson] [--output <file>]
 
@@ -28,20 +28,23 @@ Exit status: 0 written, 2 usage or I/O error.`;
 /** Text is handed to the output in pieces of about this many characters. */
 const CHUNK = 1 << 16;
 
+/** The options of `jobgraph generate`, for parseArgs and for naming a mistyped one. */
+export const GENERATE_OPTIONS = {
+  tasks: { type: 'string' },
+  jobs: { type: 'string' },
+  seed: { type: 'string' },
+  rate: { type: 'string' },
+  format: { type: 'string', default: 'json' },
+  compact: { type: 'boolean', default: false },
+  output: { type: 'string', short: 'o' },
+  help: { type: 'boolean', short: 'h' },
+} satisfies CliOptions;
+
 /** `jobgraph generate`: returns the exit status. */
 export async function generateCommand(args: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: {
-      tasks: { type: 'string' },
-      jobs: { type: 'string' },
-      seed: { type: 'string' },
-      rate: { type: 'string' },
-      format: { type: 'string', default: 'json' },
-      compact: { type: 'boolean', default: false },
-      output: { type: 'string', short: 'o' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: GENERATE_OPTIONS,
     allowPositionals: true,
     strict: true,
   });
@@ -49,9 +52,9 @@ export async function generateCommand(args: string[], io: CliIO): Promise<number
     io.stdout.write(GENERATE_USAGE + '\n');
     return 0;
   }
-  if (positionals.length !== 1) throw new CliError(`generate: name one kind: ${WORKLOAD_KINDS.join(', ')}`);
+  if (positionals.length !== 1) throw new CliError(`name one kind: ${WORKLOAD_KINDS.join(', ')}`);
   const kind = positionals[0]!;
-  if (!(WORKLOAD_KINDS as readonly string[]).includes(kind)) throw new CliError(`generate: unknown kind ${JSON.stringify(kind)}; use ${WORKLOAD_KINDS.join(', ')}`);
+  if (!(WORKLOAD_KINDS as readonly string[]).includes(kind)) throw new CliError(`unknown kind ${JSON.stringify(kind)}; use ${WORKLOAD_KINDS.join(', ')}`);
   const format = values.format!;
   if (format !== 'json' && format !== 'ndjson') throw new CliError(`--format must be json or ndjson, not ${JSON.stringify(format)}`);
   if (values.compact && format === 'ndjson') throw new CliError('--compact applies to --format json (ndjson is always one job a line)');
@@ -60,8 +63,8 @@ export async function generateCommand(args: string[], io: CliIO): Promise<number
   const options: GenerateOptions = {};
   if (values.tasks !== undefined) options.tasks = count('--tasks', values.tasks);
   if (values.jobs !== undefined) options.jobs = count('--jobs', values.jobs);
-  if (options.tasks === undefined && options.jobs === undefined) throw new CliError(`generate: give --tasks N${kind === 'media' || kind === 'ams-mix' ? ' or --jobs J' : ''}`);
-  if (options.tasks !== undefined && options.jobs !== undefined) throw new CliError('generate: give --tasks or --jobs, not both');
+  if (options.tasks === undefined && options.jobs === undefined) throw new CliError(`give --tasks N${kind === 'media' || kind === 'ams-mix' ? ' or --jobs J' : ''}`);
+  if (options.tasks !== undefined && options.jobs !== undefined) throw new CliError('give --tasks or --jobs, not both');
   if (options.jobs !== undefined && kind !== 'media' && kind !== 'ams-mix') throw new CliError(`--jobs applies to media and ams-mix; ${kind} is one job: give --tasks`);
   if (values.seed !== undefined) {
     const seed = integer(values.seed);
@@ -79,7 +82,7 @@ export async function generateCommand(args: string[], io: CliIO): Promise<number
     head = workloadHeader(kind as WorkloadKind, options);
   } catch (err) {
     // Anything the checks above let through (media below 6 tasks, …) is still a usage error.
-    if (err instanceof RangeError || err instanceof TypeError) throw new CliError(err.message.replace(/^workloadHeader: /, 'generate: '));
+    if (err instanceof RangeError || err instanceof TypeError) throw new CliError(err.message.replace(/^workloadHeader: /, ''));
     throw err;
   }
   let jobCount = 0;

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
+import type { ParseArgsConfig } from 'node:util';
 
 /** Where the CLI writes; injectable so tests capture output without spawning a process. */
 export interface CliIO {
@@ -8,6 +9,9 @@ export interface CliIO {
   readFile(path: string): Promise<string>;
   env: Record<string, string | undefined>;
 }
+
+/** A command's parseArgs options (node:util does not export the type by this name). */
+export type CliOptions = NonNullable<ParseArgsConfig['options']>;
 
 export const processIO: CliIO = {
   stdout: process.stdout,

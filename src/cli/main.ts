@@ -1,11 +1,13 @@
-import { validateCommand, VALIDATE_USAGE } from './validate.js';
-import { runCommand, RUN_USAGE } from './run.js';
-import { simulateCommand, SIMULATE_USAGE } from './simulate.js';
-import { exportCommand, EXPORT_USAGE } from './export.js';
-import { generateCommand, GENERATE_USAGE } from './generate.js';
-import { serveCommand, SERVE_USAGE } from './serve.js';
-import { workerCommand, WORKER_USAGE } from './worker.js';
-import { CliError, packageVersion, processIO, type CliIO } from './io.js';
+import { validateCommand, VALIDATE_OPTIONS, VALIDATE_USAGE } from './validate.js';
+import { runCommand, RUN_OPTIONS, RUN_USAGE } from './run.js';
+import { simulateCommand, SIMULATE_OPTIONS, SIMULATE_USAGE } from './simulate.js';
+import { exportCommand, EXPORT_OPTIONS, EXPORT_USAGE } from './export.js';
+import { generateCommand, GENERATE_OPTIONS, GENERATE_USAGE } from './generate.js';
+import { serveCommand, SERVE_OPTIONS, SERVE_USAGE } from './serve.js';
+import { workerCommand, WORKER_OPTIONS, WORKER_USAGE } from './worker.js';
+import { CliError, packageVersion, processIO, type CliIO, type CliOptions } from './io.js';
+import { isParseArgsError, parseErrorMessage } from './parse-error.js';
+import { closest } from './suggest.js';
 
 type Command = (args: string[], io: CliIO) => Promise<number>;
 
@@ -14,30 +16,45 @@ const onInterrupt = (handler: () => void): (() => void) => {
   return () => process.off('SIGINT', handler);
 };
 
-const COMMANDS: Record<string, { run: Command; summary: string; usage: string }> = {
-  validate: { run: validateCommand, summary: 'check job definitions and TaskBodies, every problem in one pass', usage: VALIDATE_USAGE },
-  run: { run: (args, io) => runCommand(args, io, io === processIO ? { onInterrupt } : {}), summary: 'run a job with the demo processors or --processors (on workers: --redis), with live progress', usage: RUN_USAGE },
-  export: { run: exportCommand, summary: "draw a job's dependency graph as Graphviz DOT, Mermaid or JSON", usage: EXPORT_USAGE },
-  generate: { run: generateCommand, summary: 'make a workload: the benchmark shapes or a seeded mix of AMS jobs over time', usage: GENERATE_USAGE },
-  serve: { run: serveCommand, summary: 'serve the Media Services v2 REST API (OData v3 JSON) over the demo processors or --processors', usage: SERVE_USAGE },
+const COMMANDS: Record<string, { run: Command; summary: string; usage: string; options: CliOptions }> = {
+  validate: { run: validateCommand, summary: 'check job definitions and TaskBodies, every problem in one pass', usage: VALIDATE_USAGE, options: VALIDATE_OPTIONS },
+  run: { run: (args, io) => runCommand(args, io, io === processIO ? { onInterrupt } : {}), summary: 'run a job with the demo processors or --processors (on workers: --redis), with live progress', usage: RUN_USAGE, options: RUN_OPTIONS },
+  export: { run: exportCommand, summary: "draw a job's dependency graph as Graphviz DOT, Mermaid or JSON", usage: EXPORT_USAGE, options: EXPORT_OPTIONS },
+  generate: { run: generateCommand, summary: 'make a workload: the benchmark shapes or a seeded mix of AMS jobs over time', usage: GENERATE_USAGE, options: GENERATE_OPTIONS },
+  serve: { run: serveCommand, summary: 'serve the Media Services v2 REST API (OData v3 JSON) over the demo processors or --processors', usage: SERVE_USAGE, options: SERVE_OPTIONS },
   worker: {
     // A close that does not end leaves connections that keep the process alive: it exits.
     run: (args, io) => workerCommand(args, io, io === processIO ? { exit: (code) => process.exit(code) } : {}),
     summary: "run the tasks of 'run --redis' and 'serve --redis' from Redis, until SIGTERM or Ctrl-C",
     usage: WORKER_USAGE,
+    options: WORKER_OPTIONS,
   },
-  simulate: { run: simulateCommand, summary: 'compare scheduling policies and capacities on a workload, with Gantt charts and a report', usage: SIMULATE_USAGE },
+  simulate: { run: simulateCommand, summary: 'compare scheduling policies and capacities on a workload, with Gantt charts and a report', usage: SIMULATE_USAGE, options: SIMULATE_OPTIONS },
 };
 
 function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
-  return `Usage: jobgraph <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun 'jobgraph <command> --help' for a command's options.`;
+  return `Usage: jobgraph <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun 'jobgraph help <command>' or 'jobgraph <command> --help' for a command's options.`;
+}
+
+const COMMANDS_HINT = "Run 'jobgraph --help' for the commands.";
+const GLOBAL_OPTIONS = ['help', 'version'];
+
+/** A mistake is said in one line and a hint, not under a page of usage that buries it. Exit status 2. */
+function refuse(io: CliIO, who: string, message: string, hint: string): number {
+  io.stderr.write(`${who}: ${message}\n${hint}\n`);
+  return 2;
+}
+
+function unknownCommand(name: string): string {
+  const match = closest(name, Object.keys(COMMANDS));
+  return `unknown command ${JSON.stringify(name)}${match === undefined ? '' : `; did you mean ${JSON.stringify(match)}?`}`;
 }
 
 /** The `jobgraph` command. Returns the exit status: 0 ok, 1 the job is invalid or failed, 2 usage or I/O error. */
 export async function main(argv: string[], io: CliIO = processIO): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  if (name === undefined || name === '--help' || name === '-h' || (name === 'help' && rest.length === 0)) {
     io.stdout.write(usage() + '\n');
     return name === undefined ? 2 : 0;
   }
@@ -45,19 +62,26 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
     io.stdout.write(packageVersion() + '\n');
     return 0;
   }
-  const command = COMMANDS[name];
-  if (!command) {
-    io.stderr.write(`jobgraph: unknown command ${JSON.stringify(name)}\n${usage()}\n`);
-    return 2;
+  if (name === 'help') {
+    if (rest.length > 1) return refuse(io, 'jobgraph help', `name one command, not ${rest.length}`, COMMANDS_HINT);
+    const command = Object.hasOwn(COMMANDS, rest[0]!) ? COMMANDS[rest[0]!]! : undefined;
+    if (!command) return refuse(io, 'jobgraph help', unknownCommand(rest[0]!), COMMANDS_HINT);
+    io.stdout.write(command.usage + '\n');
+    return 0;
   }
+  if (name.startsWith('-')) {
+    const option = name.split('=')[0]!;
+    const match = option.startsWith('--') ? closest(option.slice(2), GLOBAL_OPTIONS) : undefined;
+    return refuse(io, 'jobgraph', `unknown option ${option}${match === undefined ? '' : `; did you mean --${match}?`}`, COMMANDS_HINT);
+  }
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name]! : undefined;
+  if (!command) return refuse(io, 'jobgraph', unknownCommand(name), COMMANDS_HINT);
   try {
     return await command.run(rest, io);
   } catch (err) {
-    if (err instanceof CliError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.stderr.write(`jobgraph ${name}: ${(err as Error).message}\n`);
-      io.stderr.write(command.usage + '\n');
-      return 2;
-    }
+    const hint = `Run 'jobgraph ${name} --help' for its options.`;
+    if (err instanceof CliError) return refuse(io, `jobgraph ${name}`, err.message, hint);
+    if (isParseArgsError(err)) return refuse(io, `jobgraph ${name}`, parseErrorMessage(err, rest, command.options), hint);
     throw err;
   }
 }

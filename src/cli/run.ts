@@ -7,7 +7,7 @@ import { formatDiagnosticText } from '../validate/format-text.js';
 import type { JobView, TaskView } from '../scheduler/views.js';
 import { StoreError } from '../store/run-store.js';
 import type { Dispatcher } from '../run/dispatcher.js';
-import { CliError, ioMessage, useColor, type CliIO } from './io.js';
+import { CliError, ioMessage, useColor, type CliIO, type CliOptions } from './io.js';
 import { redisFlag, waitForRedis } from './redis.js';
 import { loadProcessors } from './worker.js';
 
@@ -54,20 +54,23 @@ function positiveInt(name: string, v: string | undefined, min: number): number |
   return n;
 }
 
+/** The options of `jobgraph run`, for parseArgs and for naming a mistyped one. */
+export const RUN_OPTIONS = {
+  concurrency: { type: 'string' },
+  'reserved-units': { type: 'string' },
+  'time-scale': { type: 'string' },
+  data: { type: 'string' },
+  processors: { type: 'string' },
+  redis: { type: 'string' },
+  prefix: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h' },
+} satisfies CliOptions;
+
 export async function runCommand(args: string[], io: CliIO, deps: RunCommandDeps = {}): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: {
-      concurrency: { type: 'string' },
-      'reserved-units': { type: 'string' },
-      'time-scale': { type: 'string' },
-      data: { type: 'string' },
-      processors: { type: 'string' },
-      redis: { type: 'string' },
-      prefix: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: RUN_OPTIONS,
     allowPositionals: true,
     strict: true,
   });
@@ -75,7 +78,7 @@ export async function runCommand(args: string[], io: CliIO, deps: RunCommandDeps
     io.stdout.write(RUN_USAGE + '\n');
     return 0;
   }
-  if (positionals.length !== 1) throw new CliError('run: name exactly one job file');
+  if (positionals.length !== 1) throw new CliError('name exactly one job file');
   const concurrency = positiveInt('--concurrency', values.concurrency, 1);
   const units = positiveInt('--reserved-units', values['reserved-units'], 0) ?? 3;
   if (values.processors !== undefined && values['time-scale'] !== undefined) throw new CliError('--time-scale scales the demo processors: it does not go with --processors');

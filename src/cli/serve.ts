@@ -6,7 +6,7 @@ import { createServer } from '../server/server.js';
 import { ServerConfigError } from '../server/errors.js';
 import { isLoopbackAddress, parseTokenFile, parseTokenList } from '../server/auth.js';
 import type { Dispatcher } from '../run/dispatcher.js';
-import { CliError, ioMessage, type CliIO, integer, processSignals } from './io.js';
+import { CliError, ioMessage, type CliIO, type CliOptions, integer, processSignals } from './io.js';
 import { redisFlag, waitForRedis } from './redis.js';
 import { loadProcessors } from './worker.js';
 
@@ -75,31 +75,34 @@ async function openEngine(options: EngineOptions, data: string, sync: 'normal' |
   }
 }
 
+/** The options of `jobgraph serve`, for parseArgs and for naming a mistyped one. */
+export const SERVE_OPTIONS = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'token-file': { type: 'string' },
+  'insecure-local': { type: 'boolean', default: false },
+  'reserved-units': { type: 'string' },
+  'time-scale': { type: 'string' },
+  'max-body': { type: 'string' },
+  profile: { type: 'string' },
+  'validation-workers': { type: 'string' },
+  'validation-timeout': { type: 'string' },
+  'max-diagnostics': { type: 'string' },
+  'base-uri': { type: 'string' },
+  'access-log': { type: 'boolean', default: false },
+  data: { type: 'string' },
+  sync: { type: 'string' },
+  processors: { type: 'string' },
+  redis: { type: 'string' },
+  prefix: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} satisfies CliOptions;
+
 /** `jobgraph serve`: the REST facade over the demo processors (or --processors), until a signal stops it. */
 export async function serveCommand(args: string[], io: CliIO, deps: ServeCommandDeps = {}): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: {
-      port: { type: 'string' },
-      host: { type: 'string' },
-      'token-file': { type: 'string' },
-      'insecure-local': { type: 'boolean', default: false },
-      'reserved-units': { type: 'string' },
-      'time-scale': { type: 'string' },
-      'max-body': { type: 'string' },
-      profile: { type: 'string' },
-      'validation-workers': { type: 'string' },
-      'validation-timeout': { type: 'string' },
-      'max-diagnostics': { type: 'string' },
-      'base-uri': { type: 'string' },
-      'access-log': { type: 'boolean', default: false },
-      data: { type: 'string' },
-      sync: { type: 'string' },
-      processors: { type: 'string' },
-      redis: { type: 'string' },
-      prefix: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: SERVE_OPTIONS,
     allowPositionals: true,
     strict: true,
   });
@@ -107,7 +110,7 @@ export async function serveCommand(args: string[], io: CliIO, deps: ServeCommand
     io.stdout.write(SERVE_USAGE + '\n');
     return 0;
   }
-  if (positionals.length > 0) throw new CliError(`serve takes no file, got ${JSON.stringify(positionals[0])}`);
+  if (positionals.length > 0) throw new CliError(`takes no file, got ${JSON.stringify(positionals[0])}`);
   const port = integer('--port', values.port, 0, 65535) ?? 8080;
   const units = integer('--reserved-units', values['reserved-units'], 0, 1_000_000) ?? 3;
   const maxBodyBytes = integer('--max-body', values['max-body'], 1, 1024 * 1024 * 1024) ?? 1024 * 1024;

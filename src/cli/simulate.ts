@@ -6,7 +6,7 @@ import { demoDurations, fixedDurations, type DurationModel } from '../simulate/d
 import { renderGanttSvg, type GanttInput } from '../export/gantt-svg.js';
 import { renderHtmlReport } from '../export/report-html.js';
 import { formatDiagnosticText } from '../validate/format-text.js';
-import { CliError, ioMessage, type CliIO } from './io.js';
+import { CliError, ioMessage, type CliIO, type CliOptions } from './io.js';
 
 export const SIMULATE_USAGE = `Usage: jobgraph simulate <workload.json|-> [--policy P,…] [--reserved-units N,…] [options]
 
@@ -70,20 +70,23 @@ function durationModel(text: string): DurationModel {
   throw new CliError(`--durations must be demo, demo-exact or fixed:<seconds>, not ${JSON.stringify(text)}`);
 }
 
+/** The options of `jobgraph simulate`, for parseArgs and for naming a mistyped one. */
+export const SIMULATE_OPTIONS = {
+  policy: { type: 'string', default: 'priority' },
+  'reserved-units': { type: 'string', default: '3' },
+  concurrency: { type: 'string' },
+  durations: { type: 'string', default: 'demo' },
+  seed: { type: 'string', default: '1' },
+  gantt: { type: 'string' },
+  report: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h' },
+} satisfies CliOptions;
+
 export async function simulateCommand(args: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: {
-      policy: { type: 'string', default: 'priority' },
-      'reserved-units': { type: 'string', default: '3' },
-      concurrency: { type: 'string' },
-      durations: { type: 'string', default: 'demo' },
-      seed: { type: 'string', default: '1' },
-      gantt: { type: 'string' },
-      report: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: SIMULATE_OPTIONS,
     allowPositionals: true,
     strict: true,
   });
@@ -91,7 +94,7 @@ export async function simulateCommand(args: string[], io: CliIO): Promise<number
     io.stdout.write(SIMULATE_USAGE + '\n');
     return 0;
   }
-  if (positionals.length !== 1) throw new CliError('simulate: name exactly one workload file (or - for standard input)');
+  if (positionals.length !== 1) throw new CliError('name exactly one workload file (or - for standard input)');
   const policies = list('--policy', values.policy!).map((p) => {
     if (!POLICIES.includes(p as PolicyName)) throw new CliError(`--policy: unknown policy ${JSON.stringify(p)}; use ${POLICIES.join(', ')}`);
     return p as PolicyName;

@@ -3,7 +3,7 @@ import { DEFAULT_MAX_DIAGNOSTICS, type Diagnostic } from '../diagnostics/diagnos
 import { formatDiagnosticText, summarize } from '../validate/format-text.js';
 import { formatSarif, type SarifFile } from '../validate/format-sarif.js';
 import { validateJob, validateTaskBody, type Profile } from '../validate/validate.js';
-import { CliError, ioMessage, packageVersion, useColor, type CliIO } from './io.js';
+import { CliError, ioMessage, packageVersion, useColor, type CliIO, type CliOptions } from './io.js';
 
 export const VALIDATE_USAGE = `Usage: jobgraph validate <file…> [--format text|json|sarif] [--profile ams|relaxed] [--max-diagnostics N|all]
 
@@ -22,15 +22,18 @@ interface FileResult {
   taskBodies: string[];
 }
 
+/** The options of `jobgraph validate`, for parseArgs and for naming a mistyped one. */
+export const VALIDATE_OPTIONS = {
+  format: { type: 'string', default: 'text' },
+  profile: { type: 'string', default: 'ams' },
+  'max-diagnostics': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} satisfies CliOptions;
+
 export async function validateCommand(args: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: {
-      format: { type: 'string', default: 'text' },
-      profile: { type: 'string', default: 'ams' },
-      'max-diagnostics': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: VALIDATE_OPTIONS,
     allowPositionals: true,
     strict: true,
   });
@@ -43,7 +46,7 @@ export async function validateCommand(args: string[], io: CliIO): Promise<number
   const profile = values.profile as Profile;
   if (profile !== 'ams' && profile !== 'relaxed') throw new CliError(`--profile must be ams or relaxed, not ${JSON.stringify(values.profile)}`);
   const maxDiagnostics = readMaxDiagnostics(values['max-diagnostics']);
-  if (positionals.length === 0) throw new CliError('validate: name at least one job file (.json) or TaskBody (.xml)');
+  if (positionals.length === 0) throw new CliError('name at least one job file (.json) or TaskBody (.xml)');
 
   const results: FileResult[] = [];
   let ioFailed = false;
@@ -52,7 +55,7 @@ export async function validateCommand(args: string[], io: CliIO): Promise<number
     try {
       source = await io.readFile(file);
     } catch (err) {
-      io.stderr.write(`jobgraph: ${ioMessage(file, err)}\n`);
+      io.stderr.write(`jobgraph validate: ${ioMessage(file, err)}\n`);
       ioFailed = true;
       continue;
     }
@@ -84,6 +87,7 @@ export async function validateCommand(args: string[], io: CliIO): Promise<number
       for (const d of r.diagnostics) io.stdout.write(formatDiagnosticText(r.file, d, { color, sourceOf }) + '\n');
       io.stdout.write(`${r.file}: ${r.valid ? 'valid' : 'invalid'} (${summarize(r.diagnostics)})\n`);
     }
+    if (positionals.length > 1) io.stdout.write(filesSummary(results, positionals.length - results.length) + '\n');
   }
   if (ioFailed) return 2;
   return results.every((r) => r.valid) ? 0 : 1;
@@ -95,4 +99,25 @@ function readMaxDiagnostics(v: string | undefined): number {
   if (v === 'all') return Infinity;
   if (!/^\d{1,9}$/.test(v) || Number(v) < 1) throw new CliError(`--max-diagnostics must be a whole number from 1 or "all", not ${JSON.stringify(v)}`);
   return Number(v);
+}
+
+/**
+ * The last line for several files, so a long run need not be scrolled back:
+ * "3 files: 1 valid, 2 invalid (9 errors, 1 warning)". Problems past --max-diagnostics count too.
+ */
+export function filesSummary(results: readonly { valid: boolean; diagnostics: readonly Diagnostic[] }[], unreadable: number): string {
+  let errors = 0;
+  let warnings = 0;
+  for (const d of results.flatMap((r) => r.diagnostics)) {
+    if (d.code === 'TOO_MANY_DIAGNOSTICS') {
+      errors += d.omitted?.errors ?? 0;
+      warnings += (d.omitted?.problems ?? 0) - (d.omitted?.errors ?? 0);
+    } else if (d.severity === 'error') errors++;
+    else warnings++;
+  }
+  const p = (n: number, w: string): string => `${n} ${w}${n === 1 ? '' : 's'}`;
+  const valid = results.filter((r) => r.valid).length;
+  const counts = [`${valid} valid`, `${results.length - valid} invalid`, ...(unreadable > 0 ? [`${unreadable} unreadable`] : [])];
+  const problems = errors + warnings === 0 ? 'no problems' : [errors ? p(errors, 'error') : '', warnings ? p(warnings, 'warning') : ''].filter(Boolean).join(', ');
+  return `${p(results.length + unreadable, 'file')}: ${counts.join(', ')} (${problems})`;
 }

@@ -8,7 +8,7 @@ import { demoProcessors } from '../run/demo-processors.js';
 import type { Processor } from '../run/processor.js';
 import { messageOf } from '../run/untrusted.js';
 import type { TaskWorker, WorkerOptions } from '../distributed/worker.js';
-import { CliError, type CliIO, integer, processSignals } from './io.js';
+import { CliError, type CliIO, type CliOptions, integer, processSignals } from './io.js';
 import { redisFlag, waitForRedis } from './redis.js';
 
 export const WORKER_USAGE = `Usage: jobgraph worker --redis URL [--processors FILE] [--concurrency N] [--pools a,b] [options]
@@ -134,23 +134,26 @@ export async function loadProcessors(spec: string, cwd: string = process.cwd()):
   return value as Processor[];
 }
 
+/** The options of `jobgraph worker`, for parseArgs and for naming a mistyped one. */
+export const WORKER_OPTIONS = {
+  redis: { type: 'string' },
+  processors: { type: 'string' },
+  'time-scale': { type: 'string' },
+  concurrency: { type: 'string' },
+  pools: { type: 'string' },
+  prefix: { type: 'string' },
+  name: { type: 'string' },
+  'lock-duration': { type: 'string' },
+  'stalled-interval': { type: 'string' },
+  'shutdown-grace': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} satisfies CliOptions;
+
 /** `jobgraph worker`: runs tasks from Redis until a signal stops it. */
 export async function workerCommand(args: string[], io: CliIO, deps: WorkerCommandDeps = {}): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: {
-      redis: { type: 'string' },
-      processors: { type: 'string' },
-      'time-scale': { type: 'string' },
-      concurrency: { type: 'string' },
-      pools: { type: 'string' },
-      prefix: { type: 'string' },
-      name: { type: 'string' },
-      'lock-duration': { type: 'string' },
-      'stalled-interval': { type: 'string' },
-      'shutdown-grace': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: WORKER_OPTIONS,
     allowPositionals: true,
     strict: true,
   });
@@ -158,7 +161,7 @@ export async function workerCommand(args: string[], io: CliIO, deps: WorkerComma
     io.stdout.write(WORKER_USAGE + '\n');
     return 0;
   }
-  if (positionals.length > 0) throw new CliError(`worker takes no file, got ${JSON.stringify(positionals[0])}`);
+  if (positionals.length > 0) throw new CliError(`takes no file, got ${JSON.stringify(positionals[0])}`);
   if (values.redis === undefined) throw new CliError('--redis URL is required: the Redis of the orchestrator (jobgraph run or serve --redis), e.g. redis://127.0.0.1:6379');
   const redis = redisFlag(values.redis, values.prefix)!;
   const concurrency = integer('--concurrency', values.concurrency, 1, 10_000) ?? 8;

@@ -57,6 +57,24 @@ describe('jobgraph validate', () => {
     ]);
   });
 
+  it('ends the text for several files with a line that counts them and their problems', async () => {
+    const lastLine = (r: { stdout: string }): string => r.stdout.trimEnd().split('\n').at(-1)!;
+    const three = await runCli(['validate', 'examples/ladder.json', 'examples/broken-graph.json', 'examples/broken-json.json']);
+    golden('several-files.txt', `exit ${three.code}\n${three.stdout}${three.stderr}`);
+    expect(lastLine(three)).toBe('3 files: 1 valid, 2 invalid (6 errors, 2 warnings)');
+    expect(three.code).toBe(1);
+    expect(lastLine(await runCli(['validate', 'examples/ladder.json', 'examples/encode-package.json']))).toBe('2 files: 2 valid, 0 invalid (no problems)');
+    // Problems past --max-diagnostics are counted, as the per-file lines cannot.
+    const capped = await runCli(['validate', '--max-diagnostics', '2', 'examples/broken-graph.json', 'examples/broken-properties.json']);
+    expect(lastLine(capped)).toBe('2 files: 0 valid, 2 invalid (14 errors, 3 warnings)');
+    const unreadable = await runCli(['validate', 'examples/ladder.json', 'examples/nope.json']);
+    expect([unreadable.code, lastLine(unreadable), unreadable.stderr]).toEqual([2, '2 files: 1 valid, 0 invalid, 1 unreadable (no problems)', 'jobgraph validate: cannot read examples/nope.json: no such file\n']);
+    // One file has its own line already; JSON and SARIF keep their shapes.
+    expect(lastLine(await runCli(['validate', 'examples/ladder.json']))).toBe('examples/ladder.json: valid (no problems)');
+    expect(Object.keys(JSON.parse((await runCli(['validate', '--format', 'json', 'examples/ladder.json', 'examples/broken-json.json'])).stdout))).toEqual(['valid', 'files']);
+    expect(JSON.parse((await runCli(['validate', '--format', 'sarif', 'examples/ladder.json', 'examples/broken-json.json'])).stdout).version).toBe('2.1.0');
+  });
+
   it('lifts the quotas with --profile relaxed', async () => {
     const tasks = Array.from({ length: 40 }, (_, i) => ({
       MediaProcessorId: 'nb:mpid:UUID:ff4df607-d419-42f0-bc17-a481b1331e56',

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadProcessors, workerCommand, WORKER_USAGE } from '../../../src/cli/worker.js';
+import { loadProcessors, workerCommand } from '../../../src/cli/worker.js';
 import { runCommand } from '../../../src/cli/run.js';
 import type { TaskWorker, WorkerOptions } from '../../../src/distributed/worker.js';
 import { TaskState } from '../../../src/job/enums.js';
@@ -23,7 +23,7 @@ const SLOW = readFileSync(`${FIXTURES}/slow.json`, 'utf8');
 async function refusal(args: string[]): Promise<[number, string]> {
   const r = await runCli(['worker', ...args]);
   expect(r.stdout).toBe('');
-  expect(r.stderr.endsWith(WORKER_USAGE + '\n')).toBe(true);
+  expect(r.stderr.split('\n').slice(1)).toEqual(["Run 'jobgraph worker --help' for its options.", '']);
   return [r.code, r.stderr.split('\n')[0]!];
 }
 
@@ -55,11 +55,10 @@ describe('jobgraph worker: arguments', () => {
       [['--redis', 'redis://cache', '--name', ''], 'jobgraph worker: --name needs a value (the default is host:pid)'],
       [['--redis', 'redis://cache', '--time-scale', 'fast'], 'jobgraph worker: --time-scale must be a number >= 0, not "fast"'],
       [['--redis', 'redis://cache', '--time-scale', '0', '--processors', PROCESSORS], 'jobgraph worker: --time-scale scales the demo processors: it does not go with --processors'],
-      [['--redis', 'redis://cache', 'job.json'], 'jobgraph worker: worker takes no file, got "job.json"'],
+      [['--redis', 'redis://cache', 'job.json'], 'jobgraph worker: takes no file, got "job.json"'],
     ];
     for (const [args, message] of cases) expect(await refusal(args), args.join(' ')).toEqual([2, message]);
-    const [code, unknown] = await refusal(['--redis', 'redis://cache', '--bogus']);
-    expect([code, unknown.startsWith("jobgraph worker: Unknown option '--bogus'.")]).toEqual([2, true]);
+    expect(await refusal(['--redis', 'redis://cache', '--bogus'])).toEqual([2, 'jobgraph worker: unknown option --bogus']);
   });
 
   it('refuses a --processors module it cannot use, with a stable code', async () => {
