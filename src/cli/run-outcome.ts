@@ -106,7 +106,7 @@ export function outcomeLines(s: Scheduler, jobId: string, tasks: readonly TaskVi
     const after = attempts > 1 ? ` (after ${attempts} attempts)` : '';
     if (t.State === TaskState.Error) failed.push({ kind: 'failed', text: `${label(t, i)} failed${after}: ${failureText(t)}` });
     else if (t.State === TaskState.Canceled) canceled.push({ kind: 'canceled', text: `${label(t, i)} canceled: ${reasons.reason(t, i)}` });
-    else if (t.State === TaskState.Finished && retryText(t) !== undefined) retried.push({ kind: 'retried', text: `${label(t, i)} finished${after}, retried after ${retryText(t)}` });
+    else if (t.State === TaskState.Finished && retryText(t) !== undefined) retried.push({ kind: 'retried', text: `${label(t, i)} finished${after}, run again after ${retryText(t)}` });
   });
   return [...failed, ...canceled, ...retried];
 }

@@ -7,7 +7,10 @@ import { CancelReasons, failureText, label, retryText } from './run-outcome.js';
 /** How `jobgraph run` shows a job's progress: listens before the job is submitted, draws from start to stop. */
 export interface RunView {
   listen(): void;
-  start(jobId: string): void;
+  /** `resumed`: the job comes back from a store, some of its tasks already started again. */
+  start(jobId: string, resumed: boolean): void;
+  /** Makes room for a message written between two frames (on stderr, often the same terminal). */
+  release(): void;
   stop(): void;
 }
 
@@ -52,7 +55,17 @@ export class PlainLog implements RunView {
     return r;
   }
 
-  start(_jobId: string): void {}
+  /** A resumed job's tasks started again before anyone listened (in Engine.open): their lines come here. */
+  start(jobId: string, resumed: boolean): void {
+    if (!resumed) return;
+    this.scheduler.tasks({ jobId, state: TaskState.Processing }).forEach((t) => {
+      const info = this.scheduler.taskInfo(t.Id);
+      const at = t.HistoricalEvents.at(-1)?.TimeStamp.slice(11, 23) ?? '';
+      this.io.stdout.write(`${at} ${label(t, info.index)}: Processing again (attempt ${info.attempts}) — ${retryText(t) ?? 'resumed'}\n`);
+    });
+  }
+
+  release(): void {}
 
   stop(): void {
     for (const off of this.#off) off();
@@ -81,11 +94,18 @@ export class LiveDisplay implements RunView {
 
   listen(): void {}
 
-  start(jobId: string): void {
+  start(jobId: string, _resumed: boolean): void {
     this.#jobId = jobId;
     this.#reasons = new CancelReasons(this.scheduler, jobId);
     this.#timer = setInterval(() => this.#draw(), 100);
     this.#draw();
+  }
+
+  /** Ends the frame's line and draws the next frame afresh below the message: the old one stays, intact. */
+  release(): void {
+    if (this.#jobId === '') return;
+    this.io.stdout.write('\n');
+    this.#lines = 0;
   }
 
   stop(): void {
@@ -147,10 +167,10 @@ export function frame(s: Scheduler, jobId: string, reasons: CancelReasons, color
   for (const [t, i] of running) {
     const canceling = t.State === TaskState.Canceling;
     const again = retryText(t);
-    const note = canceling ? ' (canceling)' : again !== undefined ? ` (attempt ${s.taskInfo(t.Id).attempts}, retried after ${again})` : '';
+    const note = canceling ? ' (canceling)' : again !== undefined ? ` (attempt ${s.taskInfo(t.Id).attempts}, run again after ${again})` : '';
     out.push(`  ${paint(bar(t.Progress, taskWidth), canceling ? 'yellow' : 'green', color)} ${t.Progress.toFixed(0).padStart(3)}%  ${label(t, i)}${note}`);
   }
-  for (const [t, i] of retrying) out.push(paint(`  ↻ ${label(t, i)} to be retried after ${retryText(t)}`, 'yellow', color));
+  for (const [t, i] of retrying) out.push(paint(`  ↻ ${label(t, i)} runs again after ${retryText(t)}`, 'yellow', color));
   // Failed tasks first: they are the cause, canceled ones the consequence.
   const problems = [...failed.map((e) => [e, 'failed'] as const), ...canceled.map((e) => [e, 'canceled'] as const)];
   const shown = problems.length > MAX_PROBLEMS ? MAX_PROBLEMS - 1 : problems.length;

@@ -180,14 +180,16 @@ export async function runCommand(args: string[], io: CliIO, deps: RunCommandDeps
   const removeInterrupt = deps.onInterrupt?.(() => {
     if (data !== undefined) {
       // Durable: stop here, keep everything; the same command resumes.
+      display?.release();
       io.stderr.write(`\njobgraph run: interrupted; the job is kept in ${data}: run the same command again to resume it\n`);
       interrupted?.();
       return;
     }
+    display?.release();
     io.stderr.write('\njobgraph run: interrupted, canceling the job…\n');
     handle.cancel();
   });
-  display?.start(handle.id);
+  display?.start(handle.id, resumed !== undefined);
   const final = await Promise.race([handle.done, stopped]);
   display?.stop();
   removeInterrupt?.();
