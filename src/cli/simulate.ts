@@ -70,7 +70,12 @@ function durationModel(text: string): DurationModel {
   throw new CliError(`--durations must be demo, demo-exact or fixed:<seconds>, not ${JSON.stringify(text)}`);
 }
 
-export async function simulateCommand(args: string[], io: CliIO): Promise<number> {
+export interface SimulateCommandDeps {
+  /** The clock, in epoch ms, of the report's "generated" time: tests give a fixed one. @defaultValue Date.now */
+  now?: () => number;
+}
+
+export async function simulateCommand(args: string[], io: CliIO, deps: SimulateCommandDeps = {}): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     options: {
@@ -149,7 +154,7 @@ export async function simulateCommand(args: string[], io: CliIO): Promise<number
   if (values.report !== undefined) {
     const html = renderHtmlReport({
       title: `jobgraph simulation: ${file}`,
-      generatedAt: new Date().toISOString(),
+      generatedAt: new Date((deps.now ?? Date.now)()).toISOString(),
       runs: results.map((r) => ({ label: r.label, policy: r.policy, capacity: r.capacity, metrics: reportMetrics(r), gantt: ganttOf(r) })),
       notes: [`${jobs.length} jobs, ${tasks} tasks`, `durations: ${durations.name}, seed ${seed}`],
     });
