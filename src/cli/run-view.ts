@@ -119,9 +119,9 @@ export class LiveDisplay implements RunView {
     const term = this.io.stdout as Terminal;
     const width = term.columns !== undefined && term.columns > 0 ? term.columns : 80;
     // The last column is left free: a line that fills it puts some terminals in a pending wrap.
-    const out = frame(this.scheduler, this.#jobId, this.#reasons!, this.color, width - 1);
     const rows = term.rows !== undefined && term.rows > 1 ? term.rows : 24;
     // The frame must fit the screen too: the cursor cannot move up past its top row.
+    const out = frame(this.scheduler, this.#jobId, this.#reasons!, this.color, width - 1, rows - 1);
     if (out.length > rows - 1) out.splice(rows - 2, out.length, `  … ${out.length - (rows - 2)} more lines`);
     const lines = out.map((l) => clip(l, width - 1));
     let text = this.#lines > 0 ? `\x1b[${this.#lines}F` : '';
@@ -135,8 +135,11 @@ export class LiveDisplay implements RunView {
   }
 }
 
-/** The lines of one frame of the live view, unclipped; the bars narrow to leave `width` room for the words. */
-export function frame(s: Scheduler, jobId: string, reasons: CancelReasons, color: boolean, width: number): string[] {
+/**
+ * The lines of one frame of the live view, unclipped; the bars narrow to leave `width` room for the
+ * words. Beyond `height` lines, running tasks are counted rather than listed: the failures stay.
+ */
+export function frame(s: Scheduler, jobId: string, reasons: CancelReasons, color: boolean, width: number, height: number): string[] {
   const tasks = s.tasks({ jobId });
   const running: Array<[TaskView, number]> = [];
   const retrying: Array<[TaskView, number]> = [];
@@ -162,23 +165,28 @@ export function frame(s: Scheduler, jobId: string, reasons: CancelReasons, color
   if (failed.length > 0) counts += `, ${failed.length} failed`;
   if (canceled.length > 0) counts += `, ${canceled.length} canceled`;
   const overallWidth = Math.max(10, Math.min(30, width - 7 - counts.length));
-  const out = [`${paint(bar(overall, overallWidth), outcome, color)} ${overall.toFixed(0).padStart(3)}%  ${counts}`];
-  const taskWidth = width < 60 ? 10 : 20;
-  for (const [t, i] of running) {
-    const canceling = t.State === TaskState.Canceling;
-    const again = retryText(t);
-    const note = canceling ? ' (canceling)' : again !== undefined ? ` (attempt ${s.taskInfo(t.Id).attempts}, run again after ${again})` : '';
-    out.push(`  ${paint(bar(t.Progress, taskWidth), canceling ? 'yellow' : 'green', color)} ${t.Progress.toFixed(0).padStart(3)}%  ${label(t, i)}${note}`);
-  }
-  for (const [t, i] of retrying) out.push(paint(`  ↻ ${label(t, i)} runs again after ${retryText(t)}`, 'yellow', color));
+  const head = `${paint(bar(overall, overallWidth), outcome, color)} ${overall.toFixed(0).padStart(3)}%  ${counts}`;
+
   // Failed tasks first: they are the cause, canceled ones the consequence.
   const problems = [...failed.map((e) => [e, 'failed'] as const), ...canceled.map((e) => [e, 'canceled'] as const)];
   const shown = problems.length > MAX_PROBLEMS ? MAX_PROBLEMS - 1 : problems.length;
-  for (const [[t, i], what] of problems.slice(0, shown)) {
-    out.push(what === 'failed' ? paint(`  ✗ ${label(t, i)} failed: ${failureText(t)}`, 'red', color) : paint(`  ⊘ ${label(t, i)} canceled: ${reasons.reason(t, i)}`, 'yellow', color));
-  }
-  if (problems.length > shown) out.push(`  … and ${problems.length - shown} more failed or canceled tasks, listed at the end`);
-  return out;
+  const problemLines = problems
+    .slice(0, shown)
+    .map(([[t, i], what]) => (what === 'failed' ? paint(`  ✗ ${label(t, i)} failed: ${failureText(t)}`, 'red', color) : paint(`  ⊘ ${label(t, i)} canceled: ${reasons.reason(t, i)}`, 'yellow', color)));
+  if (problems.length > shown) problemLines.push(`  … and ${problems.length - shown} more failed or canceled tasks, listed at the end`);
+
+  const active = [...running, ...retrying];
+  const room = active.length > height - 1 - problemLines.length ? Math.max(0, height - 2 - problemLines.length) : active.length;
+  const taskWidth = width < 60 ? 10 : 20;
+  const activeLines = active.slice(0, room).map(([t, i]) => {
+    if (t.State === TaskState.Scheduled) return paint(`  ↻ ${label(t, i)} runs again after ${retryText(t)}`, 'yellow', color);
+    const canceling = t.State === TaskState.Canceling;
+    const again = retryText(t);
+    const note = canceling ? ' (canceling)' : again !== undefined ? ` (attempt ${s.taskInfo(t.Id).attempts}, run again after ${again})` : '';
+    return `  ${paint(bar(t.Progress, taskWidth), canceling ? 'yellow' : 'green', color)} ${t.Progress.toFixed(0).padStart(3)}%  ${label(t, i)}${note}`;
+  });
+  if (active.length > room) activeLines.push(`  … and ${active.length - room} more running or about to run again`);
+  return [head, ...activeLines, ...problemLines];
 }
 
 function bar(percent: number, width: number): string {

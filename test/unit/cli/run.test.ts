@@ -34,6 +34,7 @@ interface RunOptions {
   files?: Record<string, string>;
   tty?: boolean;
   columns?: number;
+  rows?: number;
   env?: Record<string, string>;
   /** Virtual ms after the start at which Ctrl-C is pressed. */
   interruptAt?: number;
@@ -51,7 +52,7 @@ async function run(args: string[], opts: RunOptions = {}): Promise<Run> {
   let both = '';
   const files: Record<string, string> = { 'ladder.json': LADDER, ...opts.files };
   const io: CliIO = {
-    stdout: Object.assign({ write: (s: string) => ((both += s), (stdout += s)), isTTY: opts.tty ?? false }, opts.columns !== undefined ? { columns: opts.columns } : {}),
+    stdout: Object.assign({ write: (s: string) => ((both += s), (stdout += s)), isTTY: opts.tty ?? false }, opts.columns !== undefined ? { columns: opts.columns } : {}, opts.rows !== undefined ? { rows: opts.rows } : {}),
     stderr: { write: (s: string) => ((both += s), (stderr += s)), isTTY: false },
     readFile: async (p) => {
       if (p in files) return files[p]!;
@@ -216,6 +217,37 @@ describe('jobgraph run: the live view on a TTY (golden, fake clock)', () => {
       const frameRows = last.split('\n').map((l) => l.replace(/\x1b\[[0-9;]*[mK]/g, '')).filter((l) => l !== '');
       expect(shown.slice(0, shown.indexOf('#  task'))).toEqual(frameRows);
     }
+  });
+
+  it('keeps the frame within the terminal height, the failures listed and the running tasks counted', async () => {
+    const ladder = JSON.parse(LADDER) as { Tasks: Array<Record<string, string>> };
+    const encode = ladder.Tasks[1]!;
+    const wide = {
+      ...ladder,
+      Tasks: Array.from({ length: 12 }, (_, i) => ({
+        Name: `Encode ${i}`,
+        MediaProcessorId: encode.MediaProcessorId,
+        Configuration: `H264 Single Bitrate 720p${i % 4 === 0 ? ' fail' : ''}`,
+        TaskBody: `<taskBody><inputAsset>JobInputAsset(0)</inputAsset><outputAsset>JobOutputAsset(${i})</outputAsset></taskBody>`,
+      })),
+    };
+    const r = await run(['wide.json', '--reserved-units', '12'], { files: { 'wide.json': JSON.stringify(wide) }, tty: true, rows: 8, env: { NO_COLOR: '1' } });
+    expect(r.code).toBe(1);
+    const live = r.stdout.slice(0, r.stdout.indexOf(' #  task'));
+    const frames = live.split(/\x1b\[\d+F/).map((f) => f.split('\n').filter((l) => l.replace(/\x1b\[2K/g, '') !== ''));
+    for (const f of frames) expect(f.length).toBeLessThanOrEqual(7);
+    const busy = frames.find((f) => f.some((l) => l.includes('more running')) && f.some((l) => l.includes('✗')))!;
+    expect(busy.map((l) => l.replace(/\x1b\[2K/g, '').replace(/█|░/g, '#'))).toEqual([
+      '##############################  48%  3/12 tasks ended, 9 running, 3 failed',
+      '  ####################  30%  Encode 1',
+      '  ####################  30%  Encode 2',
+      '  … and 7 more running or about to run again',
+      '  ✗ Encode 0 failed: ErrorExecutingTaskUnsupportedFormat: the input format is …',
+      '  ✗ Encode 4 failed: ErrorExecutingTaskUnsupportedFormat: the input format is …',
+      '  ✗ Encode 8 failed: ErrorExecutingTaskUnsupportedFormat: the input format is …',
+    ]);
+    const shown = screen(r.both, 80);
+    expect(shown.slice(0, shown.findIndex((l) => l.includes('#  task')))).toHaveLength(4);
   });
 });
 
