@@ -10,6 +10,8 @@ import type { Dispatcher } from '../run/dispatcher.js';
 import { CliError, ioMessage, useColor, type CliIO, type CliOptions } from './io.js';
 import { redisFlag, waitForRedis } from './redis.js';
 import { loadProcessors } from './worker.js';
+import { label, outcomeCounts, outcomeLines } from './run-outcome.js';
+import { LiveDisplay, PlainLog, paint, type RunView } from './run-view.js';
 
 export const RUN_USAGE = `Usage: jobgraph run <job.json> [--concurrency N] [--reserved-units N] [--time-scale X] [--data FILE]
                     [--processors FILE] [--redis URL [--prefix P]] [--json]
@@ -45,6 +47,14 @@ export interface RunCommandDeps {
   onInterrupt?: (handler: () => void) => () => void;
   /** With --redis: how long Redis may stay silent before run says so. @defaultValue 10000 */
   quietMs?: number;
+  /**
+   * The clock, in epoch ms, that stamps task states and times tasks and the job: what the lines
+   * and the summary print. Tests give a fake one (with fake timers for the processors' sleeps).
+   * @defaultValue Date.now
+   */
+  now?: () => number;
+  /** Random source in [0, 1) of the retry delays' jitter: tests fix it. @defaultValue Math.random */
+  random?: () => number;
 }
 
 function positiveInt(name: string, v: string | undefined, min: number): number | undefined {
@@ -104,7 +114,8 @@ export async function runCommand(args: string[], io: CliIO, deps: RunCommandDeps
     // Reserved units are an account-wide budget: one pool that every task draws from.
     pools: { 'reserved-units': Math.max(1, units) },
     poolOf: () => 'reserved-units',
-    retry: { maxAttempts: 3, baseDelayMs: Math.max(1, 1000 * timeScale), maxDelayMs: Math.max(1, 30_000 * timeScale) },
+    retry: { maxAttempts: 3, baseDelayMs: Math.max(1, 1000 * timeScale), maxDelayMs: Math.max(1, 30_000 * timeScale), ...(deps.random ? { random: deps.random } : {}) },
+    ...(deps.now ? { now: deps.now } : {}),
   };
   const data = values.data;
   if (data === '') throw new CliError('--data needs a file name');
@@ -141,7 +152,8 @@ export async function runCommand(args: string[], io: CliIO, deps: RunCommandDeps
   const unfinished = engine.scheduler.jobs().filter((j) => !isFinalState(j.State));
   const resumed = unfinished.at(-1);
   // The display listens before the job is submitted: the first tasks start inside submit().
-  const display = values.json ? undefined : io.stdout.isTTY ? new LiveDisplay(io, engine, useColor(io)) : new PlainLog(io, engine);
+  const color = useColor(io);
+  const display: RunView | undefined = values.json ? undefined : io.stdout.isTTY ? new LiveDisplay(io, engine.scheduler, color) : new PlainLog(io, engine.scheduler);
   display?.listen();
   let handle: { id: string; done: Promise<JobView>; cancel(): void };
   if (resumed !== undefined) {
@@ -171,14 +183,16 @@ export async function runCommand(args: string[], io: CliIO, deps: RunCommandDeps
   const removeInterrupt = deps.onInterrupt?.(() => {
     if (data !== undefined) {
       // Durable: stop here, keep everything; the same command resumes.
+      display?.release();
       io.stderr.write(`\njobgraph run: interrupted; the job is kept in ${data}: run the same command again to resume it\n`);
       interrupted?.();
       return;
     }
+    display?.release();
     io.stderr.write('\njobgraph run: interrupted, canceling the job…\n');
     handle.cancel();
   });
-  display?.start(handle.id);
+  display?.start(handle.id, resumed !== undefined);
   const final = await Promise.race([handle.done, stopped]);
   display?.stop();
   removeInterrupt?.();
@@ -192,14 +206,12 @@ export async function runCommand(args: string[], io: CliIO, deps: RunCommandDeps
     io.stdout.write(JSON.stringify({ job: final, tasks: tasks.map((t, i) => ({ ...t, attempts: attempts[i] })) }, null, 2) + '\n');
   } else {
     io.stdout.write(summaryTable(engine, tasks) + '\n');
-    io.stdout.write(`job ${JSON.stringify(final.Name)} ${STATE_NAMES[final.State]} in ${formatMs(final.RunningDuration)}\n`);
+    for (const o of outcomeLines(engine.scheduler, handle.id, tasks)) io.stdout.write(paint(o.text, o.kind === 'failed' ? 'red' : 'yellow', color && o.kind !== 'retried') + '\n');
+    const outcome = paint(STATE_NAMES[final.State]!, final.State === TaskState.Finished ? 'green' : final.State === TaskState.Error ? 'red' : 'yellow', color);
+    io.stdout.write(`job ${JSON.stringify(final.Name)} ${outcome} in ${formatMs(final.RunningDuration)}${outcomeCounts(tasks)}\n`);
   }
   await engine.close();
   return final.State === TaskState.Finished ? 0 : 1;
-}
-
-function label(t: TaskView, index: number): string {
-  return t.Name !== '' ? t.Name : `#${index}`;
 }
 
 export function formatMs(ms: number): string {
@@ -227,81 +239,4 @@ export function summaryTable(engine: Engine, tasks: TaskView[]): string {
   const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i === 0 || i >= 5 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
-}
-
-/** Plain lines, one per task state change: for logs and pipes. */
-class PlainLog {
-  #off: Array<() => void> = [];
-  constructor(
-    private io: CliIO,
-    private engine: Engine,
-  ) {}
-
-  listen(): void {
-    const s = this.engine.scheduler;
-    this.#off.push(
-      s.on('taskStateChange', (e) => {
-        const info = s.taskInfo(e.taskId);
-        const name = label(s.task(e.taskId)!, info.index);
-        const attempt = e.newState === TaskState.Processing ? ` (attempt ${info.attempts})` : '';
-        this.io.stdout.write(`${new Date(e.timestamp).toISOString().slice(11, 23)} ${name}: ${STATE_NAMES[e.oldState]} → ${STATE_NAMES[e.newState]}${attempt}\n`);
-      }),
-    );
-  }
-
-  start(_jobId: string): void {}
-
-  stop(): void {
-    for (const off of this.#off) off();
-  }
-}
-
-/** A bar per running task and one overall, redrawn in place on a TTY. */
-class LiveDisplay {
-  #timer: ReturnType<typeof setInterval> | undefined;
-  #lines = 0;
-  #jobId = '';
-  constructor(
-    private io: CliIO,
-    private engine: Engine,
-    private color: boolean,
-  ) {}
-
-  listen(): void {}
-
-  start(jobId: string): void {
-    this.#jobId = jobId;
-    this.#timer = setInterval(() => this.#draw(), 100);
-    this.#draw();
-  }
-
-  stop(): void {
-    if (this.#timer) clearInterval(this.#timer);
-    if (this.#jobId === '') return;
-    this.#draw();
-    this.io.stdout.write('\n');
-  }
-
-  #draw(): void {
-    const tasks = this.engine.scheduler.tasks({ jobId: this.#jobId });
-    const done = tasks.filter((t) => isFinalState(t.State)).length;
-    const running = tasks.map((t, i) => [t, i] as const).filter(([t]) => t.State === TaskState.Processing || t.State === TaskState.Canceling);
-    const overall = tasks.reduce((sum, t) => sum + (isFinalState(t.State) ? 100 : t.Progress), 0) / Math.max(1, tasks.length);
-    const out: string[] = [`${bar(overall, 30, this.color)} ${overall.toFixed(0).padStart(3)}%  ${done}/${tasks.length} tasks done, ${running.length} running`];
-    for (const [t, i] of running) out.push(`  ${bar(t.Progress, 20, this.color)} ${t.Progress.toFixed(0).padStart(3)}%  ${label(t, i)}${t.State === TaskState.Canceling ? ' (canceling)' : ''}`);
-    let text = this.#lines > 0 ? `\x1b[${this.#lines}F` : '';
-    text += out.map((l) => `\x1b[2K${l}`).join('\n');
-    // Clear lines left over from a taller previous frame.
-    for (let i = out.length; i < this.#lines + 1; i++) text += '\n\x1b[2K';
-    const extra = Math.max(0, this.#lines + 1 - out.length);
-    if (extra > 0) text += `\x1b[${extra}F`;
-    this.io.stdout.write(text);
-    this.#lines = out.length - 1;
-  }
-}
-
-function bar(percent: number, width: number, color: boolean): string {
-  const filled = Math.round((Math.max(0, Math.min(100, percent)) / 100) * width);
-  const body = '█'.repeat(filled) + '░'.repeat(width - filled);
-  return color ? `\x1b[32m${body}\x1b[0m` : body;
 }

@@ -83,7 +83,12 @@ export const SIMULATE_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } satisfies CliOptions;
 
-export async function simulateCommand(args: string[], io: CliIO): Promise<number> {
+export interface SimulateCommandDeps {
+  /** The clock, in epoch ms, of the report's "generated" time: tests give a fixed one. @defaultValue Date.now */
+  now?: () => number;
+}
+
+export async function simulateCommand(args: string[], io: CliIO, deps: SimulateCommandDeps = {}): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     options: SIMULATE_OPTIONS,
@@ -126,7 +131,8 @@ export async function simulateCommand(args: string[], io: CliIO): Promise<number
     prepared = prepareWorkload(jobs);
   } catch (err) {
     if (err instanceof ValidationError) {
-      io.stderr.write(`jobgraph simulate: ${err.message}\n`);
+      // The error names its call ("simulate: jobs[0]: …"); the CLI's prefix already says simulate.
+      io.stderr.write(`jobgraph simulate: ${file}: ${err.message.replace(/^simulate: /, '')}\n`);
       for (const d of err.diagnostics.filter((x) => x.severity === 'error').slice(0, 20)) io.stderr.write(formatDiagnosticText(file, d) + '\n');
       return 1;
     }
@@ -152,7 +158,7 @@ export async function simulateCommand(args: string[], io: CliIO): Promise<number
   if (values.report !== undefined) {
     const html = renderHtmlReport({
       title: `jobgraph simulation: ${file}`,
-      generatedAt: new Date().toISOString(),
+      generatedAt: new Date((deps.now ?? Date.now)()).toISOString(),
       runs: results.map((r) => ({ label: r.label, policy: r.policy, capacity: r.capacity, metrics: reportMetrics(r), gantt: ganttOf(r) })),
       notes: [`${jobs.length} jobs, ${tasks} tasks`, `durations: ${durations.name}, seed ${seed}`],
     });

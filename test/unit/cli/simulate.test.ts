@@ -1,0 +1,156 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { simulateCommand, SIMULATE_USAGE } from '../../../src/cli/simulate.js';
+import type { CliIO } from '../../../src/cli/io.js';
+import { runCli } from '../../helpers/cli.js';
+import { golden } from '../../helpers/golden.js';
+
+const GOLDEN = 'test/golden/cli';
+const LADDER = readFileSync('examples/ladder.json', 'utf8');
+const T0 = Date.parse('2026-01-05T10:00:00.000Z');
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `jobgraph simulate` with a fixed clock. The simulation's own time is virtual already; what
+ * reads the real clock is the wall time each run took (performance.now, faked here so the "wall
+ * ms" column reads 0) and the report's "generated" time (the now dep).
+ */
+async function simulate(args: string[], files: Record<string, string> = {}): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIO = {
+    stdout: { write: (s: string) => (stdout += s), isTTY: false },
+    stderr: { write: (s: string) => (stderr += s), isTTY: false },
+    readFile: async (p) => {
+      const all: Record<string, string> = { 'ladder.json': LADDER, ...files };
+      if (p in all) return all[p]!;
+      throw Object.assign(new Error(`ENOENT: ${p}`), { code: 'ENOENT' });
+    },
+    env: {},
+  };
+  const code = await simulateCommand(args, io, { now: () => T0 });
+  return { code, stdout, stderr };
+}
+
+function transcript(r: Run): string {
+  return `exit ${r.code}\n--- stdout\n${r.stdout}--- stderr\n${r.stderr}`;
+}
+
+describe('jobgraph simulate', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: T0, toFake: ['performance'] });
+  });
+  afterEach(() => vi.useRealTimers());
+
+  it('compares every policy at every capacity in one table (golden)', async () => {
+    const r = await simulate(['ladder.json', '--policy', 'priority,fifo,critical-path,shortest-first', '--reserved-units', '1,3']);
+    expect(r.code).toBe(0);
+    golden(GOLDEN, 'simulate-ladder.txt', transcript(r));
+    const rows = r.stdout.split('\n').filter((l) => /^\| (priority|fifo|critical-path|shortest-first) /.test(l));
+    expect(rows).toHaveLength(8);
+    // The best makespan is starred.
+    expect(rows.some((l) => l.includes(' * |'))).toBe(true);
+  });
+
+  it('reads a generated workload from standard input, with arrivals over time (golden)', async () => {
+    vi.useRealTimers();
+    const workload = await runCli(['generate', 'ams-mix', '--jobs', '6', '--seed', '7', '--format', 'ndjson']);
+    expect(workload.code).toBe(0);
+    vi.useFakeTimers({ now: T0, toFake: ['performance'] });
+    const r = await simulate(['-', '--reserved-units', '2,4', '--policy', 'priority,critical-path', '--durations', 'demo-exact'], { '-': workload.stdout });
+    expect(r.code).toBe(0);
+    golden(GOLDEN, 'simulate-ams-mix.txt', transcript(r));
+    expect(r.stdout).toMatch(/^6 jobs, \d+ tasks, durations demo, seed 1\n/);
+  });
+
+  it('prints the results as JSON: one object a run, without the schedule', async () => {
+    const r = await simulate(['ladder.json', '--json', '--reserved-units', '1,2', '--durations', 'fixed:10']);
+    expect(r.code).toBe(0);
+    const results = JSON.parse(r.stdout) as Array<Record<string, unknown>>;
+    expect(results.map((x) => x.label)).toEqual(['priority · 1 RU', 'priority · 2 RU']);
+    for (const x of results) {
+      expect(Object.keys(x).sort()).toEqual(
+        ['capacity', 'jobCompletion', 'jobCompletionByPriority', 'jobs', 'label', 'lowerBound', 'makespan', 'policy', 'pools', 'priorityInversions', 'ratio', 'tasks', 'utilisation', 'wallMs', 'waits'].sort(),
+      );
+      expect(x).toMatchObject({ tasks: 6, jobs: 1, wallMs: 0 });
+    }
+    // Six tasks of 10 s, one at a time: 60 s; with two units the critical path (Ingest, Encode, Package) bounds it.
+    expect(results[0]!.makespan).toBe(60);
+    expect(results[1]!.lowerBound).toBe(30);
+    golden(GOLDEN, 'simulate-ladder-fixed.out.json', r.stdout);
+  });
+
+  it('writes a Gantt chart per run and a report dated by its clock', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jobgraph-simulate-'));
+    try {
+      const gantt = join(dir, 'g.svg');
+      const report = join(dir, 'r.html');
+      const r = await simulate(['ladder.json', '--policy', 'priority,fifo', '--gantt', gantt, '--report', report]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(`Gantt of priority · 3 RU: ${join(dir, 'g-1.svg')}\n`);
+      expect(r.stdout).toContain(`Gantt of fifo · 3 RU: ${join(dir, 'g-2.svg')}\n`);
+      expect(r.stdout).toMatch(/report: .*r\.html\n$/);
+      expect(existsSync(gantt)).toBe(false);
+      expect(readFileSync(join(dir, 'g-1.svg'), 'utf8')).toMatch(/^<svg[^>]*>[\s\S]*Encode 1080p[\s\S]*<\/svg>\s*$/);
+      const html = readFileSync(report, 'utf8');
+      expect(html).toContain('generated 2026-01-05T10:00:00.000Z');
+      expect(html).toContain('jobgraph simulation: ladder.json');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('exits 1 for an invalid workload, naming what is wrong', async () => {
+    const r = await simulate(['broken.json'], { 'broken.json': readFileSync('examples/broken-graph.json', 'utf8') });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    golden(GOLDEN, 'simulate-broken-graph.txt', transcript(r));
+    expect(r.stderr).toMatch(/^jobgraph simulate: .*jobs\[0\]/);
+    expect(r.stderr).toContain('error CYCLE');
+  });
+});
+
+describe('jobgraph simulate: exit status 2 for usage and I/O errors', () => {
+  // The messages' words are the usage errors' own business: here, that they name what is wrong.
+  it.each([
+    [[], 'workload'],
+    [['a.json', 'b.json'], 'workload'],
+    [['examples/nope.json'], 'examples/nope.json'],
+    [['examples/ladder.json', '--policy', 'random'], 'random'],
+    [['examples/ladder.json', '--policy', ','], '--policy'],
+    [['examples/ladder.json', '--reserved-units', '1,x'], '--reserved-units'],
+    [['examples/ladder.json', '--concurrency', '0'], '--concurrency'],
+    [['examples/ladder.json', '--durations', 'slow'], '--durations'],
+    [['examples/ladder.json', '--seed', '1.5'], '--seed'],
+    [['examples/ladder.json', '--bogus'], '--bogus'],
+  ])('jobgraph simulate %j', async (args, names) => {
+    const r = await runCli(['simulate', ...args]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    const [first] = r.stderr.split('\n');
+    expect(first).toMatch(/^jobgraph simulate: /);
+    expect(first).toContain(names);
+    // One line and a hint, not the whole usage.
+    expect(r.stderr).toBe(`${first}\nRun 'jobgraph simulate --help' for its options.\n`);
+  });
+
+  it('refuses an empty workload and a line that is not JSON', async () => {
+    expect((await runCli(['simulate', '-'], { stdin: '  \n' })).code).toBe(2);
+    const ndjson = await runCli(['simulate', '-'], { stdin: `${JSON.stringify({ arrival: 0, definition: JSON.parse(LADDER) })}\n{not json\n` });
+    expect(ndjson.code).toBe(2);
+    expect(ndjson.stderr.split('\n')[0]).toContain('line 2');
+  });
+
+  it('prints its usage for --help, exit 0', async () => {
+    const r = await runCli(['simulate', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(SIMULATE_USAGE + '\n');
+  });
+});
