@@ -8,13 +8,13 @@ import { CliError, ioMessage, type CliIO, type CliOptions } from './io.js';
 export const GENERATE_USAGE = `Usage: jobgraph generate <kind> (--tasks N | --jobs J) [--seed S] [--rate R] [--format json|ndjson] [--output <file>]
 
 Makes a workload of AMS Create-Job bodies with arrival times, for 'jobgraph simulate' and benchmarks.
-  <kind>       layered, fan, chain, chainrev: the WORKLOADS.md shape of N tasks, as one job
+  <kind>       layered, fan, chain, chainrev: the docs/workloads.md shape of N tasks, as one job
                media: one job per 6-task media job of media(N); ams-mix: a seeded mix of encoding
                jobs (ingest, a rendition ladder, package and/or thumbnails; 1-30 tasks a job)
   --tasks N    tasks (ams-mix: jobs are added until at least N)
   --jobs J     jobs (media and ams-mix only)
   --seed S     integer in [0, 4294967295] (default ${WORKLOAD_SEED}); drives ams-mix and arrival
-               times; the shapes' graphs are fixed by WORKLOADS.md
+               times; the shapes' graphs are fixed by docs/workloads.md
   --rate R     Poisson arrivals, R jobs a minute (ams-mix default 6; media: all at 0 without it;
                a one-job shape always arrives at 0)
   --format     json (default: the jobgraph.workload/1 container) or ndjson (one {arrival, definition}

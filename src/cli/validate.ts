@@ -84,7 +84,7 @@ export async function validateCommand(args: string[], io: CliIO): Promise<number
     const color = useColor(io);
     for (const r of results) {
       const sourceOf = (d: Diagnostic): string | undefined => (r.isXml || d.code === 'JSON_MALFORMED' ? r.source : d.task !== undefined ? r.taskBodies[d.task] : undefined);
-      for (const d of r.diagnostics) io.stdout.write(formatDiagnosticText(r.file, d, { color, sourceOf }) + '\n');
+      for (const d of r.diagnostics) io.stdout.write(formatDiagnosticText(r.file, d, r.isXml ? { color, sourceOf } : { color, sourceOf, fileText: r.source }) + '\n');
       io.stdout.write(`${r.file}: ${r.valid ? 'valid' : 'invalid'} (${summarize(r.diagnostics)})\n`);
     }
     if (positionals.length > 1) io.stdout.write(filesSummary(results, positionals.length - results.length) + '\n');

@@ -111,6 +111,23 @@ describe('jobgraph validate', () => {
     expect(r.code).toBe(1);
   });
 
+  it("puts each SARIF result's region where the problem is in the file: in a TaskBody, or on a property", async () => {
+    for (const file of ['examples/broken-graph.json', 'examples/broken-properties.json']) {
+      const lines = readFileSync(file, 'utf8').split('\n');
+      const sarif = JSON.parse((await runCli(['validate', '--format', 'sarif', file])).stdout);
+      const json = JSON.parse((await runCli(['validate', '--format', 'json', file])).stdout);
+      sarif.runs[0].results.forEach((result: { locations: Array<{ physicalLocation: { region?: { startLine: number; startColumn: number } } }> }, i: number) => {
+        const d = json.diagnostics[i];
+        const region = result.locations[0]!.physicalLocation.region!;
+        expect(region, d.code).toEqual({ startLine: d.fileLine, startColumn: d.fileColumn });
+        const there = lines[region.startLine - 1]!.slice(region.startColumn - 1);
+        // A TaskBody problem points at its element; a property's at its key (or at its task's `{`).
+        if (d.line !== undefined) expect(there).toMatch(/^</);
+        else if (d.property !== undefined) expect(there.startsWith(`"${d.property}"`) || there.startsWith('{')).toBe(true);
+      });
+    }
+  });
+
   it('colours only on a TTY without NO_COLOR', async () => {
     expect((await runCli(['validate', 'examples/broken-graph.json'], { tty: true })).stdout).toContain('\x1b[');
     expect((await runCli(['validate', 'examples/broken-graph.json'], { tty: true, env: { NO_COLOR: '1' } })).stdout).not.toContain('\x1b[');
