@@ -1,5 +1,6 @@
 import type { Job, Task } from '../job/model.js';
-import { isCleanTask } from '../job/load.js';
+import { inputAtOf, inputCountOf, isCleanTask, outputCountOf, outputIndexAtOf } from '../job/load.js';
+import { assetRef } from '../taskbody/asset-ref.js';
 import type { AssetRef } from '../taskbody/types.js';
 
 /**
@@ -25,10 +26,10 @@ export function resolveDependencies(job: Job): Dependencies {
   // A clean task's references are its entries' (see isCleanTask): read without its entries.
   return resolve(
     job,
-    (t) => (isCleanTask(t) ? t.outputs.length : t.outputEntries.length),
-    (t, j) => (isCleanTask(t) ? t.outputs[j]! : t.outputEntries[j]!.ref),
-    (t) => (isCleanTask(t) ? t.inputs.length : t.inputEntries.length),
-    (t, j) => (isCleanTask(t) ? t.inputs[j]! : t.inputEntries[j]!.ref),
+    (t) => (isCleanTask(t) ? outputCountOf(t) : t.outputEntries.length),
+    (t, j) => (isCleanTask(t) ? assetRef(true, outputIndexAtOf(t, j)) : t.outputEntries[j]!.ref),
+    (t) => (isCleanTask(t) ? inputCountOf(t) : t.inputEntries.length),
+    (t, j) => (isCleanTask(t) ? inputAtOf(t, j) : t.inputEntries[j]!.ref),
   );
 }
 
@@ -39,7 +40,7 @@ export function resolveDependencies(job: Job): Dependencies {
  * entries worth building.
  */
 export function resolveDependenciesOfRefs(job: Job): Dependencies {
-  return resolve(job, (t) => t.outputs.length, (t, j) => t.outputs[j]!, (t) => t.inputs.length, (t, j) => t.inputs[j]!);
+  return resolve(job, outputCountOf, (t, j) => assetRef(true, outputIndexAtOf(t, j)), inputCountOf, inputAtOf);
 }
 
 /** The edges of a job, given how to read each task's j-th output and input reference (null: invalid). */

@@ -1,7 +1,8 @@
 import { DiagnosticSink, DEFAULT_MAX_DIAGNOSTICS, type Diagnostic, type DiagnosticExtras } from '../diagnostics/diagnostic.js';
 import type { DiagnosticCode } from '../diagnostics/codes.js';
 import { parseTaskBody, parseTaskBodyWithSaxes } from '../taskbody/parse.js';
-import { scanPlainRefs, type PlainOutput } from '../taskbody/plain-scan.js';
+import { packPlainRefs, refsOfScan, type PlainOutput, type RefPacker } from '../taskbody/plain-scan.js';
+import { assetRef } from '../taskbody/asset-ref.js';
 import type { AssetRef, InputAssetEntry, OutputAssetEntry } from '../taskbody/types.js';
 import { ArgumentTypeError, checkMaxOption, describeValue } from '../errors.js';
 import { DEFAULT_ASSET_CREATION_OPTIONS, TASK_OPTIONS_MASK, TaskOptions } from './enums.js';
@@ -78,7 +79,12 @@ export function assetIdFromUri(uri: string): string {
 export function defaultOutputAssetName(index: number, job: { Name: string; Id: string }): string {
   // join() makes one flat string; a template literal makes a chain of concatenation nodes, kept by
   // every output of every task (two 32-byte nodes each, besides the text).
-  return ['JobOutputAsset(', index, ')_', job.Name !== '' ? job.Name : job.Id].join('');
+  return outputAssetName(index, job.Name !== '' ? job.Name : job.Id);
+}
+
+/** `JobOutputAsset(k)_<base>`, one flat string. */
+function outputAssetName(index: number, base: string): string {
+  return ['JobOutputAsset(', index, ')_', base].join('');
 }
 
 /**
@@ -210,9 +216,53 @@ export function loadJobInto(definition: unknown, r: Reading): Job | undefined {
     sink.add('JOB_NO_TASKS', 'the job has an empty Tasks array', { property: 'Tasks' });
   }
   const list = job.Tasks;
-  for (let i = 0; i < tasks.length; i++) list.push(loadTask(tasks[i], i, job, r));
+  packInto = new PackedRefs(job.Name !== '' ? job.Name : job.Id);
+  try {
+    for (let i = 0; i < tasks.length; i++) list.push(loadTask(tasks[i], i, job, r));
+    packInto.trim();
+  } finally {
+    packInto = undefined; // it must not keep the job alive
+  }
   return job;
 }
+
+/**
+ * The references of a job's plain tasks (TaskBodies read by the plain scan, outputs without
+ * attributes: nearly all), packed into one Int32Array as {@link packPlainRefs} writes them. Such a
+ * task keeps where its references start, not arrays of them: `inputs` and `outputs` are made when
+ * first read. Why: at a million tasks the two arrays, an output object and its default name were
+ * about 300 bytes a task, a third of what a submitted job held, and what the garbage collector
+ * copied; the scheduler reads the references once, through {@link inputCountOf} and friends.
+ */
+class PackedRefs implements RefPacker {
+  data = new Int32Array(256);
+  length = 0;
+  /** What default output names end with: the job's Name, or its Id (see defaultOutputAssetName). */
+  readonly nameBase: string;
+
+  constructor(nameBase: string) {
+    this.nameBase = nameBase;
+  }
+
+  reserve(n: number): number {
+    const at = this.length;
+    if (at + n > this.data.length) {
+      const grown = new Int32Array(Math.max(at + n, this.data.length + (this.data.length >> 1)));
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.length = at + n;
+    return at;
+  }
+
+  /** Lets the spare room go once the job is read. */
+  trim(): void {
+    if (this.data.length - this.length > 64) this.data = this.data.slice(0, this.length);
+  }
+}
+
+/** Where the job being loaded packs its plain references. */
+let packInto: PackedRefs | undefined;
 
 /** The value of `key`; an unreadable one is reported here and reads as absent. */
 function field(rec: Record<string, unknown>, key: string, owner: Owner, sink: DiagnosticSink): unknown {
@@ -416,14 +466,80 @@ class LoadedTask implements Task {
   // Shared empty arrays until the TaskBody is read (readTaskBody gives the task its own): a task
   // without one (invalid) allocates none — `[{},{},…]` is a task every three bytes.
   TaskNotificationSubscriptions: TaskNotificationSubscription[] = NO_SUBSCRIPTIONS;
-  inputs: AssetRef[] = NO_ASSETS;
-  outputs: TaskOutputAsset[] = NO_ASSETS;
+  // undefined: made from the packed references when first read.
+  #inputs: AssetRef[] | undefined = NO_ASSETS;
+  #outputs: TaskOutputAsset[] | undefined = NO_ASSETS;
   #inputEntries: InputAssetEntry[] | undefined = NO_ASSETS;
   #outputEntries: OutputAssetEntry[] | undefined = NO_ASSETS;
+  /** The job's packed references and where this task's start (see PackedRefs); undefined when it has its arrays. */
+  #packed: PackedRefs | undefined = undefined;
+  #at = 0;
 
   constructor(index: number, id: string) {
     this.index = index;
     this.Id = id;
+  }
+
+  get inputs(): AssetRef[] {
+    if (this.#inputs === undefined) {
+      const p = this.#packed!;
+      const n = p.data[this.#at]!;
+      const list = new Array<AssetRef>(n);
+      for (let j = 0; j < n; j++) list[j] = this.inputAt(j);
+      this.#inputs = list;
+    }
+    return this.#inputs;
+  }
+
+  set inputs(list: AssetRef[]) {
+    this.#inputs = list;
+  }
+
+  get outputs(): TaskOutputAsset[] {
+    if (this.#outputs === undefined) {
+      const p = this.#packed!;
+      const n = p.data[this.#at + 1]!;
+      const list = new Array<TaskOutputAsset>(n);
+      for (let j = 0; j < n; j++) {
+        const index = this.outputIndexAt(j);
+        list[j] = { index, assetName: outputAssetName(index, p.nameBase), assetCreationOptions: DEFAULT_ASSET_CREATION_OPTIONS, storageAccountName: null, assetFormatOption: 0 };
+      }
+      this.#outputs = list;
+    }
+    return this.#outputs;
+  }
+
+  set outputs(list: TaskOutputAsset[]) {
+    this.#outputs = list;
+  }
+
+  /** Takes its references from the job's packed ones, starting at `at`. */
+  pack(packed: PackedRefs, at: number): void {
+    this.#packed = packed;
+    this.#at = at;
+    this.#inputs = undefined;
+    this.#outputs = undefined;
+  }
+
+  /** Inputs, without making the array when the references are packed. */
+  inputCount(): number {
+    return this.#inputs !== undefined ? this.#inputs.length : this.#packed!.data[this.#at]!;
+  }
+
+  inputAt(j: number): AssetRef {
+    if (this.#inputs !== undefined) return this.#inputs[j]!;
+    const v = this.#packed!.data[this.#at + 2 + j]!;
+    return assetRef((v & 1) === 1, v >>> 1);
+  }
+
+  outputCount(): number {
+    return this.#outputs !== undefined ? this.#outputs.length : this.#packed!.data[this.#at + 1]!;
+  }
+
+  outputIndexAt(j: number): number {
+    if (this.#outputs !== undefined) return this.#outputs[j]!.index;
+    const data = this.#packed!.data;
+    return data[this.#at + 2 + data[this.#at]! + j]!;
   }
 
   get inputEntries(): InputAssetEntry[] {
@@ -461,9 +577,9 @@ class LoadedTask implements Task {
     this.#outputEntries = parsed.outputs;
   }
 
-  /** Entries are part of the task as JSON, as they were when they were plain properties. */
+  /** References and entries are part of the task as JSON, as they were when they were plain properties. */
   toJSON(): object {
-    return { ...this, inputEntries: this.inputEntries, outputEntries: this.outputEntries };
+    return { ...this, inputs: this.inputs, outputs: this.outputs, inputEntries: this.inputEntries, outputEntries: this.outputEntries };
   }
 }
 
@@ -473,6 +589,26 @@ class LoadedTask implements Task {
  */
 export function isCleanTask(task: Task): boolean {
   return task instanceof LoadedTask && task.clean;
+}
+
+/**
+ * @internal A task's references without making its arrays (a loaded task's may be packed): for the
+ * code that reads every task once (dependencies, checks).
+ */
+export function inputCountOf(task: Task): number {
+  return task instanceof LoadedTask ? task.inputCount() : task.inputs.length;
+}
+
+export function inputAtOf(task: Task, j: number): AssetRef {
+  return task instanceof LoadedTask ? task.inputAt(j) : task.inputs[j]!;
+}
+
+export function outputCountOf(task: Task): number {
+  return task instanceof LoadedTask ? task.outputCount() : task.outputs.length;
+}
+
+export function outputIndexAtOf(task: Task, j: number): number {
+  return task instanceof LoadedTask ? task.outputIndexAt(j) : task.outputs[j]!.index;
 }
 
 function emptyTask(index: number, id: string): Task {
@@ -621,10 +757,18 @@ function plainOutput(o: PlainOutput): TaskOutputAsset {
 function readTaskBody(task: Task, job: Job, sink: DiagnosticSink, at: DiagnosticExtras): void {
   // Most TaskBodies are written the plain way: their references are read without the parser's
   // entries, which a task without problems would let go at once (plain-scan.ts).
-  outputsOf = job;
-  const plain = scanPlainRefs(task.TaskBody, plainOutput);
-  outputsOf = undefined; // it must not keep the job alive
-  if (plain !== undefined) {
+  const packed = packInto;
+  const start = packed !== undefined ? packPlainRefs(task.TaskBody, packed) : -1;
+  if (start >= 0) {
+    (task as LoadedTask).pack(packed!, start);
+    (task as LoadedTask).dropEntries();
+    return;
+  }
+  if (start === -2) {
+    // Plain, with output attributes: the arrays, from the scan just made.
+    outputsOf = job;
+    const plain = refsOfScan(plainOutput);
+    outputsOf = undefined; // it must not keep the job alive
     task.inputs = plain.inputs;
     task.outputs = plain.outputs;
     (task as LoadedTask).dropEntries();

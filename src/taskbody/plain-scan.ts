@@ -331,6 +331,39 @@ export function scanPlainTaskBody(xml: string): ParsedTaskBody | undefined {
   return { inputs, outputs, problems: [] };
 }
 
+/**
+ * For the loader: the references of a TaskBody written the plain way whose outputs carry no
+ * attribute, appended to `into` as `[inputs, outputs, input…, output…]` (an input as
+ * `index * 2 + 1` for JobOutputAsset, `index * 2` for JobInputAsset; an output as its index).
+ * Returns where they start, -1 when the TaskBody is not written the plain way (nothing was
+ * scanned), -2 when it is but does not pack (an output attribute, an index past 2^30): the scan is
+ * then still there for {@link refsOfScan}.
+ */
+export function packPlainRefs(xml: string, into: RefPacker): number {
+  if (!scan(xml)) return -1;
+  const count = scanned.count;
+  for (let row = 0; row < count; row++) {
+    if (scanned.index[row]! > 0x3fffffff) return -2;
+    if (scanned.output[row] === 1 && (scanned.creation[row]! >= 0 || scanned.format[row]! >= 0 || scanned.name[row] !== undefined || scanned.storage[row] !== undefined)) return -2;
+  }
+  const at = into.reserve(2 + count);
+  const data = into.data;
+  data[at] = scanned.inputs;
+  data[at + 1] = count - scanned.inputs;
+  // Inputs first, then outputs, each in document order.
+  let k = at + 2;
+  for (let row = 0; row < count; row++) if (scanned.output[row] === 0) data[k++] = scanned.index[row]! * 2 + scanned.ofOutput[row]!;
+  for (let row = 0; row < count; row++) if (scanned.output[row] === 1) data[k++] = scanned.index[row]!;
+  return at;
+}
+
+/** Where {@link packPlainRefs} appends: an Int32Array it may grow. */
+export interface RefPacker {
+  data: Int32Array;
+  /** Makes room for `n` more values and returns where they start. */
+  reserve(n: number): number;
+}
+
 /** One output of a plain TaskBody, as {@link scanPlainRefs} hands it over. */
 export interface PlainOutput {
   index: number;
@@ -349,6 +382,11 @@ export interface PlainOutput {
  */
 export function scanPlainRefs<T>(xml: string, output: (o: PlainOutput) => T): { inputs: AssetRef[]; outputs: T[] } | undefined {
   if (!scan(xml)) return undefined;
+  return refsOfScan(output);
+}
+
+/** {@link scanPlainRefs}'s answer for the TaskBody scanned last (by it or by {@link packPlainRefs}). */
+export function refsOfScan<T>(output: (o: PlainOutput) => T): { inputs: AssetRef[]; outputs: T[] } {
   const count = scanned.count;
   const inputs = new Array<AssetRef>(scanned.inputs);
   const outputs = new Array<T>(count - scanned.inputs);

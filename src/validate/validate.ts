@@ -1,7 +1,7 @@
 import { findCycles } from '../core/cycles.js';
 import { JobGraph } from '../graph/job-graph.js';
 import { resolveDependencies, type Dependencies } from '../graph/dependencies.js';
-import { isCleanTask, loadJobInto, readLoadOptions, type LoadOptions } from '../job/load.js';
+import { inputAtOf, inputCountOf, isCleanTask, loadJobInto, outputCountOf, readLoadOptions, type LoadOptions } from '../job/load.js';
 import { parseJsonText } from '../job/json-text.js';
 import { FileLines, jsonPlaces, offsetInStringLiteral, type JsonPlaces } from '../job/json-places.js';
 import type { Job, Task } from '../job/model.js';
@@ -264,11 +264,11 @@ function checkGraph(job: Job, deps: Dependencies, sink: DiagnosticSink, profile:
     // A clean task's inputs are its entries' references, in order: read them, and ask for the
     // entries (read again from the TaskBody) only to place a diagnostic.
     const clean = isCleanTask(t);
-    const n = clean ? t.inputs.length : t.inputEntries.length;
+    const n = clean ? inputCountOf(t) : t.inputEntries.length;
     // A task reads a few assets: duplicates are found by comparing with the earlier ones; a set only for many.
     const seen = n > 16 ? new Set<string>() : undefined;
     for (let j = 0; j < n; j++) {
-      const ref = clean ? t.inputs[j]! : t.inputEntries[j]!.ref;
+      const ref = clean ? inputAtOf(t, j) : t.inputEntries[j]!.ref;
       if (!ref) continue;
       if (ref.kind === 'JobInputAsset' && inputCount > 0 && ref.index >= inputCount && sink.room('INPUT_INDEX_OUT_OF_RANGE')) {
         sink.add('INPUT_INDEX_OUT_OF_RANGE', `task ${label(t)} reads JobInputAsset(${ref.index}) but the job has ${inputCount} input asset${inputCount === 1 ? '' : 's'}`, {
@@ -283,14 +283,14 @@ function checkGraph(job: Job, deps: Dependencies, sink: DiagnosticSink, profile:
         seen.add(key);
       } else {
         for (let k = 0; k < j && !repeated; k++) {
-          const earlier = clean ? t.inputs[k]! : t.inputEntries[k]!.ref;
+          const earlier = clean ? inputAtOf(t, k) : t.inputEntries[k]!.ref;
           repeated = earlier !== null && earlier.index === ref.index && earlier.kind === ref.kind;
         }
       }
       if (repeated && sink.room('INPUT_DUPLICATE')) sink.add('INPUT_DUPLICATE', `task ${label(t)} lists ${ref.kind}(${ref.index}) twice as an input`, at(t, t.inputEntries[j]));
     }
     if (profile === 'ams') {
-      const count = clean ? t.inputs.length + t.outputs.length : t.inputEntries.length + t.outputEntries.length;
+      const count = clean ? inputCountOf(t) + outputCountOf(t) : t.inputEntries.length + t.outputEntries.length;
       if (count > AMS_QUOTAS.assetsPerTask && sink.room('TASK_TOO_MANY_ASSETS')) {
         sink.add('TASK_TOO_MANY_ASSETS', `task ${label(t)} has ${count} assets (inputs and outputs); the quota is ${AMS_QUOTAS.assetsPerTask}`, at(t));
       }
