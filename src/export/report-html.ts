@@ -34,6 +34,11 @@ export interface ReportInput {
   better?: Record<string, 'lower' | 'higher' | 'none'>;
   /** Units to print after a metric's name, e.g. `{ makespan: 's' }`. */
   units?: Record<string, string>;
+  /**
+   * Decimals to print a metric with, kept even when zero (`ratio: 2` prints `1.00`, not `1`);
+   * otherwise a column gets what its values need.
+   */
+  decimals?: Record<string, number>;
 }
 
 /** Metrics the comparison chart shows when every run has them, in this order. */
@@ -60,7 +65,7 @@ export function renderHtmlReport(input: ReportInput, options: GanttOptions = {})
   const keys = metricKeys(runs);
   const better = (k: string): 'lower' | 'higher' | 'none' => input.better?.[k] ?? guessDirection(k);
   const unitOf = (k: string): string | undefined => input.units?.[k];
-  const { format, isPercent } = metricFormatter(runs, keys);
+  const { format, isPercent } = metricFormatter(runs, keys, input.decimals ?? {});
 
   let html = '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n';
   html += '<meta name="viewport" content="width=device-width, initial-scale=1">\n<meta name="generator" content="jobgraph">\n';
@@ -182,7 +187,7 @@ type FormatMetric = (key: string, v: number | string | undefined) => string;
  * A formatter that prints as percentages the columns that are shares (`utilisation`, `…Share`,
  * `…Fraction`) when every run's value lies in [0, 1], so a column never mixes `100 %` and `1.05`.
  */
-function metricFormatter(runs: readonly ReportRun[], keys: readonly string[]): { format: FormatMetric; isPercent: (key: string) => boolean } {
+function metricFormatter(runs: readonly ReportRun[], keys: readonly string[], fixedDecimals: Readonly<Record<string, number>>): { format: FormatMetric; isPercent: (key: string) => boolean } {
   const percent = new Set(keys.filter((k) => /utili[sz]|share|fraction/i.test(k) && numericIn(runs, k).length > 0 && numericIn(runs, k).every((v) => v >= 0 && v <= 1)));
   // One precision per column so the digits line up (7.07, 7.50, 4.07): what its largest value
   // deserves, but no more than some value of the column needs (0.5 stays 0.5, not 0.500).
@@ -192,7 +197,8 @@ function metricFormatter(runs: readonly ReportRun[], keys: readonly string[]): {
     if (values.length === 0) continue;
     const largest = values.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
     const limit = percent.has(k) ? 1 : decimalsForMagnitude(largest);
-    decimals.set(k, values.reduce((d, v) => Math.max(d, decimalsNeeded(v, limit)), 0));
+    const given = fixedDecimals[k];
+    decimals.set(k, given !== undefined && Number.isInteger(given) && given >= 0 ? given : values.reduce((d, v) => Math.max(d, decimalsNeeded(v, limit)), 0));
   }
   const format: FormatMetric = (key, v) => {
     if (v === undefined) return '—';

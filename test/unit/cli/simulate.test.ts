@@ -59,6 +59,21 @@ describe('jobgraph simulate', () => {
     expect(rows.some((l) => l.includes(' * |'))).toBe(true);
   });
 
+  it('puts a unit on every column, prints no -0.0, and explains * and inversions under the table', async () => {
+    const r = await simulate(['ladder.json', '--policy', 'priority,shortest-first', '--reserved-units', '3']);
+    const [head, , ...rest] = r.stdout.split('\n').filter((l) => l.startsWith('|'));
+    expect(head).toMatch(/makespan \(s\).*bound \(s\).*ratio.*job mean \(s\).*job p95 \(s\).*wait mean \(s\).*util.*inversions/);
+    for (const row of rest) {
+      const cells = row.split('|').map((c) => c.trim());
+      expect(cells[5]).toMatch(/^\d+\.\d\d×$/);
+      expect(cells[9]).toMatch(/^\d+\.\d %$/);
+    }
+    expect(r.stdout).not.toMatch(/-0\.0\b/);
+    expect(r.stdout).toContain('\n* the shortest makespan of these runs.\n');
+    expect(r.stdout).toMatch(/\ninversions: priority inversions, the starts of a task while a task of higher priority/);
+    expect(r.stdout).toMatch(/\nutil: busy slot-time ÷ \(capacity × makespan\)/);
+  });
+
   it('reads a generated workload from standard input, with arrivals over time (golden)', async () => {
     vi.useRealTimers();
     const workload = await runCli(['generate', 'ams-mix', '--jobs', '6', '--seed', '7', '--format', 'ndjson']);
