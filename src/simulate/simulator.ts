@@ -9,6 +9,7 @@ import { ReadyQueues } from '../scheduler/ready-queues.js';
 import { IndexHeap } from '../core/ready-heap.js';
 import { isValidationResult, validateJob, type ValidationResult } from '../validate/validate.js';
 import { demoDurations, type DurationModel } from './durations.js';
+import { criticalPath, type ScheduledTask } from './critical-path.js';
 import { summarize, utilisation as utilisationOf, type Summary } from './stats.js';
 
 /** A job of a workload: its Create-Job body (or a `validateJob()` result) and when it arrives, in seconds. */
@@ -54,6 +55,8 @@ export interface SimTask {
   ready: number;
   start: number;
   end: number;
+  /** On the schedule's critical path ({@link criticalPath}): the chain that decided the makespan. */
+  critical: boolean;
 }
 
 export interface SimResult {
@@ -343,6 +346,8 @@ export function simulate(workload: readonly SimJob[] | Prepared, options: Simula
     pools: poolList,
   };
   if (record) {
+    const critical = new Uint8Array(totalTasks);
+    for (const serial of criticalPath(scheduledTasks())) critical[serial] = 1;
     const schedule: SimTask[] = [];
     for (let j = 0; j < results.length; j++) {
       const job = results[j]!.job!;
@@ -361,12 +366,29 @@ export function simulate(workload: readonly SimJob[] | Prepared, options: Simula
           ready: ready[serial]!,
           start: start[serial]!,
           end: end[serial]!,
+          critical: critical[serial] === 1,
         });
       });
     }
     result.schedule = schedule;
   }
   return result;
+
+  /** Every task by serial, with its job's arrival and its inputs' serials, for the critical path. */
+  function scheduledTasks(): ScheduledTask[] {
+    const out: ScheduledTask[] = [];
+    for (let j = 0; j < results.length; j++) {
+      const base = jobOfBase[j]!;
+      const deps = results[j]!.dependencies!;
+      const preds: number[][] = Array.from({ length: results[j]!.job!.Tasks.length }, () => []);
+      for (let e = 0; e < deps.from.length; e++) preds[deps.to[e]!]!.push(base + deps.from[e]!);
+      preds.forEach((p, i) => {
+        const serial = base + i;
+        out[serial] = { ready: ready[serial]!, start: start[serial]!, end: end[serial]!, arrival: arrivals[j]!, pool: poolIdOf[serial]!, slot: slotOf[serial]!, predecessors: p };
+      });
+    }
+    return out;
+  }
 }
 
 /**
