@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { ValidationError } from '../errors.js';
 import { overallUtilisation, prepareWorkload, simulateGrid, type PolicyName, type SimJob, type SimResult } from '../simulate/simulator.js';
 import { demoDurations, fixedDurations, type DurationModel } from '../simulate/durations.js';
-import { renderGanttSvg, type GanttInput } from '../export/gantt-svg.js';
+import { GANTT_ROWS, renderGanttSvg, type GanttInput, type GanttRows } from '../export/gantt-svg.js';
 import { renderHtmlReport } from '../export/report-html.js';
 import { formatDiagnosticText } from '../validate/format-text.js';
 import { CliError, ioMessage, type CliIO, type CliOptions } from './io.js';
@@ -24,7 +24,11 @@ capacities: every combination of --policy and --reserved-units runs, and a table
   --durations         demo (the demo processors' times ±25 %, default), demo-exact, or fixed:<s>
   --seed S            seed of the duration noise (default 1)
   --gantt out.svg     an SVG Gantt chart per run (out.svg, or out-1.svg, out-2.svg, … for a grid)
-  --report out.html   one HTML file with the Gantt charts, the metrics and a comparison chart
+  --gantt-rows R      the chart's rows: slots (a row per reserved unit, default), jobs (lanes per
+                      job) or tasks (a row per task); jobs and tasks shade each task's wait
+                      for a slot; every view outlines the critical path
+  --report out.html   one HTML file with the metrics, a comparison chart and each run's Gantt
+                      chart in all three views
   --json              print the results as JSON
 Exit status: 0 when every run completed, 2 for usage or I/O errors, 1 for an invalid workload.`;
 
@@ -82,6 +86,7 @@ export const SIMULATE_OPTIONS = {
   durations: { type: 'string', default: 'demo' },
   seed: { type: 'string', default: '1' },
   gantt: { type: 'string' },
+  'gantt-rows': { type: 'string', default: 'slots' },
   report: { type: 'string' },
   json: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h' },
@@ -121,6 +126,8 @@ export async function simulateCommand(args: string[], io: CliIO, deps: SimulateC
   const seed = Number(values.seed);
   if (!Number.isInteger(seed)) throw new CliError(`--seed must be an integer, not ${JSON.stringify(values.seed)}`);
   const durations = durationModel(values.durations!);
+  const ganttRows = values['gantt-rows']!;
+  if (!(GANTT_ROWS as readonly string[]).includes(ganttRows)) throw new CliError(`--gantt-rows must be ${GANTT_ROWS.join(', ')}, not ${JSON.stringify(ganttRows)}`);
 
   const file = positionals[0]!;
   let text: string;
@@ -155,7 +162,7 @@ export async function simulateCommand(args: string[], io: CliIO, deps: SimulateC
   if (values.gantt !== undefined) {
     for (let i = 0; i < results.length; i++) {
       const path = results.length === 1 ? values.gantt : values.gantt.replace(/(\.svg)?$/i, `-${i + 1}.svg`);
-      await write(path, renderGanttSvg(ganttOf(results[i]!), { colorBy: 'job' }));
+      await write(path, renderGanttSvg(ganttOf(results[i]!), { colorBy: 'job', rows: ganttRows as GanttRows }));
       if (!values.json) io.stdout.write(`Gantt of ${results[i]!.label}: ${path}\n`);
     }
   }
@@ -191,6 +198,8 @@ export function ganttOf(r: SimResult): GanttInput {
   return {
     title: r.label,
     timeUnit: 's',
+    // The simulation's time 0, so the chart's makespan and "% busy" are the table's.
+    origin: 0,
     pools: r.pools,
     bars: (r.schedule ?? []).map((t) => ({
       taskId: t.taskId,
@@ -203,6 +212,8 @@ export function ganttOf(r: SimResult): GanttInput {
       end: t.end,
       state: 'Finished' as const,
       slot: t.slot,
+      ready: t.ready,
+      critical: t.critical,
     })),
   };
 }

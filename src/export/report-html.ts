@@ -6,7 +6,7 @@
 
 import { ArgumentTypeError } from '../errors.js';
 import { GRID, INK, INK_MUTED, JOB_PALETTE, outlineOf } from './colors.js';
-import { renderGanttSvg, type GanttInput, type GanttOptions } from './gantt-svg.js';
+import { DEFAULT_MAX_BARS, GANTT_ROWS, renderGanttSvg, type GanttInput, type GanttOptions, type GanttRows } from './gantt-svg.js';
 import { decimalsForMagnitude, escapeXml, formatNumber, n, niceTicks, truncate } from './svg.js';
 
 /** One simulated run: what was tried, what it measured, and the schedule it produced. */
@@ -50,7 +50,9 @@ const CALL = 'renderHtmlReport';
  * Renders runs as a single self-contained HTML5 document.
  *
  * @param input - The title, the runs (each with metrics and a Gantt input) and optional notes.
- * @param options - Passed to {@link renderGanttSvg} for every run's chart (`idPrefix` is set per run).
+ * @param options - Passed to {@link renderGanttSvg} for every run's chart (`idPrefix` is set per
+ *   chart). Without `rows`, each run gets the three views (slots, jobs, tasks); a run of more bars
+ *   than `maxBars` gets one chart, aggregated, since the three would be alike.
  * @returns The HTML document as a string (UTF-8 when written).
  * @throws TypeError (`ERR_INVALID_ARG_VALUE`) if `runs` is not an array
  * @example
@@ -98,13 +100,26 @@ export function renderHtmlReport(input: ReportInput, options: GanttOptions = {})
     html += '<section id="schedules">\n<h2>Schedules</h2>\n';
     runs.forEach((run, i) => {
       html += `<details class="run" data-run="${i}"${i === 0 ? ' open' : ''}>\n<summary>${runSummary(run, i, format)}</summary>\n`;
-      html += `<div class="gantt-wrap">${renderGanttSvg(run.gantt, { ...options, idPrefix: `r${i}-` })}</div>\n</details>\n`;
+      const views: readonly GanttRows[] = options.rows !== undefined ? [options.rows] : run.gantt.bars.length > (options.maxBars ?? DEFAULT_MAX_BARS) ? ['slots'] : GANTT_ROWS;
+      for (const view of views) {
+        html += `<section class="view" data-view="${view}">`;
+        if (views.length > 1) html += `<h3>${VIEW_TITLES[view]}</h3>`;
+        html += `<div class="gantt-wrap">${renderGanttSvg(run.gantt, { ...options, rows: view, idPrefix: `r${i}-${view}-` })}</div></section>\n`;
+      }
+      html += '</details>\n';
     });
     html += '</section>\n';
   }
   html += '</main>\n<footer>Made with jobgraph. Hover a bar for its task, times and state.</footer>\n</body>\n</html>\n';
   return html;
 }
+
+/** The heading of each Gantt view in a run's section. */
+const VIEW_TITLES: Readonly<Record<GanttRows, string>> = {
+  slots: 'By slot: a row per reserved unit',
+  jobs: 'By job: each job in lanes, waits for a slot shaded',
+  tasks: 'By task: a row per task, grouped by job, waits for a slot shaded',
+};
 
 const CSS = `
 :root{color-scheme:light;--ink:#222;--muted:#666;--line:#dde1e6;--best:#e3f4e6;--best-ink:#14532d;--accent:#4e79a7}
@@ -134,6 +149,7 @@ details.run>summary{cursor:pointer;padding:8px 12px;font-weight:600;list-style-p
 details.run>summary .sub{font-weight:400;color:var(--muted);margin-left:8px}
 details.run[open]>summary{border-bottom:1px solid var(--line)}
 .gantt-wrap{padding:4px}
+section.view h3{font-size:14px;font-weight:600;margin:10px 12px 2px;color:var(--muted)}
 .jobgraph-gantt [data-bar]:hover{stroke:#000;stroke-width:2}
 .empty{color:var(--muted)}
 footer{color:var(--muted);font-size:12px;padding:24px 20px 32px}
