@@ -675,7 +675,7 @@ function renderBars(input: GanttInput, pools: readonly PoolRows[], layout: RowLa
   const plotBottom = plotTop + plotH;
   const height = plotBottom + AXIS_BOTTOM + PAD;
 
-  let out = openSvg(opts.width, height, 'bars', `Gantt chart${input.title ? `: ${input.title}` : ''} (${head.summary})`, ` data-bars="${bars.length}" data-rows="${view}"`);
+  let out = openSvg(opts.width, height, 'bars', `Gantt chart${input.title ? `: ${input.title}` : ''} (${head.summary})`, ` data-bars="${bars.length}" data-rows="${view}" data-plot-x="${n(f.plotX)}"`);
   out += defs(p, opts.colorBy === 'priority');
   out += head.svg;
   out += drawLegend(lines, itemWidths, legendTop, p);
