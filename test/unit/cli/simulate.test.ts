@@ -154,6 +154,23 @@ describe('jobgraph simulate', () => {
     }
   });
 
+  it('prints what the README says its example prints', async () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const m = /```sh\nnpx jobgraph (generate ams-mix [^\n]*) > mix\.json\nnpx jobgraph (simulate mix\.json [^\n]*)\n```\n\n```text\n([\s\S]*?)```/.exec(readme);
+    expect(m).not.toBeNull();
+    vi.useRealTimers();
+    const workload = await runCli(m![1]!.split(' '));
+    const dir = mkdtempSync(join(tmpdir(), 'jobgraph-simulate-'));
+    try {
+      const args = m![2]!.split(' ').slice(1).map((a) => (a === 'report.html' ? join(dir, a) : a));
+      const r = await simulate(args, { 'mix.json': workload.stdout });
+      expect(r.code).toBe(0);
+      expect(r.stdout.replace(join(dir, 'report.html'), 'report.html')).toBe(m![3]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('exits 1 for an invalid workload, naming what is wrong', async () => {
     const r = await simulate(['broken.json'], { 'broken.json': readFileSync('examples/broken-graph.json', 'utf8') });
     expect(r.code).toBe(1);
