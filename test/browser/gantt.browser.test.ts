@@ -15,7 +15,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateWorkload } from '../../src/workload/stream.js';
+import { renderHtmlReport } from '../../src/export/report-html.js';
 import { runCli } from '../helpers/cli.js';
+import { threeRunReport } from './fixtures.js';
 
 const skip = process.env.JOBGRAPH_SKIP_BROWSER === '1';
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -97,6 +99,7 @@ describe.skipIf(skip)('every picture of a 200-task simulation, in headless Chrom
       }
       const r = await runCli([...args, '--report', join(artifacts, 'sim-report.html')]);
       if (r.code !== 0) throw new Error(r.stderr);
+      await writeFile(join(tmp, 'fixtures.html'), renderHtmlReport(threeRunReport()));
       browser = await chromium.launch({ executablePath, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
       page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
       page.on('pageerror', (e) => pageErrors.push(String(e)));
@@ -145,6 +148,15 @@ describe.skipIf(skip)('every picture of a 200-task simulation, in headless Chrom
     expect(found.problems.some((p) => p.startsWith('label wider than its bar'))).toBe(true);
     expect(found.problems.some((p) => p.startsWith('overlap in a row: a and b'))).toBe(true);
     expect(found.problems.some((p) => p.startsWith('outside the picture'))).toBe(true);
+  });
+
+  it('draws the fixture report\'s charts readably too: markup in names, failed and canceled tasks, long pool names', async () => {
+    ready();
+    await page.goto(pathToFileURL(join(tmp!, 'fixtures.html')).href, { waitUntil: 'load' });
+    await page.$$eval('details.run', (ds) => ds.forEach((d) => d.setAttribute('open', '')));
+    const charts = (await page.$$eval('svg.jobgraph-gantt', (svgs, code) => svgs.map((s) => (0, eval)(code)(s)), inspect)) as Findings[];
+    expect(charts).toHaveLength(7);
+    for (const c of charts) expect(c.problems).toEqual([]);
   });
 
   it('shows the report: three views a run, each readable, and the metrics table saying the same utilisation as the charts', async () => {
