@@ -70,14 +70,16 @@ export { demoProcessors } from './run/demo-processors.js';
 export { DEMO_PROCESSOR_IDS } from './workload/demo.js';
 
 // Simulation and pictures
-export { simulate, simulateGrid, prepareWorkload } from './simulate/simulator.js';
+export { simulate, simulateGrid, prepareWorkload, overallUtilisation } from './simulate/simulator.js';
 export type { SimJob, SimulateOptions, SimResult, SimTask, PolicyName } from './simulate/simulator.js';
 export { fixedDurations, demoDurations, perProcessorDurations } from './simulate/durations.js';
 export type { DurationModel as SimDurationModel } from './simulate/durations.js';
-export { summarize } from './simulate/stats.js';
+export { summarize, utilisation } from './simulate/stats.js';
+export { criticalPath } from './simulate/critical-path.js';
+export type { ScheduledTask } from './simulate/critical-path.js';
 export type { Summary } from './simulate/stats.js';
-export { renderGanttSvg, assignGanttSlots } from './export/gantt-svg.js';
-export type { GanttBar, GanttInput, GanttOptions } from './export/gantt-svg.js';
+export { renderGanttSvg, assignGanttSlots, GANTT_ROWS } from './export/gantt-svg.js';
+export type { GanttBar, GanttInput, GanttOptions, GanttRows } from './export/gantt-svg.js';
 export { renderHtmlReport } from './export/report-html.js';
 export type { ReportRun, ReportInput } from './export/report-html.js';
 export { makeWorkload, layered, fan, chain, chainrev, media, SHAPES } from './workload/shapes.js';

@@ -1,12 +1,16 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { ValidationError } from '../errors.js';
-import { prepareWorkload, simulateGrid, type PolicyName, type SimJob, type SimResult } from '../simulate/simulator.js';
+import { overallUtilisation, prepareWorkload, simulateGrid, type PolicyName, type SimJob, type SimResult } from '../simulate/simulator.js';
 import { demoDurations, fixedDurations, type DurationModel } from '../simulate/durations.js';
-import { renderGanttSvg, type GanttInput } from '../export/gantt-svg.js';
+import { GANTT_ROWS, renderGanttSvg, type GanttInput, type GanttRows } from '../export/gantt-svg.js';
 import { renderHtmlReport } from '../export/report-html.js';
 import { formatDiagnosticText } from '../validate/format-text.js';
 import { CliError, ioMessage, type CliIO, type CliOptions } from './io.js';
+import { plural } from './figures.js';
+import { comparisonTable } from './simulate-table.js';
+
+export { comparisonTable } from './simulate-table.js';
 
 export const SIMULATE_USAGE = `Usage: jobgraph simulate <workload.json|-> [--policy P,…] [--reserved-units N,…] [options]
 
@@ -20,7 +24,11 @@ capacities: every combination of --policy and --reserved-units runs, and a table
   --durations         demo (the demo processors' times ±25 %, default), demo-exact, or fixed:<s>
   --seed S            seed of the duration noise (default 1)
   --gantt out.svg     an SVG Gantt chart per run (out.svg, or out-1.svg, out-2.svg, … for a grid)
-  --report out.html   one HTML file with the Gantt charts, the metrics and a comparison chart
+  --gantt-rows R      the chart's rows: slots (a row per reserved unit, default), jobs (lanes per
+                      job) or tasks (a row per task); jobs and tasks shade each task's wait
+                      for a slot; every view outlines the critical path
+  --report out.html   one HTML file with the metrics, a comparison chart and each run's Gantt
+                      chart in all three views
   --json              print the results as JSON
 Exit status: 0 when every run completed, 2 for usage or I/O errors, 1 for an invalid workload.`;
 
@@ -78,6 +86,7 @@ export const SIMULATE_OPTIONS = {
   durations: { type: 'string', default: 'demo' },
   seed: { type: 'string', default: '1' },
   gantt: { type: 'string' },
+  'gantt-rows': { type: 'string', default: 'slots' },
   report: { type: 'string' },
   json: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h' },
@@ -117,6 +126,8 @@ export async function simulateCommand(args: string[], io: CliIO, deps: SimulateC
   const seed = Number(values.seed);
   if (!Number.isInteger(seed)) throw new CliError(`--seed must be an integer, not ${JSON.stringify(values.seed)}`);
   const durations = durationModel(values.durations!);
+  const ganttRows = values['gantt-rows']!;
+  if (!(GANTT_ROWS as readonly string[]).includes(ganttRows)) throw new CliError(`--gantt-rows must be ${GANTT_ROWS.join(', ')}, not ${JSON.stringify(ganttRows)}`);
 
   const file = positionals[0]!;
   let text: string;
@@ -145,13 +156,13 @@ export async function simulateCommand(args: string[], io: CliIO, deps: SimulateC
   if (values.json) {
     io.stdout.write(JSON.stringify(results.map(({ schedule: _s, ...rest }) => rest), null, 2) + '\n');
   } else {
-    io.stdout.write(`${jobs.length} job${jobs.length === 1 ? '' : 's'}, ${tasks} tasks, durations ${durations.name}, seed ${seed}\n\n`);
+    io.stdout.write(`${plural(jobs.length, 'job')}, ${plural(tasks, 'task')}, durations ${durations.name}, seed ${seed}\n\n`);
     io.stdout.write(comparisonTable(results) + '\n');
   }
   if (values.gantt !== undefined) {
     for (let i = 0; i < results.length; i++) {
       const path = results.length === 1 ? values.gantt : values.gantt.replace(/(\.svg)?$/i, `-${i + 1}.svg`);
-      await write(path, renderGanttSvg(ganttOf(results[i]!), { colorBy: 'job' }));
+      await write(path, renderGanttSvg(ganttOf(results[i]!), { colorBy: 'job', rows: ganttRows as GanttRows }));
       if (!values.json) io.stdout.write(`Gantt of ${results[i]!.label}: ${path}\n`);
     }
   }
@@ -160,7 +171,13 @@ export async function simulateCommand(args: string[], io: CliIO, deps: SimulateC
       title: `jobgraph simulation: ${file}`,
       generatedAt: new Date((deps.now ?? Date.now)()).toISOString(),
       runs: results.map((r) => ({ label: r.label, policy: r.policy, capacity: r.capacity, metrics: reportMetrics(r), gantt: ganttOf(r) })),
-      notes: [`${jobs.length} jobs, ${tasks} tasks`, `durations: ${durations.name}, seed ${seed}`],
+      notes: [
+        `${plural(jobs.length, 'job')}, ${plural(tasks, 'task')}`,
+        `durations: ${durations.name}, seed ${seed}`,
+        'utilisation: busy slot-time ÷ (capacity × makespan), as in the Gantt charts\' "% busy"',
+      ],
+      units: REPORT_UNITS,
+      decimals: REPORT_DECIMALS,
     });
     await write(values.report, html);
     if (!values.json) io.stdout.write(`report: ${values.report}\n`);
@@ -181,6 +198,8 @@ export function ganttOf(r: SimResult): GanttInput {
   return {
     title: r.label,
     timeUnit: 's',
+    // The simulation's time 0, so the chart's makespan and "% busy" are the table's.
+    origin: 0,
     pools: r.pools,
     bars: (r.schedule ?? []).map((t) => ({
       taskId: t.taskId,
@@ -193,12 +212,19 @@ export function ganttOf(r: SimResult): GanttInput {
       end: t.end,
       state: 'Finished' as const,
       slot: t.slot,
+      ready: t.ready,
+      critical: t.critical,
     })),
   };
 }
 
+/** Units of the report's columns, as the table prints them. */
+const REPORT_UNITS: Record<string, string> = { makespan: 's', lowerBound: 's', ratio: '×', meanJobCompletion: 's', p95JobCompletion: 's', meanWait: 's' };
+
+/** Decimals as the table prints them, so the report and the table read alike. */
+const REPORT_DECIMALS: Record<string, number> = { makespan: 1, lowerBound: 1, ratio: 2, meanJobCompletion: 1, p95JobCompletion: 1, meanWait: 1, utilisation: 1 };
+
 function reportMetrics(r: SimResult): Record<string, number> {
-  const util = Object.values(r.utilisation);
   return {
     makespan: round(r.makespan),
     lowerBound: round(r.lowerBound),
@@ -206,38 +232,13 @@ function reportMetrics(r: SimResult): Record<string, number> {
     meanJobCompletion: round(r.jobCompletion.mean),
     p95JobCompletion: round(r.jobCompletion.p95),
     meanWait: round(r.waits.mean),
-    utilisation: round(util.length ? util.reduce((a, b) => a + b, 0) / util.length : 0, 3),
+    utilisation: overallUtilisation(r),
     priorityInversions: r.priorityInversions,
   };
 }
 
 function round(v: number, digits = 2): number {
   const f = 10 ** digits;
-  return Math.round(v * f) / f;
-}
-
-/** The comparison table: one row per run. */
-export function comparisonTable(results: readonly SimResult[]): string {
-  const head = ['policy', 'capacity', 'makespan s', 'bound s', 'ratio', 'job mean s', 'job p95 s', 'wait mean s', 'util', 'inversions', 'wall ms'];
-  const best = Math.min(...results.map((r) => r.makespan));
-  const rows = results.map((r) => {
-    const util = Object.values(r.utilisation);
-    return [
-      r.policy,
-      r.capacity,
-      r.makespan.toFixed(1) + (r.makespan === best && results.length > 1 ? ' *' : ''),
-      r.lowerBound.toFixed(1),
-      r.ratio.toFixed(3),
-      r.jobCompletion.mean.toFixed(1),
-      r.jobCompletion.p95.toFixed(1),
-      r.waits.mean.toFixed(1),
-      (util.length ? (100 * util.reduce((a, b) => a + b, 0)) / util.length : 0).toFixed(0) + '%',
-      String(r.priorityInversions),
-      r.wallMs.toFixed(0),
-    ];
-  });
-  const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-  const line = (cells: string[]): string => '| ' + cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ') + ' |';
-  const rule = '|' + widths.map((w, i) => (i < 2 ? ':' + '-'.repeat(w + 1) : '-'.repeat(w + 1) + ':')).join('|') + '|';
-  return [line(head), rule, ...rows.map(line)].join('\n');
+  // + 0 turns a -0 into 0: the report prints what it is given.
+  return Math.round(v * f) / f + 0;
 }

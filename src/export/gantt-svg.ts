@@ -1,6 +1,8 @@
 /**
- * A schedule as an SVG Gantt chart: a row per slot, grouped by pool, bars on a time axis; or, when
- * there are too many rows or bars to draw one by one, each pool as a band of busy slots over time.
+ * A schedule as an SVG Gantt chart: bars on a time axis in a row per slot grouped by pool, in lanes
+ * per job, or in a row per task (see gantt-rows.ts), with the wait before each task shaded and the
+ * critical path outlined; or, when there are too many rows or bars to draw one by one, each pool as
+ * a band of busy slots over time.
  * The output is one self-contained, deterministic SVG string (same input → same bytes).
  */
 
@@ -21,6 +23,11 @@ import {
 } from './colors.js';
 import { IndexHeap } from '../core/ready-heap.js';
 import { displayUnitFor, escapeXml, formatNumber, formatTime, n, n1, niceTicks, truncate, type DisplayUnit, type TimeUnit } from './svg.js';
+import { jobRows, shownStart, taskRows, type GanttRows, type RowLayout } from './gantt-rows.js';
+import { fitText, textWidth } from './text-width.js';
+import { utilisation } from '../simulate/stats.js';
+
+export { GANTT_ROWS, type GanttRows } from './gantt-rows.js';
 
 /** One task's run on one slot of a pool. Times are in {@link GanttInput.timeUnit}. */
 export interface GanttBar {
@@ -37,6 +44,10 @@ export interface GanttBar {
   state: 'Finished' | 'Error' | 'Canceled';
   /** The slot (0-based) within the pool; assigned by greedy interval partitioning when absent. */
   slot?: number;
+  /** When the task was ready to start (its inputs done); the wait until `start` is shaded in the job and task views. */
+  ready?: number;
+  /** On the schedule's critical path: outlined, and named in the legend. */
+  critical?: boolean;
 }
 
 /** What to draw. */
@@ -50,17 +61,28 @@ export interface GanttInput {
   title?: string;
   /** The unit of `start` and `end`. @defaultValue `'s'` */
   timeUnit?: 'ms' | 's' | 'min';
+  /**
+   * Time zero of the schedule, from which its makespan (and so its utilisation) is measured: a
+   * simulation's 0, when its first job arrived. @defaultValue the first bar's start
+   */
+  origin?: number;
 }
 
 /** How to draw it. */
 export interface GanttOptions {
   /** Colour bars by job (categorical, stable per job id) or by priority (sequential). @defaultValue `'job'` */
   colorBy?: 'job' | 'priority';
+  /**
+   * The rows of the bar view: a row per slot of each pool, lanes per job, or a row per task grouped
+   * by job. The job and task views shade each task's wait and label the rows with job (and task)
+   * names. @defaultValue `'slots'`
+   */
+  rows?: GanttRows;
   /** Width of the SVG in px. @defaultValue 1000 */
   width?: number;
-  /** Above this many slot rows, pools are drawn as utilisation bands. @defaultValue 60 */
+  /** Above this many rows, pools are drawn as utilisation bands. @defaultValue 60 slot rows, 600 job lanes or task rows */
   maxRows?: number;
-  /** Height of one slot row in px. @defaultValue 18 */
+  /** Height of one row in px. @defaultValue 18 for slots, 14 for job lanes and task rows */
   rowHeight?: number;
   /** Above this many bars, pools are drawn as utilisation bands. @defaultValue 2500 */
   maxBars?: number;
@@ -73,24 +95,27 @@ export interface GanttOptions {
   jobColors?: Readonly<Record<string, string>>;
 }
 
-/** Default of {@link GanttOptions.maxRows}. */
+/** Default of {@link GanttOptions.maxRows} for slot rows. */
 export const DEFAULT_MAX_ROWS = 60;
+/** Default of {@link GanttOptions.maxRows} for job lanes and task rows: they are read by scrolling. */
+export const DEFAULT_MAX_ROWS_PER_TASK = 600;
 /** Default of {@link GanttOptions.maxBars}: 2,500 bars make an SVG of about 1 MB. */
 export const DEFAULT_MAX_BARS = 2500;
 
 const CALL = 'renderGanttSvg';
 const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Liberation Sans', 'DejaVu Sans', Arial, sans-serif";
-// Average advance of an 11px sans-serif character, generous so labels rather fall short than spill.
-const CHAR_W = 6.6;
-const BOLD_CHAR_W = 7.3;
+const FONT_SIZE = 11;
 const PAD = 12;
 const LEGEND_LINE = 18;
 const AXIS_TOP = 20;
 const AXIS_BOTTOM = 34;
 // Jobs drawn as their own band in aggregate mode; the rest are grouped as "other jobs".
 const AGG_CATEGORIES = 8;
-// Jobs listed one by one in the legend of the bar view.
-const LEGEND_JOBS = 16;
+// Jobs listed one by one in the legend of the slot view (it wraps onto as many lines as they need).
+const LEGEND_JOBS = 40;
+// The critical path's outline, and the fill of a wait.
+const CRITICAL_COLOR = '#000000';
+const WAIT_COLOR = '#8a94a6';
 // One area for all jobs when no handful of jobs dominates (aggregate mode).
 const ALL_JOBS_COLOR = '#6b8fb8';
 // The per-bucket peak line over the mean areas.
@@ -98,6 +123,7 @@ const PEAK_COLOR = '#1f2d3d';
 
 interface Resolved {
   colorBy: 'job' | 'priority';
+  rows: GanttRows;
   width: number;
   maxRows: number;
   rowHeight: number;
@@ -117,7 +143,7 @@ interface PoolRows {
 }
 
 interface LegendItem {
-  kind: 'swatch' | 'failed' | 'canceled' | 'gradient' | 'text' | 'line' | 'dashed';
+  kind: 'swatch' | 'failed' | 'canceled' | 'gradient' | 'text' | 'line' | 'dashed' | 'wait' | 'critical';
   label: string;
   fill?: string;
   /** For 'gradient': the labels at its ends. */
@@ -159,19 +185,31 @@ export function renderGanttSvg(input: GanttInput, options: GanttOptions = {}): s
   const unit: TimeUnit = input.timeUnit ?? 's';
   const pools = groupPools(input);
 
-  let slots: Int32Array | undefined;
-  let rowCount = 0;
-  if (bars.length <= opts.maxBars) {
-    slots = assignGanttSlots(input);
-    for (const p of pools) {
-      let rows = p.declared;
-      for (const i of p.bars) rows = Math.max(rows, slots[i]! + 1);
-      p.rows = rows;
-      rowCount += rows;
-    }
+  if (bars.length > opts.maxBars) return renderAggregate(input, pools, unit, opts);
+  let layout: RowLayout;
+  if (opts.rows === 'slots') {
+    const slots = assignGanttSlots(input);
+    layout = slotRows(pools, slots);
+  } else {
+    layout = opts.rows === 'jobs' ? jobRows(bars) : taskRows(bars);
   }
-  const aggregate = slots === undefined || rowCount > opts.maxRows;
-  return aggregate ? renderAggregate(input, pools, unit, opts) : renderBars(input, pools, slots!, unit, opts);
+  return layout.rows > opts.maxRows ? renderAggregate(input, pools, unit, opts) : renderBars(input, pools, layout, unit, opts);
+}
+
+/** A row per slot of each pool: as many as the pool declares, or more if bars need them. */
+function slotRows(pools: PoolRows[], slots: Int32Array): RowLayout {
+  const rowOf = new Int32Array(slots.length);
+  let row = 0;
+  const groups = pools.map((p) => {
+    let rows = p.declared;
+    for (const i of p.bars) rows = Math.max(rows, slots[i]! + 1);
+    p.rows = rows;
+    for (const i of p.bars) rowOf[i] = row + slots[i]!;
+    row += rows;
+    const cap = p.declared > 0 ? `${p.declared} slot${p.declared === 1 ? '' : 's'}${rows > p.declared ? ` (+${rows - p.declared})` : ''}` : 'no set capacity';
+    return { key: p.name, label: p.name, rows, declared: p.declared, rowLabels: rows > 1 ? Array.from({ length: rows }, (_, r) => String(r)) : undefined, sub: cap };
+  });
+  return { view: 'slots', groups: groups.map(({ rowLabels, ...g }) => (rowLabels === undefined ? g : { ...g, rowLabels })), rowOf, rows: row };
 }
 
 /**
@@ -285,11 +323,16 @@ function resolveOptions(input: GanttInput, o: GanttOptions): Resolved {
   } else if (!/^[A-Za-z][\w-]*$/.test(idPrefix)) {
     throw new ArgumentTypeError(`${CALL}: expected \`idPrefix\` to be letters, digits, '-' or '_' starting with a letter, got ${describeValue(idPrefix)}`, 'ERR_INVALID_ARG_VALUE');
   }
+  if (o.rows !== undefined && o.rows !== 'slots' && o.rows !== 'jobs' && o.rows !== 'tasks') {
+    throw new ArgumentTypeError(`${CALL}: expected \`rows\` to be 'slots', 'jobs' or 'tasks', got ${describeValue(o.rows)}`, 'ERR_INVALID_ARG_VALUE');
+  }
+  const rows = o.rows ?? 'slots';
   return {
     colorBy: o.colorBy ?? 'job',
+    rows,
     width: num('width', o.width, 1000, 320, false),
-    maxRows: num('maxRows', o.maxRows, DEFAULT_MAX_ROWS, 1, true),
-    rowHeight: num('rowHeight', o.rowHeight, 18, 4, false),
+    maxRows: num('maxRows', o.maxRows, rows === 'slots' ? DEFAULT_MAX_ROWS : DEFAULT_MAX_ROWS_PER_TASK, 1, true),
+    rowHeight: num('rowHeight', o.rowHeight, rows === 'slots' ? 18 : 14, 4, false),
     maxBars: num('maxBars', o.maxBars, DEFAULT_MAX_BARS, 0, true),
     idPrefix,
     jobColors: o.jobColors,
@@ -305,6 +348,7 @@ function validateBars(bars: readonly GanttBar[]): void {
     if (typeof b.priority !== 'number' || !Number.isFinite(b.priority)) throw new ArgumentRangeError(`${what} has a priority of ${describeValue(b.priority)}; expected a finite number`);
     if (b.end < b.start) throw new ArgumentRangeError(`${what} ends at ${b.end}, before its start ${b.start}; swap them or drop the bar`);
     if (b.slot !== undefined && !(Number.isInteger(b.slot) && b.slot >= 0)) throw new ArgumentRangeError(`${what} has a slot of ${describeValue(b.slot)}; expected an integer >= 0 or none`);
+    if (b.ready !== undefined && !(typeof b.ready === 'number' && Number.isFinite(b.ready) && b.ready <= b.start)) throw new ArgumentRangeError(`${what} has a ready time of ${describeValue(b.ready)}; expected a finite number no later than its start, or none`);
   }
 }
 
@@ -352,21 +396,27 @@ interface Frame {
   x: (t: number) => number;
 }
 
-function timeFrame(input: GanttInput, pools: readonly PoolRows[], unit: TimeUnit, width: number, minLabelW = 120): Frame {
-  let lo = Infinity;
+/** The label column's width for pool names, bold, with room for slot numbers. */
+function poolLabelWidth(pools: readonly PoolRows[], min: number): number {
+  const longest = pools.reduce((m, p) => Math.max(m, textWidth(p.name, FONT_SIZE, true)), 0);
+  return Math.ceil(Math.min(230, Math.max(min, longest + PAD + 26)));
+}
+
+function timeFrame(input: GanttInput, labelW: number, unit: TimeUnit, width: number, withWaits: boolean): Frame {
+  let lo = input.origin !== undefined && Number.isFinite(input.origin) ? input.origin : Infinity;
   let hi = -Infinity;
   for (const b of input.bars) {
-    if (b.start < lo) lo = b.start;
+    const s = withWaits ? shownStart(b) : b.start;
+    if (s < lo) lo = s;
     if (b.end > hi) hi = b.end;
   }
+  if (hi === -Infinity) hi = lo;
   if (lo === Infinity) {
     lo = 0;
     hi = 1;
   }
   // Start the axis at 0 when the schedule starts near it, so runs line up; not for epoch times.
   if (lo > 0 && lo <= (hi - lo) * 0.25) lo = 0;
-  const longest = pools.reduce((m, p) => Math.max(m, p.name.length), 0);
-  const labelW = Math.ceil(Math.min(230, Math.max(minLabelW, longest * BOLD_CHAR_W + PAD + 26)));
   const plotX = labelW;
   const plotW = width - labelW - PAD - 8;
   const axisUnit = displayUnitFor(hi - lo, unit);
@@ -385,8 +435,10 @@ function layoutLegend(items: readonly LegendItem[], width: number): { lines: Leg
   let used = 0;
   const avail = width - 2 * PAD;
   for (const it of items) {
-    const w =
-      it.kind === 'gradient' ? (it.lo!.length + it.hi!.length + it.label.length) * CHAR_W + 110 : it.kind === 'text' ? it.label.length * CHAR_W + 14 : it.label.length * CHAR_W + 34;
+    const tw = (t: string): number => textWidth(t, FONT_SIZE);
+    // An item wider than a line gets a line of its own and is cut to it.
+    if (tw(it.label) + 34 > avail) it.label = fitText(it.label, avail - 34, FONT_SIZE);
+    const w = it.kind === 'gradient' ? tw(it.label) + tw(it.lo!) + tw(it.hi!) + 100 : it.kind === 'text' ? tw(it.label) + 14 : tw(it.label) + 40;
     widths.set(it, w);
     if (line.length > 0 && used + w > avail) {
       lines.push(line);
@@ -414,11 +466,17 @@ function drawLegend(lines: LegendItem[][], widths: Map<LegendItem, number>, top:
         out += `<text x="${n(x + 26)}" y="${n(ty)}" fill="${INK}">${escapeXml(it.label)}</text>`;
       } else if (it.kind === 'gradient') {
         out += `<text x="${n(x)}" y="${n(ty)}" fill="${INK}">${escapeXml(it.label)}</text>`;
-        let gx = x + it.label.length * CHAR_W + 8;
+        let gx = x + textWidth(it.label, FONT_SIZE) + 8;
         out += `<text x="${n(gx)}" y="${n(ty)}" fill="${INK_MUTED}">${escapeXml(it.lo!)}</text>`;
-        gx += it.lo!.length * CHAR_W + 4;
+        gx += textWidth(it.lo!, FONT_SIZE) + 4;
         out += `<rect x="${n(gx)}" y="${n(y + 3)}" width="60" height="11" fill="url(#${p}prio)" stroke="${GRID}"/>`;
         out += `<text x="${n(gx + 64)}" y="${n(ty)}" fill="${INK_MUTED}">${escapeXml(it.hi!)}</text>`;
+      } else if (it.kind === 'wait') {
+        out += `<rect x="${n(x)}" y="${n(y + 3)}" width="20" height="11" fill="url(#${p}wait)" stroke="${WAIT_COLOR}" stroke-width="0.6"/>`;
+        out += `<text x="${n(x + 26)}" y="${n(ty)}" fill="${INK}">${escapeXml(it.label)}</text>`;
+      } else if (it.kind === 'critical') {
+        out += `<rect x="${n(x + 1)}" y="${n(y + 4)}" width="18" height="9" rx="2" fill="#ffffff" stroke="${CRITICAL_COLOR}" stroke-width="2"/>`;
+        out += `<text x="${n(x + 26)}" y="${n(ty)}" fill="${INK}">${escapeXml(it.label)}</text>`;
       } else {
         const fill = it.kind === 'canceled' ? CANCELED_COLOR : it.kind === 'failed' ? '#ffffff' : it.fill!;
         out += `<rect x="${n(x)}" y="${n(y + 3)}" width="20" height="11" rx="2" fill="${fill}" stroke="${it.kind === 'failed' ? FAILED_COLOR : it.kind === 'canceled' ? '#8a8a8a' : outlineOf(fill)}"${it.kind === 'canceled' ? ' stroke-dasharray="3 2"' : ''}${it.kind === 'failed' ? ' stroke-width="1.5"' : ''}/>`;
@@ -458,7 +516,15 @@ function header(input: GanttInput, bars: readonly GanttBar[], pools: readonly Po
     else if (b.state === 'Canceled') canceled++;
   }
   const parts = [`${formatNumber(bars.length)} task${bars.length === 1 ? '' : 's'}`, `${pools.length} pool${pools.length === 1 ? '' : 's'}`];
-  if (bars.length > 0) parts.push(`makespan ${formatTime(hi - lo, unit)}`);
+  const origin = input.origin !== undefined && Number.isFinite(input.origin) ? Math.min(input.origin, lo) : lo;
+  if (bars.length > 0) parts.push(`makespan ${formatTime(hi - origin, unit)}`);
+  // The same figure as the simulator's table and report: busy slot-time ÷ (capacity × makespan).
+  if (bars.length > 0 && pools.length > 0 && pools.every((p) => p.declared > 0)) {
+    let busy = 0;
+    for (const b of bars) busy += b.end - b.start;
+    const capacity = pools.reduce((c, p) => c + p.declared, 0);
+    parts.push(`${formatNumber(100 * utilisation(busy, capacity, hi - origin), 1, true)} % busy`);
+  }
   if (failed > 0) parts.push(`${formatNumber(failed)} failed`);
   if (canceled > 0) parts.push(`${formatNumber(canceled)} canceled`);
   const summary = parts.join(' · ');
@@ -478,6 +544,7 @@ function header(input: GanttInput, bars: readonly GanttBar[], pools: readonly Po
 
 function defs(p: string, withGradient: boolean): string {
   let out = '<defs>';
+  out += `<pattern id="${p}wait" patternUnits="userSpaceOnUse" width="5" height="5" patternTransform="rotate(45)"><rect width="5" height="5" fill="#eef0f4"/><line x1="0" y1="0" x2="0" y2="5" stroke="${WAIT_COLOR}" stroke-width="1.2"/></pattern>`;
   out += `<pattern id="${p}hatch" patternUnits="userSpaceOnUse" width="6" height="6" patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="6" stroke="${FAILED_COLOR}" stroke-width="2.4"/></pattern>`;
   if (withGradient) {
     out += `<linearGradient id="${p}prio" x1="0" x2="1" y1="0" y2="0">`;
@@ -546,22 +613,28 @@ function stateItems(bars: readonly GanttBar[]): LegendItem[] {
   return out;
 }
 
-function poolLabel(name: string, maxChars: number): string {
-  if (name.length <= maxChars) return name;
+function poolLabel(name: string, width: number): string {
+  if (textWidth(name, FONT_SIZE, true) <= width) return name;
   // Middle-out: pool names are often media processor ids that differ only at the end.
-  const keep = maxChars - 1;
-  const head = Math.ceil(keep / 2);
-  return name.slice(0, head) + '…' + name.slice(name.length - (keep - head));
+  let keep = name.length - 1;
+  const cut = (k: number): string => name.slice(0, Math.ceil(k / 2)) + '…' + name.slice(name.length - Math.floor(k / 2));
+  while (keep > 1 && textWidth(cut(keep), FONT_SIZE, true) > width) keep--;
+  return cut(keep);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Bar mode
 
-function renderBars(input: GanttInput, pools: readonly PoolRows[], slots: Int32Array, unit: TimeUnit, opts: Resolved): string {
+function renderBars(input: GanttInput, pools: readonly PoolRows[], layout: RowLayout, unit: TimeUnit, opts: Resolved): string {
   const bars = input.bars;
   const p = opts.idPrefix;
   const rh = opts.rowHeight;
-  const f = timeFrame(input, pools, unit, opts.width);
+  const view = layout.view;
+  // Waits are drawn where a row holds one task at a time (jobs, tasks); in a slot row the wait of
+  // a task falls under the task before it.
+  const withWaits = view !== 'slots';
+  const widths = labelColumns(layout, pools, view);
+  const f = timeFrame(input, widths.total, unit, opts.width, withWaits);
   const head = header(input, bars, pools, f, unit);
 
   const legend: LegendItem[] = [];
@@ -576,55 +649,67 @@ function renderBars(input: GanttInput, pools: readonly PoolRows[], slots: Int32A
   } else {
     const colors = jobColorMap(bars, opts);
     colorOf = (b) => colors.get(b.jobId)!;
-    const jobs = jobsInOrder(bars);
-    const shown = jobs.length > LEGEND_JOBS ? jobs.slice(0, LEGEND_JOBS - 1) : jobs;
-    for (const j of shown) legend.push({ kind: 'swatch', fill: colors.get(j.id)!, label: truncate(j.label, 28) });
-    if (shown.length < jobs.length) legend.push({ kind: 'text', label: `… and ${formatNumber(jobs.length - shown.length)} more jobs (hover a bar)` });
+    // The job and task views name each job beside its rows: the colours need no key there.
+    if (view === 'slots') {
+      const jobs = jobsInOrder(bars);
+      const shown = jobs.length > LEGEND_JOBS ? jobs.slice(0, LEGEND_JOBS - 1) : jobs;
+      for (const j of shown) legend.push({ kind: 'swatch', fill: colors.get(j.id)!, label: truncate(j.label, 28) });
+      if (shown.length < jobs.length) legend.push({ kind: 'text', label: `… and ${formatNumber(jobs.length - shown.length)} more jobs (hover a bar)` });
+    }
   }
+  let waits = 0;
+  let critical = 0;
+  for (const b of bars) {
+    if (b.ready !== undefined && b.ready < b.start) waits++;
+    if (b.critical === true) critical++;
+  }
+  if (withWaits && waits > 0) legend.push({ kind: 'wait', label: 'waiting for a slot (ready, not started)' });
+  if (critical > 0) legend.push({ kind: 'critical', label: `critical path (${formatNumber(critical)} task${critical === 1 ? '' : 's'}): the chain that ends last, each held by the one before` });
   legend.push(...stateItems(bars));
-  const { lines, widths } = layoutLegend(legend, opts.width);
+  const { lines, widths: itemWidths } = layoutLegend(legend, opts.width);
 
   const legendTop = head.height;
   const plotTop = legendTop + lines.length * LEGEND_LINE + 6 + AXIS_TOP;
-  let totalRows = 0;
-  for (const pool of pools) totalRows += pool.rows;
   const emptyH = 48;
-  const plotH = totalRows > 0 ? totalRows * rh : emptyH;
+  const plotH = layout.rows > 0 ? layout.rows * rh : emptyH;
   const plotBottom = plotTop + plotH;
   const height = plotBottom + AXIS_BOTTOM + PAD;
 
-  let out = openSvg(opts.width, height, 'bars', `Gantt chart${input.title ? `: ${input.title}` : ''} (${head.summary})`, ` data-bars="${bars.length}"`);
+  let out = openSvg(opts.width, height, 'bars', `Gantt chart${input.title ? `: ${input.title}` : ''} (${head.summary})`, ` data-bars="${bars.length}" data-rows="${view}" data-plot-x="${n(f.plotX)}"`);
   out += defs(p, opts.colorBy === 'priority');
   out += head.svg;
-  out += drawLegend(lines, widths, legendTop, p);
+  out += drawLegend(lines, itemWidths, legendTop, p);
 
-  // Row backgrounds, pool labels and separators.
+  // Row backgrounds, group labels and separators.
   out += '<g class="rows">';
-  const rowOfPool = new Map<string, number>();
+  const groupAttr = view === 'slots' ? 'data-pool' : 'data-job';
+  const rowFont = rh >= 16 ? 11 : 10;
   let row = 0;
-  // Pool names are bold (wider), and the slot numbers sit at the right of the column.
-  const labelChars = Math.floor((f.labelW - PAD - 26) / BOLD_CHAR_W + 1e-6);
-  pools.forEach((pool, pi) => {
-    rowOfPool.set(pool.name, row);
+  layout.groups.forEach((g, gi) => {
     const y0 = plotTop + row * rh;
-    const h = pool.rows * rh;
-    out += `<g class="pool" data-pool="${escapeXml(pool.name)}">`;
-    for (let r = 0; r < pool.rows; r++) {
-      if (r % 2 === 1) out += `<rect x="${n(f.plotX)}" y="${n(y0 + r * rh)}" width="${n(f.plotW)}" height="${n(rh)}" fill="#f6f7f9"/>`;
-      if (pool.declared > 0 && r >= pool.declared) out += `<rect x="${n(f.plotX)}" y="${n(y0 + r * rh)}" width="${n(f.plotW)}" height="${n(rh)}" fill="#fff8e6" opacity="0.7"/>`;
-      if (rh >= 11 && pool.rows > 1) {
-        out += `<text x="${n(f.plotX - 5)}" y="${n(y0 + r * rh + rh / 2 + 3.5)}" text-anchor="end" font-size="9" fill="${INK_MUTED}">${r}</text>`;
+    const h = g.rows * rh;
+    out += `<g class="${view === 'slots' ? 'pool' : 'job'}" ${groupAttr}="${escapeXml(g.key)}">`;
+    for (let r = 0; r < g.rows; r++) {
+      if ((row + r) % 2 === 1) out += `<rect x="${n(f.plotX)}" y="${n(y0 + r * rh)}" width="${n(f.plotW)}" height="${n(rh)}" fill="#f6f7f9"/>`;
+      if (g.declared > 0 && r >= g.declared) out += `<rect x="${n(f.plotX)}" y="${n(y0 + r * rh)}" width="${n(f.plotW)}" height="${n(rh)}" fill="#fff8e6" opacity="0.7"/>`;
+      const rowLabel = g.rowLabels?.[r];
+      if (rowLabel !== undefined && rh >= 11) {
+        const text = view === 'slots' ? rowLabel : fitText(rowLabel, widths.row, rowFont);
+        if (text !== '') {
+          out += `<text class="row-label" x="${n(f.plotX - 5)}" y="${n(y0 + r * rh + rh / 2 + 3.5)}" text-anchor="end" font-size="${view === 'slots' ? 9 : rowFont}" fill="${INK_MUTED}">${text !== rowLabel ? `<title>${escapeXml(rowLabel)}</title>` : ''}${escapeXml(text)}</text>`;
+        }
       }
     }
-    const nameY = pool.rows >= 2 ? y0 + Math.min(h / 2 - 2, rh) : y0 + h / 2 + 4;
-    out += `<text x="${PAD}" y="${n(nameY)}" font-weight="600" fill="${INK}"><title>${escapeXml(pool.name)}</title>${escapeXml(poolLabel(pool.name, labelChars))}</text>`;
-    if (pool.rows >= 2 && h >= 2 * rh) {
-      const cap = pool.declared > 0 ? `${pool.declared} slot${pool.declared === 1 ? '' : 's'}` : 'no set capacity';
-      out += `<text x="${PAD}" y="${n(nameY + 13)}" font-size="10" fill="${INK_MUTED}">${escapeXml(cap)}${pool.rows > pool.declared && pool.declared > 0 ? ` (+${pool.rows - pool.declared})` : ''}</text>`;
+    const nameFont = rh >= 14 || g.rows >= 2 ? FONT_SIZE : 10;
+    const nameY = g.rows >= 2 ? y0 + Math.min(h / 2 - 2, rh) + (rh < 16 ? 2 : 0) : y0 + h / 2 + 4;
+    const name = view === 'slots' ? poolLabel(g.label, widths.group) : fitText(g.label, widths.group, nameFont, true);
+    out += `<text class="group-label" x="${PAD}" y="${n(nameY)}" font-weight="600" font-size="${nameFont}" fill="${INK}"><title>${escapeXml(g.label)}</title>${escapeXml(name)}</text>`;
+    if (g.sub !== undefined && g.rows >= 2 && h >= 2 * Math.max(rh, 13)) {
+      out += `<text class="group-sub" x="${PAD}" y="${n(nameY + 13)}" font-size="10" fill="${INK_MUTED}">${escapeXml(fitText(g.sub, widths.group, 10))}</text>`;
     }
-    if (pi > 0) out += `<line x1="${PAD / 2}" y1="${n(y0)}" x2="${n(f.width - PAD / 2)}" y2="${n(y0)}" stroke="#9aa0a6"/>`;
+    if (gi > 0) out += `<line x1="${PAD / 2}" y1="${n(y0)}" x2="${n(f.width - PAD / 2)}" y2="${n(y0)}" stroke="${view === 'slots' ? '#9aa0a6' : '#c3c8cf'}"/>`;
     out += '</g>';
-    row += pool.rows;
+    row += g.rows;
   });
   out += '</g>';
   // No bars, no time: an axis would only show the default domain.
@@ -634,39 +719,77 @@ function renderBars(input: GanttInput, pools: readonly PoolRows[], slots: Int32A
     out += `<text class="empty" x="${n(f.plotX + f.plotW / 2)}" y="${n(plotTop + plotH / 2 + 4)}" text-anchor="middle" font-size="13" fill="${INK_MUTED}">No tasks to show</text>`;
   }
 
-  // Bars, in a fixed order: pool, slot, start.
+  // Bars, in a fixed order: row, then start.
   const order = bars.map((_, i) => i);
-  const poolIndex = new Map(pools.map((pool, i) => [pool.name, i]));
-  order.sort((a, b) => poolIndex.get(bars[a]!.pool)! - poolIndex.get(bars[b]!.pool)! || slots[a]! - slots[b]! || compareBars(bars, a, b));
+  order.sort((a, b) => layout.rowOf[a]! - layout.rowOf[b]! || compareBars(bars, a, b));
   const barH = Math.max(2, rh - 4);
-  const showText = rh >= 12;
+  const textFont = barH >= 12 ? FONT_SIZE : 10;
+  const showText = barH >= 8;
+  const slots = view === 'slots' ? layout.rowOf : undefined;
   out += '<g class="bars">';
   for (const i of order) {
     const b = bars[i]!;
-    const y = plotTop + (rowOfPool.get(b.pool)! + slots[i]!) * rh + (rh - barH) / 2;
+    const y = plotTop + layout.rowOf[i]! * rh + (rh - barH) / 2;
+    if (withWaits && b.ready !== undefined && b.ready < b.start) {
+      const wx = f.x(b.ready);
+      const ww = Math.max(0.5, f.x(b.start) - wx);
+      out += `<rect class="wait" data-task-id="${escapeXml(b.taskId)}" x="${n(wx)}" y="${n(y + barH * 0.2)}" width="${n(ww)}" height="${n(barH * 0.6)}" fill="url(#${p}wait)" stroke="${WAIT_COLOR}" stroke-width="0.4"><title>${escapeXml(`${b.label}: waited ${formatTime(b.start - b.ready, unit)} for a slot`)}</title></rect>`;
+    }
     const x = f.x(b.start);
     const w = Math.max(1, f.x(b.end) - x);
     const state = b.state;
     const fill = state === 'Canceled' ? CANCELED_COLOR : colorOf(b);
-    const stroke = state === 'Error' ? FAILED_COLOR : state === 'Canceled' ? '#8a8a8a' : outlineOf(fill);
-    const extra = state === 'Error' ? ' stroke-width="1.5"' : state === 'Canceled' ? ' stroke-dasharray="3 2"' : ' stroke-width="0.6"';
+    const onPath = b.critical === true;
+    const stroke = state === 'Error' ? FAILED_COLOR : onPath ? CRITICAL_COLOR : state === 'Canceled' ? '#8a8a8a' : outlineOf(fill);
+    const extra = state === 'Error' ? ' stroke-width="1.5"' : onPath ? ' stroke-width="2"' : state === 'Canceled' ? ' stroke-dasharray="3 2"' : ' stroke-width="0.6"';
+    const slot = slots !== undefined ? slotOfRow(layout, slots[i]!) : b.slot;
     out +=
-      `<rect data-bar="" data-task-id="${escapeXml(b.taskId)}" data-state="${state}" x="${n(x)}" y="${n(y)}" width="${n(w)}" height="${n(barH)}" rx="${w > 4 ? 2 : 0}" fill="${fill}" stroke="${stroke}"${extra}>` +
-      `<title>${escapeXml(tooltip(b, slots[i]!, unit, f.axisUnit))}</title></rect>`;
+      `<rect data-bar="" data-task-id="${escapeXml(b.taskId)}" data-state="${state}"${onPath ? ' data-critical=""' : ''} x="${n(x)}" y="${n(y)}" width="${n(w)}" height="${n(barH)}" rx="${w > 4 ? 2 : 0}" fill="${fill}" stroke="${stroke}"${extra}>` +
+      `<title>${escapeXml(tooltip(b, slot, unit, f.axisUnit))}</title></rect>`;
     if (state === 'Error') {
       out += `<rect x="${n(x)}" y="${n(y)}" width="${n(w)}" height="${n(barH)}" fill="url(#${p}hatch)" pointer-events="none"/>`;
     }
-    if (showText && w >= 24) {
-      const fit = Math.floor((w - 6) / CHAR_W);
-      // "E…" says nothing: a label shows whole or with at least three characters.
-      if (fit >= 4 || (fit >= 1 && b.label.length <= fit)) {
+    if (showText && w >= 16) {
+      // Cut to the bar, with room for the outline; "E…" says nothing, so three characters at least.
+      const text = fitText(b.label, w - 6, textFont);
+      if (text === b.label || [...text].length >= 4) {
         const color = state === 'Error' ? '#1a1a1a' : textColorOn(fill);
-        out += `<text x="${n(x + 3)}" y="${n(y + barH / 2 + 3.8)}" fill="${color}" pointer-events="none">${escapeXml(truncate(b.label, fit))}</text>`;
+        out += `<text class="bar-label" x="${n(x + 3)}" y="${n(y + barH / 2 + textFont * 0.35)}" font-size="${textFont}" fill="${color}" pointer-events="none">${escapeXml(text)}</text>`;
       }
     }
   }
   out += '</g></svg>';
   return out;
+}
+
+/** The slot a global row stands for in the slot view. */
+function slotOfRow(layout: RowLayout, row: number): number {
+  for (const g of layout.groups) {
+    if (row < g.rows) return row;
+    row -= g.rows;
+  }
+  return row;
+}
+
+/**
+ * The label column: the group's name (pool or job) and, in the task view, each task's name beside
+ * the plot. Widths in px: the group's, the row label's, and the whole column.
+ */
+function labelColumns(layout: RowLayout, pools: readonly PoolRows[], view: GanttRows): { group: number; row: number; total: number } {
+  if (view === 'slots') {
+    const total = poolLabelWidth(pools, 120);
+    return { group: total - PAD - 26, row: 20, total };
+  }
+  const longestGroup = layout.groups.reduce((m, g) => Math.max(m, textWidth(g.label, FONT_SIZE, true)), 0);
+  if (view === 'jobs') {
+    const group = Math.ceil(Math.min(200, Math.max(90, longestGroup)));
+    return { group, row: 0, total: PAD + group + 10 };
+  }
+  let longestRow = 0;
+  for (const g of layout.groups) for (const l of g.rowLabels ?? []) longestRow = Math.max(longestRow, textWidth(l, 10));
+  const group = Math.ceil(Math.min(140, Math.max(70, longestGroup)));
+  const rowW = Math.ceil(Math.min(130, Math.max(40, longestRow)));
+  return { group, row: rowW, total: PAD + group + 10 + rowW + 6 };
 }
 
 function tooltip(b: GanttBar, slot: number | undefined, unit: TimeUnit, axisUnit: DisplayUnit): string {
@@ -679,8 +802,10 @@ function tooltip(b: GanttBar, slot: number | undefined, unit: TimeUnit, axisUnit
     `Start: ${formatTime(b.start, unit, axisUnit)}`,
     `End: ${formatTime(b.end, unit, axisUnit)}`,
     `Duration: ${formatTime(b.end - b.start, unit)}`,
+    ...(b.ready !== undefined && b.ready < b.start ? [`Waited: ${formatTime(b.start - b.ready, unit)} for a slot`] : []),
     `Priority: ${formatNumber(b.priority)}`,
     `State: ${b.state}`,
+    ...(b.critical === true ? ['On the critical path'] : []),
   ].join('\n');
 }
 
@@ -697,7 +822,7 @@ function renderAggregate(input: GanttInput, pools: readonly PoolRows[], unit: Ti
   const bars = input.bars;
   const p = opts.idPrefix;
   // The band labels hold three short lines ("3,334 tasks · 23 % busy").
-  const f = timeFrame(input, pools, unit, opts.width, 175);
+  const f = timeFrame(input, poolLabelWidth(pools, 175), unit, opts.width, false);
   const head = header(input, bars, pools, f, unit);
 
   // Categories to stack: the busiest jobs (or priority bands), the rest as one.
@@ -759,7 +884,7 @@ function renderAggregate(input: GanttInput, pools: readonly PoolRows[], unit: Ti
     if (b.start < first) first = b.start;
     if (b.end > last) last = b.end;
   }
-  const makespan = last - first;
+  const makespan = last - (input.origin !== undefined && Number.isFinite(input.origin) ? Math.min(input.origin, first) : first);
   const bw = span / buckets;
   const stacked = categories.length > 1 ? `, stacked by ${opts.colorBy === 'priority' ? 'priority' : 'job'}` : '';
   const note = `${formatNumber(bars.length)} bars aggregated: mean busy slots per ${formatTime(bw, unit)} bucket${stacked}; hover a band for its totals`;
@@ -780,7 +905,6 @@ function renderAggregate(input: GanttInput, pools: readonly PoolRows[], unit: Ti
   out += `<text class="agg-note" x="${PAD}" y="${n(noteY)}" font-style="italic" fill="${INK_MUTED}">${escapeXml(note)}</text>`;
   if (bars.length > 0) out += drawAxis(f, plotTop, plotBottom);
 
-  const labelChars = Math.floor((f.labelW - PAD - 26) / BOLD_CHAR_W + 1e-6);
   const ncat = categories.length;
   pools.forEach((pool, pi) => {
     const top = plotTop + pi * (bandH + gap) + gap / 2;
@@ -825,7 +949,7 @@ function renderAggregate(input: GanttInput, pools: readonly PoolRows[], unit: Ti
     const yMax = Math.max(1, pool.declared, peak);
     const y = (v: number): number => bottom - (v / yMax) * bandH;
 
-    const util = pool.declared > 0 && makespan > 0 ? busyTotal / (pool.declared * makespan) : undefined;
+    const util = pool.declared > 0 && makespan > 0 ? utilisation(busyTotal, pool.declared, makespan) : undefined;
     const summary = [
       `Pool: ${pool.name}`,
       `Capacity: ${pool.declared > 0 ? `${pool.declared} slot${pool.declared === 1 ? '' : 's'}` : 'not set'}`,
@@ -862,9 +986,9 @@ function renderAggregate(input: GanttInput, pools: readonly PoolRows[], unit: Ti
       else if (canceledAt[k]! > 0) out += `<rect x="${n1(f.plotX + k * cw)}" y="${n1(bottom + 1)}" width="${n1(Math.max(1.5, cw))}" height="4" fill="#8a8a8a"/>`;
     }
     // Labels: name, capacity and task count on the left; the y scale next to the band.
-    out += `<text x="${PAD}" y="${n(top + 12)}" font-weight="600" fill="${INK}"><title>${escapeXml(pool.name)}</title>${escapeXml(poolLabel(pool.name, labelChars))}</text>`;
+    out += `<text x="${PAD}" y="${n(top + 12)}" font-weight="600" fill="${INK}"><title>${escapeXml(pool.name)}</title>${escapeXml(poolLabel(pool.name, f.labelW - PAD - 26))}</text>`;
     out += `<text x="${PAD}" y="${n(top + 26)}" font-size="10" fill="${INK_MUTED}">${escapeXml(pool.declared > 0 ? `${pool.declared} slots` : 'no set capacity')} · peak ${peak}</text>`;
-    out += `<text x="${PAD}" y="${n(top + 39)}" font-size="10" fill="${INK_MUTED}">${escapeXml(`${formatNumber(pool.bars.length)} tasks${util !== undefined ? ` · ${formatNumber(util * 100, 0)} % busy` : ''}`)}</text>`;
+    out += `<text x="${PAD}" y="${n(top + 39)}" font-size="10" fill="${INK_MUTED}">${escapeXml(`${formatNumber(pool.bars.length)} tasks${util !== undefined ? ` · ${formatNumber(util * 100, 1, true)} % busy` : ''}`)}</text>`;
     out += `<text x="${n(f.plotX - 4)}" y="${n(top + 8)}" text-anchor="end" font-size="9" fill="${INK_MUTED}">${yMax}</text>`;
     out += `<text x="${n(f.plotX - 4)}" y="${n(bottom)}" text-anchor="end" font-size="9" fill="${INK_MUTED}">0</text>`;
     out += '</g>';

@@ -6,7 +6,7 @@
 
 import { ArgumentTypeError } from '../errors.js';
 import { GRID, INK, INK_MUTED, JOB_PALETTE, outlineOf } from './colors.js';
-import { renderGanttSvg, type GanttInput, type GanttOptions } from './gantt-svg.js';
+import { DEFAULT_MAX_BARS, GANTT_ROWS, renderGanttSvg, type GanttInput, type GanttOptions, type GanttRows } from './gantt-svg.js';
 import { decimalsForMagnitude, escapeXml, formatNumber, n, niceTicks, truncate } from './svg.js';
 
 /** One simulated run: what was tried, what it measured, and the schedule it produced. */
@@ -34,6 +34,11 @@ export interface ReportInput {
   better?: Record<string, 'lower' | 'higher' | 'none'>;
   /** Units to print after a metric's name, e.g. `{ makespan: 's' }`. */
   units?: Record<string, string>;
+  /**
+   * Decimals to print a metric with, kept even when zero (`ratio: 2` prints `1.00`, not `1`);
+   * otherwise a column gets what its values need.
+   */
+  decimals?: Record<string, number>;
 }
 
 /** Metrics the comparison chart shows when every run has them, in this order. */
@@ -45,7 +50,9 @@ const CALL = 'renderHtmlReport';
  * Renders runs as a single self-contained HTML5 document.
  *
  * @param input - The title, the runs (each with metrics and a Gantt input) and optional notes.
- * @param options - Passed to {@link renderGanttSvg} for every run's chart (`idPrefix` is set per run).
+ * @param options - Passed to {@link renderGanttSvg} for every run's chart (`idPrefix` is set per
+ *   chart). Without `rows`, each run gets the three views (slots, jobs, tasks); a run of more bars
+ *   than `maxBars` gets one chart, aggregated, since the three would be alike.
  * @returns The HTML document as a string (UTF-8 when written).
  * @throws TypeError (`ERR_INVALID_ARG_VALUE`) if `runs` is not an array
  * @example
@@ -60,7 +67,7 @@ export function renderHtmlReport(input: ReportInput, options: GanttOptions = {})
   const keys = metricKeys(runs);
   const better = (k: string): 'lower' | 'higher' | 'none' => input.better?.[k] ?? guessDirection(k);
   const unitOf = (k: string): string | undefined => input.units?.[k];
-  const { format, isPercent } = metricFormatter(runs, keys);
+  const { format, isPercent } = metricFormatter(runs, keys, input.decimals ?? {});
 
   let html = '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n';
   html += '<meta name="viewport" content="width=device-width, initial-scale=1">\n<meta name="generator" content="jobgraph">\n';
@@ -93,13 +100,26 @@ export function renderHtmlReport(input: ReportInput, options: GanttOptions = {})
     html += '<section id="schedules">\n<h2>Schedules</h2>\n';
     runs.forEach((run, i) => {
       html += `<details class="run" data-run="${i}"${i === 0 ? ' open' : ''}>\n<summary>${runSummary(run, i, format)}</summary>\n`;
-      html += `<div class="gantt-wrap">${renderGanttSvg(run.gantt, { ...options, idPrefix: `r${i}-` })}</div>\n</details>\n`;
+      const views: readonly GanttRows[] = options.rows !== undefined ? [options.rows] : run.gantt.bars.length > (options.maxBars ?? DEFAULT_MAX_BARS) ? ['slots'] : GANTT_ROWS;
+      for (const view of views) {
+        html += `<section class="view" data-view="${view}">`;
+        if (views.length > 1) html += `<h3>${VIEW_TITLES[view]}</h3>`;
+        html += `<div class="gantt-wrap">${renderGanttSvg(run.gantt, { ...options, rows: view, idPrefix: `r${i}-${view}-` })}</div></section>\n`;
+      }
+      html += '</details>\n';
     });
     html += '</section>\n';
   }
   html += '</main>\n<footer>Made with jobgraph. Hover a bar for its task, times and state.</footer>\n</body>\n</html>\n';
   return html;
 }
+
+/** The heading of each Gantt view in a run's section. */
+const VIEW_TITLES: Readonly<Record<GanttRows, string>> = {
+  slots: 'By slot: a row per reserved unit',
+  jobs: 'By job: each job in lanes, waits for a slot shaded',
+  tasks: 'By task: a row per task, grouped by job, waits for a slot shaded',
+};
 
 const CSS = `
 :root{color-scheme:light;--ink:#222;--muted:#666;--line:#dde1e6;--best:#e3f4e6;--best-ink:#14532d;--accent:#4e79a7}
@@ -129,6 +149,7 @@ details.run>summary{cursor:pointer;padding:8px 12px;font-weight:600;list-style-p
 details.run>summary .sub{font-weight:400;color:var(--muted);margin-left:8px}
 details.run[open]>summary{border-bottom:1px solid var(--line)}
 .gantt-wrap{padding:4px}
+section.view h3{font-size:14px;font-weight:600;margin:10px 12px 2px;color:var(--muted)}
 .jobgraph-gantt [data-bar]:hover{stroke:#000;stroke-width:2}
 .empty{color:var(--muted)}
 footer{color:var(--muted);font-size:12px;padding:24px 20px 32px}
@@ -182,7 +203,7 @@ type FormatMetric = (key: string, v: number | string | undefined) => string;
  * A formatter that prints as percentages the columns that are shares (`utilisation`, `…Share`,
  * `…Fraction`) when every run's value lies in [0, 1], so a column never mixes `100 %` and `1.05`.
  */
-function metricFormatter(runs: readonly ReportRun[], keys: readonly string[]): { format: FormatMetric; isPercent: (key: string) => boolean } {
+function metricFormatter(runs: readonly ReportRun[], keys: readonly string[], fixedDecimals: Readonly<Record<string, number>>): { format: FormatMetric; isPercent: (key: string) => boolean } {
   const percent = new Set(keys.filter((k) => /utili[sz]|share|fraction/i.test(k) && numericIn(runs, k).length > 0 && numericIn(runs, k).every((v) => v >= 0 && v <= 1)));
   // One precision per column so the digits line up (7.07, 7.50, 4.07): what its largest value
   // deserves, but no more than some value of the column needs (0.5 stays 0.5, not 0.500).
@@ -192,7 +213,8 @@ function metricFormatter(runs: readonly ReportRun[], keys: readonly string[]): {
     if (values.length === 0) continue;
     const largest = values.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
     const limit = percent.has(k) ? 1 : decimalsForMagnitude(largest);
-    decimals.set(k, values.reduce((d, v) => Math.max(d, decimalsNeeded(v, limit)), 0));
+    const given = fixedDecimals[k];
+    decimals.set(k, given !== undefined && Number.isInteger(given) && given >= 0 ? given : values.reduce((d, v) => Math.max(d, decimalsNeeded(v, limit)), 0));
   }
   const format: FormatMetric = (key, v) => {
     if (v === undefined) return '—';

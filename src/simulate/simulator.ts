@@ -9,7 +9,8 @@ import { ReadyQueues } from '../scheduler/ready-queues.js';
 import { IndexHeap } from '../core/ready-heap.js';
 import { isValidationResult, validateJob, type ValidationResult } from '../validate/validate.js';
 import { demoDurations, type DurationModel } from './durations.js';
-import { summarize, type Summary } from './stats.js';
+import { criticalPath, type ScheduledTask } from './critical-path.js';
+import { summarize, utilisation as utilisationOf, type Summary } from './stats.js';
 
 /** A job of a workload: its Create-Job body (or a `validateJob()` result) and when it arrives, in seconds. */
 export interface SimJob {
@@ -54,6 +55,8 @@ export interface SimTask {
   ready: number;
   start: number;
   end: number;
+  /** On the schedule's critical path ({@link criticalPath}): the chain that decided the makespan. */
+  critical: boolean;
 }
 
 export interface SimResult {
@@ -74,13 +77,19 @@ export interface SimResult {
   jobCompletionByPriority: Record<string, Summary>;
   /** Time each task waited between ready and start, in seconds. */
   waits: Summary;
-  /** Busy slot-time ÷ (slots × makespan), per pool. */
+  /**
+   * Busy slot-time ÷ (capacity × makespan), per pool ({@link utilisationOf}); capacity is the pool's
+   * slots as in `pools`. {@link overallUtilisation} gives the whole run's.
+   */
   utilisation: Record<string, number>;
   /** Starts of a task while a task of higher (task, job) priority was ready and would have fitted. */
   priorityInversions: number;
   /** Wall-clock milliseconds the simulation took (excluding validation). */
   wallMs: number;
-  /** Slots per pool as simulated. */
+  /**
+   * Capacity per pool as simulated: its slots, no more than `concurrency`; a pool without a limit
+   * counts the slots it used at most.
+   */
   pools: Array<{ name: string; slots: number }>;
   /** Per task placement when recorded. */
   schedule?: SimTask[];
@@ -153,6 +162,9 @@ export function simulate(workload: readonly SimJob[] | Prepared, options: Simula
   if (Number.isFinite(concurrency) && options.reservedUnits === undefined && Object.keys(pools).length > 0) capacity += ` (≤${concurrency})`;
 
   let clockMs = 0;
+  // The clock in seconds as the loop holds it: clockMs / 1000 can differ from it in the last bit,
+  // which made waits of -1e-17 s (printed "-0.0").
+  let clockS = 0;
   const s = new Scheduler({ concurrency, pools, ...(poolOf ? { poolOf } : {}), policy, now: () => clockMs });
 
   const { results, arrivals, order } = prepared;
@@ -195,7 +207,7 @@ export function simulate(workload: readonly SimJob[] | Prepared, options: Simula
   s.on('taskStateChange', (e) => {
     if (e.newState === TaskState.Scheduled) {
       const serial = e.serial;
-      ready[serial] = clockMs / 1000;
+      ready[serial] = clockS;
       start[serial] = -1;
       shadow.push(poolIdOf[serial]!, serial);
     }
@@ -216,6 +228,7 @@ export function simulate(workload: readonly SimJob[] | Prepared, options: Simula
     const tc = completions.size > 0 ? end[completions.peek()]! : Infinity;
     const t = Math.min(ta, tc);
     clockMs = t * 1000;
+    clockS = t;
     while (completions.size > 0 && end[completions.peek()] === t) {
       const serial = completions.pop();
       const p = poolIdOf[serial]!;
@@ -302,10 +315,13 @@ export function simulate(workload: readonly SimJob[] | Prepared, options: Simula
   const poolList: Array<{ name: string; slots: number }> = [];
   for (let p = 0; p < poolNames.length; p++) {
     const slots = pools[poolNames[p]!] ?? Infinity;
-    const effective = Math.min(slots, concurrency, nextSlot[p]!);
-    if (Number.isFinite(slots)) lowerBound = Math.max(lowerBound, workPerPool[p]! / Math.min(slots, concurrency));
-    utilisation[poolNames[p]!] = makespan > 0 && effective > 0 ? busy[p]! / (effective * makespan) : 0;
-    poolList.push({ name: poolNames[p]!, slots: Number.isFinite(slots) ? slots : nextSlot[p]! });
+    const limit = Math.min(slots, concurrency);
+    if (Number.isFinite(limit)) lowerBound = Math.max(lowerBound, workPerPool[p]! / limit);
+    // Capacity: what the pool could run at once. Without any limit there is none to measure
+    // against, and the slots it used stand for it (they are the rows its Gantt chart draws).
+    const capacityOfPool = Number.isFinite(limit) ? limit : nextSlot[p]!;
+    utilisation[poolNames[p]!] = utilisationOf(busy[p]!, capacityOfPool, makespan);
+    poolList.push({ name: poolNames[p]!, slots: capacityOfPool });
   }
   if (Number.isFinite(concurrency)) lowerBound = Math.max(lowerBound, totalWork / concurrency);
 
@@ -330,6 +346,8 @@ export function simulate(workload: readonly SimJob[] | Prepared, options: Simula
     pools: poolList,
   };
   if (record) {
+    const critical = new Uint8Array(totalTasks);
+    for (const serial of criticalPath(scheduledTasks())) critical[serial] = 1;
     const schedule: SimTask[] = [];
     for (let j = 0; j < results.length; j++) {
       const job = results[j]!.job!;
@@ -348,12 +366,43 @@ export function simulate(workload: readonly SimJob[] | Prepared, options: Simula
           ready: ready[serial]!,
           start: start[serial]!,
           end: end[serial]!,
+          critical: critical[serial] === 1,
         });
       });
     }
     result.schedule = schedule;
   }
   return result;
+
+  /** Every task by serial, with its job's arrival and its inputs' serials, for the critical path. */
+  function scheduledTasks(): ScheduledTask[] {
+    const out: ScheduledTask[] = [];
+    for (let j = 0; j < results.length; j++) {
+      const base = jobOfBase[j]!;
+      const deps = results[j]!.dependencies!;
+      const preds: number[][] = Array.from({ length: results[j]!.job!.Tasks.length }, () => []);
+      for (let e = 0; e < deps.from.length; e++) preds[deps.to[e]!]!.push(base + deps.from[e]!);
+      preds.forEach((p, i) => {
+        const serial = base + i;
+        out[serial] = { ready: ready[serial]!, start: start[serial]!, end: end[serial]!, arrival: arrivals[j]!, pool: poolIdOf[serial]!, slot: slotOf[serial]!, predecessors: p };
+      });
+    }
+    return out;
+  }
+}
+
+/**
+ * The utilisation of a whole run: busy slot-time over all pools ÷ (their capacity × makespan), the
+ * capacity-weighted mean of {@link SimResult.utilisation}.
+ */
+export function overallUtilisation(r: Pick<SimResult, 'utilisation' | 'pools'>): number {
+  let busyShare = 0;
+  let capacity = 0;
+  for (const p of r.pools) {
+    busyShare += (r.utilisation[p.name] ?? 0) * p.slots;
+    capacity += p.slots;
+  }
+  return capacity > 0 ? busyShare / capacity : 0;
 }
 
 /** Runs every combination of policies and capacities on one validated workload. */

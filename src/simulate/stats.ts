@@ -16,3 +16,17 @@ export function summarize(values: ArrayLike<number>): Summary {
   const rank = (p: number): number => sorted[Math.min(n - 1, Math.max(0, Math.ceil(p * n) - 1))]!;
   return { count: n, mean: sum / n, p50: rank(0.5), p95: rank(0.95), max: sorted[n - 1]! };
 }
+
+/**
+ * Utilisation, the one definition every figure uses (the table, the Gantt's "% busy", the report):
+ * busy slot-time ÷ (capacity × makespan). Against capacity, not the peak slots used, so a run that
+ * never filled its units shows the idle ones.
+ *
+ * @param busy - Slot-time spent running tasks (sum of task durations).
+ * @param capacity - Slots that could run at once.
+ * @param makespan - The span the capacity was available for.
+ * @returns A share in [0, 1] for a consistent schedule; 0 when capacity or makespan is 0.
+ */
+export function utilisation(busy: number, capacity: number, makespan: number): number {
+  return capacity > 0 && makespan > 0 && Number.isFinite(capacity) ? busy / (capacity * makespan) : 0;
+}

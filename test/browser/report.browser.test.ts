@@ -18,7 +18,8 @@ import { threeRunReport } from './fixtures.js';
 const skip = process.env.JOBGRAPH_SKIP_BROWSER === '1';
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const artifacts = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
-const EXPECTED_BARS = [12, 200, 0];
+// Per run: the slot, job and task views (each drawing every bar), one aggregated chart for 10,000.
+const EXPECTED_BARS = [36, 600, 0];
 
 describe.skipIf(skip)('the HTML report in headless Chromium', { timeout: 120_000 }, () => {
   let browser: Browser | undefined;
@@ -99,13 +100,14 @@ describe.skipIf(skip)('the HTML report in headless Chromium', { timeout: 120_000
     expect(await page.title()).toBe('Policy comparison <test> & "quotes"');
   });
 
-  it('draws 12, 200 and 0 [data-bar] elements, the 10,000-task run aggregated', async () => {
+  it('draws 12, 200 and 0 [data-bar] elements in each of three views, the 10,000-task run aggregated once', async () => {
     ready();
     const charts = await page.$$eval('details.run', (ds) =>
       ds.map((d) => {
         const svg = d.querySelector('svg.jobgraph-gantt')!;
         return {
           bars: d.querySelectorAll('[data-bar]').length,
+          views: [...d.querySelectorAll('svg.jobgraph-gantt')].map((s) => s.getAttribute('data-rows') ?? s.getAttribute('data-mode')),
           mode: svg.getAttribute('data-mode'),
           aggregated: svg.getAttribute('data-aggregated-bars'),
           aggRows: d.querySelectorAll('.agg-row').length,
@@ -114,11 +116,12 @@ describe.skipIf(skip)('the HTML report in headless Chromium', { timeout: 120_000
       }),
     );
     expect(charts.map((c) => c.bars)).toEqual(EXPECTED_BARS);
+    expect(charts.map((c) => c.views)).toEqual([['slots', 'jobs', 'tasks'], ['slots', 'jobs', 'tasks'], ['aggregate']]);
     expect(charts.map((c) => c.mode)).toEqual(['bars', 'bars', 'aggregate']);
     expect(charts[2]!.aggregated).toBe('10000');
     expect(charts[2]!.aggRows).toBe(3);
     expect(new Set(charts.map((c) => c.namespace))).toEqual(new Set(['http://www.w3.org/2000/svg']));
-    expect(await page.locator('[data-bar]').count()).toBe(212);
+    expect(await page.locator('[data-bar]').count()).toBe(636);
   });
 
   it('has a metrics table row per run and a comparison chart that takes up room', async () => {
@@ -161,7 +164,8 @@ describe.skipIf(skip)('the HTML report in headless Chromium', { timeout: 120_000
     const shots = [join(artifacts, 'report.png')];
     await page.screenshot({ path: shots[0], fullPage: true });
     const charts = page.locator('svg.jobgraph-gantt');
-    for (const [i, name] of ['gantt-12-bars', 'gantt-200-bars', 'gantt-10000-aggregated'].entries()) {
+    const names = ['gantt-12-bars', 'gantt-12-bars-jobs', 'gantt-12-bars-tasks', 'gantt-200-bars', 'gantt-200-bars-jobs', 'gantt-200-bars-tasks', 'gantt-10000-aggregated'];
+    for (const [i, name] of names.entries()) {
       const path = join(artifacts, `${name}.png`);
       await charts.nth(i).screenshot({ path });
       shots.push(path);

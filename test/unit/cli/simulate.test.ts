@@ -59,6 +59,21 @@ describe('jobgraph simulate', () => {
     expect(rows.some((l) => l.includes(' * |'))).toBe(true);
   });
 
+  it('puts a unit on every column, prints no -0.0, and explains * and inversions under the table', async () => {
+    const r = await simulate(['ladder.json', '--policy', 'priority,shortest-first', '--reserved-units', '3']);
+    const [head, , ...rest] = r.stdout.split('\n').filter((l) => l.startsWith('|'));
+    expect(head).toMatch(/makespan \(s\).*bound \(s\).*ratio.*job mean \(s\).*job p95 \(s\).*wait mean \(s\).*util.*inversions/);
+    for (const row of rest) {
+      const cells = row.split('|').map((c) => c.trim());
+      expect(cells[5]).toMatch(/^\d+\.\d\d×$/);
+      expect(cells[9]).toMatch(/^\d+\.\d %$/);
+    }
+    expect(r.stdout).not.toMatch(/-0\.0\b/);
+    expect(r.stdout).toContain('\n* the shortest makespan of these runs.\n');
+    expect(r.stdout).toMatch(/\ninversions: priority inversions, the starts of a task while a task of higher priority/);
+    expect(r.stdout).toMatch(/\nutil: busy slot-time ÷ \(capacity × makespan\)/);
+  });
+
   it('reads a generated workload from standard input, with arrivals over time (golden)', async () => {
     vi.useRealTimers();
     const workload = await runCli(['generate', 'ams-mix', '--jobs', '6', '--seed', '7', '--format', 'ndjson']);
@@ -107,6 +122,55 @@ describe('jobgraph simulate', () => {
     }
   });
 
+  it('prints one utilisation: the table, each Gantt view\'s "% busy" and the report agree', async () => {
+    vi.useRealTimers();
+    const workload = await runCli(['generate', 'ams-mix', '--jobs', '8', '--seed', '3', '--rate', '30', '--format', 'ndjson']);
+    vi.useFakeTimers({ now: T0, toFake: ['performance'] });
+    const dir = mkdtempSync(join(tmpdir(), 'jobgraph-simulate-'));
+    try {
+      const report = join(dir, 'r.html');
+      const args = ['-', '--policy', 'priority,fifo', '--reserved-units', '2,5'];
+      const r = await simulate([...args, '--report', report], { '-': workload.stdout });
+      const table = r.stdout.split('\n').filter((l) => /^\| (priority|fifo) /.test(l)).map((l) => l.split('|').map((c) => c.trim())[9]!);
+      expect(table).toHaveLength(4);
+      // Against capacity: 5 units cannot be as busy as 2 for the same work.
+      expect(new Set(table).size).toBeGreaterThan(1);
+      const html = readFileSync(report, 'utf8');
+      const busy = [...html.matchAll(/class="summary"[^>]*>[^<]*?([\d.]+ %) busy/g)].map((m) => m[1]);
+      // Three views a run, each saying the same.
+      expect(busy).toEqual(table.flatMap((u) => [u, u, u]));
+      const cells = [...html.matchAll(/<tr data-run="\d">[\s\S]*?<\/tr>/g)].map((m) => m[0]);
+      const utilColumn = [...html.matchAll(/<th class="num" title="([^"]+)"/g)].map((m) => m[1]).indexOf('utilisation');
+      const reported = cells.map((row) => [...row.matchAll(/<td[^>]*>([^<]*)<\/td>/g)].map((m) => m[1])[2 + utilColumn]);
+      expect(reported).toEqual(table);
+      for (const view of ['slots', 'jobs', 'tasks']) {
+        const g = join(dir, `${view}.svg`);
+        await simulate([...args, '--gantt', g, '--gantt-rows', view], { '-': workload.stdout });
+        const svgBusy = [1, 2, 3, 4].map((i) => /class="summary"[^>]*>[^<]*?([\d.]+ %) busy/.exec(readFileSync(g.replace(/\.svg$/, `-${i}.svg`), 'utf8'))?.[1]);
+        expect(svgBusy).toEqual(table);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('prints what the README says its example prints', async () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const m = /```sh\nnpx jobgraph (generate ams-mix [^\n]*) > mix\.json\nnpx jobgraph (simulate mix\.json [^\n]*)\n```\n\n```text\n([\s\S]*?)```/.exec(readme);
+    expect(m).not.toBeNull();
+    vi.useRealTimers();
+    const workload = await runCli(m![1]!.split(' '));
+    const dir = mkdtempSync(join(tmpdir(), 'jobgraph-simulate-'));
+    try {
+      const args = m![2]!.split(' ').slice(1).map((a) => (a === 'report.html' ? join(dir, a) : a));
+      const r = await simulate(args, { 'mix.json': workload.stdout });
+      expect(r.code).toBe(0);
+      expect(r.stdout.replace(join(dir, 'report.html'), 'report.html')).toBe(m![3]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('exits 1 for an invalid workload, naming what is wrong', async () => {
     const r = await simulate(['broken.json'], { 'broken.json': readFileSync('examples/broken-graph.json', 'utf8') });
     expect(r.code).toBe(1);
@@ -129,6 +193,7 @@ describe('jobgraph simulate: exit status 2 for usage and I/O errors', () => {
     [['examples/ladder.json', '--concurrency', '0'], '--concurrency'],
     [['examples/ladder.json', '--durations', 'slow'], '--durations'],
     [['examples/ladder.json', '--seed', '1.5'], '--seed'],
+    [['examples/ladder.json', '--gantt-rows', 'pools'], '--gantt-rows'],
     [['examples/ladder.json', '--bogus'], '--bogus'],
   ])('jobgraph simulate %j', async (args, names) => {
     const r = await runCli(['simulate', ...args]);

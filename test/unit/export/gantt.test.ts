@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { assignJobColors, JOB_PALETTE, priorityColor, relativeLuminance } from '../../../src/export/colors.js';
 import { assignGanttSlots, DEFAULT_MAX_BARS, renderGanttSvg, type GanttBar, type GanttInput } from '../../../src/export/gantt-svg.js';
 import { escapeXml, formatNumber, niceTicks } from '../../../src/export/svg.js';
+import { fitText, textWidth } from '../../../src/export/text-width.js';
 import { parseXml, syntheticSchedule, type XmlElement } from '../../browser/fixtures.js';
 
 function bar(taskId: string, pool: string, start: number, end: number, extra: Partial<GanttBar> = {}): GanttBar {
@@ -369,5 +370,108 @@ describe('chart helpers', () => {
     expect(new Set(a.values()).size).toBe(12);
     expect(assignJobColors([...ids].reverse())).toEqual(a);
     for (const c of a.values()) expect(JOB_PALETTE).toContain(c);
+  });
+});
+
+describe('renderGanttSvg() views: slots, jobs, tasks', () => {
+  // Two jobs: a waits 5 s for its second task; b's task is on the critical path.
+  const input: GanttInput = {
+    pools: [{ name: 'RU', slots: 2 }],
+    origin: 0,
+    bars: [
+      bar('a1', 'RU', 0, 10, { jobId: 'a', jobLabel: 'Job A', label: 'Ingest', ready: 0 }),
+      bar('a2', 'RU', 15, 20, { jobId: 'a', jobLabel: 'Job A', label: 'Encode 1080p with a name far too long for its bar', ready: 10 }),
+      bar('a3', 'RU', 10, 15, { jobId: 'a', jobLabel: 'Job A', label: 'Thumbnails', ready: 10 }),
+      bar('b1', 'RU', 2, 15, { jobId: 'b', jobLabel: 'Job B', label: 'Encode', ready: 2, critical: true }),
+      bar('b2', 'RU', 15, 30, { jobId: 'b', jobLabel: 'Job B', label: 'Package', ready: 15, critical: true }),
+    ],
+  };
+  const rowsOf = (els: XmlElement[]): Map<string, string> => new Map(barsOf(els).map((r) => [r.attributes['data-task-id']!, r.attributes.y!]));
+
+  it('draws a row per task grouped by job, each named beside it, and a wait before a task that waited', () => {
+    const els = parsed(renderGanttSvg(input, { rows: 'tasks' }));
+    expect(els[0]!.attributes['data-rows']).toBe('tasks');
+    expect(new Set(rowsOf(els).values()).size).toBe(5);
+    expect(els.filter((e) => e.attributes['class'] === 'job').map((e) => e.attributes['data-job'])).toEqual(['a', 'b']);
+    expect(els.filter((e) => e.attributes['class'] === 'row-label').map((e) => e.text)).toEqual(expect.arrayContaining(['Ingest', 'Thumbnails', 'Encode', 'Package']));
+    const waits = els.filter((e) => e.attributes['class'] === 'wait');
+    expect(waits.map((w) => w.attributes['data-task-id'])).toEqual(['a2']);
+    expect(els.find((e) => e.name === 'title' && e.parent === waits[0])!.text).toBe('Encode 1080p with a name far too long for its bar: waited 5 s for a slot');
+  });
+
+  it('packs a job into lanes, its waits included, as many as overlap', () => {
+    const els = parsed(renderGanttSvg(input, { rows: 'jobs' }));
+    const y = rowsOf(els);
+    // a1 [0,10), a3 [10,15) and a2 [10 ready,20): two lanes; b1 then b2 in one.
+    expect(new Set(['a1', 'a2', 'a3'].map((t) => y.get(t))).size).toBe(2);
+    expect(y.get('b1')).toBe(y.get('b2'));
+    expect(els.filter((e) => e.attributes['class'] === 'group-label').map((e) => e.text)).toEqual(['Job A', 'Job B']);
+  });
+
+  it('draws no waits in the slot view, where a wait would lie under the task before', () => {
+    const els = parsed(renderGanttSvg(input));
+    expect(els[0]!.attributes['data-rows']).toBe('slots');
+    expect(els.filter((e) => e.attributes['class'] === 'wait')).toEqual([]);
+  });
+
+  it.each(['slots', 'jobs', 'tasks'] as const)('outlines the critical path in the %s view and names it in the legend', (rows) => {
+    const els = parsed(renderGanttSvg(input, { rows }));
+    const critical = barsOf(els).filter((r) => 'data-critical' in r.attributes);
+    expect(critical.map((r) => r.attributes['data-task-id']).sort()).toEqual(['b1', 'b2']);
+    for (const r of critical) expect(r.attributes['stroke-width']).toBe('2');
+    const legend = els.filter((e) => e.name === 'text' && e.parent?.attributes['class'] === 'legend').map((e) => e.text);
+    expect(legend.some((t) => t.startsWith('critical path (2 tasks)'))).toBe(true);
+  });
+
+  it('says how busy the pools were against their capacity, from the origin', () => {
+    // 5 bars, 10 + 5 + 5 + 13 + 15 = 48 slot-seconds over 2 slots × 30 s.
+    const summary = parsed(renderGanttSvg(input)).find((e) => e.attributes['class'] === 'summary')!.text;
+    expect(summary).toContain('makespan 30 s');
+    expect(summary).toContain('80.0 % busy');
+  });
+
+  it('cuts a label to its bar with an ellipsis; the bar’s tooltip keeps the whole name', () => {
+    const els = parsed(renderGanttSvg(input, { rows: 'tasks' }));
+    const labels = els.filter((e) => e.attributes['class'] === 'bar-label').map((e) => e.text);
+    const cut = labels.find((t) => t.startsWith('Enc') && t.endsWith('…'));
+    expect(cut).toBeDefined();
+    expect(cut!.length).toBeLessThan('Encode 1080p with a name far too long for its bar'.length);
+    const a2 = barsOf(els).find((r) => r.attributes['data-task-id'] === 'a2')!;
+    expect(els.find((e) => e.name === 'title' && e.parent === a2)!.text).toContain('Task: Encode 1080p with a name far too long for its bar (a2)');
+  });
+
+  it('wraps a long legend onto lines inside the picture, whatever the names', () => {
+    const many = syntheticSchedule({ tasks: 200, jobs: 40, pools: [{ name: 'A', slots: 6 }, { name: 'B', slots: 3 }], seed: 5 });
+    many.bars.forEach((b) => (b.jobLabel = `${b.jobLabel} WWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWW`));
+    const svg = renderGanttSvg(many, { width: 600 });
+    const els = parsed(svg);
+    const legendTexts = els.filter((e) => e.name === 'text' && e.parent?.attributes['class'] === 'legend');
+    expect(legendTexts.length).toBeGreaterThan(20);
+    for (const t of legendTexts) expect(Number(t.attributes.x) + textWidth(t.text, 11)).toBeLessThanOrEqual(600);
+  });
+
+  it('rejects an unknown view and a ready time after the start', () => {
+    expect(() => renderGanttSvg(input, { rows: 'pools' as never })).toThrow(/`rows` to be 'slots', 'jobs' or 'tasks'/);
+    expect(() => renderGanttSvg({ pools: [], bars: [bar('x', 'P', 0, 1, { ready: 2 })] })).toThrow(/ready time of `2`/);
+  });
+
+  it('draws 200 tasks of a simulation in every view as bars, not bands', () => {
+    const big = syntheticSchedule({ tasks: 200, jobs: 30, pools: [{ name: 'RU', slots: 4 }], withSlots: true, seed: 9 });
+    for (const rows of ['slots', 'jobs', 'tasks'] as const) {
+      const els = parsed(renderGanttSvg(big, { rows }));
+      expect(els[0]!.attributes['data-mode']).toBe('bars');
+      expect(barsOf(els)).toHaveLength(200);
+    }
+  });
+});
+
+describe('textWidth() and fitText()', () => {
+  it('measures wide letters wider than narrow ones and cuts to a width with an ellipsis', () => {
+    expect(textWidth('WWW', 11)).toBeGreaterThan(textWidth('iii', 11) * 2);
+    expect(fitText('Encode 1080p', 1000, 11)).toBe('Encode 1080p');
+    const cut = fitText('Encode 1080p adaptive', 50, 11);
+    expect(cut.endsWith('…')).toBe(true);
+    expect(textWidth(cut, 11)).toBeLessThanOrEqual(50);
+    expect(fitText('Encode', 3, 11)).toBe('');
   });
 });

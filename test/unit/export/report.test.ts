@@ -33,19 +33,28 @@ describe('renderHtmlReport()', () => {
     expect([...html.matchAll(/url\(([^)]*)\)/g)].every((m) => m[1]!.startsWith('#'))).toBe(true);
   });
 
-  it('inlines well-formed SVG: a comparison chart and one Gantt per run, with ids unique across the page', () => {
+  it('inlines well-formed SVG: a comparison chart and three views per run (one for a run too big for them), with ids unique across the page', () => {
     const input = threeRunReport();
     const html = renderHtmlReport(input);
     const svgs = svgsOf(html);
-    expect(svgs).toHaveLength(1 + input.runs.length);
+    // slots, jobs and tasks for the runs of 12 and 200 bars; the 10,000-bar run aggregated once.
+    expect(svgs).toHaveLength(1 + 3 + 3 + 1);
     for (const svg of svgs) expect(parseXml(svg).errors).toEqual([]);
     expect(svgs[0]).toContain('class="comparison"');
     const ids = [...html.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
     expect(new Set(ids).size).toBe(ids.length);
     const bars = svgs.slice(1).map((s) => parseXml(s).elements.filter((e) => 'data-bar' in e.attributes).length);
-    expect(bars).toEqual([12, 200, 0]);
-    expect(svgs[3]).toContain('data-mode="aggregate"');
-    expect(svgs[3]).toContain('data-aggregated-bars="10000"');
+    expect(bars).toEqual([12, 12, 12, 200, 200, 200, 0]);
+    expect(svgs.slice(1, 7).map((s) => /data-rows="(\w+)"/.exec(s)?.[1])).toEqual(['slots', 'jobs', 'tasks', 'slots', 'jobs', 'tasks']);
+    expect(svgs[7]).toContain('data-mode="aggregate"');
+    expect(svgs[7]).toContain('data-aggregated-bars="10000"');
+    expect([...html.matchAll(/<section class="view" data-view="(\w+)">/g)].map((m) => m[1])).toEqual(['slots', 'jobs', 'tasks', 'slots', 'jobs', 'tasks', 'slots']);
+  });
+
+  it('draws only the view asked for when options name one', () => {
+    const svgs = svgsOf(renderHtmlReport(threeRunReport(), { rows: 'tasks' }));
+    expect(svgs).toHaveLength(1 + 3);
+    expect(svgs.slice(1, 3).map((s) => /data-rows="(\w+)"/.exec(s)?.[1])).toEqual(['tasks', 'tasks']);
   });
 
   it('puts each run’s Gantt in a <details>, the first one open', () => {

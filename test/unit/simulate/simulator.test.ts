@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { simulate, simulateGrid, prepareWorkload } from '../../../src/simulate/simulator.js';
+import { overallUtilisation, simulate, simulateGrid, prepareWorkload } from '../../../src/simulate/simulator.js';
 import { fixedDurations, perProcessorDurations } from '../../../src/simulate/durations.js';
 import { summarize } from '../../../src/simulate/stats.js';
 import { dagJob, MES, PACKAGER } from '../../helpers/jobs.js';
@@ -24,6 +24,21 @@ describe('simulate()', () => {
     expect(r.utilisation['reserved units']).toBe(1);
     const slots = r.schedule!.map((t) => `${t.start}@${t.slot}`).sort();
     expect(slots).toEqual(['0@0', '0@1', '1@0', '1@1']);
+  });
+
+  it('measures utilisation against capacity, not the slots used', () => {
+    // One task of 1 s on 4 units: 1 slot-second of 4 available.
+    const r = simulate([{ definition: dagJob(1, []) }], { durations: fixedDurations(1), reservedUnits: 4 });
+    expect(r.utilisation['reserved units']).toBe(0.25);
+    expect(overallUtilisation(r)).toBe(0.25);
+    expect(r.pools).toEqual([{ name: 'reserved units', slots: 4 }]);
+  });
+
+  it('never measures a negative wait (the clock in seconds is the loop\'s own)', () => {
+    const jobs = Array.from({ length: 20 }, (_, i) => ({ definition: dagJob(3, [[0, 1], [0, 2]]), arrival: i * 0.1 }));
+    const r = simulate(jobs, { durations: fixedDurations(0.3), reservedUnits: 2 });
+    expect(r.waits.mean).toBeGreaterThan(0);
+    for (const t of r.schedule!) expect(t.start - t.ready).toBeGreaterThanOrEqual(0);
   });
 
   it('treats 0 reserved units as one task at a time, as the service does', () => {
