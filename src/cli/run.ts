@@ -12,13 +12,18 @@ import { redisFlag, waitForRedis } from './redis.js';
 import { loadProcessors } from './worker.js';
 import { label, outcomeCounts, outcomeLines } from './run-outcome.js';
 import { LiveDisplay, PlainLog, paint, type RunView } from './run-view.js';
+import { jobLabel } from '../workload/read.js';
+import { jobFlag, notAWorkload, pickJob, workloadOf } from './workload-input.js';
 
-export const RUN_USAGE = `Usage: jobgraph run <job.json> [--concurrency N] [--reserved-units N] [--time-scale X] [--data FILE]
+export const RUN_USAGE = `Usage: jobgraph run <job.json|workload> [--job N] [--concurrency N] [--reserved-units N] [--time-scale X] [--data FILE]
                     [--processors FILE] [--redis URL [--prefix P]] [--json]
 
 Runs a job with the built-in demo processors (an encoder, a packager, a thumbnailer that sleep for
 times that depend on their Configuration), or with your own (--processors), and prints its
-progress and a summary.
+progress and a summary. A workload ('jobgraph generate': container or NDJSON) of one job runs that
+job; of several, the one --job N names (counted from 0). To run every job of a workload, with its
+arrival times, on a virtual clock, use 'jobgraph simulate'.
+  --job N             the job of a workload to run
   --concurrency N     tasks that may run at once (default: no limit beyond the reserved units)
   --reserved-units N  encoding reserved units: tasks that may run at once over all processors;
                       0 means one at a time, as on the service (default 3)
@@ -66,6 +71,7 @@ function positiveInt(name: string, v: string | undefined, min: number): number |
 
 /** The options of `jobgraph run`, for parseArgs and for naming a mistyped one. */
 export const RUN_OPTIONS = {
+  job: { type: 'string' },
   concurrency: { type: 'string' },
   'reserved-units': { type: 'string' },
   'time-scale': { type: 'string' },
@@ -89,6 +95,7 @@ export async function runCommand(args: string[], io: CliIO, deps: RunCommandDeps
     return 0;
   }
   if (positionals.length !== 1) throw new CliError('name exactly one job file');
+  const jobIndex = jobFlag(values.job);
   const concurrency = positiveInt('--concurrency', values.concurrency, 1);
   const units = positiveInt('--reserved-units', values['reserved-units'], 0) ?? 3;
   if (values.processors !== undefined && values['time-scale'] !== undefined) throw new CliError('--time-scale scales the demo processors: it does not go with --processors');
@@ -107,6 +114,12 @@ export async function runCommand(args: string[], io: CliIO, deps: RunCommandDeps
   } catch (err) {
     throw new CliError(ioMessage(file, err));
   }
+  const workload = workloadOf(text, file);
+  if (workload === undefined && jobIndex !== undefined) throw notAWorkload(file);
+  const entry = workload !== undefined ? pickJob(workload, file, jobIndex, "; 'jobgraph simulate' runs them all, with their arrival times, on a virtual clock") : undefined;
+  // What the messages call the job: the file, or the job of the workload.
+  const scope = entry !== undefined ? jobLabel(entry.index, entry.definition) : undefined;
+  const what = scope !== undefined ? `${file}: ${scope}` : file;
 
   const options = {
     processors,
@@ -159,16 +172,16 @@ export async function runCommand(args: string[], io: CliIO, deps: RunCommandDeps
   if (resumed !== undefined) {
     const r = engine.recovery!;
     const followed = redis !== undefined ? `, ${r.reattached} followed on the workers` : '';
-    io.stderr.write(`jobgraph run: resuming job ${JSON.stringify(resumed.Name)} from ${data} (${r.requeued} task${r.requeued === 1 ? '' : 's'} to run again${followed}); ${file} is not submitted again\n`);
+    io.stderr.write(`jobgraph run: resuming job ${JSON.stringify(resumed.Name)} from ${data} (${r.requeued} task${r.requeued === 1 ? '' : 's'} to run again${followed}); ${what} is not submitted again\n`);
     handle = { id: resumed.Id, done: engine.done(resumed.Id), cancel: () => engine.cancel(resumed.Id) };
   } else {
     try {
-      handle = engine.submit(text);
+      handle = engine.submit(entry !== undefined ? entry.definition : text);
     } catch (err) {
       display?.stop();
       if (err instanceof ValidationError) {
-        for (const d of err.diagnostics) io.stderr.write(formatDiagnosticText(file, d) + '\n');
-        io.stderr.write(`jobgraph run: ${file} is not a valid job; nothing ran\n`);
+        for (const d of err.diagnostics) io.stderr.write(formatDiagnosticText(file, d, scope !== undefined ? { scope } : {}) + '\n');
+        io.stderr.write(`jobgraph run: ${what} is not a valid job; nothing ran\n`);
         await engine.close();
         return 1;
       }

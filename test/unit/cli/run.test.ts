@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -8,6 +8,7 @@ import type { CliIO } from '../../../src/cli/io.js';
 import { TaskState } from '../../../src/job/enums.js';
 import { runCli } from '../../helpers/cli.js';
 import { golden } from '../../helpers/golden.js';
+import { containerText, mediaWorkload, ndjsonText } from '../../helpers/workloads.js';
 
 const GOLDEN = 'test/golden/cli';
 const LADDER = readFileSync('examples/ladder.json', 'utf8');
@@ -361,6 +362,47 @@ describe('jobgraph run: exit status 2 for usage and I/O errors', () => {
     const r = await runCli(['run', '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(RUN_USAGE + '\n');
+  });
+});
+
+describe('jobgraph run on a workload', () => {
+  const ladderWorkload = { ...mediaWorkload(1), jobs: [{ arrival: 0, definition: JSON.parse(LADDER) }] };
+
+  it('runs the only job of a workload, container or NDJSON, as it runs the job', async () => {
+    const plain = await run(['ladder.json']);
+    const container = await run(['w.json'], { files: { 'w.json': containerText(ladderWorkload) } });
+    const nd = await run(['w.ndjson'], { files: { 'w.ndjson': ndjsonText(ladderWorkload) } });
+    expect(container).toEqual(plain);
+    expect(nd).toEqual(plain);
+  });
+
+  it('runs job N of several with --job N', async () => {
+    const r = await run(['w.ndjson', '--job', '1'], { files: { 'w.ndjson': ndjsonText(mediaWorkload(3)) } });
+    golden(GOLDEN, 'run-workload-job.txt', transcript(r));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/job "media\(18\) job 1" Finished in /);
+  });
+
+  it('says an invalid job of a workload is invalid, named with its job, and runs nothing', async () => {
+    const r = await run(['w.json', '--job', '1'], { files: { 'w.json': containerText(mediaWorkload(2, 1)) } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('w.json: job #1 "media(12) job 1": task #5 "Package" 1:11: error OUTPUT_NOT_PRODUCED');
+    expect(r.stderr).toMatch(/jobgraph run: w\.json: job #1 "media\(12\) job 1" is not a valid job; nothing ran\n$/);
+  });
+
+  it('asks for --job for several jobs, and says what is wrong with one out of range or on a job', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jobgraph-run-'));
+    try {
+      const path = join(dir, 'three.json');
+      writeFileSync(path, containerText(mediaWorkload(3)));
+      const several = await runCli(['run', path]);
+      expect([several.code, several.stdout]).toEqual([2, '']);
+      expect(several.stderr.split('\n')[0]).toBe(`jobgraph run: ${path} is a workload of 3 jobs: pick one with --job N (0 to 2); 'jobgraph simulate' runs them all, with their arrival times, on a virtual clock`);
+      expect((await runCli(['run', path, '--job', '3'])).stderr.split('\n')[0]).toBe(`jobgraph run: --job 3 is past the end: ${path} has 3 jobs (0 to 2)`);
+      expect((await runCli(['run', 'examples/ladder.json', '--job', '0'])).stderr.split('\n')[0]).toBe('jobgraph run: --job picks a job of a workload; examples/ladder.json is one job definition');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
