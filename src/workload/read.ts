@@ -3,8 +3,8 @@
  * or NDJSON (one `{ arrival, definition }` a line). Every command that takes a job takes one of
  * these too; this module tells the two apart from a lone job definition and hands the jobs out.
  *
- * A file is a workload when its first non-blank line is a JSON object with a `definition`
- * (NDJSON), or when the whole file is a JSON object whose `format` is `jobgraph.workload/1`.
+ * A file is a workload when one of its first three non-blank lines is a JSON object with a
+ * `definition` (NDJSON), or when the whole file is a JSON object whose `format` is `jobgraph.workload/1`.
  * Anything else (an array, a job with junk after it, broken JSON) is left to be read as a job
  * definition, so that it gets the diagnostics it always got.
  */
@@ -54,10 +54,12 @@ export class WorkloadFormatError extends Error {
  */
 export function readWorkloadFile(text: string): WorkloadFile | undefined {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  const first = firstLine(body);
-  // A job never has a `definition` property: checking the text first spares parsing a big one-line job twice.
-  if (first !== undefined && first.text.includes('"definition"')) {
-    const value = tryParse(first.text);
+  // A job never has a `definition` property: checking the text first spares parsing a big one-line
+  // job twice. A few lines are looked at, so that NDJSON whose first line is broken is still NDJSON
+  // (and its broken line reported as such).
+  for (const line of leadingLines(body, 3)) {
+    if (!line.includes('"definition"')) continue;
+    const value = tryParse(line);
     if (isObject(value) && 'definition' in value) return ndjson(body);
   }
   if (!body.includes(WORKLOAD_FORMAT)) return undefined;
@@ -124,16 +126,18 @@ function split(v: unknown): { arrival: number; definition: unknown } {
   return { arrival: 0, definition: v };
 }
 
-function firstLine(text: string): { text: string } | undefined {
+/** The first `n` non-blank lines. */
+function leadingLines(text: string, n: number): string[] {
+  const lines: string[] = [];
   let start = 0;
-  while (start < text.length) {
+  while (start < text.length && lines.length < n) {
     let end = text.indexOf('\n', start);
     if (end < 0) end = text.length;
     const t = text.slice(start, end);
-    if (t.trim() !== '') return { text: t };
+    if (t.trim() !== '') lines.push(t);
     start = end + 1;
   }
-  return undefined;
+  return lines;
 }
 
 function tryParse(text: string): unknown {

@@ -213,6 +213,15 @@ describe('jobgraph validate on a workload', () => {
     expect(r.code).toBe(1);
   });
 
+  it('reads what is not a workload as a job, as before: an array, junk after a job', async () => {
+    const ladder = readFileSync('examples/ladder.json', 'utf8');
+    for (const stdin of [`[${ladder}]`, `${ladder}\n{"definition": 1}`, `${ladder} junk`]) {
+      const r = JSON.parse((await runCli(['validate', '--format', 'json', '-'], { stdin })).stdout);
+      expect(Object.keys(r)).toEqual(['valid', 'diagnostics']);
+      expect(r.valid).toBe(false);
+    }
+  });
+
   it('says what is wrong with a container without jobs', async () => {
     const r = await runCli(['validate', file('nojobs.json', '{"format": "jobgraph.workload/1"}')]);
     expect(r.code).toBe(2);

@@ -34,6 +34,9 @@ describe('readWorkloadFile', () => {
     ]);
     expect(jobs[2]!.definition).toBe('{"arrival": 1, nope');
     expect(w.job(3)!.line).toBe(5);
+    // A broken first line does not hide the NDJSON after it.
+    const broken = readWorkloadFile(['{"arrival": 0, "definition": {', lines[0], ''].join('\n'))!;
+    expect([broken.form, [...broken.jobs()].map((e) => e.malformed !== undefined)]).toEqual(['ndjson', [true, false]]);
   });
 
   it('leaves job definitions alone: examples, arrays, junk after a job, a one-line job', () => {
