@@ -3,7 +3,7 @@ import { DEFAULT_MAX_DIAGNOSTICS, type Diagnostic } from '../diagnostics/diagnos
 import { formatDiagnosticText, summarize } from '../validate/format-text.js';
 import { formatSarif, type SarifFile } from '../validate/format-sarif.js';
 import { validateJob, validateTaskBody, type Profile } from '../validate/validate.js';
-import { jobLabel, type WorkloadFile } from '../workload/read.js';
+import { jobLabel, jobName, type WorkloadFile } from '../workload/read.js';
 import { CliError, ioMessage, packageVersion, useColor, type CliIO, type CliOptions } from './io.js';
 import { workloadOf } from './workload-input.js';
 
@@ -151,8 +151,7 @@ function validateWorkload(file: string, source: string, workload: WorkloadFile, 
     }
     const keep = r.diagnostics.length > 0 && r.job !== undefined;
     const definition = e.malformed === undefined ? e.definition : undefined;
-    const name = typeof definition === 'object' && definition !== null && typeof (definition as { Name?: unknown }).Name === 'string' ? (definition as { Name: string }).Name : undefined;
-    jobs.push({ job: e.index, name, label: jobLabel(e.index, definition), line: e.line, valid: r.valid, diagnostics: r.diagnostics, taskBodies: keep ? r.job!.Tasks.map((t) => t.TaskBody) : [] });
+    jobs.push({ job: e.index, name: jobName(definition), label: jobLabel(e.index, definition), line: e.line, valid: r.valid, diagnostics: r.diagnostics, taskBodies: keep ? r.job!.Tasks.map((t) => t.TaskBody) : [] });
     for (const d of r.diagnostics) all.push(d);
   }
   return { file, source, isXml: false, valid: jobs.every((j) => j.valid), diagnostics: all, taskBodies: [], jobs };

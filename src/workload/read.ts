@@ -152,8 +152,13 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** The job's `Name`, when it has one. */
+export function jobName(definition: unknown): string | undefined {
+  return isObject(definition) && typeof definition.Name === 'string' ? definition.Name : undefined;
+}
+
 /** "job #3 \"media 3\"": how the CLI names a job of a workload. */
 export function jobLabel(index: number, definition: unknown): string {
-  const name = isObject(definition) && typeof definition.Name === 'string' && definition.Name !== '' ? ` ${JSON.stringify(definition.Name)}` : '';
-  return `job #${index}${name}`;
+  const name = jobName(definition);
+  return `job #${index}${name !== undefined && name !== '' ? ` ${JSON.stringify(name)}` : ''}`;
 }
