@@ -8,7 +8,7 @@ import { CliError, ioMessage, type CliIO, type CliOptions } from './io.js';
 export const GENERATE_USAGE = `Usage: jobgraph generate <kind> (--tasks N | --jobs J) [--seed S] [--rate R] [--format json|ndjson] [--output <file>]
 
 Makes a workload of AMS Create-Job bodies with arrival times, for 'jobgraph simulate' and benchmarks;
-'jobgraph validate' checks every job of it, 'export' and 'run' take one (--job N).
+'jobgraph validate' and 'run' take every job of it, 'export' one (--job N).
   <kind>       layered, fan, chain, chainrev: the docs/workloads.md shape of N tasks, as one job
                media: one job per 6-task media job of media(N); ams-mix: a seeded mix of encoding
                jobs (ingest, a rendition ladder, package and/or thumbnails; 1-30 tasks a job)

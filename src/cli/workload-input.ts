@@ -21,14 +21,11 @@ export function jobFlag(value: string | undefined): number | undefined {
   return integer('--job', value, 0, 0x7fffffff);
 }
 
-/**
- * The one job a command works on: the workload's only job, or job `index`. `more` is what else
- * the user can do with a workload of several jobs (", or all of them with …").
- */
-export function pickJob(workload: WorkloadFile, file: string, index: number | undefined, more = ''): WorkloadEntry {
+/** The one job a command works on: the workload's only job, or job `index`. */
+export function pickJob(workload: WorkloadFile, file: string, index: number | undefined): WorkloadEntry {
   const count = workload.count();
   if (count === 0) throw new CliError(`${file} is a workload with no jobs`);
-  if (index === undefined && count > 1) throw new CliError(`${file} is a workload of ${count} jobs: pick one with --job N (0 to ${count - 1})${more}`);
+  if (index === undefined && count > 1) throw new CliError(`${file} is a workload of ${count} jobs: pick one with --job N (0 to ${count - 1})`);
   if (index !== undefined && index >= count) throw new CliError(`--job ${index} is past the end: ${file} has ${count === 1 ? '1 job (--job 0)' : `${count} jobs (0 to ${count - 1})`}`);
   const entry = workload.job(index ?? 0)!;
   if (entry.malformed !== undefined) throw new CliError(`${file}: line ${entry.line} is not JSON (${entry.malformed})`);
