@@ -6,19 +6,26 @@ import { exportMermaid } from '../export/mermaid.js';
 import { sequentialIds } from '../job/ids.js';
 import { formatDiagnosticText, summarize } from '../validate/format-text.js';
 import { validateJob, type Profile } from '../validate/validate.js';
+import { jobLabel } from '../workload/read.js';
 import { CliError, ioMessage, type CliIO, type CliOptions } from './io.js';
+import { jobFlag, notAWorkload, pickJob, workloadOf } from './workload-input.js';
 
-export const EXPORT_USAGE = `Usage: jobgraph export <job.json|-> [--format dot|mermaid|json] [--output <file>] [options]
+export const EXPORT_USAGE = `Usage: jobgraph export <job.json|workload|-> [--format dot|mermaid|json] [--output <file>] [options]
 
 Draws a job's dependency graph: tasks (name, processor, priority), the assets between them, the
 job inputs feeding them and the outputs no task reads. An invalid job is drawn too, its cycles and
-missing assets in red.
-  --format     dot (Graphviz, default), mermaid (flowchart) or json ({ job, tasks, edges, cycles, valid })
-  --output F   write to F instead of standard output
-  --profile    ams (default: the service's quotas) or relaxed (no quotas, graphs of any size)
-  --direction  LR (default, left to right) or TB (top to bottom)
-  --no-inputs  leave out the job input nodes
-  --no-sinks   leave out the unread output nodes
+missing assets in red. A workload ('jobgraph generate': container or NDJSON) of one job draws that
+job; of several, the one --job names.
+  --format          dot (Graphviz, default), mermaid (flowchart) or json ({ job, tasks, edges, cycles, valid })
+  --output F        write to F instead of standard output
+  --job N           the job of a workload to draw, counted from 0
+  --profile         ams (default: the service's quotas; for a workload, the profile it names) or
+                    relaxed (no quotas, graphs of any size)
+  --direction       LR (default, left to right) or TB (top to bottom)
+  --no-inputs       leave out the job input nodes
+  --no-sinks        leave out the unread output nodes
+  --no-edge-labels  no asset names on the arrows between tasks, one arrow per pair of tasks: for big
+                    graphs (json keeps every edge and its asset)
 A file named - is read from standard input. Ids are numbered (nb:jid:UUID:…0001) so output repeats.
 Exit status: 0 valid job, 1 invalid job (graph still written, problems on stderr), 2 usage or I/O error.`;
 
@@ -26,10 +33,12 @@ Exit status: 0 valid job, 1 invalid job (graph still written, problems on stderr
 export const EXPORT_OPTIONS = {
   format: { type: 'string', default: 'dot' },
   output: { type: 'string', short: 'o' },
-  profile: { type: 'string', default: 'ams' },
+  job: { type: 'string' },
+  profile: { type: 'string' },
   direction: { type: 'string', default: 'LR' },
   'no-inputs': { type: 'boolean', default: false },
   'no-sinks': { type: 'boolean', default: false },
+  'no-edge-labels': { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h' },
 } satisfies CliOptions;
 
@@ -47,12 +56,14 @@ export async function exportCommand(args: string[], io: CliIO): Promise<number> 
   }
   const format = values.format!;
   if (format !== 'dot' && format !== 'mermaid' && format !== 'json') throw new CliError(`--format must be dot, mermaid or json, not ${JSON.stringify(format)}`);
-  const profile = values.profile as Profile;
-  if (profile !== 'ams' && profile !== 'relaxed') throw new CliError(`--profile must be ams or relaxed, not ${JSON.stringify(values.profile)}`);
+  // Not given: 'ams', or the profile a workload names.
+  const profileFlag = values.profile as Profile | undefined;
+  if (profileFlag !== undefined && profileFlag !== 'ams' && profileFlag !== 'relaxed') throw new CliError(`--profile must be ams or relaxed, not ${JSON.stringify(values.profile)}`);
   const direction = values.direction!.toUpperCase();
   if (direction !== 'LR' && direction !== 'TB') throw new CliError(`--direction must be LR or TB, not ${JSON.stringify(values.direction)}`);
   if (positionals.length !== 1) throw new CliError('name exactly one job file (or - for standard input)');
   if (values.output === '') throw new CliError('--output needs a file name');
+  const jobIndex = jobFlag(values.job);
 
   const file = positionals[0]!;
   let source: string;
@@ -61,9 +72,12 @@ export async function exportCommand(args: string[], io: CliIO): Promise<number> 
   } catch (err) {
     throw new CliError(ioMessage(file, err));
   }
+  const workload = workloadOf(source, file);
+  if (workload === undefined && jobIndex !== undefined) throw notAWorkload(file);
+  const entry = workload !== undefined ? pickJob(workload, file, jobIndex) : undefined;
   // Numbered ids, not random ones: the same job gives the same bytes.
-  const result = validateJob(source, { profile, ids: sequentialIds() });
-  const options = { inputs: !values['no-inputs'], sinks: !values['no-sinks'], direction: direction as 'LR' | 'TB' };
+  const result = validateJob(entry !== undefined ? entry.definition : source, { profile: profileFlag ?? workload?.profile ?? 'ams', ids: sequentialIds() });
+  const options = { inputs: !values['no-inputs'], sinks: !values['no-sinks'], edgeLabels: !values['no-edge-labels'], direction: direction as 'LR' | 'TB' };
   const text =
     format === 'dot' ? exportDot(result, options) : format === 'mermaid' ? exportMermaid(result, options) : JSON.stringify(exportJson(result), null, 2) + '\n';
 
@@ -77,8 +91,9 @@ export async function exportCommand(args: string[], io: CliIO): Promise<number> 
     io.stdout.write(text);
   }
   if (!result.valid) {
-    for (const d of result.diagnostics) if (d.severity === 'error') io.stderr.write(formatDiagnosticText(file, d) + '\n');
-    io.stderr.write(`${file}: invalid (${summarize(result.diagnostics)}); the graph shows it as it stands\n`);
+    const scope = entry !== undefined ? jobLabel(entry.index, entry.definition) : undefined;
+    for (const d of result.diagnostics) if (d.severity === 'error') io.stderr.write(formatDiagnosticText(file, d, scope !== undefined ? { scope } : {}) + '\n');
+    io.stderr.write(`${file}: ${scope !== undefined ? `${scope}: ` : ''}invalid (${summarize(result.diagnostics)}); the graph shows it as it stands\n`);
     return 1;
   }
   return 0;

@@ -7,7 +7,8 @@ import { CliError, ioMessage, type CliIO, type CliOptions } from './io.js';
 
 export const GENERATE_USAGE = `Usage: jobgraph generate <kind> (--tasks N | --jobs J) [--seed S] [--rate R] [--format json|ndjson] [--output <file>]
 
-Makes a workload of AMS Create-Job bodies with arrival times, for 'jobgraph simulate' and benchmarks.
+Makes a workload of AMS Create-Job bodies with arrival times, for 'jobgraph simulate' and benchmarks;
+'jobgraph validate' and 'run' take every job of it, 'export' one (--job N).
   <kind>       layered, fan, chain, chainrev: the docs/workloads.md shape of N tasks, as one job
                media: one job per 6-task media job of media(N); ams-mix: a seeded mix of encoding
                jobs (ingest, a rendition ladder, package and/or thumbnails; 1-30 tasks a job)
@@ -22,7 +23,8 @@ Makes a workload of AMS Create-Job bodies with arrival times, for 'jobgraph simu
   --compact    json on one line
   --output F   write to F instead of standard output
 The same arguments give the same bytes. A shape above 30 tasks exceeds the service's quota: its
-container says "profile": "relaxed" (validate it with --profile relaxed).
+container says "profile": "relaxed", which validate and export follow; NDJSON has no header to say
+it: validate it with --profile relaxed.
 Exit status: 0 written, 2 usage or I/O error.`;
 
 /** Text is handed to the output in pieces of about this many characters. */

@@ -12,18 +12,25 @@ import { redisFlag, waitForRedis } from './redis.js';
 import { loadProcessors } from './worker.js';
 import { label, outcomeCounts, outcomeLines } from './run-outcome.js';
 import { LiveDisplay, PlainLog, paint, type RunView } from './run-view.js';
+import { jobLabel } from '../workload/read.js';
+import { jobFlag, notAWorkload, pickJob, workloadOf } from './workload-input.js';
+import { runWorkload } from './run-workload.js';
 
-export const RUN_USAGE = `Usage: jobgraph run <job.json> [--concurrency N] [--reserved-units N] [--time-scale X] [--data FILE]
-                    [--processors FILE] [--redis URL [--prefix P]] [--json]
+export const RUN_USAGE = `Usage: jobgraph run <job.json|workload> [--job N] [--concurrency N] [--reserved-units N] [--time-scale X]
+                    [--data FILE] [--processors FILE] [--redis URL [--prefix P]] [--json]
 
 Runs a job with the built-in demo processors (an encoder, a packager, a thumbnailer that sleep for
 times that depend on their Configuration), or with your own (--processors), and prints its
-progress and a summary.
+progress and a summary. A workload ('jobgraph generate': container or NDJSON) runs every job, each
+submitted at its arrival time scaled by --time-scale (1 with --processors), all sharing the reserved
+units: a line as each arrives and ends, then a table of the jobs (not with --data or --redis). To
+compare policies on a virtual clock instead, use 'jobgraph simulate'.
+  --job N             run only this job of a workload (counted from 0), as a job file runs
   --concurrency N     tasks that may run at once (default: no limit beyond the reserved units)
   --reserved-units N  encoding reserved units: tasks that may run at once over all processors;
                       0 means one at a time, as on the service (default 3)
-  --time-scale X      multiply every demo duration by X (default 0.05: a 10 s encode takes 0.5 s);
-                      not with --processors
+  --time-scale X      multiply every demo duration, and a workload's arrival times, by X (default
+                      0.05: a 10 s encode takes 0.5 s); not with --processors
   --data FILE         keep the run in FILE (SQLite): after Ctrl-C or a crash, the same command
                       resumes the job where it stopped instead of starting it again
   --processors FILE   use the processors of this ES module instead of the demo ones: a path from the
@@ -40,7 +47,8 @@ progress and a summary.
                       run again. Until Redis answers, run waits (it says so after 10 s)
   --prefix P          prefix of the Redis keys, the workers' (default jobgraph)
   --json              print the final job and task views as JSON, nothing else
-Exit status: 0 when the job finished, 1 when it ended otherwise, 2 for usage or I/O errors.`;
+Exit status: 0 when the job (every job of a workload) finished, 1 when one ended otherwise, 2 for
+usage or I/O errors.`;
 
 export interface RunCommandDeps {
   /** Installs a Ctrl-C handler; returns its removal. */
@@ -66,6 +74,7 @@ function positiveInt(name: string, v: string | undefined, min: number): number |
 
 /** The options of `jobgraph run`, for parseArgs and for naming a mistyped one. */
 export const RUN_OPTIONS = {
+  job: { type: 'string' },
   concurrency: { type: 'string' },
   'reserved-units': { type: 'string' },
   'time-scale': { type: 'string' },
@@ -89,6 +98,7 @@ export async function runCommand(args: string[], io: CliIO, deps: RunCommandDeps
     return 0;
   }
   if (positionals.length !== 1) throw new CliError('name exactly one job file');
+  const jobIndex = jobFlag(values.job);
   const concurrency = positiveInt('--concurrency', values.concurrency, 1);
   const units = positiveInt('--reserved-units', values['reserved-units'], 0) ?? 3;
   if (values.processors !== undefined && values['time-scale'] !== undefined) throw new CliError('--time-scale scales the demo processors: it does not go with --processors');
@@ -107,6 +117,14 @@ export async function runCommand(args: string[], io: CliIO, deps: RunCommandDeps
   } catch (err) {
     throw new CliError(ioMessage(file, err));
   }
+  const workload = workloadOf(text, file);
+  if (workload === undefined && jobIndex !== undefined) throw notAWorkload(file);
+  // Several jobs and no --job: all of them run (runWorkload), each at its arrival time.
+  const several = workload !== undefined && jobIndex === undefined && workload.count() > 1;
+  const entry = workload !== undefined && !several ? pickJob(workload, file, jobIndex) : undefined;
+  // What the messages call the job: the file, or the job of the workload.
+  const scope = entry !== undefined ? jobLabel(entry.index, entry.definition) : undefined;
+  const what = scope !== undefined ? `${file}: ${scope}` : file;
 
   const options = {
     processors,
@@ -119,6 +137,12 @@ export async function runCommand(args: string[], io: CliIO, deps: RunCommandDeps
   };
   const data = values.data;
   if (data === '') throw new CliError('--data needs a file name');
+  if (several) {
+    const jobs = `${file} is a workload of ${workload!.count()} jobs`;
+    if (data !== undefined) throw new CliError(`${jobs}: --data keeps one job; pick one with --job N`);
+    if (redis !== undefined) throw new CliError(`${jobs}: --redis runs one job; pick one with --job N`);
+    return runWorkload(io, file, workload!, { engine: options, msPerSecond: 1000 * timeScale, json: values.json!, color: useColor(io), ...(deps.now ? { now: deps.now } : {}), ...(deps.onInterrupt ? { onInterrupt: deps.onInterrupt } : {}) });
+  }
   let dispatcher: Dispatcher | undefined;
   if (redis !== undefined) {
     // Ctrl-C stops the wait for Redis; nothing has run yet.
@@ -159,16 +183,16 @@ export async function runCommand(args: string[], io: CliIO, deps: RunCommandDeps
   if (resumed !== undefined) {
     const r = engine.recovery!;
     const followed = redis !== undefined ? `, ${r.reattached} followed on the workers` : '';
-    io.stderr.write(`jobgraph run: resuming job ${JSON.stringify(resumed.Name)} from ${data} (${r.requeued} task${r.requeued === 1 ? '' : 's'} to run again${followed}); ${file} is not submitted again\n`);
+    io.stderr.write(`jobgraph run: resuming job ${JSON.stringify(resumed.Name)} from ${data} (${r.requeued} task${r.requeued === 1 ? '' : 's'} to run again${followed}); ${what} is not submitted again\n`);
     handle = { id: resumed.Id, done: engine.done(resumed.Id), cancel: () => engine.cancel(resumed.Id) };
   } else {
     try {
-      handle = engine.submit(text);
+      handle = engine.submit(entry !== undefined ? entry.definition : text);
     } catch (err) {
       display?.stop();
       if (err instanceof ValidationError) {
-        for (const d of err.diagnostics) io.stderr.write(formatDiagnosticText(file, d) + '\n');
-        io.stderr.write(`jobgraph run: ${file} is not a valid job; nothing ran\n`);
+        for (const d of err.diagnostics) io.stderr.write(formatDiagnosticText(file, d, scope !== undefined ? { scope } : {}) + '\n');
+        io.stderr.write(`jobgraph run: ${what} is not a valid job; nothing ran\n`);
         await engine.close();
         return 1;
       }

@@ -9,6 +9,7 @@ import { formatDiagnosticText } from '../validate/format-text.js';
 import { CliError, ioMessage, type CliIO, type CliOptions } from './io.js';
 import { plural } from './figures.js';
 import { comparisonTable } from './simulate-table.js';
+import { workloadOf } from './workload-input.js';
 
 export { comparisonTable } from './simulate-table.js';
 
@@ -44,11 +45,19 @@ function list(name: string, text: string): string[] {
 export function readWorkload(text: string, file: string): SimJob[] {
   const trimmed = text.trim();
   if (trimmed === '') throw new CliError(`${file} is empty`);
+  const workload = workloadOf(text, file);
+  if (workload !== undefined) {
+    return [...workload.jobs()].map((e) => {
+      if (e.malformed !== undefined) throw new CliError(`${file}: line ${e.line} is not JSON (${e.malformed}); a workload is JSON or one JSON object a line`);
+      return { definition: e.definition, arrival: e.arrival };
+    });
+  }
+  // Not what 'jobgraph generate' writes, but read all the same: a job, an array of jobs, an object
+  // with a "jobs" array, or one Create-Job body a line.
   let value: unknown;
   try {
     value = JSON.parse(trimmed);
   } catch {
-    // NDJSON: one { arrival, definition } (or one Create-Job body) a line.
     return trimmed.split(/\r?\n/).filter((l) => l.trim() !== '').map((line, i) => {
       try {
         return toSimJob(JSON.parse(line));

@@ -3,14 +3,21 @@ import { DEFAULT_MAX_DIAGNOSTICS, type Diagnostic } from '../diagnostics/diagnos
 import { formatDiagnosticText, summarize } from '../validate/format-text.js';
 import { formatSarif, type SarifFile } from '../validate/format-sarif.js';
 import { validateJob, validateTaskBody, type Profile } from '../validate/validate.js';
+import { jobLabel, jobName, type WorkloadFile } from '../workload/read.js';
 import { CliError, ioMessage, packageVersion, useColor, type CliIO, type CliOptions } from './io.js';
+import { workloadOf } from './workload-input.js';
 
 export const VALIDATE_USAGE = `Usage: jobgraph validate <file…> [--format text|json|sarif] [--profile ams|relaxed] [--max-diagnostics N|all]
 
-Checks AMS Create-Job bodies (JSON) and lone TaskBody documents (.xml) and reports every problem.
-  --format           text (default, like a compiler), json ({"valid", "diagnostics"}), sarif (SARIF 2.1.0)
-  --profile          ams (default: the service's quotas) or relaxed (no quotas, graphs of any size)
-  --max-diagnostics  problems listed per file (default 1000); past it they are counted (TOO_MANY_DIAGNOSTICS)
+Checks AMS Create-Job bodies (JSON), workloads of them ('jobgraph generate': the jobgraph.workload/1
+container or NDJSON) and lone TaskBody documents (.xml), and reports every problem.
+  --format           text (default, like a compiler), json ({"valid", "diagnostics"}; a workload:
+                     {"valid", "jobs": [{"job", "valid", "diagnostics"}, …]}), sarif (SARIF 2.1.0)
+  --profile          ams (default: the service's quotas; for a workload, the profile it names) or
+                     relaxed (no quotas, graphs of any size)
+  --max-diagnostics  problems listed per file, or per job of a workload (default 1000); past it they
+                     are counted (TOO_MANY_DIAGNOSTICS)
+A workload's problems name their job: "w.json: job #3 \"name\": task #1 …", jobs counted from 0.
 A file named - is read from standard input. Exit status: 0 no errors, 1 errors, 2 usage or I/O error.`;
 
 interface FileResult {
@@ -20,12 +27,25 @@ interface FileResult {
   valid: boolean;
   diagnostics: Diagnostic[];
   taskBodies: string[];
+  /** Present when the file is a workload: every job's result (diagnostics above are all of theirs). */
+  jobs?: WorkloadJobResult[];
+}
+
+/** One job of a workload; its TaskBodies are kept only when it has something to show. */
+interface WorkloadJobResult {
+  job: number;
+  name: string | undefined;
+  label: string;
+  line: number | undefined;
+  valid: boolean;
+  diagnostics: Diagnostic[];
+  taskBodies: string[];
 }
 
 /** The options of `jobgraph validate`, for parseArgs and for naming a mistyped one. */
 export const VALIDATE_OPTIONS = {
   format: { type: 'string', default: 'text' },
-  profile: { type: 'string', default: 'ams' },
+  profile: { type: 'string' },
   'max-diagnostics': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } satisfies CliOptions;
@@ -43,8 +63,9 @@ export async function validateCommand(args: string[], io: CliIO): Promise<number
   }
   const format = values.format!;
   if (format !== 'text' && format !== 'json' && format !== 'sarif') throw new CliError(`--format must be text, json or sarif, not ${JSON.stringify(format)}`);
-  const profile = values.profile as Profile;
-  if (profile !== 'ams' && profile !== 'relaxed') throw new CliError(`--profile must be ams or relaxed, not ${JSON.stringify(values.profile)}`);
+  // Not given: 'ams', or the profile a workload names.
+  const profileFlag = values.profile as Profile | undefined;
+  if (profileFlag !== undefined && profileFlag !== 'ams' && profileFlag !== 'relaxed') throw new CliError(`--profile must be ams or relaxed, not ${JSON.stringify(values.profile)}`);
   const maxDiagnostics = readMaxDiagnostics(values['max-diagnostics']);
   if (positionals.length === 0) throw new CliError('name at least one job file (.json) or TaskBody (.xml)');
 
@@ -60,29 +81,42 @@ export async function validateCommand(args: string[], io: CliIO): Promise<number
       continue;
     }
     const isXml = /\.xml$/i.test(file) || (file === '-' && /^\s*(<\?xml|<)/.test(source.replace(/^\uFEFF/, '')));
-    if (isXml) {
+    const workload = isXml ? undefined : workloadOf(source, file);
+    if (workload !== undefined) {
+      results.push(validateWorkload(file, source, workload, profileFlag, maxDiagnostics));
+    } else if (isXml) {
       const r = validateTaskBody(source, { maxDiagnostics });
       results.push({ file, source, isXml, valid: r.valid, diagnostics: r.diagnostics, taskBodies: [] });
     } else {
-      const r = validateJob(source, { profile, maxDiagnostics });
+      const r = validateJob(source, { profile: profileFlag ?? 'ams', maxDiagnostics });
       const taskBodies = r.job ? r.job.Tasks.map((t) => t.TaskBody) : [];
       results.push({ file, source, isXml, valid: r.valid, diagnostics: r.diagnostics, taskBodies });
     }
   }
 
   if (format === 'json') {
+    const jobsJson = (r: FileResult): object[] => r.jobs!.map((j) => ({ job: j.job, ...(j.name !== undefined ? { name: j.name } : {}), ...(j.line !== undefined ? { line: j.line } : {}), valid: j.valid, diagnostics: j.diagnostics }));
     if (positionals.length === 1 && results.length === 1) {
-      io.stdout.write(JSON.stringify({ valid: results[0]!.valid, diagnostics: results[0]!.diagnostics }, null, 2) + '\n');
+      const r = results[0]!;
+      io.stdout.write(JSON.stringify(r.jobs ? { valid: r.valid, jobs: jobsJson(r) } : { valid: r.valid, diagnostics: r.diagnostics }, null, 2) + '\n');
     } else {
-      const body = { valid: results.every((r) => r.valid) && !ioFailed, files: results.map((r) => ({ file: r.file, valid: r.valid, diagnostics: r.diagnostics })) };
+      const body = { valid: results.every((r) => r.valid) && !ioFailed, files: results.map((r) => (r.jobs ? { file: r.file, valid: r.valid, jobs: jobsJson(r) } : { file: r.file, valid: r.valid, diagnostics: r.diagnostics })) };
       io.stdout.write(JSON.stringify(body, null, 2) + '\n');
     }
   } else if (format === 'sarif') {
-    const files: SarifFile[] = results.map((r) => ({ file: r.file, diagnostics: r.diagnostics, physical: (d) => r.isXml || d.code === 'JSON_MALFORMED' }));
+    const files: SarifFile[] = results.flatMap((r) =>
+      r.jobs
+        ? r.jobs.filter((j) => j.diagnostics.length > 0).map((j) => ({ file: r.file, job: j.job, diagnostics: j.diagnostics, physical: (d: Diagnostic) => d.code === 'JSON_MALFORMED' }))
+        : [{ file: r.file, diagnostics: r.diagnostics, physical: (d: Diagnostic) => r.isXml || d.code === 'JSON_MALFORMED' }],
+    );
     io.stdout.write(JSON.stringify(formatSarif(files, packageVersion()), null, 2) + '\n');
   } else {
     const color = useColor(io);
     for (const r of results) {
+      if (r.jobs) {
+        writeWorkloadText(io, r, color);
+        continue;
+      }
       const sourceOf = (d: Diagnostic): string | undefined => (r.isXml || d.code === 'JSON_MALFORMED' ? r.source : d.task !== undefined ? r.taskBodies[d.task] : undefined);
       for (const d of r.diagnostics) io.stdout.write(formatDiagnosticText(r.file, d, r.isXml ? { color, sourceOf } : { color, sourceOf, fileText: r.source }) + '\n');
       io.stdout.write(`${r.file}: ${r.valid ? 'valid' : 'invalid'} (${summarize(r.diagnostics)})\n`);
@@ -102,10 +136,44 @@ function readMaxDiagnostics(v: string | undefined): number {
 }
 
 /**
+ * Validates every job of a workload, one at a time: an NDJSON line is parsed when its turn comes,
+ * and only the jobs with something to show keep their TaskBodies.
+ */
+function validateWorkload(file: string, source: string, workload: WorkloadFile, profileFlag: Profile | undefined, maxDiagnostics: number): FileResult {
+  const profile = profileFlag ?? workload.profile ?? 'ams';
+  const jobs: WorkloadJobResult[] = [];
+  const all: Diagnostic[] = [];
+  for (const e of workload.jobs()) {
+    const r = validateJob(e.definition, { profile, maxDiagnostics });
+    if (e.malformed !== undefined) {
+      // The line was given as its text: its JSON_MALFORMED is on line 1 of it, which is this line of the file.
+      for (const d of r.diagnostics) if (d.fileLine !== undefined) d.fileLine = d.line = e.line;
+    }
+    const keep = r.diagnostics.length > 0 && r.job !== undefined;
+    const definition = e.malformed === undefined ? e.definition : undefined;
+    jobs.push({ job: e.index, name: jobName(definition), label: jobLabel(e.index, definition), line: e.line, valid: r.valid, diagnostics: r.diagnostics, taskBodies: keep ? r.job!.Tasks.map((t) => t.TaskBody) : [] });
+    for (const d of r.diagnostics) all.push(d);
+  }
+  return { file, source, isXml: false, valid: jobs.every((j) => j.valid), diagnostics: all, taskBodies: [], jobs };
+}
+
+/** A workload as text: the problems of each job that has any, its line, then a line for the whole. */
+function writeWorkloadText(io: CliIO, r: FileResult, color: boolean): void {
+  for (const j of r.jobs!) {
+    if (j.diagnostics.length === 0) continue;
+    const sourceOf = (d: Diagnostic): string | undefined => (d.code === 'JSON_MALFORMED' ? r.source : d.task !== undefined ? j.taskBodies[d.task] : undefined);
+    for (const d of j.diagnostics) io.stdout.write(formatDiagnosticText(r.file, d, { color, sourceOf, scope: j.label }) + '\n');
+    io.stdout.write(`${r.file}: ${j.label}: ${j.valid ? 'valid' : 'invalid'} (${summarize(j.diagnostics)})\n`);
+  }
+  io.stdout.write(`${r.file}: ${filesSummary(r.jobs!, 0, 'job')}\n`);
+}
+
+/**
  * The last line for several files, so a long run need not be scrolled back:
  * "3 files: 1 valid, 2 invalid (9 errors, 1 warning)". Problems past --max-diagnostics count too.
+ * With `noun` 'job', the same count for the jobs of a workload.
  */
-export function filesSummary(results: readonly { valid: boolean; diagnostics: readonly Diagnostic[] }[], unreadable: number): string {
+export function filesSummary(results: readonly { valid: boolean; diagnostics: readonly Diagnostic[] }[], unreadable: number, noun = 'file'): string {
   let errors = 0;
   let warnings = 0;
   for (const d of results.flatMap((r) => r.diagnostics)) {
@@ -119,5 +187,5 @@ export function filesSummary(results: readonly { valid: boolean; diagnostics: re
   const valid = results.filter((r) => r.valid).length;
   const counts = [`${valid} valid`, `${results.length - valid} invalid`, ...(unreadable > 0 ? [`${unreadable} unreadable`] : [])];
   const problems = errors + warnings === 0 ? 'no problems' : [errors ? p(errors, 'error') : '', warnings ? p(warnings, 'warning') : ''].filter(Boolean).join(', ');
-  return `${p(results.length + unreadable, 'file')}: ${counts.join(', ')} (${problems})`;
+  return `${p(results.length + unreadable, noun)}${noun === 'file' ? ':' : ','} ${counts.join(', ')} (${problems})`;
 }

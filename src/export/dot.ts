@@ -56,10 +56,10 @@ function label(lines: string[]): string {
  * ```
  */
 export function exportDot(result: ValidationResult, options: GraphExportOptions = {}): string {
-  return renderDot(exportModel(result, options), options.direction ?? 'LR');
+  return renderDot(exportModel(result, options), options.direction ?? 'LR', options.edgeLabels ?? true);
 }
 
-function renderDot(model: ExportModel, direction: 'LR' | 'TB'): string {
+function renderDot(model: ExportModel, direction: 'LR' | 'TB', edgeLabels: boolean): string {
   const out: string[] = [];
   out.push('digraph job {');
   out.push(`  graph [rankdir=${direction}, label=${label(graphTitle(model).split('\n'))}, labelloc=t, fontname="${FONT}", fontsize=12];`);
@@ -94,13 +94,19 @@ function renderDot(model: ExportModel, direction: 'LR' | 'TB'): string {
   }
 
   if (model.edges.length > 0) out.push('');
+  // Without labels, two assets from one task to another would be two identical arrows: one says it.
+  const drawn = new Set<string>();
   for (const e of model.edges) {
     switch (e.kind) {
       case 'input':
         out.push(`  in${e.input} -> t${e.to};`);
         break;
       case 'task':
-        out.push(`  t${e.from} -> t${e.to} [label=${label([`JobOutputAsset(${e.asset})`])}${e.onCycle ? `, ${RED}` : ''}];`);
+        if (edgeLabels) out.push(`  t${e.from} -> t${e.to} [label=${label([`JobOutputAsset(${e.asset})`])}${e.onCycle ? `, ${RED}` : ''}];`);
+        else if (!drawn.has(`${e.from} ${e.to}`)) {
+          drawn.add(`${e.from} ${e.to}`);
+          out.push(`  t${e.from} -> t${e.to}${e.onCycle ? ` [${RED}]` : ''};`);
+        }
         break;
       case 'unproduced':
         out.push(`  missing${e.asset} -> t${e.to} [style=dashed, color=red];`);

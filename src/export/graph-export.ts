@@ -38,6 +38,12 @@ export interface GraphExportOptions {
    * @defaultValue 'LR'
    */
   direction?: 'LR' | 'TB';
+  /**
+   * Label task → task edges with the asset they carry. Off for big graphs, where the labels
+   * take most of the text and of the layout's time; {@link exportJson} keeps the data either way.
+   * @defaultValue true
+   */
+  edgeLabels?: boolean;
 }
 
 /** Short names of the MediaProcessorIds we know (reference §7, and the demo processors). */

@@ -63,10 +63,10 @@ function label(lines: string[]): string {
  * ```
  */
 export function exportMermaid(result: ValidationResult, options: GraphExportOptions = {}): string {
-  return renderMermaid(exportModel(result, options), options.direction ?? 'LR');
+  return renderMermaid(exportModel(result, options), options.direction ?? 'LR', options.edgeLabels ?? true);
 }
 
-function renderMermaid(model: ExportModel, direction: 'LR' | 'TB'): string {
+function renderMermaid(model: ExportModel, direction: 'LR' | 'TB', edgeLabels: boolean): string {
   const out: string[] = [];
   // A comment, not front matter: the title may hold anything, and a comment ends with its line.
   // `%` becomes a full-width ％ so that no `%%{…}%%` in a name can be read as a directive.
@@ -108,13 +108,21 @@ function renderMermaid(model: ExportModel, direction: 'LR' | 'TB'): string {
   // linkStyle counts links in the order they are written, from 0.
   const cycleLinks: number[] = [];
   const problemLinks: number[] = [];
-  model.edges.forEach((e, n) => {
+  // Without labels, two assets from one task to another would be two identical arrows: one says it.
+  const drawn = new Set<string>();
+  let n = 0;
+  for (const e of model.edges) {
     switch (e.kind) {
       case 'input':
         out.push(`  in${e.input} --> t${e.to}`);
         break;
       case 'task':
-        out.push(`  t${e.from} -->|${label([`JobOutputAsset(${e.asset})`])}| t${e.to}`);
+        if (!edgeLabels) {
+          const pair = `${e.from} ${e.to}`;
+          if (drawn.has(pair)) continue;
+          drawn.add(pair);
+        }
+        out.push(edgeLabels ? `  t${e.from} -->|${label([`JobOutputAsset(${e.asset})`])}| t${e.to}` : `  t${e.from} --> t${e.to}`);
         if (e.onCycle) cycleLinks.push(n);
         break;
       case 'unproduced':
@@ -129,7 +137,8 @@ function renderMermaid(model: ExportModel, direction: 'LR' | 'TB'): string {
         problemLinks.push(n);
         break;
     }
-  });
+    n++;
+  }
 
   out.push('  classDef task fill:#ffffff,stroke:#555555');
   out.push('  classDef input fill:#e8f1fb,stroke:#5b7fa6');

@@ -7,6 +7,8 @@ export interface SarifFile {
   diagnostics: readonly Diagnostic[];
   /** True when line/column point into the file itself (a lone TaskBody, or a JSON syntax error). */
   physical?: (d: Diagnostic) => boolean;
+  /** The job of a workload the diagnostics are about: logical locations become `jobs[job].…`. */
+  job?: number;
 }
 
 /**
@@ -17,20 +19,24 @@ export interface SarifFile {
 export function formatSarif(files: readonly SarifFile[], version: string): object {
   const ruleIds = Object.keys(CODES) as Array<keyof typeof CODES>;
   const ruleIndex = new Map(ruleIds.map((id, i) => [id, i]));
-  const results = files.flatMap(({ file, diagnostics, physical }) =>
+  const results = files.flatMap(({ file, diagnostics, physical, job }) =>
     diagnostics.map((d) => {
       const location: Record<string, unknown> = {};
       const artifact: Record<string, unknown> = { artifactLocation: { uri: toUri(file) } };
       if (d.fileLine !== undefined) artifact.region = { startLine: d.fileLine, startColumn: d.fileColumn ?? 1 };
       else if (d.line !== undefined && physical?.(d)) artifact.region = { startLine: d.line, startColumn: d.column ?? 1 };
       location.physicalLocation = artifact;
+      const prefix = job !== undefined ? `jobs[${job}].` : '';
       if (d.task !== undefined) {
         const name = d.property ?? (d.line !== undefined ? 'TaskBody' : undefined);
-        location.logicalLocations = [name !== undefined ? { name, fullyQualifiedName: `Tasks[${d.task}].${name}`, kind: name === 'TaskBody' ? 'element' : 'property' } : { name: `Tasks[${d.task}]`, fullyQualifiedName: `Tasks[${d.task}]`, kind: 'object' }];
+        location.logicalLocations = [name !== undefined ? { name, fullyQualifiedName: `${prefix}Tasks[${d.task}].${name}`, kind: name === 'TaskBody' ? 'element' : 'property' } : { name: `Tasks[${d.task}]`, fullyQualifiedName: `${prefix}Tasks[${d.task}]`, kind: 'object' }];
       } else if (d.property !== undefined) {
-        location.logicalLocations = [{ name: d.property, fullyQualifiedName: d.property, kind: 'property' }];
+        location.logicalLocations = [{ name: d.property, fullyQualifiedName: `${prefix}${d.property}`, kind: 'property' }];
+      } else if (job !== undefined) {
+        location.logicalLocations = [{ name: `jobs[${job}]`, fullyQualifiedName: `jobs[${job}]`, kind: 'object' }];
       }
       const properties: Record<string, unknown> = {};
+      if (job !== undefined) properties.job = job;
       if (d.task !== undefined) properties.task = d.task;
       if (d.taskName !== undefined) properties.taskName = d.taskName;
       if (d.line !== undefined && !physical?.(d)) {

@@ -7,6 +7,8 @@ export interface TextFormatOptions {
   sourceOf?: (d: Diagnostic) => string | undefined;
   /** The file's text: the excerpt of a problem placed in the file but not in a TaskBody (a property's). */
   fileText?: string;
+  /** What the problem belongs to inside the file, after its place: `job #3 "media 3"` in a workload. */
+  scope?: string;
 }
 
 const ANSI = { red: '\x1b[31m', yellow: '\x1b[33m', cyan: '\x1b[36m', bold: '\x1b[1m', dim: '\x1b[2m', reset: '\x1b[0m' };
@@ -22,6 +24,7 @@ export function formatDiagnosticText(file: string, d: Diagnostic, options: TextF
   // `file:line:column:` first when the place in the file is known: what editors and terminals link.
   const place = d.fileLine !== undefined ? `${file}:${d.fileLine}:${d.fileColumn ?? 1}` : file;
   const parts: string[] = [`${c.bold}${place}${c.reset}:`];
+  if (options.scope !== undefined) parts.push(`${options.scope}:`);
   if (d.task !== undefined) parts.push(`task #${d.task}${d.taskName !== undefined ? ` ${JSON.stringify(d.taskName)}` : ''}`);
   let head = parts.join(' ');
   if (d.line !== undefined && d.fileLine !== undefined && d.task !== undefined) head += `, TaskBody ${d.line}:${d.column ?? 1}:`;

@@ -1,10 +1,13 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exportCommand, EXPORT_USAGE } from '../../../src/cli/export.js';
 import { CliError, type CliIO } from '../../../src/cli/io.js';
+import { golden } from '../../helpers/golden.js';
+import { containerText, mediaWorkload, ndjsonText } from '../../helpers/workloads.js';
+import { serializeWorkload } from '../../../src/workload/stream.js';
 
 interface Run {
   code: number;
@@ -125,5 +128,67 @@ describe('jobgraph export', () => {
     const r = await run(['--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(EXPORT_USAGE + '\n');
+  });
+});
+
+describe('jobgraph export on a workload', () => {
+  const file = (name: string, text: string): string => {
+    const path = join(tmp, name);
+    writeFileSync(path, text);
+    return path;
+  };
+  const w = mediaWorkload(3, 1);
+  const ladder = JSON.parse(readFileSync('examples/ladder.json', 'utf8'));
+  const oneJob = { ...mediaWorkload(1), jobs: [{ arrival: 0, definition: ladder }] };
+
+  it('draws the only job of a workload, container or NDJSON, as it draws the job', async () => {
+    for (const text of [containerText(oneJob), ndjsonText(oneJob)]) {
+      const r = await run([file('one.json', text)]);
+      expect([r.code, r.stderr]).toEqual([0, '']);
+      expect(r.stdout).toBe(readFileSync('test/golden/export/ladder.dot', 'utf8'));
+    }
+    const stdin = await run(['-', '--format', 'mermaid'], ndjsonText(oneJob));
+    expect(stdin.stdout).toBe(readFileSync('test/golden/export/ladder.mmd', 'utf8'));
+  });
+
+  it('draws job N of several with --job N, and asks for --job without it', async () => {
+    const path = file('three.json', containerText(w));
+    const several = await run([path]);
+    expect([several.code, several.stderr]).toEqual([2, `${path} is a workload of 3 jobs: pick one with --job N (0 to 2)\n`]);
+    const second = await run([path, '--job', '2', '--format', 'json']);
+    expect(second.code).toBe(0);
+    expect(JSON.parse(second.stdout).job.Name).toBe('media(18) job 2');
+    // An invalid job is drawn, its problems on stderr named with the job.
+    const broken = await run([file('three.ndjson', ndjsonText(w)), '--job', '1']);
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toContain('missing7 -> t5');
+    expect(broken.stderr.trimEnd().split('\n').at(-1)).toMatch(/three\.ndjson: job #1 "media\(18\) job 1": invalid \(1 error\); the graph shows it as it stands$/);
+  });
+
+  it('says what is wrong with --job out of range, on a job, or not a number', async () => {
+    const path = file('range.json', containerText(w));
+    expect((await run([path, '--job', '3'])).stderr).toBe(`--job 3 is past the end: ${path} has 3 jobs (0 to 2)\n`);
+    expect((await run([file('single.json', containerText(oneJob)), '--job', '1'])).stderr).toContain('has 1 job (--job 0)');
+    expect((await run(['examples/ladder.json', '--job', '0'])).stderr).toBe('--job picks a job of a workload; examples/ladder.json is one job definition\n');
+    for (const bad of ['-1', 'x', '1.5']) expect((await run([path, '--job', bad])).code).toBe(2);
+  });
+
+  it("takes the container's profile: a 40-task chain is drawn valid", async () => {
+    const path = file('chain.json', [...serializeWorkload('chain', { tasks: 40 })].join(''));
+    expect((await run([path])).code).toBe(0);
+    expect((await run([path, '--profile', 'ams'])).code).toBe(1);
+  });
+});
+
+describe('jobgraph export --no-edge-labels', () => {
+  it('drops the assets from the arrows between tasks in DOT and Mermaid; JSON keeps them', async () => {
+    const dot = await run(['examples/ladder.json', '--no-edge-labels']);
+    golden('test/golden/export', 'ladder-no-edge-labels.dot', dot.stdout);
+    expect(dot.stdout).not.toMatch(/t\d+ -> t\d+ \[label/);
+    const mmd = await run(['examples/broken-graph.json', '--no-edge-labels', '--format', 'mermaid']);
+    golden('test/golden/export', 'broken-graph-no-edge-labels.mmd', mmd.stdout);
+    expect(mmd.stdout).not.toContain('-->|');
+    const json = await run(['examples/ladder.json', '--no-edge-labels', '--format', 'json']);
+    expect(json.stdout).toBe(readFileSync('test/golden/export/ladder.json', 'utf8'));
   });
 });

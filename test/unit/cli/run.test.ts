@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -8,6 +8,7 @@ import type { CliIO } from '../../../src/cli/io.js';
 import { TaskState } from '../../../src/job/enums.js';
 import { runCli } from '../../helpers/cli.js';
 import { golden } from '../../helpers/golden.js';
+import { containerText, mediaWorkload, ndjsonText } from '../../helpers/workloads.js';
 
 const GOLDEN = 'test/golden/cli';
 const LADDER = readFileSync('examples/ladder.json', 'utf8');
@@ -361,6 +362,89 @@ describe('jobgraph run: exit status 2 for usage and I/O errors', () => {
     const r = await runCli(['run', '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(RUN_USAGE + '\n');
+  });
+});
+
+describe('jobgraph run on a workload', () => {
+  const ladderWorkload = { ...mediaWorkload(1), jobs: [{ arrival: 0, definition: JSON.parse(LADDER) }] };
+
+  it('runs the only job of a workload, container or NDJSON, as it runs the job', async () => {
+    const plain = await run(['ladder.json']);
+    const container = await run(['w.json'], { files: { 'w.json': containerText(ladderWorkload) } });
+    const nd = await run(['w.ndjson'], { files: { 'w.ndjson': ndjsonText(ladderWorkload) } });
+    expect(container).toEqual(plain);
+    expect(nd).toEqual(plain);
+  });
+
+  it('runs job N of several with --job N', async () => {
+    const r = await run(['w.ndjson', '--job', '1'], { files: { 'w.ndjson': ndjsonText(mediaWorkload(3)) } });
+    golden(GOLDEN, 'run-workload-job.txt', transcript(r));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/job "media\(18\) job 1" Finished in /);
+  });
+
+  it('says an invalid job of a workload is invalid, named with its job, and runs nothing', async () => {
+    const r = await run(['w.json', '--job', '1'], { files: { 'w.json': containerText(mediaWorkload(2, 1)) } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('w.json: job #1 "media(12) job 1": task #5 "Package" 1:11: error OUTPUT_NOT_PRODUCED');
+    expect(r.stderr).toMatch(/jobgraph run: w\.json: job #1 "media\(12\) job 1" is not a valid job; nothing ran\n$/);
+  });
+
+  it('runs every job of several, each at its arrival time scaled by --time-scale, and ends with a table (golden)', async () => {
+    // Arrivals 0, 10 and 20 s, scaled by 0.05: 0, 0.5 and 1 s; job 1's Encode 1080p fails.
+    const w = mediaWorkload(3);
+    const encode = w.jobs[1]!.definition.Tasks![1]!;
+    encode.Configuration += ' fail';
+    const r = await run(['w.ndjson'], { files: { 'w.ndjson': ndjsonText(w) } });
+    golden(GOLDEN, 'run-workload-all.txt', transcript(r));
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^10:00:00\.500 job #1 "media\(18\) job 1" arrived: 6 tasks$/m);
+    expect(r.stdout).toMatch(/^10:00:01\.000 job #2 "media\(18\) job 2" arrived: 6 tasks$/m);
+    expect(r.stdout).toContain('job #1 "media(18) job 1": Encode 1080p failed: ErrorExecutingTaskUnsupportedFormat');
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toMatch(/^3 jobs in .*: 2 Finished, 1 Error$/);
+    const ok = await run(['w.json'], { files: { 'w.json': containerText(mediaWorkload(3)) } });
+    expect(ok.code).toBe(0);
+    expect(ok.stdout.trimEnd().split('\n').at(-1)).toMatch(/^3 jobs Finished in /);
+  });
+
+  it('prints every job with its tasks for --json', async () => {
+    const r = await run(['w.json', '--json'], { files: { 'w.json': containerText(mediaWorkload(2)) } });
+    expect(r.code).toBe(0);
+    const body = JSON.parse(r.stdout);
+    expect(body.jobs.map((j: { index: number; arrival: number; job: { Name: string; State: number }; tasks: unknown[] }) => [j.index, j.arrival, j.job.Name, j.job.State, j.tasks.length])).toEqual([
+      [0, 0, 'media(12) job 0', TaskState.Finished, 6],
+      [1, 10, 'media(12) job 1', TaskState.Finished, 6],
+    ]);
+  });
+
+  it('runs nothing when a job of the workload is invalid, naming every invalid job', async () => {
+    const r = await run(['w.json'], { files: { 'w.json': containerText(mediaWorkload(3, 2)) } });
+    expect([r.code, r.stdout]).toEqual([1, '']);
+    expect(r.stderr).toContain('w.json: job #2 "media(18) job 2": task #5 "Package" 1:11: error OUTPUT_NOT_PRODUCED');
+    expect(r.stderr).toMatch(/jobgraph run: w\.json: 1 of 3 jobs is not valid; nothing ran\n$/);
+  });
+
+  it('on Ctrl-C cancels the jobs that arrived and submits no more', async () => {
+    const r = await run(['w.json'], { files: { 'w.json': containerText(mediaWorkload(3)) }, interruptAt: 600 });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('interrupted, canceling the jobs that arrived');
+    expect(r.stdout).not.toContain('job #2 "media(18) job 2" arrived');
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toMatch(/^3 jobs in .*: .*1 not arrived/);
+  });
+
+  it('says what is wrong with --job out of range or on a job, and with --data or --redis for several jobs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jobgraph-run-'));
+    try {
+      const path = join(dir, 'three.json');
+      writeFileSync(path, containerText(mediaWorkload(3)));
+      const first = async (args: string[]): Promise<string> => (await runCli(['run', ...args])).stderr.split('\n')[0]!;
+      expect(await first([path, '--job', '3'])).toBe(`jobgraph run: --job 3 is past the end: ${path} has 3 jobs (0 to 2)`);
+      expect(await first(['examples/ladder.json', '--job', '0'])).toBe('jobgraph run: --job picks a job of a workload; examples/ladder.json is one job definition');
+      expect(await first([path, '--data', join(dir, 'run.db')])).toBe(`jobgraph run: ${path} is a workload of 3 jobs: --data keeps one job; pick one with --job N`);
+      expect(await first([path, '--redis', 'redis://127.0.0.1:1'])).toBe(`jobgraph run: ${path} is a workload of 3 jobs: --redis runs one job; pick one with --job N`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,8 +1,11 @@
 import { golden as goldenFile } from '../../helpers/golden.js';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../helpers/cli.js';
+import { containerText, mediaWorkload, ndjsonText } from '../../helpers/workloads.js';
+import { serializeWorkload } from '../../../src/workload/stream.js';
 
 const GOLDEN = 'test/golden/cli';
 
@@ -132,5 +135,96 @@ describe('jobgraph validate', () => {
     expect((await runCli(['validate', 'examples/broken-graph.json'], { tty: true })).stdout).toContain('\x1b[');
     expect((await runCli(['validate', 'examples/broken-graph.json'], { tty: true, env: { NO_COLOR: '1' } })).stdout).not.toContain('\x1b[');
     expect((await runCli(['validate', 'examples/broken-graph.json'])).stdout).not.toContain('\x1b[');
+  });
+});
+
+describe('jobgraph validate on a workload', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'jobgraph-validate-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  const file = (name: string, text: string): string => {
+    const path = join(tmp, name);
+    writeFileSync(path, text);
+    return path;
+  };
+  /** The output with the temporary directory taken out, for goldens. */
+  const shown = (r: { code: number; stdout: string; stderr: string }): string => `exit ${r.code}\n${r.stdout}${r.stderr}`.split(`${tmp}/`).join('');
+
+  it('validates every job of a container and of NDJSON, problems labelled with their job, a line counting the jobs', async () => {
+    const w = mediaWorkload(4, 2);
+    const container = await runCli(['validate', file('workload.json', containerText(w))]);
+    golden('workload-one-invalid.txt', shown(container));
+    expect(container.code).toBe(1);
+    expect(container.stdout).toContain('workload.json: job #2 "media(24) job 2": task #5 "Package" 1:11: error OUTPUT_NOT_PRODUCED');
+    expect(container.stdout.trimEnd().split('\n').at(-1)).toBe(`${tmp}/workload.json: 4 jobs, 3 valid, 1 invalid (1 error)`);
+    // NDJSON says the same, and a line that is not JSON is a job that is invalid, at its line.
+    const nd = await runCli(['validate', file('workload.ndjson', ndjsonText(w) + '{"arrival": 40, oops\n')]);
+    golden('workload-ndjson-malformed-line.txt', shown(nd));
+    expect(nd.stdout).toContain('workload.ndjson:5:17: job #4: error JSON_MALFORMED');
+    expect(nd.stdout.trimEnd().split('\n').at(-1)).toBe(`${tmp}/workload.ndjson: 5 jobs, 3 valid, 2 invalid (2 errors)`);
+    expect(nd.code).toBe(1);
+    const valid = await runCli(['validate', file('valid.json', containerText(mediaWorkload(3)))]);
+    expect([valid.code, valid.stdout]).toEqual([0, `${tmp}/valid.json: 3 jobs, 3 valid, 0 invalid (no problems)\n`]);
+  });
+
+  it('reads a workload from standard input', async () => {
+    const r = await runCli(['validate', '-'], { stdin: ndjsonText(mediaWorkload(2, 1)) });
+    expect(r.stdout).toContain('-: job #1 "media(12) job 1": invalid (1 error)');
+    expect(r.code).toBe(1);
+    const one = await runCli(['validate', '-'], { stdin: containerText(mediaWorkload(1)) });
+    expect([one.code, one.stdout]).toEqual([0, '-: 1 job, 1 valid, 0 invalid (no problems)\n']);
+  });
+
+  it('says which job each result is in JSON and SARIF', async () => {
+    const path = file('sarif.json', containerText(mediaWorkload(3, 1)));
+    const json = JSON.parse((await runCli(['validate', '--format', 'json', path])).stdout);
+    expect(Object.keys(json)).toEqual(['valid', 'jobs']);
+    expect(json.valid).toBe(false);
+    expect(json.jobs.map((j: { job: number; name: string; valid: boolean }) => [j.job, j.name, j.valid])).toEqual([
+      [0, 'media(18) job 0', true],
+      [1, 'media(18) job 1', false],
+      [2, 'media(18) job 2', true],
+    ]);
+    expect(json.jobs[1].diagnostics.map((d: { code: string }) => d.code)).toEqual(['OUTPUT_NOT_PRODUCED']);
+    const sarif = JSON.parse((await runCli(['validate', '--format', 'sarif', path])).stdout);
+    const results = sarif.runs[0].results;
+    expect(results.map((r: { ruleId: string; properties: { job: number }; locations: Array<{ logicalLocations: Array<{ fullyQualifiedName: string }> }> }) => [r.ruleId, r.properties.job, r.locations[0]!.logicalLocations[0]!.fullyQualifiedName])).toEqual([
+      ['OUTPUT_NOT_PRODUCED', 1, 'jobs[1].Tasks[5].TaskBody'],
+    ]);
+    // Several files: a workload's entry lists its jobs, a job's its diagnostics.
+    const both = JSON.parse((await runCli(['validate', '--format', 'json', path, 'examples/ladder.json'])).stdout);
+    expect(both.files.map((f: object) => Object.keys(f))).toEqual([['file', 'valid', 'jobs'], ['file', 'valid', 'diagnostics']]);
+  });
+
+  it("honours the container's profile unless --profile says otherwise", async () => {
+    const path = file('chain.json', [...serializeWorkload('chain', { tasks: 40 })].join(''));
+    expect((await runCli(['validate', path])).code).toBe(0);
+    const ams = await runCli(['validate', '--profile', 'ams', path]);
+    expect(ams.code).toBe(1);
+    expect(ams.stdout).toContain('job #0 "chain(40)": error');
+    // NDJSON carries no profile: ams, as for a job.
+    const nd = file('chain.ndjson', [...serializeWorkload('chain', { tasks: 40 }, { format: 'ndjson' })].join(''));
+    expect((await runCli(['validate', nd])).code).toBe(1);
+    expect((await runCli(['validate', '--profile', 'relaxed', nd])).code).toBe(0);
+  });
+
+  it('counts a workload as one file among several', async () => {
+    const r = await runCli(['validate', file('several.json', containerText(mediaWorkload(2, 0))), 'examples/ladder.json']);
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('2 files: 1 valid, 1 invalid (1 error)');
+    expect(r.code).toBe(1);
+  });
+
+  it('reads what is not a workload as a job, as before: an array, junk after a job', async () => {
+    const ladder = readFileSync('examples/ladder.json', 'utf8');
+    for (const stdin of [`[${ladder}]`, `${ladder}\n{"definition": 1}`, `${ladder} junk`]) {
+      const r = JSON.parse((await runCli(['validate', '--format', 'json', '-'], { stdin })).stdout);
+      expect(Object.keys(r)).toEqual(['valid', 'diagnostics']);
+      expect(r.valid).toBe(false);
+    }
+  });
+
+  it('says what is wrong with a container without jobs', async () => {
+    const r = await runCli(['validate', file('nojobs.json', '{"format": "jobgraph.workload/1"}')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('nojobs.json: a jobgraph.workload/1 container needs a "jobs" array');
   });
 });

@@ -254,6 +254,36 @@ describe('exportMermaid()', () => {
   });
 });
 
+describe('edgeLabels: false', () => {
+  // Task 0 hands two assets to task 1; tasks 2 and 3 read each other's output: a cycle.
+  const job = validate({
+    InputMediaAssets: [INPUT],
+    Tasks: [
+      { MediaProcessorId: MES, TaskBody: body(['JobInputAsset(0)'], ['JobOutputAsset(0)', 'JobOutputAsset(1)']) },
+      { MediaProcessorId: MES, TaskBody: body(['JobOutputAsset(0)', 'JobOutputAsset(1)'], ['JobOutputAsset(2)']) },
+      { MediaProcessorId: MES, TaskBody: body(['JobOutputAsset(4)'], ['JobOutputAsset(3)']) },
+      { MediaProcessorId: MES, TaskBody: body(['JobOutputAsset(3)'], ['JobOutputAsset(4)']) },
+    ],
+  });
+
+  it('draws one unlabelled arrow per pair of tasks in DOT and Mermaid, cycles still red', () => {
+    const dot = checkDot(exportDot(job, { edgeLabels: false }));
+    expect(dot.edges.filter((e) => e.from.startsWith('t') && e.to.startsWith('t')).map((e) => [`${e.from}->${e.to}`, e.red, e.label])).toEqual([
+      ['t0->t1', false, undefined],
+      ['t3->t2', true, undefined],
+      ['t2->t3', true, undefined],
+    ]);
+    const mmd = checkMermaid(exportMermaid(job, { edgeLabels: false }));
+    expect(mmd.edges.filter((e) => e.from.startsWith('t') && e.to.startsWith('t')).map((e) => [`${e.from}->${e.to}`, e.red, e.label])).toEqual([
+      ['t0->t1', false, undefined],
+      ['t3->t2', true, undefined],
+      ['t2->t3', true, undefined],
+    ]);
+    // Labelled, the two assets are two arrows.
+    expect(checkDot(exportDot(job)).edges.filter((e) => e.from === 't0' && e.to === 't1')).toHaveLength(2);
+  });
+});
+
 describe('exportJson()', () => {
   it('exportJson() lists job, tasks with inputs and outputs, edges, cycles and validity', () => {
     const j = exportJson(example('broken-graph'));

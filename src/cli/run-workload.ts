@@ -1,0 +1,163 @@
+/**
+ * `jobgraph run` on a workload of several jobs: each job is submitted at its arrival time, scaled
+ * by --time-scale as the demo durations are, to one engine whose reserved units they all share;
+ * a line when a job arrives and when it ends, then a table of the jobs, what went wrong in each,
+ * and a line for the whole. A job's own progress is the one-job run's business (--job N).
+ */
+
+import { STATE_NAMES, TaskState } from '../job/enums.js';
+import { Engine, type EngineOptions, type JobHandle } from '../run/engine.js';
+import { ValidationError } from '../errors.js';
+import type { JobView, TaskView } from '../scheduler/views.js';
+import { formatDiagnosticText } from '../validate/format-text.js';
+import { validateJob, type ValidationResult } from '../validate/validate.js';
+import { jobLabel, jobName, type WorkloadFile } from '../workload/read.js';
+import { CliError, type CliIO } from './io.js';
+import { outcomeCounts, outcomeLines } from './run-outcome.js';
+import { paint } from './run-view.js';
+// run.ts calls runWorkload, this module its formatMs: a cycle, harmless between functions.
+import { formatMs } from './run.js';
+
+export interface WorkloadRunOptions {
+  /** What the engine is made with: the processors, the reserved units, the clock. */
+  engine: EngineOptions;
+  /** Seconds of arrival time → ms of wall time: 1000 × --time-scale. */
+  msPerSecond: number;
+  json: boolean;
+  color: boolean;
+  now?: () => number;
+  onInterrupt?: (handler: () => void) => () => void;
+}
+
+interface Arrival {
+  index: number;
+  arrival: number;
+  name: string | undefined;
+  label: string;
+  result: ValidationResult;
+  handle?: JobHandle;
+  final?: JobView;
+  /** Its tasks' final views, once it ended. */
+  tasks?: TaskView[];
+  /** Submit refused it (a MediaProcessorId no processor has): it never ran. */
+  refused?: boolean;
+}
+
+/** Runs every job of `workload`; returns the exit status: 0 only when every job finished. */
+export async function runWorkload(io: CliIO, file: string, workload: WorkloadFile, options: WorkloadRunOptions): Promise<number> {
+  // Every job is checked before any runs: a broken job 11 should not be found after jobs 0-10 ran.
+  const jobs: Arrival[] = [];
+  let invalid = 0;
+  for (const e of workload.jobs()) {
+    if (e.malformed !== undefined) throw new CliError(`${file}: line ${e.line} is not JSON (${e.malformed})`);
+    const label = jobLabel(e.index, e.definition);
+    const result = validateJob(e.definition, { profile: options.engine.profile ?? 'relaxed' });
+    if (!result.valid) {
+      invalid++;
+      for (const d of result.diagnostics) if (d.severity === 'error') io.stderr.write(formatDiagnosticText(file, d, { scope: label }) + '\n');
+    }
+    jobs.push({ index: e.index, arrival: e.arrival, name: jobName(e.definition), label, result });
+  }
+  if (invalid > 0) {
+    io.stderr.write(`jobgraph run: ${file}: ${invalid} of ${jobs.length} jobs ${invalid === 1 ? 'is' : 'are'} not valid; nothing ran\n`);
+    return 1;
+  }
+
+  const now = options.now ?? Date.now;
+  const clock = (): string => new Date(now()).toISOString().slice(11, 23);
+  const say = (text: string): void => {
+    if (!options.json) io.stdout.write(`${clock()} ${text}\n`);
+  };
+  const engine = new Engine(options.engine);
+  const start = now();
+  const timers: ReturnType<typeof setTimeout>[] = [];
+  let left = jobs.length;
+  let allDone!: () => void;
+  const finished = new Promise<void>((resolve) => (allDone = resolve));
+  const ended = (): void => {
+    if (--left === 0) allDone();
+  };
+  const submit = (job: Arrival): void => {
+    try {
+      job.handle = engine.submit(job.result);
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      job.refused = true;
+      for (const d of err.diagnostics) io.stderr.write(formatDiagnosticText(file, d, { scope: job.label }) + '\n');
+      say(`${job.label} refused: not run`);
+      ended();
+      return;
+    }
+    say(`${job.label} arrived: ${job.result.job!.Tasks.length} tasks`);
+    void job.handle.done.then((view) => {
+      job.final = view;
+      job.tasks = engine.scheduler.tasks({ jobId: view.Id });
+      say(`${job.label} ${STATE_NAMES[view.State]} in ${formatMs(view.RunningDuration)}`);
+      ended();
+    });
+  };
+  for (const job of jobs) timers.push(setTimeout(() => submit(job), job.arrival * options.msPerSecond));
+
+  let interrupted = false;
+  const removeInterrupt = options.onInterrupt?.(() => {
+    if (interrupted) return;
+    interrupted = true;
+    io.stderr.write('\njobgraph run: interrupted, canceling the jobs that arrived; the others will not\n');
+    for (const t of timers) clearTimeout(t);
+    for (const job of jobs) {
+      if (job.handle !== undefined) job.handle.cancel();
+      else if (!job.refused) ended();
+    }
+  });
+  await finished;
+  removeInterrupt?.();
+  const wall = now() - start;
+
+  if (options.json) {
+    const body = jobs.map((job) => ({
+      index: job.index,
+      arrival: job.arrival,
+      job: job.final ?? null,
+      tasks: (job.tasks ?? []).map((t) => ({ ...t, attempts: engine.scheduler.taskInfo(t.Id).attempts })),
+    }));
+    io.stdout.write(JSON.stringify({ jobs: body }, null, 2) + '\n');
+  } else {
+    io.stdout.write(jobsTable(jobs) + '\n');
+    for (const job of jobs) {
+      if (job.final === undefined) continue;
+      for (const o of outcomeLines(engine.scheduler, job.final.Id, job.tasks!)) io.stdout.write(paint(`${job.label}: ${o.text}`, o.kind === 'failed' ? 'red' : 'yellow', options.color && o.kind !== 'retried') + '\n');
+    }
+    io.stdout.write(overall(jobs, wall, options.color) + '\n');
+  }
+  await engine.close();
+  return jobs.every((j) => j.final?.State === TaskState.Finished) ? 0 : 1;
+}
+
+/** One row a job: its arrival, how it ended, its tasks and how long it ran. */
+function jobsTable(jobs: readonly Arrival[]): string {
+  const rows = jobs.map((j) => [
+    String(j.index),
+    j.name || '-',
+    `${j.arrival} s`,
+    j.final !== undefined ? STATE_NAMES[j.final.State]! : j.refused ? 'refused' : 'not arrived',
+    `${j.result.job!.Tasks.length}${j.tasks !== undefined ? outcomeCounts(j.tasks).replace(/^: /, ', ') : ''}`,
+    j.final !== undefined ? formatMs(j.final.RunningDuration) : '-',
+  ]);
+  const head = ['#', 'job', 'arrival', 'state', 'tasks', 'duration'];
+  const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 || i === 2 || i === 5 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/** "12 jobs Finished in 4.20 s", or "12 jobs in 4.20 s: 11 Finished, 1 Error". */
+function overall(jobs: readonly Arrival[], wall: number, color: boolean): string {
+  const counts = new Map<string, number>();
+  for (const j of jobs) {
+    const state = j.final !== undefined ? STATE_NAMES[j.final.State]! : j.refused ? 'refused' : 'not arrived';
+    counts.set(state, (counts.get(state) ?? 0) + 1);
+  }
+  const n = `${jobs.length} job${jobs.length === 1 ? '' : 's'}`;
+  const all = counts.get('Finished') === jobs.length;
+  const text = all ? `${n} Finished in ${formatMs(wall)}` : `${n} in ${formatMs(wall)}: ${[...counts].map(([s, c]) => `${c} ${s}`).join(', ')}`;
+  return paint(text, all ? 'green' : 'red', color);
+}

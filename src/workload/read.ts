@@ -1,0 +1,164 @@
+/**
+ * Reading a workload file, as `jobgraph generate` writes it: the `jobgraph.workload/1` container
+ * or NDJSON (one `{ arrival, definition }` a line). Every command that takes a job takes one of
+ * these too; this module tells the two apart from a lone job definition and hands the jobs out.
+ *
+ * A file is a workload when one of its first three non-blank lines is a JSON object with a
+ * `definition` (NDJSON), or when the whole file is a JSON object whose `format` is `jobgraph.workload/1`.
+ * Anything else (an array, a job with junk after it, broken JSON) is left to be read as a job
+ * definition, so that it gets the diagnostics it always got.
+ */
+
+import type { Profile } from '../validate/validate.js';
+import { WORKLOAD_FORMAT } from './stream.js';
+
+/** One job of a workload file. */
+export interface WorkloadEntry {
+  /** 0-based, in file order: what `--job N` names and diagnostics say. */
+  index: number;
+  /** Seconds from the start (0 when missing or not a number). */
+  arrival: number;
+  /** The parsed definition; for an NDJSON line that is not JSON, the line's text. */
+  definition: unknown;
+  /** NDJSON: the 1-based line of the file. */
+  line?: number;
+  /** NDJSON: JSON.parse's complaint about a line that is not JSON. */
+  malformed?: string;
+}
+
+/** A workload file, its jobs read on demand. */
+export interface WorkloadFile {
+  form: 'container' | 'ndjson';
+  /** The container's `profile` (the one every job passes); NDJSON has none. */
+  profile: Profile | undefined;
+  /** How many jobs, without parsing them (NDJSON: the non-blank lines). */
+  count(): number;
+  /** The jobs in order; NDJSON lines are parsed one at a time, as asked for. */
+  jobs(): Generator<WorkloadEntry, void, undefined>;
+  /** Job `index` only (NDJSON parses that line alone), or undefined past the end. */
+  job(index: number): WorkloadEntry | undefined;
+}
+
+/** Something that claims to be a workload but cannot be read as one. */
+export class WorkloadFormatError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WorkloadFormatError';
+  }
+}
+
+/**
+ * The workload in `text`, or undefined when `text` is not one (then it is a job definition).
+ *
+ * @throws {@link WorkloadFormatError} for a `jobgraph.workload/1` container without a `jobs` array.
+ */
+export function readWorkloadFile(text: string): WorkloadFile | undefined {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  // A job never has a `definition` property: checking the text first spares parsing a big one-line
+  // job twice. A few lines are looked at, so that NDJSON whose first line is broken is still NDJSON
+  // (and its broken line reported as such).
+  for (const line of leadingLines(body, 3)) {
+    if (!line.includes('"definition"')) continue;
+    const value = tryParse(line);
+    if (isObject(value) && 'definition' in value) return ndjson(body);
+  }
+  if (!body.includes(WORKLOAD_FORMAT)) return undefined;
+  const value = tryParse(body);
+  if (!isObject(value) || value.format !== WORKLOAD_FORMAT) return undefined;
+  if (!Array.isArray(value.jobs)) throw new WorkloadFormatError(`a ${WORKLOAD_FORMAT} container needs a "jobs" array of { arrival, definition }`);
+  const jobs = value.jobs as unknown[];
+  const profile = value.profile === 'ams' || value.profile === 'relaxed' ? value.profile : undefined;
+  const entry = (index: number): WorkloadEntry => ({ index, ...split(jobs[index]) });
+  return {
+    form: 'container',
+    profile,
+    count: () => jobs.length,
+    *jobs() {
+      for (let i = 0; i < jobs.length; i++) yield entry(i);
+    },
+    job: (index) => (Number.isInteger(index) && index >= 0 && index < jobs.length ? entry(index) : undefined),
+  };
+}
+
+function ndjson(text: string): WorkloadFile {
+  function* lines(): Generator<{ text: string; line: number }, void, undefined> {
+    let start = 0;
+    let line = 1;
+    while (start <= text.length) {
+      let end = text.indexOf('\n', start);
+      if (end < 0) end = text.length;
+      const t = text.slice(start, end);
+      if (t.trim() !== '') yield { text: t, line };
+      start = end + 1;
+      line++;
+    }
+  }
+  const entry = (index: number, l: { text: string; line: number }): WorkloadEntry => {
+    try {
+      return { index, line: l.line, ...split(JSON.parse(l.text)) };
+    } catch (err) {
+      return { index, line: l.line, arrival: 0, definition: l.text.replace(/\r$/, ''), malformed: (err as Error).message };
+    }
+  };
+  return {
+    form: 'ndjson',
+    profile: undefined,
+    count() {
+      let n = 0;
+      for (const _ of lines()) n++;
+      return n;
+    },
+    *jobs() {
+      let i = 0;
+      for (const l of lines()) yield entry(i++, l);
+    },
+    job(index) {
+      let i = 0;
+      for (const l of lines()) if (i++ === index) return entry(index, l);
+      return undefined;
+    },
+  };
+}
+
+/** `{ arrival, definition }` of one job; a bare Create-Job body arrives at 0. */
+function split(v: unknown): { arrival: number; definition: unknown } {
+  if (isObject(v) && 'definition' in v) return { arrival: typeof v.arrival === 'number' && Number.isFinite(v.arrival) && v.arrival >= 0 ? v.arrival : 0, definition: v.definition };
+  return { arrival: 0, definition: v };
+}
+
+/** The first `n` non-blank lines. */
+function leadingLines(text: string, n: number): string[] {
+  const lines: string[] = [];
+  let start = 0;
+  while (start < text.length && lines.length < n) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    const t = text.slice(start, end);
+    if (t.trim() !== '') lines.push(t);
+    start = end + 1;
+  }
+  return lines;
+}
+
+function tryParse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The job's `Name`, when it has one. */
+export function jobName(definition: unknown): string | undefined {
+  return isObject(definition) && typeof definition.Name === 'string' ? definition.Name : undefined;
+}
+
+/** "job #3 \"media 3\"": how the CLI names a job of a workload. */
+export function jobLabel(index: number, definition: unknown): string {
+  const name = jobName(definition);
+  return `job #${index}${name !== undefined && name !== '' ? ` ${JSON.stringify(name)}` : ''}`;
+}
