@@ -155,32 +155,3 @@ export function offsetInStringLiteral(text: string, quote: number, line: number,
   }
   return undefined;
 }
-
-/**
- * Lines of a text (LF, CRLF and a lone CR end one, as {@link lineColumnAt} counts): line and
- * column of an offset by a binary search, so that a hundred thousand diagnostics of a big file
- * do not each scan it from the top.
- */
-export class FileLines {
-  readonly #starts: number[] = [0];
-
-  constructor(text: string) {
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) this.#starts.push(i + 1);
-    }
-  }
-
-  /** 1-based line and column (UTF-16 code units) of `offset`. */
-  at(offset: number): { line: number; column: number } {
-    const starts = this.#starts;
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid]! <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return { line: lo + 1, column: offset - starts[lo]! + 1 };
-  }
-}

@@ -3,7 +3,8 @@ import { JobGraph } from '../graph/job-graph.js';
 import { resolveDependencies, type Dependencies } from '../graph/dependencies.js';
 import { inputAtOf, inputCountOf, isCleanTask, loadJobInto, outputCountOf, readLoadOptions, type LoadOptions } from '../job/load.js';
 import { parseJsonText } from '../job/json-text.js';
-import { FileLines, jsonPlaces, offsetInStringLiteral, type JsonPlaces } from '../job/json-places.js';
+import { jsonPlaces, offsetInStringLiteral, type JsonPlaces } from '../job/json-places.js';
+import { LineMap } from '../taskbody/position.js';
 import type { Job, Task } from '../job/model.js';
 import { LIMITS } from '../job/load.js';
 import type { OutputAssetEntry } from '../taskbody/types.js';
@@ -96,13 +97,16 @@ export function validateJob(definition: unknown, options: ValidateOptions = {}):
  */
 function placeInFile(text: string, diagnostics: Diagnostic[]): void {
   let places: JsonPlaces | undefined;
-  let lines: FileLines | undefined;
+  let lines: LineMap | undefined;
   for (const d of diagnostics) {
     if (d.code === 'TOO_MANY_DIAGNOSTICS' || d.fileLine !== undefined) continue;
     places ??= jsonPlaces(text);
     const offset = offsetOf(places, d);
     if (offset === undefined) continue;
-    lines ??= new FileLines(text);
+    if (lines === undefined) {
+      lines = new LineMap();
+      lines.reset(text);
+    }
     const { line, column } = lines.at(offset);
     d.fileLine = line;
     d.fileColumn = column;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FileLines, jsonPlaces, offsetInStringLiteral } from '../../../src/job/json-places.js';
+import { jsonPlaces, offsetInStringLiteral } from '../../../src/job/json-places.js';
 import { lineColumnAt } from '../../../src/job/json-text.js';
 import { validateJob } from '../../../src/validate/validate.js';
 import { MES } from '../../helpers/jobs.js';
@@ -73,14 +73,6 @@ describe('offsetInStringLiteral', () => {
         return true;
       }),
     );
-  });
-});
-
-describe('FileLines', () => {
-  it('agrees with lineColumnAt at every offset', () => {
-    const text = 'ab\r\ncd\ref\n\ngh';
-    const lines = new FileLines(text);
-    for (let i = 0; i <= text.length; i++) expect(lines.at(i), String(i)).toEqual(lineColumnAt(text, i));
   });
 });
 
