@@ -15,8 +15,7 @@ import { jobLabel, jobName, type WorkloadFile } from '../workload/read.js';
 import { CliError, type CliIO } from './io.js';
 import { outcomeCounts, outcomeLines } from './run-outcome.js';
 import { paint } from './run-view.js';
-// run.ts calls runWorkload, this module its formatMs: a cycle, harmless between functions.
-import { formatMs } from './run.js';
+import { formatMs } from './figures.js';
 
 export interface WorkloadRunOptions {
   /** What the engine is made with: the processors, the reserved units, the clock. */

@@ -7,6 +7,7 @@ import { formatDiagnosticText } from '../validate/format-text.js';
 import type { JobView, TaskView } from '../scheduler/views.js';
 import { StoreError } from '../store/run-store.js';
 import type { Dispatcher } from '../run/dispatcher.js';
+import { formatMs } from './figures.js';
 import { CliError, ioMessage, useColor, type CliIO, type CliOptions } from './io.js';
 import { redisFlag, waitForRedis } from './redis.js';
 import { loadProcessors } from './worker.js';
@@ -236,12 +237,6 @@ export async function runCommand(args: string[], io: CliIO, deps: RunCommandDeps
   }
   await engine.close();
   return final.State === TaskState.Finished ? 0 : 1;
-}
-
-export function formatMs(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(2)} s`;
-  return `${Math.floor(ms / 60_000)} min ${((ms % 60_000) / 1000).toFixed(0)} s`;
 }
 
 function clock(iso: string | null): string {
