@@ -1,5 +1,5 @@
 import type { Job, Task } from '../job/model.js';
-import { inputAtOf, inputCountOf, isCleanTask, outputCountOf, outputIndexAtOf } from '../job/load.js';
+import { inputAtOf, inputCountOf, isCleanTask, outputCountOf, outputIndexAtOf, packedRefsOf } from '../job/load.js';
 import { assetRef } from '../taskbody/asset-ref.js';
 import type { AssetRef } from '../taskbody/types.js';
 
@@ -23,6 +23,8 @@ export interface Dependencies {
 }
 
 export function resolveDependencies(job: Job): Dependencies {
+  const packed = packedRefsOf(job.Tasks);
+  if (packed !== undefined) return resolvePacked(job.Tasks.length, packed.data, packed.at);
   // A clean task's references are its entries' (see isCleanTask): read without its entries.
   return resolve(
     job,
@@ -40,6 +42,8 @@ export function resolveDependencies(job: Job): Dependencies {
  * entries worth building.
  */
 export function resolveDependenciesOfRefs(job: Job): Dependencies {
+  const packed = packedRefsOf(job.Tasks);
+  if (packed !== undefined) return resolvePacked(job.Tasks.length, packed.data, packed.at);
   return resolve(job, outputCountOf, (t, j) => assetRef(true, outputIndexAtOf(t, j)), inputCountOf, inputAtOf);
 }
 
@@ -103,6 +107,68 @@ function resolve(
     }
   }
   return { taskCount: tasks.length, from, to, asset, inputEntry, producerOf, duplicates, unproduced };
+}
+
+/**
+ * As {@link resolve}, for a job whose every task has its references packed (see packedRefsOf): the
+ * same edges in the same order, read as integers. A job of plain TaskBodies, nearly every job.
+ */
+function resolvePacked(taskCount: number, data: Int32Array, at: Int32Array): Dependencies {
+  let outputs = 0;
+  let highest = -1;
+  for (let t = 0; t < taskCount; t++) {
+    const a = at[t]!;
+    const first = a + 2 + data[a]!;
+    for (let k = first, end = first + data[a + 1]!; k < end; k++) {
+      outputs++;
+      if (data[k]! > highest) highest = data[k]!;
+    }
+  }
+  const producerOf = new ProducerIndex(highest, outputs);
+  const duplicates: Dependencies['duplicates'] = [];
+  for (let t = 0; t < taskCount; t++) {
+    const a = at[t]!;
+    const first = a + 2 + data[a]!;
+    for (let k = first, end = first + data[a + 1]!; k < end; k++) {
+      const index = data[k]!;
+      const earlier = producerOf.get(index);
+      if (earlier === undefined) producerOf.set(index, t);
+      else duplicates.push({ asset: index, first: earlier, task: t, outputEntry: k - first });
+    }
+  }
+  let edgeCount = 0;
+  for (let t = 0; t < taskCount; t++) {
+    const a = at[t]!;
+    for (let k = a + 2, end = a + 2 + data[a]!; k < end; k++) {
+      const v = data[k]!;
+      if ((v & 1) === 1 && producerOf.has(v >>> 1)) edgeCount++;
+    }
+  }
+  const from = new Int32Array(edgeCount);
+  const to = new Int32Array(edgeCount);
+  const asset = new Int32Array(edgeCount);
+  const inputEntry = new Int32Array(edgeCount);
+  const unproduced: Dependencies['unproduced'] = [];
+  let e = 0;
+  for (let t = 0; t < taskCount; t++) {
+    const a = at[t]!;
+    for (let j = 0, n = data[a]!; j < n; j++) {
+      const v = data[a + 2 + j]!;
+      if ((v & 1) === 0) continue;
+      const index = v >>> 1;
+      const producer = producerOf.get(index);
+      if (producer === undefined) {
+        unproduced.push({ asset: index, task: t, inputEntry: j });
+        continue;
+      }
+      from[e] = producer;
+      to[e] = t;
+      asset[e] = index;
+      inputEntry[e] = j;
+      e++;
+    }
+  }
+  return { taskCount, from, to, asset, inputEntry, producerOf, duplicates, unproduced };
 }
 
 /**

@@ -95,6 +95,8 @@ interface Reading {
   sink: DiagnosticSink;
   ids: IdFactory;
   safe: boolean;
+  /** Tasks whose Id the definition gave (counted, so the scheduler knows which ids it made itself). */
+  givenTaskIds?: number;
 }
 
 /** Who owns the properties being read, for messages and locations. */
@@ -504,6 +506,7 @@ class LoadedTask implements Task {
   }
 
   set inputs(list: AssetRef[]) {
+    this.#unpack();
     this.#inputs = list;
   }
 
@@ -522,7 +525,26 @@ class LoadedTask implements Task {
   }
 
   set outputs(list: TaskOutputAsset[]) {
+    this.#unpack();
     this.#outputs = list;
+  }
+
+  /** Makes both arrays from the packed references and lets those go: one is about to be replaced. */
+  #unpack(): void {
+    if (this.#packed === undefined) return;
+    void this.inputs;
+    void this.outputs;
+    this.#packed = undefined;
+  }
+
+  /** Where the task's references start in `packed`; -1 when they are not (all) there. */
+  static packedAt(task: Task, packed: PackedRefs): number {
+    return task instanceof LoadedTask && task.#packed === packed && task.#inputEntries === undefined ? task.#at : -1;
+  }
+
+  /** The packed references of a loaded task; undefined when it has none. */
+  static packedOf(task: Task): PackedRefs | undefined {
+    return task instanceof LoadedTask ? task.#packed : undefined;
   }
 
   get Options(): number {
@@ -669,6 +691,26 @@ export function isCleanTask(task: Task): boolean {
 }
 
 /**
+ * @internal The references of every task of `tasks` packed in one Int32Array, and where each task's
+ * start (`data[at]` inputs, `data[at + 1]` outputs, then the inputs as `index * 2 + 1` for
+ * JobOutputAsset and `index * 2` for JobInputAsset, then the output indices); undefined unless every
+ * task is clean and packed in the same array (see PackedRefs). For the code that reads every
+ * reference once: a loop over integers instead of a call a reference.
+ */
+export function packedRefsOf(tasks: readonly Task[]): { data: Int32Array; at: Int32Array } | undefined {
+  if (tasks.length === 0) return undefined;
+  const packed = LoadedTask.packedOf(tasks[0]!);
+  if (packed === undefined) return undefined;
+  const at = new Int32Array(tasks.length);
+  for (let i = 0; i < tasks.length; i++) {
+    const a = LoadedTask.packedAt(tasks[i]!, packed);
+    if (a < 0) return undefined;
+    at[i] = a;
+  }
+  return { data: packed.data, at };
+}
+
+/**
  * @internal A task's references without making its arrays (a loaded task's may be packed): for the
  * code that reads every task once (dependencies, checks).
  */
@@ -726,7 +768,10 @@ function loadTask(raw: unknown, index: number, job: Job, r: Reading): Task {
   if (task.Name !== '') at.taskName = shownTaskName(task.Name);
 
   const givenId = field(t, 'Id', owner, sink);
-  if (typeof givenId === 'string' && TASK_ID.test(givenId)) task.Id = givenId;
+  if (typeof givenId === 'string' && TASK_ID.test(givenId)) {
+    task.Id = givenId;
+    r.givenTaskIds = (r.givenTaskIds ?? 0) + 1;
+  }
 
   const mpUnreadable = isUnreadable(t.MediaProcessorId);
   const mp = field(t, 'MediaProcessorId', owner, sink);

@@ -2,7 +2,7 @@ import { ArgumentRangeError, ArgumentTypeError, ValidationError, describeValue }
 import { STATE_NAMES, TaskOptions, TaskState, isFinalState } from '../job/enums.js';
 import type { Job, Task } from '../job/model.js';
 import { resolveDependencies } from '../graph/dependencies.js';
-import { isValidationResult, validateJob, type ValidationResult } from '../validate/validate.js';
+import { hasFreshTaskIds, isValidationResult, validateJob, type ValidationResult } from '../validate/validate.js';
 import { Claim } from './claim.js';
 import { EV } from './event-log.js';
 import { SchedulerError } from './errors.js';
@@ -133,7 +133,7 @@ export class Scheduler {
     if (s.jobs.byId.has(job.Id)) {
       throw new SchedulerError('JOB_EXISTS', `Scheduler.submit: a job with Id ${job.Id} was already submitted: leave Id out to get a new one`, { jobId: job.Id });
     }
-    indexTaskIds(s, job);
+    indexTaskIds(s, job, hasFreshTaskIds(result));
     const j = appendJob(s, job, result.dependencies!, options.priority ?? job.Priority, options.failFast ?? settings.failFast, this.#now());
     this.#initialStates(j);
     return job.Id;
@@ -459,9 +459,9 @@ export class Scheduler {
     }
     const tasks = s.jobs.models[j]!.Tasks;
     const base = s.jobs.base[j]!;
+    s.taskIds.forget(s.jobs, j);
     for (let i = 0; i < tasks.length; i++) {
       const serial = base + i;
-      if (s.taskById.get(tasks[i]!.Id) === serial) s.taskById.delete(tasks[i]!.Id);
       s.tasks.errors.delete(serial);
       s.tasks.progress.delete(serial);
       s.events.dropTexts(serial);
@@ -633,7 +633,7 @@ export class Scheduler {
 
   /** The task's view, or undefined for an unknown id. */
   task(taskId: string): TaskView | undefined {
-    const serial = this.#s.taskById.get(taskId);
+    const serial = typeof taskId === 'string' ? this.#s.taskIds.get(this.#s.jobs, taskId) : undefined;
     return serial === undefined ? undefined : taskView(this.#s, serial);
   }
 

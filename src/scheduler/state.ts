@@ -8,6 +8,7 @@ import type { Settings } from './options.js';
 import { ReadyOrder } from './ready-order.js';
 import { ReadyQueues } from './ready-queues.js';
 import { TaskTable } from './task-table.js';
+import { TaskIds } from './task-ids.js';
 import type { ErrorDetail } from './views.js';
 
 /**
@@ -22,7 +23,7 @@ export interface SchedulerState {
   readonly ready: ReadyQueues;
   readonly events: EventLog;
   /** Serial by task id (tasks of forgotten jobs are not in it). */
-  readonly taskById: Map<string, number>;
+  readonly taskIds: TaskIds;
   /** Pool names by index (0: tasks whose pool has no configured slots) and back. */
   readonly poolNames: string[];
   readonly poolByName: Map<string, number>;
@@ -43,7 +44,7 @@ export function createState(settings: Settings): SchedulerState {
     order,
     ready: new ReadyQueues(order),
     events: new EventLog(),
-    taskById: new Map(),
+    taskIds: new TaskIds(),
     poolNames: [''],
     poolByName: new Map(),
     running: 0,
@@ -116,29 +117,13 @@ function poolIndex(st: SchedulerState, name: string): number {
  * Adds the job's task ids to the id index, one map operation a task; on a duplicate id it takes
  * the job's ids out again and throws, leaving the scheduler as it was.
  */
-export function indexTaskIds(st: SchedulerState, job: Job): void {
-  const map = st.taskById;
-  const base = st.tasks.count;
-  const tasks = job.Tasks;
-  for (let i = 0; i < tasks.length; i++) {
-    const id = tasks[i]!.Id;
-    const size = map.size;
-    map.set(id, base + i);
-    if (map.size === size) {
-      for (let k = 0; k < i; k++) map.delete(tasks[k]!.Id);
-      // The duplicate overwrote the earlier entry: put it back unless it was this job's own.
-      const earlier = findSerialById(st, id, base);
-      if (earlier !== -1) map.set(id, earlier);
-      else map.delete(id);
-      throw new SchedulerError('TASK_EXISTS', `Scheduler.submit: a task with Id ${id} was already submitted: leave task ids out to get new ones`, { taskId: id });
-    }
-  }
-}
-
-/** Slow path for the rare duplicate: the first task with this id among serials [0, limit). */
-function findSerialById(st: SchedulerState, id: string, limit: number): number {
-  for (let serial = 0; serial < limit; serial++) if (taskModel(st, serial).Id === id) return serial;
-  return -1;
+/**
+ * Takes the task ids of `job`, about to be appended (see TaskIds).
+ * @param fresh its ids were all just made by the built-in random factory
+ * @throws SchedulerError `TASK_EXISTS`
+ */
+export function indexTaskIds(st: SchedulerState, job: Job, fresh = false): void {
+  st.taskIds.add(st.jobs, job, fresh);
 }
 
 /** The model of the task with this serial. */
@@ -156,7 +141,7 @@ export function poolNameOf(st: SchedulerState, serial: number): string {
 }
 
 export function lookupTask(st: SchedulerState, call: string, taskId: string): number {
-  const serial = typeof taskId === 'string' ? st.taskById.get(taskId) : undefined;
+  const serial = typeof taskId === 'string' ? st.taskIds.get(st.jobs, taskId) : undefined;
   if (serial === undefined) {
     if (typeof taskId !== 'string') throw new ArgumentTypeError(`Scheduler.${call}: expected a task id string, got ${describeValue(taskId)}`);
     throw new SchedulerError('TASK_NOT_FOUND', `Scheduler.${call}: no task has Id ${JSON.stringify(taskId)}: use the taskId that next() returned`, { taskId });

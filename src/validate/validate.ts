@@ -3,6 +3,7 @@ import { JobGraph } from '../graph/job-graph.js';
 import { resolveDependencies, type Dependencies } from '../graph/dependencies.js';
 import { inputAtOf, inputCountOf, isCleanTask, loadJobInto, outputCountOf, readLoadOptions, type LoadOptions } from '../job/load.js';
 import { parseJsonText } from '../job/json-text.js';
+import { randomIds } from '../job/ids.js';
 import { jsonPlaces, offsetInStringLiteral, type JsonPlaces } from '../job/json-places.js';
 import { LineMap } from '../taskbody/position.js';
 import type { Job, Task } from '../job/model.js';
@@ -82,10 +83,11 @@ export function validateJob(definition: unknown, options: ValidateOptions = {}):
     parsed = true;
   }
   // JSON.parse made plain data: no getters or Proxies to guard against, so no copy.
-  const job = loadJobInto(value, { sink, ids, safe: !parsed });
+  const reading = { sink, ids, safe: !parsed, givenTaskIds: 0 };
+  const job = loadJobInto(value, reading);
   const deps = job ? resolveDependencies(job) : undefined;
   if (job) checkGraph(job, deps!, sink, profile);
-  const r = result(sink, job, deps);
+  const r = result(sink, job, deps, ids === randomIds && reading.givenTaskIds === 0);
   if (parsed) placeInFile(definition as string, r.diagnostics);
   return r;
 }
@@ -194,12 +196,19 @@ class Result implements ValidationResult {
   readonly job: Job | undefined;
   readonly dependencies: Dependencies | undefined;
   #graph: JobGraph | undefined = undefined;
+  /** Every task id was made by the built-in random factory (none given, none injected). */
+  readonly #freshTaskIds: boolean;
 
-  constructor(valid: boolean, diagnostics: Diagnostic[], job: Job | undefined, deps: Dependencies | undefined) {
+  constructor(valid: boolean, diagnostics: Diagnostic[], job: Job | undefined, deps: Dependencies | undefined, freshTaskIds: boolean) {
     this.valid = valid;
     this.diagnostics = diagnostics;
     this.job = job;
     this.dependencies = deps;
+    this.#freshTaskIds = freshTaskIds;
+  }
+
+  static freshTaskIds(value: Result): boolean {
+    return value.#freshTaskIds;
   }
 
   /** The job as a graphology graph, made when first asked for. */
@@ -218,9 +227,17 @@ export function isValidationResult(value: unknown): value is ValidationResult {
   return typeof value === 'object' && value !== null && Result.is(value);
 }
 
-function result(sink: DiagnosticSink, job: Job | undefined, deps: Dependencies | undefined): ValidationResult {
+/**
+ * @internal Whether every task id of the result's job was just made by the built-in random
+ * factory: such ids cannot repeat one another, so the scheduler need not check them (TaskIds).
+ */
+export function hasFreshTaskIds(result: ValidationResult): boolean {
+  return result instanceof Result && Result.freshTaskIds(result);
+}
+
+function result(sink: DiagnosticSink, job: Job | undefined, deps: Dependencies | undefined, freshTaskIds = false): ValidationResult {
   const diagnostics = finish(sink);
-  return new Result(!sink.hasError(), diagnostics, job, deps);
+  return new Result(!sink.hasError(), diagnostics, job, deps, freshTaskIds);
 }
 
 function sortDiagnostics(diagnostics: Diagnostic[]): void {

@@ -68,4 +68,42 @@ describe('packed references of plain tasks', () => {
     expect(task.inputs).toEqual([]);
     expect(inputCountOf(task)).toBe(0);
   });
+
+  it('resolve to the same edges, duplicates and unproduced inputs as arrays do, whatever the references', () => {
+    // Any references, not only a DAG's: repeated outputs, inputs nobody produces, job inputs.
+    const ref = fc.record({ output: fc.boolean(), index: fc.nat(6) });
+    const task = fc.record({ inputs: fc.array(ref, { maxLength: 4 }), outputs: fc.array(fc.nat(6), { maxLength: 3 }) });
+    fc.assert(
+      fc.property(fc.array(task, { minLength: 1, maxLength: 8 }), (tasks) => {
+        const def = jobFromGraph({ nodeCount: tasks.length, from: [], to: [] });
+        tasks.forEach((t, i) => {
+          const ins = t.inputs.map((r) => `<inputAsset>${r.output ? 'JobOutputAsset' : 'JobInputAsset'}(${r.index})</inputAsset>`);
+          const outs = t.outputs.map((k) => `<outputAsset>JobOutputAsset(${k})</outputAsset>`);
+          def.Tasks![i]!.TaskBody = `<taskBody>${ins.join('')}${outs.join('')}</taskBody>`;
+        });
+        const packed = plainJob(def);
+        const read = plainJob(unplain(def));
+        const a = resolveDependencies(packed);
+        const b = resolveDependencies(read);
+        expect({ ...a, producerOf: [...a.producerOf.sortedIndices()].map((k) => [k, a.producerOf.get(k)]) }).toEqual({
+          ...b,
+          producerOf: [...b.producerOf.sortedIndices()].map((k) => [k, b.producerOf.get(k)]),
+        });
+      }),
+    );
+  });
+
+  it('are not read once a task was given other references', () => {
+    // Task 1 reads task 0's output; then task 0 is told it outputs something else.
+    const job = plainJob(jobFromGraph({ nodeCount: 2, from: [0], to: [1] }));
+    expect([...resolveDependencies(job).from]).toEqual([0]);
+    const t0 = job.Tasks[0]!;
+    const inputs = t0.inputs;
+    t0.outputs = [{ ...t0.outputs[0]!, index: 5 }];
+    expect(t0.inputs).toEqual(inputs);
+    expect(inputCountOf(t0)).toBe(inputs.length);
+    const deps = resolveDependencies(job);
+    expect([...deps.from]).toEqual([]);
+    expect(deps.unproduced).toEqual([{ asset: 0, task: 1, inputEntry: 0 }]);
+  });
 });

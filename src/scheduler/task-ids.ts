@@ -1,0 +1,88 @@
+import type { Job } from '../job/model.js';
+import { SchedulerError } from './errors.js';
+import type { JobTable } from './job-table.js';
+
+/**
+ * Serial by task id, filled in as late as it may be.
+ *
+ * A job whose task ids were all just made by the built-in random factory (122 random bits each)
+ * cannot repeat an id, so nothing needs checking when it is submitted: its ids are put in the map
+ * when an id is first looked up. Loops that drive the scheduler by serial (`nextIndex`,
+ * `completeIndex`: the Engine, the simulator) never pay for the map; at 100,000 tasks it was a
+ * tenth of a submit. Any other job (ids given in the definition, an injected id factory, a job read
+ * back from a store) is checked against every id at once, as before, so `TASK_EXISTS` is thrown
+ * by the submit that repeats an id.
+ */
+export class TaskIds {
+  readonly #bySerial = new Map<string, number>();
+  /** Jobs [0, indexedJobs) have their tasks in the map (forgotten ones had theirs removed). */
+  #indexedJobs = 0;
+
+  /** The serial of the task with this id, undefined when none (or its job was forgotten). */
+  get(jobs: JobTable, id: string): number | undefined {
+    if (this.#indexedJobs < jobs.count) this.#catchUp(jobs);
+    return this.#bySerial.get(id);
+  }
+
+  /**
+   * Takes the ids of `job`, about to be appended at position `jobs.count`.
+   * @param fresh its task ids were all made by the built-in random factory just now
+   * @throws SchedulerError `TASK_EXISTS` (and takes nothing) when one of them is already taken
+   */
+  add(jobs: JobTable, job: Job, fresh: boolean): void {
+    if (fresh) return; // indexed when first looked up
+    if (this.#indexedJobs < jobs.count) this.#catchUp(jobs);
+    const map = this.#bySerial;
+    const base = jobs.base[jobs.count]!;
+    const tasks = job.Tasks;
+    for (let i = 0; i < tasks.length; i++) {
+      const id = tasks[i]!.Id;
+      const size = map.size;
+      map.set(id, base + i);
+      if (map.size === size) {
+        // The repeat overwrote an entry: take back this job's, and put back an earlier job's.
+        for (let k = 0; k < i; k++) map.delete(tasks[k]!.Id);
+        this.#restore(jobs, id);
+        throw new SchedulerError('TASK_EXISTS', `Scheduler.submit: a task with Id ${id} was already submitted: leave task ids out to get new ones`, { taskId: id });
+      }
+    }
+    this.#indexedJobs = jobs.count + 1;
+  }
+
+  /** Drops the ids of job `j`, which is being forgotten. */
+  forget(jobs: JobTable, j: number): void {
+    if (j >= this.#indexedJobs) return; // not in the map yet: catching up skips forgotten jobs
+    const tasks = jobs.models[j]!.Tasks;
+    const base = jobs.base[j]!;
+    for (let i = 0; i < tasks.length; i++) {
+      const id = tasks[i]!.Id;
+      if (this.#bySerial.get(id) === base + i) this.#bySerial.delete(id);
+    }
+  }
+
+  #catchUp(jobs: JobTable): void {
+    const map = this.#bySerial;
+    for (let j = this.#indexedJobs; j < jobs.count; j++) {
+      if (jobs.isForgotten(j)) continue;
+      const tasks = jobs.models[j]!.Tasks;
+      const base = jobs.base[j]!;
+      for (let i = 0; i < tasks.length; i++) map.set(tasks[i]!.Id, base + i);
+    }
+    this.#indexedJobs = jobs.count;
+  }
+
+  /** Puts back the earlier task with `id`, whose entry a repeat overwrote. */
+  #restore(jobs: JobTable, id: string): void {
+    for (let j = 0; j < jobs.count; j++) {
+      if (jobs.isForgotten(j)) continue;
+      const tasks = jobs.models[j]!.Tasks;
+      for (let i = 0; i < tasks.length; i++) {
+        if (tasks[i]!.Id === id) {
+          this.#bySerial.set(id, jobs.base[j]! + i);
+          return;
+        }
+      }
+    }
+    this.#bySerial.delete(id);
+  }
+}
