@@ -827,6 +827,8 @@ function loadTask(raw: unknown, index: number, job: Job, r: Reading): Task {
 }
 
 function loadEncryption(t: Record<string, unknown>, task: Task, owner: Owner, sink: DiagnosticSink): void {
+  // Nearly every task sets none of them: the task keeps its defaults (RareTaskFields).
+  if (t.Options === undefined && t.EncryptionKeyId === undefined && t.EncryptionScheme === undefined && t.EncryptionVersion === undefined && t.InitializationVector === undefined) return;
   const at = owner.at;
   const o = field(t, 'Options', owner, sink);
   if (o !== undefined && o !== null) {
