@@ -22,6 +22,8 @@ export const ODATA_ERROR_CODES = {
   API_VERSION_UNSUPPORTED: 'AMS_API_VERSION_UNSUPPORTED',
   /** Another request header is malformed (client-request-id over 2 KB). 400. */
   HEADER_INVALID: 'ODATA_HEADER_INVALID',
+  /** A `$batch` body is not the multipart/mixed document OData v3 describes; the message says where. 400. */
+  BATCH_INVALID: 'ODATA_BATCH_INVALID',
 } as const;
 
 /** One of {@link ODATA_ERROR_CODES}. */
@@ -36,6 +38,7 @@ const STATUS: Record<ODataErrorCode, number> = {
   ODATA_VERSION_UNSUPPORTED: 400,
   AMS_API_VERSION_UNSUPPORTED: 400,
   ODATA_HEADER_INVALID: 400,
+  ODATA_BATCH_INVALID: 400,
 };
 
 /** Base class of the OData layer's errors: a code and the HTTP status to answer with. */
