@@ -13,6 +13,7 @@ import { SchedulerError } from '../scheduler/errors.js';
 import type { Profile, ValidationResult } from '../validate/validate.js';
 import {
   AMS_API_VERSION,
+  REQUEST_ID_HEADERS,
   ODataError,
   applyQuery,
   ODataQueryError,
@@ -106,6 +107,8 @@ const EDM: Record<Exclude<ODataPropertyType, 'collection' | 'navigation'>, strin
   guid: 'Edm.Guid',
 };
 const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
+/** Paths answered with a 301 to the service root `/api/`. */
+const ROOT_REDIRECTED = /^\/(?:api)?$/i;
 const SAFE_HEADER_VALUE = /^[\t\x20-\x7e]*$/;
 
 /** Query options each kind of resource takes (besides `$format`, which all take). */
@@ -124,7 +127,7 @@ class Exchange {
   baseUri = '';
   /** The request body was read to its end. */
   bodyRead = false;
-  /** Headers every response carries: versions, client-request-id, request-id. */
+  /** Headers every response carries: versions, the client's request ids, request-id. */
   readonly headers: Record<string, string>;
 
   constructor(
@@ -138,8 +141,10 @@ class Exchange {
       'Cache-Control': 'no-cache',
       'X-Content-Type-Options': 'nosniff',
     };
-    const rid = req.headers['client-request-id'];
-    if (typeof rid === 'string' && Buffer.byteLength(rid) <= 2048 && SAFE_HEADER_VALUE.test(rid)) this.headers['client-request-id'] = rid;
+    for (const name of REQUEST_ID_HEADERS) {
+      const rid = req.headers[name];
+      if (typeof rid === 'string' && Buffer.byteLength(rid) <= 2048 && SAFE_HEADER_VALUE.test(rid)) this.headers[name] = rid;
+    }
   }
 
   get method(): string {
@@ -336,8 +341,14 @@ export class ApiHandler {
   // ------------------------------------------------------------------------------- routing
 
   async #route(x: Exchange, target: RequestTarget): Promise<void> {
-    const path = parseResourcePath(target.pathname);
     const method = x.method;
+    if (ROOT_REDIRECTED.test(target.pathname)) {
+      // The service sent its clients on with a 301 (media.windows.net → the account's cluster);
+      // here `/` and `/api` lead to the service root, `/api/`, whose relative links then resolve.
+      if (method !== 'GET') throw methodNotAllowed(method, target.pathname, ['GET']);
+      return x.send(301, undefined, { Location: `${x.baseUri}/` });
+    }
+    const path = parseResourcePath(target.pathname);
     switch (path.collection) {
       case '$service':
         if (method !== 'GET') throw methodNotAllowed(method, 'the service root', ['GET']);

@@ -192,7 +192,7 @@ describe('GET /api/MediaProcessors and the service root', () => {
 
   it('answers the service root with the entity sets', async () => {
     expect((await get('/api/')).json).toEqual({ 'odata.metadata': `${s.url}/$metadata`, value: ['Jobs', 'Tasks', 'MediaProcessors'].map((n) => ({ name: n, url: n })) });
-    expect((await get('/API', VERBOSE)).json).toEqual({ d: { EntitySets: ['Jobs', 'Tasks', 'MediaProcessors'] } });
+    expect((await get('/API/', VERBOSE)).json).toEqual({ d: { EntitySets: ['Jobs', 'Tasks', 'MediaProcessors'] } });
   });
 });
 
