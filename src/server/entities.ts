@@ -162,7 +162,7 @@ export const TASKS: EntitySetInfo = {
     'TaskBody',
     'Options',
     'EncryptionKeyId',
-    'EncryptionScheme',
+    // Not EncryptionScheme: the model holds null where the wire says "None".
     'EncryptionVersion',
     'InitializationVector',
     'TaskNotificationSubscriptions',
@@ -247,6 +247,13 @@ export function jobEntity(v: JobView, mode: DateMode): JobEntity {
 }
 
 /**
+ * The EncryptionScheme of a task whose configuration is not encrypted. The REST Task page lists
+ * only "ConfigurationEncryption", but the service wrote "None" for plain tasks (a real task read
+ * back in 2020, reference §1 and §9), so null in the model is "None" on the wire.
+ */
+export const NO_ENCRYPTION = 'None';
+
+/**
  * A task view as an entity: properties in the service's order, dates as `mode` says. In `ms` mode
  * (for `$filter`/`$orderby`) HistoricalEvents are left as they are and the entity keeps its view
  * under {@link VIEW}.
@@ -269,7 +276,7 @@ export function taskEntity(v: TaskView, mode: DateMode): TaskEntity {
     TaskBody: v.TaskBody,
     Options: v.Options,
     EncryptionKeyId: v.EncryptionKeyId,
-    EncryptionScheme: v.EncryptionScheme,
+    EncryptionScheme: v.EncryptionScheme ?? NO_ENCRYPTION,
     EncryptionVersion: v.EncryptionVersion,
     InitializationVector: v.InitializationVector,
     TaskNotificationSubscriptions: v.TaskNotificationSubscriptions,

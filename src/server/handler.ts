@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Engine } from '../run/engine.js';
 import type { IdFactory } from '../job/ids.js';
-import { STATE_NAMES, isFinalState } from '../job/enums.js';
+import { JobState, STATE_NAMES, isFinalState } from '../job/enums.js';
 import { ValidationError } from '../errors.js';
 import { SchedulerError } from '../scheduler/errors.js';
 import type { Profile, ValidationResult } from '../validate/validate.js';
@@ -578,7 +578,12 @@ export class ApiHandler {
     if (typeof prefer === 'string' && /(^|[,;\s])return-no-content($|[,;\s])/i.test(prefer)) {
       return x.send(204, undefined, { Location: location, 'Preference-Applied': 'return-no-content', DataServiceId: location });
     }
-    return x.send(201, this.#single(x, JOBS, jobEntity(view, this.#style(x)), undefined), { Location: location });
+    // The service answered a Create Job with the job as it was created, Queued (reference §4:
+    // `"State":0`); the scheduler has already moved it on (its first tasks are Scheduled inside
+    // submit), which a GET shows.
+    const created = jobEntity(view, this.#style(x));
+    if (!isFinalState(created.State)) created.State = JobState.Queued;
+    return x.send(201, this.#single(x, JOBS, created, undefined), { Location: location });
   }
 
   /**
