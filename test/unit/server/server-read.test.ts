@@ -202,8 +202,9 @@ describe('GET /api/MediaProcessors and the service root', () => {
   });
 
   it('answers the service root with the entity sets', async () => {
-    expect((await get('/api/')).json).toEqual({ 'odata.metadata': `${s.url}/$metadata`, value: ['Jobs', 'Tasks', 'MediaProcessors'].map((n) => ({ name: n, url: n })) });
-    expect((await get('/API/', VERBOSE)).json).toEqual({ d: { EntitySets: ['Jobs', 'Tasks', 'MediaProcessors'] } });
+    const sets = ['Jobs', 'Tasks', 'MediaProcessors', 'Assets'];
+    expect((await get('/api/')).json).toEqual({ 'odata.metadata': `${s.url}/$metadata`, value: sets.map((n) => ({ name: n, url: n })) });
+    expect((await get('/API/', VERBOSE)).json).toEqual({ d: { EntitySets: sets } });
   });
 });
 
