@@ -343,7 +343,7 @@ export class ApiHandler {
       // The service sent its clients on with a 301 (media.windows.net → the account's cluster);
       // here `/` and `/api` lead to the service root, `/api/`, whose relative links then resolve.
       if (method !== 'GET') throw methodNotAllowed(method, target.pathname, ['GET']);
-      return x.send(301, undefined, { Location: `${x.baseUri}/` });
+      return x.send(301, undefined, { Location: `${x.baseUri}/`, 'Content-Length': '0' });
     }
     const path = parseResourcePath(target.pathname);
     switch (path.collection) {

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Engine } from '../../../src/run/engine.js';
 import { sequentialIds } from '../../../src/job/ids.js';
 import { createServer } from '../../../src/server/index.js';
@@ -254,6 +254,24 @@ describe('assets and the life of jobs', () => {
       expect((await request(t.port, pathOf(posted.headers.location!))).status).toBe(200);
     } finally {
       await t.close();
+    }
+  });
+
+  it('serves no damaged asset record, and says so with a warning', async () => {
+    const engine = new Engine({ processors: testProcessors() });
+    engine.setRecord('server.asset:nb:cid:UUID:x', 'not json');
+    engine.setRecord('server.asset:nb:cid:UUID:y', JSON.stringify({ Id: 'nb:cid:UUID:other', Name: 'moved' }));
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    const api = createServer(engine, { tokens: [TOKEN], onError: () => {}, validationWorkers: 0 });
+    try {
+      expect(warn).toHaveBeenCalledTimes(2);
+      expect(String(warn.mock.calls[0]![0])).toContain('damaged asset record');
+      const { address } = await api.listen({ port: 0 });
+      expect((await request(address.port, '/api/Assets')).json.value).toEqual([]);
+    } finally {
+      warn.mockRestore();
+      await api.close({ graceMs: 100 });
+      await engine.close();
     }
   });
 

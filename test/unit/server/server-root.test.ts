@@ -18,6 +18,7 @@ describe('the service root', () => {
       expect(r.status, path).toBe(301);
       expect(r.headers.location, path).toBe(`${s.url}/`);
       expect(r.text, path).toBe('');
+      expect(r.headers['content-length'], path).toBe('0');
     }
   });
 
