@@ -211,7 +211,8 @@ export function checkVersionHeaders(headers: RequestHeaders): VersionCheck {
     DataServiceVersion: `${Math.floor(Math.min(max, 3))}.0;`,
     'x-ms-version': apiVersion,
   };
-  // The docs name `client-request-id`; the .NET SDK sends `x-ms-client-request-id`. Both are echoed.
+  // The docs name `client-request-id`; the .NET SDK sends `x-ms-client-request-id` (its
+  // ClientRequestIdAdapter, a fresh GUID per context). Both are echoed.
   for (const name of REQUEST_ID_HEADERS) {
     const requestId = header(headers, name);
     if (requestId === undefined) continue;
