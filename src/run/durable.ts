@@ -159,6 +159,22 @@ export class RunJournal {
     this.schedule();
   }
 
+  /**
+   * Writes one meta entry now, with everything pending. If the write fails the entry is taken out
+   * of the batch again (the rest stays pending), so that a refused record never lands later.
+   * @throws StoreError when the write fails
+   */
+  writeMeta(key: string, value: string): void {
+    const entry = { key, value };
+    this.#batch.meta.push(entry);
+    try {
+      this.flush();
+    } catch (err) {
+      this.#batch.meta = this.#batch.meta.filter((m) => m !== entry);
+      throw err;
+    }
+  }
+
   /** Flushes at the end of this event-loop turn. */
   schedule(): void {
     if (this.#scheduled || this.#closed) return;

@@ -18,7 +18,7 @@ import { describeUntrusted, messageOf, textOf, warn } from './untrusted.js';
 import { RunJournal, type OutboxRecord } from './durable.js';
 import type { RunStore } from '../store/run-store.js';
 import { StoreError } from '../store/run-store.js';
-import { openStore, recoverRun, type Recovered } from './recover.js';
+import { RECORD_PREFIX, openStore, recoverRun, type Recovered } from './recover.js';
 
 export interface EngineOptions extends Pick<SchedulerOptions, 'concurrency' | 'pools' | 'poolOf' | 'failFast' | 'now' | 'ids' | 'profile' | 'policy'> {
   /** The processors tasks may name, by MediaProcessorId. */
@@ -155,6 +155,8 @@ export class Engine {
   readonly #jobs = new Map<string, JobEntry>();
   /** Output metadata by producing task id and output index. */
   readonly #outputs = new Map<string, ReadonlyMap<number, unknown>>();
+  /** The embedder's records ({@link Engine.setRecord}), by key. */
+  readonly #records = new Map<string, string>();
   #pumping = false;
   #pumpAgain = false;
   /** Jobs submitted in this synchronous turn (their entries keep their early events); undefined when none. */
@@ -272,6 +274,7 @@ export class Engine {
       }
     }
     for (const [taskId, metadata] of r.outputs) this.#outputs.set(taskId, metadata);
+    for (const [key, value] of r.records) this.#records.set(key, value);
     let requeued = 0;
     let canceled = 0;
     let reattached = 0;
@@ -462,6 +465,34 @@ export class Engine {
    */
   flush(): void {
     this.#journal?.flush();
+  }
+
+  /**
+   * Keeps a small record of the embedder's with the run: in the store (its `meta` table) when the
+   * engine has one, written before this returns and back after {@link Engine.open}; in memory
+   * otherwise. The REST facade keeps the assets clients create this way. Records are few and
+   * small (a few hundred bytes each): all of them are read at open. A key's record replaces the
+   * one before; there is no removal.
+   * @param key - the record's name, e.g. `asset:nb:cid:UUID:…`
+   * @param value - its content (JSON text, say)
+   * @throws TypeError (`ERR_INVALID_ARG_TYPE`) unless both are non-empty strings
+   * @throws StoreError when the store cannot be written: the record is then not kept
+   */
+  setRecord(key: string, value: string): void {
+    if (typeof key !== 'string' || key === '') throw new ArgumentTypeError(`Engine.setRecord: expected \`key\` to be a non-empty string, got ${describeValue(key)}`);
+    if (typeof value !== 'string') throw new ArgumentTypeError(`Engine.setRecord: expected \`value\` to be a string, got ${describeValue(value)}`);
+    this.#journal?.writeMeta(RECORD_PREFIX + key, value);
+    this.#records.set(key, value);
+  }
+
+  /**
+   * The records kept with {@link Engine.setRecord} whose key starts with `prefix`, in the order
+   * they were first kept (after a restart: in key order).
+   */
+  records(prefix = ''): Array<[key: string, value: string]> {
+    const out: Array<[string, string]> = [];
+    for (const [k, v] of this.#records) if (k.startsWith(prefix)) out.push([k, v]);
+    return out;
   }
 
   /**

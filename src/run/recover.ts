@@ -25,7 +25,15 @@ export interface Recovered {
   changedOptions: string[];
   /** The options to record now (JSON). */
   optionsRecord: string;
+  /** The embedder's records ({@link Engine.setRecord}), by key. */
+  records: Map<string, string>;
 }
+
+/**
+ * Where an embedder's records live in the store's `meta` table: under this prefix, apart from the
+ * engine's own settings (`engine.options`).
+ */
+export const RECORD_PREFIX = 'record:';
 
 /** A store from what `Engine.open` was given. */
 export function openStore(where: string | RunStore, synchronous: 'normal' | 'full' | undefined): RunStore {
@@ -141,7 +149,9 @@ export function recoverRun(store: RunStore, options: SchedulerOptions, engine: {
   if (missing.size > 0) {
     process.emitWarning(`jobgraph: Engine.open: jobs in ${where} name processors this engine does not have (${[...missing].join(', ')}): their tasks fail when they start; register those processors`, { code: 'JOBGRAPH_PROCESSOR_MISSING' });
   }
-  return { scheduler, store, keys, nextKey, outboxSeq, outputs, backoffs, outbox, tasks, changedOptions, optionsRecord: JSON.stringify(now) };
+  const records = new Map<string, string>();
+  for (const [k, v] of run.meta) if (k.startsWith(RECORD_PREFIX)) records.set(k.slice(RECORD_PREFIX.length), v);
+  return { scheduler, store, keys, nextKey, outboxSeq, outputs, backoffs, outbox, tasks, changedOptions, optionsRecord: JSON.stringify(now), records };
 }
 
 function groupByJob<T>(rows: ReadonlyArray<{ job: number; task: number; value: T }>): Map<number, Array<[number, T]>> {

@@ -128,6 +128,7 @@ export class Catalog {
   readonly #engine: Engine;
   #jobIds: string[] = [];
   readonly #known = new Set<string>();
+  #deletions = 0;
   readonly #unsubscribe: Array<() => void>;
 
   constructor(engine: Engine) {
@@ -153,11 +154,20 @@ export class Catalog {
     this.#engine.forget(jobId);
     this.#known.delete(jobId);
     this.#jobIds = this.#jobIds.filter((id) => id !== jobId);
+    this.#deletions++;
   }
 
   /** Ids of the jobs, in submission order. */
   jobIds(): string[] {
     return this.#jobIds.slice();
+  }
+
+  /**
+   * Ids of the jobs from position `start` on, and how many jobs were deleted so far: a reader that
+   * follows the list (the asset registry) reads only what is new while `deletions` stays the same.
+   */
+  jobIdsSince(start: number): { ids: string[]; deletions: number } {
+    return { ids: this.#jobIds.slice(start), deletions: this.#deletions };
   }
 
   /** A job's view, unless unknown or deleted. */

@@ -1,16 +1,15 @@
 /**
- * The entity sets the facade serves — Jobs, Tasks, MediaProcessors, and the Assets reached through
- * navigation — as the OData layer needs them: a schema per set (for `$filter`, `$orderby`,
+ * The entity sets the facade serves — Jobs, Tasks, MediaProcessors and Assets — as the OData
+ * layer needs them: a schema per set (for `$filter`, `$orderby`,
  * `$select`), the properties in the order the service wrote them (reference §4, §9), and views
  * turned into entities whose dates are epoch milliseconds (what `$filter` compares) or already
  * written for the wire.
  */
-import { createHash } from 'node:crypto';
-import type { Job, Task } from '../job/model.js';
 import type { MediaProcessorInfo } from '../run/processor.js';
 import type { JobView, TaskView } from '../scheduler/views.js';
-import { ID_PREFIX } from '../job/ids.js';
-import { AMS_TYPES } from './odata/index.js';
+import { AMS_TYPES, formatDateIso } from './odata/index.js';
+import { AssetState, assetUri } from './assets.js';
+import type { AssetRecord } from './assets.js';
 import type { DateStyle, EntitySchema, ODataPropertyType, VerboseEntityMeta } from './odata/index.js';
 
 /** The entity sets served, and what the facade knows of each. */
@@ -84,17 +83,22 @@ export interface TaskEntity {
   [VIEW]?: TaskView;
 }
 
-/** An asset as the facade shows it: jobgraph stores no media, only the links and declared outputs. */
+/** An asset on the wire (REST-Asset), in the order the service wrote its properties. */
 export interface AssetEntity {
   Id: string;
+  /** AssetState: always Initialized (0) here; see `assets.ts`. */
+  State: number;
+  Created: EntityDate;
+  LastModified: EntityDate;
+  AlternateId: string | null;
   Name: string;
   /** AssetCreationOptions (reference §3.2). */
   Options: number;
+  /** The blob container; see `assetUri`. */
+  Uri: string;
+  StorageAccountName: string;
   /** AssetFormatOption: None=0, AdaptiveStreaming=1. */
   FormatOption: number;
-  StorageAccountName: string | null;
-  /** The link the job was created with (input assets); null for outputs. */
-  Uri: string | null;
 }
 
 const nav = (...names: string[]): Record<string, ODataPropertyType> => Object.fromEntries(names.map((n) => [n, 'navigation' as const]));
@@ -162,7 +166,7 @@ export const TASKS: EntitySetInfo = {
     'TaskBody',
     'Options',
     'EncryptionKeyId',
-    'EncryptionScheme',
+    // Not EncryptionScheme: the model holds null where the wire says "None".
     'EncryptionVersion',
     'InitializationVector',
     'TaskNotificationSubscriptions',
@@ -181,10 +185,23 @@ export const MEDIA_PROCESSORS: EntitySetInfo = {
 export const ASSETS: EntitySetInfo = {
   set: 'Assets',
   type: AMS_TYPES.Asset,
-  schema: { Id: 'string', Name: 'string', Options: 'int', FormatOption: 'int', StorageAccountName: 'string', Uri: 'string' },
+  schema: {
+    Id: 'string',
+    State: 'int',
+    Created: 'datetime',
+    LastModified: 'datetime',
+    AlternateId: 'string',
+    Name: 'string',
+    Options: 'int',
+    Uri: 'string',
+    StorageAccountName: 'string',
+    FormatOption: 'int',
+  },
+  // The service linked Locators, ContentKeys, Files, ParentAssets, StorageAccount and
+  // DeliveryPolicies; jobgraph serves none of them, so it writes no link that would answer 404.
   navigation: [],
   collections: {},
-  fixed: new Set(['Id', 'Name', 'Options', 'FormatOption', 'StorageAccountName', 'Uri']),
+  fixed: new Set(['Id', 'State', 'Created', 'LastModified', 'AlternateId', 'Name', 'Options', 'Uri', 'StorageAccountName', 'FormatOption']),
 };
 
 /**
@@ -247,6 +264,13 @@ export function jobEntity(v: JobView, mode: DateMode): JobEntity {
 }
 
 /**
+ * The EncryptionScheme of a task whose configuration is not encrypted. The REST Task page lists
+ * only "ConfigurationEncryption", but the service wrote "None" for plain tasks (a real task read
+ * back in 2020, reference §1 and §9), so null in the model is "None" on the wire.
+ */
+export const NO_ENCRYPTION = 'None';
+
+/**
  * A task view as an entity: properties in the service's order, dates as `mode` says. In `ms` mode
  * (for `$filter`/`$orderby`) HistoricalEvents are left as they are and the entity keeps its view
  * under {@link VIEW}.
@@ -269,7 +293,7 @@ export function taskEntity(v: TaskView, mode: DateMode): TaskEntity {
     TaskBody: v.TaskBody,
     Options: v.Options,
     EncryptionKeyId: v.EncryptionKeyId,
-    EncryptionScheme: v.EncryptionScheme,
+    EncryptionScheme: v.EncryptionScheme ?? NO_ENCRYPTION,
     EncryptionVersion: v.EncryptionVersion,
     InitializationVector: v.InitializationVector,
     TaskNotificationSubscriptions: v.TaskNotificationSubscriptions,
@@ -283,51 +307,22 @@ export function mediaProcessorEntity(p: MediaProcessorInfo): MediaProcessorInfo 
   return { Id: p.Id, Description: p.Description, Name: p.Name, Sku: p.Sku, Vendor: p.Vendor, Version: p.Version };
 }
 
-/**
- * The id of a job's output asset `JobOutputAsset(index)`. The service creates output assets with
- * fresh ids; jobgraph creates no assets, so the id is derived from the job id and the index: the
- * same asset always has the same id.
- */
-export function outputAssetId(jobId: string, index: number): string {
-  const h = createHash('sha256').update(`${jobId}/JobOutputAsset(${index})`).digest('hex');
-  // A version-8 (custom) UUID: the variant bits say RFC 4122, the version nibble says "derived".
-  const variant = ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
-  return `${ID_PREFIX.asset}${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+/** An asset record as an entity, its dates as `mode` says. */
+export function assetEntity(a: AssetRecord, mode: DateMode): AssetEntity {
+  return {
+    Id: a.Id,
+    State: AssetState.Initialized,
+    Created: dateOfMs(a.Created, mode),
+    LastModified: dateOfMs(a.LastModified, mode),
+    AlternateId: a.AlternateId,
+    Name: a.Name,
+    Options: a.Options,
+    Uri: assetUri(a),
+    StorageAccountName: a.StorageAccountName,
+    FormatOption: a.FormatOption,
+  };
 }
 
-function inputAsset(job: Job, index: number): AssetEntity {
-  const a = job.InputMediaAssets[index];
-  return { Id: a?.id ?? '', Name: '', Options: 0, FormatOption: 0, StorageAccountName: null, Uri: a?.uri ?? null };
-}
-
-function outputAsset(job: Job, index: number): AssetEntity {
-  for (const t of job.Tasks) {
-    for (const o of t.outputs) {
-      if (o.index === index) {
-        return { Id: outputAssetId(job.Id, index), Name: o.assetName, Options: o.assetCreationOptions, FormatOption: o.assetFormatOption, StorageAccountName: o.storageAccountName, Uri: null };
-      }
-    }
-  }
-  return { Id: outputAssetId(job.Id, index), Name: '', Options: 0, FormatOption: 0, StorageAccountName: null, Uri: null };
-}
-
-/** A job's InputMediaAssets, in POST order. */
-export function jobInputAssets(job: Job): AssetEntity[] {
-  return job.InputMediaAssets.map((_, i) => inputAsset(job, i));
-}
-
-/** A job's OutputMediaAssets: every output its tasks declare, by output index. */
-export function jobOutputAssets(job: Job): AssetEntity[] {
-  const indices = [...new Set(job.Tasks.flatMap((t) => t.outputs.map((o) => o.index)))].sort((a, b) => a - b);
-  return indices.map((i) => outputAsset(job, i));
-}
-
-/** A task's InputMediaAssets: job inputs and other tasks' outputs, in TaskBody order. */
-export function taskInputAssets(job: Job, task: Task): AssetEntity[] {
-  return task.inputs.map((ref) => (ref.kind === 'JobInputAsset' ? inputAsset(job, ref.index) : outputAsset(job, ref.index)));
-}
-
-/** A task's OutputMediaAssets, in TaskBody order. */
-export function taskOutputAssets(job: Job, task: Task): AssetEntity[] {
-  return task.outputs.map((o) => outputAsset(job, o.index));
+function dateOfMs(ms: number, mode: DateMode): EntityDate {
+  return mode === 'ms' ? ms : mode === 'iso' ? formatDateIso(ms) : `/Date(${Math.trunc(ms)})/`;
 }

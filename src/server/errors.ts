@@ -36,6 +36,8 @@ export const HTTP_ERROR_CODES = {
   TOO_MANY_WARNINGS: 'TOO_MANY_WARNINGS',
   /** Checking the job definition took longer than the server's time limit (or its memory limit). 400. */
   VALIDATION_TOO_COSTLY: 'VALIDATION_TOO_COSTLY',
+  /** A `POST /api/Assets` body that is not an Asset (a wrong type, an unknown property, Options not one AssetCreationOptions value); the message lists every problem. 400. */
+  ASSET_INVALID: 'ASSET_INVALID',
   /** CancelJob on a job that already ended or is being canceled. 400. */
   JOB_FINAL: 'JOB_FINAL',
   /** DELETE of a job that has not ended: cancel it first. 400. */
@@ -48,7 +50,7 @@ export const HTTP_ERROR_CODES = {
   BAD_REQUEST: 'BAD_REQUEST',
   /** The request took longer than the server's request timeout. 408. */
   REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
-  /** A part of the Media Services API this server does not implement ($batch, Assets, …). 501. */
+  /** A part of the Media Services API this server does not implement ($batch, $metadata, templates, …). 501. */
   NOT_IMPLEMENTED: 'NOT_IMPLEMENTED',
   /** Too many request bodies are being read or job definitions wait to be checked, or the server is shutting down. 503. */
   SERVER_BUSY: 'SERVER_BUSY',

@@ -7,12 +7,13 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Engine } from '../run/engine.js';
 import type { IdFactory } from '../job/ids.js';
-import { STATE_NAMES, isFinalState } from '../job/enums.js';
+import { JobState, STATE_NAMES, isFinalState } from '../job/enums.js';
 import { ValidationError } from '../errors.js';
 import { SchedulerError } from '../scheduler/errors.js';
 import type { Profile, ValidationResult } from '../validate/validate.js';
 import {
   AMS_API_VERSION,
+  REQUEST_ID_HEADERS,
   ODataError,
   applyQuery,
   ODataQueryError,
@@ -40,21 +41,10 @@ import { BearerAuth, isLoopbackAddress, wwwAuthenticate } from './auth.js';
 import { ClientGoneError, checkJsonContentType, readBody } from './body.js';
 import { Catalog } from './catalog.js';
 import type { ListOptions } from './catalog.js';
-import {
-  ASSETS,
-  JOBS,
-  MEDIA_PROCESSORS,
-  TASKS,
-  jobEntity,
-  jobInputAssets,
-  jobOutputAssets,
-  mediaProcessorEntity,
-  taskEntity,
-  taskInputAssets,
-  taskOutputAssets,
-  verboseMeta,
-} from './entities.js';
-import type { AssetEntity, EntitySetInfo } from './entities.js';
+import { ASSETS, JOBS, MEDIA_PROCESSORS, TASKS, assetEntity, jobEntity, mediaProcessorEntity, taskEntity, verboseMeta } from './entities.js';
+import type { EntitySetInfo } from './entities.js';
+import { AssetRegistry, parseAssetBody } from './assets.js';
+import type { AssetRecord } from './assets.js';
 import { HttpError } from './errors.js';
 import { MAX_ANSWER_BYTES, MAX_WARNINGS_ACCEPTED, checkDefinition, clip, type CheckOutcome, type CheckRequest } from './job-check.js';
 import { parseRequestTarget } from './request-target.js';
@@ -96,7 +86,7 @@ export interface HandlerConfig {
 
 type Format = 'verbose' | 'minimal';
 
-const SERVED_SETS = ['Jobs', 'Tasks', 'MediaProcessors'] as const;
+const SERVED_SETS = ['Jobs', 'Tasks', 'MediaProcessors', 'Assets'] as const;
 const EDM: Record<Exclude<ODataPropertyType, 'collection' | 'navigation'>, string> = {
   string: 'Edm.String',
   int: 'Edm.Int32',
@@ -106,6 +96,8 @@ const EDM: Record<Exclude<ODataPropertyType, 'collection' | 'navigation'>, strin
   guid: 'Edm.Guid',
 };
 const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
+/** Paths answered with a 301 to the service root `/api/`. */
+const ROOT_REDIRECTED = /^\/(?:api)?$/i;
 const SAFE_HEADER_VALUE = /^[\t\x20-\x7e]*$/;
 
 /** Query options each kind of resource takes (besides `$format`, which all take). */
@@ -124,7 +116,7 @@ class Exchange {
   baseUri = '';
   /** The request body was read to its end. */
   bodyRead = false;
-  /** Headers every response carries: versions, client-request-id, request-id. */
+  /** Headers every response carries: versions, the client's request ids, request-id. */
   readonly headers: Record<string, string>;
 
   constructor(
@@ -138,8 +130,10 @@ class Exchange {
       'Cache-Control': 'no-cache',
       'X-Content-Type-Options': 'nosniff',
     };
-    const rid = req.headers['client-request-id'];
-    if (typeof rid === 'string' && Buffer.byteLength(rid) <= 2048 && SAFE_HEADER_VALUE.test(rid)) this.headers['client-request-id'] = rid;
+    for (const name of REQUEST_ID_HEADERS) {
+      const rid = req.headers[name];
+      if (typeof rid === 'string' && Buffer.byteLength(rid) <= 2048 && SAFE_HEADER_VALUE.test(rid)) this.headers[name] = rid;
+    }
   }
 
   get method(): string {
@@ -191,6 +185,12 @@ function methodNotAllowed(method: string, what: string, allowed: readonly string
 
 export { diagnosticLine } from './job-check.js';
 
+/** The client sent `Prefer: return-no-content`: a create is answered 204 with its Location. */
+function prefersNoContent(x: Exchange): boolean {
+  const prefer = x.req.headers.prefer;
+  return typeof prefer === 'string' && /(^|[,;\s])return-no-content($|[,;\s])/i.test(prefer);
+}
+
 function plural(n: number, word: string): string {
   return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
 }
@@ -223,6 +223,7 @@ function refusal(outcome: Exclude<CheckOutcome, { kind: 'valid' }>): HttpError {
 export class ApiHandler {
   readonly #config: HandlerConfig;
   readonly #catalog: Catalog;
+  readonly #assets: AssetRegistry;
   #activeBodies = 0;
   /** Set while the server shuts down: requests get 503 and the connection is closed. */
   closing = false;
@@ -230,6 +231,7 @@ export class ApiHandler {
   constructor(config: HandlerConfig) {
     this.#config = config;
     this.#catalog = new Catalog(config.engine);
+    this.#assets = new AssetRegistry(this.#catalog, config.engine);
   }
 
   /** The jobs and tasks as the API shows them. */
@@ -336,8 +338,14 @@ export class ApiHandler {
   // ------------------------------------------------------------------------------- routing
 
   async #route(x: Exchange, target: RequestTarget): Promise<void> {
-    const path = parseResourcePath(target.pathname);
     const method = x.method;
+    if (ROOT_REDIRECTED.test(target.pathname)) {
+      // The service sent its clients on with a 301 (media.windows.net → the account's cluster);
+      // here `/` and `/api` lead to the service root, `/api/`, whose relative links then resolve.
+      if (method !== 'GET') throw methodNotAllowed(method, target.pathname, ['GET']);
+      return x.send(301, undefined, { Location: `${x.baseUri}/`, 'Content-Length': '0' });
+    }
+    const path = parseResourcePath(target.pathname);
     switch (path.collection) {
       case '$service':
         if (method !== 'GET') throw methodNotAllowed(method, 'the service root', ['GET']);
@@ -356,12 +364,10 @@ export class ApiHandler {
         return this.#tasks(x, target, path);
       case 'MediaProcessors':
         return this.#mediaProcessors(x, target, path);
+      case 'Assets':
+        return this.#assetSet(x, target, path);
       default:
-        throw new HttpError(
-          501,
-          'NOT_IMPLEMENTED',
-          `${path.collection} is part of Media Services but not of this server, which serves ${SERVED_SETS.join(', ')} and CancelJob${path.collection === 'Assets' ? '; a job\'s assets are at /api/Jobs(\'id\')/InputMediaAssets and OutputMediaAssets' : ''}`,
-        );
+        throw new HttpError(501, 'NOT_IMPLEMENTED', `${path.collection} is part of Media Services but not of this server, which serves ${SERVED_SETS.join(', ')} and CancelJob`);
     }
   }
 
@@ -417,7 +423,7 @@ export class ApiHandler {
       return x.send(200, this.#list(x, TASKS, page.items, q, page.total));
     }
     if (nav === 'InputMediaAssets' || nav === 'OutputMediaAssets') {
-      return this.#assets(x, target, path, nav === 'InputMediaAssets' ? jobInputAssets(job) : jobOutputAssets(job));
+      return this.#assetList(x, target, path, nav === 'InputMediaAssets' ? this.#assets.jobInputs(job) : this.#assets.jobOutputs(job), `Jobs('…')/${nav}`);
     }
     return this.#property(x, target, path, JOBS, jobEntity(view, this.#style(x)), nav);
   }
@@ -444,7 +450,7 @@ export class ApiHandler {
       return x.send(200, this.#single(x, TASKS, entity, q.select));
     }
     if (nav === 'InputMediaAssets' || nav === 'OutputMediaAssets') {
-      return this.#assets(x, target, path, nav === 'InputMediaAssets' ? taskInputAssets(found.job, found.task) : taskOutputAssets(found.job, found.task));
+      return this.#assetList(x, target, path, nav === 'InputMediaAssets' ? this.#assets.taskInputs(found.job, found.task) : this.#assets.taskOutputs(found.job, found.task), `Tasks('…')/${nav}`);
     }
     return this.#property(x, target, path, TASKS, entity, nav);
   }
@@ -473,14 +479,43 @@ export class ApiHandler {
     return this.#property(x, target, path, MEDIA_PROCESSORS, entity, path.navigation);
   }
 
-  #assets(x: Exchange, target: RequestTarget, path: ResourcePath, assets: AssetEntity[]): void {
+  /** `/api/Assets`, `/api/Assets('…')` and its properties, `POST /api/Assets`. */
+  #assetSet(x: Exchange, target: RequestTarget, path: ResourcePath): void | Promise<void> {
+    const method = x.method;
+    if (path.key === undefined) {
+      if (path.count !== true && method === 'POST') return this.#createAsset(x, target);
+      if (method !== 'GET') throw methodNotAllowed(method, path.count === true ? 'Assets/$count' : 'Assets', path.count === true ? ['GET'] : ['GET', 'POST']);
+      return this.#assetList(x, target, path, this.#assets.all(), 'Assets');
+    }
+    if (method !== 'GET') throw methodNotAllowed(method, `Assets('…') (this server neither updates nor deletes assets)`, ['GET']);
+    const record = this.#assets.get(path.key);
+    if (record === undefined) throw notFound('Assets', path.key);
+    const entity = assetEntity(record, this.#style(x));
+    if (path.navigation === undefined) {
+      if (path.count === true) throw new HttpError(400, 'QUERY_OPTION_NOT_APPLICABLE', `$count applies to collections, and Assets('…') is one asset; count with /api/Assets/$count`);
+      const q = this.#options(target, OPTIONS.single, ASSETS, 'a single asset');
+      return x.send(200, this.#single(x, ASSETS, entity, q.select));
+    }
+    return this.#property(x, target, path, ASSETS, entity, path.navigation);
+  }
+
+  /** A list of assets (or its `$count`), filtered, ordered and paged. */
+  #assetList(x: Exchange, target: RequestTarget, path: ResourcePath, records: readonly AssetRecord[], what: string): void {
+    // Entities with dates in ms for $filter and $orderby, written for the wire once paged.
+    const recordOf = new Map<object, AssetRecord>();
+    const entities = records.map((r) => {
+      const e = assetEntity(r, 'ms');
+      recordOf.set(e, r);
+      return e;
+    });
+    const wire = (e: object): object => assetEntity(recordOf.get(e)!, this.#style(x));
     if (path.count === true) {
       const q = this.#options(target, OPTIONS.count, ASSETS, '$count');
-      return x.sendText(200, String(this.#countOf(this.#applyQuery(assets, q, true).total, q)));
+      return x.sendText(200, String(this.#countOf(this.#applyQuery(entities, q, true).total, q)));
     }
-    const q = this.#options(target, OPTIONS.list, ASSETS, 'an asset collection');
-    const page = this.#applyQuery(assets, q);
-    return x.send(200, this.#list(x, ASSETS, page.items, q, page.total));
+    const q = this.#options(target, OPTIONS.list, ASSETS, what);
+    const page = this.#applyQuery(entities, q);
+    return x.send(200, this.#list(x, ASSETS, page.items.map(wire), q, page.total));
   }
 
   /** `Jobs('…')/State` and the like: one property's value. */
@@ -554,6 +589,18 @@ export class ApiHandler {
 
   // ------------------------------------------------------------------------------- writes
 
+  /** `POST /api/Assets`: an empty asset to name as a job's input. */
+  async #createAsset(x: Exchange, target: RequestTarget): Promise<void> {
+    this.#options(target, OPTIONS.other, ASSETS, 'POST /api/Assets');
+    checkJsonContentType(x.req.headers['content-type']);
+    const text = await this.#readBody(x.req);
+    x.bodyRead = true;
+    const record = this.#assets.create(parseAssetBody(text));
+    const location = entityUri(x.baseUri, 'Assets', record.Id);
+    if (prefersNoContent(x)) return x.send(204, undefined, { Location: location, 'Preference-Applied': 'return-no-content', DataServiceId: location });
+    return x.send(201, this.#single(x, ASSETS, assetEntity(record, this.#style(x)), undefined), { Location: location });
+  }
+
   async #createJob(x: Exchange, target: RequestTarget): Promise<void> {
     this.#options(target, OPTIONS.other, JOBS, 'POST /api/Jobs');
     checkJsonContentType(x.req.headers['content-type']);
@@ -563,11 +610,13 @@ export class ApiHandler {
     const handle = this.#config.engine.submit(result);
     const view = handle.view();
     const location = entityUri(x.baseUri, 'Jobs', view.Id);
-    const prefer = x.req.headers.prefer;
-    if (typeof prefer === 'string' && /(^|[,;\s])return-no-content($|[,;\s])/i.test(prefer)) {
-      return x.send(204, undefined, { Location: location, 'Preference-Applied': 'return-no-content', DataServiceId: location });
-    }
-    return x.send(201, this.#single(x, JOBS, jobEntity(view, this.#style(x)), undefined), { Location: location });
+    if (prefersNoContent(x)) return x.send(204, undefined, { Location: location, 'Preference-Applied': 'return-no-content', DataServiceId: location });
+    // The service answered a Create Job with the job as it was created, Queued (reference §4:
+    // `"State":0`); the scheduler has already moved it on (its first tasks are Scheduled inside
+    // submit), which a GET shows.
+    const created = jobEntity(view, this.#style(x));
+    if (!isFinalState(created.State)) created.State = JobState.Queued;
+    return x.send(201, this.#single(x, JOBS, created, undefined), { Location: location });
   }
 
   /**

@@ -124,8 +124,10 @@ function defaultValidationWorkers(): number {
  * Creates the AMS v2 REST facade over an engine.
  *
  * Endpoints: `GET /api/Jobs`, `/api/Jobs('id')`, `/api/Jobs('id')/Tasks`, `/api/Jobs('id')/State`,
- * `/api/Tasks`, `/api/Tasks('id')`, `/api/MediaProcessors`, `POST /api/Jobs`,
- * `GET /api/CancelJob?jobid='id'`, `DELETE /api/Jobs('id')`; `/API/` too; OData query options
+ * `/api/Tasks`, `/api/Tasks('id')`, `/api/MediaProcessors`, `/api/Assets`, `/api/Assets('id')`,
+ * `…/InputMediaAssets`, `…/OutputMediaAssets`, `POST /api/Jobs`, `POST /api/Assets`,
+ * `GET /api/CancelJob?jobid='id'`, `DELETE /api/Jobs('id')`; the service document at `/api/`
+ * (`/` and `/api` redirect there); `/API/` too; OData query options
  * `$filter $top $skip $select $orderby $inlinecount $format`.
  *
  * @param engine - the engine whose jobs the API shows and runs

@@ -66,7 +66,7 @@ export interface RunBatch {
   outboxDone: number[];
   /** Jobs to remove with everything of theirs (segments, task values). */
   forget: number[];
-  /** Settings the engine records (recorded options, counters); replaces earlier values. */
+  /** Settings the engine records (recorded options, counters, the embedder's `record:` entries); replaces earlier values. */
   meta: Array<{ key: string; value: string }>;
 }
 

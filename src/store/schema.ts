@@ -35,7 +35,8 @@ type Db = Database.Database;
  * - `progress`, `due` and `outputs` hold one value per task and are replaced in place: WITHOUT
  *   ROWID tables keyed by (job, task), one b-tree each, no separate index.
  * - `outbox` is keyed by the engine's `seq` (ascending, never reused).
- * - `meta` is a handful of small settings.
+ * - `meta` is a handful of small settings, and the small records an embedder keeps with
+ *   `Engine.setRecord` under `record:` (the REST server's POSTed assets, a few hundred bytes each).
  */
 function createV1(db: Db): void {
   db.exec(`

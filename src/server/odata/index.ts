@@ -59,5 +59,5 @@ export {
 } from './format.js';
 export type { DateStyle, ODataErrorBody, VerboseEntityMeta } from './format.js';
 
-export { AMS_API_VERSION, checkVersionHeaders, contentTypeFor, negotiateFormat } from './negotiate.js';
+export { AMS_API_VERSION, REQUEST_ID_HEADERS, checkVersionHeaders, contentTypeFor, negotiateFormat } from './negotiate.js';
 export type { RequestHeaders, ResponseFormat, VersionCheck } from './negotiate.js';

@@ -136,9 +136,12 @@ export interface VersionCheck {
   readonly maxDataServiceVersion: number;
   /** The `x-ms-version` in force: the client's, or {@link AMS_API_VERSION}. */
   readonly apiVersion: string;
-  /** Headers for the response: `DataServiceVersion`, `x-ms-version`, and `client-request-id` echoed. */
+  /** Headers for the response: `DataServiceVersion`, `x-ms-version`, and the request-id headers echoed. */
   readonly headers: Readonly<Record<string, string>>;
 }
+
+/** Request-id headers echoed on the response. */
+export const REQUEST_ID_HEADERS = ['client-request-id', 'x-ms-client-request-id'] as const;
 
 const VERSION = /^\s*(\d{1,3})\.(\d{1,3})\s*(?:;.*)?$/;
 
@@ -158,8 +161,9 @@ function readVersion(name: string, value: string): number {
 /**
  * Checks the protocol headers of a request. `DataServiceVersion` must be 1.0–3.0 (absent: 3.0);
  * `MaxDataServiceVersion` at least 1.0 and not below `DataServiceVersion` (absent: 3.0; above 3.0
- * is fine, we answer 3.0); `x-ms-version` any 2.x (absent: we answer {@link AMS_API_VERSION});
- * `client-request-id` at most 2 KB, echoed back.
+ * is fine, we answer 3.0); with `MaxDataServiceVersion` alone, `DataServiceVersion` is taken as
+ * equal to it (capped at 3.0); `x-ms-version` any 2.x (absent: we answer {@link AMS_API_VERSION});
+ * `client-request-id` and `x-ms-client-request-id` at most 2 KB each, echoed back.
  *
  * @param headers - the request's headers
  * @returns the versions in force and the response headers; see {@link VersionCheck}
@@ -168,15 +172,18 @@ function readVersion(name: string, value: string): number {
  */
 export function checkVersionHeaders(headers: RequestHeaders): VersionCheck {
   const dsvText = header(headers, 'DataServiceVersion');
-  const dsv = dsvText === undefined ? 3 : readVersion('DataServiceVersion', dsvText);
+  const maxText = header(headers, 'MaxDataServiceVersion');
+  const max = maxText === undefined ? 3 : readVersion('MaxDataServiceVersion', maxText);
+  // A client that names only its ceiling (WCF Data Services clients send
+  // `MaxDataServiceVersion: 2.0` or `1.0;NetFx` on a GET) speaks up to it: an absent
+  // DataServiceVersion is taken as that ceiling, not as 3.0, which would exceed it.
+  const dsv = dsvText === undefined ? Math.max(1, Math.min(3, max)) : readVersion('DataServiceVersion', dsvText);
   if (dsv < 1 || dsv > 3) {
     throw new ODataHeaderError('ODATA_VERSION_UNSUPPORTED', `DataServiceVersion ${quoteSnippet(dsvText!)} is not supported; this service speaks OData 1.0 to 3.0: send 3.0`, {
       header: 'DataServiceVersion',
       value: dsvText!,
     });
   }
-  const maxText = header(headers, 'MaxDataServiceVersion');
-  const max = maxText === undefined ? 3 : readVersion('MaxDataServiceVersion', maxText);
   if (max < 1) {
     throw new ODataHeaderError('ODATA_VERSION_UNSUPPORTED', `MaxDataServiceVersion ${quoteSnippet(maxText!)} is below 1.0; send 3.0`, { header: 'MaxDataServiceVersion', value: maxText! });
   }
@@ -204,15 +211,18 @@ export function checkVersionHeaders(headers: RequestHeaders): VersionCheck {
     DataServiceVersion: `${Math.floor(Math.min(max, 3))}.0;`,
     'x-ms-version': apiVersion,
   };
-  const requestId = header(headers, 'client-request-id');
-  if (requestId !== undefined) {
+  // The docs name `client-request-id`; the .NET SDK sends `x-ms-client-request-id` (its
+  // ClientRequestIdAdapter, a fresh GUID per context). Both are echoed.
+  for (const name of REQUEST_ID_HEADERS) {
+    const requestId = header(headers, name);
+    if (requestId === undefined) continue;
     if (Buffer.byteLength(requestId, 'utf8') > 2048) {
-      throw new ODataHeaderError('ODATA_HEADER_INVALID', `client-request-id is ${Buffer.byteLength(requestId, 'utf8')} bytes; the limit is 2 KB`, {
-        header: 'client-request-id',
+      throw new ODataHeaderError('ODATA_HEADER_INVALID', `${name} is ${Buffer.byteLength(requestId, 'utf8')} bytes; the limit is 2 KB`, {
+        header: name,
         value: requestId.slice(0, 64),
       });
     }
-    out['client-request-id'] = requestId;
+    out[name] = requestId;
   }
   return { dataServiceVersion: versionText(dsv), maxDataServiceVersion: max, apiVersion, headers: out };
 }

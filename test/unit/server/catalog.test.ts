@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Engine } from '../../../src/run/engine.js';
 import { Catalog, referencedProperties, statesAllowed } from '../../../src/server/catalog.js';
-import { entityDate, outputAssetId } from '../../../src/server/entities.js';
+import { entityDate } from '../../../src/server/entities.js';
+import { outputAssetId } from '../../../src/server/assets.js';
 import { formatDateIso, formatDateVerbose, parseFilter, parseQueryOptions } from '../../../src/server/odata/index.js';
 import { TASKS } from '../../../src/server/entities.js';
 import { chainJob, seed, testProcessors } from './helpers.js';

@@ -165,6 +165,17 @@ describe('GET /api/Jobs(id)/Tasks and /api/Tasks', () => {
     expect((await get(`/api/Tasks('nb:tid:UUID:00000000-0000-0000-0000-000000000000')`)).status).toBe(404);
   });
 
+  it('writes EncryptionScheme "None" for a task without encryption, and filters on it so', async () => {
+    const tasks = await get(`/api/Jobs(${enc(finished)})/Tasks?$select=EncryptionScheme,EncryptionVersion`);
+    expect(tasks.json.value).toEqual([0, 1, 2].map(() => ({ EncryptionScheme: 'None', EncryptionVersion: null })));
+    const verbose = await get(`/api/Tasks?$top=1`, VERBOSE);
+    expect(verbose.json.d.results[0].EncryptionScheme).toBe('None');
+    const none = await get(`/api/Tasks/$count?$filter=${encodeURIComponent("EncryptionScheme eq 'None'")}`);
+    expect(none.text).toBe('6');
+    const nulls = await get(`/api/Tasks/$count?$filter=${encodeURIComponent('EncryptionScheme eq null')}`);
+    expect(nulls.text).toBe('0');
+  });
+
   it("lists a task's and a job's assets: inputs by link, outputs with their names", async () => {
     const tasks = s.engine.scheduler.tasks({ jobId: finished });
     const inputs = await get(`/api/Tasks(${enc(tasks[1]!.Id)})/InputMediaAssets`);
@@ -191,8 +202,9 @@ describe('GET /api/MediaProcessors and the service root', () => {
   });
 
   it('answers the service root with the entity sets', async () => {
-    expect((await get('/api/')).json).toEqual({ 'odata.metadata': `${s.url}/$metadata`, value: ['Jobs', 'Tasks', 'MediaProcessors'].map((n) => ({ name: n, url: n })) });
-    expect((await get('/API', VERBOSE)).json).toEqual({ d: { EntitySets: ['Jobs', 'Tasks', 'MediaProcessors'] } });
+    const sets = ['Jobs', 'Tasks', 'MediaProcessors', 'Assets'];
+    expect((await get('/api/')).json).toEqual({ 'odata.metadata': `${s.url}/$metadata`, value: sets.map((n) => ({ name: n, url: n })) });
+    expect((await get('/API/', VERBOSE)).json).toEqual({ d: { EntitySets: sets } });
   });
 });
 

@@ -61,6 +61,19 @@ describe('POST /api/Jobs', () => {
     expect(outputs.json.value).toEqual([expect.objectContaining({ Name: 'encoded', Options: 0, FormatOption: 0 })]);
   });
 
+  it('answers a new job as Queued (State 0), as the service did, in both formats', async () => {
+    const minimal = await post(JSON.stringify(chainJob(2, 'queued')));
+    expect(minimal.status).toBe(201);
+    expect(minimal.json.State).toBe(0);
+    const verbose = await post(JSON.stringify(chainJob(1, 'queued verbose')), {}, VERBOSE);
+    expect(verbose.json.d.State).toBe(0);
+    // A GET shows where the scheduler has taken it since.
+    const now = await request(s.port, `/api/Jobs(${enc(minimal.json.Id)})/State`);
+    expect(now.json.value).toBeGreaterThanOrEqual(0);
+    await s.engine.done(minimal.json.Id);
+    await s.engine.done(verbose.json.d.Id);
+  });
+
   it('answers 204 with Location when the client prefers no content', async () => {
     const r = await post(JSON.stringify(chainJob(1, 'quiet')), { Prefer: 'return-no-content' });
     expect(r.status).toBe(204);

@@ -77,6 +77,17 @@ describe('checkVersionHeaders()', () => {
     expect(checkVersionHeaders({ 'x-ms-version': ['2.15'] }).apiVersion).toBe('2.15');
   });
 
+  it('takes an absent DataServiceVersion as the MaxDataServiceVersion sent (capped at 3.0)', () => {
+    expect(checkVersionHeaders({ MaxDataServiceVersion: '2.0' })).toMatchObject({ dataServiceVersion: '2.0', maxDataServiceVersion: 2, headers: { DataServiceVersion: '2.0;' } });
+    expect(checkVersionHeaders({ MaxDataServiceVersion: '1.0;NetFx' })).toMatchObject({ dataServiceVersion: '1.0', headers: { DataServiceVersion: '1.0;' } });
+    expect(checkVersionHeaders({ MaxDataServiceVersion: '4.0' }).dataServiceVersion).toBe('3.0');
+    expect(checkVersionHeaders({ DataServiceVersion: '3.0;NetFx' }).dataServiceVersion).toBe('3.0');
+  });
+
+  it('echoes x-ms-client-request-id next to client-request-id', () => {
+    expect(checkVersionHeaders({ 'x-ms-client-request-id': 'a', 'client-request-id': 'b' }).headers).toMatchObject({ 'x-ms-client-request-id': 'a', 'client-request-id': 'b' });
+  });
+
   it('accepts a MaxDataServiceVersion above 3.0 and answers 3.0', () => {
     expect(checkVersionHeaders({ MaxDataServiceVersion: '4.0' }).headers.DataServiceVersion).toBe('3.0;');
   });
