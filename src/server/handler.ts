@@ -4,7 +4,7 @@
  * is answered with a 4xx and an OData error body; only a bug gives a 500, and it is logged.
  */
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Engine } from '../run/engine.js';
 import type { IdFactory } from '../job/ids.js';
 import { JobState, STATE_NAMES, isFinalState } from '../job/enums.js';
@@ -108,6 +108,88 @@ const OPTIONS = {
   other: new Set(['$format']),
 } as const;
 
+/** What the handler reads of a request: one that came over HTTP, or an operation of a `$batch`. */
+interface RequestHead {
+  readonly method?: string | undefined;
+  readonly url?: string | undefined;
+  readonly headers: IncomingHttpHeaders;
+}
+
+/** Where a request's body comes from and its answer goes. */
+interface Channel {
+  /** The whole body, as UTF-8 text, up to `limit` bytes. */
+  readBody(limit: number): Promise<string>;
+  write(status: number, headers: Record<string, string>, body: string | undefined): void;
+  /** The answer was sent, or can no longer be. */
+  readonly gone: boolean;
+  /** Drops the connection (a client that went away, a body refused unread). */
+  abort(): void;
+  /** Calls `listener` when the client goes away; returns how to stop listening. */
+  onClose(listener: () => void): () => void;
+}
+
+/** A request over HTTP, answered on its own response. */
+class HttpChannel implements Channel {
+  constructor(
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+  ) {}
+
+  readBody(limit: number): Promise<string> {
+    return readBody(this.req, limit);
+  }
+
+  write(status: number, headers: Record<string, string>, body: string | undefined): void {
+    this.res.writeHead(status, headers);
+    this.res.end(this.req.method === 'HEAD' ? undefined : body);
+  }
+
+  get gone(): boolean {
+    return this.res.headersSent || this.res.destroyed || this.res.writableEnded;
+  }
+
+  abort(): void {
+    if (!this.res.destroyed) this.res.destroy();
+  }
+
+  onClose(listener: () => void): () => void {
+    this.res.once('close', listener);
+    return () => this.res.off('close', listener);
+  }
+}
+
+/** An operation of a `$batch`: its body is in the batch, its answer is kept for the batch's answer. */
+class BatchChannel implements Channel {
+  answer: { status: number; headers: Record<string, string>; body: string } | undefined;
+
+  constructor(
+    readonly body: string,
+    readonly batch: Channel,
+  ) {}
+
+  async readBody(limit: number): Promise<string> {
+    // The batch as a whole was read within the limit; an operation is smaller.
+    void limit;
+    return this.body;
+  }
+
+  write(status: number, headers: Record<string, string>, body: string | undefined): void {
+    this.answer = { status, headers, body: body ?? '' };
+  }
+
+  get gone(): boolean {
+    return this.answer !== undefined || this.batch.gone;
+  }
+
+  abort(): void {
+    // An operation has no connection of its own: the batch's answer carries its error.
+  }
+
+  onClose(listener: () => void): () => void {
+    return this.batch.onClose(listener);
+  }
+}
+
 /** One request and its response. */
 class Exchange {
   readonly requestId = randomUUID();
@@ -120,8 +202,8 @@ class Exchange {
   readonly headers: Record<string, string>;
 
   constructor(
-    readonly req: IncomingMessage,
-    readonly res: ServerResponse,
+    readonly req: RequestHead,
+    readonly channel: Channel,
   ) {
     this.headers = {
       DataServiceVersion: '3.0;',
@@ -148,29 +230,29 @@ class Exchange {
   }
 
   get gone(): boolean {
-    return this.res.headersSent || this.res.destroyed || this.res.writableEnded;
+    return this.channel.gone;
   }
 
   /** Sends a JSON body in the negotiated format (or nothing, for 204). */
   send(status: number, body: unknown, headers: Record<string, string> = {}): void {
     if (this.gone) return;
     if (body === undefined) {
-      this.res.writeHead(status, { ...this.headers, ...headers });
-      this.res.end();
+      this.channel.write(status, { ...this.headers, ...headers }, undefined);
       return;
     }
-    this.#write(status, stringifyOData(body), contentTypeFor(this.format), headers);
+    this.sendRaw(status, stringifyOData(body), contentTypeFor(this.format), headers);
   }
 
   /** Sends text (a `$count`). */
   sendText(status: number, text: string): void {
     if (this.gone) return;
-    this.#write(status, text, 'text/plain;charset=utf-8', {});
+    this.sendRaw(status, text, 'text/plain;charset=utf-8', {});
   }
 
-  #write(status: number, text: string, contentType: string, headers: Record<string, string>): void {
-    this.res.writeHead(status, { ...this.headers, 'Content-Type': contentType, 'Content-Length': String(Buffer.byteLength(text)), ...headers });
-    this.res.end(this.req.method === 'HEAD' ? undefined : text);
+  /** Sends a body already written, of the given type. */
+  sendRaw(status: number, text: string, contentType: string, headers: Record<string, string>): void {
+    if (this.gone) return;
+    this.channel.write(status, { ...this.headers, 'Content-Type': contentType, 'Content-Length': String(Buffer.byteLength(text)), ...headers }, text);
   }
 }
 
@@ -256,7 +338,7 @@ export class ApiHandler {
 
   /** The `(req, res)` listener; never throws, never rejects. */
   readonly listener = (req: IncomingMessage, res: ServerResponse): void => {
-    const x = new Exchange(req, res);
+    const x = new Exchange(req, new HttpChannel(req, res));
     if (this.#config.onRequest !== undefined) {
       const log = this.#config.onRequest;
       res.once('finish', () => {
@@ -274,34 +356,39 @@ export class ApiHandler {
         }
       });
     }
-    this.#handle(x).catch((err: unknown) => {
+    this.#handle(x, req).catch((err: unknown) => {
       // #handle answers every error itself; this is the last resort if answering failed.
       this.#log(err, x);
       if (!res.destroyed) res.destroy();
     });
   };
 
-  async #handle(x: Exchange): Promise<void> {
+  async #handle(x: Exchange, req: IncomingMessage): Promise<void> {
     try {
-      const { req } = x;
       x.format = negotiateFormat(req.headers.accept) === 'verbose' ? 'verbose' : 'minimal';
       if (this.closing) throw new HttpError(503, 'SERVER_BUSY', 'the server is shutting down; retry against another instance', { closeConnection: true });
       this.#authenticate(req);
       x.baseUri = this.#baseUri(req);
-      const target = parseRequestTarget(req.url);
-      const format = negotiateFormat(req.headers.accept, target.query.get('$format'));
-      if (format === 'unsupported') {
-        throw new HttpError(406, 'NOT_ACCEPTABLE', 'this service answers JSON only: Accept application/json;odata=verbose, or application/json for minimal metadata (no Atom/XML)');
-      }
-      x.format = format;
-      const versions = checkVersionHeaders(req.headers);
-      for (const [k, v] of Object.entries(versions.headers)) if (SAFE_HEADER_VALUE.test(v)) x.headers[k] = v;
-      // JSON light needs OData 3.0; a client capped below it gets the verbose form, which 1.0 and 2.0 have.
-      if (x.format === 'minimal' && versions.maxDataServiceVersion < 3) x.format = 'verbose';
-      await this.#route(x, target);
+      await this.#serve(x);
     } catch (err) {
       this.#fail(x, err);
     }
+  }
+
+  /** Negotiates the answer's form and routes a request whose client is known (over HTTP, or in a batch). */
+  async #serve(x: Exchange): Promise<void> {
+    const { req } = x;
+    const target = parseRequestTarget(req.url);
+    const format = negotiateFormat(req.headers.accept, target.query.get('$format'));
+    if (format === 'unsupported') {
+      throw new HttpError(406, 'NOT_ACCEPTABLE', 'this service answers JSON only: Accept application/json;odata=verbose, or application/json for minimal metadata (no Atom/XML)');
+    }
+    x.format = format;
+    const versions = checkVersionHeaders(req.headers);
+    for (const [k, v] of Object.entries(versions.headers)) if (SAFE_HEADER_VALUE.test(v)) x.headers[k] = v;
+    // JSON light needs OData 3.0; a client capped below it gets the verbose form, which 1.0 and 2.0 have.
+    if (x.format === 'minimal' && versions.maxDataServiceVersion < 3) x.format = 'verbose';
+    await this.#route(x, target);
   }
 
   #authenticate(req: IncomingMessage): void {
@@ -593,7 +680,7 @@ export class ApiHandler {
   async #createAsset(x: Exchange, target: RequestTarget): Promise<void> {
     this.#options(target, OPTIONS.other, ASSETS, 'POST /api/Assets');
     checkJsonContentType(x.req.headers['content-type']);
-    const text = await this.#readBody(x.req);
+    const text = await this.#readBody(x);
     x.bodyRead = true;
     const record = this.#assets.create(parseAssetBody(text));
     const location = entityUri(x.baseUri, 'Assets', record.Id);
@@ -604,7 +691,7 @@ export class ApiHandler {
   async #createJob(x: Exchange, target: RequestTarget): Promise<void> {
     this.#options(target, OPTIONS.other, JOBS, 'POST /api/Jobs');
     checkJsonContentType(x.req.headers['content-type']);
-    const text = await this.#readBody(x.req);
+    const text = await this.#readBody(x);
     x.bodyRead = true;
     const result = await this.#check(x, text);
     const handle = this.#config.engine.submit(result);
@@ -645,13 +732,12 @@ export class ApiHandler {
     const pool = this.#config.validation;
     if (pool !== undefined) {
       const gone = new AbortController();
-      const onClose = (): void => gone.abort();
-      x.res.once('close', onClose);
+      const stop = x.channel.onClose(() => gone.abort());
       let outcome: CheckOutcome;
       try {
         outcome = await pool.check(request, gone.signal);
       } finally {
-        x.res.off('close', onClose);
+        stop();
       }
       if (outcome.kind !== 'valid') throw refusal(outcome);
     }
@@ -660,13 +746,13 @@ export class ApiHandler {
     return checked.result;
   }
 
-  async #readBody(req: IncomingMessage): Promise<string> {
+  async #readBody(x: Exchange): Promise<string> {
     if (this.#activeBodies >= this.#config.maxConcurrentBodies) {
       throw new HttpError(503, 'SERVER_BUSY', `the server is reading ${this.#activeBodies} request bodies already; retry in a second`, { headers: { 'Retry-After': '1' }, closeConnection: true });
     }
     this.#activeBodies++;
     try {
-      return await readBody(req, this.#config.maxBodyBytes);
+      return await x.channel.readBody(this.#config.maxBodyBytes);
     } finally {
       this.#activeBodies--;
     }
@@ -722,13 +808,13 @@ export class ApiHandler {
 
   #fail(x: Exchange, err: unknown): void {
     if (err instanceof ClientGoneError) {
-      if (!x.res.destroyed) x.res.destroy();
+      x.channel.abort();
       return;
     }
     const e = this.#describe(err);
     if (e.status >= 500 && e.code === 'INTERNAL_ERROR') this.#log(err, x);
     if (x.gone) {
-      if (!x.res.destroyed) x.res.destroy();
+      x.channel.abort();
       return;
     }
     const base = odataError(e.code, e.message, { verbose: x.format === 'verbose' });
@@ -744,7 +830,7 @@ export class ApiHandler {
       x.send(e.status, body, headers);
     } catch (sendError) {
       this.#log(sendError, x);
-      if (!x.res.destroyed) x.res.destroy();
+      x.channel.abort();
     }
   }
 
