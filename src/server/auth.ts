@@ -16,6 +16,19 @@ export const MAX_TOKEN_LENGTH = 4096;
 
 // RFC 6750 b64token: the characters a bearer token may have.
 const TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+/**
+ * The Simple Web Tokens of the ACS era, which the reference's own samples send
+ * (`Bearer http%3a%2f%2f…nameidentifier=account&urn%3aSubscriptionId=…&HMACSHA256=…%3d`):
+ * URL-encoded `name=value` pairs joined by `&`, one of them the HMACSHA256 signature. Scripts
+ * written then replay such a token; the server compares it as any other.
+ */
+const SWT_PAIR = /^[A-Za-z0-9\-._~%+]+=[A-Za-z0-9\-._~%+]*$/;
+
+/** Whether a token is a Simple Web Token as described above. */
+export function isSimpleWebToken(token: string): boolean {
+  const pairs = token.split('&');
+  return pairs.every((p) => SWT_PAIR.test(p)) && pairs.some((p) => p.startsWith('HMACSHA256=') && p.length > 'HMACSHA256='.length);
+}
 
 /**
  * Reads a token file: one token a line; blank lines and lines starting with `#` are skipped;
@@ -64,8 +77,11 @@ export function checkToken(token: unknown, position: number): asserts token is s
     );
   }
   if (token.length > MAX_TOKEN_LENGTH) throw new ServerConfigError('SERVER_TOKEN_INVALID', `createServer: ${where} has ${token.length} characters; at most ${MAX_TOKEN_LENGTH} are allowed`);
-  if (!TOKEN.test(token)) {
-    throw new ServerConfigError('SERVER_TOKEN_INVALID', `createServer: ${where} has characters a bearer token cannot carry; use letters, digits and - . _ ~ + / (then = padding)`);
+  if (!TOKEN.test(token) && !isSimpleWebToken(token)) {
+    throw new ServerConfigError(
+      'SERVER_TOKEN_INVALID',
+      `createServer: ${where} has characters a bearer token cannot carry; use letters, digits and - . _ ~ + / (then = padding), or an ACS Simple Web Token (name=value&…&HMACSHA256=…)`,
+    );
   }
 }
 

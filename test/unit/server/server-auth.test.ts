@@ -41,6 +41,19 @@ describe('BearerAuth', () => {
     }
   });
 
+  it("accepts the ACS-era Simple Web Tokens of the reference's samples, and nothing that only looks like one", () => {
+    const swt =
+      'http%3a%2f%2fschemas.xmlsoap.org%2fws%2f2005%2f05%2fidentity%2fclaims%2fnameidentifier=youraccountname&urn%3aSubscriptionId=2f84471d-b1ae-4e75-aa09-010f0fc0cf5b' +
+      '&Audience=urn%3aWindowsAzureMediaServices&ExpiresOn=1337067658&HMACSHA256=dithjGvlXR9HlyAf5DE99N5OCYkPAxsHIcsTSjm9%2fVE%3d';
+    expect(parseTokenFile(`${swt}\n`)).toEqual([swt]);
+    const acs = new BearerAuth([swt]);
+    expect(acs.check(`Bearer ${swt}`)).toBe('ok');
+    expect(acs.check(`Bearer ${swt.replace('youraccountname', 'another')}`)).toBe('invalid');
+    for (const bad of ['name=value&other=value-0123456789', 'a=b&HMACSHA256=&c=0123456789', 'a b=c&HMACSHA256=0123456789']) {
+      expect(() => new BearerAuth([bad])).toThrow(expect.objectContaining({ code: 'SERVER_TOKEN_INVALID' }));
+    }
+  });
+
   it('names the realm, and the error for a bad token (RFC 6750)', () => {
     expect(wwwAuthenticate('missing')).toBe('Bearer realm="jobgraph"');
     expect(wwwAuthenticate('invalid')).toBe('Bearer realm="jobgraph", error="invalid_token"');
