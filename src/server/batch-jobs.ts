@@ -54,6 +54,8 @@ function relativeTarget(target: string, rootPath: string): string | undefined {
   let path = target;
   const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/]*/.exec(path);
   if (scheme !== null) path = path.slice(scheme[0].length) || '/';
+  // The PHP SDK joins its base URI and path into `…/api//$1/Tasks`: repeated slashes are one.
+  path = path.replace(/\/{2,}/g, '/');
   if (!path.startsWith('/')) return path;
   const root = rootPath.endsWith('/') ? rootPath : `${rootPath}/`;
   return path.toLowerCase().startsWith(root.toLowerCase()) ? path.slice(root.length) : undefined;

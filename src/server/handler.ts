@@ -315,8 +315,12 @@ function rootPathOf(baseUri: string): string {
 
 /** A batch operation's target as a request target: relative ones (`Jobs`) under the service root. */
 function operationUrl(target: string, rootPath: string): string {
-  // Some clients leave the spaces of a $filter unencoded inside a batch.
-  const t = target.replace(/ /g, '%20');
+  // Some clients leave the spaces of a $filter unencoded inside a batch, and the PHP SDK joins its
+  // base URI and path with two slashes (`…/api//Jobs`).
+  const q = target.indexOf('?');
+  const [path, query] = q < 0 ? [target, ''] : [target.slice(0, q), target.slice(q)];
+  const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/]*/.exec(path)?.[0] ?? '';
+  const t = `${scheme}${path.slice(scheme.length).replace(/\/{2,}/g, '/')}${query}`.replace(/ /g, '%20');
   if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(t) || t.startsWith('/')) return t;
   return `${rootPath === '/' ? '' : rootPath}/${t}`;
 }

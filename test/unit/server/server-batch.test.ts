@@ -164,6 +164,34 @@ describe('POST /api/$batch', () => {
     expect(get.headers.allow).toBe('POST');
   });
 
+  it("reads the PHP SDK's shape: LF inside operations, `…/api//$1/Tasks`, Content-IDs numbered from 1 in the operations' headers", async () => {
+    const base = `${s.url}/`;
+    const op = (path: string, id: number, entity: unknown) =>
+      `Content-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\nPOST ${base}${path} HTTP/1.1\nDataServiceVersion: 3.0\nMaxDataServiceVersion: 3.0\nAccept: ${VERBOSE}\nContent-Type: ${VERBOSE}\nContent-ID: ${id}\n\n${JSON.stringify(entity)}`;
+    const text = [
+      '--batch_php',
+      'Content-Type: multipart/mixed; boundary=changeset_php',
+      '',
+      `--changeset_php\r\n${op('/Jobs', 1, { Name: 'PHP', InputMediaAssets: [{ __metadata: { uri: ASSET } }] })}`,
+      `--changeset_php\r\n${op('/$1/Tasks', 2, { Configuration: 'H264 Single Bitrate 720p', MediaProcessorId: MES, TaskBody: body('JobInputAsset(0)', 0) })}`,
+      '--changeset_php--',
+      '--batch_php--',
+      '',
+    ].join('\r\n');
+    const r = await request(s.port, '/api/$batch', { method: 'POST', body: text, headers: { 'Content-Type': 'multipart/mixed; boundary=batch_php' } });
+    expect(r.status).toBe(202);
+    const [set] = parseBatchResponse(r.text, batchBoundary(r.headers['content-type']));
+    if (set?.kind !== 'changeset') throw new Error(r.text);
+    expect(set.responses.map((a) => [a.status, a.contentId])).toEqual([
+      [201, '1'],
+      [201, '2'],
+    ]);
+    const id = json(set.responses[0]!).d.Id;
+    const read = await send([{ method: 'GET', target: `${base}/Jobs(${enc(id)})/Tasks` }]);
+    const [answer] = read.items as Array<Extract<BatchResponseItem, { kind: 'operation' }>>;
+    expect(json(answer!.response).d.results).toHaveLength(1);
+  });
+
   it('answers Prefer: return-no-content in a change set with 204 and Locations', async () => {
     const ops = sdkChangeSet('Quiet').map((op) => ({ ...op, headers: { Prefer: 'return-no-content' } }));
     const r = await send([ops]);
