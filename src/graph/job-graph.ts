@@ -65,6 +65,38 @@ export class JobGraph {
     return this.graph.outNeighbors(String(index)).map(Number).sort((a, b) => a - b);
   }
 
+  /**
+   * Every task `index` waits on, directly or through others (distinct, ascending). A task on a
+   * cycle is among its own.
+   */
+  transitiveDependenciesOf(index: number): number[] {
+    return this.#reach(index, 'in');
+  }
+
+  /** Every task that waits on `index`, directly or through others (distinct, ascending). */
+  transitiveDependentsOf(index: number): number[] {
+    return this.#reach(index, 'out');
+  }
+
+  #reach(index: number, direction: 'in' | 'out'): number[] {
+    const g = this.graph;
+    const start = String(index);
+    if (!g.hasNode(start)) return [];
+    const seen = new Set<string>();
+    const stack = [start];
+    while (stack.length > 0) {
+      const node = stack.pop()!;
+      const visit = (n: string): void => {
+        if (seen.has(n)) return;
+        seen.add(n);
+        stack.push(n);
+      };
+      if (direction === 'in') g.forEachInNeighbor(node, visit);
+      else g.forEachOutNeighbor(node, visit);
+    }
+    return [...seen].map(Number).sort((a, b) => a - b);
+  }
+
   hasCycle(): boolean {
     return hasCycle(this.graph);
   }

@@ -129,18 +129,79 @@ export function modelOf(st: SchedulerState, serial: number): { job: Job; task: T
 }
 
 /** The job a task belongs to, its position, attempts and pool: what views do not carry. */
-export function taskInfo(st: SchedulerState, taskId: string): { jobId: string; index: number; attempts: number; pool: string; dependencies: string[]; dependents: string[] } {
+export function taskInfo(st: SchedulerState, taskId: string): TaskInfo {
   const serial = lookupTask(st, 'taskInfo', taskId);
   const task = taskModel(st, serial);
   const job = st.jobs.models[st.tasks.job[serial]!]!;
+  const ids = (serials: number[]): string[] => serials.map((s) => taskModel(st, s).Id);
   return {
     jobId: job.Id,
     index: task.index,
     attempts: st.tasks.attempts[serial]!,
     pool: poolNameOf(st, serial),
-    dependencies: predecessors(st, serial).map((p) => taskModel(st, p).Id),
-    dependents: [...new Set(st.tasks.successors(serial))].sort((a, b) => a - b).map((s) => taskModel(st, s).Id),
+    dependencies: ids(predecessors(st, serial)),
+    dependents: ids([...new Set(st.tasks.successors(serial))].sort((a, b) => a - b)),
+    allDependencies: ids(transitive(st, serial, 'dependencies')),
+    allDependents: ids(transitive(st, serial, 'dependents')),
   };
+}
+
+/** What `Scheduler.taskInfo` says of a task besides its view. */
+export interface TaskInfo {
+  jobId: string;
+  /** Its position in its job's Tasks. */
+  index: number;
+  attempts: number;
+  pool: string;
+  /** The tasks it takes an input from, by id, in job order. */
+  dependencies: string[];
+  /** The tasks that take an input from it, by id, in job order. */
+  dependents: string[];
+  /** Every task it waits on, directly or through others, in job order. */
+  allDependencies: string[];
+  /** Every task that waits on it, directly or through others, in job order. */
+  allDependents: string[];
+}
+
+/**
+ * The serials a task waits on (or that wait on it), directly or not, ascending: a walk of its
+ * job's edges (successors on the task table; predecessors from the job's dependency arrays, as no
+ * predecessor index is kept). Edges stay within a job.
+ */
+function transitive(st: SchedulerState, serial: number, direction: 'dependencies' | 'dependents'): number[] {
+  const j = st.tasks.job[serial]!;
+  const base = st.jobs.base[j]!;
+  const count = st.jobs.base[j + 1]! - base;
+  let next: (local: number, visit: (local: number) => void) => void;
+  if (direction === 'dependents') {
+    const { succ, succOffset } = st.tasks;
+    next = (local, visit) => {
+      for (let e = succOffset[base + local]!, end = succOffset[base + local + 1]!; e < end; e++) visit(succ[e]! - base);
+    };
+  } else {
+    // In-edges as CSR over the job's local indices.
+    const deps = st.jobs.deps[j]!;
+    const offset = new Int32Array(count + 1);
+    for (let e = 0; e < deps.to.length; e++) offset[deps.to[e]! + 1]!++;
+    for (let i = 0; i < count; i++) offset[i + 1]! += offset[i]!;
+    const from = new Int32Array(deps.to.length);
+    const fill = offset.slice(0, count);
+    for (let e = 0; e < deps.to.length; e++) from[fill[deps.to[e]!]!++] = deps.from[e]!;
+    next = (local, visit) => {
+      for (let e = offset[local]!, end = offset[local + 1]!; e < end; e++) visit(from[e]!);
+    };
+  }
+  const seen = new Uint8Array(count);
+  const stack = [serial - base];
+  const out: number[] = [];
+  const visit = (local: number): void => {
+    if (seen[local] === 1) return;
+    seen[local] = 1;
+    out.push(base + local);
+    stack.push(local);
+  };
+  while (stack.length > 0) next(stack.pop()!, visit);
+  return out.sort((a, b) => a - b);
 }
 
 /** The serials a task depends on, ascending (from its job's dependencies: no predecessor index is kept). */

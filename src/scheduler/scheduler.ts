@@ -6,7 +6,7 @@ import { hasFreshTaskIds, isValidationResult, validateJob, type ValidationResult
 import { Claim } from './claim.js';
 import { EV } from './event-log.js';
 import { SchedulerError } from './errors.js';
-import { explain, jobView, jobViews, modelOf, taskInfo, taskView, taskViews } from './inspect.js';
+import { explain, jobView, jobViews, modelOf, taskInfo, taskView, taskViews, type TaskInfo } from './inspect.js';
 import { FLOAT_SHIFT, INT_SHIFT, JOB_STATE, LAST_MODIFIED } from './job-table.js';
 import { isInt32, settingsOf, type FailOptions, type RestoreOptions, type SchedulerOptions, type Settings, type SubmitOptions, type TaskFilter } from './options.js';
 import { jobRecord, loadSnapshot, readJournal, recoverJobs, takeSnapshot, type JournalChunk, type JournalJobRecord, type RecoveredJob } from './persistence.js';
@@ -654,7 +654,7 @@ export class Scheduler {
   }
 
   /** The job a task belongs to, its position, attempts and pool: what views do not carry. */
-  taskInfo(taskId: string): { jobId: string; index: number; attempts: number; pool: string; dependencies: string[]; dependents: string[] } {
+  taskInfo(taskId: string): TaskInfo {
     return taskInfo(this.#s, taskId);
   }
 
