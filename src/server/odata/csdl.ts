@@ -39,6 +39,7 @@ export interface EdmNavigation {
   readonly sourceMultiplicity: EdmMultiplicity;
 }
 
+/** An entity type: its key, its properties in the order the service writes them, its links. */
 export interface EdmEntityType {
   readonly name: string;
   readonly key: readonly string[];
@@ -46,11 +47,13 @@ export interface EdmEntityType {
   readonly navigation: readonly EdmNavigation[];
 }
 
+/** A complex type, the element of a collection property such as `ErrorDetails`. */
 export interface EdmComplexType {
   readonly name: string;
   readonly properties: readonly EdmProperty[];
 }
 
+/** An entity set of the container. */
 export interface EdmEntitySet {
   readonly name: string;
   /** Short name of the entity type. */
