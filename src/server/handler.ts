@@ -15,6 +15,7 @@ import {
   AMS_API_VERSION,
   REQUEST_ID_HEADERS,
   ODataError,
+  acceptsXml,
   applyQuery,
   ODataQueryError,
   checkVersionHeaders,
@@ -35,7 +36,7 @@ import {
   verboseProperty,
   verboseSingle,
 } from './odata/index.js';
-import type { DateStyle, ODataPropertyType, QueryOptions, ResourcePath } from './odata/index.js';
+import type { DateStyle, QueryOptions, ResourcePath } from './odata/index.js';
 import { closestName } from './odata/errors.js';
 import { BearerAuth, isLoopbackAddress, wwwAuthenticate } from './auth.js';
 import { ClientGoneError, checkJsonContentType, readBody } from './body.js';
@@ -46,6 +47,7 @@ import type { EntitySetInfo } from './entities.js';
 import { AssetRegistry, parseAssetBody } from './assets.js';
 import type { AssetRecord } from './assets.js';
 import { HttpError } from './errors.js';
+import { EDM_TYPES, metadataDocument } from './metadata.js';
 import { MAX_ANSWER_BYTES, MAX_WARNINGS_ACCEPTED, checkDefinition, clip, type CheckOutcome, type CheckRequest } from './job-check.js';
 import { parseRequestTarget } from './request-target.js';
 import { batchBoundary, parseBatch, writeBatch, type BatchOperation, type BatchResponse, type BatchResponseItem } from './odata/batch-format.js';
@@ -89,14 +91,6 @@ export interface HandlerConfig {
 type Format = 'verbose' | 'minimal';
 
 const SERVED_SETS = ['Jobs', 'Tasks', 'MediaProcessors', 'Assets'] as const;
-const EDM: Record<Exclude<ODataPropertyType, 'collection' | 'navigation'>, string> = {
-  string: 'Edm.String',
-  int: 'Edm.Int32',
-  double: 'Edm.Double',
-  boolean: 'Edm.Boolean',
-  datetime: 'Edm.DateTime',
-  guid: 'Edm.Guid',
-};
 const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
 /** Paths answered with a 301 to the service root `/api/`. */
 const ROOT_REDIRECTED = /^\/(?:api)?$/i;
@@ -245,10 +239,10 @@ class Exchange {
     this.sendRaw(status, stringifyOData(body), contentTypeFor(this.format), headers);
   }
 
-  /** Sends text (a `$count`). */
-  sendText(status: number, text: string): void {
+  /** Sends text (a `$count`, or the `$metadata` document with its content type). */
+  sendText(status: number, text: string, contentType = 'text/plain;charset=utf-8'): void {
     if (this.gone) return;
-    this.sendRaw(status, text, 'text/plain;charset=utf-8', {});
+    this.sendRaw(status, text, contentType, {});
   }
 
   /** Sends a body already written, of the given type. */
@@ -261,6 +255,15 @@ class Exchange {
 /** An HttpError for an entity that does not exist (or was deleted). */
 function notFound(set: string, key: string): HttpError {
   return new HttpError(404, 'ENTITY_NOT_FOUND', `no ${set.replace(/s$/, '')} has Id ${JSON.stringify(clip(key, 200))} in ${set}; list them with GET /api/${set}`);
+}
+
+/** The path names `$metadata` (a path that does not parse is left to the router). */
+function isMetadataPath(pathname: string): boolean {
+  try {
+    return parseResourcePath(pathname).collection === '$metadata';
+  } catch {
+    return false;
+  }
 }
 
 function methodNotAllowed(method: string, what: string, allowed: readonly string[]): HttpError {
@@ -411,10 +414,12 @@ export class ApiHandler {
     const { req } = x;
     const target = parseRequestTarget(req.url);
     const format = negotiateFormat(req.headers.accept, target.query.get('$format'));
-    if (format === 'unsupported') {
+    if (format !== 'unsupported') {
+      x.format = format;
+    } else if (!isMetadataPath(target.pathname)) {
+      // $metadata is the one XML answer; it checks Accept itself (its errors are still JSON).
       throw new HttpError(406, 'NOT_ACCEPTABLE', 'this service answers JSON only: Accept application/json;odata=verbose, or application/json for minimal metadata (no Atom/XML)');
     }
-    x.format = format;
     const versions = checkVersionHeaders(req.headers);
     for (const [k, v] of Object.entries(versions.headers)) if (SAFE_HEADER_VALUE.test(v)) x.headers[k] = v;
     // JSON light needs OData 3.0; a client capped below it gets the verbose form, which 1.0 and 2.0 have.
@@ -470,7 +475,8 @@ export class ApiHandler {
         this.#options(target, OPTIONS.other, JOBS, 'the service root');
         return this.#serviceDocument(x);
       case '$metadata':
-        throw new HttpError(501, 'NOT_IMPLEMENTED', 'jobgraph publishes no $metadata document; the entity shapes are those of the Media Services v2 REST reference (Job, Task, MediaProcessor)');
+        if (method !== 'GET') throw methodNotAllowed(method, '$metadata', ['GET']);
+        return this.#metadata(x, target);
       case '$batch':
         return this.#batch(x, target);
       case 'CancelJob':
@@ -661,7 +667,22 @@ export class ApiHandler {
         verbose ? verboseProperty(name, { __metadata: { type: `Collection(${elementType})` }, results: items }) : minimalProperty(x.baseUri, `Collection(${elementType})`, items),
       );
     }
-    return x.send(200, verbose ? verboseProperty(name, value) : minimalProperty(x.baseUri, EDM[type], value));
+    return x.send(200, verbose ? verboseProperty(name, value) : minimalProperty(x.baseUri, EDM_TYPES[type], value));
+  }
+
+  /** The EDMX/CSDL v3 document (metadata.ts): XML whatever JSON format was negotiated. */
+  #metadata(x: Exchange, target: RequestTarget): void {
+    for (const name of target.query.keys()) {
+      if (name.startsWith('$') && name !== '$format') {
+        throw new HttpError(400, 'QUERY_OPTION_NOT_APPLICABLE', `${name} cannot be applied to $metadata; it takes no query option but $format=xml`, { details: { option: name } });
+      }
+    }
+    const format = target.query.get('$format');
+    const xml = format === null ? acceptsXml(x.req.headers.accept) : /^\s*(xml|application\/xml|text\/xml)\s*$/i.test(format);
+    if (!xml) {
+      throw new HttpError(406, 'NOT_ACCEPTABLE', 'the $metadata document is XML (EDMX/CSDL, OData v3): Accept application/xml, or leave Accept out; there is no JSON form of it');
+    }
+    x.sendText(200, metadataDocument(), 'application/xml;charset=utf-8');
   }
 
   #serviceDocument(x: Exchange): void {

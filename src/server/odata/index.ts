@@ -59,5 +59,8 @@ export {
 } from './format.js';
 export type { DateStyle, ODataErrorBody, VerboseEntityMeta } from './format.js';
 
-export { AMS_API_VERSION, REQUEST_ID_HEADERS, checkVersionHeaders, contentTypeFor, negotiateFormat } from './negotiate.js';
+export { AMS_API_VERSION, REQUEST_ID_HEADERS, acceptsXml, checkVersionHeaders, contentTypeFor, negotiateFormat } from './negotiate.js';
 export type { RequestHeaders, ResponseFormat, VersionCheck } from './negotiate.js';
+
+export { CSDL_V3_NAMESPACE, DATASERVICES_METADATA_NAMESPACE, EDMX_NAMESPACE, writeEdmx } from './csdl.js';
+export type { EdmComplexType, EdmEntitySet, EdmEntityType, EdmFunctionImport, EdmModel, EdmMultiplicity, EdmNavigation, EdmProperty } from './csdl.js';

@@ -104,6 +104,19 @@ export function negotiateFormat(acceptHeader: string | null | undefined, format?
 }
 
 /**
+ * True when `Accept` allows an XML answer (the `$metadata` document): no header, or a range with
+ * q > 0 matching `application/xml` or `text/xml` (`*\/*`, `application/*` and `text/*` included).
+ *
+ * @param acceptHeader - the `Accept` header, if any
+ */
+export function acceptsXml(acceptHeader: string | null | undefined): boolean {
+  if (acceptHeader === undefined || acceptHeader === null || acceptHeader.trim() === '') return true;
+  const ranges = parseAccept(acceptHeader);
+  if (ranges.length === 0) return true;
+  return ranges.some((r) => r.q > 0 && (r.type === '*' || r.type === 'application' || r.type === 'text') && (r.subtype === '*' || r.subtype === 'xml'));
+}
+
+/**
  * The `Content-Type` of a JSON response in the given format, as AMS sends it.
  */
 export function contentTypeFor(format: 'verbose' | 'minimal'): string {

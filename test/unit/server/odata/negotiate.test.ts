@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ODataHeaderError } from '../../../../src/server/odata/errors.js';
-import { AMS_API_VERSION, checkVersionHeaders, contentTypeFor, negotiateFormat } from '../../../../src/server/odata/negotiate.js';
+import { AMS_API_VERSION, acceptsXml, checkVersionHeaders, contentTypeFor, negotiateFormat } from '../../../../src/server/odata/negotiate.js';
 
 describe('negotiateFormat()', () => {
   it.each([
@@ -48,6 +48,24 @@ describe('negotiateFormat()', () => {
   it('gives the Content-Type AMS sends for each format', () => {
     expect(contentTypeFor('verbose')).toBe('application/json;odata=verbose;charset=utf-8');
     expect(contentTypeFor('minimal')).toBe('application/json;odata=minimalmetadata;streaming=true;charset=utf-8');
+  });
+});
+
+describe('acceptsXml()', () => {
+  it.each([
+    [undefined, true],
+    ['', true],
+    ['application/xml', true],
+    ['text/xml;charset=utf-8', true],
+    ['*/*', true],
+    ['application/*', true],
+    ['application/json, */*;q=0.1', true],
+    ['application/json', false],
+    ['application/json;odata=verbose', false],
+    ['application/atom+xml', false],
+    ['application/xml;q=0', false],
+  ] as const)('%s → %s', (accept, expected) => {
+    expect(acceptsXml(accept)).toBe(expected);
   });
 });
 
