@@ -213,7 +213,7 @@ function complexPropertiesXml(value: Record<string, unknown>, complexType: strin
   let out = '';
   for (const name of Object.keys(value)) {
     if (name === '__metadata') continue;
-    out += propertyXml(name, value[name], types?.[name], undefined);
+    out += propertyXml(name, value[name], types !== undefined && Object.hasOwn(types, name) ? types[name] : undefined, undefined);
   }
   return out;
 }
@@ -250,7 +250,7 @@ function entryXml(info: AtomEntitySet, entity: object, base: string, updated: st
   out += `<title /><updated>${updated}</updated><author><name /></author><content type="application/xml"><m:properties>`;
   for (const name of Object.keys(view)) {
     if (name === '__metadata' || info.navigation.includes(name)) continue;
-    const type = info.schema[name];
+    const type = Object.hasOwn(info.schema, name) ? info.schema[name] : undefined;
     out += propertyXml(name, view[name], type, Object.hasOwn(info.collections, name) ? info.collections[name] : undefined);
   }
   return `${out}</m:properties></content></entry>`;
@@ -312,7 +312,7 @@ export function atomFeed(info: AtomEntitySet, items: readonly object[], options:
  * @param value - its value, as the entity view holds it
  */
 export function atomProperty(info: AtomEntitySet, name: string, value: unknown): string {
-  const type = info.schema[name];
+  const type = Object.hasOwn(info.schema, name) ? info.schema[name] : undefined;
   const elementType = Object.hasOwn(info.collections, name) ? info.collections[name] : undefined;
   return XML_DECLARATION + propertyXml(name, value, type, elementType, ` ${DM_DECLARATIONS}`);
 }
