@@ -135,6 +135,14 @@ describe('readAtomEntry(): what clients send', () => {
       TASKS,
     );
     expect(task).toEqual({ Options: 1, TaskBody: BODY, MediaProcessorId: MES });
+    // Collections of complex values, untyped all the way down, typed by the element type.
+    const subs = readAtomEntry(
+      `<atom:entry xmlns:atom="http://www.w3.org/2005/Atom"><atom:content type="application/xml"><meta:properties xmlns:meta="${M}">` +
+        `<data:TaskNotificationSubscriptions xmlns:data="${D}"><data:element xmlns:data="${D}">${data('IncludeTaskProgress', '1')}${data('NotificationEndPointId', 'nb:nepid:UUID:1')}${data('TargetTaskState', '2')}</data:element></data:TaskNotificationSubscriptions>` +
+        `</meta:properties></atom:content></atom:entry>`,
+      TASKS,
+    );
+    expect(subs).toEqual({ TaskNotificationSubscriptions: [{ IncludeTaskProgress: true, NotificationEndPointId: 'nb:nepid:UUID:1', TargetTaskState: 2 }] });
   });
 
   it('converts every m:type it knows, and collections of primitives', () => {

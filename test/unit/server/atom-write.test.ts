@@ -182,6 +182,10 @@ describe('atomProperty(), atomLinks(), atomUri(), atomError()', () => {
     expect(kid(kid(node, D, 'element'), D, 'Message').text).toBe('bad & worse');
     expect(parseXml(atomProperty(JOBS, 'EndTime', null)).attrs[`{${M}}null`]).toBe('true');
     expect(parseXml(atomProperty(JOBS, 'Name', 'a<b')).text).toBe('a<b');
+    expect(parseXml(atomProperty(JOBS, 'RunningDuration', Number.NaN)).text).toBe('NaN');
+    expect(parseXml(atomProperty(JOBS, 'RunningDuration', -Infinity)).text).toBe('-INF');
+    const created = parseXml(atomProperty(JOBS, 'Created', '/Date(1336771959431)/'));
+    expect([created.attrs[`{${M}}type`], created.text]).toEqual(['Edm.DateTime', '2012-05-11T21:32:39.431Z']);
   });
 
   it('writes $links documents, many and single', () => {
