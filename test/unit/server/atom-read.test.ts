@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AtomReadError, readAtomEntry, readAtomLinks } from '../../../src/server/odata/atom-read.js';
 import { atomEntry, atomLinks, atomUri } from '../../../src/server/odata/atom-write.js';
@@ -216,6 +217,20 @@ describe('round trips', () => {
     expect(jsonPathAccepts(job)).toEqual({ kind: 'valid' });
   });
 
+  it('any string survives write then read, but for the characters XML 1.0 cannot carry, which become U+FFFD', () => {
+    const xmlSafe = (s: string): string => s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 60 }), fc.string({ unit: 'grapheme', maxLength: 20 }), (name, key) => {
+        const written = atomEntry(JOBS, { ...sampleJob(), Id: `nb:jid:UUID:${key}`, Name: name, TemplateId: name }, { baseUri: BASE, updated: UPDATED });
+        const read = readAtomEntry(written, JOBS);
+        expect(read.Name).toBe(xmlSafe(name));
+        expect(read.TemplateId).toBe(xmlSafe(name));
+        expect(read.Id).toBe(`nb:jid:UUID:${key}`);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('$links documents the writer wrote read back', () => {
     expect(readAtomLinks(atomUri(ASSET_URI))).toEqual([ASSET_URI]);
     expect(readAtomLinks(atomLinks([ASSET_URI, `${ASSET_URI}x`], { count: 2, next: 'https://n' }))).toEqual([ASSET_URI, `${ASSET_URI}x`]);
@@ -344,6 +359,25 @@ describe('readAtomEntry(): refusals, each a typed error with its place', () => {
     expect(refusal(() => readAtomEntry(entryOf(''), JOBS, { maxDepth: 2 })).code).toBe('ATOM_TOO_DEEP');
     // Generous bound: these are refused in milliseconds; a quadratic path would take minutes.
     expect(performance.now() - started).toBeLessThan(20_000);
+  });
+
+  it('never fails otherwise than with an AtomReadError, whatever is cut, repeated or inserted in a valid body', () => {
+    const valid = inlineJob([`<d:Name>t</d:Name><d:MediaProcessorId>${MES}</d:MediaProcessorId><d:TaskBody>${escaped(BODY)}</d:TaskBody><d:Priority m:type="Edm.Int32">2</d:Priority>`]);
+    const noise = fc.constantFrom('<', '>', '&', '"', "'", '/', '=', ':', ' ', '<!DOCTYPE x>', '<![CDATA[', ']]>', '<!--', 'm:null="true" ', 'm:type="Edm.Int32" ', '</d:Name>', '<d:element>', '\u0000', '\ud800', 'xmlns:d="urn:x" ');
+    fc.assert(
+      fc.property(fc.nat(valid.length), fc.nat(40), noise, fc.nat(3), (at, cut, insert, times) => {
+        const text = valid.slice(0, at) + insert.repeat(times) + valid.slice(Math.min(valid.length, at + cut));
+        try {
+          const out = readAtomEntry(text, JOBS, JOB_OPTIONS);
+          expect(typeof out).toBe('object');
+        } catch (err) {
+          expect(err).toBeInstanceOf(AtomReadError);
+          const e = err as AtomReadError;
+          expect(e.line === undefined || (e.line >= 1 && e.column! >= 1)).toBe(true);
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('throws TypeError and RangeError for misused arguments', () => {
