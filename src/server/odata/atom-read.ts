@@ -24,7 +24,9 @@
  *   UTC text, `Collection(…)` → array). Without `m:type` (the PHP SDK never writes one; the .NET
  *   SDK leaves it off collections), a property the entity set's schema declares is converted by its
  *   declared type, and any other property is a string — or an object, or an array when it holds
- *   `d:element`s. Values that do not fit their type are refused (ATOM_VALUE_INVALID).
+ *   `d:element`s. Values that do not fit their type are refused (ATOM_VALUE_INVALID). Edm.Double's
+ *   `INF`, `-INF` and `NaN` are read as such; JSON, which the JSON path is handed, writes them
+ *   `null`.
  * - A null or empty `Id` is dropped: the .NET SDK sends `<d:Id m:null="true"/>` for a new Job and
  *   `<d:Id></d:Id>` for a new Task, and the service assigns both. Read-only properties it echoes
  *   (`Created`, `State`, …) are passed on; the loader ignores them as it does in JSON.
@@ -116,8 +118,14 @@ export interface AtomReadOptions {
   readonly related?: Readonly<Record<string, AtomEntitySet>>;
 }
 
+/** Default `maxLength`: the server's default body limit (1 MiB), in characters, which UTF-8 bytes never undercount. */
 export const DEFAULT_MAX_LENGTH = 1024 * 1024;
+/** Default `maxDepth`: three times what a Job with inline Tasks needs (11). */
 export const DEFAULT_MAX_DEPTH = 32;
+/**
+ * Default `maxElements`. A 30-task Job is some 600 elements; the tree kept for one body is a few
+ * hundred bytes an element, so the cap holds it to tens of MB whatever the body.
+ */
 export const DEFAULT_MAX_ELEMENTS = 100_000;
 
 // ------------------------------------------------------------------------------------- tree

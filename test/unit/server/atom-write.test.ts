@@ -120,6 +120,47 @@ describe('atomEntry()', () => {
     expect(() => atomEntry(JOBS, { Name: 'x' }, { baseUri: BASE })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
   });
 
+  it('golden: a job entry with a notification subscription, byte for byte, in the shape of the AMS $batch response sample', () => {
+    const job = { ...sampleJob(), JobNotificationSubscriptions: [{ NotificationEndPointId: 'nb:nepid:UUID:36e510df-8560-4bae-a698-87723f677e98', TargetJobState: 2 }] };
+    const expected = [
+      '<?xml version="1.0" encoding="utf-8"?>',
+      '<entry xml:base="https://media.windows.net/api/" xmlns="http://www.w3.org/2005/Atom" xmlns:d="http://schemas.microsoft.com/ado/2007/08/dataservices" xmlns:m="http://schemas.microsoft.com/ado/2007/08/dataservices/metadata">',
+      `<id>https://media.windows.net/api/Jobs('nb%3Ajid%3AUUID%3A40dc7bef-6bd9-2247-9f3d-d80bc257d715')</id>`,
+      '<category term="Microsoft.Cloud.Media.Vod.Rest.Data.Models.Job" scheme="http://schemas.microsoft.com/ado/2007/08/dataservices/scheme" />',
+      `<link rel="edit" title="Job" href="Jobs('nb%3Ajid%3AUUID%3A40dc7bef-6bd9-2247-9f3d-d80bc257d715')" />`,
+      `<link rel="http://schemas.microsoft.com/ado/2007/08/dataservices/related/Tasks" type="application/atom+xml;type=feed" title="Tasks" href="Jobs('nb%3Ajid%3AUUID%3A40dc7bef-6bd9-2247-9f3d-d80bc257d715')/Tasks" />`,
+      `<link rel="http://schemas.microsoft.com/ado/2007/08/dataservices/related/OutputMediaAssets" type="application/atom+xml;type=feed" title="OutputMediaAssets" href="Jobs('nb%3Ajid%3AUUID%3A40dc7bef-6bd9-2247-9f3d-d80bc257d715')/OutputMediaAssets" />`,
+      `<link rel="http://schemas.microsoft.com/ado/2007/08/dataservices/related/InputMediaAssets" type="application/atom+xml;type=feed" title="InputMediaAssets" href="Jobs('nb%3Ajid%3AUUID%3A40dc7bef-6bd9-2247-9f3d-d80bc257d715')/InputMediaAssets" />`,
+      '<title />',
+      '<updated>2026-12-04T12:00:00Z</updated>',
+      '<author>',
+      '<name />',
+      '</author>',
+      '<content type="application/xml">',
+      '<m:properties>',
+      '<d:Id>nb:jid:UUID:40dc7bef-6bd9-2247-9f3d-d80bc257d715</d:Id>',
+      '<d:Name>NewTestJob</d:Name>',
+      '<d:Created m:type="Edm.DateTime">2020-04-15T18:45:24.54Z</d:Created>',
+      '<d:LastModified m:type="Edm.DateTime">2020-04-15T18:46:11.477Z</d:LastModified>',
+      '<d:EndTime m:null="true" />',
+      '<d:Priority m:type="Edm.Int32">10</d:Priority>',
+      '<d:RunningDuration m:type="Edm.Double">0</d:RunningDuration>',
+      '<d:StartTime m:null="true" />',
+      '<d:State m:type="Edm.Int32">0</d:State>',
+      '<d:TemplateId m:null="true" />',
+      '<d:JobNotificationSubscriptions m:type="Collection(Microsoft.Cloud.Media.Vod.Rest.Data.Models.JobNotificationSubscription)">',
+      '<d:element>',
+      '<d:NotificationEndPointId>nb:nepid:UUID:36e510df-8560-4bae-a698-87723f677e98</d:NotificationEndPointId>',
+      '<d:TargetJobState m:type="Edm.Int32">2</d:TargetJobState>',
+      '</d:element>',
+      '</d:JobNotificationSubscriptions>',
+      '</m:properties>',
+      '</content>',
+      '</entry>',
+    ].join('');
+    expect(atomEntry(JOBS, job, { baseUri: BASE, updated: UPDATED })).toBe(expected);
+  });
+
   it('golden: a media processor entry, byte for byte', () => {
     const mp = { Id: 'nb:mpid:UUID:ff4df607-d419-42f0-bc17-a481b1331e56', Description: 'Media Encoder Standard', Name: 'Media Encoder Standard', Sku: '', Vendor: 'Microsoft', Version: '1.1' };
     expect(atomEntry(MEDIA_PROCESSORS, mp, { baseUri: BASE, updated: UPDATED })).toBe(
