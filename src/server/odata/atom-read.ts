@@ -106,7 +106,7 @@ export class AtomReadError extends JobGraphError {
 export interface AtomReadOptions {
   /** Longest text, in UTF-16 code units. @defaultValue 1048576 (the server's default body limit) */
   readonly maxLength?: number;
-  /** Deepest element nesting. @defaultValue 32 (a Job with inline Tasks nests 11 deep) */
+  /** Deepest element nesting. @defaultValue 32 (a Job with inline Tasks nests 10 deep) */
   readonly maxDepth?: number;
   /** Most elements. @defaultValue 100000 */
   readonly maxElements?: number;
@@ -120,7 +120,7 @@ export interface AtomReadOptions {
 
 /** Default `maxLength`: the server's default body limit (1 MiB), in characters, which UTF-8 bytes never undercount. */
 export const DEFAULT_MAX_LENGTH = 1024 * 1024;
-/** Default `maxDepth`: three times what a Job with inline Tasks needs (11). */
+/** Default `maxDepth`: three times what a Job with inline Tasks needs (10: entry, link, m:inline, feed, entry, content, m:properties, a collection, d:element, its property). */
 export const DEFAULT_MAX_DEPTH = 32;
 /**
  * Default `maxElements`. A 30-task Job is some 600 elements; the tree kept for one body is a few
@@ -208,7 +208,7 @@ function parseTree(text: string, limits: Limits, lines: LineMap): XEl {
   p.on('opentagstart', () => {
     tagStart = Math.max(0, text.lastIndexOf('<', p.position - 1));
     if (stack.length + 1 > limits.maxDepth) {
-      throw new AtomReadError('ATOM_TOO_DEEP', `elements nest more than ${limits.maxDepth} deep`, { ...at(tagStart), hint: 'an entry with inline tasks nests about 11 deep; check for unclosed elements' });
+      throw new AtomReadError('ATOM_TOO_DEEP', `elements nest more than ${limits.maxDepth} deep`, { ...at(tagStart), hint: 'an entry with inline tasks nests 10 deep; check for unclosed elements' });
     }
     if (++count > limits.maxElements) {
       throw new AtomReadError('ATOM_TOO_LARGE', `the body has more than ${limits.maxElements.toLocaleString('en-US')} elements`, { ...at(tagStart), hint: 'send one Job with its Tasks per request' });
@@ -544,6 +544,27 @@ class EntryReader {
 }
 
 // ------------------------------------------------------------------------------------- API
+
+/**
+ * What a request's `Content-Type` says of an XML body: `atom` for `application/atom+xml` (an
+ * entry; the SDKs send it with or without `;type=entry`), `xml` for `application/xml` or
+ * `text/xml` (a `$links` document), `other` for anything else (JSON included, and no header), or
+ * `charset` when it names a charset other than UTF-8 (the server reads bodies as UTF-8 only).
+ */
+export function atomRequestKind(contentType: string | undefined): 'atom' | 'xml' | 'other' | 'charset' {
+  if (contentType === undefined) return 'other';
+  const [type = '', ...params] = contentType.split(';');
+  const media = type.trim().toLowerCase();
+  const kind = media === 'application/atom+xml' ? 'atom' : media === 'application/xml' || media === 'text/xml' ? 'xml' : 'other';
+  if (kind === 'other') return kind;
+  for (const p of params) {
+    const eq = p.indexOf('=');
+    if (eq < 0 || p.slice(0, eq).trim().toLowerCase() !== 'charset') continue;
+    const v = p.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1').toLowerCase();
+    if (v !== 'utf-8' && v !== 'utf8') return 'charset';
+  }
+  return kind;
+}
 
 /** A BOM is not part of the document (body.ts drops it too); columns on line 1 then count from after it. */
 function withoutBom(text: string): string {

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AtomReadError, readAtomEntry, readAtomLinks } from '../../../src/server/odata/atom-read.js';
+import { AtomReadError, atomRequestKind, readAtomEntry, readAtomLinks } from '../../../src/server/odata/atom-read.js';
 import { atomEntry, atomLinks, atomUri } from '../../../src/server/odata/atom-write.js';
 import { checkDefinition } from '../../../src/server/job-check.js';
 import { sequentialIds } from '../../../src/job/ids.js';
-import { ASSET_URI, BASE, D, JOBS, JOB_ID, M, MES, TASKS, TASK_BODY, UPDATED, sampleJob, sampleTask } from './atom-helpers.js';
+import { ASSET_URI, BASE, D, JOBS, M, MES, TASKS, TASK_BODY, UPDATED, sampleJob, sampleTask } from './atom-helpers.js';
 
 const NS = `xmlns="http://www.w3.org/2005/Atom" xmlns:d="${D}" xmlns:m="${M}"`;
 const REL = 'http://schemas.microsoft.com/ado/2007/08/dataservices/related/';
@@ -411,6 +411,14 @@ describe('readAtomLinks()', () => {
   });
 });
 
-it('the job id in the sample is a job id', () => {
-  expect(JOB_ID.startsWith('nb:jid:UUID:')).toBe(true);
+describe('atomRequestKind()', () => {
+  it('tells Atom entries, XML documents and other bodies apart by Content-Type', () => {
+    expect(atomRequestKind('application/atom+xml')).toBe('atom');
+    expect(atomRequestKind('application/atom+xml;type=entry;charset=utf-8')).toBe('atom');
+    expect(atomRequestKind('Application/XML')).toBe('xml');
+    expect(atomRequestKind('text/xml; charset="UTF-8"')).toBe('xml');
+    expect(atomRequestKind('application/json;odata=verbose')).toBe('other');
+    expect(atomRequestKind(undefined)).toBe('other');
+    expect(atomRequestKind('application/atom+xml;charset=utf-16')).toBe('charset');
+  });
 });
