@@ -239,7 +239,7 @@ function parseTree(text: string, limits: Limits, lines: LineMap): XEl {
     throw new AtomReadError('ATOM_DOCTYPE_FORBIDDEN', 'the body has a DOCTYPE; Atom request bodies have none', { ...at(start), hint: 'remove the <!DOCTYPE …> declaration' });
   });
   p.on('error', (err) => {
-    let offset = Math.min(text.length, Math.max(0, p.position - 1));
+    const offset = Math.min(text.length, Math.max(0, p.position - 1));
     const inside = stack.length > 0 ? stack[stack.length - 1]!.local : undefined;
     if (/unclosed|unexpected end/i.test(err.message) && stack.length > 0) {
       // A bare `&` makes saxes read everything after it as an entity name up to the end, and it
@@ -373,6 +373,8 @@ class EntryReader {
     if (declared === 'collection' || el.children.some((c) => c.ns === DATA_NS && c.local === 'element')) return this.collection(el, what, complexType);
     if (declared !== undefined && declared !== 'navigation') return this.leaf(el, what, EDM_OF[declared]);
     if (el.children.length > 0) return this.complex(el, what, complexType);
+    // An empty item of a collection of a complex type: an object with no property.
+    if (complexType !== undefined && own(COMPLEX_TYPES, complexType) !== undefined && isSpace(el.text)) return {};
     return el.text;
   }
 
@@ -474,6 +476,9 @@ class EntryReader {
             if (child.attrs.href !== undefined) edit = this.resolve(child.attrs.href.trim(), this.base(child, base));
           } else if (rel.startsWith(RELATED_REL)) {
             const nav = rel.slice(RELATED_REL.length);
+            if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(nav)) {
+              this.fail('ATOM_LINK_INVALID', child, `the link's rel ${show(rel)} names no navigation property`, `write rel="${RELATED_REL}InputMediaAssets"`);
+            }
             const list = navs.get(nav) ?? [];
             navs.set(nav, list);
             this.link(child, nav, base, list);

@@ -144,6 +144,8 @@ describe('readAtomEntry(): what clients send', () => {
       TASKS,
     );
     expect(subs).toEqual({ TaskNotificationSubscriptions: [{ IncludeTaskProgress: true, NotificationEndPointId: 'nb:nepid:UUID:1', TargetTaskState: 2 }] });
+    const empty = readAtomEntry(entryOf('<d:ErrorDetails><d:element/></d:ErrorDetails>'), TASKS);
+    expect(empty).toEqual({ ErrorDetails: [{}] });
   });
 
   it('converts every m:type it knows, and collections of primitives', () => {
@@ -322,6 +324,7 @@ describe('readAtomEntry(): refusals, each a typed error with its place', () => {
       [`<entry ${NS}><category term="${TASKS.type}" scheme="http://schemas.microsoft.com/ado/2007/08/dataservices/scheme"/></entry>`, 'ATOM_ENTITY_TYPE_INVALID', /Job/],
       [`<entry ${NS}><link rel="${REL}InputMediaAssets" title="InputMediaAssets"/></entry>`, 'ATOM_LINK_INVALID', /href=/],
       [`<entry ${NS}><link rel="${REL}Tasks" href="Tasks('nb%3Atid%3AUUID%3A1')"/></entry>`, 'ATOM_LINK_INVALID', /m:inline/],
+      [`<entry ${NS}><link rel="${REL}" href="x"/></entry>`, 'ATOM_LINK_INVALID', /InputMediaAssets/],
       [`<entry ${NS}><link rel="${REL}Tasks"><m:inline><x/></m:inline></link></entry>`, 'ATOM_CONTENT_INVALID', /feed/],
       [`<entry ${NS}><link rel="${REL}Name" href="x"/>${entryOf('<d:Name>x</d:Name>').slice(entryOf('').indexOf('<content'), -'</entry>'.length)}</entry>`, 'ATOM_PROPERTY_DUPLICATE', /once/],
     ];
