@@ -136,15 +136,18 @@ function doubleText(n: number): string {
   return String(n);
 }
 
-/** A date in any form an entity view holds it, as ISO 8601 UTC; text that is no date is kept. */
+/**
+ * A date in any form an entity view holds it, as ISO 8601 UTC. Never throws: a value that is no
+ * date (an invalid Date, text of another form) is written as its text, so one bad value cannot
+ * make a whole list unreadable.
+ */
 function dateText(v: unknown): string {
-  if (v instanceof Date) return formatDateIso(v.getTime());
-  if (typeof v === 'number') return formatDateIso(v);
-  const s = String(v);
   try {
-    return formatDateIso(parseODataDate(s));
+    if (v instanceof Date) return formatDateIso(v.getTime());
+    if (typeof v === 'number') return formatDateIso(v);
+    return formatDateIso(parseODataDate(String(v)));
   } catch {
-    return s;
+    return String(v);
   }
 }
 

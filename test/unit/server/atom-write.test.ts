@@ -92,6 +92,8 @@ describe('atomEntry()', () => {
       const entry = parseXml(atomEntry(JOBS, { ...sampleJob(), Created }, { baseUri: BASE, updated: UPDATED }));
       expect(prop(entry, 'Created').text).toBe('2020-04-15T18:45:24.54Z');
     }
+    const bad = parseXml(atomEntry(JOBS, { ...sampleJob(), Created: Number.NaN, LastModified: new Date(Number.NaN), StartTime: 'soon' }, { baseUri: BASE, updated: UPDATED }));
+    expect([prop(bad, 'Created').text, prop(bad, 'LastModified').text, prop(bad, 'StartTime').text]).toEqual(['NaN', 'Invalid Date', 'soon']);
   });
 
   it('limits related links to $select and takes a key that is not the Id', () => {
