@@ -10,7 +10,9 @@
  * change set, rather than run where it could not be undone.
  */
 import { parseJsonText } from '../job/json-text.js';
+import { JOBS, TASKS } from './entities.js';
 import { HttpError } from './errors.js';
+import { atomRequestKind, readAtomEntry, readAtomLinks } from './odata/atom-read.js';
 import type { BatchOperation } from './odata/batch-format.js';
 
 /** What an operation of the change set does to the jobs being built. */
@@ -40,7 +42,8 @@ export interface ChangeSetPlan {
 export class ChangeSetError extends Error {
   constructor(
     readonly operation: BatchOperation,
-    readonly error: HttpError,
+    /** An HttpError, or the AtomReadError of a body that is not Atom. */
+    readonly error: Error,
   ) {
     super(error.message);
     this.name = 'ChangeSetError';
@@ -61,17 +64,37 @@ function relativeTarget(target: string, rootPath: string): string | undefined {
   return path.toLowerCase().startsWith(root.toLowerCase()) ? path.slice(root.length) : undefined;
 }
 
-/** The JSON object an operation carries. */
-function bodyObject(op: BatchOperation): Record<string, unknown> {
+/** How an operation's body is written: JSON, or Atom/XML (as the PHP and Java SDKs send it). */
+function bodyKind(op: BatchOperation): 'json' | 'atom' {
   const type = op.headers.get('content-type');
-  if (type === undefined || !JSON_TYPE.test(type)) {
-    throw new ChangeSetError(
-      op,
-      new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `the operation on line ${op.line} of the batch has Content-Type ${JSON.stringify((type ?? '(none)').slice(0, 80))}; a change set's bodies are read as JSON`, {
-        details: { line: op.line },
-      }),
-    );
+  if (type !== undefined && JSON_TYPE.test(type)) return 'json';
+  const kind = atomRequestKind(type);
+  if (kind === 'atom' || kind === 'xml') return 'atom';
+  throw new ChangeSetError(
+    op,
+    new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `the operation on line ${op.line} of the batch has Content-Type ${JSON.stringify((type ?? '(none)').slice(0, 80))}; a change set's bodies are JSON or Atom (UTF-8)`, {
+      details: { line: op.line },
+    }),
+  );
+}
+
+/** Reads an Atom body, its errors the change set's. */
+function atom<T>(op: BatchOperation, read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    throw new ChangeSetError(op, err as Error);
   }
+}
+
+/** The entity an operation carries: a Job or a Task, in JSON or Atom. */
+function bodyObject(op: BatchOperation, entity: 'job' | 'task'): Record<string, unknown> {
+  if (bodyKind(op) === 'atom') return atom(op, () => (entity === 'job' ? readAtomEntry(op.body, JOBS, { related: { Tasks: TASKS } }) : readAtomEntry(op.body, TASKS)));
+  return jsonObject(op);
+}
+
+/** The JSON object an operation carries. */
+function jsonObject(op: BatchOperation): Record<string, unknown> {
   const parsed = parseJsonText(op.body);
   if (!parsed.ok) {
     const { message, line, column } = parsed.problem;
@@ -110,7 +133,7 @@ export function planChangeSet(operations: readonly BatchOperation[], rootPath: s
     const [resource = '', ...rest] = path.split('?')[0]!.split('/');
     if (op.method !== 'POST') throw unsupported(op, 'is not a creation');
     if (resource.toLowerCase() === 'jobs' && rest.length === 0) {
-      const definition = { ...bodyObject(op) };
+      const definition = { ...bodyObject(op, 'job') };
       const j = jobs.length;
       jobs.push({ contentId: op.contentId, definition });
       if (op.contentId !== undefined) byContentId.set(op.contentId, j);
@@ -134,16 +157,22 @@ export function planChangeSet(operations: readonly BatchOperation[], rootPath: s
       // The definition is this change set's own copy: its arrays may grow in place.
       if (!Array.isArray(definition.Tasks)) definition.Tasks = [];
       const tasks = definition.Tasks as unknown[];
-      tasks.push(bodyObject(op));
+      tasks.push(bodyObject(op, 'task'));
       roles.push({ kind: 'task', job: j, task: tasks.length - 1 });
       continue;
     }
     if (nav.toLowerCase() === '$links/inputmediaassets') {
-      const body = bodyObject(op);
-      // Verbose JSON names the link "uri"; JSON light, "url".
-      const uri = typeof body.uri === 'string' ? body.uri : body.url;
+      let uri: unknown;
+      if (bodyKind(op) === 'atom') {
+        const uris = atom(op, () => readAtomLinks(op.body));
+        uri = uris.length === 1 ? uris[0] : undefined;
+      } else {
+        const body = jsonObject(op);
+        // Verbose JSON names the link "uri"; JSON light, "url".
+        uri = typeof body.uri === 'string' ? body.uri : body.url;
+      }
       if (typeof uri !== 'string') {
-        throw new ChangeSetError(op, new HttpError(400, 'BAD_REQUEST', `the link on line ${op.line} of the batch has no "uri": send {"uri": "https://…/api/Assets('nb:cid:UUID:…')"}`, { details: { line: op.line } }));
+        throw new ChangeSetError(op, new HttpError(400, 'BAD_REQUEST', `the link on line ${op.line} of the batch names no one asset: send {"uri": "https://…/api/Assets('nb:cid:UUID:…')"}, or <uri>…</uri> in XML`, { details: { line: op.line } }));
       }
       // Linked as the job's body lists its inputs: bare URIs under the bind form, else entries.
       const bind = definition['InputMediaAssets@odata.bind'];

@@ -46,11 +46,14 @@ import { ASSETS, JOBS, MEDIA_PROCESSORS, TASKS, assetEntity, jobEntity, mediaPro
 import type { EntitySetInfo } from './entities.js';
 import { AssetRegistry, parseAssetBody } from './assets.js';
 import type { AssetRecord } from './assets.js';
-import { HttpError } from './errors.js';
+import { HttpError, type HttpErrorCode } from './errors.js';
 import { EDM_TYPES, metadataDocument } from './metadata.js';
 import { MAX_ANSWER_BYTES, MAX_WARNINGS_ACCEPTED, checkDefinition, clip, type CheckOutcome, type CheckRequest } from './job-check.js';
 import { parseRequestTarget } from './request-target.js';
 import { batchBoundary, parseBatch, writeBatch, type BatchOperation, type BatchResponse, type BatchResponseItem } from './odata/batch-format.js';
+import { ATOM_ENTRY_CONTENT_TYPE, ATOM_FEED_CONTENT_TYPE, XML_CONTENT_TYPE, atomEntry, atomError, atomFeed, atomProperty, atomServiceDocument } from './odata/atom-write.js';
+import { AtomReadError, atomRequestKind, readAtomEntry } from './odata/atom-read.js';
+import type { ResponseFormat } from './odata/negotiate.js';
 import { ChangeSetError, planChangeSet } from './batch-jobs.js';
 import type { ValidationPool } from './validate-pool.js';
 import type { RequestTarget } from './request-target.js';
@@ -88,7 +91,7 @@ export interface HandlerConfig {
   readonly onRequest: ((entry: AccessLogEntry) => void) | undefined;
 }
 
-type Format = 'verbose' | 'minimal';
+type Format = 'verbose' | 'minimal' | 'atom';
 
 const SERVED_SETS = ['Jobs', 'Tasks', 'MediaProcessors', 'Assets'] as const;
 const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
@@ -186,6 +189,14 @@ class BatchChannel implements Channel {
   }
 }
 
+/** An answer already written as XML (Atom, `$links`, a property, an error), sent as it is. */
+class XmlBody {
+  constructor(
+    readonly text: string,
+    readonly contentType: string,
+  ) {}
+}
+
 /** One request and its response. */
 class Exchange {
   readonly requestId = randomUUID();
@@ -236,7 +247,8 @@ class Exchange {
       this.channel.write(status, { ...this.headers, ...headers }, undefined);
       return;
     }
-    this.sendRaw(status, stringifyOData(body), contentTypeFor(this.format), headers);
+    if (body instanceof XmlBody) return this.sendRaw(status, body.text, body.contentType, headers);
+    this.sendRaw(status, stringifyOData(body), contentTypeFor(this.format === 'verbose' ? 'verbose' : 'minimal'), headers);
   }
 
   /** Sends text (a `$count`, or the `$metadata` document with its content type). */
@@ -307,6 +319,23 @@ function refusal(outcome: Exclude<CheckOutcome, { kind: 'valid' }>): HttpError {
  * The facade's request listener. Stateless per request but for the catalog (deleted jobs) and
  * the count of bodies being read.
  */
+/**
+ * Whether a request body is Atom/XML (an entry); else it must be JSON.
+ * @throws HttpError `UNSUPPORTED_MEDIA_TYPE` (415) for XML in a charset other than UTF-8, or a type that is neither
+ */
+function isAtomBody(contentType: string | undefined): boolean {
+  const kind = atomRequestKind(contentType);
+  if (kind === 'atom' || kind === 'xml') return true;
+  if (kind === 'charset') throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'an Atom/XML body must be UTF-8: send charset=utf-8, or no charset');
+  checkJsonContentType(contentType);
+  return false;
+}
+
+/** The format to answer in before (or without) a successful negotiation: what was asked, else minimal JSON. */
+function answerFormat(f: ResponseFormat): Format {
+  return f === 'unsupported' ? 'minimal' : f;
+}
+
 /** The path of the service root of `baseUri` (`http://host/api` → `/api`). */
 function rootPathOf(baseUri: string): string {
   try {
@@ -399,7 +428,7 @@ export class ApiHandler {
 
   async #handle(x: Exchange, req: IncomingMessage): Promise<void> {
     try {
-      x.format = negotiateFormat(req.headers.accept) === 'verbose' ? 'verbose' : 'minimal';
+      x.format = answerFormat(negotiateFormat(req.headers.accept));
       if (this.closing) throw new HttpError(503, 'SERVER_BUSY', 'the server is shutting down; retry against another instance', { closeConnection: true });
       this.#authenticate(req);
       x.baseUri = this.#baseUri(req);
@@ -418,7 +447,7 @@ export class ApiHandler {
       x.format = format;
     } else if (!isMetadataPath(target.pathname)) {
       // $metadata is the one XML answer; it checks Accept itself (its errors are still JSON).
-      throw new HttpError(406, 'NOT_ACCEPTABLE', 'this service answers JSON only: Accept application/json;odata=verbose, or application/json for minimal metadata (no Atom/XML)');
+      throw new HttpError(406, 'NOT_ACCEPTABLE', 'this service answers JSON (Accept application/json;odata=verbose, or application/json for minimal metadata) or Atom (Accept application/atom+xml)');
     }
     const versions = checkVersionHeaders(req.headers);
     for (const [k, v] of Object.entries(versions.headers)) if (SAFE_HEADER_VALUE.test(v)) x.headers[k] = v;
@@ -656,6 +685,7 @@ export class ApiHandler {
       return x.sendText(200, String(Array.isArray(v) ? v.length : 0));
     }
     this.#options(target, OPTIONS.other, info, `${info.set}('…')/${name}`);
+    if (x.format === 'atom') return x.send(200, new XmlBody(atomProperty(info, name, (entity as Record<string, unknown>)[name] ?? null), XML_CONTENT_TYPE));
     const verbose = x.format === 'verbose';
     // The entity's dates are already written for this response's format.
     const value = (entity as Record<string, unknown>)[name] ?? null;
@@ -686,6 +716,7 @@ export class ApiHandler {
   }
 
   #serviceDocument(x: Exchange): void {
+    if (x.format === 'atom') return x.send(200, new XmlBody(atomServiceDocument(x.baseUri, SERVED_SETS), 'application/atomsvc+xml;charset=utf-8'));
     if (x.format === 'verbose') return x.send(200, { d: { EntitySets: [...SERVED_SETS] } });
     return x.send(200, { 'odata.metadata': `${x.baseUri}/$metadata`, value: SERVED_SETS.map((name) => ({ name, url: name })) });
   }
@@ -704,6 +735,10 @@ export class ApiHandler {
 
   #list(x: Exchange, info: EntitySetInfo, items: readonly object[], q: Pick<QueryOptions<object>, 'select' | 'inlineCount'>, total: number | undefined): unknown {
     const count = q.inlineCount && total !== undefined ? { count: total } : {};
+    if (x.format === 'atom') {
+      const selected = items.map((e) => selectProperties(e, q.select));
+      return new XmlBody(atomFeed(info, selected, { baseUri: x.baseUri, ...(q.select !== undefined ? { select: q.select } : {}), ...count }), ATOM_FEED_CONTENT_TYPE);
+    }
     if (x.format === 'verbose') {
       return verboseList(
         items.map((e) => verboseEntity(selectProperties(e, q.select), verboseMeta(info, x.baseUri, (e as { Id: string }).Id, q.select))),
@@ -720,6 +755,7 @@ export class ApiHandler {
 
   #single(x: Exchange, info: EntitySetInfo, entity: object, select: readonly string[] | undefined): unknown {
     const key = (entity as { Id: string }).Id;
+    if (x.format === 'atom') return new XmlBody(atomEntry(info, selectProperties(entity, select), { baseUri: x.baseUri, ...(select !== undefined ? { select } : {}) }), ATOM_ENTRY_CONTENT_TYPE);
     if (x.format === 'verbose') {
       return verboseSingle(verboseEntity(selectProperties(entity, select), verboseMeta(info, x.baseUri, key, select)));
     }
@@ -731,10 +767,10 @@ export class ApiHandler {
   /** `POST /api/Assets`: an empty asset to name as a job's input. */
   async #createAsset(x: Exchange, target: RequestTarget): Promise<void> {
     this.#options(target, OPTIONS.other, ASSETS, 'POST /api/Assets');
-    checkJsonContentType(x.req.headers['content-type']);
+    const atom = isAtomBody(x.req.headers['content-type']);
     const text = await this.#readBody(x);
     x.bodyRead = true;
-    const record = this.#assets.create(parseAssetBody(text));
+    const record = this.#assets.create(parseAssetBody(atom ? JSON.stringify(readAtomEntry(text, ASSETS, { maxLength: this.#config.maxBodyBytes })) : text));
     const location = entityUri(x.baseUri, 'Assets', record.Id);
     if (prefersNoContent(x)) return x.send(204, undefined, { Location: location, 'Preference-Applied': 'return-no-content', DataServiceId: location });
     return x.send(201, this.#single(x, ASSETS, assetEntity(record, this.#style(x)), undefined), { Location: location });
@@ -742,10 +778,10 @@ export class ApiHandler {
 
   async #createJob(x: Exchange, target: RequestTarget): Promise<void> {
     this.#options(target, OPTIONS.other, JOBS, 'POST /api/Jobs');
-    checkJsonContentType(x.req.headers['content-type']);
+    const atom = isAtomBody(x.req.headers['content-type']);
     const text = await this.#readBody(x);
     x.bodyRead = true;
-    const result = await this.#check(x, text);
+    const result = atom ? await this.#check(x, JSON.stringify(readAtomEntry(text, JOBS, { related: { Tasks: TASKS }, maxLength: this.#config.maxBodyBytes })), 'atom') : await this.#check(x, text);
     const handle = this.#config.engine.submit(result);
     const view = handle.view();
     const location = entityUri(x.baseUri, 'Jobs', view.Id);
@@ -800,7 +836,7 @@ export class ApiHandler {
     const sub = new Exchange({ method: op.method, url: operationUrl(op.target, rootPathOf(x.baseUri)), headers }, channel);
     sub.baseUri = x.baseUri;
     sub.bodyRead = true;
-    sub.format = negotiateFormat(headers.accept) === 'verbose' ? 'verbose' : 'minimal';
+    sub.format = answerFormat(negotiateFormat(headers.accept));
     return { sub, channel };
   }
 
@@ -897,7 +933,21 @@ export class ApiHandler {
    * @throws HttpError `VALIDATION_FAILED`, `JSON_MALFORMED`, `TOO_MANY_WARNINGS` (400); from the
    *   pool `SERVER_BUSY` (503) and `VALIDATION_TOO_COSTLY` (400)
    */
-  async #check(x: Exchange, text: string): Promise<ValidationResult> {
+  async #check(x: Exchange, text: string, source: 'json' | 'atom' = 'json'): Promise<ValidationResult> {
+    try {
+      return await this.#checkText(x, text);
+    } catch (err) {
+      // A definition read from Atom was checked as the JSON made of it: places in that text mean
+      // nothing to the client (TaskBody line:column still do).
+      if (source === 'atom' && err instanceof HttpError && Array.isArray(err.details?.diagnostics)) {
+        const diagnostics = (err.details.diagnostics as Array<Record<string, unknown>>).map(({ fileLine: _l, fileColumn: _c, ...d }) => d);
+        throw new HttpError(err.status, err.code as HttpErrorCode, err.message, { headers: { ...err.headers }, details: { ...err.details, diagnostics } });
+      }
+      throw err;
+    }
+  }
+
+  async #checkText(x: Exchange, text: string): Promise<ValidationResult> {
     const request: CheckRequest = {
       text,
       profile: this.#config.profile,
@@ -992,6 +1042,18 @@ export class ApiHandler {
       x.channel.abort();
       return;
     }
+    if (x.format === 'atom') {
+      const headers: Record<string, string> = { ...e.headers };
+      if (e.close || x.unreadBody) headers.Connection = 'close';
+      const inner = e.details === undefined ? undefined : clip(JSON.stringify(e.details), MAX_ANSWER_BYTES / 2);
+      try {
+        x.send(e.status, new XmlBody(atomError(e.code, clip(e.message, MAX_ANSWER_BYTES / 4), inner), XML_CONTENT_TYPE), headers);
+      } catch (sendError) {
+        this.#log(sendError, x);
+        x.channel.abort();
+      }
+      return;
+    }
     const base = odataError(e.code, e.message, { verbose: x.format === 'verbose' });
     const key = x.format === 'verbose' ? 'error' : 'odata.error';
     let body: unknown = e.details === undefined ? base : { [key]: { ...base[key], innererror: e.details } };
@@ -1026,6 +1088,13 @@ export class ApiHandler {
       if (d.line !== undefined) details.line = d.line;
       if (d.hint !== undefined) details.hint = d.hint;
       return { ...plain, status, code: err.code, message: err.message, details: Object.keys(details).length > 0 ? details : undefined };
+    }
+    if (err instanceof AtomReadError) {
+      const details: Record<string, unknown> = {};
+      if (err.line !== undefined) details.line = err.line;
+      if (err.column !== undefined) details.column = err.column;
+      if (err.hint !== undefined) details.hint = err.hint;
+      return { ...plain, status: err.status, code: err.code, message: err.message, details: Object.keys(details).length > 0 ? details : undefined };
     }
     if (err instanceof ValidationError) {
       return { ...plain, status: 400, code: 'VALIDATION_FAILED', message: err.message, details: { diagnostics: err.diagnostics } };

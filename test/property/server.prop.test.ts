@@ -141,6 +141,17 @@ describe('no request makes the server fail', () => {
   );
   const body = fc.oneof(fc.constant(undefined), fc.string({ maxLength: 50 }), fc.constant(JSON.stringify(chainJob(1, 'fuzzed'))), fc.json({ maxDepth: 2 }));
 
+  /** An error answer's code and message: OData JSON, or the XML m:error of a client that asked for Atom. */
+  const errorOf = (r: { text: string; json: any; headers: Record<string, unknown> }): { code: unknown; message: unknown } => {
+    if (String(r.headers['content-type']).startsWith('application/xml')) {
+      const code = /<m:code>([^<]*)<\/m:code>/.exec(r.text)?.[1];
+      const message = /<m:message xml:lang="en-US">([^<]*)<\/m:message>/.exec(r.text)?.[1];
+      return { code, message };
+    }
+    const e = r.json?.['odata.error'] ?? r.json?.error;
+    return { code: e?.code, message: e?.message?.value };
+  };
+
   it('for any path, query, method, headers and body', async () => {
     await fc.assert(
       fc.asyncProperty(target, fc.constantFrom('GET', 'POST', 'DELETE', 'PUT', 'HEAD', 'OPTIONS'), headers, body, async (path, method, h, b) => {
@@ -150,11 +161,11 @@ describe('no request makes the server fail', () => {
         if (r.status !== 501) expect(r.status, `${method} ${path}: ${r.text}`).toBeLessThan(500);
         // A HEAD answer has the GET's headers and no body (RFC 9110 §9.3.2): nothing to read a code from.
         if (method === 'HEAD') expect(r.text, `${method} ${path}`).toBe('');
-        else if (r.status === 501) expect(r.json?.['odata.error']?.code ?? r.json?.error?.code, `${method} ${path}: ${r.text}`).toBe('NOT_IMPLEMENTED');
+        else if (r.status === 501) expect(errorOf(r).code, `${method} ${path}: ${r.text}`).toBe('NOT_IMPLEMENTED');
         if (r.status >= 400 && method !== 'HEAD') {
-          const e = r.json?.['odata.error'] ?? r.json?.error;
-          expect(typeof e?.code, `${method} ${path}: ${r.text}`).toBe('string');
-          expect(typeof e?.message?.value).toBe('string');
+          const e = errorOf(r);
+          expect(typeof e.code, `${method} ${path}: ${r.text}`).toBe('string');
+          expect(typeof e.message).toBe('string');
         }
       }),
       { numRuns: 300 },

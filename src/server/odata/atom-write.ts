@@ -349,3 +349,13 @@ export function atomError(code: string, message: string, innererror?: string): s
   return `${out}</m:error>`;
 }
 
+
+/**
+ * The service document in its AtomPub form (`GET /api/` with Atom asked for): one workspace
+ * listing each entity set as a collection, relative to `xml:base`.
+ */
+export function atomServiceDocument(baseUri: string, sets: readonly string[]): string {
+  const base = baseUri.endsWith('/') ? baseUri : `${baseUri}/`;
+  const collections = sets.map((set) => `<collection href="${escapeXml(set, true)}"><atom:title>${escapeXml(set)}</atom:title></collection>`).join('');
+  return `<?xml version="1.0" encoding="utf-8"?><service xml:base="${escapeXml(base, true)}" xmlns="http://www.w3.org/2007/app" xmlns:atom="${ATOM_NS}"><workspace><atom:title>Default</atom:title>${collections}</workspace></service>`;
+}

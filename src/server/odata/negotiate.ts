@@ -7,7 +7,7 @@
 import { ODataHeaderError, quoteSnippet } from './errors.js';
 
 /** A response format: verbose JSON, minimal-metadata JSON, or nothing we can produce (answer 406/415). */
-export type ResponseFormat = 'verbose' | 'minimal' | 'unsupported';
+export type ResponseFormat = 'verbose' | 'minimal' | 'atom' | 'unsupported';
 
 /** The `x-ms-version` we answer with when the client sends none. */
 export const AMS_API_VERSION = '2.19';
@@ -59,11 +59,20 @@ function specificity(r: MediaRange, rep: 'verbose' | 'minimal'): number {
  * q of a representation: that of the most specific range matching it (RFC 9110 §12.5.1), and that
  * specificity (-1: no range matches).
  */
-function quality(ranges: readonly MediaRange[], rep: 'verbose' | 'minimal'): { q: number; specificity: number } {
+/** How precisely a range names Atom: `application/atom+xml` (or `application/xml`, `text/xml`) 2, `application/*` 1, `*\/*` 0. */
+function atomSpecificity(r: MediaRange): number {
+  if (r.type === '*' && r.subtype === '*') return 0;
+  if (r.type === 'application' && r.subtype === '*') return 1;
+  if (r.type === 'application' && (r.subtype === 'atom+xml' || r.subtype === 'xml')) return 2;
+  if (r.type === 'text' && r.subtype === 'xml') return 2;
+  return -1;
+}
+
+function quality(ranges: readonly MediaRange[], rep: 'verbose' | 'minimal' | 'atom'): { q: number; specificity: number } {
   let best = -1;
   let q = 0;
   for (const r of ranges) {
-    const s = specificity(r, rep);
+    const s = rep === 'atom' ? atomSpecificity(r) : specificity(r, rep);
     if (s > best) {
       best = s;
       q = r.q;
@@ -76,10 +85,12 @@ function quality(ranges: readonly MediaRange[], rep: 'verbose' | 'minimal'): { q
 
 /**
  * Chooses the response format. `$format` wins over `Accept` (OData v3): `json` → minimal,
- * `verbose` → verbose, `atom`/`xml` → unsupported. Otherwise by `Accept`, with q-values:
+ * `verbose` → verbose, `atom`/`xml` → atom. Otherwise by `Accept`, with q-values:
  * `application/json;odata=verbose` → verbose; `application/json` (plain or
  * `odata=minimalmetadata|fullmetadata|nometadata`), `application/*`, `*\/*`, or no header →
- * minimal (at equal q, the more precisely named wins, then minimal); only `application/atom+xml` or other types → unsupported.
+ * minimal (at equal q, the more precisely named wins, then minimal); `application/atom+xml`,
+ * `application/xml` or `text/xml` preferred (a higher q, or an equal q named more precisely than
+ * any JSON) → atom; only other types → unsupported.
  *
  * @param acceptHeader - the `Accept` header, if any
  * @param format - the `$format` option, if any
@@ -89,7 +100,8 @@ export function negotiateFormat(acceptHeader: string | null | undefined, format?
     const f = format.trim().toLowerCase();
     if (f === 'json') return 'minimal';
     if (f === 'verbose') return 'verbose';
-    if (f.startsWith('application/json')) return negotiateFormat(f);
+    if (f === 'atom' || f === 'xml') return 'atom';
+    if (f.startsWith('application/json') || f.startsWith('application/atom+xml') || f.startsWith('application/xml')) return negotiateFormat(f);
     return 'unsupported';
   }
   if (acceptHeader === undefined || acceptHeader === null || acceptHeader.trim() === '') return 'minimal';
@@ -97,6 +109,11 @@ export function negotiateFormat(acceptHeader: string | null | undefined, format?
   if (ranges.length === 0) return 'minimal';
   const verbose = quality(ranges, 'verbose');
   const minimal = quality(ranges, 'minimal');
+  const atom = quality(ranges, 'atom');
+  // Atom when the client prefers it: a higher q, or an equal q named more precisely than any JSON
+  // (`application/atom+xml,application/xml` as WCF Data Services clients send it).
+  const json = verbose.q > minimal.q || (verbose.q === minimal.q && verbose.specificity > minimal.specificity) ? verbose : minimal;
+  if (atom.q > 0 && (atom.q > json.q || (atom.q === json.q && atom.specificity > json.specificity))) return 'atom';
   if (verbose.q === 0 && minimal.q === 0) return 'unsupported';
   if (verbose.q !== minimal.q) return verbose.q > minimal.q ? 'verbose' : 'minimal';
   // Equal q: the one the client named more precisely (`odata=verbose, */*` → verbose), else minimal.

@@ -139,8 +139,9 @@ describe('POST /api/$batch', () => {
       [[{ method: 'POST', target: 'Assets', id: '1', body: { Name: 'a' } }], 501, 'NOT_IMPLEMENTED', 'not part of creating a job'],
       [[{ method: 'POST', target: '$9/Tasks', id: '1', body: {} }], 400, 'BAD_REQUEST', 'refers to $9'],
       [[{ method: 'POST', target: 'Jobs', id: '1', body: '{"Name": ' }], 400, 'JSON_MALFORMED', 'is not JSON'],
-      [[{ method: 'POST', target: 'Jobs', id: '1', body: '<entry/>', headers: { 'Content-Type': 'application/atom+xml' } }], 415, 'UNSUPPORTED_MEDIA_TYPE', 'read as JSON'],
-      [[...sdkChangeSet('x').slice(0, 3), { method: 'POST', target: '$1/$links/InputMediaAssets', id: '4', body: { link: ASSET } }], 400, 'BAD_REQUEST', 'has no "uri"'],
+      [[{ method: 'POST', target: 'Jobs', id: '1', body: 'Name=x', headers: { 'Content-Type': 'text/plain' } }], 415, 'UNSUPPORTED_MEDIA_TYPE', 'JSON or Atom'],
+      [[{ method: 'POST', target: 'Jobs', id: '1', body: '<entry/>', headers: { 'Content-Type': 'application/atom+xml' } }], 400, 'ATOM_ROOT_INVALID', 'entry'],
+      [[...sdkChangeSet('x').slice(0, 3), { method: 'POST', target: '$1/$links/InputMediaAssets', id: '4', body: { link: ASSET } }], 400, 'BAD_REQUEST', 'names no one asset'],
     ];
     for (const [ops, status, code, message] of cases) {
       const r = await send([ops]);

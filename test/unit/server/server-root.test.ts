@@ -52,10 +52,14 @@ describe('the service root', () => {
     expect(verbose.json.d.EntitySets).toContain('Tasks');
   });
 
-  it('answers a client that asks for Atom/XML only with 406, as every other resource does', async () => {
-    const r = await request(s.port, '/api/', { accept: 'application/atom+xml' });
-    expect(r.status).toBe(406);
-    expect(r.json['odata.error'].code).toBe('NOT_ACCEPTABLE');
+  it('answers a client that asks for Atom with the AtomPub service document', async () => {
+    const r = await request(s.port, '/api/', { accept: 'application/atom+xml,application/xml' });
+    expect(r.status).toBe(200);
+    expect(r.headers['content-type']).toBe('application/atomsvc+xml;charset=utf-8');
+    expect(r.text).toContain(`<service xml:base="${s.url}/" xmlns="http://www.w3.org/2007/app"`);
+    for (const set of ['Jobs', 'Tasks', 'MediaProcessors', 'Assets']) expect(r.text).toContain(`<collection href="${set}"><atom:title>${set}</atom:title></collection>`);
+    const html = await request(s.port, '/api/', { accept: 'text/html' });
+    expect(html.status).toBe(406);
   });
 });
 

@@ -141,8 +141,8 @@ describe('POST /api/Jobs', () => {
 
   it.each([
     [undefined, 'no Content-Type'],
-    ['application/atom+xml', 'is not supported'],
     ['text/plain', 'is not supported'],
+    ['application/atom+xml;charset=iso-8859-1', 'must be UTF-8'],
     ['application/json; charset=iso-8859-1', 'charset'],
   ])('answers 415 for Content-Type %s', async (type, words) => {
     const headers: Record<string, string> = { 'Content-Length': '2' };

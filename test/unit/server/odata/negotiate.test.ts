@@ -14,11 +14,17 @@ describe('negotiateFormat()', () => {
     ['application/json;odata=nometadata', 'minimal'],
     ['*/*', 'minimal'],
     ['application/*', 'minimal'],
-    ['application/atom+xml', 'unsupported'],
-    ['application/atom+xml,application/xml', 'unsupported'],
+    ['application/atom+xml', 'atom'],
+    ['application/atom+xml,application/xml', 'atom'],
+    ['application/xml', 'atom'],
+    ['text/html', 'unsupported'],
     ['text/html', 'unsupported'],
     ['application/atom+xml, application/json;odata=verbose', 'verbose'],
-    ['application/atom+xml;q=0.9, */*;q=0.1', 'minimal'],
+    ['application/atom+xml;q=0.9, */*;q=0.1', 'atom'],
+    ['application/atom+xml;q=0.5, application/json;q=0.9', 'minimal'],
+    // datajs: JSON named at a higher q than anything XML.
+    ['application/atomsvc+xml;q=0.8, application/json;odata=fullmetadata;q=0.7, application/json;q=0.5, */*;q=0.1', 'minimal'],
+    ['application/*', 'minimal'],
     ['application/json;odata=verbose, application/json;q=0.5', 'verbose'],
     ['application/json;odata=verbose;q=0.5, application/json', 'minimal'],
     ['application/json;odata=verbose, */*', 'verbose'],
@@ -39,10 +45,11 @@ describe('negotiateFormat()', () => {
   it('lets $format override Accept', () => {
     expect(negotiateFormat('application/json;odata=verbose', 'json')).toBe('minimal');
     expect(negotiateFormat('application/json', 'verbose')).toBe('verbose');
-    expect(negotiateFormat('application/json', 'atom')).toBe('unsupported');
-    expect(negotiateFormat('application/json', 'xml')).toBe('unsupported');
+    expect(negotiateFormat('application/json', 'atom')).toBe('atom');
+    expect(negotiateFormat('application/json', 'xml')).toBe('atom');
+    expect(negotiateFormat('application/json', 'csv')).toBe('unsupported');
     expect(negotiateFormat(undefined, 'application/json;odata=verbose')).toBe('verbose');
-    expect(negotiateFormat('application/atom+xml', '')).toBe('unsupported');
+    expect(negotiateFormat('application/atom+xml', '')).toBe('atom');
   });
 
   it('gives the Content-Type AMS sends for each format', () => {
