@@ -161,4 +161,25 @@ describe('$batch in Atom', () => {
     expect(answer.response.status).toBe(400);
     expect(JSON.parse(answer.response.body)['odata.error'].code).toBe('ATOM_MALFORMED');
   });
+
+  it("serves the PHP SDK's job calls after createJob: getJob, getJobStatus, getJobTasks, getJobInputMediaAssets, cancelJob, deleteJob", async () => {
+    const php = { Accept: 'application/atom+xml,application/xml', DataServiceVersion: '3.0', MaxDataServiceVersion: '3.0', 'x-ms-version': '2.19' };
+    const get = (path: string, method = 'GET') => request(s.port, `/api/${path}`, { method, headers: php });
+    // createJob goes through $batch (above); here a held task keeps the job running to cancel it.
+    const id = seed(s.engine, chainJob(2, 'PHP flow', 'hold'));
+    const job = await get(`Jobs('${id}')`); // getJob: the key raw, as the SDK writes it
+    expect(kid(kid(kid(parseXml(job.text), ATOM, 'content'), M, 'properties'), D, 'Name').text).toBe('PHP flow');
+    const status = await get(`Jobs('${encodeURIComponent(id)}')/State`); // getJobStatus: strip_tags of the answer
+    expect(status.text.replace(/<[^>]*>/g, '')).toMatch(/^[0-6]$/);
+    const tasks = parseXml((await get(`Jobs('${id}')/Tasks`)).text);
+    expect(kids(tasks, ATOM, 'entry')).toHaveLength(2);
+    const inputs = parseXml((await get(`Jobs('${id}')/InputMediaAssets`)).text);
+    expect(kids(inputs, ATOM, 'entry')).toHaveLength(1);
+    expect((await get(`CancelJob?jobid='${encodeURIComponent(id)}'`)).status).toBe(204);
+    await s.engine.done(id);
+    // JobState 5: Canceled (6 is Canceling).
+    expect((await get(`Jobs('${encodeURIComponent(id)}')/State`)).text.replace(/<[^>]*>/g, '')).toBe('5');
+    expect((await get(`Jobs('${id}')`, 'DELETE')).status).toBe(204);
+    expect((await get(`Jobs('${id}')`)).status).toBe(404);
+  });
 });
