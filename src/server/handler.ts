@@ -13,6 +13,7 @@ import { SchedulerError } from '../scheduler/errors.js';
 import type { Profile, ValidationResult } from '../validate/validate.js';
 import {
   AMS_API_VERSION,
+  EDM_TYPES,
   REQUEST_ID_HEADERS,
   ODataError,
   acceptsXml,
@@ -47,7 +48,7 @@ import type { EntitySetInfo } from './entities.js';
 import { AssetRegistry, parseAssetBody } from './assets.js';
 import type { AssetRecord } from './assets.js';
 import { HttpError, type HttpErrorCode } from './errors.js';
-import { EDM_TYPES, metadataDocument } from './metadata.js';
+import { metadataDocument } from './metadata.js';
 import { MAX_ANSWER_BYTES, MAX_WARNINGS_ACCEPTED, checkDefinition, clip, type CheckOutcome, type CheckRequest } from './job-check.js';
 import { parseRequestTarget } from './request-target.js';
 import { batchBoundary, parseBatch, writeBatch, type BatchOperation, type BatchResponse, type BatchResponseItem } from './odata/batch-format.js';

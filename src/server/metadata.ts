@@ -5,7 +5,7 @@
  * from it; this file adds only what those descriptions do not say: the complex types, where each
  * link leads, which properties may be null, and the `CancelJob` operation.
  */
-import { AMS_NAMESPACE, AMS_TYPES, writeEdmx } from './odata/index.js';
+import { AMS_NAMESPACE, AMS_TYPES, COMPLEX_TYPES, EDM_TYPES, writeEdmx } from './odata/index.js';
 import type { EdmComplexType, EdmEntityType, EdmModel, EdmMultiplicity, EdmProperty, ODataPrimitiveType } from './odata/index.js';
 import { ASSETS, JOBS, MEDIA_PROCESSORS, TASKS } from './entities.js';
 import type { EntitySetInfo } from './entities.js';
@@ -13,29 +13,9 @@ import type { EntitySetInfo } from './entities.js';
 /** Name of the entity container (the service's own is not published; this one is jobgraph's). */
 export const CONTAINER_NAME = 'MediaContext';
 
-/** EDM type of each primitive the OData layer knows. */
-export const EDM_TYPES: Readonly<Record<ODataPrimitiveType, string>> = {
-  string: 'Edm.String',
-  int: 'Edm.Int32',
-  double: 'Edm.Double',
-  boolean: 'Edm.Boolean',
-  datetime: 'Edm.DateTime',
-  guid: 'Edm.Guid',
-};
 
 /** The sets described, in the container's order; every entity type has one. */
 const SETS: readonly EntitySetInfo[] = [JOBS, TASKS, MEDIA_PROCESSORS, ASSETS];
-
-/**
- * The element types of the complex collections (reference §5, §6), each property with its
- * primitive type; every property is always written, strings possibly empty.
- */
-const COMPLEX_TYPES: Readonly<Record<string, Readonly<Record<string, ODataPrimitiveType>>>> = {
-  [AMS_TYPES.ErrorDetail]: { Code: 'string', Message: 'string' },
-  [AMS_TYPES.TaskHistoricalEvent]: { Code: 'string', Message: 'string', TimeStamp: 'datetime' },
-  [AMS_TYPES.TaskNotificationSubscription]: { IncludeTaskProgress: 'boolean', NotificationEndPointId: 'string', TargetTaskState: 'int' },
-  [AMS_TYPES.JobNotificationSubscription]: { NotificationEndPointId: 'string', TargetJobState: 'int' },
-};
 
 /**
  * Where each navigation property leads. A task belongs to one job; an asset may be the input of

@@ -32,27 +32,8 @@ export const XML_NS = 'http://www.w3.org/XML/1998/namespace';
 /** `type` of a navigation link to a collection. */
 export const FEED_LINK_TYPE = 'application/atom+xml;type=feed';
 
-/** EDM names of the schema's primitive types. Strings are written without `m:type`. */
-export const EDM_NAMES: Readonly<Record<ODataPrimitiveType, string>> = {
-  string: 'Edm.String',
-  int: 'Edm.Int32',
-  double: 'Edm.Double',
-  boolean: 'Edm.Boolean',
-  datetime: 'Edm.DateTime',
-  guid: 'Edm.Guid',
-};
 
-/**
- * Property types of the AMS complex types that travel in collections (reference §5, §6). The
- * writer types their elements' properties from this; the reader converts untyped values with it
- * (the PHP SDK writes no `m:type` at all).
- */
-export const COMPLEX_TYPES: Readonly<Record<string, Readonly<Record<string, ODataPrimitiveType>>>> = {
-  [AMS_TYPES.ErrorDetail]: { Code: 'string', Message: 'string' },
-  [AMS_TYPES.TaskHistoricalEvent]: { Code: 'string', Message: 'string', TimeStamp: 'datetime' },
-  [AMS_TYPES.TaskNotificationSubscription]: { IncludeTaskProgress: 'boolean', NotificationEndPointId: 'string', TargetTaskState: 'int' },
-  [AMS_TYPES.JobNotificationSubscription]: { NotificationEndPointId: 'string', TargetJobState: 'int' },
-};
+export { COMPLEX_TYPES } from './format.js';
 
 /**
  * What Atom needs to know of an entity set: the fields of the server's `EntitySetInfo` it reads,

@@ -47,7 +47,7 @@
 import { SaxesParser, type SaxesTagNS } from 'saxes';
 import { JobGraphError, checkMaxOption } from '../../errors.js';
 import { LineMap } from '../../taskbody/position.js';
-import type { ODataPrimitiveType, ODataPropertyType } from './evaluate.js';
+import { EDM_TYPES, type ODataPrimitiveType, type ODataPropertyType } from './evaluate.js';
 import { formatDateIso, parseODataDate } from './format.js';
 import { ATOM_NS, COMPLEX_TYPES, DATA_NS, METADATA_NS, RELATED_REL, TYPE_SCHEME, XML_NS, type AtomEntitySet } from './atom-common.js';
 
@@ -273,14 +273,6 @@ const TEXT_TYPES = new Set(['Edm.String', 'Edm.Time', 'Edm.Binary']);
 const INTEGER = /^[+-]?\d+$/;
 const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-const EDM_OF: Readonly<Record<ODataPrimitiveType, string>> = {
-  string: 'Edm.String',
-  int: 'Edm.Int32',
-  double: 'Edm.Double',
-  boolean: 'Edm.Boolean',
-  datetime: 'Edm.DateTime',
-  guid: 'Edm.Guid',
-};
 
 function isSpace(s: string): boolean {
   return /^[ \t\r\n]*$/.test(s);
@@ -371,7 +363,7 @@ class EntryReader {
       return this.fail('ATOM_TYPE_UNSUPPORTED', el, `${what} has m:type ${show(t)}, a type this service does not know`, 'use an Edm type, Collection(…), or a complex type of the service');
     }
     if (declared === 'collection' || el.children.some((c) => c.ns === DATA_NS && c.local === 'element')) return this.collection(el, what, complexType);
-    if (declared !== undefined && declared !== 'navigation') return this.leaf(el, what, EDM_OF[declared]);
+    if (declared !== undefined && declared !== 'navigation') return this.leaf(el, what, EDM_TYPES[declared]);
     if (el.children.length > 0) return this.complex(el, what, complexType);
     // An empty item of a collection of a complex type: an object with no property.
     if (complexType !== undefined && own(COMPLEX_TYPES, complexType) !== undefined && isSpace(el.text)) return {};

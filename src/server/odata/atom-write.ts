@@ -26,14 +26,13 @@
  * exact value.
  */
 import { ArgumentTypeError } from '../../errors.js';
-import type { ODataPrimitiveType } from './evaluate.js';
+import { EDM_TYPES, type ODataPrimitiveType } from './evaluate.js';
 import { formatDateIso, parseODataDate } from './format.js';
 import { encodeKey, entityUri } from './resource-path.js';
 import {
   ATOM_NS,
   COMPLEX_TYPES,
   DATA_NS,
-  EDM_NAMES,
   FEED_LINK_TYPE,
   METADATA_NS,
   RELATED_REL,
@@ -193,8 +192,8 @@ function propertyXml(name: string, value: unknown, type: string | undefined, ele
     // A complex value no schema describes: its properties, typed by their values.
     return `<${tag}${extra}>${complexPropertiesXml(value as Record<string, unknown>, undefined)}</${tag}>`;
   }
-  const primitive: ODataPrimitiveType = type !== undefined && type !== 'navigation' && Object.hasOwn(EDM_NAMES, type) ? (type as ODataPrimitiveType) : inferType(value);
-  const typeAttr = primitive === 'string' ? '' : ` m:type="${EDM_NAMES[primitive]}"`;
+  const primitive: ODataPrimitiveType = type !== undefined && type !== 'navigation' && Object.hasOwn(EDM_TYPES, type) ? (type as ODataPrimitiveType) : inferType(value);
+  const typeAttr = primitive === 'string' ? '' : ` m:type="${EDM_TYPES[primitive]}"`;
   const text = primitiveText(value, primitive);
   return text === '' ? `<${tag}${extra}${typeAttr} />` : `<${tag}${extra}${typeAttr}>${escapeXml(text)}</${tag}>`;
 }
@@ -207,7 +206,7 @@ function elementXml(item: unknown, elementType: string | undefined): string {
   }
   // A collection of primitives (no AMS property has one; kept for completeness).
   const primitive = inferType(item);
-  const typeAttr = primitive === 'string' ? '' : ` m:type="${EDM_NAMES[primitive]}"`;
+  const typeAttr = primitive === 'string' ? '' : ` m:type="${EDM_TYPES[primitive]}"`;
   return `<d:element${typeAttr}>${escapeXml(primitiveText(item, primitive))}</d:element>`;
 }
 

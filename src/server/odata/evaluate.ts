@@ -21,6 +21,16 @@ import type { BinaryExpr, CallExpr, FilterExpr, FunctionName, LiteralExpr } from
 /** Primitive property types a filter or an ordering can use. */
 export type ODataPrimitiveType = 'string' | 'int' | 'double' | 'boolean' | 'datetime' | 'guid';
 
+/** The EDM type of each primitive type: what `$metadata`, `m:type` and JSON light's `odata.metadata` name. */
+export const EDM_TYPES: Readonly<Record<ODataPrimitiveType, string>> = {
+  string: 'Edm.String',
+  int: 'Edm.Int32',
+  double: 'Edm.Double',
+  boolean: 'Edm.Boolean',
+  datetime: 'Edm.DateTime',
+  guid: 'Edm.Guid',
+};
+
 /**
  * A property's type: a primitive, or `collection` (an inline complex collection such as
  * `ErrorDetails`) and `navigation` (a deferred link such as `Tasks`), which `$select` accepts but

@@ -12,6 +12,7 @@ import { ArgumentRangeError, ArgumentTypeError, JobGraphError } from '../../erro
 import { ODataError, ODataValueError, quoteSnippet } from './errors.js';
 import { MAX_EPOCH_MS, isoFromEpochMs, parseIsoDateTime } from './datetime.js';
 import { entityUri } from './resource-path.js';
+import type { ODataPrimitiveType } from './evaluate.js';
 
 /** Namespace of the AMS v2 entity types. */
 export const AMS_NAMESPACE = 'Microsoft.Cloud.Media.Vod.Rest.Data.Models';
@@ -27,6 +28,19 @@ export const AMS_TYPES = {
   MediaProcessor: `${AMS_NAMESPACE}.MediaProcessor`,
   Asset: `${AMS_NAMESPACE}.Asset`,
 } as const;
+
+/**
+ * The AMS complex types that travel in collections (reference §5, §6), each property with its
+ * primitive type; every property is always written, strings possibly empty. `$metadata` declares
+ * them from this, the Atom writer types their elements' properties by it, and the Atom reader
+ * converts untyped values with it (the PHP SDK writes no `m:type` at all).
+ */
+export const COMPLEX_TYPES: Readonly<Record<string, Readonly<Record<string, ODataPrimitiveType>>>> = {
+  [AMS_TYPES.ErrorDetail]: { Code: 'string', Message: 'string' },
+  [AMS_TYPES.TaskHistoricalEvent]: { Code: 'string', Message: 'string', TimeStamp: 'datetime' },
+  [AMS_TYPES.TaskNotificationSubscription]: { IncludeTaskProgress: 'boolean', NotificationEndPointId: 'string', TargetTaskState: 'int' },
+  [AMS_TYPES.JobNotificationSubscription]: { NotificationEndPointId: 'string', TargetJobState: 'int' },
+};
 
 /** How dates are written: ISO 8601 UTC, or the `\/Date(ms)\/` form of the Microsoft JSON serializers. */
 export type DateStyle = 'iso' | 'msjson';

@@ -30,7 +30,7 @@ export type {
   UnaryOperator,
 } from './filter.js';
 
-export { compileFilter, propertyReader } from './evaluate.js';
+export { EDM_TYPES, compileFilter, propertyReader } from './evaluate.js';
 export type { EntityPredicate, EntitySchema, ODataPrimitiveType, ODataPropertyType } from './evaluate.js';
 
 export { AMS_MAX_PAGE, applyQuery, compareValues, parseQueryOptions, selectProperties } from './query.js';
@@ -42,6 +42,7 @@ export type { EntitySetName, ResourceName, ResourcePath } from './resource-path.
 export {
   AMS_NAMESPACE,
   AMS_TYPES,
+  COMPLEX_TYPES,
   errorResponse,
   formatDateIso,
   formatDateVerbose,
