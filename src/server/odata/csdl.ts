@@ -9,13 +9,14 @@
  */
 import { ArgumentRangeError } from '../../errors.js';
 import { escapeAttribute } from '../../taskbody/serialize.js';
+import { METADATA_NS } from './atom-common.js';
 
 /** CSDL v3 namespace. */
 export const CSDL_V3_NAMESPACE = 'http://schemas.microsoft.com/ado/2009/11/edm';
 /** EDMX 1.0 namespace (the envelope of OData v1–v3 metadata). */
 export const EDMX_NAMESPACE = 'http://schemas.microsoft.com/ado/2007/06/edmx';
-/** Namespace of the `m:` attributes (`DataServiceVersion`, `HttpMethod`, `IsDefaultEntityContainer`). */
-export const DATASERVICES_METADATA_NAMESPACE = 'http://schemas.microsoft.com/ado/2007/08/dataservices/metadata';
+/** Namespace of the `m:` attributes (`DataServiceVersion`, `HttpMethod`, `IsDefaultEntityContainer`): Atom's `m:`. */
+export const DATASERVICES_METADATA_NAMESPACE = METADATA_NS;
 
 /** A property of an entity or complex type. */
 export interface EdmProperty {
