@@ -52,7 +52,7 @@ import { metadataDocument } from './metadata.js';
 import { MAX_ANSWER_BYTES, MAX_WARNINGS_ACCEPTED, checkDefinition, clip, type CheckOutcome, type CheckRequest } from './job-check.js';
 import { parseRequestTarget } from './request-target.js';
 import { batchBoundary, parseBatch, writeBatch, type BatchOperation, type BatchResponse, type BatchResponseItem } from './odata/batch-format.js';
-import { ATOM_ENTRY_CONTENT_TYPE, ATOM_FEED_CONTENT_TYPE, XML_CONTENT_TYPE, atomEntry, atomError, atomFeed, atomProperty, atomServiceDocument } from './odata/atom-write.js';
+import { ATOM_ENTRY_CONTENT_TYPE, ATOM_FEED_CONTENT_TYPE, XML_CONTENT_TYPE, atomEntry, atomError, atomFeed, atomLinks, atomProperty, atomServiceDocument } from './odata/atom-write.js';
 import { AtomReadError, atomRequestKind, readAtomEntry } from './odata/atom-read.js';
 import type { ResponseFormat } from './odata/negotiate.js';
 import { ChangeSetError, planChangeSet } from './batch-jobs.js';
@@ -561,11 +561,23 @@ export class ApiHandler {
       const q = this.#options(target, OPTIONS.single, JOBS, 'a single job');
       return x.send(200, this.#single(x, JOBS, jobEntity(view, this.#style(x)), q.select));
     }
-    if (method !== 'GET') throw methodNotAllowed(method, `Jobs('…')/${path.navigation ?? '$count'}`, ['GET']);
+    if (path.links === true && method === 'POST') {
+      throw new HttpError(405, 'METHOD_NOT_ALLOWED', `a job's tasks and inputs are fixed when it is created: link them in the $batch change set that creates it ($1/$links/${path.navigation ?? 'InputMediaAssets'})`, { headers: { Allow: 'GET, HEAD' } });
+    }
+    if (method !== 'GET') throw methodNotAllowed(method, `Jobs('…')/${path.links === true ? '$links/' : ''}${path.navigation ?? '$count'}`, ['GET']);
     const view = this.#catalog.job(key);
     if (view === undefined) throw notFound('Jobs', key);
     const job = this.#catalog.jobModel(key)!;
     const nav = path.navigation;
+    if (path.links === true) {
+      this.#options(target, OPTIONS.other, JOBS, `Jobs('…')/$links/${nav}`);
+      if (nav === 'Tasks') return this.#links(x, 'Jobs', nav, job.Tasks.map((t) => entityUri(x.baseUri, 'Tasks', t.Id)));
+      if (nav === 'InputMediaAssets' || nav === 'OutputMediaAssets') {
+        const assets = nav === 'InputMediaAssets' ? this.#assets.jobInputs(job) : this.#assets.jobOutputs(job);
+        return this.#links(x, 'Jobs', nav, assets.map((a) => entityUri(x.baseUri, 'Assets', a.Id)));
+      }
+      throw new HttpError(404, 'ENTITY_NOT_FOUND', `Jobs have no link ${JSON.stringify(nav)}; their links are Tasks, InputMediaAssets and OutputMediaAssets`);
+    }
     if (nav === undefined) throw new HttpError(400, 'QUERY_OPTION_NOT_APPLICABLE', `$count applies to collections, and Jobs('…') is one job; count with /api/Jobs/$count`);
     if (nav === 'Tasks') {
       if (path.count === true) {
@@ -596,8 +608,16 @@ export class ApiHandler {
     }
     const found = this.#catalog.task(path.key);
     if (found === undefined) throw notFound('Tasks', path.key);
-    const entity = taskEntity(found.view, this.#style(x));
     const nav = path.navigation;
+    if (path.links === true) {
+      this.#options(target, OPTIONS.other, TASKS, `Tasks('…')/$links/${nav}`);
+      if (nav === 'InputMediaAssets' || nav === 'OutputMediaAssets') {
+        const assets = nav === 'InputMediaAssets' ? this.#assets.taskInputs(found.job, found.task) : this.#assets.taskOutputs(found.job, found.task);
+        return this.#links(x, 'Tasks', nav, assets.map((a) => entityUri(x.baseUri, 'Assets', a.Id)));
+      }
+      throw new HttpError(404, 'ENTITY_NOT_FOUND', `Tasks have no link ${JSON.stringify(nav)}; their links are InputMediaAssets and OutputMediaAssets`);
+    }
+    const entity = taskEntity(found.view, this.#style(x));
     if (nav === undefined) {
       if (path.count === true) throw new HttpError(400, 'QUERY_OPTION_NOT_APPLICABLE', `$count applies to collections, and Tasks('…') is one task; count with /api/Tasks/$count`);
       const q = this.#options(target, OPTIONS.single, TASKS, 'a single task');
@@ -714,6 +734,13 @@ export class ApiHandler {
       throw new HttpError(406, 'NOT_ACCEPTABLE', 'the $metadata document is XML (EDMX/CSDL, OData v3): Accept application/xml, or leave Accept out; there is no JSON form of it');
     }
     x.sendText(200, metadataDocument(), 'application/xml;charset=utf-8');
+  }
+
+  /** A `$links` answer: the URIs of the entities a navigation property leads to. */
+  #links(x: Exchange, set: string, nav: string, uris: readonly string[]): void {
+    if (x.format === 'atom') return x.send(200, new XmlBody(atomLinks(uris), XML_CONTENT_TYPE));
+    if (x.format === 'verbose') return x.send(200, { d: { results: uris.map((uri) => ({ uri })) } });
+    return x.send(200, { 'odata.metadata': `${x.baseUri}/$metadata#${set}/$links/${nav}`, value: uris.map((url) => ({ url })) });
   }
 
   #serviceDocument(x: Exchange): void {

@@ -39,6 +39,8 @@ export interface ResourcePath {
   readonly navigation?: string;
   /** The path ends in `/$count`. */
   readonly count?: boolean;
+  /** `Jobs('…')/$links/Tasks`: the links of `navigation`, not its entities. */
+  readonly links?: boolean;
 }
 
 const isIdentStart = (c: number): boolean => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f;
@@ -154,7 +156,8 @@ function percentDecode(text: string, path: string, offset = 0): string {
  * Routes a request path (as `URL.pathname` gives it, still percent-encoded).
  *
  * Accepts an `/api` prefix in any case (`/api/`, `/API/`), an entity set with or without `()`, a
- * key, one navigation or property segment, and a trailing `/$count`; plus `CancelJob`,
+ * key, one navigation or property segment (or `$links/` and a navigation property), and a
+ * trailing `/$count`; plus `CancelJob`,
  * `$metadata`, `$batch`, and the service root. One trailing `/` is ignored.
  *
  * @param pathname - e.g. `/api/Jobs('nb%3Ajid%3AUUID%3A…')/Tasks`
@@ -225,11 +228,16 @@ export function parseResourcePath(pathname: string): ResourcePath {
   // Then nothing, /$count, or /Segment[/$count].
   let navigation: string | undefined;
   let count = false;
+  let links = false;
   if (i < text.length) {
     if (text.charCodeAt(i) !== 0x2f) fail(`unexpected ${quoteSnippet(text.slice(i, i + 12))} at position ${base + i}`, i);
     i++;
+    if (text.startsWith('$links/', i) && key !== undefined) {
+      links = true;
+      i += 7;
+    }
     const segStart = i;
-    if (text.startsWith('$count', i) && i + 6 === text.length) {
+    if (!links && text.startsWith('$count', i) && i + 6 === text.length) {
       count = true;
       i += 6;
     } else {
@@ -237,7 +245,7 @@ export function parseResourcePath(pathname: string): ResourcePath {
       if (!isIdentStart(text.charCodeAt(i))) fail(`expected a property name at position ${base + i}, found ${i < text.length ? quoteSnippet(text.slice(i, i + 12)) : 'the end'}`, i);
       while (i < text.length && isIdentPart(text.charCodeAt(i))) i++;
       navigation = text.slice(segStart, i);
-      if (text.startsWith('/$count', i) && i + 7 === text.length) {
+      if (!links && text.startsWith('/$count', i) && i + 7 === text.length) {
         count = true;
         i += 7;
       }
@@ -248,10 +256,11 @@ export function parseResourcePath(pathname: string): ResourcePath {
     fail(`${collection} takes no further segments`, name.length);
   }
 
-  const out: { collection: ResourceName; key?: string; navigation?: string; count?: boolean } = { collection };
+  const out: { collection: ResourceName; key?: string; navigation?: string; count?: boolean; links?: boolean } = { collection };
   if (key !== undefined) out.key = key;
   if (navigation !== undefined) out.navigation = navigation;
   if (count) out.count = true;
+  if (links) out.links = true;
   return out;
 }
 

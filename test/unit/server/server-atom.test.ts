@@ -72,6 +72,33 @@ describe('answers in Atom', () => {
   });
 });
 
+describe('$links', () => {
+  it("answers a job's and a task's links in each form: verbose, JSON light and XML", async () => {
+    const tasks = s.engine.scheduler.jobModel(done).Tasks;
+    const verbose = await request(s.port, `/api/Jobs(${enc(done)})/$links/Tasks`, { accept: 'application/json;odata=verbose' });
+    expect(verbose.json).toEqual({ d: { results: tasks.map((t) => ({ uri: `${s.url}/Tasks(${enc(t.Id)})` })) } });
+    const light = await request(s.port, `/api/Jobs(${enc(done)})/$links/OutputMediaAssets`, { accept: 'application/json' });
+    expect(light.json['odata.metadata']).toBe(`${s.url}/$metadata#Jobs/$links/OutputMediaAssets`);
+    expect(light.json.value).toHaveLength(2);
+    const outputs = await request(s.port, `/api/Jobs(${enc(done)})/OutputMediaAssets`, { accept: 'application/json' });
+    expect(light.json.value.map((l: { url: string }) => l.url)).toEqual(outputs.json.value.map((a: { Id: string }) => `${s.url}/Assets(${enc(a.Id)})`));
+    const xml = await request(s.port, `/api/Tasks(${enc(tasks[0]!.Id)})/$links/InputMediaAssets`, { accept: 'application/xml' });
+    const links = parseXml(xml.text);
+    expect([links.ns, links.local]).toEqual([D, 'links']);
+    expect(kids(links, D, 'uri')).toHaveLength(1);
+    // Each link leads to an entity the server serves.
+    const target = await request(s.port, new URL(kid(links, D, 'uri').text).pathname, { accept: 'application/json' });
+    expect(target.status).toBe(200);
+  });
+
+  it('refuses links that do not exist, and adding a link to a job that exists', async () => {
+    expect((await request(s.port, `/api/Jobs(${enc(done)})/$links/State`)).status).toBe(404);
+    const post = await request(s.port, `/api/Jobs(${enc(done)})/$links/InputMediaAssets`, { method: 'POST', body: JSON.stringify({ uri: INPUT }) });
+    expect(post.status).toBe(405);
+    expect(post.json['odata.error'].message.value).toMatch(/change set that creates it/);
+  });
+});
+
 describe('Atom request bodies', () => {
   it('creates a job from an Atom entry with its input as a link and its tasks inline', async () => {
     const tasks = `<m:inline><feed xmlns="${ATOM}"><entry><content type="application/xml"><m:properties><d:MediaProcessorId>${MES}</d:MediaProcessorId><d:TaskBody>${esc(BODY('JobInputAsset(0)', 0))}</d:TaskBody></m:properties></content></entry></feed></m:inline>`;

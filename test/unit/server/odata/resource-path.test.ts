@@ -81,6 +81,7 @@ describe('parseResourcePath()', () => {
     [`/api/Jobs(${JOB_ENC})/Tasks`, { collection: 'Jobs', key: JOB, navigation: 'Tasks' }],
     [`/api/Jobs(${JOB_ENC})/State`, { collection: 'Jobs', key: JOB, navigation: 'State' }],
     [`/api/Jobs(${JOB_ENC})/Tasks/$count`, { collection: 'Jobs', key: JOB, navigation: 'Tasks', count: true }],
+    [`/api/Jobs(${JOB_ENC})/$links/InputMediaAssets`, { collection: 'Jobs', key: JOB, navigation: 'InputMediaAssets', links: true }],
     ["/api/Tasks('nb:tid:UUID:1')", { collection: 'Tasks', key: 'nb:tid:UUID:1' }],
     ["/api/Tasks('nb:tid:UUID:1')/InputMediaAssets", { collection: 'Tasks', key: 'nb:tid:UUID:1', navigation: 'InputMediaAssets' }],
     ['/api/Tasks', { collection: 'Tasks' }],
