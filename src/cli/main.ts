@@ -7,7 +7,7 @@ import { serveCommand, SERVE_OPTIONS, SERVE_USAGE } from './serve.js';
 import { workerCommand, WORKER_OPTIONS, WORKER_USAGE } from './worker.js';
 import { CliError, packageVersion, processIO, type CliIO, type CliOptions } from './io.js';
 import { isParseArgsError, parseErrorMessage } from './parse-error.js';
-import { closest } from './suggest.js';
+import { closest } from '../diagnostics/suggest.js';
 
 type Command = (args: string[], io: CliIO) => Promise<number>;
 

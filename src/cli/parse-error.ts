@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { CliOptions } from './io.js';
-import { closest } from './suggest.js';
+import { closest } from '../diagnostics/suggest.js';
 
 /** node:util parseArgs refusing the arguments: its errors have codes ERR_PARSE_ARGS_*. */
 export function isParseArgsError(err: unknown): err is Error & { code: string } {

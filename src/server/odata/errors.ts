@@ -3,6 +3,7 @@
  * answer with, so the server maps any of them to a response without parsing messages.
  */
 import { JobGraphError } from '../../errors.js';
+import { editDistance } from '../../diagnostics/suggest.js';
 
 /** Codes thrown by the OData layer; stable, never renamed. */
 export const ODATA_ERROR_CODES = {
@@ -135,28 +136,4 @@ export function closestName(wanted: string, names: Iterable<string>): string | u
     }
   }
   return best;
-}
-
-/** Optimal-string-alignment distance; the names are short (properties, sets, options). */
-function editDistance(a: string, b: string): number {
-  const rows: number[][] = [];
-  for (let i = 0; i <= a.length; i++) {
-    const row = new Array<number>(b.length + 1);
-    row[0] = i;
-    rows.push(row);
-  }
-  for (let j = 0; j <= b.length; j++) rows[0]![j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    const row = rows[i]!;
-    const up = rows[i - 1]!;
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
-      let v = Math.min(up[j]! + 1, row[j - 1]! + 1, up[j - 1]! + cost);
-      if (i > 1 && j > 1 && a.charCodeAt(i - 1) === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === b.charCodeAt(j - 1)) {
-        v = Math.min(v, rows[i - 2]![j - 2]! + 1);
-      }
-      row[j] = v;
-    }
-  }
-  return rows[a.length]![b.length]!;
 }

@@ -1,4 +1,9 @@
 /**
+ * "Did you mean …?": the edit distance every suggestion is measured with (the CLI's options and
+ * commands, the OData layer's names), and the CLI's choice of the closest candidate.
+ */
+
+/**
  * Edit distance with adjacent transpositions (optimal string alignment): "valdiate" is one slip
  * from "validate", as a typist sees it, not two.
  */
