@@ -204,7 +204,7 @@ describe('the .NET SDK (WCF Data Services, Atom)', () => {
     const model = s.engine.scheduler.jobModel(jobId);
     expect(model.Name).toBe('dotnet job');
     expect(model.Tasks.map((t) => t.Name)).toEqual(['encode', 'package']);
-    expect(model.InputMediaAssets).toHaveLength(1);
+    expect(model.InputMediaAssets.map((a) => a.id)).toEqual([ASSET]);
   });
 
   it('refreshes, loads the tasks through the edit link, cancels and polls until Canceled', async () => {
@@ -241,6 +241,20 @@ describe('the .NET SDK (WCF Data Services, Atom)', () => {
       if (!['3', '4', '5'].includes(state)) await new Promise((ok) => setTimeout(ok, 10));
     }
     expect(state).toBe('5');
+  });
+
+  it('lists jobs as context.Jobs and its LINQ queries are sent: the set, then Jobs() with $filter, $orderby and $top', async () => {
+    const all = await wcfGet(`${base}Jobs`);
+    expect(all.headers['content-type']).toBe('application/atom+xml;type=feed;charset=utf-8');
+    const names = kids(parseXml(all.text), ATOM, 'entry').map((e) => kid(properties(e), D, 'Name').text);
+    expect(names).toEqual(expect.arrayContaining(['dotnet job', 'dotnet cancel']));
+    // Jobs.Where(j => j.State == 5).OrderByDescending(j => j.Created).Take(5)
+    const canceled = await wcfGet(`${base}Jobs()?$filter=State%20eq%205&$orderby=Created%20desc&$top=5`);
+    expect(canceled.status).toBe(200);
+    expect(kids(parseXml(canceled.text), ATOM, 'entry').map((e) => kid(properties(e), D, 'Name').text)).toEqual(['dotnet cancel']);
+    // Jobs.Where(j => j.Name == "dotnet job").FirstOrDefault(): a filter, and $top=1
+    const byName = await wcfGet(`${base}Jobs()?$filter=Name%20eq%20'dotnet%20job'&$top=1`);
+    expect(kids(parseXml(byName.text), ATOM, 'entry')).toHaveLength(1);
   });
 
   it("answers a refresh of a job that is gone with 404, which IgnoreResourceNotFoundException makes FirstOrDefault's null", async () => {

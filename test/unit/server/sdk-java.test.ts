@@ -121,7 +121,7 @@ describe('the Java SDK (Jersey, JAXB, javax.mail; Atom)', () => {
     expect(job!.LastModified).toMatch(DATE);
     expect([encode!.Name, pack!.Name]).toEqual(['encode', 'package']);
     const model = s.engine.scheduler.jobModel(job!.Id!);
-    expect(model.InputMediaAssets).toHaveLength(1);
+    expect(model.InputMediaAssets.map((a) => a.id)).toEqual([ASSET]);
     expect(model.Tasks.map((t) => t.Configuration)).toEqual(['H264 Single Bitrate 720p', 'Package']);
   });
 
