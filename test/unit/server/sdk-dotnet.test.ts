@@ -167,6 +167,14 @@ afterAll(async () => {
 });
 
 describe('the .NET SDK (WCF Data Services, Atom)', () => {
+  it("finds the account's API endpoint as GetAccountApiEndpoint does: GET on the server's root, no redirect followed, a 301's Location", async () => {
+    // A plain HttpWebRequest (AllowAutoRedirect = false, no Accept) with the adapters' headers.
+    const r = await request(s.port, '/', { headers: { 'x-ms-version': '2.19', 'User-Agent': 'Azure Media Services .NET SDK v3.8.0.5', 'x-ms-client-request-id': clientRequestId } });
+    expect(r.status).toBe(301);
+    expect(r.headers.location).toBe(base);
+    expect(r.headers['x-ms-client-request-id']).toBe(clientRequestId);
+  });
+
   it('submits a job as a $batch change set and reads the answer as SaveChanges does', async () => {
     const r = await submitBatch(
       'dotnet job',
