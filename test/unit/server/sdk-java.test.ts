@@ -22,7 +22,8 @@ import { MES, request, startServer, type TestServer } from './helpers.js';
 // operations, and unmarshals each part in order: status line, headers, then an Atom entry (JobInfo,
 // TaskInfo); a status of 400 or more is thrown.
 //
-// Job.get(id): GET Jobs('{URLEncoder.encode(id)}'), Accept application/atom+xml. Tasks of a job:
+// Job.get(id): Jobs('{URLEncoder.encode(id)}'), Accept application/atom+xml, sent with the key decoded
+// (see get below). Tasks of a job:
 // Task.list(jobInfo.getTasksLink()), the href of the entry's related link. Job.cancel(id): a
 // DefaultActionOperation, GET CancelJob?jobId='{id}' (the id raw, the name with a capital I),
 // Accept application/atom+xml and application/xml, Content-Type application/xml, Content-Length 0.
@@ -77,9 +78,15 @@ function createJob(name: string, priority: number, inputs: string[], tasks: Arra
   return request(s.port, '/api/$batch', { method: 'POST', body: text, accept: ATOM_TYPE, headers: { ...filters, 'Content-Type': `multipart/mixed;boundary=${batch}` } });
 }
 
-/** A GET through the SDK's proxy: the URI relative to the service URI. */
-function get(path: string, headers: Record<string, string> = { Accept: ATOM_TYPE }) {
-  return request(s.port, `/api/${path}`, { headers: { ...filters, ...headers } });
+/**
+ * A GET through the SDK's proxy. ResourceLocationManager.getRedirectedURI puts the operation's URI
+ * under the service URI with UriBuilder.path(uri.getPath()): the path decoded, then encoded again
+ * where a path needs it, so `Jobs('nb%3Ajid%3A…')` goes out as `Jobs('nb:jid:…')`; the query stays raw.
+ */
+function get(uri: string, headers: Record<string, string> = { Accept: ATOM_TYPE }) {
+  const q = uri.indexOf('?');
+  const [path, query] = q < 0 ? [uri, ''] : [uri.slice(0, q), uri.slice(q)];
+  return request(s.port, `/api/${encodeURI(decodeURIComponent(path))}${query}`, { headers: { ...filters, ...headers } });
 }
 
 const properties = (entry: XNode) => kid(kid(entry, ATOM, 'content'), M, 'properties');
@@ -131,7 +138,7 @@ describe('the Java SDK (Jersey, JAXB, javax.mail; Atom)', () => {
     if (set?.kind !== 'changeset') throw new Error(r.text);
     const id = info(parseXml(set.responses[0]!.body)).Id!;
 
-    // Job.get: the key through URLEncoder.encode.
+    // Job.get: the key through URLEncoder.encode, sent decoded by getRedirectedURI.
     const got = await get(`Jobs('${encodeURIComponent(id)}')`);
     expect(got.status).toBe(200);
     const entry = parseXml(got.text);
