@@ -270,13 +270,24 @@ function notFound(set: string, key: string): HttpError {
   return new HttpError(404, 'ENTITY_NOT_FOUND', `no ${set.replace(/s$/, '')} has Id ${JSON.stringify(clip(key, 200))} in ${set}; list them with GET /api/${set}`);
 }
 
-/** The path names `$metadata` (a path that does not parse is left to the router). */
-function isMetadataPath(pathname: string): boolean {
+/** The collection the path names (undefined: a path that does not parse, left to the router). */
+function collectionOf(pathname: string): string | undefined {
   try {
-    return parseResourcePath(pathname).collection === '$metadata';
+    return parseResourcePath(pathname).collection;
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+/**
+ * The answer is not an entity payload, so Accept need not name JSON or Atom: `$metadata` (XML; it
+ * checks Accept itself), and `$batch` when Accept admits multipart/mixed, as WCF Data Services
+ * clients (the .NET SDK's) send it.
+ */
+function answersOwnFormat(pathname: string, accept: string | undefined): boolean {
+  const c = collectionOf(pathname);
+  if (c === '$metadata') return true;
+  return c === '$batch' && accept !== undefined && /(^|,)\s*multipart\/(mixed|\*)\s*(;|,|$)/i.test(accept);
 }
 
 function methodNotAllowed(method: string, what: string, allowed: readonly string[]): HttpError {
@@ -446,8 +457,8 @@ export class ApiHandler {
     const format = negotiateFormat(req.headers.accept, target.query.get('$format'));
     if (format !== 'unsupported') {
       x.format = format;
-    } else if (!isMetadataPath(target.pathname)) {
-      // $metadata is the one XML answer; it checks Accept itself (its errors are still JSON).
+    } else if (!answersOwnFormat(target.pathname, req.headers.accept)) {
+      // $metadata and $batch answer XML and multipart (their errors are still JSON).
       throw new HttpError(406, 'NOT_ACCEPTABLE', 'this service answers JSON (Accept application/json;odata=verbose, or application/json for minimal metadata) or Atom (Accept application/atom+xml)');
     }
     const versions = checkVersionHeaders(req.headers);
@@ -860,6 +871,11 @@ export class ApiHandler {
   #operation(x: Exchange, op: BatchOperation): { sub: Exchange; channel: BatchChannel } {
     const channel = new BatchChannel(op.body, x.channel);
     const headers: IncomingHttpHeaders = Object.fromEntries(op.headers);
+    // An operation without Accept is answered as the batch asked, when that is a format we write:
+    // the Java SDK sends its operations without Accept and reads each answer as Atom, having sent
+    // `Accept: application/atom+xml` on the batch (a WCF Data Services server's default is Atom too).
+    const batchAccept = x.req.headers.accept;
+    if (headers.accept === undefined && typeof batchAccept === 'string' && negotiateFormat(batchAccept) !== 'unsupported') headers.accept = batchAccept;
     for (const name of REQUEST_ID_HEADERS) if (headers[name] === undefined && typeof x.req.headers[name] === 'string') headers[name] = x.req.headers[name];
     const sub = new Exchange({ method: op.method, url: operationUrl(op.target, rootPathOf(x.baseUri)), headers }, channel);
     sub.baseUri = x.baseUri;

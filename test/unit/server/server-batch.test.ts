@@ -202,4 +202,18 @@ describe('POST /api/$batch', () => {
     expect(set.responses[0]!.headers.location).toMatch(/\/Jobs\('nb%3Ajid%3AUUID%3A/);
     expect(set.responses[1]!.headers.location).toMatch(/\/Tasks\('nb%3Atid%3AUUID%3A/);
   });
+
+  it('takes Accept: multipart/mixed on the batch (as WCF Data Services sends it), and answers an operation without Accept as the batch asked', async () => {
+    const noAccept = (target: string) => ['Content-Type: application/http', 'Content-Transfer-Encoding: binary', '', `GET ${target} HTTP/1.1`, '', ''].join('\r\n');
+    const text = `--b\r\n${noAccept('MediaProcessors')}\r\n--b--\r\n`;
+    const post = (accept: string) => request(s.port, '/api/$batch', { method: 'POST', body: text, accept, headers: { 'Content-Type': 'multipart/mixed; boundary=b' } });
+    const multipart = await post('multipart/mixed');
+    expect(multipart.status).toBe(202);
+    const [plain] = parseBatchResponse(multipart.text, batchBoundary(multipart.headers['content-type'])) as Array<Extract<BatchResponseItem, { kind: 'operation' }>>;
+    expect(plain!.response.headers['content-type']).toMatch(/^application\/json;odata=minimalmetadata/);
+    const atom = await post('application/atom+xml');
+    const [asAtom] = parseBatchResponse(atom.text, batchBoundary(atom.headers['content-type'])) as Array<Extract<BatchResponseItem, { kind: 'operation' }>>;
+    expect(asAtom!.response.headers['content-type']).toBe('application/atom+xml;type=feed;charset=utf-8');
+    expect((await post('text/plain')).status).toBe(406);
+  });
 });
