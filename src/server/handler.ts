@@ -531,6 +531,13 @@ export class ApiHandler {
         return this.#mediaProcessors(x, target, path);
       case 'Assets':
         return this.#assetSet(x, target, path);
+      case 'GetProtectionKeyId':
+      case 'GetProtectionKey':
+        throw new HttpError(
+          501,
+          'NOT_IMPLEMENTED',
+          `${path.collection} is part of Media Services but not of this server: it serves no protection keys nor ContentKeys, so a job with TaskOptions.ProtectedConfiguration cannot be submitted here; send the Configuration in the clear`,
+        );
       default:
         throw new HttpError(501, 'NOT_IMPLEMENTED', `${path.collection} is part of Media Services but not of this server, which serves ${SERVED_SETS.join(', ')} and CancelJob`);
     }

@@ -19,7 +19,30 @@ export const ENTITY_SETS = [
   'TaskTemplates',
   'NotificationEndPoints',
   'EncodingReservedUnitTypes',
+  // The rest of Media Services v2: named so that a client reaching for them gets 501 (not served)
+  // rather than 404, which some SDKs read as "none" (the .NET SDK turns a 404 into an empty result).
+  'ContentKeys',
+  'AccessPolicies',
+  'Locators',
+  'Files',
+  'IngestManifests',
+  'IngestManifestAssets',
+  'IngestManifestFiles',
+  'StorageAccounts',
+  'ContentKeyAuthorizationPolicies',
+  'ContentKeyAuthorizationPolicyOptions',
+  'AssetDeliveryPolicies',
+  'StreamingEndpoints',
+  'Channels',
+  'Programs',
+  'Operations',
 ] as const;
+
+/**
+ * Service operations of Media Services v2 this server does not serve (answered 501). The .NET SDK
+ * calls the first two before it submits a job with `TaskOptions.ProtectedConfiguration`.
+ */
+export const UNSERVED_OPERATIONS = ['GetProtectionKeyId', 'GetProtectionKey', 'RebindContentKey', 'CreateFileInfos', 'Publish'] as const;
 
 /** An entity set name. */
 export type EntitySetName = (typeof ENTITY_SETS)[number];
@@ -28,7 +51,7 @@ export type EntitySetName = (typeof ENTITY_SETS)[number];
  * What a path names: an entity set, the `CancelJob` service operation, `$metadata`, `$batch`, or
  * `$service` for the service root (`/api/`).
  */
-export type ResourceName = EntitySetName | 'CancelJob' | '$metadata' | '$batch' | '$service';
+export type ResourceName = EntitySetName | (typeof UNSERVED_OPERATIONS)[number] | 'CancelJob' | '$metadata' | '$batch' | '$service';
 
 /** A routed path. */
 export interface ResourcePath {
@@ -46,7 +69,7 @@ export interface ResourcePath {
 const isIdentStart = (c: number): boolean => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f;
 const isIdentPart = (c: number): boolean => isIdentStart(c) || (c >= 0x30 && c <= 0x39);
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-const SPECIAL = new Set(['CancelJob', '$metadata', '$batch']);
+const SPECIAL = new Set<string>(['CancelJob', '$metadata', '$batch', ...UNSERVED_OPERATIONS]);
 
 /** True when `s` has no lone surrogate (encodeURIComponent would throw on one). */
 function isWellFormed(s: string): boolean {

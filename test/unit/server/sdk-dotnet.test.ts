@@ -270,4 +270,13 @@ describe('the .NET SDK (WCF Data Services, Atom)', () => {
     expect(gone.status).toBe(404);
     expect(parseXml(gone.text).local).toBe('error');
   });
+
+  it('answers the calls it makes before a ProtectedConfiguration job with 501 and why, not a 404 it would read as "none"', async () => {
+    for (const path of ['/api/GetProtectionKeyId?contentKeyType=0', "/api/GetProtectionKey?ProtectionKeyId='x'"]) {
+      const r = await request(s.port, path, { accept: 'application/atom+xml,application/xml' });
+      expect(r.status).toBe(501);
+      expect(r.text).toContain('<m:code>NOT_IMPLEMENTED</m:code>');
+      expect(r.text).toContain('ProtectedConfiguration');
+    }
+  });
 });
