@@ -222,6 +222,16 @@ export const CODES = {
     summary: 'An asset reference index written with leading zeros, e.g. JobOutputAsset(01): read as 1, but the SDKs never write it so.',
     hint: 'write the index without leading zeros: JobOutputAsset(1)',
   },
+  EXTENSION_NOT_AMS: {
+    severity: 'error',
+    summary: 'The definition uses a jobgraph extension (Weight, DependencyAction, Pool, MaxRunningTasks, a plain graph, a template given offline) that the service does not have (profile "ams").',
+    hint: 'remove the extension to stay within what AMS accepts, or validate and submit with profile "relaxed"',
+  },
+  EXTENSION_INVALID: {
+    severity: 'error',
+    summary: 'An extension property has a bad value: Weight or MaxRunningTasks not an integer >= 1, DependencyAction not "cancel", "run" or "skip", Pool not a non-empty string.',
+    hint: 'Weight and MaxRunningTasks are whole numbers from 1; DependencyAction is "cancel" (the default), "run" or "skip"; Pool is a pool name',
+  },
   TOO_MANY_DIAGNOSTICS: {
     severity: 'error',
     summary: 'More problems than maxDiagnostics (default 1,000): the first are reported, the rest counted. A warning when every problem left out is a warning.',

@@ -68,3 +68,17 @@ export const TASK_OPTIONS_MASK = 7;
 
 export const TargetTaskState = { FinalStatesOnly: 1, AllStates: 2 } as const;
 export const TargetJobState = { FinalStatesOnly: 1, AllStates: 2 } as const;
+
+/**
+ * What a task does when one of its producers fails or is canceled (a jobgraph extension, profile
+ * `relaxed`; the service always cancels). By number, as the model and the store keep it.
+ * - `cancel` (0, the default): the task is Canceled with a `DependencyFailed` ErrorDetail.
+ * - `run` (1): the task runs once every producer has ended, whatever its state (Airflow's
+ *   `all_done`, Azure Batch's `satisfy`).
+ * - `skip` (2): the task does not run: it ends Finished at once with a `Skipped` event, so what
+ *   depends on it goes on; the job's own state still shows the failure.
+ */
+export const DependencyAction = { cancel: 0, run: 1, skip: 2 } as const;
+export type DependencyAction = 0 | 1 | 2;
+export const DEPENDENCY_ACTION_NAMES = ['cancel', 'run', 'skip'] as const;
+export type DependencyActionName = (typeof DEPENDENCY_ACTION_NAMES)[number];

@@ -92,6 +92,23 @@ export interface Task {
   outputEntries: OutputAssetEntry[];
 }
 
+/**
+ * What a job asks beyond the AMS model (profile `relaxed`; `ams` refuses each with
+ * EXTENSION_NOT_AMS). Kept apart from the tasks, as one array per property by task index, and only
+ * when some task uses it: a job of AMS tasks carries nothing and pays nothing. Plain arrays (not
+ * typed) so that a store and a snapshot keep them as JSON.
+ */
+export interface JobExtensions {
+  /** Most tasks of the job running at once (Airflow's `max_active_tasks`). */
+  maxRunning?: number;
+  /** Slots each task takes in its pool, by task index (absent: 1 each). Integers >= 1. */
+  weight?: number[];
+  /** {@link DependencyAction} by task index (absent: `cancel` for every task). */
+  action?: number[];
+  /** The pool named by the definition, by task index (null: the scheduler's `poolOf` decides). */
+  pool?: Array<string | null>;
+}
+
 /** A loaded, normalised job. */
 export interface Job {
   Id: string;
@@ -101,4 +118,6 @@ export interface Job {
   InputMediaAssets: JobInputAsset[];
   Tasks: Task[];
   JobNotificationSubscriptions: JobNotificationSubscription[];
+  /** Extensions (profile `relaxed`); absent for a job that uses none. */
+  extensions?: JobExtensions;
 }
