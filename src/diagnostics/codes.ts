@@ -224,7 +224,7 @@ export const CODES = {
   },
   EXTENSION_NOT_AMS: {
     severity: 'error',
-    summary: 'The definition uses a jobgraph extension (Weight, DependencyAction, Pool, MaxRunningTasks, a plain graph, a template given offline) that the service does not have (profile "ams").',
+    summary: 'The definition uses a jobgraph extension (Weight, DependencyAction, Pool, MaxRunningTasks, or a plain graph) that the service does not have (profile "ams").',
     hint: 'remove the extension to stay within what AMS accepts, or validate and submit with profile "relaxed"',
   },
   EXTENSION_INVALID: {
