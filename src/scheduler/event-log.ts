@@ -25,6 +25,11 @@ const EVENT_TABLE = [
   ['Retrying', -1],
   ['Requeued', TaskState.Scheduled],
   ['Log', -1],
+  // Appended, never inserted: stores keep codes by number.
+  /** A task that did not run because a producer failed or was canceled (DependencyAction `skip`). */
+  ['Skipped', TaskState.Finished],
+  /** `Scheduler.rerun`: an ended task goes back to waiting; the Queued or Scheduled event follows. */
+  ['Rerun', -1],
 ] as const;
 
 /** Event codes as the service wrote them (reference §5), plus ours for retries, logs and restores. */
@@ -263,7 +268,7 @@ export class EventLog {
         runFrom = t;
         if (Number.isNaN(start)) start = t;
       }
-      if (final && STATE_OF_EVENT[c]! >= TaskState.Finished && STATE_OF_EVENT[c]! <= TaskState.Canceled) end = t;
+      if (final && Number.isNaN(end) && STATE_OF_EVENT[c]! >= TaskState.Finished && STATE_OF_EVENT[c]! <= TaskState.Canceled) end = t;
     }
     if (!Number.isNaN(waitFrom)) waited += Math.max(0, now() - waitFrom);
     if (!Number.isNaN(runFrom)) ran += Math.max(0, now() - runFrom);

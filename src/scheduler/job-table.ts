@@ -19,6 +19,7 @@ import type { Dependencies } from '../graph/dependencies.js';
  * | 10–11 | | 5 | start ({@link START}) |
  * | 12–13 | | 6 | end ({@link END}) |
  * | 14 | flags ({@link FLAGS}) | 7 | (the bytes of int32 slots 14–15) |
+ * | 15 | most tasks running at once, 0 for no cap ({@link MAX_RUNNING}) | | |
  */
 export class JobTable {
   /** Jobs in the table: positions [0, count). */
@@ -124,6 +125,21 @@ export class JobTable {
     this.ints[at] = value ? this.ints[at]! | CANCEL_REQUESTED : this.ints[at]! & ~CANCEL_REQUESTED;
   }
 
+  /** The job's cap on tasks running at once (0: none). */
+  maxRunning(j: number): number {
+    return this.ints[(j << INT_SHIFT) + MAX_RUNNING]!;
+  }
+
+  setMaxRunning(j: number, cap: number): void {
+    this.ints[(j << INT_SHIFT) + MAX_RUNNING] = cap;
+  }
+
+  /** Tasks of job j running now (Processing or Canceling). */
+  runningOf(j: number): number {
+    const at = j << INT_SHIFT;
+    return this.ints[at + TaskState.Processing]! + this.ints[at + TaskState.Canceling]!;
+  }
+
   isForgotten(j: number): boolean {
     return (this.ints[(j << INT_SHIFT) + FLAGS]! & FORGOTTEN) !== 0;
   }
@@ -168,6 +184,8 @@ export class JobTable {
     if (state === old) return -1;
     c[at + JOB_STATE] = state;
     if (isFinalState(state)) this.floats[(j << FLOAT_SHIFT) + END] = now;
+    // A rerun takes an ended job back to work: it has not ended any more.
+    else if (isFinalState(old)) this.floats[(j << FLOAT_SHIFT) + END] = NaN;
     return old;
   }
 
@@ -193,6 +211,8 @@ export const FLOAT_SHIFT = 3;
 export const JOB_STATE = 7;
 /** Int32 slot of the job's flags. */
 export const FLAGS = 14;
+/** Int32 slot of the job's cap on running tasks (0: none). */
+export const MAX_RUNNING = 15;
 /** Float64 slots of the job's times (epoch ms; NaN for none). */
 export const LAST_MODIFIED = 4;
 export const START = 5;

@@ -9,7 +9,14 @@ export interface SchedulerOptions {
   concurrency?: number;
   /** Slots per pool (the analogue of reserved units). A task whose pool is not listed is limited only by `concurrency`. */
   pools?: Record<string, number>;
-  /** Names a task's pool. @defaultValue the task's MediaProcessorId */
+  /**
+   * Per pool: at most `max` starts in any `perMs` milliseconds (BullMQ's limiter, per pool). A pool
+   * at its limit gives nothing until the window moves on; {@link Scheduler.blockedUntil} says when,
+   * for a caller that waits. Rate windows are not kept by snapshots or stores: a restarted
+   * scheduler starts with empty windows.
+   */
+  rateLimits?: Record<string, { max: number; perMs: number }>;
+  /** Names a task's pool (a task's own `Pool` extension wins). @defaultValue the task's MediaProcessorId */
   poolOf?: (task: Task, job: Job) => string;
   /** When a task fails, cancel the rest of its job (tasks with DoNotCancelOnJobFailure excepted). @defaultValue false */
   failFast?: boolean;
@@ -32,6 +39,16 @@ export interface SubmitOptions {
   priority?: number;
   /** Overrides the scheduler's failFast for this job. */
   failFast?: boolean;
+  /**
+   * Most tasks of this job running at once (overrides the definition's `MaxRunningTasks` /
+   * `maxRunning`). The job's ready tasks beyond it wait, best first, without holding pool slots.
+   */
+  maxRunning?: number;
+}
+
+export interface RerunOptions {
+  /** Also set back the task's transitive dependents (whatever their state, unless running). @defaultValue false */
+  downstream?: boolean;
 }
 
 export interface TaskFilter {
@@ -62,6 +79,7 @@ export interface RestoreOptions extends Pick<SchedulerOptions, 'poolOf' | 'now' 
 export interface Settings {
   readonly concurrency: number;
   readonly poolSlots: Readonly<Record<string, number>>;
+  readonly rateLimits: Readonly<Record<string, { max: number; perMs: number }>>;
   readonly poolOf: (task: Task, job: Job) => string;
   /** Pools are MediaProcessorIds (no `poolOf` given): a claim names its pool without a call. */
   readonly defaultPools: boolean;
@@ -83,6 +101,7 @@ export function settingsOf(options: SchedulerOptions): Settings {
   return {
     concurrency: options.concurrency ?? Infinity,
     poolSlots: { ...(options.pools ?? {}) },
+    rateLimits: Object.fromEntries(Object.entries(options.rateLimits ?? {}).map(([k, v]) => [k, { max: v.max, perMs: v.perMs }])),
     poolOf: options.poolOf ?? ((task) => task.MediaProcessorId),
     defaultPools: options.poolOf === undefined,
     failFast: options.failFast ?? false,
@@ -113,6 +132,13 @@ function checkOptions(o: SchedulerOptions): void {
       if (!(slots === Infinity || (Number.isInteger(slots) && slots >= 1))) {
         throw new ArgumentTypeError(`Scheduler: expected \`pools[${JSON.stringify(name)}]\` to be an integer >= 1, got ${describeValue(slots)}`);
       }
+    }
+  }
+  if (o.rateLimits !== undefined) {
+    if (typeof o.rateLimits !== 'object' || o.rateLimits === null || Array.isArray(o.rateLimits)) throw new ArgumentTypeError(`Scheduler: expected \`rateLimits\` to be an object of pool name → { max, perMs }, got ${describeValue(o.rateLimits)}`);
+    for (const [name, r] of Object.entries(o.rateLimits)) {
+      const ok = typeof r === 'object' && r !== null && Number.isInteger(r.max) && r.max >= 1 && r.max <= 1_000_000 && typeof r.perMs === 'number' && Number.isFinite(r.perMs) && r.perMs > 0;
+      if (!ok) throw new ArgumentTypeError(`Scheduler: expected \`rateLimits[${JSON.stringify(name)}]\` to be { max: an integer from 1 to 1000000, perMs: a number > 0 }, got ${describeValue(r)}`);
     }
   }
   for (const fn of ['poolOf', 'now', 'ids', 'onListenerError'] as const) {

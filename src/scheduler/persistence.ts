@@ -1,5 +1,5 @@
 import { ArgumentRangeError, describeValue } from '../errors.js';
-import { TaskState, isFinalState } from '../job/enums.js';
+import { DependencyAction, TaskState, isFinalState } from '../job/enums.js';
 import type { Job } from '../job/model.js';
 import { resolveDependencies, resolveDependenciesOfRefs } from '../graph/dependencies.js';
 import { EV, EVENT_CODES, STATE_OF_EVENT } from './event-log.js';
@@ -7,7 +7,7 @@ import { SchedulerError } from './errors.js';
 import { policyName } from './policy.js';
 import { SNAPSHOT_FORMAT, jobFromSnapshot, jobToSnapshot, type SchedulerSnapshot } from './snapshot.js';
 import { INT_SHIFT } from './job-table.js';
-import { appendJob, indexTaskIds, type SchedulerState } from './state.js';
+import { appendJob, enqueueReady, indexTaskIds, type SchedulerState } from './state.js';
 import type { ErrorDetail } from './views.js';
 
 /**
@@ -40,6 +40,8 @@ export interface JournalJobRecord {
   failFast: boolean;
   created: number;
   cancelRequested: boolean;
+  /** The job's cap on running tasks (absent or 0: none). */
+  maxRunning?: number;
 }
 
 /** One job as a store gives it back to `Scheduler.recover`. */
@@ -49,6 +51,8 @@ export interface RecoveredJob {
   failFast: boolean;
   created: number;
   cancelRequested: boolean;
+  /** The job's cap on running tasks (absent or 0: none). */
+  maxRunning?: number;
   /** The job's events in the order they were logged; `task` is the index in the job; `text` by row, ascending. */
   events: { task: Int32Array; code: Uint8Array; time: Float64Array; text: Array<[row: number, message: string, customCode: string | undefined]> };
   /** ErrorDetails by task index. */
@@ -110,6 +114,7 @@ export function takeSnapshot(st: SchedulerState): SchedulerSnapshot {
       startTime: nullIfNaN(jobs.startTime(j)),
       endTime: nullIfNaN(jobs.endTime(j)),
       cancelRequested: jobs.isCancelRequested(j),
+      ...(jobs.maxRunning(j) !== 0 ? { maxRunning: jobs.maxRunning(j) } : {}),
     })),
     tasks: {
       state: live.map((serial) => tasks.state[serial]!),
@@ -134,13 +139,17 @@ export function loadSnapshot(st: SchedulerState, snap: SchedulerSnapshot, proces
   for (const j of snap.jobs) {
     const job = jobFromSnapshot(j.job);
     indexTaskIds(st, job);
-    const k = appendJob(st, job, resolveDependencies(job), j.priority, j.failFast, j.created);
+    const k = appendJob(st, job, resolveDependencies(job), j.priority, j.failFast, j.created, j.maxRunning ?? 0);
     jobs.setRecord(k, j.state, j.lastModified, j.startTime ?? NaN, j.endTime ?? NaN);
     jobs.setCancelRequested(k, j.cancelRequested);
   }
   const n = tasks.count;
   if (t.state.length !== n) throw new SchedulerError('SNAPSHOT_INVALID', `Scheduler.restore: the snapshot has ${t.state.length} task states for ${n} tasks`);
-  for (const row of snap.events) events.addText(row[0], row[1], row[2], row[3], row[4]);
+  const started = new Int32Array(n);
+  for (const row of snap.events) {
+    events.addText(row[0], row[1], row[2], row[3], row[4]);
+    countAttempt(st, row[0], row[1], started);
+  }
   for (const [serial, list] of Object.entries(t.errors)) tasks.errors.set(Number(serial), list.map((d) => ({ ...d })));
   let now = NaN; // read the clock only when a task is requeued, so a plain restore changes nothing
   const counts = jobs.ints;
@@ -149,9 +158,7 @@ export function loadSnapshot(st: SchedulerState, snap: SchedulerSnapshot, proces
     let state = t.state[serial]!;
     tasks.attempts[serial] = t.attempts[serial]!;
     if (state !== TaskState.Finished) tasks.setProgress(serial, t.progress[serial]!);
-    if (state === TaskState.Finished) {
-      for (let e = tasks.succOffset[serial]!; e < tasks.succOffset[serial + 1]!; e++) tasks.pending[tasks.succ[e]!]!--;
-    }
+    releaseRecovered(st, serial, state);
     if (state === TaskState.Processing && processing === 'requeue') {
       if (Number.isNaN(now)) now = st.settings.now();
       events.addText(serial, EV.Requeued, now, 'the scheduler was restored while the task ran');
@@ -180,11 +187,11 @@ function admitRestored(st: SchedulerState): void {
   for (let serial = 0; serial < tasks.count; serial++) {
     const state = tasks.state[serial]!;
     if (state === TaskState.Scheduled && !tasks.held.has(serial)) {
-      ready.push(tasks.pool[serial]!, serial);
+      enqueueReady(st, tasks.pool[serial]!, serial);
       if (!events.waitLogged(serial)) ready.noteUnlogged(tasks.pool[serial]!, serial);
     } else if (state === TaskState.Processing || state === TaskState.Canceling) {
       st.running++;
-      ready.occupy(tasks.pool[serial]!);
+      ready.occupy(tasks.pool[serial]!, tasks.weight === null ? 1 : tasks.weight[serial]!);
     }
   }
 }
@@ -226,7 +233,9 @@ export function readJournal(st: SchedulerState, from: number): JournalChunk {
 export function jobRecord(st: SchedulerState, index: number): JournalJobRecord {
   const jobs = st.jobs;
   if (!(Number.isInteger(index) && index >= 0 && index < jobs.count)) throw new ArgumentRangeError(`Scheduler.jobRecord: no job at position ${describeValue(index)}`);
-  return { id: jobs.models[index]!.Id, priority: jobs.priority[index]!, failFast: jobs.failFast[index] === 1, created: jobs.created[index]!, cancelRequested: jobs.isCancelRequested(index) };
+  const record: JournalJobRecord = { id: jobs.models[index]!.Id, priority: jobs.priority[index]!, failFast: jobs.failFast[index] === 1, created: jobs.created[index]!, cancelRequested: jobs.isCancelRequested(index) };
+  if (jobs.maxRunning(index) !== 0) record.maxRunning = jobs.maxRunning(index);
+  return record;
 }
 
 /**
@@ -239,7 +248,7 @@ export function recoverJobs(st: SchedulerState, list: readonly RecoveredJob[]): 
   for (const rj of list) {
     if (st.jobs.byId.has(rj.job.Id)) throw new SchedulerError('JOURNAL_INVALID', `Scheduler.recover: job ${rj.job.Id} is stored twice`, { jobId: rj.job.Id });
     indexTaskIds(st, rj.job);
-    const j = appendJob(st, rj.job, resolveDependenciesOfRefs(rj.job), rj.priority, rj.failFast, rj.created);
+    const j = appendJob(st, rj.job, resolveDependenciesOfRefs(rj.job), rj.priority, rj.failFast, rj.created, rj.maxRunning ?? 0);
     st.jobs.setCancelRequested(j, rj.cancelRequested);
     if (rj.events.code.length === 0) fresh.push(j);
     else replay(st, j, rj);
@@ -283,6 +292,8 @@ function replay(st: SchedulerState, j: number, rj: RecoveredJob): void {
       if (Number.isNaN(jobStart) || at < jobStart) jobStart = at;
     } else if (c === EV.Requeued) {
       tasks.attempts[serial]!--;
+    } else if (c === EV.Rerun) {
+      st.attemptBase.set(serial, tasks.attempts[serial]!);
     }
     if (state === -1) continue;
     tasks.state[serial] = state;
@@ -294,9 +305,7 @@ function replay(st: SchedulerState, j: number, rj: RecoveredJob): void {
   for (let serial = base; serial < base + n; serial++) {
     const state = tasks.state[serial]!;
     counts[at + state]!++;
-    if (state === TaskState.Finished) {
-      for (let e = tasks.succOffset[serial]!; e < tasks.succOffset[serial + 1]!; e++) tasks.pending[tasks.succ[e]!]!--;
-    }
+    releaseRecovered(st, serial, state);
   }
   for (const [local, list] of rj.errors) {
     if (local >= 0 && local < n) tasks.errors.set(base + local, list.map((d) => ({ ...d })));
@@ -309,6 +318,29 @@ function replay(st: SchedulerState, j: number, rj: RecoveredJob): void {
     if (local >= 0 && local < n && tasks.state[base + local] === TaskState.Scheduled) tasks.held.add(base + local);
   }
   jobs.refresh(j, lastTime);
+}
+
+/**
+ * A recovered task's end releases its dependents' counts: a Finished one all of them, a failed or
+ * canceled one those whose DependencyAction is `run`.
+ */
+function releaseRecovered(st: SchedulerState, serial: number, state: number): void {
+  const tasks = st.tasks;
+  if (state === TaskState.Finished) {
+    for (let e = tasks.succOffset[serial]!; e < tasks.succOffset[serial + 1]!; e++) tasks.pending[tasks.succ[e]!]!--;
+  } else if ((state === TaskState.Error || state === TaskState.Canceled) && tasks.action !== null) {
+    for (let e = tasks.succOffset[serial]!; e < tasks.succOffset[serial + 1]!; e++) {
+      const t = tasks.succ[e]!;
+      if (tasks.action[t] === DependencyAction.run) tasks.pending[t]!--;
+    }
+  }
+}
+
+/** Follows a restored task's starts through its events, to know its attempts at each rerun. */
+function countAttempt(st: SchedulerState, serial: number, code: number, started: Int32Array): void {
+  if (code === EV.Processing) started[serial]!++;
+  else if (code === EV.Requeued) started[serial]!--;
+  else if (code === EV.Rerun) st.attemptBase.set(serial, started[serial]!);
 }
 
 const NO_CLOCK = (): number => 0;

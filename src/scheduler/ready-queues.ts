@@ -17,6 +17,14 @@ import type { ReadyOrder } from './ready-order.js';
  * With one pool (the default pool alone: no `poolOf`, or no task named a pool yet) there is nothing
  * to choose between, so the pool heap is not kept at all and a claim is one pop of the task heap.
  * It is built when a second pool is added.
+ *
+ * Weights (a jobgraph extension): a task may take several slots of its pool. The order is kept
+ * strictly: a pool gives its best ready task or nothing, so a heavy task at the head of its pool
+ * waits until enough of the running tasks end, and lighter tasks behind it wait with it (they are
+ * not let past, which could starve it for ever). The wait of the lighter tasks is bounded by the
+ * running tasks' ends. Without weights (`weights` null) a task takes one slot and nothing is read.
+ *
+ * Blocking (for rate limits): a blocked pool gives nothing until it is unblocked.
  */
 export class ReadyQueues {
   readonly #order: ReadyOrder;
@@ -43,8 +51,63 @@ export class ReadyQueues {
   /** True while there is one pool: the pool heap (#top, #pos, #key) is not kept. */
   #single = true;
 
+  /** Slots each task takes, by serial; null while every task takes one. Set by the scheduler. */
+  weights: Int32Array | null = null;
+  /** Per pool: 1 while blocked (a rate limit reached). */
+  #blocked: number[] = [];
+  /** Tells live entries from stale ones where no caller passes a test (weighted pools only). */
+  #isReady: ((task: number) => boolean) | null = null;
+
   constructor(order: ReadyOrder) {
     this.#order = order;
+  }
+
+  /**
+   * The test of a live entry, for weighted pools: whether a pool can give depends on its best task's
+   * weight, so a stale head must be dropped first.
+   */
+  setReadyTest(isReady: (task: number) => boolean): void {
+    this.#isReady = isReady;
+  }
+
+  /** Whether `pool` can give its best ready task now: not blocked, and its weight fits. */
+  #canGive(pool: number): boolean {
+    if (this.#blocked[pool] !== 0) return false;
+    const w = this.weights;
+    if (w === null) return this.#running[pool]! < this.#slots[pool]!;
+    const head = this.#isReady !== null ? this.#cleanTop(pool, this.#isReady) : this.#sizes[pool]! > 0 ? this.#heaps[pool]![0]! : -1;
+    return head !== -1 && this.#running[pool]! + w[head]! <= this.#slots[pool]!;
+  }
+
+  /** Blocks a pool: it gives nothing until {@link unblock}. */
+  block(pool: number): void {
+    this.#blocked[pool] = 1;
+    const pos = this.#pos[pool]!;
+    if (pos !== -1) this.#topRemoveAt(pos);
+  }
+
+  unblock(pool: number): void {
+    if (this.#blocked[pool] === 0) return;
+    this.#blocked[pool] = 0;
+    if (!this.#single && this.#pos[pool] === -1 && this.#sizes[pool]! > 0 && this.#canGive(pool)) {
+      this.#key[pool] = this.#heaps[pool]![0]!;
+      this.#topInsert(pool);
+    }
+  }
+
+  /**
+   * A task of `pool` left the ready set without a claim (canceled, say): if it headed a weighted
+   * pool that could not give it, a lighter task behind it may fit now.
+   */
+  recheck(pool: number): void {
+    if (!this.#single && this.#pos[pool] === -1 && this.#sizes[pool]! > 0 && this.#canGive(pool)) {
+      this.#key[pool] = this.#heaps[pool]![0]!;
+      this.#topInsert(pool);
+    }
+  }
+
+  isBlocked(pool: number): boolean {
+    return this.#blocked[pool] !== 0;
   }
 
   /** Adds a pool with `slots` slots (Infinity for none) and returns its index. */
@@ -59,6 +122,7 @@ export class ReadyQueues {
     this.#key.push(-1);
     this.#unlogged.push(new Int32Array(16));
     this.#unloggedSize.push(0);
+    this.#blocked.push(0);
     if (this.#top.length < p + 1) {
       const t = new Int32Array(Math.max(8, (p + 1) * 2));
       t.set(this.#top);
@@ -105,9 +169,20 @@ export class ReadyQueues {
     return this.#order.before(a, b);
   }
 
-  /** True when `pool` has no free slot. */
+  /** True when `pool` has no free slot (for a weighted pool: not enough for its best ready task; or it is blocked). */
   isFull(pool: number): boolean {
-    return this.#running[pool]! >= this.#slots[pool]!;
+    const running = this.#running[pool]!;
+    const slots = this.#slots[pool]!;
+    if (running >= slots) return true;
+    if (this.#blocked[pool] !== 0) return true;
+    const w = this.weights;
+    return w !== null && this.#sizes[pool]! > 0 && running + w[this.#heaps[pool]![0]!]! > slots;
+  }
+
+  /** True when `task` of `pool` could not start now for want of slots (or a blocked pool). */
+  mustWait(pool: number, task: number): boolean {
+    const w = this.weights;
+    return this.#blocked[pool] !== 0 || this.#running[pool]! + (w === null ? 1 : w[task]!) > this.#slots[pool]!;
   }
 
   /** Notes a task that became ready in `pool` while a slot was free: its wait is not logged yet. */
@@ -176,10 +251,12 @@ export class ReadyQueues {
     if (pos !== -1) {
       if (this.#before(task, this.#key[pool]!)) {
         this.#key[pool] = task;
-        this.#topUp(pos);
+        // A heavier task now heads the pool: it may not fit where its predecessor did.
+        if (this.weights !== null && !this.#canGive(pool)) this.#topRemoveAt(pos);
+        else this.#topUp(pos);
       }
-    } else if (this.#running[pool]! < this.#slots[pool]!) {
-      this.#key[pool] = heap[0]!;
+    } else if (this.#canGive(pool)) {
+      this.#key[pool] = this.#heaps[pool]![0]!;
       this.#topInsert(pool);
     }
   }
@@ -193,7 +270,8 @@ export class ReadyQueues {
       const best = this.#cleanTop(0, isReady);
       if (best === -1) return -1;
       this.#heapPop(0);
-      this.#running[0]!++;
+      const w = this.weights;
+      this.#running[0]! += w === null ? 1 : w[best]!;
       return best;
     }
     const best = this.peek(isReady);
@@ -201,8 +279,9 @@ export class ReadyQueues {
     // peek() left the best pool at the top of the pool heap, keyed by `best`.
     const pool = this.#top[0]!;
     this.#heapPop(pool);
-    const running = ++this.#running[pool]!;
-    if (running >= this.#slots[pool]! || this.#sizes[pool] === 0) {
+    const w = this.weights;
+    this.#running[pool]! += w === null ? 1 : w[best]!;
+    if (this.#sizes[pool] === 0 || !this.#canGive(pool)) {
       this.#topRemoveAt(0);
     } else {
       this.#key[pool] = this.#heaps[pool]![0]!;
@@ -226,7 +305,8 @@ export class ReadyQueues {
       }
       if (best !== this.#key[pool]) {
         this.#key[pool] = best;
-        this.#topDown(0);
+        if (this.weights !== null && !this.#canGive(pool)) this.#topRemoveAt(0);
+        else this.#topDown(0);
         continue;
       }
       return best;
@@ -234,22 +314,22 @@ export class ReadyQueues {
     return -1;
   }
 
-  /** A task of `pool` stopped running: its slot is free again. */
-  release(pool: number): void {
-    this.#running[pool]!--;
+  /** A task of `pool` stopped running: its slots (`weight`, 1 without weights) are free again. */
+  release(pool: number, weight = 1): void {
+    this.#running[pool]! -= weight;
     if (this.#single) return;
-    if (this.#pos[pool] === -1 && this.#sizes[pool]! > 0 && this.#running[pool]! < this.#slots[pool]!) {
+    if (this.#pos[pool] === -1 && this.#sizes[pool]! > 0 && this.#canGive(pool)) {
       this.#key[pool] = this.#heaps[pool]![0]!;
       this.#topInsert(pool);
     }
   }
 
-  /** Marks a slot of `pool` taken without popping (restoring a running task). */
-  occupy(pool: number): void {
-    this.#running[pool]!++;
+  /** Marks `weight` slots of `pool` taken without popping (restoring a running task). */
+  occupy(pool: number, weight = 1): void {
+    this.#running[pool]! += weight;
     if (this.#single) return;
     const pos = this.#pos[pool]!;
-    if (pos !== -1 && this.#running[pool]! >= this.#slots[pool]!) this.#topRemoveAt(pos);
+    if (pos !== -1 && !this.#canGive(pool)) this.#topRemoveAt(this.#pos[pool]!);
   }
 
   #cleanTop(pool: number, isReady: (task: number) => boolean): number {

@@ -1,21 +1,22 @@
 import { ArgumentRangeError, ArgumentTypeError, ValidationError, describeValue } from '../errors.js';
-import { STATE_NAMES, TaskOptions, TaskState, isFinalState } from '../job/enums.js';
+import { DependencyAction, STATE_NAMES, TaskOptions, TaskState, isFinalState } from '../job/enums.js';
 import type { Job, Task } from '../job/model.js';
-import { resolveDependencies } from '../graph/dependencies.js';
+import { resolveDependencies, type Dependencies } from '../graph/dependencies.js';
 import { hasFreshTaskIds, isValidationResult, validateJob, type ValidationResult } from '../validate/validate.js';
 import { Claim } from './claim.js';
 import { EV } from './event-log.js';
 import { SchedulerError } from './errors.js';
 import { explain, jobView, jobViews, modelOf, taskInfo, taskView, taskViews, type TaskInfo } from './inspect.js';
-import { FLOAT_SHIFT, INT_SHIFT, JOB_STATE, LAST_MODIFIED } from './job-table.js';
-import { isInt32, settingsOf, type FailOptions, type RestoreOptions, type SchedulerOptions, type Settings, type SubmitOptions, type TaskFilter } from './options.js';
+import { FLOAT_SHIFT, INT_SHIFT, JOB_STATE, LAST_MODIFIED, MAX_RUNNING } from './job-table.js';
+import { isInt32, settingsOf, type FailOptions, type RerunOptions, type RestoreOptions, type SchedulerOptions, type Settings, type SubmitOptions, type TaskFilter } from './options.js';
 import { jobRecord, loadSnapshot, readJournal, recoverJobs, takeSnapshot, type JournalChunk, type JournalJobRecord, type RecoveredJob } from './persistence.js';
 import { policyName } from './policy.js';
 import { SNAPSHOT_FORMAT, type SchedulerSnapshot } from './snapshot.js';
-import { appendJob, createState, describeTask, indexTaskIds, lookupJob, lookupTask, taskModel, type SchedulerState } from './state.js';
+import { claimedCapped, reopenJobs } from './job-caps.js';
+import { appendJob, createState, enqueueReady, describeTask, indexTaskIds, lookupJob, lookupTask, poolIndex, poolNameIn, taskModel, type RateWindow, type SchedulerState } from './state.js';
 import type { ErrorDetail, Explanation, JobStateChange, JobView, TaskClaim, TaskProgressEvent, TaskStateChange, TaskView } from './views.js';
 
-export type { FailOptions, RestoreOptions, SchedulerOptions, SubmitOptions, TaskFilter } from './options.js';
+export type { FailOptions, RerunOptions, RestoreOptions, SchedulerOptions, SubmitOptions, TaskFilter } from './options.js';
 export type { JournalChunk, JournalJobRecord, RecoveredJob } from './persistence.js';
 
 interface SchedulerEvents {
@@ -67,6 +68,8 @@ export class Scheduler {
   readonly #now: () => number;
   #listeners: { [K in EventName]: Array<(e: SchedulerEvents[K]) => void> } = { taskStateChange: [], taskProgress: [], jobStateChange: [] };
   readonly #isReady: (t: number) => boolean;
+  /** #isReady for schedulers with capped jobs: a task whose job is at its cap is not claimed (see job-caps.ts). */
+  readonly #cappedReady: (t: number) => boolean;
   /**
    * The default clock's reading at the last completion, for the one start that follows it in the
    * same synchronous run (NaN when there is none): a slot freed and the start it allows are one
@@ -91,6 +94,14 @@ export class Scheduler {
     this.#s = s;
     const tasks = s.tasks;
     this.#isReady = (t: number): boolean => tasks.state[t] === SCHEDULED;
+    const jobs = s.jobs;
+    this.#cappedReady = (t: number): boolean => {
+      if (tasks.state[t] !== SCHEDULED) return false;
+      const j = tasks.job[t]!;
+      const cap = jobs.ints[(j << INT_SHIFT) + MAX_RUNNING]!;
+      return cap === 0 || jobs.runningOf(j) < cap;
+    };
+    s.ready.setReadyTest((t) => (s.capped ? this.#cappedReady(t) : this.#isReady(t)));
   }
 
   /** Tasks running now (Processing or Canceling). */
@@ -125,6 +136,9 @@ export class Scheduler {
     if (options.priority !== undefined && !isInt32(options.priority)) {
       throw new ArgumentTypeError(`Scheduler.submit: expected \`priority\` to be a 32-bit integer, got ${describeValue(options.priority)}`);
     }
+    if (options.maxRunning !== undefined && !(isInt32(options.maxRunning) && options.maxRunning >= 1)) {
+      throw new ArgumentTypeError(`Scheduler.submit: expected \`maxRunning\` to be an integer >= 1, got ${describeValue(options.maxRunning)}`);
+    }
     const settings = this.#settings;
     const result: ValidationResult = isValidationResult(definition) ? definition : validateJob(definition, { profile: settings.profile, ids: settings.ids });
     if (!result.valid || !result.job) throw new ValidationError('Scheduler.submit', result.diagnostics);
@@ -133,10 +147,26 @@ export class Scheduler {
     if (s.jobs.byId.has(job.Id)) {
       throw new SchedulerError('JOB_EXISTS', `Scheduler.submit: a job with Id ${job.Id} was already submitted: leave Id out to get a new one`, { jobId: job.Id });
     }
+    if (job.extensions?.weight !== undefined) this.#checkWeights(job);
     indexTaskIds(s, job, hasFreshTaskIds(result));
-    const j = appendJob(s, job, result.dependencies!, options.priority ?? job.Priority, options.failFast ?? settings.failFast, this.#now());
+    const j = appendJob(s, job, result.dependencies!, options.priority ?? job.Priority, options.failFast ?? settings.failFast, this.#now(), options.maxRunning ?? 0);
     this.#initialStates(j);
     return job.Id;
+  }
+
+  /** A task heavier than its pool could never start: refused before anything is changed. */
+  #checkWeights(job: Job): void {
+    const weights = job.extensions!.weight!;
+    for (let i = 0; i < weights.length; i++) {
+      const w = weights[i]!;
+      if (w === 1) continue;
+      const name = poolNameIn(this.#s, job, i);
+      const slots = this.#settings.poolSlots[name];
+      if (slots !== undefined && w > slots) {
+        const task = job.Tasks[i]!;
+        throw new SchedulerError('WEIGHT_EXCEEDS_POOL', `Scheduler.submit: task ${describeTask(task)} has Weight ${w} but its pool "${name}" has ${slots} slot${slots === 1 ? '' : 's'}: it could never start; lower its Weight or give the pool more slots`, { jobId: job.Id, taskId: task.Id });
+      }
+    }
   }
 
   /** A new job's first states: tasks without dependencies Scheduled, the others Queued. */
@@ -172,7 +202,18 @@ export class Scheduler {
     const s = this.#s;
     if (s.running >= this.#concurrency) return -1;
     const ready = s.ready;
-    const serial = ready.pop(this.#isReady);
+    if (s.blockedUntil.size !== 0) this.#unblockDue();
+    let serial: number;
+    if (s.capped) {
+      if (s.reopened.size !== 0) reopenJobs(s);
+      serial = ready.pop(this.#cappedReady);
+      if (serial !== -1) {
+        const j = s.tasks.job[serial]!;
+        if (s.jobs.maxRunning(j) !== 0) claimedCapped(s, j, s.tasks.pool[serial]!, serial);
+      }
+    } else {
+      serial = ready.pop(this.#isReady);
+    }
     if (serial === -1) {
       // Every pool with a free slot has nothing ready: none of the tasks noted is waiting for a slot.
       ready.clearUnlogged();
@@ -191,13 +232,50 @@ export class Scheduler {
     // A Processing job stays Processing when one more of its tasks starts: only its time changes.
     if (jobs.ints[(j << INT_SHIFT) + JOB_STATE] === PROCESSING) jobs.floats[(j << FLOAT_SHIFT) + LAST_MODIFIED] = now;
     else this.#jobStarts(j, now);
+    const p = tasks.pool[serial]!;
+    if (p !== 0) {
+      const rate = s.rates[p];
+      if (rate !== undefined) this.#countStart(p, rate, now);
+    }
     // The slot taken may have been the last: the ready tasks behind it now wait for one.
     if (running >= this.#concurrency) this.#logWaits(-1, now);
-    else {
-      const p = tasks.pool[serial]!;
-      if (p !== 0 && ready.isFull(p)) this.#logWaits(p, now);
-    }
+    else if (p !== 0 && ready.isFull(p)) this.#logWaits(p, now);
     return serial;
+  }
+
+  /** Records a start in a rate-limited pool; at the limit, blocks the pool until the window moves on. */
+  #countStart(p: number, rate: RateWindow, now: number): void {
+    rate.starts[rate.at] = now;
+    rate.at = rate.at + 1 === rate.max ? 0 : rate.at + 1;
+    if (rate.count < rate.max) rate.count++;
+    if (rate.count < rate.max) return;
+    // The ring is full: its oldest start is where the next one is written.
+    const opens = rate.starts[rate.at]! + rate.perMs;
+    if (opens > now) {
+      this.#s.blockedUntil.set(p, opens);
+      this.#s.ready.block(p);
+    }
+  }
+
+  /** Unblocks the rate-limited pools whose window has moved on. */
+  #unblockDue(): void {
+    const s = this.#s;
+    const now = this.#now();
+    for (const [p, opens] of s.blockedUntil) {
+      if (opens > now) continue;
+      s.blockedUntil.delete(p);
+      s.ready.unblock(p);
+    }
+  }
+
+  /**
+   * When the first pool held back by its rate limit opens again (epoch ms), or undefined when none
+   * is: a caller whose `next()` found nothing waits until then (the Engine and the simulator do).
+   */
+  blockedUntil(): number | undefined {
+    let first = Infinity;
+    for (const opens of this.#s.blockedUntil.values()) if (opens < first) first = opens;
+    return first === Infinity ? undefined : first;
   }
 
   #jobStarts(j: number, now: number): void {
@@ -210,7 +288,10 @@ export class Scheduler {
     const s = this.#s;
     const j = s.tasks.job[serial]!;
     const p = s.tasks.pool[serial]!;
-    return new Claim(this, serial, s.tasks.attempts[serial]!, s.jobs.models[j]!, serial - s.jobs.base[j]!, p !== 0 ? s.poolNames[p]! : this.#settings.defaultPools ? undefined : this.#settings.poolOf);
+    const model = s.jobs.models[j]!;
+    const i = serial - s.jobs.base[j]!;
+    const named = p !== 0 ? s.poolNames[p]! : model.extensions?.pool?.[i];
+    return new Claim(this, serial, s.tasks.attempts[serial]!, model, i, named ?? (this.#settings.defaultPools ? undefined : this.#settings.poolOf));
   }
 
   /**
@@ -240,22 +321,13 @@ export class Scheduler {
     this.#stopRunning(serial);
     if (state === CANCELING) {
       this.#setState(serial, j, TaskState.Canceled, now, EV.Canceled);
-      this.#cancelDependents(serial, j, now, 'its dependency was canceled');
+      this.#producerEnded(serial, j, now, 'its dependency was canceled');
       this.#refreshJob(j, now);
       return;
     }
     if (tasks.progress.size !== 0) tasks.progress.delete(serial);
     this.#setState(serial, j, TaskState.Finished, now, EV_FINISHED);
-    const succ = tasks.succ;
-    const pending = tasks.pending;
-    const states = tasks.state;
-    for (let e = tasks.succOffset[serial]!, end = tasks.succOffset[serial + 1]!; e < end; e++) {
-      const t = succ[e]!;
-      if (--pending[t]! === 0 && states[t] === QUEUED) {
-        this.#setState(t, j, SCHEDULED, now, EV_SCHEDULED);
-        this.#makeReady(t, now);
-      }
-    }
+    this.#releaseDependents(serial, j, now);
     // A Processing job with tasks left to run stays Processing: only its time changes.
     const jobs = s.jobs;
     const c = jobs.ints;
@@ -267,6 +339,21 @@ export class Scheduler {
     }
   }
 
+  /** A task Finished (or was skipped): its dependents waiting only on it become Scheduled. */
+  #releaseDependents(serial: number, j: number, now: number): void {
+    const tasks = this.#s.tasks;
+    const succ = tasks.succ;
+    const pending = tasks.pending;
+    const states = tasks.state;
+    for (let e = tasks.succOffset[serial]!, end = tasks.succOffset[serial + 1]!; e < end; e++) {
+      const t = succ[e]!;
+      if (--pending[t]! === 0 && states[t] === QUEUED) {
+        this.#setState(t, j, SCHEDULED, now, EV_SCHEDULED);
+        this.#makeReady(t, now);
+      }
+    }
+  }
+
   /**
    * Puts a task that just became Scheduled into the ready set, and logs WaitingForFreeResources at
    * once if its pool or the concurrency has no free slot; else notes it (see the class comment).
@@ -275,8 +362,8 @@ export class Scheduler {
     const s = this.#s;
     const p = s.tasks.pool[serial]!;
     const ready = s.ready;
-    ready.push(p, serial);
-    if (s.running >= this.#concurrency || (p !== 0 && ready.isFull(p))) s.events.add(serial, EV_WAITING, now);
+    enqueueReady(s, p, serial);
+    if (s.running >= this.#concurrency || (p !== 0 && ready.mustWait(p, serial))) s.events.add(serial, EV_WAITING, now);
     else ready.noteUnlogged(p, serial);
   }
 
@@ -325,11 +412,11 @@ export class Scheduler {
     const message = options.message ?? '';
     if (state === CANCELING) {
       this.#setStateWith(serial, j, TaskState.Canceled, now, EV.Canceled, message);
-      this.#cancelDependents(serial, j, now, 'its dependency was canceled');
+      this.#producerEnded(serial, j, now, 'its dependency was canceled');
       this.#refreshJob(j, now);
       return;
     }
-    if (options.retryable && s.tasks.attempts[serial]! < this.#settings.maxAttempts) {
+    if (options.retryable && s.tasks.attempts[serial]! - (s.attemptBase.get(serial) ?? 0) < this.#settings.maxAttempts) {
       s.events.addText(serial, EV.Retrying, now, `${code}: ${message}`.replace(/: $/, ''));
       this.#setState(serial, j, SCHEDULED, now, EV_SCHEDULED);
       if (options.hold) s.tasks.held.add(serial);
@@ -340,8 +427,110 @@ export class Scheduler {
     this.#addError(serial, { Code: code, Message: message });
     this.#setStateWith(serial, j, TaskState.Error, now, EV.Error, message);
     const model = taskModel(s, serial);
-    this.#cancelDependents(serial, j, now, `task ${describeTask(model)} failed`);
+    this.#producerEnded(serial, j, now, `task ${describeTask(model)} failed`);
     if (s.jobs.failFast[j] === 1) this.#cancelRest(j, now, `task ${describeTask(model)} failed and the job fails fast`, true);
+    this.#refreshJob(j, now);
+  }
+
+  /**
+   * Sets a task that failed or was canceled back to waiting — and with `downstream`, its transitive
+   * dependents too, whatever their state — keeping their history (events, ErrorDetails, attempts;
+   * `maxAttempts` counts again from here). A `Rerun` event, then Queued, is logged for each task set
+   * back; each then waits for its producers as a new task would, and the job's state follows
+   * (an ended job is Processing again). A task whose other producer still stands failed meets its
+   * DependencyAction again at once.
+   * @throws SchedulerError `TASK_NOT_FOUND`; `INVALID_TRANSITION` when the task has not failed or
+   *   been canceled, or a task downstream is running; `JOB_CANCELED` when its job was canceled.
+   */
+  rerun(task: string | TaskClaim, options: RerunOptions = {}): void {
+    const serial = this.#resolve('rerun', task);
+    if (typeof options !== 'object' || options === null) throw new ArgumentTypeError(`Scheduler.rerun: expected options to be an object, got ${describeValue(options)}`);
+    if (options.downstream !== undefined && typeof options.downstream !== 'boolean') throw new ArgumentTypeError(`Scheduler.rerun: expected \`downstream\` to be a boolean, got ${describeValue(options.downstream)}`);
+    const s = this.#s;
+    const tasks = s.tasks;
+    const states = tasks.state;
+    const state = states[serial];
+    if (state !== TaskState.Error && state !== TaskState.Canceled) this.#invalid('rerun', serial, 'rerun', 'only a task that failed or was canceled can be rerun');
+    const j = tasks.job[serial]!;
+    const jobId = s.jobs.models[j]!.Id;
+    if (s.jobs.isCancelRequested(j)) throw new SchedulerError('JOB_CANCELED', `Scheduler.rerun: job ${jobId} was canceled: submit it again to run it`, { jobId });
+    const set = [serial];
+    const inSet = new Set(set);
+    if (options.downstream === true) {
+      for (let k = 0; k < set.length; k++) {
+        const a = set[k]!;
+        for (let e = tasks.succOffset[a]!, end = tasks.succOffset[a + 1]!; e < end; e++) {
+          const t = tasks.succ[e]!;
+          if (inSet.has(t)) continue;
+          const st = states[t];
+          if (st === PROCESSING || st === CANCELING) this.#invalid('rerun', t, 'set back', 'it is downstream of the task rerun; wait for it to end');
+          inSet.add(t);
+          set.push(t);
+        }
+      }
+    }
+    const now = this.#now();
+    const why = `rerun of task ${describeTask(taskModel(s, serial))}`;
+    for (const t of set) {
+      if (!isFinalState(states[t]!)) continue;
+      s.events.addText(t, EV.Rerun, now, why);
+      s.attemptBase.set(t, tasks.attempts[t]!);
+      tasks.setProgress(t, 0);
+      this.#setState(t, j, QUEUED, now, EV.Queued);
+    }
+    // The tasks to wait afresh: those set back, and the dependents of theirs that have not started.
+    const affected = set.slice();
+    for (const a of set) {
+      for (let e = tasks.succOffset[a]!, end = tasks.succOffset[a + 1]!; e < end; e++) {
+        const t = tasks.succ[e]!;
+        if (!inSet.has(t) && (states[t] === QUEUED || states[t] === SCHEDULED)) {
+          inSet.add(t);
+          affected.push(t);
+        }
+      }
+    }
+    const producers = producersOf(s.jobs.deps[j]!, s.jobs.taskCount(j));
+    const base = s.jobs.base[j]!;
+    const action = tasks.action;
+    // First every count, then the moves, so a cascade of one meets the others' counts right.
+    for (const t of affected) {
+      const runs = action !== null && action[t] === DependencyAction.run;
+      let waiting = 0;
+      for (const local of producers[t - base]!) {
+        const ps = states[base + local]!;
+        if (ps === TaskState.Finished || (runs && (ps === TaskState.Error || ps === TaskState.Canceled))) continue;
+        waiting++;
+      }
+      tasks.pending[t] = waiting;
+      if (states[t] === SCHEDULED && waiting !== 0) {
+        tasks.held.delete(t);
+        this.#setState(t, j, QUEUED, now, EV.Queued);
+        this.#withdrawn(t);
+      }
+    }
+    for (const t of affected) {
+      if (states[t] !== QUEUED) continue;
+      let failed = -1;
+      for (const local of producers[t - base]!) {
+        const ps = states[base + local]!;
+        if (ps === TaskState.Error || ps === TaskState.Canceled) failed = base + local;
+      }
+      const act = action === null ? DependencyAction.cancel : action[t]!;
+      if (failed !== -1 && act !== DependencyAction.run) {
+        const reason = `task ${describeTask(taskModel(s, failed))} ${states[failed] === TaskState.Error ? 'failed' : 'was canceled'}`;
+        if (act === DependencyAction.skip) {
+          this.#setStateWith(t, j, TaskState.Finished, now, EV.Skipped, `skipped: ${reason}`);
+          this.#releaseDependents(t, j, now);
+        } else {
+          this.#addError(t, { Code: 'DependencyFailed', Message: `canceled: ${reason}` });
+          this.#setStateWith(t, j, TaskState.Canceled, now, EV.Canceled, reason);
+          this.#producerEnded(t, j, now, reason);
+        }
+      } else if (tasks.pending[t] === 0) {
+        this.#setState(t, j, SCHEDULED, now, EV_SCHEDULED);
+        this.#makeReady(t, now);
+      }
+    }
     this.#refreshJob(j, now);
   }
 
@@ -355,9 +544,9 @@ export class Scheduler {
     if (!s.tasks.held.delete(serial)) return false;
     if (s.tasks.state[serial] === SCHEDULED) {
       const p = s.tasks.pool[serial]!;
-      s.ready.push(p, serial);
+      enqueueReady(s, p, serial);
       // The clock is read only if the task must wait: a resume that finds a slot changes no event.
-      if (s.running >= this.#concurrency || (p !== 0 && s.ready.isFull(p))) s.events.add(serial, EV_WAITING, this.#now());
+      if (s.running >= this.#concurrency || (p !== 0 && s.ready.mustWait(p, serial))) s.events.add(serial, EV_WAITING, this.#now());
       else s.ready.noteUnlogged(p, serial);
     }
     return true;
@@ -470,10 +659,25 @@ export class Scheduler {
     s.jobs.forget(j, standIn, resolveDependencies(standIn));
   }
 
+  /**
+   * A task that was ready, running or held left that state: a capped job may offer another task,
+   * and a weighted pool whose best task it was may now give a lighter one.
+   */
+  #withdrawn(serial: number): void {
+    const s = this.#s;
+    if (s.capped) {
+      const j = s.tasks.job[serial]!;
+      if (s.jobs.maxRunning(j) !== 0) s.reopened.add(j);
+    }
+    if (s.tasks.weight !== null) s.ready.recheck(s.tasks.pool[serial]!);
+  }
+
   #stopRunning(serial: number): void {
     const s = this.#s;
     s.running--;
-    s.ready.release(s.tasks.pool[serial]!);
+    const w = s.tasks.weight;
+    s.ready.release(s.tasks.pool[serial]!, w === null ? 1 : w[serial]!);
+    if (s.capped) this.#withdrawn(serial);
   }
 
   /** Cancels every unfinished task of the job; running ones become Canceling. */
@@ -489,15 +693,22 @@ export class Scheduler {
         tasks.held.delete(serial);
         this.#addError(serial, { Code: 'Canceled', Message: `canceled: ${why}` });
         this.#setStateWith(serial, j, TaskState.Canceled, now, EV.Canceled, why);
+        if (state === SCHEDULED) this.#withdrawn(serial);
       } else if (state === PROCESSING) {
         this.#setStateWith(serial, j, CANCELING, now, EV.Canceling, why);
       }
     }
   }
 
-  /** Cancels the transitive dependents of `serial` that have not started (they never can). Iterative. */
-  #cancelDependents(serial: number, j: number, now: number, why: string): void {
+  /**
+   * Task `serial` ended Error or Canceled: each dependent that has not started does what its
+   * DependencyAction says — `cancel` (the default): Canceled, and so on down the graph; `run`: one
+   * producer fewer to wait for; `skip`: Finished without running (a `Skipped` event), releasing its
+   * own dependents. Iterative.
+   */
+  #producerEnded(serial: number, j: number, now: number, why: string): void {
     const tasks = this.#s.tasks;
+    const action = tasks.action;
     const stack = [serial];
     while (stack.length > 0) {
       const a = stack.pop()!;
@@ -505,9 +716,25 @@ export class Scheduler {
         const t = tasks.succ[e]!;
         const state = tasks.state[t];
         if (state !== QUEUED && state !== SCHEDULED) continue;
+        const act = action === null ? DependencyAction.cancel : action[t]!;
+        if (act === DependencyAction.run) {
+          if (state === QUEUED && --tasks.pending[t]! === 0) {
+            this.#setState(t, j, SCHEDULED, now, EV_SCHEDULED);
+            this.#makeReady(t, now);
+          }
+          continue;
+        }
         tasks.held.delete(t);
+        if (act === DependencyAction.skip) {
+          tasks.setProgress(t, 0);
+          this.#setStateWith(t, j, TaskState.Finished, now, EV.Skipped, `skipped: ${why}`);
+          if (state === SCHEDULED) this.#withdrawn(t);
+          this.#releaseDependents(t, j, now);
+          continue;
+        }
         this.#addError(t, { Code: 'DependencyFailed', Message: `canceled: ${why}` });
         this.#setStateWith(t, j, TaskState.Canceled, now, EV.Canceled, why);
+        if (state === SCHEDULED) this.#withdrawn(t);
         stack.push(t);
       }
     }
@@ -790,4 +1017,11 @@ export class Scheduler {
     const s = this.#s;
     return s.tasks.byteLength + s.jobs.byteLength + s.order.byteLength + s.events.byteLength;
   }
+}
+
+/** Each task's producers (local indices, one per edge), from a job's dependency edges. */
+function producersOf(deps: Dependencies, n: number): number[][] {
+  const out: number[][] = Array.from({ length: n }, () => []);
+  for (let e = 0; e < deps.from.length; e++) out[deps.to[e]!]!.push(deps.from[e]!);
+  return out;
 }

@@ -39,6 +39,8 @@ export interface SchedulerSnapshot {
     startTime: number | null;
     endTime: number | null;
     cancelRequested: boolean;
+    /** The job's cap on running tasks (absent: none). */
+    maxRunning?: number;
   }>;
   tasks: {
     state: number[];

@@ -1,6 +1,7 @@
 import { ArgumentTypeError, describeValue } from '../errors.js';
 import type { Dependencies } from '../graph/dependencies.js';
-import type { Job, Task } from '../job/model.js';
+import type { Job, JobExtensions, Task } from '../job/model.js';
+import { enqueueCapped, type JobQueues } from './job-caps.js';
 import { SchedulerError } from './errors.js';
 import { EventLog } from './event-log.js';
 import { JobTable } from './job-table.js';
@@ -33,6 +34,29 @@ export interface SchedulerState {
   journal: { errors: Array<[number, ErrorDetail]>; dirtyJobs: Set<number> } | undefined;
   /** Set by recover(): how many event rows came from the store. */
   storedRows: number | undefined;
+  /** Some job has a cap on its running tasks (`maxRunning`): claims check it. */
+  capped: boolean;
+  /** Per capped job, per pool: its ready tasks (see job-caps.ts). */
+  readonly jobQueues: JobQueues;
+  /** Capped jobs whose ready tasks must be offered again before the next claim (see job-caps.ts). */
+  readonly reopened: Set<number>;
+  /** Per pool index: its rate limit's window of recent starts, when it has one. */
+  readonly rates: Array<RateWindow | undefined>;
+  /** Pools blocked by their rate limit, with the time each opens again. */
+  readonly blockedUntil: Map<number, number>;
+  /** Per task that was rerun: its attempts when it was, so `maxAttempts` counts from there. */
+  readonly attemptBase: Map<number, number>;
+}
+
+/** A rate limit: at most `max` starts in any `perMs` window, the recent start times in a ring. */
+export interface RateWindow {
+  readonly max: number;
+  readonly perMs: number;
+  readonly starts: Float64Array;
+  /** Next slot of the ring to write. */
+  at: number;
+  /** Starts recorded (up to max). */
+  count: number;
 }
 
 export function createState(settings: Settings): SchedulerState {
@@ -50,6 +74,12 @@ export function createState(settings: Settings): SchedulerState {
     running: 0,
     journal: undefined,
     storedRows: undefined,
+    capped: false,
+    jobQueues: new Map(),
+    reopened: new Set(),
+    rates: [undefined],
+    blockedUntil: new Map(),
+    attemptBase: new Map(),
   };
   // Pool 0 holds tasks whose pool has no configured slots: only `concurrency` limits them.
   st.ready.addPool(Infinity);
@@ -61,17 +91,27 @@ export function createState(settings: Settings): SchedulerState {
  * pools, and room in the event log for what they will surely log. Logs nothing.
  * @returns the job's position.
  */
-export function appendJob(st: SchedulerState, job: Job, deps: Dependencies, priority: number, failFast: boolean, created: number): number {
+export function appendJob(st: SchedulerState, job: Job, deps: Dependencies, priority: number, failFast: boolean, created: number, maxRunning = 0): number {
   const tasks = st.tasks;
   const n = job.Tasks.length;
   const base = tasks.count;
   const total = base + n;
   tasks.ensure(total);
+  const ext = job.extensions;
+  if (ext !== undefined) applyTaskExtensions(st, ext, base, n);
+  // ensure() may have grown the weights: the ready set reads this array.
+  if (tasks.weight !== null) st.ready.weights = tasks.weight;
   st.order.ensure(tasks.state.length);
   st.events.ensureTasks(tasks.state.length);
   const j = st.jobs.add(job, deps, base, n, priority, failFast, created);
   st.order.addJob(job, deps, priority, base);
   const waiting = tasks.appendDependencies(base, n, deps);
+  const cap = maxRunning !== 0 ? maxRunning : (ext?.maxRunning ?? 0);
+  if (cap !== 0) {
+    st.jobs.setMaxRunning(j, cap);
+    st.capped = true;
+  }
+  const extPools = ext?.pool;
 
   let lastPoolName: string | undefined;
   let lastPool = 0;
@@ -81,7 +121,7 @@ export function appendJob(st: SchedulerState, job: Job, deps: Dependencies, prio
   for (let i = 0; i < n; i++) {
     const serial = base + i;
     jobOf[serial] = j;
-    const poolName = st.settings.poolOf(job.Tasks[i]!, job);
+    const poolName = extPools?.[i] ?? st.settings.poolOf(job.Tasks[i]!, job);
     // Consecutive tasks mostly share a pool: skip the map for a repeat.
     if (poolName !== lastPoolName) {
       lastPoolName = poolName;
@@ -99,17 +139,50 @@ export function appendJob(st: SchedulerState, job: Job, deps: Dependencies, prio
   return j;
 }
 
-function poolIndex(st: SchedulerState, name: string): number {
+/** Copies a job's weights and dependency actions into the task table (serials [base, base + n)). */
+function applyTaskExtensions(st: SchedulerState, ext: JobExtensions, base: number, n: number): void {
+  const tasks = st.tasks;
+  if (ext.action !== undefined) {
+    const action = tasks.enableActions();
+    for (let i = 0; i < n; i++) action[base + i] = ext.action[i] ?? 0;
+  }
+  if (ext.weight !== undefined && ext.weight.some((w) => w !== 1)) {
+    const weight = tasks.enableWeights();
+    for (let i = 0; i < n; i++) weight[base + i] = ext.weight[i] ?? 1;
+  }
+}
+
+/** The name of task `i`'s pool: as the definition names it (extension `Pool`), else `poolOf`. */
+/**
+ * Puts a task that just became ready (Scheduled, not held) where claims find it: its pool's ready
+ * heap, or its job's own heap when the job has a cap.
+ */
+export function enqueueReady(st: SchedulerState, p: number, serial: number): void {
+  if (st.capped) {
+    const j = st.tasks.job[serial]!;
+    if (st.jobs.maxRunning(j) !== 0) return enqueueCapped(st, j, p, serial);
+  }
+  st.ready.push(p, serial);
+}
+
+export function poolNameIn(st: SchedulerState, job: Job, i: number): string {
+  return job.extensions?.pool?.[i] ?? st.settings.poolOf(job.Tasks[i]!, job);
+}
+
+/** The index of a pool by name; a pool with slots or a rate limit gets its own, the others share 0. */
+export function poolIndex(st: SchedulerState, name: string): number {
   const known = st.poolByName.get(name);
   if (known !== undefined) return known;
   const slots = st.settings.poolSlots[name];
-  if (slots === undefined) {
+  const rate = st.settings.rateLimits[name];
+  if (slots === undefined && rate === undefined) {
     st.poolByName.set(name, 0);
     return 0;
   }
-  const p = st.ready.addPool(slots);
+  const p = st.ready.addPool(slots ?? Infinity);
   st.poolNames.push(name);
   st.poolByName.set(name, p);
+  st.rates[p] = rate === undefined ? undefined : { max: rate.max, perMs: rate.perMs, starts: new Float64Array(rate.max), at: 0, count: 0 };
   return p;
 }
 
@@ -137,7 +210,7 @@ export function poolNameOf(st: SchedulerState, serial: number): string {
   const p = st.tasks.pool[serial]!;
   if (p !== 0) return st.poolNames[p]!;
   const j = st.tasks.job[serial]!;
-  return st.settings.poolOf(taskModel(st, serial), st.jobs.models[j]!);
+  return poolNameIn(st, st.jobs.models[j]!, serial - st.jobs.base[j]!);
 }
 
 export function lookupTask(st: SchedulerState, call: string, taskId: string): number {

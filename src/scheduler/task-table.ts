@@ -29,6 +29,13 @@ export class TaskTable {
   succOffset = new Int32Array(1);
   succ = new Int32Array(0);
   edgeCount = 0;
+  /**
+   * DependencyAction by serial (0 cancel, 1 run, 2 skip); null until a job asks for one, so
+   * schedulers whose jobs keep the AMS rule carry nothing.
+   */
+  action: Uint8Array | null = null;
+  /** Slots each task takes in its pool; null until a job gives a weight other than 1. */
+  weight: Int32Array | null = null;
 
   /** Progress of tasks whose progress is neither 0 nor 100-because-Finished. */
   readonly progress = new Map<number, number>();
@@ -41,6 +48,8 @@ export class TaskTable {
   ensure(total: number): void {
     this.succOffset = growInt32(this.succOffset, total + 1);
     if (this.state.length >= total) return;
+    if (this.action !== null) this.action = growUint8(this.action, total);
+    if (this.weight !== null) this.weight = growInt32(this.weight, total, 1);
     this.state = growUint8(this.state, total);
     this.job = growInt32(this.job, total);
     this.pool = growInt32(this.pool, total);
@@ -71,6 +80,16 @@ export class TaskTable {
     return waiting;
   }
 
+  /** Starts keeping dependency actions (all `cancel` so far). */
+  enableActions(): Uint8Array {
+    return (this.action ??= new Uint8Array(this.state.length));
+  }
+
+  /** Starts keeping weights (all 1 so far). */
+  enableWeights(): Int32Array {
+    return (this.weight ??= new Int32Array(this.state.length).fill(1));
+  }
+
   /** The successors of a task, in edge order (a dependent named twice is listed twice). */
   successors(serial: number): number[] {
     const out: number[] = [];
@@ -97,6 +116,7 @@ export class TaskTable {
 
   /** Bytes held by the typed arrays (for the benchmarks). */
   get byteLength(): number {
-    return this.state.byteLength + this.job.byteLength + this.pool.byteLength + this.pending.byteLength + this.attempts.byteLength + this.succOffset.byteLength + this.succ.byteLength;
+    return (this.action?.byteLength ?? 0) + (this.weight?.byteLength ?? 0) + this.state.byteLength + this.job.byteLength + this.pool.byteLength + this.pending.byteLength + this.attempts.byteLength + this.succOffset.byteLength + this.succ.byteLength;
   }
 }
+

@@ -275,7 +275,8 @@ export function decodeJobModel(location: string, key: number, text: string): Job
 
 /** A job's record as stored (`status`). */
 export function encodeJobStatus(r: JournalJobRecord): string {
-  return JSON.stringify({ priority: r.priority, failFast: r.failFast, created: r.created, cancelRequested: r.cancelRequested });
+  // maxRunning only when set, so the records of uncapped jobs read as they always did.
+  return JSON.stringify(r.maxRunning ? { priority: r.priority, failFast: r.failFast, created: r.created, cancelRequested: r.cancelRequested, maxRunning: r.maxRunning } : { priority: r.priority, failFast: r.failFast, created: r.created, cancelRequested: r.cancelRequested });
 }
 
 export function decodeJobStatus(location: string, id: string, text: string): Omit<JournalJobRecord, 'id'> {
@@ -289,7 +290,12 @@ export function decodeJobStatus(location: string, id: string, text: string): Omi
   if (typeof o !== 'object' || o === null || typeof o.priority !== 'number' || typeof o.failFast !== 'boolean' || typeof o.created !== 'number' || typeof o.cancelRequested !== 'boolean') {
     throw new StoreError('STORE_CORRUPT', location, `the store ${location} holds a damaged record of job ${id}: restore the file from a backup`);
   }
-  return { priority: o.priority, failFast: o.failFast, created: o.created, cancelRequested: o.cancelRequested };
+  const out: Omit<JournalJobRecord, 'id'> = { priority: o.priority, failFast: o.failFast, created: o.created, cancelRequested: o.cancelRequested };
+  if (o.maxRunning !== undefined) {
+    if (!(Number.isInteger(o.maxRunning) && o.maxRunning >= 1)) throw new StoreError('STORE_CORRUPT', location, `the store ${location} holds a damaged record of job ${id}: restore the file from a backup`);
+    out.maxRunning = o.maxRunning;
+  }
+  return out;
 }
 
 /**
