@@ -2,7 +2,7 @@ import { ArgumentTypeError, ValidationError, describeValue } from '../errors.js'
 import { MEDIA_PROCESSOR_ID } from '../job/ids.js';
 import { TaskState, isFinalState } from '../job/enums.js';
 import type { Job, Task, TaskOutputAsset } from '../job/model.js';
-import { Scheduler, type SchedulerOptions, type SubmitOptions } from '../scheduler/scheduler.js';
+import { Scheduler, type RerunOptions, type SchedulerOptions, type SubmitOptions } from '../scheduler/scheduler.js';
 import { SchedulerError } from '../scheduler/errors.js';
 import type { Explanation, JobStateChange, JobView, TaskClaim, TaskProgressEvent, TaskStateChange } from '../scheduler/views.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
@@ -20,7 +20,7 @@ import type { RunStore } from '../store/run-store.js';
 import { StoreError } from '../store/run-store.js';
 import { RECORD_PREFIX, openStore, recoverRun, type Recovered } from './recover.js';
 
-export interface EngineOptions extends Pick<SchedulerOptions, 'concurrency' | 'pools' | 'poolOf' | 'failFast' | 'now' | 'ids' | 'profile' | 'policy'> {
+export interface EngineOptions extends Pick<SchedulerOptions, 'concurrency' | 'pools' | 'poolOf' | 'failFast' | 'now' | 'ids' | 'profile' | 'policy' | 'rateLimits'> {
   /** The processors tasks may name, by MediaProcessorId. */
   processors: readonly Processor[];
   /** Where claimed tasks run. @defaultValue an in-process dispatcher on p-queue */
@@ -159,6 +159,9 @@ export class Engine {
   readonly #records = new Map<string, string>();
   #pumping = false;
   #pumpAgain = false;
+  readonly #now: () => number;
+  #rateTimer: ReturnType<typeof setTimeout> | undefined;
+  #rateTimerAt = Infinity;
   /** Jobs submitted in this synchronous turn (their entries keep their early events); undefined when none. */
   #earlyJobs: JobEntry[] | undefined;
   #closed = false;
@@ -221,6 +224,7 @@ export class Engine {
     const grace = options.cancelGraceMs ?? 5000;
     if (!(Number.isFinite(grace) && grace >= 0)) throw new ArgumentTypeError(`Engine: expected \`cancelGraceMs\` to be a number >= 0, got ${describeValue(grace)}`);
     this.#graceMs = grace;
+    this.#now = options.now ?? Date.now;
     this.#timeoutMs = options.timeoutMs;
     if (this.#timeoutMs !== undefined && typeof this.#timeoutMs !== 'function' && !(Number.isFinite(this.#timeoutMs) && this.#timeoutMs > 0)) {
       throw new ArgumentTypeError(`Engine: expected \`timeoutMs\` to be a positive number or a function, got ${describeValue(this.#timeoutMs)}`);
@@ -540,9 +544,29 @@ export class Engine {
     return true;
   }
 
+  /**
+   * Runs a failed or canceled task again — with `downstream`, its transitive dependents too — as
+   * {@link Scheduler.rerun} does: history kept, the job's state follows. A job that had ended is
+   * running again: {@link done} gives the promise of its new end.
+   * @throws SchedulerError `TASK_NOT_FOUND`, `INVALID_TRANSITION`, `JOB_CANCELED`; `ENGINE_CLOSED` after close().
+   */
+  rerun(taskId: string, options: RerunOptions = {}): void {
+    if (this.#closed) throw new SchedulerError('ENGINE_CLOSED', 'Engine.rerun: the engine is closed: open it again to rerun tasks');
+    const jobId = this.scheduler.taskInfo(taskId).jobId;
+    const ended = isFinalState(this.scheduler.job(jobId)!.State);
+    this.scheduler.rerun(taskId, options);
+    const entry = this.#jobs.get(jobId);
+    if (ended && entry !== undefined) {
+      // The old promise keeps the end it resolved with; the job's new end gets a new one.
+      entry.done = new Promise<JobView>((r) => (entry.resolve = r));
+    }
+    this.#pump();
+  }
+
   /** Cancels every job that has not ended and waits until they have; the engine takes no more jobs. */
   async close(): Promise<void> {
     clearInterval(this.#retention);
+    clearTimeout(this.#rateTimer);
     if (this.#journal !== undefined) return this.#stop(this.#journal);
     this.#closed = true;
     const pending: Promise<JobView>[] = [];
@@ -716,6 +740,22 @@ export class Engine {
     } finally {
       this.#pumping = false;
     }
+    this.#wakeForRateLimits();
+  }
+
+  /** A pool held back by its rate limit opens at a time: pump again then (one timer at a time). */
+  #wakeForRateLimits(): void {
+    const at = this.scheduler.blockedUntil();
+    if (at === undefined || this.#closed) return;
+    if (this.#rateTimer !== undefined) {
+      if (this.#rateTimerAt <= at) return;
+      clearTimeout(this.#rateTimer);
+    }
+    this.#rateTimerAt = at;
+    this.#rateTimer = setTimeout(() => {
+      this.#rateTimer = undefined;
+      this.#pump();
+    }, Math.max(0, at - this.#now()) + 1);
   }
 
   #start(claim: TaskClaim): void {
@@ -936,7 +976,7 @@ function readFailure(failure: FailureReport): FailureReport {
 
 function schedulerOptionsOf(options: EngineOptions, retry: Required<RetryOptions>): SchedulerOptions {
   const out: SchedulerOptions = { maxAttempts: retry.maxAttempts, onListenerError: (e) => warn('an Engine listener threw', e) };
-  for (const k of ['concurrency', 'pools', 'poolOf', 'failFast', 'now', 'ids', 'profile', 'policy'] as const) {
+  for (const k of ['concurrency', 'pools', 'poolOf', 'failFast', 'now', 'ids', 'profile', 'policy', 'rateLimits'] as const) {
     if (options[k] !== undefined) (out as Record<string, unknown>)[k] = options[k];
   }
   return out;
