@@ -200,9 +200,10 @@ export class Scheduler {
   /** As {@link next}, returning the task's serial (-1 for none): for loops that avoid objects. */
   nextIndex(): number {
     const s = this.#s;
+    // First, so that a window that moved on is seen even when no slot is free.
+    if (s.blockedUntil.size !== 0) this.#unblockDue();
     if (s.running >= this.#concurrency) return -1;
     const ready = s.ready;
-    if (s.blockedUntil.size !== 0) this.#unblockDue();
     let serial: number;
     if (s.capped) {
       if (s.reopened.size !== 0) reopenJobs(s);

@@ -34,6 +34,8 @@ export interface SimulateOptions {
   poolOf?: (task: Task, job: Job) => string;
   /** Global limit on running tasks. @defaultValue Infinity */
   concurrency?: number;
+  /** Per pool: at most `max` starts in any `perMs` milliseconds of simulated time (see `SchedulerOptions.rateLimits`). */
+  rateLimits?: Record<string, { max: number; perMs: number }>;
   /** @defaultValue demo durations with ±25 % log-normal noise */
   durations?: DurationModel;
   /** Seed of the duration noise. @defaultValue 1 */
@@ -165,7 +167,8 @@ export function simulate(workload: readonly SimJob[] | Prepared, options: Simula
   // The clock in seconds as the loop holds it: clockMs / 1000 can differ from it in the last bit,
   // which made waits of -1e-17 s (printed "-0.0").
   let clockS = 0;
-  const s = new Scheduler({ concurrency, pools, ...(poolOf ? { poolOf } : {}), policy, now: () => clockMs });
+  const rateLimits = options.rateLimits;
+  const s = new Scheduler({ concurrency, pools, ...(poolOf ? { poolOf } : {}), ...(rateLimits ? { rateLimits } : {}), policy, now: () => clockMs });
 
   const { results, arrivals, order } = prepared;
   const totalTasks = results.reduce((n, r) => n + r.job!.Tasks.length, 0);
@@ -178,6 +181,8 @@ export function simulate(workload: readonly SimJob[] | Prepared, options: Simula
   const slotOf = new Int32Array(totalTasks);
   const poolIdOf = new Int32Array(totalTasks);
   const jobOfSerial = new Int32Array(totalTasks);
+  // Slots each task takes (the Weight extension): it holds that many rows of its pool's chart.
+  const weightOf = new Int32Array(totalTasks).fill(1);
 
   // A shadow of the ready set in the AMS order (task, then job priority), to count inversions.
   const amsOrder = new ReadyOrder('priority');
@@ -223,18 +228,22 @@ export function simulate(workload: readonly SimJob[] | Prepared, options: Simula
   const jobCount = order.length;
   const jobOfBase: number[] = [];
   const claimPool: string[] = new Array(totalTasks);
-  while (ai < jobCount || completions.size > 0) {
+  for (;;) {
     const ta = ai < jobCount ? arrivals[order[ai]!]! : Infinity;
     const tc = completions.size > 0 ? end[completions.peek()]! : Infinity;
-    const t = Math.min(ta, tc);
+    // A pool held back by its rate limit opens at a time of its own.
+    const opens = s.blockedUntil();
+    const t = Math.min(ta, tc, opens === undefined ? Infinity : opens / 1000);
+    if (t === Infinity) break;
     clockMs = t * 1000;
     clockS = t;
     while (completions.size > 0 && end[completions.peek()] === t) {
       const serial = completions.pop();
       const p = poolIdOf[serial]!;
-      shadow.release(p);
-      freeSlots[p]!.push(slotOf[serial]!);
-      busy[p]! += end[serial]! - start[serial]!;
+      const w = weightOf[serial]!;
+      shadow.release(p, w);
+      for (let k = w - 1; k >= 0; k--) freeSlots[p]!.push(slotOf[serial]! + k);
+      busy[p]! += (end[serial]! - start[serial]!) * w;
       s.completeIndex(serial);
     }
     while (ai < jobCount && arrivals[order[ai]!] === t) {
@@ -242,12 +251,15 @@ export function simulate(workload: readonly SimJob[] | Prepared, options: Simula
       const job = r.job!;
       const n = job.Tasks.length;
       amsOrder.addJob(job, r.dependencies!, job.Priority, serialBase);
+      const ext = job.extensions;
       for (let i = 0; i < n; i++) {
         const serial = serialBase + i;
         const task = job.Tasks[i]!;
         jobOfSerial[serial] = order[ai]!;
-        poolIdOf[serial] = poolIndex(poolOf ? poolOf(task, job) : task.MediaProcessorId);
+        poolIdOf[serial] = poolIndex(ext?.pool?.[i] ?? (poolOf ? poolOf(task, job) : task.MediaProcessorId));
+        weightOf[serial] = ext?.weight?.[i] ?? 1;
       }
+      if (ext?.weight !== undefined) shadow.weights = weightOf;
       jobOfBase[order[ai]!] = serialBase;
       serialBase += n;
       s.add(r);
@@ -260,9 +272,9 @@ export function simulate(workload: readonly SimJob[] | Prepared, options: Simula
       const best = shadow.peek(isReadyInShadow);
       if (best !== -1 && best !== serial && amsOrder.outranks(best, serial)) inversions++;
       start[serial] = t;
-      shadow.occupy(p);
-      const free = freeSlots[p]!;
-      slotOf[serial] = free.length > 0 ? free.pop()! : nextSlot[p]!++;
+      const w = weightOf[serial]!;
+      shadow.occupy(p, w);
+      slotOf[serial] = takeSlots(freeSlots[p]!, nextSlot, p, w);
       const r = results[jobOfSerial[serial]!]!;
       const job = r.job!;
       const task = job.Tasks[c.index]!;
@@ -297,7 +309,7 @@ export function simulate(workload: readonly SimJob[] | Prepared, options: Simula
       const d = end[serial]! - start[serial]!;
       last = Math.max(last, end[serial]!);
       expected[i] = d; // the durations the tasks really took
-      workPerPool[poolIdOf[serial]!]! += d;
+      workPerPool[poolIdOf[serial]!]! += d * weightOf[serial]!;
       totalWork += d;
     }
     const c = last - arrivals[j]!;
@@ -424,4 +436,24 @@ export function simulateGrid(
 
 function shortPool(name: string): string {
   return name.startsWith('nb:mpid:UUID:') ? name.slice(-8) : name;
+}
+
+/**
+ * The first of `w` adjacent chart rows for a task of weight `w`: a free row for a task of one slot,
+ * else the lowest run of `w` free rows, else new rows at the end (the chart draws the task in its
+ * first row; the others are held until it ends).
+ */
+function takeSlots(free: number[], nextSlot: number[], p: number, w: number): number {
+  if (w === 1) return free.length > 0 ? free.pop()! : nextSlot[p]!++;
+  free.sort((a, b) => a - b);
+  for (let i = 0; i + w <= free.length; i++) {
+    if (free[i + w - 1] === free[i]! + w - 1) return free.splice(i, w)[0]!;
+  }
+  // A run that reaches the end of the rows in use is finished with new ones.
+  let k = free.length;
+  while (k > 0 && free[k - 1] === nextSlot[p]! - (free.length - k + 1)) k--;
+  const first = k < free.length ? free[k]! : nextSlot[p]!;
+  free.splice(k);
+  nextSlot[p] = first + w;
+  return first;
 }
