@@ -1,5 +1,5 @@
 import { ArgumentRangeError, describeValue } from '../errors.js';
-import { STATE_NAMES, TaskState, isFinalState } from '../job/enums.js';
+import { DEPENDENCY_ACTION_NAMES, DependencyAction, STATE_NAMES, type DependencyActionName, TaskState, isFinalState } from '../job/enums.js';
 import type { Job, Task } from '../job/model.js';
 import { SchedulerError } from './errors.js';
 import type { TaskTimes } from './event-log.js';
@@ -143,6 +143,8 @@ export function taskInfo(st: SchedulerState, taskId: string): TaskInfo {
     dependents: ids([...new Set(st.tasks.successors(serial))].sort((a, b) => a - b)),
     allDependencies: ids(transitive(st, serial, 'dependencies')),
     allDependents: ids(transitive(st, serial, 'dependents')),
+    weight: st.tasks.weight === null ? 1 : st.tasks.weight[serial]!,
+    action: DEPENDENCY_ACTION_NAMES[st.tasks.action === null ? 0 : st.tasks.action[serial]!]!,
   };
 }
 
@@ -161,6 +163,10 @@ export interface TaskInfo {
   allDependencies: string[];
   /** Every task that waits on it, directly or through others, in job order. */
   allDependents: string[];
+  /** Slots it takes in its pool (the Weight extension; 1 by default). */
+  weight: number;
+  /** What a producer's failure or cancellation does to it (the DependencyAction extension). */
+  action: DependencyActionName;
 }
 
 /**
@@ -235,8 +241,9 @@ export function explain(st: SchedulerState, taskId: string): Explanation {
   if (state === TaskState.Processing) return { ...base, reason: 'running', message: `task ${name} is running (attempt ${attempts})` };
   if (state === TaskState.Canceling) return { ...base, reason: 'canceling', message: `task ${name} is being canceled and has not reported yet` };
   if (state === TaskState.Queued) {
+    const runs = st.tasks.action !== null && st.tasks.action[serial] === DependencyAction.run;
     const waitingOn = predecessors(st, serial)
-      .filter((d) => st.tasks.state[d] !== TaskState.Finished)
+      .filter((d) => st.tasks.state[d] !== TaskState.Finished && !(runs && isFinalState(st.tasks.state[d]!)))
       .map((d) => {
         const dt = taskModel(st, d);
         return { taskId: dt.Id, name: dt.Name, state: STATE_NAMES[st.tasks.state[d]!]! };
@@ -256,8 +263,19 @@ export function explain(st: SchedulerState, taskId: string): Explanation {
   if (st.running >= concurrency) {
     return { ...base, ahead, reason: 'concurrency-full', message: `task ${name} is ready, but all ${concurrency} slots of the scheduler are taken; ${ahead} ready task${ahead === 1 ? '' : 's'} of pool "${pool}" go before it` };
   }
-  if (p !== 0 && st.ready.runningIn(p) >= slots) {
-    return { ...base, ahead, reason: 'pool-full', message: `task ${name} is ready, but pool "${pool}" has all ${slots} slot${slots === 1 ? '' : 's'} taken; ${ahead} ready task${ahead === 1 ? '' : 's'} go before it` };
+  const j = st.tasks.job[serial]!;
+  const cap = st.jobs.maxRunning(j);
+  if (cap !== 0 && st.jobs.runningOf(j) >= cap) {
+    return { ...base, ahead, reason: 'job-cap', message: `task ${name} is ready, but its job already runs ${cap} task${cap === 1 ? '' : 's'}, its cap (maxRunning)` };
+  }
+  const weight = st.tasks.weight === null ? 1 : st.tasks.weight[serial]!;
+  if (p !== 0 && st.ready.runningIn(p) + weight > slots) {
+    const needs = weight === 1 ? '' : ` (it needs ${weight} slots, ${Math.max(0, slots - st.ready.runningIn(p))} are free)`;
+    return { ...base, ahead, reason: 'pool-full', message: `task ${name} is ready, but pool "${pool}" has ${weight === 1 ? `all ${slots} slot${slots === 1 ? '' : 's'} taken` : `too few slots free${needs}`}; ${ahead} ready task${ahead === 1 ? '' : 's'} go before it` };
+  }
+  const opens = st.blockedUntil.get(p);
+  if (p !== 0 && opens !== undefined) {
+    return { ...base, ahead, reason: 'rate-limited', message: `task ${name} is ready, but pool "${pool}" reached its rate limit; it opens again at ${new Date(opens).toISOString()}` };
   }
   return { ...base, ahead, reason: 'ready', message: `task ${name} is ready and will start at the next call of next()${ahead > 0 ? ` after ${ahead} task${ahead === 1 ? '' : 's'} before it` : ''}` };
 }

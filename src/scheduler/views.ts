@@ -100,7 +100,7 @@ export interface JobStateChange {
 export interface Explanation {
   taskId: string;
   state: string;
-  reason: 'waiting-on-dependencies' | 'retry-backoff' | 'pool-full' | 'concurrency-full' | 'ready' | 'running' | 'canceling' | 'final';
+  reason: 'waiting-on-dependencies' | 'retry-backoff' | 'pool-full' | 'concurrency-full' | 'job-cap' | 'rate-limited' | 'ready' | 'running' | 'canceling' | 'final';
   /** Unfinished tasks it waits on, with their states. */
   waitingOn: Array<{ taskId: string; name: string; state: string }>;
   pool: string;

@@ -176,6 +176,9 @@ describe('weights', () => {
     expect(s.next()!.name).toBe('Task 2');
     // Task 3 (4 slots) now heads the pool; 2 are taken: task 4 does not go past it.
     expect(s.next()).toBeUndefined();
+    const t3 = s.tasks()[3]!.Id;
+    expect(s.explain(t3)).toMatchObject({ reason: 'pool-full', message: expect.stringMatching(/it needs 4 slots, 2 are free/) });
+    expect(s.taskInfo(t3)).toMatchObject({ weight: 4, action: 'cancel' });
     s.complete(l1);
     expect(s.next()).toBeUndefined();
     s.complete(s.tasks({ state: TaskState.Processing })[0]!.Id);
@@ -211,6 +214,8 @@ describe('per-job caps', () => {
     const other = s.add(job(2, []));
     const got = [s.next()!, s.next()!, s.next()!];
     expect(got.map((c) => c.jobId)).toEqual([capped, capped, other]);
+    const waiting = s.tasks({ jobId: capped, state: TaskState.Scheduled })[0]!;
+    expect(s.explain(waiting.Id)).toMatchObject({ reason: 'job-cap', message: expect.stringMatching(/its job already runs 2 tasks, its cap/) });
     s.complete(got[0]!);
     expect(s.next()!.jobId).toBe(capped);
     expect(s.next()!.jobId).toBe(other);
@@ -258,6 +263,7 @@ describe('rate limits', () => {
     expect(s.next()).toBeDefined();
     expect(s.next()).toBeUndefined();
     expect(s.blockedUntil()).toBe(t0 + 1000);
+    expect(s.explain(s.tasks({ state: TaskState.Scheduled })[0]!.Id)).toMatchObject({ reason: 'rate-limited', message: expect.stringMatching(/reached its rate limit; it opens again at /) });
     clock.t = t0 + 999;
     expect(s.next()).toBeUndefined();
     clock.t = t0 + 1000;
