@@ -300,13 +300,15 @@ function matchBodies(t: JobTemplate, sink: DiagnosticSink, at: DiagnosticExtras,
  * The tasks a template makes, in the order of its `<taskBody>` elements: each takes the element as
  * its TaskBody and Name, MediaProcessorId, Configuration, Options and the encryption fields from
  * the TaskTemplate its taskTemplateId names (left out when that TaskTemplate leaves them out).
- * A body that names no TaskTemplate makes a task with its TaskBody alone.
+ * A body that names no TaskTemplate (TEMPLATE_TASK_MISMATCH) makes a task with its TaskBody and
+ * `unmatched` (what the template check fills in so as not to report the mismatch twice).
  */
-export function templateTasks(t: JobTemplate): TaskDefinition[] {
+export function templateTasks(t: JobTemplate, unmatched: Partial<TaskDefinition> = {}): TaskDefinition[] {
   return t.bodies.map((b, i) => {
     const task: Record<string, unknown> = {};
     const k = t.templateOf[i] ?? -1;
-    if (k >= 0) {
+    if (k < 0) Object.assign(task, unmatched);
+    else {
       const tt = t.TaskTemplates[k]! as unknown as Record<string, unknown>;
       for (const f of TASK_FIELDS) {
         const v = f === 'Name' ? (tt.Name === '' ? undefined : tt.Name) : tt[f];

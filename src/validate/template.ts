@@ -46,6 +46,8 @@ export interface JobTemplateValidationResult {
 
 /** A link to the n-th input a template's tasks are checked with (never resolved). */
 const PLACEHOLDER_INPUT = { __metadata: { uri: "Assets('nb:cid:UUID:00000000-0000-4000-8000-000000000000')" } };
+/** The processor of a `<taskBody>` that names no TaskTemplate (reported as such, not as MEDIA_PROCESSOR_MISSING). */
+const PLACEHOLDER_PROCESSOR = 'nb:mpid:UUID:00000000-0000-4000-8000-000000000000';
 /** Ids of the tasks checked on a template's behalf: never seen, and not worth random bytes. */
 const TEMPLATE_TASK_ID = (kind: 'job' | 'task'): string => (kind === 'job' ? 'nb:jid:UUID:00000000-0000-4000-8000-000000000000' : 'nb:tid:UUID:00000000-0000-4000-8000-000000000000');
 
@@ -97,7 +99,7 @@ function checkTemplateInto(definition: unknown, sink: DiagnosticSink, profile: P
   const who = templateLabel(t);
   const inputs = t.NumberofInputAssets ?? 0;
   const r = validateJob(
-    { InputMediaAssets: Array.from({ length: inputs }, () => PLACEHOLDER_INPUT), Tasks: templateTasks(t) },
+    { InputMediaAssets: Array.from({ length: inputs }, () => PLACEHOLDER_INPUT), Tasks: templateTasks(t, { MediaProcessorId: PLACEHOLDER_PROCESSOR }) },
     { profile, ids: TEMPLATE_TASK_ID, maxDiagnostics: Math.max(0, sink.remaining) },
   );
   for (const d of r.diagnostics) {
