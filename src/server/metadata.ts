@@ -42,6 +42,11 @@ const NEVER_NULL: Readonly<Record<string, readonly string[]>> = {
   TaskTemplates: ['Created', 'LastModified', 'MediaProcessorId', 'Name'],
 };
 
+/** Numbers that may be null: a JobTemplate's NumberofInputAssets is optional (reference §8). */
+const NULLABLE_NUMBERS: Readonly<Record<string, readonly string[]>> = {
+  JobTemplates: ['NumberofInputAssets'],
+};
+
 /** The key of every entity type. */
 const KEY = 'Id';
 
@@ -57,7 +62,7 @@ function entityType(info: EntitySetInfo): EdmEntityType {
       properties.push({ name, type: `Collection(${element})`, nullable: false });
       continue;
     }
-    const nullable = name !== KEY && (type === 'string' || type === 'datetime') && !(NEVER_NULL[info.set] ?? []).includes(name);
+    const nullable = (name !== KEY && (type === 'string' || type === 'datetime') && !(NEVER_NULL[info.set] ?? []).includes(name)) || (NULLABLE_NUMBERS[info.set] ?? []).includes(name);
     properties.push({ name, type: EDM_TYPES[type], nullable });
   }
   const navigation = info.navigation.map((name) => {
