@@ -177,7 +177,8 @@ export function readJobTemplate(definition: unknown, sink: DiagnosticSink): JobT
     sink.add(p.code, `${who}: ${p.message}`, extras);
   }
   t.bodies = scanned.bodies;
-  matchBodies(t, sink, at, who);
+  // A frame that failed may have hidden <taskBody> elements: TaskTemplates without one are then not reported.
+  matchBodies(t, sink, at, who, scanned.problems.length === 0);
   return t;
 }
 
@@ -254,7 +255,7 @@ function readTaskTemplate(raw: unknown, i: number, sink: DiagnosticSink, at: Dia
 }
 
 /** Each `<taskBody>` names exactly one TaskTemplate, each TaskTemplate has exactly one `<taskBody>` (reference §8). */
-function matchBodies(t: JobTemplate, sink: DiagnosticSink, at: DiagnosticExtras, who: string): void {
+function matchBodies(t: JobTemplate, sink: DiagnosticSink, at: DiagnosticExtras, who: string, frameRead: boolean): void {
   const byId = new Map<string, number>();
   t.TaskTemplates.forEach((tt, k) => {
     if (tt.Id === '') return;
@@ -291,7 +292,7 @@ function matchBodies(t: JobTemplate, sink: DiagnosticSink, at: DiagnosticExtras,
     return k;
   });
   t.TaskTemplates.forEach((tt, k) => {
-    if (tt.Id === '' || used.has(k) || byId.get(tt.Id) !== k) return;
+    if (!frameRead || tt.Id === '' || used.has(k) || byId.get(tt.Id) !== k) return;
     if (sink.room('TEMPLATE_TASK_MISMATCH')) sink.add('TEMPLATE_TASK_MISMATCH', `${who}: TaskTemplate ${tt.Id}${tt.Name !== '' ? ` "${clip(tt.Name, 60)}"` : ''} has no <taskBody> in JobTemplateBody`, { ...at, property: 'TaskTemplates', hint: 'add <taskBody taskTemplateId="…"> for it to JobTemplateBody, or remove the TaskTemplate' });
   });
 }
