@@ -138,6 +138,36 @@ describe('JobTemplates over REST', () => {
   });
 });
 
+describe('JobTemplates in Atom', () => {
+  const ATOM = 'http://www.w3.org/2005/Atom';
+  const D = 'http://schemas.microsoft.com/ado/2007/08/dataservices';
+  const M = 'http://schemas.microsoft.com/ado/2007/08/dataservices/metadata';
+  const REL = 'http://schemas.microsoft.com/ado/2007/08/dataservices/related/';
+  const esc = (v: string) => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const props = (p: Record<string, string>) => Object.entries(p).map(([k, v]) => `<d:${k}>${esc(v)}</d:${k}>`).join('');
+
+  it('creates a template from an Atom entry with its TaskTemplates inline, and answers in Atom', async () => {
+    const t = JSON.parse(templateBody()) as { Name: string; JobTemplateBody: string; TaskTemplates: Array<Record<string, string | number>> };
+    const ids = ['771370A3-E63E-4E81-A099-AD66BCAC3789', '771370A3-E63E-4E81-A099-AD66BCAC3780'];
+    const body = t.JobTemplateBody.replace(TT0, `nb:ttid:UUID:${ids[0]}`).replace(TT1, `nb:ttid:UUID:${ids[1]}`);
+    const entries = t.TaskTemplates.map(
+      (tt, i) =>
+        `<entry><content type="application/xml"><m:properties>${props({ Id: `nb:ttid:UUID:${ids[i]}`, Name: String(tt.Name), MediaProcessorId: MES, Configuration: String(tt.Configuration) })}` +
+        `<d:NumberofInputAssets m:type="Edm.Int32">1</d:NumberofInputAssets><d:NumberofOutputAssets m:type="Edm.Int32">1</d:NumberofOutputAssets></m:properties></content></entry>`,
+    );
+    const xml =
+      `<entry xmlns="${ATOM}" xmlns:d="${D}" xmlns:m="${M}">` +
+      `<link rel="${REL}TaskTemplates" type="application/atom+xml;type=feed" title="TaskTemplates"><m:inline><feed xmlns="${ATOM}">${entries.join('')}</feed></m:inline></link>` +
+      `<content type="application/xml"><m:properties>${props({ Name: 'Atom template', JobTemplateBody: body })}<d:TemplateType m:type="Edm.Int32">1</d:TemplateType></m:properties></content></entry>`;
+    const r = await request(s.port, '/api/JobTemplates', { method: 'POST', body: xml, headers: { 'Content-Type': 'application/atom+xml' }, accept: 'application/atom+xml' });
+    expect(r.status).toBe(201);
+    expect(r.text).toContain('<d:Name>Atom template</d:Name>');
+    const id = /<d:Id>([^<]+)<\/d:Id>/.exec(r.text)![1]!;
+    const tts = await request(s.port, `/api/JobTemplates(${enc(id)})/TaskTemplates`);
+    expect(tts.json.value.map((x: { Id: string }) => x.Id)).toEqual(ids.map((g) => `nb:ttid:UUID:${g}`));
+  });
+});
+
 describe('JobTemplates and a store', () => {
   it('keeps templates across a restart; a deleted one stays deleted', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'jobgraph-templates-'));
