@@ -12,7 +12,8 @@
  *   not documented. A job whose InputMediaAssets differ from the template's NumberofInputAssets is
  *   an error (TEMPLATE_INPUT_COUNT): the template says how many inputs its JobInputAsset(n) mean.
  * - A job with both TemplateId and Tasks keeps its Tasks, and the template is not expanded: a job
- *   read back from the service has both, and its Tasks are what it ran.
+ *   read back from the service has both, and its Tasks are what it ran. An empty Tasks array counts
+ *   as none (a client that serializes the whole entity sends one).
  */
 import { DEFAULT_MAX_DIAGNOSTICS, DiagnosticSink, byPlace, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { closest } from '../diagnostics/suggest.js';
@@ -181,6 +182,20 @@ export interface TemplateExpansion {
   handled: boolean;
 }
 
+/**
+ * Whether a job's Tasks leave its tasks to its template: absent, null, or an empty array (what a
+ * client that serializes the whole entity sends for a job made from a template).
+ */
+function noTasks(tasks: unknown): boolean {
+  if (tasks === undefined || tasks === null) return true;
+  if (!Array.isArray(tasks)) return false;
+  try {
+    return tasks.length === 0;
+  } catch {
+    return false; // the loader reports what cannot be read
+  }
+}
+
 /** @internal Checks the `templates` option of validateJob. */
 export function checkTemplatesOption(templates: unknown, call: string): void {
   if (!Array.isArray(templates) && !(templates instanceof Map)) {
@@ -233,7 +248,7 @@ export function expandTemplateJob(value: unknown, templates: JobTemplates, sink:
   }
   const same: TemplateExpansion = { definition: d, template: undefined, handled: false };
   const id = d.TemplateId;
-  if (typeof id !== 'string' || id === '' || (d.Tasks !== undefined && d.Tasks !== null)) return same;
+  if (typeof id !== 'string' || id === '' || !noTasks(d.Tasks)) return same;
   const { found, ids } = findTemplate(templates, id);
   const withoutTasks = { definition: d, template: undefined, handled: true };
   if (found === undefined) {

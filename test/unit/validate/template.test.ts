@@ -238,6 +238,8 @@ describe('validateJob with templates', () => {
     );
     expect(r.diagnostics).toEqual([]);
     expect(r.job!.Tasks).toHaveLength(1);
+    // An empty Tasks array (a client serializing the whole entity) leaves the tasks to the template.
+    expect(validateJob(job({ Tasks: [] }), { templates: [template()] }).job!.Tasks).toHaveLength(3);
   });
 
   it('reads a caller job object once, and refuses a templates option that is not a list or a Map', () => {
