@@ -82,6 +82,12 @@ describe('JobTemplates over REST', () => {
     expect(first).toMatchObject({ property: 'JobTemplateBody', line: 1 });
   });
 
+  it('answers a template body that is not JSON with 400 JSON_MALFORMED', async () => {
+    const r = await post('/api/JobTemplates', '{"Name": ');
+    expect(r.status).toBe(400);
+    expect(r.json['odata.error'].code).toBe('JSON_MALFORMED');
+  });
+
   it('creates a job from a stored template (TemplateId, no Tasks); it runs to Finished', async () => {
     const t = await post('/api/JobTemplates', templateBody(['nb:ttid:UUID:11111111-0000-4000-8000-000000000001', 'nb:ttid:UUID:11111111-0000-4000-8000-000000000002']));
     expect(t.status).toBe(400); // the body's taskTemplateId attributes name TT0/TT1, not these

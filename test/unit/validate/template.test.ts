@@ -154,6 +154,13 @@ describe('validateJobTemplate', () => {
     expect(codes(validateJobTemplate(template({ JobTemplateBody: '<!DOCTYPE x><jobTemplate/>' })).diagnostics)).toContain('XML_DOCTYPE_FORBIDDEN');
   });
 
+  it('takes JSON text (JSON_MALFORMED with its place) and refuses bad options by throwing', () => {
+    expect(validateJobTemplate('{"Name": }').diagnostics).toEqual([expect.objectContaining({ code: 'JSON_MALFORMED', line: 1 })]);
+    expect(() => validateJobTemplate(template(), { profile: 'x' as never })).toThrow(/profile/);
+    expect(() => validateJobTemplate(template(), { maxDiagnostics: -1 })).toThrow();
+    expect(validateJobTemplate(template({ JobTemplateBody: '<jobTemplate/>' }), { maxDiagnostics: 0 }).diagnostics.map((d) => d.code)).toEqual(['TOO_MANY_DIAGNOSTICS']);
+  });
+
   it('scans the frame of a body: each <taskBody> as text with its place', () => {
     const s = scanJobTemplateBody('<jobTemplate>\n  <!-- c --><taskBody taskTemplateId="a&amp;b"><inputAsset>JobInputAsset(0)</inputAsset></taskBody>\n</jobTemplate>');
     expect(s.problems).toEqual([]);
