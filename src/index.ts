@@ -25,6 +25,10 @@ export type { Dependencies } from './graph/dependencies.js';
 // Validation
 export { validateJob, validateTaskBody, isValidationResult, AMS_QUOTAS } from './validate/validate.js';
 export type { ValidateOptions, ValidationResult, Profile } from './validate/validate.js';
+export { validateJobTemplate } from './validate/template.js';
+export type { JobTemplates, ValidateJobTemplateOptions, JobTemplateValidationResult } from './validate/template.js';
+export { TemplateType } from './job/template.js';
+export type { JobTemplateDefinition, TaskTemplateDefinition, JobTemplate, TaskTemplate } from './job/template.js';
 export type { Diagnostic, CycleEdge } from './diagnostics/diagnostic.js';
 export { CODES } from './diagnostics/codes.js';
 export type { DiagnosticCode, Severity } from './diagnostics/codes.js';

@@ -44,8 +44,33 @@ export const CODES = {
   },
   JOB_TEMPLATE_UNSUPPORTED: {
     severity: 'error',
-    summary: 'The job is made from a JobTemplate (TemplateId, no Tasks); its tasks cannot be checked or scheduled offline.',
-    hint: 'inline the tasks: list them under Tasks with their TaskBody',
+    summary: 'The job is made from a JobTemplate (TemplateId, no Tasks) and no templates were given to expand it from.',
+    hint: 'pass the JobTemplate in the `templates` option (validateJob, submit), or inline the tasks under Tasks with their TaskBody',
+  },
+  TEMPLATE_INVALID: {
+    severity: 'error',
+    summary: 'A JobTemplate is not well formed: a property missing or of the wrong type, or a JobTemplateBody that is not <jobTemplate> holding <taskBody> elements.',
+    hint: 'send Name, TemplateType 1, JobTemplateBody <jobTemplate><taskBody taskTemplateId="nb:ttid:UUID:…">…</taskBody></jobTemplate> and the TaskTemplates inline',
+  },
+  TEMPLATE_TASK_MISMATCH: {
+    severity: 'error',
+    summary: 'The <taskBody> elements of a JobTemplateBody and its TaskTemplates do not match one to one by taskTemplateId.',
+    hint: 'give each TaskTemplate its own Id and exactly one <taskBody taskTemplateId="…"> with that Id',
+  },
+  TEMPLATE_NOT_FOUND: {
+    severity: 'error',
+    summary: 'The job\'s TemplateId names none of the JobTemplates given to validateJob or submit (or stored by the server).',
+    hint: 'pass the template in `templates`, or create it first with POST /api/JobTemplates and use the Id it answers with',
+  },
+  TEMPLATE_ASSET_COUNT: {
+    severity: 'warning',
+    summary: 'A TaskTemplate\'s NumberofInputAssets or NumberofOutputAssets differs from the <inputAsset>/<outputAsset> count of its <taskBody> (the <taskBody> is what runs).',
+    hint: 'set NumberofInputAssets and NumberofOutputAssets to the counts of <inputAsset> and <outputAsset> in the TaskTemplate\'s <taskBody>',
+  },
+  TEMPLATE_INPUT_COUNT: {
+    severity: 'error',
+    summary: 'A job made from a JobTemplate has a different number of InputMediaAssets than the template\'s NumberofInputAssets.',
+    hint: 'give the job as many InputMediaAssets as the template\'s NumberofInputAssets, in the order its JobInputAsset(n) expect them',
   },
   NOTIFICATION_SUBSCRIPTION_INVALID: {
     severity: 'error',

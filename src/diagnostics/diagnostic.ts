@@ -34,6 +34,11 @@ export interface Diagnostic {
   fileColumn?: number;
   cycle?: number[];
   edges?: CycleEdge[];
+  /**
+   * The Id of the JobTemplate the problem is in (a job made from a template, or `validateJobTemplate`);
+   * `line`/`column` are then 1-based in its JobTemplateBody.
+   */
+  template?: string;
   /** TOO_MANY_DIAGNOSTICS only: how many problems were found past the cap and not reported, and how many of those are errors. */
   omitted?: { problems: number; errors: number };
 }
@@ -54,6 +59,7 @@ export function makeDiagnostic(code: DiagnosticCode, message: string, extras: Di
   if (extras.fileColumn !== undefined) d.fileColumn = extras.fileColumn;
   if (extras.cycle !== undefined) d.cycle = extras.cycle;
   if (extras.edges !== undefined) d.edges = extras.edges;
+  if (extras.template !== undefined) d.template = extras.template;
   return d;
 }
 

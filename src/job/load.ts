@@ -97,6 +97,8 @@ interface Reading {
   safe: boolean;
   /** Tasks whose Id the definition gave (counted, so the scheduler knows which ids it made itself). */
   givenTaskIds?: number;
+  /** The job's TemplateId was dealt with by the validator (validate/template.ts): no JOB_TEMPLATE_UNSUPPORTED. */
+  templateHandled?: boolean;
 }
 
 /** Who owns the properties being read, for messages and locations. */
@@ -198,7 +200,9 @@ export function loadJobInto(definition: unknown, r: Reading): Job | undefined {
   }
   const rawTasks = d.Tasks;
   if (rawTasks === undefined || rawTasks === null) {
-    if (templateId) {
+    if (templateId && r.templateHandled === true) {
+      // reported by the validator: TEMPLATE_NOT_FOUND or TEMPLATE_INVALID
+    } else if (templateId) {
       sink.add('JOB_TEMPLATE_UNSUPPORTED', `the job is made from JobTemplate ${clip(templateId)}, whose tasks are not part of the definition`, { property: 'TemplateId' });
     } else {
       sink.add('JOB_NO_TASKS', 'the job has no Tasks');

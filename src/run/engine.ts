@@ -386,7 +386,7 @@ export class Engine {
     if (this.#closed) throw new SchedulerError('ENGINE_CLOSED', 'Engine.submit: the engine is closed: create a new one');
     // Validate here rather than in the scheduler: the job's subscriptions must be followed before
     // its first tasks change state, which happens inside the scheduler's submit.
-    const result = isValidationResult(definition) ? definition : validateJob(definition, { profile: this.#profile, ...(this.#ids ? { ids: this.#ids } : {}) });
+    const result = isValidationResult(definition) ? definition : validateJob(definition, { profile: this.#profile, ...(this.#ids ? { ids: this.#ids } : {}), ...(options.templates !== undefined ? { templates: options.templates } : {}) });
     if (!result.valid || !result.job) throw new ValidationError('Engine.submit', result.diagnostics);
     const unknown = this.#unknownProcessors(result.job);
     if (unknown.length > 0) throw new ValidationError('Engine.submit', unknown);

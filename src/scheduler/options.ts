@@ -2,6 +2,7 @@ import { ArgumentRangeError, ArgumentTypeError, describeValue } from '../errors.
 import { randomIds, type IdFactory } from '../job/ids.js';
 import type { Job, Task } from '../job/model.js';
 import type { Profile } from '../validate/validate.js';
+import type { JobTemplates } from '../validate/template.js';
 import type { Policy } from './policy.js';
 
 export interface SchedulerOptions {
@@ -44,6 +45,8 @@ export interface SubmitOptions {
    * `maxRunning`). The job's ready tasks beyond it wait, best first, without holding pool slots.
    */
   maxRunning?: number;
+  /** JobTemplates a definition with TemplateId (and no Tasks) is expanded from, as in validateJob. Unused for a `validateJob()` result. */
+  templates?: JobTemplates;
 }
 
 export interface RerunOptions {

@@ -140,7 +140,7 @@ export class Scheduler {
       throw new ArgumentTypeError(`Scheduler.submit: expected \`maxRunning\` to be an integer >= 1, got ${describeValue(options.maxRunning)}`);
     }
     const settings = this.#settings;
-    const result: ValidationResult = isValidationResult(definition) ? definition : validateJob(definition, { profile: settings.profile, ids: settings.ids });
+    const result: ValidationResult = isValidationResult(definition) ? definition : validateJob(definition, { profile: settings.profile, ids: settings.ids, ...(options.templates !== undefined ? { templates: options.templates } : {}) });
     if (!result.valid || !result.job) throw new ValidationError('Scheduler.submit', result.diagnostics);
     const job = result.job;
     const s = this.#s;

@@ -10,6 +10,7 @@ import type { JobView, TaskView } from '../scheduler/views.js';
 import { AMS_TYPES, formatDateIso } from './odata/index.js';
 import { AssetState, assetUri } from './assets.js';
 import type { AssetRecord } from './assets.js';
+import type { JobTemplateRecord, TaskTemplateRecord } from './templates.js';
 import type { DateStyle, EntitySchema, ODataPropertyType, VerboseEntityMeta } from './odata/index.js';
 
 /** The entity sets served, and what the facade knows of each. */
@@ -325,4 +326,79 @@ export function assetEntity(a: AssetRecord, mode: DateMode): AssetEntity {
 
 function dateOfMs(ms: number, mode: DateMode): EntityDate {
   return mode === 'ms' ? ms : mode === 'iso' ? formatDateIso(ms) : `/Date(${Math.trunc(ms)})/`;
+}
+
+export const JOB_TEMPLATES: EntitySetInfo = {
+  set: 'JobTemplates',
+  type: AMS_TYPES.JobTemplate,
+  schema: {
+    Id: 'string',
+    Name: 'string',
+    Created: 'datetime',
+    LastModified: 'datetime',
+    JobTemplateBody: 'string',
+    NumberofInputAssets: 'int',
+    TemplateType: 'int',
+    ...nav('TaskTemplates'),
+  },
+  navigation: ['TaskTemplates'],
+  collections: {},
+  fixed: new Set(['Id', 'Name', 'Created', 'LastModified', 'JobTemplateBody', 'NumberofInputAssets', 'TemplateType']),
+};
+
+export const TASK_TEMPLATES: EntitySetInfo = {
+  set: 'TaskTemplates',
+  type: AMS_TYPES.TaskTemplate,
+  schema: {
+    Id: 'string',
+    Configuration: 'string',
+    Created: 'datetime',
+    Description: 'string',
+    LastModified: 'datetime',
+    MediaProcessorId: 'string',
+    Name: 'string',
+    NumberofInputAssets: 'int',
+    NumberofOutputAssets: 'int',
+    Options: 'int',
+    EncryptionKeyId: 'string',
+    EncryptionScheme: 'string',
+    EncryptionVersion: 'string',
+    InitializationVector: 'string',
+  },
+  navigation: [],
+  collections: {},
+  fixed: new Set(['Id', 'Configuration', 'Created', 'Description', 'LastModified', 'MediaProcessorId', 'Name', 'NumberofInputAssets', 'NumberofOutputAssets', 'Options', 'EncryptionKeyId', 'EncryptionScheme', 'EncryptionVersion', 'InitializationVector']),
+};
+
+/** A job template as an entity (REST-JobTemplate), its dates as `mode` says; TaskTemplates is a link. */
+export function jobTemplateEntity(t: JobTemplateRecord, mode: DateMode): Record<string, unknown> {
+  return {
+    Id: t.Id,
+    Name: t.Name,
+    Created: dateOfMs(t.Created, mode),
+    LastModified: dateOfMs(t.LastModified, mode),
+    JobTemplateBody: t.JobTemplateBody,
+    NumberofInputAssets: t.NumberofInputAssets,
+    TemplateType: t.TemplateType,
+  };
+}
+
+/** A task template as an entity (REST-TaskTemplate); it has its job template's dates. */
+export function taskTemplateEntity(tt: TaskTemplateRecord, owner: JobTemplateRecord, mode: DateMode): Record<string, unknown> {
+  return {
+    Id: tt.Id,
+    Configuration: tt.Configuration,
+    Created: dateOfMs(owner.Created, mode),
+    Description: tt.Description,
+    LastModified: dateOfMs(owner.LastModified, mode),
+    MediaProcessorId: tt.MediaProcessorId,
+    Name: tt.Name,
+    NumberofInputAssets: tt.NumberofInputAssets,
+    NumberofOutputAssets: tt.NumberofOutputAssets,
+    Options: tt.Options,
+    EncryptionKeyId: tt.EncryptionKeyId,
+    EncryptionScheme: tt.EncryptionScheme ?? NO_ENCRYPTION,
+    EncryptionVersion: tt.EncryptionVersion,
+    InitializationVector: tt.InitializationVector,
+  };
 }

@@ -43,7 +43,8 @@ import { BearerAuth, isLoopbackAddress, wwwAuthenticate } from './auth.js';
 import { ClientGoneError, checkJsonContentType, readBody } from './body.js';
 import { Catalog } from './catalog.js';
 import type { ListOptions } from './catalog.js';
-import { ASSETS, JOBS, MEDIA_PROCESSORS, TASKS, assetEntity, jobEntity, mediaProcessorEntity, taskEntity, verboseMeta } from './entities.js';
+import { ASSETS, JOBS, JOB_TEMPLATES, MEDIA_PROCESSORS, TASKS, TASK_TEMPLATES, assetEntity, jobEntity, jobTemplateEntity, mediaProcessorEntity, taskEntity, taskTemplateEntity, verboseMeta } from './entities.js';
+import { TemplateRegistry } from './templates.js';
 import type { EntitySetInfo } from './entities.js';
 import { AssetRegistry, parseAssetBody } from './assets.js';
 import type { AssetRecord } from './assets.js';
@@ -94,7 +95,7 @@ export interface HandlerConfig {
 
 type Format = 'verbose' | 'minimal' | 'atom';
 
-const SERVED_SETS = ['Jobs', 'Tasks', 'MediaProcessors', 'Assets'] as const;
+const SERVED_SETS = ['Jobs', 'Tasks', 'MediaProcessors', 'Assets', 'JobTemplates', 'TaskTemplates'] as const;
 const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
 /** Paths answered with a 301 to the service root `/api/`. */
 const ROOT_REDIRECTED = /^\/(?:api)?$/i;
@@ -381,6 +382,7 @@ export class ApiHandler {
   readonly #config: HandlerConfig;
   readonly #catalog: Catalog;
   readonly #assets: AssetRegistry;
+  readonly #templates: TemplateRegistry;
   #activeBodies = 0;
   /** Set while the server shuts down: requests get 503 and the connection is closed. */
   closing = false;
@@ -389,6 +391,7 @@ export class ApiHandler {
     this.#config = config;
     this.#catalog = new Catalog(config.engine);
     this.#assets = new AssetRegistry(this.#catalog, config.engine);
+    this.#templates = new TemplateRegistry(config.engine);
   }
 
   /** The jobs and tasks as the API shows them. */
@@ -531,6 +534,10 @@ export class ApiHandler {
         return this.#mediaProcessors(x, target, path);
       case 'Assets':
         return this.#assetSet(x, target, path);
+      case 'JobTemplates':
+        return this.#jobTemplateSet(x, target, path);
+      case 'TaskTemplates':
+        return this.#taskTemplateSet(x, target, path);
       case 'GetProtectionKeyId':
       case 'GetProtectionKey':
         throw new HttpError(
@@ -691,6 +698,75 @@ export class ApiHandler {
     return this.#property(x, target, path, ASSETS, entity, path.navigation);
   }
 
+  /** `/api/JobTemplates`, `/api/JobTemplates('…')` (GET, DELETE), its properties and `/TaskTemplates`; `POST /api/JobTemplates`. */
+  #jobTemplateSet(x: Exchange, target: RequestTarget, path: ResourcePath): void | Promise<void> {
+    const method = x.method;
+    if (path.key === undefined) {
+      if (path.count !== true && method === 'POST') return this.#createJobTemplate(x, target);
+      if (method !== 'GET') throw methodNotAllowed(method, path.count === true ? 'JobTemplates/$count' : 'JobTemplates', path.count === true ? ['GET'] : ['GET', 'POST']);
+      return this.#recordList(x, target, path, JOB_TEMPLATES, this.#templates.all().map((t) => (mode: 'ms' | DateStyle) => jobTemplateEntity(t, mode)), 'JobTemplates');
+    }
+    const record = this.#templates.get(path.key);
+    if (path.navigation === undefined && path.count !== true && method === 'DELETE') {
+      this.#options(target, OPTIONS.other, JOB_TEMPLATES, `DELETE JobTemplates('…')`);
+      if (record === undefined) throw notFound('JobTemplates', path.key);
+      this.#templates.delete(path.key);
+      return x.send(204, undefined);
+    }
+    if (method !== 'GET') throw methodNotAllowed(method, `JobTemplates('…') (templates cannot be updated: create a new one)`, path.navigation === undefined ? ['GET', 'DELETE'] : ['GET']);
+    if (record === undefined) throw notFound('JobTemplates', path.key);
+    if (path.navigation === 'TaskTemplates' && path.links !== true) {
+      return this.#recordList(x, target, path, TASK_TEMPLATES, record.TaskTemplates.map((tt) => (mode: 'ms' | DateStyle) => taskTemplateEntity(tt, record, mode)), `JobTemplates('…')/TaskTemplates`);
+    }
+    if (path.navigation === 'TaskTemplates') {
+      this.#options(target, OPTIONS.other, JOB_TEMPLATES, `JobTemplates('…')/$links/TaskTemplates`);
+      return this.#links(x, 'JobTemplates', 'TaskTemplates', record.TaskTemplates.map((tt) => entityUri(x.baseUri, 'TaskTemplates', tt.Id)));
+    }
+    const entity = jobTemplateEntity(record, this.#style(x));
+    if (path.navigation === undefined) {
+      if (path.count === true) throw new HttpError(400, 'QUERY_OPTION_NOT_APPLICABLE', `$count applies to collections, and JobTemplates('…') is one template; count with /api/JobTemplates/$count`);
+      const q = this.#options(target, OPTIONS.single, JOB_TEMPLATES, 'a single job template');
+      return x.send(200, this.#single(x, JOB_TEMPLATES, entity, q.select));
+    }
+    return this.#property(x, target, path, JOB_TEMPLATES, entity, path.navigation);
+  }
+
+  /** `/api/TaskTemplates` and `/api/TaskTemplates('…')`: read only, created inside their JobTemplate (reference §8). */
+  #taskTemplateSet(x: Exchange, target: RequestTarget, path: ResourcePath): void {
+    const method = x.method;
+    if (method !== 'GET') throw methodNotAllowed(method, 'TaskTemplates (created inside their JobTemplate: POST /api/JobTemplates)', ['GET']);
+    const all = this.#templates.all().flatMap((t) => t.TaskTemplates.map((tt) => ({ tt, t })));
+    if (path.key === undefined) {
+      return this.#recordList(x, target, path, TASK_TEMPLATES, all.map(({ tt, t }) => (mode: 'ms' | DateStyle) => taskTemplateEntity(tt, t, mode)), 'TaskTemplates');
+    }
+    const found = all.find(({ tt }) => tt.Id === path.key);
+    if (found === undefined) throw notFound('TaskTemplates', path.key);
+    const entity = taskTemplateEntity(found.tt, found.t, this.#style(x));
+    if (path.navigation === undefined) {
+      if (path.count === true) throw new HttpError(400, 'QUERY_OPTION_NOT_APPLICABLE', `$count applies to collections, and TaskTemplates('…') is one task template; count with /api/TaskTemplates/$count`);
+      const q = this.#options(target, OPTIONS.single, TASK_TEMPLATES, 'a single task template');
+      return x.send(200, this.#single(x, TASK_TEMPLATES, entity, q.select));
+    }
+    return this.#property(x, target, path, TASK_TEMPLATES, entity, path.navigation);
+  }
+
+  /** A list of records of `info`'s set (or its `$count`): each given as its entity in a date mode; filtered and ordered in ms, written for the wire once paged. */
+  #recordList(x: Exchange, target: RequestTarget, path: ResourcePath, info: EntitySetInfo, makers: ReadonlyArray<(mode: 'ms' | DateStyle) => object>, what: string): void {
+    const makerOf = new Map<object, (mode: 'ms' | DateStyle) => object>();
+    const entities = makers.map((make) => {
+      const e = make('ms');
+      makerOf.set(e, make);
+      return e;
+    });
+    if (path.count === true) {
+      const q = this.#options(target, OPTIONS.count, info, '$count');
+      return x.sendText(200, String(this.#countOf(this.#applyQuery(entities, q, true).total, q)));
+    }
+    const q = this.#options(target, OPTIONS.list, info, what);
+    const page = this.#applyQuery(entities, q);
+    return x.send(200, this.#list(x, info, page.items.map((e) => makerOf.get(e)!(this.#style(x))), q, page.total));
+  }
+
   /** A list of assets (or its `$count`), filtered, ordered and paged. */
   #assetList(x: Exchange, target: RequestTarget, path: ResourcePath, records: readonly AssetRecord[], what: string): void {
     // Entities with dates in ms for $filter and $orderby, written for the wire once paged.
@@ -820,6 +896,19 @@ export class ApiHandler {
     const location = entityUri(x.baseUri, 'Assets', record.Id);
     if (prefersNoContent(x)) return x.send(204, undefined, { Location: location, 'Preference-Applied': 'return-no-content', DataServiceId: location });
     return x.send(201, this.#single(x, ASSETS, assetEntity(record, this.#style(x)), undefined), { Location: location });
+  }
+
+  /** `POST /api/JobTemplates`: a template with its TaskTemplates inline (reference §8), checked by validateJobTemplate. */
+  async #createJobTemplate(x: Exchange, target: RequestTarget): Promise<void> {
+    this.#options(target, OPTIONS.other, JOB_TEMPLATES, 'POST /api/JobTemplates');
+    const atom = isAtomBody(x.req.headers['content-type']);
+    const text = await this.#readBody(x);
+    x.bodyRead = true;
+    const body = atom ? readAtomEntry(text, JOB_TEMPLATES, { related: { TaskTemplates: TASK_TEMPLATES }, maxLength: this.#config.maxBodyBytes }) : text;
+    const record = this.#templates.create(body, this.#config.profile, this.#config.maxDiagnostics);
+    const location = entityUri(x.baseUri, 'JobTemplates', record.Id);
+    if (prefersNoContent(x)) return x.send(204, undefined, { Location: location, 'Preference-Applied': 'return-no-content', DataServiceId: location });
+    return x.send(201, this.#single(x, JOB_TEMPLATES, jobTemplateEntity(record, this.#style(x)), undefined), { Location: location });
   }
 
   async #createJob(x: Exchange, target: RequestTarget): Promise<void> {
@@ -1004,6 +1093,8 @@ export class ApiHandler {
       profile: this.#config.profile,
       processors: this.#config.engine.processors().map((p) => ({ Id: p.Id, Name: p.Name })),
       maxDiagnostics: this.#config.maxDiagnostics,
+      // A job made from a template is expanded from the stored ones (plain data: it may go to a worker).
+      ...(text.includes('TemplateId') ? { templates: this.#templates.definitions() } : {}),
     };
     const pool = this.#config.validation;
     if (pool !== undefined) {

@@ -9,6 +9,7 @@ import type { Job } from '../job/model.js';
 import { validateJob, type Profile, type ValidationResult } from '../validate/validate.js';
 import { byPlace, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { unknownProcessors } from '../run/processor.js';
+import type { JobTemplateDefinition } from '../job/template.js';
 
 /** A processor the engine has, as the check needs it: to name it in a hint. */
 export interface KnownProcessor {
@@ -23,6 +24,8 @@ export interface CheckRequest {
   readonly processors: readonly KnownProcessor[];
   /** Most diagnostics listed in the answer. */
   readonly maxDiagnostics: number;
+  /** The server's JobTemplates, for a body with TemplateId (absent: none is expanded). */
+  readonly templates?: readonly JobTemplateDefinition[];
 }
 
 /**
@@ -159,7 +162,7 @@ function leftOutBy(summary: Diagnostic): number | undefined {
  * @returns the outcome, and the validation result (what the engine submits when it is valid)
  */
 export function checkDefinition(request: CheckRequest, ids?: IdFactory): { outcome: CheckOutcome; result: ValidationResult } {
-  const options = { profile: request.profile, maxDiagnostics: request.maxDiagnostics };
+  const options = { profile: request.profile, maxDiagnostics: request.maxDiagnostics, ...(request.templates !== undefined ? { templates: request.templates } : {}) };
   const result = validateJob(request.text, ids === undefined ? options : { ...options, ids });
   let diagnostics = result.job === undefined ? result.diagnostics : [...result.diagnostics, ...unknownProcessorsOf(result.job, request.processors)];
   const summary = diagnostics.find((d) => d.code === 'TOO_MANY_DIAGNOSTICS');

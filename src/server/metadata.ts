@@ -7,7 +7,7 @@
  */
 import { AMS_NAMESPACE, AMS_TYPES, COMPLEX_TYPES, EDM_TYPES, writeEdmx } from './odata/index.js';
 import type { EdmComplexType, EdmEntityType, EdmModel, EdmMultiplicity, EdmProperty, ODataPrimitiveType } from './odata/index.js';
-import { ASSETS, JOBS, MEDIA_PROCESSORS, TASKS } from './entities.js';
+import { ASSETS, JOBS, JOB_TEMPLATES, MEDIA_PROCESSORS, TASKS, TASK_TEMPLATES } from './entities.js';
 import type { EntitySetInfo } from './entities.js';
 
 /** Name of the entity container (the service's own is not published; this one is jobgraph's). */
@@ -15,7 +15,7 @@ export const CONTAINER_NAME = 'MediaContext';
 
 
 /** The sets described, in the container's order; every entity type has one. */
-const SETS: readonly EntitySetInfo[] = [JOBS, TASKS, MEDIA_PROCESSORS, ASSETS];
+const SETS: readonly EntitySetInfo[] = [JOBS, TASKS, MEDIA_PROCESSORS, ASSETS, JOB_TEMPLATES, TASK_TEMPLATES];
 
 /**
  * Where each navigation property leads. A task belongs to one job; an asset may be the input of
@@ -25,6 +25,8 @@ const LINKS: Readonly<Record<string, { readonly target: EntitySetInfo; readonly 
   Tasks: { target: TASKS, sourceMultiplicity: '1' },
   InputMediaAssets: { target: ASSETS, sourceMultiplicity: '*' },
   OutputMediaAssets: { target: ASSETS, sourceMultiplicity: '*' },
+  // A TaskTemplate is created inside one JobTemplate (reference §8).
+  TaskTemplates: { target: TASK_TEMPLATES, sourceMultiplicity: '1' },
 };
 
 /**
@@ -36,6 +38,13 @@ const NEVER_NULL: Readonly<Record<string, readonly string[]>> = {
   Tasks: ['MediaProcessorId', 'Name', 'PerfMessage', 'TaskBody'],
   MediaProcessors: ['Description', 'Name', 'Sku', 'Vendor', 'Version'],
   Assets: ['Name', 'Created', 'LastModified', 'Uri', 'StorageAccountName'],
+  JobTemplates: ['Name', 'Created', 'LastModified', 'JobTemplateBody'],
+  TaskTemplates: ['Created', 'LastModified', 'MediaProcessorId', 'Name'],
+};
+
+/** Numbers that may be null: a JobTemplate's NumberofInputAssets is optional (reference §8). */
+const NULLABLE_NUMBERS: Readonly<Record<string, readonly string[]>> = {
+  JobTemplates: ['NumberofInputAssets'],
 };
 
 /** The key of every entity type. */
@@ -53,7 +62,7 @@ function entityType(info: EntitySetInfo): EdmEntityType {
       properties.push({ name, type: `Collection(${element})`, nullable: false });
       continue;
     }
-    const nullable = name !== KEY && (type === 'string' || type === 'datetime') && !(NEVER_NULL[info.set] ?? []).includes(name);
+    const nullable = (name !== KEY && (type === 'string' || type === 'datetime') && !(NEVER_NULL[info.set] ?? []).includes(name)) || (NULLABLE_NUMBERS[info.set] ?? []).includes(name);
     properties.push({ name, type: EDM_TYPES[type], nullable });
   }
   const navigation = info.navigation.map((name) => {

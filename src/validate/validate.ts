@@ -12,6 +12,7 @@ import type { OutputAssetEntry } from '../taskbody/types.js';
 import { parseTaskBodyWithin } from '../taskbody/parse.js';
 import { DEFAULT_MAX_DIAGNOSTICS, DiagnosticSink, byPlace, type CycleEdge, type Diagnostic, type DiagnosticExtras } from '../diagnostics/diagnostic.js';
 import { ArgumentRangeError, ArgumentTypeError, checkMaxOption, describeValue } from '../errors.js';
+import { checkTemplateInputs, checkTemplatesOption, expandTemplateJob, placeInJobTemplate, type JobTemplates } from './template.js';
 
 /** `ams` enforces the service's quotas; `relaxed` lifts them for graphs of any size. */
 export type Profile = 'ams' | 'relaxed';
@@ -22,6 +23,11 @@ export const AMS_QUOTAS = { tasksPerJob: 30, assetsPerTask: 50, assetsPerJob: 10
 export interface ValidateOptions extends LoadOptions {
   /** @defaultValue `'ams'` */
   profile?: Profile;
+  /**
+   * JobTemplates a job may name by `TemplateId` (a list, or a Map by Id): a job with TemplateId and
+   * no Tasks is expanded into the template's tasks and validated as an inline job.
+   */
+  templates?: JobTemplates;
 }
 
 /** Options of {@link validateTaskBody}. */
@@ -68,6 +74,7 @@ export function validateJob(definition: unknown, options: ValidateOptions = {}):
   if (profile !== 'ams' && profile !== 'relaxed') {
     throw new ArgumentRangeError(`validateJob: expected \`profile\` to be "ams" or "relaxed", got ${describeValue(profile)}`, 'ERR_INVALID_ARG_VALUE');
   }
+  if (options.templates !== undefined) checkTemplatesOption(options.templates, 'validateJob');
   const sink = new DiagnosticSink(maxDiagnostics);
   let value = definition;
   let parsed = false;
@@ -83,11 +90,16 @@ export function validateJob(definition: unknown, options: ValidateOptions = {}):
     parsed = true;
   }
   // JSON.parse made plain data: no getters or Proxies to guard against, so no copy.
-  const reading = { sink, ids, safe: !parsed, givenTaskIds: 0 };
+  // A job made from a template is loaded as the inline job it stands for (validate/template.ts).
+  const expansion = options.templates !== undefined ? expandTemplateJob(value, options.templates, sink, profile, !parsed) : undefined;
+  if (expansion !== undefined) value = expansion.definition;
+  const reading = { sink, ids, safe: !parsed, givenTaskIds: 0, templateHandled: expansion?.handled === true };
   const job = loadJobInto(value, reading);
+  if (job && expansion?.template) checkTemplateInputs(job, expansion.template, sink);
   const deps = job ? resolveDependencies(job) : undefined;
   if (job) checkGraph(job, deps!, sink, profile);
   const r = result(sink, job, deps, ids === randomIds && reading.givenTaskIds === 0);
+  if (expansion?.template) placeInJobTemplate(r.diagnostics, expansion.template);
   if (parsed) placeInFile(definition as string, r.diagnostics);
   return r;
 }
@@ -118,6 +130,7 @@ function placeInFile(text: string, diagnostics: Diagnostic[]): void {
 function offsetOf(p: JsonPlaces, d: Diagnostic): number | undefined {
   const job = p.job;
   if (job === undefined) return undefined;
+  if (d.template !== undefined) return job.keys.get('TemplateId') ?? job.start;
   if (d.task === undefined) return d.property !== undefined ? (job.keys.get(d.property) ?? job.start) : job.start;
   const task = p.tasks[d.task];
   if (task === undefined) return job.keys.get('Tasks') ?? job.start;

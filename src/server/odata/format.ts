@@ -27,6 +27,8 @@ export const AMS_TYPES = {
   JobNotificationSubscription: `${AMS_NAMESPACE}.JobNotificationSubscription`,
   MediaProcessor: `${AMS_NAMESPACE}.MediaProcessor`,
   Asset: `${AMS_NAMESPACE}.Asset`,
+  JobTemplate: `${AMS_NAMESPACE}.JobTemplate`,
+  TaskTemplate: `${AMS_NAMESPACE}.TaskTemplate`,
 } as const;
 
 /**

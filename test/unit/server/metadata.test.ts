@@ -200,6 +200,7 @@ let doc: Parsed;
 let finished: string;
 let failed: string;
 let posted: string;
+let templateId: string;
 
 beforeAll(async () => {
   s = await startServer();
@@ -212,6 +213,10 @@ beforeAll(async () => {
   posted = r.json.Id;
   // An asset of its own, with no AlternateId (null on the wire).
   expect((await request(s.port, '/api/Assets', { method: 'POST', body: JSON.stringify({ Name: 'uploaded' }) })).status).toBe(201);
+  // A job template with two TaskTemplates, one of them with no NumberofInputAssets on the template (null on the wire).
+  const template = await request(s.port, '/api/JobTemplates', { method: 'POST', body: TEMPLATE_BODY });
+  expect(template.status).toBe(201);
+  templateId = template.json.Id;
   await Promise.all([finished, failed, posted].map((id) => s.engine.done(id)));
   const m = await request(s.port, '/api/$metadata');
   xml = m.text;
@@ -240,12 +245,19 @@ describe('GET /api/$metadata', () => {
   });
 
   it('describes Job, Task, MediaProcessor and Asset, each keyed by Id, in the sets the server routes', () => {
-    expect([...doc.entityTypes.keys()]).toEqual(['Job', 'Task', 'MediaProcessor', 'Asset']);
+    expect([...doc.entityTypes.keys()]).toEqual(['Job', 'Task', 'MediaProcessor', 'Asset', 'JobTemplate', 'TaskTemplate']);
     for (const t of doc.entityTypes.values()) {
       expect(t.key).toEqual(['Id']);
       expect(t.properties.get('Id')).toEqual({ type: 'Edm.String', nullable: false });
     }
-    expect(Object.fromEntries(doc.entitySets)).toEqual({ Jobs: `${NS}.Job`, Tasks: `${NS}.Task`, MediaProcessors: `${NS}.MediaProcessor`, Assets: `${NS}.Asset` });
+    expect(Object.fromEntries(doc.entitySets)).toEqual({
+      Jobs: `${NS}.Job`,
+      Tasks: `${NS}.Task`,
+      MediaProcessors: `${NS}.MediaProcessor`,
+      Assets: `${NS}.Asset`,
+      JobTemplates: `${NS}.JobTemplate`,
+      TaskTemplates: `${NS}.TaskTemplate`,
+    });
     expect([...doc.complexTypes.keys()].sort()).toEqual(['ErrorDetail', 'JobNotificationSubscription', 'TaskHistoricalEvent', 'TaskNotificationSubscription']);
   });
 
@@ -282,7 +294,7 @@ describe('GET /api/$metadata', () => {
         expect(doc.entitySets.get(set!.ends.get(nav.to)!)).toBe(target.type);
       }
     }
-    expect(links.sort()).toEqual(['Job.InputMediaAssets', 'Job.OutputMediaAssets', 'Job.Tasks', 'Task.InputMediaAssets', 'Task.OutputMediaAssets']);
+    expect(links.sort()).toEqual(['Job.InputMediaAssets', 'Job.OutputMediaAssets', 'Job.Tasks', 'JobTemplate.TaskTemplates', 'Task.InputMediaAssets', 'Task.OutputMediaAssets']);
     const jobTasks = doc.associations.get('Job_Tasks')!;
     expect([...jobTasks.values()]).toEqual([
       { type: `${NS}.Job`, multiplicity: '1' },
@@ -330,6 +342,14 @@ describe('GET /api/$metadata', () => {
   });
 });
 
+const TEMPLATE_BODY = JSON.stringify({
+  Name: 'Template',
+  TemplateType: 1,
+  JobTemplateBody:
+    '<jobTemplate><taskBody taskTemplateId="nb:ttid:UUID:00000000-0000-4000-8000-0000000000a1"><inputAsset>JobInputAsset(0)</inputAsset><outputAsset>JobOutputAsset(0)</outputAsset></taskBody></jobTemplate>',
+  TaskTemplates: [{ Id: 'nb:ttid:UUID:00000000-0000-4000-8000-0000000000a1', MediaProcessorId: MES, Name: 'encode', NumberofInputAssets: 1, NumberofOutputAssets: 1 }],
+});
+
 describe('$metadata describes exactly what the server writes', () => {
   const formats = [
     ['minimal metadata', undefined, false],
@@ -361,6 +381,10 @@ describe('$metadata describes exactly what the server writes', () => {
     check('Asset', await get(`/api/Assets(${enc(assets[0]!.Id as string)})`), 'Assets(…)');
     check('MediaProcessor', await get('/api/MediaProcessors'), 'MediaProcessors');
     check('MediaProcessor', await get(`/api/MediaProcessors(${enc(MES)})`), 'MediaProcessors(…)');
+    check('JobTemplate', await get('/api/JobTemplates'), 'JobTemplates');
+    check('JobTemplate', await get(`/api/JobTemplates(${enc(templateId)})`), 'JobTemplates(…)');
+    check('TaskTemplate', await get('/api/TaskTemplates'), 'TaskTemplates');
+    check('TaskTemplate', await get(`/api/JobTemplates(${enc(templateId)})/TaskTemplates`), 'JobTemplates(…)/TaskTemplates');
     for (const id of [finished, posted]) {
       check('Task', await get(`/api/Jobs(${enc(id)})/Tasks`), 'Jobs(…)/Tasks');
       check('Asset', await get(`/api/Jobs(${enc(id)})/InputMediaAssets`), 'Jobs(…)/InputMediaAssets');

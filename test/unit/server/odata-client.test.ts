@@ -108,8 +108,8 @@ describe('datajs 1.0.3 against the server', () => {
     expect(metadata.dataServices.dataServiceVersion).toBe('3.0');
     const schema = metadata.dataServices.schema[0]!;
     expect(schema.namespace).toBe('Microsoft.Cloud.Media.Vod.Rest.Data.Models');
-    expect(schema.entityType.map((t) => t.name)).toEqual(['Job', 'Task', 'MediaProcessor', 'Asset']);
-    expect(['Job', 'Task', 'MediaProcessor', 'Asset'].map((t) => setOf(t))).toEqual(['Jobs', 'Tasks', 'MediaProcessors', 'Assets']);
+    expect(schema.entityType.map((t) => t.name)).toEqual(['Job', 'Task', 'MediaProcessor', 'Asset', 'JobTemplate', 'TaskTemplate']);
+    expect(['Job', 'Task', 'MediaProcessor', 'Asset', 'JobTemplate', 'TaskTemplate'].map((t) => setOf(t))).toEqual(['Jobs', 'Tasks', 'MediaProcessors', 'Assets', 'JobTemplates', 'TaskTemplates']);
     const cancel = schema.entityContainer[0]!.functionImport?.find((f) => f.name === 'CancelJob');
     expect(cancel?.httpMethod).toBe('GET');
     expect(cancel?.parameter).toEqual([expect.objectContaining({ name: 'jobid', type: 'Edm.String' })]);

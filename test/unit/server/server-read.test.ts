@@ -202,7 +202,7 @@ describe('GET /api/MediaProcessors and the service root', () => {
   });
 
   it('answers the service root with the entity sets', async () => {
-    const sets = ['Jobs', 'Tasks', 'MediaProcessors', 'Assets'];
+    const sets = ['Jobs', 'Tasks', 'MediaProcessors', 'Assets', 'JobTemplates', 'TaskTemplates'];
     expect((await get('/api/')).json).toEqual({ 'odata.metadata': `${s.url}/$metadata`, value: sets.map((n) => ({ name: n, url: n })) });
     expect((await get('/API/', VERBOSE)).json).toEqual({ d: { EntitySets: sets } });
   });

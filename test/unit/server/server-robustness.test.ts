@@ -47,7 +47,7 @@ describe('malformed paths and keys', () => {
     ['/apix/Jobs', 404, 'ODATA_RESOURCE_NOT_FOUND'],
     ['/api/$batch', 405, 'METHOD_NOT_ALLOWED'],
     ["/api/Assets('nb:cid:UUID:00000000-0000-0000-0000-000000000000')", 404, 'ENTITY_NOT_FOUND'],
-    ['/api/JobTemplates', 501, 'NOT_IMPLEMENTED'],
+    ["/api/JobTemplates('nb:jtid:UUID:00000000-0000-0000-0000-000000000000')", 404, 'ENTITY_NOT_FOUND'],
     ['/api/NotificationEndPoints', 501, 'NOT_IMPLEMENTED'],
     ['/api/ContentKeys', 501, 'NOT_IMPLEMENTED'],
     ["/api/Locators('x')", 501, 'NOT_IMPLEMENTED'],
