@@ -48,14 +48,14 @@ export function setTaskExtension(job: Job, key: TaskArray, index: number, value:
 export function readMaxRunning(job: Job, v: unknown, whose: string, at: DiagnosticExtras, sink: DiagnosticSink): void {
   if (v === undefined || v === null) return;
   if (isPositiveInteger(v)) (job.extensions ??= {}).maxRunning = v;
-  else invalid(sink, `${whose} ${at.property} is ${show(v)}, not an integer >= 1`, at);
+  else invalid(sink, `${whose} ${at.property} is ${show(v)}, not an integer >= 1`, { ...at, hint: `${at.property} is a whole number from 1: the most tasks of the job running at once` });
 }
 
 /** A task's weight (slots it takes in its pool): an integer >= 1. */
 export function readWeight(job: Job, index: number, v: unknown, whose: string, at: DiagnosticExtras, sink: DiagnosticSink): void {
   if (v === undefined || v === null) return;
   if (isPositiveInteger(v)) setTaskExtension(job, 'weight', index, v);
-  else invalid(sink, `${whose} ${at.property} is ${show(v)}, not an integer >= 1`, at);
+  else invalid(sink, `${whose} ${at.property} is ${show(v)}, not an integer >= 1`, { ...at, hint: `${at.property} is a whole number from 1: the slots the task takes in its pool` });
 }
 
 /** A task's dependency action: "cancel", "run" or "skip" (kept as its number). */
@@ -68,16 +68,20 @@ export function readAction(job: Job, index: number, v: unknown, whose: string, a
     return;
   }
   const lower = typeof v === 'string' ? (DEPENDENCY_ACTION_NAMES as readonly string[]).indexOf(v.trim().toLowerCase()) : -1;
-  const hint = lower >= 0 ? { hint: `write it in lower case: "${DEPENDENCY_ACTION_NAMES[lower]}"` } : {};
-  invalid(sink, `${whose} ${at.property} is ${show(v)}, not "cancel", "run" or "skip"`, { ...at, ...hint });
+  const hint = lower >= 0 ? `write it in lower case: "${DEPENDENCY_ACTION_NAMES[lower]}"` : `${at.property} is "cancel" (the default: the task is canceled when a task it depends on fails), "run" or "skip"`;
+  invalid(sink, `${whose} ${at.property} is ${show(v)}, not "cancel", "run" or "skip"`, { ...at, hint });
 }
 
 /** A task's pool: a non-empty string of at most {@link POOL_NAME_LIMIT} characters. */
 export function readPool(job: Job, index: number, v: unknown, whose: string, at: DiagnosticExtras, sink: DiagnosticSink): void {
   if (v === undefined || v === null) return;
-  if (typeof v === 'string' && v !== '' && v.length <= POOL_NAME_LIMIT) setTaskExtension(job, 'pool', index, v);
-  else if (typeof v === 'string') invalid(sink, v === '' ? `${whose} ${at.property} is empty` : `${whose} ${at.property} has ${v.length} characters; at most ${POOL_NAME_LIMIT} are allowed`, at);
-  else invalid(sink, `${whose} ${at.property} is ${show(v)}, not a pool name (a string)`, at);
+  if (typeof v === 'string' && v !== '' && v.length <= POOL_NAME_LIMIT) {
+    setTaskExtension(job, 'pool', index, v);
+    return;
+  }
+  const where = { ...at, hint: `${at.property} is a pool name: a non-empty string of at most ${POOL_NAME_LIMIT} characters` };
+  if (typeof v === 'string') invalid(sink, v === '' ? `${whose} ${at.property} is empty` : `${whose} ${at.property} has ${v.length} characters; at most ${POOL_NAME_LIMIT} are allowed`, where);
+  else invalid(sink, `${whose} ${at.property} is ${show(v)}, not a pool name (a string)`, where);
 }
 
 /** Pads each per-task array to `taskCount` with its default, once every task has been read. */
