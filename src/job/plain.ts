@@ -76,31 +76,38 @@ function unknownProperty(sink: DiagnosticSink, key: string, whose: string, known
   sink.add('UNKNOWN_PROPERTY', `${whose} has no property "${clip(key)}"; it is ignored`, { ...at, property: key, hint });
 }
 
+/** Where a problem is: the extras, or a function that makes them (made only when there is a problem). */
+type Place = DiagnosticExtras | (() => DiagnosticExtras);
+
+function placeOf(at: Place): DiagnosticExtras {
+  return typeof at === 'function' ? at() : at;
+}
+
 /**
  * A value of `rec`; one that could not be read is reported (JOB_INVALID or TASK_INVALID) and reads
  * as absent.
  */
-function value(rec: Record<string, unknown>, key: string, whose: string, code: 'JOB_INVALID' | 'TASK_INVALID', at: DiagnosticExtras, sink: DiagnosticSink): unknown {
+function value(rec: Record<string, unknown>, key: string, whose: string, code: 'JOB_INVALID' | 'TASK_INVALID', at: Place, sink: DiagnosticSink): unknown {
   const v = rec[key];
   if (!isUnreadable(v)) return v;
-  if (sink.room(code)) sink.add(code, `${whose} ${key} could not be read: ${v.why}`, { ...at, property: key });
+  if (sink.room(code)) sink.add(code, `${whose} ${key} could not be read: ${v.why}`, { ...placeOf(at), property: key });
   return undefined;
 }
 
 /** A string property, or undefined (absent, null, or reported as the wrong type). */
-function optionalString(rec: Record<string, unknown>, key: string, whose: string, code: 'JOB_INVALID' | 'TASK_INVALID', at: DiagnosticExtras, sink: DiagnosticSink): string | undefined {
+function optionalString(rec: Record<string, unknown>, key: string, whose: string, code: 'JOB_INVALID' | 'TASK_INVALID', at: Place, sink: DiagnosticSink): string | undefined {
   const v = value(rec, key, whose, code, at, sink);
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'string') return v;
-  if (sink.room(code)) sink.add(code, `${whose} ${key} is ${typeName(v)}, not a string`, { ...at, property: key });
+  if (sink.room(code)) sink.add(code, `${whose} ${key} is ${typeName(v)}, not a string`, { ...placeOf(at), property: key });
   return undefined;
 }
 
-function readPriority(rec: Record<string, unknown>, whose: string, code: 'JOB_INVALID' | 'TASK_INVALID', at: DiagnosticExtras, sink: DiagnosticSink): number {
+function readPriority(rec: Record<string, unknown>, whose: string, code: 'JOB_INVALID' | 'TASK_INVALID', at: Place, sink: DiagnosticSink): number {
   const p = value(rec, 'priority', whose, code, at, sink);
   if (p === undefined || p === null) return 0;
   if (isInt32(p)) return p;
-  if (sink.room('PRIORITY_INVALID')) sink.add('PRIORITY_INVALID', `${whose} priority is ${show(p)}, not a 32-bit integer`, { ...at, property: 'priority' });
+  if (sink.room('PRIORITY_INVALID')) sink.add('PRIORITY_INVALID', `${whose} priority is ${show(p)}, not a 32-bit integer`, { ...placeOf(at), property: 'priority' });
   return 0;
 }
 
@@ -210,45 +217,47 @@ function makeTask(e: Entry, i: number, entries: readonly Entry[], indexOf: Map<s
   if (rec === undefined) return task; // no task: no id, as load.ts's placeholders
   const sink = r.sink;
   task.Id = r.ids('task');
-  const at: DiagnosticExtras = { task: i };
-  if (e.id !== undefined) at.taskName = clip(e.id, 100);
-  const whose = `task ${label(i, e.id)}'s`;
-  for (const key of Object.keys(rec)) if (!TASK_PROPERTIES.has(key)) unknownProperty(sink, key, `task ${label(i, e.id)}`, TASK_PROPERTIES, at);
-  if (e.id !== undefined && e.id.length > LIMITS.name) sink.add('NAME_TOO_LONG', `${whose} id has ${e.id.length} characters; at most ${LIMITS.name} are allowed`, { ...at, property: 'id' });
+  // Where a problem of this task is, made when there is one: a graph may have 100k tasks and none.
+  let placed: DiagnosticExtras | undefined;
+  const place = (): DiagnosticExtras => (placed ??= e.id !== undefined ? { task: i, taskName: clip(e.id, 100) } : { task: i });
+  const whose = `task #${i}'s`;
+  for (const key of Object.keys(rec)) if (!TASK_PROPERTIES.has(key)) unknownProperty(sink, key, `task ${label(i, e.id)}`, TASK_PROPERTIES, place());
+  if (e.id !== undefined && e.id.length > LIMITS.name) sink.add('NAME_TOO_LONG', `${whose} id has ${e.id.length} characters; at most ${LIMITS.name} are allowed`, { ...place(), property: 'id' });
 
-  const name = optionalString(rec, 'name', whose, 'TASK_INVALID', at, sink);
-  if (name !== undefined) {
-    if (name.length > LIMITS.name) sink.add('NAME_TOO_LONG', `${whose} name has ${name.length} characters; at most ${LIMITS.name} are allowed`, { ...at, property: 'name' });
-    else setTaskExtension(job, 'label', i, name);
+  if (rec.name !== undefined) {
+    const name = optionalString(rec, 'name', whose, 'TASK_INVALID', place, sink);
+    if (name !== undefined && name.length > LIMITS.name) sink.add('NAME_TOO_LONG', `${whose} name has ${name.length} characters; at most ${LIMITS.name} are allowed`, { ...place(), property: 'name' });
+    else if (name !== undefined) setTaskExtension(job, 'label', i, name);
   }
-  task.Priority = readPriority(rec, whose, 'TASK_INVALID', at, sink);
-  const config = optionalString(rec, 'configuration', whose, 'TASK_INVALID', at, sink);
-  if (config !== undefined) {
-    task.Configuration = config;
-    if (config.length > LIMITS.configuration) sink.add('CONFIGURATION_TOO_LONG', `${whose} configuration has ${config.length} characters; at most ${LIMITS.configuration} are allowed`, { ...at, property: 'configuration' });
+  if (rec.priority !== undefined) task.Priority = readPriority(rec, whose, 'TASK_INVALID', place, sink);
+  if (rec.configuration !== undefined) {
+    const config = optionalString(rec, 'configuration', whose, 'TASK_INVALID', place, sink);
+    if (config !== undefined) task.Configuration = config;
+    if (config !== undefined && config.length > LIMITS.configuration) sink.add('CONFIGURATION_TOO_LONG', `${whose} configuration has ${config.length} characters; at most ${LIMITS.configuration} are allowed`, { ...place(), property: 'configuration' });
   }
-  readWeight(job, i, value(rec, 'weight', whose, 'TASK_INVALID', at, sink), whose, { ...at, property: 'weight' }, sink);
-  readAction(job, i, value(rec, 'action', whose, 'TASK_INVALID', at, sink), whose, { ...at, property: 'action' }, sink);
-  readPool(job, i, value(rec, 'pool', whose, 'TASK_INVALID', at, sink), whose, { ...at, property: 'pool' }, sink);
-  const processor = optionalString(rec, 'processor', whose, 'TASK_INVALID', at, sink);
+  if (rec.weight !== undefined) readWeight(job, i, value(rec, 'weight', whose, 'TASK_INVALID', place, sink), whose, { ...place(), property: 'weight' }, sink);
+  if (rec.action !== undefined) readAction(job, i, value(rec, 'action', whose, 'TASK_INVALID', place, sink), whose, { ...place(), property: 'action' }, sink);
+  if (rec.pool !== undefined) readPool(job, i, value(rec, 'pool', whose, 'TASK_INVALID', place, sink), whose, { ...place(), property: 'pool' }, sink);
+  const processor = rec.processor !== undefined ? optionalString(rec, 'processor', whose, 'TASK_INVALID', place, sink) : undefined;
   const pool = job.extensions?.pool?.[i];
   task.MediaProcessorId = processor ?? (typeof pool === 'string' ? pool : '');
 
-  const producers = readDependsOn(rec, i, e.id, entries, indexOf, whose, at, r);
+  const producers = rec.dependsOn !== undefined ? readDependsOn(rec, i, e.id, entries, indexOf, whose, place, r) : NONE;
   writeTaskBody(task, producers, job);
   return task;
 }
 
 /** The indices of the tasks `dependsOn` names, each once, in the order written. */
-function readDependsOn(rec: Record<string, unknown>, i: number, id: string | undefined, entries: readonly Entry[], indexOf: Map<string, number>, whose: string, at: DiagnosticExtras, r: PlainReading): number[] {
+function readDependsOn(rec: Record<string, unknown>, i: number, id: string | undefined, entries: readonly Entry[], indexOf: Map<string, number>, whose: string, at: () => DiagnosticExtras, r: PlainReading): number[] {
   const sink = r.sink;
   const v = value(rec, 'dependsOn', whose, 'TASK_INVALID', at, sink);
   if (v === undefined || v === null) return [];
-  const where = { ...at, property: 'dependsOn' };
+  let placed: DiagnosticExtras | undefined;
+  const where = (): DiagnosticExtras => (placed ??= { ...at(), property: 'dependsOn' });
   const list = kindOf(v) === 'array' ? (r.safe ? snapshotArray(v as object) : (v as unknown[])) : undefined;
   if (list === undefined || isUnreadable(list)) {
     if (sink.room('TASK_INVALID')) {
-      sink.add('TASK_INVALID', list === undefined ? `${whose} dependsOn is ${typeName(v)}, not an array of task ids` : `${whose} dependsOn could not be read: ${list.why}`, { ...where, hint: 'dependsOn lists the ids of the tasks that must finish first: ["split"]' });
+      sink.add('TASK_INVALID', list === undefined ? `${whose} dependsOn is ${typeName(v)}, not an array of task ids` : `${whose} dependsOn could not be read: ${list.why}`, { ...where(), hint: 'dependsOn lists the ids of the tasks that must finish first: ["split"]' });
     }
     return [];
   }
@@ -256,7 +265,7 @@ function readDependsOn(rec: Record<string, unknown>, i: number, id: string | und
   for (let k = 0; k < list.length; k++) {
     const dep = list[k];
     if (typeof dep !== 'string') {
-      if (sink.room('TASK_INVALID')) sink.add('TASK_INVALID', `${whose} dependsOn[${k}] ${isUnreadable(dep) ? `could not be read: ${dep.why}` : `is ${typeName(dep)}, not a task id`}`, where);
+      if (sink.room('TASK_INVALID')) sink.add('TASK_INVALID', `${whose} dependsOn[${k}] ${isUnreadable(dep) ? `could not be read: ${dep.why}` : `is ${typeName(dep)}, not a task id`}`, where());
       continue;
     }
     const p = indexOf.get(dep);
@@ -264,11 +273,11 @@ function readDependsOn(rec: Record<string, unknown>, i: number, id: string | und
       if (!sink.room('OUTPUT_NOT_PRODUCED')) continue;
       const near = closest(dep, ids(entries));
       const hint = near !== undefined ? `did you mean "${near}"?` : 'dependsOn names the ids of other tasks of the graph';
-      sink.add('OUTPUT_NOT_PRODUCED', `task ${label(i, id)} depends on ${JSON.stringify(clip(dep))}, which is no task of the graph`, { ...where, hint });
+      sink.add('OUTPUT_NOT_PRODUCED', `task ${label(i, id)} depends on ${JSON.stringify(clip(dep))}, which is no task of the graph`, { ...where(), hint });
       continue;
     }
     if (producers.includes(p)) {
-      if (sink.room('INPUT_DUPLICATE')) sink.add('INPUT_DUPLICATE', `${whose} dependsOn names ${JSON.stringify(clip(dep))} twice`, { ...where, hint: 'list each task once' });
+      if (sink.room('INPUT_DUPLICATE')) sink.add('INPUT_DUPLICATE', `${whose} dependsOn names ${JSON.stringify(clip(dep))} twice`, { ...where(), hint: 'list each task once' });
       continue;
     }
     producers.push(p);

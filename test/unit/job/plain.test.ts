@@ -136,7 +136,7 @@ describe('plain graphs: diagnostics', () => {
     expect(byMessage('"encdoe"')).toMatchObject({ hint: 'did you mean "encode"?' });
     expect(byMessage('already')).toMatchObject({ message: `task #2's id "a" is already the id of task #0` });
     expect(byMessage('proccessor')).toMatchObject({ severity: 'warning', hint: 'did you mean "processor"?' });
-    expect(byMessage('later')).toMatchObject({ message: `task #0 "a"'s action is "later", not "cancel", "run" or "skip"` });
+    expect(byMessage('later')).toMatchObject({ message: `task #0's action is "later", not "cancel", "run" or "skip"` });
   });
 
   it('reports an empty tasks array as JOB_NO_TASKS', () => {
