@@ -85,7 +85,7 @@ export function validateJob(definition: unknown, options: ValidateOptions = {}):
     parsed = true;
   }
   // JSON.parse made plain data: no getters or Proxies to guard against, so no copy.
-  const reading: { sink: DiagnosticSink; ids: typeof ids; safe: boolean; givenTaskIds: number; extensionUses?: ExtensionUse[] } = { sink, ids, safe: !parsed, givenTaskIds: 0 };
+  const reading: Parameters<typeof loadJobInto>[1] = { sink, ids, safe: !parsed, givenTaskIds: 0 };
   // A plain graph (a lowercase `tasks` array, no `Tasks`: job/plain.ts) loads into the same model.
   const plain = plainGraphOf(value, !parsed);
   const job = plain !== undefined ? loadPlainGraphInto(plain, reading) : loadJobInto(value, reading);

@@ -46,6 +46,13 @@ describe('jobgraph run and simulate on a plain graph', () => {
     for (const id of ['encode-720p', 'encode-1080p', 'thumbnails', 'package']) expect(r.stdout).toContain(`${id}: Processing → Finished`);
   });
 
+  it('exports the example as a graph (with --profile relaxed)', async () => {
+    const r = await runCli(['export', '--profile', 'relaxed', 'examples/plain-graph.json']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('t0 -> t2 [label="JobOutputAsset(0)"]');
+    expect(r.stdout).toContain('t1 -> t3 [label="JobOutputAsset(1)"]');
+  });
+
   it('simulates the example', async () => {
     const r = await runCli(['simulate', 'examples/plain-graph.json']);
     expect(r.code).toBe(0);
