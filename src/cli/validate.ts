@@ -10,7 +10,8 @@ import { workloadOf } from './workload-input.js';
 export const VALIDATE_USAGE = `Usage: jobgraph validate <file…> [--format text|json|sarif] [--profile ams|relaxed] [--max-diagnostics N|all]
 
 Checks AMS Create-Job bodies (JSON), workloads of them ('jobgraph generate': the jobgraph.workload/1
-container or NDJSON) and lone TaskBody documents (.xml), and reports every problem.
+container or NDJSON), plain graphs ({"tasks": [{"id", "dependsOn"}, …]}: with --profile relaxed)
+and lone TaskBody documents (.xml), and reports every problem.
   --format           text (default, like a compiler), json ({"valid", "diagnostics"}; a workload:
                      {"valid", "jobs": [{"job", "valid", "diagnostics"}, …]}), sarif (SARIF 2.1.0)
   --profile          ams (default: the service's quotas; for a workload, the profile it names) or

@@ -24,7 +24,7 @@ export const CODES = {
   },
   JOB_NO_TASKS: {
     severity: 'error',
-    summary: 'The job has no Tasks (and no TemplateId).',
+    summary: 'The job has no Tasks (and no TemplateId), or a plain graph\'s tasks is empty.',
     hint: 'add at least one task to Tasks',
   },
   JOB_TOO_MANY_TASKS: {
@@ -169,7 +169,7 @@ export const CODES = {
   },
   OUTPUT_NOT_PRODUCED: {
     severity: 'error',
-    summary: 'A task takes JobOutputAsset(n) as input but no task outputs it.',
+    summary: 'A task takes JobOutputAsset(n) as input but no task outputs it (in a plain graph: dependsOn names no task).',
     hint: 'add a task that outputs that asset, or read the index another task outputs',
   },
   OUTPUT_DUPLICATE: {

@@ -21,6 +21,8 @@ export interface JsonPlaces {
   job: PropertyPlaces | undefined;
   /** Per entry of `Tasks`: its places when it is an object, else the offset of its value. */
   tasks: Array<PropertyPlaces | number>;
+  /** The job's property that holds the tasks: `Tasks`, or `tasks` in a plain graph. */
+  tasksKey: string;
 }
 
 const enum Kind {
@@ -39,9 +41,12 @@ interface Frame {
   tasks: boolean;
 }
 
-/** Scans well-formed JSON text for the places of the job's and its tasks' properties. */
-export function jsonPlaces(text: string): JsonPlaces {
-  const out: JsonPlaces = { text, job: undefined, tasks: [] };
+/**
+ * Scans well-formed JSON text for the places of the job's and its tasks' properties; the tasks are
+ * the array under `tasksKey` (`tasks` for a plain graph).
+ */
+export function jsonPlaces(text: string, tasksKey = 'Tasks'): JsonPlaces {
+  const out: JsonPlaces = { text, job: undefined, tasks: [], tasksKey };
   const stack: Frame[] = [];
   let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   let expectKey = false;
@@ -80,7 +85,7 @@ export function jsonPlaces(text: string): JsonPlaces {
       expectKey = true;
       i++;
     } else if (c === 0x5b /* [ */) {
-      const tasks = stack.length === 1 && top?.places === out.job && top?.key === 'Tasks';
+      const tasks = stack.length === 1 && top?.places === out.job && top?.key === tasksKey;
       if (tasks) out.tasks = [];
       stack.push({ kind: Kind.Array, key: undefined, index: 0, places: undefined, tasks });
       i++;

@@ -7,6 +7,7 @@ import type { AssetRef, InputAssetEntry, OutputAssetEntry } from '../taskbody/ty
 import { ArgumentTypeError, checkMaxOption, describeValue } from '../errors.js';
 import { DEFAULT_ASSET_CREATION_OPTIONS, TASK_OPTIONS_MASK, TaskOptions } from './enums.js';
 import { CONTENT_KEY_ID, JOB_ID, MEDIA_PROCESSOR_ID, TASK_ID, randomIds, type IdFactory } from './ids.js';
+import { padExtensions, readAction, readMaxRunning, readPool, readWeight, type ExtensionUse } from './extensions.js';
 import type { Job, JobInputAsset, JobNotificationSubscription, Task, TaskNotificationSubscription, TaskOutputAsset } from './model.js';
 import { type Unreadable, isRecord, isUnreadable, kindOf, show, snapshotArray, snapshotRecord, typeName } from './read.js';
 
@@ -34,10 +35,15 @@ export interface LoadResult {
   diagnostics: Diagnostic[];
 }
 
-const JOB_PROPERTIES = new Set(['Name', 'Priority', 'InputMediaAssets', 'InputMediaAssets@odata.bind', 'Tasks', 'TemplateId', 'JobNotificationSubscriptions', 'Id']);
+const JOB_PROPERTIES = new Set(['Name', 'Priority', 'InputMediaAssets', 'InputMediaAssets@odata.bind', 'Tasks', 'TemplateId', 'JobNotificationSubscriptions', 'Id', 'MaxRunningTasks']);
 // Read-only properties a client may echo back from a GET; ignored without a warning.
 const JOB_READ_ONLY = new Set(['__metadata', 'State', 'Created', 'LastModified', 'StartTime', 'EndTime', 'RunningDuration', 'OutputMediaAssets', 'odata.metadata']);
 const TASK_PROPERTIES = new Set(['Name', 'MediaProcessorId', 'Configuration', 'TaskBody', 'Priority', 'Options', 'EncryptionKeyId', 'EncryptionScheme', 'EncryptionVersion', 'InitializationVector', 'TaskNotificationSubscriptions', 'Id']);
+// The extensions of a task (profile relaxed). Apart from TASK_PROPERTIES: they are looked for only
+// among the keys that are no Task property, so a task that uses none pays nothing for them.
+const TASK_EXTENSIONS = new Set(['Weight', 'DependencyAction', 'Pool']);
+// What is read of a task: its properties and its extensions.
+const TASK_READ = new Set([...TASK_PROPERTIES, ...TASK_EXTENSIONS]);
 const TASK_READ_ONLY = new Set(['__metadata', 'State', 'Progress', 'StartTime', 'EndTime', 'RunningDuration', 'PerfMessage', 'ErrorDetails', 'HistoricalEvents', 'InputMediaAssets', 'OutputMediaAssets']);
 // What the loader reads of the other objects (only these values are read from a caller's objects).
 const ASSET_LINK_PROPERTIES = new Set(['__metadata']);
@@ -99,6 +105,8 @@ interface Reading {
   givenTaskIds?: number;
   /** The job's TemplateId was dealt with by the validator (validate/template.ts): no JOB_TEMPLATE_UNSUPPORTED. */
   templateHandled?: boolean;
+  /** Each extension the definition uses, for profile `ams` to refuse (made when there is one). */
+  extensionUses?: ExtensionUse[];
 }
 
 /** Who owns the properties being read, for messages and locations. */
@@ -194,6 +202,11 @@ export function loadJobInto(definition: unknown, r: Reading): Job | undefined {
     JobNotificationSubscriptions: jobSubscriptions,
   };
 
+  if (d.MaxRunningTasks !== undefined) {
+    (r.extensionUses ??= []).push({ property: 'MaxRunningTasks' });
+    readMaxRunning(job, field(d, 'MaxRunningTasks', owner, sink), "the Job's", { property: 'MaxRunningTasks' }, sink);
+  }
+
   if (isUnreadable(d.Tasks)) {
     field(d, 'Tasks', owner, sink);
     return job;
@@ -226,6 +239,7 @@ export function loadJobInto(definition: unknown, r: Reading): Job | undefined {
   try {
     for (let i = 0; i < tasks.length; i++) list.push(loadTask(tasks[i], i, job, r));
     packInto.trim();
+    padExtensions(job.extensions, list.length);
   } finally {
     packInto = undefined; // it must not keep the job alive
   }
@@ -747,7 +761,7 @@ let lastValidProcessor = '';
 
 function loadTask(raw: unknown, index: number, job: Job, r: Reading): Task {
   const sink = r.sink;
-  const t = isRecord(raw) ? record(raw, TASK_PROPERTIES, r) : undefined;
+  const t = isRecord(raw) ? record(raw, TASK_READ, r) : undefined;
   if (t === undefined || isUnreadable(t)) {
     if (sink.room('TASK_INVALID')) {
       const why = isUnreadable(raw) ? `could not be read: ${raw.why}` : isUnreadable(t) ? `could not be read: ${t.why}` : `is ${typeName(raw)}, not an object`;
@@ -759,10 +773,11 @@ function loadTask(raw: unknown, index: number, job: Job, r: Reading): Task {
   const task = emptyTask(index, r.ids('task'));
   const at: DiagnosticExtras = { task: index };
   const owner: Owner = { name: `task #${index}`, code: 'TASK_INVALID', at };
+  let extended = false;
   for (const key of Object.keys(t)) {
-    if (!TASK_PROPERTIES.has(key) && !TASK_READ_ONLY.has(key) && sink.room('UNKNOWN_PROPERTY')) {
-      sink.add('UNKNOWN_PROPERTY', `the Task has no property "${clip(key)}"; it is ignored`, { ...at, property: key });
-    }
+    if (TASK_PROPERTIES.has(key) || TASK_READ_ONLY.has(key)) continue;
+    if (TASK_EXTENSIONS.has(key)) extended = true;
+    else if (sink.room('UNKNOWN_PROPERTY')) sink.add('UNKNOWN_PROPERTY', `the Task has no property "${clip(key)}"; it is ignored`, { ...at, property: key });
   }
   const name = optionalString(t, 'Name', owner, sink);
   if (name !== undefined) {
@@ -810,6 +825,7 @@ function loadTask(raw: unknown, index: number, job: Job, r: Reading): Task {
   }
 
   loadEncryption(t, task, owner, sink);
+  if (extended) loadTaskExtensions(t, job, owner, r);
   task.TaskNotificationSubscriptions = loadTaskSubscriptions(field(t, 'TaskNotificationSubscriptions', owner, sink), index, r);
 
   if (isUnreadable(t.TaskBody)) {
@@ -828,6 +844,22 @@ function loadTask(raw: unknown, index: number, job: Job, r: Reading): Task {
   task.TaskBody = body;
   readTaskBody(task, job, sink, at);
   return task;
+}
+
+/** Weight, DependencyAction and Pool of a task that sets one of them. */
+function loadTaskExtensions(t: Record<string, unknown>, job: Job, owner: Owner, r: Reading): void {
+  const index = owner.at.task!;
+  const whose = `${owner.name}'s`;
+  const uses = (r.extensionUses ??= []);
+  for (const property of TASK_EXTENSIONS) {
+    if (t[property] === undefined) continue;
+    uses.push({ task: index, property });
+    const v = field(t, property, owner, r.sink);
+    const at = { ...owner.at, property };
+    if (property === 'Weight') readWeight(job, index, v, whose, at, r.sink);
+    else if (property === 'DependencyAction') readAction(job, index, v, whose, at, r.sink);
+    else readPool(job, index, v, whose, at, r.sink);
+  }
 }
 
 function loadEncryption(t: Record<string, unknown>, task: Task, owner: Owner, sink: DiagnosticSink): void {

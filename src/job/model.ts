@@ -107,6 +107,11 @@ export interface JobExtensions {
   action?: number[];
   /** The pool named by the definition, by task index (null: the scheduler's `poolOf` decides). */
   pool?: Array<string | null>;
+  /**
+   * A plain graph's task `name`, by task index (null: none given). Kept, not used: the task's
+   * `Name` is its plain `id`, the handle dependsOn, messages and views use (src/job/plain.ts).
+   */
+  label?: Array<string | null>;
 }
 
 /** A loaded, normalised job. */

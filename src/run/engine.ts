@@ -719,7 +719,13 @@ export class Engine {
   }
 
   #unknownProcessors(job: Job): Diagnostic[] {
-    return unknownProcessors(job, (id) => this.#processors.has(id), 'no processor of this engine has', () => `register a processor with that id, or use one of: ${[...this.#processors.values()].map((p) => `${p.id} (${p.name})`).join(', ')}`);
+    // A plain graph may name a processor by its name (its `processor` or `pool`): the task gets its id.
+    for (const t of job.Tasks) {
+      if (t.MediaProcessorId === '' || this.#processors.has(t.MediaProcessorId)) continue;
+      const named = this.processor(t.MediaProcessorId);
+      if (named !== undefined) t.MediaProcessorId = named.Id;
+    }
+    return unknownProcessors(job, (id) => this.#processors.has(id), 'no processor of this engine has', () => `register a processor with that id, or use one of: ${[...this.#processors.values()].map((p) => `${p.id} (${p.name})`).join(', ')}`, true);
   }
 
 

@@ -88,19 +88,22 @@ export function processorInfo(p: Processor): MediaProcessorInfo {
 /**
  * MEDIA_PROCESSOR_UNKNOWN for each task naming a MediaProcessorId that `isKnown` refuses: the one
  * rule of the Engine's submit and of the server's check (which runs on a worker, away from the
- * engine). An id that is not of the nb:mpid:UUID: form is left to MEDIA_PROCESSOR_ID_INVALID.
+ * engine). An id that is not of the nb:mpid:UUID: form is left to MEDIA_PROCESSOR_ID_INVALID,
+ * unless `anyForm`: for a job known to be valid (the Engine's submit), where such an id can only be
+ * a plain graph's processor or pool (job/plain.ts), which no other check looks at.
  *
  * @param holder - who has no such processor, for the message ("no processor of this engine has")
  * @param hint - the hint, made once and only when some task needs it
  */
-export function unknownProcessors(job: Job, isKnown: (id: string) => boolean, holder: string, hint: () => string): Diagnostic[] {
+export function unknownProcessors(job: Job, isKnown: (id: string) => boolean, holder: string, hint: () => string, anyForm = false): Diagnostic[] {
   const out: Diagnostic[] = [];
   let shown: string | undefined;
   for (const t of job.Tasks) {
-    if (isKnown(t.MediaProcessorId) || !/^nb:mpid:UUID:/i.test(t.MediaProcessorId)) continue;
+    if (isKnown(t.MediaProcessorId) || (!anyForm && !/^nb:mpid:UUID:/i.test(t.MediaProcessorId))) continue;
     shown ??= hint();
+    const what = t.MediaProcessorId === '' ? 'names no processor: a plain graph\'s task needs a processor or a pool' : `names MediaProcessorId ${t.MediaProcessorId}, which ${holder}`;
     out.push(
-      makeDiagnostic('MEDIA_PROCESSOR_UNKNOWN', `task #${t.index} names MediaProcessorId ${t.MediaProcessorId}, which ${holder}`, {
+      makeDiagnostic('MEDIA_PROCESSOR_UNKNOWN', `task #${t.index} ${what}`, {
         task: t.index,
         ...(t.Name !== '' ? { taskName: t.Name } : {}),
         hint: shown,

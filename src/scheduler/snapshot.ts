@@ -1,5 +1,5 @@
 import type { AssetRef } from '../taskbody/types.js';
-import type { Job, Task, TaskOutputAsset } from '../job/model.js';
+import type { Job, JobExtensions, Task, TaskOutputAsset } from '../job/model.js';
 import type { ErrorDetail } from './views.js';
 
 export const SNAPSHOT_FORMAT = 'jobgraph.scheduler/1';
@@ -13,6 +13,8 @@ export interface JobSnapshot {
   InputMediaAssets: Job['InputMediaAssets'];
   JobNotificationSubscriptions: Job['JobNotificationSubscriptions'];
   Tasks: Array<Omit<Task, 'inputEntries' | 'outputEntries' | 'index'>>;
+  /** The job's extensions; absent when it has none (and in snapshots taken before they existed). */
+  extensions?: JobExtensions;
 }
 
 /** Plain JSON of a whole scheduler (see `Scheduler.snapshot()`). */
@@ -57,7 +59,7 @@ export interface SchedulerSnapshot {
 }
 
 export function jobToSnapshot(job: Job): JobSnapshot {
-  return {
+  const s: JobSnapshot = {
     Id: job.Id,
     Name: job.Name,
     Priority: job.Priority,
@@ -83,11 +85,24 @@ export function jobToSnapshot(job: Job): JobSnapshot {
       outputs: t.outputs.map((o) => ({ ...o })),
     })),
   };
+  if (job.extensions !== undefined) s.extensions = copyExtensions(job.extensions);
+  return s;
+}
+
+/** A copy of the extensions (their arrays too): a snapshot shares nothing with the live model. */
+function copyExtensions(e: JobExtensions): JobExtensions {
+  const out: JobExtensions = {};
+  if (e.maxRunning !== undefined) out.maxRunning = e.maxRunning;
+  if (e.weight !== undefined) out.weight = [...e.weight];
+  if (e.action !== undefined) out.action = [...e.action];
+  if (e.pool !== undefined) out.pool = [...e.pool];
+  if (e.label !== undefined) out.label = [...e.label];
+  return out;
 }
 
 /** Rebuilds the model; the entries carry no source positions (line and column 0). */
 export function jobFromSnapshot(s: JobSnapshot): Job {
-  return {
+  const job: Job = {
     Id: s.Id,
     Name: s.Name,
     Priority: s.Priority,
@@ -104,4 +119,6 @@ export function jobFromSnapshot(s: JobSnapshot): Job {
       outputEntries: t.outputs.map((o: TaskOutputAsset) => ({ ref: { kind: 'JobOutputAsset' as const, index: o.index }, text: `JobOutputAsset(${o.index})`, line: 0, column: 0 })),
     })),
   };
+  if (s.extensions !== undefined) job.extensions = copyExtensions(s.extensions);
+  return job;
 }

@@ -1,5 +1,5 @@
 import { deserialize, serialize } from 'node:v8';
-import type { Job, Task, TaskOutputAsset } from '../job/model.js';
+import type { Job, JobExtensions, Task, TaskOutputAsset } from '../job/model.js';
 import type { AssetRef, InputAssetEntry, OutputAssetEntry } from '../taskbody/types.js';
 import type { JournalChunk, JournalJobRecord } from '../scheduler/scheduler.js';
 import type { ErrorDetail } from '../scheduler/views.js';
@@ -124,6 +124,8 @@ export function decodeSegments(location: string, jobId: string, segments: readon
  *        EncryptionScheme, EncryptionVersion, InitializationVector, subscriptions [endpoint, target, progress]…,
  *        inputs (JobOutputAsset(k) as k, JobInputAsset(n) as -1-n)…,
  *        outputs [index, assetName (null for the default), assetCreationOptions, storageAccountName, assetFormatOption]…]
+ * A job with extensions (model.ts JobExtensions) has them as a 10th element, as they are: a job
+ * without any is written as before, and a model of 9 elements (an older store) reads as one without.
  */
 const JOB_FORMAT = 1;
 
@@ -155,7 +157,7 @@ export function encodeJobModel(job: Job): string {
     const subs = t.TaskNotificationSubscriptions.length === 0 ? 0 : t.TaskNotificationSubscriptions.map((x) => [x.NotificationEndPointId, x.TargetTaskState, x.IncludeTaskProgress]);
     tasks[i] = [t.Id, t.Name, p, t.Configuration, t.TaskBody, t.Priority, t.Options, t.EncryptionKeyId, t.EncryptionScheme, t.EncryptionVersion, t.InitializationVector, subs, inputs, outputs];
   }
-  return JSON.stringify([
+  const model: unknown[] = [
     JOB_FORMAT,
     job.Id,
     job.Name,
@@ -165,11 +167,13 @@ export function encodeJobModel(job: Job): string {
     job.JobNotificationSubscriptions.map((x) => [x.NotificationEndPointId, x.TargetJobState]),
     processors,
     tasks,
-  ]);
+  ];
+  if (job.extensions !== undefined) model.push(job.extensions);
+  return JSON.stringify(model);
 }
 
 type StoredTaskRow = [string, string, number, string | null, string, number, number, string | null, string | null, string | null, string | null, 0 | Array<[string, number, boolean]>, number[], Array<[number, string | null, number, string | null, number]>];
-type StoredJobModel = [number, string, string, number, string | null, Array<[string, string]>, Array<[string, number]>, string[], StoredTaskRow[]];
+type StoredJobModel = [number, string, string, number, string | null, Array<[string, string]>, Array<[string, number]>, string[], StoredTaskRow[], JobExtensions?];
 
 /**
  * A task read back from a store. Its parser entries are made only when asked for (a graph export
@@ -237,7 +241,7 @@ export function decodeJobModel(location: string, key: number, text: string): Job
   } catch {
     throw bad();
   }
-  if (!Array.isArray(m) || m[0] !== JOB_FORMAT || m.length !== 9 || typeof m[1] !== 'string' || typeof m[2] !== 'string' || !Array.isArray(m[5]) || !Array.isArray(m[6]) || !Array.isArray(m[7]) || !Array.isArray(m[8])) throw bad();
+  if (!Array.isArray(m) || m[0] !== JOB_FORMAT || (m.length !== 9 && (m.length !== 10 || !isExtensions(m[9], m[8].length))) || typeof m[1] !== 'string' || typeof m[2] !== 'string' || !Array.isArray(m[5]) || !Array.isArray(m[6]) || !Array.isArray(m[7]) || !Array.isArray(m[8])) throw bad();
   try {
     const processors = m[7];
     const suffix = `)_${m[2] !== '' ? m[2] : m[1]}`;
@@ -259,7 +263,7 @@ export function decodeJobModel(location: string, key: number, text: string): Job
       const subs = t[11] === 0 ? [] : t[11].map(([NotificationEndPointId, TargetTaskState, IncludeTaskProgress]) => ({ NotificationEndPointId, TargetTaskState, IncludeTaskProgress }));
       tasks[index] = new StoredTask(index, t, processors[t[2]]!, subs, inputs, outputs);
     }
-    return {
+    const job: Job = {
       Id: m[1],
       Name: m[2],
       Priority: m[3],
@@ -268,9 +272,26 @@ export function decodeJobModel(location: string, key: number, text: string): Job
       JobNotificationSubscriptions: m[6].map(([NotificationEndPointId, TargetJobState]) => ({ NotificationEndPointId, TargetJobState })),
       Tasks: tasks,
     };
+    if (m[9] !== undefined) job.extensions = m[9];
+    return job;
   } catch {
     throw bad();
   }
+}
+
+/**
+ * Whether a stored 10th element is extensions for `taskCount` tasks: an object whose per-task
+ * properties, when present, are arrays of that length (what the scheduler indexes by task).
+ */
+function isExtensions(v: unknown, taskCount: number): v is JobExtensions {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const e = v as Record<string, unknown>;
+  if (e.maxRunning !== undefined && typeof e.maxRunning !== 'number') return false;
+  for (const key of ['weight', 'action', 'pool', 'label']) {
+    const list = e[key];
+    if (list !== undefined && (!Array.isArray(list) || list.length !== taskCount)) return false;
+  }
+  return true;
 }
 
 /** A job's record as stored (`status`). */

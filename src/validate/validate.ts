@@ -5,6 +5,8 @@ import { inputAtOf, inputCountOf, isCleanTask, loadJobInto, outputCountOf, readL
 import { parseJsonText } from '../job/json-text.js';
 import { randomIds } from '../job/ids.js';
 import { jsonPlaces, offsetInStringLiteral, type JsonPlaces } from '../job/json-places.js';
+import { loadPlainGraphInto, plainGraphOf } from '../job/plain.js';
+import type { ExtensionUse } from '../job/extensions.js';
 import { LineMap } from '../taskbody/position.js';
 import type { Job, Task } from '../job/model.js';
 import { LIMITS } from '../job/load.js';
@@ -93,15 +95,37 @@ export function validateJob(definition: unknown, options: ValidateOptions = {}):
   // A job made from a template is loaded as the inline job it stands for (validate/template.ts).
   const expansion = options.templates !== undefined ? expandTemplateJob(value, options.templates, sink, profile, !parsed) : undefined;
   if (expansion !== undefined) value = expansion.definition;
-  const reading = { sink, ids, safe: !parsed, givenTaskIds: 0, templateHandled: expansion?.handled === true };
-  const job = loadJobInto(value, reading);
+  const reading: Parameters<typeof loadJobInto>[1] = { sink, ids, safe: !parsed, givenTaskIds: 0, templateHandled: expansion?.handled === true };
+  // A plain graph (a lowercase `tasks` array, no `Tasks`: job/plain.ts) loads into the same model.
+  const plain = expansion === undefined ? plainGraphOf(value, !parsed) : undefined;
+  const job = plain !== undefined ? loadPlainGraphInto(plain, reading) : loadJobInto(value, reading);
+  if (profile === 'ams') refuseExtensions(plain !== undefined, reading.extensionUses, sink);
   if (job && expansion?.template) checkTemplateInputs(job, expansion.template, sink);
   const deps = job ? resolveDependencies(job) : undefined;
-  if (job) checkGraph(job, deps!, sink, profile);
+  if (job) checkGraph(job, deps!, sink, profile, plain !== undefined);
   const r = result(sink, job, deps, ids === randomIds && reading.givenTaskIds === 0);
   if (expansion?.template) placeInJobTemplate(r.diagnostics, expansion.template);
-  if (parsed) placeInFile(definition as string, r.diagnostics);
+  if (parsed) placeInFile(definition as string, r.diagnostics, plain !== undefined ? 'tasks' : 'Tasks');
   return r;
+}
+
+/**
+ * Profile `ams`: EXTENSION_NOT_AMS for each extension property used (at its place), or once for a
+ * plain graph, which is no Create-Job body at all.
+ */
+function refuseExtensions(plain: boolean, uses: readonly ExtensionUse[] | undefined, sink: DiagnosticSink): void {
+  if (plain) {
+    sink.add('EXTENSION_NOT_AMS', 'the definition is a plain graph (tasks with dependsOn), which the service does not accept', {
+      property: 'tasks',
+      hint: 'validate and submit it with profile "relaxed" (jobgraph validate --profile relaxed), or write it as a Create-Job body with Tasks and TaskBody',
+    });
+    return;
+  }
+  for (const u of uses ?? []) {
+    if (!sink.room('EXTENSION_NOT_AMS')) continue;
+    const whose = u.task === undefined ? "the Job's" : `task #${u.task}'s`;
+    sink.add('EXTENSION_NOT_AMS', `${whose} ${u.property} is a jobgraph extension the service does not have`, u.task === undefined ? { property: u.property } : { task: u.task, property: u.property });
+  }
 }
 
 /**
@@ -109,12 +133,12 @@ export function validateJob(definition: unknown, options: ValidateOptions = {}):
  * inside a TaskBody through the string's escapes, else at its property's key, else at its task's
  * (or the job's) `{`. Only a job with diagnostics pays the scan.
  */
-function placeInFile(text: string, diagnostics: Diagnostic[]): void {
+function placeInFile(text: string, diagnostics: Diagnostic[], tasksKey: 'Tasks' | 'tasks'): void {
   let places: JsonPlaces | undefined;
   let lines: LineMap | undefined;
   for (const d of diagnostics) {
     if (d.code === 'TOO_MANY_DIAGNOSTICS' || d.fileLine !== undefined) continue;
-    places ??= jsonPlaces(text);
+    places ??= jsonPlaces(text, tasksKey);
     const offset = offsetOf(places, d);
     if (offset === undefined) continue;
     if (lines === undefined) {
@@ -133,7 +157,7 @@ function offsetOf(p: JsonPlaces, d: Diagnostic): number | undefined {
   if (d.template !== undefined) return job.keys.get('TemplateId') ?? job.start;
   if (d.task === undefined) return d.property !== undefined ? (job.keys.get(d.property) ?? job.start) : job.start;
   const task = p.tasks[d.task];
-  if (task === undefined) return job.keys.get('Tasks') ?? job.start;
+  if (task === undefined) return job.keys.get(p.tasksKey) ?? job.start;
   if (typeof task === 'number') return task;
   if (d.property !== undefined) return task.keys.get(d.property) ?? task.start;
   if (d.line === undefined) return task.start;
@@ -273,7 +297,8 @@ function label(task: Task): string {
   return `#${task.index} "${task.Name.length > 60 ? `${task.Name.slice(0, 57)}...` : task.Name}"`;
 }
 
-function checkGraph(job: Job, deps: Dependencies, sink: DiagnosticSink, profile: Profile): void {
+/** `plain`: a plain graph (job/plain.ts), which has no job inputs, quotas or output numbering of its own. */
+function checkGraph(job: Job, deps: Dependencies, sink: DiagnosticSink, profile: Profile, plain: boolean): void {
   const tasks = job.Tasks;
   const inputCount = job.InputMediaAssets.length;
 
@@ -323,7 +348,7 @@ function checkGraph(job: Job, deps: Dependencies, sink: DiagnosticSink, profile:
       }
       if (repeated && sink.room('INPUT_DUPLICATE')) sink.add('INPUT_DUPLICATE', `task ${label(t)} lists ${ref.kind}(${ref.index}) twice as an input`, at(t, t.inputEntries[j]));
     }
-    if (profile === 'ams') {
+    if (profile === 'ams' && !plain) {
       const count = clean ? inputCountOf(t) + outputCountOf(t) : t.inputEntries.length + t.outputEntries.length;
       if (count > AMS_QUOTAS.assetsPerTask && sink.room('TASK_TOO_MANY_ASSETS')) {
         sink.add('TASK_TOO_MANY_ASSETS', `task ${label(t)} has ${count} assets (inputs and outputs); the quota is ${AMS_QUOTAS.assetsPerTask}`, at(t));
@@ -331,9 +356,9 @@ function checkGraph(job: Job, deps: Dependencies, sink: DiagnosticSink, profile:
     }
   }
 
-  checkOutputGaps(job, deps, sink);
+  if (!plain) checkOutputGaps(job, deps, sink);
 
-  if (profile === 'ams') {
+  if (profile === 'ams' && !plain) {
     if (tasks.length > AMS_QUOTAS.tasksPerJob) {
       sink.add('JOB_TOO_MANY_TASKS', `the job has ${tasks.length} tasks; the quota is ${AMS_QUOTAS.tasksPerJob}`);
     }
@@ -343,7 +368,7 @@ function checkGraph(job: Job, deps: Dependencies, sink: DiagnosticSink, profile:
     }
   }
 
-  checkCycles(job, deps, sink);
+  checkCycles(job, deps, sink, plain);
 }
 
 function checkOutputGaps(job: Job, deps: Dependencies, sink: DiagnosticSink): void {
@@ -379,7 +404,7 @@ function firstOutputEntries(job: Job): Map<number, OutputAssetEntry> {
 /** Steps of a cycle spelt out in its message; the rest are counted (every step is in `edges`). */
 const CYCLE_STEPS_SHOWN = 20;
 
-function checkCycles(job: Job, deps: Dependencies, sink: DiagnosticSink): void {
+function checkCycles(job: Job, deps: Dependencies, sink: DiagnosticSink, plain: boolean): void {
   // Jobs mostly list a producer before its consumers: when every edge runs forward there is no
   // cycle, and a six-task job is spared the CSR and stacks findCycles allocates.
   const from = deps.from;
@@ -411,6 +436,16 @@ function checkCycles(job: Job, deps: Dependencies, sink: DiagnosticSink): void {
     });
     const first = tasks[c[0]!]!;
     const closing = edges[edges.length - 1]!; // the step back into the first task, located in its TaskBody
+    if (plain) {
+      // Said in the graph's terms, at the dependsOn that closes the cycle; no TaskBody to point into.
+      // Each step from the task that closes the cycle: "b depends on a", as dependsOn says it.
+      const shown = edges.length > CYCLE_STEPS_SHOWN ? edges.slice(-CYCLE_STEPS_SHOWN) : edges;
+      const steps = [...shown].reverse().map((e) => `${label(tasks[e.to]!)} depends on ${label(tasks[e.from]!)}`);
+      if (shown !== edges) steps.push(`… (${(edges.length - shown.length).toLocaleString('en-US')} more steps, in \`edges\`)`);
+      const message = c.length === 1 ? `task ${label(first)} depends on itself` : `${c.length} tasks form a cycle: ${steps.join(', ')}`;
+      sink.add('CYCLE', message, { ...at(first), property: 'dependsOn', cycle: [...c], edges, hint: 'remove one of these dependencies: a task cannot wait, directly or not, for itself' });
+      continue;
+    }
     let message: string;
     if (c.length === 1) {
       message = `task ${label(first)} reads its own output ${closing.asset}`;
