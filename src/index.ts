@@ -5,9 +5,9 @@ export { JobGraphError, CycleError, ValidationError } from './errors.js';
 export { SchedulerError } from './scheduler/errors.js';
 
 // The AMS model
-export { TaskState, JobState, STATE_NAMES, AssetCreationOptions, DEFAULT_ASSET_CREATION_OPTIONS, AssetFormatOption, TaskOptions, TargetTaskState, TargetJobState, isFinalState } from './job/enums.js';
+export { TaskState, JobState, STATE_NAMES, AssetCreationOptions, DEFAULT_ASSET_CREATION_OPTIONS, AssetFormatOption, TaskOptions, TargetTaskState, TargetJobState, isFinalState, DependencyAction, DEPENDENCY_ACTION_NAMES, type DependencyActionName } from './job/enums.js';
 export type { StateName } from './job/enums.js';
-export type { Job, Task, JobDefinition, TaskDefinition, JobInputAsset, TaskOutputAsset, TaskNotificationSubscription, JobNotificationSubscription, AssetLink } from './job/model.js';
+export type { Job, Task, JobDefinition, TaskDefinition, JobInputAsset, TaskOutputAsset, TaskNotificationSubscription, JobNotificationSubscription, AssetLink, JobExtensions } from './job/model.js';
 export { ID_PREFIX, randomIds, sequentialIds } from './job/ids.js';
 export type { IdFactory } from './job/ids.js';
 export { loadJob, LIMITS, defaultOutputAssetName, assetIdFromUri } from './job/load.js';
@@ -43,7 +43,7 @@ export { findCycles } from './core/cycles.js';
 // Scheduling
 export { Scheduler } from './scheduler/scheduler.js';
 export type { TaskInfo } from './scheduler/inspect.js';
-export type { SchedulerOptions, SubmitOptions, TaskFilter, FailOptions, RestoreOptions, JournalChunk, JournalJobRecord, RecoveredJob } from './scheduler/scheduler.js';
+export type { SchedulerOptions, SubmitOptions, TaskFilter, FailOptions, RerunOptions, RestoreOptions, JournalChunk, JournalJobRecord, RecoveredJob } from './scheduler/scheduler.js';
 export type { Policy, DurationModel } from './scheduler/policy.js';
 export type { TaskView, JobView, TaskClaim, ErrorDetail, Explanation, TaskStateChange, TaskProgressEvent, JobStateChange } from './scheduler/views.js';
 export type { SchedulerSnapshot } from './scheduler/snapshot.js';
