@@ -3,21 +3,26 @@ import { DEFAULT_MAX_DIAGNOSTICS, type Diagnostic } from '../diagnostics/diagnos
 import { formatDiagnosticText, summarize } from '../validate/format-text.js';
 import { formatSarif, type SarifFile } from '../validate/format-sarif.js';
 import { validateJob, validateTaskBody, type Profile } from '../validate/validate.js';
+import { validateJobTemplate } from '../validate/template.js';
+import type { JobTemplateDefinition } from '../job/template.js';
 import { jobLabel, jobName, type WorkloadFile } from '../workload/read.js';
 import { CliError, ioMessage, packageVersion, useColor, type CliIO, type CliOptions } from './io.js';
 import { workloadOf } from './workload-input.js';
 
-export const VALIDATE_USAGE = `Usage: jobgraph validate <file…> [--format text|json|sarif] [--profile ams|relaxed] [--max-diagnostics N|all]
+export const VALIDATE_USAGE = `Usage: jobgraph validate <file…> [--format text|json|sarif] [--profile ams|relaxed] [--max-diagnostics N|all] [--templates <file>]
 
 Checks AMS Create-Job bodies (JSON), workloads of them ('jobgraph generate': the jobgraph.workload/1
-container or NDJSON), plain graphs ({"tasks": [{"id", "dependsOn"}, …]}: with --profile relaxed)
-and lone TaskBody documents (.xml), and reports every problem.
+container or NDJSON), plain graphs ({"tasks": [{"id", "dependsOn"}, …]}: with --profile relaxed),
+JobTemplates (a JSON object with JobTemplateBody) and lone TaskBody documents (.xml), and reports
+every problem.
   --format           text (default, like a compiler), json ({"valid", "diagnostics"}; a workload:
                      {"valid", "jobs": [{"job", "valid", "diagnostics"}, …]}), sarif (SARIF 2.1.0)
   --profile          ams (default: the service's quotas; for a workload, the profile it names) or
                      relaxed (no quotas, graphs of any size)
   --max-diagnostics  problems listed per file, or per job of a workload (default 1000); past it they
                      are counted (TOO_MANY_DIAGNOSTICS)
+  --templates        a JSON file of JobTemplates (one, or an array): jobs with TemplateId are
+                     expanded from them and checked as the inline jobs they stand for (repeatable)
 A workload's problems name their job: "w.json: job #3 \"name\": task #1 …", jobs counted from 0.
 A file named - is read from standard input. Exit status: 0 no errors, 1 errors, 2 usage or I/O error.`;
 
@@ -30,6 +35,8 @@ interface FileResult {
   taskBodies: string[];
   /** Present when the file is a workload: every job's result (diagnostics above are all of theirs). */
   jobs?: WorkloadJobResult[];
+  /** JobTemplateBody by template Id, for the diagnostics placed in one (a template file, or --templates). */
+  templateBodies?: Map<string, string>;
 }
 
 /** One job of a workload; its TaskBodies are kept only when it has something to show. */
@@ -48,6 +55,7 @@ export const VALIDATE_OPTIONS = {
   format: { type: 'string', default: 'text' },
   profile: { type: 'string' },
   'max-diagnostics': { type: 'string' },
+  templates: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } satisfies CliOptions;
 
@@ -69,6 +77,7 @@ export async function validateCommand(args: string[], io: CliIO): Promise<number
   if (profileFlag !== undefined && profileFlag !== 'ams' && profileFlag !== 'relaxed') throw new CliError(`--profile must be ams or relaxed, not ${JSON.stringify(values.profile)}`);
   const maxDiagnostics = readMaxDiagnostics(values['max-diagnostics']);
   if (positionals.length === 0) throw new CliError('name at least one job file (.json) or TaskBody (.xml)');
+  const templates = await readTemplates(values.templates ?? [], io);
 
   const results: FileResult[] = [];
   let ioFailed = false;
@@ -84,14 +93,18 @@ export async function validateCommand(args: string[], io: CliIO): Promise<number
     const isXml = /\.xml$/i.test(file) || (file === '-' && /^\s*(<\?xml|<)/.test(source.replace(/^\uFEFF/, '')));
     const workload = isXml ? undefined : workloadOf(source, file);
     if (workload !== undefined) {
-      results.push(validateWorkload(file, source, workload, profileFlag, maxDiagnostics));
+      results.push(validateWorkload(file, source, workload, profileFlag, maxDiagnostics, templates));
     } else if (isXml) {
       const r = validateTaskBody(source, { maxDiagnostics });
       results.push({ file, source, isXml, valid: r.valid, diagnostics: r.diagnostics, taskBodies: [] });
+    } else if (isJobTemplate(source)) {
+      const r = validateJobTemplate(source, { profile: profileFlag ?? 'ams', maxDiagnostics });
+      const body = r.template?.JobTemplateBody ?? '';
+      results.push({ file, source, isXml, valid: r.valid, diagnostics: r.diagnostics, taskBodies: [], templateBodies: new Map([[r.template?.Id ?? '', body]]) });
     } else {
-      const r = validateJob(source, { profile: profileFlag ?? 'ams', maxDiagnostics });
+      const r = validateJob(source, { profile: profileFlag ?? 'ams', maxDiagnostics, ...(templates ? { templates } : {}) });
       const taskBodies = r.job ? r.job.Tasks.map((t) => t.TaskBody) : [];
-      results.push({ file, source, isXml, valid: r.valid, diagnostics: r.diagnostics, taskBodies });
+      results.push({ file, source, isXml, valid: r.valid, diagnostics: r.diagnostics, taskBodies, ...(templates ? { templateBodies: bodiesOf(templates) } : {}) });
     }
   }
 
@@ -118,7 +131,8 @@ export async function validateCommand(args: string[], io: CliIO): Promise<number
         writeWorkloadText(io, r, color);
         continue;
       }
-      const sourceOf = (d: Diagnostic): string | undefined => (r.isXml || d.code === 'JSON_MALFORMED' ? r.source : d.task !== undefined ? r.taskBodies[d.task] : undefined);
+      const sourceOf = (d: Diagnostic): string | undefined =>
+        r.isXml || d.code === 'JSON_MALFORMED' ? r.source : d.template !== undefined && r.templateBodies !== undefined ? (r.templateBodies.get(d.template) ?? r.templateBodies.get('')) : d.task !== undefined ? r.taskBodies[d.task] : undefined;
       for (const d of r.diagnostics) io.stdout.write(formatDiagnosticText(r.file, d, r.isXml ? { color, sourceOf } : { color, sourceOf, fileText: r.source }) + '\n');
       io.stdout.write(`${r.file}: ${r.valid ? 'valid' : 'invalid'} (${summarize(r.diagnostics)})\n`);
     }
@@ -126,6 +140,50 @@ export async function validateCommand(args: string[], io: CliIO): Promise<number
   }
   if (ioFailed) return 2;
   return results.every((r) => r.valid) ? 0 : 1;
+}
+
+/** A JSON object with a JobTemplateBody (and no Tasks): a JobTemplate, checked as one. */
+function isJobTemplate(source: string): boolean {
+  if (!/"JobTemplateBody"/.test(source)) return false;
+  try {
+    const v: unknown = JSON.parse(source.replace(/^\uFEFF/, ''));
+    return typeof v === 'object' && v !== null && !Array.isArray(v) && 'JobTemplateBody' in v && !('Tasks' in v) && !('tasks' in v);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The JobTemplates of `--templates` files (each a template or an array of them), read as given:
+ * validateJob checks each one a job names, and reports its problems on that job.
+ */
+async function readTemplates(files: string[], io: CliIO): Promise<JobTemplateDefinition[] | undefined> {
+  if (files.length === 0) return undefined;
+  const out: JobTemplateDefinition[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await io.readFile(file);
+    } catch (err) {
+      throw new CliError(`--templates: ${ioMessage(file, err)}`);
+    }
+    let v: unknown;
+    try {
+      v = JSON.parse(text.replace(/^\uFEFF/, ''));
+    } catch (err) {
+      throw new CliError(`--templates: ${file} is not JSON (${(err as Error).message}); give a JobTemplate, or an array of them`);
+    }
+    const list = Array.isArray(v) ? v : [v];
+    if (list.some((t) => typeof t !== 'object' || t === null || Array.isArray(t))) throw new CliError(`--templates: ${file} must hold a JobTemplate object or an array of them`);
+    out.push(...(list as JobTemplateDefinition[]));
+  }
+  return out;
+}
+
+function bodiesOf(templates: JobTemplateDefinition[]): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const t of templates) if (typeof t.Id === 'string' && typeof t.JobTemplateBody === 'string') m.set(t.Id, t.JobTemplateBody);
+  return m;
 }
 
 /** `--max-diagnostics`: a whole number >= 1, or `all` for no cap (a hostile file may then take a lot of memory). */
@@ -140,12 +198,12 @@ function readMaxDiagnostics(v: string | undefined): number {
  * Validates every job of a workload, one at a time: an NDJSON line is parsed when its turn comes,
  * and only the jobs with something to show keep their TaskBodies.
  */
-function validateWorkload(file: string, source: string, workload: WorkloadFile, profileFlag: Profile | undefined, maxDiagnostics: number): FileResult {
+function validateWorkload(file: string, source: string, workload: WorkloadFile, profileFlag: Profile | undefined, maxDiagnostics: number, templates: JobTemplateDefinition[] | undefined): FileResult {
   const profile = profileFlag ?? workload.profile ?? 'ams';
   const jobs: WorkloadJobResult[] = [];
   const all: Diagnostic[] = [];
   for (const e of workload.jobs()) {
-    const r = validateJob(e.definition, { profile, maxDiagnostics });
+    const r = validateJob(e.definition, { profile, maxDiagnostics, ...(templates ? { templates } : {}) });
     if (e.malformed !== undefined) {
       // The line was given as its text: its JSON_MALFORMED is on line 1 of it, which is this line of the file.
       for (const d of r.diagnostics) if (d.fileLine !== undefined) d.fileLine = d.line = e.line;
