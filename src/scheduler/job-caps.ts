@@ -1,5 +1,5 @@
 import { IndexHeap } from '../core/ready-heap.js';
-import { TaskState } from '../job/enums.js';
+import { TaskState, isFinalState } from '../job/enums.js';
 import type { SchedulerState } from './state.js';
 
 /**
@@ -11,57 +11,97 @@ import type { SchedulerState } from './state.js';
  * job is at its cap is dropped (the task stays in its job's heap), so a job at its cap costs the
  * pools nothing per claim. Whenever a job's picture may have changed — a task of it became ready,
  * started, stopped, or left the ready set otherwise — it is marked, and before the next claim each
- * marked job below its cap puts its heads back (a head already there is put twice: the second
- * copy is dropped when it surfaces, as any stale entry is).
+ * marked job below its cap puts its heads back. Each heap remembers the task it has in its pool's
+ * heap (`offered`), so a head already there is not put twice; a copy dropped while its job was at
+ * its cap is forgotten (`droppedCapped`), so it is put back when the job has room again.
  *
  * Jobs without a cap never come here: their tasks go straight to the pool heaps.
  */
 
-/** Per capped job: pool index → heap of the job's ready tasks in that pool, by task index in the job. */
-export type JobQueues = Map<number, Map<number, IndexHeap>>;
+/** A capped job's ready tasks in one pool, by task index in the job, and the one its pool's heap holds. */
+export interface JobQueue {
+  readonly pool: number;
+  readonly heap: IndexHeap;
+  /** The serial whose copy is in the pool's ready heap, or -1. */
+  offered: number;
+}
+
+/** Per capped job: its queues, one per pool it has ready tasks in (a job uses few pools: a list). */
+export type JobQueues = Map<number, JobQueue[]>;
+
+function queueOf(st: SchedulerState, j: number, p: number): JobQueue | undefined {
+  const list = st.jobQueues.get(j);
+  if (list === undefined) return undefined;
+  for (let i = 0; i < list.length; i++) if (list[i]!.pool === p) return list[i];
+  return undefined;
+}
 
 /** Puts a ready task of a capped job `j` into its job's heap for pool `p`. */
 export function enqueueCapped(st: SchedulerState, j: number, p: number, serial: number): void {
-  let pools = st.jobQueues.get(j);
-  if (pools === undefined) st.jobQueues.set(j, (pools = new Map()));
-  let heap = pools.get(p);
+  let q = queueOf(st, j, p);
   const base = st.jobs.base[j]!;
-  if (heap === undefined) {
+  if (q === undefined) {
     const order = st.order;
-    heap = new IndexHeap(st.jobs.taskCount(j), (a, b) => order.before(base + a, base + b));
-    pools.set(p, heap);
+    q = { pool: p, heap: new IndexHeap(st.jobs.taskCount(j), (a, b) => order.before(base + a, base + b)), offered: -1 };
+    const list = st.jobQueues.get(j);
+    if (list === undefined) st.jobQueues.set(j, [q]);
+    else list.push(q);
   }
-  if (!heap.has(serial - base)) heap.push(serial - base);
-  st.reopened.add(j);
+  if (!q.heap.has(serial - base)) q.heap.push(serial - base);
+  st.reopened.push(j);
+}
+
+/** The copy of `serial` in its pool's heap was dropped (its job was at its cap, or it is no longer ready): it is offered no more. */
+export function droppedCapped(st: SchedulerState, j: number, p: number, serial: number): void {
+  const q = queueOf(st, j, p);
+  if (q !== undefined && q.offered === serial) q.offered = -1;
 }
 
 /** A task of a capped job was claimed: out of its job's heap; the job's next best takes its place. */
 export function claimedCapped(st: SchedulerState, j: number, p: number, serial: number): void {
-  st.jobQueues.get(j)?.get(p)?.remove(serial - st.jobs.base[j]!);
-  st.reopened.add(j);
+  const q = queueOf(st, j, p);
+  if (q !== undefined) {
+    q.heap.remove(serial - st.jobs.base[j]!);
+    if (q.offered === serial) q.offered = -1;
+  }
+  st.reopened.push(j);
 }
 
 /**
  * Before a claim: every marked job below its cap puts the best live task of each of its pool heaps
- * into that pool's ready heap. Tasks no longer ready are dropped from the job's heaps on the way.
+ * into that pool's ready heap (unless it is there already). Tasks no longer ready are dropped from
+ * the job's heaps on the way. An ended job's heaps go.
  */
 export function reopenJobs(st: SchedulerState): void {
-  const { jobs, tasks, ready } = st;
-  for (const j of st.reopened) {
-    const pools = st.jobQueues.get(j);
-    if (pools === undefined) continue;
+  const { jobs, tasks, ready, reopened } = st;
+  for (let k = 0; k < reopened.length; k++) {
+    const j = reopened[k]!;
+    const list = st.jobQueues.get(j);
+    if (list === undefined) continue;
+    // An ended job's queues go; a running job keeps its empty ones for its next ready tasks (a
+    // media job's layers would otherwise make and drop a heap each).
+    if (isFinalState(jobs.stateOf(j))) {
+      st.jobQueues.delete(j);
+      continue;
+    }
     const base = jobs.base[j]!;
     const open = jobs.runningOf(j) < jobs.maxRunning(j);
-    for (const [p, heap] of pools) {
+    for (let i = 0; i < list.length; i++) {
+      const q = list[i]!;
+      const heap = q.heap;
       while (heap.size > 0) {
         const t = base + heap.peek();
         if (tasks.state[t] === TaskState.Scheduled && !tasks.held.has(t)) break;
         heap.pop();
+        if (q.offered === t) q.offered = -1;
       }
-      if (heap.size === 0) pools.delete(p);
-      else if (open) ready.push(p, base + heap.peek());
+      if (heap.size === 0) continue;
+      const head = base + heap.peek();
+      if (open && head !== q.offered) {
+        ready.push(q.pool, head);
+        q.offered = head;
+      }
     }
-    if (pools.size === 0) st.jobQueues.delete(j);
   }
-  st.reopened.clear();
+  reopened.length = 0;
 }

@@ -12,7 +12,7 @@ import { isInt32, settingsOf, type FailOptions, type RerunOptions, type RestoreO
 import { jobRecord, loadSnapshot, readJournal, recoverJobs, takeSnapshot, type JournalChunk, type JournalJobRecord, type RecoveredJob } from './persistence.js';
 import { policyName } from './policy.js';
 import { SNAPSHOT_FORMAT, type SchedulerSnapshot } from './snapshot.js';
-import { claimedCapped, reopenJobs } from './job-caps.js';
+import { claimedCapped, droppedCapped, reopenJobs } from './job-caps.js';
 import { appendJob, createState, enqueueReady, describeTask, indexTaskIds, lookupJob, lookupTask, poolIndex, poolNameIn, taskModel, type RateWindow, type SchedulerState } from './state.js';
 import type { ErrorDetail, Explanation, JobStateChange, JobView, TaskClaim, TaskProgressEvent, TaskStateChange, TaskView } from './views.js';
 
@@ -96,10 +96,12 @@ export class Scheduler {
     this.#isReady = (t: number): boolean => tasks.state[t] === SCHEDULED;
     const jobs = s.jobs;
     this.#cappedReady = (t: number): boolean => {
-      if (tasks.state[t] !== SCHEDULED) return false;
       const j = tasks.job[t]!;
       const cap = jobs.ints[(j << INT_SHIFT) + MAX_RUNNING]!;
-      return cap === 0 || jobs.runningOf(j) < cap;
+      if (tasks.state[t] === SCHEDULED && (cap === 0 || jobs.runningOf(j) < cap)) return true;
+      // The copy goes: a capped job offers the task again when it may run (see job-caps.ts).
+      if (cap !== 0) droppedCapped(s, j, tasks.pool[t]!, t);
+      return false;
     };
     s.ready.setReadyTest((t) => (s.capped ? this.#cappedReady(t) : this.#isReady(t)));
   }
@@ -206,7 +208,7 @@ export class Scheduler {
     const ready = s.ready;
     let serial: number;
     if (s.capped) {
-      if (s.reopened.size !== 0) reopenJobs(s);
+      if (s.reopened.length !== 0) reopenJobs(s);
       serial = ready.pop(this.#cappedReady);
       if (serial !== -1) {
         const j = s.tasks.job[serial]!;
@@ -668,7 +670,7 @@ export class Scheduler {
     const s = this.#s;
     if (s.capped) {
       const j = s.tasks.job[serial]!;
-      if (s.jobs.maxRunning(j) !== 0) s.reopened.add(j);
+      if (s.jobs.maxRunning(j) !== 0) s.reopened.push(j);
     }
     if (s.tasks.weight !== null) s.ready.recheck(s.tasks.pool[serial]!);
   }

@@ -38,8 +38,8 @@ export interface SchedulerState {
   capped: boolean;
   /** Per capped job, per pool: its ready tasks (see job-caps.ts). */
   readonly jobQueues: JobQueues;
-  /** Capped jobs whose ready tasks must be offered again before the next claim (see job-caps.ts). */
-  readonly reopened: Set<number>;
+  /** Capped jobs whose ready tasks must be offered again before the next claim (see job-caps.ts; a job may be listed twice). */
+  readonly reopened: number[];
   /** Per pool index: its rate limit's window of recent starts, when it has one. */
   readonly rates: Array<RateWindow | undefined>;
   /** Pools blocked by their rate limit, with the time each opens again. */
@@ -76,7 +76,7 @@ export function createState(settings: Settings): SchedulerState {
     storedRows: undefined,
     capped: false,
     jobQueues: new Map(),
-    reopened: new Set(),
+    reopened: [],
     rates: [undefined],
     blockedUntil: new Map(),
     attemptBase: new Map(),

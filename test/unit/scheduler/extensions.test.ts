@@ -300,3 +300,23 @@ it('SchedulerError is what submit throws for a weight', () => {
     expect(e).toBeInstanceOf(SchedulerError);
   }
 });
+
+describe('per-job caps and reruns', () => {
+  it('a capped job’s task canceled and rerun is offered again, whether or not a claim came between', () => {
+    for (const between of [false, true]) {
+      const { s, job } = setup();
+      const a = s.add(job(2, [[0, 1]]), { maxRunning: 1 });
+      const other = s.add(job(1, []));
+      const first = s.next()!;
+      expect(first.jobId).toBe(a);
+      s.fail(first);
+      expect(s.stateOf(s.tasks({ jobId: a })[1]!.Id)).toBe(TaskState.Canceled);
+      if (between) expect(s.next()!.jobId).toBe(other);
+      s.rerun(first.taskId, { downstream: true });
+      const again = s.next()!;
+      expect(again.taskId).toBe(first.taskId);
+      s.complete(again);
+      expect(s.next()!.name).toBe('Task 1');
+    }
+  });
+});
