@@ -223,3 +223,14 @@ export function pacedGets(get: () => Promise<number>, opts: { count: number; int
     tick();
   });
 }
+
+/**
+ * An Engine on an SQLite store file with a server in front, for tests that restart both: open it,
+ * use `port`, `close()` it, open the same file again.
+ */
+export async function openStoredServer(file: string): Promise<{ engine: Engine; api: JobGraphServer; port: number; close: () => Promise<void> }> {
+  const engine = await Engine.open({ processors: testProcessors(), store: file });
+  const api = createServer(engine, { tokens: [TOKEN], ids: sequentialIds(), onError: () => {}, validationWorkers: 0 });
+  const { address } = await api.listen({ port: 0 });
+  return { engine, api, port: address.port, close: async () => (await api.close({ graceMs: 100 }), await engine.close()) };
+}

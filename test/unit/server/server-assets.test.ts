@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Engine } from '../../../src/run/engine.js';
-import { sequentialIds } from '../../../src/job/ids.js';
 import { createServer } from '../../../src/server/index.js';
-import { REFERENCE_VERBOSE_BODY, TOKEN, VERBOSE, chainJob, enc, request, seed, startServer, testProcessors, type TestServer } from './helpers.js';
+import { REFERENCE_VERBOSE_BODY, TOKEN, VERBOSE, chainJob, enc, request, seed, startServer, testProcessors, openStoredServer, type TestServer } from './helpers.js';
 
 const ASSET_TYPE = 'Microsoft.Cloud.Media.Vod.Rest.Data.Models.Asset';
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
@@ -278,12 +277,7 @@ describe('assets and the life of jobs', () => {
   it('keeps POSTed assets across a restart of a server with a store (--data)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'jobgraph-assets-'));
     const file = join(dir, 'run.sqlite');
-    const open = async () => {
-      const engine = await Engine.open({ processors: testProcessors(), store: file });
-      const api = createServer(engine, { tokens: [TOKEN], ids: sequentialIds(), onError: () => {}, validationWorkers: 0 });
-      const { address } = await api.listen({ port: 0 });
-      return { engine, api, port: address.port, close: async () => (await api.close({ graceMs: 100 }), await engine.close()) };
-    };
+    const open = () => openStoredServer(file);
     try {
       const first = await open();
       const created = await request(first.port, '/api/Assets', { method: 'POST', body: '{"Name":"survivor","Options":1}' });

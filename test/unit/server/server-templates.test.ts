@@ -2,10 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Engine } from '../../../src/run/engine.js';
-import { sequentialIds } from '../../../src/job/ids.js';
-import { createServer } from '../../../src/server/index.js';
-import { MES, TOKEN, VERBOSE, enc, request, startServer, testProcessors, type TestServer } from './helpers.js';
+import { MES, VERBOSE, enc, request, startServer, openStoredServer, type TestServer } from './helpers.js';
 
 const TT0 = 'nb:ttid:UUID:071370A3-E63E-4E81-A099-AD66BCAC3789';
 const TT1 = 'nb:ttid:UUID:071370A3-E63E-4E81-A099-AD66BCAC3780';
@@ -178,12 +175,7 @@ describe('JobTemplates and a store', () => {
   it('keeps templates across a restart; a deleted one stays deleted', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'jobgraph-templates-'));
     const file = join(dir, 'run.sqlite');
-    const open = async () => {
-      const engine = await Engine.open({ processors: testProcessors(), store: file });
-      const api = createServer(engine, { tokens: [TOKEN], ids: sequentialIds(), onError: () => {}, validationWorkers: 0 });
-      const { address } = await api.listen({ port: 0 });
-      return { engine, api, port: address.port, close: async () => (await api.close({ graceMs: 100 }), await engine.close()) };
-    };
+    const open = () => openStoredServer(file);
     try {
       const first = await open();
       const postTo = (port: number, path: string, body: string) => request(port, path, { method: 'POST', body, headers: { 'Content-Type': 'application/json' } });
