@@ -13,7 +13,7 @@ import { jobRecord, loadSnapshot, readJournal, recoverJobs, takeSnapshot, type J
 import { policyName } from './policy.js';
 import { SNAPSHOT_FORMAT, type SchedulerSnapshot } from './snapshot.js';
 import { claimedCapped, droppedCapped, reopenJobs } from './job-caps.js';
-import { appendJob, createState, enqueueReady, describeTask, indexTaskIds, lookupJob, lookupTask, poolIndex, poolNameIn, taskModel, type RateWindow, type SchedulerState } from './state.js';
+import { appendJob, createState, enqueueReady, describeTask, indexTaskIds, lookupJob, lookupTask, poolNameIn, taskModel, type RateWindow, type SchedulerState } from './state.js';
 import type { ErrorDetail, Explanation, JobStateChange, JobView, TaskClaim, TaskProgressEvent, TaskStateChange, TaskView } from './views.js';
 
 export type { FailOptions, RerunOptions, RestoreOptions, SchedulerOptions, SubmitOptions, TaskFilter } from './options.js';
