@@ -187,6 +187,11 @@ export const CODES = {
     summary: 'A task lists the same input asset twice.',
     hint: 'list each input once',
   },
+  INPUT_ENDED: {
+    severity: 'error',
+    summary: 'A task added to a running job reads an output of a task that already failed or was canceled, so it could never run.',
+    hint: 'rerun the producer first (Scheduler.rerun), then add the task; or read another output',
+  },
   CYCLE: {
     severity: 'error',
     summary: 'Tasks depend on each other in a circle (a task consuming its own output included); one diagnostic per cycle.',

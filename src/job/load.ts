@@ -97,7 +97,7 @@ function outputAssetName(index: number, base: string): string {
  * How the loader reads. `safe`: the definition came from a caller as an object, so every object it
  * descends into is copied first (read.ts); JSON.parse output is read as it is.
  */
-interface Reading {
+export interface Reading {
   sink: DiagnosticSink;
   ids: IdFactory;
   safe: boolean;
@@ -234,6 +234,17 @@ export function loadJobInto(definition: unknown, r: Reading): Job | undefined {
   if (tasks.length === 0) {
     sink.add('JOB_NO_TASKS', 'the job has an empty Tasks array', { property: 'Tasks' });
   }
+  loadTasksInto(job, tasks, r);
+  return job;
+}
+
+/**
+ * @internal Loads the entries of a Tasks array (already read) into `job.Tasks`, task i at index i:
+ * the part of {@link loadJobInto} after the Job's properties. Default output names end with the
+ * job's Name (its Id when the Name is empty). Also used for the Tasks of an addition to a running
+ * job (validate/add.ts), loaded into a job that stands for the one they join.
+ */
+export function loadTasksInto(job: Job, tasks: readonly unknown[], r: Reading): void {
   const list = job.Tasks;
   packInto = new PackedRefs(job.Name !== '' ? job.Name : job.Id);
   try {
@@ -243,7 +254,6 @@ export function loadJobInto(definition: unknown, r: Reading): Job | undefined {
   } finally {
     packInto = undefined; // it must not keep the job alive
   }
-  return job;
 }
 
 /**

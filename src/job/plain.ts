@@ -35,6 +35,22 @@ export interface PlainReading {
   sink: DiagnosticSink;
   ids: IdFactory;
   safe: boolean;
+  /** The tasks are an addition to a job that already runs (validate/add.ts); absent for a graph of its own. */
+  addition?: PlainAddition;
+}
+
+/**
+ * What the plain loader needs to know of the job an addition joins: new task i outputs
+ * `JobOutputAsset(outputBase + i)` (named as that job's outputs are), and `dependsOn` may name an
+ * existing task by its Name.
+ */
+export interface PlainAddition {
+  /** An existing task's Name → the output indices a task that depends on it reads (all its outputs; of every task with that Name). */
+  names: ReadonlyMap<string, readonly number[]>;
+  /** The first output index of the new tasks: one past the job's highest. */
+  outputBase: number;
+  /** The job joined: its Id and Name (no job id is made; default output names end with them). */
+  job: { readonly Id: string; readonly Name: string };
 }
 
 /**
@@ -128,8 +144,8 @@ export function loadPlainGraphInto(d: Record<string, unknown>, r: PlainReading):
   const name = optionalString(d, 'name', "the graph's", 'JOB_INVALID', {}, sink) ?? '';
   if (name.length > LIMITS.name) sink.add('NAME_TOO_LONG', `the graph's name has ${name.length} characters; at most ${LIMITS.name} are allowed`, { property: 'name' });
   const job: Job = {
-    Id: r.ids('job'),
-    Name: name,
+    Id: r.addition !== undefined ? r.addition.job.Id : r.ids('job'),
+    Name: r.addition !== undefined ? r.addition.job.Name : name,
     Priority: readPriority(d, "the graph's", 'JOB_INVALID', {}, sink),
     TemplateId: null,
     InputMediaAssets: [],
@@ -184,6 +200,10 @@ function readEntry(raw: unknown, i: number, indexOf: Map<string, number>, r: Pla
   const first = indexOf.get(v);
   if (first !== undefined) {
     if (sink.room('TASK_INVALID')) sink.add('TASK_INVALID', `${whose} id ${JSON.stringify(clip(v))} is already the id of task #${first}`, { ...at, taskName: clip(v, 100), property: 'id', hint: 'each task needs its own id' });
+    return { rec, id: v };
+  }
+  if (r.addition?.names.has(v) === true) {
+    if (sink.room('TASK_INVALID')) sink.add('TASK_INVALID', `${whose} id ${JSON.stringify(clip(v))} is already the id of a task of the job`, { ...at, taskName: clip(v, 100), property: 'id', hint: 'give the new task an id no task of the job has' });
     return { rec, id: v };
   }
   indexOf.set(v, i);
@@ -243,11 +263,14 @@ function makeTask(e: Entry, i: number, entries: readonly Entry[], indexOf: Map<s
   task.MediaProcessorId = processor ?? (typeof pool === 'string' ? pool : '');
 
   const producers = rec.dependsOn !== undefined ? readDependsOn(rec, i, e.id, entries, indexOf, whose, place, r) : NONE;
-  writeTaskBody(task, producers, job);
+  writeTaskBody(task, producers, job, r.addition?.outputBase ?? 0);
   return task;
 }
 
-/** The indices of the tasks `dependsOn` names, each once, in the order written. */
+/**
+ * The output indices the task reads: those of the tasks `dependsOn` names, each task once, in the
+ * order written (task p's output is `outputBase + p`; an existing task's, all its outputs).
+ */
 function readDependsOn(rec: Record<string, unknown>, i: number, id: string | undefined, entries: readonly Entry[], indexOf: Map<string, number>, whose: string, at: () => DiagnosticExtras, r: PlainReading): number[] {
   const sink = r.sink;
   const v = value(rec, 'dependsOn', whose, 'TASK_INVALID', at, sink);
@@ -262,6 +285,8 @@ function readDependsOn(rec: Record<string, unknown>, i: number, id: string | und
     return [];
   }
   const producers: number[] = [];
+  const addition = r.addition;
+  const base = addition?.outputBase ?? 0;
   for (let k = 0; k < list.length; k++) {
     const dep = list[k];
     if (typeof dep !== 'string') {
@@ -269,18 +294,28 @@ function readDependsOn(rec: Record<string, unknown>, i: number, id: string | und
       continue;
     }
     const p = indexOf.get(dep);
-    if (p === undefined) {
+    const existing = p === undefined ? addition?.names.get(dep) : undefined;
+    if (p === undefined && existing === undefined) {
       if (!sink.room('OUTPUT_NOT_PRODUCED')) continue;
+      if (addition !== undefined) {
+        const near = closest(dep, [...ids(entries), ...addition.names.keys()]);
+        const hint = near !== undefined ? `did you mean "${near}"?` : 'dependsOn names the ids of the other new tasks, or the Name of a task of the job';
+        sink.add('OUTPUT_NOT_PRODUCED', `task ${label(i, id)} depends on ${JSON.stringify(clip(dep))}, which is no task of the job or of the addition`, { ...where(), hint });
+        continue;
+      }
       const near = closest(dep, ids(entries));
       const hint = near !== undefined ? `did you mean "${near}"?` : 'dependsOn names the ids of other tasks of the graph';
       sink.add('OUTPUT_NOT_PRODUCED', `task ${label(i, id)} depends on ${JSON.stringify(clip(dep))}, which is no task of the graph`, { ...where(), hint });
       continue;
     }
-    if (producers.includes(p)) {
+    // A task named once reads all its outputs: the first of them tells whether it was named already.
+    const first = p !== undefined ? base + p : existing![0];
+    if (first !== undefined && producers.includes(first)) {
       if (sink.room('INPUT_DUPLICATE')) sink.add('INPUT_DUPLICATE', `${whose} dependsOn names ${JSON.stringify(clip(dep))} twice`, { ...where(), hint: 'list each task once' });
       continue;
     }
-    producers.push(p);
+    if (p !== undefined) producers.push(base + p);
+    else for (const o of existing!) producers.push(o);
   }
   return producers;
 }
@@ -292,20 +327,21 @@ function* ids(entries: readonly Entry[]): Generator<string> {
 
 /**
  * The task's references and a TaskBody that says them, with the entries' true places in it (one
- * line): task i outputs JobOutputAsset(i) and reads the output of each task it depends on.
+ * line): task i outputs JobOutputAsset(i) (`outputBase + i` in an addition) and reads `reads`, the
+ * outputs of the tasks it depends on.
  */
-function writeTaskBody(task: Task, producers: readonly number[], job: Job): void {
+function writeTaskBody(task: Task, reads: readonly number[], job: Job, outputBase: number): void {
   let body = '<taskBody>';
-  const inputs = new Array<AssetRef>(producers.length);
-  const inputEntries = new Array<InputAssetEntry>(producers.length);
-  for (let k = 0; k < producers.length; k++) {
-    const ref: AssetRef = { kind: 'JobOutputAsset', index: producers[k]! };
+  const inputs = new Array<AssetRef>(reads.length);
+  const inputEntries = new Array<InputAssetEntry>(reads.length);
+  for (let k = 0; k < reads.length; k++) {
+    const ref: AssetRef = { kind: 'JobOutputAsset', index: reads[k]! };
     const text = `JobOutputAsset(${ref.index})`;
     inputs[k] = ref;
     inputEntries[k] = { ref, text, line: 1, column: body.length + 1 };
     body += `<inputAsset>${text}</inputAsset>`;
   }
-  const i = task.index;
+  const i = task.index + outputBase;
   const text = `JobOutputAsset(${i})`;
   const outputEntries: OutputAssetEntry[] = [{ ref: { kind: 'JobOutputAsset', index: i }, text, line: 1, column: body.length + 1 }];
   body += `<outputAsset>${text}</outputAsset></taskBody>`;

@@ -110,12 +110,12 @@ export function validateJob(definition: unknown, options: ValidateOptions = {}):
 }
 
 /**
- * Profile `ams`: EXTENSION_NOT_AMS for each extension property used (at its place), or once for a
- * plain graph, which is no Create-Job body at all.
+ * @internal Profile `ams`: EXTENSION_NOT_AMS for each extension property used (at its place), or
+ * once for a plain graph, which is no Create-Job body at all (`what` says what was given).
  */
-function refuseExtensions(plain: boolean, uses: readonly ExtensionUse[] | undefined, sink: DiagnosticSink): void {
+export function refuseExtensions(plain: boolean, uses: readonly ExtensionUse[] | undefined, sink: DiagnosticSink, what = 'the definition is a plain graph'): void {
   if (plain) {
-    sink.add('EXTENSION_NOT_AMS', 'the definition is a plain graph (tasks with dependsOn), which the service does not accept', {
+    sink.add('EXTENSION_NOT_AMS', `${what} (tasks with dependsOn), which the service does not accept`, {
       property: 'tasks',
       hint: 'validate and submit it with profile "relaxed" (jobgraph validate --profile relaxed), or write it as a Create-Job body with Tasks and TaskBody',
     });
@@ -129,11 +129,11 @@ function refuseExtensions(plain: boolean, uses: readonly ExtensionUse[] | undefi
 }
 
 /**
- * Gives each diagnostic of a job given as text its place in that text (`fileLine`, `fileColumn`):
- * inside a TaskBody through the string's escapes, else at its property's key, else at its task's
- * (or the job's) `{`. Only a job with diagnostics pays the scan.
+ * @internal Gives each diagnostic of a job given as text its place in that text (`fileLine`,
+ * `fileColumn`): inside a TaskBody through the string's escapes, else at its property's key, else
+ * at its task's (or the job's) `{`. Only a job with diagnostics pays the scan.
  */
-function placeInFile(text: string, diagnostics: Diagnostic[], tasksKey: 'Tasks' | 'tasks'): void {
+export function placeInFile(text: string, diagnostics: Diagnostic[], tasksKey: 'Tasks' | 'tasks'): void {
   let places: JsonPlaces | undefined;
   let lines: LineMap | undefined;
   for (const d of diagnostics) {
@@ -212,8 +212,8 @@ export function validateTaskBody(xml: string, options: ValidateTaskBodyOptions =
   return { valid: !sink.hasError(), diagnostics };
 }
 
-/** The sink's diagnostics in order, with TOO_MANY_DIAGNOSTICS last when some were left out. */
-function finish(sink: DiagnosticSink): Diagnostic[] {
+/** @internal The sink's diagnostics in order, with TOO_MANY_DIAGNOSTICS last when some were left out. */
+export function finish(sink: DiagnosticSink): Diagnostic[] {
   const diagnostics = sink.list;
   sortDiagnostics(diagnostics);
   const summary = sink.summary();
@@ -282,7 +282,8 @@ function sortDiagnostics(diagnostics: Diagnostic[]): void {
   diagnostics.sort(byPlace);
 }
 
-function at(task: Task, pos?: { line: number; column: number }): DiagnosticExtras {
+/** @internal Where a diagnostic about `task` is: its index and Name, and a place in its TaskBody. */
+export function at(task: Task, pos?: { line: number; column: number }): DiagnosticExtras {
   const x: DiagnosticExtras = { task: task.index };
   if (task.Name !== '') x.taskName = task.Name.length > LIMITS.name ? `${task.Name.slice(0, 97)}...` : task.Name;
   if (pos) {
@@ -292,15 +293,35 @@ function at(task: Task, pos?: { line: number; column: number }): DiagnosticExtra
   return x;
 }
 
-function label(task: Task): string {
+/** @internal A task in a message: `#2 "encode"`. */
+export function label(task: Task): string {
   if (task.Name === '') return `#${task.index}`;
   return `#${task.index} "${task.Name.length > 60 ? `${task.Name.slice(0, 57)}...` : task.Name}"`;
 }
 
-/** `plain`: a plain graph (job/plain.ts), which has no job inputs, quotas or output numbering of its own. */
-function checkGraph(job: Job, deps: Dependencies, sink: DiagnosticSink, profile: Profile, plain: boolean): void {
+/**
+ * @internal The tasks of an addition to a job (validate/add.ts) are checked as a job of their own
+ * (task indices, edges and diagnostics local to the addition) with this context: the job they join.
+ */
+export interface AdditionContext {
+  /** The job as accepted. */
+  job: Job;
+  /** Its dependencies (what its outputs are and who produces each). */
+  deps: Dependencies;
+  /** One past the job's highest output index: where new outputs continue. */
+  outputBase: number;
+}
+
+/**
+ * @internal `plain`: a plain graph (job/plain.ts), which has no job inputs, quotas or output
+ * numbering of its own. `addition`: `job` holds the tasks of an addition to `addition.job`, and
+ * `deps.unproduced` only the references that neither it nor the job produces; output indices,
+ * gaps and quotas count the grown job.
+ */
+export function checkGraph(job: Job, deps: Dependencies, sink: DiagnosticSink, profile: Profile, plain: boolean, addition?: AdditionContext): void {
   const tasks = job.Tasks;
   const inputCount = job.InputMediaAssets.length;
+  const existing = addition?.deps.producerOf;
 
   for (const dup of deps.duplicates) {
     if (!sink.room('OUTPUT_DUPLICATE')) continue;
@@ -312,11 +333,29 @@ function checkGraph(job: Job, deps: Dependencies, sink: DiagnosticSink, profile:
         : `JobOutputAsset(${dup.asset}) is output by task ${label(tasks[dup.first]!)} and again by task ${label(t)}`;
     sink.add('OUTPUT_DUPLICATE', msg, at(t, entry));
   }
+  // New outputs the job already has; the others, counted for the quota.
+  let newOutputs = deps.producerOf.size;
+  if (addition !== undefined && existing!.size > 0 && deps.producerOf.size > 0) {
+    let firstEntry: Map<number, OutputAssetEntry> | undefined;
+    for (const k of deps.producerOf.sortedIndices()) {
+      const owner = existing!.get(k);
+      if (owner === undefined) continue;
+      newOutputs--;
+      if (!sink.room('OUTPUT_DUPLICATE')) continue;
+      const t = tasks[deps.producerOf.get(k)!]!;
+      firstEntry ??= firstOutputEntries(job);
+      sink.add('OUTPUT_DUPLICATE', `JobOutputAsset(${k}) is output by task ${label(addition.job.Tasks[owner]!)} of the job and again by task ${label(t)} of the addition`, {
+        ...at(t, firstEntry.get(k)),
+        hint: `the job's outputs are JobOutputAsset(0) to JobOutputAsset(${addition.outputBase - 1}): number the new outputs from JobOutputAsset(${addition.outputBase})`,
+      });
+    }
+  }
   for (const u of deps.unproduced) {
     if (!sink.room('OUTPUT_NOT_PRODUCED')) continue;
     const t = tasks[u.task]!;
     const entry = t.inputEntries[u.inputEntry]!;
-    sink.add('OUTPUT_NOT_PRODUCED', `task ${label(t)} reads JobOutputAsset(${u.asset}), which no task outputs`, at(t, entry));
+    const nobody = addition !== undefined ? 'which no task of the job or of the addition outputs' : 'which no task outputs';
+    sink.add('OUTPUT_NOT_PRODUCED', `task ${label(t)} reads JobOutputAsset(${u.asset}), ${nobody}`, at(t, entry));
   }
 
   for (const t of tasks) {
@@ -329,10 +368,14 @@ function checkGraph(job: Job, deps: Dependencies, sink: DiagnosticSink, profile:
     for (let j = 0; j < n; j++) {
       const ref = clean ? inputAtOf(t, j) : t.inputEntries[j]!.ref;
       if (!ref) continue;
-      if (ref.kind === 'JobInputAsset' && inputCount > 0 && ref.index >= inputCount && sink.room('INPUT_INDEX_OUT_OF_RANGE')) {
+      // A job without inputs is reported by the loader (JOB_NO_INPUTS); one an addition joins has none to read.
+      if (ref.kind === 'JobInputAsset' && (inputCount > 0 || addition !== undefined) && ref.index >= inputCount && sink.room('INPUT_INDEX_OUT_OF_RANGE')) {
         sink.add('INPUT_INDEX_OUT_OF_RANGE', `task ${label(t)} reads JobInputAsset(${ref.index}) but the job has ${inputCount} input asset${inputCount === 1 ? '' : 's'}`, {
           ...at(t, t.inputEntries[j]),
-          hint: `job inputs are numbered from 0 in the order of InputMediaAssets: use JobInputAsset(0)${inputCount > 1 ? ` to JobInputAsset(${inputCount - 1})` : ''}, or add the missing input asset`,
+          hint:
+            inputCount === 0
+              ? 'the job has no input assets (an addition cannot add any): read the output of a task, JobOutputAsset(n), instead'
+              : `job inputs are numbered from 0 in the order of InputMediaAssets: use JobInputAsset(0)${inputCount > 1 ? ` to JobInputAsset(${inputCount - 1})` : ''}${addition !== undefined ? ' (an addition cannot add input assets)' : ', or add the missing input asset'}`,
         });
       }
       let repeated = false;
@@ -356,9 +399,22 @@ function checkGraph(job: Job, deps: Dependencies, sink: DiagnosticSink, profile:
     }
   }
 
-  if (!plain) checkOutputGaps(job, deps, sink);
+  if (!plain) checkOutputGaps(job, deps, sink, addition?.outputBase);
 
-  if (profile === 'ams' && !plain) {
+  if (profile === 'ams' && !plain && addition !== undefined) {
+    const before = addition.job.Tasks.length;
+    const count = before + tasks.length;
+    if (count > AMS_QUOTAS.tasksPerJob) {
+      sink.add('JOB_TOO_MANY_TASKS', `the job would have ${count} tasks (${before}, and ${tasks.length} added); the quota is ${AMS_QUOTAS.tasksPerJob}`, {
+        hint: `at most ${Math.max(0, AMS_QUOTAS.tasksPerJob - before)} more task${AMS_QUOTAS.tasksPerJob - before === 1 ? '' : 's'} can be added to this job; put the rest in a job of their own, or use --profile relaxed if it will not run on AMS`,
+      });
+    }
+    const outputs = existing!.size + newOutputs;
+    const assets = inputCount + outputs;
+    if (assets > AMS_QUOTAS.assetsPerJob) {
+      sink.add('JOB_TOO_MANY_ASSETS', `the job would have ${assets} assets (${inputCount} inputs, ${outputs} outputs of which ${newOutputs} added); the quota is ${AMS_QUOTAS.assetsPerJob}`);
+    }
+  } else if (profile === 'ams' && !plain) {
     if (tasks.length > AMS_QUOTAS.tasksPerJob) {
       sink.add('JOB_TOO_MANY_TASKS', `the job has ${tasks.length} tasks; the quota is ${AMS_QUOTAS.tasksPerJob}`);
     }
@@ -371,20 +427,31 @@ function checkGraph(job: Job, deps: Dependencies, sink: DiagnosticSink, profile:
   checkCycles(job, deps, sink, plain);
 }
 
-function checkOutputGaps(job: Job, deps: Dependencies, sink: DiagnosticSink): void {
+/**
+ * `base`: for an addition, the first index its outputs continue the job's at; those below it are
+ * not looked at (the job has them: OUTPUT_DUPLICATE).
+ */
+function checkOutputGaps(job: Job, deps: Dependencies, sink: DiagnosticSink, base?: number): void {
   if (deps.producerOf.size === 0) return;
   const indices = deps.producerOf.sortedIndices();
   // Where each output is first written, found in one pass once there is a gap to locate (a search
   // of the producer's outputs per gap would be quadratic for one task with many outputs).
   let firstEntry: Map<number, OutputAssetEntry> | undefined;
-  let expected = 0;
+  let expected = base ?? 0;
   for (const k of indices) {
+    if (base !== undefined && k < base) continue;
     if (k > expected && sink.room('OUTPUT_INDEX_GAP')) {
       const t = job.Tasks[deps.producerOf.get(k)!]!;
       firstEntry ??= firstOutputEntries(job);
       const entry = firstEntry.get(k);
       const missing = k - expected === 1 ? `JobOutputAsset(${expected})` : `JobOutputAsset(${expected}) to JobOutputAsset(${k - 1})`;
-      sink.add('OUTPUT_INDEX_GAP', `no task outputs ${missing}; the next output is JobOutputAsset(${k})`, at(t, entry));
+      if (base === undefined) sink.add('OUTPUT_INDEX_GAP', `no task outputs ${missing}; the next output is JobOutputAsset(${k})`, at(t, entry));
+      else {
+        sink.add('OUTPUT_INDEX_GAP', `no task of the job or of the addition outputs ${missing}; the next output is JobOutputAsset(${k})`, {
+          ...at(t, entry),
+          hint: `${base > 0 ? `the job's outputs end at JobOutputAsset(${base - 1}): ` : ''}number the new outputs on from JobOutputAsset(${base}), without gaps`,
+        });
+      }
     }
     expected = k + 1;
   }
