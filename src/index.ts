@@ -25,6 +25,8 @@ export type { Dependencies } from './graph/dependencies.js';
 // Validation
 export { validateJob, validateTaskBody, isValidationResult, AMS_QUOTAS } from './validate/validate.js';
 export type { ValidateOptions, ValidationResult, Profile } from './validate/validate.js';
+export { validateAddition } from './validate/add.js';
+export type { AdditionOptions, AdditionResult } from './validate/add.js';
 export { validateJobTemplate } from './validate/template.js';
 export type { JobTemplates, ValidateJobTemplateOptions, JobTemplateValidationResult } from './validate/template.js';
 export { TemplateType } from './job/template.js';

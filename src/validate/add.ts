@@ -160,11 +160,13 @@ export function validateAddition(job: Job, deps: Dependencies, additions: unknow
   let tasksJob: Job;
   let givenTaskIds = 0;
   let extensionUses: Reading['extensionUses'];
-  if (plain) {
+  if (plain && list.tasks.length === 0) {
+    tasksJob = standIn(job); // JOB_NO_TASKS is said
+  } else if (plain) {
     const reading: PlainReading = { sink, ids, safe, addition: { names: namesOf(job), outputBase, job } };
     tasksJob = loadPlainGraphInto({ tasks: list.tasks }, reading);
   } else {
-    tasksJob = { Id: job.Id, Name: job.Name, Priority: job.Priority, TemplateId: null, InputMediaAssets: job.InputMediaAssets, Tasks: [], JobNotificationSubscriptions: [] };
+    tasksJob = standIn(job);
     const reading: Reading = { sink, ids, safe, givenTaskIds: 0 };
     loadTasksInto(tasksJob, list.tasks, reading);
     givenTaskIds = reading.givenTaskIds ?? 0;
@@ -193,6 +195,11 @@ export function validateAddition(job: Job, deps: Dependencies, additions: unknow
   out.extensions = tasksJob.extensions;
   out.freshIds = ids === randomIds && givenTaskIds === 0;
   return out;
+}
+
+/** A job without tasks that stands for `job`: its Id, Name and inputs (what loading a task looks at). */
+function standIn(job: Job): Job {
+  return { Id: job.Id, Name: job.Name, Priority: job.Priority, TemplateId: null, InputMediaAssets: job.InputMediaAssets, Tasks: [], JobNotificationSubscriptions: [] };
 }
 
 /** The result without tasks: only diagnostics. */
