@@ -2,14 +2,15 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_MAX_DIAGNOSTICS, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { formatDiagnosticText, summarize } from '../validate/format-text.js';
 import { formatSarif, type SarifFile } from '../validate/format-sarif.js';
-import { validateJob, validateTaskBody, type Profile } from '../validate/validate.js';
+import { validateJob, validateTaskBody, type Profile, type ValidationResult } from '../validate/validate.js';
+import { validateAddition } from '../validate/add.js';
 import { validateJobTemplate } from '../validate/template.js';
 import type { JobTemplateDefinition } from '../job/template.js';
 import { jobLabel, jobName, type WorkloadFile } from '../workload/read.js';
 import { CliError, ioMessage, packageVersion, useColor, type CliIO, type CliOptions } from './io.js';
 import { workloadOf } from './workload-input.js';
 
-export const VALIDATE_USAGE = `Usage: jobgraph validate <file…> [--format text|json|sarif] [--profile ams|relaxed] [--max-diagnostics N|all] [--templates <file>]
+export const VALIDATE_USAGE = `Usage: jobgraph validate <file…> [--format text|json|sarif] [--profile ams|relaxed] [--max-diagnostics N|all] [--templates <file>] [--add-to <job.json>]
 
 Checks AMS Create-Job bodies (JSON), workloads of them ('jobgraph generate': the jobgraph.workload/1
 container or NDJSON), plain graphs ({"tasks": [{"id", "dependsOn"}, …]}: with --profile relaxed),
@@ -23,6 +24,8 @@ every problem.
                      are counted (TOO_MANY_DIAGNOSTICS)
   --templates        a JSON file of JobTemplates (one, or an array): jobs with TemplateId are
                      expanded from them and checked as the inline jobs they stand for (repeatable)
+  --add-to           a job file (valid, checked first): each file is then tasks to add to that job,
+                     {"Tasks": […]} or {"tasks": […]} (validateAddition), task #k the k-th of them
 A workload's problems name their job: "w.json: job #3 \"name\": task #1 …", jobs counted from 0.
 A file named - is read from standard input. Exit status: 0 no errors, 1 errors, 2 usage or I/O error.`;
 
@@ -56,6 +59,7 @@ export const VALIDATE_OPTIONS = {
   profile: { type: 'string' },
   'max-diagnostics': { type: 'string' },
   templates: { type: 'string', multiple: true },
+  'add-to': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } satisfies CliOptions;
 
@@ -78,6 +82,7 @@ export async function validateCommand(args: string[], io: CliIO): Promise<number
   const maxDiagnostics = readMaxDiagnostics(values['max-diagnostics']);
   if (positionals.length === 0) throw new CliError('name at least one job file (.json) or TaskBody (.xml)');
   const templates = await readTemplates(values.templates ?? [], io);
+  const addTo = values['add-to'] !== undefined ? await readJobToAddTo(values['add-to'], profileFlag ?? 'ams', maxDiagnostics, templates, io) : undefined;
 
   const results: FileResult[] = [];
   let ioFailed = false;
@@ -88,6 +93,11 @@ export async function validateCommand(args: string[], io: CliIO): Promise<number
     } catch (err) {
       io.stderr.write(`jobgraph validate: ${ioMessage(file, err)}\n`);
       ioFailed = true;
+      continue;
+    }
+    if (addTo !== undefined) {
+      const r = validateAddition(addTo.job!, addTo.dependencies!, source, { profile: profileFlag ?? 'ams', maxDiagnostics });
+      results.push({ file, source, isXml: false, valid: r.valid, diagnostics: r.diagnostics, taskBodies: r.tasks ? r.tasks.map((t) => t.TaskBody) : [] });
       continue;
     }
     const isXml = /\.xml$/i.test(file) || (file === '-' && /^\s*(<\?xml|<)/.test(source.replace(/^\uFEFF/, '')));
@@ -140,6 +150,23 @@ export async function validateCommand(args: string[], io: CliIO): Promise<number
   }
   if (ioFailed) return 2;
   return results.every((r) => r.valid) ? 0 : 1;
+}
+
+/**
+ * The job of `--add-to`: one job file (not a workload), which must be valid (under the profile and
+ * templates given) before tasks can be added to it; else a usage error (exit 2).
+ */
+async function readJobToAddTo(file: string, profile: Profile, maxDiagnostics: number, templates: JobTemplateDefinition[] | undefined, io: CliIO): Promise<ValidationResult> {
+  let source: string;
+  try {
+    source = await io.readFile(file);
+  } catch (err) {
+    throw new CliError(`--add-to: ${ioMessage(file, err)}`);
+  }
+  if (workloadOf(source, file) !== undefined) throw new CliError(`--add-to: ${file} is a workload; give the file of one job`);
+  const r = validateJob(source, { profile, maxDiagnostics, ...(templates ? { templates } : {}) });
+  if (!r.valid) throw new CliError(`--add-to: ${file} is not a valid job (${summarize(r.diagnostics)}); check it first: jobgraph validate ${file}${profile === 'relaxed' ? ' --profile relaxed' : ''}`);
+  return r;
 }
 
 /** A JSON object with a JobTemplateBody (and no Tasks): a JobTemplate, checked as one. */

@@ -228,3 +228,59 @@ describe('jobgraph validate on a workload', () => {
     expect(r.stderr).toContain('nojobs.json: a jobgraph.workload/1 container needs a "jobs" array');
   });
 });
+
+describe('jobgraph validate --add-to', () => {
+  const cases = [
+    ['encode-package-thumbnails.json', 'examples/encode-package.json', []],
+    ['broken-addition.json', 'examples/encode-package.json', []],
+    ['plain-graph-publish.json', 'examples/plain-graph.json', ['--profile', 'relaxed']],
+  ] as const;
+  for (const [file, job, flags] of cases) {
+    it(`prints the golden text and JSON for examples/additions/${file} added to ${job}`, async () => {
+      const args = ['validate', `examples/additions/${file}`, '--add-to', job, ...flags];
+      const text = await runCli(args);
+      const json = await runCli([...args, '--format', 'json']);
+      golden(`add-to.${file}.txt`, `exit ${text.code}\n${text.stdout}${text.stderr}`);
+      golden(`add-to.${file}.out.json`, json.stdout);
+      const parsed = JSON.parse(json.stdout);
+      expect(Object.keys(parsed)).toEqual(['valid', 'diagnostics']);
+      expect(json.code).toBe(parsed.valid ? 0 : 1);
+      expect(text.code).toBe(json.code);
+    });
+  }
+
+  it('places SARIF results in the addition file, task #k being its k-th task', async () => {
+    const r = await runCli(['validate', '--format', 'sarif', 'examples/additions/broken-addition.json', '--add-to', 'examples/encode-package.json']);
+    const results = JSON.parse(r.stdout).runs[0].results as Array<{ ruleId: string; locations: Array<{ physicalLocation: { region: { startLine: number; startColumn: number } }; logicalLocations?: Array<{ fullyQualifiedName: string }> }> }>;
+    expect(results.map((x) => [x.ruleId, `${x.locations[0]!.physicalLocation.region.startLine}:${x.locations[0]!.physicalLocation.region.startColumn}`, x.locations[0]!.logicalLocations?.[0]?.fullyQualifiedName])).toEqual([
+      ['JOB_INVALID', '2:3', 'Name'],
+      ['OUTPUT_DUPLICATE', '7:80', 'Tasks[0].TaskBody'],
+      ['INPUT_INDEX_OUT_OF_RANGE', '12:34', 'Tasks[1].TaskBody'],
+      ['OUTPUT_NOT_PRODUCED', '12:79', 'Tasks[1].TaskBody'],
+      ['OUTPUT_INDEX_GAP', '12:125', 'Tasks[1].TaskBody'],
+    ]);
+    expect(r.code).toBe(1);
+  });
+
+  it('checks several additions against the job, each on its own', async () => {
+    const r = await runCli(['validate', 'examples/additions/encode-package-thumbnails.json', 'examples/additions/broken-addition.json', '--add-to', 'examples/encode-package.json']);
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('2 files: 1 valid, 1 invalid (4 errors, 1 warning)');
+    expect(r.code).toBe(1);
+  });
+
+  it('exits 2 when the job is not a valid job, a workload, or cannot be read', async () => {
+    const invalid = await runCli(['validate', 'examples/additions/plain-graph-publish.json', '--add-to', 'examples/plain-graph.json']);
+    expect([invalid.code, invalid.stdout, invalid.stderr.split('\n')[0]]).toEqual([2, '', 'jobgraph validate: --add-to: examples/plain-graph.json is not a valid job (1 error); check it first: jobgraph validate examples/plain-graph.json']);
+    const missing = await runCli(['validate', 'examples/additions/broken-addition.json', '--add-to', 'examples/nope.json']);
+    expect([missing.code, missing.stderr.split('\n')[0]]).toEqual([2, 'jobgraph validate: --add-to: cannot read examples/nope.json: no such file']);
+    const tmp = mkdtempSync(join(tmpdir(), 'jobgraph-add-to-'));
+    try {
+      const workload = join(tmp, 'w.ndjson');
+      writeFileSync(workload, ndjsonText(mediaWorkload(2)));
+      const r = await runCli(['validate', 'examples/additions/broken-addition.json', '--add-to', workload]);
+      expect([r.code, r.stderr.split('\n')[0]]).toEqual([2, `jobgraph validate: --add-to: ${workload} is a workload; give the file of one job`]);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
