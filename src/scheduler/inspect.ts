@@ -100,19 +100,18 @@ export function jobViews(st: SchedulerState): JobView[] {
 /** Views of the tasks that match, in submission order. */
 export function taskViews(st: SchedulerState, filter: TaskFilter): TaskView[] {
   const states = filter.state === undefined ? undefined : typeof filter.state === 'number' ? [filter.state] : filter.state;
-  let from = 0;
-  let to = st.tasks.count;
-  if (filter.jobId !== undefined) {
-    const j = lookupJob(st, 'tasks', filter.jobId);
-    from = st.jobs.base[j]!;
-    to = st.jobs.base[j + 1]!;
-  }
   const out: TaskView[] = [];
-  for (let serial = from; serial < to; serial++) {
-    if (states && !states.includes(st.tasks.state[serial]!)) continue;
-    if (st.jobs.isForgotten(st.tasks.job[serial]!)) continue;
-    if (filter.mediaProcessorId !== undefined && taskModel(st, serial).MediaProcessorId !== filter.mediaProcessorId) continue;
+  const take = (serial: number): void => {
+    if (states && !states.includes(st.tasks.state[serial]!)) return;
+    if (st.jobs.isForgotten(st.tasks.job[serial]!)) return;
+    if (filter.mediaProcessorId !== undefined && taskModel(st, serial).MediaProcessorId !== filter.mediaProcessorId) return;
     out.push(taskView(st, serial));
+  };
+  if (filter.jobId !== undefined) {
+    // The job's tasks in their order (a grown job's added tasks have later serials).
+    for (const serial of st.jobs.serials(lookupJob(st, 'tasks', filter.jobId))) take(serial);
+  } else {
+    for (let serial = 0; serial < st.tasks.count; serial++) take(serial);
   }
   return out;
 }
@@ -125,7 +124,7 @@ export function modelOf(st: SchedulerState, serial: number): { job: Job; task: T
   const j = st.tasks.job[serial]!;
   const job = st.jobs.models[j]!;
   if (st.jobs.isForgotten(j)) throw new SchedulerError('TASK_NOT_FOUND', `Scheduler.modelOf: task number ${serial} belongs to job ${job.Id}, which was forgotten`, { jobId: job.Id });
-  return { job, task: job.Tasks[serial - st.jobs.base[j]!]! };
+  return { job, task: job.Tasks[st.jobs.localOf(j, serial)]! };
 }
 
 /** The job a task belongs to, its position, attempts and pool: what views do not carry. */
@@ -176,13 +175,13 @@ export interface TaskInfo {
  */
 function transitive(st: SchedulerState, serial: number, direction: 'dependencies' | 'dependents'): number[] {
   const j = st.tasks.job[serial]!;
-  const base = st.jobs.base[j]!;
-  const count = st.jobs.base[j + 1]! - base;
+  const jobs = st.jobs;
+  const count = jobs.taskCount(j);
   let next: (local: number, visit: (local: number) => void) => void;
   if (direction === 'dependents') {
-    const { succ, succOffset } = st.tasks;
+    const tasks = st.tasks;
     next = (local, visit) => {
-      for (let e = succOffset[base + local]!, end = succOffset[base + local + 1]!; e < end; e++) visit(succ[e]! - base);
+      for (const t of tasks.successors(jobs.serialOf(j, local))) visit(jobs.localOf(j, t));
     };
   } else {
     // In-edges as CSR over the job's local indices.
@@ -198,12 +197,12 @@ function transitive(st: SchedulerState, serial: number, direction: 'dependencies
     };
   }
   const seen = new Uint8Array(count);
-  const stack = [serial - base];
+  const stack = [jobs.localOf(j, serial)];
   const out: number[] = [];
   const visit = (local: number): void => {
     if (seen[local] === 1) return;
     seen[local] = 1;
-    out.push(base + local);
+    out.push(jobs.serialOf(j, local));
     stack.push(local);
   };
   while (stack.length > 0) next(stack.pop()!, visit);
@@ -213,11 +212,10 @@ function transitive(st: SchedulerState, serial: number, direction: 'dependencies
 /** The serials a task depends on, ascending (from its job's dependencies: no predecessor index is kept). */
 function predecessors(st: SchedulerState, serial: number): number[] {
   const j = st.tasks.job[serial]!;
-  const base = st.jobs.base[j]!;
   const deps = st.jobs.deps[j]!;
-  const local = serial - base;
+  const local = st.jobs.localOf(j, serial);
   const seen = new Set<number>();
-  for (let e = 0; e < deps.to.length; e++) if (deps.to[e] === local) seen.add(base + deps.from[e]!);
+  for (let e = 0; e < deps.to.length; e++) if (deps.to[e] === local) seen.add(st.jobs.serialOf(j, deps.from[e]!));
   return [...seen].sort((a, b) => a - b);
 }
 

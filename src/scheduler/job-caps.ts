@@ -39,16 +39,38 @@ function queueOf(st: SchedulerState, j: number, p: number): JobQueue | undefined
 /** Puts a ready task of a capped job `j` into its job's heap for pool `p`. */
 export function enqueueCapped(st: SchedulerState, j: number, p: number, serial: number): void {
   let q = queueOf(st, j, p);
-  const base = st.jobs.base[j]!;
   if (q === undefined) {
-    const order = st.order;
-    q = { pool: p, heap: new IndexHeap(st.jobs.taskCount(j), (a, b) => order.before(base + a, base + b)), offered: -1 };
+    q = { pool: p, heap: jobHeap(st, j), offered: -1 };
     const list = st.jobQueues.get(j);
     if (list === undefined) st.jobQueues.set(j, [q]);
     else list.push(q);
   }
-  if (!q.heap.has(serial - base)) q.heap.push(serial - base);
+  const local = st.jobs.localOf(j, serial);
+  if (!q.heap.has(local)) q.heap.push(local);
   st.reopened.push(j);
+}
+
+/** A heap of job j's ready tasks by index in the job, in the ready order. */
+function jobHeap(st: SchedulerState, j: number): IndexHeap {
+  const { order, jobs } = st;
+  const base = jobs.base[j]!;
+  if (!jobs.grown.has(j)) return new IndexHeap(jobs.taskCount(j), (a, b) => order.before(base + a, base + b));
+  return new IndexHeap(jobs.taskCount(j), (a, b) => order.before(jobs.serialOf(j, a), jobs.serialOf(j, b)));
+}
+
+/**
+ * Job j gained tasks: its heaps are made again with room for them (their indices, past the old
+ * capacity), holding what they held.
+ */
+export function grewCapped(st: SchedulerState, j: number): void {
+  const list = st.jobQueues.get(j);
+  if (list === undefined) return;
+  for (let i = 0; i < list.length; i++) {
+    const old = list[i]!;
+    const heap = jobHeap(st, j);
+    while (old.heap.size > 0) heap.push(old.heap.pop());
+    list[i] = { pool: old.pool, heap, offered: old.offered };
+  }
 }
 
 /** The copy of `serial` in its pool's heap was dropped (its job was at its cap, or it is no longer ready): it is offered no more. */
@@ -61,7 +83,7 @@ export function droppedCapped(st: SchedulerState, j: number, p: number, serial: 
 export function claimedCapped(st: SchedulerState, j: number, p: number, serial: number): void {
   const q = queueOf(st, j, p);
   if (q !== undefined) {
-    q.heap.remove(serial - st.jobs.base[j]!);
+    q.heap.remove(st.jobs.localOf(j, serial));
     if (q.offered === serial) q.offered = -1;
   }
   st.reopened.push(j);
@@ -84,19 +106,18 @@ export function reopenJobs(st: SchedulerState): void {
       st.jobQueues.delete(j);
       continue;
     }
-    const base = jobs.base[j]!;
     const open = jobs.runningOf(j) < jobs.maxRunning(j);
     for (let i = 0; i < list.length; i++) {
       const q = list[i]!;
       const heap = q.heap;
       while (heap.size > 0) {
-        const t = base + heap.peek();
+        const t = jobs.serialOf(j, heap.peek());
         if (tasks.state[t] === TaskState.Scheduled && !tasks.held.has(t)) break;
         heap.pop();
         if (q.offered === t) q.offered = -1;
       }
       if (heap.size === 0) continue;
-      const head = base + heap.peek();
+      const head = jobs.serialOf(j, heap.peek());
       if (open && head !== q.offered) {
         ready.push(q.pool, head);
         q.offered = head;

@@ -28,8 +28,18 @@ export class JobTable {
   ints: Int32Array = new Int32Array(0);
   /** The same records, as float64 slots: job j's start at `j << FLOAT_SHIFT`. */
   floats: Float64Array = new Float64Array(0);
-  /** Serial of each job's first task; `base[count]` is the task count, so a job's tasks are base[j] … base[j + 1] - 1. */
+  /** Serial of each job's first task: the tasks it was submitted with are serials base[j] … base[j] + size[j] - 1. */
   base: Int32Array = new Int32Array(1);
+  /** Tasks each job was submitted with (its first block of serials). */
+  size: Int32Array = new Int32Array(0);
+  /**
+   * Tasks added to a job after it was submitted (`Scheduler.addTasks`), per grown job: blocks of
+   * serials as flat pairs [first serial, count, …] in the order they were added, their indices in the
+   * job continuing after `size[j]`. Added tasks take the next serials, after every task submitted
+   * before them, so a grown job's serials are not one range. Empty unless some job grew: the arithmetic
+   * `base[j] + i` of the other jobs stays as it was.
+   */
+  readonly grown = new Map<number, number[]>();
   /** Job priority (a 32-bit integer). */
   priority: Int32Array = new Int32Array(0);
   created: Float64Array = new Float64Array(0);
@@ -54,9 +64,10 @@ export class JobTable {
       this.created = resized(this.created, cap);
       this.failFast = resized(this.failFast, cap);
       this.base = resized(this.base, cap + 1);
+      this.size = resized(this.size, cap);
     }
     this.base[j] = base;
-    this.base[j + 1] = base + n;
+    this.size[j] = n;
     this.priority[j] = priority;
     this.created[j] = created;
     this.failFast[j] = failFast ? 1 : 0;
@@ -84,7 +95,62 @@ export class JobTable {
   }
 
   taskCount(j: number): number {
-    return this.base[j + 1]! - this.base[j]!;
+    const blocks = this.grown.size === 0 ? undefined : this.grown.get(j);
+    let n = this.size[j]!;
+    if (blocks !== undefined) for (let b = 1; b < blocks.length; b += 2) n += blocks[b]!;
+    return n;
+  }
+
+  /** The serial of job j's task i (its index in the job's Tasks). */
+  serialOf(j: number, i: number): number {
+    const n = this.size[j]!;
+    if (i < n) return this.base[j]! + i;
+    const blocks = this.grown.get(j)!;
+    let at = n;
+    for (let b = 0; b < blocks.length; b += 2) {
+      const count = blocks[b + 1]!;
+      if (i < at + count) return blocks[b]! + (i - at);
+      at += count;
+    }
+    return -1;
+  }
+
+  /** The index in job j's Tasks of its task with this serial. */
+  localOf(j: number, serial: number): number {
+    const i = serial - this.base[j]!;
+    const n = this.size[j]!;
+    if (i < n) return i;
+    const blocks = this.grown.get(j)!;
+    let at = n;
+    for (let b = 0; b < blocks.length; b += 2) {
+      const first = blocks[b]!;
+      const count = blocks[b + 1]!;
+      if (serial >= first && serial < first + count) return at + serial - first;
+      at += count;
+    }
+    return -1;
+  }
+
+  /** Every serial of job j, in task order. */
+  serials(j: number): Int32Array {
+    const out = new Int32Array(this.taskCount(j));
+    const base = this.base[j]!;
+    const n = this.size[j]!;
+    for (let i = 0; i < n; i++) out[i] = base + i;
+    const blocks = this.grown.size === 0 ? undefined : this.grown.get(j);
+    if (blocks !== undefined) {
+      let at = n;
+      for (let b = 0; b < blocks.length; b += 2) for (let k = 0; k < blocks[b + 1]!; k++) out[at++] = blocks[b]! + k;
+    }
+    return out;
+  }
+
+  /** Records that job j gained `count` tasks at serials [first, first + count), Queued. */
+  grow(j: number, first: number, count: number): void {
+    const blocks = this.grown.get(j);
+    if (blocks === undefined) this.grown.set(j, [first, count]);
+    else blocks.push(first, count);
+    this.ints[(j << INT_SHIFT) + TaskState.Queued]! += count;
   }
 
   lastModified(j: number): number {
@@ -191,7 +257,7 @@ export class JobTable {
 
   /** Bytes held by the typed arrays (for the benchmarks). */
   get byteLength(): number {
-    return this.ints.byteLength + this.base.byteLength + this.priority.byteLength + this.created.byteLength + this.failFast.byteLength;
+    return this.ints.byteLength + this.base.byteLength + this.size.byteLength + this.priority.byteLength + this.created.byteLength + this.failFast.byteLength;
   }
 }
 

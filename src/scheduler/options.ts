@@ -4,6 +4,7 @@ import type { Job, Task } from '../job/model.js';
 import type { Profile } from '../validate/validate.js';
 import type { JobTemplates } from '../validate/template.js';
 import type { Policy } from './policy.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
 
 export interface SchedulerOptions {
   /** Tasks that may run at once over all pools. @defaultValue Infinity */
@@ -159,4 +160,14 @@ function thrownText(e: unknown): string {
   } catch {
     return 'a value that cannot be read';
   }
+}
+
+/** Options of `Scheduler.addTasks`. */
+export interface AddTasksOptions {
+  /**
+   * A last check of the tasks to add, once they are valid (the Engine's: does a processor have
+   * their MediaProcessorId?): diagnostics with an error refuse them all, as validation's do. A
+   * diagnostic's `task` is the task's index in the job.
+   */
+  check?: (tasks: readonly Task[]) => Diagnostic[];
 }

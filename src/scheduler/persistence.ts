@@ -1,13 +1,13 @@
 import { ArgumentRangeError, describeValue } from '../errors.js';
 import { DependencyAction, TaskState, isFinalState } from '../job/enums.js';
 import type { Job } from '../job/model.js';
-import { resolveDependencies, resolveDependenciesOfRefs } from '../graph/dependencies.js';
+import { resolveDependencies, resolveDependenciesOfRefs, type Dependencies } from '../graph/dependencies.js';
 import { EV, EVENT_CODES, STATE_OF_EVENT } from './event-log.js';
 import { SchedulerError } from './errors.js';
 import { policyName } from './policy.js';
 import { SNAPSHOT_FORMAT, jobFromSnapshot, jobToSnapshot, type SchedulerSnapshot } from './snapshot.js';
 import { INT_SHIFT } from './job-table.js';
-import { appendJob, enqueueReady, indexTaskIds, type SchedulerState } from './state.js';
+import { appendJob, enqueueReady, growJob, indexTaskIds, sliceDependencies, type SchedulerState } from './state.js';
 import type { ErrorDetail } from './views.js';
 
 /**
@@ -31,6 +31,11 @@ export interface JournalChunk {
   errors: Array<[job: number, task: number, detail: ErrorDetail]>;
   /** Jobs whose record (cancel requested) changed. */
   dirtyJobs: number[];
+  /**
+   * Tasks added to running jobs (`Scheduler.addTasks`), in the order they were: [job position,
+   * count]. Their tasks are the last of the job's model; their events are among the rows.
+   */
+  grown: Array<[job: number, count: number]>;
 }
 
 /** A job's record as a store keeps it. */
@@ -42,6 +47,11 @@ export interface JournalJobRecord {
   cancelRequested: boolean;
   /** The job's cap on running tasks (absent or 0: none). */
   maxRunning?: number;
+  /**
+   * Not the scheduler's: what a store adds to the record of a job that gained tasks, their blocks
+   * as [order, count] (see {@link RecoveredJob.grown}).
+   */
+  grown?: Array<[order: number, count: number]>;
 }
 
 /** One job as a store gives it back to `Scheduler.recover`. */
@@ -53,6 +63,18 @@ export interface RecoveredJob {
   cancelRequested: boolean;
   /** The job's cap on running tasks (absent or 0: none). */
   maxRunning?: number;
+  /**
+   * Where the job stands among the others in the order they were accepted (any numbers that
+   * compare; a store's keys): absent, its place in the list. Needed only beside `grown`.
+   */
+  order?: number;
+  /**
+   * Tasks added to the job after it was submitted, in the order they were: how many (the last ones
+   * of `job.Tasks`) and when, as an `order` among the jobs (after every job of a lower order, before
+   * any of a higher). Added tasks rank after the tasks submitted before them; a store that keeps
+   * this gives back the same order.
+   */
+  grown?: Array<{ count: number; order: number }>;
   /** The job's events in the order they were logged; `task` is the index in the job; `text` by row, ascending. */
   events: { task: Int32Array; code: Uint8Array; time: Float64Array; text: Array<[row: number, message: string, customCode: string | undefined]> };
   /** ErrorDetails by task index. */
@@ -75,10 +97,12 @@ export function takeSnapshot(st: SchedulerState): SchedulerSnapshot {
   for (let j = 0; j < jobs.count; j++) {
     if (jobs.isForgotten(j)) continue;
     liveJobs.push(j);
-    for (let serial = jobs.base[j]!; serial < jobs.base[j + 1]!; serial++) {
-      renumber[serial] = live.length;
-      live.push(serial);
-    }
+  }
+  // Live tasks in serial order (a grown job's added tasks come after the jobs submitted before them).
+  for (let serial = 0; serial < n; serial++) {
+    if (jobs.isForgotten(tasks.job[serial]!)) continue;
+    renumber[serial] = live.length;
+    live.push(serial);
   }
   const errors: Record<string, ErrorDetail[]> = {};
   for (const [serial, list] of tasks.errors) if (renumber[serial] !== -1) errors[renumber[serial]!] = list.map((d) => ({ ...d }));
@@ -91,6 +115,7 @@ export function takeSnapshot(st: SchedulerState): SchedulerSnapshot {
     row[0] = k;
     out.push(row);
   }
+  const blocks = jobs.grown.size === 0 ? undefined : layoutOf(st, liveJobs);
   // Start and end come from the events; the clock is not read (open intervals are not asked for).
   const times = live.map((serial) => events.timesOf(serial, isFinalState(tasks.state[serial]!), NO_CLOCK));
   return {
@@ -126,7 +151,76 @@ export function takeSnapshot(st: SchedulerState): SchedulerSnapshot {
       held: [...tasks.held].map((serial) => renumber[serial]!).filter((k) => k !== -1).sort((a, b) => a - b),
     },
     events: out,
+    ...(blocks !== undefined ? { blocks } : {}),
   };
+}
+
+/**
+ * The order of the live jobs' blocks of serials (see JobTable.grown), as [index in `liveJobs`,
+ * count]: what a restore appends, in this order, to number the tasks as they were.
+ */
+function layoutOf(st: SchedulerState, liveJobs: readonly number[]): Array<[number, number]> | undefined {
+  const jobs = st.jobs;
+  const all: Array<[first: number, k: number, count: number]> = [];
+  let grew = false;
+  liveJobs.forEach((j, k) => {
+    all.push([jobs.base[j]!, k, jobs.size[j]!]);
+    const blocks = jobs.grown.get(j);
+    if (blocks === undefined) return;
+    grew = true;
+    for (let b = 0; b < blocks.length; b += 2) all.push([blocks[b]!, k, blocks[b + 1]!]);
+  });
+  if (!grew) return undefined;
+  all.sort((a, b) => a[0] - b[0]);
+  return all.map(([, k, count]) => [k, count]);
+}
+
+/** A job to append with the blocks its tasks came in (see {@link appendInLayout}). */
+interface JobToAppend {
+  job: Job;
+  deps: Dependencies;
+  priority: number;
+  failFast: boolean;
+  created: number;
+  maxRunning: number;
+}
+
+/**
+ * Appends jobs as their tasks were numbered: `layout` lists blocks [index in `list`, count] in
+ * serial order, a job's first block being the tasks it was submitted with and the others tasks
+ * added later (absent: each job in one block, in list order). Returns each job's position.
+ */
+function appendInLayout(st: SchedulerState, list: readonly JobToAppend[], layout: ReadonlyArray<readonly [number, number]> | undefined, what: string): number[] {
+  const positions = new Array<number>(list.length).fill(-1);
+  const taken = new Int32Array(list.length);
+  const blocks = layout ?? list.map((e, k) => [k, e.job.Tasks.length] as const);
+  for (const [k, count] of blocks) {
+    const e = list[k];
+    if (e === undefined || !(Number.isInteger(count) && count > 0) || taken[k]! + count > e.job.Tasks.length) throw new SchedulerError(what === 'restore' ? 'SNAPSHOT_INVALID' : 'JOURNAL_INVALID', `Scheduler.${what}: a block of ${describeValue(count)} tasks of job ${describeValue(k)} does not fit it`);
+    const from = taken[k]!;
+    taken[k] = from + count;
+    if (from === 0) {
+      const all = e.job.Tasks;
+      // The job as submitted: its first tasks; the others are added as they were.
+      const first = count === all.length ? e.job : { ...e.job, Tasks: all.slice(0, count) };
+      indexTaskIds(st, first);
+      const deps = first === e.job ? e.deps : sliceDependencies(e.deps, 0, count).local;
+      positions[k] = appendJob(st, first, deps, e.priority, e.failFast, e.created, e.maxRunning);
+      continue;
+    }
+    const j = positions[k]!;
+    const model = st.jobs.models[j]!;
+    const added = e.job.Tasks.slice(from, from + count);
+    st.taskIds.addTasks(st.jobs, j, added, st.tasks.count);
+    model.Tasks.push(...added);
+    const { local, external } = sliceDependencies(e.deps, from, count);
+    growJob(st, j, from, count, local, external, false);
+  }
+  list.forEach((e, k) => {
+    if (taken[k] !== e.job.Tasks.length) throw new SchedulerError(what === 'restore' ? 'SNAPSHOT_INVALID' : 'JOURNAL_INVALID', `Scheduler.${what}: job ${e.job.Id} has ${e.job.Tasks.length} tasks but its blocks hold ${taken[k]}`, { jobId: e.job.Id });
+    st.jobs.deps[positions[k]!] = e.deps;
+  });
+  return positions;
 }
 
 /**
@@ -136,13 +230,16 @@ export function takeSnapshot(st: SchedulerState): SchedulerSnapshot {
 export function loadSnapshot(st: SchedulerState, snap: SchedulerSnapshot, processing: 'requeue' | 'keep'): void {
   const { tasks, jobs, events } = st;
   const t = snap.tasks;
-  for (const j of snap.jobs) {
+  const list = snap.jobs.map((j): JobToAppend => {
     const job = jobFromSnapshot(j.job);
-    indexTaskIds(st, job);
-    const k = appendJob(st, job, resolveDependencies(job), j.priority, j.failFast, j.created, j.maxRunning ?? 0);
+    return { job, deps: resolveDependencies(job), priority: j.priority, failFast: j.failFast, created: j.created, maxRunning: j.maxRunning ?? 0 };
+  });
+  const positions = appendInLayout(st, list, snap.blocks, 'restore');
+  snap.jobs.forEach((j, i) => {
+    const k = positions[i]!;
     jobs.setRecord(k, j.state, j.lastModified, j.startTime ?? NaN, j.endTime ?? NaN);
     jobs.setCancelRequested(k, j.cancelRequested);
-  }
+  });
   const n = tasks.count;
   if (t.state.length !== n) throw new SchedulerError('SNAPSHOT_INVALID', `Scheduler.restore: the snapshot has ${t.state.length} task states for ${n} tasks`);
   const started = new Int32Array(n);
@@ -211,23 +308,26 @@ export function readJournal(st: SchedulerState, from: number): JournalChunk {
     const serial = task[i]!;
     const j = jobOf[serial]!;
     job[i] = j;
-    task[i] = serial - jobs.base[j]!;
+    task[i] = jobs.localOf(j, serial);
     const m = events.messageAt(from + i);
     const c = events.customCodeAt(from + i);
     if (m !== undefined || c !== undefined) text.push([i, m ?? '', c]);
   }
   const errors: JournalChunk['errors'] = [];
   const dirty: number[] = [];
+  const grown: JournalChunk['grown'] = [];
   if (st.journal) {
+    grown.push(...st.journal.grown);
+    st.journal.grown.length = 0;
     for (const [serial, d] of st.journal.errors) {
       const j = jobOf[serial]!;
-      errors.push([j, serial - jobs.base[j]!, d]);
+      errors.push([j, jobs.localOf(j, serial), d]);
     }
     st.journal.errors.length = 0;
     dirty.push(...st.journal.dirtyJobs);
     st.journal.dirtyJobs.clear();
   }
-  return { to, job, task, code: rows.code, time: rows.time, text, errors, dirtyJobs: dirty };
+  return { to, job, task, code: rows.code, time: rows.time, text, errors, dirtyJobs: dirty, grown };
 }
 
 export function jobRecord(st: SchedulerState, index: number): JournalJobRecord {
@@ -245,16 +345,41 @@ export function jobRecord(st: SchedulerState, index: number): JournalJobRecord {
  */
 export function recoverJobs(st: SchedulerState, list: readonly RecoveredJob[]): number[] {
   const fresh: number[] = [];
+  const ids = new Set<string>();
   for (const rj of list) {
-    if (st.jobs.byId.has(rj.job.Id)) throw new SchedulerError('JOURNAL_INVALID', `Scheduler.recover: job ${rj.job.Id} is stored twice`, { jobId: rj.job.Id });
-    indexTaskIds(st, rj.job);
-    const j = appendJob(st, rj.job, resolveDependenciesOfRefs(rj.job), rj.priority, rj.failFast, rj.created, rj.maxRunning ?? 0);
+    if (ids.has(rj.job.Id)) throw new SchedulerError('JOURNAL_INVALID', `Scheduler.recover: job ${rj.job.Id} is stored twice`, { jobId: rj.job.Id });
+    ids.add(rj.job.Id);
+  }
+  const entries = list.map((rj): JobToAppend => ({ job: rj.job, deps: resolveDependenciesOfRefs(rj.job), priority: rj.priority, failFast: rj.failFast, created: rj.created, maxRunning: rj.maxRunning ?? 0 }));
+  const positions = appendInLayout(st, entries, recoveredLayout(list), 'recover');
+  list.forEach((rj, i) => {
+    const j = positions[i]!;
     st.jobs.setCancelRequested(j, rj.cancelRequested);
     if (rj.events.code.length === 0) fresh.push(j);
     else replay(st, j, rj);
-  }
+  });
   admitRestored(st);
   return fresh;
+}
+
+/**
+ * The blocks of recovered jobs in the order their tasks were numbered (see `RecoveredJob.grown`),
+ * or undefined when no job grew. Sorted by order; a job's own block before blocks added at the same
+ * order, and blocks of one order in list order.
+ */
+function recoveredLayout(list: readonly RecoveredJob[]): Array<[number, number]> | undefined {
+  if (!list.some((rj) => rj.grown !== undefined && rj.grown.length > 0)) return undefined;
+  const all: Array<{ order: number; rank: number; k: number; count: number }> = [];
+  let rank = 0;
+  list.forEach((rj, k) => {
+    const added = rj.grown ?? [];
+    let rest = rj.job.Tasks.length;
+    for (const g of added) rest -= g.count;
+    all.push({ order: rj.order ?? k, rank: rank++, k, count: rest });
+    for (const g of added) all.push({ order: g.order, rank: rank++, k, count: g.count });
+  });
+  all.sort((a, b) => a.order - b.order || a.rank - b.rank);
+  return all.map((b) => [b.k, b.count]);
 }
 
 /** Loads one job's events into the log and derives its tasks' state from them. */
@@ -262,8 +387,8 @@ function replay(st: SchedulerState, j: number, rj: RecoveredJob): void {
   const { tasks, jobs, events } = st;
   const { task, code, time, text } = rj.events;
   const id = rj.job.Id;
-  const base = jobs.base[j]!;
   const n = jobs.taskCount(j);
+  const serials = jobs.serials(j);
   const m = code.length;
   if (task.length !== m || time.length !== m) throw new SchedulerError('JOURNAL_INVALID', `Scheduler.recover: job ${id} has event columns of different lengths`, { jobId: id });
   let t = 0;
@@ -275,7 +400,7 @@ function replay(st: SchedulerState, j: number, rj: RecoveredJob): void {
     if (!(local >= 0 && local < n) || c >= EVENT_CODES.length) {
       throw new SchedulerError('JOURNAL_INVALID', `Scheduler.recover: job ${id} has an event for task ${local} with code ${c}; the job has ${n} tasks`, { jobId: id });
     }
-    const serial = base + local;
+    const serial = serials[local]!;
     const at = time[r]!;
     let message: string | undefined;
     let custom: string | undefined;
@@ -302,20 +427,22 @@ function replay(st: SchedulerState, j: number, rj: RecoveredJob): void {
   const counts = jobs.ints;
   const at = j << INT_SHIFT;
   counts[at + TaskState.Queued] = 0;
-  for (let serial = base; serial < base + n; serial++) {
+  for (let i = 0; i < n; i++) {
+    const serial = serials[i]!;
     const state = tasks.state[serial]!;
     counts[at + state]!++;
     releaseRecovered(st, serial, state);
   }
   for (const [local, list] of rj.errors) {
-    if (local >= 0 && local < n) tasks.errors.set(base + local, list.map((d) => ({ ...d })));
+    if (local >= 0 && local < n) tasks.errors.set(serials[local]!, list.map((d) => ({ ...d })));
   }
   for (const [local, value] of rj.progress) {
-    const serial = base + local;
-    if (local >= 0 && local < n && tasks.state[serial] !== TaskState.Finished && value >= 0 && value <= 100) tasks.setProgress(serial, value);
+    if (!(local >= 0 && local < n)) continue;
+    const serial = serials[local]!;
+    if (tasks.state[serial] !== TaskState.Finished && value >= 0 && value <= 100) tasks.setProgress(serial, value);
   }
   for (const local of rj.held) {
-    if (local >= 0 && local < n && tasks.state[base + local] === TaskState.Scheduled) tasks.held.add(base + local);
+    if (local >= 0 && local < n && tasks.state[serials[local]!] === TaskState.Scheduled) tasks.held.add(serials[local]!);
   }
   jobs.refresh(j, lastTime);
 }
@@ -328,11 +455,10 @@ function releaseRecovered(st: SchedulerState, serial: number, state: number): vo
   const tasks = st.tasks;
   if (state === TaskState.Finished) {
     for (let e = tasks.succOffset[serial]!; e < tasks.succOffset[serial + 1]!; e++) tasks.pending[tasks.succ[e]!]!--;
+    const more = tasks.extraSucc.size === 0 ? undefined : tasks.extraSucc.get(serial);
+    if (more !== undefined) for (const t of more) tasks.pending[t]!--;
   } else if ((state === TaskState.Error || state === TaskState.Canceled) && tasks.action !== null) {
-    for (let e = tasks.succOffset[serial]!; e < tasks.succOffset[serial + 1]!; e++) {
-      const t = tasks.succ[e]!;
-      if (tasks.action[t] === DependencyAction.run) tasks.pending[t]!--;
-    }
+    for (const t of tasks.successors(serial)) if (tasks.action[t] === DependencyAction.run) tasks.pending[t]!--;
   }
 }
 

@@ -88,14 +88,16 @@ export class ReadyOrder {
     return k - Math.floor(k / PACK) * PACK - HALF;
   }
 
-  /** Computes the keys of a job's tasks, serials [base, base + job.Tasks.length). Call {@link ensure} first. */
-  addJob(job: Job, deps: Dependencies, jobPriority: number, base: number): void {
-    const n = job.Tasks.length;
+  /**
+   * Computes the keys of a job's tasks [from, from + n), serials [base, base + n); `deps` are the
+   * edges among them (local indices). Call {@link ensure} first.
+   */
+  addJob(job: Job, deps: Dependencies, jobPriority: number, base: number, from = 0, n = job.Tasks.length): void {
     // Small jobs (most) share a kept scratch; a big one gets its own, let go after.
     const scratch = 2 * n <= this.#scratch.length ? this.#scratch : 2 * n <= SCRATCH ? (this.#scratch = new Float64Array(SCRATCH)) : new Float64Array(2 * n);
     const primary = scratch.subarray(0, n).fill(0);
     const secondary = scratch.subarray(n, 2 * n).fill(0);
-    computeKeys(this.policy, job, deps, jobPriority, primary, secondary);
+    computeKeys(this.policy, job, from, deps, jobPriority, primary, secondary);
     if (this.secondary === null) {
       let packable = true;
       for (let i = 0; i < n && packable; i++) packable = fits(primary[i]!, secondary[i]!);
@@ -139,9 +141,13 @@ function fits(primary: number, secondary: number): boolean {
   return Number.isInteger(primary) && Number.isInteger(secondary) && primary >= -PACK && primary < PACK && secondary >= -HALF && secondary < HALF;
 }
 
-/** The two keys of every task of a job, by the policy (see the table above). */
-function computeKeys(policy: Policy, job: Job, deps: Dependencies, jobPriority: number, primary: Float64Array, secondary: Float64Array): void {
-  const tasks = job.Tasks;
+/**
+ * The two keys of tasks [from, from + primary.length) of a job, by the policy (see the table
+ * above). A critical path is that of those tasks among themselves (`deps`): tasks added to a
+ * running job do not change the keys of those already in it, which may be in a heap.
+ */
+function computeKeys(policy: Policy, job: Job, from: number, deps: Dependencies, jobPriority: number, primary: Float64Array, secondary: Float64Array): void {
+  const tasks = from === 0 && primary.length === job.Tasks.length ? job.Tasks : job.Tasks.slice(from, from + primary.length);
   const n = tasks.length;
   if (policy === 'priority') {
     for (let i = 0; i < n; i++) {

@@ -1,22 +1,24 @@
 import { ArgumentRangeError, ArgumentTypeError, ValidationError, describeValue } from '../errors.js';
 import { DependencyAction, STATE_NAMES, TaskOptions, TaskState, isFinalState } from '../job/enums.js';
-import type { Job, Task } from '../job/model.js';
-import { resolveDependencies, type Dependencies } from '../graph/dependencies.js';
+import type { Job, JobExtensions, Task } from '../job/model.js';
+import { resolveDependencies, resolveDependenciesOfRefs, type Dependencies } from '../graph/dependencies.js';
+import { padExtensions } from '../job/extensions.js';
+import { validateAddition } from '../validate/add.js';
 import { hasFreshTaskIds, isValidationResult, validateJob, type ValidationResult } from '../validate/validate.js';
 import { Claim } from './claim.js';
 import { EV } from './event-log.js';
 import { SchedulerError } from './errors.js';
 import { explain, jobView, jobViews, modelOf, taskInfo, taskView, taskViews, type TaskInfo } from './inspect.js';
 import { FLOAT_SHIFT, INT_SHIFT, JOB_STATE, LAST_MODIFIED, MAX_RUNNING } from './job-table.js';
-import { isInt32, settingsOf, type FailOptions, type RerunOptions, type RestoreOptions, type SchedulerOptions, type Settings, type SubmitOptions, type TaskFilter } from './options.js';
+import { isInt32, settingsOf, type AddTasksOptions, type FailOptions, type RerunOptions, type RestoreOptions, type SchedulerOptions, type Settings, type SubmitOptions, type TaskFilter } from './options.js';
 import { jobRecord, loadSnapshot, readJournal, recoverJobs, takeSnapshot, type JournalChunk, type JournalJobRecord, type RecoveredJob } from './persistence.js';
 import { policyName } from './policy.js';
 import { SNAPSHOT_FORMAT, type SchedulerSnapshot } from './snapshot.js';
-import { claimedCapped, droppedCapped, reopenJobs } from './job-caps.js';
-import { appendJob, createState, enqueueReady, describeTask, indexTaskIds, lookupJob, lookupTask, poolNameIn, taskModel, type RateWindow, type SchedulerState } from './state.js';
+import { claimedCapped, droppedCapped, grewCapped, reopenJobs } from './job-caps.js';
+import { appendJob, createState, enqueueReady, describeTask, growJob, indexTaskIds, lookupJob, lookupTask, taskModel, type RateWindow, type SchedulerState } from './state.js';
 import type { ErrorDetail, Explanation, JobStateChange, JobView, TaskClaim, TaskProgressEvent, TaskStateChange, TaskView } from './views.js';
 
-export type { FailOptions, RerunOptions, RestoreOptions, SchedulerOptions, SubmitOptions, TaskFilter } from './options.js';
+export type { AddTasksOptions, FailOptions, RerunOptions, RestoreOptions, SchedulerOptions, SubmitOptions, TaskFilter } from './options.js';
 export type { JournalChunk, JournalJobRecord, RecoveredJob } from './persistence.js';
 
 interface SchedulerEvents {
@@ -149,33 +151,108 @@ export class Scheduler {
     if (s.jobs.byId.has(job.Id)) {
       throw new SchedulerError('JOB_EXISTS', `Scheduler.submit: a job with Id ${job.Id} was already submitted: leave Id out to get a new one`, { jobId: job.Id });
     }
-    if (job.extensions?.weight !== undefined) this.#checkWeights(job);
+    if (job.extensions?.weight !== undefined) this.#checkWeights('submit', job, job.Tasks, job.extensions);
     indexTaskIds(s, job, hasFreshTaskIds(result));
     const j = appendJob(s, job, result.dependencies!, options.priority ?? job.Priority, options.failFast ?? settings.failFast, this.#now(), options.maxRunning ?? 0);
     this.#initialStates(j);
     return job.Id;
   }
 
-  /** A task heavier than its pool could never start: refused before anything is changed. */
-  #checkWeights(job: Job): void {
-    const weights = job.extensions!.weight!;
+  /**
+   * A task heavier than its pool could never start: refused before anything is changed. `tasks`
+   * and `ext` are the job's (or, for an addition, the tasks added and their extensions).
+   */
+  #checkWeights(call: string, job: Job, tasks: readonly Task[], ext: JobExtensions): void {
+    const weights = ext.weight!;
     for (let i = 0; i < weights.length; i++) {
       const w = weights[i]!;
       if (w === 1) continue;
-      const name = poolNameIn(this.#s, job, i);
+      const task = tasks[i]!;
+      const name = ext.pool?.[i] ?? this.#settings.poolOf(task, job);
       const slots = this.#settings.poolSlots[name];
       if (slots !== undefined && w > slots) {
-        const task = job.Tasks[i]!;
-        throw new SchedulerError('WEIGHT_EXCEEDS_POOL', `Scheduler.submit: task ${describeTask(task)} has Weight ${w} but its pool "${name}" has ${slots} slot${slots === 1 ? '' : 's'}: it could never start; lower its Weight or give the pool more slots`, { jobId: job.Id, taskId: task.Id });
+        throw new SchedulerError('WEIGHT_EXCEEDS_POOL', `Scheduler.${call}: task ${describeTask(task)} has Weight ${w} but its pool "${name}" has ${slots} slot${slots === 1 ? '' : 's'}: it could never start; lower its Weight or give the pool more slots`, { jobId: job.Id, taskId: task.Id });
       }
     }
   }
 
+  /**
+   * Adds tasks to a job that has not ended (Azure Batch adds tasks to an active job; AMS jobs are
+   * fixed once created, so this is an extension). The tasks are checked against the job as it
+   * stands, and all of them are refused, with every diagnostic, when one would close a cycle, read
+   * an output nothing produces, or read the output of a task that already failed or was canceled
+   * (`INPUT_ENDED`: it could never run). An output of a task that already Finished is there: the
+   * task does not wait for it. Added tasks are Queued or Scheduled as a new job's would be, take
+   * the next serials (at equal keys they go after every task submitted before them) and count in
+   * their job's state, which goes on (a Scheduled job with tasks still to start stays so).
+   *
+   * @param additions `{ Tasks: [...] }` (task definitions as in a Create-Job body: their
+   *   `JobOutputAsset(N)` may name the job's outputs, and new outputs continue its numbering) or
+   *   `{ tasks: [...] }` (plain tasks: `dependsOn` names new ids or the job's tasks by Name); JSON
+   *   text or an object. A `validateAddition()` result is not taken: the job may have moved on.
+   * @returns the views of the tasks added, in order.
+   * @throws SchedulerError `JOB_NOT_FOUND`; `JOB_FINAL` when the job has ended or is being canceled;
+   *   `TASK_EXISTS`; `WEIGHT_EXCEEDS_POOL`. ValidationError (`VALIDATION_FAILED`) with every
+   *   diagnostic. Nothing is changed when it throws.
+   */
+  addTasks(jobId: string, additions: unknown, options: AddTasksOptions = {}): TaskView[] {
+    const s = this.#s;
+    const jobs = s.jobs;
+    const tasks = s.tasks;
+    const j = lookupJob(s, 'addTasks', jobId);
+    const state = jobs.stateOf(j);
+    if (isFinalState(state) || state === CANCELING || jobs.isCancelRequested(j)) {
+      throw new SchedulerError('JOB_FINAL', `Scheduler.addTasks: job ${jobId} is ${STATE_NAMES[state]}: tasks can be added only to a job that has not ended; rerun its tasks (rerun) or submit a new job`, { jobId, state: STATE_NAMES[state] });
+    }
+    const job = jobs.models[j]!;
+    const n0 = job.Tasks.length;
+    const ended = (i: number): 'failed' | 'canceled' | undefined => {
+      const st = tasks.state[jobs.serialOf(j, i)];
+      return st === TaskState.Error ? 'failed' : st === TaskState.Canceled ? 'canceled' : undefined;
+    };
+    const result = validateAddition(job, jobs.deps[j]!, additions, { profile: this.#settings.profile, ids: this.#settings.ids, ended });
+    if (!result.valid || result.tasks === undefined) throw new ValidationError('Scheduler.addTasks', result.diagnostics);
+    const added = result.tasks;
+    if (options.check !== undefined) {
+      // Placed as validation places them: by the task's index in the addition.
+      const found = options.check(added).map((d) => (d.task !== undefined ? { ...d, task: d.task - n0 } : d));
+      if (found.some((d) => d.severity === 'error')) throw new ValidationError('Scheduler.addTasks', found);
+    }
+    const k = added.length;
+    if (result.extensions?.weight !== undefined) this.#checkWeights('addTasks', job, added, result.extensions);
+    const base = tasks.count;
+    s.taskIds.addTasks(jobs, j, added, base);
+    // Nothing below throws: the model grows, then the tables.
+    job.Tasks.push(...added);
+    if (result.extensions !== undefined) mergeExtensions(job, n0, result.extensions);
+    else padExtensions(job.extensions, n0 + k);
+    growJob(s, j, n0, k, result.dependencies!, result.external!, true);
+    jobs.deps[j] = resolveDependenciesOfRefs(job);
+    if (s.capped && jobs.maxRunning(j) !== 0) grewCapped(s, j);
+    s.journal?.grown.push([j, k]);
+    const now = this.#now();
+    this.#firstStates(j, base, k, now);
+    this.#refreshJob(j, now);
+    const views: TaskView[] = [];
+    for (let i = 0; i < k; i++) views.push(taskView(s, base + i));
+    return views;
+  }
+
   /** A new job's first states: tasks without dependencies Scheduled, the others Queued. */
   #initialStates(j: number): void {
-    const { tasks, jobs, events } = this.#s;
+    const jobs = this.#s.jobs;
     const now = jobs.created[j]!;
-    for (let serial = jobs.base[j]!, end = jobs.base[j + 1]!; serial < end; serial++) {
+    this.#firstStates(j, jobs.base[j]!, jobs.size[j]!, now);
+    // A job restored with tasks added to it (see recover): theirs too.
+    const blocks = jobs.grown.size === 0 ? undefined : jobs.grown.get(j);
+    if (blocks !== undefined) for (let b = 0; b < blocks.length; b += 2) this.#firstStates(j, blocks[b]!, blocks[b + 1]!, now);
+    this.#refreshJob(j, now);
+  }
+
+  /** Serials [from, from + n) of job j start: Scheduled when they wait on nothing, else Queued. */
+  #firstStates(j: number, from: number, n: number, now: number): void {
+    const { tasks, events } = this.#s;
+    for (let serial = from, end = from + n; serial < end; serial++) {
       if (tasks.pending[serial] === 0) {
         this.#setState(serial, j, SCHEDULED, now, EV_SCHEDULED);
         this.#makeReady(serial, now);
@@ -183,7 +260,6 @@ export class Scheduler {
         events.add(serial, EV.Queued, now);
       }
     }
-    this.#refreshJob(j, now);
   }
 
   // ---------------------------------------------------------------- the hot path
@@ -292,7 +368,7 @@ export class Scheduler {
     const j = s.tasks.job[serial]!;
     const p = s.tasks.pool[serial]!;
     const model = s.jobs.models[j]!;
-    const i = serial - s.jobs.base[j]!;
+    const i = s.jobs.localOf(j, serial);
     const named = p !== 0 ? s.poolNames[p]! : model.extensions?.pool?.[i];
     return new Claim(this, serial, s.tasks.attempts[serial]!, model, i, named ?? (this.#settings.defaultPools ? undefined : this.#settings.poolOf));
   }
@@ -353,6 +429,16 @@ export class Scheduler {
       if (--pending[t]! === 0 && states[t] === QUEUED) {
         this.#setState(t, j, SCHEDULED, now, EV_SCHEDULED);
         this.#makeReady(t, now);
+      }
+    }
+    if (tasks.extraSucc.size !== 0) {
+      const more = tasks.extraSucc.get(serial);
+      if (more === undefined) return;
+      for (const t of more) {
+        if (--pending[t]! === 0 && states[t] === QUEUED) {
+          this.#setState(t, j, SCHEDULED, now, EV_SCHEDULED);
+          this.#makeReady(t, now);
+        }
       }
     }
   }
@@ -461,9 +547,7 @@ export class Scheduler {
     const inSet = new Set(set);
     if (options.downstream === true) {
       for (let k = 0; k < set.length; k++) {
-        const a = set[k]!;
-        for (let e = tasks.succOffset[a]!, end = tasks.succOffset[a + 1]!; e < end; e++) {
-          const t = tasks.succ[e]!;
+        for (const t of tasks.successors(set[k]!)) {
           if (inSet.has(t)) continue;
           const st = states[t];
           if (st === PROCESSING || st === CANCELING) this.#invalid('rerun', t, 'set back', 'it is downstream of the task rerun; wait for it to end');
@@ -484,23 +568,22 @@ export class Scheduler {
     // The tasks to wait afresh: those set back, and the dependents of theirs that have not started.
     const affected = set.slice();
     for (const a of set) {
-      for (let e = tasks.succOffset[a]!, end = tasks.succOffset[a + 1]!; e < end; e++) {
-        const t = tasks.succ[e]!;
+      for (const t of tasks.successors(a)) {
         if (!inSet.has(t) && (states[t] === QUEUED || states[t] === SCHEDULED)) {
           inSet.add(t);
           affected.push(t);
         }
       }
     }
-    const producers = producersOf(s.jobs.deps[j]!, s.jobs.taskCount(j));
-    const base = s.jobs.base[j]!;
+    const jobs = s.jobs;
+    const producers = producersOf(jobs.deps[j]!, jobs.taskCount(j));
     const action = tasks.action;
     // First every count, then the moves, so a cascade of one meets the others' counts right.
     for (const t of affected) {
       const runs = action !== null && action[t] === DependencyAction.run;
       let waiting = 0;
-      for (const local of producers[t - base]!) {
-        const ps = states[base + local]!;
+      for (const local of producers[jobs.localOf(j, t)]!) {
+        const ps = states[jobs.serialOf(j, local)]!;
         if (ps === TaskState.Finished || (runs && (ps === TaskState.Error || ps === TaskState.Canceled))) continue;
         waiting++;
       }
@@ -514,9 +597,10 @@ export class Scheduler {
     for (const t of affected) {
       if (states[t] !== QUEUED) continue;
       let failed = -1;
-      for (const local of producers[t - base]!) {
-        const ps = states[base + local]!;
-        if (ps === TaskState.Error || ps === TaskState.Canceled) failed = base + local;
+      for (const local of producers[jobs.localOf(j, t)]!) {
+        const p = jobs.serialOf(j, local);
+        const ps = states[p]!;
+        if (ps === TaskState.Error || ps === TaskState.Canceled) failed = p;
       }
       const act = action === null ? DependencyAction.cancel : action[t]!;
       if (failed !== -1 && act !== DependencyAction.run) {
@@ -649,11 +733,8 @@ export class Scheduler {
     if (!isFinalState(state)) {
       throw new SchedulerError('JOB_NOT_ENDED', `Scheduler.forget: job ${jobId} is ${STATE_NAMES[state]}: only an ended job can be forgotten; cancel it first`, { jobId, state: STATE_NAMES[state] });
     }
-    const tasks = s.jobs.models[j]!.Tasks;
-    const base = s.jobs.base[j]!;
     s.taskIds.forget(s.jobs, j);
-    for (let i = 0; i < tasks.length; i++) {
-      const serial = base + i;
+    for (const serial of s.jobs.serials(j)) {
       s.tasks.errors.delete(serial);
       s.tasks.progress.delete(serial);
       s.events.dropTexts(serial);
@@ -687,11 +768,12 @@ export class Scheduler {
   #cancelRest(j: number, now: number, why: string, respectDoNotCancel: boolean): void {
     const s = this.#s;
     const tasks = s.tasks;
-    const base = s.jobs.base[j]!;
     const models = s.jobs.models[j]!.Tasks;
-    for (let serial = base, end = s.jobs.base[j + 1]!; serial < end; serial++) {
+    const serials = s.jobs.serials(j);
+    for (let i = 0; i < serials.length; i++) {
+      const serial = serials[i]!;
       const state = tasks.state[serial]!;
-      if (respectDoNotCancel && (models[serial - base]!.Options & TaskOptions.DoNotCancelOnJobFailure) !== 0) continue;
+      if (respectDoNotCancel && (models[i]!.Options & TaskOptions.DoNotCancelOnJobFailure) !== 0) continue;
       if (state === QUEUED || state === SCHEDULED) {
         tasks.held.delete(serial);
         this.#addError(serial, { Code: 'Canceled', Message: `canceled: ${why}` });
@@ -715,8 +797,10 @@ export class Scheduler {
     const stack = [serial];
     while (stack.length > 0) {
       const a = stack.pop()!;
-      for (let e = tasks.succOffset[a]!, end = tasks.succOffset[a + 1]!; e < end; e++) {
-        const t = tasks.succ[e]!;
+      const more = tasks.extraSucc.size === 0 ? undefined : tasks.extraSucc.get(a);
+      const csrEnd = tasks.succOffset[a + 1]!;
+      for (let e = tasks.succOffset[a]!, end = csrEnd + (more?.length ?? 0); e < end; e++) {
+        const t = e < csrEnd ? tasks.succ[e]! : more![e - csrEnd]!;
         const state = tasks.state[t];
         if (state !== QUEUED && state !== SCHEDULED) continue;
         const act = action === null ? DependencyAction.cancel : action[t]!;
@@ -834,7 +918,7 @@ export class Scheduler {
     const serial = task.serial;
     if (typeof serial === 'number' && serial >= 0 && serial < s.tasks.count) {
       const j = s.tasks.job[serial]!;
-      if (s.jobs.models[j]!.Tasks[serial - s.jobs.base[j]!]?.Id === task.taskId) return serial;
+      if (s.jobs.models[j]!.Tasks[s.jobs.localOf(j, serial)]?.Id === task.taskId) return serial;
     }
     throw new SchedulerError('TASK_NOT_FOUND', `Scheduler.${call}: the claim for ${describeValue(task.taskId)} is not from this scheduler: pass the claim next() returned, or the task id`);
   }
@@ -961,7 +1045,7 @@ export class Scheduler {
    * jobs whose record changed (a cancel). Off by default, so a scheduler without a store pays nothing.
    */
   enableJournal(): void {
-    this.#s.journal ??= { errors: [], dirtyJobs: new Set() };
+    this.#s.journal ??= { errors: [], dirtyJobs: new Set(), grown: [] };
   }
 
   /** Rows in the event log: a store's watermark. */
@@ -1020,6 +1104,26 @@ export class Scheduler {
     const s = this.#s;
     return s.tasks.byteLength + s.jobs.byteLength + s.order.byteLength + s.events.byteLength;
   }
+}
+
+/**
+ * Gives the job's extension arrays the values of tasks added at index `n0` (`added`: arrays over
+ * the added tasks only); an array the job lacked starts with its default for the tasks before.
+ */
+function mergeExtensions(job: Job, n0: number, added: JobExtensions): void {
+  const ext = (job.extensions ??= {});
+  for (const key of ['weight', 'action', 'pool', 'label'] as const) {
+    const values = added[key] as Array<number | string | null> | undefined;
+    if (values === undefined) continue;
+    let list = ext[key] as Array<number | string | null> | undefined;
+    if (list === undefined) {
+      list = [];
+      (ext as Record<string, unknown>)[key] = list;
+      padExtensions({ [key]: list }, n0);
+    }
+    list.push(...values);
+  }
+  padExtensions(ext, job.Tasks.length);
 }
 
 /** Each task's producers (local indices, one per edge), from a job's dependency edges. */

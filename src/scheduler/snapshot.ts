@@ -54,6 +54,12 @@ export interface SchedulerSnapshot {
     /** Tasks waiting out a retry backoff. */
     held?: number[];
   };
+  /**
+   * Present when a job gained tasks after it was submitted: the blocks of tasks in the order they
+   * were numbered, as [index in `jobs`, count] (a job's first block is the tasks it was submitted
+   * with). Tasks here are numbered in that order.
+   */
+  blocks?: Array<[number, number]>;
   /** Historical events as rows: [task, code, time, message?, custom code?]. */
   events: Array<[number, number, number] | [number, number, number, string] | [number, number, number, string, string]>;
 }

@@ -1,5 +1,6 @@
 import { ArgumentTypeError, describeValue } from '../errors.js';
 import type { Dependencies } from '../graph/dependencies.js';
+import { TaskState } from '../job/enums.js';
 import type { Job, JobExtensions, Task } from '../job/model.js';
 import { enqueueCapped, type JobQueues } from './job-caps.js';
 import { SchedulerError } from './errors.js';
@@ -31,7 +32,7 @@ export interface SchedulerState {
   /** Tasks running now (Processing or Canceling). */
   running: number;
   /** What a store needs besides the event log (see `Scheduler.enableJournal`); undefined until asked for. */
-  journal: { errors: Array<[number, ErrorDetail]>; dirtyJobs: Set<number> } | undefined;
+  journal: { errors: Array<[number, ErrorDetail]>; dirtyJobs: Set<number>; grown: Array<[number, number]> } | undefined;
   /** Set by recover(): how many event rows came from the store. */
   storedRows: number | undefined;
   /** Some job has a cap on its running tasks (`maxRunning`): claims check it. */
@@ -111,17 +112,26 @@ export function appendJob(st: SchedulerState, job: Job, deps: Dependencies, prio
     st.jobs.setMaxRunning(j, cap);
     st.capped = true;
   }
-  const extPools = ext?.pool;
+  placeTasks(st, job, j, base, 0, n, waiting);
+  tasks.count = total;
+  return j;
+}
 
+/**
+ * Gives tasks [from, from + n) of job j (serials [base, base + n)) their job and pool, and
+ * promises the event log the rows they will surely write.
+ */
+function placeTasks(st: SchedulerState, job: Job, j: number, base: number, from: number, n: number, waiting: number): void {
+  const extPools = job.extensions?.pool;
   let lastPoolName: string | undefined;
   let lastPool = 0;
   let mayWait = st.settings.concurrency !== Infinity;
-  const jobOf = tasks.job;
-  const poolOfTask = tasks.pool;
+  const jobOf = st.tasks.job;
+  const poolOfTask = st.tasks.pool;
   for (let i = 0; i < n; i++) {
     const serial = base + i;
     jobOf[serial] = j;
-    const poolName = extPools?.[i] ?? st.settings.poolOf(job.Tasks[i]!, job);
+    const poolName = extPools?.[from + i] ?? st.settings.poolOf(job.Tasks[from + i]!, job);
     // Consecutive tasks mostly share a pool: skip the map for a repeat.
     if (poolName !== lastPoolName) {
       lastPoolName = poolName;
@@ -135,24 +145,88 @@ export function appendJob(st: SchedulerState, job: Job, deps: Dependencies, prio
   // or a pool with slots). Growing the log mid-run would allocate big buffers, and at a million
   // tasks each such allocation sets off a full GC of the whole heap (over a second).
   st.events.promise((mayWait ? 4 : 3) * n + waiting);
-  tasks.count = total;
-  return j;
 }
 
-/** Copies a job's weights and dependency actions into the task table (serials [base, base + n)). */
-function applyTaskExtensions(st: SchedulerState, ext: JobExtensions, base: number, n: number): void {
+/**
+ * Appends tasks to job j: the model's tasks [from, from + n) — already in its Tasks and extension
+ * arrays — Queued at the next serials, after every task there is (see JobTable.grown). `deps` are
+ * the edges among them (local: 0 … n - 1); `external` the edges into them from the job's earlier
+ * tasks (`from` an index in the job). With `live`, an edge from a producer that already Finished
+ * is not waited on (an addition to a running job); without, every edge is counted, as for a job
+ * being restored, whose finished producers release their dependents afterwards. Logs nothing.
+ * @returns the serial of the first task added.
+ */
+export function growJob(st: SchedulerState, j: number, from: number, n: number, deps: Dependencies, external: { from: Int32Array; to: Int32Array }, live: boolean): number {
+  const tasks = st.tasks;
+  const jobs = st.jobs;
+  const job = jobs.models[j]!;
+  const base = tasks.count;
+  const total = base + n;
+  tasks.ensure(total);
+  const ext = job.extensions;
+  if (ext !== undefined) applyTaskExtensions(st, ext, base, n, from);
+  if (tasks.weight !== null) st.ready.weights = tasks.weight;
+  st.order.ensure(tasks.state.length);
+  st.events.ensureTasks(tasks.state.length);
+  st.order.addJob(job, deps, jobs.priority[j]!, base, from, n);
+  let waiting = tasks.appendDependencies(base, n, deps);
+  const pending = tasks.pending;
+  for (let e = 0; e < external.from.length; e++) {
+    const producer = jobs.serialOf(j, external.from[e]!);
+    const t = base + external.to[e]!;
+    tasks.addSuccessor(producer, t);
+    if (live && tasks.state[producer] === TaskState.Finished) continue;
+    if (pending[t]!++ === 0) waiting++;
+  }
+  jobs.grow(j, base, n);
+  placeTasks(st, job, j, base, from, n, waiting);
+  tasks.count = total;
+  return base;
+}
+
+/**
+ * The edges into tasks [from, from + n) of a job: those among them (local indices 0 … n - 1) and
+ * those from earlier tasks (`from` an index in the job), as {@link growJob} takes them.
+ */
+export function sliceDependencies(deps: Dependencies, from: number, n: number): { local: Dependencies; external: { from: Int32Array; to: Int32Array } } {
+  const lf: number[] = [];
+  const lt: number[] = [];
+  const la: number[] = [];
+  const li: number[] = [];
+  const ef: number[] = [];
+  const et: number[] = [];
+  const end = from + n;
+  for (let e = 0; e < deps.to.length; e++) {
+    const t = deps.to[e]!;
+    if (t < from || t >= end) continue;
+    const f = deps.from[e]!;
+    if (f >= from && f < end) {
+      lf.push(f - from);
+      lt.push(t - from);
+      la.push(deps.asset[e]!);
+      li.push(deps.inputEntry[e]!);
+    } else {
+      ef.push(f);
+      et.push(t - from);
+    }
+  }
+  const local: Dependencies = { taskCount: n, from: Int32Array.from(lf), to: Int32Array.from(lt), asset: Int32Array.from(la), inputEntry: Int32Array.from(li), producerOf: deps.producerOf, duplicates: [], unproduced: [] };
+  return { local, external: { from: Int32Array.from(ef), to: Int32Array.from(et) } };
+}
+
+/** Copies the weights and dependency actions of a job's tasks [from, from + n) into the task table (serials [base, base + n)). */
+function applyTaskExtensions(st: SchedulerState, ext: JobExtensions, base: number, n: number, from = 0): void {
   const tasks = st.tasks;
   if (ext.action !== undefined) {
     const action = tasks.enableActions();
-    for (let i = 0; i < n; i++) action[base + i] = ext.action[i] ?? 0;
+    for (let i = 0; i < n; i++) action[base + i] = ext.action[from + i] ?? 0;
   }
   if (ext.weight !== undefined && ext.weight.some((w) => w !== 1)) {
     const weight = tasks.enableWeights();
-    for (let i = 0; i < n; i++) weight[base + i] = ext.weight[i] ?? 1;
+    for (let i = 0; i < n; i++) weight[base + i] = ext.weight[from + i] ?? 1;
   }
 }
 
-/** The name of task `i`'s pool: as the definition names it (extension `Pool`), else `poolOf`. */
 /**
  * Puts a task that just became ready (Scheduled, not held) where claims find it: its pool's ready
  * heap, or its job's own heap when the job has a cap.
@@ -165,6 +239,7 @@ export function enqueueReady(st: SchedulerState, p: number, serial: number): voi
   st.ready.push(p, serial);
 }
 
+/** The name of task `i`'s pool: as the definition names it (extension `Pool`), else `poolOf`. */
 export function poolNameIn(st: SchedulerState, job: Job, i: number): string {
   return job.extensions?.pool?.[i] ?? st.settings.poolOf(job.Tasks[i]!, job);
 }
@@ -187,22 +262,18 @@ export function poolIndex(st: SchedulerState, name: string): number {
 }
 
 /**
- * Adds the job's task ids to the id index, one map operation a task; on a duplicate id it takes
- * the job's ids out again and throws, leaving the scheduler as it was.
- */
-/**
  * Takes the task ids of `job`, about to be appended (see TaskIds).
  * @param fresh its ids were all just made by the built-in random factory
  * @throws SchedulerError `TASK_EXISTS`
  */
 export function indexTaskIds(st: SchedulerState, job: Job, fresh = false): void {
-  st.taskIds.add(st.jobs, job, fresh);
+  st.taskIds.add(st.jobs, job, fresh, st.tasks.count);
 }
 
 /** The model of the task with this serial. */
 export function taskModel(st: SchedulerState, serial: number): Task {
   const j = st.tasks.job[serial]!;
-  return st.jobs.models[j]!.Tasks[serial - st.jobs.base[j]!]!;
+  return st.jobs.models[j]!.Tasks[st.jobs.localOf(j, serial)]!;
 }
 
 /** The name of a task's pool. */
@@ -210,7 +281,7 @@ export function poolNameOf(st: SchedulerState, serial: number): string {
   const p = st.tasks.pool[serial]!;
   if (p !== 0) return st.poolNames[p]!;
   const j = st.tasks.job[serial]!;
-  return poolNameIn(st, st.jobs.models[j]!, serial - st.jobs.base[j]!);
+  return poolNameIn(st, st.jobs.models[j]!, st.jobs.localOf(j, serial));
 }
 
 export function lookupTask(st: SchedulerState, call: string, taskId: string): number {

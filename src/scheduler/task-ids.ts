@@ -1,4 +1,4 @@
-import type { Job } from '../job/model.js';
+import type { Job, Task } from '../job/model.js';
 import { SchedulerError } from './errors.js';
 import type { JobTable } from './job-table.js';
 
@@ -25,38 +25,49 @@ export class TaskIds {
   }
 
   /**
-   * Takes the ids of `job`, about to be appended at position `jobs.count`.
+   * Takes the ids of `job`, about to be appended at position `jobs.count`, its tasks at serials
+   * [base, base + n).
    * @param fresh its task ids were all made by the built-in random factory just now
    * @throws SchedulerError `TASK_EXISTS` (and takes nothing) when one of them is already taken
    */
-  add(jobs: JobTable, job: Job, fresh: boolean): void {
+  add(jobs: JobTable, job: Job, fresh: boolean, base: number): void {
     if (fresh) return; // indexed when first looked up
     if (this.#indexedJobs < jobs.count) this.#catchUp(jobs);
+    this.#take(jobs, job.Tasks, base, 'submit');
+    this.#indexedJobs = jobs.count + 1;
+  }
+
+  /**
+   * Takes the ids of tasks about to be added to job `j` at serials [base, base + tasks.length).
+   * @throws SchedulerError `TASK_EXISTS` (and takes nothing) when one of them is already taken
+   */
+  addTasks(jobs: JobTable, j: number, tasks: readonly Task[], base: number): void {
+    if (this.#indexedJobs < jobs.count) this.#catchUp(jobs);
+    this.#take(jobs, tasks, base, 'addTasks');
+  }
+
+  #take(jobs: JobTable, tasks: readonly Task[], base: number, call: string): void {
     const map = this.#bySerial;
-    const base = jobs.base[jobs.count]!;
-    const tasks = job.Tasks;
     for (let i = 0; i < tasks.length; i++) {
       const id = tasks[i]!.Id;
       const size = map.size;
       map.set(id, base + i);
       if (map.size === size) {
-        // The repeat overwrote an entry: take back this job's, and put back an earlier job's.
+        // The repeat overwrote an entry: take back these tasks', and put back the earlier task's.
         for (let k = 0; k < i; k++) map.delete(tasks[k]!.Id);
         this.#restore(jobs, id);
-        throw new SchedulerError('TASK_EXISTS', `Scheduler.submit: a task with Id ${id} was already submitted: leave task ids out to get new ones`, { taskId: id });
+        throw new SchedulerError('TASK_EXISTS', `Scheduler.${call}: a task with Id ${id} was already submitted: leave task ids out to get new ones`, { taskId: id });
       }
     }
-    this.#indexedJobs = jobs.count + 1;
   }
 
   /** Drops the ids of job `j`, which is being forgotten. */
   forget(jobs: JobTable, j: number): void {
     if (j >= this.#indexedJobs) return; // not in the map yet: catching up skips forgotten jobs
     const tasks = jobs.models[j]!.Tasks;
-    const base = jobs.base[j]!;
     for (let i = 0; i < tasks.length; i++) {
       const id = tasks[i]!.Id;
-      if (this.#bySerial.get(id) === base + i) this.#bySerial.delete(id);
+      if (this.#bySerial.get(id) === jobs.serialOf(j, i)) this.#bySerial.delete(id);
     }
   }
 
@@ -66,7 +77,9 @@ export class TaskIds {
       if (jobs.isForgotten(j)) continue;
       const tasks = jobs.models[j]!.Tasks;
       const base = jobs.base[j]!;
-      for (let i = 0; i < tasks.length; i++) map.set(tasks[i]!.Id, base + i);
+      const n = jobs.size[j]!;
+      for (let i = 0; i < n; i++) map.set(tasks[i]!.Id, base + i);
+      for (let i = n; i < tasks.length; i++) map.set(tasks[i]!.Id, jobs.serialOf(j, i));
     }
     this.#indexedJobs = jobs.count;
   }
@@ -78,7 +91,7 @@ export class TaskIds {
       const tasks = jobs.models[j]!.Tasks;
       for (let i = 0; i < tasks.length; i++) {
         if (tasks[i]!.Id === id) {
-          this.#bySerial.set(id, jobs.base[j]! + i);
+          this.#bySerial.set(id, jobs.serialOf(j, i));
           return;
         }
       }

@@ -37,6 +37,13 @@ export class TaskTable {
   /** Slots each task takes in its pool; null until a job gives a weight other than 1. */
   weight: Int32Array | null = null;
 
+  /**
+   * Successors beyond the CSR, by serial: edges from a task to tasks added to its job later
+   * (`Scheduler.addTasks`), which its CSR block has no room for. Empty unless a job grew, so the
+   * walks over successors test its size once and pay nothing else.
+   */
+  readonly extraSucc = new Map<number, number[]>();
+
   /** Progress of tasks whose progress is neither 0 nor 100-because-Finished. */
   readonly progress = new Map<number, number>();
   /** ErrorDetails by serial. */
@@ -94,7 +101,18 @@ export class TaskTable {
   successors(serial: number): number[] {
     const out: number[] = [];
     for (let e = this.succOffset[serial]!; e < this.succOffset[serial + 1]!; e++) out.push(this.succ[e]!);
+    if (this.extraSucc.size !== 0) {
+      const more = this.extraSucc.get(serial);
+      if (more !== undefined) out.push(...more);
+    }
     return out;
+  }
+
+  /** Adds an edge from `from` to a task added to its job after it (see {@link extraSucc}). */
+  addSuccessor(from: number, to: number): void {
+    const list = this.extraSucc.get(from);
+    if (list === undefined) this.extraSucc.set(from, [to]);
+    else list.push(to);
   }
 
   /** A task's progress, 0–100. */

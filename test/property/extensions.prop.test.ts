@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Scheduler, type SchedulerOptions } from '../../src/scheduler/scheduler.js';
-import { sequentialIds } from '../../src/job/ids.js';
+import { sequentialIds, type IdFactory } from '../../src/job/ids.js';
 import { TaskState } from '../../src/job/enums.js';
 import { validateJob } from '../../src/validate/validate.js';
 import { PROCESSORS, randomJob, toDefinition, type RandomJob } from '../helpers/arbitraries.js';
@@ -20,7 +20,25 @@ type Op =
   | { kind: 'fail'; pick: number; retryable: boolean }
   | { kind: 'cancel'; job: number }
   | { kind: 'rerun'; pick: number; downstream: boolean }
-  | { kind: 'advance'; ms: number };
+  | { kind: 'advance'; ms: number }
+  | { kind: 'add'; job: number; tasks: AddedTask[] };
+
+/** A task to add to a running job: producers are picks among the job's tasks so far (new ones included). */
+interface AddedTask {
+  producers: number[];
+  priority: number;
+  pool: number;
+  weight: number;
+  action: number;
+}
+
+const addedTaskArb: fc.Arbitrary<AddedTask> = fc.record({
+  producers: fc.array(fc.nat(30), { maxLength: 3 }),
+  priority: fc.integer({ min: 0, max: 3 }),
+  pool: fc.nat(2),
+  weight: fc.integer({ min: 1, max: 3 }),
+  action: fc.integer({ min: 0, max: 2 }),
+});
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 6, arbitrary: fc.constant({ kind: 'next' } as Op) },
@@ -29,6 +47,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.nat(3).map((job) => ({ kind: 'cancel', job }) as Op) },
   { weight: 2, arbitrary: fc.record({ pick: fc.nat(20), downstream: fc.boolean() }).map((r) => ({ kind: 'rerun', ...r }) as Op) },
   { weight: 2, arbitrary: fc.integer({ min: 1, max: 15 }).map((ms) => ({ kind: 'advance', ms }) as Op) },
+  { weight: 2, arbitrary: fc.record({ job: fc.nat(3), tasks: fc.array(addedTaskArb, { minLength: 1, maxLength: 3 }) }).map((r) => ({ kind: 'add', ...r }) as Op) },
 );
 
 const jobArb = fc.record({
@@ -69,6 +88,8 @@ class Model {
   readonly caps: Array<number | undefined> = [];
   readonly canceled: boolean[] = [];
   readonly starts: number[][] = [[], [], []];
+  /** Each job's tasks (global numbers) in the job's order: added tasks at the end. */
+  readonly jobTasks: number[][] = [];
   constructor(
     readonly sc: Scenario,
     readonly slots: Array<number | undefined>,
@@ -83,6 +104,7 @@ class Model {
         this.tasks[first + v]!.producers.push(first + u);
         this.tasks[first + u]!.successors.push(first + v);
       }
+      this.jobTasks.push(Array.from({ length: g.n }, (_, i) => first + i));
       this.caps.push(j.cap);
       this.canceled.push(false);
     });
@@ -199,6 +221,33 @@ class Model {
     return true;
   }
 
+  /**
+   * Adds tasks to job k; `producers` are indices in the job (resolved by the caller). Refused when
+   * the job has ended or is being canceled, or a producer failed or was canceled.
+   */
+  add(k: number, added: Array<AddedTask & { local: number[] }>): 'job-final' | 'input-ended' | 'ok' {
+    const st = this.jobState(k);
+    if (st === F || st === E || st === C || st === CG || this.canceled[k]) return 'job-final';
+    const list = this.jobTasks[k]!;
+    for (const a of added) for (const l of a.local) if (l < list.length && (this.tasks[list[l]!]!.state === E || this.tasks[list[l]!]!.state === C)) return 'input-ended';
+    const first = this.tasks.length;
+    const jobPriority = this.tasks[list[0]!]!.jobPriority;
+    added.forEach((a) => {
+      const g = this.tasks.length;
+      this.tasks.push({ job: k, pool: a.pool, priority: a.priority, jobPriority, weight: a.weight, action: a.action, producers: [], successors: [], state: Q, attempts: 0, base: 0 });
+      list.push(g);
+    });
+    added.forEach((a, i) => {
+      for (const l of a.local) {
+        const p = list[l]!;
+        this.tasks[first + i]!.producers.push(p);
+        this.tasks[p]!.successors.push(first + i);
+      }
+    });
+    this.settle();
+    return 'ok';
+  }
+
   /** Applies the dependency rules until nothing moves. */
   settle(): void {
     for (let moved = true; moved; ) {
@@ -225,7 +274,7 @@ class Model {
   }
 }
 
-function build(sc: Scenario): { s: Scheduler; model: Model; clock: { t: number }; jobIds: string[]; taskIds: string[] } {
+function build(sc: Scenario): { s: Scheduler; model: Model; clock: { t: number }; jobIds: string[]; taskIds: string[]; ids: IdFactory } {
   const pools: Record<string, number> = {};
   const rateLimits: Record<string, { max: number; perMs: number }> = {};
   sc.slots.forEach((n, i) => {
@@ -237,7 +286,10 @@ function build(sc: Scenario): { s: Scheduler; model: Model; clock: { t: number }
   // Weights fit their pool (a heavier task is refused at submit: tested elsewhere).
   for (const j of sc.jobs) j.weights = j.weights.map((w, i) => Math.min(w, sc.slots[j.graph.processors[i] ?? 0] ?? w));
   const clock = { t: 1_000_000 };
-  const opts: SchedulerOptions = { concurrency: sc.concurrency, pools, rateLimits, now: () => clock.t, maxAttempts: sc.maxAttempts, failFast: sc.failFast };
+  // Ids of added tasks are the scheduler's: deterministic, apart from the jobs', and one factory a
+  // build, which a restore goes on with.
+  const taskIdsMade = sequentialIds(1_000_000);
+  const opts: SchedulerOptions = { concurrency: sc.concurrency, pools, rateLimits, now: () => clock.t, maxAttempts: sc.maxAttempts, failFast: sc.failFast, ids: taskIdsMade, profile: 'relaxed' };
   const s = new Scheduler(opts);
   const ids = sequentialIds();
   const jobIds = sc.jobs.map((j, k) => {
@@ -247,7 +299,33 @@ function build(sc: Scenario): { s: Scheduler; model: Model; clock: { t: number }
     return s.add(r);
   });
   const taskIds = s.tasks().map((t) => t.Id);
-  return { s, model: new Model(sc, sc.slots), clock, jobIds, taskIds };
+  return { s, model: new Model(sc, sc.slots), clock, jobIds, taskIds, ids: taskIdsMade };
+}
+
+/**
+ * The addition `op` asks for, against a job of `count` tasks: each producer pick is an index among
+ * the job's tasks and the new ones before it; task i of the job outputs JobOutputAsset(i), as the
+ * generated jobs' do. Weights fit their pool.
+ */
+function addition(op: Extract<Op, { kind: 'add' }>, count: number, slots: Array<number | undefined>): { body: unknown; tasks: Array<AddedTask & { local: number[] }> } {
+  const tasks = op.tasks.map((t, i) => {
+    const local = [...new Set(t.producers.map((p) => p % (count + i)))];
+    return { ...t, weight: Math.min(t.weight, slots[t.pool] ?? t.weight), local };
+  });
+  const body = {
+    Tasks: tasks.map((t, i) => {
+      const inputs = t.local.length === 0 ? '<inputAsset>JobInputAsset(0)</inputAsset>' : t.local.map((l) => `<inputAsset>JobOutputAsset(${l})</inputAsset>`).join('');
+      return {
+        Name: `added ${count + i}`,
+        MediaProcessorId: PROCESSORS[t.pool]!,
+        Priority: t.priority,
+        TaskBody: `<taskBody>${inputs}<outputAsset>JobOutputAsset(${count + i})</outputAsset></taskBody>`,
+        Weight: t.weight,
+        DependencyAction: ['cancel', 'run', 'skip'][t.action],
+      };
+    }),
+  };
+  return { body, tasks };
 }
 
 describe('Scheduler extensions against a model', () => {
@@ -255,6 +333,15 @@ describe('Scheduler extensions against a model', () => {
     fc.assert(
       fc.property(scenarioArb, (sc) => {
         const { s, model, clock, jobIds, taskIds } = build(sc);
+        const codeOf = (f: () => void): string | undefined => {
+          try {
+            f();
+            return undefined;
+          } catch (e) {
+            const err = e as { code?: string; diagnostics?: Array<{ code: string }> };
+            return err.code === 'VALIDATION_FAILED' ? err.diagnostics!.map((d) => d.code).join(',') : err.code;
+          }
+        };
         const check = (): void => {
           expect(s.tasks().map((t) => t.State)).toEqual(model.tasks.map((t) => t.state));
           jobIds.forEach((id, k) => expect(s.job(id)!.State).toBe(model.jobState(k)));
@@ -299,6 +386,16 @@ describe('Scheduler extensions against a model', () => {
             case 'advance':
               clock.t += op.ms;
               break;
+            case 'add': {
+              const k = op.job % jobIds.length;
+              const a = addition(op, model.jobTasks[k]!.length, sc.slots);
+              const want = model.add(k, a.tasks);
+              const got = codeOf(() => taskIds.push(...s.addTasks(jobIds[k]!, a.body).map((v) => v.Id)));
+              if (want === 'ok') expect(got).toBeUndefined();
+              else if (want === 'job-final') expect(got).toBe('JOB_FINAL');
+              else expect(got?.split(',')).toContain('INPUT_ENDED');
+              break;
+            }
           }
           check();
           // Limits: weights within pools, caps within jobs, starts within rate windows.
@@ -316,7 +413,9 @@ describe('Scheduler extensions against a model', () => {
 
   it('restore(snapshot()) at any step goes on as the original', () => {
     fc.assert(
-      fc.property(scenarioArb, fc.nat(70), (sc, cut) => {
+      fc.property(scenarioArb, fc.nat(70), (given, cut) => {
+        // Rate windows are not kept across a restore: these schedulers have none.
+        const sc = { ...given, rates: given.rates.map(() => undefined) };
         const a = build(sc);
         const b = build(sc);
         const k = Math.min(cut, sc.ops.length);
@@ -343,6 +442,13 @@ describe('Scheduler extensions against a model', () => {
               case 'advance':
                 x.clock.t += op.ms;
                 return 'a';
+              case 'add': {
+                const id = x.jobIds[op.job % x.jobIds.length]!;
+                return x.s
+                  .addTasks(id, addition(op, x.s.jobModel(id).Tasks.length, sc.slots).body)
+                  .map((v) => v.Id)
+                  .join();
+              }
             }
           } catch (e) {
             return `throws ${(e as { code?: string }).code}`;
@@ -350,11 +456,10 @@ describe('Scheduler extensions against a model', () => {
         };
         for (const op of sc.ops.slice(0, k)) run(a, op);
         for (const op of sc.ops.slice(0, k)) run(b, op);
-        // Rate windows are not kept: compare only schedulers without rate limits across a restore.
-        if (sc.rates.some((r) => r !== undefined)) return;
-        const restored = { ...b, s: Scheduler.restore(JSON.parse(JSON.stringify(b.s.snapshot())), { now: () => b.clock.t, processing: 'keep' }) };
+        const restored = { ...b, s: Scheduler.restore(JSON.parse(JSON.stringify(b.s.snapshot())), { now: () => b.clock.t, processing: 'keep', ids: b.ids }) };
         for (const op of sc.ops.slice(k)) expect(run(restored, op)).toBe(run(a, op));
-        expect(restored.s.tasks().map((t) => t.State)).toEqual(a.s.tasks().map((t) => t.State));
+        // Task by task, in the same order: added tasks kept their place among the others.
+        expect(restored.s.tasks().map((t) => [t.Id, t.State])).toEqual(a.s.tasks().map((t) => [t.Id, t.State]));
       }),
       { numRuns: 300 },
     );
