@@ -35,6 +35,11 @@ export class RunJournal {
   readonly #hub: NotificationHub;
   /** Store key of each job, by the job's position in the scheduler. */
   readonly #keys: number[] = [];
+  /**
+   * Per grown job (by store key): its blocks of added tasks as [order, count], the order a key of
+   * the same sequence as the jobs' (see RecoveredJob.grown), kept in the job's record.
+   */
+  readonly #grown = new Map<number, Array<[number, number]>>();
   #nextKey: number;
   /** Event rows up to here are in the batch or the store. */
   #mark: number;
@@ -54,11 +59,12 @@ export class RunJournal {
   #closed = false;
   #warnedUnkept = false;
 
-  constructor(store: RunStore, scheduler: Scheduler, hub: NotificationHub, state: { keys: readonly number[]; nextKey: number; mark: number; outboxSeq: number }) {
+  constructor(store: RunStore, scheduler: Scheduler, hub: NotificationHub, state: { keys: readonly number[]; nextKey: number; mark: number; outboxSeq: number; grown?: ReadonlyMap<number, Array<[number, number]>> }) {
     this.store = store;
     this.#scheduler = scheduler;
     this.#hub = hub;
     this.#keys.push(...state.keys);
+    for (const [key, blocks] of state.grown ?? []) this.#grown.set(key, blocks.slice());
     this.#nextKey = state.nextKey;
     this.#mark = state.mark;
     this.#outboxSeq = state.outboxSeq;
@@ -86,8 +92,14 @@ export class RunJournal {
   bindJob(index: number, key: number): void {
     this.#keys[index] = key;
     // The scheduler stamped its own creation time: record that one.
-    this.#batch.statuses.push({ key, status: encodeJobStatus(this.#scheduler.jobRecord(index)) });
+    this.#batch.statuses.push({ key, status: this.#status(index, key) });
     this.schedule();
+  }
+
+  /** The job's record as stored: the scheduler's, and the blocks of tasks added to it. */
+  #status(index: number, key: number): string {
+    const grown = this.#grown.get(key);
+    return encodeJobStatus(grown === undefined ? this.#scheduler.jobRecord(index) : { ...this.#scheduler.jobRecord(index), grown });
   }
 
   /**
@@ -108,6 +120,7 @@ export class RunJournal {
     this.#collect();
     const key = this.#keys[index];
     if (key === undefined) return;
+    this.#grown.delete(key);
     this.#batch.forget.push(key);
     this.schedule();
   }
@@ -277,9 +290,21 @@ export class RunJournal {
         const key = this.#known(j);
         if (!rowsOf.has(j) && key !== undefined) batch.segments.push({ job: key, data: encodeSegment(chunk, [], list, undefined) });
       }
+      for (const [j, count] of chunk.grown) {
+        // The job's model now holds the added tasks; its record says where they stand in the
+        // order, with a key of their own from the jobs' sequence.
+        const key = this.#known(j);
+        if (key === undefined) continue;
+        let blocks = this.#grown.get(key);
+        if (blocks === undefined) this.#grown.set(key, (blocks = []));
+        blocks.push([this.#nextKey++, count]);
+        const id = s.jobRecord(j).id;
+        batch.models.push({ key, model: encodeJobModel(s.jobModel(id)) });
+        batch.statuses.push({ key, status: this.#status(j, key) });
+      }
       for (const j of chunk.dirtyJobs) {
         const key = this.#known(j);
-        if (key !== undefined) batch.statuses.push({ key, status: encodeJobStatus(s.jobRecord(j)) });
+        if (key !== undefined) batch.statuses.push({ key, status: this.#status(j, key) });
       }
     }
     if (this.#progress.size > 0 && Date.now() - this.#progressWritten >= PROGRESS_INTERVAL_MS) {

@@ -3,6 +3,7 @@ import { MEDIA_PROCESSOR_ID } from '../job/ids.js';
 import { TaskState, isFinalState } from '../job/enums.js';
 import type { Job, Task, TaskOutputAsset } from '../job/model.js';
 import { Scheduler, type RerunOptions, type SchedulerOptions, type SubmitOptions } from '../scheduler/scheduler.js';
+import type { TaskView } from '../scheduler/views.js';
 import { SchedulerError } from '../scheduler/errors.js';
 import type { Explanation, JobStateChange, JobView, TaskClaim, TaskProgressEvent, TaskStateChange } from '../scheduler/views.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
@@ -266,7 +267,7 @@ export class Engine {
   #resume(r: Recovered): void {
     // From the first row the store did not give: recovery itself logs the first states of jobs
     // stored without events, and those must be written too.
-    const journal = new RunJournal(r.store, this.scheduler, this.notifications, { keys: r.keys, nextKey: r.nextKey, mark: this.scheduler.storedEventCount, outboxSeq: r.outboxSeq });
+    const journal = new RunJournal(r.store, this.scheduler, this.notifications, { keys: r.keys, nextKey: r.nextKey, grown: r.grown, mark: this.scheduler.storedEventCount, outboxSeq: r.outboxSeq });
     this.#journal = journal;
     journal.meta('engine.options', r.optionsRecord);
     for (const job of this.scheduler.jobs()) {
@@ -561,6 +562,42 @@ export class Engine {
       entry.done = new Promise<JobView>((r) => (entry.resolve = r));
     }
     this.#pump();
+  }
+
+  /**
+   * Adds tasks to a job that has not ended, as {@link Scheduler.addTasks} does, and starts what may
+   * start. A task's MediaProcessorId must name a processor of this engine (or, in a plain
+   * addition, its name). With a store, the grown job is written before this returns; should that
+   * write fail, it stays pending and is tried again, as every change is (nothing is lost).
+   * @returns the views of the tasks added.
+   * @throws SchedulerError `JOB_NOT_FOUND`, `JOB_FINAL`, `TASK_EXISTS`, `WEIGHT_EXCEEDS_POOL`,
+   *   `ENGINE_CLOSED`; ValidationError with every diagnostic (MEDIA_PROCESSOR_UNKNOWN among them).
+   */
+  addTasks(jobId: string, additions: unknown): TaskView[] {
+    if (this.#closed) throw new SchedulerError('ENGINE_CLOSED', 'Engine.addTasks: the engine is closed: open it again to add tasks');
+    const views = this.scheduler.addTasks(jobId, additions, {
+      // Run once the tasks are valid and before they change state: their subscriptions are
+      // followed from their first state on.
+      check: (tasks) => {
+        const unknown = this.#unknownProcessors({ ...this.scheduler.jobModel(jobId), Tasks: [...tasks] });
+        if (unknown.length > 0) return unknown;
+        for (const t of tasks) {
+          if (t.TaskNotificationSubscriptions.length === 0) continue;
+          this.#follow('taskStateChange');
+          if (t.TaskNotificationSubscriptions.some((x) => x.IncludeTaskProgress)) this.#follow('taskProgress');
+        }
+        return [];
+      },
+    });
+    if (this.#journal !== undefined) {
+      try {
+        this.#journal.flush();
+      } catch (err) {
+        warn(`Engine.addTasks: the tasks added to job ${jobId} could not be written yet; the write is tried again`, err);
+      }
+    }
+    this.#pump();
+    return views;
   }
 
   /** Cancels every job that has not ended and waits until they have; the engine takes no more jobs. */

@@ -13,6 +13,8 @@ export interface Recovered {
   /** Store key of each job, by its position in the scheduler. */
   keys: number[];
   nextKey: number;
+  /** Blocks of tasks added to jobs, by job key (see RunJournal). */
+  grown: Map<number, Array<[number, number]>>;
   outboxSeq: number;
   /** Output metadata by producing task id. */
   outputs: Array<[string, ReadonlyMap<number, unknown>]>;
@@ -78,13 +80,22 @@ export function recoverRun(store: RunStore, options: SchedulerOptions, engine: {
   const keys: number[] = [];
   let nextKey = 1;
   let tasks = 0;
+  const grown = new Map<number, Array<[number, number]>>();
   for (const row of run.jobs) {
     const job = decodeJobModel(where, row.key, row.model);
     const status = decodeJobStatus(where, job.Id, row.status);
     const events = decodeSegments(where, job.Id, run.segments.get(row.key) ?? []);
     const held = new Set<number>();
     for (const [task] of dueOf.get(row.key) ?? []) held.add(task);
-    jobs.push({ job, ...status, events, errors: events.errors, progress: new Map(progressOf.get(row.key) ?? []), held });
+    const { grown: blocks, ...record } = status;
+    const rj: RecoveredJob = { job, ...record, order: row.key, events, errors: events.errors, progress: new Map(progressOf.get(row.key) ?? []), held };
+    if (blocks !== undefined) {
+      // Tasks added to the job keep their place in the order: each block's key is of the jobs' sequence.
+      rj.grown = blocks.map(([order, count]) => ({ order, count }));
+      grown.set(row.key, blocks);
+      for (const [order] of blocks) nextKey = Math.max(nextKey, order + 1);
+    }
+    jobs.push(rj);
     keys.push(row.key);
     nextKey = Math.max(nextKey, row.key + 1);
     tasks += job.Tasks.length;
@@ -151,7 +162,7 @@ export function recoverRun(store: RunStore, options: SchedulerOptions, engine: {
   }
   const records = new Map<string, string>();
   for (const [k, v] of run.meta) if (k.startsWith(RECORD_PREFIX)) records.set(k.slice(RECORD_PREFIX.length), v);
-  return { scheduler, store, keys, nextKey, outboxSeq, outputs, backoffs, outbox, tasks, changedOptions, optionsRecord: JSON.stringify(now), records };
+  return { scheduler, store, keys, nextKey, grown, outboxSeq, outputs, backoffs, outbox, tasks, changedOptions, optionsRecord: JSON.stringify(now), records };
 }
 
 function groupByJob<T>(rows: ReadonlyArray<{ job: number; task: number; value: T }>): Map<number, Array<[number, T]>> {

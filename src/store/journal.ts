@@ -296,8 +296,11 @@ function isExtensions(v: unknown, taskCount: number): v is JobExtensions {
 
 /** A job's record as stored (`status`). */
 export function encodeJobStatus(r: JournalJobRecord): string {
-  // maxRunning only when set, so the records of uncapped jobs read as they always did.
-  return JSON.stringify(r.maxRunning ? { priority: r.priority, failFast: r.failFast, created: r.created, cancelRequested: r.cancelRequested, maxRunning: r.maxRunning } : { priority: r.priority, failFast: r.failFast, created: r.created, cancelRequested: r.cancelRequested });
+  // maxRunning and grown only when set, so the records of other jobs read as they always did.
+  const o: Record<string, unknown> = { priority: r.priority, failFast: r.failFast, created: r.created, cancelRequested: r.cancelRequested };
+  if (r.maxRunning) o.maxRunning = r.maxRunning;
+  if (r.grown !== undefined && r.grown.length > 0) o.grown = r.grown;
+  return JSON.stringify(o);
 }
 
 export function decodeJobStatus(location: string, id: string, text: string): Omit<JournalJobRecord, 'id'> {
@@ -315,6 +318,11 @@ export function decodeJobStatus(location: string, id: string, text: string): Omi
   if (o.maxRunning !== undefined) {
     if (!(Number.isInteger(o.maxRunning) && o.maxRunning >= 1)) throw new StoreError('STORE_CORRUPT', location, `the store ${location} holds a damaged record of job ${id}: restore the file from a backup`);
     out.maxRunning = o.maxRunning;
+  }
+  if (o.grown !== undefined) {
+    const ok = Array.isArray(o.grown) && o.grown.every((b) => Array.isArray(b) && b.length === 2 && Number.isInteger(b[0]) && Number.isInteger(b[1]) && b[1] >= 1);
+    if (!ok) throw new StoreError('STORE_CORRUPT', location, `the store ${location} holds a damaged record of job ${id}: restore the file from a backup`);
+    out.grown = o.grown.map(([order, count]) => [order, count]);
   }
   return out;
 }

@@ -59,6 +59,10 @@ export class MemoryStore implements RunStore {
       const job = this.#jobs.get(u.key);
       if (job !== undefined) job.status = u.status;
     }
+    for (const u of batch.models) {
+      const job = this.#jobs.get(u.key);
+      if (job !== undefined) job.model = u.model;
+    }
     for (const g of batch.segments) {
       let list = this.#segments.get(g.job + 0);
       if (list === undefined) this.#segments.set(g.job + 0, (list = []));
@@ -109,6 +113,7 @@ export class MemoryStore implements RunStore {
       ids.add(j.id);
     }
     for (const u of b.statuses) text(u.status, 'jobs.status');
+    for (const u of b.models) text(u.model, 'models.model');
     for (const g of b.segments) {
       integer(g.job, 'segments.job');
       blob(g.data, 'segments.data');

@@ -52,6 +52,8 @@ export interface RunBatch {
   jobs: StoredJob[];
   /** New `status` of jobs already stored (or stored by this batch). */
   statuses: Array<{ key: number; status: string }>;
+  /** New `model` of jobs already stored (or stored by this batch): a job that gained tasks. */
+  models: Array<{ key: number; model: string }>;
   /** Encoded events, appended to their job's segments in this order. */
   segments: Array<{ job: number; data: Uint8Array }>;
   /** Last progress of a task (replaces the previous value). */
@@ -109,7 +111,7 @@ export class StoreError extends JobGraphError {
 
 /** An empty batch, to fill. */
 export function emptyBatch(): RunBatch {
-  return { jobs: [], statuses: [], segments: [], progress: [], due: [], outputs: [], outboxAdd: [], outboxDone: [], forget: [], meta: [] };
+  return { jobs: [], statuses: [], models: [], segments: [], progress: [], due: [], outputs: [], outboxAdd: [], outboxDone: [], forget: [], meta: [] };
 }
 
 /** Whether a batch has nothing to write. */
@@ -117,6 +119,7 @@ export function isEmptyBatch(b: RunBatch): boolean {
   return (
     b.jobs.length === 0 &&
     b.statuses.length === 0 &&
+    b.models.length === 0 &&
     b.segments.length === 0 &&
     b.progress.length === 0 &&
     b.due.length === 0 &&

@@ -36,6 +36,7 @@ interface Statements {
   insertJob: Stmt;
   insertModel: Stmt;
   updateStatus: Stmt;
+  updateModel: Stmt;
   insertSegment: Stmt;
   upsertProgress: Stmt;
   upsertOutput: Stmt;
@@ -132,6 +133,7 @@ export class SqliteStore implements RunStore {
         s.insertModel.run(j.key, text(j.model));
       }
       for (const u of batch.statuses) s.updateStatus.run(text(u.status), u.key);
+      for (const u of batch.models) s.updateModel.run(text(u.model), u.key);
       for (const g of batch.segments) s.insertSegment.run(g.job, g.data);
       for (const p of batch.progress) s.upsertProgress.run(p.job, p.task, p.value);
       for (const o of batch.outputs) s.upsertOutput.run(o.job, o.task, o.value);
@@ -361,6 +363,7 @@ function prepare(db: Db): Statements {
     insertJob: p('INSERT INTO jobs (key, id, status) VALUES (?, ?, ?)'),
     insertModel: p('INSERT INTO models (job, model) VALUES (?, ?)'),
     updateStatus: p('UPDATE jobs SET status = ? WHERE key = ?'),
+    updateModel: p('UPDATE models SET model = ? WHERE job = ?'),
     insertSegment: p('INSERT INTO segments (job, data) VALUES (?, ?)'),
     upsertProgress: p('INSERT INTO progress (job, task, value) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET value = excluded.value'),
     upsertOutput: p('INSERT INTO outputs (job, task, data) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET data = excluded.data'),

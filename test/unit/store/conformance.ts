@@ -108,10 +108,11 @@ export function describeRunStore(name: string, create: () => RunStore): void {
       expect(run.outbox.map((m) => m.seq)).toEqual([2, 5, 9]);
     });
 
-    it('replaces statuses, progress, outputs, due times and meta values', () => {
+    it('replaces statuses, models, progress, outputs, due times and meta values', () => {
       store.write(
         batch({
           jobs: [job(1)],
+          models: [{ key: 1, model: 'm1' }],
           statuses: [{ key: 1, status: 's1' }],
           progress: [{ job: 1, task: 0, value: 0.1 }],
           outputs: [{ job: 1, task: 0, value: bytes(1) }],
@@ -122,6 +123,7 @@ export function describeRunStore(name: string, create: () => RunStore): void {
       store.write(
         batch({
           statuses: [{ key: 1, status: 's2' }, { key: 1, status: 's3' }],
+          models: [{ key: 1, model: 'm2' }, { key: 1, model: 'm3' }],
           progress: [{ job: 1, task: 0, value: 0.5 }],
           outputs: [{ job: 1, task: 0, value: bytes(2, 2) }],
           due: [{ job: 1, task: 0, value: 200 }],
@@ -129,7 +131,7 @@ export function describeRunStore(name: string, create: () => RunStore): void {
         }),
       );
       const run = plain(store.load());
-      expect(run.jobs).toEqual([{ ...job(1), status: 's3' }]);
+      expect(run.jobs).toEqual([{ ...job(1), status: 's3', model: 'm3' }]);
       expect(run.progress).toEqual([{ job: 1, task: 0, value: 0.5 }]);
       expect(run.outputs).toEqual([{ job: 1, task: 0, value: [2, 2] }]);
       expect(run.due).toEqual([{ job: 1, task: 0, value: 200 }]);

@@ -564,6 +564,7 @@ describe('SqliteStore', () => {
         js.map(({ key, shared, model, status }) => ({ key, id: shared ? 'shared' : `id${key}`, model, status })),
       ),
       statuses: list(fc.record({ key, status: text })),
+      models: list(fc.record({ key, model: text })),
       segments: list(fc.record({ job: key, data })),
       progress: list(fc.record({ job: key, task, value })),
       due: list(fc.record({ job: key, task, value: fc.option(value, { nil: null }) })),
