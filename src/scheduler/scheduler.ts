@@ -222,12 +222,14 @@ export class Scheduler {
     if (result.extensions?.weight !== undefined) this.#checkWeights('addTasks', job, added, result.extensions);
     const base = tasks.count;
     s.taskIds.addTasks(jobs, j, added, base);
-    // Nothing below throws: the model grows, then the tables.
-    job.Tasks.push(...added);
-    if (result.extensions !== undefined) mergeExtensions(job, n0, result.extensions);
-    else padExtensions(job.extensions, n0 + k);
+    // Nothing below throws. The job's model is replaced, not changed: the caller's (a submitted
+    // validateJob() result, a jobModel() read earlier) stays as it was.
+    const grown: Job = { ...job, Tasks: job.Tasks.concat(added) };
+    const ext = grownExtensions(job.extensions, n0, k, result.extensions);
+    if (ext !== undefined) grown.extensions = ext;
+    jobs.models[j] = grown;
     growJob(s, j, n0, k, result.dependencies!, result.external!, true);
-    jobs.deps[j] = resolveDependenciesOfRefs(job);
+    jobs.deps[j] = resolveDependenciesOfRefs(grown);
     if (s.capped && jobs.maxRunning(j) !== 0) grewCapped(s, j);
     s.journal?.grown.push([j, k]);
     const now = this.#now();
@@ -1107,23 +1109,25 @@ export class Scheduler {
 }
 
 /**
- * Gives the job's extension arrays the values of tasks added at index `n0` (`added`: arrays over
- * the added tasks only); an array the job lacked starts with its default for the tasks before.
+ * The extensions of a job of `n0` tasks once `k` were added (`added`: arrays over the added tasks
+ * only): new arrays, each the job's values then the added ones, an array the job lacked starting
+ * with its default for the tasks before, one the addition lacks ending with it. Undefined when
+ * neither has any.
  */
-function mergeExtensions(job: Job, n0: number, added: JobExtensions): void {
-  const ext = (job.extensions ??= {});
+function grownExtensions(ext: JobExtensions | undefined, n0: number, k: number, added: JobExtensions | undefined): JobExtensions | undefined {
+  if (ext === undefined && added === undefined) return undefined;
+  const out: JobExtensions = ext?.maxRunning !== undefined ? { maxRunning: ext.maxRunning } : {};
   for (const key of ['weight', 'action', 'pool', 'label'] as const) {
-    const values = added[key] as Array<number | string | null> | undefined;
-    if (values === undefined) continue;
-    let list = ext[key] as Array<number | string | null> | undefined;
-    if (list === undefined) {
-      list = [];
-      (ext as Record<string, unknown>)[key] = list;
-      padExtensions({ [key]: list }, n0);
-    }
-    list.push(...values);
+    const before = ext?.[key] as Array<number | string | null> | undefined;
+    const values = added?.[key] as Array<number | string | null> | undefined;
+    if (before === undefined && values === undefined) continue;
+    const list: Array<number | string | null> = before !== undefined ? before.slice() : [];
+    padExtensions({ [key]: list }, n0);
+    if (values !== undefined) list.push(...values);
+    (out as Record<string, unknown>)[key] = list;
   }
-  padExtensions(ext, job.Tasks.length);
+  padExtensions(out, n0 + k);
+  return out;
 }
 
 /** Each task's producers (local indices, one per edge), from a job's dependency edges. */

@@ -263,6 +263,23 @@ describe('Scheduler.addTasks', () => {
     expect(order(rec)).toEqual(order(s));
   });
 
+  it('changes neither the validateJob() result submitted nor a model read before', () => {
+    const s = new Scheduler({ profile: 'relaxed' });
+    const r = validateJob(dagJob(1, []), { ids: sequentialIds(40) });
+    const id = s.add(r);
+    const before = s.jobModel(id);
+    s.addTasks(id, { Tasks: [task('C', [0], 1, { Weight: 1, DependencyAction: 'run' })] });
+    expect(r.job!.Tasks).toHaveLength(1);
+    expect(before.Tasks).toHaveLength(1);
+    expect(before.extensions).toBeUndefined();
+    expect(s.jobModel(id).Tasks).toHaveLength(2);
+    expect(s.jobModel(id).extensions).toEqual({ weight: [1, 1], action: [0, 1] });
+    // The same result goes to a second scheduler as it was.
+    const t = new Scheduler({ profile: 'relaxed' });
+    t.add(r);
+    expect(t.tasks()).toHaveLength(1);
+  });
+
   it('forget drops a grown job with all its tasks', () => {
     const { s, submit } = setup();
     const id = submit(1, []);
