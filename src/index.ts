@@ -45,7 +45,7 @@ export { findCycles } from './core/cycles.js';
 // Scheduling
 export { Scheduler } from './scheduler/scheduler.js';
 export type { TaskInfo } from './scheduler/inspect.js';
-export type { SchedulerOptions, SubmitOptions, TaskFilter, FailOptions, RerunOptions, RestoreOptions, JournalChunk, JournalJobRecord, RecoveredJob } from './scheduler/scheduler.js';
+export type { SchedulerOptions, SubmitOptions, TaskFilter, FailOptions, RerunOptions, AddTasksOptions, RestoreOptions, JournalChunk, JournalJobRecord, RecoveredJob } from './scheduler/scheduler.js';
 export type { Policy, DurationModel } from './scheduler/policy.js';
 export type { TaskView, JobView, TaskClaim, ErrorDetail, Explanation, TaskStateChange, TaskProgressEvent, JobStateChange } from './scheduler/views.js';
 export type { SchedulerSnapshot } from './scheduler/snapshot.js';
