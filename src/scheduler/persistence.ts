@@ -455,8 +455,7 @@ function releaseRecovered(st: SchedulerState, serial: number, state: number): vo
   const tasks = st.tasks;
   if (state === TaskState.Finished) {
     for (let e = tasks.succOffset[serial]!; e < tasks.succOffset[serial + 1]!; e++) tasks.pending[tasks.succ[e]!]!--;
-    const more = tasks.extraSucc.size === 0 ? undefined : tasks.extraSucc.get(serial);
-    if (more !== undefined) for (const t of more) tasks.pending[t]!--;
+    if (tasks.extraHead !== null) for (let e = tasks.extraHead[serial]!; e !== -1; e = tasks.extraNext[e]!) tasks.pending[tasks.extraTo[e]!]!--;
   } else if ((state === TaskState.Error || state === TaskState.Canceled) && tasks.action !== null) {
     for (const t of tasks.successors(serial)) if (tasks.action[t] === DependencyAction.run) tasks.pending[t]!--;
   }

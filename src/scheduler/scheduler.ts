@@ -433,14 +433,13 @@ export class Scheduler {
         this.#makeReady(t, now);
       }
     }
-    if (tasks.extraSucc.size !== 0) {
-      const more = tasks.extraSucc.get(serial);
-      if (more === undefined) return;
-      for (const t of more) {
-        if (--pending[t]! === 0 && states[t] === QUEUED) {
-          this.#setState(t, j, SCHEDULED, now, EV_SCHEDULED);
-          this.#makeReady(t, now);
-        }
+    const head = tasks.extraHead;
+    if (head === null) return;
+    for (let e = head[serial]!; e !== -1; e = tasks.extraNext[e]!) {
+      const t = tasks.extraTo[e]!;
+      if (--pending[t]! === 0 && states[t] === QUEUED) {
+        this.#setState(t, j, SCHEDULED, now, EV_SCHEDULED);
+        this.#makeReady(t, now);
       }
     }
   }
@@ -797,37 +796,39 @@ export class Scheduler {
     const tasks = this.#s.tasks;
     const action = tasks.action;
     const stack = [serial];
+    const visit = (t: number): void => {
+      const state = tasks.state[t];
+      if (state !== QUEUED && state !== SCHEDULED) return;
+      const act = action === null ? DependencyAction.cancel : action[t]!;
+      if (act === DependencyAction.run) {
+        if (state === QUEUED && --tasks.pending[t]! === 0) {
+          this.#setState(t, j, SCHEDULED, now, EV_SCHEDULED);
+          this.#makeReady(t, now);
+        }
+        return;
+      }
+      tasks.held.delete(t);
+      if (act === DependencyAction.skip) {
+        tasks.setProgress(t, 0);
+        this.#setStateWith(t, j, TaskState.Finished, now, EV.Skipped, `skipped: ${why}`);
+        if (state === SCHEDULED) this.#withdrawn(t);
+        this.#releaseDependents(t, j, now);
+        return;
+      }
+      this.#addError(t, { Code: 'DependencyFailed', Message: `canceled: ${why}` });
+      this.#setStateWith(t, j, TaskState.Canceled, now, EV.Canceled, why);
+      if (state === SCHEDULED) this.#withdrawn(t);
+      stack.push(t);
+    };
     while (stack.length > 0) {
       const a = stack.pop()!;
-      const more = tasks.extraSucc.size === 0 ? undefined : tasks.extraSucc.get(a);
-      const csrEnd = tasks.succOffset[a + 1]!;
-      for (let e = tasks.succOffset[a]!, end = csrEnd + (more?.length ?? 0); e < end; e++) {
-        const t = e < csrEnd ? tasks.succ[e]! : more![e - csrEnd]!;
-        const state = tasks.state[t];
-        if (state !== QUEUED && state !== SCHEDULED) continue;
-        const act = action === null ? DependencyAction.cancel : action[t]!;
-        if (act === DependencyAction.run) {
-          if (state === QUEUED && --tasks.pending[t]! === 0) {
-            this.#setState(t, j, SCHEDULED, now, EV_SCHEDULED);
-            this.#makeReady(t, now);
-          }
-          continue;
-        }
-        tasks.held.delete(t);
-        if (act === DependencyAction.skip) {
-          tasks.setProgress(t, 0);
-          this.#setStateWith(t, j, TaskState.Finished, now, EV.Skipped, `skipped: ${why}`);
-          if (state === SCHEDULED) this.#withdrawn(t);
-          this.#releaseDependents(t, j, now);
-          continue;
-        }
-        this.#addError(t, { Code: 'DependencyFailed', Message: `canceled: ${why}` });
-        this.#setStateWith(t, j, TaskState.Canceled, now, EV.Canceled, why);
-        if (state === SCHEDULED) this.#withdrawn(t);
-        stack.push(t);
-      }
+      for (let e = tasks.succOffset[a]!, end = tasks.succOffset[a + 1]!; e < end; e++) visit(tasks.succ[e]!);
+      // Then the successors added to the job later.
+      const head = tasks.extraHead;
+      if (head !== null) for (let e = head[a]!; e !== -1; e = tasks.extraNext[e]!) visit(tasks.extraTo[e]!);
     }
   }
+
 
   #addError(serial: number, detail: ErrorDetail): void {
     this.#s.journal?.errors.push([serial, detail]);

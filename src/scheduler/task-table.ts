@@ -38,11 +38,17 @@ export class TaskTable {
   weight: Int32Array | null = null;
 
   /**
-   * Successors beyond the CSR, by serial: edges from a task to tasks added to its job later
-   * (`Scheduler.addTasks`), which its CSR block has no room for. Empty unless a job grew, so the
-   * walks over successors test its size once and pay nothing else.
+   * Successors beyond the CSR: edges from a task to tasks added to its job later
+   * (`Scheduler.addTasks`), which its CSR block has no room for. A list per task in typed arrays:
+   * `extraHead[serial]` is its first edge (-1: none), `extraNext[e]` the next, `extraTo[e]` the
+   * successor; `extraTail` keeps the edge order. All null until a job grows, so the walks over
+   * successors test one field and pay nothing else.
    */
-  readonly extraSucc = new Map<number, number[]>();
+  extraHead: Int32Array | null = null;
+  extraTail: Int32Array = new Int32Array(0);
+  extraNext: Int32Array = new Int32Array(0);
+  extraTo: Int32Array = new Int32Array(0);
+  extraCount = 0;
 
   /** Progress of tasks whose progress is neither 0 nor 100-because-Finished. */
   readonly progress = new Map<number, number>();
@@ -55,6 +61,10 @@ export class TaskTable {
   ensure(total: number): void {
     this.succOffset = growInt32(this.succOffset, total + 1);
     if (this.state.length >= total) return;
+    if (this.extraHead !== null) {
+      this.extraHead = growInt32(this.extraHead, total, -1);
+      this.extraTail = growInt32(this.extraTail, total, -1);
+    }
     if (this.action !== null) this.action = growUint8(this.action, total);
     if (this.weight !== null) this.weight = growInt32(this.weight, total, 1);
     this.state = growUint8(this.state, total);
@@ -101,18 +111,25 @@ export class TaskTable {
   successors(serial: number): number[] {
     const out: number[] = [];
     for (let e = this.succOffset[serial]!; e < this.succOffset[serial + 1]!; e++) out.push(this.succ[e]!);
-    if (this.extraSucc.size !== 0) {
-      const more = this.extraSucc.get(serial);
-      if (more !== undefined) out.push(...more);
-    }
+    if (this.extraHead !== null) for (let e = this.extraHead[serial]!; e !== -1; e = this.extraNext[e]!) out.push(this.extraTo[e]!);
     return out;
   }
 
-  /** Adds an edge from `from` to a task added to its job after it (see {@link extraSucc}). */
+  /** Adds an edge from `from` to a task added to its job after it (see {@link extraHead}). */
   addSuccessor(from: number, to: number): void {
-    const list = this.extraSucc.get(from);
-    if (list === undefined) this.extraSucc.set(from, [to]);
-    else list.push(to);
+    if (this.extraHead === null) {
+      this.extraHead = new Int32Array(this.state.length).fill(-1);
+      this.extraTail = new Int32Array(this.state.length).fill(-1);
+    }
+    const e = this.extraCount++;
+    this.extraNext = growInt32(this.extraNext, e + 1);
+    this.extraTo = growInt32(this.extraTo, e + 1);
+    this.extraTo[e] = to;
+    this.extraNext[e] = -1;
+    const tail = this.extraTail[from]!;
+    if (tail === -1) this.extraHead[from] = e;
+    else this.extraNext[tail] = e;
+    this.extraTail[from] = e;
   }
 
   /** A task's progress, 0–100. */
@@ -134,7 +151,7 @@ export class TaskTable {
 
   /** Bytes held by the typed arrays (for the benchmarks). */
   get byteLength(): number {
-    return (this.action?.byteLength ?? 0) + (this.weight?.byteLength ?? 0) + this.state.byteLength + this.job.byteLength + this.pool.byteLength + this.pending.byteLength + this.attempts.byteLength + this.succOffset.byteLength + this.succ.byteLength;
+    return (this.extraHead === null ? 0 : this.extraHead.byteLength + this.extraTail.byteLength + this.extraNext.byteLength + this.extraTo.byteLength) + (this.action?.byteLength ?? 0) + (this.weight?.byteLength ?? 0) + this.state.byteLength + this.job.byteLength + this.pool.byteLength + this.pending.byteLength + this.attempts.byteLength + this.succOffset.byteLength + this.succ.byteLength;
   }
 }
 
