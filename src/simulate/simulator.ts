@@ -101,11 +101,14 @@ export interface SimResult {
   jobs: number;
   /** End of the last task, in seconds from time 0. */
   makespan: number;
-  /** max(critical path from arrival, work ÷ capacity of each pool, work ÷ concurrency). */
+  /**
+   * max(critical path from arrival, work ÷ capacity of each pool, work ÷ concurrency); in a job that
+   * additions grew, each task's chain counts from its release (an added task's from its `at`).
+   */
   lowerBound: number;
   /** makespan ÷ lowerBound (≥ 1). */
   ratio: number;
-  /** Completion time of each job (end of its last task − arrival), in seconds. */
+  /** Completion time of each job (end of its last task, added ones included, − arrival), in seconds. */
   jobCompletion: Summary;
   /** The same, per job priority class. */
   jobCompletionByPriority: Record<string, Summary>;
