@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { ValidationError } from '../errors.js';
+import { ArgumentTypeError, ValidationError } from '../errors.js';
 import { overallUtilisation, prepareWorkload, simulateGrid, type PolicyName, type SimJob, type SimResult } from '../simulate/simulator.js';
 import { demoDurations, fixedDurations, type DurationModel } from '../simulate/durations.js';
 import { GANTT_ROWS, renderGanttSvg, type GanttInput, type GanttRows } from '../export/gantt-svg.js';
@@ -18,7 +18,10 @@ export const SIMULATE_USAGE = `Usage: jobgraph simulate <workload.json|-> [--pol
 Simulates a workload on the real scheduler with a virtual clock and compares policies and
 capacities: every combination of --policy and --reserved-units runs, and a table compares them.
   <workload>          a workload from 'jobgraph generate' (JSON or NDJSON), one Create-Job body,
-                      or an array of them (all arriving at time 0)
+                      or an array of them (all arriving at time 0); a job given as
+                      { definition, arrival } may list "additions": [{ "at": s, "tasks":
+                      { "Tasks": [...] } }], tasks added to it at s seconds (refused, and
+                      counted, when the job has ended by then)
   --policy            priority, fifo, critical-path, shortest-first (default priority)
   --reserved-units    encoding reserved units, tasks that may run at once (default 3)
   --concurrency N     a global limit on top of the units
@@ -49,7 +52,7 @@ export function readWorkload(text: string, file: string): SimJob[] {
   if (workload !== undefined) {
     return [...workload.jobs()].map((e) => {
       if (e.malformed !== undefined) throw new CliError(`${file}: line ${e.line} is not JSON (${e.malformed}); a workload is JSON or one JSON object a line`);
-      return { definition: e.definition, arrival: e.arrival };
+      return e.additions === undefined ? { definition: e.definition, arrival: e.arrival } : { definition: e.definition, arrival: e.arrival, additions: e.additions as SimJob['additions'] };
     });
   }
   // Not what 'jobgraph generate' writes, but read all the same: a job, an array of jobs, an object
@@ -73,8 +76,10 @@ export function readWorkload(text: string, file: string): SimJob[] {
 
 function toSimJob(v: unknown): SimJob {
   if (typeof v === 'object' && v !== null && 'definition' in v) {
-    const o = v as { definition: unknown; arrival?: unknown };
-    return { definition: o.definition, arrival: typeof o.arrival === 'number' ? o.arrival : 0 };
+    const o = v as { definition: unknown; arrival?: unknown; additions?: unknown };
+    const job: SimJob = { definition: o.definition, arrival: typeof o.arrival === 'number' ? o.arrival : 0 };
+    if (o.additions !== undefined) job.additions = o.additions as SimJob['additions'];
+    return job;
   }
   return { definition: v, arrival: 0 };
 }
@@ -156,17 +161,29 @@ export async function simulateCommand(args: string[], io: CliIO, deps: SimulateC
       for (const d of err.diagnostics.filter((x) => x.severity === 'error').slice(0, 20)) io.stderr.write(formatDiagnosticText(file, d) + '\n');
       return 1;
     }
+    // A job's additions that are not [{ at, tasks }], or an addition before its job arrives.
+    if (err instanceof ArgumentTypeError) {
+      io.stderr.write(`jobgraph simulate: ${file}: ${err.message.replace(/^simulate: /, '')}\n`);
+      return 1;
+    }
     throw err;
   }
   const tasks = prepared.results.reduce((n, r) => n + r.job!.Tasks.length, 0);
+  const additions = prepared.additions ?? [];
+  const added = additions.length === 0 ? '' : ` (+ ${plural(additions.reduce((n, a) => n + a.count, 0), 'task')} in ${plural(additions.length, 'addition')})`;
   const record = values.gantt !== undefined || values.report !== undefined;
   const results = simulateGrid(prepared, { policies, reservedUnits: units }, { durations, seed, record, ...(concurrency !== undefined ? { concurrency } : {}) });
 
   if (values.json) {
     io.stdout.write(JSON.stringify(results.map(({ schedule: _s, ...rest }) => rest), null, 2) + '\n');
   } else {
-    io.stdout.write(`${plural(jobs.length, 'job')}, ${plural(tasks, 'task')}, durations ${durations.name}, seed ${seed}\n\n`);
+    io.stdout.write(`${plural(jobs.length, 'job')}, ${plural(tasks, 'task')}${added}, durations ${durations.name}, seed ${seed}\n\n`);
     io.stdout.write(comparisonTable(results) + '\n');
+    for (const r of results) {
+      if (r.refusedAdditions.length === 0) continue;
+      const codes = [...new Set(r.refusedAdditions.map((a) => a.code))].join(', ');
+      io.stdout.write(`${r.label}: ${plural(r.refusedAdditions.length, 'addition')} refused (${codes}: ${codes === 'JOB_FINAL' ? 'the job had ended' : 'see --json'})\n`);
+    }
   }
   if (values.gantt !== undefined) {
     for (let i = 0; i < results.length; i++) {
@@ -181,7 +198,7 @@ export async function simulateCommand(args: string[], io: CliIO, deps: SimulateC
       generatedAt: new Date((deps.now ?? Date.now)()).toISOString(),
       runs: results.map((r) => ({ label: r.label, policy: r.policy, capacity: r.capacity, metrics: reportMetrics(r), gantt: ganttOf(r) })),
       notes: [
-        `${plural(jobs.length, 'job')}, ${plural(tasks, 'task')}`,
+        `${plural(jobs.length, 'job')}, ${plural(tasks, 'task')}${added}`,
         `durations: ${durations.name}, seed ${seed}`,
         'utilisation: busy slot-time ÷ (capacity × makespan), as in the Gantt charts\' "% busy"',
       ],

@@ -12,7 +12,10 @@ export interface ScheduledTask {
   ready: number;
   start: number;
   end: number;
-  /** When its job arrived: a task ready at its arrival was held by nothing. */
+  /**
+   * When its job arrived (for a task added to a running job, when it was added): a task ready at
+   * its arrival was held by nothing.
+   */
   arrival: number;
   /** Pool and slot it ran in: the task that freed this slot is the one it waited for. */
   pool: number;

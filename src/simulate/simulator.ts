@@ -1,8 +1,12 @@
 import { ArgumentTypeError, ValidationError, describeValue } from '../errors.js';
-import { sequentialIds } from '../job/ids.js';
+import { sequentialIds, type IdFactory } from '../job/ids.js';
 import { TaskState } from '../job/enums.js';
-import type { Job, Task } from '../job/model.js';
+import type { Job, JobExtensions, Task } from '../job/model.js';
+import { padExtensions } from '../job/extensions.js';
+import { resolveDependenciesOfRefs, type Dependencies } from '../graph/dependencies.js';
 import { Scheduler } from '../scheduler/scheduler.js';
+import { SchedulerError } from '../scheduler/errors.js';
+import { validateAddition } from '../validate/add.js';
 import { policyName, remainingPath, type Policy } from '../scheduler/policy.js';
 import { ReadyOrder } from '../scheduler/ready-order.js';
 import { ReadyQueues } from '../scheduler/ready-queues.js';
@@ -16,6 +20,34 @@ import { summarize, utilisation as utilisationOf, type Summary } from './stats.j
 export interface SimJob {
   definition: unknown;
   arrival?: number;
+  /**
+   * Tasks added to the job while it runs (`Scheduler.addTasks`): at `at` seconds from time 0 (no
+   * earlier than the job's arrival), `tasks` (`{ Tasks: [...] }` or `{ tasks: [...] }`, as
+   * `validateAddition` takes it) joins the job. An addition that finds its job ended is refused
+   * ({@link SimResult.refusedAdditions}); the simulation goes on.
+   */
+  additions?: SimAddition[];
+}
+
+/** Tasks added to a job of a workload at a simulated time. */
+export interface SimAddition {
+  /** Seconds from time 0, >= the job's arrival. */
+  at: number;
+  /** The addition: `{ Tasks: [task definitions] }` or `{ tasks: [plain tasks] }`. */
+  tasks: unknown;
+}
+
+/** An addition the scheduler refused when its time came. */
+export interface RefusedAddition {
+  /** The job's Id. */
+  job: string;
+  at: number;
+  /**
+   * Why: `JOB_FINAL` (the job had ended by `at`: its last task ended at or before it); rarely
+   * `WEIGHT_EXCEEDS_POOL` (a task heavier than the simulated pool), `TASK_EXISTS` (an Id given
+   * twice) or `VALIDATION_FAILED` (it reads what an earlier refused addition would have produced).
+   */
+  code: string;
 }
 
 /** The policies the simulator knows by name (a custom key is a {@link Policy} object). */
@@ -69,11 +101,14 @@ export interface SimResult {
   jobs: number;
   /** End of the last task, in seconds from time 0. */
   makespan: number;
-  /** max(critical path from arrival, work ÷ capacity of each pool, work ÷ concurrency). */
+  /**
+   * max(critical path from arrival, work ÷ capacity of each pool, work ÷ concurrency); in a job that
+   * additions grew, each task's chain counts from its release (an added task's from its `at`).
+   */
   lowerBound: number;
   /** makespan ÷ lowerBound (≥ 1). */
   ratio: number;
-  /** Completion time of each job (end of its last task − arrival), in seconds. */
+  /** Completion time of each job (end of its last task, added ones included, − arrival), in seconds. */
   jobCompletion: Summary;
   /** The same, per job priority class. */
   jobCompletionByPriority: Record<string, Summary>;
@@ -95,24 +130,47 @@ export interface SimResult {
   pools: Array<{ name: string; slots: number }>;
   /** Per task placement when recorded. */
   schedule?: SimTask[];
+  /** Additions refused when their time came, in the order they came (empty when none). */
+  refusedAdditions: RefusedAddition[];
+}
+
+/** An addition as validated by {@link prepareWorkload}. */
+interface PreparedAddition {
+  /** Index of its job in the workload. */
+  job: number;
+  /** Its index in the job's `additions`. */
+  index: number;
+  at: number;
+  tasks: unknown;
+  /** How many tasks it adds. */
+  count: number;
+  /** The task ids validation drew for it: replayed when the scheduler adds it, so every simulation gives the added tasks these Ids. */
+  ids: string[];
+  /** The new tasks' dependencies among themselves (local indices), for the shadow order's keys. */
+  dependencies: Dependencies;
 }
 
 interface Prepared {
   results: ValidationResult[];
   arrivals: number[];
   order: number[];
+  /** Every job's additions, by time, then job, then index: the order they are validated and made. */
+  additions?: PreparedAddition[];
 }
 
 /**
  * Validates a workload once, so that several simulations (a grid of policies and capacities) can
- * share it. Ids are sequential, so results are reproducible.
- * @throws ValidationError for an invalid job, naming it.
+ * share it. Ids are sequential, so results are reproducible. Each job's additions are validated
+ * (`validateAddition`, profile relaxed) in the order they will be made, by time, each against the
+ * job grown by the ones before it; their task ids follow the jobs'.
+ * @throws ValidationError for an invalid job or addition, naming it (`jobs[i]`, `jobs[i].additions[k]`).
  */
 export function prepareWorkload(jobs: readonly SimJob[]): Prepared {
   if (!Array.isArray(jobs)) throw new ArgumentTypeError(`simulate: expected \`jobs\` to be an array, got ${describeValue(jobs)}`);
   const ids = sequentialIds();
   const results: ValidationResult[] = [];
   const arrivals: number[] = [];
+  const pending: Array<{ job: number; index: number; at: number; tasks: unknown }> = [];
   jobs.forEach((j, i) => {
     if (typeof j !== 'object' || j === null) throw new ArgumentTypeError(`simulate: expected jobs[${i}] to be { definition, arrival? }, got ${describeValue(j)}`);
     const arrival = j.arrival ?? 0;
@@ -121,9 +179,105 @@ export function prepareWorkload(jobs: readonly SimJob[]): Prepared {
     if (!r.valid) throw new ValidationError(`simulate: jobs[${i}]`, r.diagnostics);
     results.push(r);
     arrivals.push(arrival);
+    const additions = (j as SimJob).additions;
+    if (additions === undefined) return;
+    if (!Array.isArray(additions)) throw new ArgumentTypeError(`simulate: expected jobs[${i}].additions to be an array of { at, tasks }, got ${describeValue(additions)}`);
+    additions.forEach((a: unknown, k) => {
+      if (typeof a !== 'object' || a === null || Array.isArray(a)) throw new ArgumentTypeError(`simulate: expected jobs[${i}].additions[${k}] to be { at, tasks }, got ${describeValue(a)}`);
+      const at = (a as SimAddition).at;
+      if (typeof at !== 'number' || !Number.isFinite(at) || at < arrival) {
+        throw new ArgumentTypeError(`simulate: expected jobs[${i}].additions[${k}].at to be seconds >= the job's arrival (${arrival}), got ${describeValue(at)}`);
+      }
+      pending.push({ job: i, index: k, at, tasks: (a as SimAddition).tasks });
+    });
   });
   const order = arrivals.map((_, i) => i).sort((a, b) => arrivals[a]! - arrivals[b]! || a - b);
-  return { results, arrivals, order };
+  if (pending.length === 0) return { results, arrivals, order };
+  pending.sort((a, b) => a.at - b.at || a.job - b.job || a.index - b.index);
+  // Each addition is checked against its job as the ones before it grew it: a copy of the job
+  // model (the scheduler grows the real one only while a simulation runs).
+  const grown = new Map<number, { job: Job; deps: Dependencies }>();
+  const prepared: PreparedAddition[] = [];
+  for (const a of pending) {
+    let g = grown.get(a.job);
+    if (g === undefined) {
+      const r = results[a.job]!;
+      g = { job: copyJob(r.job!), deps: r.dependencies! };
+      grown.set(a.job, g);
+    }
+    const drawn: string[] = [];
+    const recording: IdFactory = (kind) => {
+      const id = ids(kind);
+      drawn.push(id);
+      return id;
+    };
+    const r = validateAddition(g.job, g.deps, a.tasks, { profile: 'relaxed', ids: recording });
+    if (!r.valid || r.tasks === undefined || r.dependencies === undefined) throw new ValidationError(`simulate: jobs[${a.job}].additions[${a.index}]`, r.diagnostics);
+    const n0 = g.job.Tasks.length;
+    g.job.Tasks.push(...r.tasks);
+    growExtensions(g.job, n0, r.extensions);
+    g.deps = resolveDependenciesOfRefs(g.job);
+    prepared.push({ ...a, count: r.tasks.length, ids: drawn, dependencies: r.dependencies });
+  }
+  return { results, arrivals, order, additions: prepared };
+}
+
+/** A copy of a job model that can grow without touching the original (its tasks are shared). */
+function copyJob(job: Job): Job {
+  const copy: Job = { ...job, Tasks: job.Tasks.slice() };
+  const ext = job.extensions;
+  if (ext !== undefined) {
+    const e: JobExtensions = { ...ext };
+    if (ext.weight) e.weight = ext.weight.slice();
+    if (ext.action) e.action = ext.action.slice();
+    if (ext.pool) e.pool = ext.pool.slice();
+    if (ext.label) e.label = ext.label.slice();
+    copy.extensions = e;
+  }
+  return copy;
+}
+
+/** The job's extension arrays after `added` joined its first `n0` tasks, as `Scheduler.addTasks` merges them. */
+function growExtensions(job: Job, n0: number, added: JobExtensions | undefined): void {
+  if (added === undefined) {
+    padExtensions(job.extensions, job.Tasks.length);
+    return;
+  }
+  const ext = (job.extensions ??= {});
+  for (const key of ['weight', 'action', 'pool', 'label'] as const) {
+    const values = added[key] as Array<number | string | null> | undefined;
+    if (values === undefined) continue;
+    let list = ext[key] as Array<number | string | null> | undefined;
+    if (list === undefined) {
+      list = [];
+      (ext as Record<string, unknown>)[key] = list;
+      padExtensions({ [key]: list }, n0);
+    }
+    list.push(...values);
+  }
+  padExtensions(ext, job.Tasks.length);
+}
+
+/**
+ * Takes a job model back to what it was once a simulation that grew it is over: the scheduler
+ * grows the model it is given (the prepared workload's), which other simulations share.
+ */
+function keepShape(job: Job): () => void {
+  const n = job.Tasks.length;
+  const ext = job.extensions;
+  const had = ext === undefined ? undefined : { ...ext };
+  return () => {
+    job.Tasks.length = n;
+    if (had === undefined) {
+      delete job.extensions;
+      return;
+    }
+    job.extensions = ext;
+    for (const key of ['weight', 'action', 'pool', 'label'] as const) {
+      if (had[key] === undefined) delete ext![key];
+      else ext![key]!.length = n;
+    }
+  };
 }
 
 /**
@@ -132,6 +286,16 @@ export function prepareWorkload(jobs: readonly SimJob[]): Prepared {
  */
 export function simulate(workload: readonly SimJob[] | Prepared, options: SimulateOptions = {}): SimResult {
   const prepared = Array.isArray(workload) ? prepareWorkload(workload) : (workload as Prepared);
+  const undo: Array<() => void> = [];
+  try {
+    return run(prepared, options, undo);
+  } finally {
+    for (const restore of undo) restore();
+  }
+}
+
+/** {@link simulate}; `undo` collects what puts back the job models the additions grew. */
+function run(prepared: Prepared, options: SimulateOptions, undo: Array<() => void>): SimResult {
   const durations = options.durations ?? demoDurations();
   // Each task draws its duration from its own stream (seed, task number), so a task takes the same
   // time whichever policy runs it: runs differ by their order, not by their luck.
@@ -168,10 +332,29 @@ export function simulate(workload: readonly SimJob[] | Prepared, options: Simula
   // which made waits of -1e-17 s (printed "-0.0").
   let clockS = 0;
   const rateLimits = options.rateLimits;
-  const s = new Scheduler({ concurrency, pools, ...(poolOf ? { poolOf } : {}), ...(rateLimits ? { rateLimits } : {}), policy, now: () => clockMs });
-
   const { results, arrivals, order } = prepared;
-  const totalTasks = results.reduce((n, r) => n + r.job!.Tasks.length, 0);
+  const additions = prepared.additions ?? [];
+  const addCount = additions.length;
+  // The ids an addition's validation drew, replayed for the scheduler's (the same Ids in every
+  // simulation); past them (never, unless an addition changed since) a counter of its own.
+  let replay: string[] = [];
+  let replayAt = 0;
+  const spareIds = sequentialIds(0x7fffffff);
+  const ids: IdFactory = (kind) => (replayAt < replay.length ? replay[replayAt++]! : spareIds(kind));
+  const s = new Scheduler({ concurrency, pools, ...(poolOf ? { poolOf } : {}), ...(rateLimits ? { rateLimits } : {}), ...(addCount > 0 ? { ids } : {}), policy, now: () => clockMs });
+
+  const baseTasks = results.reduce((n, r) => n + r.job!.Tasks.length, 0);
+  // Room for every task, the added ones included (a refused addition leaves its room unused).
+  let totalTasks = baseTasks;
+  const shaped = new Set<Job>();
+  for (const a of additions) {
+    totalTasks += a.count;
+    const job = results[a.job]!.job!;
+    if (!shaped.has(job)) {
+      shaped.add(job);
+      undo.push(keepShape(job));
+    }
+  }
   const record = options.record ?? totalTasks < 20_000;
 
   // Per task, by scheduler serial (submission order).
@@ -209,12 +392,17 @@ export function simulate(workload: readonly SimJob[] | Prepared, options: Simula
   start.fill(-1);
   ready.fill(-1);
 
+  // Tasks an addition makes ready while addTasks runs: their pools and keys are known only once it
+  // returns, so they join the shadow then.
+  const deferred: number[] = [];
+  let serialBase = 0;
   s.on('taskStateChange', (e) => {
     if (e.newState === TaskState.Scheduled) {
       const serial = e.serial;
       ready[serial] = clockS;
       start[serial] = -1;
-      shadow.push(poolIdOf[serial]!, serial);
+      if (serial < serialBase) shadow.push(poolIdOf[serial]!, serial);
+      else deferred.push(serial);
     }
   });
 
@@ -222,18 +410,24 @@ export function simulate(workload: readonly SimJob[] | Prepared, options: Simula
   const completions = new IndexHeap(totalTasks, (a, b) => end[a]! < end[b]! || (end[a] === end[b] && a < b));
 
   const wallStart = performance.now();
-  let serialBase = 0;
   let inversions = 0;
   let ai = 0;
+  let xi = 0;
   const jobCount = order.length;
   const jobOfBase: number[] = [];
+  // Per grown job: its added blocks as (first serial, count, time added) triples, in the order they
+  // were added; the job's tasks are [jobOfBase, + its first size), then each block.
+  const grown = new Map<number, number[]>();
+  const refusedAdditions: RefusedAddition[] = [];
   const claimPool: string[] = new Array(totalTasks);
+  const layouts = new Map<number, { serials: Int32Array; release: Float64Array; deps: Dependencies }>();
   for (;;) {
     const ta = ai < jobCount ? arrivals[order[ai]!]! : Infinity;
     const tc = completions.size > 0 ? end[completions.peek()]! : Infinity;
+    const tx = xi < addCount ? additions[xi]!.at : Infinity;
     // A pool held back by its rate limit opens at a time of its own.
     const opens = s.blockedUntil();
-    const t = Math.min(ta, tc, opens === undefined ? Infinity : opens / 1000);
+    const t = Math.min(ta, tc, tx, opens === undefined ? Infinity : opens / 1000);
     if (t === Infinity) break;
     clockMs = t * 1000;
     clockS = t;
@@ -265,6 +459,9 @@ export function simulate(workload: readonly SimJob[] | Prepared, options: Simula
       s.add(r);
       ai++;
     }
+    // Additions come after the ends and arrivals of their instant: a job whose last task ends at
+    // `at` has ended by then, and a job arriving at `at` is there.
+    while (xi < addCount && additions[xi]!.at === t) addTasks(additions[xi++]!);
     for (let c = s.next(); c !== undefined; c = s.next()) {
       const serial = c.serial;
       const p = poolIdOf[serial]!;
@@ -287,12 +484,14 @@ export function simulate(workload: readonly SimJob[] | Prepared, options: Simula
     }
   }
   const wallMs = performance.now() - wallStart;
+  // Tasks simulated: the jobs' and those of the additions made.
+  const taskCount = serialBase;
 
   // Metrics.
   let makespan = 0;
-  for (let serial = 0; serial < totalTasks; serial++) if (end[serial]! > makespan) makespan = end[serial]!;
-  const waits = new Float64Array(totalTasks);
-  for (let serial = 0; serial < totalTasks; serial++) waits[serial] = start[serial]! - ready[serial]!;
+  for (let serial = 0; serial < taskCount; serial++) if (end[serial]! > makespan) makespan = end[serial]!;
+  const waits = new Float64Array(taskCount);
+  for (let serial = 0; serial < taskCount; serial++) waits[serial] = start[serial]! - ready[serial]!;
 
   const completion: number[] = [];
   const byClass = new Map<number, number[]>();
@@ -302,10 +501,13 @@ export function simulate(workload: readonly SimJob[] | Prepared, options: Simula
   for (let j = 0; j < results.length; j++) {
     const job = results[j]!.job!;
     const base = jobOfBase[j]!;
+    const n = job.Tasks.length;
+    // A grown job's serials and release times (its arrival, an added task's `at`), else base + i.
+    const at = grown.size === 0 ? undefined : layoutOf(j);
     let last = 0;
-    const expected = new Float64Array(job.Tasks.length);
-    for (let i = 0; i < job.Tasks.length; i++) {
-      const serial = base + i;
+    const expected = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const serial = at === undefined ? base + i : at.serials[i]!;
       const d = end[serial]! - start[serial]!;
       last = Math.max(last, end[serial]!);
       expected[i] = d; // the durations the tasks really took
@@ -317,10 +519,16 @@ export function simulate(workload: readonly SimJob[] | Prepared, options: Simula
     const list = byClass.get(job.Priority) ?? [];
     list.push(c);
     byClass.set(job.Priority, list);
-    const path = remainingPath(job.Tasks.length, results[j]!.dependencies!, expected);
-    let longest = 0;
-    for (let i = 0; i < path.length; i++) longest = Math.max(longest, path[i]!);
-    cpBound = Math.max(cpBound, arrivals[j]! + longest);
+    const path = remainingPath(n, at === undefined ? results[j]!.dependencies! : at.deps, expected);
+    // No task starts before it is released (a job's tasks at its arrival, an added task at its
+    // addition's `at`), and the longest chain from a task, in the durations the tasks took, runs
+    // one task after another: release + remaining path is a lower bound on the job's end, for
+    // every task. For a job without additions that is arrival + its longest path; for a grown one
+    // it is max(arrival + longest path of the grown job, at + longest path from an added task),
+    // the tasks after an added one being added ones too (a task cannot read what did not exist).
+    let bound = 0;
+    for (let i = 0; i < n; i++) bound = Math.max(bound, (at === undefined ? arrivals[j]! : at.release[i]!) + path[i]!);
+    cpBound = Math.max(cpBound, bound);
   }
   let lowerBound = cpBound;
   const utilisation: Record<string, number> = {};
@@ -344,7 +552,7 @@ export function simulate(workload: readonly SimJob[] | Prepared, options: Simula
     label: `${policyName(policy)} · ${capacity}`,
     policy: policyName(policy),
     capacity,
-    tasks: totalTasks,
+    tasks: taskCount,
     jobs: results.length,
     makespan,
     lowerBound,
@@ -356,16 +564,18 @@ export function simulate(workload: readonly SimJob[] | Prepared, options: Simula
     priorityInversions: inversions,
     wallMs,
     pools: poolList,
+    refusedAdditions,
   };
   if (record) {
-    const critical = new Uint8Array(totalTasks);
+    const critical = new Uint8Array(taskCount);
     for (const serial of criticalPath(scheduledTasks())) critical[serial] = 1;
     const schedule: SimTask[] = [];
     for (let j = 0; j < results.length; j++) {
       const job = results[j]!.job!;
       const base = jobOfBase[j]!;
+      const at = grown.size === 0 ? undefined : layoutOf(j);
       job.Tasks.forEach((task, i) => {
-        const serial = base + i;
+        const serial = at === undefined ? base + i : at.serials[i]!;
         schedule.push({
           taskId: task.Id,
           jobId: job.Id,
@@ -391,15 +601,85 @@ export function simulate(workload: readonly SimJob[] | Prepared, options: Simula
     const out: ScheduledTask[] = [];
     for (let j = 0; j < results.length; j++) {
       const base = jobOfBase[j]!;
-      const deps = results[j]!.dependencies!;
+      const at = grown.size === 0 ? undefined : layoutOf(j);
+      const deps = at === undefined ? results[j]!.dependencies! : at.deps;
+      const serialOf = (i: number): number => (at === undefined ? base + i : at.serials[i]!);
       const preds: number[][] = Array.from({ length: results[j]!.job!.Tasks.length }, () => []);
-      for (let e = 0; e < deps.from.length; e++) preds[deps.to[e]!]!.push(base + deps.from[e]!);
+      for (let e = 0; e < deps.from.length; e++) preds[deps.to[e]!]!.push(serialOf(deps.from[e]!));
       preds.forEach((p, i) => {
-        const serial = base + i;
-        out[serial] = { ready: ready[serial]!, start: start[serial]!, end: end[serial]!, arrival: arrivals[j]!, pool: poolIdOf[serial]!, slot: slotOf[serial]!, predecessors: p };
+        const serial = serialOf(i);
+        // An added task was held by nothing when it was ready as it was added.
+        const arrival = at === undefined ? arrivals[j]! : at.release[i]!;
+        out[serial] = { ready: ready[serial]!, start: start[serial]!, end: end[serial]!, arrival, pool: poolIdOf[serial]!, slot: slotOf[serial]!, predecessors: p };
       });
     }
     return out;
+  }
+
+  /**
+   * Job j's serials and release times by task index, and its dependencies, when additions grew it
+   * (undefined otherwise: its serials are jobOfBase[j] + i, all released at its arrival).
+   */
+  function layoutOf(j: number): { serials: Int32Array; release: Float64Array; deps: Dependencies } | undefined {
+    const blocks = grown.get(j);
+    if (blocks === undefined) return undefined;
+    const cached = layouts.get(j);
+    if (cached !== undefined) return cached;
+    const job = results[j]!.job!;
+    const n = job.Tasks.length;
+    const serials = new Int32Array(n);
+    const release = new Float64Array(n).fill(arrivals[j]!);
+    let added = 0;
+    for (let b = 0; b < blocks.length; b += 3) added += blocks[b + 1]!;
+    const first = n - added;
+    for (let i = 0; i < first; i++) serials[i] = jobOfBase[j]! + i;
+    let i = first;
+    for (let b = 0; b < blocks.length; b += 3) {
+      for (let k = 0; k < blocks[b + 1]!; k++, i++) {
+        serials[i] = blocks[b]! + k;
+        release[i] = blocks[b + 2]!;
+      }
+    }
+    const layout = { serials, release, deps: resolveDependenciesOfRefs(job) };
+    layouts.set(j, layout);
+    return layout;
+  }
+
+  /** Makes an addition through the scheduler, or records its refusal. */
+  function addTasks(a: PreparedAddition): void {
+    const j = a.job;
+    const job = results[j]!.job!;
+    const n0 = job.Tasks.length;
+    replay = a.ids;
+    replayAt = 0;
+    try {
+      s.addTasks(job.Id, a.tasks);
+    } catch (err) {
+      // Refused, nothing changed: the job had ended (JOB_FINAL), or rarely another refusal.
+      if (!(err instanceof SchedulerError || err instanceof ValidationError)) throw err;
+      deferred.length = 0;
+      refusedAdditions.push({ job: job.Id, at: a.at, code: err.code });
+      return;
+    }
+    const k = job.Tasks.length - n0;
+    // The scheduler gives them the next serials: serialBase counts every task it was given.
+    if (k > 0 && s.taskSerial(job.Tasks[n0]!.Id) !== serialBase) throw new Error(`simulate: internal error: the tasks added to job ${job.Id} did not take serials from ${serialBase}`);
+    const ext = job.extensions;
+    for (let i = 0; i < k; i++) {
+      const serial = serialBase + i;
+      const task = job.Tasks[n0 + i]!;
+      jobOfSerial[serial] = j;
+      poolIdOf[serial] = poolIndex(ext?.pool?.[n0 + i] ?? (poolOf ? poolOf(task, job) : task.MediaProcessorId));
+      weightOf[serial] = ext?.weight?.[n0 + i] ?? 1;
+    }
+    if (ext?.weight !== undefined) shadow.weights = weightOf;
+    amsOrder.addJob(job, a.dependencies, job.Priority, serialBase, n0, k);
+    const blocks = grown.get(j);
+    if (blocks === undefined) grown.set(j, [serialBase, k, a.at]);
+    else blocks.push(serialBase, k, a.at);
+    serialBase += k;
+    for (const serial of deferred) shadow.push(poolIdOf[serial]!, serial);
+    deferred.length = 0;
   }
 }
 

@@ -20,6 +20,11 @@ export interface WorkloadEntry {
   arrival: number;
   /** The parsed definition; for an NDJSON line that is not JSON, the line's text. */
   definition: unknown;
+  /**
+   * The entry's `additions` as written (`[{ at, tasks }]`: tasks added to the job while it runs),
+   * present only when it has some; `jobgraph simulate` makes them, and checks them.
+   */
+  additions?: unknown;
   /** NDJSON: the 1-based line of the file. */
   line?: number;
   /** NDJSON: JSON.parse's complaint about a line that is not JSON. */
@@ -120,9 +125,12 @@ function ndjson(text: string): WorkloadFile {
   };
 }
 
-/** `{ arrival, definition }` of one job; a bare Create-Job body arrives at 0. */
-function split(v: unknown): { arrival: number; definition: unknown } {
-  if (isObject(v) && 'definition' in v) return { arrival: typeof v.arrival === 'number' && Number.isFinite(v.arrival) && v.arrival >= 0 ? v.arrival : 0, definition: v.definition };
+/** `{ arrival, definition, additions? }` of one job; a bare Create-Job body arrives at 0. */
+function split(v: unknown): { arrival: number; definition: unknown; additions?: unknown } {
+  if (isObject(v) && 'definition' in v) {
+    const arrival = typeof v.arrival === 'number' && Number.isFinite(v.arrival) && v.arrival >= 0 ? v.arrival : 0;
+    return v.additions === undefined ? { arrival, definition: v.definition } : { arrival, definition: v.definition, additions: v.additions };
+  }
   return { arrival: 0, definition: v };
 }
 

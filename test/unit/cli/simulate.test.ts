@@ -92,7 +92,7 @@ describe('jobgraph simulate', () => {
     expect(results.map((x) => x.label)).toEqual(['priority · 1 RU', 'priority · 2 RU']);
     for (const x of results) {
       expect(Object.keys(x).sort()).toEqual(
-        ['capacity', 'jobCompletion', 'jobCompletionByPriority', 'jobs', 'label', 'lowerBound', 'makespan', 'policy', 'pools', 'priorityInversions', 'ratio', 'tasks', 'utilisation', 'wallMs', 'waits'].sort(),
+        ['capacity', 'jobCompletion', 'jobCompletionByPriority', 'jobs', 'label', 'lowerBound', 'makespan', 'policy', 'pools', 'priorityInversions', 'ratio', 'refusedAdditions', 'tasks', 'utilisation', 'wallMs', 'waits'].sort(),
       );
       expect(x).toMatchObject({ tasks: 6, jobs: 1, wallMs: 0 });
     }
@@ -169,6 +169,34 @@ describe('jobgraph simulate', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('makes the additions a workload lists, and says which were refused (NDJSON and container)', async () => {
+    const job = JSON.parse(LADDER) as { Tasks: Array<{ TaskBody: string }> };
+    // The ladder's outputs: one past the highest is the addition's.
+    const next = Math.max(...job.Tasks.flatMap((t) => [...t.TaskBody.matchAll(/JobOutputAsset\((\d+)\)/g)].map((m) => Number(m[1])))) + 1;
+    const extra = { Name: 'Thumbnails', MediaProcessorId: 'nb:mpid:UUID:ff4df607-d419-42f0-bc17-a481b1331e56', TaskBody: `<taskBody><inputAsset>JobOutputAsset(0)</inputAsset><outputAsset>JobOutputAsset(${next})</outputAsset></taskBody>` };
+    const late = { ...extra, Name: 'Too late', TaskBody: extra.TaskBody.replace(`(${next})`, `(${next + 1})`) };
+    const entry = { arrival: 0, definition: job, additions: [{ at: 5, tasks: { Tasks: [extra] } }, { at: 1000, tasks: { Tasks: [late] } }] };
+    const args = ['w', '--reserved-units', '1', '--durations', 'fixed:10'];
+    const ndjson = await simulate(args, { w: JSON.stringify(entry) + '\n' });
+    expect(ndjson.code).toBe(0);
+    expect(ndjson.stdout).toMatch(/^1 job, 6 tasks \(\+ 2 tasks in 2 additions\), durations fixed 10s, seed 1\n/);
+    // Seven tasks of 10 s one at a time; the one at 1000 s finds the job ended.
+    expect(ndjson.stdout).toMatch(/\| priority \| 1 RU +\| +70\.0 \|/);
+    expect(ndjson.stdout).toContain('\npriority · 1 RU: 1 addition refused (JOB_FINAL: the job had ended)\n');
+    const container = await simulate([...args, '--json'], { w: JSON.stringify({ format: 'jobgraph.workload/1', jobs: [entry] }) });
+    expect(container.code).toBe(0);
+    const [r] = JSON.parse(container.stdout) as Array<{ tasks: number; makespan: number; refusedAdditions: unknown[] }>;
+    expect(r).toMatchObject({ tasks: 7, makespan: 70, refusedAdditions: [{ at: 1000, code: 'JOB_FINAL' }] });
+    // A bad addition, and an addition before its job arrives: exit 1, named.
+    const bad = await simulate(args, { w: JSON.stringify({ ...entry, additions: [{ at: 5, tasks: { Tasks: [{ ...extra, TaskBody: extra.TaskBody.replace('(0)', '(99)') }] } }] }) + '\n' });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^jobgraph simulate: w: jobs\[0\]\.additions\[0\]: /);
+    expect(bad.stderr).toContain('OUTPUT_NOT_PRODUCED');
+    const early = await simulate(args, { w: JSON.stringify({ ...entry, arrival: 10, additions: [{ at: 5, tasks: { Tasks: [extra] } }] }) + '\n' });
+    expect(early.code).toBe(1);
+    expect(early.stderr).toMatch(/^jobgraph simulate: w: expected jobs\[0\]\.additions\[0\]\.at to be seconds >= the job's arrival \(10\), got `5` \(number\)\n$/);
   });
 
   it('exits 1 for an invalid workload, naming what is wrong', async () => {
