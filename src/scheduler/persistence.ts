@@ -211,7 +211,7 @@ function appendInLayout(st: SchedulerState, list: readonly JobToAppend[], layout
     const j = positions[k]!;
     const model = st.jobs.models[j]!;
     const added = e.job.Tasks.slice(from, from + count);
-    st.taskIds.addTasks(st.jobs, j, added, st.tasks.count);
+    st.taskIds.addTasks(st.jobs, added, st.tasks.count);
     model.Tasks.push(...added);
     const { local, external } = sliceDependencies(e.deps, from, count);
     growJob(st, j, from, count, local, external, false);

@@ -2,7 +2,7 @@ import { ArgumentRangeError, ArgumentTypeError, ValidationError, describeValue }
 import { DependencyAction, STATE_NAMES, TaskOptions, TaskState, isFinalState } from '../job/enums.js';
 import type { Job, JobExtensions, Task } from '../job/model.js';
 import { resolveDependencies, resolveDependenciesOfRefs, type Dependencies } from '../graph/dependencies.js';
-import { padExtensions } from '../job/extensions.js';
+import { grownJob } from '../job/grow.js';
 import { validateAddition } from '../validate/add.js';
 import { hasFreshTaskIds, isValidationResult, validateJob, type ValidationResult } from '../validate/validate.js';
 import { Claim } from './claim.js';
@@ -221,12 +221,10 @@ export class Scheduler {
     const k = added.length;
     if (result.extensions?.weight !== undefined) this.#checkWeights('addTasks', job, added, result.extensions);
     const base = tasks.count;
-    s.taskIds.addTasks(jobs, j, added, base);
+    s.taskIds.addTasks(jobs, added, base);
     // Nothing below throws. The job's model is replaced, not changed: the caller's (a submitted
     // validateJob() result, a jobModel() read earlier) stays as it was.
-    const grown: Job = { ...job, Tasks: job.Tasks.concat(added) };
-    const ext = grownExtensions(job.extensions, n0, k, result.extensions);
-    if (ext !== undefined) grown.extensions = ext;
+    const grown = grownJob(job, added, result.extensions);
     jobs.models[j] = grown;
     growJob(s, j, n0, k, result.dependencies!, result.external!, true);
     jobs.deps[j] = resolveDependenciesOfRefs(grown);
@@ -1107,28 +1105,6 @@ export class Scheduler {
     const s = this.#s;
     return s.tasks.byteLength + s.jobs.byteLength + s.order.byteLength + s.events.byteLength;
   }
-}
-
-/**
- * The extensions of a job of `n0` tasks once `k` were added (`added`: arrays over the added tasks
- * only): new arrays, each the job's values then the added ones, an array the job lacked starting
- * with its default for the tasks before, one the addition lacks ending with it. Undefined when
- * neither has any.
- */
-function grownExtensions(ext: JobExtensions | undefined, n0: number, k: number, added: JobExtensions | undefined): JobExtensions | undefined {
-  if (ext === undefined && added === undefined) return undefined;
-  const out: JobExtensions = ext?.maxRunning !== undefined ? { maxRunning: ext.maxRunning } : {};
-  for (const key of ['weight', 'action', 'pool', 'label'] as const) {
-    const before = ext?.[key] as Array<number | string | null> | undefined;
-    const values = added?.[key] as Array<number | string | null> | undefined;
-    if (before === undefined && values === undefined) continue;
-    const list: Array<number | string | null> = before !== undefined ? before.slice() : [];
-    padExtensions({ [key]: list }, n0);
-    if (values !== undefined) list.push(...values);
-    (out as Record<string, unknown>)[key] = list;
-  }
-  padExtensions(out, n0 + k);
-  return out;
 }
 
 /** Each task's producers (local indices, one per edge), from a job's dependency edges. */

@@ -38,10 +38,10 @@ export class TaskIds {
   }
 
   /**
-   * Takes the ids of tasks about to be added to job `j` at serials [base, base + tasks.length).
+   * Takes the ids of tasks about to be added to a job at serials [base, base + tasks.length).
    * @throws SchedulerError `TASK_EXISTS` (and takes nothing) when one of them is already taken
    */
-  addTasks(jobs: JobTable, j: number, tasks: readonly Task[], base: number): void {
+  addTasks(jobs: JobTable, tasks: readonly Task[], base: number): void {
     if (this.#indexedJobs < jobs.count) this.#catchUp(jobs);
     this.#take(jobs, tasks, base, 'addTasks');
   }

@@ -1,8 +1,8 @@
 import { ArgumentTypeError, ValidationError, describeValue } from '../errors.js';
 import { sequentialIds, type IdFactory } from '../job/ids.js';
 import { TaskState } from '../job/enums.js';
-import type { Job, JobExtensions, Task } from '../job/model.js';
-import { padExtensions } from '../job/extensions.js';
+import type { Job, Task } from '../job/model.js';
+import { grownJob } from '../job/grow.js';
 import { resolveDependenciesOfRefs, type Dependencies } from '../graph/dependencies.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { SchedulerError } from '../scheduler/errors.js';
@@ -194,15 +194,15 @@ export function prepareWorkload(jobs: readonly SimJob[]): Prepared {
   const order = arrivals.map((_, i) => i).sort((a, b) => arrivals[a]! - arrivals[b]! || a - b);
   if (pending.length === 0) return { results, arrivals, order };
   pending.sort((a, b) => a.at - b.at || a.job - b.job || a.index - b.index);
-  // Each addition is checked against its job as the ones before it grew it: a copy of the job
-  // model (the scheduler grows the real one only while a simulation runs).
+  // Each addition is checked against its job as the ones before it grew it (grown models are new
+  // ones: the workload's stay as they are).
   const grown = new Map<number, { job: Job; deps: Dependencies }>();
   const prepared: PreparedAddition[] = [];
   for (const a of pending) {
     let g = grown.get(a.job);
     if (g === undefined) {
       const r = results[a.job]!;
-      g = { job: copyJob(r.job!), deps: r.dependencies! };
+      g = { job: r.job!, deps: r.dependencies! };
       grown.set(a.job, g);
     }
     const drawn: string[] = [];
@@ -213,71 +213,11 @@ export function prepareWorkload(jobs: readonly SimJob[]): Prepared {
     };
     const r = validateAddition(g.job, g.deps, a.tasks, { profile: 'relaxed', ids: recording });
     if (!r.valid || r.tasks === undefined || r.dependencies === undefined) throw new ValidationError(`simulate: jobs[${a.job}].additions[${a.index}]`, r.diagnostics);
-    const n0 = g.job.Tasks.length;
-    g.job.Tasks.push(...r.tasks);
-    growExtensions(g.job, n0, r.extensions);
+    g.job = grownJob(g.job, r.tasks, r.extensions);
     g.deps = resolveDependenciesOfRefs(g.job);
     prepared.push({ ...a, count: r.tasks.length, ids: drawn, dependencies: r.dependencies });
   }
   return { results, arrivals, order, additions: prepared };
-}
-
-/** A copy of a job model that can grow without touching the original (its tasks are shared). */
-function copyJob(job: Job): Job {
-  const copy: Job = { ...job, Tasks: job.Tasks.slice() };
-  const ext = job.extensions;
-  if (ext !== undefined) {
-    const e: JobExtensions = { ...ext };
-    if (ext.weight) e.weight = ext.weight.slice();
-    if (ext.action) e.action = ext.action.slice();
-    if (ext.pool) e.pool = ext.pool.slice();
-    if (ext.label) e.label = ext.label.slice();
-    copy.extensions = e;
-  }
-  return copy;
-}
-
-/** The job's extension arrays after `added` joined its first `n0` tasks, as `Scheduler.addTasks` merges them. */
-function growExtensions(job: Job, n0: number, added: JobExtensions | undefined): void {
-  if (added === undefined) {
-    padExtensions(job.extensions, job.Tasks.length);
-    return;
-  }
-  const ext = (job.extensions ??= {});
-  for (const key of ['weight', 'action', 'pool', 'label'] as const) {
-    const values = added[key] as Array<number | string | null> | undefined;
-    if (values === undefined) continue;
-    let list = ext[key] as Array<number | string | null> | undefined;
-    if (list === undefined) {
-      list = [];
-      (ext as Record<string, unknown>)[key] = list;
-      padExtensions({ [key]: list }, n0);
-    }
-    list.push(...values);
-  }
-  padExtensions(ext, job.Tasks.length);
-}
-
-/**
- * Takes a job model back to what it was once a simulation that grew it is over: the scheduler
- * grows the model it is given (the prepared workload's), which other simulations share.
- */
-function keepShape(job: Job): () => void {
-  const n = job.Tasks.length;
-  const ext = job.extensions;
-  const had = ext === undefined ? undefined : { ...ext };
-  return () => {
-    job.Tasks.length = n;
-    if (had === undefined) {
-      delete job.extensions;
-      return;
-    }
-    job.extensions = ext;
-    for (const key of ['weight', 'action', 'pool', 'label'] as const) {
-      if (had[key] === undefined) delete ext![key];
-      else ext![key]!.length = n;
-    }
-  };
 }
 
 /**
@@ -286,16 +226,10 @@ function keepShape(job: Job): () => void {
  */
 export function simulate(workload: readonly SimJob[] | Prepared, options: SimulateOptions = {}): SimResult {
   const prepared = Array.isArray(workload) ? prepareWorkload(workload) : (workload as Prepared);
-  const undo: Array<() => void> = [];
-  try {
-    return run(prepared, options, undo);
-  } finally {
-    for (const restore of undo) restore();
-  }
+  return run(prepared, options);
 }
 
-/** {@link simulate}; `undo` collects what puts back the job models the additions grew. */
-function run(prepared: Prepared, options: SimulateOptions, undo: Array<() => void>): SimResult {
+function run(prepared: Prepared, options: SimulateOptions): SimResult {
   const durations = options.durations ?? demoDurations();
   // Each task draws its duration from its own stream (seed, task number), so a task takes the same
   // time whichever policy runs it: runs differ by their order, not by their luck.
@@ -346,15 +280,10 @@ function run(prepared: Prepared, options: SimulateOptions, undo: Array<() => voi
   const baseTasks = results.reduce((n, r) => n + r.job!.Tasks.length, 0);
   // Room for every task, the added ones included (a refused addition leaves its room unused).
   let totalTasks = baseTasks;
-  const shaped = new Set<Job>();
-  for (const a of additions) {
-    totalTasks += a.count;
-    const job = results[a.job]!.job!;
-    if (!shaped.has(job)) {
-      shaped.add(job);
-      undo.push(keepShape(job));
-    }
-  }
+  for (const a of additions) totalTasks += a.count;
+  // Each job's model as the scheduler has it: addTasks gives a grown job a new one (the prepared
+  // workload's stay as they are, for the next simulation).
+  const models: Job[] = results.map((r) => r.job!);
   const record = options.record ?? totalTasks < 20_000;
 
   // Per task, by scheduler serial (submission order).
@@ -472,8 +401,7 @@ function run(prepared: Prepared, options: SimulateOptions, undo: Array<() => voi
       const w = weightOf[serial]!;
       shadow.occupy(p, w);
       slotOf[serial] = takeSlots(freeSlots[p]!, nextSlot, p, w);
-      const r = results[jobOfSerial[serial]!]!;
-      const job = r.job!;
+      const job = models[jobOfSerial[serial]!]!;
       const task = job.Tasks[c.index]!;
       stream = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(serial + 1, 0xc2b2ae35);
       const d = durations.sample(task, job, random);
@@ -499,7 +427,7 @@ function run(prepared: Prepared, options: SimulateOptions, undo: Array<() => voi
   const workPerPool = new Float64Array(poolNames.length);
   let totalWork = 0;
   for (let j = 0; j < results.length; j++) {
-    const job = results[j]!.job!;
+    const job = models[j]!;
     const base = jobOfBase[j]!;
     const n = job.Tasks.length;
     // A grown job's serials and release times (its arrival, an added task's `at`), else base + i.
@@ -571,7 +499,7 @@ function run(prepared: Prepared, options: SimulateOptions, undo: Array<() => voi
     for (const serial of criticalPath(scheduledTasks())) critical[serial] = 1;
     const schedule: SimTask[] = [];
     for (let j = 0; j < results.length; j++) {
-      const job = results[j]!.job!;
+      const job = models[j]!;
       const base = jobOfBase[j]!;
       const at = grown.size === 0 ? undefined : layoutOf(j);
       job.Tasks.forEach((task, i) => {
@@ -604,7 +532,7 @@ function run(prepared: Prepared, options: SimulateOptions, undo: Array<() => voi
       const at = grown.size === 0 ? undefined : layoutOf(j);
       const deps = at === undefined ? results[j]!.dependencies! : at.deps;
       const serialOf = (i: number): number => (at === undefined ? base + i : at.serials[i]!);
-      const preds: number[][] = Array.from({ length: results[j]!.job!.Tasks.length }, () => []);
+      const preds: number[][] = Array.from({ length: models[j]!.Tasks.length }, () => []);
       for (let e = 0; e < deps.from.length; e++) preds[deps.to[e]!]!.push(serialOf(deps.from[e]!));
       preds.forEach((p, i) => {
         const serial = serialOf(i);
@@ -625,7 +553,7 @@ function run(prepared: Prepared, options: SimulateOptions, undo: Array<() => voi
     if (blocks === undefined) return undefined;
     const cached = layouts.get(j);
     if (cached !== undefined) return cached;
-    const job = results[j]!.job!;
+    const job = models[j]!;
     const n = job.Tasks.length;
     const serials = new Int32Array(n);
     const release = new Float64Array(n).fill(arrivals[j]!);
@@ -648,19 +576,22 @@ function run(prepared: Prepared, options: SimulateOptions, undo: Array<() => voi
   /** Makes an addition through the scheduler, or records its refusal. */
   function addTasks(a: PreparedAddition): void {
     const j = a.job;
-    const job = results[j]!.job!;
-    const n0 = job.Tasks.length;
+    const n0 = models[j]!.Tasks.length;
+    const jobId = models[j]!.Id;
     replay = a.ids;
     replayAt = 0;
     try {
-      s.addTasks(job.Id, a.tasks);
+      s.addTasks(jobId, a.tasks);
     } catch (err) {
       // Refused, nothing changed: the job had ended (JOB_FINAL), or rarely another refusal.
       if (!(err instanceof SchedulerError || err instanceof ValidationError)) throw err;
       deferred.length = 0;
-      refusedAdditions.push({ job: job.Id, at: a.at, code: err.code });
+      refusedAdditions.push({ job: jobId, at: a.at, code: err.code });
       return;
     }
+    // The grown job is a new model (the prepared one stays as it was).
+    const job = s.jobModel(jobId);
+    models[j] = job;
     const k = job.Tasks.length - n0;
     // The scheduler gives them the next serials: serialBase counts every task it was given.
     if (k > 0 && s.taskSerial(job.Tasks[n0]!.Id) !== serialBase) throw new Error(`simulate: internal error: the tasks added to job ${job.Id} did not take serials from ${serialBase}`);
