@@ -27,6 +27,12 @@ interface Variant {
   options: SchedulerOptions;
   /** The extensions of a job of n tasks (j: the job's number). */
   ext?: (n: number, j: number) => JobExtensions;
+  /**
+   * Grown jobs: each job is submitted with its first tasks (the first half of a big job; five of a
+   * media job's six) and the rest added to it by `addTasks` before the drain, so the drain meets
+   * non-contiguous serials and edges kept beside the CSR (the addition itself is not timed).
+   */
+  grown?: boolean;
 }
 
 const POOL = 'nb:mpid:UUID:ff4df607-d419-42f0-bc17-a481b1331e56';
@@ -36,12 +42,21 @@ const VARIANTS: Variant[] = [
   { impl: 'weights 1–3, pool of 48', options: { pools: { [POOL]: 48 } }, ext: (n) => ({ weight: Array.from({ length: n }, (_, i) => 1 + (i % 3)) }) },
   { impl: 'cap 2 per job', options: {}, ext: () => ({ maxRunning: 2 }) },
   { impl: 'rate limit (never reached)', options: { rateLimits: { [POOL]: { max: 1_000_000, perMs: 1 } } } },
+  { impl: 'grown (addTasks)', options: {}, grown: true },
 ];
 
 interface Input {
   jobs: ValidationResult[];
   priorities: number[];
   n: number;
+  /** Per job, the tasks to add after its submit (grown variant). */
+  additions?: Array<{ Tasks: unknown[] }>;
+}
+
+/** A job's definition split in two: the first `k` tasks as a job, the others as an addition. */
+function split(def: ReturnType<typeof jobFromGraph>, k: number): { job: ReturnType<typeof jobFromGraph>; addition: { Tasks: unknown[] } } {
+  const tasks = def.Tasks!;
+  return { job: { ...def, Tasks: tasks.slice(0, k) }, addition: { Tasks: tasks.slice(k) } };
 }
 
 function prepare(shape: ShapeName, n: number, v: Variant): Input {
@@ -55,19 +70,39 @@ function prepare(shape: ShapeName, n: number, v: Variant): Input {
     jobs.push(r);
     priorities.push(priority);
   };
+  const additions: Array<{ Tasks: unknown[] }> = [];
   if (shape !== 'media') {
-    add(validateJob(jobFromGraph(w), { profile: 'relaxed', ids }), 0);
-    return { jobs, priorities, n };
+    const def = jobFromGraph(w);
+    if (!v.grown) add(validateJob(def, { profile: 'relaxed', ids }), 0);
+    else {
+      // Tasks are numbered in a topological order: the first half is a job of its own.
+      const { job, addition } = split(def, Math.floor(n / 2));
+      add(validateJob(job, { profile: 'relaxed', ids }), 0);
+      additions.push(addition);
+    }
+    return { jobs, priorities, n, ...(v.grown ? { additions } : {}) };
   }
   const m = w as MediaWorkload;
   const local = { nodeCount: 6, from: Int32Array.of(0, 0, 0, 0, 1, 2, 3, 4), to: Int32Array.of(1, 2, 3, 4, 5, 5, 5, 5) };
-  for (let j = 0; j < m.jobCount; j++) add(validateJob(jobFromGraph(local, { name: `media ${j}` }), { profile: 'relaxed', ids }), m.jobPriority[j]!);
-  return { jobs, priorities, n: m.jobCount * 6 };
+  for (let j = 0; j < m.jobCount; j++) {
+    const def = jobFromGraph(local, { name: `media ${j}` });
+    if (!v.grown) add(validateJob(def, { profile: 'relaxed', ids }), m.jobPriority[j]!);
+    else {
+      const { job, addition } = split(def, 5);
+      add(validateJob(job, { profile: 'relaxed', ids }), m.jobPriority[j]!);
+      additions.push(addition);
+    }
+  }
+  return { jobs, priorities, n: m.jobCount * 6, ...(v.grown ? { additions } : {}) };
 }
 
 function submitAll(input: Input, v: Variant): Scheduler {
-  const s = new Scheduler({ concurrency: CONCURRENCY, ...v.options });
+  const s = new Scheduler({ concurrency: CONCURRENCY, profile: 'relaxed', ...v.options });
   for (let j = 0; j < input.jobs.length; j++) s.add(input.jobs[j]!, { priority: input.priorities[j]! });
+  if (input.additions !== undefined) {
+    const jobIds = s.jobs().map((j) => j.Id);
+    input.additions.forEach((a, j) => s.addTasks(jobIds[j]!, a));
+  }
   return s;
 }
 
