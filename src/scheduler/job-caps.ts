@@ -90,6 +90,18 @@ export function claimedCapped(st: SchedulerState, j: number, p: number, serial: 
 }
 
 /**
+ * Job j just reached its cap. A weighted pool that could not give its best task, a task of j too
+ * heavy for the slots left, was left out of the claims; now that task may not run anyway, so the
+ * task behind it may fit: the pool is looked at again (its copy of j's task is dropped on the way).
+ * Without weights a pool's head never keeps it out, and the copy goes when it surfaces.
+ */
+export function reachedCap(st: SchedulerState, j: number): void {
+  const list = st.jobQueues.get(j);
+  if (list === undefined) return;
+  for (let i = 0; i < list.length; i++) if (list[i]!.offered !== -1) st.ready.recheck(list[i]!.pool);
+}
+
+/**
  * Before a claim: every marked job below its cap puts the best live task of each of its pool heaps
  * into that pool's ready heap (unless it is there already). Tasks no longer ready are dropped from
  * the job's heaps on the way. An ended job's heaps go.

@@ -14,7 +14,7 @@ import { isInt32, settingsOf, type AddTasksOptions, type FailOptions, type Rerun
 import { jobRecord, loadSnapshot, readJournal, recoverJobs, takeSnapshot, type JournalChunk, type JournalJobRecord, type RecoveredJob } from './persistence.js';
 import { policyName } from './policy.js';
 import { SNAPSHOT_FORMAT, type SchedulerSnapshot } from './snapshot.js';
-import { claimedCapped, droppedCapped, grewCapped, reopenJobs } from './job-caps.js';
+import { claimedCapped, droppedCapped, grewCapped, reachedCap, reopenJobs } from './job-caps.js';
 import { appendJob, createState, enqueueReady, describeTask, growJob, indexTaskIds, lookupJob, lookupTask, taskModel, type RateWindow, type SchedulerState } from './state.js';
 import type { ErrorDetail, Explanation, JobStateChange, JobView, TaskClaim, TaskProgressEvent, TaskStateChange, TaskView } from './views.js';
 
@@ -311,6 +311,10 @@ export class Scheduler {
     // A Processing job stays Processing when one more of its tasks starts: only its time changes.
     if (jobs.ints[(j << INT_SHIFT) + JOB_STATE] === PROCESSING) jobs.floats[(j << FLOAT_SHIFT) + LAST_MODIFIED] = now;
     else this.#jobStarts(j, now);
+    if (s.capped && tasks.weight !== null) {
+      const cap = jobs.maxRunning(j);
+      if (cap !== 0 && jobs.runningOf(j) === cap) reachedCap(s, j);
+    }
     const p = tasks.pool[serial]!;
     if (p !== 0) {
       const rate = s.rates[p];

@@ -251,6 +251,20 @@ describe('per-job caps', () => {
     const r = Scheduler.restore(JSON.parse(JSON.stringify(s.snapshot())), { processing: 'keep' });
     expect(r.next()).toBeUndefined();
   });
+  it('a heavy task of a job that reached its cap does not keep a lighter task of another job from its pool', () => {
+    // Pool PACKAGER has 4 slots. Job A (cap 2) starts its PACKAGER task of weight 2, then its MES
+    // task: it is at its cap, so its PACKAGER task of weight 3 (too heavy for the 2 slots left
+    // anyway) may not run, and job B's light task behind it must.
+    const { s, job } = setup({ pools: { [PACKAGER]: 4 } });
+    const proc = (i: number): string => (i === 0 ? MES : PACKAGER);
+    s.add(job(3, [], { maxRunning: 2, weight: [1, 2, 3] }, { processor: proc, priority: [0, 1, 0] }));
+    const b = s.add(job(1, [], undefined, { processor: () => PACKAGER }));
+    expect(s.next()!.name).toBe('Task 1');
+    expect(s.next()!.name).toBe('Task 0');
+    const c = s.next();
+    expect(c?.jobId).toBe(b);
+    expect(s.next()).toBeUndefined();
+  });
 });
 
 describe('rate limits', () => {
