@@ -22,8 +22,10 @@ describe('bench child, --cold (one sample of a protocol: cold case)', () => {
     expect(r).toMatchObject({ id: 'fixture/held', status: 'ok', cold: true });
     expect(r!.samples).toHaveLength(1);
     // hold keeps an 8,000,000-byte Float64Array of the result: bytes held with it alive minus without.
-    expect(r!.bytesHeld).toBeGreaterThan(7_900_000);
-    expect(r!.bytesHeld).toBeLessThan(8_200_000);
+    // The two readings also differ by whatever else the heap did between them (a CI run saw 132 kB
+    // less), so the bound is 5%: still far from the 0 or 16 MB a broken measurement gives.
+    expect(r!.bytesHeld).toBeGreaterThan(7_600_000);
+    expect(r!.bytesHeld).toBeLessThan(8_400_000);
   });
 
   it('reports a failed check as an error, without a memory figure', async () => {
