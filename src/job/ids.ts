@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomFillSync } from 'node:crypto';
 import { Buffer } from 'node:buffer';
 
 /** Entity id prefixes of AMS v2. */
@@ -62,6 +62,54 @@ class IdPool {
 }
 
 const pools = { job: new IdPool(ID_PREFIX.job), task: new IdPool(ID_PREFIX.task) };
+
+/** Writes the GUID of the 16 random bytes at `bytes[at * 16]` after `prefix` (version 4, RFC 4122 variant). */
+function guidText(prefix: string, bytes: Uint8Array, at: number): string {
+  const out = Buffer.allocUnsafe(prefix.length + 36);
+  let o = out.write(prefix, 0, 'latin1');
+  const from = at * 16;
+  for (let b = 0; b < 16; b++) {
+    let v = bytes[from + b]!;
+    if (b === 6) v = (v & 0x0f) | 0x40; // version 4
+    else if (b === 8) v = (v & 0x3f) | 0x80; // RFC 4122 variant
+    if (b === 4 || b === 6 || b === 8 || b === 10) out[o++] = 0x2d;
+    out[o++] = HEX[v >> 4]!;
+    out[o++] = HEX[v & 15]!;
+  }
+  return out.toString('latin1', 0, o);
+}
+
+/** Random task ids per chunk: 16 bytes each, one random fill a chunk. */
+const ID_CHUNK = 4096;
+
+/**
+ * @internal Random task ids kept as their 16 random bytes until one is read as text. A task the
+ * loader makes with the built-in {@link randomIds} holds the chunk and its slot, not a string: at a
+ * million tasks the strings (a slice and its share of a batch string, about 84 bytes an id) were an
+ * eighth of what a submitted job held, and nothing on the way from a definition to a drain reads
+ * them (the scheduler indexes ids only when one is first looked up). The text is the one
+ * {@link randomIds} would have made from the same bytes.
+ */
+export class TaskIdBits {
+  readonly bytes = new Uint8Array(16 * ID_CHUNK);
+  used = 0;
+
+  constructor() {
+    randomFillSync(this.bytes);
+  }
+
+  text(slot: number): string {
+    return guidText(ID_PREFIX.task, this.bytes, slot);
+  }
+}
+
+let idChunk = new TaskIdBits();
+
+/** @internal The chunk the next lazy task id comes from (a fresh one when the current is used up). */
+export function taskIdChunk(): TaskIdBits {
+  if (idChunk.used === ID_CHUNK) idChunk = new TaskIdBits();
+  return idChunk;
+}
 
 /**
  * Random version-4 GUIDs with the entity prefix. Made in batches: `randomUUID()` plus the prefix

@@ -6,7 +6,7 @@ import { assetRef } from '../taskbody/asset-ref.js';
 import type { AssetRef, InputAssetEntry, OutputAssetEntry } from '../taskbody/types.js';
 import { ArgumentTypeError, checkMaxOption, describeValue } from '../errors.js';
 import { DEFAULT_ASSET_CREATION_OPTIONS, TASK_OPTIONS_MASK, TaskOptions } from './enums.js';
-import { CONTENT_KEY_ID, JOB_ID, MEDIA_PROCESSOR_ID, TASK_ID, randomIds, type IdFactory } from './ids.js';
+import { CONTENT_KEY_ID, JOB_ID, MEDIA_PROCESSOR_ID, TASK_ID, randomIds, taskIdChunk, type IdFactory, type TaskIdBits } from './ids.js';
 import { padExtensions, readAction, readMaxRunning, readPool, readWeight, type ExtensionUse } from './extensions.js';
 import type { Job, JobInputAsset, JobNotificationSubscription, Task, TaskNotificationSubscription, TaskOutputAsset } from './model.js';
 import { type Unreadable, isRecord, isUnreadable, kindOf, show, snapshotArray, snapshotRecord, typeName } from './read.js';
@@ -488,19 +488,39 @@ class RareTaskFields {
 const NO_RARE = Object.freeze(new RareTaskFields());
 
 /**
+ * A task's references and TaskBody entries (undefined: made when first read, from the packed
+ * references or the TaskBody). Most tasks share one of two frozen values until one is set: four
+ * fields a task were 32 of its bytes.
+ */
+class TaskRefs {
+  constructor(
+    public inputs: AssetRef[] | undefined,
+    public outputs: TaskOutputAsset[] | undefined,
+    public inputEntries: InputAssetEntry[] | undefined,
+    public outputEntries: OutputAssetEntry[] | undefined,
+  ) {}
+}
+/** A task not read yet (or read with nothing in it). */
+const NO_REFS = Object.freeze(new TaskRefs(NO_ASSETS, NO_ASSETS, NO_ASSETS, NO_ASSETS));
+/** A task whose references are packed and whose TaskBody had no problem: everything is made on demand. */
+const PACKED_CLEAN = Object.freeze(new TaskRefs(undefined, undefined, undefined, undefined));
+
+/**
  * A loaded task. Its parser entries (`inputEntries`, `outputEntries`: each reference with its text
  * and position) matter only to diagnostics and pictures, and for a TaskBody without a problem they
  * say nothing `inputs` and `outputs` do not, but its line and column. Such a task lets them go once
  * read, and reads its TaskBody again if they are ever asked for (the parser is deterministic): at a
  * million tasks they were a quarter of what a job kept, and most of the garbage collector's copying.
  *
- * `inputs`, `outputs`, `Options`, the encryption properties and `TaskNotificationSubscriptions` are
+ * `Id`, `inputs`, `outputs`, `Options`, the encryption properties and `TaskNotificationSubscriptions` are
  * accessors (made or kept apart as said above and in RareTaskFields): `JSON.stringify` gives every
  * property (toJSON), a spread `{ ...task }` only the others.
  */
 class LoadedTask implements Task {
   readonly index: number;
-  Id: string;
+  /** The Id, or the chunk of random bytes it is made from when first read (see TaskIdBits). */
+  #id: string | TaskIdBits;
+  #idSlot = 0;
   Name = '';
   MediaProcessorId = '';
   Configuration: string | null = null;
@@ -508,38 +528,46 @@ class LoadedTask implements Task {
   Priority = 0;
   /** Options, encryption and subscriptions: shared defaults until one is set (see RareTaskFields). */
   #rare: RareTaskFields = NO_RARE;
-  // undefined: made from the packed references when first read.
-  #inputs: AssetRef[] | undefined = NO_ASSETS;
-  #outputs: TaskOutputAsset[] | undefined = NO_ASSETS;
-  #inputEntries: InputAssetEntry[] | undefined = NO_ASSETS;
-  #outputEntries: OutputAssetEntry[] | undefined = NO_ASSETS;
+  /** References and entries: shared values until one is set (see TaskRefs). */
+  #refs: TaskRefs = NO_REFS;
   /** The job's packed references and where this task's start (see PackedRefs); undefined when it has its arrays. */
   #packed: PackedRefs | undefined = undefined;
   #at = 0;
 
-  constructor(index: number, id: string) {
+  constructor(index: number, id: string | TaskIdBits) {
     this.index = index;
-    this.Id = id;
+    this.#id = id;
+    if (typeof id !== 'string') this.#idSlot = id.used++;
+  }
+
+  get Id(): string {
+    const id = this.#id;
+    return typeof id === 'string' ? id : (this.#id = id.text(this.#idSlot));
+  }
+
+  set Id(v: string) {
+    this.#id = v;
   }
 
   get inputs(): AssetRef[] {
-    if (this.#inputs === undefined) {
+    if (this.#refs.inputs === undefined) {
       const p = this.#packed!;
       const n = p.data[this.#at]!;
       const list = new Array<AssetRef>(n);
       for (let j = 0; j < n; j++) list[j] = this.inputAt(j);
-      this.#inputs = list;
+      this.#ownRefs().inputs = list;
+      return list;
     }
-    return this.#inputs;
+    return this.#refs.inputs;
   }
 
   set inputs(list: AssetRef[]) {
     this.#unpack();
-    this.#inputs = list;
+    this.#ownRefs().inputs = list;
   }
 
   get outputs(): TaskOutputAsset[] {
-    if (this.#outputs === undefined) {
+    if (this.#refs.outputs === undefined) {
       const p = this.#packed!;
       const n = p.data[this.#at + 1]!;
       const list = new Array<TaskOutputAsset>(n);
@@ -547,14 +575,15 @@ class LoadedTask implements Task {
         const index = this.outputIndexAt(j);
         list[j] = { index, assetName: outputAssetName(index, p.nameBase), assetCreationOptions: DEFAULT_ASSET_CREATION_OPTIONS, storageAccountName: null, assetFormatOption: 0 };
       }
-      this.#outputs = list;
+      this.#ownRefs().outputs = list;
+      return list;
     }
-    return this.#outputs;
+    return this.#refs.outputs;
   }
 
   set outputs(list: TaskOutputAsset[]) {
     this.#unpack();
-    this.#outputs = list;
+    this.#ownRefs().outputs = list;
   }
 
   /** Makes both arrays from the packed references and lets those go: one is about to be replaced. */
@@ -567,7 +596,7 @@ class LoadedTask implements Task {
 
   /** Where the task's references start in `packed`; -1 when they are not (all) there. */
   static packedAt(task: Task, packed: PackedRefs): number {
-    return task instanceof LoadedTask && task.#packed === packed && task.#inputEntries === undefined ? task.#at : -1;
+    return task instanceof LoadedTask && task.#packed === packed && task.#refs.inputEntries === undefined ? task.#at : -1;
   }
 
   /** The packed references of a loaded task; undefined when it has none. */
@@ -628,73 +657,86 @@ class LoadedTask implements Task {
     return this.#rare;
   }
 
-  /** Takes its references from the job's packed ones, starting at `at`. */
-  pack(packed: PackedRefs, at: number): void {
+  /**
+   * Takes its references from the job's packed ones, starting at `at`, and lets its entries go (its
+   * TaskBody was read without a problem).
+   */
+  packClean(packed: PackedRefs, at: number): void {
     this.#packed = packed;
     this.#at = at;
-    this.#inputs = undefined;
-    this.#outputs = undefined;
+    this.#refs = PACKED_CLEAN;
+  }
+
+  #ownRefs(): TaskRefs {
+    const r = this.#refs;
+    if (r === NO_REFS || r === PACKED_CLEAN) this.#refs = new TaskRefs(r.inputs, r.outputs, r.inputEntries, r.outputEntries);
+    return this.#refs;
   }
 
   /** Inputs, without making the array when the references are packed. */
   inputCount(): number {
-    return this.#inputs !== undefined ? this.#inputs.length : this.#packed!.data[this.#at]!;
+    return this.#refs.inputs !== undefined ? this.#refs.inputs.length : this.#packed!.data[this.#at]!;
   }
 
   inputAt(j: number): AssetRef {
-    if (this.#inputs !== undefined) return this.#inputs[j]!;
+    if (this.#refs.inputs !== undefined) return this.#refs.inputs[j]!;
     const v = this.#packed!.data[this.#at + 2 + j]!;
     return assetRef((v & 1) === 1, v >>> 1);
   }
 
   outputCount(): number {
-    return this.#outputs !== undefined ? this.#outputs.length : this.#packed!.data[this.#at + 1]!;
+    return this.#refs.outputs !== undefined ? this.#refs.outputs.length : this.#packed!.data[this.#at + 1]!;
   }
 
   outputIndexAt(j: number): number {
-    if (this.#outputs !== undefined) return this.#outputs[j]!.index;
+    if (this.#refs.outputs !== undefined) return this.#refs.outputs[j]!.index;
     const data = this.#packed!.data;
     return data[this.#at + 2 + data[this.#at]! + j]!;
   }
 
   get inputEntries(): InputAssetEntry[] {
-    if (this.#inputEntries === undefined) this.#readEntries();
-    return this.#inputEntries!;
+    if (this.#refs.inputEntries === undefined) this.#readEntries();
+    return this.#refs.inputEntries!;
   }
 
   set inputEntries(entries: InputAssetEntry[]) {
-    this.#inputEntries = entries;
+    this.#ownRefs().inputEntries = entries;
   }
 
   get outputEntries(): OutputAssetEntry[] {
-    if (this.#outputEntries === undefined) this.#readEntries();
-    return this.#outputEntries!;
+    if (this.#refs.outputEntries === undefined) this.#readEntries();
+    return this.#refs.outputEntries!;
   }
 
   set outputEntries(entries: OutputAssetEntry[]) {
-    this.#outputEntries = entries;
+    this.#ownRefs().outputEntries = entries;
   }
 
   /** Lets the entries go: only for a TaskBody read without a problem (inputs and outputs are its entries' references, in order). */
   dropEntries(): void {
-    this.#inputEntries = undefined;
-    this.#outputEntries = undefined;
+    const r = this.#ownRefs();
+    r.inputEntries = undefined;
+    r.outputEntries = undefined;
   }
 
   /** The entries were let go: every entry has a valid reference, and inputs/outputs list them in order. */
   get clean(): boolean {
-    return this.#inputEntries === undefined;
+    return this.#refs.inputEntries === undefined;
   }
 
   #readEntries(): void {
     const parsed = parseTaskBody(this.TaskBody);
-    this.#inputEntries = parsed.inputs;
-    this.#outputEntries = parsed.outputs;
+    const r = this.#ownRefs();
+    r.inputEntries = parsed.inputs;
+    r.outputEntries = parsed.outputs;
   }
 
   /** References and entries are part of the task as JSON, as they were when they were plain properties. */
   toJSON(): object {
+    // Id first after index, where it was as a plain property; the spread brings the other fields.
+    const head: Record<string, unknown> = { index: this.index, Id: this.Id };
     return {
+      ...head,
       ...this,
       Options: this.Options,
       EncryptionKeyId: this.EncryptionKeyId,
@@ -758,7 +800,7 @@ export function outputIndexAtOf(task: Task, j: number): number {
   return task instanceof LoadedTask ? task.outputIndexAt(j) : task.outputs[j]!.index;
 }
 
-function emptyTask(index: number, id: string): Task {
+function emptyTask(index: number, id: string | TaskIdBits): Task {
   return new LoadedTask(index, id);
 }
 
@@ -780,7 +822,8 @@ function loadTask(raw: unknown, index: number, job: Job, r: Reading): Task {
     // No id for what is no task: an id is ~0.5 µs and ~80 bytes, as much again as the placeholder.
     return emptyTask(index, '');
   }
-  const task = emptyTask(index, r.ids('task'));
+  // Ids of the built-in random factory are made when first read (see TaskIdBits).
+  const task = emptyTask(index, r.ids === randomIds ? taskIdChunk() : r.ids('task'));
   const at: DiagnosticExtras = { task: index };
   const owner: Owner = { name: `task #${index}`, code: 'TASK_INVALID', at };
   let extended = false;
@@ -811,9 +854,13 @@ function loadTask(raw: unknown, index: number, job: Job, r: Reading): Task {
   } else if (typeof mp !== 'string') {
     sink.add('MEDIA_PROCESSOR_ID_INVALID', `${owner.name}'s MediaProcessorId is ${typeName(mp)}, not a string`, { ...at, property: 'MediaProcessorId' });
   } else {
-    task.MediaProcessorId = mp;
-    // Tasks of a job mostly share a processor: the last id that passed is not tested again.
-    if (mp !== lastValidProcessor && MEDIA_PROCESSOR_ID.test(mp)) lastValidProcessor = mp;
+    // Tasks of a job mostly share a processor: the last id that passed is not tested again, and
+    // its string is kept instead of the task's equal copy (72 bytes a task, which JSON.parse makes).
+    if (mp === lastValidProcessor) task.MediaProcessorId = lastValidProcessor;
+    else {
+      task.MediaProcessorId = mp;
+      if (MEDIA_PROCESSOR_ID.test(mp)) lastValidProcessor = mp;
+    }
     if (mp !== lastValidProcessor && sink.room('MEDIA_PROCESSOR_ID_INVALID')) {
       const hint = /^[0-9a-f-]{36}$/i.test(mp) ? `prefix the GUID: nb:mpid:UUID:${mp}` : undefined;
       sink.add('MEDIA_PROCESSOR_ID_INVALID', `${owner.name}'s MediaProcessorId ${JSON.stringify(mp.slice(0, 80))} is not of the form nb:mpid:UUID:<guid>`, hint ? { ...at, property: 'MediaProcessorId', hint } : { ...at, property: 'MediaProcessorId' });
@@ -930,8 +977,7 @@ function readTaskBody(task: Task, job: Job, sink: DiagnosticSink, at: Diagnostic
   const packed = packInto;
   const start = packed !== undefined ? packPlainRefs(task.TaskBody, packed) : -1;
   if (start >= 0) {
-    (task as LoadedTask).pack(packed!, start);
-    (task as LoadedTask).dropEntries();
+    (task as LoadedTask).packClean(packed!, start);
     return;
   }
   if (start === -2) {

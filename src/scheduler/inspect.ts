@@ -185,7 +185,7 @@ function transitive(st: SchedulerState, serial: number, direction: 'dependencies
     };
   } else {
     // In-edges as CSR over the job's local indices.
-    const deps = st.jobs.deps[j]!;
+    const deps = st.jobs.depsOf(j);
     const offset = new Int32Array(count + 1);
     for (let e = 0; e < deps.to.length; e++) offset[deps.to[e]! + 1]!++;
     for (let i = 0; i < count; i++) offset[i + 1]! += offset[i]!;
@@ -212,7 +212,7 @@ function transitive(st: SchedulerState, serial: number, direction: 'dependencies
 /** The serials a task depends on, ascending (from its job's dependencies: no predecessor index is kept). */
 function predecessors(st: SchedulerState, serial: number): number[] {
   const j = st.tasks.job[serial]!;
-  const deps = st.jobs.deps[j]!;
+  const deps = st.jobs.depsOf(j);
   const local = st.jobs.localOf(j, serial);
   const seen = new Set<number>();
   for (let e = 0; e < deps.to.length; e++) if (deps.to[e] === local) seen.add(st.jobs.serialOf(j, deps.from[e]!));

@@ -1,6 +1,6 @@
 import { TaskState, isFinalState } from '../job/enums.js';
 import type { Job } from '../job/model.js';
-import type { Dependencies } from '../graph/dependencies.js';
+import { resolveDependenciesOfRefs, type Dependencies } from '../graph/dependencies.js';
 import { growInt32 } from './growable.js';
 
 /**
@@ -48,7 +48,8 @@ export class JobTable {
   created: Float64Array = new Float64Array(0);
   /** The model; a forgotten job's is an empty stand-in, to free its memory. */
   readonly models: Job[] = [];
-  readonly deps: Dependencies[] = [];
+  /** Dependencies of the jobs that keep theirs (see {@link depsOf}); undefined for a small job. */
+  readonly deps: Array<Dependencies | undefined> = [];
   /** Position by job id (forgotten jobs are not in it). */
   readonly byId = new Map<string, number>();
   /** Whether each job fails fast (as given at submit); read on failures only. */
@@ -75,7 +76,7 @@ export class JobTable {
     this.created[j] = created;
     this.failFast[j] = failFast ? 1 : 0;
     this.models.push(job);
-    this.deps.push(deps);
+    this.deps.push(n > KEEP_DEPS_ABOVE ? deps : undefined);
     this.byId.set(job.Id, j);
     const at = j << INT_SHIFT;
     this.ints.fill(0, at, at + INTS);
@@ -207,6 +208,16 @@ export class JobTable {
     return (this.ints[(j << INT_SHIFT) + FLAGS]! & FORGOTTEN) !== 0;
   }
 
+  /**
+   * Job j's dependencies. A small job's are not kept but resolved again from its model when asked
+   * (views, `explain`, additions, reruns: never the hot path): for a six-task job they were four
+   * typed arrays, an index and two lists, about 1.2 kB, as much as its tasks held. The model is an
+   * accepted job, so resolving its references gives the edges validation found, in the same order.
+   */
+  depsOf(j: number): Dependencies {
+    return this.deps[j] ?? resolveDependenciesOfRefs(this.models[j]!);
+  }
+
   /** Marks a job forgotten: out of the id index, its model replaced by `standIn`. */
   forget(j: number, standIn: Job, deps: Dependencies): void {
     this.byId.delete(this.models[j]!.Id);
@@ -265,6 +276,8 @@ function resized<T extends Int32Array | Float64Array | Uint8Array>(a: T, length:
   return b;
 }
 
+/** Jobs of more tasks than this keep their dependencies (see JobTable.depsOf). */
+export const KEEP_DEPS_ABOVE = 64;
 /** Int32 slots in a job's record (64 bytes). */
 export const INTS = 16;
 /** `j << INT_SHIFT` is job j's first int32 slot; `j << FLOAT_SHIFT` its first float64 slot. */

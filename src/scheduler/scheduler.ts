@@ -210,7 +210,7 @@ export class Scheduler {
       const st = tasks.state[jobs.serialOf(j, i)];
       return st === TaskState.Error ? 'failed' : st === TaskState.Canceled ? 'canceled' : undefined;
     };
-    const result = validateAddition(job, jobs.deps[j]!, additions, { profile: this.#settings.profile, ids: this.#settings.ids, ended });
+    const result = validateAddition(job, jobs.depsOf(j), additions, { profile: this.#settings.profile, ids: this.#settings.ids, ended });
     if (!result.valid || result.tasks === undefined) throw new ValidationError('Scheduler.addTasks', result.diagnostics);
     const added = result.tasks;
     if (options.check !== undefined) {
@@ -579,7 +579,7 @@ export class Scheduler {
       }
     }
     const jobs = s.jobs;
-    const producers = producersOf(jobs.deps[j]!, jobs.taskCount(j));
+    const producers = producersOf(jobs.depsOf(j), jobs.taskCount(j));
     const action = tasks.action;
     // First every count, then the moves, so a cascade of one meets the others' counts right.
     for (const t of affected) {
