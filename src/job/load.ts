@@ -246,13 +246,15 @@ export function loadJobInto(definition: unknown, r: Reading): Job | undefined {
  */
 export function loadTasksInto(job: Job, tasks: readonly unknown[], r: Reading): void {
   const list = job.Tasks;
+  // A getter of a task may load another job while this one is read: its packing goes, ours comes back.
+  const outer = packInto;
   packInto = new PackedRefs(job.Name !== '' ? job.Name : job.Id);
   try {
     for (let i = 0; i < tasks.length; i++) list.push(loadTask(tasks[i], i, job, r));
     packInto.trim();
     padExtensions(job.extensions, list.length);
   } finally {
-    packInto = undefined; // it must not keep the job alive
+    packInto = outer; // undefined but in a nested load: it must not keep the job alive
   }
 }
 

@@ -33,7 +33,7 @@ describe('lazy random task ids', () => {
     expect(json.Id).toBe(job.Tasks[0]!.Id);
     const given = 'nb:tid:UUID:00000000-0000-4000-8000-00000000abcd';
     const def = chain(2);
-    def.Tasks![1]!.Id = given;
+    (def.Tasks![1] as unknown as Record<string, unknown>).Id = given;
     const withGiven = loadJob(def).job!;
     expect(withGiven.Tasks[1]!.Id).toBe(given);
     expect(withGiven.Tasks[0]!.Id).toMatch(TASK_ID);
