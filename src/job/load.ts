@@ -250,7 +250,12 @@ export function loadTasksInto(job: Job, tasks: readonly unknown[], r: Reading): 
   const outer = packInto;
   packInto = new PackedRefs(job.Name !== '' ? job.Name : job.Id);
   try {
-    for (let i = 0; i < tasks.length; i++) list.push(loadTask(tasks[i], i, job, r));
+    let last: TaskShared | undefined;
+    for (let i = 0; i < tasks.length; i++) {
+      const task = loadTask(tasks[i], i, job, r) as LoadedTask;
+      last = task.seal(last);
+      list.push(task);
+    }
     packInto.trim();
     padExtensions(job.extensions, list.length);
   } finally {
@@ -508,59 +513,161 @@ const NO_REFS = Object.freeze(new TaskRefs(NO_ASSETS, NO_ASSETS, NO_ASSETS, NO_A
 const PACKED_CLEAN = Object.freeze(new TaskRefs(undefined, undefined, undefined, undefined));
 
 /**
+ * What a task holds that the tasks of a job nearly always have in common: processor,
+ * Configuration, the rare fields, the state of its references, the job's packed
+ * references and the chunk its random Id comes from. The loader gives consecutive tasks with the
+ * same values one record (see {@link LoadedTask.seal}); a task that changes one of them after
+ * that first gets a copy of its own. Six fields a task were 48 of its 128 bytes, and what a task
+ * holds is time here: fresh memory costs about 2.5 ns a byte to touch on these machines.
+ */
+class TaskShared {
+  MediaProcessorId = '';
+  Configuration: string | null = null;
+  /** Options, encryption and subscriptions (see RareTaskFields). */
+  rare: RareTaskFields = NO_RARE;
+  /** References and entries (see TaskRefs). */
+  refs: TaskRefs = NO_REFS;
+  /** The job's packed references (see PackedRefs); undefined when the task has its arrays. */
+  packed: PackedRefs | undefined = undefined;
+  /** The chunk the task's Id is made from while it is a slot number (see TaskIdBits). */
+  ids: TaskIdBits | undefined = undefined;
+  /** Held, or may be held, by more than one task: a change copies it first. */
+  shared = false;
+
+  /** A copy to change: what another task may hold (rare fields, references) is copied too. */
+  copy(): TaskShared {
+    const c = new TaskShared();
+    c.MediaProcessorId = this.MediaProcessorId;
+    c.Configuration = this.Configuration;
+    c.rare = this.rare === NO_RARE ? NO_RARE : Object.assign(new RareTaskFields(), this.rare);
+    const r = this.refs;
+    c.refs = r === NO_REFS || r === PACKED_CLEAN ? r : new TaskRefs(r.inputs, r.outputs, r.inputEntries, r.outputEntries);
+    c.packed = this.packed;
+    c.ids = this.ids;
+    return c;
+  }
+
+  /** Whether a task could hold `other` instead of this (a long Configuration is not compared). */
+  sameAs(other: TaskShared): boolean {
+    return (
+      this.MediaProcessorId === other.MediaProcessorId &&
+      this.rare === other.rare &&
+      this.refs === other.refs &&
+      this.packed === other.packed &&
+      this.ids === other.ids &&
+      (this.Configuration === null ? other.Configuration === null : this.Configuration.length <= SHARED_CONFIGURATION && this.Configuration === other.Configuration)
+    );
+  }
+}
+
+/** Configurations longer than this are not compared to share a record (each comparison would read it). */
+const SHARED_CONFIGURATION = 1024;
+
+/** The record of a task nothing was set on (its Id, if random, from no chunk yet). */
+const BLANK = Object.freeze(Object.assign(new TaskShared(), { shared: true }));
+
+/** The blank record of the last id chunk a task was made with. */
+let blankChunk: TaskIdBits | undefined;
+let blankOfChunk: TaskShared = BLANK;
+
+function blankFor(chunk: TaskIdBits): TaskShared {
+  if (chunk !== blankChunk) {
+    blankChunk = chunk;
+    blankOfChunk = Object.freeze(Object.assign(new TaskShared(), { ids: chunk, shared: true }));
+  }
+  return blankOfChunk;
+}
+
+/**
  * A loaded task. Its parser entries (`inputEntries`, `outputEntries`: each reference with its text
  * and position) matter only to diagnostics and pictures, and for a TaskBody without a problem they
  * say nothing `inputs` and `outputs` do not, but its line and column. Such a task lets them go once
  * read, and reads its TaskBody again if they are ever asked for (the parser is deterministic): at a
  * million tasks they were a quarter of what a job kept, and most of the garbage collector's copying.
  *
- * `Id`, `inputs`, `outputs`, `Options`, the encryption properties and `TaskNotificationSubscriptions` are
- * accessors (made or kept apart as said above and in RareTaskFields): `JSON.stringify` gives every
- * property (toJSON), a spread `{ ...task }` only the others.
+ * Only `index`, `Name`, `TaskBody` and `Priority` are plain fields; the rest are accessors, over what the task
+ * shares with its neighbours (TaskShared) or made when first read (`Id`, `inputs`, `outputs`):
+ * `JSON.stringify` gives every property (toJSON), a spread `{ ...task }` only the plain ones.
  */
 class LoadedTask implements Task {
   readonly index: number;
-  /** The Id, or the chunk of random bytes it is made from when first read (see TaskIdBits). */
-  #id: string | TaskIdBits;
-  #idSlot = 0;
+  /** The Id, or while it is not made yet, its slot in `#s.ids` (see TaskIdBits). */
+  #id: string | number;
   Name = '';
-  MediaProcessorId = '';
-  Configuration: string | null = null;
   TaskBody = '';
+  // A plain field: workloads often give each task its own priority.
   Priority = 0;
-  /** Options, encryption and subscriptions: shared defaults until one is set (see RareTaskFields). */
-  #rare: RareTaskFields = NO_RARE;
-  /** References and entries: shared values until one is set (see TaskRefs). */
-  #refs: TaskRefs = NO_REFS;
-  /** The job's packed references and where this task's start (see PackedRefs); undefined when it has its arrays. */
-  #packed: PackedRefs | undefined = undefined;
+  #s: TaskShared;
+  /** Where the task's references start in `#s.packed`. */
   #at = 0;
 
   constructor(index: number, id: string | TaskIdBits) {
     this.index = index;
-    this.#id = id;
-    if (typeof id !== 'string') this.#idSlot = id.used++;
+    if (typeof id === 'string') {
+      this.#id = id;
+      this.#s = BLANK;
+    } else {
+      this.#id = id.used++;
+      this.#s = blankFor(id);
+    }
+  }
+
+  /**
+   * The loader's last step on a task: it takes `last` (the record of the task before it) when it
+   * holds the same, else its own record becomes the one the next task may take.
+   */
+  seal(last: TaskShared | undefined): TaskShared {
+    const s = this.#s;
+    if (s.shared) return s;
+    if (last !== undefined && s.sameAs(last)) {
+      this.#s = last;
+      return last;
+    }
+    s.shared = true;
+    return s;
+  }
+
+  /** The record to change: its own (a copy when it was shared). */
+  #own(): TaskShared {
+    const s = this.#s;
+    return s.shared ? (this.#s = s.copy()) : s;
   }
 
   get Id(): string {
     const id = this.#id;
-    return typeof id === 'string' ? id : (this.#id = id.text(this.#idSlot));
+    return typeof id === 'string' ? id : (this.#id = this.#s.ids!.text(id));
   }
 
   set Id(v: string) {
     this.#id = v;
   }
 
+  get MediaProcessorId(): string {
+    return this.#s.MediaProcessorId;
+  }
+
+  set MediaProcessorId(v: string) {
+    if (v !== this.#s.MediaProcessorId) this.#own().MediaProcessorId = v;
+  }
+
+  get Configuration(): string | null {
+    return this.#s.Configuration;
+  }
+
+  set Configuration(v: string | null) {
+    if (v !== this.#s.Configuration) this.#own().Configuration = v;
+  }
+
   get inputs(): AssetRef[] {
-    if (this.#refs.inputs === undefined) {
-      const p = this.#packed!;
-      const n = p.data[this.#at]!;
+    const s = this.#s;
+    if (s.refs.inputs === undefined) {
+      const n = s.packed!.data[this.#at]!;
       const list = new Array<AssetRef>(n);
       for (let j = 0; j < n; j++) list[j] = this.inputAt(j);
       this.#ownRefs().inputs = list;
       return list;
     }
-    return this.#refs.inputs;
+    return s.refs.inputs;
   }
 
   set inputs(list: AssetRef[]) {
@@ -569,8 +676,9 @@ class LoadedTask implements Task {
   }
 
   get outputs(): TaskOutputAsset[] {
-    if (this.#refs.outputs === undefined) {
-      const p = this.#packed!;
+    const s = this.#s;
+    if (s.refs.outputs === undefined) {
+      const p = s.packed!;
       const n = p.data[this.#at + 1]!;
       const list = new Array<TaskOutputAsset>(n);
       for (let j = 0; j < n; j++) {
@@ -580,7 +688,7 @@ class LoadedTask implements Task {
       this.#ownRefs().outputs = list;
       return list;
     }
-    return this.#refs.outputs;
+    return s.refs.outputs;
   }
 
   set outputs(list: TaskOutputAsset[]) {
@@ -590,73 +698,81 @@ class LoadedTask implements Task {
 
   /** Makes both arrays from the packed references and lets those go: one is about to be replaced. */
   #unpack(): void {
-    if (this.#packed === undefined) return;
+    if (this.#s.packed === undefined) return;
     void this.inputs;
     void this.outputs;
-    this.#packed = undefined;
+    this.#own().packed = undefined;
   }
 
   /** Where the task's references start in `packed`; -1 when they are not (all) there. */
   static packedAt(task: Task, packed: PackedRefs): number {
-    return task instanceof LoadedTask && task.#packed === packed && task.#refs.inputEntries === undefined ? task.#at : -1;
+    return task instanceof LoadedTask && task.#s.packed === packed && task.#s.refs.inputEntries === undefined ? task.#at : -1;
   }
 
   /** The packed references of a loaded task; undefined when it has none. */
   static packedOf(task: Task): PackedRefs | undefined {
-    return task instanceof LoadedTask ? task.#packed : undefined;
+    return task instanceof LoadedTask ? task.#s.packed : undefined;
   }
 
   get Options(): number {
-    return this.#rare.Options;
+    return this.#s.rare.Options;
   }
 
   set Options(v: number) {
-    if (v !== 0 || this.#rare !== NO_RARE) this.#own().Options = v;
+    if (v !== this.#s.rare.Options) this.#ownRare().Options = v;
   }
 
   get EncryptionKeyId(): string | null {
-    return this.#rare.EncryptionKeyId;
+    return this.#s.rare.EncryptionKeyId;
   }
 
   set EncryptionKeyId(v: string | null) {
-    if (v !== null || this.#rare !== NO_RARE) this.#own().EncryptionKeyId = v;
+    if (v !== this.#s.rare.EncryptionKeyId) this.#ownRare().EncryptionKeyId = v;
   }
 
   get EncryptionScheme(): string | null {
-    return this.#rare.EncryptionScheme;
+    return this.#s.rare.EncryptionScheme;
   }
 
   set EncryptionScheme(v: string | null) {
-    if (v !== null || this.#rare !== NO_RARE) this.#own().EncryptionScheme = v;
+    if (v !== this.#s.rare.EncryptionScheme) this.#ownRare().EncryptionScheme = v;
   }
 
   get EncryptionVersion(): string | null {
-    return this.#rare.EncryptionVersion;
+    return this.#s.rare.EncryptionVersion;
   }
 
   set EncryptionVersion(v: string | null) {
-    if (v !== null || this.#rare !== NO_RARE) this.#own().EncryptionVersion = v;
+    if (v !== this.#s.rare.EncryptionVersion) this.#ownRare().EncryptionVersion = v;
   }
 
   get InitializationVector(): string | null {
-    return this.#rare.InitializationVector;
+    return this.#s.rare.InitializationVector;
   }
 
   set InitializationVector(v: string | null) {
-    if (v !== null || this.#rare !== NO_RARE) this.#own().InitializationVector = v;
+    if (v !== this.#s.rare.InitializationVector) this.#ownRare().InitializationVector = v;
   }
 
   get TaskNotificationSubscriptions(): TaskNotificationSubscription[] {
-    return this.#rare.TaskNotificationSubscriptions;
+    return this.#s.rare.TaskNotificationSubscriptions;
   }
 
   set TaskNotificationSubscriptions(v: TaskNotificationSubscription[]) {
-    if (v !== NO_SUBSCRIPTIONS || this.#rare !== NO_RARE) this.#own().TaskNotificationSubscriptions = v;
+    if (v !== this.#s.rare.TaskNotificationSubscriptions) this.#ownRare().TaskNotificationSubscriptions = v;
   }
 
-  #own(): RareTaskFields {
-    if (this.#rare === NO_RARE) this.#rare = new RareTaskFields();
-    return this.#rare;
+  #ownRare(): RareTaskFields {
+    const s = this.#own();
+    if (s.rare === NO_RARE) s.rare = new RareTaskFields();
+    return s.rare;
+  }
+
+  #ownRefs(): TaskRefs {
+    const s = this.#own();
+    const r = s.refs;
+    if (r === NO_REFS || r === PACKED_CLEAN) s.refs = new TaskRefs(r.inputs, r.outputs, r.inputEntries, r.outputEntries);
+    return s.refs;
   }
 
   /**
@@ -664,41 +780,40 @@ class LoadedTask implements Task {
    * TaskBody was read without a problem).
    */
   packClean(packed: PackedRefs, at: number): void {
-    this.#packed = packed;
+    const s = this.#own();
+    s.packed = packed;
+    s.refs = PACKED_CLEAN;
     this.#at = at;
-    this.#refs = PACKED_CLEAN;
-  }
-
-  #ownRefs(): TaskRefs {
-    const r = this.#refs;
-    if (r === NO_REFS || r === PACKED_CLEAN) this.#refs = new TaskRefs(r.inputs, r.outputs, r.inputEntries, r.outputEntries);
-    return this.#refs;
   }
 
   /** Inputs, without making the array when the references are packed. */
   inputCount(): number {
-    return this.#refs.inputs !== undefined ? this.#refs.inputs.length : this.#packed!.data[this.#at]!;
+    const s = this.#s;
+    return s.refs.inputs !== undefined ? s.refs.inputs.length : s.packed!.data[this.#at]!;
   }
 
   inputAt(j: number): AssetRef {
-    if (this.#refs.inputs !== undefined) return this.#refs.inputs[j]!;
-    const v = this.#packed!.data[this.#at + 2 + j]!;
+    const s = this.#s;
+    if (s.refs.inputs !== undefined) return s.refs.inputs[j]!;
+    const v = s.packed!.data[this.#at + 2 + j]!;
     return assetRef((v & 1) === 1, v >>> 1);
   }
 
   outputCount(): number {
-    return this.#refs.outputs !== undefined ? this.#refs.outputs.length : this.#packed!.data[this.#at + 1]!;
+    const s = this.#s;
+    return s.refs.outputs !== undefined ? s.refs.outputs.length : s.packed!.data[this.#at + 1]!;
   }
 
   outputIndexAt(j: number): number {
-    if (this.#refs.outputs !== undefined) return this.#refs.outputs[j]!.index;
-    const data = this.#packed!.data;
+    const s = this.#s;
+    if (s.refs.outputs !== undefined) return s.refs.outputs[j]!.index;
+    const data = s.packed!.data;
     return data[this.#at + 2 + data[this.#at]! + j]!;
   }
 
   get inputEntries(): InputAssetEntry[] {
-    if (this.#refs.inputEntries === undefined) this.#readEntries();
-    return this.#refs.inputEntries!;
+    if (this.#s.refs.inputEntries === undefined) this.#readEntries();
+    return this.#s.refs.inputEntries!;
   }
 
   set inputEntries(entries: InputAssetEntry[]) {
@@ -706,8 +821,8 @@ class LoadedTask implements Task {
   }
 
   get outputEntries(): OutputAssetEntry[] {
-    if (this.#refs.outputEntries === undefined) this.#readEntries();
-    return this.#refs.outputEntries!;
+    if (this.#s.refs.outputEntries === undefined) this.#readEntries();
+    return this.#s.refs.outputEntries!;
   }
 
   set outputEntries(entries: OutputAssetEntry[]) {
@@ -723,7 +838,7 @@ class LoadedTask implements Task {
 
   /** The entries were let go: every entry has a valid reference, and inputs/outputs list them in order. */
   get clean(): boolean {
-    return this.#refs.inputEntries === undefined;
+    return this.#s.refs.inputEntries === undefined;
   }
 
   #readEntries(): void {
@@ -733,10 +848,17 @@ class LoadedTask implements Task {
     r.outputEntries = parsed.outputs;
   }
 
-  /** References and entries are part of the task as JSON, as they were when they were plain properties. */
+  /** Every property is part of the task as JSON, in the order they had when they were plain properties. */
   toJSON(): object {
-    // Id first after index, where it was as a plain property; the spread brings the other fields.
-    const head: Record<string, unknown> = { index: this.index, Id: this.Id };
+    const head: Record<string, unknown> = {
+      index: this.index,
+      Id: this.Id,
+      Name: this.Name,
+      MediaProcessorId: this.MediaProcessorId,
+      Configuration: this.Configuration,
+      TaskBody: this.TaskBody,
+      Priority: this.Priority,
+    };
     return {
       ...head,
       ...this,
