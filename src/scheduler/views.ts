@@ -112,5 +112,13 @@ export interface Explanation {
 }
 
 export function isoOrNull(ms: number): string | null {
-  return Number.isNaN(ms) ? null : new Date(ms).toISOString();
+  if (ms === lastMs) return lastIso;
+  if (Number.isNaN(ms)) return null;
+  // Views made together mostly show the same millisecond (a job's created and started, jobs ending
+  // in one turn): the last one made is kept.
+  lastMs = ms;
+  return (lastIso = new Date(ms).toISOString());
 }
+
+let lastMs = NaN;
+let lastIso = '';
