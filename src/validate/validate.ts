@@ -1,7 +1,7 @@
 import { findCycles } from '../core/cycles.js';
 import { JobGraph } from '../graph/job-graph.js';
 import { resolveDependencies, type Dependencies } from '../graph/dependencies.js';
-import { inputAtOf, inputCountOf, isCleanTask, loadJobInto, outputCountOf, readLoadOptions, type LoadOptions } from '../job/load.js';
+import { inputAtOf, inputCountOf, isCleanTask, loadJobInto, outputCountOf, packedRefsOf, readLoadOptions, type LoadOptions } from '../job/load.js';
 import { parseJsonText } from '../job/json-text.js';
 import { randomIds } from '../job/ids.js';
 import { jsonPlaces, offsetInStringLiteral, type JsonPlaces } from '../job/json-places.js';
@@ -358,45 +358,27 @@ export function checkGraph(job: Job, deps: Dependencies, sink: DiagnosticSink, p
     sink.add('OUTPUT_NOT_PRODUCED', `task ${label(t)} reads JobOutputAsset(${u.asset}), ${nobody}`, at(t, entry));
   }
 
-  for (const t of tasks) {
-    // A clean task's inputs are its entries' references, in order: read them, and ask for the
-    // entries (read again from the TaskBody) only to place a diagnostic.
-    const clean = isCleanTask(t);
-    const n = clean ? inputCountOf(t) : t.inputEntries.length;
-    // A task reads a few assets: duplicates are found by comparing with the earlier ones; a set only for many.
-    const seen = n > 16 ? new Set<string>() : undefined;
-    for (let j = 0; j < n; j++) {
-      const ref = clean ? inputAtOf(t, j) : t.inputEntries[j]!.ref;
-      if (!ref) continue;
-      // A job without inputs is reported by the loader (JOB_NO_INPUTS); one an addition joins has none to read.
-      if (ref.kind === 'JobInputAsset' && (inputCount > 0 || addition !== undefined) && ref.index >= inputCount && sink.room('INPUT_INDEX_OUT_OF_RANGE')) {
-        sink.add('INPUT_INDEX_OUT_OF_RANGE', `task ${label(t)} reads JobInputAsset(${ref.index}) but the job has ${inputCount} input asset${inputCount === 1 ? '' : 's'}`, {
-          ...at(t, t.inputEntries[j]),
-          hint:
-            inputCount === 0
-              ? 'the job has no input assets (an addition cannot add any): read the output of a task, JobOutputAsset(n), instead'
-              : `job inputs are numbered from 0 in the order of InputMediaAssets: use JobInputAsset(0)${inputCount > 1 ? ` to JobInputAsset(${inputCount - 1})` : ''}${addition !== undefined ? ' (an addition cannot add input assets)' : ', or add the missing input asset'}`,
-        });
+  const ams = profile === 'ams' && !plain;
+  const lookForInputs = inputCount > 0 || addition !== undefined;
+  const packed = packedRefsOf(tasks);
+  if (packed !== undefined) {
+    // Nearly every job: its references are integers in one array (see packedRefsOf). A task with a
+    // problem is looked at again by the general loop below, which says what it is.
+    const { data, at: start } = packed;
+    for (let t = 0; t < tasks.length; t++) {
+      const a = start[t]!;
+      const n = data[a]!;
+      let bad = n > 16 || (ams && n + data[a + 1]! > AMS_QUOTAS.assetsPerTask);
+      for (let j = 0; j < n && !bad; j++) {
+        const v = data[a + 2 + j]!;
+        // An input of the job (even: index · 2) past its inputs; or the same reference again.
+        if ((v & 1) === 0 && lookForInputs && v >>> 1 >= inputCount) bad = true;
+        for (let k = a + 2; k < a + 2 + j && !bad; k++) if (data[k] === v) bad = true;
       }
-      let repeated = false;
-      if (seen !== undefined) {
-        const key = `${ref.kind}(${ref.index})`;
-        repeated = seen.has(key);
-        seen.add(key);
-      } else {
-        for (let k = 0; k < j && !repeated; k++) {
-          const earlier = clean ? inputAtOf(t, k) : t.inputEntries[k]!.ref;
-          repeated = earlier !== null && earlier.index === ref.index && earlier.kind === ref.kind;
-        }
-      }
-      if (repeated && sink.room('INPUT_DUPLICATE')) sink.add('INPUT_DUPLICATE', `task ${label(t)} lists ${ref.kind}(${ref.index}) twice as an input`, at(t, t.inputEntries[j]));
+      if (bad) checkTaskInputs(tasks[t]!, inputCount, lookForInputs, ams, addition !== undefined, sink);
     }
-    if (profile === 'ams' && !plain) {
-      const count = clean ? inputCountOf(t) + outputCountOf(t) : t.inputEntries.length + t.outputEntries.length;
-      if (count > AMS_QUOTAS.assetsPerTask && sink.room('TASK_TOO_MANY_ASSETS')) {
-        sink.add('TASK_TOO_MANY_ASSETS', `task ${label(t)} has ${count} assets (inputs and outputs); the quota is ${AMS_QUOTAS.assetsPerTask}`, at(t));
-      }
-    }
+  } else {
+    for (const t of tasks) checkTaskInputs(t, inputCount, lookForInputs, ams, addition !== undefined, sink);
   }
 
   if (!plain) checkOutputGaps(job, deps, sink, addition?.outputBase);
@@ -425,6 +407,48 @@ export function checkGraph(job: Job, deps: Dependencies, sink: DiagnosticSink, p
   }
 
   checkCycles(job, deps, sink, plain);
+}
+
+/** INPUT_INDEX_OUT_OF_RANGE, INPUT_DUPLICATE and (profile `ams`) TASK_TOO_MANY_ASSETS of one task. */
+function checkTaskInputs(t: Task, inputCount: number, lookForInputs: boolean, ams: boolean, isAddition: boolean, sink: DiagnosticSink): void {
+  // A clean task's inputs are its entries' references, in order: read them, and ask for the
+  // entries (read again from the TaskBody) only to place a diagnostic.
+  const clean = isCleanTask(t);
+  const n = clean ? inputCountOf(t) : t.inputEntries.length;
+  // A task reads a few assets: duplicates are found by comparing with the earlier ones; a set only for many.
+  const seen = n > 16 ? new Set<string>() : undefined;
+  for (let j = 0; j < n; j++) {
+    const ref = clean ? inputAtOf(t, j) : t.inputEntries[j]!.ref;
+    if (!ref) continue;
+    // A job without inputs is reported by the loader (JOB_NO_INPUTS); one an addition joins has none to read.
+    if (ref.kind === 'JobInputAsset' && lookForInputs && ref.index >= inputCount && sink.room('INPUT_INDEX_OUT_OF_RANGE')) {
+      sink.add('INPUT_INDEX_OUT_OF_RANGE', `task ${label(t)} reads JobInputAsset(${ref.index}) but the job has ${inputCount} input asset${inputCount === 1 ? '' : 's'}`, {
+        ...at(t, t.inputEntries[j]),
+        hint:
+          inputCount === 0
+            ? 'the job has no input assets (an addition cannot add any): read the output of a task, JobOutputAsset(n), instead'
+            : `job inputs are numbered from 0 in the order of InputMediaAssets: use JobInputAsset(0)${inputCount > 1 ? ` to JobInputAsset(${inputCount - 1})` : ''}${isAddition ? ' (an addition cannot add input assets)' : ', or add the missing input asset'}`,
+      });
+    }
+    let repeated = false;
+    if (seen !== undefined) {
+      const key = `${ref.kind}(${ref.index})`;
+      repeated = seen.has(key);
+      seen.add(key);
+    } else {
+      for (let k = 0; k < j && !repeated; k++) {
+        const earlier = clean ? inputAtOf(t, k) : t.inputEntries[k]!.ref;
+        repeated = earlier !== null && earlier.index === ref.index && earlier.kind === ref.kind;
+      }
+    }
+    if (repeated && sink.room('INPUT_DUPLICATE')) sink.add('INPUT_DUPLICATE', `task ${label(t)} lists ${ref.kind}(${ref.index}) twice as an input`, at(t, t.inputEntries[j]));
+  }
+  if (ams) {
+    const count = clean ? inputCountOf(t) + outputCountOf(t) : t.inputEntries.length + t.outputEntries.length;
+    if (count > AMS_QUOTAS.assetsPerTask && sink.room('TASK_TOO_MANY_ASSETS')) {
+      sink.add('TASK_TOO_MANY_ASSETS', `task ${label(t)} has ${count} assets (inputs and outputs); the quota is ${AMS_QUOTAS.assetsPerTask}`, at(t));
+    }
+  }
 }
 
 /**
