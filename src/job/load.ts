@@ -248,7 +248,7 @@ export function loadTasksInto(job: Job, tasks: readonly unknown[], r: Reading): 
   const list = job.Tasks;
   // A getter of a task may load another job while this one is read: its packing goes, ours comes back.
   const outer = packInto;
-  packInto = new PackedRefs(job.Name !== '' ? job.Name : job.Id, tasks.length);
+  const packed = (packInto = new PackedRefs(job.Name !== '' ? job.Name : job.Id, tasks.length));
   try {
     let last: TaskShared | undefined;
     for (let i = 0; i < tasks.length; i++) {
@@ -256,24 +256,35 @@ export function loadTasksInto(job: Job, tasks: readonly unknown[], r: Reading): 
       last = task.seal(last);
       list.push(task);
     }
-    packInto.trim();
     padExtensions(job.extensions, list.length);
   } finally {
+    // Also when a load throws: the shared chunk must not stay lent.
+    packed.finish();
     packInto = outer; // undefined but in a nested load: it must not keep the job alive
   }
 }
 
 /**
  * The references of a job's plain tasks (TaskBodies read by the plain scan, outputs without
- * attributes: nearly all), packed into one Int32Array as {@link packPlainRefs} writes them. Such a
- * task keeps where its references start, not arrays of them: `inputs` and `outputs` are made when
- * first read. Why: at a million tasks the two arrays, an output object and its default name were
- * about 300 bytes a task, a third of what a submitted job held, and what the garbage collector
- * copied; the scheduler reads the references once, through {@link inputCountOf} and friends.
+ * attributes: nearly all), packed into one Int32Array as {@link packPlainRefs} writes them, from
+ * `base` on. Such a task keeps where its references start (after `base`), not arrays of them:
+ * `inputs` and `outputs` are made when first read. Why: at a million tasks the two arrays, an output
+ * object and its default name were about 300 bytes a task, a third of what a submitted job held,
+ * and what the garbage collector copied; the scheduler reads the references once, through
+ * {@link inputCountOf} and friends.
+ *
+ * A small job packs into a chunk shared with the jobs loaded before and after it (see RefArena):
+ * an Int32Array of its own was about 400 bytes a job besides its integers, as much as its six
+ * tasks' objects for a media job.
  */
 class PackedRefs implements RefPacker {
   data: Int32Array;
-  length = 0;
+  /** Where the job's references start in `data`. */
+  base: number;
+  /** The end of what is packed, in `data`. */
+  length: number;
+  /** Packing into the shared chunk (see RefArena) rather than an array of its own. */
+  #shared: boolean;
   /** What default output names end with: the job's Name, or its Id (see defaultOutputAssetName). */
   readonly nameBase: string;
 
@@ -284,25 +295,73 @@ class PackedRefs implements RefPacker {
    */
   constructor(nameBase: string, tasks: number) {
     this.nameBase = nameBase;
-    this.data = new Int32Array(Math.max(256, 4 * tasks));
+    const estimate = 4 * tasks;
+    this.#shared = estimate <= SHARED_JOB && arena.take(estimate);
+    this.data = this.#shared ? arena.chunk : new Int32Array(Math.max(256, estimate));
+    this.base = this.#shared ? arena.used : 0;
+    this.length = this.base;
   }
 
   reserve(n: number): number {
     const at = this.length;
     if (at + n > this.data.length) {
-      const grown = new Int32Array(Math.max(at + n, this.data.length + (this.data.length >> 1)));
-      grown.set(this.data);
+      // Out of room: into an array of its own (a job that outgrew the shared chunk moves there).
+      const used = at - this.base;
+      const grown = new Int32Array(Math.max(used + n, 256, (used >> 1) + used));
+      grown.set(this.data.subarray(this.base, at));
+      if (this.#shared) arena.release();
+      this.#shared = false;
       this.data = grown;
+      this.base = 0;
+      this.length = used + n;
+      return used;
     }
     this.length = at + n;
     return at;
   }
 
-  /** Lets the spare room go once the job is read, when it is worth a copy (over an eighth). */
-  trim(): void {
-    if (this.data.length - this.length > Math.max(64, this.length >> 3)) this.data = this.data.slice(0, this.length);
+  /** The job is read: the shared chunk goes on after it; an array of its own lets spare room over an eighth go. */
+  finish(): void {
+    if (this.#shared) {
+      arena.release(this.length);
+      this.#shared = false;
+      return;
+    }
+    const used = this.length - this.base;
+    if (this.data.length - used > Math.max(64, used >> 3)) this.data = this.data.slice(0, used);
   }
 }
+
+/** Jobs whose references are expected to take at most this many integers pack into the shared chunk. */
+const SHARED_JOB = 1024;
+/** Integers in a shared chunk (16 kB: a chunk stays while any job packed in it lives). */
+const ARENA_CHUNK = 4096;
+
+/** The chunk small jobs pack into, one job at a time (a job loaded while another is read packs alone). */
+class RefArena {
+  chunk = new Int32Array(0);
+  used = 0;
+  busy = false;
+
+  /** Lends the chunk's free end to a job expected to take `estimate` integers, a new chunk if needed; false when lent already. */
+  take(estimate: number): boolean {
+    if (this.busy) return false;
+    if (this.chunk.length - this.used < estimate) {
+      this.chunk = new Int32Array(ARENA_CHUNK);
+      this.used = 0;
+    }
+    this.busy = true;
+    return true;
+  }
+
+  /** The job is done with it: what it packed ends at `end` (undefined: it moved out, nothing stays). */
+  release(end?: number): void {
+    if (end !== undefined) this.used = end;
+    this.busy = false;
+  }
+}
+
+const arena = new RefArena();
 
 /** Where the job being loaded packs its plain references. */
 let packInto: PackedRefs | undefined;
@@ -604,7 +663,7 @@ class LoadedTask implements Task {
   // A plain field: workloads often give each task its own priority.
   Priority = 0;
   #s: TaskShared;
-  /** Where the task's references start in `#s.packed`. */
+  /** Where the task's references start in `#s.packed`, after its base. */
   #at = 0;
 
   constructor(index: number, id: string | TaskIdBits) {
@@ -667,7 +726,8 @@ class LoadedTask implements Task {
   get inputs(): AssetRef[] {
     const s = this.#s;
     if (s.refs.inputs === undefined) {
-      const n = s.packed!.data[this.#at]!;
+      const p = s.packed!;
+      const n = p.data[p.base + this.#at]!;
       const list = new Array<AssetRef>(n);
       for (let j = 0; j < n; j++) list[j] = this.inputAt(j);
       this.#ownRefs().inputs = list;
@@ -685,7 +745,7 @@ class LoadedTask implements Task {
     const s = this.#s;
     if (s.refs.outputs === undefined) {
       const p = s.packed!;
-      const n = p.data[this.#at + 1]!;
+      const n = p.data[p.base + this.#at + 1]!;
       const list = new Array<TaskOutputAsset>(n);
       for (let j = 0; j < n; j++) {
         const index = this.outputIndexAt(j);
@@ -795,26 +855,27 @@ class LoadedTask implements Task {
   /** Inputs, without making the array when the references are packed. */
   inputCount(): number {
     const s = this.#s;
-    return s.refs.inputs !== undefined ? s.refs.inputs.length : s.packed!.data[this.#at]!;
+    return s.refs.inputs !== undefined ? s.refs.inputs.length : s.packed!.data[s.packed!.base + this.#at]!;
   }
 
   inputAt(j: number): AssetRef {
     const s = this.#s;
     if (s.refs.inputs !== undefined) return s.refs.inputs[j]!;
-    const v = s.packed!.data[this.#at + 2 + j]!;
+    const v = s.packed!.data[s.packed!.base + this.#at + 2 + j]!;
     return assetRef((v & 1) === 1, v >>> 1);
   }
 
   outputCount(): number {
     const s = this.#s;
-    return s.refs.outputs !== undefined ? s.refs.outputs.length : s.packed!.data[this.#at + 1]!;
+    return s.refs.outputs !== undefined ? s.refs.outputs.length : s.packed!.data[s.packed!.base + this.#at + 1]!;
   }
 
   outputIndexAt(j: number): number {
     const s = this.#s;
     if (s.refs.outputs !== undefined) return s.refs.outputs[j]!.index;
     const data = s.packed!.data;
-    return data[this.#at + 2 + data[this.#at]! + j]!;
+    const at = s.packed!.base + this.#at;
+    return data[at + 2 + data[at]! + j]!;
   }
 
   get inputEntries(): InputAssetEntry[] {
@@ -905,7 +966,7 @@ export function packedRefsOf(tasks: readonly Task[]): { data: Int32Array; at: In
   for (let i = 0; i < tasks.length; i++) {
     const a = LoadedTask.packedAt(tasks[i]!, packed);
     if (a < 0) return undefined;
-    at[i] = a;
+    at[i] = packed.base + a;
   }
   return { data: packed.data, at };
 }
@@ -1107,7 +1168,8 @@ function readTaskBody(task: Task, job: Job, sink: DiagnosticSink, at: Diagnostic
   const packed = packInto;
   const start = packed !== undefined ? packPlainRefs(task.TaskBody, packed) : -1;
   if (start >= 0) {
-    (task as LoadedTask).packClean(packed!, start);
+    // Kept from the job's base: a job that outgrows the shared chunk moves, its tasks' places do not.
+    (task as LoadedTask).packClean(packed!, start - packed!.base);
     return;
   }
   if (start === -2) {
