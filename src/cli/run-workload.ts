@@ -1,13 +1,17 @@
 /**
  * `jobgraph run` on a workload of several jobs: each job is submitted at its arrival time, scaled
- * by --time-scale as the demo durations are, to one engine whose reserved units they all share;
- * a line when a job arrives and when it ends, then a table of the jobs, what went wrong in each,
- * and a line for the whole. A job's own progress is the one-job run's business (--job N).
+ * by --time-scale as the demo durations are, to one engine whose reserved units they all share,
+ * and its additions (`{ at, tasks }`, as `jobgraph simulate` reads them) are added at their time
+ * with `Engine.addTasks`; a line when a job arrives, grows and ends, then a table of the jobs, what
+ * went wrong in each, and a line for the whole. A job's own progress is the one-job run's business
+ * (--job N).
  */
 
 import { STATE_NAMES, TaskState } from '../job/enums.js';
 import { Engine, type EngineOptions, type JobHandle } from '../run/engine.js';
-import { ValidationError } from '../errors.js';
+import { ArgumentTypeError, ValidationError } from '../errors.js';
+import { SchedulerError } from '../scheduler/errors.js';
+import { prepareWorkload } from '../simulate/simulator.js';
 import type { JobView, TaskView } from '../scheduler/views.js';
 import { formatDiagnosticText } from '../validate/format-text.js';
 import { validateJob, type ValidationResult } from '../validate/validate.js';
@@ -40,12 +44,15 @@ interface Arrival {
   tasks?: TaskView[];
   /** Submit refused it (a MediaProcessorId no processor has): it never ran. */
   refused?: boolean;
+  /** Its additions, in time order: what became of each (undefined: not due yet). */
+  additions: Array<{ index: number; at: number; tasks: number; outcome?: 'added' | string }>;
 }
 
 /** Runs every job of `workload`; returns the exit status: 0 only when every job finished. */
 export async function runWorkload(io: CliIO, file: string, workload: WorkloadFile, options: WorkloadRunOptions): Promise<number> {
   // Every job is checked before any runs: a broken job 11 should not be found after jobs 0-10 ran.
   const jobs: Arrival[] = [];
+  const additionsOf: unknown[] = [];
   let invalid = 0;
   for (const e of workload.jobs()) {
     if (e.malformed !== undefined) throw new CliError(`${file}: line ${e.line} is not JSON (${e.malformed})`);
@@ -55,10 +62,22 @@ export async function runWorkload(io: CliIO, file: string, workload: WorkloadFil
       invalid++;
       for (const d of result.diagnostics) if (d.severity === 'error') io.stderr.write(formatDiagnosticText(file, d, { scope: label }) + '\n');
     }
-    jobs.push({ index: e.index, arrival: e.arrival, name: jobName(e.definition), label, result });
+    jobs.push({ index: e.index, arrival: e.arrival, name: jobName(e.definition), label, result, additions: [] });
+    additionsOf.push(e.additions);
   }
   if (invalid > 0) {
     io.stderr.write(`jobgraph run: ${file}: ${invalid} of ${jobs.length} jobs ${invalid === 1 ? 'is' : 'are'} not valid; nothing ran\n`);
+    return 1;
+  }
+  // The additions too, as the simulator checks them: in time order, each against its job as the
+  // earlier ones grew it (the job's validation is reused; the check's own task ids are thrown away).
+  let additions;
+  try {
+    additions = prepareWorkload(jobs.map((j, i) => ({ definition: j.result, arrival: j.arrival, ...(additionsOf[i] !== undefined ? { additions: additionsOf[i] as never } : {}) }))).additions ?? [];
+  } catch (err) {
+    if (!(err instanceof ValidationError) && !(err instanceof ArgumentTypeError)) throw err;
+    io.stderr.write(`jobgraph run: ${file}: ${err.message.replace(/^simulate: /, '')}; nothing ran\n`);
+    if (err instanceof ValidationError) for (const d of err.diagnostics.filter((x) => x.severity === 'error').slice(0, 20)) io.stderr.write(formatDiagnosticText(file, d) + '\n');
     return 1;
   }
 
@@ -96,6 +115,30 @@ export async function runWorkload(io: CliIO, file: string, workload: WorkloadFil
     });
   };
   for (const job of jobs) timers.push(setTimeout(() => submit(job), job.arrival * options.msPerSecond));
+  // Set after the arrivals: an addition due at its job's arrival comes after the job.
+  for (const a of additions) {
+    const job = jobs[a.job]!;
+    const entry: Arrival['additions'][number] = { index: a.index, at: a.at, tasks: a.count };
+    job.additions.push(entry);
+    timers.push(
+      setTimeout(() => {
+        if (job.handle === undefined) {
+          entry.outcome = 'NOT_RUN';
+          return;
+        }
+        try {
+          engine.addTasks(job.handle.id, a.tasks);
+          entry.outcome = 'added';
+          say(`${job.label} grew: ${a.count} task${a.count === 1 ? '' : 's'} added (addition #${a.index})`);
+        } catch (err) {
+          if (!(err instanceof SchedulerError) && !(err instanceof ValidationError)) throw err;
+          entry.outcome = err.code;
+          if (err instanceof ValidationError) for (const d of err.diagnostics) io.stderr.write(formatDiagnosticText(file, d, { scope: job.label }) + '\n');
+          say(`${job.label} addition #${a.index} refused: ${err.code === 'JOB_FINAL' ? 'the job had ended' : err.code}`);
+        }
+      }, a.at * options.msPerSecond),
+    );
+  }
 
   let interrupted = false;
   const removeInterrupt = options.onInterrupt?.(() => {
@@ -111,6 +154,9 @@ export async function runWorkload(io: CliIO, file: string, workload: WorkloadFil
   await finished;
   removeInterrupt?.();
   const wall = now() - start;
+  // Every job ended before these were due: the engine would have refused them.
+  for (const t of timers) clearTimeout(t);
+  for (const job of jobs) for (const a of job.additions) a.outcome ??= job.handle === undefined ? 'NOT_RUN' : 'JOB_FINAL';
 
   if (options.json) {
     const body = jobs.map((job) => ({
@@ -118,10 +164,17 @@ export async function runWorkload(io: CliIO, file: string, workload: WorkloadFil
       arrival: job.arrival,
       job: job.final ?? null,
       tasks: (job.tasks ?? []).map((t) => ({ ...t, attempts: engine.scheduler.taskInfo(t.Id).attempts })),
+      ...(job.additions.length > 0 ? { additions: job.additions } : {}),
     }));
     io.stdout.write(JSON.stringify({ jobs: body }, null, 2) + '\n');
   } else {
     io.stdout.write(jobsTable(jobs) + '\n');
+    for (const job of jobs) {
+      const refused = job.additions.filter((a) => a.outcome !== 'added');
+      if (refused.length === 0) continue;
+      const codes = [...new Set(refused.map((a) => a.outcome!))].join(', ');
+      io.stdout.write(paint(`${job.label}: ${refused.length} addition${refused.length === 1 ? '' : 's'} refused (${codes}${codes === 'JOB_FINAL' ? ': the job had ended' : ''})`, 'yellow', options.color) + '\n');
+    }
     for (const job of jobs) {
       if (job.final === undefined) continue;
       for (const o of outcomeLines(engine.scheduler, job.final.Id, job.tasks!)) io.stdout.write(paint(`${job.label}: ${o.text}`, o.kind === 'failed' ? 'red' : 'yellow', options.color && o.kind !== 'retried') + '\n');
@@ -139,7 +192,7 @@ function jobsTable(jobs: readonly Arrival[]): string {
     j.name || '-',
     `${j.arrival} s`,
     j.final !== undefined ? STATE_NAMES[j.final.State]! : j.refused ? 'refused' : 'not arrived',
-    `${j.result.job!.Tasks.length}${j.tasks !== undefined ? outcomeCounts(j.tasks).replace(/^: /, ', ') : ''}`,
+    `${j.tasks !== undefined ? j.tasks.length : j.result.job!.Tasks.length}${j.tasks !== undefined ? outcomeCounts(j.tasks).replace(/^: /, ', ') : ''}`,
     j.final !== undefined ? formatMs(j.final.RunningDuration) : '-',
   ]);
   const head = ['#', 'job', 'arrival', 'state', 'tasks', 'duration'];

@@ -24,8 +24,9 @@ Runs a job with the built-in demo processors (an encoder, a packager, a thumbnai
 times that depend on their Configuration), or with your own (--processors), and prints its
 progress and a summary. A workload ('jobgraph generate': container or NDJSON) runs every job, each
 submitted at its arrival time scaled by --time-scale (1 with --processors), all sharing the reserved
-units: a line as each arrives and ends, then a table of the jobs (not with --data or --redis). To
-compare policies on a virtual clock instead, use 'jobgraph simulate'.
+units, with the tasks its "additions" list added at their time: a line as each arrives, grows and
+ends, then a table of the jobs (not with --data or --redis). To compare policies on a virtual clock
+instead, use 'jobgraph simulate'.
   --job N             run only this job of a workload (counted from 0), as a job file runs
   --concurrency N     tasks that may run at once (default: no limit beyond the reserved units)
   --reserved-units N  encoding reserved units: tasks that may run at once over all processors;

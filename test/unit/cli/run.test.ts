@@ -460,3 +460,45 @@ describe('clip', () => {
     expect(clip('a😀b', 4)).toBe('a😀b');
   });
 });
+
+describe('jobgraph run on a workload with additions', () => {
+  /** A task for job `j` of `w` that reads the job's input and writes its next output (`later` after an earlier addition's). */
+  function addition(w: ReturnType<typeof mediaWorkload>, j: number, later = 0): { Tasks: unknown[] } {
+    const def = w.jobs[j]!.definition;
+    const outputs = def.Tasks!.flatMap((t) => [...t.TaskBody.matchAll(/JobOutputAsset\((\d+)\)<\/outputAsset>/g)].map((m) => Number(m[1])));
+    const first = def.Tasks![0]!;
+    const body = `<taskBody><inputAsset>JobInputAsset(0)</inputAsset><outputAsset>JobOutputAsset(${Math.max(...outputs) + 1 + later})</outputAsset></taskBody>`;
+    return { Tasks: [{ Name: 'Added', MediaProcessorId: first.MediaProcessorId, ...(first.Configuration !== undefined ? { Configuration: first.Configuration } : {}), TaskBody: body }] };
+  }
+
+  it('adds a job’s tasks at their time and says so; one due after its job ended is refused (JOB_FINAL)', async () => {
+    const w = mediaWorkload(2);
+    const jobs = w.jobs.map((j, i) => (i === 0 ? { ...j, additions: [{ at: 0, tasks: addition(w, 0) }, { at: 100_000, tasks: addition(w, 0, 1) }] } : j));
+    const text = JSON.stringify({ ...w, jobs });
+    const r = await run(['w.json'], { files: { 'w.json': text } });
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(r.stdout).toMatch(/^10:00:00\.000 job #0 "media\(12\) job 0" grew: 1 task added \(addition #0\)$/m);
+    expect(r.stdout).toContain('job #0 "media(12) job 0": 1 addition refused (JOB_FINAL: the job had ended)');
+    // The job ran its added task: 7 tasks, all Finished.
+    expect(r.stdout).toMatch(/^\s*0\s+media\(12\) job 0\s+0 s\s+Finished\s+7\b/m);
+    const json = await run(['w.json', '--json'], { files: { 'w.json': text } });
+    const body = JSON.parse(json.stdout) as { jobs: Array<{ tasks: Array<{ Name: string; State: number }>; additions?: unknown }> };
+    expect(body.jobs[0]!.additions).toEqual([
+      { index: 0, at: 0, tasks: 1, outcome: 'added' },
+      { index: 1, at: 100_000, tasks: 1, outcome: 'JOB_FINAL' },
+    ]);
+    expect(body.jobs[0]!.tasks.filter((t) => t.Name === 'Added').map((t) => t.State)).toEqual([TaskState.Finished]);
+    expect(body.jobs[1]!.additions).toBeUndefined();
+  });
+
+  it('runs nothing when an addition is not valid, naming it with its diagnostics', async () => {
+    const w = mediaWorkload(2);
+    const bad = addition(w, 1);
+    (bad.Tasks[0] as { TaskBody: string }).TaskBody = '<taskBody><inputAsset>JobOutputAsset(99)</inputAsset><outputAsset>JobOutputAsset(6)</outputAsset></taskBody>';
+    const jobs = w.jobs.map((j, i) => (i === 1 ? { ...j, additions: [{ at: 10, tasks: bad }] } : j));
+    const r = await run(['w.json'], { files: { 'w.json': JSON.stringify({ ...w, jobs }) } });
+    expect([r.code, r.stdout]).toEqual([1, '']);
+    expect(r.stderr).toMatch(/^jobgraph run: w\.json: jobs\[1\]\.additions\[0\]: .*; nothing ran$/m);
+    expect(r.stderr).toContain('OUTPUT_NOT_PRODUCED');
+  });
+});
