@@ -44,8 +44,8 @@ interface Arrival {
   tasks?: TaskView[];
   /** Submit refused it (a MediaProcessorId no processor has): it never ran. */
   refused?: boolean;
-  /** Its additions, in time order: what became of each (undefined: not due yet). */
-  additions: Array<{ index: number; at: number; tasks: number; outcome?: 'added' | string }>;
+  /** Its additions, in time order: what became of each ('added', or the code it was refused with; undefined: not due yet). */
+  additions: Array<{ index: number; at: number; tasks: number; outcome?: string }>;
 }
 
 /** Runs every job of `workload`; returns the exit status: 0 only when every job finished. */

@@ -22,8 +22,8 @@ export interface Dependencies {
   unproduced: Array<{ asset: number; task: number; inputEntry: number }>;
 }
 
-export function resolveDependencies(job: Job): Dependencies {
-  const packed = packedRefsOf(job.Tasks);
+/** @param packed the job's packed references when the caller has them (see packedRefsOf). */
+export function resolveDependencies(job: Job, packed = packedRefsOf(job.Tasks)): Dependencies {
   if (packed !== undefined) return resolvePacked(job.Tasks.length, packed.data, packed.at);
   // A clean task's references are its entries' (see isCleanTask): read without its entries.
   return resolve(

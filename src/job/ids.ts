@@ -24,6 +24,22 @@ export type IdFactory = (kind: 'job' | 'task') => string;
 const BATCH = 256;
 const HEX = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
 
+/**
+ * Writes the GUID of the 16 random bytes at `bytes[from]` into `out` at `o` (version 4, RFC 4122
+ * variant), lower-case hex with its four dashes; returns where it ends.
+ */
+function writeGuid(out: Uint8Array, o: number, bytes: Uint8Array, from: number): number {
+  for (let b = 0; b < 16; b++) {
+    let v = bytes[from + b]!;
+    if (b === 6) v = (v & 0x0f) | 0x40; // version 4
+    else if (b === 8) v = (v & 0x3f) | 0x80; // RFC 4122 variant
+    if (b === 4 || b === 6 || b === 8 || b === 10) out[o++] = 0x2d;
+    out[o++] = HEX[v >> 4]!;
+    out[o++] = HEX[v & 15]!;
+  }
+  return o;
+}
+
 /** A batch of random ids of one kind, written into one string and handed out as slices of it. */
 class IdPool {
   private text = '';
@@ -47,14 +63,7 @@ class IdPool {
     let o = 0;
     for (let i = 0; i < BATCH; i++) {
       for (let c = 0; c < prefix.length; c++) out[o++] = prefix.charCodeAt(c);
-      for (let b = 0; b < 16; b++) {
-        let v = random[i * 16 + b]!;
-        if (b === 6) v = (v & 0x0f) | 0x40; // version 4
-        else if (b === 8) v = (v & 0x3f) | 0x80; // RFC 4122 variant
-        if (b === 4 || b === 6 || b === 8 || b === 10) out[o++] = 0x2d;
-        out[o++] = HEX[v >> 4]!;
-        out[o++] = HEX[v & 15]!;
-      }
+      o = writeGuid(out, o, random, i * 16);
     }
     this.text = out.toString('latin1', 0, o);
     this.next = 0;
@@ -69,16 +78,7 @@ const TASK_TEXT = Buffer.alloc(ID_PREFIX.task.length + 36, ID_PREFIX.task, 'lati
 /** The task id of the 16 random bytes at `bytes[at * 16]` (a version-4 GUID, RFC 4122 variant). */
 function taskIdText(bytes: Uint8Array, at: number): string {
   const out = TASK_TEXT;
-  let o = ID_PREFIX.task.length;
-  const from = at * 16;
-  for (let b = 0; b < 16; b++) {
-    let v = bytes[from + b]!;
-    if (b === 6) v = (v & 0x0f) | 0x40; // version 4
-    else if (b === 8) v = (v & 0x3f) | 0x80; // RFC 4122 variant
-    if (b === 4 || b === 6 || b === 8 || b === 10) out[o++] = 0x2d;
-    out[o++] = HEX[v >> 4]!;
-    out[o++] = HEX[v & 15]!;
-  }
+  const o = writeGuid(out, ID_PREFIX.task.length, bytes, at * 16);
   // latin1Slice: toString('latin1') without looking the encoding up each time (a tenth of an id).
   return (out as unknown as { latin1Slice(start: number, end: number): string }).latin1Slice(0, o);
 }

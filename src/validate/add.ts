@@ -14,7 +14,7 @@ import { closest } from '../diagnostics/suggest.js';
 import { ArgumentRangeError, ArgumentTypeError, describeValue } from '../errors.js';
 import { randomIds, type IdFactory } from '../job/ids.js';
 import { parseJsonText } from '../job/json-text.js';
-import { loadTasksInto, outputCountOf, outputIndexAtOf, readLoadOptions, type Reading } from '../job/load.js';
+import { loadTasksInto, outputCountOf, outputIndexAtOf, packedRefsOf, readLoadOptions, type Reading } from '../job/load.js';
 import type { Job, JobExtensions, Task } from '../job/model.js';
 import { loadPlainGraphInto, type PlainReading } from '../job/plain.js';
 import { isRecord, isUnreadable, kindOf, snapshotArray, snapshotRecord, typeName } from '../job/read.js';
@@ -177,9 +177,10 @@ export function validateAddition(job: Job, deps: Dependencies, additions: unknow
   // Local dependencies. What they read of the job is an external edge: an output the job has is
   // the job's (as in the grown job, where its producer comes first), even when a new task outputs it
   // again (OUTPUT_DUPLICATE); what neither has stays unproduced.
-  const local = resolveDependencies(tasksJob);
+  const packed = packedRefsOf(tasksJob.Tasks);
+  const local = resolveDependencies(tasksJob, packed);
   const ex = splitExternal(local, deps);
-  checkGraph(tasksJob, local, sink, profile, plain, { job, deps, outputBase });
+  checkGraph(tasksJob, local, sink, profile, plain, { job, deps, outputBase }, packed);
   if (ended !== undefined) checkEnded(tasksJob, job, ex, ended, plain, sink);
 
   // The tasks take their places in the grown job.

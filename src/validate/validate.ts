@@ -101,8 +101,10 @@ export function validateJob(definition: unknown, options: ValidateOptions = {}):
   const job = plain !== undefined ? loadPlainGraphInto(plain, reading) : loadJobInto(value, reading);
   if (profile === 'ams') refuseExtensions(plain !== undefined, reading.extensionUses, sink);
   if (job && expansion?.template) checkTemplateInputs(job, expansion.template, sink);
-  const deps = job ? resolveDependencies(job) : undefined;
-  if (job) checkGraph(job, deps!, sink, profile, plain !== undefined);
+  // Found once: resolving the dependencies and checking the inputs both read them.
+  const packed = job ? packedRefsOf(job.Tasks) : undefined;
+  const deps = job ? resolveDependencies(job, packed) : undefined;
+  if (job) checkGraph(job, deps!, sink, profile, plain !== undefined, undefined, packed);
   const r = result(sink, job, deps, ids === randomIds && reading.givenTaskIds === 0);
   if (expansion?.template) placeInJobTemplate(r.diagnostics, expansion.template);
   if (parsed) placeInFile(definition as string, r.diagnostics, plain !== undefined ? 'tasks' : 'Tasks');
@@ -318,7 +320,7 @@ export interface AdditionContext {
  * `deps.unproduced` only the references that neither it nor the job produces; output indices,
  * gaps and quotas count the grown job.
  */
-export function checkGraph(job: Job, deps: Dependencies, sink: DiagnosticSink, profile: Profile, plain: boolean, addition?: AdditionContext): void {
+export function checkGraph(job: Job, deps: Dependencies, sink: DiagnosticSink, profile: Profile, plain: boolean, addition?: AdditionContext, packed = packedRefsOf(job.Tasks)): void {
   const tasks = job.Tasks;
   const inputCount = job.InputMediaAssets.length;
   const existing = addition?.deps.producerOf;
@@ -360,7 +362,6 @@ export function checkGraph(job: Job, deps: Dependencies, sink: DiagnosticSink, p
 
   const ams = profile === 'ams' && !plain;
   const lookForInputs = inputCount > 0 || addition !== undefined;
-  const packed = packedRefsOf(tasks);
   if (packed !== undefined) {
     // Nearly every job: its references are integers in one array (see packedRefsOf). A task with a
     // problem is looked at again by the general loop below, which says what it is.
