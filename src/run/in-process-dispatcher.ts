@@ -116,12 +116,25 @@ class Attempt implements ProcessorContext {
  * Runs processors in this process on p-queue. p-queue gets no concurrency limit of its own: the
  * scheduler already decided that each dispatched task may start now, and p-queue's priority queue
  * would only re-order (and, with many waiting, slow down) what was decided.
+ *
+ * What p-queue runs is a lane: a loop that runs one attempt, reports it, and then runs the attempts
+ * handed over while it was reporting. A report that frees a slot makes the engine dispatch the next
+ * task at once, inside that report; that task then starts in the lane that just finished, right
+ * after the report returns, instead of as a new p-queue entry. So p-queue's own work per entry (a
+ * promise, an options object, a symbol, a map entry, a timestamp and events; a third of a cold
+ * 10k-task Engine run) is paid once per burst of starts, not once per task, and the running
+ * attempts are never more than the lanes p-queue holds.
  */
 export class InProcessDispatcher implements Dispatcher {
   #queue = new PQueue({ concurrency: Infinity });
   #reporter: WorkReporter | undefined;
   #processors: ReadonlyMap<string, Processor> = new Map();
   #attempts = new Map<number, Attempt>();
+  /** Attempts handed to lanes that are reporting (see the class comment), oldest first, from #handoffHead. */
+  #handoff: Attempt[] = [];
+  #handoffHead = 0;
+  /** Lanes between the end of their attempt and their next one: in a report, or about to look at #handoff. */
+  #reporting = 0;
 
   start(reporter: WorkReporter, processors: ReadonlyMap<string, Processor>): void {
     this.#reporter = reporter;
@@ -133,8 +146,28 @@ export class InProcessDispatcher implements Dispatcher {
     if (!reporter) throw new Error('InProcessDispatcher.dispatch: start() was not called');
     const attempt = new Attempt(item, reporter, this);
     this.#attempts.set(item.serial, attempt);
+    // A lane that is reporting takes it next, unless the lanes reporting have as many waiting already.
+    if (this.#reporting > this.#handoff.length - this.#handoffHead) this.#handoff.push(attempt);
     // The returned promise never rejects: #run catches everything and reports it.
-    void this.#queue.add(() => this.#run(attempt));
+    else void this.#queue.add(() => this.#lane(attempt));
+  }
+
+  /** Runs `first`, then each attempt handed over while this lane was reporting, until none is. */
+  async #lane(first: Attempt): Promise<void> {
+    let a = first;
+    for (;;) {
+      await this.#run(a);
+      // #run counted this lane as reporting from its attempt's end; nothing is handed to it from here.
+      this.#reporting--;
+      const handoff = this.#handoff;
+      if (this.#handoffHead === handoff.length) return;
+      a = handoff[this.#handoffHead]!;
+      handoff[this.#handoffHead++] = undefined as never;
+      if (this.#handoffHead === handoff.length) {
+        handoff.length = 0;
+        this.#handoffHead = 0;
+      }
+    }
   }
 
   /** Called by an attempt when it settles. */
@@ -146,11 +179,17 @@ export class InProcessDispatcher implements Dispatcher {
    * Runs one attempt. Never rejects, whatever the processor throws or returns: the outcome is read
    * (safely) before the attempt is settled, so that a value that cannot be read still ends the task.
    */
+  /**
+   * Runs one attempt. Never rejects, whatever the processor throws or returns: the outcome is read
+   * (safely) before the attempt is settled, so that a value that cannot be read still ends the task.
+   * Counts the lane as reporting (see #lane) from the attempt's end.
+   */
   async #run(a: Attempt): Promise<void> {
     const item = a.item;
     const reporter = this.#reporter!;
     const processor = this.#processors.get(item.mediaProcessorId);
     if (!processor) {
+      this.#reporting++;
       this.#report(a, { code: 'ErrorProcessingTask', message: `no processor is registered for ${item.mediaProcessorId}`, retryable: false });
       return;
     }
@@ -158,19 +197,20 @@ export class InProcessDispatcher implements Dispatcher {
     const limit = item.timeoutMs;
     // Node fires a longer timer at once (TimeoutOverflowWarning): a limit past ~24.8 days is none.
     if (limit !== undefined && limit <= MAX_TIMER_MS) a.timer = setTimeout(() => this.#timeout(a), limit);
-    let outcome: ReadonlyMap<number, unknown> | FailureReport;
+    let outcome: ReadonlyMap<number, unknown> | FailureReport | undefined;
     try {
       // Start the processor on a fresh microtask, never inside the engine's own call stack (a
       // report that frees a slot dispatches the next task synchronously); a synchronous throw lands
       // in the catch like a rejection.
       await undefined;
       const result: unknown = await processor.run(a);
-      if (a.settled) return;
-      outcome = readResult(result, item);
+      // Settled already (timed out, abandoned): nothing to report.
+      outcome = a.settled ? undefined : readResult(result, item);
     } catch (err) {
-      if (a.settled) return;
-      outcome = classify(err, a);
+      outcome = a.settled ? undefined : classify(err, a);
     }
+    this.#reporting++;
+    if (outcome === undefined) return;
     if (outcome instanceof Map) {
       if (!a.settle()) return;
       try {
