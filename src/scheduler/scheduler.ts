@@ -356,6 +356,8 @@ export class Scheduler {
    * is: a caller whose `next()` found nothing waits until then (the Engine and the simulator do).
    */
   blockedUntil(): number | undefined {
+    // Asked after every pump; the usual answer, without an iterator.
+    if (this.#s.blockedUntil.size === 0) return undefined;
     let first = Infinity;
     for (const opens of this.#s.blockedUntil.values()) if (opens < first) first = opens;
     return first === Infinity ? undefined : first;
