@@ -72,6 +72,30 @@ describe('EventLog', () => {
     expect(log.copyRows(10, 10).time).toHaveLength(0);
   });
 
+  it('links rows when they are read: reads between writes, across chunks, see each task’s events in order', () => {
+    const log = new EventLog();
+    const tasks = 7;
+    log.ensureTasks(tasks);
+    const model: number[][] = Array.from({ length: tasks }, () => []);
+    let seed = 12345;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed % n;
+    };
+    for (let r = 0; r < 150_000; r++) {
+      const task = rand(tasks);
+      log.add(task, r % 3 === 0 ? EV.Processing : EV.Scheduled, r);
+      model[task]!.push(r);
+      // Readers at uneven times: some rows are linked at once, most long after (or by a later read).
+      if (rand(20_000) === 0) {
+        const t = rand(tasks);
+        expect(log.eventsOf(t).map((e) => Date.parse(e.TimeStamp))).toEqual(model[t]);
+        expect(log.timesOf(t, false, () => r).attempts).toBe(model[t]!.filter((x) => x % 3 === 0).length);
+      }
+    }
+    for (let t = 0; t < tasks; t++) expect(log.eventsOf(t).map((e) => Date.parse(e.TimeStamp))).toEqual(model[t]);
+  });
+
   it('tells whether a task’s current wait was logged, logs aside', () => {
     const log = new EventLog();
     log.ensureTasks(1);
