@@ -75,7 +75,7 @@ export class EventLog {
   // big array to grow and holds no more than one chunk of room beyond what was promised. Per row:
   // the task, the code, and the task's previous row (a backward link, so linking writes only rows
   // past the last one linked, never an old one): 9 bytes. Logging writes the first two; the links
-  // are written when a reader first asks (see #link).
+  // (and their chunks) are made when a reader first asks (see #link): 5 bytes a row until then.
   #tasks: Int32Array[] = [];
   #codes: Uint8Array[] = [];
   #prevs: Int32Array[] = [];
@@ -143,7 +143,6 @@ export class EventLog {
     while (this.#tasks.length * CHUNK < rows) {
       this.#tasks.push(new Int32Array(CHUNK));
       this.#codes.push(new Uint8Array(CHUNK));
-      this.#prevs.push(new Int32Array(CHUNK));
     }
   }
 
@@ -153,7 +152,6 @@ export class EventLog {
     const n = Math.min(CHUNK, Math.max(rows, had * 2, 16));
     this.#tasks[0] = growInt32(this.#tasks[0] ?? new Int32Array(0), n);
     this.#codes[0] = growUint8(this.#codes[0] ?? new Uint8Array(0), n);
-    this.#prevs[0] = growInt32(this.#prevs[0] ?? new Int32Array(0), n);
     if (this.#base === 0) this.#enter(0);
   }
 
@@ -196,7 +194,7 @@ export class EventLog {
     while (r < size) {
       const k = r >>> SHIFT;
       const tasks = this.#tasks[k]!;
-      const prevs = this.#prevs[k]!;
+      const prevs = this.#prevChunk(k);
       const end = Math.min(size, (k + 1) * CHUNK);
       for (let i = r & MASK; r < end; r++, i++) {
         const task = tasks[i]!;
@@ -205,6 +203,19 @@ export class EventLog {
       }
     }
     this.#linked = size;
+  }
+
+  /** The links of chunk `k`, made (or grown, for the first chunk) to its size when first linked. */
+  #prevChunk(k: number): Int32Array {
+    const size = this.#tasks[k]!.length;
+    let prevs = this.#prevs[k];
+    if (prevs === undefined || prevs.length < size) {
+      const had = prevs;
+      prevs = new Int32Array(size);
+      if (had !== undefined) prevs.set(had);
+      this.#prevs[k] = prevs;
+    }
+    return prevs;
   }
 
   /** The clock's reading changed at `row`. */
@@ -397,7 +408,7 @@ export class EventLog {
   /** Bytes held by the typed arrays (for the benchmarks' memory figures). */
   get byteLength(): number {
     let bytes = this.#last.byteLength;
-    for (let k = 0; k < this.#tasks.length; k++) bytes += this.#tasks[k]!.byteLength + this.#codes[k]!.byteLength + this.#prevs[k]!.byteLength;
+    for (let k = 0; k < this.#tasks.length; k++) bytes += this.#tasks[k]!.byteLength + this.#codes[k]!.byteLength + (this.#prevs[k]?.byteLength ?? 0);
     return bytes + this.#changeRow.byteLength + this.#changeTime.byteLength;
   }
 }
