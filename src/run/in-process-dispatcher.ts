@@ -178,10 +178,6 @@ export class InProcessDispatcher implements Dispatcher {
   /**
    * Runs one attempt. Never rejects, whatever the processor throws or returns: the outcome is read
    * (safely) before the attempt is settled, so that a value that cannot be read still ends the task.
-   */
-  /**
-   * Runs one attempt. Never rejects, whatever the processor throws or returns: the outcome is read
-   * (safely) before the attempt is settled, so that a value that cannot be read still ends the task.
    * Counts the lane as reporting (see #lane) from the attempt's end.
    */
   async #run(a: Attempt): Promise<void> {
