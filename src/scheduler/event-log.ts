@@ -205,17 +205,9 @@ export class EventLog {
     this.#linked = size;
   }
 
-  /** The links of chunk `k`, made (or grown, for the first chunk) to its size when first linked. */
+  /** The links of chunk `k`, made (or grown, for the first chunk, which grows) when first linked. */
   #prevChunk(k: number): Int32Array {
-    const size = this.#tasks[k]!.length;
-    let prevs = this.#prevs[k];
-    if (prevs === undefined || prevs.length < size) {
-      const had = prevs;
-      prevs = new Int32Array(size);
-      if (had !== undefined) prevs.set(had);
-      this.#prevs[k] = prevs;
-    }
-    return prevs;
+    return (this.#prevs[k] = growInt32(this.#prevs[k] ?? new Int32Array(0), this.#tasks[k]!.length));
   }
 
   /** The clock's reading changed at `row`. */
