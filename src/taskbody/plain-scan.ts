@@ -112,8 +112,9 @@ function grow(): void {
 }
 
 /**
- * `xml.startsWith(literal, at)`, written out: the builtin (with a position) costs tens of ns a call
- * where this loop, inlined, compares a few characters; eight calls a TaskBody were half the scan.
+ * `xml.startsWith(literal, at)`, written out so that it inlines (eight calls a TaskBody). Measured
+ * over 100k media TaskBodies, warm: no change on flat strings, about a tenth faster on the
+ * concatenated ones callers build (asset-ref.ts's hasPrefix is the same idea at offset 0).
  */
 function isAt(xml: string, at: number, literal: string): boolean {
   const n = literal.length;
