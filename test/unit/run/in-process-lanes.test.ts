@@ -141,4 +141,59 @@ describe('InProcessDispatcher lanes', () => {
     expect(tasks).toEqual(Array(40).fill(TaskState.Finished));
     expect(most).toBe(4);
   });
+  it('reports a synchronous processor one microtask after it starts, and awaits whatever may be a thenable', async () => {
+    // Microtasks from the dispatch to the report: a processor that returns a plain value is read at
+    // once; one that returns a promise or any other object (a thenable) is awaited first.
+    const ticksToReport = async (run: Processor['run']): Promise<number> => {
+      const d = new InProcessDispatcher();
+      let reported = false;
+      const { r } = reporter(() => {
+        reported = true;
+      });
+      d.start(r, processors(run));
+      d.dispatch(item(0));
+      let ticks = 0;
+      while (!reported && ticks < 50) {
+        await undefined;
+        ticks++;
+      }
+      return ticks;
+    };
+    const plain = await ticksToReport(() => undefined);
+    const numbered = await ticksToReport(() => 7 as never);
+    const promised = await ticksToReport(() => Promise.resolve());
+    let thenRead = 0;
+    const thenable = await ticksToReport(
+      () =>
+        ({
+          then(resolve: (v: unknown) => void) {
+            thenRead++;
+            resolve(undefined);
+          },
+        }) as never,
+    );
+    expect(plain).toBe(1);
+    expect(numbered).toBe(1);
+    expect(promised).toBe(2);
+    expect(thenable).toBeGreaterThan(1);
+    expect(thenRead).toBe(1);
+  });
+
+  it('runs each attempt handed over to a lane one microtask after the report before it', async () => {
+    const d = new InProcessDispatcher();
+    let reports = 0;
+    const { r } = reporter((serial) => {
+      reports++;
+      if (serial < 19) d.dispatch(item(serial + 1));
+    });
+    d.start(r, processors(() => undefined));
+    d.dispatch(item(0));
+    let ticks = 0;
+    while (reports < 20 && ticks < 500) {
+      await undefined;
+      ticks++;
+    }
+    expect(reports).toBe(20);
+    expect(ticks).toBe(20);
+  });
 });
