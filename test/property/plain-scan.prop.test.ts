@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseTaskBody, parseTaskBodyWithSaxes } from '../../src/taskbody/parse.js';
-import { scanPlainRefs, scanPlainTaskBody } from '../../src/taskbody/plain-scan.js';
+import { packPlainRefs, scanPlainRefs, scanPlainTaskBody, type RefPacker } from '../../src/taskbody/plain-scan.js';
 import { serializeTaskBody } from '../../src/taskbody/serialize.js';
 import { jobFromGraph } from '../../src/workload/ams-job.js';
 import { makeWorkload } from '../../src/workload/shapes.js';
@@ -19,7 +19,7 @@ function mostly<T>(plain: fc.Arbitrary<T>, slips: fc.Arbitrary<T>): fc.Arbitrary
   return fc.oneof({ weight: 25, arbitrary: plain }, { weight: 1, arbitrary: slips });
 }
 const ws = mostly(fc.constantFrom('', '', ' ', '\n', '\t', '\n  '), fc.constantFrom('\r\n', '\r', '\u00a0', '\u2028'));
-const index = mostly(fc.nat(40).map(String), fc.constantFrom('01', '00', ' 3', '3 ', '', 'x', '9007199254740993', '&#49;', '-1'));
+const index = mostly(fc.nat(40).map(String), fc.constantFrom('01', '00', ' 3', '3 ', '', 'x', '9007199254740993', '&#49;', '-1', '999999999', '1000000000', '1073741823', '1073741824'));
 const junkText = mostly(fc.constant(''), fc.constantFrom('>', ']]>', 'é', '&amp;', '<!--c-->', '\u0001'));
 const refText = (kinds: fc.Arbitrary<string>): fc.Arbitrary<string> =>
   fc
@@ -98,6 +98,49 @@ describe('the plain TaskBody scan', () => {
     );
   });
 
+  it('packs for the loader what the scan reads: the same references, or the same refusal', () => {
+    // What packPlainRefs must give, from the scan's entries: -1 for a document the scan refuses,
+    // -2 for one with an output attribute or an index past 2^30, else the packed references.
+    const expected = (xml: string): number[] | -1 | -2 => {
+      const entries = scanPlainTaskBody(xml);
+      if (entries === undefined) return -1;
+      const all = [...entries.inputs, ...entries.outputs];
+      if (all.some((e) => e.ref!.index > 0x3fffffff)) return -2;
+      if (entries.outputs.some((e) => e.assetCreationOptions !== undefined || e.assetName !== undefined || e.storageAccountName !== undefined || e.assetFormatOption !== undefined)) return -2;
+      return [entries.inputs.length, entries.outputs.length, ...entries.inputs.map((e) => e.ref!.index * 2 + (e.ref!.kind === 'JobOutputAsset' ? 1 : 0)), ...entries.outputs.map((e) => e.ref!.index)];
+    };
+    const packer: RefPacker & { used: number } = {
+      data: new Int32Array(8),
+      used: 0,
+      reserve(n: number): number {
+        const at = this.used;
+        this.used += n;
+        if (this.data.length < this.used) {
+          const grown = new Int32Array(this.used * 2);
+          grown.set(this.data);
+          this.data = grown;
+        }
+        return at;
+      },
+    };
+    let packed = 0;
+    fc.assert(
+      fc.property(document, (xml) => {
+        const want = expected(xml);
+        const at = packPlainRefs(xml, packer);
+        if (typeof want === 'number') {
+          expect(at, xml).toBe(want);
+          return;
+        }
+        packed++;
+        expect(at, xml).toBeGreaterThanOrEqual(0);
+        expect(Array.from(packer.data.subarray(at, at + want.length)), xml).toEqual(want);
+      }),
+      { numRuns: 3000 },
+    );
+    expect(packed).toBeGreaterThan(100);
+  });
+
   it('takes every TaskBody the workload generators and the serializer write', () => {
     const bodies: string[] = [];
     for (const shape of ['layered', 'fan', 'chain', 'media'] as const) bodies.push(...jobFromGraph(makeWorkload(shape, 300)).Tasks!.map((t) => t.TaskBody as string));
@@ -143,11 +186,14 @@ describe('the plain TaskBody scan', () => {
     const cases: Array<[string, string]> = [
       ['<taskBody><inputAsset>JobInputAsset(01)</inputAsset><outputAsset>JobOutputAsset(0)</outputAsset></taskBody>', 'ASSET_REF_LEADING_ZERO'],
       ['<taskBody><inputAsset>JobInputAsset(0)</inputAsset></taskBody>', 'TASKBODY_NO_OUTPUT'],
+      ['<taskBody>\n  <outputAsset>JobOutputAsset(0)</outputAsset>\n</taskBody>', 'TASKBODY_NO_INPUT'],
       ['<taskBody><inputAsset>JobInputAsset(0)</inputAsset><outputAsset assetCreationOptions="3">JobOutputAsset(0)</outputAsset></taskBody>', 'ASSET_CREATION_OPTIONS_INVALID'],
       ['<taskBody><inputAsset>JobInputAsset(0)</inputAsset><outputAsset>JobOutputAsset(0)</outputAsset></taskbody>', 'XML_MALFORMED'],
     ];
+    const packer: RefPacker = { data: new Int32Array(16), reserve: () => 0 };
     for (const [xml, code] of cases) {
       expect(scanPlainTaskBody(xml)).toBeUndefined();
+      expect(packPlainRefs(xml, packer)).toBe(-1);
       expect(parseTaskBody(xml).problems.map((p) => p.code)).toContain(code);
     }
   });
