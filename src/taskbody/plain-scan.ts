@@ -54,8 +54,9 @@ const LT = 0x3c;
 const GT = 0x3e;
 const QUESTION = 0x3f;
 const LOWER_I = 0x69;
-const LOWER_N = 0x6e;
 const LOWER_O = 0x6f;
+const LOWER_T = 0x74;
+const UPPER_I = 0x49;
 
 const ROOT_OPEN = '<taskBody>';
 const ROOT_CLOSE = '</taskBody>';
@@ -413,15 +414,21 @@ function packCommon(xml: string, into: RefPacker): number {
   if (!COMMON.test(xml)) return -1;
   let inputs = 0;
   let outputs = 0;
-  // Every `Asset(` of such a document opens a reference: `JobInputAsset(` has an `n` four
-  // characters before it, `JobOutputAsset(` a `t`; its element is the tag that opens before it.
-  for (let i = xml.indexOf('Asset(', 10); i !== -1; i = xml.indexOf('Asset(', i)) {
-    const ofOutput = xml.charCodeAt(i - 4) !== LOWER_N;
-    const inInput = xml.charCodeAt(xml.lastIndexOf('<', i) + 1) === LOWER_I;
-    i += 6;
+  // The test matched: every `<` after the root's opens an element, closes one, or closes the root.
+  // A reference follows the `(` after its element's tag; `JobInputAsset(` has an `I` ten
+  // characters before its `(`, `JobOutputAsset(` a `u`.
+  for (let i = xml.indexOf('<', xml.indexOf(ROOT_OPEN) + ROOT_OPEN.length); ; i = xml.indexOf('<', i + 1)) {
+    const tag = xml.charCodeAt(i + 1);
+    if (tag === SLASH) {
+      if (xml.charCodeAt(i + 2) === LOWER_T) break;
+      continue;
+    }
+    let at = xml.indexOf('(', i);
+    const ofOutput = xml.charCodeAt(at - 10) !== UPPER_I;
     let n = 0;
-    for (let c = xml.charCodeAt(i); c !== CLOSE_PAREN; c = xml.charCodeAt(++i)) n = n * 10 + (c - ZERO);
-    if (inInput) {
+    for (let c = xml.charCodeAt(++at); c !== CLOSE_PAREN; c = xml.charCodeAt(++at)) n = n * 10 + (c - ZERO);
+    i = at;
+    if (tag === LOWER_I) {
       if (inputs === commonInputs.length) commonInputs = doubled(commonInputs);
       commonInputs[inputs++] = ofOutput ? n * 2 + 1 : n * 2;
     } else {
