@@ -359,9 +359,7 @@ export function scanPlainTaskBody(xml: string): ParsedTaskBody | undefined {
  * then still there for {@link refsOfScan}.
  */
 export function packPlainRefs(xml: string, into: RefPacker): number {
-  const fast = packCommon(xml, into);
-  if (fast !== -1) return fast;
-  if (!scan(xml)) return -1;
+  if (!scanCommon(xml) && !scan(xml)) return -1;
   const count = scanned.count;
   for (let row = 0; row < count; row++) {
     if (scanned.index[row]! > 0x3fffffff) return -2;
@@ -379,71 +377,106 @@ export function packPlainRefs(xml: string, into: RefPacker): number {
 }
 
 /**
- * The commonest TaskBody — the plain grammar without output attributes, every index under 10^9 —
- * as one regular expression. Why: the charCodeAt scan is fast once V8 has optimized it, but a
- * cold process runs its first ~40,000 TaskBodies in the interpreter and baseline code (3 µs each
+ * The commonest TaskBodies — the plain grammar on one line or many, every index under 10^9 — as
+ * one regular expression. Why: the charCodeAt scan is fast once V8 has optimized it, but a cold
+ * process runs its first ~40,000 TaskBodies in the interpreter and baseline code (3 µs each
  * against 0.4), which was most of a 10,000-task submit and a third of a 100,000-task one. The
  * regexp engine compiles a pattern to native code on its second use, so this test runs at full
- * speed from the start, and only a short loop of built-in searches is left to the interpreter.
- * Anything it does not match goes to the scan, which decides as before: it accepts exactly the
- * documents of this grammar that the scan accepts and packs without attributes (a property test
- * compares the two roads).
+ * speed from the start, and what is left to the interpreter is a short walk from tag to tag with
+ * built-in searches. It accepts only documents the scan accepts (a property test compares the two
+ * roads); anything else goes to the scan, which decides as before.
  */
 const COMMON = (() => {
   const S = '[ \\t\\n\\r]*';
   const index = '\\((?:0|[1-9][0-9]{0,8})\\)';
+  const name = '(?:[aA]ssetCreationOptions|[aA]ssetName|[sS]torageAccountName|[aA]ssetFormatOption)';
+  // Printable ASCII but " & < > (the scan's valueEnd).
+  const value = `"[ !#-%'-;=?-~]*"`;
   const input = `${S}<inputAsset>${S}Job(?:Input|Output)Asset${index}${S}</inputAsset>`;
-  const output = `${S}<outputAsset${S}>${S}JobOutputAsset${index}${S}</outputAsset>`;
+  const output = `${S}<outputAsset(?:[ \\t\\n\\r]+${name}=${value})*${S}>${S}JobOutputAsset${index}${S}</outputAsset>`;
   const decl = '(?:<\\?xml version="1\\.0"(?: encoding="(?:utf-8|UTF-8|utf-16|UTF-16)")?\\?>)?';
   return new RegExp(`^${decl}${S}<taskBody>(?:${input}|${output})*${S}</taskBody>${S}$`);
 })();
 
-/** The values of the last document packed by {@link packCommon}: inputs, then outputs. */
-let commonInputs = new Int32Array(16);
-let commonOutputs = new Int32Array(16);
-
 /**
- * {@link packPlainRefs} for a document of the {@link COMMON} grammar; -1 for any other (or one
- * without an input or an output, which the scan refuses too: saxes then explains).
+ * As {@link scan}, for a document of the {@link COMMON} grammar, without the rows' lines and
+ * columns (the readers of references need none); false for any other document, or one the scan
+ * would refuse (no input or no output, an attribute given twice or an option out of range).
  */
-function packCommon(xml: string, into: RefPacker): number {
-  // An output with attributes (as the SDKs write them) goes to the scan at once, rather than
-  // after the test has read most of the document.
-  const output = xml.indexOf(OUTPUT_OPEN, 10);
-  if (output !== -1 && xml.charCodeAt(output + OUTPUT_OPEN.length) !== GT) return -1;
-  if (!COMMON.test(xml)) return -1;
+function scanCommon(xml: string): boolean {
+  if (!COMMON.test(xml)) return false;
+  let row = 0;
   let inputs = 0;
-  let outputs = 0;
-  // The test matched: every `<` after the root's opens an element, closes one, or closes the root.
-  // A reference follows the `(` after its element's tag; `JobInputAsset(` has an `I` ten
-  // characters before its `(`, `JobOutputAsset(` a `u`.
+  // The test matched: every `<` after the root's opens an element, closes one, or closes the root
+  // (attribute values hold no `<`). A reference's `(` is the first after its tag's `>` (a value may
+  // hold one); `JobInputAsset(` has an `I` ten characters before its `(`, `JobOutputAsset(` a `u`.
   for (let i = xml.indexOf('<', xml.indexOf(ROOT_OPEN) + ROOT_OPEN.length); ; i = xml.indexOf('<', i + 1)) {
     const tag = xml.charCodeAt(i + 1);
     if (tag === SLASH) {
       if (xml.charCodeAt(i + 2) === LOWER_T) break;
       continue;
     }
-    let at = xml.indexOf('(', i);
-    const ofOutput = xml.charCodeAt(at - 10) !== UPPER_I;
+    if (row === scanned.output.length) grow();
+    let at: number;
+    if (tag === LOWER_I) {
+      at = i + INPUT_OPEN.length;
+      scanned.output[row] = 0;
+      inputs++;
+    } else {
+      at = readAttributes(xml, i + OUTPUT_OPEN.length, row);
+      if (at < 0) return false;
+      scanned.output[row] = 1;
+    }
+    at = xml.indexOf('(', at);
+    scanned.ofOutput[row] = xml.charCodeAt(at - 10) === UPPER_I ? 0 : 1;
     let n = 0;
     for (let c = xml.charCodeAt(++at); c !== CLOSE_PAREN; c = xml.charCodeAt(++at)) n = n * 10 + (c - ZERO);
+    scanned.index[row] = n;
     i = at;
-    if (tag === LOWER_I) {
-      if (inputs === commonInputs.length) commonInputs = doubled(commonInputs);
-      commonInputs[inputs++] = ofOutput ? n * 2 + 1 : n * 2;
+    row++;
+  }
+  if (inputs === 0 || inputs === row) return false;
+  scanned.count = row;
+  scanned.inputs = inputs;
+  return true;
+}
+
+/**
+ * Reads the attributes of an `<outputAsset` whose name ends at `at` (the test matched its
+ * grammar) into row `row`; returns the offset past its `>`, or -1 when an attribute is given twice
+ * or an option is out of range (the scan refuses those too).
+ */
+function readAttributes(xml: string, at: number, row: number): number {
+  let creation = -1;
+  let format = -1;
+  let name: string | undefined;
+  let storage: string | undefined;
+  let seen = 0;
+  for (at = skipS(xml, at); xml.charCodeAt(at) !== GT; at = skipS(xml, at)) {
+    const eq = xml.indexOf('=', at);
+    const bit = outputAttribute(xml.slice(at, eq));
+    if ((seen & bit) !== 0) return -1;
+    seen |= bit;
+    const end = xml.indexOf('"', eq + 2);
+    const value = xml.slice(eq + 2, end);
+    at = end + 1;
+    if (bit === OUT_CREATION_OPTIONS) {
+      creation = readOption(value, ASSET_CREATION_OPTIONS);
+      if (creation < 0) return -1;
+    } else if (bit === OUT_FORMAT_OPTION) {
+      format = readOption(value, ASSET_FORMAT_OPTIONS);
+      if (format < 0) return -1;
+    } else if (bit === OUT_NAME) {
+      name = value;
     } else {
-      if (outputs === commonOutputs.length) commonOutputs = doubled(commonOutputs);
-      commonOutputs[outputs++] = n;
+      storage = value;
     }
   }
-  if (inputs === 0 || outputs === 0) return -1;
-  const at = into.reserve(2 + inputs + outputs);
-  const data = into.data;
-  data[at] = inputs;
-  data[at + 1] = outputs;
-  data.set(commonInputs.subarray(0, inputs), at + 2);
-  data.set(commonOutputs.subarray(0, outputs), at + 2 + inputs);
-  return at;
+  scanned.creation[row] = creation;
+  scanned.format[row] = format;
+  scanned.name[row] = name;
+  scanned.storage[row] = storage;
+  return at + 1;
 }
 
 /** Where {@link packPlainRefs} appends: an Int32Array it may grow. */
@@ -470,7 +503,7 @@ export interface PlainOutput {
  * `output`. False when the TaskBody is not written the plain way; nothing was handed over then.
  */
 export function scanPlainRefs<T>(xml: string, output: (o: PlainOutput) => T): { inputs: AssetRef[]; outputs: T[] } | undefined {
-  if (!scan(xml)) return undefined;
+  if (!scanCommon(xml) && !scan(xml)) return undefined;
   return refsOfScan(output);
 }
 

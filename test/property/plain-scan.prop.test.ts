@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseTaskBody, parseTaskBodyWithSaxes } from '../../src/taskbody/parse.js';
-import { packPlainRefs, scanPlainRefs, scanPlainTaskBody, type RefPacker } from '../../src/taskbody/plain-scan.js';
+import { packPlainRefs, refsOfScan, scanPlainRefs, scanPlainTaskBody, type RefPacker } from '../../src/taskbody/plain-scan.js';
 import { serializeTaskBody } from '../../src/taskbody/serialize.js';
 import { jobFromGraph } from '../../src/workload/ams-job.js';
 import { makeWorkload } from '../../src/workload/shapes.js';
@@ -124,12 +124,28 @@ describe('the plain TaskBody scan', () => {
       },
     };
     let packed = 0;
+    let attributed = 0;
     fc.assert(
       fc.property(document, (xml) => {
         const want = expected(xml);
         const at = packPlainRefs(xml, packer);
         if (typeof want === 'number') {
           expect(at, xml).toBe(want);
+          if (at !== -2) return;
+          // Plain, but not packed: the loader reads the references from what was just scanned.
+          attributed++;
+          const slow = parseTaskBodyWithSaxes(xml);
+          const refs = refsOfScan((o) => ({ ...o }));
+          expect(refs.inputs).toStrictEqual(slow.inputs.map((e) => e.ref));
+          expect(refs.outputs).toStrictEqual(
+            slow.outputs.map((e) => ({
+              index: e.ref!.index,
+              assetCreationOptions: e.assetCreationOptions ?? -1,
+              assetName: e.assetName,
+              storageAccountName: e.storageAccountName,
+              assetFormatOption: e.assetFormatOption ?? -1,
+            })),
+          );
           return;
         }
         packed++;
@@ -139,6 +155,7 @@ describe('the plain TaskBody scan', () => {
       { numRuns: 3000 },
     );
     expect(packed).toBeGreaterThan(100);
+    expect(attributed).toBeGreaterThan(100);
   });
 
   it('takes every TaskBody the workload generators and the serializer write', () => {
