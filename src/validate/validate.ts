@@ -417,7 +417,7 @@ function checkTaskInputs(t: Task, inputCount: number, lookForInputs: boolean, am
   const clean = isCleanTask(t);
   const n = clean ? inputCountOf(t) : t.inputEntries.length;
   // A task reads a few assets: duplicates are found by comparing with the earlier ones; a set only for many.
-  const seen = n > 16 ? new Set<string>() : undefined;
+  const seen = n > 16 ? new Set<number>() : undefined;
   for (let j = 0; j < n; j++) {
     const ref = clean ? inputAtOf(t, j) : t.inputEntries[j]!.ref;
     if (!ref) continue;
@@ -433,7 +433,8 @@ function checkTaskInputs(t: Task, inputCount: number, lookForInputs: boolean, am
     }
     let repeated = false;
     if (seen !== undefined) {
-      const key = `${ref.kind}(${ref.index})`;
+      // A number per reference, not its text: a fan-in task of 100,000 inputs made as many strings.
+      const key = ref.kind === 'JobOutputAsset' ? ref.index : -1 - ref.index;
       repeated = seen.has(key);
       seen.add(key);
     } else {

@@ -203,6 +203,18 @@ describe('validateJob()', () => {
     ]);
   });
 
+  it('finds a duplicate among many inputs, and tells JobInputAsset(n) from JobOutputAsset(n)', () => {
+    // Past 16 inputs duplicates are found through a set: JobInputAsset(0) and JobOutputAsset(0)
+    // are different inputs, JobOutputAsset(5) named twice is one input named twice.
+    const producers = Array.from({ length: 20 }, (_, i) => task(['JobInputAsset(0)'], [`JobOutputAsset(${i})`]));
+    const inputs = ['JobInputAsset(0)', ...Array.from({ length: 20 }, (_, i) => `JobOutputAsset(${i})`), 'JobOutputAsset(5)'];
+    const r = validateJob(job([...producers, task(inputs, ['JobOutputAsset(20)'])]), { profile: 'relaxed' });
+    expect(codes(r.diagnostics)).toEqual(['INPUT_DUPLICATE']);
+    expect(r.diagnostics[0]!.message).toContain('JobOutputAsset(5) twice');
+    const clean = validateJob(job([...producers, task(inputs.slice(0, -1), ['JobOutputAsset(20)'])]), { profile: 'relaxed' });
+    expect(clean.diagnostics).toEqual([]);
+  });
+
   it('rejects an unknown profile with a RangeError', () => {
     expect(() => validateJob({}, { profile: 'strict' as never })).toThrow(RangeError);
   });
