@@ -398,13 +398,18 @@ const COMMON = (() => {
   return new RegExp(`^${decl}${S}<taskBody>(?:${input}|${output})*${S}</taskBody>${S}$`);
 })();
 
+/** The longest document {@link scanCommon} tests (about 25,000 elements). */
+export const COMMON_MAX_LENGTH = 1_000_000;
+
 /**
  * As {@link scan}, for a document of the {@link COMMON} grammar, without the rows' lines and
  * columns (the readers of references need none); false for any other document, or one the scan
  * would refuse (no input or no output, an attribute given twice or an option out of range).
  */
 function scanCommon(xml: string): boolean {
-  if (!COMMON.test(xml)) return false;
+  // The regexp engine keeps a backtrack entry per element, and past about two million of them it
+  // throws: a long document goes to the scan, which warms up within it anyway.
+  if (xml.length > COMMON_MAX_LENGTH || !COMMON.test(xml)) return false;
   let row = 0;
   let inputs = 0;
   // The test matched: every `<` after the root's opens an element, closes one, or closes the root

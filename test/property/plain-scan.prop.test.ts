@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseTaskBody, parseTaskBodyWithSaxes } from '../../src/taskbody/parse.js';
-import { packPlainRefs, refsOfScan, scanPlainRefs, scanPlainTaskBody, type RefPacker } from '../../src/taskbody/plain-scan.js';
+import { COMMON_MAX_LENGTH, packPlainRefs, refsOfScan, scanPlainRefs, scanPlainTaskBody, type RefPacker } from '../../src/taskbody/plain-scan.js';
 import { serializeTaskBody } from '../../src/taskbody/serialize.js';
 import { jobFromGraph } from '../../src/workload/ams-job.js';
 import { makeWorkload } from '../../src/workload/shapes.js';
@@ -178,6 +178,19 @@ describe('the plain TaskBody scan', () => {
       const fast = scanPlainTaskBody(xml);
       expect(fast, xml).toBeDefined();
       expect(fast).toStrictEqual(parseTaskBodyWithSaxes(xml));
+    }
+  });
+
+  it('packs a TaskBody too long for the regular expression through the scan, and one of millions of elements without throwing', () => {
+    const packer: RefPacker = { data: new Int32Array(16), reserve(n: number) { if (this.data.length < n) this.data = new Int32Array(n); return 0; } };
+    const element = '<inputAsset>JobOutputAsset(7)</inputAsset>';
+    for (const count of [Math.ceil(COMMON_MAX_LENGTH / element.length) + 1, 3_000_000]) {
+      const xml = `<taskBody>${element.repeat(count)}<outputAsset>JobOutputAsset(8)</outputAsset></taskBody>`;
+      expect(xml.length).toBeGreaterThan(COMMON_MAX_LENGTH);
+      expect(packPlainRefs(xml, packer)).toBe(0);
+      expect(packer.data[0]).toBe(count);
+      expect(packer.data[2 + count - 1]).toBe(15);
+      expect(packer.data[2 + count]).toBe(8);
     }
   });
 
