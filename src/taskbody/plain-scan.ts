@@ -6,6 +6,9 @@
  * tag objects and attribute maps; at a million tasks the parse alone was most of the submit. Nearly
  * every TaskBody a client sends is the same few shapes of markup, so those are read here and
  * anything else goes to the saxes reader (parse.ts), which knows XML and explains every mistake.
+ * The loader's readers, which need no positions (`packPlainRefs`, `scanPlainRefs`), first try one
+ * regular expression for the same grammar (see {@link COMMON}: a cold process runs it at full
+ * speed from the start) and fall back to the scan.
  *
  * The contract: `scanPlainTaskBody` either returns exactly what the saxes reader returns for the
  * document (the same entries, positions and attribute values, and no problems), or `undefined`. It

@@ -55,6 +55,21 @@ const document = fc
   .tuple(decl, ws, root, input, fc.array(child, { maxLength: 3 }), output, ws, close, ws, tail)
   .map(([d, s1, r, first, children, last, s2, c, s3, t]) => `${d}${s1}${r}${first}${children.join('')}${last}${s2}${c}${s3}${t}`);
 
+/** That `refs` (a reader's references and outputs) are what the saxes reader's entries say. */
+function expectSaxesRefs(xml: string, refs: { inputs: unknown[]; outputs: unknown[] }): void {
+  const slow = parseTaskBodyWithSaxes(xml);
+  expect(refs.inputs).toStrictEqual(slow.inputs.map((e) => e.ref));
+  expect(refs.outputs).toStrictEqual(
+    slow.outputs.map((e) => ({
+      index: e.ref!.index,
+      assetCreationOptions: e.assetCreationOptions ?? -1,
+      assetName: e.assetName,
+      storageAccountName: e.storageAccountName,
+      assetFormatOption: e.assetFormatOption ?? -1,
+    })),
+  );
+}
+
 describe('the plain TaskBody scan', () => {
   it('gives exactly what the saxes reader gives, or leaves the document to it', () => {
     let taken = 0;
@@ -82,17 +97,7 @@ describe('the plain TaskBody scan', () => {
         const refs = scanPlainRefs(xml, (o) => ({ ...o }));
         expect(refs === undefined).toBe(scanPlainTaskBody(xml) === undefined);
         if (refs === undefined) return;
-        const slow = parseTaskBodyWithSaxes(xml);
-        expect(refs.inputs).toStrictEqual(slow.inputs.map((e) => e.ref));
-        expect(refs.outputs).toStrictEqual(
-          slow.outputs.map((e) => ({
-            index: e.ref!.index,
-            assetCreationOptions: e.assetCreationOptions ?? -1,
-            assetName: e.assetName,
-            storageAccountName: e.storageAccountName,
-            assetFormatOption: e.assetFormatOption ?? -1,
-          })),
-        );
+        expectSaxesRefs(xml, refs);
       }),
       { numRuns: 1500 },
     );
@@ -134,18 +139,7 @@ describe('the plain TaskBody scan', () => {
           if (at !== -2) return;
           // Plain, but not packed: the loader reads the references from what was just scanned.
           attributed++;
-          const slow = parseTaskBodyWithSaxes(xml);
-          const refs = refsOfScan((o) => ({ ...o }));
-          expect(refs.inputs).toStrictEqual(slow.inputs.map((e) => e.ref));
-          expect(refs.outputs).toStrictEqual(
-            slow.outputs.map((e) => ({
-              index: e.ref!.index,
-              assetCreationOptions: e.assetCreationOptions ?? -1,
-              assetName: e.assetName,
-              storageAccountName: e.storageAccountName,
-              assetFormatOption: e.assetFormatOption ?? -1,
-            })),
-          );
+          expectSaxesRefs(xml, refsOfScan((o) => ({ ...o })));
           return;
         }
         packed++;
