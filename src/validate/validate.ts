@@ -1,7 +1,7 @@
 import { findCycles } from '../core/cycles.js';
 import { JobGraph } from '../graph/job-graph.js';
 import { resolveDependencies, type Dependencies } from '../graph/dependencies.js';
-import { inputAtOf, inputCountOf, isCleanTask, loadJobInto, outputCountOf, packedRefsOf, readLoadOptions, type LoadOptions } from '../job/load.js';
+import { inputAtOf, inputCodesOf, inputCountOf, isCleanTask, loadJobInto, outputCountOf, packedRefsOf, readLoadOptions, type LoadOptions } from '../job/load.js';
 import { parseJsonText } from '../job/json-text.js';
 import { randomIds } from '../job/ids.js';
 import { jsonPlaces, offsetInStringLiteral, type JsonPlaces } from '../job/json-places.js';
@@ -416,6 +416,10 @@ function checkTaskInputs(t: Task, inputCount: number, lookForInputs: boolean, am
   // entries (read again from the TaskBody) only to place a diagnostic.
   const clean = isCleanTask(t);
   const n = clean ? inputCountOf(t) : t.inputEntries.length;
+  if (clean && n > MANY_INPUTS && inputsAreFine(t, inputCount, lookForInputs)) {
+    checkAssetQuota(t, clean, ams, sink);
+    return;
+  }
   // A task reads a few assets: duplicates are found by comparing with the earlier ones; a set only for many.
   const seen = n > 16 ? new Set<number>() : undefined;
   for (let j = 0; j < n; j++) {
@@ -445,11 +449,37 @@ function checkTaskInputs(t: Task, inputCount: number, lookForInputs: boolean, am
     }
     if (repeated && sink.room('INPUT_DUPLICATE')) sink.add('INPUT_DUPLICATE', `task ${label(t)} lists ${ref.kind}(${ref.index}) twice as an input`, at(t, t.inputEntries[j]));
   }
-  if (ams) {
-    const count = clean ? inputCountOf(t) + outputCountOf(t) : t.inputEntries.length + t.outputEntries.length;
-    if (count > AMS_QUOTAS.assetsPerTask && sink.room('TASK_TOO_MANY_ASSETS')) {
-      sink.add('TASK_TOO_MANY_ASSETS', `task ${label(t)} has ${count} assets (inputs and outputs); the quota is ${AMS_QUOTAS.assetsPerTask}`, at(t));
+  checkAssetQuota(t, clean, ams, sink);
+}
+
+/** Inputs from which a clean task's are first checked as numbers, sorted (see {@link inputsAreFine}). */
+const MANY_INPUTS = 256;
+
+/**
+ * Whether a clean task's inputs are all in range and none is named twice, found on their numbers
+ * sorted: a fan-in task of 100,000 inputs took 30 ms in a set of numbers (a reference made per
+ * input above index 65,535, and the set's growth). False when a diagnostic is due: the caller then
+ * looks again input by input, to place each one in the TaskBody.
+ */
+function inputsAreFine(t: Task, inputCount: number, lookForInputs: boolean): boolean {
+  const codes = inputCodesOf(t);
+  if (lookForInputs) {
+    for (let j = 0; j < codes.length; j++) {
+      const c = codes[j]!;
+      // JobInputAsset(c / 2): even codes.
+      if (c % 2 === 0 && c / 2 >= inputCount) return false;
     }
+  }
+  codes.sort();
+  for (let j = 1; j < codes.length; j++) if (codes[j] === codes[j - 1]) return false;
+  return true;
+}
+
+function checkAssetQuota(t: Task, clean: boolean, ams: boolean, sink: DiagnosticSink): void {
+  if (!ams) return;
+  const count = clean ? inputCountOf(t) + outputCountOf(t) : t.inputEntries.length + t.outputEntries.length;
+  if (count > AMS_QUOTAS.assetsPerTask && sink.room('TASK_TOO_MANY_ASSETS')) {
+    sink.add('TASK_TOO_MANY_ASSETS', `task ${label(t)} has ${count} assets (inputs and outputs); the quota is ${AMS_QUOTAS.assetsPerTask}`, at(t));
   }
 }
 

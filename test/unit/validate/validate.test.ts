@@ -215,6 +215,30 @@ describe('validateJob()', () => {
     expect(clean.diagnostics).toEqual([]);
   });
 
+  it('checks a task of hundreds of inputs on their numbers, and still places each problem', () => {
+    // Past 256 inputs a clean task's inputs are first checked as sorted numbers; a problem sends
+    // them through the input-by-input check, which places it.
+    const producers = Array.from({ length: 300 }, (_, i) => task(['JobInputAsset(0)'], [`JobOutputAsset(${i})`]));
+    const inputs = ['JobInputAsset(0)', ...Array.from({ length: 300 }, (_, i) => `JobOutputAsset(${i})`)];
+    const fanIn = (ins: string[]): object => task(ins, ['JobOutputAsset(300)']);
+    expect(validateJob(job([...producers, fanIn(inputs)]), { profile: 'relaxed' }).diagnostics).toEqual([]);
+
+    const twice = validateJob(job([...producers, fanIn([...inputs, 'JobOutputAsset(5)'])]), { profile: 'relaxed' });
+    expect(twice.diagnostics).toMatchObject([{ code: 'INPUT_DUPLICATE', task: 300, line: 1 }]);
+    expect(twice.diagnostics[0]!.message).toContain('JobOutputAsset(5) twice');
+    const once = validateJob(job([...producers, fanIn(inputs.slice(0, -1).concat('JobOutputAsset(5)'))]), { profile: 'relaxed' });
+    expect(twice.diagnostics[0]!.column).toBeGreaterThan(once.diagnostics[0]?.column ?? 0);
+
+    const outOfRange = validateJob(job([...producers, fanIn([...inputs, 'JobInputAsset(3)'])]), { profile: 'relaxed' });
+    expect(outOfRange.diagnostics).toMatchObject([{ code: 'INPUT_INDEX_OUT_OF_RANGE', task: 300 }]);
+
+    // The biggest index a packed TaskBody holds (nine digits), and one of ten digits (read by the scan).
+    for (const index of [999_999_999, 1_500_000_000]) {
+      const big = validateJob(job([...producers, fanIn([...inputs, `JobOutputAsset(${index})`, `JobOutputAsset(${index})`])]), { profile: 'relaxed' });
+      expect(big.diagnostics.filter((d) => d.code === 'INPUT_DUPLICATE').map((d) => d.message)).toEqual([expect.stringContaining(`JobOutputAsset(${index}) twice`)]);
+    }
+  });
+
   it('rejects an unknown profile with a RangeError', () => {
     expect(() => validateJob({}, { profile: 'strict' as never })).toThrow(RangeError);
   });
