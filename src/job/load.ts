@@ -9,7 +9,7 @@ import { DEFAULT_ASSET_CREATION_OPTIONS, TASK_OPTIONS_MASK, TaskOptions } from '
 import { CONTENT_KEY_ID, JOB_ID, MEDIA_PROCESSOR_ID, TASK_ID, randomIds, taskIdChunk, type IdFactory, type TaskIdBits } from './ids.js';
 import { padExtensions, readAction, readMaxRunning, readPool, readWeight, type ExtensionUse } from './extensions.js';
 import type { Job, JobInputAsset, JobNotificationSubscription, Task, TaskNotificationSubscription, TaskOutputAsset } from './model.js';
-import { type Unreadable, isRecord, isUnreadable, kindOf, show, snapshotArray, snapshotRecord, typeName } from './read.js';
+import { Unreadable, isRecord, isUnreadable, kindOf, show, snapshotArray, snapshotRecord, thrownText, typeName } from './read.js';
 
 /** Limits of the entity properties (reference §1, §4, §10). */
 export const LIMITS = {
@@ -42,9 +42,12 @@ const TASK_PROPERTIES = new Set(['Name', 'MediaProcessorId', 'Configuration', 'T
 // The extensions of a task (profile relaxed). Apart from TASK_PROPERTIES: they are looked for only
 // among the keys that are no Task property, so a task that uses none pays nothing for them.
 const TASK_EXTENSIONS = new Set(['Weight', 'DependencyAction', 'Pool']);
-// What is read of a task: its properties and its extensions.
-const TASK_READ = new Set([...TASK_PROPERTIES, ...TASK_EXTENSIONS]);
 const TASK_READ_ONLY = new Set(['__metadata', 'State', 'Progress', 'StartTime', 'EndTime', 'RunningDuration', 'PerfMessage', 'ErrorDetails', 'HistoricalEvents', 'InputMediaAssets', 'OutputMediaAssets']);
+// What each key of a task is: a property (read), an extension (read), or read-only (ignored).
+const PROPERTY = 1;
+const EXTENSION = 2;
+const READ_ONLY = 3;
+const TASK_KEYS = new Map<string, number>([...[...TASK_PROPERTIES].map((k) => [k, PROPERTY] as const), ...[...TASK_EXTENSIONS].map((k) => [k, EXTENSION] as const), ...[...TASK_READ_ONLY].map((k) => [k, READ_ONLY] as const)]);
 // What the loader reads of the other objects (only these values are read from a caller's objects).
 const ASSET_LINK_PROPERTIES = new Set(['__metadata']);
 const METADATA_PROPERTIES = new Set(['uri']);
@@ -1057,12 +1060,76 @@ function shownTaskName(name: string): string {
 
 let lastValidProcessor = '';
 
+/**
+ * What the loader reads of a task, each property read once from the caller's object: one fixed
+ * shape, filled in the pass that lists the task's keys (and reports those it does not know). A
+ * copy per task with the caller's keys (read.ts's snapshot), listed a second time for the unknown
+ * ones, was a tenth of a 100,000-task submit. A property whose getter or Proxy trap throws holds an
+ * Unreadable, as in a snapshot.
+ */
+class TaskRecord {
+  [key: string]: unknown;
+  Name: unknown = undefined;
+  MediaProcessorId: unknown = undefined;
+  Configuration: unknown = undefined;
+  TaskBody: unknown = undefined;
+  Priority: unknown = undefined;
+  Options: unknown = undefined;
+  EncryptionKeyId: unknown = undefined;
+  EncryptionScheme: unknown = undefined;
+  EncryptionVersion: unknown = undefined;
+  InitializationVector: unknown = undefined;
+  TaskNotificationSubscriptions: unknown = undefined;
+  Id: unknown = undefined;
+  Weight: unknown = undefined;
+  DependencyAction: unknown = undefined;
+  Pool: unknown = undefined;
+}
+
+/** The keys of a task object, or why they cannot be listed (an `ownKeys` trap threw, a revoked Proxy). */
+function taskKeys(raw: Record<string, unknown>): string[] | Unreadable {
+  try {
+    return Object.keys(raw);
+  } catch (err) {
+    return new Unreadable(`its properties could not be listed: ${thrownText(err)}`);
+  }
+}
+
+/**
+ * Reads the task's properties into a {@link TaskRecord}, in the order of its keys, and reports each
+ * key it does not know. A caller's object (`r.safe`) has each value read inside try/catch.
+ * @returns whether the task sets an extension.
+ */
+function readTaskRecord(raw: Record<string, unknown>, keys: readonly string[], t: TaskRecord, r: Reading, owner: TaskOwner): boolean {
+  let extended = false;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const kind = TASK_KEYS.get(key);
+    if (kind === READ_ONLY) continue;
+    if (kind === undefined) {
+      if (r.sink.room('UNKNOWN_PROPERTY')) r.sink.add('UNKNOWN_PROPERTY', `the Task has no property "${clip(key)}"; it is ignored`, { ...owner.at, property: key });
+      continue;
+    }
+    if (kind === EXTENSION) extended = true;
+    if (!r.safe) {
+      t[key] = raw[key];
+      continue;
+    }
+    try {
+      t[key] = raw[key];
+    } catch (err) {
+      t[key] = new Unreadable(`reading it threw ${thrownText(err)}`);
+    }
+  }
+  return extended;
+}
+
 function loadTask(raw: unknown, index: number, job: Job, r: Reading, owner: TaskOwner): Task {
   const sink = r.sink;
-  const t = isRecord(raw) ? record(raw, TASK_READ, r) : undefined;
-  if (t === undefined || isUnreadable(t)) {
+  const keys = isRecord(raw) ? taskKeys(raw) : undefined;
+  if (keys === undefined || isUnreadable(keys)) {
     if (sink.room('TASK_INVALID')) {
-      const why = isUnreadable(raw) ? `could not be read: ${raw.why}` : isUnreadable(t) ? `could not be read: ${t.why}` : `is ${typeName(raw)}, not an object`;
+      const why = isUnreadable(raw) ? `could not be read: ${raw.why}` : isUnreadable(keys) ? `could not be read: ${keys.why}` : `is ${typeName(raw)}, not an object`;
       sink.add('TASK_INVALID', `Tasks[${index}] ${why}`, { task: index });
     }
     // No id for what is no task: an id is ~0.5 µs and ~80 bytes, as much again as the placeholder.
@@ -1071,12 +1138,8 @@ function loadTask(raw: unknown, index: number, job: Job, r: Reading, owner: Task
   // Ids of the built-in random factory are made when first read (see TaskIdBits).
   const task = emptyTask(index, r.ids === randomIds ? taskIdChunk() : r.ids('task'));
   owner.next(index);
-  let extended = false;
-  for (const key of Object.keys(t)) {
-    if (TASK_PROPERTIES.has(key) || TASK_READ_ONLY.has(key)) continue;
-    if (TASK_EXTENSIONS.has(key)) extended = true;
-    else if (sink.room('UNKNOWN_PROPERTY')) sink.add('UNKNOWN_PROPERTY', `the Task has no property "${clip(key)}"; it is ignored`, { ...owner.at, property: key });
-  }
+  const t = new TaskRecord();
+  const extended = readTaskRecord(raw as Record<string, unknown>, keys, t, r, owner);
   const name = optionalString(t, 'Name', owner, sink);
   if (name !== undefined) {
     task.Name = name;
