@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { validateJob } from '../../../src/validate/validate.js';
+import { jobFromGraph } from '../../../src/workload/ams-job.js';
+
+// The loader reads a task's properties in the pass that lists its keys (job/load.ts, TaskRecord):
+// each value once, unknown keys reported in their order, read-only ones ignored, a key list that
+// cannot be made a TASK_INVALID, and JSON text read the same way as the objects it stands for.
+describe("a task's properties, read in one pass", () => {
+  const base = jobFromGraph({ nodeCount: 2, from: [0], to: [1] }, { name: 'record' });
+  const [first, second] = base.Tasks!;
+
+  it('reads each property of a caller object once, and reports unknown keys in order', () => {
+    const reads: Record<string, number> = {};
+    const counted = (key: string, value: unknown): PropertyDescriptor => ({
+      enumerable: true,
+      get: () => {
+        reads[key] = (reads[key] ?? 0) + 1;
+        return value;
+      },
+    });
+    const task = Object.defineProperties({}, {
+      Zeta: counted('Zeta', 1),
+      Name: counted('Name', 'first'),
+      State: counted('State', 3),
+      MediaProcessorId: counted('MediaProcessorId', first!.MediaProcessorId),
+      TaskBody: counted('TaskBody', first!.TaskBody),
+      Alpha: counted('Alpha', 2),
+      Priority: counted('Priority', 7),
+    });
+    const r = validateJob({ ...base, Tasks: [task, second] });
+    expect(r.diagnostics.map((d) => [d.code, d.task, d.property])).toEqual([
+      ['UNKNOWN_PROPERTY', 0, 'Zeta'],
+      ['UNKNOWN_PROPERTY', 0, 'Alpha'],
+    ]);
+    // Read once each; the unknown and the read-only keys not at all.
+    expect(reads).toEqual({ Name: 1, MediaProcessorId: 1, TaskBody: 1, Priority: 1 });
+    expect(r.job!.Tasks[0]).toMatchObject({ Name: 'first', Priority: 7, TaskBody: first!.TaskBody });
+  });
+
+  it('reports a getter that throws where the value is used, and a task whose keys cannot be listed', () => {
+    const throwing = {
+      Name: 'x',
+      MediaProcessorId: first!.MediaProcessorId,
+      get Configuration(): never {
+        throw new Error('no configuration');
+      },
+      TaskBody: first!.TaskBody,
+    };
+    const unlisted = new Proxy({}, { ownKeys: () => { throw new Error('no keys'); } });
+    const r = validateJob({ ...base, Tasks: [throwing, unlisted] });
+    expect(r.diagnostics.map((d) => [d.code, d.task, d.message])).toEqual([
+      ['TASK_INVALID', 0, "task #0's Configuration could not be read: reading it threw Error: no configuration"],
+      ['TASK_INVALID', 1, 'Tasks[1] could not be read: its properties could not be listed: Error: no keys'],
+    ]);
+  });
+
+  it('reads JSON text as the objects it stands for, extensions included', () => {
+    const job = { ...base, Tasks: [{ ...first, Weight: 2, Bogus: true }, second] };
+    const fromText = validateJob(JSON.stringify(job), { profile: 'relaxed' });
+    const fromObjects = validateJob(job, { profile: 'relaxed' });
+    expect(fromText.diagnostics.map((d) => [d.code, d.property])).toEqual([['UNKNOWN_PROPERTY', 'Bogus']]);
+    expect(fromObjects.diagnostics.map((d) => [d.code, d.property])).toEqual([['UNKNOWN_PROPERTY', 'Bogus']]);
+    expect(fromText.job!.extensions?.weight).toEqual([2, 1]);
+    expect(fromObjects.job!.extensions?.weight).toEqual([2, 1]);
+  });
+});
