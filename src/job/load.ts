@@ -74,14 +74,32 @@ function clip(s: string, max = 80): string {
 
 /** The asset id inside `…/Assets('nb%3Acid%3AUUID%3A…')`, decoded; the uri itself when it has none. */
 export function assetIdFromUri(uri: string): string {
-  const m = /Assets\('((?:[^']|'')*)'\)\s*$/.exec(uri);
-  if (!m) return uri;
-  const raw = m[1]!.replace(/''/g, "'");
+  const raw = plainAssetKey(uri) ?? quotedAssetKey(uri);
+  if (raw === undefined) return uri;
   try {
     return decodeURIComponent(raw);
   } catch {
     return raw;
   }
+}
+
+/**
+ * The key of `…/Assets('key')` when the uri holds exactly two quotes, those two, and ends there:
+ * nearly every uri. The expression of {@link quotedAssetKey} would match there and nowhere else
+ * (its opening quote must be the first one), so the two agree; the expression took half of the
+ * time of reading a job's input asset.
+ */
+function plainAssetKey(uri: string): string | undefined {
+  const open = uri.indexOf("'");
+  const close = uri.length - 2;
+  if (open < 7 || close <= open || uri.charCodeAt(close + 1) !== 0x29 /* ) */ || uri.indexOf("'", open + 1) !== close || !uri.startsWith('Assets(', open - 7)) return undefined;
+  return uri.slice(open + 1, close);
+}
+
+/** The key of `…/Assets('key')` at the end of the uri (`''` inside it a quote), or undefined. */
+function quotedAssetKey(uri: string): string | undefined {
+  const m = /Assets\('((?:[^']|'')*)'\)\s*$/.exec(uri);
+  return m ? m[1]!.replace(/''/g, "'") : undefined;
 }
 
 /** The default name of an output asset (reference §3.3 rule 6): `JobOutputAsset(k)_<job name or id>`. */
