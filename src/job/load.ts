@@ -38,16 +38,14 @@ export interface LoadResult {
 const JOB_PROPERTIES = new Set(['Name', 'Priority', 'InputMediaAssets', 'InputMediaAssets@odata.bind', 'Tasks', 'TemplateId', 'JobNotificationSubscriptions', 'Id', 'MaxRunningTasks']);
 // Read-only properties a client may echo back from a GET; ignored without a warning.
 const JOB_READ_ONLY = new Set(['__metadata', 'State', 'Created', 'LastModified', 'StartTime', 'EndTime', 'RunningDuration', 'OutputMediaAssets', 'odata.metadata']);
-const TASK_PROPERTIES = new Set(['Name', 'MediaProcessorId', 'Configuration', 'TaskBody', 'Priority', 'Options', 'EncryptionKeyId', 'EncryptionScheme', 'EncryptionVersion', 'InitializationVector', 'TaskNotificationSubscriptions', 'Id']);
-// The extensions of a task (profile relaxed). Apart from TASK_PROPERTIES: they are looked for only
-// among the keys that are no Task property, so a task that uses none pays nothing for them.
-const TASK_EXTENSIONS = new Set(['Weight', 'DependencyAction', 'Pool']);
 const TASK_READ_ONLY = new Set(['__metadata', 'State', 'Progress', 'StartTime', 'EndTime', 'RunningDuration', 'PerfMessage', 'ErrorDetails', 'HistoricalEvents', 'InputMediaAssets', 'OutputMediaAssets']);
-// What each key of a task is: a property (read), an extension (read), or read-only (ignored).
-const PROPERTY = 1;
-const EXTENSION = 2;
-const READ_ONLY = 3;
-const TASK_KEYS = new Map<string, number>([...[...TASK_PROPERTIES].map((k) => [k, PROPERTY] as const), ...[...TASK_EXTENSIONS].map((k) => [k, EXTENSION] as const), ...[...TASK_READ_ONLY].map((k) => [k, READ_ONLY] as const)]);
+// What the loader reads of a task, each key with its slot (see TaskRecord): the Task's properties,
+// then from FIRST_EXTENSION on its extensions (profile relaxed). A key of TASK_READ_ONLY is ignored.
+const TASK_SLOTS = ['Name', 'MediaProcessorId', 'Configuration', 'TaskBody', 'Priority', 'Options', 'EncryptionKeyId', 'EncryptionScheme', 'EncryptionVersion', 'InitializationVector', 'TaskNotificationSubscriptions', 'Id', 'Weight', 'DependencyAction', 'Pool'] as const;
+const FIRST_EXTENSION = 12;
+const TASK_EXTENSIONS = TASK_SLOTS.slice(FIRST_EXTENSION);
+const READ_ONLY = -1;
+const TASK_KEYS = new Map<string, number>([...TASK_SLOTS.map((k, slot) => [k, slot] as const), ...[...TASK_READ_ONLY].map((k) => [k, READ_ONLY] as const)]);
 // What the loader reads of the other objects (only these values are read from a caller's objects).
 const ASSET_LINK_PROPERTIES = new Set(['__metadata']);
 const METADATA_PROPERTIES = new Set(['uri']);
@@ -1083,7 +1081,7 @@ let lastValidProcessor = '';
  * shape, filled in the pass that lists the task's keys (and reports those it does not know). A
  * copy per task with the caller's keys (read.ts's snapshot), listed a second time for the unknown
  * ones, was a tenth of a 100,000-task submit. A property whose getter or Proxy trap throws holds an
- * Unreadable, as in a snapshot.
+ * Unreadable, as in a snapshot. Its fields are those of TASK_SLOTS, in that order.
  */
 class TaskRecord {
   [key: string]: unknown;
@@ -1114,32 +1112,51 @@ function taskKeys(raw: Record<string, unknown>): string[] | Unreadable {
 }
 
 /**
- * Reads the task's properties into a {@link TaskRecord}, in the order of its keys, and reports each
- * key it does not know. A caller's object (`r.safe`) has each value read inside try/catch.
+ * Lists the task's keys in order, reports each one it does not know and, for a caller's object
+ * (`t` given), reads each property once into `t`, inside try/catch. JSON.parse output is plain:
+ * the loader reads it where it is (`t` undefined).
  * @returns whether the task sets an extension.
  */
-function readTaskRecord(raw: Record<string, unknown>, keys: readonly string[], t: TaskRecord, r: Reading, owner: TaskOwner): boolean {
+function readTaskKeys(raw: Record<string, unknown>, keys: readonly string[], t: TaskRecord | undefined, sink: DiagnosticSink, owner: TaskOwner): boolean {
   let extended = false;
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
-    const kind = TASK_KEYS.get(key);
-    if (kind === READ_ONLY) continue;
-    if (kind === undefined) {
-      if (r.sink.room('UNKNOWN_PROPERTY')) r.sink.add('UNKNOWN_PROPERTY', `the Task has no property "${clip(key)}"; it is ignored`, { ...owner.at, property: key });
+    const slot = TASK_KEYS.get(key);
+    if (slot === READ_ONLY) continue;
+    if (slot === undefined) {
+      if (sink.room('UNKNOWN_PROPERTY')) sink.add('UNKNOWN_PROPERTY', `the Task has no property "${clip(key)}"; it is ignored`, { ...owner.at, property: key });
       continue;
     }
-    if (kind === EXTENSION) extended = true;
-    if (!r.safe) {
-      t[key] = raw[key];
-      continue;
-    }
+    if (slot >= FIRST_EXTENSION) extended = true;
+    if (t === undefined) continue;
     try {
-      t[key] = raw[key];
+      readSlot(raw, slot, t);
     } catch (err) {
       t[key] = new Unreadable(`reading it threw ${thrownText(err)}`);
     }
   }
   return extended;
+}
+
+/** `t[TASK_SLOTS[slot]] = raw[TASK_SLOTS[slot]]`, by name: a load and a store of one shape each, where a computed key takes V8's generic road. */
+function readSlot(raw: Record<string, unknown>, slot: number, t: TaskRecord): void {
+  switch (slot) {
+    case 0: t.Name = raw.Name; break;
+    case 1: t.MediaProcessorId = raw.MediaProcessorId; break;
+    case 2: t.Configuration = raw.Configuration; break;
+    case 3: t.TaskBody = raw.TaskBody; break;
+    case 4: t.Priority = raw.Priority; break;
+    case 5: t.Options = raw.Options; break;
+    case 6: t.EncryptionKeyId = raw.EncryptionKeyId; break;
+    case 7: t.EncryptionScheme = raw.EncryptionScheme; break;
+    case 8: t.EncryptionVersion = raw.EncryptionVersion; break;
+    case 9: t.InitializationVector = raw.InitializationVector; break;
+    case 10: t.TaskNotificationSubscriptions = raw.TaskNotificationSubscriptions; break;
+    case 11: t.Id = raw.Id; break;
+    case 12: t.Weight = raw.Weight; break;
+    case 13: t.DependencyAction = raw.DependencyAction; break;
+    default: t.Pool = raw.Pool;
+  }
 }
 
 function loadTask(raw: unknown, index: number, job: Job, r: Reading, owner: TaskOwner): Task {
@@ -1156,8 +1173,9 @@ function loadTask(raw: unknown, index: number, job: Job, r: Reading, owner: Task
   // Ids of the built-in random factory are made when first read (see TaskIdBits).
   const task = emptyTask(index, r.ids === randomIds ? taskIdChunk() : r.ids('task'));
   owner.next(index);
-  const t = new TaskRecord();
-  const extended = readTaskRecord(raw as Record<string, unknown>, keys, t, r, owner);
+  const record = r.safe ? new TaskRecord() : undefined;
+  const extended = readTaskKeys(raw as Record<string, unknown>, keys, record, sink, owner);
+  const t: Record<string, unknown> = record ?? (raw as Record<string, unknown>);
   const name = optionalString(t, 'Name', owner, sink);
   if (name !== undefined) {
     task.Name = name;
