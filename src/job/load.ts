@@ -46,9 +46,8 @@ const FIRST_EXTENSION = 12;
 const TASK_EXTENSIONS = TASK_SLOTS.slice(FIRST_EXTENSION);
 const READ_ONLY = -1;
 const TASK_KEYS = new Map<string, number>([...TASK_SLOTS.map((k, slot) => [k, slot] as const), ...[...TASK_READ_ONLY].map((k) => [k, READ_ONLY] as const)]);
-// What the loader reads of the other objects (only these values are read from a caller's objects).
-const ASSET_LINK_PROPERTIES = new Set(['__metadata']);
-const METADATA_PROPERTIES = new Set(['uri']);
+// What the loader reads of the other objects (only these values are read from a caller's objects;
+// an input asset's `__metadata.uri` is read by ownValue).
 const JOB_SUBSCRIPTION_PROPERTIES = new Set(['NotificationEndPointId', 'TargetJobState']);
 const TASK_SUBSCRIPTION_PROPERTIES = new Set(['NotificationEndPointId', 'TargetTaskState', 'IncludeTaskProgress']);
 
@@ -203,17 +202,29 @@ export function loadJobInto(definition: unknown, r: Reading): Job | undefined {
     sink.add('JOB_INVALID', `the job definition is ${typeName(definition)}, not an object`);
     return undefined;
   }
-  const d = r.safe ? snapshotRecord(definition, JOB_PROPERTIES) : definition;
-  if (isUnreadable(d)) {
-    sink.add('JOB_INVALID', `the job definition could not be read: ${d.why}`);
+  const keys = taskKeys(definition);
+  if (isUnreadable(keys)) {
+    sink.add('JOB_INVALID', `the job definition could not be read: ${keys.why}`);
     return undefined;
   }
   const owner: Owner = { name: 'the Job', code: 'JOB_INVALID', at: {} };
-  for (const key of Object.keys(d)) {
-    if (!JOB_PROPERTIES.has(key) && !JOB_READ_ONLY.has(key) && sink.room('UNKNOWN_PROPERTY')) {
+  // As a task's (see TaskRecord): a caller's job is read once into a record, in the pass that
+  // reports the keys the loader does not know.
+  const record = r.safe ? new JobRecord() : undefined;
+  for (const key of keys) {
+    if (JOB_PROPERTIES.has(key)) {
+      if (record !== undefined) {
+        try {
+          record[key] = definition[key];
+        } catch (err) {
+          record[key] = new Unreadable(`reading it threw ${thrownText(err)}`);
+        }
+      }
+    } else if (!JOB_READ_ONLY.has(key) && sink.room('UNKNOWN_PROPERTY')) {
       sink.add('UNKNOWN_PROPERTY', `the Job has no property "${clip(key)}"; it is ignored`, { property: key });
     }
   }
+  const d: Record<string, unknown> = record ?? definition;
 
   const name = optionalString(d, 'Name', owner, sink) ?? '';
   if (name.length > LIMITS.name) sink.add('NAME_TOO_LONG', `the Job's Name has ${name.length} characters; at most ${LIMITS.name} are allowed`, { property: 'Name' });
@@ -452,12 +463,31 @@ function record(v: Record<string, unknown>, read: ReadonlySet<string>, r: Readin
 /** `entry.__metadata.uri`, or why there is none. */
 function assetUri(entry: unknown, r: Reading): unknown {
   if (!isRecord(entry)) return undefined;
-  const link = record(entry, ASSET_LINK_PROPERTIES, r);
-  if (isUnreadable(link)) return link;
-  const meta = link.__metadata;
+  const meta = ownValue(entry, '__metadata', r);
   if (isUnreadable(meta) || !isRecord(meta)) return meta;
-  const m = record(meta, METADATA_PROPERTIES, r);
-  return isUnreadable(m) ? m : m.uri;
+  return ownValue(meta, 'uri', r);
+}
+
+/**
+ * What a snapshot of `obj` (read.ts) would hold at `key`, without making one: the value of an own
+ * enumerable property, read once, inside try/catch for a caller's object; undefined for any other
+ * key; an Unreadable when the keys cannot be listed or the read throws. An input asset's two
+ * levels were two copies a job.
+ */
+function ownValue(obj: Record<string, unknown>, key: string, r: Reading): unknown {
+  if (!r.safe) return obj[key];
+  let keys: string[];
+  try {
+    keys = Object.keys(obj);
+  } catch (err) {
+    return new Unreadable(`its properties could not be listed: ${thrownText(err)}`);
+  }
+  if (!keys.includes(key)) return undefined;
+  try {
+    return obj[key];
+  } catch (err) {
+    return new Unreadable(`reading it threw ${thrownText(err)}`);
+  }
 }
 
 function loadInputAssets(d: Record<string, unknown>, owner: Owner, r: Reading): JobInputAsset[] {
@@ -1102,7 +1132,21 @@ class TaskRecord {
   Pool: unknown = undefined;
 }
 
-/** The keys of a task object, or why they cannot be listed (an `ownKeys` trap threw, a revoked Proxy). */
+/** What the loader reads of a job, each property read once from the caller's object (see TaskRecord). */
+class JobRecord {
+  [key: string]: unknown;
+  Name: unknown = undefined;
+  Priority: unknown = undefined;
+  InputMediaAssets: unknown = undefined;
+  'InputMediaAssets@odata.bind': unknown = undefined;
+  Tasks: unknown = undefined;
+  TemplateId: unknown = undefined;
+  JobNotificationSubscriptions: unknown = undefined;
+  Id: unknown = undefined;
+  MaxRunningTasks: unknown = undefined;
+}
+
+/** The keys of a job or task object, or why they cannot be listed (an `ownKeys` trap threw, a revoked Proxy). */
 function taskKeys(raw: Record<string, unknown>): string[] | Unreadable {
   try {
     return Object.keys(raw);
