@@ -83,8 +83,8 @@ export function assetIdFromUri(uri: string): string {
 /**
  * The key of `…/Assets('key')` when the uri holds exactly two quotes, those two, and ends there:
  * nearly every uri. The expression of {@link quotedAssetKey} would match there and nowhere else
- * (its opening quote must be the first one), so the two agree; the expression took half of the
- * time of reading a job's input asset.
+ * (its opening quote must be the first one), so the two agree. The expression was a third of the
+ * time of finding an asset's id (16,666 uris, cold: 34 against 22 ms).
  */
 function plainAssetKey(uri: string): string | undefined {
   const open = uri.indexOf("'");
@@ -202,7 +202,7 @@ export function loadJobInto(definition: unknown, r: Reading): Job | undefined {
     sink.add('JOB_INVALID', `the job definition is ${typeName(definition)}, not an object`);
     return undefined;
   }
-  const keys = taskKeys(definition);
+  const keys = keysOf(definition);
   if (isUnreadable(keys)) {
     sink.add('JOB_INVALID', `the job definition could not be read: ${keys.why}`);
     return undefined;
@@ -1147,7 +1147,7 @@ class JobRecord {
 }
 
 /** The keys of a job or task object, or why they cannot be listed (an `ownKeys` trap threw, a revoked Proxy). */
-function taskKeys(raw: Record<string, unknown>): string[] | Unreadable {
+function keysOf(raw: Record<string, unknown>): string[] | Unreadable {
   try {
     return Object.keys(raw);
   } catch (err) {
@@ -1205,7 +1205,7 @@ function readSlot(raw: Record<string, unknown>, slot: number, t: TaskRecord): vo
 
 function loadTask(raw: unknown, index: number, job: Job, r: Reading, owner: TaskOwner): Task {
   const sink = r.sink;
-  const keys = isRecord(raw) ? taskKeys(raw) : undefined;
+  const keys = isRecord(raw) ? keysOf(raw) : undefined;
   if (keys === undefined || isUnreadable(keys)) {
     if (sink.room('TASK_INVALID')) {
       const why = isUnreadable(raw) ? `could not be read: ${raw.why}` : isUnreadable(keys) ? `could not be read: ${keys.why}` : `is ${typeName(raw)}, not an object`;
