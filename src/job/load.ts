@@ -1199,7 +1199,9 @@ function readSlot(raw: Record<string, unknown>, slot: number, t: TaskRecord): vo
     case 11: t.Id = raw.Id; break;
     case 12: t.Weight = raw.Weight; break;
     case 13: t.DependencyAction = raw.DependencyAction; break;
-    default: t.Pool = raw.Pool;
+    case 14: t.Pool = raw.Pool; break;
+    // A slot added to TASK_SLOTS without a case here is still read, by its computed key.
+    default: t[TASK_SLOTS[slot]!] = raw[TASK_SLOTS[slot]!];
   }
 }
 
