@@ -9,7 +9,7 @@ import { DEFAULT_ASSET_CREATION_OPTIONS, TASK_OPTIONS_MASK, TaskOptions } from '
 import { CONTENT_KEY_ID, JOB_ID, MEDIA_PROCESSOR_ID, TASK_ID, randomIds, taskIdChunk, type IdFactory, type TaskIdBits } from './ids.js';
 import { padExtensions, readAction, readMaxRunning, readPool, readWeight, type ExtensionUse } from './extensions.js';
 import type { Job, JobInputAsset, JobNotificationSubscription, Task, TaskNotificationSubscription, TaskOutputAsset } from './model.js';
-import { Unreadable, isRecord, isUnreadable, kindOf, show, snapshotArray, snapshotRecord, thrownText, typeName } from './read.js';
+import { type Unreadable, isRecord, isUnreadable, kindOf, ownKeys, readFailed, readOnce, show, snapshotArray, snapshotRecord, typeName } from './read.js';
 
 /** Limits of the entity properties (reference §1, §4, §10). */
 export const LIMITS = {
@@ -202,7 +202,7 @@ export function loadJobInto(definition: unknown, r: Reading): Job | undefined {
     sink.add('JOB_INVALID', `the job definition is ${typeName(definition)}, not an object`);
     return undefined;
   }
-  const keys = keysOf(definition);
+  const keys = ownKeys(definition);
   if (isUnreadable(keys)) {
     sink.add('JOB_INVALID', `the job definition could not be read: ${keys.why}`);
     return undefined;
@@ -213,13 +213,7 @@ export function loadJobInto(definition: unknown, r: Reading): Job | undefined {
   const record = r.safe ? new JobRecord() : undefined;
   for (const key of keys) {
     if (JOB_PROPERTIES.has(key)) {
-      if (record !== undefined) {
-        try {
-          record[key] = definition[key];
-        } catch (err) {
-          record[key] = new Unreadable(`reading it threw ${thrownText(err)}`);
-        }
-      }
+      if (record !== undefined) record[key] = readOnce(definition, key);
     } else if (!JOB_READ_ONLY.has(key) && sink.room('UNKNOWN_PROPERTY')) {
       sink.add('UNKNOWN_PROPERTY', `the Job has no property "${clip(key)}"; it is ignored`, { property: key });
     }
@@ -476,18 +470,9 @@ function assetUri(entry: unknown, r: Reading): unknown {
  */
 function ownValue(obj: Record<string, unknown>, key: string, r: Reading): unknown {
   if (!r.safe) return obj[key];
-  let keys: string[];
-  try {
-    keys = Object.keys(obj);
-  } catch (err) {
-    return new Unreadable(`its properties could not be listed: ${thrownText(err)}`);
-  }
-  if (!keys.includes(key)) return undefined;
-  try {
-    return obj[key];
-  } catch (err) {
-    return new Unreadable(`reading it threw ${thrownText(err)}`);
-  }
+  const keys = ownKeys(obj);
+  if (isUnreadable(keys)) return keys;
+  return keys.includes(key) ? readOnce(obj, key) : undefined;
 }
 
 function loadInputAssets(d: Record<string, unknown>, owner: Owner, r: Reading): JobInputAsset[] {
@@ -1146,15 +1131,6 @@ class JobRecord {
   MaxRunningTasks: unknown = undefined;
 }
 
-/** The keys of a job or task object, or why they cannot be listed (an `ownKeys` trap threw, a revoked Proxy). */
-function keysOf(raw: Record<string, unknown>): string[] | Unreadable {
-  try {
-    return Object.keys(raw);
-  } catch (err) {
-    return new Unreadable(`its properties could not be listed: ${thrownText(err)}`);
-  }
-}
-
 /**
  * Lists the task's keys in order, reports each one it does not know and, for a caller's object
  * (`t` given), reads each property once into `t`, inside try/catch. JSON.parse output is plain:
@@ -1176,7 +1152,7 @@ function readTaskKeys(raw: Record<string, unknown>, keys: readonly string[], t: 
     try {
       readSlot(raw, slot, t);
     } catch (err) {
-      t[key] = new Unreadable(`reading it threw ${thrownText(err)}`);
+      t[key] = readFailed(err);
     }
   }
   return extended;
@@ -1207,7 +1183,7 @@ function readSlot(raw: Record<string, unknown>, slot: number, t: TaskRecord): vo
 
 function loadTask(raw: unknown, index: number, job: Job, r: Reading, owner: TaskOwner): Task {
   const sink = r.sink;
-  const keys = isRecord(raw) ? keysOf(raw) : undefined;
+  const keys = isRecord(raw) ? ownKeys(raw) : undefined;
   if (keys === undefined || isUnreadable(keys)) {
     if (sink.room('TASK_INVALID')) {
       const why = isUnreadable(raw) ? `could not be read: ${raw.why}` : isUnreadable(keys) ? `could not be read: ${keys.why}` : `is ${typeName(raw)}, not an object`;

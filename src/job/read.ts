@@ -131,13 +131,32 @@ function Copy(): void {}
 // An empty prototype with no prototype: not even a `constructor` to find.
 Copy.prototype = Object.create(null) as object;
 
-export function snapshotRecord(value: object, read: ReadonlySet<string>): Record<string, unknown> | Unreadable {
-  let keys: string[];
+/** `value`'s own enumerable keys, or why they cannot be listed (an `ownKeys` trap threw, a revoked Proxy). */
+export function ownKeys(value: object): string[] | Unreadable {
   try {
-    keys = Object.keys(value);
+    return Object.keys(value);
   } catch (err) {
     return new Unreadable(`its properties could not be listed: ${thrownText(err)}`);
   }
+}
+
+/** `value[key]`, read once; an {@link Unreadable} when the getter or Proxy trap throws. */
+export function readOnce(value: object, key: string | number): unknown {
+  try {
+    return (value as Record<string | number, unknown>)[key];
+  } catch (err) {
+    return readFailed(err);
+  }
+}
+
+/** What a property holds whose read threw `err`. */
+export function readFailed(err: unknown): Unreadable {
+  return new Unreadable(`reading it threw ${thrownText(err)}`);
+}
+
+export function snapshotRecord(value: object, read: ReadonlySet<string>): Record<string, unknown> | Unreadable {
+  const keys = ownKeys(value);
+  if (isUnreadable(keys)) return keys;
   // No Object.prototype in the chain: a key "__proto__" is then an ordinary property, as JSON.parse
   // makes it, and a missing key reads undefined whatever Object.prototype holds.
   const copy = new (Copy as unknown as new () => Record<string, unknown>)();
@@ -146,11 +165,7 @@ export function snapshotRecord(value: object, read: ReadonlySet<string>): Record
       copy[key] = undefined;
       continue;
     }
-    try {
-      copy[key] = (value as Record<string, unknown>)[key];
-    } catch (err) {
-      copy[key] = new Unreadable(`reading it threw ${thrownText(err)}`);
-    }
+    copy[key] = readOnce(value, key);
   }
   return copy;
 }
@@ -175,11 +190,7 @@ export function snapshotArray(value: object): unknown[] | Unreadable {
   }
   const copy = new Array<unknown>(length);
   for (let i = 0; i < length; i++) {
-    try {
-      copy[i] = (value as Record<number, unknown>)[i];
-    } catch (err) {
-      copy[i] = new Unreadable(`reading it threw ${thrownText(err)}`);
-    }
+    copy[i] = readOnce(value, i);
   }
   return copy;
 }
