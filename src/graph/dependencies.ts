@@ -1,5 +1,5 @@
 import type { Job, Task } from '../job/model.js';
-import { inputAtOf, inputCountOf, isCleanTask, outputCountOf, outputIndexAtOf, packedRefsOf } from '../job/load.js';
+import { inputAtOf, inputCountOf, isCleanTask, outputCountOf, outputIndexAtOf, packedRefsOf, readTasks, taskCountOf } from '../job/load.js';
 import { assetRef } from '../taskbody/asset-ref.js';
 import type { AssetRef } from '../taskbody/types.js';
 
@@ -23,8 +23,8 @@ export interface Dependencies {
 }
 
 /** @param packed the job's packed references when the caller has them (see packedRefsOf). */
-export function resolveDependencies(job: Job, packed = packedRefsOf(job.Tasks)): Dependencies {
-  if (packed !== undefined) return resolvePacked(job.Tasks.length, packed.data, packed.at);
+export function resolveDependencies(job: Job, packed = packedRefsOf(job)): Dependencies {
+  if (packed !== undefined) return resolvePacked(taskCountOf(job), packed.data, packed.at);
   // A clean task's references are its entries' (see isCleanTask): read without its entries.
   return resolve(
     job,
@@ -42,8 +42,8 @@ export function resolveDependencies(job: Job, packed = packedRefsOf(job.Tasks)):
  * entries worth building.
  */
 export function resolveDependenciesOfRefs(job: Job): Dependencies {
-  const packed = packedRefsOf(job.Tasks);
-  if (packed !== undefined) return resolvePacked(job.Tasks.length, packed.data, packed.at);
+  const packed = packedRefsOf(job);
+  if (packed !== undefined) return resolvePacked(taskCountOf(job), packed.data, packed.at);
   return resolve(job, outputCountOf, (t, j) => assetRef(true, outputIndexAtOf(t, j)), inputCountOf, inputAtOf);
 }
 
@@ -55,10 +55,13 @@ function resolve(
   inputCount: (t: Task) => number,
   inputAt: (t: Task, j: number) => AssetRef | null,
 ): Dependencies {
-  const tasks = job.Tasks;
+  // Read through views made for this pass: a big job's task objects are not made (see readTasks).
+  const reader = readTasks(job);
+  const n = reader.count;
   let outputs = 0;
   let highest = -1;
-  for (const task of tasks) {
+  for (let i = 0; i < n; i++) {
+    const task = reader.task(i);
     for (let j = 0, n = outputCount(task); j < n; j++) {
       const ref = outputAt(task, j);
       if (!ref || (ref.kind !== undefined && ref.kind !== 'JobOutputAsset')) continue;
@@ -68,7 +71,8 @@ function resolve(
   }
   const producerOf = new ProducerIndex(highest, outputs);
   const duplicates: Dependencies['duplicates'] = [];
-  for (const task of tasks) {
+  for (let i = 0; i < n; i++) {
+    const task = reader.task(i);
     for (let j = 0, n = outputCount(task); j < n; j++) {
       const ref = outputAt(task, j);
       if (!ref || (ref.kind !== undefined && ref.kind !== 'JobOutputAsset')) continue;
@@ -78,7 +82,8 @@ function resolve(
     }
   }
   let edgeCount = 0;
-  for (const task of tasks) {
+  for (let i = 0; i < n; i++) {
+    const task = reader.task(i);
     for (let j = 0, n = inputCount(task); j < n; j++) {
       const ref = inputAt(task, j);
       if (ref?.kind === 'JobOutputAsset' && producerOf.has(ref.index)) edgeCount++;
@@ -90,7 +95,8 @@ function resolve(
   const inputEntry = new Int32Array(edgeCount);
   const unproduced: Dependencies['unproduced'] = [];
   let e = 0;
-  for (const task of tasks) {
+  for (let i = 0; i < n; i++) {
+    const task = reader.task(i);
     for (let j = 0, n = inputCount(task); j < n; j++) {
       const ref = inputAt(task, j);
       if (!ref || ref.kind !== 'JobOutputAsset') continue;
@@ -106,7 +112,7 @@ function resolve(
       e++;
     }
   }
-  return { taskCount: tasks.length, from, to, asset, inputEntry, producerOf, duplicates, unproduced };
+  return { taskCount: n, from, to, asset, inputEntry, producerOf, duplicates, unproduced };
 }
 
 /**

@@ -295,24 +295,172 @@ export function loadJobInto(definition: unknown, r: Reading): Job | undefined {
  * job (validate/add.ts), loaded into a job that stands for the one they join.
  */
 export function loadTasksInto(job: Job, tasks: readonly unknown[], r: Reading): void {
-  const list = job.Tasks;
+  const n = tasks.length;
+  const c = columnsFor(n);
+  // Taken before any is read: a getter of a task may load another job into the same chunk.
+  const first = c.used;
+  c.used += n;
+  const lazy = n > LAZY_TASKS_ABOVE && job.Tasks.length === 0;
+  const list = lazy ? undefined : job.Tasks;
   // A getter of a task may load another job while this one is read: its packing goes, ours comes back.
   const outer = packInto;
-  const packed = (packInto = new PackedRefs(job.Name !== '' ? job.Name : job.Id, tasks.length));
+  const packed = (packInto = new PackedRefs(job.Name !== '' ? job.Name : job.Id, n));
   try {
     let last: TaskShared | undefined;
     const owner = new TaskOwner();
-    for (let i = 0; i < tasks.length; i++) {
-      const task = loadTask(tasks[i], i, job, r, owner) as LoadedTask;
+    for (let i = 0; i < n; i++) {
+      const task = loadTask(tasks[i], i, job, r, owner, c, first + i) as LoadedTask;
       last = task.seal(last);
-      list.push(task);
+      list?.push(task);
     }
-    padExtensions(job.extensions, list.length);
+    padExtensions(job.extensions, list === undefined ? n : list.length);
   } finally {
     // Also when a load throws: the shared chunk must not stay lent.
     packed.finish();
     packInto = outer; // undefined but in a nested load: it must not keep the job alive
   }
+  if (lazy) installLazyTasks(job, new JobSlots(c, first, n));
+}
+
+/** A job's tasks in columns: task i in slot `first + i`. */
+class JobSlots {
+  constructor(
+    readonly c: TaskColumns,
+    readonly first: number,
+    readonly n: number,
+  ) {}
+}
+
+/**
+ * Where a job whose `Tasks` are not made yet reads them from: a non-enumerable own property (a
+ * spread does not copy it), undefined once they are made. A property, not a WeakMap: the code that
+ * reads every job asks it of each one, and most jobs (small ones) have none.
+ */
+const SLOTS: unique symbol = Symbol('jobgraph.taskSlots');
+type WithSlots = Job & { [SLOTS]?: JobSlots | undefined };
+
+const lazyJobs = {
+  get(job: Job): JobSlots | undefined {
+    return (job as WithSlots)[SLOTS];
+  },
+  has(job: Job): boolean {
+    return Object.prototype.hasOwnProperty.call(job, SLOTS) && (job as WithSlots)[SLOTS] !== undefined;
+  },
+  set(job: Job, slots: JobSlots): void {
+    Object.defineProperty(job, SLOTS, { value: slots, writable: true, enumerable: false, configurable: true });
+  },
+  delete(job: Job): void {
+    if (Object.prototype.hasOwnProperty.call(job, SLOTS)) (job as WithSlots)[SLOTS] = undefined;
+  },
+};
+
+const LAZY_TASKS: PropertyDescriptor = { get: madeTasks, set: replaceTasks, enumerable: true, configurable: true };
+
+/**
+ * Makes `job.Tasks` an accessor that makes the task objects when first read (or takes the array it
+ * is set to), and is a plain property from then on. An own enumerable accessor: a spread,
+ * `JSON.stringify`, `structuredClone` and `Object.keys` see `Tasks` as before (reading it makes the
+ * tasks); `util.inspect` shows `[Getter/Setter]` until then. Validation and the scheduler read such
+ * a job's tasks through {@link readTasks} and do not make them.
+ */
+function installLazyTasks(job: Job, slots: JobSlots): void {
+  lazyJobs.set(job, slots);
+  Object.defineProperty(job, 'Tasks', LAZY_TASKS);
+}
+
+/** The object in `obj`'s prototype chain that holds the lazy Tasks (obj itself but for an object made with `Object.create(job)`). */
+function lazyHolder(obj: object): Job | undefined {
+  for (let o: object | null = obj; o !== null; o = Object.getPrototypeOf(o) as object | null) if (lazyJobs.has(o as Job)) return o as Job;
+  return undefined;
+}
+
+function madeTasks(this: Job): Task[] {
+  const job = lazyHolder(this);
+  if (job === undefined) return [];
+  const { c, first, n } = lazyJobs.get(job)!;
+  const list = new Array<Task>(n);
+  for (let i = 0; i < n; i++) list[i] = new LoadedTask(i, c, first + i);
+  lazyJobs.delete(job);
+  Object.defineProperty(job, 'Tasks', { value: list, writable: true, enumerable: true, configurable: true });
+  return list;
+}
+
+function replaceTasks(this: Job, tasks: Task[]): void {
+  if (lazyJobs.has(this)) lazyJobs.delete(this);
+  Object.defineProperty(this, 'Tasks', { value: tasks, writable: true, enumerable: true, configurable: true });
+}
+
+/**
+ * @internal A job's tasks as the code that reads every task once takes them: a job whose `Tasks`
+ * are not made yet (see {@link installLazyTasks}) is read from its columns, each task a view made
+ * for the caller and not kept, so that validating and submitting a big job keeps no object a task.
+ */
+export interface TaskReader {
+  readonly count: number;
+  task(i: number): Task;
+  priority(i: number): number;
+  processor(i: number): string;
+  id(i: number): string;
+}
+
+class ColumnReader implements TaskReader {
+  readonly c: TaskColumns;
+  readonly first: number;
+  readonly count: number;
+  constructor(slots: JobSlots) {
+    this.c = slots.c;
+    this.first = slots.first;
+    this.count = slots.n;
+  }
+  task(i: number): Task {
+    return new LoadedTask(i, this.c, this.first + i);
+  }
+  priority(i: number): number {
+    return this.c.priorities[this.first + i]!;
+  }
+  processor(i: number): string {
+    return this.c.shared[this.first + i]!.MediaProcessorId;
+  }
+  id(i: number): string {
+    const id = this.c.ids[this.first + i]!;
+    return typeof id === 'string' ? id : this.task(i).Id;
+  }
+}
+
+class ArrayReader implements TaskReader {
+  constructor(readonly tasks: readonly Task[]) {}
+  get count(): number {
+    return this.tasks.length;
+  }
+  task(i: number): Task {
+    return this.tasks[i]!;
+  }
+  priority(i: number): number {
+    return this.tasks[i]!.Priority;
+  }
+  processor(i: number): string {
+    return this.tasks[i]!.MediaProcessorId;
+  }
+  id(i: number): string {
+    return this.tasks[i]!.Id;
+  }
+}
+
+/** @internal See {@link TaskReader}. */
+export function readTasks(job: Job): TaskReader {
+  const slots = lazyJobs.get(job);
+  return slots !== undefined ? new ColumnReader(slots) : new ArrayReader(job.Tasks);
+}
+
+/** @internal How many tasks a job has, without making them. */
+export function taskCountOf(job: Job): number {
+  const slots = lazyJobs.get(job);
+  return slots !== undefined ? slots.n : job.Tasks.length;
+}
+
+/** @internal Whether a job's task objects are still to be made (for tests and benchmarks). */
+export function tasksPending(job: Job): boolean {
+  return lazyJobs.has(job);
 }
 
 /**
@@ -705,37 +853,113 @@ function blankFor(chunk: TaskIdBits): TaskShared {
 }
 
 /**
- * A loaded task. Its parser entries (`inputEntries`, `outputEntries`: each reference with its text
- * and position) matter only to diagnostics and pictures, and for a TaskBody without a problem they
- * say nothing `inputs` and `outputs` do not, but its line and column. Such a task lets them go once
- * read, and reads its TaskBody again if they are ever asked for (the parser is deterministic): at a
- * million tasks they were a quarter of what a job kept, and most of the garbage collector's copying.
+ * Where loaded tasks keep their fields: one slot a task in a few arrays, not an object a task. A
+ * job of more than {@link LAZY_TASKS_ABOVE} tasks has columns of its own, its size, and makes its
+ * task objects only when `Tasks` is first read (see {@link installLazyTasks}); smaller jobs take
+ * consecutive slots of a chunk shared with the jobs loaded around them. Why: an object a task that
+ * stays is what a submit pays most for here (100,000 of them made and kept took 40–60 ms more than
+ * the same made and dropped, the collector copying each survivor twice into pages touched for the
+ * first time), where arrays of a known size are written in place.
+ */
+class TaskColumns {
+  /** The Id, or while it is not made yet, its slot in `shared[i].ids` (see TaskIdBits). */
+  readonly ids: Array<string | number>;
+  readonly names: string[];
+  readonly bodies: string[];
+  readonly priorities: Float64Array;
+  readonly shared: TaskShared[];
+  /** Where the task's references start in `shared[i].packed`, after its base. */
+  readonly at: Int32Array;
+  /** Slots taken. */
+  used = 0;
+
+  constructor(readonly size: number) {
+    this.ids = new Array<string | number>(size);
+    this.names = new Array<string>(size);
+    this.bodies = new Array<string>(size);
+    this.shared = new Array<TaskShared>(size);
+    this.priorities = new Float64Array(size);
+    this.at = new Int32Array(size);
+  }
+}
+
+/** Jobs of more tasks than this get columns of their own and make their task objects when first asked for. */
+export const LAZY_TASKS_ABOVE = 64;
+/** Slots of a chunk of columns shared by small jobs. */
+const SMALL_CHUNK = 1024;
+let smallChunk: TaskColumns | undefined;
+
+/** Columns with room for `n` tasks loaded together (they take slots from `used` on). */
+function columnsFor(n: number): TaskColumns {
+  if (n > LAZY_TASKS_ABOVE) return new TaskColumns(n);
+  if (smallChunk === undefined || smallChunk.used + n > smallChunk.size) smallChunk = new TaskColumns(SMALL_CHUNK);
+  return smallChunk;
+}
+
+/**
+ * A loaded task: a view of its slot in {@link TaskColumns}. Its parser entries (`inputEntries`,
+ * `outputEntries`: each reference with its text and position) matter only to diagnostics and
+ * pictures, and for a TaskBody without a problem they say nothing `inputs` and `outputs` do not, but
+ * its line and column. Such a task lets them go once read, and reads its TaskBody again if they are
+ * ever asked for (the parser is deterministic): at a million tasks they were a quarter of what a
+ * job kept, and most of the garbage collector's copying.
  *
- * Only `index`, `Name`, `TaskBody` and `Priority` are plain fields; the rest are accessors, over what the task
- * shares with its neighbours (TaskShared) or made when first read (`Id`, `inputs`, `outputs`):
- * `JSON.stringify` gives every property (toJSON), a spread `{ ...task }` only the plain ones.
+ * Only `index` is a plain field; the rest are accessors, over the task's slot, over what it shares
+ * with its neighbours (TaskShared) or made when first read (`Id`, `inputs`, `outputs`):
+ * `JSON.stringify` gives every property (toJSON), a spread `{ ...task }` only `index`. Two views of
+ * one slot are the same task: what is set through one is read through the other.
  */
 class LoadedTask implements Task {
-  readonly index: number;
-  /** The Id, or while it is not made yet, its slot in `#s.ids` (see TaskIdBits). */
-  #id: string | number;
-  Name = '';
-  TaskBody = '';
-  // A plain field: workloads often give each task its own priority.
-  Priority = 0;
-  #s: TaskShared;
-  /** Where the task's references start in `#s.packed`, after its base. */
-  #at = 0;
+  index: number;
+  readonly #c: TaskColumns;
+  /** The task's slot in #c. */
+  readonly #i: number;
 
-  constructor(index: number, id: string | TaskIdBits) {
+  /**
+   * A view of slot `slot` of `c`; with `id`, a new task there (the loader's), with the defaults a
+   * task has before its definition is read.
+   */
+  constructor(index: number, c: TaskColumns, slot: number, id?: string | TaskIdBits) {
     this.index = index;
+    this.#c = c;
+    this.#i = slot;
+    if (id === undefined) return;
+    c.names[slot] = '';
+    c.bodies[slot] = '';
+    c.priorities[slot] = 0;
+    c.at[slot] = 0;
     if (typeof id === 'string') {
-      this.#id = id;
-      this.#s = BLANK;
+      c.ids[slot] = id;
+      c.shared[slot] = BLANK;
     } else {
-      this.#id = id.used++;
-      this.#s = blankFor(id);
+      c.ids[slot] = id.used++;
+      c.shared[slot] = blankFor(id);
     }
+  }
+
+  get Name(): string {
+    return this.#c.names[this.#i]!;
+  }
+
+  set Name(v: string) {
+    this.#c.names[this.#i] = v;
+  }
+
+  get TaskBody(): string {
+    return this.#c.bodies[this.#i]!;
+  }
+
+  set TaskBody(v: string) {
+    this.#c.bodies[this.#i] = v;
+  }
+
+  // Workloads often give each task its own priority: a column of its own, not a shared field.
+  get Priority(): number {
+    return this.#c.priorities[this.#i]!;
+  }
+
+  set Priority(v: number) {
+    this.#c.priorities[this.#i] = v;
   }
 
   /**
@@ -743,10 +967,10 @@ class LoadedTask implements Task {
    * holds the same, else its own record becomes the one the next task may take.
    */
   seal(last: TaskShared | undefined): TaskShared {
-    const s = this.#s;
+    const s = this.#c.shared[this.#i]!;
     if (s.shared) return s;
     if (last !== undefined && s.sameAs(last)) {
-      this.#s = last;
+      this.#c.shared[this.#i] = last;
       return last;
     }
     s.shared = true;
@@ -754,149 +978,150 @@ class LoadedTask implements Task {
   }
 
   /** The record to change: its own (a copy when it was shared). */
-  #own(): TaskShared {
-    const s = this.#s;
-    return s.shared ? (this.#s = s.copy()) : s;
+  static #own(t: LoadedTask): TaskShared {
+    const s = t.#c.shared[t.#i]!;
+    return s.shared ? (t.#c.shared[t.#i] = s.copy()) : s;
   }
 
   get Id(): string {
-    const id = this.#id;
-    return typeof id === 'string' ? id : (this.#id = this.#s.ids!.text(id));
+    const c = this.#c;
+    const id = c.ids[this.#i]!;
+    return typeof id === 'string' ? id : (c.ids[this.#i] = c.shared[this.#i]!.ids!.text(id));
   }
 
   set Id(v: string) {
-    this.#id = v;
+    this.#c.ids[this.#i] = v;
   }
 
   get MediaProcessorId(): string {
-    return this.#s.MediaProcessorId;
+    return this.#c.shared[this.#i]!.MediaProcessorId;
   }
 
   set MediaProcessorId(v: string) {
-    if (v !== this.#s.MediaProcessorId) this.#own().MediaProcessorId = v;
+    if (v !== this.#c.shared[this.#i]!.MediaProcessorId) LoadedTask.#own(this).MediaProcessorId = v;
   }
 
   get Configuration(): string | null {
-    return this.#s.Configuration;
+    return this.#c.shared[this.#i]!.Configuration;
   }
 
   set Configuration(v: string | null) {
-    if (v !== this.#s.Configuration) this.#own().Configuration = v;
+    if (v !== this.#c.shared[this.#i]!.Configuration) LoadedTask.#own(this).Configuration = v;
   }
 
   get inputs(): AssetRef[] {
-    const s = this.#s;
+    const s = this.#c.shared[this.#i]!;
     if (s.refs.inputs === undefined) {
       const p = s.packed!;
-      const n = p.data[p.base + this.#at]!;
+      const n = p.data[p.base + this.#c.at[this.#i]!]!;
       const list = new Array<AssetRef>(n);
       for (let j = 0; j < n; j++) list[j] = this.inputAt(j);
-      this.#ownRefs().inputs = list;
+      LoadedTask.#ownRefs(this).inputs = list;
       return list;
     }
     return s.refs.inputs;
   }
 
   set inputs(list: AssetRef[]) {
-    this.#unpack();
-    this.#ownRefs().inputs = list;
+    LoadedTask.#unpack(this);
+    LoadedTask.#ownRefs(this).inputs = list;
   }
 
   get outputs(): TaskOutputAsset[] {
-    const s = this.#s;
+    const s = this.#c.shared[this.#i]!;
     if (s.refs.outputs === undefined) {
       const p = s.packed!;
-      const n = p.data[p.base + this.#at + 1]!;
+      const n = p.data[p.base + this.#c.at[this.#i]! + 1]!;
       const list = new Array<TaskOutputAsset>(n);
       for (let j = 0; j < n; j++) {
         const index = this.outputIndexAt(j);
         list[j] = { index, assetName: outputAssetName(index, p.nameBase), assetCreationOptions: DEFAULT_ASSET_CREATION_OPTIONS, storageAccountName: null, assetFormatOption: 0 };
       }
-      this.#ownRefs().outputs = list;
+      LoadedTask.#ownRefs(this).outputs = list;
       return list;
     }
     return s.refs.outputs;
   }
 
   set outputs(list: TaskOutputAsset[]) {
-    this.#unpack();
-    this.#ownRefs().outputs = list;
+    LoadedTask.#unpack(this);
+    LoadedTask.#ownRefs(this).outputs = list;
   }
 
   /** Makes both arrays from the packed references and lets those go: one is about to be replaced. */
-  #unpack(): void {
-    if (this.#s.packed === undefined) return;
-    void this.inputs;
-    void this.outputs;
-    this.#own().packed = undefined;
+  static #unpack(t: LoadedTask): void {
+    if (t.#c.shared[t.#i]!.packed === undefined) return;
+    void t.inputs;
+    void t.outputs;
+    LoadedTask.#own(t).packed = undefined;
   }
 
   /** Where the task's references start in `packed`; -1 when they are not (all) there. */
   static packedAt(task: Task, packed: PackedRefs): number {
-    return task instanceof LoadedTask && task.#s.packed === packed && task.#s.refs.inputEntries === undefined ? task.#at : -1;
+    return task instanceof LoadedTask && task.#c.shared[task.#i]!.packed === packed && task.#c.shared[task.#i]!.refs.inputEntries === undefined ? task.#c.at[task.#i]! : -1;
   }
 
   /** The packed references of a loaded task; undefined when it has none. */
   static packedOf(task: Task): PackedRefs | undefined {
-    return task instanceof LoadedTask ? task.#s.packed : undefined;
+    return task instanceof LoadedTask ? task.#c.shared[task.#i]!.packed : undefined;
   }
 
   get Options(): number {
-    return this.#s.rare.Options;
+    return this.#c.shared[this.#i]!.rare.Options;
   }
 
   set Options(v: number) {
-    if (v !== this.#s.rare.Options) this.#ownRare().Options = v;
+    if (v !== this.#c.shared[this.#i]!.rare.Options) LoadedTask.#ownRare(this).Options = v;
   }
 
   get EncryptionKeyId(): string | null {
-    return this.#s.rare.EncryptionKeyId;
+    return this.#c.shared[this.#i]!.rare.EncryptionKeyId;
   }
 
   set EncryptionKeyId(v: string | null) {
-    if (v !== this.#s.rare.EncryptionKeyId) this.#ownRare().EncryptionKeyId = v;
+    if (v !== this.#c.shared[this.#i]!.rare.EncryptionKeyId) LoadedTask.#ownRare(this).EncryptionKeyId = v;
   }
 
   get EncryptionScheme(): string | null {
-    return this.#s.rare.EncryptionScheme;
+    return this.#c.shared[this.#i]!.rare.EncryptionScheme;
   }
 
   set EncryptionScheme(v: string | null) {
-    if (v !== this.#s.rare.EncryptionScheme) this.#ownRare().EncryptionScheme = v;
+    if (v !== this.#c.shared[this.#i]!.rare.EncryptionScheme) LoadedTask.#ownRare(this).EncryptionScheme = v;
   }
 
   get EncryptionVersion(): string | null {
-    return this.#s.rare.EncryptionVersion;
+    return this.#c.shared[this.#i]!.rare.EncryptionVersion;
   }
 
   set EncryptionVersion(v: string | null) {
-    if (v !== this.#s.rare.EncryptionVersion) this.#ownRare().EncryptionVersion = v;
+    if (v !== this.#c.shared[this.#i]!.rare.EncryptionVersion) LoadedTask.#ownRare(this).EncryptionVersion = v;
   }
 
   get InitializationVector(): string | null {
-    return this.#s.rare.InitializationVector;
+    return this.#c.shared[this.#i]!.rare.InitializationVector;
   }
 
   set InitializationVector(v: string | null) {
-    if (v !== this.#s.rare.InitializationVector) this.#ownRare().InitializationVector = v;
+    if (v !== this.#c.shared[this.#i]!.rare.InitializationVector) LoadedTask.#ownRare(this).InitializationVector = v;
   }
 
   get TaskNotificationSubscriptions(): TaskNotificationSubscription[] {
-    return this.#s.rare.TaskNotificationSubscriptions;
+    return this.#c.shared[this.#i]!.rare.TaskNotificationSubscriptions;
   }
 
   set TaskNotificationSubscriptions(v: TaskNotificationSubscription[]) {
-    if (v !== this.#s.rare.TaskNotificationSubscriptions) this.#ownRare().TaskNotificationSubscriptions = v;
+    if (v !== this.#c.shared[this.#i]!.rare.TaskNotificationSubscriptions) LoadedTask.#ownRare(this).TaskNotificationSubscriptions = v;
   }
 
-  #ownRare(): RareTaskFields {
-    const s = this.#own();
+  static #ownRare(t: LoadedTask): RareTaskFields {
+    const s = LoadedTask.#own(t);
     if (s.rare === NO_RARE) s.rare = new RareTaskFields();
     return s.rare;
   }
 
-  #ownRefs(): TaskRefs {
-    const s = this.#own();
+  static #ownRefs(t: LoadedTask): TaskRefs {
+    const s = LoadedTask.#own(t);
     const r = s.refs;
     if (r === NO_REFS || r === PACKED_CLEAN) s.refs = new TaskRefs(r.inputs, r.outputs, r.inputEntries, r.outputEntries);
     return s.refs;
@@ -907,22 +1132,22 @@ class LoadedTask implements Task {
    * TaskBody was read without a problem).
    */
   packClean(packed: PackedRefs, at: number): void {
-    const s = this.#own();
+    const s = LoadedTask.#own(this);
     s.packed = packed;
     s.refs = PACKED_CLEAN;
-    this.#at = at;
+    this.#c.at[this.#i] = at;
   }
 
   /** Inputs, without making the array when the references are packed. */
   inputCount(): number {
-    const s = this.#s;
-    return s.refs.inputs !== undefined ? s.refs.inputs.length : s.packed!.data[s.packed!.base + this.#at]!;
+    const s = this.#c.shared[this.#i]!;
+    return s.refs.inputs !== undefined ? s.refs.inputs.length : s.packed!.data[s.packed!.base + this.#c.at[this.#i]!]!;
   }
 
   inputAt(j: number): AssetRef {
-    const s = this.#s;
+    const s = this.#c.shared[this.#i]!;
     if (s.refs.inputs !== undefined) return s.refs.inputs[j]!;
-    const v = s.packed!.data[s.packed!.base + this.#at + 2 + j]!;
+    const v = s.packed!.data[s.packed!.base + this.#c.at[this.#i]! + 2 + j]!;
     return assetRef((v & 1) === 1, v >>> 1);
   }
 
@@ -931,64 +1156,64 @@ class LoadedTask implements Task {
    * JobInputAsset, into `out` (room for {@link inputCount}): no reference is made.
    */
   inputCodes(out: Float64Array): void {
-    const s = this.#s;
+    const s = this.#c.shared[this.#i]!;
     const inputs = s.refs.inputs;
     if (inputs !== undefined) {
       for (let j = 0; j < inputs.length; j++) out[j] = inputs[j]!.index * 2 + (inputs[j]!.kind === 'JobOutputAsset' ? 1 : 0);
       return;
     }
     const data = s.packed!.data;
-    const from = s.packed!.base + this.#at + 2;
+    const from = s.packed!.base + this.#c.at[this.#i]! + 2;
     const n = data[from - 2]!;
     for (let j = 0; j < n; j++) out[j] = data[from + j]!;
   }
 
   outputCount(): number {
-    const s = this.#s;
-    return s.refs.outputs !== undefined ? s.refs.outputs.length : s.packed!.data[s.packed!.base + this.#at + 1]!;
+    const s = this.#c.shared[this.#i]!;
+    return s.refs.outputs !== undefined ? s.refs.outputs.length : s.packed!.data[s.packed!.base + this.#c.at[this.#i]! + 1]!;
   }
 
   outputIndexAt(j: number): number {
-    const s = this.#s;
+    const s = this.#c.shared[this.#i]!;
     if (s.refs.outputs !== undefined) return s.refs.outputs[j]!.index;
     const data = s.packed!.data;
-    const at = s.packed!.base + this.#at;
+    const at = s.packed!.base + this.#c.at[this.#i]!;
     return data[at + 2 + data[at]! + j]!;
   }
 
   get inputEntries(): InputAssetEntry[] {
-    if (this.#s.refs.inputEntries === undefined) this.#readEntries();
-    return this.#s.refs.inputEntries!;
+    if (this.#c.shared[this.#i]!.refs.inputEntries === undefined) LoadedTask.#readEntries(this);
+    return this.#c.shared[this.#i]!.refs.inputEntries!;
   }
 
   set inputEntries(entries: InputAssetEntry[]) {
-    this.#ownRefs().inputEntries = entries;
+    LoadedTask.#ownRefs(this).inputEntries = entries;
   }
 
   get outputEntries(): OutputAssetEntry[] {
-    if (this.#s.refs.outputEntries === undefined) this.#readEntries();
-    return this.#s.refs.outputEntries!;
+    if (this.#c.shared[this.#i]!.refs.outputEntries === undefined) LoadedTask.#readEntries(this);
+    return this.#c.shared[this.#i]!.refs.outputEntries!;
   }
 
   set outputEntries(entries: OutputAssetEntry[]) {
-    this.#ownRefs().outputEntries = entries;
+    LoadedTask.#ownRefs(this).outputEntries = entries;
   }
 
   /** Lets the entries go: only for a TaskBody read without a problem (inputs and outputs are its entries' references, in order). */
   dropEntries(): void {
-    const r = this.#ownRefs();
+    const r = LoadedTask.#ownRefs(this);
     r.inputEntries = undefined;
     r.outputEntries = undefined;
   }
 
   /** The entries were let go: every entry has a valid reference, and inputs/outputs list them in order. */
   get clean(): boolean {
-    return this.#s.refs.inputEntries === undefined;
+    return this.#c.shared[this.#i]!.refs.inputEntries === undefined;
   }
 
-  #readEntries(): void {
-    const parsed = parseTaskBody(this.TaskBody);
-    const r = this.#ownRefs();
+  static #readEntries(t: LoadedTask): void {
+    const parsed = parseTaskBody(t.TaskBody);
+    const r = LoadedTask.#ownRefs(t);
     r.inputEntries = parsed.inputs;
     r.outputEntries = parsed.outputs;
   }
@@ -1030,13 +1255,28 @@ export function isCleanTask(task: Task): boolean {
 }
 
 /**
- * @internal The references of every task of `tasks` packed in one Int32Array, and where each task's
+ * @internal The references of every task of `job` packed in one Int32Array, and where each task's
  * start (`data[at]` inputs, `data[at + 1]` outputs, then the inputs as `index * 2 + 1` for
  * JobOutputAsset and `index * 2` for JobInputAsset, then the output indices); undefined unless every
  * task is clean and packed in the same array (see PackedRefs). For the code that reads every
  * reference once: a loop over integers instead of a call a reference.
  */
-export function packedRefsOf(tasks: readonly Task[]): { data: Int32Array; at: Int32Array } | undefined {
+export function packedRefsOf(job: Job): { data: Int32Array; at: Int32Array } | undefined {
+  const slots = lazyJobs.get(job);
+  if (slots !== undefined) {
+    const { c, first, n } = slots;
+    if (n === 0) return undefined;
+    const packed = c.shared[first]!.packed;
+    if (packed === undefined) return undefined;
+    const at = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const s = c.shared[first + i]!;
+      if (s.packed !== packed || s.refs.inputEntries !== undefined) return undefined;
+      at[i] = packed.base + c.at[first + i]!;
+    }
+    return { data: packed.data, at };
+  }
+  const tasks = job.Tasks;
   if (tasks.length === 0) return undefined;
   const packed = LoadedTask.packedOf(tasks[0]!);
   if (packed === undefined) return undefined;
@@ -1080,8 +1320,8 @@ export function outputIndexAtOf(task: Task, j: number): number {
   return task instanceof LoadedTask ? task.outputIndexAt(j) : task.outputs[j]!.index;
 }
 
-function emptyTask(index: number, id: string | TaskIdBits): Task {
-  return new LoadedTask(index, id);
+function emptyTask(index: number, c: TaskColumns, slot: number, id: string | TaskIdBits): Task {
+  return new LoadedTask(index, c, slot, id);
 }
 
 /** A task name as diagnostics carry it: clipped when it is over the limit (NAME_TOO_LONG says so). */
@@ -1181,7 +1421,7 @@ function readSlot(raw: Record<string, unknown>, slot: number, t: TaskRecord): vo
   }
 }
 
-function loadTask(raw: unknown, index: number, job: Job, r: Reading, owner: TaskOwner): Task {
+function loadTask(raw: unknown, index: number, job: Job, r: Reading, owner: TaskOwner, c: TaskColumns, slot: number): Task {
   const sink = r.sink;
   const keys = isRecord(raw) ? ownKeys(raw) : undefined;
   if (keys === undefined || isUnreadable(keys)) {
@@ -1190,10 +1430,10 @@ function loadTask(raw: unknown, index: number, job: Job, r: Reading, owner: Task
       sink.add('TASK_INVALID', `Tasks[${index}] ${why}`, { task: index });
     }
     // No id for what is no task: an id is ~0.5 µs and ~80 bytes, as much again as the placeholder.
-    return emptyTask(index, '');
+    return emptyTask(index, c, slot, '');
   }
   // Ids of the built-in random factory are made when first read (see TaskIdBits).
-  const task = emptyTask(index, r.ids === randomIds ? taskIdChunk() : r.ids('task'));
+  const task = emptyTask(index, c, slot, r.ids === randomIds ? taskIdChunk() : r.ids('task'));
   owner.next(index);
   const record = r.safe ? new TaskRecord() : undefined;
   const extended = readTaskKeys(raw as Record<string, unknown>, keys, record, sink, owner);

@@ -2,6 +2,7 @@ import { ArgumentTypeError, ValidationError, describeValue } from '../errors.js'
 import { MEDIA_PROCESSOR_ID } from '../job/ids.js';
 import { TaskState, isFinalState } from '../job/enums.js';
 import type { Job, Task, TaskOutputAsset } from '../job/model.js';
+import { readTasks } from '../job/load.js';
 import { Scheduler, type RerunOptions, type SchedulerOptions, type SubmitOptions } from '../scheduler/scheduler.js';
 import type { TaskView } from '../scheduler/views.js';
 import { SchedulerError } from '../scheduler/errors.js';
@@ -391,10 +392,13 @@ export class Engine {
     if (!result.valid || !result.job) throw new ValidationError('Engine.submit', result.diagnostics);
     const unknown = this.#unknownProcessors(result.job);
     if (unknown.length > 0) throw new ValidationError('Engine.submit', unknown);
-    for (const t of result.job.Tasks) {
-      if (t.TaskNotificationSubscriptions.length === 0) continue;
+    // Read without making a big job's task objects (see readTasks).
+    const tasks = readTasks(result.job);
+    for (let i = 0; i < tasks.count; i++) {
+      const subs = tasks.task(i).TaskNotificationSubscriptions;
+      if (subs.length === 0) continue;
       this.#follow('taskStateChange');
-      if (t.TaskNotificationSubscriptions.some((x) => x.IncludeTaskProgress)) this.#follow('taskProgress');
+      if (subs.some((x) => x.IncludeTaskProgress)) this.#follow('taskProgress');
     }
     // The job's first tasks change state inside add() and the pump below, before the caller can
     // attach a listener to the handle: those events are kept for the rest of this turn (see #keepEarly).
@@ -757,10 +761,12 @@ export class Engine {
 
   #unknownProcessors(job: Job): Diagnostic[] {
     // A plain graph may name a processor by its name (its `processor` or `pool`): the task gets its id.
-    for (const t of job.Tasks) {
-      if (t.MediaProcessorId === '' || this.#processors.has(t.MediaProcessorId)) continue;
-      const named = this.processor(t.MediaProcessorId);
-      if (named !== undefined) t.MediaProcessorId = named.Id;
+    const tasks = readTasks(job);
+    for (let i = 0; i < tasks.count; i++) {
+      const id = tasks.processor(i);
+      if (id === '' || this.#processors.has(id)) continue;
+      const named = this.processor(id);
+      if (named !== undefined) tasks.task(i).MediaProcessorId = named.Id;
     }
     return unknownProcessors(job, (id) => this.#processors.has(id), 'no processor of this engine has', () => `register a processor with that id, or use one of: ${[...this.#processors.values()].map((p) => `${p.id} (${p.name})`).join(', ')}`, true);
   }

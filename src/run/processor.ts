@@ -1,4 +1,5 @@
 import type { Job, JobInputAsset, TaskOutputAsset } from '../job/model.js';
+import { readTasks } from '../job/load.js';
 import { makeDiagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { JobGraphError } from '../errors.js';
 
@@ -98,8 +99,12 @@ export function processorInfo(p: Processor): MediaProcessorInfo {
 export function unknownProcessors(job: Job, isKnown: (id: string) => boolean, holder: string, hint: () => string, anyForm = false): Diagnostic[] {
   const out: Diagnostic[] = [];
   let shown: string | undefined;
-  for (const t of job.Tasks) {
-    if (isKnown(t.MediaProcessorId) || (!anyForm && !/^nb:mpid:UUID:/i.test(t.MediaProcessorId))) continue;
+  // Read without making a big job's task objects (see readTasks).
+  const tasks = readTasks(job);
+  for (let i = 0; i < tasks.count; i++) {
+    if (isKnown(tasks.processor(i))) continue;
+    const t = tasks.task(i);
+    if (!anyForm && !/^nb:mpid:UUID:/i.test(t.MediaProcessorId)) continue;
     shown ??= hint();
     const what = t.MediaProcessorId === '' ? 'names no processor: a plain graph\'s task needs a processor or a pool' : `names MediaProcessorId ${t.MediaProcessorId}, which ${holder}`;
     out.push(

@@ -1,6 +1,7 @@
 import { ArgumentTypeError, describeValue } from '../errors.js';
 import type { Dependencies } from '../graph/dependencies.js';
 import type { Job } from '../job/model.js';
+import { readTasks, taskCountOf } from '../job/load.js';
 import { growFloat64 } from './growable.js';
 import { remainingPath, type DurationModel, type Policy } from './policy.js';
 
@@ -92,7 +93,7 @@ export class ReadyOrder {
    * Computes the keys of a job's tasks [from, from + n), serials [base, base + n); `deps` are the
    * edges among them (local indices). Call {@link ensure} first.
    */
-  addJob(job: Job, deps: Dependencies, jobPriority: number, base: number, from = 0, n = job.Tasks.length): void {
+  addJob(job: Job, deps: Dependencies, jobPriority: number, base: number, from = 0, n = taskCountOf(job)): void {
     // Small jobs (most) share a kept scratch; a big one gets its own, let go after.
     const scratch = 2 * n <= this.#scratch.length ? this.#scratch : 2 * n <= SCRATCH ? (this.#scratch = new Float64Array(SCRATCH)) : new Float64Array(2 * n);
     const primary = scratch.subarray(0, n).fill(0);
@@ -147,11 +148,13 @@ function fits(primary: number, secondary: number): boolean {
  * running job do not change the keys of those already in it, which may be in a heap.
  */
 function computeKeys(policy: Policy, job: Job, from: number, deps: Dependencies, jobPriority: number, primary: Float64Array, secondary: Float64Array): void {
-  const tasks = from === 0 && primary.length === job.Tasks.length ? job.Tasks : job.Tasks.slice(from, from + primary.length);
-  const n = tasks.length;
+  // Read without making a big job's task objects (see readTasks): a function of the policy is given a view.
+  const reader = readTasks(job);
+  const n = primary.length;
+  const task = (i: number) => reader.task(from + i);
   if (policy === 'priority') {
     for (let i = 0; i < n; i++) {
-      primary[i] = tasks[i]!.Priority;
+      primary[i] = reader.priority(from + i);
       secondary[i] = jobPriority;
     }
     return;
@@ -159,21 +162,21 @@ function computeKeys(policy: Policy, job: Job, from: number, deps: Dependencies,
   if (policy === 'fifo') return;
   if (typeof policy === 'object' && policy !== null && 'key' in policy) {
     if (typeof policy.key !== 'function') throw new ArgumentTypeError(`Scheduler: expected \`policy.key\` to be a function, got ${describeValue(policy.key)}`);
-    for (let i = 0; i < n; i++) primary[i] = finite(policy.key(tasks[i]!, job, jobPriority), 'policy.key');
+    for (let i = 0; i < n; i++) primary[i] = finite(policy.key(task(i), job, jobPriority), 'policy.key');
     return;
   }
   const name = typeof policy === 'string' ? policy : policy?.name;
   const duration: DurationModel = typeof policy === 'object' && policy !== null && 'duration' in policy ? policy.duration : UNIT;
   if (name === 'shortest-first') {
-    for (let i = 0; i < n; i++) primary[i] = -finite(duration(tasks[i]!, job), 'duration');
+    for (let i = 0; i < n; i++) primary[i] = -finite(duration(task(i), job), 'duration');
     return;
   }
   if (name === 'critical-path') {
     const d = new Float64Array(n);
-    for (let i = 0; i < n; i++) d[i] = finite(duration(tasks[i]!, job), 'duration');
+    for (let i = 0; i < n; i++) d[i] = finite(duration(task(i), job), 'duration');
     const path = remainingPath(n, deps, d);
     for (let i = 0; i < n; i++) {
-      primary[i] = tasks[i]!.Priority;
+      primary[i] = reader.priority(from + i);
       secondary[i] = path[i]!;
     }
     return;

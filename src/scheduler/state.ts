@@ -2,6 +2,7 @@ import { ArgumentTypeError, describeValue } from '../errors.js';
 import type { Dependencies } from '../graph/dependencies.js';
 import { TaskState } from '../job/enums.js';
 import type { Job, JobExtensions, Task } from '../job/model.js';
+import { readTasks, taskCountOf } from '../job/load.js';
 import { enqueueCapped, type JobQueues } from './job-caps.js';
 import { SchedulerError } from './errors.js';
 import { EventLog } from './event-log.js';
@@ -94,7 +95,7 @@ export function createState(settings: Settings): SchedulerState {
  */
 export function appendJob(st: SchedulerState, job: Job, deps: Dependencies, priority: number, failFast: boolean, created: number, maxRunning = 0): number {
   const tasks = st.tasks;
-  const n = job.Tasks.length;
+  const n = taskCountOf(job);
   const base = tasks.count;
   const total = base + n;
   tasks.ensure(total);
@@ -128,10 +129,13 @@ function placeTasks(st: SchedulerState, job: Job, j: number, base: number, from:
   let mayWait = st.settings.concurrency !== Infinity;
   const jobOf = st.tasks.job;
   const poolOfTask = st.tasks.pool;
+  // Read without making a big job's task objects (see readTasks); `poolOf` is given a view.
+  const tasks = readTasks(job);
+  const byProcessor = st.settings.defaultPools;
   for (let i = 0; i < n; i++) {
     const serial = base + i;
     jobOf[serial] = j;
-    const poolName = extPools?.[from + i] ?? st.settings.poolOf(job.Tasks[from + i]!, job);
+    const poolName = extPools?.[from + i] ?? (byProcessor ? tasks.processor(from + i) : st.settings.poolOf(tasks.task(from + i), job));
     // Consecutive tasks mostly share a pool: skip the map for a repeat.
     if (poolName !== lastPoolName) {
       lastPoolName = poolName;
@@ -241,7 +245,7 @@ export function enqueueReady(st: SchedulerState, p: number, serial: number): voi
 
 /** The name of task `i`'s pool: as the definition names it (extension `Pool`), else `poolOf`. */
 export function poolNameIn(st: SchedulerState, job: Job, i: number): string {
-  return job.extensions?.pool?.[i] ?? st.settings.poolOf(job.Tasks[i]!, job);
+  return job.extensions?.pool?.[i] ?? st.settings.poolOf(readTasks(job).task(i), job);
 }
 
 /** The index of a pool by name; a pool with slots or a rate limit gets its own, the others share 0. */

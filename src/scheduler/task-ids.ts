@@ -1,4 +1,5 @@
 import type { Job, Task } from '../job/model.js';
+import { readTasks } from '../job/load.js';
 import { SchedulerError } from './errors.js';
 import type { JobTable } from './job-table.js';
 
@@ -33,7 +34,8 @@ export class TaskIds {
   add(jobs: JobTable, job: Job, fresh: boolean, base: number): void {
     if (fresh) return; // indexed when first looked up
     if (this.#indexedJobs < jobs.count) this.#catchUp(jobs);
-    this.#take(jobs, job.Tasks, base, 'submit');
+    const tasks = readTasks(job);
+    this.#take(jobs, tasks.count, (i) => tasks.id(i), base, 'submit');
     this.#indexedJobs = jobs.count + 1;
   }
 
@@ -43,18 +45,18 @@ export class TaskIds {
    */
   addTasks(jobs: JobTable, tasks: readonly Task[], base: number): void {
     if (this.#indexedJobs < jobs.count) this.#catchUp(jobs);
-    this.#take(jobs, tasks, base, 'addTasks');
+    this.#take(jobs, tasks.length, (i) => tasks[i]!.Id, base, 'addTasks');
   }
 
-  #take(jobs: JobTable, tasks: readonly Task[], base: number, call: string): void {
+  #take(jobs: JobTable, count: number, idAt: (i: number) => string, base: number, call: string): void {
     const map = this.#bySerial;
-    for (let i = 0; i < tasks.length; i++) {
-      const id = tasks[i]!.Id;
+    for (let i = 0; i < count; i++) {
+      const id = idAt(i);
       const size = map.size;
       map.set(id, base + i);
       if (map.size === size) {
         // The repeat overwrote an entry: take back these tasks', and put back the earlier task's.
-        for (let k = 0; k < i; k++) map.delete(tasks[k]!.Id);
+        for (let k = 0; k < i; k++) map.delete(idAt(k));
         this.#restore(jobs, id);
         throw new SchedulerError('TASK_EXISTS', `Scheduler.${call}: a task with Id ${id} was already submitted: leave task ids out to get new ones`, { taskId: id });
       }
@@ -64,9 +66,9 @@ export class TaskIds {
   /** Drops the ids of job `j`, which is being forgotten. */
   forget(jobs: JobTable, j: number): void {
     if (j >= this.#indexedJobs) return; // not in the map yet: catching up skips forgotten jobs
-    const tasks = jobs.models[j]!.Tasks;
-    for (let i = 0; i < tasks.length; i++) {
-      const id = tasks[i]!.Id;
+    const tasks = readTasks(jobs.models[j]!);
+    for (let i = 0; i < tasks.count; i++) {
+      const id = tasks.id(i);
       if (this.#bySerial.get(id) === jobs.serialOf(j, i)) this.#bySerial.delete(id);
     }
   }
@@ -75,11 +77,12 @@ export class TaskIds {
     const map = this.#bySerial;
     for (let j = this.#indexedJobs; j < jobs.count; j++) {
       if (jobs.isForgotten(j)) continue;
-      const tasks = jobs.models[j]!.Tasks;
+      // Ids read without making a big job's task objects (see readTasks).
+      const tasks = readTasks(jobs.models[j]!);
       const base = jobs.base[j]!;
       const n = jobs.size[j]!;
-      for (let i = 0; i < n; i++) map.set(tasks[i]!.Id, base + i);
-      for (let i = n; i < tasks.length; i++) map.set(tasks[i]!.Id, jobs.serialOf(j, i));
+      for (let i = 0; i < n; i++) map.set(tasks.id(i), base + i);
+      for (let i = n; i < tasks.count; i++) map.set(tasks.id(i), jobs.serialOf(j, i));
     }
     this.#indexedJobs = jobs.count;
   }
@@ -88,9 +91,9 @@ export class TaskIds {
   #restore(jobs: JobTable, id: string): void {
     for (let j = 0; j < jobs.count; j++) {
       if (jobs.isForgotten(j)) continue;
-      const tasks = jobs.models[j]!.Tasks;
-      for (let i = 0; i < tasks.length; i++) {
-        if (tasks[i]!.Id === id) {
+      const tasks = readTasks(jobs.models[j]!);
+      for (let i = 0; i < tasks.count; i++) {
+        if (tasks.id(i) === id) {
           this.#bySerial.set(id, jobs.serialOf(j, i));
           return;
         }

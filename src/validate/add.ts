@@ -177,7 +177,7 @@ export function validateAddition(job: Job, deps: Dependencies, additions: unknow
   // Local dependencies. What they read of the job is an external edge: an output the job has is
   // the job's (as in the grown job, where its producer comes first), even when a new task outputs it
   // again (OUTPUT_DUPLICATE); what neither has stays unproduced.
-  const packed = packedRefsOf(tasksJob.Tasks);
+  const packed = packedRefsOf(tasksJob);
   const local = resolveDependencies(tasksJob, packed);
   const ex = splitExternal(local, deps);
   checkGraph(tasksJob, local, sink, profile, plain, { job, deps, outputBase }, packed);

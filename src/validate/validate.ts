@@ -1,7 +1,7 @@
 import { findCycles } from '../core/cycles.js';
 import { JobGraph } from '../graph/job-graph.js';
 import { resolveDependencies, type Dependencies } from '../graph/dependencies.js';
-import { inputAtOf, inputCodesOf, inputCountOf, isCleanTask, loadJobInto, outputCountOf, packedRefsOf, readLoadOptions, type LoadOptions } from '../job/load.js';
+import { inputAtOf, inputCodesOf, inputCountOf, isCleanTask, loadJobInto, outputCountOf, packedRefsOf, readLoadOptions, readTasks, type LoadOptions } from '../job/load.js';
 import { parseJsonText } from '../job/json-text.js';
 import { randomIds } from '../job/ids.js';
 import { jsonPlaces, offsetInStringLiteral, type JsonPlaces } from '../job/json-places.js';
@@ -102,7 +102,7 @@ export function validateJob(definition: unknown, options: ValidateOptions = {}):
   if (profile === 'ams') refuseExtensions(plain !== undefined, reading.extensionUses, sink);
   if (job && expansion?.template) checkTemplateInputs(job, expansion.template, sink);
   // Found once: resolving the dependencies and checking the inputs both read them.
-  const packed = job ? packedRefsOf(job.Tasks) : undefined;
+  const packed = job ? packedRefsOf(job) : undefined;
   const deps = job ? resolveDependencies(job, packed) : undefined;
   if (job) checkGraph(job, deps!, sink, profile, plain !== undefined, undefined, packed);
   const r = result(sink, job, deps, ids === randomIds && reading.givenTaskIds === 0);
@@ -320,19 +320,21 @@ export interface AdditionContext {
  * `deps.unproduced` only the references that neither it nor the job produces; output indices,
  * gaps and quotas count the grown job.
  */
-export function checkGraph(job: Job, deps: Dependencies, sink: DiagnosticSink, profile: Profile, plain: boolean, addition?: AdditionContext, packed = packedRefsOf(job.Tasks)): void {
-  const tasks = job.Tasks;
+export function checkGraph(job: Job, deps: Dependencies, sink: DiagnosticSink, profile: Profile, plain: boolean, addition?: AdditionContext, packed = packedRefsOf(job)): void {
+  // A big job's task objects are not made: each is a view made when a check needs it (see readTasks).
+  const tasks = readTasks(job);
+  const count = tasks.count;
   const inputCount = job.InputMediaAssets.length;
   const existing = addition?.deps.producerOf;
 
   for (const dup of deps.duplicates) {
     if (!sink.room('OUTPUT_DUPLICATE')) continue;
-    const t = tasks[dup.task]!;
+    const t = tasks.task(dup.task);
     const entry = t.outputEntries[dup.outputEntry]!;
     const msg =
       dup.first === dup.task
         ? `JobOutputAsset(${dup.asset}) is output twice by task ${label(t)}`
-        : `JobOutputAsset(${dup.asset}) is output by task ${label(tasks[dup.first]!)} and again by task ${label(t)}`;
+        : `JobOutputAsset(${dup.asset}) is output by task ${label(tasks.task(dup.first))} and again by task ${label(t)}`;
     sink.add('OUTPUT_DUPLICATE', msg, at(t, entry));
   }
   // New outputs the job already has; the others, counted for the quota.
@@ -344,7 +346,7 @@ export function checkGraph(job: Job, deps: Dependencies, sink: DiagnosticSink, p
       if (owner === undefined) continue;
       newOutputs--;
       if (!sink.room('OUTPUT_DUPLICATE')) continue;
-      const t = tasks[deps.producerOf.get(k)!]!;
+      const t = tasks.task(deps.producerOf.get(k)!);
       firstEntry ??= firstOutputEntries(job);
       sink.add('OUTPUT_DUPLICATE', `JobOutputAsset(${k}) is output by task ${label(addition.job.Tasks[owner]!)} of the job and again by task ${label(t)} of the addition`, {
         ...at(t, firstEntry.get(k)),
@@ -354,7 +356,7 @@ export function checkGraph(job: Job, deps: Dependencies, sink: DiagnosticSink, p
   }
   for (const u of deps.unproduced) {
     if (!sink.room('OUTPUT_NOT_PRODUCED')) continue;
-    const t = tasks[u.task]!;
+    const t = tasks.task(u.task);
     const entry = t.inputEntries[u.inputEntry]!;
     const nobody = addition !== undefined ? 'which no task of the job or of the addition outputs' : 'which no task outputs';
     sink.add('OUTPUT_NOT_PRODUCED', `task ${label(t)} reads JobOutputAsset(${u.asset}), ${nobody}`, at(t, entry));
@@ -366,7 +368,7 @@ export function checkGraph(job: Job, deps: Dependencies, sink: DiagnosticSink, p
     // Nearly every job: its references are integers in one array (see packedRefsOf). A task with a
     // problem is looked at again by the general loop below, which says what it is.
     const { data, at: start } = packed;
-    for (let t = 0; t < tasks.length; t++) {
+    for (let t = 0; t < count; t++) {
       const a = start[t]!;
       const n = data[a]!;
       let bad = n > 16 || (ams && n + data[a + 1]! > AMS_QUOTAS.assetsPerTask);
@@ -376,19 +378,19 @@ export function checkGraph(job: Job, deps: Dependencies, sink: DiagnosticSink, p
         if ((v & 1) === 0 && lookForInputs && v >>> 1 >= inputCount) bad = true;
         for (let k = a + 2; k < a + 2 + j && !bad; k++) if (data[k] === v) bad = true;
       }
-      if (bad) checkTaskInputs(tasks[t]!, inputCount, lookForInputs, ams, addition !== undefined, sink);
+      if (bad) checkTaskInputs(tasks.task(t), inputCount, lookForInputs, ams, addition !== undefined, sink);
     }
   } else {
-    for (const t of tasks) checkTaskInputs(t, inputCount, lookForInputs, ams, addition !== undefined, sink);
+    for (let t = 0; t < count; t++) checkTaskInputs(tasks.task(t), inputCount, lookForInputs, ams, addition !== undefined, sink);
   }
 
   if (!plain) checkOutputGaps(job, deps, sink, addition?.outputBase);
 
   if (profile === 'ams' && !plain && addition !== undefined) {
     const before = addition.job.Tasks.length;
-    const count = before + tasks.length;
-    if (count > AMS_QUOTAS.tasksPerJob) {
-      sink.add('JOB_TOO_MANY_TASKS', `the job would have ${count} tasks (${before}, and ${tasks.length} added); the quota is ${AMS_QUOTAS.tasksPerJob}`, {
+    const total = before + count;
+    if (total > AMS_QUOTAS.tasksPerJob) {
+      sink.add('JOB_TOO_MANY_TASKS', `the job would have ${total} tasks (${before}, and ${count} added); the quota is ${AMS_QUOTAS.tasksPerJob}`, {
         hint: `at most ${Math.max(0, AMS_QUOTAS.tasksPerJob - before)} more task${AMS_QUOTAS.tasksPerJob - before === 1 ? '' : 's'} can be added to this job; put the rest in a job of their own, or use --profile relaxed if it will not run on AMS`,
       });
     }
@@ -398,8 +400,8 @@ export function checkGraph(job: Job, deps: Dependencies, sink: DiagnosticSink, p
       sink.add('JOB_TOO_MANY_ASSETS', `the job would have ${assets} assets (${inputCount} inputs, ${outputs} outputs of which ${newOutputs} added); the quota is ${AMS_QUOTAS.assetsPerJob}`);
     }
   } else if (profile === 'ams' && !plain) {
-    if (tasks.length > AMS_QUOTAS.tasksPerJob) {
-      sink.add('JOB_TOO_MANY_TASKS', `the job has ${tasks.length} tasks; the quota is ${AMS_QUOTAS.tasksPerJob}`);
+    if (count > AMS_QUOTAS.tasksPerJob) {
+      sink.add('JOB_TOO_MANY_TASKS', `the job has ${count} tasks; the quota is ${AMS_QUOTAS.tasksPerJob}`);
     }
     const assets = inputCount + deps.producerOf.size;
     if (assets > AMS_QUOTAS.assetsPerJob) {
@@ -497,7 +499,7 @@ function checkOutputGaps(job: Job, deps: Dependencies, sink: DiagnosticSink, bas
   for (const k of indices) {
     if (base !== undefined && k < base) continue;
     if (k > expected && sink.room('OUTPUT_INDEX_GAP')) {
-      const t = job.Tasks[deps.producerOf.get(k)!]!;
+      const t = readTasks(job).task(deps.producerOf.get(k)!);
       firstEntry ??= firstOutputEntries(job);
       const entry = firstEntry.get(k);
       const missing = k - expected === 1 ? `JobOutputAsset(${expected})` : `JobOutputAsset(${expected}) to JobOutputAsset(${k - 1})`;
@@ -516,8 +518,9 @@ function checkOutputGaps(job: Job, deps: Dependencies, sink: DiagnosticSink, bas
 /** For each output index, the first entry that writes it in its producer (the task producerOf names). */
 function firstOutputEntries(job: Job): Map<number, OutputAssetEntry> {
   const first = new Map<number, OutputAssetEntry>();
-  for (const t of job.Tasks) {
-    for (const o of t.outputEntries) {
+  const tasks = readTasks(job);
+  for (let i = 0; i < tasks.count; i++) {
+    for (const o of tasks.task(i).outputEntries) {
       if (o.ref?.kind === 'JobOutputAsset' && !first.has(o.ref.index)) first.set(o.ref.index, o);
     }
   }
