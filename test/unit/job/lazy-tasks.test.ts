@@ -110,3 +110,46 @@ describe('the task objects of a big job', () => {
     expect(Object.getOwnPropertyDescriptor(small, 'Tasks')!.value).toHaveLength(6);
   });
 });
+
+describe('a big job whose task objects are not made yet', () => {
+  const submitted = (): { s: Scheduler; job: Job } => {
+    const result = validateJob(definition(), { profile: 'relaxed' });
+    const s = new Scheduler({ concurrency: 3 });
+    s.add(result);
+    return { s, job: result.job! };
+  };
+
+  it('is kept by a snapshot and restored with the same tasks', () => {
+    const { s, job } = submitted();
+    const a = s.next()!;
+    s.complete(a);
+    expect(tasksPending(job)).toBe(true);
+    const restored = Scheduler.restore(JSON.parse(JSON.stringify(s.snapshot())) as ReturnType<Scheduler['snapshot']>);
+    expect(restored.tasks({ jobId: job.Id }).map((t) => [t.Id, t.Name, t.State])).toEqual(s.tasks({ jobId: job.Id }).map((t) => [t.Id, t.Name, t.State]));
+  });
+
+  it('takes added tasks, explains its tasks and is forgotten', () => {
+    const { s, job } = submitted();
+    const [added] = s.addTasks(job.Id, { Tasks: [{ Name: 'more', MediaProcessorId: readTasks(job).processor(0), TaskBody: `<taskBody><inputAsset>JobOutputAsset(${BIG - 1})</inputAsset><outputAsset>JobOutputAsset(${BIG})</outputAsset></taskBody>` }] });
+    expect(added!.Name).toBe('more');
+    expect(s.jobModel(job.Id).Tasks).toHaveLength(BIG + 1);
+    const last = s.jobModel(job.Id).Tasks[BIG - 1]!;
+    expect(s.explain(last.Id).message).toMatch(/wait/);
+    s.cancelJob(job.Id);
+    s.forget(job.Id);
+    expect(s.job(job.Id)).toBeUndefined();
+    expect(() => s.taskSerial(last.Id)).toThrow();
+  });
+
+  it('runs to the end on the Engine', async () => {
+    const { Engine } = await import('../../../src/run/engine.js');
+    const { MEDIA_ENCODER_STANDARD } = await import('../../../src/workload/ams-job.js');
+    const ran: string[] = [];
+    const engine = new Engine({ processors: [{ id: MEDIA_ENCODER_STANDARD, name: 'no-op', run: (ctx) => void ran.push(ctx.taskId) }], concurrency: 4 });
+    const result = validateJob(definition(), { profile: 'relaxed' });
+    const view = await engine.submit(result).done;
+    expect(view.State).toBe(TaskState.Finished);
+    expect(new Set(ran)).toEqual(new Set(result.job!.Tasks.map((t) => t.Id)));
+    await engine.close();
+  });
+});
