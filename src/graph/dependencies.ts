@@ -57,10 +57,10 @@ function resolve(
 ): Dependencies {
   // Read through views made for this pass: a big job's task objects are not made (see readTasks).
   const reader = readTasks(job);
-  const n = reader.count;
+  const count = reader.count;
   let outputs = 0;
   let highest = -1;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < count; i++) {
     const task = reader.task(i);
     for (let j = 0, n = outputCount(task); j < n; j++) {
       const ref = outputAt(task, j);
@@ -71,7 +71,7 @@ function resolve(
   }
   const producerOf = new ProducerIndex(highest, outputs);
   const duplicates: Dependencies['duplicates'] = [];
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < count; i++) {
     const task = reader.task(i);
     for (let j = 0, n = outputCount(task); j < n; j++) {
       const ref = outputAt(task, j);
@@ -82,7 +82,7 @@ function resolve(
     }
   }
   let edgeCount = 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < count; i++) {
     const task = reader.task(i);
     for (let j = 0, n = inputCount(task); j < n; j++) {
       const ref = inputAt(task, j);
@@ -95,7 +95,7 @@ function resolve(
   const inputEntry = new Int32Array(edgeCount);
   const unproduced: Dependencies['unproduced'] = [];
   let e = 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < count; i++) {
     const task = reader.task(i);
     for (let j = 0, n = inputCount(task); j < n; j++) {
       const ref = inputAt(task, j);
@@ -112,7 +112,7 @@ function resolve(
       e++;
     }
   }
-  return { taskCount: n, from, to, asset, inputEntry, producerOf, duplicates, unproduced };
+  return { taskCount: count, from, to, asset, inputEntry, producerOf, duplicates, unproduced };
 }
 
 /**
