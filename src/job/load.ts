@@ -350,20 +350,21 @@ class JobSlots {
 const SLOTS: unique symbol = Symbol('jobgraph.taskSlots');
 type WithSlots = Job & { [SLOTS]?: JobSlots | undefined };
 
-const lazyJobs = {
-  get(job: Job): JobSlots | undefined {
-    return (job as WithSlots)[SLOTS];
-  },
-  has(job: Job): boolean {
-    return Object.prototype.hasOwnProperty.call(job, SLOTS) && (job as WithSlots)[SLOTS] !== undefined;
-  },
-  set(job: Job, slots: JobSlots): void {
-    Object.defineProperty(job, SLOTS, { value: slots, writable: true, enumerable: false, configurable: true });
-  },
-  delete(job: Job): void {
-    if (Object.prototype.hasOwnProperty.call(job, SLOTS)) (job as WithSlots)[SLOTS] = undefined;
-  },
-};
+/** The slots `job` (or, for an object made with `Object.create(job)`, the job it is made from) reads its tasks from while they are not made. */
+function slotsOf(job: Job): JobSlots | undefined {
+  return (job as WithSlots)[SLOTS];
+}
+
+/** Whether `obj` itself holds lazy Tasks. */
+function holdsSlots(obj: object): boolean {
+  return Object.prototype.hasOwnProperty.call(obj, SLOTS) && (obj as WithSlots)[SLOTS] !== undefined;
+}
+
+/** Makes `job.Tasks` the plain property `tasks`, and lets its slots go. */
+function settleTasks(job: Job, tasks: Task[]): void {
+  if (holdsSlots(job)) (job as WithSlots)[SLOTS] = undefined;
+  Object.defineProperty(job, 'Tasks', { value: tasks, writable: true, enumerable: true, configurable: true });
+}
 
 const LAZY_TASKS: PropertyDescriptor = { get: madeTasks, set: replaceTasks, enumerable: true, configurable: true };
 
@@ -375,30 +376,28 @@ const LAZY_TASKS: PropertyDescriptor = { get: madeTasks, set: replaceTasks, enum
  * a job's tasks through {@link readTasks} and do not make them.
  */
 function installLazyTasks(job: Job, slots: JobSlots): void {
-  lazyJobs.set(job, slots);
+  Object.defineProperty(job, SLOTS, { value: slots, writable: true, enumerable: false, configurable: true });
   Object.defineProperty(job, 'Tasks', LAZY_TASKS);
 }
 
 /** The object in `obj`'s prototype chain that holds the lazy Tasks (obj itself but for an object made with `Object.create(job)`). */
 function lazyHolder(obj: object): Job | undefined {
-  for (let o: object | null = obj; o !== null; o = Object.getPrototypeOf(o) as object | null) if (lazyJobs.has(o as Job)) return o as Job;
+  for (let o: object | null = obj; o !== null; o = Object.getPrototypeOf(o) as object | null) if (holdsSlots(o)) return o as Job;
   return undefined;
 }
 
 function madeTasks(this: Job): Task[] {
   const job = lazyHolder(this);
   if (job === undefined) return [];
-  const { c, first, n } = lazyJobs.get(job)!;
+  const { c, first, n } = slotsOf(job)!;
   const list = new Array<Task>(n);
   for (let i = 0; i < n; i++) list[i] = new LoadedTask(i, c, first + i);
-  lazyJobs.delete(job);
-  Object.defineProperty(job, 'Tasks', { value: list, writable: true, enumerable: true, configurable: true });
+  settleTasks(job, list);
   return list;
 }
 
 function replaceTasks(this: Job, tasks: Task[]): void {
-  if (lazyJobs.has(this)) lazyJobs.delete(this);
-  Object.defineProperty(this, 'Tasks', { value: tasks, writable: true, enumerable: true, configurable: true });
+  settleTasks(this, tasks);
 }
 
 /**
@@ -415,25 +414,21 @@ export interface TaskReader {
 }
 
 class ColumnReader implements TaskReader {
-  readonly c: TaskColumns;
-  readonly first: number;
-  readonly count: number;
-  constructor(slots: JobSlots) {
-    this.c = slots.c;
-    this.first = slots.first;
-    this.count = slots.n;
+  constructor(readonly s: JobSlots) {}
+  get count(): number {
+    return this.s.n;
   }
   task(i: number): Task {
-    return new LoadedTask(i, this.c, this.first + i);
+    return new LoadedTask(i, this.s.c, this.s.first + i);
   }
   priority(i: number): number {
-    return this.c.priorities[this.first + i]!;
+    return this.s.c.priorities[this.s.first + i]!;
   }
   processor(i: number): string {
-    return this.c.shared[this.first + i]!.MediaProcessorId;
+    return this.s.c.shared[this.s.first + i]!.MediaProcessorId;
   }
   id(i: number): string {
-    const id = this.c.ids[this.first + i]!;
+    const id = this.s.c.ids[this.s.first + i]!;
     return typeof id === 'string' ? id : this.task(i).Id;
   }
 }
@@ -459,19 +454,19 @@ class ArrayReader implements TaskReader {
 
 /** @internal See {@link TaskReader}. */
 export function readTasks(job: Job): TaskReader {
-  const slots = lazyJobs.get(job);
+  const slots = slotsOf(job);
   return slots !== undefined ? new ColumnReader(slots) : new ArrayReader(job.Tasks);
 }
 
 /** @internal How many tasks a job has, without making them. */
 export function taskCountOf(job: Job): number {
-  const slots = lazyJobs.get(job);
+  const slots = slotsOf(job);
   return slots !== undefined ? slots.n : job.Tasks.length;
 }
 
 /** @internal Whether a job's task objects are still to be made (for tests and benchmarks). */
 export function tasksPending(job: Job): boolean {
-  return lazyJobs.has(job);
+  return holdsSlots(job);
 }
 
 /**
@@ -894,6 +889,12 @@ class TaskColumns {
   }
 }
 
+/** Where the task in `slot` starts in `packed` (after its base); -1 when its references are not (all) there. */
+function packedAtSlot(c: TaskColumns, slot: number, packed: PackedRefs): number {
+  const s = c.shared[slot]!;
+  return s.packed === packed && s.refs.inputEntries === undefined ? c.at[slot]! : -1;
+}
+
 /** Jobs of more tasks than this get columns of their own and make their task objects when first asked for. */
 export const LAZY_TASKS_ABOVE = 64;
 /** Slots of a chunk of columns shared by small jobs. */
@@ -1073,7 +1074,7 @@ class LoadedTask implements Task {
 
   /** Where the task's references start in `packed`; -1 when they are not (all) there. */
   static packedAt(task: Task, packed: PackedRefs): number {
-    return task instanceof LoadedTask && task.#c.shared[task.#i]!.packed === packed && task.#c.shared[task.#i]!.refs.inputEntries === undefined ? task.#c.at[task.#i]! : -1;
+    return task instanceof LoadedTask ? packedAtSlot(task.#c, task.#i, packed) : -1;
   }
 
   /** The packed references of a loaded task; undefined when it has none. */
@@ -1277,7 +1278,7 @@ export function isCleanTask(task: Task): boolean {
  * reference once: a loop over integers instead of a call a reference.
  */
 export function packedRefsOf(job: Job): { data: Int32Array; at: Int32Array } | undefined {
-  const slots = lazyJobs.get(job);
+  const slots = slotsOf(job);
   if (slots !== undefined) {
     const { c, first, n } = slots;
     if (n === 0) return undefined;
@@ -1285,9 +1286,9 @@ export function packedRefsOf(job: Job): { data: Int32Array; at: Int32Array } | u
     if (packed === undefined) return undefined;
     const at = new Int32Array(n);
     for (let i = 0; i < n; i++) {
-      const s = c.shared[first + i]!;
-      if (s.packed !== packed || s.refs.inputEntries !== undefined) return undefined;
-      at[i] = packed.base + c.at[first + i]!;
+      const a = packedAtSlot(c, first + i, packed);
+      if (a < 0) return undefined;
+      at[i] = packed.base + a;
     }
     return { data: packed.data, at };
   }
