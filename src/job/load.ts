@@ -490,6 +490,7 @@ class PackedRefs implements RefPacker {
   length: number;
   /** Packing into the shared chunk (see RefArena) rather than an array of its own. */
   #shared: boolean;
+  recentMisses = 0;
   /** What default output names end with: the job's Name, or its Id (see defaultOutputAssetName). */
   readonly nameBase: string;
 
