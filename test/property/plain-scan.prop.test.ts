@@ -244,6 +244,40 @@ describe('the plain TaskBody scan', () => {
     }
   });
 
+  it('reads a TaskBody too long for the whole pattern an element at a time, as the scan reads it', () => {
+    // A slip at the start, in the middle or at the end of a long document: refused as the scan
+    // refuses it, or read as the scan reads it.
+    const element = '\n  <inputAsset>JobOutputAsset(7)</inputAsset>';
+    const count = Math.ceil(COMMON_MAX_LENGTH / element.length) + 1;
+    const half = element.repeat(count / 2);
+    const output = '<outputAsset>JobOutputAsset(8)</outputAsset>';
+    const packer: RefPacker = { data: new Int32Array(16), recentMisses: 0, reserve(n: number) { if (this.data.length < n) this.data = new Int32Array(n); return 0; } };
+    const cases: Array<[string, string]> = [
+      ['plain', `<?xml version="1.0"?>\n<taskBody>${half}${half}\n${output}\n</taskBody>\n`],
+      ['a leading zero in the middle', `<taskBody>${half}<inputAsset>JobOutputAsset(07)</inputAsset>${half}${output}</taskBody>`],
+      ['a misspelt end tag in the middle', `<taskBody>${half}<inputAsset>JobOutputAsset(7)</inputasset>${half}${output}</taskBody>`],
+      ['text between elements', `<taskBody>${half}x${half}${output}</taskBody>`],
+      ['text after the root', `<taskBody>${half}${half}${output}</taskBody>x`],
+      ['an unknown declaration', `<?xml version="1.1"?><taskBody>${half}${half}${output}</taskBody>`],
+      ['no output', `<taskBody>${half}${half}</taskBody>`],
+      ['an output attribute', `<taskBody>${half}<outputAsset assetName="a b">JobOutputAsset(9)</outputAsset>${half}${output}</taskBody>`],
+    ];
+    for (const [what, xml] of cases) {
+      expect(xml.length, what).toBeGreaterThan(COMMON_MAX_LENGTH);
+      const scanned = scanPlainTaskBody(xml);
+      const at = packPlainRefs(xml, packer);
+      if (scanned === undefined) {
+        expect(at, what).toBe(-1);
+        continue;
+      }
+      const attributed = scanned.outputs.some((o) => o.assetName !== undefined);
+      expect(at, what).toBe(attributed ? -2 : 0);
+      const refs = refsOfScan((o) => o.index);
+      expect(refs.inputs, what).toStrictEqual(scanned.inputs.map((e) => e.ref));
+      expect(refs.outputs, what).toStrictEqual(scanned.outputs.map((e) => e.ref!.index));
+    }
+  });
+
   it('reads a TaskBody of many assets (its rows grow past their first 16)', () => {
     const inputs = Array.from({ length: 40 }, (_, i) => `<inputAsset>JobOutputAsset(${i})</inputAsset>`).join('\n');
     const outputs = Array.from({ length: 20 }, (_, i) => `<outputAsset assetName="o${i}">JobOutputAsset(${100 + i})</outputAsset>`).join('\r\n');
