@@ -1,5 +1,6 @@
 import { TaskState } from '../job/enums.js';
 import { growFloat64, growInt32, growUint8 } from './growable.js';
+import { isoOf } from './views.js';
 
 /**
  * The historical events of every task, kept compactly: one row per event in typed arrays, linked
@@ -320,7 +321,7 @@ export class EventLog {
     this.#link();
     const out: HistoricalEvent[] = [];
     for (let r = this.#last[task] ?? -1; r !== -1; r = this.#prevOf(r)) {
-      out.push({ Code: this.codeAt(r), Message: this.#messages.get(r) ?? '', TimeStamp: new Date(this.#timeOf(r)).toISOString() });
+      out.push({ Code: this.codeAt(r), Message: this.#messages.get(r) ?? '', TimeStamp: isoOf(this.#timeOf(r)) });
     }
     return out.reverse();
   }

@@ -5,7 +5,7 @@ import { SchedulerError } from './errors.js';
 import type { TaskTimes } from './event-log.js';
 import type { TaskFilter } from './options.js';
 import { describeTask, lookupJob, lookupTask, poolNameOf, taskModel, type SchedulerState } from './state.js';
-import { isoOrNull, type Explanation, type JobView, type TaskView } from './views.js';
+import { isoOf, isoOrNull, type Explanation, type JobView, type TaskView } from './views.js';
 
 /**
  * The read side of the scheduler: entity views built on demand from the tables and the event log,
@@ -80,8 +80,8 @@ export function jobView(st: SchedulerState, j: number): JobView {
     Name: model.Name,
     Priority: jobs.priority[j]!,
     State: jobs.stateOf(j),
-    Created: new Date(jobs.created[j]!).toISOString(),
-    LastModified: new Date(jobs.lastModified(j)).toISOString(),
+    Created: isoOf(jobs.created[j]!),
+    LastModified: isoOf(jobs.lastModified(j)),
     StartTime: isoOrNull(start),
     EndTime: isoOrNull(end),
     RunningDuration: Number.isNaN(start) ? 0 : Math.max(0, (Number.isNaN(end) ? st.settings.now() : end) - start),

@@ -112,13 +112,24 @@ export interface Explanation {
 }
 
 export function isoOrNull(ms: number): string | null {
-  if (ms === lastMs) return lastIso;
-  if (Number.isNaN(ms)) return null;
-  // Views made together mostly show the same millisecond (a job's created and started, jobs ending
-  // in one turn): the last one made is kept.
-  lastMs = ms;
-  return (lastIso = new Date(ms).toISOString());
+  return Number.isNaN(ms) ? null : isoOf(ms);
 }
 
-let lastMs = NaN;
-let lastIso = '';
+/**
+ * A time (epoch ms) as an ISO string. Views made together mostly show a few milliseconds over and
+ * over (jobs submitted in one turn share their Created, a job's LastModified is its EndTime), and
+ * formatting one costs about a microsecond cold: the last four are kept.
+ */
+export function isoOf(ms: number): string {
+  for (let i = 0; i < ISO_KEPT; i++) if (keptMs[i] === ms) return keptIso[i]!;
+  const iso = new Date(ms).toISOString();
+  keptMs[nextKept] = ms;
+  keptIso[nextKept] = iso;
+  nextKept = (nextKept + 1) % ISO_KEPT;
+  return iso;
+}
+
+const ISO_KEPT = 4;
+const keptMs = new Float64Array(ISO_KEPT).fill(NaN);
+const keptIso: string[] = new Array<string>(ISO_KEPT).fill('');
+let nextKept = 0;
