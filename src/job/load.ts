@@ -490,7 +490,6 @@ class PackedRefs implements RefPacker {
   length: number;
   /** Packing into the shared chunk (see RefArena) rather than an array of its own. */
   #shared: boolean;
-  recentMisses = 0;
   /** What default output names end with: the job's Name, or its Id (see defaultOutputAssetName). */
   readonly nameBase: string;
 
@@ -1598,7 +1597,7 @@ function readTaskBody(task: Task, job: Job, sink: DiagnosticSink, owner: Owner):
   // Most TaskBodies are written the plain way: their references are read without the parser's
   // entries, which a task without problems would let go at once (plain-scan.ts).
   const packed = packInto;
-  const start = packed !== undefined ? packPlainRefs(task.TaskBody, packed) : -1;
+  const start = packed !== undefined ? packPlainRefs(task.TaskBody, packed, task.index) : -1;
   if (start >= 0) {
     // Kept from the job's base: a job that outgrows the shared chunk moves, its tasks' places do not.
     (task as LoadedTask).packClean(packed!, start - packed!.base);

@@ -361,19 +361,18 @@ export function scanPlainTaskBody(xml: string): ParsedTaskBody | undefined {
  * scanned), -2 when it is but does not pack (an output attribute, an index past 2^30): the scan is
  * then still there for {@link refsOfScan}.
  */
-export function packPlainRefs(xml: string, into: RefPacker): number {
-  const look = xml.length <= RECENT_LONGEST && into.recentMisses < RECENT_GIVE_UP;
+export function packPlainRefs(xml: string, into: RefPacker, position = -1): number {
+  const look = position >= 0 && position < LAST_POSITIONS && xml.length <= LAST_LONGEST;
   if (look) {
-    const known = recent.get(xml);
-    if (known !== undefined) {
-      into.recentMisses = 0;
+    const last = lastAt[position];
+    if (last !== undefined && last.text === xml) {
+      const known = last.packed;
       const at = into.reserve(known.length);
       const data = into.data;
       // A few integers: a loop, not set(), whose call costs more than the copy.
       for (let i = 0; i < known.length; i++) data[at + i] = known[i]!;
       return at;
     }
-    into.recentMisses++;
   }
   if (!scanCommon(xml) && !scan(xml)) return -1;
   const count = scanned.count;
@@ -389,29 +388,24 @@ export function packPlainRefs(xml: string, into: RefPacker): number {
   let k = at + 2;
   for (let row = 0; row < count; row++) if (scanned.output[row] === 0) data[k++] = scanned.index[row]! * 2 + scanned.ofOutput[row]!;
   for (let row = 0; row < count; row++) if (scanned.output[row] === 1) data[k++] = scanned.index[row]!;
-  if (look) {
-    if (recent.size === RECENT_MAX) recent.clear();
-    recent.set(xml, data.slice(at, k));
-  }
+  if (look) lastAt[position] = { text: xml, packed: data.slice(at, k) };
   return at;
 }
 
 /**
- * The packed references of the TaskBodies packed lately, by text. A plain TaskBody names nothing
- * but asset indices, so the jobs of one workflow or template repeat theirs word for word (the
- * service's examples all read `<taskBody><inputAsset>JobInputAsset(0)</inputAsset><outputAsset>
- * JobOutputAsset(0)</outputAsset></taskBody>`): a repeat costs one lookup instead of the regular
- * expression and the scan. Only what packed is kept, so a hit is what the scan would pack. At
- * most {@link RECENT_MAX} TaskBodies of at most {@link RECENT_LONGEST} characters are kept alive.
+ * The last TaskBody packed for a task at each position of its job (the first {@link
+ * LAST_POSITIONS}), with its packed references. A plain TaskBody names nothing but asset indices,
+ * so the jobs of one workflow or template repeat theirs word for word, task by task (the service's
+ * examples all read `<taskBody><inputAsset>JobInputAsset(0)</inputAsset><outputAsset>
+ * JobOutputAsset(0)</outputAsset></taskBody>`): a repeat costs a comparison of two strings instead
+ * of the regular expression and the scan. Compared, not looked up by text: hashing a TaskBody
+ * costs more than comparing it, and a Map by text cost a fifth of a media job's validation. Only
+ * what packed is kept, so a repeat is what the scan would pack. Holds at most
+ * {@link LAST_POSITIONS} TaskBodies of at most {@link LAST_LONGEST} characters alive.
  */
-const recent = new Map<string, Int32Array>();
-const RECENT_MAX = 128;
-const RECENT_LONGEST = 2048;
-/**
- * A job stops looking once this many of its TaskBodies in a row were new: a generated graph's
- * TaskBodies all differ, and for them the lookup (hashing the text) would be cost without gain.
- */
-const RECENT_GIVE_UP = 16;
+const lastAt: Array<{ text: string; packed: Int32Array } | undefined> = [];
+const LAST_POSITIONS = 64;
+const LAST_LONGEST = 2048;
 
 /**
  * The commonest TaskBodies — the plain grammar on one line or many, every index under 10^9 — as
@@ -554,8 +548,6 @@ export interface RefPacker {
   data: Int32Array;
   /** Makes room for `n` more values and returns where they start. */
   reserve(n: number): number;
-  /** TaskBodies in a row not found among those packed lately (0 for a new packer; see `recent`). */
-  recentMisses: number;
 }
 
 /** One output of a plain TaskBody, as {@link scanPlainRefs} hands it over. */

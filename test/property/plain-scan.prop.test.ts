@@ -117,7 +117,6 @@ describe('the plain TaskBody scan', () => {
     const packer: RefPacker & { used: number } = {
       data: new Int32Array(8),
       used: 0,
-      recentMisses: 0,
       reserve(n: number): number {
         const at = this.used;
         this.used += n;
@@ -153,13 +152,10 @@ describe('the plain TaskBody scan', () => {
     expect(attributed).toBeGreaterThan(100);
   });
 
-  it('packs a TaskBody seen before as the scan packs it, for a job that still looks and for one that gave up', () => {
-    // Each document twice: the first packing keeps it, the second is the kept one (when it packs
-    // and is short enough); a job that met 16 new TaskBodies in a row scans again.
-    const packerOf = (recentMisses: number): RefPacker & { used: number } => ({
+  it('packs again the TaskBody last packed at a task position as the scan packs it, and another one afresh', () => {
+    const packerOf = (): RefPacker & { used: number } => ({
       data: new Int32Array(8),
       used: 0,
-      recentMisses,
       reserve(n: number): number {
         const at = this.used;
         this.used += n;
@@ -171,41 +167,28 @@ describe('the plain TaskBody scan', () => {
         return at;
       },
     });
+    const packed = (xml: string, position: number): number[] | number => {
+      const p = packerOf();
+      const at = packPlainRefs(xml, p, position);
+      return at < 0 ? at : Array.from(p.data.subarray(at, p.used));
+    };
+    // A document at one position twice (the second time a copy of it), then another: each packs
+    // as it does with no position, where nothing is kept.
     let repeats = 0;
     fc.assert(
-      fc.property(document, fc.constantFrom(0, 15, 16), (xml, misses) => {
-        const first = packerOf(misses);
-        const at = packPlainRefs(xml, first);
-        const again = packerOf(misses);
-        const at2 = packPlainRefs(xml, again);
-        if (at < 0) {
-          expect(at2, xml).toBe(at);
-          return;
-        }
-        const want = Array.from(first.data.subarray(at, first.used));
-        expect(Array.from(again.data.subarray(at2, again.used)), xml).toEqual(want);
-        if (misses < 16) {
-          // Found: the count of new TaskBodies in a row starts again.
-          expect(again.recentMisses, xml).toBe(0);
-          repeats++;
-        } else {
-          expect(again.recentMisses, xml).toBe(16);
-        }
+      fc.property(document, document, fc.constantFrom(0, 5, 63, 64), (first, other, position) => {
+        const want = packed(first, -1);
+        expect(packed(first, position), first).toEqual(want);
+        expect(packed([...first].join(''), position), first).toEqual(want);
+        expect(packed(other, position), other).toEqual(packed(other, -1));
+        if (typeof want !== 'number') repeats++;
       }),
-      { numRuns: 1500 },
+      { numRuns: 2000 },
     );
-    expect(repeats).toBeGreaterThan(100);
-    // Another TaskBody of the same length is not taken for a kept one.
+    expect(repeats).toBeGreaterThan(50);
+    // Documents of one length that differ in an index, one after another at one position.
     const a = '<taskBody><inputAsset>JobInputAsset(1)</inputAsset><outputAsset>JobOutputAsset(2)</outputAsset></taskBody>';
-    const b = a.replace('(2)', '(3)');
-    const p = packerOf(0);
-    packPlainRefs(a, p);
-    const at = packPlainRefs(b, p);
-    expect(Array.from(p.data.subarray(at, at + 4))).toEqual([1, 1, 2, 3]);
-    // New TaskBodies in a row are counted up to the 16th, after which the job stops looking.
-    const q = packerOf(14);
-    for (const k of [1, 2, 3]) packPlainRefs(a.replace('(2)', `(${123_456_000 + k})`), q);
-    expect(q.recentMisses).toBe(16);
+    for (const k of [2, 3, 3, 2]) expect(packed(a.replace('(2)', `(${k})`), 7)).toEqual([1, 1, 2, k]);
   });
 
   it('takes every TaskBody the workload generators and the serializer write', () => {
@@ -232,7 +215,7 @@ describe('the plain TaskBody scan', () => {
   });
 
   it('packs a TaskBody too long for the regular expression through the scan, and one of millions of elements without throwing', () => {
-    const packer: RefPacker = { data: new Int32Array(16), recentMisses: 0, reserve(n: number) { if (this.data.length < n) this.data = new Int32Array(n); return 0; } };
+    const packer: RefPacker = { data: new Int32Array(16), reserve(n: number) { if (this.data.length < n) this.data = new Int32Array(n); return 0; } };
     const element = '<inputAsset>JobOutputAsset(7)</inputAsset>';
     for (const count of [Math.ceil(COMMON_MAX_LENGTH / element.length) + 1, 3_000_000]) {
       const xml = `<taskBody>${element.repeat(count)}<outputAsset>JobOutputAsset(8)</outputAsset></taskBody>`;
@@ -251,7 +234,7 @@ describe('the plain TaskBody scan', () => {
     const count = Math.ceil(COMMON_MAX_LENGTH / element.length) + 1;
     const half = element.repeat(count / 2);
     const output = '<outputAsset>JobOutputAsset(8)</outputAsset>';
-    const packer: RefPacker = { data: new Int32Array(16), recentMisses: 0, reserve(n: number) { if (this.data.length < n) this.data = new Int32Array(n); return 0; } };
+    const packer: RefPacker = { data: new Int32Array(16), reserve(n: number) { if (this.data.length < n) this.data = new Int32Array(n); return 0; } };
     const cases: Array<[string, string]> = [
       ['plain', `<?xml version="1.0"?>\n<taskBody>${half}${half}\n${output}\n</taskBody>\n`],
       ['a leading zero in the middle', `<taskBody>${half}<inputAsset>JobOutputAsset(07)</inputAsset>${half}${output}</taskBody>`],
@@ -304,7 +287,7 @@ describe('the plain TaskBody scan', () => {
       ['<taskBody><inputAsset>JobInputAsset(0)</inputAsset><outputAsset assetCreationOptions="3">JobOutputAsset(0)</outputAsset></taskBody>', 'ASSET_CREATION_OPTIONS_INVALID'],
       ['<taskBody><inputAsset>JobInputAsset(0)</inputAsset><outputAsset>JobOutputAsset(0)</outputAsset></taskbody>', 'XML_MALFORMED'],
     ];
-    const packer: RefPacker = { data: new Int32Array(16), recentMisses: 0, reserve: () => 0 };
+    const packer: RefPacker = { data: new Int32Array(16), reserve: () => 0 };
     for (const [xml, code] of cases) {
       expect(scanPlainTaskBody(xml)).toBeUndefined();
       expect(packPlainRefs(xml, packer)).toBe(-1);
