@@ -8,7 +8,8 @@
  * anything else goes to the saxes reader (parse.ts), which knows XML and explains every mistake.
  * The loader's readers, which need no positions (`packPlainRefs`, `scanPlainRefs`), first try one
  * regular expression for the same grammar (see {@link COMMON}: a cold process runs it at full
- * speed from the start) and fall back to the scan.
+ * speed from the start) and fall back to the scan; `packPlainRefs` first compares a TaskBody with
+ * the one last packed at its task's position (see {@link lastAt}: jobs of one workflow repeat them).
  *
  * The contract: `scanPlainTaskBody` either returns exactly what the saxes reader returns for the
  * document (the same entries, positions and attribute values, and no problems), or `undefined`. It
@@ -359,7 +360,9 @@ export function scanPlainTaskBody(xml: string): ParsedTaskBody | undefined {
  * `index * 2 + 1` for JobOutputAsset, `index * 2` for JobInputAsset; an output as its index).
  * Returns where they start, -1 when the TaskBody is not written the plain way (nothing was
  * scanned), -2 when it is but does not pack (an output attribute, an index past 2^30): the scan is
- * then still there for {@link refsOfScan}.
+ * then still there for {@link refsOfScan}. `position`, the task's index in its job, lets a TaskBody
+ * that repeats the last one packed at that position be copied from it (see {@link lastAt}); -1
+ * packs without looking.
  */
 export function packPlainRefs(xml: string, into: RefPacker, position = -1): number {
   const look = position >= 0 && position < LAST_POSITIONS && xml.length <= LAST_LONGEST;
