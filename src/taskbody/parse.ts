@@ -946,8 +946,20 @@ class TaskBodyReader implements XmlErrorContext {
     for (let i = pending.length - 1; i >= 0; i--) {
       if (pending[i]!.offset > r.offset && pending[i]!.problem.code === 'XML_MALFORMED') pending.splice(i, 1);
     }
+    // Why the document ended badly is always said, within the cap: at the cap it takes the place
+    // of the one latest in the document (lone surrogates are reported before the rest, so the
+    // list is not in document order).
+    let kept = 0;
+    for (const p of pending) if (p.problem.code === 'XML_MALFORMED') kept++;
+    for (; kept >= MAX_XML_PROBLEMS; kept--) {
+      let latest = -1;
+      for (let i = 0; i < pending.length; i++) {
+        if (pending[i]!.problem.code === 'XML_MALFORMED' && (latest === -1 || pending[i]!.offset >= pending[latest]!.offset)) latest = i;
+      }
+      pending.splice(latest, 1);
+    }
     this.lastXmlOffset = -1;
-    this.xmlProblems = Math.min(this.xmlProblems, MAX_XML_PROBLEMS - 1);
+    this.xmlProblems = kept;
     this.xml(r.offset, r.message, r.hint);
   }
 

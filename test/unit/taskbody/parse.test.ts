@@ -529,6 +529,19 @@ describe('parseTaskBody() reports malformed XML once, where it is, with the like
     const r = parseTaskBody(body(`${'\u0001'.repeat(50)}${IN0}${OUT0}`));
     expect(r.problems).toHaveLength(10);
   });
+
+  it('parseTaskBody() says why a document ended badly within the 10, in place of the latest error before it', () => {
+    // Twelve lone surrogates (reported before anything else), then a document cut inside a tag
+    // (found from a property test's counterexample: it gave 11).
+    const xml = `<taskBody>\n  ${IN0}\n  <outputAsset assetName="${'a\uD800'.repeat(12)}">JobOutputAsset(0)</outputA`;
+    const r = parseTaskBody(xml);
+    const malformed = r.problems.filter((p) => p.code === 'XML_MALFORMED');
+    expect(malformed).toHaveLength(10);
+    expect(malformed.slice(0, 9).every((p) => p.message.startsWith('a lone surrogate'))).toBe(true);
+    expect(malformed[9]!.message).not.toMatch(/lone surrogate/);
+    // The nine kept are the first nine, in document order.
+    expect(malformed.slice(0, 9).map((p) => p.column)).toEqual(Array.from({ length: 9 }, (_, k) => 28 + 2 * k));
+  });
 });
 
 describe('parseTaskBody() reuses one saxes parser, safely', () => {
