@@ -14,6 +14,24 @@ import { generateWorkload } from '../../src/workload/stream.js';
  * plain forms and from slips (other quotes, CR, entities, comments, leading zeros, unknown
  * attributes, non-ASCII), so both roads are taken often.
  */
+/** A packer as the loader's: appends, growing its array when needed; `used` is where the next value goes. */
+function growingPacker(): RefPacker & { used: number } {
+  return {
+    data: new Int32Array(8),
+    used: 0,
+    reserve(n: number): number {
+      const at = this.used;
+      this.used += n;
+      if (this.data.length < this.used) {
+        const grown = new Int32Array(this.used * 2);
+        grown.set(this.data);
+        this.data = grown;
+      }
+      return at;
+    },
+  };
+}
+
 /** Mostly one of `plain`, now and then one of `slips`. */
 function mostly<T>(plain: fc.Arbitrary<T>, slips: fc.Arbitrary<T>): fc.Arbitrary<T> {
   return fc.oneof({ weight: 25, arbitrary: plain }, { weight: 1, arbitrary: slips });
@@ -114,20 +132,7 @@ describe('the plain TaskBody scan', () => {
       if (entries.outputs.some((e) => e.assetCreationOptions !== undefined || e.assetName !== undefined || e.storageAccountName !== undefined || e.assetFormatOption !== undefined)) return -2;
       return [entries.inputs.length, entries.outputs.length, ...entries.inputs.map((e) => e.ref!.index * 2 + (e.ref!.kind === 'JobOutputAsset' ? 1 : 0)), ...entries.outputs.map((e) => e.ref!.index)];
     };
-    const packer: RefPacker & { used: number } = {
-      data: new Int32Array(8),
-      used: 0,
-      reserve(n: number): number {
-        const at = this.used;
-        this.used += n;
-        if (this.data.length < this.used) {
-          const grown = new Int32Array(this.used * 2);
-          grown.set(this.data);
-          this.data = grown;
-        }
-        return at;
-      },
-    };
+    const packer = growingPacker();
     let packed = 0;
     let attributed = 0;
     fc.assert(
@@ -153,22 +158,8 @@ describe('the plain TaskBody scan', () => {
   });
 
   it('packs again the TaskBody last packed at a task position as the scan packs it, and another one afresh', () => {
-    const packerOf = (): RefPacker & { used: number } => ({
-      data: new Int32Array(8),
-      used: 0,
-      reserve(n: number): number {
-        const at = this.used;
-        this.used += n;
-        if (this.data.length < this.used) {
-          const grown = new Int32Array(this.used * 2);
-          grown.set(this.data);
-          this.data = grown;
-        }
-        return at;
-      },
-    });
     const packed = (xml: string, position: number): number[] | number => {
-      const p = packerOf();
+      const p = growingPacker();
       const at = packPlainRefs(xml, p, position);
       return at < 0 ? at : Array.from(p.data.subarray(at, p.used));
     };
