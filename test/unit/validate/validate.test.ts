@@ -70,6 +70,25 @@ describe('validateJob()', () => {
     expect(codes(validateJob({ InputMediaAssets: [{}], Tasks: [task(['JobInputAsset(0)'], ['JobOutputAsset(0)'])] }).diagnostics)).toEqual(['INPUT_ASSET_INVALID']);
   });
 
+  it('keeps the readable input assets in order, without gaps, in both forms', () => {
+    const uri = (k: number): string => `https://media.windows.net/api/Assets('nb%3Acid%3AUUID%3A00000000-0000-4000-8000-00000000000${k}')`;
+    const id = (k: number): string => `nb:cid:UUID:00000000-0000-4000-8000-00000000000${k}`;
+    const tasks = [task(['JobInputAsset(0)', 'JobInputAsset(1)', 'JobInputAsset(2)'], ['JobOutputAsset(0)'])];
+    const all = validateJob({ InputMediaAssets: [1, 2, 3].map((k) => ({ __metadata: { uri: uri(k) } })), Tasks: tasks });
+    expect(all.valid).toBe(true);
+    expect(all.job!.InputMediaAssets).toEqual([1, 2, 3].map((k) => ({ uri: uri(k), id: id(k) })));
+    expect(validateJob({ 'InputMediaAssets@odata.bind': [1, 2, 3].map(uri), Tasks: tasks }).job!.InputMediaAssets.map((a) => a.id)).toEqual([1, 2, 3].map(id));
+    // An unreadable entry is reported and left out: the list is the readable ones, with no hole.
+    for (const r of [
+      validateJob({ InputMediaAssets: [{ __metadata: { uri: uri(1) } }, {}, { __metadata: { uri: uri(3) } }], Tasks: tasks }),
+      validateJob({ 'InputMediaAssets@odata.bind': [uri(1), 7, uri(3)], Tasks: tasks }),
+    ]) {
+      expect(codes(r.diagnostics)).toContain('INPUT_ASSET_INVALID');
+      expect(Object.keys(r.job!.InputMediaAssets)).toEqual(['0', '1']);
+      expect(r.job!.InputMediaAssets.map((a) => a.id)).toEqual([id(1), id(3)]);
+    }
+  });
+
   it('enforces the ams quotas and lifts them in the relaxed profile', () => {
     const tasks = Array.from({ length: 31 }, (_, i) => task(['JobInputAsset(0)'], [`JobOutputAsset(${i})`]));
     expect(codes(validateJob(job(tasks)).diagnostics)).toEqual(['JOB_TOO_MANY_TASKS']);
