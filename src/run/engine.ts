@@ -5,6 +5,7 @@ import type { Job, Task, TaskOutputAsset } from '../job/model.js';
 import { readTasks } from '../job/load.js';
 import { Scheduler, type RerunOptions, type SchedulerOptions, type SubmitOptions } from '../scheduler/scheduler.js';
 import type { TaskView } from '../scheduler/views.js';
+import { inMicrotask } from '../scheduler/microtask.js';
 import { SchedulerError } from '../scheduler/errors.js';
 import type { Explanation, JobStateChange, JobView, TaskClaim, TaskProgressEvent, TaskStateChange } from '../scheduler/views.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
@@ -677,7 +678,7 @@ export class Engine {
   #finishJob(jobId: string): void {
     const entry = this.#jobs.get(jobId);
     // Resolve after the current call returns, so a listener sees the final state first.
-    if (entry) queueMicrotask(() => entry.resolve(this.scheduler.job(jobId)!));
+    if (entry) inMicrotask(() => entry.resolve(this.scheduler.job(jobId)!));
   }
 
   /**
@@ -697,7 +698,7 @@ export class Engine {
     };
     const offState = this.scheduler.on('taskStateChange', record('taskStateChange'));
     const offProgress = this.scheduler.on('taskProgress', record('taskProgress'));
-    queueMicrotask(() => {
+    inMicrotask(() => {
       offState();
       offProgress();
       for (const e of this.#earlyJobs ?? []) e.early = undefined;

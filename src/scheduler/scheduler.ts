@@ -15,6 +15,7 @@ import { jobRecord, loadSnapshot, readJournal, recoverJobs, takeSnapshot, type J
 import { policyName } from './policy.js';
 import { SNAPSHOT_FORMAT, type SchedulerSnapshot } from './snapshot.js';
 import { claimedCapped, droppedCapped, grewCapped, reachedCap, reopenJobs } from './job-caps.js';
+import { inMicrotask } from './microtask.js';
 import { appendJob, createState, enqueueReady, describeTask, growJob, indexTaskIds, lookupJob, lookupTask, taskModel, type RateWindow, type SchedulerState } from './state.js';
 import type { ErrorDetail, Explanation, JobStateChange, JobView, TaskClaim, TaskProgressEvent, TaskStateChange, TaskView } from './views.js';
 
@@ -400,7 +401,7 @@ export class Scheduler {
       this.#freedAt = now;
       if (!this.#expiryQueued) {
         this.#expiryQueued = true;
-        queueMicrotask(this.#expireFreedAt);
+        inMicrotask(this.#expireFreedAt);
       }
     }
     this.#stopRunning(serial);
