@@ -100,6 +100,29 @@ describe('EventLog', () => {
     for (let t = 0; t < tasks; t++) expect(log.eventsOf(t).map((e) => Date.parse(e.TimeStamp))).toEqual(model[t]);
   });
 
+
+  it('makes room for tasks’ last rows only when a reader links, and for tasks made room for after a read', () => {
+    const log = new EventLog();
+    log.ensureTasks(1_000);
+    // Room for tasks writes nothing per task until someone reads (5 bytes a row and the codes only).
+    const unread = log.byteLength;
+    expect(unread).toBeLessThan(1_000 * 4);
+    log.add(3, EV.Scheduled, 10);
+    expect(log.eventsOf(3).map((e) => Date.parse(e.TimeStamp))).toEqual([10]);
+    expect(log.byteLength - unread).toBeGreaterThanOrEqual(1_000 * 4);
+    // Tasks given room after that read: their rows link to nothing earlier, and an earlier task's rows
+    // still chain through the later ones.
+    log.ensureTasks(50_000);
+    log.add(40_000, EV.Scheduled, 11);
+    log.add(3, EV.Processing, 12);
+    log.add(49_999, EV.Scheduled, 13);
+    expect(log.eventsOf(40_000).map((e) => e.Code)).toEqual(['Scheduled']);
+    expect(log.eventsOf(3).map((e) => e.Code)).toEqual(['Scheduled', 'Processing']);
+    expect(log.eventsOf(49_999).map((e) => Date.parse(e.TimeStamp))).toEqual([13]);
+    // A task with no rows, past the room the first read made, has no events.
+    expect(log.eventsOf(45_000)).toEqual([]);
+    expect(log.timesOf(45_000, false, () => 0).attempts).toBe(0);
+  });
   it('tells whether a task’s current wait was logged, logs aside', () => {
     const log = new EventLog();
     log.ensureTasks(1);
