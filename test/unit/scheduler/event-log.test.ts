@@ -100,7 +100,6 @@ describe('EventLog', () => {
     for (let t = 0; t < tasks; t++) expect(log.eventsOf(t).map((e) => Date.parse(e.TimeStamp))).toEqual(model[t]);
   });
 
-
   it('makes room for tasks’ last rows only when a reader links, and for tasks made room for after a read', () => {
     const log = new EventLog();
     log.ensureTasks(1_000);
@@ -123,6 +122,7 @@ describe('EventLog', () => {
     expect(log.eventsOf(45_000)).toEqual([]);
     expect(log.timesOf(45_000, false, () => 0).attempts).toBe(0);
   });
+
   it('tells whether a task’s current wait was logged, logs aside', () => {
     const log = new EventLog();
     log.ensureTasks(1);
