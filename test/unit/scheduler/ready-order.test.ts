@@ -39,6 +39,25 @@ describe('ReadyOrder', () => {
     expect(order.outranks(0, 2)).toBe(false);
   });
 
+  it('unpacks when a task priority part-way through a job does not pack, keeping every key', () => {
+    const order = new ReadyOrder('priority');
+    const a = job([2, 3]);
+    const b = job([4, 2 ** 27, -1]);
+    order.ensure(5);
+    order.addJob(a, resolveDependencies(a), 1, 0);
+    expect(order.secondary).toBeNull();
+    order.addJob(b, resolveDependencies(b), 7, 2);
+    expect(order.secondary).not.toBeNull();
+    expect(Array.from({ length: 5 }, (_, s) => [order.primaryOf(s), order.secondaryOf(s)])).toEqual([
+      [2, 1],
+      [3, 1],
+      [4, 7],
+      [2 ** 27, 7],
+      [-1, 7],
+    ]);
+    expect(sorted(order, 5)).toEqual([3, 2, 1, 0, 4]);
+  });
+
   it('packs negative keys without changing the order', () => {
     const order = new ReadyOrder('priority');
     const a = job([-3, 0, -3, 7]);
