@@ -224,6 +224,33 @@ export class ProducerIndex {
     if (this.#sparse!.size !== size) this.#size++;
   }
 
+  /**
+   * The gaps among the indices with a producer, from `from` on, as flat pairs [first missing,
+   * next index with a producer, …], ascending. Valid jobs have none: a dense index is read in place
+   * (a sorted copy was 8 bytes a task of fresh memory, and its iteration boxed every index).
+   */
+  gaps(from: number): number[] {
+    const out: number[] = [];
+    let expected = from;
+    const d = this.#dense;
+    if (d !== undefined) {
+      for (let k = Math.max(from, 0); k < d.length; k++) {
+        if (d[k]! < 0) continue;
+        if (k > expected) out.push(expected, k);
+        expected = k + 1;
+      }
+      return out;
+    }
+    const indices = this.sortedIndices();
+    for (let x = 0; x < indices.length; x++) {
+      const k = indices[x]!;
+      if (k < from) continue;
+      if (k > expected) out.push(expected, k);
+      expected = k + 1;
+    }
+    return out;
+  }
+
   /** The indices with a producer, ascending. */
   sortedIndices(): Float64Array {
     const out = new Float64Array(this.#size);

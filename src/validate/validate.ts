@@ -491,14 +491,14 @@ function checkAssetQuota(t: Task, clean: boolean, ams: boolean, sink: Diagnostic
  */
 function checkOutputGaps(job: Job, deps: Dependencies, sink: DiagnosticSink, base?: number): void {
   if (deps.producerOf.size === 0) return;
-  const indices = deps.producerOf.sortedIndices();
+  const gaps = deps.producerOf.gaps(base ?? 0);
   // Where each output is first written, found in one pass once there is a gap to locate (a search
   // of the producer's outputs per gap would be quadratic for one task with many outputs).
   let firstEntry: Map<number, OutputAssetEntry> | undefined;
-  let expected = base ?? 0;
-  for (const k of indices) {
-    if (base !== undefined && k < base) continue;
-    if (k > expected && sink.room('OUTPUT_INDEX_GAP')) {
+  for (let g = 0; g < gaps.length; g += 2) {
+    const expected = gaps[g]!;
+    const k = gaps[g + 1]!;
+    if (sink.room('OUTPUT_INDEX_GAP')) {
       const t = readTasks(job).task(deps.producerOf.get(k)!);
       firstEntry ??= firstOutputEntries(job);
       const entry = firstEntry.get(k);
@@ -511,7 +511,6 @@ function checkOutputGaps(job: Job, deps: Dependencies, sink: DiagnosticSink, bas
         });
       }
     }
-    expected = k + 1;
   }
 }
 
