@@ -14,6 +14,7 @@ export const ID_PREFIX = {
 const GUID = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
 export const MEDIA_PROCESSOR_ID = new RegExp(`^nb:mpid:UUID:${GUID}$`);
 export const CONTENT_KEY_ID = new RegExp(`^nb:kid:UUID:${GUID}$`);
+export const ASSET_ID = new RegExp(`^nb:cid:UUID:${GUID}$`);
 export const JOB_ID = new RegExp(`^nb:jid:UUID:${GUID}$`);
 export const TASK_ID = new RegExp(`^nb:tid:UUID:${GUID}$`);
 

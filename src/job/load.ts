@@ -6,7 +6,7 @@ import { assetRef } from '../taskbody/asset-ref.js';
 import type { AssetRef, InputAssetEntry, OutputAssetEntry } from '../taskbody/types.js';
 import { ArgumentTypeError, checkMaxOption, describeValue } from '../errors.js';
 import { DEFAULT_ASSET_CREATION_OPTIONS, TASK_OPTIONS_MASK, TaskOptions } from './enums.js';
-import { CONTENT_KEY_ID, JOB_ID, MEDIA_PROCESSOR_ID, TASK_ID, randomIds, taskIdChunk, type IdFactory, type TaskIdBits } from './ids.js';
+import { ASSET_ID, CONTENT_KEY_ID, JOB_ID, MEDIA_PROCESSOR_ID, TASK_ID, randomIds, taskIdChunk, type IdFactory, type TaskIdBits } from './ids.js';
 import { padExtensions, readAction, readMaxRunning, readPool, readWeight, type ExtensionUse } from './extensions.js';
 import type { Job, JobInputAsset, JobNotificationSubscription, Task, TaskNotificationSubscription, TaskOutputAsset } from './model.js';
 import { type Unreadable, isRecord, isUnreadable, kindOf, ownKeys, readFailed, readOnce, show, snapshotArray, snapshotRecord, typeName } from './read.js';
@@ -71,13 +71,28 @@ function clip(s: string, max = 80): string {
 
 /** The asset id inside `…/Assets('nb%3Acid%3AUUID%3A…')`, decoded; the uri itself when it has none. */
 export function assetIdFromUri(uri: string): string {
+  return assetLinkId(uri) ?? uri;
+}
+
+/** The key an asset link ends with (`…/Assets('key')`), decoded; undefined for a uri that is no such link. */
+function assetLinkId(uri: string): string | undefined {
   const raw = plainAssetKey(uri) ?? quotedAssetKey(uri);
-  if (raw === undefined) return uri;
+  if (raw === undefined) return undefined;
   try {
     return decodeURIComponent(raw);
   } catch {
     return raw;
   }
+}
+
+/**
+ * Why an input's uri is refused: it does not end with `Assets('<asset id>')`, or the id in it is not
+ * an asset id (`nb:cid:UUID:<guid>`, what the service gives every asset).
+ */
+function notAssetLink(where: string, uri: string): [string, DiagnosticExtras] {
+  const id = assetLinkId(uri);
+  const message = id === undefined || id === '' ? `${where} ${JSON.stringify(clip(uri))} is not an asset link` : `${where} names ${JSON.stringify(clip(id))}, which is not an asset id (nb:cid:UUID:<guid>)`;
+  return [message, { hint: "an input is named by its asset's link, ending in Assets('<asset id>'): https://media.windows.net/api/Assets('nb:cid:UUID:<guid>')" }];
 }
 
 /**
@@ -656,13 +671,17 @@ function loadInputAssets(d: Record<string, unknown>, owner: Owner, r: Reading): 
       for (let i = 0; i < entries.length; i++) {
         const entry = entries[i];
         const uri = isUnreadable(entry) ? entry : assetUri(entry, r);
-        if (typeof uri === 'string' && !isBlank(uri)) {
-          out[k++] = { uri, id: assetIdFromUri(uri) };
+        const id = typeof uri === 'string' ? assetLinkId(uri) : undefined;
+        if (id !== undefined && ASSET_ID.test(id)) {
+          out[k++] = { uri: uri as string, id };
           continue;
         }
         invalid = true;
         if (!sink.room('INPUT_ASSET_INVALID')) continue;
-        if (isUnreadable(uri)) sink.add('INPUT_ASSET_INVALID', `InputMediaAssets[${i}] could not be read: ${uri.why}`, IMA);
+        if (typeof uri === 'string' && !isBlank(uri)) {
+          const [message, extras] = notAssetLink(`InputMediaAssets[${i}].__metadata.uri`, uri);
+          sink.add('INPUT_ASSET_INVALID', message, { ...IMA, ...extras });
+        } else if (isUnreadable(uri)) sink.add('INPUT_ASSET_INVALID', `InputMediaAssets[${i}] could not be read: ${uri.why}`, IMA);
         else if (typeof entry === 'string' && entry.trim() !== '') {
           sink.add('INPUT_ASSET_INVALID', `InputMediaAssets[${i}] is a bare string`, { ...IMA, hint: 'wrap it as {"__metadata":{"uri":"…"}}, or list bare URIs under InputMediaAssets@odata.bind' });
         } else sink.add('INPUT_ASSET_INVALID', `InputMediaAssets[${i}] has no __metadata.uri`, IMA);
@@ -682,13 +701,17 @@ function loadInputAssets(d: Record<string, unknown>, owner: Owner, r: Reading): 
       let k = 0;
       for (let i = 0; i < entries.length; i++) {
         const uri = entries[i];
-        if (typeof uri === 'string' && !isBlank(uri)) {
-          out[k++] = { uri, id: assetIdFromUri(uri) };
+        const id = typeof uri === 'string' ? assetLinkId(uri) : undefined;
+        if (id !== undefined && ASSET_ID.test(id)) {
+          out[k++] = { uri: uri as string, id };
           continue;
         }
         invalid = true;
         if (!sink.room('INPUT_ASSET_INVALID')) continue;
-        if (isUnreadable(uri)) sink.add('INPUT_ASSET_INVALID', `InputMediaAssets@odata.bind[${i}] could not be read: ${uri.why}`, BIND);
+        if (typeof uri === 'string' && !isBlank(uri)) {
+          const [message, extras] = notAssetLink(`InputMediaAssets@odata.bind[${i}]`, uri);
+          sink.add('INPUT_ASSET_INVALID', message, { ...BIND, ...extras });
+        } else if (isUnreadable(uri)) sink.add('INPUT_ASSET_INVALID', `InputMediaAssets@odata.bind[${i}] could not be read: ${uri.why}`, BIND);
         else sink.add('INPUT_ASSET_INVALID', `InputMediaAssets@odata.bind[${i}] is ${typeName(uri)}, not a URI string`, BIND);
       }
       out.length = k;

@@ -49,7 +49,7 @@ export interface JobDefinition {
 /** An input asset of a job: the link as given and the asset id decoded from it. */
 export interface JobInputAsset {
   uri: string;
-  /** `nb:cid:UUID:…` decoded from `Assets('…')` in the uri, or the uri itself when it has no key. */
+  /** `nb:cid:UUID:…`, decoded from the `Assets('…')` the uri ends with (a uri without one is refused: INPUT_ASSET_INVALID). */
   id: string;
 }
 

@@ -83,13 +83,13 @@ describe('jobgraph validate', () => {
       MediaProcessorId: 'nb:mpid:UUID:ff4df607-d419-42f0-bc17-a481b1331e56',
       TaskBody: `<taskBody><inputAsset>JobInputAsset(0)</inputAsset><outputAsset>JobOutputAsset(${i})</outputAsset></taskBody>`,
     }));
-    const stdin = JSON.stringify({ InputMediaAssets: [{ __metadata: { uri: "https://x/api/Assets('a')" } }], Tasks: tasks });
+    const stdin = JSON.stringify({ InputMediaAssets: [{ __metadata: { uri: "https://x/api/Assets('nb:cid:UUID:910ffdc1-2e25-4b17-8a42-61ffd4b8914c')" } }], Tasks: tasks });
     expect((await runCli(['validate', '-'], { stdin })).code).toBe(1);
     expect((await runCli(['validate', '--profile', 'relaxed', '-'], { stdin })).code).toBe(0);
   });
 
   it('lists at most --max-diagnostics problems per file and counts the rest; "all" lists every one', async () => {
-    const stdin = `{"InputMediaAssets":[{"__metadata":{"uri":"https://x/api/Assets('a')"}}],"Tasks":[${Array(30).fill('null').join(',')}]}`;
+    const stdin = `{"InputMediaAssets":[{"__metadata":{"uri":"https://x/api/Assets('nb:cid:UUID:910ffdc1-2e25-4b17-8a42-61ffd4b8914c')"}}],"Tasks":[${Array(30).fill('null').join(',')}]}`;
     const capped = JSON.parse((await runCli(['validate', '--format', 'json', '--max-diagnostics', '5', '-'], { stdin })).stdout);
     expect(capped.diagnostics).toHaveLength(6);
     expect(capped.diagnostics.at(-1)).toMatchObject({ code: 'TOO_MANY_DIAGNOSTICS', omitted: { problems: 25, errors: 25 } });

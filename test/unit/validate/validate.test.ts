@@ -5,6 +5,8 @@ import type { Diagnostic } from '../../../src/diagnostics/diagnostic.js';
 
 const MES = 'nb:mpid:UUID:ff4df607-d419-42f0-bc17-a481b1331e56';
 const INPUT = { __metadata: { uri: "https://media.windows.net/api/Assets('nb%3Acid%3AUUID%3A910ffdc1-2e25-4b17-8a42-61ffd4b8914c')" } };
+const ASSET_1 = 'nb:cid:UUID:910ffdc1-2e25-4b17-8a42-61ffd4b8914c';
+const ASSET_2 = 'nb:cid:UUID:22a0e1b7-5f3c-4d2e-9b1a-0c7d3e4f5a6b';
 
 function body(inputs: string[], outputs: string[]): string {
   return `<taskBody>${inputs.map((i) => `<inputAsset>${i}</inputAsset>`).join('')}${outputs.map((o) => `<outputAsset>${o}</outputAsset>`).join('')}</taskBody>`;
@@ -42,9 +44,26 @@ describe('validateJob()', () => {
   });
 
   it('accepts InputMediaAssets@odata.bind and decodes asset ids', () => {
-    const r = validateJob({ 'InputMediaAssets@odata.bind': ["https://x/api/Assets('nb:cid:UUID:1')", "https://x/api/Assets('nb%3Acid%3AUUID%3A2')"], Tasks: [task(['JobInputAsset(1)'], ['JobOutputAsset(0)'])] });
+    const r = validateJob({ 'InputMediaAssets@odata.bind': [`https://x/api/Assets('${ASSET_1}')`, `https://x/api/Assets('${encodeURIComponent(ASSET_2)}')`], Tasks: [task(['JobInputAsset(1)'], ['JobOutputAsset(0)'])] });
     expect(r.valid).toBe(true);
-    expect(r.job!.InputMediaAssets.map((a) => a.id)).toEqual(['nb:cid:UUID:1', 'nb:cid:UUID:2']);
+    expect(r.job!.InputMediaAssets.map((a) => a.id)).toEqual([ASSET_1, ASSET_2]);
+  });
+
+  it('refuses an input that is not an asset link, or names no asset id, with INPUT_ASSET_INVALID', () => {
+    const tasks = [task(['JobInputAsset(0)'], ['JobOutputAsset(0)'])];
+    const uris = ['hello', `https://x/api/Jobs('nb:jid:UUID:910ffdc1-2e25-4b17-8a42-61ffd4b8914c')`, "https://x/api/Assets('')", "https://x/api/Assets('not-an-id')", "Assets('nb:jid:UUID:910ffdc1-2e25-4b17-8a42-61ffd4b8914c')"];
+    for (const uri of uris) {
+      for (const definition of [{ InputMediaAssets: [{ __metadata: { uri } }], Tasks: tasks }, { 'InputMediaAssets@odata.bind': [uri], Tasks: tasks }]) {
+        const r = validateJob(definition);
+        expect(r.valid, uri).toBe(false);
+        expect(r.diagnostics, uri).toMatchObject([{ code: 'INPUT_ASSET_INVALID', hint: expect.stringContaining("Assets('nb:cid:UUID:<guid>')") }]);
+        expect(r.job!.InputMediaAssets).toEqual([]);
+      }
+    }
+    const [notLink] = validateJob({ InputMediaAssets: [{ __metadata: { uri: 'hello' } }], Tasks: tasks }).diagnostics;
+    expect(notLink!.message).toBe('InputMediaAssets[0].__metadata.uri "hello" is not an asset link');
+    const [notId] = validateJob({ 'InputMediaAssets@odata.bind': ["Assets('not-an-id')"], Tasks: tasks }).diagnostics;
+    expect(notId!.message).toBe('InputMediaAssets@odata.bind[0] names "not-an-id", which is not an asset id (nb:cid:UUID:<guid>)');
   });
 
   it('reports JSON_MALFORMED with the position in the JSON text', () => {
