@@ -1471,7 +1471,9 @@ function readSlot(raw: Record<string, unknown>, slot: number, t: TaskRecord): vo
 function loadTask(raw: unknown, index: number, job: Job, r: Reading, owner: TaskOwner, c: TaskColumns, slot: number): Task {
   const sink = r.sink;
   const keys = isRecord(raw) ? ownKeys(raw) : undefined;
-  if (keys === undefined || isUnreadable(keys)) {
+  // An entry whose read threw is an Unreadable (an object of one key, `why`): no task. Asked only
+  // of an object of at most one key, which no valid task is, so a task costs no lookup.
+  if (keys === undefined || isUnreadable(keys) || (keys.length <= 1 && isUnreadable(raw))) {
     if (sink.room('TASK_INVALID')) {
       const why = isUnreadable(raw) ? `could not be read: ${raw.why}` : isUnreadable(keys) ? `could not be read: ${keys.why}` : `is ${typeName(raw)}, not an object`;
       sink.add('TASK_INVALID', `Tasks[${index}] ${why}`, { task: index });

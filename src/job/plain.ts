@@ -178,7 +178,9 @@ export function loadPlainGraphInto(d: Record<string, unknown>, r: PlainReading):
 /** A task's record and id (recorded in `indexOf` when it is the first with it). */
 function readEntry(raw: unknown, i: number, indexOf: Map<string, number>, r: PlainReading): Entry {
   const sink = r.sink;
-  const rec = isRecord(raw) ? (r.safe ? snapshotRecord(raw, TASK_PROPERTIES) : raw) : undefined;
+  // An entry whose read threw is an Unreadable, itself an object: it is no task, and only a caller's
+  // array (r.safe) can hold one.
+  const rec = isRecord(raw) && !(r.safe && isUnreadable(raw)) ? (r.safe ? snapshotRecord(raw, TASK_PROPERTIES) : raw) : undefined;
   if (rec === undefined || isUnreadable(rec)) {
     if (sink.room('TASK_INVALID')) {
       const why = isUnreadable(raw) ? `could not be read: ${raw.why}` : isUnreadable(rec) ? `could not be read: ${rec.why}` : `is ${typeName(raw)}, not an object`;

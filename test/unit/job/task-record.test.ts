@@ -55,6 +55,15 @@ describe("a task's properties, read in one pass", () => {
     ]);
   });
 
+  it('reports an entry of Tasks whose read throws as TASK_INVALID, in a job and in a plain graph', () => {
+    const throwingEntry = (): unknown[] => Object.defineProperty([first], 1, { enumerable: true, get: (): never => { throw new Error('boom'); } });
+    const r = validateJob({ ...base, Tasks: throwingEntry() });
+    expect(r.diagnostics.map((d) => [d.code, d.task, d.message])).toEqual([['TASK_INVALID', 1, 'Tasks[1] could not be read: reading it threw Error: boom']]);
+    const plain = Object.defineProperty([{ id: 'a' }], 1, { enumerable: true, get: (): never => { throw new Error('boom'); } });
+    const g = validateJob({ tasks: plain }, { profile: 'relaxed' });
+    expect(g.diagnostics.map((d) => [d.code, d.task, d.message])).toEqual([['TASK_INVALID', 1, 'tasks[1] could not be read: reading it threw Error: boom']]);
+  });
+
   it('reads JSON text as the objects it stands for, extensions included', () => {
     const job = { ...base, Tasks: [{ ...first, Weight: 2, Bogus: true }, second] };
     const fromText = validateJob(JSON.stringify(job), { profile: 'relaxed' });
