@@ -17,6 +17,7 @@ import { formatDiagnosticText } from '../validate/format-text.js';
 import { validateJob, type ValidationResult } from '../validate/validate.js';
 import { jobLabel, jobName, type WorkloadFile } from '../workload/read.js';
 import { CliError, type CliIO } from './io.js';
+import { arrivalError } from './workload-input.js';
 import { outcomeCounts, outcomeLines } from './run-outcome.js';
 import { paint } from './run-view.js';
 import { formatMs } from './figures.js';
@@ -56,6 +57,8 @@ export async function runWorkload(io: CliIO, file: string, workload: WorkloadFil
   let invalid = 0;
   for (const e of workload.jobs()) {
     if (e.malformed !== undefined) throw new CliError(`${file}: line ${e.line} is not JSON (${e.malformed})`);
+    const late = arrivalError(file, e);
+    if (late !== undefined) throw late;
     const label = jobLabel(e.index, e.definition);
     const result = validateJob(e.definition, { profile: options.engine.profile ?? 'relaxed' });
     if (!result.valid) {

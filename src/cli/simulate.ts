@@ -9,7 +9,7 @@ import { formatDiagnosticText } from '../validate/format-text.js';
 import { CliError, ioMessage, type CliIO, type CliOptions } from './io.js';
 import { plural } from './figures.js';
 import { comparisonTable } from './simulate-table.js';
-import { workloadOf } from './workload-input.js';
+import { arrivalError, workloadOf } from './workload-input.js';
 
 export { comparisonTable } from './simulate-table.js';
 
@@ -52,6 +52,8 @@ export function readWorkload(text: string, file: string): SimJob[] {
   if (workload !== undefined) {
     return [...workload.jobs()].map((e) => {
       if (e.malformed !== undefined) throw new CliError(`${file}: line ${e.line} is not JSON (${e.malformed}); a workload is JSON or one JSON object a line`);
+      const late = arrivalError(file, e);
+      if (late !== undefined) throw late;
       return e.additions === undefined ? { definition: e.definition, arrival: e.arrival } : { definition: e.definition, arrival: e.arrival, additions: e.additions as SimJob['additions'] };
     });
   }

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { DEFAULT_MAX_DIAGNOSTICS, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { DEFAULT_MAX_DIAGNOSTICS, makeDiagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { formatDiagnosticText, summarize } from '../validate/format-text.js';
 import { formatSarif, type SarifFile } from '../validate/format-sarif.js';
 import { validateJob, validateTaskBody, type Profile, type ValidationResult } from '../validate/validate.js';
@@ -8,7 +8,7 @@ import { validateJobTemplate } from '../validate/template.js';
 import type { JobTemplateDefinition } from '../job/template.js';
 import { jobLabel, jobName, type WorkloadFile } from '../workload/read.js';
 import { CliError, ioMessage, packageVersion, useColor, type CliIO, type CliOptions } from './io.js';
-import { workloadOf } from './workload-input.js';
+import { ARRIVAL_HINT, workloadOf } from './workload-input.js';
 
 export const VALIDATE_USAGE = `Usage: jobgraph validate <file…> [--format text|json|sarif] [--profile ams|relaxed] [--max-diagnostics N|all] [--templates <file>] [--add-to <job.json>]
 
@@ -231,6 +231,11 @@ function validateWorkload(file: string, source: string, workload: WorkloadFile, 
   const all: Diagnostic[] = [];
   for (const e of workload.jobs()) {
     const r = validateJob(e.definition, { profile, maxDiagnostics, ...(templates ? { templates } : {}) });
+    if (e.arrivalProblem !== undefined) {
+      // The entry's own mistake, not its definition's: the job would run at the start without a word.
+      r.diagnostics.unshift(makeDiagnostic('JOB_INVALID', e.arrivalProblem, { property: 'arrival', hint: ARRIVAL_HINT }));
+      r.valid = false;
+    }
     if (e.malformed !== undefined) {
       // The line was given as its text: its JSON_MALFORMED is on line 1 of it, which is this line of the file.
       for (const d of r.diagnostics) if (d.fileLine !== undefined) d.fileLine = d.line = e.line;

@@ -32,6 +32,14 @@ export function pickJob(workload: WorkloadFile, file: string, index: number | un
   return entry;
 }
 
+export const ARRIVAL_HINT = 'give "arrival" in seconds from the start, or leave it out for 0';
+
+/** A CliError for an entry whose `arrival` is given but is no number of seconds >= 0 (see WorkloadEntry.arrivalProblem). */
+export function arrivalError(file: string, e: WorkloadEntry): CliError | undefined {
+  if (e.arrivalProblem === undefined) return undefined;
+  return new CliError(`${file}: job ${e.index}${e.line !== undefined ? ` (line ${e.line})` : ''}: ${e.arrivalProblem}; ${ARRIVAL_HINT}`);
+}
+
 /** A usage error for `--job` given with a file that is one job. */
 export function notAWorkload(file: string): CliError {
   return new CliError(`--job picks a job of a workload; ${file} is one job definition`);

@@ -16,8 +16,10 @@ import { WORKLOAD_FORMAT } from './stream.js';
 export interface WorkloadEntry {
   /** 0-based, in file order: what `--job N` names and diagnostics say. */
   index: number;
-  /** Seconds from the start (0 when missing or not a number). */
+  /** Seconds from the start (0 when missing, or when not seconds: see {@link arrivalProblem}). */
   arrival: number;
+  /** Why the entry's `arrival` is refused, when it is given but is not a number of seconds >= 0. */
+  arrivalProblem?: string;
   /** The parsed definition; for an NDJSON line that is not JSON, the line's text. */
   definition: unknown;
   /**
@@ -125,13 +127,29 @@ function ndjson(text: string): WorkloadFile {
   };
 }
 
-/** `{ arrival, definition, additions? }` of one job; a bare Create-Job body arrives at 0. */
-function split(v: unknown): { arrival: number; definition: unknown; additions?: unknown } {
+/**
+ * `{ arrival, definition, additions? }` of one job; a bare Create-Job body, or an entry without
+ * `arrival`, arrives at 0. An `arrival` that is given but is no number of seconds >= 0 arrives at 0
+ * with its problem told (`arrivalProblem`), for the commands to refuse: "soon" or -5 read as 0
+ * would run a job at the start without a word.
+ */
+function split(v: unknown): { arrival: number; arrivalProblem?: string; definition: unknown; additions?: unknown } {
   if (isObject(v) && 'definition' in v) {
-    const arrival = typeof v.arrival === 'number' && Number.isFinite(v.arrival) && v.arrival >= 0 ? v.arrival : 0;
-    return v.additions === undefined ? { arrival, definition: v.definition } : { arrival, definition: v.definition, additions: v.additions };
+    const given = v.arrival;
+    const ok = given === undefined || (typeof given === 'number' && Number.isFinite(given) && given >= 0);
+    const arrival = ok && given !== undefined ? (given as number) : 0;
+    const entry: { arrival: number; arrivalProblem?: string; definition: unknown; additions?: unknown } = { arrival, definition: v.definition };
+    if (!ok) entry.arrivalProblem = `"arrival" is ${describeArrival(given)}, not a number of seconds >= 0`;
+    if (v.additions !== undefined) entry.additions = v.additions;
+    return entry;
   }
   return { arrival: 0, definition: v };
+}
+
+function describeArrival(v: unknown): string {
+  if (typeof v === 'number') return String(v);
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 37)}...` : v);
+  return v === null ? 'null' : Array.isArray(v) ? 'an array' : `${typeof v === 'object' ? 'an object' : typeof v}`;
 }
 
 /** The first `n` non-blank lines. */

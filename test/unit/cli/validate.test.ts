@@ -166,6 +166,24 @@ describe('jobgraph validate on a workload', () => {
     expect([valid.code, valid.stdout]).toEqual([0, `${tmp}/valid.json: 3 jobs, 3 valid, 0 invalid (no problems)\n`]);
   });
 
+  it('refuses an arrival that is given but is no number of seconds >= 0; a missing one is 0', async () => {
+    const w = mediaWorkload(5);
+    const bad: unknown[] = ['soon', -5, null, [1]];
+    bad.forEach((arrival, i) => ((w.jobs[i] as { arrival: unknown }).arrival = arrival));
+    delete (w.jobs[4] as { arrival?: unknown }).arrival;
+    const r = await runCli(['validate', file('arrivals.json', containerText(w))]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('job #0 "media(30) job 0": error JOB_INVALID: "arrival" is "soon", not a number of seconds >= 0');
+    expect(r.stdout).toContain('"arrival" is -5, not');
+    expect(r.stdout).toContain('"arrival" is null, not');
+    expect(r.stdout).toContain('"arrival" is an array, not');
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toBe(`${tmp}/arrivals.json: 5 jobs, 1 valid, 4 invalid (4 errors)`);
+    // The commands that run a workload in time refuse it, naming the job.
+    const sim = await runCli(['simulate', file('arrivals2.json', containerText(w))]);
+    expect(sim.code).not.toBe(0);
+    expect(sim.stderr).toContain('job 0: "arrival" is "soon", not a number of seconds >= 0; give "arrival" in seconds from the start, or leave it out for 0');
+  });
+
   it('reads a workload from standard input', async () => {
     const r = await runCli(['validate', '-'], { stdin: ndjsonText(mediaWorkload(2, 1)) });
     expect(r.stdout).toContain('-: job #1 "media(12) job 1": invalid (1 error)');
