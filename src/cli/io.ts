@@ -16,14 +16,34 @@ export type CliOptions = NonNullable<ParseArgsConfig['options']>;
 export const processIO: CliIO = {
   stdout: process.stdout,
   stderr: process.stderr,
-  readFile: (path) => (path === '-' ? readStdin() : readFile(path, 'utf8')),
+  readFile: async (path) => (path === '-' ? decodeText(await readStdin()) : readText(path)),
   env: process.env,
 };
 
-async function readStdin(): Promise<string> {
+async function readStdin(): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+/** The text of the file at `path` (see {@link decodeText}). */
+export async function readText(path: string): Promise<string> {
+  return decodeText(await readFile(path));
+}
+
+/**
+ * A file's text: UTF-8, unless a byte-order mark says UTF-16 (little- or big-endian). Windows
+ * PowerShell 5 writes UTF-16LE with a mark (`>` and `Out-File`); read as UTF-8, such a job was one
+ * JSON_MALFORMED at its first byte. The UTF-8 mark is kept: the readers skip it.
+ */
+export function decodeText(bytes: Buffer): string {
+  if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe) return bytes.subarray(2).toString('utf16le');
+  if (bytes.length >= 2 && bytes[0] === 0xfe && bytes[1] === 0xff) {
+    // Buffer has no big-endian UTF-16: swap each pair (an odd last byte is dropped, as a decoder would).
+    const swapped = Buffer.from(bytes.subarray(2, 2 + ((bytes.length - 2) & ~1)));
+    return swapped.swap16().toString('utf16le');
+  }
+  return bytes.toString('utf8');
 }
 
 /** A usage or I/O problem: exit status 2. */

@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { main } from '../../src/cli/main.js';
-import type { CliIO } from '../../src/cli/io.js';
+import { readText, type CliIO } from '../../src/cli/io.js';
 
 export interface CliRun {
   code: number;
@@ -15,7 +14,8 @@ export async function runCli(argv: string[], opts: { stdin?: string; env?: Recor
   const io: CliIO = {
     stdout: { write: (s: string) => (stdout += s), isTTY: opts.tty ?? false },
     stderr: { write: (s: string) => (stderr += s), isTTY: false },
-    readFile: async (p) => (p === '-' ? (opts.stdin ?? '') : readFile(p, 'utf8')),
+    // Files as the CLI reads them (processIO): byte-order marks honoured.
+    readFile: async (p) => (p === '-' ? (opts.stdin ?? '') : readText(p)),
     env: opts.env ?? {},
   };
   const code = await main(argv, io);

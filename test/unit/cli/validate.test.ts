@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../helpers/cli.js';
 import { containerText, mediaWorkload, ndjsonText } from '../../helpers/workloads.js';
 import { serializeWorkload } from '../../../src/workload/stream.js';
+import { decodeText } from '../../../src/cli/io.js';
 
 const GOLDEN = 'test/golden/cli';
 
@@ -182,6 +183,19 @@ describe('jobgraph validate on a workload', () => {
     const sim = await runCli(['simulate', file('arrivals2.json', containerText(w))]);
     expect(sim.code).not.toBe(0);
     expect(sim.stderr).toContain('job 0: "arrival" is "soon", not a number of seconds >= 0; give "arrival" in seconds from the start, or leave it out for 0');
+  });
+
+  it('reads a job file written as UTF-16 with a byte-order mark (as Windows PowerShell writes it), either byte order', async () => {
+    const text = readFileSync('examples/encode-package.json', 'utf8');
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+    const be = Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(text, 'utf16le').swap16()]);
+    expect(decodeText(le)).toBe(text);
+    expect(decodeText(be)).toBe(text);
+    expect(decodeText(Buffer.from(text, 'utf8'))).toBe(text);
+    const path = join(tmp, 'utf16.json');
+    writeFileSync(path, le);
+    const r = await runCli(['validate', path]);
+    expect([r.code, r.stdout]).toEqual([0, `${path}: valid (no problems)\n`]);
   });
 
   it('reads a workload from standard input', async () => {
