@@ -23,6 +23,8 @@
  *   • structural errors (a close tag that does not match, an unescaped `<`, an `&` that swallowed
  *     a tag): the first is reported, then nothing more — saxes' later errors and events are
  *     unreliable. Reading goes on to salvage the asset elements that follow (entries, no problems);
+ *     an asset closed by a close tag that does not match keeps a valid reference (its text was
+ *     read before the mistake), silently dropping an invalid one;
  *   • after the root element closed, the first error is reported (garbage after the root), then
  *     nothing more;
  *   • what saxes reports when the document ends (no root, unclosed elements, unfinished markup)
@@ -73,6 +75,7 @@ import {
   KIND_LOCAL,
   KIND_TAG,
   EOF_UNCLOSED,
+  describeChar,
   explainEof,
   explainXmlError,
   isEofMessage,
@@ -167,6 +170,31 @@ function quote(s: string): string {
   return JSON.stringify(clip(s));
 }
 
+/**
+ * Characters a reader cannot see or tell apart in a message: controls (U+0085 NEXT LINE, valid
+ * XML), format characters (U+200B, U+FEFF), separators other than the space. JSON.stringify
+ * escapes only C0 controls.
+ */
+const INVISIBLE = /(?![\t\n\r ])[\p{Cc}\p{Cf}\p{Z}]/u;
+const INVISIBLE_ALL = /(?![\t\n\r ])[\p{Cc}\p{Cf}\p{Z}]/gu;
+
+/**
+ * As {@link quote}, with each invisible character escaped (`\u0085`) and the first one named by code
+ * point after the text (`"\u0085" (U+0085 NEXT LINE)`), as XML_MALFORMED names a bad character: a
+ * message showing `text ""` leaves the reader nothing to look for.
+ */
+function quoteVisibly(s: string): string {
+  const shown = clip(s);
+  const first = shown.search(INVISIBLE);
+  if (first < 0) return quote(s);
+  const escaped = JSON.stringify(shown).replace(INVISIBLE_ALL, (c) => escapeCodePoint(c.codePointAt(0)!));
+  return `${escaped} (${describeChar(shown.codePointAt(first)!)})`;
+}
+
+function escapeCodePoint(c: number): string {
+  return c > 0xffff ? `\\u{${c.toString(16)}}` : `\\u${c.toString(16).padStart(4, '0')}`;
+}
+
 interface PendingProblem {
   offset: number;
   problem: TaskBodyProblem;
@@ -210,6 +238,12 @@ class TaskBodyReader implements XmlErrorContext {
   private lastXmlOffset = -1;
   private declReported = false;
   private loneSurrogates: number[] = [];
+  /**
+   * Where the reader lost the thread (a structural error, the start of what the document ended
+   * inside, a refused DOCTYPE, a stop), or -1: the document was read to its end. Assets written
+   * after it may have been missed (see {@link outputsMaybeUnread}).
+   */
+  lostAt = -1;
 
   /** Source characters handed to saxes for the last document (tests check a DOCTYPE stops it). */
   fed = 0;
@@ -250,6 +284,8 @@ class TaskBodyReader implements XmlErrorContext {
   private curNested = false;
   /** The asset's start tag had an XML error: its attributes are dropped, and text that is no reference is not reported. */
   private curTagTainted = false;
+  /** The asset was closed by a close tag that does not match it: a valid reference is kept, an invalid one not reported. */
+  private curCutShort = false;
   private curCreation = -1;
   private curFormat = -1;
   private curName: string | undefined = undefined;
@@ -330,6 +366,7 @@ class TaskBodyReader implements XmlErrorContext {
       this.resetParser();
       if (err !== STOP) throw err;
       this.eofProblem = true; // stopped early: the structure is unknown
+      this.lose(this.here());
     }
     this.checkCounts();
     return this.result();
@@ -358,6 +395,7 @@ class TaskBodyReader implements XmlErrorContext {
     this.lastXmlOffset = -1;
     this.declReported = false;
     if (this.loneSurrogates.length > 0) this.loneSurrogates = [];
+    this.lostAt = -1;
     this.errorEnd = 0;
     this.textStart = xml.charCodeAt(0) === 0xfeff ? 1 : 0;
     this.textTaint = 0;
@@ -451,6 +489,7 @@ class TaskBodyReader implements XmlErrorContext {
 
   private refuseDoctype(offset: number, message: string, hint?: string): void {
     this.refused = true;
+    this.lose(offset);
     this.add('XML_DOCTYPE_FORBIDDEN', offset, message, hint);
   }
 
@@ -540,7 +579,13 @@ class TaskBodyReader implements XmlErrorContext {
       default:
         this.xml(r.offset, r.message, r.hint);
         this.mode = M_SALVAGE;
+        this.lose(r.offset);
     }
+  }
+
+  /** Notes the first place where the reading became unreliable (see lostAt). */
+  private lose(offset: number): void {
+    if (this.lostAt < 0 || offset < this.lostAt) this.lostAt = offset;
   }
 
   private onDoctype(): void {
@@ -618,7 +663,7 @@ class TaskBodyReader implements XmlErrorContext {
       if (this.curKind === kind && this.curStart === start) {
         // saxes also closes an element when a close tag that does not match it comes (and then
         // reports the mismatch): its text is then unreliable.
-        if (!selfClosing && !this.closedByOwnTag(name)) this.curNested = true;
+        if (!selfClosing && !this.closedByOwnTag(name)) this.curCutShort = true;
         this.finishAsset();
       }
     } else if (kind === K_NESTED_ROOT && this.wants('TASKBODY_UNKNOWN_ELEMENT')) {
@@ -670,7 +715,7 @@ class TaskBodyReader implements XmlErrorContext {
 
   private strayText(text: string): void {
     const at = skipMisc(this.src, this.textStart, this.here());
-    this.add('TASKBODY_TEXT', at, `text ${quote(trimXmlSpace(text))} directly inside <${clip(this.rootName)}>`, /^\s*Job(Input|Output)Asset\(/.test(text) ? 'put each asset reference inside its own <inputAsset> or <outputAsset>' : undefined);
+    this.add('TASKBODY_TEXT', at, `text ${quoteVisibly(trimXmlSpace(text))} directly inside <${clip(this.rootName)}>`, /^\s*Job(Input|Output)Asset\(/.test(text) ? 'put each asset reference inside its own <inputAsset> or <outputAsset>' : undefined);
   }
 
   // Elements ------------------------------------------------------------------------------------
@@ -786,6 +831,7 @@ class TaskBodyReader implements XmlErrorContext {
     this.curTaint = this.taint;
     this.curNested = false;
     this.curTagTainted = tainted;
+    this.curCutShort = false;
     this.curCreation = -1;
     this.curFormat = -1;
     this.curName = undefined;
@@ -895,7 +941,12 @@ class TaskBodyReader implements XmlErrorContext {
     const clean = !this.curNested && this.taint === this.curTaint && (this.loneSurrogates.length === 0 || !this.hasLoneSurrogate(start, this.here()));
     if (clean) {
       ref = parseTrimmedAssetRef(text);
-      if (ref === null && this.curTagTainted) {
+      if (this.curCutShort) {
+        // A close tag that does not match ended it (reported next, and nothing after it): the text
+        // before it was read as any other, so a valid reference stands, which spares the tasks
+        // reading it a false OUTPUT_NOT_PRODUCED. Anything else about it is left unsaid.
+        if (ref !== null && kind === K_OUTPUT && ref.kind === 'JobInputAsset') ref = null;
+      } else if (ref === null && this.curTagTainted) {
         // The start tag broke (a missing quote, a stray <): the text may be part of it.
       } else if (ref === null) {
         if (this.wants('ASSET_REF_INVALID')) {
@@ -935,11 +986,18 @@ class TaskBodyReader implements XmlErrorContext {
     this.eofProblem = true;
     const mode = this.mode;
     if (mode === M_SALVAGE || mode === M_DONE) return;
-    if (this.inStartTag && this.tagReported) return;
+    if (this.inStartTag && this.tagReported) {
+      this.lose(this.tagStart);
+      return;
+    }
     // No root after an error already reported (text before the root, say): that error says it.
-    if (messages.length === 1 && messages[0] === 'document must contain a root element.' && this.xmlProblems > 0) return;
+    if (messages.length === 1 && messages[0] === 'document must contain a root element.' && this.xmlProblems > 0) {
+      this.lose(0);
+      return;
+    }
     this.errorEnd = this.src.length;
     const r = explainEof(messages, this);
+    this.lose(r.offset);
     // What saxes said inside an unfinished construct (a PI, comment or & that ran to the end) is a
     // consequence of it.
     const pending = this.problems;
@@ -1053,4 +1111,40 @@ export function parseTaskBodyWithin(xml: string, maxProblems: number): ParsedTas
 /** @internal parseTaskBody read by saxes alone, whatever the document: for the loader, which tried the plain scan itself, and for tests of the scan. */
 export function parseTaskBodyWithSaxes(xml: string, maxProblems = DEFAULT_MAX_PROBLEMS): ParsedTaskBody {
   return (reader ??= new TaskBodyReader()).parse(xml, maxProblems);
+}
+
+/** `JobOutputAsset(n)` as the grammar writes it (the reference syntax of asset-ref.ts). */
+const OUTPUT_MENTION = /JobOutputAsset\((\d+)\)/g;
+
+/**
+ * @internal The output indices a TaskBody may declare where it could not be read: each
+ * `JobOutputAsset(n)` written after the place where the reader lost the thread (a structural
+ * error, what the document ended inside, a refused DOCTYPE), except in the text of an
+ * `<inputAsset>`. Empty for a TaskBody read to its end, whatever else is wrong with it.
+ *
+ * For the validator, on its error path only (it reads the TaskBody again): a task that reads one of
+ * these is not told that no task outputs it, as the broken TaskBody may well be the one that does.
+ */
+export function outputsMaybeUnread(xml: string): number[] {
+  if (scanPlainTaskBody(xml) !== undefined) return [];
+  const r = (reader ??= new TaskBodyReader());
+  r.parse(xml, 0); // problems are counted, not built: only where the reading stopped matters here
+  const from = r.lostAt;
+  if (from < 0) return [];
+  const found: number[] = [];
+  OUTPUT_MENTION.lastIndex = from;
+  for (let m = OUTPUT_MENTION.exec(xml); m !== null; m = OUTPUT_MENTION.exec(xml)) {
+    const index = Number(m[1]);
+    if (Number.isSafeInteger(index) && !isInputText(xml, m.index)) found.push(index);
+  }
+  return found;
+}
+
+/** Whether the text at `at` directly follows an `<inputAsset ...>` start tag. */
+function isInputText(xml: string, at: number): boolean {
+  let i = at - 1;
+  while (i >= 0 && isXmlSpace(xml.charCodeAt(i))) i--;
+  if (i < 0 || xml.charCodeAt(i) !== 0x3e) return false;
+  const lt = xml.lastIndexOf('<', i);
+  return lt >= 0 && xml.startsWith('<inputAsset', lt) && !/[A-Za-z0-9_.:-]/.test(xml.charAt(lt + 11));
 }

@@ -153,6 +153,19 @@ function firstNonSpace(src: string, from: number, limit: number): number {
 }
 
 /**
+ * Offset just after the comment that starts at `lt` (`<!--`) as saxes reads it, or -1 when it never
+ * ends: it ends at the first `--` followed by `>`. A `--` followed by anything else is an error and
+ * the comment goes on after that character, so `--->` does not end it (a search for `-->` would
+ * say it does, and the end of the document would then be blamed on the next tag).
+ */
+export function commentEnd(src: string, lt: number): number {
+  for (let dd = src.indexOf('--', lt + 4); dd >= 0; dd = src.indexOf('--', dd + 3)) {
+    if (src.charCodeAt(dd + 2) === 0x3e) return dd + 3;
+  }
+  return -1;
+}
+
+/**
  * From `from`, skips white space and complete comments, processing instructions and XML
  * declarations (which the parser does not listen to), and returns the offset of the first other
  * thing, or `limit`.
@@ -164,9 +177,9 @@ export function skipMisc(src: string, from: number, limit: number): number {
     if (i >= limit || src.charCodeAt(i) !== 0x3c) return i;
     let close: number;
     if (src.startsWith('<!--', i)) {
-      close = src.indexOf('-->', i + 4);
-      if (close < 0 || close + 3 > limit) return i;
-      i = close + 3;
+      close = commentEnd(src, i);
+      if (close < 0 || close > limit) return i;
+      i = close;
     } else if (src.startsWith('<?', i)) {
       close = src.indexOf('?>', i + 2);
       if (close < 0 || close + 2 > limit) return i;
@@ -650,7 +663,13 @@ function unfinishedMarkup(ctx: XmlErrorContext): XmlErrorReport {
     amp = src.indexOf('&', from);
     start = lt < 0 ? amp : amp < 0 ? lt : Math.min(lt, amp);
     if (start < 0 || start !== lt) break;
-    const ends = src.startsWith('<!--', lt) ? '-->' : src.startsWith('<?', lt) ? '?>' : src.startsWith('<![CDATA[', lt) ? ']]>' : '';
+    if (src.startsWith('<!--', lt)) {
+      const close = commentEnd(src, lt);
+      if (close < 0) break;
+      from = close;
+      continue;
+    }
+    const ends = src.startsWith('<?', lt) ? '?>' : src.startsWith('<![CDATA[', lt) ? ']]>' : '';
     const close = ends === '' ? -1 : src.indexOf(ends, lt + 2);
     if (close < 0) break;
     from = close + ends.length;
@@ -660,7 +679,7 @@ function unfinishedMarkup(ctx: XmlErrorContext): XmlErrorReport {
   }
   const r = (message: string, hint: string): XmlErrorReport => ({ kind: KIND_STRUCTURAL, offset: start, message, hint });
   if (start === amp) return r('an & that starts no entity reference', 'write &amp; for a literal & (the rest of the document was read as an entity name)');
-  if (src.startsWith('<!--', start)) return r('a comment that is never closed', 'end the comment with -->');
+  if (src.startsWith('<!--', start)) return unclosedComment(ctx, start);
   if (src.startsWith('<![CDATA[', start)) return r('a CDATA section that is never closed', 'end the CDATA section with ]]>');
   if (src.startsWith('<?', start)) return r('a processing instruction or XML declaration that is never closed', 'end it with ?>');
   if (src.startsWith('<!', start)) return r('unfinished markup <!', 'a comment is <!-- ... -->; write &lt;! for a literal <!');
@@ -668,4 +687,16 @@ function unfinishedMarkup(ctx: XmlErrorContext): XmlErrorReport {
   const name = nameAt(src, start + 1);
   if (name !== '') return r(`the document ends inside the start tag <${clip(name)}`, 'end the start tag with > — is the TaskBody cut short?');
   return r('a < at the end of the document', 'write &lt; for a literal <');
+}
+
+/** The document ends inside the comment at `lt`: say so, and name a `--` that did not end it (`--->`). */
+function unclosedComment(ctx: XmlErrorContext, lt: number): XmlErrorReport {
+  const { src } = ctx;
+  const dd = src.indexOf('--', lt + 4);
+  let hint = 'end the comment with -->';
+  if (dd >= 0) {
+    hint = `the -- at ${at(ctx, dd)} does not end it: a comment may not contain --, and ends with -->`;
+    if (src.startsWith('--->', dd)) hint += ' (write -->, not --->)';
+  }
+  return { kind: KIND_STRUCTURAL, offset: lt, message: 'a comment that is never closed', hint };
 }

@@ -1,4 +1,4 @@
-import { findCycles } from '../core/cycles.js';
+import { coveringCycles } from '../core/cycles.js';
 import { JobGraph } from '../graph/job-graph.js';
 import { resolveDependencies, type Dependencies } from '../graph/dependencies.js';
 import { inputAtOf, inputCodesOf, inputCountOf, isCleanTask, loadJobInto, outputCountOf, packedRefsOf, readLoadOptions, readTasks, type LoadOptions } from '../job/load.js';
@@ -11,7 +11,7 @@ import { LineMap } from '../taskbody/position.js';
 import type { Job, Task } from '../job/model.js';
 import { LIMITS } from '../job/load.js';
 import type { OutputAssetEntry } from '../taskbody/types.js';
-import { parseTaskBodyWithin } from '../taskbody/parse.js';
+import { outputsMaybeUnread, parseTaskBodyWithin } from '../taskbody/parse.js';
 import { DEFAULT_MAX_DIAGNOSTICS, DiagnosticSink, byPlace, type CycleEdge, type Diagnostic, type DiagnosticExtras } from '../diagnostics/diagnostic.js';
 import { ArgumentRangeError, ArgumentTypeError, checkMaxOption, describeValue } from '../errors.js';
 import { checkTemplateInputs, checkTemplatesOption, expandTemplateJob, placeInJobTemplate, type JobTemplates } from './template.js';
@@ -354,7 +354,10 @@ export function checkGraph(job: Job, deps: Dependencies, sink: DiagnosticSink, p
       });
     }
   }
+  // Only a job with a reference to nobody's output pays for looking at its broken TaskBodies.
+  const unread = deps.unproduced.length > 0 && !plain ? outputsOfBrokenBodies(job, packed) : undefined;
   for (const u of deps.unproduced) {
+    if (unread?.has(u.asset) === true) continue;
     if (!sink.room('OUTPUT_NOT_PRODUCED')) continue;
     const t = tasks.task(u.task);
     const entry = t.inputEntries[u.inputEntry]!;
@@ -384,7 +387,7 @@ export function checkGraph(job: Job, deps: Dependencies, sink: DiagnosticSink, p
     for (let t = 0; t < count; t++) checkTaskInputs(tasks.task(t), inputCount, lookForInputs, ams, addition !== undefined, sink);
   }
 
-  if (!plain) checkOutputGaps(job, deps, sink, addition?.outputBase);
+  if (!plain) checkOutputGaps(job, deps, sink, addition?.outputBase, unread, packed);
 
   if (profile === 'ams' && !plain && addition !== undefined) {
     const before = addition.job.Tasks.length;
@@ -486,31 +489,67 @@ function checkAssetQuota(t: Task, clean: boolean, ams: boolean, sink: Diagnostic
 }
 
 /**
- * `base`: for an addition, the first index its outputs continue the job's at; those below it are
- * not looked at (the job has them: OUTPUT_DUPLICATE).
+ * The output indices TaskBodies that could not be read to their end may declare where they were not
+ * read (see outputsMaybeUnread), each with the first such task. Empty when every task is clean
+ * (`packed`: all are), without reading anything.
  */
-function checkOutputGaps(job: Job, deps: Dependencies, sink: DiagnosticSink, base?: number): void {
+function outputsOfBrokenBodies(job: Job, packed: ReturnType<typeof packedRefsOf>): Map<number, number> {
+  const unread = new Map<number, number>();
+  if (packed !== undefined) return unread;
+  const tasks = readTasks(job);
+  for (let i = 0; i < tasks.count; i++) {
+    const t = tasks.task(i);
+    // A clean task's TaskBody had no problem: read to its end.
+    if (isCleanTask(t)) continue;
+    for (const k of outputsMaybeUnread(t.TaskBody)) if (!unread.has(k)) unread.set(k, i);
+  }
+  return unread;
+}
+
+/**
+ * `base`: for an addition, the first index its outputs continue the job's at; those below it are
+ * not looked at (the job has them: OUTPUT_DUPLICATE). `unread`: indices a broken TaskBody may
+ * output (see outputsOfBrokenBodies), found here if not yet; they count as outputs.
+ */
+function checkOutputGaps(job: Job, deps: Dependencies, sink: DiagnosticSink, base: number | undefined, unread: Map<number, number> | undefined, packed: ReturnType<typeof packedRefsOf>): void {
   if (deps.producerOf.size === 0) return;
   const gaps = deps.producerOf.gaps(base ?? 0);
+  if (gaps.length === 0) return;
+  unread ??= outputsOfBrokenBodies(job, packed);
+  // Sorted once: a gap is split around the indices in it that a broken TaskBody may output.
+  const maybe = unread.size > 0 ? [...unread.keys()].sort((a, b) => a - b) : undefined;
   // Where each output is first written, found in one pass once there is a gap to locate (a search
   // of the producer's outputs per gap would be quadratic for one task with many outputs).
   let firstEntry: Map<number, OutputAssetEntry> | undefined;
+  const report = (expected: number, k: number, producer: number): void => {
+    if (!sink.room('OUTPUT_INDEX_GAP')) return;
+    const t = readTasks(job).task(producer);
+    firstEntry ??= firstOutputEntries(job);
+    // An index a broken TaskBody may output has no entry to point at: the task is named alone.
+    const entry = deps.producerOf.get(k) === producer ? firstEntry.get(k) : undefined;
+    const missing = k - expected === 1 ? `JobOutputAsset(${expected})` : `JobOutputAsset(${expected}) to JobOutputAsset(${k - 1})`;
+    if (base === undefined) sink.add('OUTPUT_INDEX_GAP', `no task outputs ${missing}; the next output is JobOutputAsset(${k})`, at(t, entry));
+    else {
+      sink.add('OUTPUT_INDEX_GAP', `no task of the job or of the addition outputs ${missing}; the next output is JobOutputAsset(${k})`, {
+        ...at(t, entry),
+        hint: `${base > 0 ? `the job's outputs end at JobOutputAsset(${base - 1}): ` : ''}number the new outputs on from JobOutputAsset(${base}), without gaps`,
+      });
+    }
+  };
+  // Gaps ascend, and so does `maybe`: one pointer walks it across all of them.
+  let p = 0;
   for (let g = 0; g < gaps.length; g += 2) {
-    const expected = gaps[g]!;
+    let expected = gaps[g]!;
     const k = gaps[g + 1]!;
-    if (sink.room('OUTPUT_INDEX_GAP')) {
-      const t = readTasks(job).task(deps.producerOf.get(k)!);
-      firstEntry ??= firstOutputEntries(job);
-      const entry = firstEntry.get(k);
-      const missing = k - expected === 1 ? `JobOutputAsset(${expected})` : `JobOutputAsset(${expected}) to JobOutputAsset(${k - 1})`;
-      if (base === undefined) sink.add('OUTPUT_INDEX_GAP', `no task outputs ${missing}; the next output is JobOutputAsset(${k})`, at(t, entry));
-      else {
-        sink.add('OUTPUT_INDEX_GAP', `no task of the job or of the addition outputs ${missing}; the next output is JobOutputAsset(${k})`, {
-          ...at(t, entry),
-          hint: `${base > 0 ? `the job's outputs end at JobOutputAsset(${base - 1}): ` : ''}number the new outputs on from JobOutputAsset(${base}), without gaps`,
-        });
+    if (maybe !== undefined) {
+      while (p < maybe.length && maybe[p]! < expected) p++;
+      for (; p < maybe.length && maybe[p]! < k; p++) {
+        const m = maybe[p]!;
+        if (m > expected) report(expected, m, unread.get(m)!);
+        expected = m + 1;
       }
     }
+    if (expected < k) report(expected, k, deps.producerOf.get(k)!);
   }
 }
 
@@ -528,33 +567,40 @@ function firstOutputEntries(job: Job): Map<number, OutputAssetEntry> {
 
 /** Steps of a cycle spelt out in its message; the rest are counted (every step is in `edges`). */
 const CYCLE_STEPS_SHOWN = 20;
+/**
+ * Cycles reported per group of tasks that depend on each other (a strongly connected component),
+ * together taking in each of its dependencies; past it the dependencies left are counted in the
+ * last one's message, so a huge tangle costs at most this many searches of it.
+ */
+const CYCLES_PER_COMPONENT = 20;
 
 function checkCycles(job: Job, deps: Dependencies, sink: DiagnosticSink, plain: boolean): void {
   // Jobs mostly list a producer before its consumers: when every edge runs forward there is no
-  // cycle, and a six-task job is spared the CSR and stacks findCycles allocates.
+  // cycle, and a six-task job is spared the CSR and stacks coveringCycles allocates.
   const from = deps.from;
   const to = deps.to;
   let forward = true;
   for (let e = 0; e < from.length && forward; e++) forward = from[e]! < to[e]!;
   if (forward) return;
-  const cycles = findCycles({ nodeCount: deps.taskCount, from: deps.from, to: deps.to });
+  const { cycles, left } = coveringCycles({ nodeCount: deps.taskCount, from: deps.from, to: deps.to }, CYCLES_PER_COMPONENT);
   if (cycles.length === 0) return;
-  // Cycles come from distinct strongly connected components, so each task has at most one successor
-  // on a reported cycle: one pass over the edges finds the asset behind every step.
-  const next = new Int32Array(deps.taskCount).fill(-1);
-  for (const c of cycles) for (let i = 0; i < c.length; i++) next[c[i]!] = c[(i + 1) % c.length]!;
-  const best = new Int32Array(deps.taskCount).fill(-1); // best edge leaving each cycle task
+  // A task may have several successors on the reported cycles (two cycles of one component): one
+  // pass over the edges finds the asset behind every step, keyed by the step's two tasks.
+  const n = deps.taskCount;
+  const best = new Map<number, number>(); // step from·n + to → its edge of the lowest asset
+  for (const c of cycles) for (let i = 0; i < c.length; i++) best.set(c[i]! * n + c[(i + 1) % c.length]!, -1);
   for (let e = 0; e < deps.from.length; e++) {
-    const a = deps.from[e]!;
-    if (next[a] !== deps.to[e]) continue;
-    const b = best[a]!;
-    if (b === -1 || deps.asset[e]! < deps.asset[b]!) best[a] = e;
+    const key = deps.from[e]! * n + deps.to[e]!;
+    const b = best.get(key);
+    if (b === undefined) continue;
+    if (b === -1 || deps.asset[e]! < deps.asset[b]!) best.set(key, e);
   }
   const tasks = job.Tasks;
-  for (const c of cycles) {
+  for (let k = 0; k < cycles.length; k++) {
+    const c = cycles[k]!;
     if (!sink.room('CYCLE')) continue;
-    const edges: CycleEdge[] = c.map((a) => {
-      const e = best[a]!;
+    const edges: CycleEdge[] = c.map((a, i) => {
+      const e = best.get(a * n + c[(i + 1) % c.length]!)!;
       const consumer = tasks[deps.to[e]!]!;
       const entry = consumer.inputEntries[deps.inputEntry[e]!]!;
       return { from: a, to: deps.to[e]!, asset: `JobOutputAsset(${deps.asset[e]!})`, line: entry.line, column: entry.column };
@@ -567,7 +613,7 @@ function checkCycles(job: Job, deps: Dependencies, sink: DiagnosticSink, plain: 
       const shown = edges.length > CYCLE_STEPS_SHOWN ? edges.slice(-CYCLE_STEPS_SHOWN) : edges;
       const steps = [...shown].reverse().map((e) => `${label(tasks[e.to]!)} depends on ${label(tasks[e.from]!)}`);
       if (shown !== edges) steps.push(`… (${(edges.length - shown.length).toLocaleString('en-US')} more steps, in \`edges\`)`);
-      const message = c.length === 1 ? `task ${label(first)} depends on itself` : `${c.length} tasks form a cycle: ${steps.join(', ')}`;
+      const message = (c.length === 1 ? `task ${label(first)} depends on itself` : `${c.length} tasks form a cycle: ${steps.join(', ')}`) + moreCycles(left[k]!);
       sink.add('CYCLE', message, { ...at(first), property: 'dependsOn', cycle: [...c], edges, hint: 'remove one of these dependencies: a task cannot wait, directly or not, for itself' });
       continue;
     }
@@ -580,6 +626,13 @@ function checkCycles(job: Job, deps: Dependencies, sink: DiagnosticSink, plain: 
       if (shown !== edges) steps.push(`… (${(edges.length - shown.length).toLocaleString('en-US')} more steps, in \`edges\`)`);
       message = `${c.length} tasks form a cycle: ${steps.join(', ')}`;
     }
-    sink.add('CYCLE', message, { ...at(first, closing), cycle: [...c], edges });
+    sink.add('CYCLE', message + moreCycles(left[k]!), { ...at(first, closing), cycle: [...c], edges });
   }
+}
+
+/** The end of the last CYCLE message of a tangle cut at CYCLES_PER_COMPONENT: what was not shown. */
+function moreCycles(left: number): string {
+  if (left === 0) return '';
+  const n = left.toLocaleString('en-US');
+  return `; not listed: further cycles among these and related tasks, through ${n} more dependenc${left === 1 ? 'y' : 'ies'}`;
 }

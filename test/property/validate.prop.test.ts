@@ -14,7 +14,7 @@ const anyGraphJob = fc.integer({ min: 1, max: 9 }).chain((n) =>
 );
 
 describe('validateJob() properties', () => {
-  it('reports CYCLE exactly when graphology-dag finds a cycle, and every reported cycle is real', () => {
+  it('reports CYCLE exactly when graphology-dag finds a cycle, every reported cycle is real, and together they take in every dependency on a cycle', () => {
     fc.assert(
       fc.property(anyGraphJob, ({ n, edges }) => {
         const def = jobFromGraph({ nodeCount: n, from: edges.map((e) => e[0]), to: edges.map((e) => e[1]) });
@@ -22,17 +22,22 @@ describe('validateJob() properties', () => {
         const cycles = r.diagnostics.filter((d) => d.code === 'CYCLE');
         expect(cycles.length > 0).toBe(hasCycle(r.graph!.graph));
         const has = new Set(edges.map(([a, b]) => `${a}>${b}`));
-        const seen = new Set<number>();
+        const on = new Set<string>();
         for (const d of cycles) {
           const c = d.cycle!;
+          expect(new Set(c).size).toBe(c.length);
           for (let i = 0; i < c.length; i++) {
-            expect(has.has(`${c[i]}>${c[(i + 1) % c.length]}`)).toBe(true);
-            expect(seen.has(c[i]!)).toBe(false); // cycles of distinct components never share a task
-            seen.add(c[i]!);
+            const step = `${c[i]}>${c[(i + 1) % c.length]}`;
+            expect(has.has(step)).toBe(true);
+            on.add(step);
           }
           expect(d.edges!.map((e) => e.from)).toEqual(c);
           expect(d.task).toBe(c[0]);
         }
+        // A dependency lies on a cycle exactly when its tasks reach each other (at most 18 edges: under the cap).
+        const reach = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => i === j || has.has(`${i}>${j}`)));
+        for (let k = 0; k < n; k++) for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (reach[i]![k] && reach[k]![j]) reach[i]![j] = true;
+        for (const [a, b] of edges) expect(on.has(`${a}>${b}`)).toBe(reach[b]![a]!);
         expect(r.valid).toBe(cycles.length === 0);
       }),
       { numRuns: 1000 },

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { parseTaskBody, taskBodyParserInternals } from '../../../src/taskbody/parse.js';
+import { outputsMaybeUnread, parseTaskBody, taskBodyParserInternals } from '../../../src/taskbody/parse.js';
 import type { ParsedTaskBody } from '../../../src/taskbody/types.js';
 import { CODES } from '../../../src/diagnostics/codes.js';
 
@@ -204,6 +204,15 @@ describe('parseTaskBody() reports grammar problems', () => {
       ['TASKBODY_TEXT', 2, 15],
     ]);
     expect(r.problems[1]!.hint).toContain('inside its own <inputAsset>');
+  });
+
+  it('parseTaskBody() names an invisible character of stray text by code point (U+0085 NEXT LINE)', () => {
+    // Regression: the message read `text "" directly inside <taskBody>`, the character raw in the quotes.
+    const r = parseTaskBody(body(`\u0085${IN0}${OUT0}`));
+    expect(where(r)).toEqual([['TASKBODY_TEXT', 1, 11]]);
+    expect(r.problems[0]!.message).toBe('text "\\u0085" (U+0085 NEXT LINE) directly inside <taskBody>');
+    expect(parseTaskBody(body(`a\u200bb${IN0}${OUT0}`)).problems[0]!.message).toBe('text "a\\u200bb" (U+200B ZERO WIDTH SPACE) directly inside <taskBody>');
+    expect(parseTaskBody(body(`x y${IN0}${OUT0}`)).problems[0]!.message).toBe('text "x y" directly inside <taskBody>');
   });
 
   it('parseTaskBody() reports TASKBODY_NO_INPUT and TASKBODY_NO_OUTPUT at <taskBody>', () => {
@@ -482,6 +491,30 @@ describe('parseTaskBody() reports malformed XML once, where it is, with the like
     expect(r.problems[0]!.message).toBe('a comment that is never closed');
   });
 
+  it('parseTaskBody() says a comment ending ---> is never closed, not that the document ends in the next start tag', () => {
+    // Regression: `-->` found inside `--->` was taken for the comment's end, and the end of the
+    // document was blamed on the <inputAsset> after it, a tag that is closed.
+    const r = parseTaskBody(body(`<!-- note --->${IN0}${OUT0}`));
+    expect(where(r)).toEqual([['XML_MALFORMED', 1, 11]]);
+    expect(r.problems[0]!.message).toBe('a comment that is never closed');
+    expect(r.problems[0]!.hint).toBe('the -- at 1:21 does not end it: a comment may not contain --, and ends with --> (write -->, not --->)');
+  });
+
+  it('parseTaskBody() keeps the reference of an asset closed by a close tag that does not match it', () => {
+    // Regression: the output was read as ref null, so the tasks reading it got OUTPUT_NOT_PRODUCED,
+    // while an asset after the same typo (salvaged) kept its reference.
+    const out = parseTaskBody(body(`${IN0}<outputAsset>JobOutputAsset(0)</outputasset>`));
+    expect(where(out)).toEqual([['XML_MALFORMED', 1, 82]]);
+    expect(out.outputs.map((o) => o.ref)).toEqual([{ kind: 'JobOutputAsset', index: 0 }]);
+    const inp = parseTaskBody(body(`<inputAsset>JobInputAsset(0)</inputasset>${OUT0}`));
+    expect(inp.inputs.map((i) => i.ref)).toEqual([{ kind: 'JobInputAsset', index: 0 }]);
+    expect(inp.outputs.map((o) => o.ref)).toEqual([{ kind: 'JobOutputAsset', index: 0 }]);
+    // An invalid text is left unsaid there: the mismatch is the one problem reported.
+    const bad = parseTaskBody(body(`${IN0}<outputAsset>JobInputAsset(0)</outputasset>`));
+    expect(where(bad)).toEqual([['XML_MALFORMED', 1, 81]]);
+    expect(bad.outputs.map((o) => o.ref)).toEqual([null]);
+  });
+
   it('parseTaskBody() reports a document cut in a start tag', () => {
     const r = parseTaskBody(`<taskBody>${IN0}<outputAsset assetName="x`);
     expect(where(r)).toEqual([['XML_MALFORMED', 1, 52]]);
@@ -541,6 +574,24 @@ describe('parseTaskBody() reports malformed XML once, where it is, with the like
     expect(malformed[9]!.message).not.toMatch(/lone surrogate/);
     // The nine kept are the first nine, in document order.
     expect(malformed.slice(0, 9).map((p) => p.column)).toEqual(Array.from({ length: 9 }, (_, k) => 28 + 2 * k));
+  });
+});
+
+describe('outputsMaybeUnread() names the outputs a broken TaskBody may declare where it was not read', () => {
+  it('outputsMaybeUnread() is empty for a TaskBody read to its end (valid or not), or whose outputs came before the mistake', () => {
+    expect(outputsMaybeUnread(body(IN0 + OUT0))).toEqual([]);
+    expect(outputsMaybeUnread(body(`${IN0}<outputAsset>JobOutputAsset(x)</outputAsset>`))).toEqual([]);
+    expect(outputsMaybeUnread(body(`${IN0}<outputAsset>JobOutputAsset(0)</outputasset>`))).toEqual([]);
+  });
+
+  it('outputsMaybeUnread() gives the outputs after an & that swallowed the rest, or inside a comment never closed', () => {
+    expect(outputsMaybeUnread(body(`${IN0}<outputAsset assetName="R&D">JobOutputAsset(0)</outputAsset>`))).toEqual([0]);
+    expect(outputsMaybeUnread(body(`<!-- note --->${IN0}<outputAsset>JobOutputAsset(3)</outputAsset>`))).toEqual([3]);
+  });
+
+  it('outputsMaybeUnread() leaves out what was read before the mistake and the text of inputs', () => {
+    const xml = body(`<outputAsset>JobOutputAsset(1)</outputAsset><inputAsset>A & B</inputAsset><inputAsset>JobOutputAsset(2)</inputAsset><outputAsset>JobOutputAsset(4)</outputAsset>`);
+    expect(outputsMaybeUnread(xml)).toEqual([4]);
   });
 });
 

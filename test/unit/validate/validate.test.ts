@@ -155,6 +155,36 @@ describe('validateJob()', () => {
     expect(r.valid).toBe(true);
   });
 
+  it('does not blame other tasks for the outputs of a TaskBody that could not be read to its end', () => {
+    // Regression: an XML error after task #0's <outputAsset> dropped that output, and task #1 got a
+    // false OUTPUT_NOT_PRODUCED and OUTPUT_INDEX_GAP.
+    const reader = task(['JobOutputAsset(0)'], ['JobOutputAsset(1)']);
+    const broken = [
+      `<taskBody><inputAsset>JobInputAsset(0)</inputAsset><outputAsset assetName="R&D">JobOutputAsset(0)</outputAsset></taskBody>`,
+      `<taskBody><inputAsset>JobInputAsset(0)</inputAsset><outputAsset>JobOutputAsset(0)</outputasset></taskBody>`,
+      `<taskBody><!-- note ---><inputAsset>JobInputAsset(0)</inputAsset><outputAsset>JobOutputAsset(0)</outputAsset></taskBody>`,
+      `<taskBody><inputAsset>JobInputAsset(0)</inputasset><outputAsset>JobOutputAsset(0)</outputAsset></taskBody>`,
+    ];
+    for (const tb of broken) {
+      const r = validateJob(job([{ MediaProcessorId: MES, TaskBody: tb }, reader]));
+      expect(r.diagnostics.map((d) => [d.code, d.task]), tb).toEqual([['XML_MALFORMED', 0]]);
+    }
+  });
+
+  it('still reports reads and gaps of outputs a broken TaskBody does not mention', () => {
+    const broken = { MediaProcessorId: MES, TaskBody: '<taskBody><inputAsset>JobInputAsset(0)</inputAsset><outputAsset assetName="R&D">JobOutputAsset(2)</outputAsset></taskBody>' };
+    const r = validateJob(job([broken, task(['JobOutputAsset(2)', 'JobOutputAsset(7)'], ['JobOutputAsset(5)'])]));
+    expect(r.diagnostics.map((d) => [d.code, d.task])).toEqual([
+      ['OUTPUT_INDEX_GAP', 0], // ending at the index the broken TaskBody may output: no entry to point at
+      ['XML_MALFORMED', 0],
+      ['OUTPUT_NOT_PRODUCED', 1],
+      ['OUTPUT_INDEX_GAP', 1],
+    ]);
+    const gaps = r.diagnostics.filter((d) => d.code === 'OUTPUT_INDEX_GAP').map((d) => d.message);
+    expect(gaps).toEqual(['no task outputs JobOutputAsset(0) to JobOutputAsset(1); the next output is JobOutputAsset(2)', 'no task outputs JobOutputAsset(3) to JobOutputAsset(4); the next output is JobOutputAsset(5)']);
+    expect(r.diagnostics[2]!.message).toContain('JobOutputAsset(7)');
+  });
+
   it('reports a task reading its own output as a CYCLE of one', () => {
     const r = validateJob(job([task(['JobInputAsset(0)', 'JobOutputAsset(0)'], ['JobOutputAsset(0)'])]));
     expect(r.diagnostics).toMatchObject([{ code: 'CYCLE', task: 0, cycle: [0], line: 1, column: 52 }]);
@@ -180,6 +210,37 @@ describe('validateJob()', () => {
     expect(cycles[0]!.edges!.map((e) => e.asset)).toEqual(['JobOutputAsset(0)', 'JobOutputAsset(1)', 'JobOutputAsset(2)']);
     expect(cycles[0]!.message).toContain('#2 → #0 via JobOutputAsset(2)');
     expect(() => r.graph!.generations()).toThrow(/cycle/);
+  });
+
+  it('reports both cycles of a figure eight (A ↔ B and A ↔ C), not only the first', () => {
+    // Regression: one CYCLE per strongly connected component hid A ↔ C until A ↔ B was fixed.
+    const r = validateJob(
+      job([
+        task(['JobInputAsset(0)', 'JobOutputAsset(1)', 'JobOutputAsset(2)'], ['JobOutputAsset(0)'], { Name: 'A' }),
+        task(['JobOutputAsset(0)'], ['JobOutputAsset(1)'], { Name: 'B' }),
+        task(['JobOutputAsset(0)'], ['JobOutputAsset(2)'], { Name: 'C' }),
+      ]),
+    );
+    const cycles = r.diagnostics.filter((d) => d.code === 'CYCLE');
+    expect(cycles.map((d) => d.cycle)).toEqual([
+      [0, 1],
+      [0, 2],
+    ]);
+    expect(cycles.map((d) => [d.line, d.column])).toEqual([
+      [1, 52],
+      [1, 94],
+    ]);
+    expect(cycles[1]!.message).toBe('2 tasks form a cycle: #0 "A" → #2 "C" via JobOutputAsset(0) (1:11), #2 "C" → #0 "A" via JobOutputAsset(2) (1:94)');
+  });
+
+  it('reports at most 20 cycles of one tangle of tasks, and counts the dependencies left in the last', () => {
+    // Task 0 reads the output of each of 30 tasks that read its own: 30 cycles through task 0.
+    const spokes = Array.from({ length: 30 }, (_, k) => `JobOutputAsset(${k + 1})`);
+    const r = validateJob(job([task(['JobInputAsset(0)', ...spokes], ['JobOutputAsset(0)']), ...spokes.map((o) => task(['JobOutputAsset(0)'], [o]))]), { profile: 'relaxed' });
+    const cycles = r.diagnostics.filter((d) => d.code === 'CYCLE');
+    expect(cycles.length).toBe(20);
+    expect(cycles.slice(0, 19).every((d) => d.message.endsWith(')'))).toBe(true);
+    expect(cycles[19]!.message).toMatch(/; not listed: further cycles among these and related tasks, through 20 more dependencies$/);
   });
 
   it('checks the entity properties: names, processor, priority, options, encryption', () => {
