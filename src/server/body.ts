@@ -7,17 +7,18 @@ import { HttpError } from './errors.js';
 
 /**
  * Checks that a body is JSON in UTF-8: `application/json`, with any `odata=` parameter (verbose,
- * minimalmetadata…) and, if a charset is named, `utf-8`.
+ * minimalmetadata…) and, if a charset is named, `utf-8`. Callers have ruled Atom/XML out first
+ * (`atomRequestKind`), so the errors name both forms a body may take.
  *
  * @throws HttpError `UNSUPPORTED_MEDIA_TYPE` (415) otherwise
  */
 export function checkJsonContentType(value: string | undefined): void {
-  const hint = 'send Content-Type: application/json (or application/json;odata=verbose)';
+  const hint = 'send Content-Type: application/json (or application/json;odata=verbose) for JSON, or application/atom+xml for an Atom entry';
   if (value === undefined || value.trim() === '') throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `the request has a body but no Content-Type; ${hint}`);
   const [type = '', ...params] = value.split(';');
   const mediaType = type.trim().toLowerCase();
   if (mediaType !== 'application/json') {
-    throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `Content-Type ${JSON.stringify(value.slice(0, 80))} is not supported: this service reads JSON only (no Atom/XML); ${hint}`);
+    throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `Content-Type ${JSON.stringify(value.slice(0, 80))} is not supported: this service reads JSON or Atom bodies, in UTF-8; ${hint}`);
   }
   for (const p of params) {
     const eq = p.indexOf('=');

@@ -106,6 +106,8 @@ const OPTIONS = {
   list: new Set(['$filter', '$top', '$skip', '$select', '$orderby', '$inlinecount', '$format']),
   count: new Set(['$filter', '$top', '$skip', '$orderby', '$format']),
   single: new Set(['$select', '$format']),
+  // OData v3 pages a `$links` collection as it pages entities; it has no properties to filter or select.
+  links: new Set(['$top', '$skip', '$inlinecount', '$format']),
   other: new Set(['$format']),
 } as const;
 
@@ -344,6 +346,19 @@ function isAtomBody(contentType: string | undefined): boolean {
   return false;
 }
 
+/**
+ * Refuses an HTTP/1.1 request without `Host` (RFC 9112 §3.2 says 400), as Node would with
+ * `requireHostHeader`: server.ts turns Node's check off because its 400 has no body, and no
+ * `clientError` is emitted for it, so the check lives here and answers with an OData error.
+ *
+ * @throws HttpError `BAD_REQUEST` (400), closing the connection as Node does
+ */
+function checkHostHeader(req: IncomingMessage): void {
+  if (req.httpVersionMajor === 1 && req.httpVersionMinor === 1 && req.headers.host === undefined) {
+    throw new HttpError(400, 'BAD_REQUEST', 'the request is not valid HTTP/1.1: it has no Host header; send Host: <host>[:<port>]', { closeConnection: true });
+  }
+}
+
 /** The format to answer in before (or without) a successful negotiation: what was asked, else minimal JSON. */
 function answerFormat(f: ResponseFormat): Format {
   return f === 'unsupported' ? 'minimal' : f;
@@ -444,6 +459,7 @@ export class ApiHandler {
   async #handle(x: Exchange, req: IncomingMessage): Promise<void> {
     try {
       x.format = answerFormat(negotiateFormat(req.headers.accept));
+      checkHostHeader(req);
       if (this.closing) throw new HttpError(503, 'SERVER_BUSY', 'the server is shutting down; retry against another instance', { closeConnection: true });
       this.#authenticate(req);
       x.baseUri = this.#baseUri(req);
@@ -595,11 +611,10 @@ export class ApiHandler {
     const job = this.#catalog.jobModel(key)!;
     const nav = path.navigation;
     if (path.links === true) {
-      this.#options(target, OPTIONS.other, JOBS, `Jobs('…')/$links/${nav}`);
-      if (nav === 'Tasks') return this.#links(x, 'Jobs', nav, job.Tasks.map((t) => entityUri(x.baseUri, 'Tasks', t.Id)));
+      if (nav === 'Tasks') return this.#links(x, target, 'Jobs', nav, TASKS, job.Tasks.map((t) => entityUri(x.baseUri, 'Tasks', t.Id)));
       if (nav === 'InputMediaAssets' || nav === 'OutputMediaAssets') {
         const assets = nav === 'InputMediaAssets' ? this.#assets.jobInputs(job) : this.#assets.jobOutputs(job);
-        return this.#links(x, 'Jobs', nav, assets.map((a) => entityUri(x.baseUri, 'Assets', a.Id)));
+        return this.#links(x, target, 'Jobs', nav, ASSETS, assets.map((a) => entityUri(x.baseUri, 'Assets', a.Id)));
       }
       throw new HttpError(404, 'ENTITY_NOT_FOUND', `Jobs have no link ${JSON.stringify(nav)}; their links are Tasks, InputMediaAssets and OutputMediaAssets`);
     }
@@ -635,10 +650,9 @@ export class ApiHandler {
     if (found === undefined) throw notFound('Tasks', path.key);
     const nav = path.navigation;
     if (path.links === true) {
-      this.#options(target, OPTIONS.other, TASKS, `Tasks('…')/$links/${nav}`);
       if (nav === 'InputMediaAssets' || nav === 'OutputMediaAssets') {
         const assets = nav === 'InputMediaAssets' ? this.#assets.taskInputs(found.job, found.task) : this.#assets.taskOutputs(found.job, found.task);
-        return this.#links(x, 'Tasks', nav, assets.map((a) => entityUri(x.baseUri, 'Assets', a.Id)));
+        return this.#links(x, target, 'Tasks', nav, ASSETS, assets.map((a) => entityUri(x.baseUri, 'Assets', a.Id)));
       }
       throw new HttpError(404, 'ENTITY_NOT_FOUND', `Tasks have no link ${JSON.stringify(nav)}; their links are InputMediaAssets and OutputMediaAssets`);
     }
@@ -719,8 +733,7 @@ export class ApiHandler {
       return this.#recordList(x, target, path, TASK_TEMPLATES, record.TaskTemplates.map((tt) => (mode: 'ms' | DateStyle) => taskTemplateEntity(tt, record, mode)), `JobTemplates('…')/TaskTemplates`);
     }
     if (path.navigation === 'TaskTemplates') {
-      this.#options(target, OPTIONS.other, JOB_TEMPLATES, `JobTemplates('…')/$links/TaskTemplates`);
-      return this.#links(x, 'JobTemplates', 'TaskTemplates', record.TaskTemplates.map((tt) => entityUri(x.baseUri, 'TaskTemplates', tt.Id)));
+      return this.#links(x, target, 'JobTemplates', 'TaskTemplates', TASK_TEMPLATES, record.TaskTemplates.map((tt) => entityUri(x.baseUri, 'TaskTemplates', tt.Id)));
     }
     const entity = jobTemplateEntity(record, this.#style(x));
     if (path.navigation === undefined) {
@@ -830,11 +843,20 @@ export class ApiHandler {
     x.sendText(200, metadataDocument(), 'application/xml;charset=utf-8');
   }
 
-  /** A `$links` answer: the URIs of the entities a navigation property leads to. */
-  #links(x: Exchange, set: string, nav: string, uris: readonly string[]): void {
-    if (x.format === 'atom') return x.send(200, new XmlBody(atomLinks(uris), XML_CONTENT_TYPE));
-    if (x.format === 'verbose') return x.send(200, { d: { results: uris.map((uri) => ({ uri })) } });
-    return x.send(200, { 'odata.metadata': `${x.baseUri}/$metadata#${set}/$links/${nav}`, value: uris.map((url) => ({ url })) });
+  /**
+   * A `$links` answer: the URIs of the entities a navigation property leads to (of the `linked`
+   * set), paged by `$skip` and `$top` under the same page cap as entity lists, with the count in
+   * each format's own place when `$inlinecount=allpages` asks for it.
+   */
+  #links(x: Exchange, target: RequestTarget, set: string, nav: string, linked: EntitySetInfo, uris: readonly string[]): void {
+    const q = this.#options(target, OPTIONS.links, linked, `${set}('…')/$links/${nav} (links take $top, $skip and $inlinecount)`);
+    const page = this.#applyQuery(uris.map((uri) => ({ uri })), q);
+    const shown = page.items.map((l) => l.uri);
+    const count = q.inlineCount ? { count: page.total } : {};
+    if (x.format === 'atom') return x.send(200, new XmlBody(atomLinks(shown, count), XML_CONTENT_TYPE));
+    if (x.format === 'verbose') return x.send(200, verboseList(shown.map((uri) => ({ uri })), count));
+    const light = { 'odata.metadata': `${x.baseUri}/$metadata#${set}/$links/${nav}`, ...(q.inlineCount ? { 'odata.count': String(page.total) } : {}), value: shown.map((url) => ({ url })) };
+    return x.send(200, light);
   }
 
   #serviceDocument(x: Exchange): void {
@@ -858,8 +880,10 @@ export class ApiHandler {
   #list(x: Exchange, info: EntitySetInfo, items: readonly object[], q: Pick<QueryOptions<object>, 'select' | 'inlineCount'>, total: number | undefined): unknown {
     const count = q.inlineCount && total !== undefined ? { count: total } : {};
     if (x.format === 'atom') {
+      // Keys read before projecting: `$select=Name` leaves `Id` out, and each entry still needs it.
       const selected = items.map((e) => selectProperties(e, q.select));
-      return new XmlBody(atomFeed(info, selected, { baseUri: x.baseUri, ...(q.select !== undefined ? { select: q.select } : {}), ...count }), ATOM_FEED_CONTENT_TYPE);
+      const keys = items.map((e) => (e as { Id: string }).Id);
+      return new XmlBody(atomFeed(info, selected, { baseUri: x.baseUri, keys, ...(q.select !== undefined ? { select: q.select } : {}), ...count }), ATOM_FEED_CONTENT_TYPE);
     }
     if (x.format === 'verbose') {
       return verboseList(
@@ -877,7 +901,7 @@ export class ApiHandler {
 
   #single(x: Exchange, info: EntitySetInfo, entity: object, select: readonly string[] | undefined): unknown {
     const key = (entity as { Id: string }).Id;
-    if (x.format === 'atom') return new XmlBody(atomEntry(info, selectProperties(entity, select), { baseUri: x.baseUri, ...(select !== undefined ? { select } : {}) }), ATOM_ENTRY_CONTENT_TYPE);
+    if (x.format === 'atom') return new XmlBody(atomEntry(info, selectProperties(entity, select), { baseUri: x.baseUri, key, ...(select !== undefined ? { select } : {}) }), ATOM_ENTRY_CONTENT_TYPE);
     if (x.format === 'verbose') {
       return verboseSingle(verboseEntity(selectProperties(entity, select), verboseMeta(info, x.baseUri, key, select)));
     }

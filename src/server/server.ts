@@ -209,6 +209,9 @@ export function createServer(engine: Engine, options: ServerOptions = {}): JobGr
       // How often Node checks the two timeouts above (default 30 s, coarser than they are).
       connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(headersTimeout / 4))),
       maxHeaderSize: 16 * 1024,
+      // Node's own check answers a bare 400 with no body and no clientError to hook; the handler
+      // refuses an HTTP/1.1 request without Host itself, with an OData error as for other bad HTTP.
+      requireHostHeader: false,
     },
     handler.listener,
   );

@@ -25,7 +25,7 @@
  * well-formed document, where refusing would make the entity unreadable in Atom. JSON keeps the
  * exact value.
  */
-import { ArgumentTypeError } from '../../errors.js';
+import { ArgumentRangeError, ArgumentTypeError } from '../../errors.js';
 import { EDM_TYPES, type ODataPrimitiveType } from './evaluate.js';
 import { formatDateIso, parseODataDate } from './format.js';
 import { encodeKey, entityUri } from './resource-path.js';
@@ -81,6 +81,12 @@ export interface AtomFeedOptions extends AtomWriteOptions {
   readonly path?: string;
   /** `$select`, as for {@link atomEntry}. */
   readonly select?: readonly string[];
+  /**
+   * The entities' keys, one per item in order. Needed when `$select` left `Id` out of the items:
+   * each entry still has its `<id>` and edit link, as OData v3 writes a projection.
+   * @defaultValue each item's `Id`
+   */
+  readonly keys?: readonly string[];
   /** `$inlinecount=allpages`: the number of matches, written as `<m:count>`. */
   readonly count?: number;
   /** The absolute URI of the next page, written as `<link rel="next">` after the entries. */
@@ -234,13 +240,21 @@ function updatedText(options: AtomWriteOptions): string {
   return formatDateIso(Math.floor(ms / 1000) * 1000);
 }
 
-/** The `<entry>` element, without namespace declarations (the caller's root has them). */
-function entryXml(info: AtomEntitySet, entity: object, base: string, updated: string, key: string | undefined, select: readonly string[] | undefined, rootAttrs: string): string {
-  const view = entity as Record<string, unknown>;
-  const id = key ?? view.Id;
+/**
+ * The key an entry is written under: the one given, else the entity's `Id`. A `$select` that
+ * leaves `Id` out still gets entries, so the caller passes the key it read before projecting.
+ */
+function entryKey(call: string, keyOption: string, info: AtomEntitySet, entity: object, key: string | undefined): string {
+  const id = key ?? (entity as { Id?: unknown }).Id;
   if (typeof id !== 'string') {
-    throw new ArgumentTypeError(`atomEntry: the ${info.set} entity has no string \`Id\`; pass \`options.key\``, 'ERR_INVALID_ARG_VALUE');
+    throw new ArgumentTypeError(`${call}: the ${info.set} entity has no string \`Id\`; pass \`options.${keyOption}\``, 'ERR_INVALID_ARG_VALUE');
   }
+  return id;
+}
+
+/** The `<entry>` element, without namespace declarations (the caller's root has them). */
+function entryXml(info: AtomEntitySet, entity: object, id: string, base: string, updated: string, select: readonly string[] | undefined, rootAttrs: string): string {
+  const view = entity as Record<string, unknown>;
   const self = `${info.set}(${encodeKey(id)})`;
   const nav = select === undefined ? info.navigation : info.navigation.filter((n) => select.includes(n));
   let out = `<entry${rootAttrs}><id>${escapeXml(entityUri(base, info.set, id))}</id>`;
@@ -277,7 +291,7 @@ function entryXml(info: AtomEntitySet, entity: object, base: string, updated: st
 export function atomEntry(info: AtomEntitySet, entity: object, options: AtomEntryOptions): string {
   const base = checkBase('atomEntry', options);
   const root = ` xml:base="${attr(base)}/" ${NS_DECLARATIONS}`;
-  return XML_DECLARATION + entryXml(info, entity, base, updatedText(options), options.key, options.select, root);
+  return XML_DECLARATION + entryXml(info, entity, entryKey('atomEntry', 'key', info, entity, options.key), base, updatedText(options), options.select, root);
 }
 
 /**
@@ -288,10 +302,15 @@ export function atomEntry(info: AtomEntitySet, entity: object, options: AtomEntr
  * @param items - entity views (already `$select`ed)
  * @param options - see {@link AtomFeedOptions}
  * @returns the XML text, declaration included
- * @throws TypeError as {@link atomEntry}
+ * @throws TypeError as {@link atomEntry} (an item without a string `Id` needs `options.keys`);
+ *   RangeError (`ERR_INVALID_ARG_VALUE`) if `keys` does not hold one key per item
  */
 export function atomFeed(info: AtomEntitySet, items: readonly object[], options: AtomFeedOptions): string {
   const base = checkBase('atomFeed', options);
+  const keys = options.keys;
+  if (keys !== undefined && keys.length !== items.length) {
+    throw new ArgumentRangeError(`atomFeed: expected one key per item in \`options.keys\`, got ${keys.length} keys for ${items.length} items`, 'ERR_INVALID_ARG_VALUE');
+  }
   const path = options.path ?? info.set;
   const title = path.slice(path.lastIndexOf('/') + 1);
   const updated = updatedText(options);
@@ -299,7 +318,10 @@ export function atomFeed(info: AtomEntitySet, items: readonly object[], options:
   out += `<id>${escapeXml(`${base}/${path}`)}</id><title type="text">${escapeXml(title)}</title><updated>${updated}</updated>`;
   out += `<link rel="self" title="${attr(title)}" href="${attr(path)}" />`;
   if (options.count !== undefined) out += `<m:count>${options.count}</m:count>`;
-  for (const item of items) out += entryXml(info, item, base, updated, undefined, options.select, '');
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
+    out += entryXml(info, item, entryKey('atomFeed', 'keys', info, item, keys?.[i]), base, updated, options.select, '');
+  }
   if (options.next !== undefined) out += `<link rel="next" href="${attr(options.next)}" />`;
   return `${out}</feed>`;
 }

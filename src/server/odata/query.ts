@@ -58,7 +58,10 @@ export interface ParseQueryOptionsOptions {
 
 const KNOWN_OPTIONS = ['$filter', '$top', '$skip', '$select', '$orderby', '$inlinecount', '$format', '$expand'] as const;
 const INT32_MAX = 2147483647;
-const FORMATS = new Set(['json', 'verbose', 'atom', 'xml']);
+const FORMAT_NAMES = ['json', 'verbose', 'atom', 'xml'] as const;
+const FORMATS = new Set<string>(FORMAT_NAMES);
+/** `json, verbose, atom or xml`: the error names every value accepted, from the one list. */
+const FORMATS_TEXT = `${FORMAT_NAMES.slice(0, -1).join(', ')} or ${FORMAT_NAMES.at(-1)!}`;
 
 /**
  * Parses the system query options of a request against an entity schema. Parameters without `$`
@@ -127,7 +130,7 @@ export function parseQueryOptions<T extends object = Record<string, unknown>>(
   }
   const format = seen.get('$format');
   if (format !== undefined && !FORMATS.has(format)) {
-    throw new ODataQueryError(`$format must be json or verbose, got ${quoteSnippet(format)}`, { option: '$format', token: format });
+    throw new ODataQueryError(`$format must be ${FORMATS_TEXT}, got ${quoteSnippet(format)}`, { option: '$format', token: format });
   }
   const selectText = seen.get('$select');
   const orderText = seen.get('$orderby');

@@ -208,6 +208,19 @@ describe('atomFeed()', () => {
     expect(names.indexOf('count')).toBeLessThan(names.indexOf('entry'));
   });
 
+  it('writes projected items (no Id) under the keys given, and refuses keys that do not match the items', () => {
+    const feed = parseXml(atomFeed(TASKS, [{ Name: 'a' }, { Name: 'b' }], { baseUri: BASE, updated: UPDATED, select: ['Name'], keys: [TASK_ID, 'nb:tid:UUID:2'] }));
+    const entries = kids(feed, ATOM, 'entry');
+    expect(entries.map((e) => kid(e, ATOM, 'id').text)).toEqual([
+      `${BASE}/Tasks('nb%3Atid%3AUUID%3A45547fae-f89c-406c-8202-773ce47f4ac8')`,
+      `${BASE}/Tasks('nb%3Atid%3AUUID%3A2')`,
+    ]);
+    expect(kids(entries[1]!, ATOM, 'link').map((l) => l.attrs)).toEqual([{ rel: 'edit', title: 'Task', href: "Tasks('nb%3Atid%3AUUID%3A2')" }]);
+    expect(properties(entries[0]!).children.map((c) => c.local)).toEqual(['Name']);
+    expect(() => atomFeed(TASKS, [{ Name: 'a' }], { baseUri: BASE })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE', message: expect.stringContaining('options.keys') }));
+    expect(() => atomFeed(TASKS, [{ Name: 'a' }], { baseUri: BASE, keys: [] })).toThrow(RangeError);
+  });
+
   it('writes an empty feed', () => {
     const feed = parseXml(atomFeed(JOBS, [], { baseUri: BASE, updated: UPDATED, count: 0 }));
     expect(kids(feed, ATOM, 'entry')).toEqual([]);

@@ -66,6 +66,42 @@ describe('answers in Atom', () => {
     expect(kid(error, M, 'code').text).toBe('ENTITY_NOT_FOUND');
   });
 
+  // Regression: $select leaving Id out answered 500 (atomEntry: no string `Id`) in Atom only.
+  it('answers $select without Id with entries that keep their id and edit link, on every set and entity', async () => {
+    const taskId = s.engine.scheduler.jobModel(done).Tasks[0]!.Id;
+    const json = await request(s.port, '/api/Assets?$top=1', { accept: 'application/json' });
+    const assetId: string = json.json.value[0].Id;
+    const cases: [path: string, set: string, select: string, keys: readonly string[] | undefined][] = [
+      ['/api/Jobs?$top=1&$select=Name', 'Jobs', 'Name', undefined],
+      ['/api/Jobs?$top=1&$select=Tasks', 'Jobs', 'Tasks', undefined],
+      ['/api/Tasks?$select=Name', 'Tasks', 'Name', undefined],
+      [`/api/Jobs(${enc(done)})/Tasks?$select=Name`, 'Tasks', 'Name', undefined],
+      ['/api/MediaProcessors?$select=Name', 'MediaProcessors', 'Name', undefined],
+      ['/api/Assets?$select=Name', 'Assets', 'Name', undefined],
+      [`/api/Jobs(${enc(done)})?$select=Name`, 'Jobs', 'Name', [done]],
+      [`/api/Tasks(${enc(taskId)})?$select=Name`, 'Tasks', 'Name', [taskId]],
+      [`/api/Assets(${enc(assetId)})?$select=Name`, 'Assets', 'Name', [assetId]],
+      [`/api/MediaProcessors(${enc(MES)})?$select=Name`, 'MediaProcessors', 'Name', [MES]],
+    ];
+    for (const [path, set, select, single] of cases) {
+      const r = await request(s.port, path, { accept: ATOM_ACCEPT });
+      expect([path, r.status]).toEqual([path, 200]);
+      const root = parseXml(r.text);
+      const entries = single === undefined ? kids(root, ATOM, 'entry') : [root];
+      expect(entries.length).toBeGreaterThan(0);
+      // The same keys, in the same order, as JSON answers without $select.
+      const keys = single ?? (await request(s.port, path.replace(/[?&]\$select=[^&]*/, ''), { accept: 'application/json' })).json.value.map((e: { Id: string }) => e.Id);
+      expect(entries.map((e) => kid(e, ATOM, 'id').text)).toEqual(keys.map((k: string) => `${s.url}/${set}(${enc(k)})`));
+      expect(entries.map((e) => kids(e, ATOM, 'link')[0]!.attrs.href)).toEqual(keys.map((k: string) => `${set}(${enc(k)})`));
+      for (const e of entries) {
+        const names = kid(kid(e, ATOM, 'content'), M, 'properties').children.map((c) => c.local);
+        expect(names).toEqual(select === 'Tasks' ? [] : [select]);
+      }
+    }
+    const byFormat = await request(s.port, '/api/Jobs?$top=1&$select=Name&$format=atom', { accept: 'application/json' });
+    expect(byFormat.status).toBe(200);
+  });
+
   it('answers $format=atom whatever Accept says', async () => {
     const r = await request(s.port, '/api/MediaProcessors?$format=atom', { accept: 'application/json' });
     expect(r.headers['content-type']).toBe('application/atom+xml;type=feed;charset=utf-8');
@@ -89,6 +125,27 @@ describe('$links', () => {
     // Each link leads to an entity the server serves.
     const target = await request(s.port, new URL(kid(links, D, 'uri').text).pathname, { accept: 'application/json' });
     expect(target.status).toBe(200);
+  });
+
+  // Regression: $top on a $links collection was refused as if it were a single entity.
+  it('pages $links with $top and $skip and counts them with $inlinecount, in each form; other options stay refused', async () => {
+    const tasks = s.engine.scheduler.jobModel(done).Tasks;
+    const second = `${s.url}/Tasks(${enc(tasks[1]!.Id)})`;
+    const path = `/api/Jobs(${enc(done)})/$links/Tasks`;
+    const light = await request(s.port, `${path}?$top=1&$skip=1&$inlinecount=allpages`, { accept: 'application/json' });
+    expect(light.status).toBe(200);
+    expect(light.json).toEqual({ 'odata.metadata': `${s.url}/$metadata#Jobs/$links/Tasks`, 'odata.count': '2', value: [{ url: second }] });
+    const verbose = await request(s.port, `${path}?$top=1&$skip=1&$inlinecount=allpages`, { accept: 'application/json;odata=verbose' });
+    expect(verbose.json).toEqual({ d: { __count: '2', results: [{ uri: second }] } });
+    const xml = parseXml((await request(s.port, `${path}?$top=1&$inlinecount=allpages`, { accept: 'application/xml' })).text);
+    expect(kid(xml, M, 'count').text).toBe('2');
+    expect(kids(xml, D, 'uri').map((u) => u.text)).toEqual([`${s.url}/Tasks(${enc(tasks[0]!.Id)})`]);
+    const top0 = await request(s.port, `/api/Tasks(${enc(tasks[0]!.Id)})/$links/OutputMediaAssets?$top=0`, { accept: 'application/json' });
+    expect(top0.json.value).toEqual([]);
+    const filtered = await request(s.port, `${path}?$filter=Name eq 'x'`.replace(/ /g, '%20'), { accept: 'application/json' });
+    expect(filtered.status).toBe(400);
+    expect(filtered.json['odata.error'].code).toBe('QUERY_OPTION_NOT_APPLICABLE');
+    expect(filtered.json['odata.error'].message.value).toMatch(/links take \$top, \$skip and \$inlinecount/);
   });
 
   it('refuses links that do not exist, and adding a link to a job that exists', async () => {

@@ -133,6 +133,34 @@ describe('POST /api/$batch', () => {
     expect(s.engine.scheduler.jobs().length).toBe(before);
   });
 
+  // The loader refuses input links that are not …/Assets('nb:cid:UUID:<guid>'); a link posted to
+  // $1/$links/InputMediaAssets must reach that check, not slip past it as a change set operation.
+  it('refuses a change set whose linked input is not an Asset link with 400 INPUT_ASSET_INVALID, and creates nothing', async () => {
+    const bad = ['hello', "https://media.windows.net/api/Jobs('nb%3Acid%3AUUID%3A910ffdc1-2e25-4b17-8a42-61ffd4b8914c')", "https://media.windows.net/api/Assets('nb%3Ajid%3AUUID%3A910ffdc1-2e25-4b17-8a42-61ffd4b8914c')"];
+    const link = (uri: string, form: 'verbose' | 'light' | 'xml' | 'bind'): Op[] => {
+      const ops = sdkChangeSet('Bad input');
+      if (form === 'bind') ops[0] = { ...ops[0]!, body: { Name: 'Bad input', 'InputMediaAssets@odata.bind': [] } };
+      ops[3] =
+        form === 'xml'
+          ? { ...ops[3]!, body: `<uri xmlns="http://schemas.microsoft.com/ado/2007/08/dataservices">${uri.replace(/&/g, '&amp;')}</uri>`, headers: { 'Content-Type': 'application/xml' } }
+          : { ...ops[3]!, body: form === 'light' ? { url: uri } : { uri } };
+      return ops;
+    };
+    const before = s.engine.scheduler.jobs().length;
+    for (const uri of bad) {
+      for (const form of ['verbose', 'light', 'xml', 'bind'] as const) {
+        const r = await send([link(uri, form)]);
+        const answer = r.items[0]!;
+        if (answer.kind !== 'operation') throw new Error(`${form} ${uri}: expected one error answer, got ${r.text.slice(0, 400)}`);
+        expect([uri, form, answer.response.status]).toEqual([uri, form, 400]);
+        const error = json(answer.response).error;
+        expect(error.code).toBe('VALIDATION_FAILED');
+        expect(error.innererror.diagnostics.map((d: { code: string }) => d.code)).toContain('INPUT_ASSET_INVALID');
+      }
+    }
+    expect(s.engine.scheduler.jobs()).toHaveLength(before);
+  });
+
   it('refuses in a change set what does not build a job, a $n that names no job, and bodies that are not JSON', async () => {
     const cases: Array<[Op[], number, string, string]> = [
       [[{ method: 'DELETE', target: "Jobs('x')", id: '1' }], 501, 'NOT_IMPLEMENTED', 'is not a creation'],

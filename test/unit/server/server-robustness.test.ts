@@ -157,6 +157,18 @@ describe('bad HTTP', () => {
     expect(JSON.parse(rawBody(res))['odata.error'].code).toBe('BAD_REQUEST');
   });
 
+  // Regression: Node's own check answered a bare 400 with an empty body.
+  it('answers an HTTP/1.1 request without Host with 400 and an OData error body, then closes; HTTP/1.0 needs no Host', async () => {
+    const res = await rawRequest(s.port, `GET /api/Jobs HTTP/1.1\r\nAuthorization: Bearer ${TOKEN}\r\n\r\n`);
+    expect(res).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(res).toMatch(/\r\nconnection: close\r\n/i);
+    const error = JSON.parse(rawBody(res))['odata.error'];
+    expect(error.code).toBe('BAD_REQUEST');
+    expect(error.message.value).toMatch(/no Host header/);
+    const old = await rawRequest(s.port, `GET /api/Jobs HTTP/1.0\r\nAuthorization: Bearer ${TOKEN}\r\n\r\n`);
+    expect(old).toMatch(/^HTTP\/1\.1 200 /);
+  });
+
   it('answers oversized headers with 431', async () => {
     const res = await rawRequest(s.port, `GET /api/Jobs HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
     expect(res).toMatch(/^HTTP\/1\.1 431 /);

@@ -169,6 +169,30 @@ describe('JobTemplates in Atom', () => {
     const tts = await request(s.port, `/api/JobTemplates(${enc(id)})/TaskTemplates`);
     expect(tts.json.value.map((x: { Id: string }) => x.Id)).toEqual(ids.map((g) => `nb:ttid:UUID:${g}`));
   });
+
+  // Regression: $select leaving Id out answered 500 (atomEntry: no string `Id`) in Atom only.
+  it('answers $select=Name in Atom on templates, a template, its TaskTemplates and a task template, each entry keeping its id', async () => {
+    const ids = ['nb:ttid:UUID:871370A3-E63E-4E81-A099-AD66BCAC3789', 'nb:ttid:UUID:871370A3-E63E-4E81-A099-AD66BCAC3780'] as const;
+    const created = await post('/api/JobTemplates', templateBody(ids).replace(TT0, ids[0]).replace(TT1, ids[1]));
+    expect(created.status, created.text).toBe(201);
+    const id: string = created.json.Id;
+    const cases: [path: string, set: string, keys: readonly string[] | undefined][] = [
+      ['/api/JobTemplates?$select=Name', 'JobTemplates', undefined],
+      [`/api/JobTemplates(${enc(id)})?$select=Name`, 'JobTemplates', [id]],
+      [`/api/JobTemplates(${enc(id)})/TaskTemplates?$select=Name`, 'TaskTemplates', ids],
+      ['/api/TaskTemplates?$select=Name', 'TaskTemplates', undefined],
+      [`/api/TaskTemplates(${enc(ids[0])})?$select=Name`, 'TaskTemplates', [ids[0]]],
+    ];
+    for (const [path, set, known] of cases) {
+      const r = await request(s.port, path, { accept: 'application/atom+xml' });
+      expect([path, r.status]).toEqual([path, 200]);
+      const keys = known ?? (await request(s.port, path.replace('?$select=Name', ''))).json.value.map((e: { Id: string }) => e.Id);
+      const written = [...r.text.matchAll(/<entry[^>]*><id>([^<]+)<\/id>/g)].map((m) => m[1]);
+      expect(written).toEqual(keys.map((k: string) => `${s.url}/${set}(${enc(k)})`));
+      expect(r.text).not.toContain('<d:Id>');
+      expect(r.text.match(/<d:Name>/g)).toHaveLength(keys.length);
+    }
+  });
 });
 
 describe('JobTemplates and a store', () => {

@@ -85,7 +85,7 @@ describe('POST /api/Jobs', () => {
   it('refuses an invalid job with 400 and every diagnostic, in the message and in innererror', async () => {
     const body = JSON.stringify({
       Name: 'broken',
-      InputMediaAssets: [{ __metadata: { uri: "https://x/api/Assets('nb%3Acid%3AUUID%3A1')" } }],
+      InputMediaAssets: [{ __metadata: { uri: "https://x/api/Assets('nb%3Acid%3AUUID%3A910ffdc1-2e25-4b17-8a42-61ffd4b8914c')" } }],
       Tasks: [
         { Name: 'a', MediaProcessorId: MES, TaskBody: '<taskBody><inputAsset>JobInputAsset(0)</inputAsset><outputAsset>JobOutputAsset(0)</outputAsset></taskBody>' },
         { Name: 'b', MediaProcessorId: MES, TaskBody: '<taskBody><inputAsset>JobInputAsset(0)</inputAsset><outputAsset>JobOutputAsset(0)</outputAsset></taskBody>' },
@@ -159,6 +159,16 @@ describe('POST /api/Jobs', () => {
     expect(r.status).toBe(415);
     expect(r.json['odata.error'].code).toBe('UNSUPPORTED_MEDIA_TYPE');
     expect(r.json['odata.error'].message.value).toContain(words);
+  });
+
+  // Regression: the 415 said "this service reads JSON only (no Atom/XML)" although Atom bodies are read.
+  it('answers 415 for text/plain naming both body forms it reads, JSON and Atom', async () => {
+    const r = await post('{}', { 'Content-Type': 'text/plain' });
+    expect(r.status).toBe(415);
+    const message: string = r.json['odata.error'].message.value;
+    expect(message).not.toMatch(/JSON only|no Atom/);
+    expect(message).toMatch(/JSON or Atom/);
+    expect(message).toContain('application/atom+xml');
   });
 
   it('answers 413 for a body over the limit, declared or streamed, and stays up', async () => {
