@@ -17,6 +17,11 @@ export const CODES = {
     summary: 'The job definition is not valid JSON.',
     hint: 'fix the JSON syntax at the position shown (a missing comma or quote is the usual cause)',
   },
+  JSON_DUPLICATE_KEY: {
+    severity: 'error',
+    summary: 'An object of the JSON text gives one key twice: JSON.parse keeps the last, a reader of the file sees the first, and the service refuses the body.',
+    hint: 'keep one of the two: delete the other',
+  },
   JOB_INVALID: {
     severity: 'error',
     summary: 'The job definition is not a Create-Job body: not an object, or a property of the wrong type.',

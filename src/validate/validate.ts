@@ -14,6 +14,7 @@ import type { OutputAssetEntry } from '../taskbody/types.js';
 import { outputsMaybeUnread, parseTaskBodyWithin } from '../taskbody/parse.js';
 import { DEFAULT_MAX_DIAGNOSTICS, DiagnosticSink, byPlace, type CycleEdge, type Diagnostic, type DiagnosticExtras } from '../diagnostics/diagnostic.js';
 import { ArgumentRangeError, ArgumentTypeError, checkMaxOption, describeValue } from '../errors.js';
+import { reportDuplicateKeys } from './duplicate-keys.js';
 import { checkTemplateInputs, checkTemplatesOption, expandTemplateJob, placeInJobTemplate, type JobTemplates } from './template.js';
 
 /** `ams` enforces the service's quotas; `relaxed` lifts them for graphs of any size. */
@@ -98,6 +99,8 @@ export function validateJob(definition: unknown, options: ValidateOptions = {}):
   const reading: Parameters<typeof loadJobInto>[1] = { sink, ids, safe: !parsed, givenTaskIds: 0, templateHandled: expansion?.handled === true };
   // A plain graph (a lowercase `tasks` array, no `Tasks`: job/plain.ts) loads into the same model.
   const plain = expansion === undefined ? plainGraphOf(value, !parsed) : undefined;
+  // What JSON.parse dropped without a word: a key given twice in one object (the last one won).
+  if (parsed) reportDuplicateKeys(definition as string, sink, plain !== undefined ? 'tasks' : 'Tasks');
   const job = plain !== undefined ? loadPlainGraphInto(plain, reading) : loadJobInto(value, reading);
   if (profile === 'ams') refuseExtensions(plain !== undefined, reading.extensionUses, sink);
   if (job && expansion?.template) checkTemplateInputs(job, expansion.template, sink);

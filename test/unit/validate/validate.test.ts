@@ -66,6 +66,27 @@ describe('validateJob()', () => {
     expect(notId!.message).toBe('InputMediaAssets@odata.bind[0] names "not-an-id", which is not an asset id (nb:cid:UUID:<guid>)');
   });
 
+  it('reports a key given twice in one object of JSON text (JSON.parse keeps the last) at the repeated key, with its task', () => {
+    const text = [
+      '{',
+      `  "Name": "dup", "InputMediaAssets": [${JSON.stringify(INPUT)}],`,
+      '  "Tasks": [',
+      `    { "MediaProcessorId": "${MES}", "TaskBody": "${body(['JobInputAsset(0)'], ['JobOutputAsset(0)'])}", "Priority": 1.5, "Priority": 1 }`,
+      '  ],',
+      '  "Name": "dup again"',
+      '}',
+    ].join('\n');
+    const r = validateJob(text);
+    expect(r.valid).toBe(false);
+    // The job's problems first, then each task's (as every diagnostic list is ordered).
+    expect(r.diagnostics.map((d) => [d.code, d.task, d.property, d.fileLine, d.fileColumn, d.message])).toEqual([
+      ['JSON_DUPLICATE_KEY', undefined, 'Name', 6, 3, 'the Job gives "Name" twice (first at 2:3): JSON.parse keeps this one'],
+      ['JSON_DUPLICATE_KEY', 0, 'Priority', 4, text.split('\n')[3]!.lastIndexOf('"Priority"') + 1, 'task #0 gives "Priority" twice (first at 4:' + (text.split('\n')[3]!.indexOf('"Priority"') + 1) + '): JSON.parse keeps this one'],
+    ]);
+    // Objects have no text to look at: what the caller's object holds is what it holds.
+    expect(validateJob(JSON.parse(text)).valid).toBe(true);
+  });
+
   it('reports JSON_MALFORMED with the position in the JSON text', () => {
     const r = validateJob('{\n  "Tasks": [1,]\n}');
     expect(r.valid).toBe(false);
