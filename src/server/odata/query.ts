@@ -11,6 +11,7 @@ import { ODataQueryError, closestName, quoteSnippet } from './errors.js';
 import { compileFilter, lookupProperty, propertyReader } from './evaluate.js';
 import type { EntityPredicate, EntitySchema, ODataPrimitiveType } from './evaluate.js';
 import { parseFilter } from './filter.js';
+import { negotiateFormat } from './negotiate.js';
 import type { FilterExpr } from './filter.js';
 
 /** The per-response cap AMS applies (reference §10, "Entities per query"). */
@@ -59,7 +60,6 @@ export interface ParseQueryOptionsOptions {
 const KNOWN_OPTIONS = ['$filter', '$top', '$skip', '$select', '$orderby', '$inlinecount', '$format', '$expand'] as const;
 const INT32_MAX = 2147483647;
 const FORMAT_NAMES = ['json', 'verbose', 'atom', 'xml'] as const;
-const FORMATS = new Set<string>(FORMAT_NAMES);
 /** `json, verbose, atom or xml`: the error names every value accepted, from the one list. */
 const FORMATS_TEXT = `${FORMAT_NAMES.slice(0, -1).join(', ')} or ${FORMAT_NAMES.at(-1)!}`;
 
@@ -129,8 +129,9 @@ export function parseQueryOptions<T extends object = Record<string, unknown>>(
     inlineCount = inlineText === 'allpages';
   }
   const format = seen.get('$format');
-  if (format !== undefined && !FORMATS.has(format)) {
-    throw new ODataQueryError(`$format must be ${FORMATS_TEXT}, got ${quoteSnippet(format)}`, { option: '$format', token: format });
+  // What negotiateFormat answers in: the names in any case, and the media types (`application/json`).
+  if (format !== undefined && negotiateFormat(undefined, format) === 'unsupported') {
+    throw new ODataQueryError(`$format must be ${FORMATS_TEXT} (or a media type: application/json, application/atom+xml, application/xml), got ${quoteSnippet(format)}`, { option: '$format', token: format });
   }
   const selectText = seen.get('$select');
   const orderText = seen.get('$orderby');

@@ -106,6 +106,15 @@ describe('answers in Atom', () => {
     const r = await request(s.port, '/api/MediaProcessors?$format=atom', { accept: 'application/json' });
     expect(r.headers['content-type']).toBe('application/atom+xml;type=feed;charset=utf-8');
   });
+
+  it('takes $format in any case and as a media type, as the format is negotiated', async () => {
+    for (const format of ['ATOM', 'Xml', 'application%2Fatom%2Bxml']) {
+      const r = await request(s.port, `/api/MediaProcessors?$format=${format}`, { accept: 'application/json' });
+      expect([format, r.status, r.headers['content-type']]).toEqual([format, 200, 'application/atom+xml;type=feed;charset=utf-8']);
+    }
+    const verbose = await request(s.port, '/api/MediaProcessors?$format=application%2Fjson%3Bodata%3Dverbose');
+    expect([verbose.status, verbose.headers['content-type']]).toEqual([200, expect.stringContaining('odata=verbose')]);
+  });
 });
 
 describe('$links', () => {

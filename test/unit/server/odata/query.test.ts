@@ -66,6 +66,10 @@ describe('parseQueryOptions()', () => {
     expect(q('$inlinecount=none').inlineCount).toBe(false);
     expect(q('$format=json').format).toBe('json');
     expect(q('$format=atom').format).toBe('atom');
+    // As negotiateFormat reads it: any case, and the media types.
+    expect(q('$format=ATOM').format).toBe('ATOM');
+    expect(q('$format=application/json;odata=verbose').format).toBe('application/json;odata=verbose');
+    expect(q('$format=application/atom%2Bxml').format).toBe('application/atom+xml');
   });
 
   it('reads $select in the order given, * meaning everything, navigation and collections allowed', () => {
