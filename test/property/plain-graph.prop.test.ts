@@ -72,10 +72,15 @@ describe('plain graphs: properties', () => {
         const graph = plainGraph(n, [...edges, [from, to]], order);
         const r = validateJob(graph, { profile: 'relaxed' });
         expect(r.valid).toBe(false);
-        expect(r.diagnostics.map((d) => d.code)).toEqual(['CYCLE']);
-        const cycle = r.diagnostics[0]!.cycle!.map((i) => r.job!.Tasks[i]!.Name);
-        expect(cycle).toContain(`n${to}`);
-        expect(cycle).toContain(`n${from}`);
+        // One CYCLE or more (the cycles that take in every dependency of the tangle), each through
+        // the back edge: the rest of the graph has none.
+        expect(r.diagnostics.length).toBeGreaterThan(0);
+        for (const d of r.diagnostics) {
+          expect(d.code).toBe('CYCLE');
+          const cycle = d.cycle!.map((i) => r.job!.Tasks[i]!.Name);
+          expect(cycle).toContain(`n${to}`);
+          expect(cycle).toContain(`n${from}`);
+        }
       }),
       { numRuns: 500 },
     );
