@@ -252,12 +252,7 @@ export function explain(st: SchedulerState, taskId: string): Explanation {
   if (st.tasks.held.has(serial)) {
     return { ...base, reason: 'retry-backoff', message: `task ${name} failed and waits to be retried (attempt ${attempts} ended)` };
   }
-  let ahead = 0;
-  const heap = st.ready.heapOf(p);
-  for (let i = 0; i < heap.length; i++) {
-    const o = heap[i]!;
-    if (o !== serial && st.tasks.state[o] === TaskState.Scheduled && st.order.before(o, serial)) ahead++;
-  }
+  const { ahead, ownAhead } = claimsBefore(st, serial, p);
   if (st.running >= concurrency) {
     return { ...base, ahead, reason: 'concurrency-full', message: `task ${name} is ready, but all ${concurrency} slots of the scheduler are taken; ${ahead} ready task${ahead === 1 ? '' : 's'} of pool "${pool}" go before it` };
   }
@@ -265,6 +260,10 @@ export function explain(st: SchedulerState, taskId: string): Explanation {
   const cap = st.jobs.maxRunning(j);
   if (cap !== 0 && st.jobs.runningOf(j) >= cap) {
     return { ...base, ahead, reason: 'job-cap', message: `task ${name} is ready, but its job already runs ${cap} task${cap === 1 ? '' : 's'}, its cap (maxRunning)` };
+  }
+  const room = cap - st.jobs.runningOf(j);
+  if (cap !== 0 && ownAhead >= room) {
+    return { ...base, ahead, reason: 'job-cap', message: `task ${name} is ready, but its job may start ${room} more task${room === 1 ? '' : 's'} before its cap (maxRunning ${cap}) and ${ownAhead} of its own go before it` };
   }
   const weight = st.tasks.weight === null ? 1 : st.tasks.weight[serial]!;
   if (p !== 0 && st.ready.runningIn(p) + weight > slots) {
@@ -276,4 +275,34 @@ export function explain(st: SchedulerState, taskId: string): Explanation {
     return { ...base, ahead, reason: 'rate-limited', message: `task ${name} is ready, but pool "${pool}" reached its rate limit; it opens again at ${new Date(opens).toISOString()}` };
   }
   return { ...base, ahead, reason: 'ready', message: `task ${name} is ready and will start at the next call of next()${ahead > 0 ? ` after ${ahead} task${ahead === 1 ? '' : 's'} before it` : ''}` };
+}
+
+/**
+ * How the next claims stand towards ready task `serial` of pool `p`, as next() takes them: `ahead`,
+ * the ready tasks of the pool it takes first (live, before it in the ready order, and not of a job
+ * at its cap), and `ownAhead`, those of them of its own job. A capped job's ready tasks wait in its
+ * own heaps, not in the pool's (see job-caps.ts), and next() takes no more of them than the job
+ * has room for under its cap, so they are counted from the job, up to that room.
+ */
+function claimsBefore(st: SchedulerState, serial: number, p: number): { ahead: number; ownAhead: number } {
+  const { tasks, jobs, order } = st;
+  const goesBefore = (o: number): boolean => o !== serial && tasks.state[o] === TaskState.Scheduled && !tasks.held.has(o) && tasks.pool[o] === p && order.before(o, serial);
+  // The pool's heap holds the ready tasks of uncapped jobs (and stale entries, and copies of capped
+  // jobs' heads, counted below); a task may be in it twice (ready again before its stale entry surfaced).
+  const counted = new Set<number>();
+  const heap = st.ready.heapOf(p);
+  for (let i = 0; i < heap.length; i++) {
+    const o = heap[i]!;
+    if (jobs.maxRunning(tasks.job[o]!) === 0 && goesBefore(o)) counted.add(o);
+  }
+  let ahead = counted.size;
+  let ownAhead = 0;
+  const own = tasks.job[serial]!;
+  for (const j of st.jobQueues.keys()) {
+    let n = 0;
+    for (const o of jobs.serials(j)) if (goesBefore(o)) n++;
+    if (j === own) ownAhead = n;
+    ahead += Math.min(n, Math.max(0, jobs.maxRunning(j) - jobs.runningOf(j)));
+  }
+  return { ahead, ownAhead };
 }

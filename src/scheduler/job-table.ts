@@ -231,7 +231,8 @@ export class JobTable {
    * all tasks wait; Scheduled when some are ready and none has started; Processing once any has
    * started (or ended) and until all are final, Canceling while a task is being canceled or the job
    * is; then Canceled if the job was canceled, Error if a task failed, Canceled if one was, else
-   * Finished.
+   * Finished. "Has started" is the job's StartTime, not a task running now: a job whose only
+   * started task went back to Scheduled (a retry, a hold, a requeue) stays Processing.
    * @returns the previous state when it changed, else -1.
    */
   refresh(j: number, now: number): number {
@@ -247,7 +248,8 @@ export class JobTable {
       state = cancelRequested ? TaskState.Canceled : errors > 0 ? TaskState.Error : canceled > 0 ? TaskState.Canceled : TaskState.Finished;
     } else if (c[at + TaskState.Canceling]! > 0 || cancelRequested) {
       state = TaskState.Canceling;
-    } else if (c[at + TaskState.Processing]! > 0 || final > 0) {
+    } else if (c[at + TaskState.Processing]! > 0 || final > 0 || this.floats[(j << FLOAT_SHIFT) + START] === this.floats[(j << FLOAT_SHIFT) + START]) {
+      // Started (StartTime set, NaN is not equal to itself): Processing until every task is final.
       state = TaskState.Processing;
     } else if (c[at + TaskState.Scheduled]! > 0) {
       state = TaskState.Scheduled;

@@ -7,7 +7,7 @@ import { SchedulerError } from './errors.js';
 import { policyName } from './policy.js';
 import { SNAPSHOT_FORMAT, jobFromSnapshot, jobToSnapshot, type SchedulerSnapshot } from './snapshot.js';
 import { INT_SHIFT } from './job-table.js';
-import { appendJob, enqueueReady, growJob, indexTaskIds, sliceDependencies, type SchedulerState } from './state.js';
+import { appendJob, enqueueReady, growJob, prepareTasks, sliceDependencies, type SchedulerState } from './state.js';
 import type { ErrorDetail } from './views.js';
 
 /**
@@ -203,7 +203,6 @@ function appendInLayout(st: SchedulerState, list: readonly JobToAppend[], layout
       const all = e.job.Tasks;
       // The job as submitted: its first tasks; the others are added as they were.
       const first = count === all.length ? e.job : { ...e.job, Tasks: all.slice(0, count) };
-      indexTaskIds(st, first);
       const deps = first === e.job ? e.deps : sliceDependencies(e.deps, 0, count).local;
       positions[k] = appendJob(st, first, deps, e.priority, e.failFast, e.created, e.maxRunning);
       continue;
@@ -214,7 +213,8 @@ function appendInLayout(st: SchedulerState, list: readonly JobToAppend[], layout
     st.taskIds.addTasks(st.jobs, added, st.tasks.count);
     model.Tasks.push(...added);
     const { local, external } = sliceDependencies(e.deps, from, count);
-    growJob(st, j, from, count, local, external, false);
+    const mayWait = prepareTasks(st, model, j, local, st.jobs.priority[j]!, st.tasks.count, from, count);
+    growJob(st, j, from, count, local, external, false, mayWait);
   }
   list.forEach((e, k) => {
     if (taken[k] !== e.job.Tasks.length) throw new SchedulerError(what === 'restore' ? 'SNAPSHOT_INVALID' : 'JOURNAL_INVALID', `Scheduler.${what}: job ${e.job.Id} has ${e.job.Tasks.length} tasks but its blocks hold ${taken[k]}`, { jobId: e.job.Id });
@@ -298,6 +298,8 @@ function admitRestored(st: SchedulerState): void {
 export function readJournal(st: SchedulerState, from: number): JournalChunk {
   const { events, tasks, jobs } = st;
   const to = events.size;
+  // Once a flush, not per row: a bad watermark would read past the log or crash in copyRows.
+  if (!(Number.isInteger(from) && from >= 0 && from <= to)) throw new ArgumentRangeError(`Scheduler.readJournal: expected \`from\` to be an event row from 0 to ${to}, got ${describeValue(from)}`);
   const rows = events.copyRows(from, to);
   const n = to - from;
   const job = new Int32Array(n);

@@ -1,6 +1,7 @@
 import { ArgumentTypeError, describeValue } from '../errors.js';
 import type { Dependencies } from '../graph/dependencies.js';
-import type { Job } from '../job/model.js';
+import type { Job, Task } from '../job/model.js';
+import { callbackThrew, describeTask } from './errors.js';
 import { readTasks, taskCountOf } from '../job/load.js';
 import { growFloat64 } from './growable.js';
 import { remainingPath, type DurationModel, type Policy } from './policy.js';
@@ -181,31 +182,47 @@ function computeKeys(policy: Policy, job: Job, from: number, deps: Dependencies,
   if (policy === 'fifo') return;
   if (typeof policy === 'object' && policy !== null && 'key' in policy) {
     if (typeof policy.key !== 'function') throw new ArgumentTypeError(`Scheduler: expected \`policy.key\` to be a function, got ${describeValue(policy.key)}`);
-    for (let i = 0; i < n; i++) primary[i] = finite(policy.key(task(i), job, jobPriority), 'policy.key');
+    for (let i = 0; i < n; i++) {
+      let v: unknown;
+      try {
+        v = policy.key(task(i), job, jobPriority);
+      } catch (err) {
+        throw callbackThrew('policy.key', task(i), job, err);
+      }
+      primary[i] = finite(v, 'policy.key', task(i), job);
+    }
     return;
   }
   const name = typeof policy === 'string' ? policy : policy?.name;
   const duration: DurationModel = typeof policy === 'object' && policy !== null && 'duration' in policy ? policy.duration : UNIT;
-  if (name === 'shortest-first') {
-    for (let i = 0; i < n; i++) primary[i] = -finite(duration(task(i), job), 'duration');
-    return;
+  if (name !== 'shortest-first' && name !== 'critical-path') {
+    throw new ArgumentTypeError(`Scheduler: unknown policy ${describeValue(policy)}; use priority, fifo, critical-path, shortest-first or { key }`);
   }
-  if (name === 'critical-path') {
-    const d = new Float64Array(n);
-    for (let i = 0; i < n; i++) d[i] = finite(duration(task(i), job), 'duration');
-    const path = remainingPath(n, deps, d);
-    for (let i = 0; i < n; i++) {
-      primary[i] = reader.priority(from + i);
-      secondary[i] = path[i]!;
+  const d = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let v: unknown;
+    try {
+      v = duration(task(i), job);
+    } catch (err) {
+      throw callbackThrew('duration', task(i), job, err);
     }
+    d[i] = finite(v, 'duration', task(i), job);
+  }
+  if (name === 'shortest-first') {
+    for (let i = 0; i < n; i++) primary[i] = -d[i]!;
     return;
   }
-  throw new ArgumentTypeError(`Scheduler: unknown policy ${describeValue(policy)}; use priority, fifo, critical-path, shortest-first or { key }`);
+  const path = remainingPath(n, deps, d);
+  for (let i = 0; i < n; i++) {
+    primary[i] = reader.priority(from + i);
+    secondary[i] = path[i]!;
+  }
 }
 
 const UNIT: DurationModel = () => 1;
 
-function finite(v: number, what: string): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ArgumentTypeError(`Scheduler: expected \`${what}\` to return a finite number, got ${describeValue(v)}`);
+/** A value a policy's function returned, which must be a finite number. */
+function finite(v: unknown, what: string, task: Task, job: Job): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ArgumentTypeError(`Scheduler: expected \`${what}\` to return a finite number, got ${describeValue(v)} for task ${describeTask(task)} of job ${job.Id}`);
   return v;
 }

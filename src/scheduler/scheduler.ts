@@ -7,7 +7,7 @@ import { validateAddition } from '../validate/add.js';
 import { hasFreshTaskIds, isValidationResult, validateJob, type ValidationResult } from '../validate/validate.js';
 import { Claim } from './claim.js';
 import { EV } from './event-log.js';
-import { SchedulerError } from './errors.js';
+import { SchedulerError, callbackThrew } from './errors.js';
 import { explain, jobView, jobViews, modelOf, taskInfo, taskView, taskViews, type TaskInfo } from './inspect.js';
 import { FLOAT_SHIFT, INT_SHIFT, JOB_STATE, LAST_MODIFIED, MAX_RUNNING } from './job-table.js';
 import { isInt32, settingsOf, type AddTasksOptions, type FailOptions, type RerunOptions, type RestoreOptions, type SchedulerOptions, type Settings, type SubmitOptions, type TaskFilter } from './options.js';
@@ -16,7 +16,7 @@ import { policyName } from './policy.js';
 import { SNAPSHOT_FORMAT, type SchedulerSnapshot } from './snapshot.js';
 import { claimedCapped, droppedCapped, grewCapped, reachedCap, reopenJobs } from './job-caps.js';
 import { inMicrotask } from './microtask.js';
-import { appendJob, createState, enqueueReady, describeTask, growJob, indexTaskIds, lookupJob, lookupTask, taskModel, type RateWindow, type SchedulerState } from './state.js';
+import { appendJob, createState, enqueueReady, describeTask, growJob, lookupJob, lookupTask, prepareTasks, taskModel, type RateWindow, type SchedulerState } from './state.js';
 import type { ErrorDetail, Explanation, JobStateChange, JobView, TaskClaim, TaskProgressEvent, TaskStateChange, TaskView } from './views.js';
 
 export type { AddTasksOptions, FailOptions, RerunOptions, RestoreOptions, SchedulerOptions, SubmitOptions, TaskFilter } from './options.js';
@@ -128,6 +128,10 @@ export class Scheduler {
    * @param definition JSON text, the parsed object, or a `validateJob()` result.
    * @returns the job's view.
    * @throws ValidationError (code `VALIDATION_FAILED`) carrying every diagnostic when the job is invalid.
+   *   SchedulerError `JOB_EXISTS`, `TASK_EXISTS`, `WEIGHT_EXCEEDS_POOL`; `CALLBACK_THREW` when a
+   *   function given in the options (a policy's `key` or `duration`, `poolOf`) throws, what it threw
+   *   being the `cause`. ArgumentTypeError (`ERR_INVALID_ARG_TYPE`) when a policy's `key` or
+   *   `duration` returns no finite number. Nothing is changed when it throws.
    */
   submit(definition: unknown, options: SubmitOptions = {}): JobView {
     return jobView(this.#s, this.#s.jobs.byId.get(this.add(definition, options))!);
@@ -153,8 +157,8 @@ export class Scheduler {
       throw new SchedulerError('JOB_EXISTS', `Scheduler.submit: a job with Id ${job.Id} was already submitted: leave Id out to get a new one`, { jobId: job.Id });
     }
     if (job.extensions?.weight !== undefined) this.#checkWeights('submit', job, job.Tasks, job.extensions);
-    indexTaskIds(s, job, hasFreshTaskIds(result));
-    const j = appendJob(s, job, result.dependencies!, options.priority ?? job.Priority, options.failFast ?? settings.failFast, this.#now(), options.maxRunning ?? 0);
+    // Throws before it changes anything (the user's functions run first: see appendJob).
+    const j = appendJob(s, job, result.dependencies!, options.priority ?? job.Priority, options.failFast ?? settings.failFast, this.#now(), options.maxRunning ?? 0, hasFreshTaskIds(result));
     this.#initialStates(j);
     return job.Id;
   }
@@ -169,7 +173,12 @@ export class Scheduler {
       const w = weights[i]!;
       if (w === 1) continue;
       const task = tasks[i]!;
-      const name = ext.pool?.[i] ?? this.#settings.poolOf(task, job);
+      let name = ext.pool?.[i];
+      try {
+        name ??= this.#settings.poolOf(task, job);
+      } catch (err) {
+        throw callbackThrew('poolOf', task, job, err);
+      }
       const slots = this.#settings.poolSlots[name];
       if (slots !== undefined && w > slots) {
         throw new SchedulerError('WEIGHT_EXCEEDS_POOL', `Scheduler.${call}: task ${describeTask(task)} has Weight ${w} but its pool "${name}" has ${slots} slot${slots === 1 ? '' : 's'}: it could never start; lower its Weight or give the pool more slots`, { jobId: job.Id, taskId: task.Id });
@@ -193,8 +202,8 @@ export class Scheduler {
    *   text or an object. A `validateAddition()` result is not taken: the job may have moved on.
    * @returns the views of the tasks added, in order.
    * @throws SchedulerError `JOB_NOT_FOUND`; `JOB_FINAL` when the job has ended or is being canceled;
-   *   `TASK_EXISTS`; `WEIGHT_EXCEEDS_POOL`. ValidationError (`VALIDATION_FAILED`) with every
-   *   diagnostic. Nothing is changed when it throws.
+   *   `TASK_EXISTS`; `WEIGHT_EXCEEDS_POOL`; `CALLBACK_THREW` (as for {@link submit}).
+   *   ValidationError (`VALIDATION_FAILED`) with every diagnostic. Nothing is changed when it throws.
    */
   addTasks(jobId: string, additions: unknown, options: AddTasksOptions = {}): TaskView[] {
     const s = this.#s;
@@ -222,12 +231,16 @@ export class Scheduler {
     const k = added.length;
     if (result.extensions?.weight !== undefined) this.#checkWeights('addTasks', job, added, result.extensions);
     const base = tasks.count;
-    s.taskIds.addTasks(jobs, added, base);
-    // Nothing below throws. The job's model is replaced, not changed: the caller's (a submitted
-    // validateJob() result, a jobModel() read earlier) stays as it was.
+    // The job's model is replaced, not changed: the caller's (a submitted validateJob() result, a
+    // jobModel() read earlier) stays as it was, and so does the job when a step below throws.
     const grown = grownJob(job, added, result.extensions);
+    // The user's functions (policy, poolOf) run here, writing past the tables' end only.
+    const mayWait = prepareTasks(s, grown, j, result.dependencies!, jobs.priority[j]!, base, n0, k);
+    // Takes nothing when it throws.
+    s.taskIds.addTasks(jobs, added, base);
+    // Nothing below throws.
     jobs.models[j] = grown;
-    growJob(s, j, n0, k, result.dependencies!, result.external!, true);
+    growJob(s, j, n0, k, result.dependencies!, result.external!, true, mayWait);
     jobs.deps[j] = resolveDependenciesOfRefs(grown);
     if (s.capped && jobs.maxRunning(j) !== 0) grewCapped(s, j);
     s.journal?.grown.push([j, k]);
@@ -389,12 +402,21 @@ export class Scheduler {
     this.completeIndex(this.#resolve('complete', task));
   }
 
-  /** As {@link complete}, by serial. */
+  /**
+   * As {@link complete}, by serial.
+   * @throws SchedulerError `TASK_NOT_FOUND` when `serial` names no task (or one of a forgotten job),
+   *   `INVALID_TRANSITION`
+   */
   completeIndex(serial: number): void {
     const s = this.#s;
     const tasks = s.tasks;
+    // An index that names no task reads undefined (or a state past the tables' end that is no
+    // running one), so this one test also keeps them out; the error path tells which it was.
     const state = tasks.state[serial];
-    if (state !== PROCESSING && state !== CANCELING) this.#invalid('complete', serial, 'complete', 'start it first with next()');
+    if (state !== PROCESSING && state !== CANCELING) {
+      this.#checkSerial('completeIndex', serial);
+      this.#invalid('complete', serial, 'complete', 'start it first with next()');
+    }
     const j = tasks.job[serial]!;
     const now = this.#now();
     if (this.#defaultClock) {
@@ -931,6 +953,21 @@ export class Scheduler {
     throw new SchedulerError('TASK_NOT_FOUND', `Scheduler.${call}: the claim for ${describeValue(task.taskId)} is not from this scheduler: pass the claim next() returned, or the task id`);
   }
 
+  /**
+   * Throws `TASK_NOT_FOUND` unless `serial` names a task of a job that is not forgotten: for calls
+   * that take a serial, on their error path only.
+   */
+  #checkSerial(call: string, serial: number): void {
+    const s = this.#s;
+    if (!(Number.isInteger(serial) && serial >= 0 && serial < s.tasks.count)) {
+      throw new SchedulerError('TASK_NOT_FOUND', `Scheduler.${call}: no task has number ${describeValue(serial)} (it holds ${s.tasks.count}, numbered from 0): pass the serial that nextIndex() or a claim gave`);
+    }
+    const j = s.tasks.job[serial]!;
+    if (s.jobs.isForgotten(j)) {
+      throw new SchedulerError('TASK_NOT_FOUND', `Scheduler.${call}: task number ${serial} belongs to job ${s.jobs.models[j]!.Id}, which was forgotten`);
+    }
+  }
+
   #invalid(call: string, serial: number, verb: string, way: string): never {
     const s = this.#s;
     const task = taskModel(s, serial);
@@ -1008,12 +1045,22 @@ export class Scheduler {
    * @throws SchedulerError `SNAPSHOT_INVALID` when the snapshot is not one of ours;
    *   `SNAPSHOT_POLICY_MISMATCH` when `options.policy` is not the policy the snapshot was taken under;
    *   `SNAPSHOT_POOL_OF_MISSING` when the snapshot was taken with a `poolOf` and none is given.
+   *   RangeError (`ERR_INVALID_ARG_VALUE`) when `options.processing` is neither "requeue" nor "keep".
    */
   static restore(snapshot: SchedulerSnapshot, options: RestoreOptions = {}): Scheduler {
+    if (typeof options !== 'object' || options === null) throw new ArgumentTypeError(`Scheduler.restore: expected \`options\` to be an object, got ${describeValue(options)}`);
+    const processing = options.processing ?? 'requeue';
+    // Anything else would leave the lost tasks Processing for ever, as 'keep' does on purpose.
+    if (processing !== 'requeue' && processing !== 'keep') {
+      throw new ArgumentRangeError(`Scheduler.restore: expected \`processing\` to be "requeue" or "keep", got ${describeValue(processing)}`, 'ERR_INVALID_ARG_VALUE');
+    }
     if (typeof snapshot !== 'object' || snapshot === null || snapshot.format !== SNAPSHOT_FORMAT) {
       throw new SchedulerError('SNAPSHOT_INVALID', `Scheduler.restore: expected a snapshot with format "${SNAPSHOT_FORMAT}", got ${describeValue((snapshot as { format?: unknown } | null)?.format)}`);
     }
-    const o = snapshot.options;
+    const o = snapshot.options as SchedulerSnapshot['options'] | undefined;
+    if (typeof o !== 'object' || o === null) {
+      throw new SchedulerError('SNAPSHOT_INVALID', `Scheduler.restore: the snapshot is damaged: expected its \`options\` to be an object, got ${describeValue(o)}`);
+    }
     // Snapshots taken before policies were recorded say nothing: any policy is taken as given.
     if (o.policy !== undefined) {
       const given = policyName(options.policy ?? 'priority');
@@ -1040,7 +1087,7 @@ export class Scheduler {
       ...(options.onListenerError ? { onListenerError: options.onListenerError } : {}),
     });
     try {
-      loadSnapshot(s.#s, snapshot, options.processing ?? 'requeue');
+      loadSnapshot(s.#s, snapshot, processing);
     } catch (err) {
       if (err instanceof SchedulerError) throw err;
       throw new SchedulerError('SNAPSHOT_INVALID', `Scheduler.restore: the snapshot is damaged: ${(err as Error).message}`);
@@ -1065,6 +1112,7 @@ export class Scheduler {
    * The changes since event row `from`, for a store: the event rows with their job and task index,
    * the ErrorDetails added and the jobs whose record changed since the last call (both drained).
    * The store is built on this log: it is the scheduler's own record of every transition.
+   * @throws RangeError (`ERR_OUT_OF_RANGE`) when `from` is not a row from 0 to {@link eventCount}.
    */
   readJournal(from: number): JournalChunk {
     return readJournal(this.#s, from);

@@ -4,7 +4,7 @@ import { TaskState } from '../job/enums.js';
 import type { Job, JobExtensions, Task } from '../job/model.js';
 import { readTasks, taskCountOf } from '../job/load.js';
 import { enqueueCapped, type JobQueues } from './job-caps.js';
-import { SchedulerError } from './errors.js';
+import { SchedulerError, callbackThrew } from './errors.js';
 import { EventLog } from './event-log.js';
 import { JobTable } from './job-table.js';
 import type { Settings } from './options.js';
@@ -90,39 +90,65 @@ export function createState(settings: Settings): SchedulerState {
 
 /**
  * Appends a job to the tables: its tasks Queued at the next serials, their keys, dependencies and
- * pools, and room in the event log for what they will surely log. Logs nothing.
+ * pools, its task ids, and room in the event log for what they will surely log. Logs nothing.
+ * A throw (a function of the user's, see {@link prepareTasks}; a repeated task id) leaves the
+ * scheduler as it was: what may throw comes first, and nothing after it does.
+ * @param freshIds its task ids were all just made by the built-in random factory (see TaskIds)
  * @returns the job's position.
+ * @throws SchedulerError `CALLBACK_THREW`, `TASK_EXISTS`; ArgumentTypeError for a key or duration that is no finite number
  */
-export function appendJob(st: SchedulerState, job: Job, deps: Dependencies, priority: number, failFast: boolean, created: number, maxRunning = 0): number {
+export function appendJob(st: SchedulerState, job: Job, deps: Dependencies, priority: number, failFast: boolean, created: number, maxRunning = 0, freshIds = false): number {
   const tasks = st.tasks;
   const n = taskCountOf(job);
   const base = tasks.count;
   const total = base + n;
-  tasks.ensure(total);
+  // The position jobs.add() gives it, below.
+  const j = st.jobs.count;
+  const mayWait = prepareTasks(st, job, j, deps, priority, base, 0, n);
+  // Takes nothing when it throws.
+  indexTaskIds(st, job, freshIds);
+  // Nothing below throws.
   const ext = job.extensions;
   if (ext !== undefined) applyTaskExtensions(st, ext, base, n);
   // ensure() may have grown the weights: the ready set reads this array.
   if (tasks.weight !== null) st.ready.weights = tasks.weight;
-  st.order.ensure(tasks.state.length);
-  st.events.ensureTasks(tasks.state.length);
-  const j = st.jobs.add(job, deps, base, n, priority, failFast, created);
-  st.order.addJob(job, deps, priority, base);
+  st.jobs.add(job, deps, base, n, priority, failFast, created);
   const waiting = tasks.appendDependencies(base, n, deps);
   const cap = maxRunning !== 0 ? maxRunning : (ext?.maxRunning ?? 0);
   if (cap !== 0) {
     st.jobs.setMaxRunning(j, cap);
     st.capped = true;
   }
-  placeTasks(st, job, j, base, 0, n, waiting);
+  promiseEvents(st, n, waiting, mayWait);
   tasks.count = total;
   return j;
 }
 
 /**
- * Gives tasks [from, from + n) of job j (serials [base, base + n)) their job and pool, and
- * promises the event log the rows they will surely write.
+ * What may fail in adding tasks [from, from + n) of `job` (its model, with them) to job position
+ * `j` at serials [base, base + n): their keys (a policy's `key` or `duration`) and their pools
+ * (`poolOf`), the only steps that run the user's functions. Both write past the tables' end only,
+ * where the next append writes again, so a throw here leaves the scheduler as it was (a pool it
+ * met may be registered, empty: nothing reads a pool until a task is in it). `deps` are the edges
+ * among these tasks (local: 0 … n - 1).
+ * @returns whether these tasks may have to wait for a slot (see {@link promiseEvents}).
+ * @throws SchedulerError `CALLBACK_THREW`; ArgumentTypeError for a key or duration that is no finite number
  */
-function placeTasks(st: SchedulerState, job: Job, j: number, base: number, from: number, n: number, waiting: number): void {
+export function prepareTasks(st: SchedulerState, job: Job, j: number, deps: Dependencies, priority: number, base: number, from: number, n: number): boolean {
+  const tasks = st.tasks;
+  tasks.ensure(base + n);
+  st.order.ensure(tasks.state.length);
+  st.events.ensureTasks(tasks.state.length);
+  st.order.addJob(job, deps, priority, base, from, n);
+  return placeTasks(st, job, j, base, from, n);
+}
+
+/**
+ * Gives tasks [from, from + n) of job j (serials [base, base + n)) their job and pool.
+ * @returns whether they may have to wait for a slot: a finite concurrency, or a pool with slots.
+ * @throws SchedulerError `CALLBACK_THREW` when `poolOf` throws.
+ */
+function placeTasks(st: SchedulerState, job: Job, j: number, base: number, from: number, n: number): boolean {
   const extPools = job.extensions?.pool;
   let lastPoolName: string | undefined;
   let lastPool = 0;
@@ -132,47 +158,57 @@ function placeTasks(st: SchedulerState, job: Job, j: number, base: number, from:
   // Read without making a big job's task objects (see readTasks); `poolOf` is given a view.
   const tasks = readTasks(job);
   const byProcessor = st.settings.defaultPools;
-  for (let i = 0; i < n; i++) {
-    const serial = base + i;
-    jobOf[serial] = j;
-    const poolName = extPools?.[from + i] ?? (byProcessor ? tasks.processor(from + i) : st.settings.poolOf(tasks.task(from + i), job));
-    // Consecutive tasks mostly share a pool: skip the map for a repeat.
-    if (poolName !== lastPoolName) {
-      lastPoolName = poolName;
-      lastPool = poolIndex(st, poolName);
-      if (lastPool !== 0) mayWait = true;
+  let i = 0;
+  try {
+    for (; i < n; i++) {
+      const serial = base + i;
+      jobOf[serial] = j;
+      const poolName = extPools?.[from + i] ?? (byProcessor ? tasks.processor(from + i) : st.settings.poolOf(tasks.task(from + i), job));
+      // Consecutive tasks mostly share a pool: skip the map for a repeat.
+      if (poolName !== lastPoolName) {
+        lastPoolName = poolName;
+        lastPool = poolIndex(st, poolName);
+        if (lastPool !== 0) mayWait = true;
+      }
+      poolOfTask[serial] = lastPool;
     }
-    poolOfTask[serial] = lastPool;
+  } catch (err) {
+    // Only `poolOf` is the user's in this loop.
+    throw callbackThrew('poolOf', tasks.task(from + i), job, err);
   }
-  // The events every task will log: Scheduled, Processing, Finished; Queued first for a task that
-  // waits on a dependency; WaitingForFreeResources when a slot may be lacking (a finite concurrency
-  // or a pool with slots). Growing the log mid-run would allocate big buffers, and at a million
-  // tasks each such allocation sets off a full GC of the whole heap (over a second).
+  return mayWait;
+}
+
+/**
+ * Promises the event log the rows `n` new tasks will surely write: Scheduled, Processing,
+ * Finished; Queued first for each of the `waiting` tasks that wait on a dependency;
+ * WaitingForFreeResources when a slot may be lacking (`mayWait`). Growing the log mid-run would
+ * allocate big buffers, and at a million tasks each such allocation sets off a full GC of the
+ * whole heap (over a second).
+ */
+function promiseEvents(st: SchedulerState, n: number, waiting: number, mayWait: boolean): void {
   st.events.promise((mayWait ? 4 : 3) * n + waiting);
 }
 
 /**
  * Appends tasks to job j: the model's tasks [from, from + n) — already in its Tasks and extension
- * arrays — Queued at the next serials, after every task there is (see JobTable.grown). `deps` are
- * the edges among them (local: 0 … n - 1); `external` the edges into them from the job's earlier
- * tasks (`from` an index in the job). With `live`, an edge from a producer that already Finished
- * is not waited on (an addition to a running job); without, every edge is counted, as for a job
- * being restored, whose finished producers release their dependents afterwards. Logs nothing.
+ * arrays, and prepared ({@link prepareTasks}, which returned `mayWait`) — Queued at the next
+ * serials, after every task there is (see JobTable.grown). `deps` are the edges among them
+ * (local: 0 … n - 1); `external` the edges into them from the job's earlier tasks (`from` an index
+ * in the job). With `live`, an edge from a producer that already Finished is not waited on (an
+ * addition to a running job); without, every edge is counted, as for a job being restored, whose
+ * finished producers release their dependents afterwards. Logs nothing, and throws nothing.
  * @returns the serial of the first task added.
  */
-export function growJob(st: SchedulerState, j: number, from: number, n: number, deps: Dependencies, external: { from: Int32Array; to: Int32Array }, live: boolean): number {
+export function growJob(st: SchedulerState, j: number, from: number, n: number, deps: Dependencies, external: { from: Int32Array; to: Int32Array }, live: boolean, mayWait: boolean): number {
   const tasks = st.tasks;
   const jobs = st.jobs;
   const job = jobs.models[j]!;
   const base = tasks.count;
   const total = base + n;
-  tasks.ensure(total);
   const ext = job.extensions;
   if (ext !== undefined) applyTaskExtensions(st, ext, base, n, from);
   if (tasks.weight !== null) st.ready.weights = tasks.weight;
-  st.order.ensure(tasks.state.length);
-  st.events.ensureTasks(tasks.state.length);
-  st.order.addJob(job, deps, jobs.priority[j]!, base, from, n);
   let waiting = tasks.appendDependencies(base, n, deps);
   const pending = tasks.pending;
   for (let e = 0; e < external.from.length; e++) {
@@ -183,7 +219,7 @@ export function growJob(st: SchedulerState, j: number, from: number, n: number, 
     if (pending[t]!++ === 0) waiting++;
   }
   jobs.grow(j, base, n);
-  placeTasks(st, job, j, base, from, n, waiting);
+  promiseEvents(st, n, waiting, mayWait);
   tasks.count = total;
   return base;
 }
@@ -307,6 +343,4 @@ export function lookupJob(st: SchedulerState, call: string, jobId: string): numb
   return j;
 }
 
-export function describeTask(task: Task): string {
-  return task.Name !== '' ? `"${task.Name}"` : `#${task.index} (${task.Id})`;
-}
+export { describeTask } from './errors.js';

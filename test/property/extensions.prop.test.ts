@@ -87,6 +87,8 @@ class Model {
   readonly tasks: ModelTask[] = [];
   readonly caps: Array<number | undefined> = [];
   readonly canceled: boolean[] = [];
+  /** Jobs that have started a task (their StartTime is set): Processing from then on until they end. */
+  readonly started: boolean[] = [];
   readonly starts: number[][] = [[], [], []];
   /** Each job's tasks (global numbers) in the job's order: added tasks at the end. */
   readonly jobTasks: number[][] = [];
@@ -107,6 +109,7 @@ class Model {
       this.jobTasks.push(Array.from({ length: g.n }, (_, i) => first + i));
       this.caps.push(j.cap);
       this.canceled.push(false);
+      this.started.push(false);
     });
     this.settle();
   }
@@ -155,6 +158,7 @@ class Model {
     const t = this.tasks[g]!;
     t.state = P;
     t.attempts++;
+    this.started[t.job] = true;
     this.starts[t.pool]!.push(now);
   }
 
@@ -269,7 +273,7 @@ class Model {
     const n = (s: number): number => states.filter((x) => x === s).length;
     if (n(Q) + n(S) + n(P) + n(CG) === 0) return this.canceled[job] ? C : n(E) > 0 ? E : n(C) > 0 ? C : F;
     if (n(CG) > 0 || this.canceled[job]) return CG;
-    if (n(P) > 0 || n(F) + n(E) + n(C) > 0) return P;
+    if (n(P) > 0 || n(F) + n(E) + n(C) > 0 || this.started[job]) return P;
     return n(S) > 0 ? S : Q;
   }
 }

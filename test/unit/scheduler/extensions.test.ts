@@ -86,9 +86,10 @@ describe('rerun', () => {
     s.on('jobStateChange', (e) => states.push([e.oldState, e.newState]));
     clock.t += 10;
     s.rerun(first.taskId, { downstream: true });
-    expect(s.job(id)!.State).toBe(TaskState.Scheduled);
+    // The job had started: it is Processing again, though every task is back to waiting.
+    expect(s.job(id)!.State).toBe(TaskState.Processing);
     expect(s.job(id)!.EndTime).toBeNull();
-    expect(states).toEqual([[TaskState.Error, TaskState.Scheduled]]);
+    expect(states).toEqual([[TaskState.Error, TaskState.Processing]]);
     const [t0, t1] = s.tasks({ jobId: id });
     expect(codes(s, t0!.Id)).toEqual(['Scheduled', 'Processing', 'Error', 'Rerun', 'Queued', 'Scheduled']);
     expect(codes(s, t1!.Id)).toEqual(['Queued', 'Canceled', 'Rerun', 'Queued']);

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { Scheduler, type RestoreOptions } from '../../../src/scheduler/scheduler.js';
+import { SchedulerError } from '../../../src/scheduler/errors.js';
+import type { SchedulerSnapshot } from '../../../src/scheduler/snapshot.js';
+import { sequentialIds } from '../../../src/job/ids.js';
+import { TaskState } from '../../../src/job/enums.js';
+import { tickClock } from '../../helpers/jobs.js';
+
+/** Scheduler.restore() checks its options and the snapshot's own options before it builds anything. */
+
+function runningSnapshot(): SchedulerSnapshot {
+  const s = new Scheduler({ now: tickClock(), ids: sequentialIds() });
+  s.submit({ tasks: [{ id: 'a' }] });
+  s.next(); // a is Processing; its worker is lost with this process
+  return JSON.parse(JSON.stringify(s.snapshot())) as SchedulerSnapshot;
+}
+
+function thrown(f: () => unknown): { name: string; code?: string; message: string } {
+  try {
+    f();
+  } catch (e) {
+    return e as { name: string; code?: string; message: string };
+  }
+  throw new Error('expected a throw');
+}
+
+describe('Scheduler.restore() option `processing` (regression: an unknown value was taken as keep)', () => {
+  for (const processing of ['requeu', 'Requeue', 42, '']) {
+    it(`refuses ${JSON.stringify(processing)} with ERR_INVALID_ARG_VALUE naming the accepted values`, () => {
+      const e = thrown(() => Scheduler.restore(runningSnapshot(), { processing } as unknown as RestoreOptions));
+      expect(e.name).toBe('RangeError');
+      expect(e.code).toBe('ERR_INVALID_ARG_VALUE');
+      expect(e.message).toContain('"requeue" or "keep"');
+    });
+  }
+
+  it('takes requeue (the default) and keep', () => {
+    expect(Scheduler.restore(runningSnapshot()).tasks()[0]!.State).toBe(TaskState.Scheduled);
+    expect(Scheduler.restore(runningSnapshot(), { processing: 'requeue' }).tasks()[0]!.State).toBe(TaskState.Scheduled);
+    expect(Scheduler.restore(runningSnapshot(), { processing: 'keep' }).tasks()[0]!.State).toBe(TaskState.Processing);
+  });
+
+  it('refuses options that are not an object with ERR_INVALID_ARG_TYPE', () => {
+    expect(thrown(() => Scheduler.restore(runningSnapshot(), null as unknown as RestoreOptions)).code).toBe('ERR_INVALID_ARG_TYPE');
+  });
+});
+
+describe('Scheduler.restore() of a snapshot without options (regression: a raw TypeError)', () => {
+  for (const options of [undefined, null, 'x']) {
+    it(`throws SNAPSHOT_INVALID for options ${JSON.stringify(options)}`, () => {
+      const snap = { ...runningSnapshot(), options } as unknown as SchedulerSnapshot;
+      const e = thrown(() => Scheduler.restore(snap));
+      expect(e).toBeInstanceOf(SchedulerError);
+      expect(e.code).toBe('SNAPSHOT_INVALID');
+    });
+  }
+});
