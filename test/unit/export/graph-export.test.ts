@@ -349,7 +349,7 @@ describe('exportModel() on unusual jobs', () => {
   });
 
   it('exportModel() marks every edge inside a strongly connected component as on a cycle', () => {
-    // 0 ⇄ 1, 1 ⇄ 2 (one component; validateJob reports one cycle), 2 → 3 outside it.
+    // 0 ⇄ 1, 1 ⇄ 2 (one component; validateJob reports its two cycles), 2 → 3 outside it.
     const def: JobDefinition = {
       Name: 'scc',
       InputMediaAssets: [INPUT],
@@ -361,7 +361,7 @@ describe('exportModel() on unusual jobs', () => {
       ],
     };
     const model = exportModel(validate(def));
-    expect(model.cycles).toHaveLength(1);
+    expect(model.cycles).toHaveLength(2);
     expect(model.tasks.map((t) => t.onCycle)).toEqual([true, true, true, false]);
     const taskEdges = model.edges.flatMap((e) => (e.kind === 'task' ? [`${e.from}->${e.to}:${e.onCycle}`] : []));
     expect(taskEdges).toEqual(['1->0:true', '0->1:true', '2->1:true', '1->2:true', '2->3:false']);
