@@ -54,6 +54,23 @@ export class ArgumentRangeError extends RangeError {
 }
 
 /**
+ * `{ max: 0, perMs: 5 }`: the first few own properties of an object, one level deep, read through
+ * their descriptors (a getter is not called: it may throw, or do anything).
+ */
+function shallowObject(o: object): string {
+  const keys = Object.keys(o);
+  const shown = keys.slice(0, 4).map((k) => {
+    const d = Object.getOwnPropertyDescriptor(o, k);
+    const v: unknown = d === undefined ? undefined : 'value' in d ? d.value : GETTER;
+    const text = v === GETTER ? '(getter)' : typeof v === 'string' ? JSON.stringify(v.length > 20 ? v.slice(0, 17) + '...' : v) : v === null || typeof v !== 'object' ? (typeof v === 'function' ? 'function' : typeof v === 'bigint' ? `${v}n` : String(v)) : Array.isArray(v) ? '[…]' : '{…}';
+    return `${/^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k)}: ${text}`;
+  });
+  if (keys.length > 4) shown.push('…');
+  return shown.length === 0 ? '{}' : `{ ${shown.join(', ')} }`;
+}
+const GETTER = Symbol('getter');
+
+/**
  * Describes a value for an error message, the p-queue way: `` `0` (number) ``. Never throws, and
  * stays short, whatever the value: a revoked Proxy, an object whose toString throws, a Symbol, a
  * BigInt, a long string or array.
@@ -74,7 +91,11 @@ export function describeValue(value: unknown): string {
     else if (typeof value === 'function') shown = `function ${(value as { name?: unknown }).name || '(anonymous)'}`;
     // String() of an array joins every element: a million of them would be a message of megabytes.
     else if (type === 'array') shown = `[array of length ${(value as unknown[]).length}]`;
-    else shown = String(value);
+    else {
+      shown = String(value);
+      // A plain object says nothing as "[object Object]": show what it holds, shallowly.
+      if (shown === '[object Object]' && type === 'object') shown = shallowObject(value as object);
+    }
   } catch {
     try {
       shown = Object.prototype.toString.call(value);

@@ -28,4 +28,14 @@ describe('describeValue on values that resist', () => {
     expect(describeValue({ toString: () => { throw new Error('x'); } })).toBe('`[object Object]` (object)');
     expect(describeValue(new Array(1e6).fill(1))).toBe('`[array of length 1000000]` (array)');
   });
+
+  it('shows what a plain object holds, shallowly and without calling its getters', () => {
+    expect(describeValue({ max: 0, perMs: 5 })).toBe('`{ max: 0, perMs: 5 }` (object)');
+    let called = false;
+    const o = { a: 'x'.repeat(30), 'b-c': [1], d: {}, get e(): number { called = true; return 1; }, f: 2 };
+    expect(describeValue(o)).toBe('`{ a: "xxxxxxxxxxxxxxxxx...", "b-c": […], d: {…}, e: (getter), … }` (object)');
+    expect(called).toBe(false);
+    expect(describeValue({})).toBe('`{}` (object)');
+    expect(describeValue(new Date(0))).toMatch(/^`Thu Jan 01 1970/);
+  });
 });
