@@ -14,6 +14,7 @@ import { closest } from '../diagnostics/suggest.js';
 import { ArgumentRangeError, ArgumentTypeError, describeValue } from '../errors.js';
 import { randomIds, type IdFactory } from '../job/ids.js';
 import { parseJsonText } from '../job/json-text.js';
+import { reportDuplicateKeys } from './duplicate-keys.js';
 import { loadTasksInto, outputCountOf, outputIndexAtOf, packedRefsOf, readLoadOptions, type Reading } from '../job/load.js';
 import type { Job, JobExtensions, Task } from '../job/model.js';
 import { loadPlainGraphInto, type PlainReading } from '../job/plain.js';
@@ -153,6 +154,8 @@ export function validateAddition(job: Job, deps: Dependencies, additions: unknow
     return r;
   }
   const plain = list.plain;
+  // As validateJob: a key given twice in one object of the text, which JSON.parse dropped.
+  if (parsed) reportDuplicateKeys(additions as string, sink, plain ? 'tasks' : 'Tasks');
   const outputBase = nextOutput(deps);
 
   // The tasks, loaded as those of a job that stands for the one they join (its Id, Name and inputs:

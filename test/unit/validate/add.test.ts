@@ -95,6 +95,14 @@ describe('validateAddition: a Tasks addition', () => {
     expect(given.freshIds).toBe(false);
   });
 
+  it('JSON_DUPLICATE_KEY for a key given twice in an addition given as text, with its task', () => {
+    const text = JSON.stringify({ Tasks: [task('a', ['JobOutputAsset(2)'], [3])] }).replace('"Name":"a"', '"Name":"a","Name":"b"');
+    const r = add(amsJob(), text);
+    expect(r.valid).toBe(false);
+    expect(r.diagnostics.map((d) => [d.code, d.task, d.property, d.fileLine, d.fileColumn])).toEqual([['JSON_DUPLICATE_KEY', 0, 'Name', 1, text.indexOf('"Name":"b"') + 1]]);
+    expect(add(amsJob(), JSON.parse(text) as object).valid).toBe(true);
+  });
+
   it('OUTPUT_NOT_PRODUCED for an output neither the job nor the addition has, at the input', () => {
     const b = body(['JobOutputAsset(2)', 'JobOutputAsset(7)'], [3]);
     const r = add(amsJob(), { Tasks: [{ Name: 'a', MediaProcessorId: MES, TaskBody: b }] });
