@@ -88,10 +88,29 @@ export const processSignals = (handler: (signal: string) => void): (() => void) 
   };
 };
 
-/** An integer option from `min` to `max`; undefined when not given, a usage error otherwise. */
+/**
+ * An integer option from `min` to `max`, in decimal digits; undefined when not given, a usage error
+ * otherwise. Number() alone read '' as 0, '0x10' as 16 and '1e3' as 1000.
+ */
 export function integer(name: string, v: string | undefined, min: number, max: number): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (v.trim() === '' || !Number.isInteger(n) || n < min || n > max) throw new CliError(`${name} must be an integer from ${min} to ${max}, not ${JSON.stringify(v)}`);
+  if (!/^\s*[+-]?\d+\s*$/.test(v) || n < min || n > max) throw new CliError(`${name} must be an integer from ${min} to ${max}, not ${JSON.stringify(v)}`);
+  return n;
+}
+
+/**
+ * The largest `--time-scale`. The demo durations, the retry delays (up to 30 s × X) and a workload's
+ * arrivals become timers, and setTimeout takes a wait beyond 2^31 - 1 ms (24.8 days) for 1 ms:
+ * 1e9 ended every task at once, 1e308 made an Infinity retry delay that crashed the engine.
+ */
+export const MAX_TIME_SCALE = 1000;
+
+/** `--time-scale X`: a decimal number from 0 to {@link MAX_TIME_SCALE}; `fallback` when not given. */
+export function timeScaleFlag(v: string | undefined, fallback: number): number {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!/^\s*\+?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/.test(v) || !(n >= 0 && n <= MAX_TIME_SCALE))
+    throw new CliError(`--time-scale must be a number from 0 to ${MAX_TIME_SCALE}, not ${JSON.stringify(v)}`);
   return n;
 }

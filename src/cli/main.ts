@@ -11,9 +11,23 @@ import { closest } from '../diagnostics/suggest.js';
 
 type Command = (args: string[], io: CliIO) => Promise<number>;
 
+/**
+ * `run`'s stop: Ctrl-C or SIGTERM (what `kill`, systemd and docker stop send), as `serve` and
+ * `worker` stop. The first of them stops the run; after it both have their default action again,
+ * so a second one ends a stop that hangs.
+ */
 const onInterrupt = (handler: () => void): (() => void) => {
-  process.once('SIGINT', handler);
-  return () => process.off('SIGINT', handler);
+  const remove = (): void => {
+    process.off('SIGINT', once);
+    process.off('SIGTERM', once);
+  };
+  const once = (): void => {
+    remove();
+    handler();
+  };
+  process.on('SIGINT', once);
+  process.on('SIGTERM', once);
+  return remove;
 };
 
 const COMMANDS: Record<string, { run: Command; summary: string; usage: string; options: CliOptions }> = {

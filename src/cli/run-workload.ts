@@ -49,6 +49,9 @@ interface Arrival {
   additions: Array<{ index: number; at: number; tasks: number; outcome?: string }>;
 }
 
+/** The longest wait setTimeout honours. */
+const TIMER_MAX_MS = 2_147_483_647;
+
 /** Runs every job of `workload`; returns the exit status: 0 only when every job finished. */
 export async function runWorkload(io: CliIO, file: string, workload: WorkloadFile, options: WorkloadRunOptions): Promise<number> {
   // Every job is checked before any runs: a broken job 11 should not be found after jobs 0-10 ran.
@@ -83,6 +86,15 @@ export async function runWorkload(io: CliIO, file: string, workload: WorkloadFil
     if (err instanceof ValidationError) for (const d of err.diagnostics.filter((x) => x.severity === 'error').slice(0, 20)) io.stderr.write(formatDiagnosticText(file, d) + '\n');
     return 1;
   }
+
+  // setTimeout takes a wait beyond 2^31 - 1 ms for 1 ms: such a job arrived at once, silently.
+  const late = [...jobs.map((j) => ({ what: j.label, at: j.arrival })), ...additions.map((a) => ({ what: `${jobs[a.job]!.label} addition #${a.index}`, at: a.at }))].find(
+    (t) => t.at * options.msPerSecond > TIMER_MAX_MS,
+  );
+  if (late !== undefined)
+    throw new CliError(
+      `${file}: ${late.what} is due at ${late.at} s, ${Math.round((late.at * options.msPerSecond) / 86_400_000)} days of wall time at this --time-scale, longer than a timer can wait (24.8 days): give a smaller --time-scale`,
+    );
 
   const now = options.now ?? Date.now;
   const clock = (): string => new Date(now()).toISOString().slice(11, 23);

@@ -8,7 +8,7 @@ import type { JobView, TaskView } from '../scheduler/views.js';
 import { StoreError } from '../store/run-store.js';
 import type { Dispatcher } from '../run/dispatcher.js';
 import { formatMs } from './figures.js';
-import { CliError, ioMessage, useColor, type CliIO, type CliOptions } from './io.js';
+import { CliError, integer, ioMessage, timeScaleFlag, useColor, type CliIO, type CliOptions } from './io.js';
 import { redisFlag, waitForRedis } from './redis.js';
 import { loadProcessors } from './worker.js';
 import { label, outcomeCounts, outcomeLines } from './run-outcome.js';
@@ -31,10 +31,10 @@ instead, use 'jobgraph simulate'.
   --concurrency N     tasks that may run at once (default: no limit beyond the reserved units)
   --reserved-units N  encoding reserved units: tasks that may run at once over all processors;
                       0 means one at a time, as on the service (default 3)
-  --time-scale X      multiply every demo duration, and a workload's arrival times, by X (default
-                      0.05: a 10 s encode takes 0.5 s); not with --processors
-  --data FILE         keep the run in FILE (SQLite): after Ctrl-C or a crash, the same command
-                      resumes the job where it stopped instead of starting it again
+  --time-scale X      multiply every demo duration, and a workload's arrival times, by X, from 0
+                      to 1000 (default 0.05: a 10 s encode takes 0.5 s); not with --processors
+  --data FILE         keep the run in FILE (SQLite): after Ctrl-C (or SIGTERM) or a crash, the same
+                      command resumes the job where it stopped instead of starting it again
   --processors FILE   use the processors of this ES module instead of the demo ones: a path from the
                       working directory, or a file: URL, whose default export, or export named
                       processors, is an array of processors or a function that returns one (or a
@@ -67,13 +67,6 @@ export interface RunCommandDeps {
   random?: () => number;
 }
 
-function positiveInt(name: string, v: string | undefined, min: number): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new CliError(`${name} must be an integer >= ${min}, not ${JSON.stringify(v)}`);
-  return n;
-}
-
 /** The options of `jobgraph run`, for parseArgs and for naming a mistyped one. */
 export const RUN_OPTIONS = {
   job: { type: 'string' },
@@ -101,13 +94,11 @@ export async function runCommand(args: string[], io: CliIO, deps: RunCommandDeps
   }
   if (positionals.length !== 1) throw new CliError('name exactly one job file');
   const jobIndex = jobFlag(values.job);
-  const concurrency = positiveInt('--concurrency', values.concurrency, 1);
-  const units = positiveInt('--reserved-units', values['reserved-units'], 0) ?? 3;
+  const concurrency = integer('--concurrency', values.concurrency, 1, 1_000_000);
+  const units = integer('--reserved-units', values['reserved-units'], 0, 1_000_000) ?? 3;
   if (values.processors !== undefined && values['time-scale'] !== undefined) throw new CliError('--time-scale scales the demo processors: it does not go with --processors');
   // Demo runs are fast, their retry delays too; your own processors' retries wait as long as on the service.
-  const scaleText = values['time-scale'] ?? (values.processors !== undefined ? '1' : '0.05');
-  const timeScale = Number(scaleText);
-  if (!Number.isFinite(timeScale) || timeScale < 0) throw new CliError(`--time-scale must be a number >= 0, not ${JSON.stringify(scaleText)}`);
+  const timeScale = timeScaleFlag(values['time-scale'], values.processors !== undefined ? 1 : 0.05);
   const redis = redisFlag(values.redis, values.prefix);
   if (values.processors === '') throw new CliError('--processors needs a file');
   const processors = values.processors !== undefined ? await loadProcessors(values.processors) : demoProcessors({ timeScale });

@@ -6,7 +6,7 @@ import { createServer } from '../server/server.js';
 import { ServerConfigError } from '../server/errors.js';
 import { isLoopbackAddress, parseTokenFile, parseTokenList } from '../server/auth.js';
 import type { Dispatcher } from '../run/dispatcher.js';
-import { CliError, ioMessage, type CliIO, type CliOptions, integer, processSignals } from './io.js';
+import { CliError, ioMessage, type CliIO, type CliOptions, integer, processSignals, timeScaleFlag } from './io.js';
 import { redisFlag, waitForRedis } from './redis.js';
 import { loadProcessors } from './worker.js';
 
@@ -23,8 +23,8 @@ over an engine with the built-in demo processors, or your own (--processors), un
   --insecure-local    serve without tokens, on 127.0.0.1 (or ::1) only
   --reserved-units N  tasks that may run at once over all processors; 0 means one at a time,
                       as on the service (default 3)
-  --time-scale X      multiply every demo duration by X (default 1: a 720p encode takes ~5 s);
-                      not with --processors
+  --time-scale X      multiply every demo duration by X, from 0 to 1000 (default 1: a 720p encode
+                      takes ~5 s); not with --processors
   --max-body BYTES    largest request body (default 1048576)
   --profile P         validation of POST /api/Jobs: ams (the service's quotas, default) or relaxed
   --validation-workers N
@@ -118,9 +118,7 @@ export async function serveCommand(args: string[], io: CliIO, deps: ServeCommand
   const validationTimeoutMs = integer('--validation-timeout', values['validation-timeout'], 1, 3_600_000);
   const maxDiagnostics = integer('--max-diagnostics', values['max-diagnostics'], 1, 100_000);
   if (values.processors !== undefined && values['time-scale'] !== undefined) throw new CliError('--time-scale scales the demo processors: it does not go with --processors');
-  const scaleText = values['time-scale'] ?? '1';
-  const timeScale = Number(scaleText);
-  if (scaleText.trim() === '' || !Number.isFinite(timeScale) || timeScale < 0) throw new CliError(`--time-scale must be a number >= 0, not ${JSON.stringify(scaleText)}`);
+  const timeScale = timeScaleFlag(values['time-scale'], 1);
   const profile = values.profile ?? 'ams';
   if (profile !== 'ams' && profile !== 'relaxed') throw new CliError(`--profile must be ams or relaxed, not ${JSON.stringify(profile)}`);
   const insecure = values['insecure-local'] === true;

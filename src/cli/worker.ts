@@ -8,7 +8,7 @@ import { demoProcessors } from '../run/demo-processors.js';
 import type { Processor } from '../run/processor.js';
 import { messageOf } from '../run/untrusted.js';
 import type { TaskWorker, WorkerOptions } from '../distributed/worker.js';
-import { CliError, type CliIO, type CliOptions, integer, processSignals } from './io.js';
+import { CliError, type CliIO, type CliOptions, integer, processSignals, timeScaleFlag } from './io.js';
 import { redisFlag, waitForRedis } from './redis.js';
 
 export const WORKER_USAGE = `Usage: jobgraph worker --redis URL [--processors FILE] [--concurrency N] [--pools a,b] [options]
@@ -177,10 +177,7 @@ export async function workerCommand(args: string[], io: CliIO, deps: WorkerComma
     if (values.processors === '') throw new CliError('--processors needs a file');
     processors = await loadProcessors(values.processors);
   } else {
-    const scaleText = values['time-scale'] ?? '1';
-    const timeScale = Number(scaleText);
-    if (scaleText.trim() === '' || !Number.isFinite(timeScale) || timeScale < 0) throw new CliError(`--time-scale must be a number >= 0, not ${JSON.stringify(scaleText)}`);
-    processors = demoProcessors({ timeScale });
+    processors = demoProcessors({ timeScale: timeScaleFlag(values['time-scale'], 1) });
   }
 
   // Signals are heard from here on: one before Redis answers stops the wait.

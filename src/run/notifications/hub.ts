@@ -149,10 +149,16 @@ export class NotificationHub {
     const accountName = o.accountName ?? 'jobgraph';
     const accountId = o.accountId ?? NIL_GUID;
     if (typeof accountName !== 'string') throw new ArgumentTypeError(`NotificationHub: expected \`accountName\` to be a string, got ${describeValue(accountName)}`);
-    if (typeof accountId !== 'string' || /[\r\n]/.test(accountId)) throw new ArgumentTypeError(`NotificationHub: expected \`accountId\` to be a string (it goes in a header), got ${describeValue(accountId)}`);
+    if (typeof accountId !== 'string') throw new ArgumentTypeError(`NotificationHub: expected \`accountId\` to be a string (it goes in a header), got ${describeValue(accountId)}`);
+    // It goes in the ms-mediaservices-accountid header: a value fetch refuses (a control character,
+    // a character above U+00FF) would fail every request, each after all its retries.
+    if (!HEADER_VALUE.test(accountId))
+      throw new ArgumentTypeError(`NotificationHub: expected \`accountId\` to be printable ASCII (it goes in a header), got ${describeValue(accountId)}`, 'ERR_INVALID_ARG_VALUE');
     this.#sender = { accountName, accountId };
     this.#limit = integerOption('outboxLimit', o.outboxLimit, 1000, 1);
     this.#maxAttempts = integerOption('maxAttempts', o.maxAttempts, 5, 1);
+    // Every duration ends up in a setTimeout, which takes a longer one for 1 ms (a request timeout
+    // of 1e10 ms timed every request out at once): above TIMEOUT_MAX is refused.
     this.#baseDelayMs = numberOption('baseDelayMs', o.baseDelayMs, 1000, 0);
     this.#maxDelayMs = numberOption('maxDelayMs', o.maxDelayMs, Math.max(30_000, this.#baseDelayMs), this.#baseDelayMs);
     this.#requestTimeoutMs = numberOption('requestTimeoutMs', o.requestTimeoutMs, 10_000, 1);
@@ -214,40 +220,42 @@ export class NotificationHub {
    *   with whether some message was dropped; at once when no endpoint is chosen
    */
   taskStateChanged(e: TaskStateInput, subscriptions: readonly TaskNotificationSubscription[], settled?: (dropped: boolean) => void): void {
-    try {
-      this.#send(taskStateTargets(e.newState, subscriptions), () => this.#record(4, e.jobId, e.jobName, e.taskId, e.oldState, e.newState, 0, e.timestamp), settled);
-    } catch (err) {
-      this.#report(err, '');
-    }
+    this.#send(() => taskStateTargets(e.newState, subscriptions), () => this.#record(4, e.jobId, e.jobName, e.taskId, e.oldState, e.newState, 0, e.timestamp), settled);
   }
 
   /** Enqueues a TaskProgress (EventType 5) for the subscriptions with IncludeTaskProgress. Never throws. */
   taskProgressed(e: TaskProgressInput, subscriptions: readonly TaskNotificationSubscription[], settled?: (dropped: boolean) => void): void {
-    try {
-      this.#send(taskProgressTargets(subscriptions), () => this.#record(5, e.jobId, e.jobName, e.taskId, -1, -1, e.progress, e.timestamp), settled);
-    } catch (err) {
-      this.#report(err, '');
-    }
+    this.#send(() => taskProgressTargets(subscriptions), () => this.#record(5, e.jobId, e.jobName, e.taskId, -1, -1, e.progress, e.timestamp), settled);
   }
 
   /** Enqueues a JobStateChange (EventType 1) for the subscriptions that select it. Never throws. */
   jobStateChanged(e: JobStateInput, subscriptions: readonly JobNotificationSubscription[], settled?: (dropped: boolean) => void): void {
-    try {
-      this.#send(jobStateTargets(e.newState, subscriptions), () => this.#record(1, e.jobId, e.jobName, '', e.oldState, e.newState, 0, e.timestamp), settled);
-    } catch (err) {
-      this.#report(err, '');
-    }
+    this.#send(() => jobStateTargets(e.newState, subscriptions), () => this.#record(1, e.jobId, e.jobName, '', e.oldState, e.newState, 0, e.timestamp), settled);
   }
 
-  /** Enqueues one event for each endpoint chosen (an event goes to an endpoint once). */
-  #send(chosen: string[] | undefined, record: () => EventRecord, settled: ((dropped: boolean) => void) | undefined): void {
-    if (chosen === undefined) {
-      if (settled !== undefined) queueMicrotask(() => settled(false));
+  /**
+   * Enqueues one event for each endpoint chosen (an event goes to an endpoint once). An input that
+   * cannot be read (subscriptions that are no array of objects, a name whose toString throws) is
+   * reported and its event dropped, `settled(true)` called all the same: a caller waiting on it
+   * (a durable engine's outbox row) must not wait for ever.
+   */
+  #send(choose: () => string[] | undefined, record: () => EventRecord, settled: ((dropped: boolean) => void) | undefined): void {
+    let chosen: string[] | undefined;
+    let event: EventRecord;
+    try {
+      chosen = choose();
+      if (chosen !== undefined) event = record();
+    } catch (err) {
+      this.#report(err, '');
+      if (settled !== undefined) queueMicrotask(() => this.#settle({ left: 1, dropped: true, settled }, true));
       return;
     }
-    const event = record();
+    if (chosen === undefined) {
+      if (settled !== undefined) queueMicrotask(() => this.#settle({ left: 1, dropped: false, settled }, false));
+      return;
+    }
     const tracker = settled === undefined ? undefined : { left: chosen.length, dropped: false, settled };
-    for (const id of chosen) this.#enqueue(id, event, tracker);
+    for (const id of chosen) this.#enqueue(id, event!, tracker);
   }
 
   /**
@@ -559,9 +567,17 @@ function integerOption(name: string, value: number | undefined, fallback: number
   return value;
 }
 
+/** The longest delay setTimeout honours (2^31 - 1 ms, about 24.8 days). */
+const TIMEOUT_MAX = 2_147_483_647;
+
+/** Header values fetch sends as given: printable ASCII (tabs and spaces included). */
+const HEADER_VALUE = /^[\t\x20-\x7e]*$/;
+
+/** A duration in ms, from `min` to {@link TIMEOUT_MAX}. */
 function numberOption(name: string, value: number | undefined, fallback: number, min: number): number {
   if (value === undefined) return fallback;
-  if (!(typeof value === 'number' && Number.isFinite(value) && value >= min)) throw new ArgumentTypeError(`NotificationHub: expected \`${name}\` to be a number >= ${min}, got ${describeValue(value)}`, 'ERR_INVALID_ARG_VALUE');
+  if (!(typeof value === 'number' && Number.isFinite(value) && value >= min && value <= TIMEOUT_MAX))
+    throw new ArgumentTypeError(`NotificationHub: expected \`${name}\` to be a number >= ${min} and <= ${TIMEOUT_MAX} (ms, the longest setTimeout waits), got ${describeValue(value)}`, 'ERR_INVALID_ARG_VALUE');
   return value;
 }
 

@@ -70,8 +70,9 @@ export function parseRetryAfter(value: string | null, nowMs: number): number | u
   if (/^\d+$/.test(text)) return Number(text) * 1000;
   // Only something that looks like an HTTP-date ("Wed, 21 Oct 2015 07:28:00 GMT"): Date.parse alone reads "12.5" as a date.
   if (!/^[A-Za-z]{3},/.test(text)) return undefined;
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
+  // A clock that gives no number (an injected `now` of NaN) must not make the wait NaN: that retried at once.
+  const wait = Date.parse(text) - nowMs;
+  return Number.isNaN(wait) ? undefined : Math.max(0, wait);
 }
 
 /**

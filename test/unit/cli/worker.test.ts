@@ -53,7 +53,7 @@ describe('jobgraph worker: arguments', () => {
       [['--redis', 'redis://cache', '--pools', 'a,,b'], 'jobgraph worker: --pools must name one pool or more, separated by commas, not "a,,b"'],
       [['--redis', 'redis://cache', '--prefix', ''], 'jobgraph worker: --prefix needs a value (the default is jobgraph)'],
       [['--redis', 'redis://cache', '--name', ''], 'jobgraph worker: --name needs a value (the default is host:pid)'],
-      [['--redis', 'redis://cache', '--time-scale', 'fast'], 'jobgraph worker: --time-scale must be a number >= 0, not "fast"'],
+      [['--redis', 'redis://cache', '--time-scale', 'fast'], 'jobgraph worker: --time-scale must be a number from 0 to 1000, not "fast"'],
       [['--redis', 'redis://cache', '--time-scale', '0', '--processors', PROCESSORS], 'jobgraph worker: --time-scale scales the demo processors: it does not go with --processors'],
       [['--redis', 'redis://cache', 'job.json'], 'jobgraph worker: takes no file, got "job.json"'],
     ];
