@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { WORKLOAD_SEED } from '../workload/prng.js';
-import { generateWorkloadStream, serializeJobs, workloadHeader, WORKLOAD_KINDS, type GenerateOptions, type WorkloadJob, type WorkloadKind } from '../workload/stream.js';
+import { generateWorkloadStream, MIN_RATE, serializeJobs, workloadHeader, WORKLOAD_KINDS, type GenerateOptions, type WorkloadJob, type WorkloadKind } from '../workload/stream.js';
 import { CliError, ioMessage, type CliIO, type CliOptions } from './io.js';
 
 export const GENERATE_USAGE = `Usage: jobgraph generate <kind> (--tasks N | --jobs J) [--seed S] [--rate R] [--format json|ndjson] [--output <file>]
@@ -16,8 +16,8 @@ Makes a workload of AMS Create-Job bodies with arrival times, for 'jobgraph simu
   --jobs J     jobs (media and ams-mix only)
   --seed S     integer in [0, 4294967295] (default ${WORKLOAD_SEED}); drives ams-mix and arrival
                times; the shapes' graphs are fixed by docs/workloads.md
-  --rate R     Poisson arrivals, R jobs a minute (ams-mix default 6; media: all at 0 without it;
-               a one-job shape always arrives at 0)
+  --rate R     Poisson arrivals, R >= 1e-6 jobs a minute (ams-mix default 6; media: all at 0
+               without it; a one-job shape always arrives at 0)
   --format     json (default: the jobgraph.workload/1 container) or ndjson (one {arrival, definition}
                a line, written as generated)
   --compact    json on one line
@@ -75,7 +75,7 @@ export async function generateCommand(args: string[], io: CliIO): Promise<number
   }
   if (values.rate !== undefined) {
     const rate = /^\s*(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$/.test(values.rate) ? Number(values.rate) : NaN;
-    if (!(Number.isFinite(rate) && rate > 0)) throw new CliError(`--rate must be a number of jobs a minute > 0, not ${JSON.stringify(values.rate)}`);
+    if (!(Number.isFinite(rate) && rate >= MIN_RATE)) throw new CliError(`--rate must be a number of jobs a minute >= ${MIN_RATE}, not ${JSON.stringify(values.rate)}`);
     options.rate = rate;
   }
 

@@ -1,7 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { ArgumentTypeError, ValidationError } from '../errors.js';
-import { overallUtilisation, prepareWorkload, simulateGrid, type PolicyName, type SimJob, type SimResult } from '../simulate/simulator.js';
+import { SchedulerError } from '../scheduler/errors.js';
+import { MAX_SIM_SECONDS, overallUtilisation, prepareWorkload, simulateGrid, type PolicyName, type SimJob, type SimResult } from '../simulate/simulator.js';
 import { demoDurations, fixedDurations, type DurationModel } from '../simulate/durations.js';
 import { GANTT_ROWS, renderGanttSvg, type GanttInput, type GanttRows } from '../export/gantt-svg.js';
 import { renderHtmlReport } from '../export/report-html.js';
@@ -9,7 +10,7 @@ import { formatDiagnosticText } from '../validate/format-text.js';
 import { CliError, ioMessage, type CliIO, type CliOptions } from './io.js';
 import { plural } from './figures.js';
 import { comparisonTable } from './simulate-table.js';
-import { arrivalError, workloadOf } from './workload-input.js';
+import { ARRIVAL_HINT, arrivalError, workloadOf } from './workload-input.js';
 
 export { comparisonTable } from './simulate-table.js';
 
@@ -64,22 +65,35 @@ export function readWorkload(text: string, file: string): SimJob[] {
     value = JSON.parse(trimmed);
   } catch {
     return trimmed.split(/\r?\n/).filter((l) => l.trim() !== '').map((line, i) => {
+      let entry: unknown;
       try {
-        return toSimJob(JSON.parse(line));
+        entry = JSON.parse(line);
       } catch (err) {
         throw new CliError(`${file}: line ${i + 1} is not JSON (${(err as Error).message}); a workload is JSON or one JSON object a line`);
       }
+      return toSimJob(entry, file, i);
     });
   }
-  if (Array.isArray(value)) return value.map(toSimJob);
-  if (typeof value === 'object' && value !== null && Array.isArray((value as { jobs?: unknown }).jobs)) return (value as { jobs: unknown[] }).jobs.map(toSimJob);
-  return [toSimJob(value)];
+  const simJob = (v: unknown, i: number): SimJob => toSimJob(v, file, i);
+  if (Array.isArray(value)) return value.map(simJob);
+  if (typeof value === 'object' && value !== null && Array.isArray((value as { jobs?: unknown }).jobs)) return (value as { jobs: unknown[] }).jobs.map(simJob);
+  return [simJob(value, 0)];
 }
 
-function toSimJob(v: unknown): SimJob {
-  if (typeof v === 'object' && v !== null && 'definition' in v) {
+/**
+ * A `{ definition, arrival?, additions? }` entry (or a bare Create-Job body) of a workload that is
+ * not a container. An `arrival` given but not seconds >= 0 (`"soon"`, `null`) is refused, as in a
+ * container, rather than read as 0.
+ */
+function toSimJob(v: unknown, file: string, index: number): SimJob {
+  if (typeof v === 'object' && v !== null && !Array.isArray(v) && 'definition' in v) {
     const o = v as { definition: unknown; arrival?: unknown; additions?: unknown };
-    const job: SimJob = { definition: o.definition, arrival: typeof o.arrival === 'number' ? o.arrival : 0 };
+    const given = o.arrival;
+    if (given !== undefined && !(typeof given === 'number' && Number.isFinite(given) && given >= 0)) {
+      const what = typeof given === 'string' ? JSON.stringify(given.length > 40 ? `${given.slice(0, 37)}...` : given) : given === null ? 'null' : typeof given === 'number' ? String(given) : Array.isArray(given) ? 'an array' : typeof given === 'object' ? 'an object' : typeof given;
+      throw new CliError(`${file}: job ${index}: "arrival" is ${what}, not a number of seconds >= 0; ${ARRIVAL_HINT}`);
+    }
+    const job: SimJob = { definition: o.definition, arrival: (given as number | undefined) ?? 0 };
     if (o.additions !== undefined) job.additions = o.additions as SimJob['additions'];
     return job;
   }
@@ -90,8 +104,9 @@ function durationModel(text: string): DurationModel {
   if (text === 'demo') return demoDurations(0.25);
   if (text === 'demo-exact') return demoDurations(0);
   const m = /^fixed:(\d+(?:\.\d+)?)$/.exec(text);
-  if (m) return fixedDurations(Number(m[1]));
-  throw new CliError(`--durations must be demo, demo-exact or fixed:<seconds>, not ${JSON.stringify(text)}`);
+  // 400 nines are digits all the same, and Infinity: the simulator then failed on the first task.
+  if (m && Number(m[1]) <= MAX_SIM_SECONDS) return fixedDurations(Number(m[1]));
+  throw new CliError(`--durations must be demo, demo-exact or fixed:<seconds> (at most ${MAX_SIM_SECONDS}), not ${JSON.stringify(text)}`);
 }
 
 /** The options of `jobgraph simulate`, for parseArgs and for naming a mistyped one. */
@@ -139,8 +154,9 @@ export async function simulateCommand(args: string[], io: CliIO, deps: SimulateC
     concurrency = Number(values.concurrency);
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new CliError(`--concurrency must be an integer >= 1, not ${JSON.stringify(values.concurrency)}`);
   }
-  const seed = Number(values.seed);
-  if (!Number.isInteger(seed)) throw new CliError(`--seed must be an integer, not ${JSON.stringify(values.seed)}`);
+  // Digits only: Number('') is 0 and Number('1e300') an integer the simulator's int32 seed reads as 0.
+  const seed = /^\s*[+-]?\d+\s*$/.test(values.seed!) ? Number(values.seed) : NaN;
+  if (!Number.isSafeInteger(seed)) throw new CliError(`--seed must be an integer, not ${JSON.stringify(values.seed)}`);
   const durations = durationModel(values.durations!);
   const ganttRows = values['gantt-rows']!;
   if (!(GANTT_ROWS as readonly string[]).includes(ganttRows)) throw new CliError(`--gantt-rows must be ${GANTT_ROWS.join(', ')}, not ${JSON.stringify(ganttRows)}`);
@@ -153,6 +169,8 @@ export async function simulateCommand(args: string[], io: CliIO, deps: SimulateC
     throw new CliError(ioMessage(file, err));
   }
   const jobs = readWorkload(text, file);
+  // A table of zeros for `[]` or a container without jobs said nothing was wrong; export refuses it too.
+  if (jobs.length === 0) throw new CliError(`${file} is a workload with no jobs: nothing to simulate`);
   let prepared;
   try {
     prepared = prepareWorkload(jobs);
@@ -174,7 +192,18 @@ export async function simulateCommand(args: string[], io: CliIO, deps: SimulateC
   const additions = prepared.additions ?? [];
   const added = additions.length === 0 ? '' : ` (+ ${plural(additions.reduce((n, a) => n + a.count, 0), 'task')} in ${plural(additions.length, 'addition')})`;
   const record = values.gantt !== undefined || values.report !== undefined;
-  const results = simulateGrid(prepared, { policies, reservedUnits: units }, { durations, seed, record, ...(concurrency !== undefined ? { concurrency } : {}) });
+  let results: SimResult[];
+  try {
+    results = simulateGrid(prepared, { policies, reservedUnits: units }, { durations, seed, record, ...(concurrency !== undefined ? { concurrency } : {}) });
+  } catch (err) {
+    // A job the scheduler refuses at its arrival for these units (a task of Weight 5 on 2 reserved
+    // units: WEIGHT_EXCEEDS_POOL) is the workload's problem, not an internal error with a stack.
+    if (err instanceof SchedulerError) {
+      io.stderr.write(`jobgraph simulate: ${file}: ${err.code}: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
 
   if (values.json) {
     io.stdout.write(JSON.stringify(results.map(({ schedule: _s, ...rest }) => rest), null, 2) + '\n');
@@ -217,7 +246,8 @@ async function write(path: string, content: string): Promise<void> {
   try {
     await writeFile(path, content);
   } catch (err) {
-    throw new CliError(`cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    // In words, as export and generate say it ("no such file", "it is a directory"), not "ENOENT".
+    throw new CliError(ioMessage(path, err).replace(/^cannot read/, 'cannot write'));
   }
 }
 

@@ -23,7 +23,7 @@ import {
 } from './colors.js';
 import { IndexHeap } from '../core/ready-heap.js';
 import { displayUnitFor, escapeXml, formatNumber, formatTime, n, n1, niceTicks, truncate, type DisplayUnit, type TimeUnit } from './svg.js';
-import { jobRows, shownStart, taskRows, type GanttRows, type RowLayout } from './gantt-rows.js';
+import { jobRows, shownStart, taskRows, type GanttRows, type RowGroup, type RowLayout } from './gantt-rows.js';
 import { fitText, textWidth } from './text-width.js';
 import { utilisation } from '../simulate/stats.js';
 
@@ -189,27 +189,37 @@ export function renderGanttSvg(input: GanttInput, options: GanttOptions = {}): s
   let layout: RowLayout;
   if (opts.rows === 'slots') {
     const slots = assignGanttSlots(input);
-    layout = slotRows(pools, slots);
+    layout = slotRows(pools, slots, opts.maxRows);
   } else {
     layout = opts.rows === 'jobs' ? jobRows(bars) : taskRows(bars);
   }
   return layout.rows > opts.maxRows ? renderAggregate(input, pools, unit, opts) : renderBars(input, pools, layout, unit, opts);
 }
 
-/** A row per slot of each pool: as many as the pool declares, or more if bars need them. */
-function slotRows(pools: PoolRows[], slots: Int32Array): RowLayout {
+/**
+ * A row per slot of each pool: as many as the pool declares, or more if bars need them. Row labels
+ * only when the rows will be drawn (at most `maxRows` in all): a pool of 10^9 declared slots is
+ * drawn aggregated, and a label per slot was 10^9 strings (out of memory).
+ */
+function slotRows(pools: PoolRows[], slots: Int32Array, maxRows: number): RowLayout {
   const rowOf = new Int32Array(slots.length);
   let row = 0;
-  const groups = pools.map((p) => {
+  for (const p of pools) {
     let rows = p.declared;
     for (const i of p.bars) rows = Math.max(rows, slots[i]! + 1);
     p.rows = rows;
     for (const i of p.bars) rowOf[i] = row + slots[i]!;
     row += rows;
+  }
+  const labelled = row <= maxRows;
+  const groups: RowGroup[] = pools.map((p) => {
+    const rows = p.rows;
     const cap = p.declared > 0 ? `${p.declared} slot${p.declared === 1 ? '' : 's'}${rows > p.declared ? ` (+${rows - p.declared})` : ''}` : 'no set capacity';
-    return { key: p.name, label: p.name, rows, declared: p.declared, rowLabels: rows > 1 ? Array.from({ length: rows }, (_, r) => String(r)) : undefined, sub: cap };
+    const g: RowGroup = { key: p.name, label: p.name, rows, declared: p.declared, sub: cap };
+    if (labelled && rows > 1) g.rowLabels = Array.from({ length: rows }, (_, r) => String(r));
+    return g;
   });
-  return { view: 'slots', groups: groups.map(({ rowLabels, ...g }) => (rowLabels === undefined ? g : { ...g, rowLabels })), rowOf, rows: row };
+  return { view: 'slots', groups, rowOf, rows: row };
 }
 
 /**

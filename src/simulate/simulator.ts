@@ -16,6 +16,14 @@ import { demoDurations, type DurationModel } from './durations.js';
 import { criticalPath, type ScheduledTask } from './critical-path.js';
 import { summarize, utilisation as utilisationOf, type Summary } from './stats.js';
 
+/**
+ * The latest time the simulation takes, in seconds (an arrival, an addition's `at`, a duration):
+ * 9e12 s, about 285,000 years, under 2^53 ms. The clock is kept in milliseconds in a double; past
+ * this it no longer counts whole milliseconds, a task's seconds vanish when added to its start (a
+ * job arriving at 1e308 s "completed" in 0 s) and past 1.8e305 s the clock is Infinity.
+ */
+export const MAX_SIM_SECONDS = 9e12;
+
 /** A job of a workload: its Create-Job body (or a `validateJob()` result) and when it arrives, in seconds. */
 export interface SimJob {
   definition: unknown;
@@ -175,6 +183,7 @@ export function prepareWorkload(jobs: readonly SimJob[]): Prepared {
     if (typeof j !== 'object' || j === null) throw new ArgumentTypeError(`simulate: expected jobs[${i}] to be { definition, arrival? }, got ${describeValue(j)}`);
     const arrival = j.arrival ?? 0;
     if (typeof arrival !== 'number' || !Number.isFinite(arrival) || arrival < 0) throw new ArgumentTypeError(`simulate: expected jobs[${i}].arrival to be seconds >= 0, got ${describeValue(arrival)}`);
+    if (arrival > MAX_SIM_SECONDS) throw new ArgumentTypeError(`simulate: expected jobs[${i}].arrival to be at most ${MAX_SIM_SECONDS} seconds (about 285,000 years), got ${describeValue(arrival)}`);
     const r = isValidationResult(j.definition) ? j.definition : validateJob(j.definition, { profile: 'relaxed', ids });
     if (!r.valid) throw new ValidationError(`simulate: jobs[${i}]`, r.diagnostics);
     results.push(r);
@@ -187,6 +196,9 @@ export function prepareWorkload(jobs: readonly SimJob[]): Prepared {
       const at = (a as SimAddition).at;
       if (typeof at !== 'number' || !Number.isFinite(at) || at < arrival) {
         throw new ArgumentTypeError(`simulate: expected jobs[${i}].additions[${k}].at to be seconds >= the job's arrival (${arrival}), got ${describeValue(at)}`);
+      }
+      if (at > MAX_SIM_SECONDS) {
+        throw new ArgumentTypeError(`simulate: expected jobs[${i}].additions[${k}].at to be at most ${MAX_SIM_SECONDS} seconds (about 285,000 years), got ${describeValue(at)}`);
       }
       pending.push({ job: i, index: k, at, tasks: (a as SimAddition).tasks });
     });
@@ -405,7 +417,8 @@ function run(prepared: Prepared, options: SimulateOptions): SimResult {
       const task = job.Tasks[c.index]!;
       stream = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(serial + 1, 0xc2b2ae35);
       const d = durations.sample(task, job, random);
-      if (!(d >= 0 && Number.isFinite(d))) throw new ArgumentTypeError(`simulate: the duration model gave ${describeValue(d)} for task ${task.Name || c.taskId}`);
+      // One comparison as before (it was isFinite): NaN, negatives, Infinity and times past the clock's range fail it.
+      if (!(d >= 0 && d <= MAX_SIM_SECONDS)) throw new ArgumentTypeError(`simulate: the duration model gave ${describeValue(d)} for task ${task.Name || c.taskId}; expected seconds from 0 to ${MAX_SIM_SECONDS}`);
       end[serial] = t + d;
       if (record) claimPool[serial] = c.pool;
       completions.push(serial);

@@ -34,6 +34,14 @@ import { makeWorkload, SHAPES, type MediaWorkload, type ShapeName } from './shap
 
 export type { WorkloadJob } from './ams-mix.js';
 
+/**
+ * The least `rate`, jobs per minute: a job every 1.9 years on average. Far below it the mean gap
+ * between arrivals, 60 / rate s, overflows: 5e-324 made every arrival after the first Infinity or
+ * NaN, written `"arrival": null`, a workload no command takes. From it up, 2^31 jobs arrive at
+ * finite times.
+ */
+export const MIN_RATE = 1e-6;
+
 /** The container's `format`. */
 export const WORKLOAD_FORMAT = 'jobgraph.workload/1';
 
@@ -55,7 +63,7 @@ export interface GenerateOptions {
    */
   seed?: number;
   /**
-   * Poisson arrivals, jobs per minute (> 0).
+   * Poisson arrivals, jobs per minute (>= {@link MIN_RATE}, 1e-6).
    * @defaultValue 6 for ams-mix; for the shapes and media, every job arrives at 0
    */
   rate?: number;
@@ -119,8 +127,8 @@ function resolve(call: string, kind: unknown, options: unknown): Resolved {
   if (k === 'media' && tasks !== undefined && tasks < 6) throw new ArgumentRangeError(`${call}: media needs \`tasks\` >= 6 (6 tasks a job), got ${describeValue(tasks)}`);
   if (k === 'media' && jobs !== undefined && jobs > Math.floor(0x7fffffff / 6)) throw new ArgumentRangeError(`${call}: expected \`jobs\` to be at most ${Math.floor(0x7fffffff / 6)} for media, got ${describeValue(jobs)}`);
   let rate = o.rate;
-  if (rate !== undefined && !(typeof rate === 'number' && Number.isFinite(rate) && rate > 0)) {
-    throw new ArgumentRangeError(`${call}: expected \`rate\` to be a finite number of jobs per minute > 0, got ${describeValue(rate)}`);
+  if (rate !== undefined && !(typeof rate === 'number' && Number.isFinite(rate) && rate >= MIN_RATE)) {
+    throw new ArgumentRangeError(`${call}: expected \`rate\` to be a finite number of jobs per minute >= ${MIN_RATE}, got ${describeValue(rate)}`);
   }
   if (k === 'ams-mix') rate ??= AMS_MIX_DEFAULT_RATE;
   return { kind: k, seed, tasks, jobs, rate };

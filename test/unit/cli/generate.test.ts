@@ -137,6 +137,9 @@ describe('jobgraph generate', () => {
       ['ams-mix', '--jobs', '3', '--tasks', '3'],
       ['ams-mix', '--jobs', '3', '--rate', '0'],
       ['ams-mix', '--jobs', '3', '--rate', 'fast'],
+      // 60 / 5e-324 is Infinity: every arrival after the first was written null.
+      ['ams-mix', '--jobs', '3', '--rate', '5e-324'],
+      ['media', '--jobs', '3', '--rate', '1e-300'],
       ['ams-mix', '--jobs', '3', '--format', 'xml'],
       ['ams-mix', '--jobs', '3', '--format', 'ndjson', '--compact'],
       ['media', '--tasks', '5'],
@@ -151,6 +154,13 @@ describe('jobgraph generate', () => {
     const unwritable = await run(['chain', '--tasks', '3', '--output', join(tmp, 'no-such-dir', 'w.json')]);
     expect(unwritable.code).toBe(2);
     expect(unwritable.stderr).toContain('cannot write');
+  });
+
+  it('writes a finite arrival for every job at the least rate', async () => {
+    const r = await run(['ams-mix', '--jobs', '50', '--rate', '1e-6', '--format', 'ndjson']);
+    expect(r.code).toBe(0);
+    const arrivals = r.stdout.trimEnd().split('\n').map((l) => (JSON.parse(l) as { arrival: unknown }).arrival);
+    expect(arrivals.every((a) => typeof a === 'number' && Number.isFinite(a))).toBe(true);
   });
 
   it('accepts underscores in counts', async () => {

@@ -221,6 +221,12 @@ describe('jobgraph simulate: exit status 2 for usage and I/O errors', () => {
     [['examples/ladder.json', '--concurrency', '0'], '--concurrency'],
     [['examples/ladder.json', '--durations', 'slow'], '--durations'],
     [['examples/ladder.json', '--seed', '1.5'], '--seed'],
+    // Number('') is 0 and Number('1e300') an integer the simulator read as seed 0: both ran, silently.
+    [['examples/ladder.json', '--seed', ''], '--seed'],
+    [['examples/ladder.json', '--seed', '1e300'], '--seed'],
+    // 400 digits are Infinity seconds: an internal error and a stack trace once the run began.
+    [['examples/ladder.json', '--durations', `fixed:${'9'.repeat(400)}`], '--durations'],
+    [['examples/ladder.json', '--durations', 'fixed:9000000000001'], '--durations'],
     [['examples/ladder.json', '--gantt-rows', 'pools'], '--gantt-rows'],
     [['examples/ladder.json', '--bogus'], '--bogus'],
   ])('jobgraph simulate %j', async (args, names) => {
@@ -234,8 +240,56 @@ describe('jobgraph simulate: exit status 2 for usage and I/O errors', () => {
     expect(r.stderr).toBe(`${first}\nRun 'jobgraph simulate --help' for its options.\n`);
   });
 
+  it('refuses an arrival that is no seconds >= 0 in an array of jobs or a { jobs } object, as in a container', async () => {
+    // Read as 0 before, without a word, where the container form refused it.
+    const job = JSON.parse(LADDER) as unknown;
+    for (const [text, what] of [
+      [JSON.stringify([{ definition: job, arrival: 0 }, { definition: job, arrival: 'soon' }]), 'job 1: "arrival" is "soon"'],
+      [JSON.stringify({ jobs: [{ definition: job, arrival: null }] }), 'job 0: "arrival" is null'],
+      [JSON.stringify([{ definition: job, arrival: -5 }]), 'job 0: "arrival" is -5'],
+    ] as const) {
+      // A CliError: main() prints it on one line and exits 2.
+      await expect(simulate(['w.json'], { 'w.json': text })).rejects.toThrow(`w.json: ${what}, not a number of seconds >= 0`);
+    }
+    const ok = await simulate(['w.json', '--json'], { 'w.json': JSON.stringify([{ definition: job, arrival: 2 }, { definition: job }]) });
+    expect(ok.code).toBe(0);
+  });
+
+  it('exits 1 for a task heavier than the reserved units, rather than an internal error', async () => {
+    const job = JSON.parse(LADDER) as { Tasks: Array<Record<string, unknown>> };
+    job.Tasks[0]!.Weight = 5;
+    const r = await simulate(['w.json', '--reserved-units', '2', '--json'], { 'w.json': JSON.stringify([{ definition: job }]) });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^jobgraph simulate: w\.json: WEIGHT_EXCEEDS_POOL: .*Weight 5.* 2 slots/);
+  });
+
+  it('exits 1 for an arrival too late for the clock, which ran its tasks in 0 s', async () => {
+    const job = JSON.parse(LADDER) as unknown;
+    const r = await simulate(['w.json'], { 'w.json': JSON.stringify({ format: 'jobgraph.workload/1', jobs: [{ arrival: 1e308, definition: job }] }) });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^jobgraph simulate: w\.json: expected jobs\[0\]\.arrival to be at most 9000000000000 seconds/);
+  });
+
+  it('says a Gantt chart or report it cannot write in words, not an errno code', async () => {
+    const r = await runCli(['simulate', 'examples/ladder.json', '--gantt', join(tmpdir(), 'no-such-dir-jobgraph', 'g.svg')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/cannot write .*g\.svg: no such file\n/);
+    expect(r.stderr).not.toContain('ENOENT');
+    const dir = await runCli(['simulate', 'examples/ladder.json', '--report', tmpdir()]);
+    expect(dir.code).toBe(2);
+    expect(dir.stderr).toContain(': it is a directory');
+  });
+
   it('refuses an empty workload and a line that is not JSON', async () => {
     expect((await runCli(['simulate', '-'], { stdin: '  \n' })).code).toBe(2);
+    // A workload of no jobs printed a table of zeros, exit 0.
+    for (const stdin of ['[]', '{"jobs": []}', '{"format": "jobgraph.workload/1", "jobs": []}']) {
+      const r = await runCli(['simulate', '-'], { stdin });
+      expect(r.code, stdin).toBe(2);
+      expect(r.stderr.split('\n')[0]).toBe('jobgraph simulate: - is a workload with no jobs: nothing to simulate');
+    }
     const ndjson = await runCli(['simulate', '-'], { stdin: `${JSON.stringify({ arrival: 0, definition: JSON.parse(LADDER) })}\n{not json\n` });
     expect(ndjson.code).toBe(2);
     expect(ndjson.stderr.split('\n')[0]).toContain('line 2');

@@ -225,6 +225,12 @@ describe('renderGanttSvg() aggregation', () => {
     expect(parsed(renderGanttSvg(rowsInput(10), { maxRows: 9 }))[0]!.attributes['data-mode']).toBe('aggregate');
   });
 
+  it('draws a pool of a billion declared slots aggregated, without a label per slot (out of memory)', () => {
+    const els = parsed(renderGanttSvg(rowsInput(1_000_000_000)));
+    expect(els[0]!.attributes['data-mode']).toBe('aggregate');
+    expect(els.filter((e) => e.attributes['class'] === 'agg-row').map((e) => e.attributes['data-peak'])).toEqual(['2']);
+  });
+
   it('counts the rows bars need beyond a pool’s capacity', () => {
     // 3 declared slots, but 5 bars at once: 5 rows.
     const input: GanttInput = { pools: [{ name: 'P', slots: 3 }], bars: [0, 1, 2, 3, 4].map((i) => bar(`t${i}`, 'P', 0, 10)) };

@@ -98,4 +98,13 @@ describe('simulate()', () => {
     expect(() => simulate([{ definition: dagJob(2, [[0, 1], [1, 0]]) }])).toThrow(/CYCLE/);
     expect(() => simulate([{ definition: dagJob(1, []), arrival: -1 }])).toThrow(TypeError);
   });
+
+  it('refuses arrivals, additions and durations past the clock\'s range, where a task took 0 s', () => {
+    // At 1e308 s, 1e308 + 5 === 1e308: the job "completed" in 0 s; past 1.8e305 s the ms clock was Infinity.
+    expect(() => simulate([{ definition: dagJob(1, []), arrival: 1e308 }])).toThrow(/jobs\[0\]\.arrival to be at most 9000000000000 seconds/);
+    expect(() => simulate([{ definition: dagJob(1, []), arrival: 9e12 + 1e6 }])).toThrow(TypeError);
+    expect(() => simulate([{ definition: dagJob(1, []), additions: [{ at: 1e300, tasks: { Tasks: [] } }] }])).toThrow(/additions\[0\]\.at to be at most 9000000000000 seconds/);
+    expect(() => simulate([{ definition: dagJob(1, []) }], { durations: fixedDurations(1e306) })).toThrow(/duration model gave `1e\+306`/);
+    expect(simulate([{ definition: dagJob(1, []), arrival: 9e12 }], { durations: fixedDurations(2) }).jobCompletion.mean).toBe(2);
+  });
 });

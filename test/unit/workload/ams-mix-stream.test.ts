@@ -111,6 +111,9 @@ describe('generateWorkload() arguments', () => {
     ['jobs for a one-job shape', 'layered', { jobs: 2 }, 'ERR_INVALID_ARG_VALUE'],
     ['a zero rate', 'ams-mix', { jobs: 1, rate: 0 }, 'ERR_OUT_OF_RANGE'],
     ['an infinite rate', 'ams-mix', { jobs: 1, rate: Infinity }, 'ERR_OUT_OF_RANGE'],
+    // 60 / 5e-324 is Infinity: the arrivals after the first were NaN or Infinity, written null.
+    ['a rate whose mean gap overflows', 'ams-mix', { jobs: 3, rate: 5e-324 }, 'ERR_OUT_OF_RANGE'],
+    ['a rate below 1e-6 jobs a minute', 'media', { jobs: 3, rate: 1e-7 }, 'ERR_OUT_OF_RANGE'],
     ['media below one job', 'media', { tasks: 5 }, 'ERR_OUT_OF_RANGE'],
   ];
   for (const [what, kind, options, code] of bad) {
