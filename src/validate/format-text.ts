@@ -14,6 +14,18 @@ export interface TextFormatOptions {
 const ANSI = { red: '\x1b[31m', yellow: '\x1b[33m', cyan: '\x1b[36m', bold: '\x1b[1m', dim: '\x1b[2m', reset: '\x1b[0m' };
 
 /**
+ * `text` with its control characters and line separators escaped as in JSON (`\n`, `\u001b`):
+ * a message quotes names from the job, and a newline there split one diagnostic over two lines,
+ * an escape sequence reached the terminal.
+ */
+function printable(text: string): string {
+  return CONTROL.test(text) ? text.replace(CONTROL_ALL, (ch) => SHORT[ch] ?? `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`) : text;
+}
+const SHORT: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+const CONTROL_ALL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+/**
  * One diagnostic the way a compiler prints it:
  * `job.json:20:125: task #2 "Package", TaskBody 3:15: error OUTPUT_DUPLICATE: …` (the place in the
  * file when it is known, then the place in the TaskBody), then the source line with a caret and the
@@ -24,14 +36,14 @@ export function formatDiagnosticText(file: string, d: Diagnostic, options: TextF
   // `file:line:column:` first when the place in the file is known: what editors and terminals link.
   const place = d.fileLine !== undefined ? `${file}:${d.fileLine}:${d.fileColumn ?? 1}` : file;
   const parts: string[] = [`${c.bold}${place}${c.reset}:`];
-  if (options.scope !== undefined) parts.push(`${options.scope}:`);
-  if (d.task !== undefined) parts.push(`task #${d.task}${d.taskName !== undefined ? ` ${JSON.stringify(d.taskName)}` : ''}`);
+  if (options.scope !== undefined) parts.push(`${printable(options.scope)}:`);
+  if (d.task !== undefined) parts.push(`task #${d.task}${d.taskName !== undefined ? ` ${printable(JSON.stringify(d.taskName))}` : ''}`);
   let head = parts.join(' ');
   if (d.line !== undefined && d.fileLine !== undefined && d.task !== undefined) head += `, TaskBody ${d.line}:${d.column ?? 1}:`;
   else if (d.line !== undefined && d.fileLine === undefined) head += ` ${d.line}:${d.column ?? 1}:`;
   else if (d.task !== undefined) head += ':';
   const sev = d.severity === 'error' ? `${c.red}${c.bold}error${c.reset}` : `${c.yellow}${c.bold}warning${c.reset}`;
-  const lines = [`${head} ${sev} ${c.bold}${d.code}${c.reset}: ${d.message}`];
+  const lines = [`${head} ${sev} ${c.bold}${d.code}${c.reset}: ${printable(d.message)}`];
   // The excerpt: the TaskBody's line for a place in it, else the file's line for a place in the file.
   const source = options.sourceOf?.(d);
   let shown: { text: string; line: number; column: number } | undefined;
@@ -45,7 +57,7 @@ export function formatDiagnosticText(file: string, d: Diagnostic, options: TextF
       lines.push(`${c.dim}${' '.repeat(gutter + 4)} |${c.reset} ${' '.repeat(excerpt.caret)}${c.red}^${c.reset}`);
     }
   }
-  if (d.hint) lines.push(`    ${c.cyan}hint:${c.reset} ${d.hint}`);
+  if (d.hint) lines.push(`    ${c.cyan}hint:${c.reset} ${printable(d.hint)}`);
   return lines.join('\n');
 }
 

@@ -46,6 +46,18 @@ describe('jobgraph validate', () => {
     expect((await runCli(['frobnicate'])).code).toBe(2);
   });
 
+  it('prints a name with a line break or an escape sequence escaped, one diagnostic a line, nothing for the terminal to run', async () => {
+    const def = {
+      Name: 'x',
+      InputMediaAssets: [{ __metadata: { uri: "Assets('nb:cid:UUID:910ffdc1-2e25-4b17-8a42-61ffd4b8914c')" } }],
+      Tasks: [{ Name: 'a\nb\u001b[31mred\u2028', MediaProcessorId: 'nb:mpid:UUID:ff4df607-d419-42f0-bc17-a481b1331e56', TaskBody: '<taskBody><inputAsset>JobOutputAsset(5)</inputAsset><outputAsset>JobOutputAsset(0)</outputAsset></taskBody>' }],
+    };
+    const r = await runCli(['validate', '-'], { stdin: JSON.stringify(def) });
+    const [first] = r.stdout.split('\n');
+    expect(first).toContain('error OUTPUT_NOT_PRODUCED: task #0 "a\\nb\\u001b[31mred\\u2028" reads JobOutputAsset(5)');
+    expect(r.stdout).not.toMatch(/[\u001b\u2028]/);
+  });
+
   it('reads a job from standard input', async () => {
     const r = await runCli(['validate', '--format', 'json', '-'], { stdin: readFileSync('examples/broken-json.json', 'utf8') });
     expect(JSON.parse(r.stdout).diagnostics[0]).toMatchObject({ code: 'JSON_MALFORMED', line: 4, column: 80 });
