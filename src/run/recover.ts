@@ -1,4 +1,5 @@
-import { ArgumentTypeError, describeValue } from '../errors.js';
+import { ArgumentRangeError, ArgumentTypeError, describeValue } from '../errors.js';
+import { describeTask, SchedulerError } from '../scheduler/errors.js';
 import { policyName } from '../scheduler/policy.js';
 import { Scheduler, type RecoveredJob, type SchedulerOptions } from '../scheduler/scheduler.js';
 import { decodeJobModel, decodeJobStatus, decodeOutputs, decodeSegments } from '../store/journal.js';
@@ -70,8 +71,15 @@ function optionsRecord(o: SchedulerOptions): Record<string, unknown> {
  * Reads a store back into a scheduler. Cost: one JSON parse per job model and a copy per segment;
  * no TaskBody is parsed and no event is replayed through the scheduler's calls.
  * @throws StoreError when what the store holds cannot be read
+ * @throws TypeError or RangeError (with a `code`) for bad options, before the store is read
+ * @throws SchedulerError `CALLBACK_THREW` (a `poolOf` or policy `key` of the caller's threw);
+ *   `WEIGHT_EXCEEDS_POOL` (a task yet to end is heavier than its pool as given now)
  */
 export function recoverRun(store: RunStore, options: SchedulerOptions, engine: { processors: readonly { id: string }[] }): Recovered {
+  // The caller's arguments first, as `new Engine` checks them: a bad option is the caller's to fix,
+  // never a damaged store (which the catch around Scheduler.recover below would make of it).
+  if (!Array.isArray(engine.processors)) throw new ArgumentTypeError(`Engine.open: expected \`processors\` to be an array, got ${describeValue(engine.processors)}`);
+  new Scheduler(options);
   const run = store.load();
   const where = store.location;
   const progressOf = groupByJob(run.progress);
@@ -104,9 +112,12 @@ export function recoverRun(store: RunStore, options: SchedulerOptions, engine: {
   try {
     scheduler = Scheduler.recover(jobs, options);
   } catch (err) {
-    if (err instanceof StoreError) throw err;
+    // The caller's to fix, as at submit: a policy the scheduler checks only once it orders a job, or
+    // a function of theirs (`poolOf`, a policy's `key`) that threw or returned a non-number.
+    if (err instanceof StoreError || err instanceof ArgumentTypeError || err instanceof ArgumentRangeError || (err instanceof SchedulerError && err.code === 'CALLBACK_THREW')) throw err;
     throw new StoreError('STORE_CORRUPT', where, `the store ${where} cannot be read back: ${err instanceof Error ? err.message : String(err)}; restore the file from a backup`, { cause: err });
   }
+  checkWeights(scheduler, jobs, where);
   const byKey = new Map<number, number>();
   keys.forEach((k, i) => byKey.set(k, i));
   const taskIdOf = (key: number, task: number): string | undefined => {
@@ -154,7 +165,7 @@ export function recoverRun(store: RunStore, options: SchedulerOptions, engine: {
       if (was !== is) changedOptions.push(`${k}: ${was ?? 'unset'} → ${is}`);
     }
   }
-  const known = new Set(engine.processors.map((p) => p.id));
+  const known = new Set(engine.processors.map((p) => (p as { id?: unknown } | null)?.id));
   const missing = new Set<string>();
   for (const j of jobs) for (const t of j.job.Tasks) if (!known.has(t.MediaProcessorId)) missing.add(t.MediaProcessorId);
   if (missing.size > 0) {
@@ -163,6 +174,33 @@ export function recoverRun(store: RunStore, options: SchedulerOptions, engine: {
   const records = new Map<string, string>();
   for (const [k, v] of run.meta) if (k.startsWith(RECORD_PREFIX)) records.set(k.slice(RECORD_PREFIX.length), v);
   return { scheduler, store, keys, nextKey, grown, outboxSeq, outputs, backoffs, outbox, tasks, changedOptions, optionsRecord: JSON.stringify(now), records };
+}
+
+/**
+ * A task that has yet to end and is heavier than its pool under the options given now (a pool
+ * made smaller since the job was accepted) could never start: its job would wait for ever. Submit
+ * refuses such a task; open refuses such a run, the same way, before anything is written.
+ * @throws SchedulerError `WEIGHT_EXCEEDS_POOL`
+ */
+function checkWeights(scheduler: Scheduler, jobs: readonly RecoveredJob[], where: string): void {
+  for (const { job } of jobs) {
+    const weights = job.extensions?.weight;
+    if (weights === undefined) continue;
+    for (let i = 0; i < weights.length; i++) {
+      const w = weights[i]!;
+      if (w === 1) continue;
+      const task = job.Tasks[i];
+      if (task === undefined) continue;
+      const x = scheduler.explain(task.Id);
+      // A running task counts too: it is requeued (or, on a worker elsewhere, may need a retry).
+      if (x.reason === 'final' || x.reason === 'canceling' || w <= x.poolSlots) continue;
+      throw new SchedulerError(
+        'WEIGHT_EXCEEDS_POOL',
+        `Engine.open: task ${describeTask(task)} of job ${job.Id} in ${where} has Weight ${w} but its pool "${x.pool}" now has ${x.poolSlots} slot${x.poolSlots === 1 ? '' : 's'}: it could never start; give the pool at least ${w} slots (as when the job was accepted), or open with those and cancel the job`,
+        { jobId: job.Id, taskId: task.Id },
+      );
+    }
+  }
 }
 
 function groupByJob<T>(rows: ReadonlyArray<{ job: number; task: number; value: T }>): Map<number, Array<[number, T]>> {

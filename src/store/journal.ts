@@ -87,6 +87,8 @@ export function decodeSegments(location: string, jobId: string, segments: readon
   for (const { bytes, count, tail } of heads) {
     const o = bytes.byteOffset;
     out.time.set(new Float64Array(bytes.buffer, o + HEADER, count), at);
+    // A time no Date can hold was never written (every view would throw on it): damaged bytes.
+    for (let i = at; i < at + count; i++) if (!isTime(out.time[i]!)) throw damaged(location, jobId, `an event time that is not a date (${out.time[i]})`);
     out.task.set(new Int32Array(bytes.buffer, o + HEADER + count * 8, count), at);
     out.code.set(bytes.subarray(HEADER + count * 12, HEADER + count * 13), at);
     if (tail > 0) {
@@ -311,7 +313,7 @@ export function decodeJobStatus(location: string, id: string, text: string): Omi
     v = undefined;
   }
   const o = v as Partial<JournalJobRecord> | undefined;
-  if (typeof o !== 'object' || o === null || typeof o.priority !== 'number' || typeof o.failFast !== 'boolean' || typeof o.created !== 'number' || typeof o.cancelRequested !== 'boolean') {
+  if (typeof o !== 'object' || o === null || !isPriority(o.priority) || typeof o.failFast !== 'boolean' || !isTime(o.created) || typeof o.cancelRequested !== 'boolean') {
     throw new StoreError('STORE_CORRUPT', location, `the store ${location} holds a damaged record of job ${id}: restore the file from a backup`);
   }
   const out: Omit<JournalJobRecord, 'id'> = { priority: o.priority, failFast: o.failFast, created: o.created, cancelRequested: o.cancelRequested };
@@ -345,6 +347,18 @@ export function decodeOutputs(location: string, bytes: Uint8Array): ReadonlyMap<
   }
   if (!(v instanceof Map)) throw new StoreError('STORE_CORRUPT', location, `the store ${location} holds output metadata that cannot be read: restore the file from a backup`);
   return v as ReadonlyMap<number, unknown>;
+}
+
+/** Epoch ms that a Date can hold (±8.64e15, ECMA-262 §21.4.1.1): every time the scheduler logs is one. */
+const MAX_TIME = 8.64e15;
+
+function isTime(v: unknown): v is number {
+  return typeof v === 'number' && Math.abs(v) <= MAX_TIME;
+}
+
+/** A job priority as the scheduler takes it: a 32-bit integer. */
+function isPriority(v: unknown): v is number {
+  return Number.isInteger(v) && Math.abs(v as number) <= 2147483647;
 }
 
 function damaged(location: string, jobId: string, what: string): StoreError {

@@ -81,6 +81,13 @@ export class SqliteStore implements RunStore {
     if (typeof path !== 'string' || path === '' || path === ':memory:') {
       throw new ArgumentTypeError(`SqliteStore: expected a file path, got ${describeValue(path)}; use MemoryStore for a store without a file`, 'ERR_INVALID_ARG_VALUE');
     }
+    // SQLite would cut the path at a NUL and open (or create) another file: refuse it, as node:fs does.
+    if (path.includes('\0')) {
+      throw new ArgumentTypeError(`SqliteStore: expected a file path without null bytes, got ${describeValue(path)}`, 'ERR_INVALID_ARG_VALUE');
+    }
+    if (typeof options !== 'object' || options === null) {
+      throw new ArgumentTypeError(`SqliteStore: expected \`options\` to be an object, got ${describeValue(options)}`);
+    }
     const synchronous = options.synchronous ?? 'normal';
     if (synchronous !== 'normal' && synchronous !== 'full') {
       throw new ArgumentTypeError(`SqliteStore: expected \`synchronous\` to be 'normal' or 'full', got ${describeValue(synchronous)}`, 'ERR_INVALID_ARG_VALUE');

@@ -168,6 +168,18 @@ describe('SqliteStore', () => {
     expect(() => new SqliteStore('')).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
   });
 
+  it('refuses a path with a null byte (SQLite would open the file named by the part before it), creating nothing', () => {
+    const before = fresh();
+    expect(() => new SqliteStore(`${before}\0.other`)).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE', message: expect.stringMatching(/null bytes/) }));
+    expect(fs.existsSync(before)).toBe(false);
+  });
+
+  it('refuses options that are not an object with ERR_INVALID_ARG_TYPE, not a bare TypeError', () => {
+    const file = fresh();
+    expect(() => new SqliteStore(file, null as unknown as {})).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE', message: expect.stringMatching(/`options`/) }));
+    expect(fs.existsSync(file)).toBe(false);
+  });
+
   it('reads segments back across many load chunks, in order, including empty ones', () => {
     const store = new SqliteStore(fresh());
     const segments: RunBatch['segments'] = [];
