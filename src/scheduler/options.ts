@@ -3,7 +3,7 @@ import { randomIds, type IdFactory } from '../job/ids.js';
 import type { Job, Task } from '../job/model.js';
 import type { Profile } from '../validate/validate.js';
 import type { JobTemplates } from '../validate/template.js';
-import type { Policy } from './policy.js';
+import { checkPolicy, type Policy } from './policy.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 
 export interface SchedulerOptions {
@@ -124,6 +124,7 @@ export function isInt32(v: unknown): v is number {
 
 function checkOptions(o: SchedulerOptions): void {
   if (typeof o !== 'object' || o === null) throw new ArgumentTypeError(`Scheduler: expected options to be an object, got ${describeValue(o)}`);
+  if (o.policy !== undefined) checkPolicy(o.policy);
   if (o.concurrency !== undefined && !(o.concurrency === Infinity || (Number.isInteger(o.concurrency) && o.concurrency >= 1))) {
     throw new ArgumentTypeError(`Scheduler: expected \`concurrency\` to be an integer >= 1, got ${describeValue(o.concurrency)}`);
   }

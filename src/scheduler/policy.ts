@@ -1,3 +1,4 @@
+import { ArgumentTypeError, describeValue } from '../errors.js';
 import { buildCsr } from '../core/csr.js';
 import { topologicalOrder } from '../core/topological-order.js';
 import type { Dependencies } from '../graph/dependencies.js';
@@ -24,6 +25,30 @@ export type Policy =
   | 'shortest-first'
   | { name: 'critical-path' | 'shortest-first'; duration: DurationModel }
   | { name?: string; key: (task: Task, job: Job, jobPriority: number) => number };
+
+/**
+ * Refuses what is no policy when the scheduler is made, rather than at the first job ordered by it
+ * (where an engine's first submit failed): the names, `{ name, duration }` with a function, or
+ * `{ key }` with a function.
+ * @throws ArgumentTypeError
+ */
+export function checkPolicy(policy: unknown): void {
+  if (typeof policy === 'string') {
+    if (POLICY_NAMES.has(policy)) return;
+  } else if (typeof policy === 'object' && policy !== null && !Array.isArray(policy)) {
+    const p = policy as { name?: unknown; key?: unknown; duration?: unknown };
+    if ('key' in p) {
+      if (typeof p.key === 'function') return;
+      throw new ArgumentTypeError(`Scheduler: expected \`policy.key\` to be a function, got ${describeValue(p.key)}`);
+    }
+    if (p.name === 'critical-path' || p.name === 'shortest-first') {
+      if (!('duration' in p) || typeof p.duration === 'function') return;
+      throw new ArgumentTypeError(`Scheduler: expected \`policy.duration\` to be a function (task, job) => seconds, got ${describeValue(p.duration)}`);
+    }
+  }
+  throw new ArgumentTypeError(`Scheduler: unknown policy ${describeValue(policy)}; use priority, fifo, critical-path, shortest-first, { name, duration } or { key }`);
+}
+const POLICY_NAMES = new Set(['priority', 'fifo', 'critical-path', 'shortest-first']);
 
 export function policyName(policy: Policy): string {
   return typeof policy === 'string' ? policy : (policy.name ?? 'custom');
