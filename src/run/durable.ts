@@ -221,6 +221,19 @@ export class RunJournal {
     this.#tryFlush(); // hands the hub what is recorded and unsent, so that the hub's flush delivers it and close() records it done
   }
 
+  /**
+   * No more writes, and no last flush: for an engine that failed to come up (its store is closed
+   * next). Without it a flush already scheduled met the closed store and retried every second
+   * for ever, keeping the process alive.
+   */
+  abandon(): void {
+    clearTimeout(this.#retryTimer);
+    clearTimeout(this.#progressTimer);
+    this.#retryTimer = undefined;
+    this.#progressTimer = undefined;
+    this.#closed = true;
+  }
+
   /** The last flush, then no more writes. @throws StoreError when that flush fails */
   close(): void {
     if (this.#closed) return;

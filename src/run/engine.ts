@@ -196,6 +196,9 @@ export class Engine {
     if (typeof options !== 'object' || options === null) throw new ArgumentTypeError(`Engine.open: expected options to be an object, got ${describeValue(options)}`);
     const { store: where, synchronous, ...rest } = options;
     if (where === undefined) return new Engine(rest);
+    // The options first, the scheduler's too: a bad one must not create (or lock) a store file.
+    checkEngineOptions(rest, 'Engine.open');
+    new Scheduler(schedulerOptionsOf(rest, checkRetry(rest.retry ?? {})));
     const store = openStore(where, synchronous);
     const owned = typeof where === 'string';
     let engine: Engine;
@@ -214,30 +217,13 @@ export class Engine {
   }
 
   constructor(options: EngineOptions) {
-    if (typeof options !== 'object' || options === null) throw new ArgumentTypeError(`Engine: expected options to be an object, got ${describeValue(options)}`);
-    if (!Array.isArray(options.processors)) throw new ArgumentTypeError(`Engine: expected \`processors\` to be an array, got ${describeValue(options.processors)}`);
-    for (const p of options.processors) {
-      if (typeof p !== 'object' || p === null || typeof p.run !== 'function') throw new ArgumentTypeError(`Engine: every processor needs a run() function, got ${describeValue(p)}`);
-      if (typeof p.id !== 'string' || !MEDIA_PROCESSOR_ID.test(p.id)) throw new ArgumentTypeError(`Engine: expected processor \`id\` to be nb:mpid:UUID:<guid>, got ${describeValue(p.id)}`);
-      if (typeof p.name !== 'string' || p.name === '') throw new ArgumentTypeError(`Engine: processor ${p.id} needs a name`);
-      if (this.#processors.has(p.id)) throw new ArgumentTypeError(`Engine: two processors have the id ${p.id}`);
-      if (p.timeoutMs !== undefined && !(Number.isFinite(p.timeoutMs) && p.timeoutMs > 0)) throw new ArgumentTypeError(`Engine: expected processor ${p.id} \`timeoutMs\` to be a positive number, got ${describeValue(p.timeoutMs)}`);
-      this.#processors.set(p.id, p);
-    }
-    const grace = options.cancelGraceMs ?? 5000;
-    if (!(Number.isFinite(grace) && grace >= 0)) throw new ArgumentTypeError(`Engine: expected \`cancelGraceMs\` to be a number >= 0, got ${describeValue(grace)}`);
-    this.#graceMs = grace;
+    checkEngineOptions(options, 'Engine');
+    for (const p of options.processors) this.#processors.set(p.id, p);
+    this.#graceMs = options.cancelGraceMs ?? 5000;
     this.#now = options.now ?? Date.now;
     this.#timeoutMs = options.timeoutMs;
-    if (this.#timeoutMs !== undefined && typeof this.#timeoutMs !== 'function' && !(Number.isFinite(this.#timeoutMs) && this.#timeoutMs > 0)) {
-      throw new ArgumentTypeError(`Engine: expected \`timeoutMs\` to be a positive number or a function, got ${describeValue(this.#timeoutMs)}`);
-    }
     this.#retry = checkRetry(options.retry ?? {});
-    const keepValue = options.retention === undefined ? undefined : (options.retention as { endedJobsMs?: unknown } | null)?.endedJobsMs;
-    if (options.retention !== undefined && !(typeof keepValue === 'number' && keepValue >= 0 && keepValue <= Number.MAX_SAFE_INTEGER)) {
-      throw new ArgumentTypeError(`Engine: expected \`retention.endedJobsMs\` to be a number of ms >= 0, got ${describeValue(keepValue)}`);
-    }
-    const keep = keepValue as number | undefined;
+    const keep = options.retention?.endedJobsMs;
     this.#profile = options.profile ?? 'relaxed';
     this.#ids = options.ids;
     const recovered = Engine.#recovered;
@@ -257,7 +243,16 @@ export class Engine {
       }
       if (isFinalState(e.newState)) this.#finishJob(e.jobId);
     });
-    if (recovered) this.#resume(recovered);
+    if (recovered) {
+      try {
+        this.#resume(recovered);
+      } catch (err) {
+        // Engine.open closes the store next: nothing may write to it, or retry writing, after.
+        this.#journal?.abandon();
+        this.#closed = true;
+        throw err;
+      }
+    }
     if (keep !== undefined) {
       this.#retention = setInterval(() => this.#sweep(keep), Math.max(10, Math.min(keep, 60_000)));
       this.#retention.unref?.();
@@ -1030,6 +1025,36 @@ function schedulerOptionsOf(options: EngineOptions, retry: Required<RetryOptions
     if (options[k] !== undefined) (out as Record<string, unknown>)[k] = options[k];
   }
   return out;
+}
+
+/**
+ * The Engine's own options, checked before anything is made: `Engine.open` checks them before it
+ * opens (and perhaps creates) its store. The scheduler's are checked where it is made.
+ * @throws ArgumentTypeError
+ */
+function checkEngineOptions(options: EngineOptions, call: string): void {
+  if (typeof options !== 'object' || options === null) throw new ArgumentTypeError(`${call}: expected options to be an object, got ${describeValue(options)}`);
+  if (!Array.isArray(options.processors)) throw new ArgumentTypeError(`${call}: expected \`processors\` to be an array, got ${describeValue(options.processors)}`);
+  const ids = new Set<string>();
+  for (const p of options.processors) {
+    if (typeof p !== 'object' || p === null || typeof p.run !== 'function') throw new ArgumentTypeError(`${call}: every processor needs a run() function, got ${describeValue(p)}`);
+    if (typeof p.id !== 'string' || !MEDIA_PROCESSOR_ID.test(p.id)) throw new ArgumentTypeError(`${call}: expected processor \`id\` to be nb:mpid:UUID:<guid>, got ${describeValue(p.id)}`);
+    if (typeof p.name !== 'string' || p.name === '') throw new ArgumentTypeError(`${call}: processor ${p.id} needs a name`);
+    if (ids.has(p.id)) throw new ArgumentTypeError(`${call}: two processors have the id ${p.id}`);
+    ids.add(p.id);
+    if (p.timeoutMs !== undefined && !(Number.isFinite(p.timeoutMs) && p.timeoutMs > 0)) throw new ArgumentTypeError(`${call}: expected processor ${p.id} \`timeoutMs\` to be a positive number, got ${describeValue(p.timeoutMs)}`);
+  }
+  const grace = options.cancelGraceMs ?? 5000;
+  if (!(Number.isFinite(grace) && grace >= 0)) throw new ArgumentTypeError(`${call}: expected \`cancelGraceMs\` to be a number >= 0, got ${describeValue(grace)}`);
+  const t = options.timeoutMs;
+  if (t !== undefined && typeof t !== 'function' && !(Number.isFinite(t) && t > 0)) {
+    throw new ArgumentTypeError(`${call}: expected \`timeoutMs\` to be a positive number or a function, got ${describeValue(t)}`);
+  }
+  checkRetry(options.retry ?? {});
+  const keepValue = options.retention === undefined ? undefined : (options.retention as { endedJobsMs?: unknown } | null)?.endedJobsMs;
+  if (options.retention !== undefined && !(typeof keepValue === 'number' && keepValue >= 0 && keepValue <= Number.MAX_SAFE_INTEGER)) {
+    throw new ArgumentTypeError(`${call}: expected \`retention.endedJobsMs\` to be a number of ms >= 0, got ${describeValue(keepValue)}`);
+  }
 }
 
 function checkRetry(r: RetryOptions): Required<RetryOptions> {

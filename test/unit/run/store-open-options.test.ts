@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -6,6 +6,9 @@ import { Engine } from '../../../src/run/engine.js';
 import type { Processor, ProcessorContext } from '../../../src/run/processor.js';
 import { SchedulerError } from '../../../src/scheduler/errors.js';
 import { MemoryStore } from '../../../src/store/memory-store.js';
+import { RunJournal } from '../../../src/run/durable.js';
+import { NotificationHub } from '../../../src/run/notifications/hub.js';
+import { Scheduler } from '../../../src/scheduler/scheduler.js';
 import { StoreError } from '../../../src/store/run-store.js';
 import { dagJob, MES } from '../../helpers/jobs.js';
 
@@ -95,3 +98,36 @@ for (const kind of ['memory', 'sqlite'] as const) {
     });
   });
 }
+
+describe('Engine.open checks its options before it opens the store', () => {
+  it('creates no store file for options it refuses', async () => {
+    for (const bad of [{ processors: 5 }, { processors: [{ id: 'x', name: 'y', run: () => undefined }] }, { processors, cancelGraceMs: -1 }, { processors, retention: { endedJobsMs: -1 } }, { processors, policy: 'nope' }, { processors, concurrency: 0 }]) {
+      const file = join(dir, `never-${++count}.db`);
+      const err = await openError({ ...(bad as object), store: file } as never);
+      expect(err, JSON.stringify(bad)).toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
+      expect(existsSync(file), JSON.stringify(bad)).toBe(false);
+    }
+  });
+});
+
+describe('RunJournal.abandon', () => {
+  it('leaves no flush to retry against a store closed after it (an engine that failed to come up)', async () => {
+    const store = new MemoryStore();
+    const scheduler = new Scheduler({});
+    const hub = new NotificationHub({});
+    const journal = new RunJournal(store, scheduler, hub, { keys: [], nextKey: 1, mark: 0, outboxSeq: 0 });
+    scheduler.add(dagJob(2, [[0, 1]]));
+    journal.schedule();
+    journal.abandon();
+    store.close();
+    const warn = vi.spyOn(process, 'emitWarning');
+    const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    expect(timers()).toBe(before);
+    expect(warn).not.toHaveBeenCalled();
+    warn.mockRestore();
+    await hub.close();
+  });
+});
