@@ -3,17 +3,9 @@ import { Scheduler } from '../../../src/scheduler/scheduler.js';
 import { SchedulerError } from '../../../src/scheduler/errors.js';
 import { sequentialIds } from '../../../src/job/ids.js';
 import { tickClock } from '../../helpers/jobs.js';
+import { thrown } from '../../helpers/thrown.js';
 
 /** Calls that take a task's serial or an event row refuse one that names nothing with a typed error. */
-
-function thrown(f: () => unknown): { name: string; code?: string; message: string } {
-  try {
-    f();
-  } catch (e) {
-    return e as { name: string; code?: string; message: string };
-  }
-  throw new Error('expected a throw');
-}
 
 describe('completeIndex() with a serial that names no task (regression: a raw TypeError while building the message)', () => {
   for (const serial of [-1, 99, NaN, 1.5, 2]) {

@@ -5,6 +5,7 @@ import type { SchedulerSnapshot } from '../../../src/scheduler/snapshot.js';
 import { sequentialIds } from '../../../src/job/ids.js';
 import { TaskState } from '../../../src/job/enums.js';
 import { tickClock } from '../../helpers/jobs.js';
+import { thrown } from '../../helpers/thrown.js';
 
 /** Scheduler.restore() checks its options and the snapshot's own options before it builds anything. */
 
@@ -13,15 +14,6 @@ function runningSnapshot(): SchedulerSnapshot {
   s.submit({ tasks: [{ id: 'a' }] });
   s.next(); // a is Processing; its worker is lost with this process
   return JSON.parse(JSON.stringify(s.snapshot())) as SchedulerSnapshot;
-}
-
-function thrown(f: () => unknown): { name: string; code?: string; message: string } {
-  try {
-    f();
-  } catch (e) {
-    return e as { name: string; code?: string; message: string };
-  }
-  throw new Error('expected a throw');
 }
 
 describe('Scheduler.restore() option `processing` (regression: an unknown value was taken as keep)', () => {
