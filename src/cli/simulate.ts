@@ -11,6 +11,7 @@ import { CliError, ioMessage, type CliIO, type CliOptions } from './io.js';
 import { plural } from './figures.js';
 import { comparisonTable } from './simulate-table.js';
 import { ARRIVAL_HINT, arrivalError, workloadOf } from './workload-input.js';
+import { arrivalProblem } from '../workload/read.js';
 
 export { comparisonTable } from './simulate-table.js';
 
@@ -88,12 +89,9 @@ export function readWorkload(text: string, file: string): SimJob[] {
 function toSimJob(v: unknown, file: string, index: number): SimJob {
   if (typeof v === 'object' && v !== null && !Array.isArray(v) && 'definition' in v) {
     const o = v as { definition: unknown; arrival?: unknown; additions?: unknown };
-    const given = o.arrival;
-    if (given !== undefined && !(typeof given === 'number' && Number.isFinite(given) && given >= 0)) {
-      const what = typeof given === 'string' ? JSON.stringify(given.length > 40 ? `${given.slice(0, 37)}...` : given) : given === null ? 'null' : typeof given === 'number' ? String(given) : Array.isArray(given) ? 'an array' : typeof given === 'object' ? 'an object' : typeof given;
-      throw new CliError(`${file}: job ${index}: "arrival" is ${what}, not a number of seconds >= 0; ${ARRIVAL_HINT}`);
-    }
-    const job: SimJob = { definition: o.definition, arrival: (given as number | undefined) ?? 0 };
+    const problem = arrivalProblem(o.arrival);
+    if (problem !== undefined) throw new CliError(`${file}: job ${index}: ${problem}; ${ARRIVAL_HINT}`);
+    const job: SimJob = { definition: o.definition, arrival: (o.arrival as number | undefined) ?? 0 };
     if (o.additions !== undefined) job.additions = o.additions as SimJob['additions'];
     return job;
   }

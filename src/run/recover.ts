@@ -71,15 +71,11 @@ function optionsRecord(o: SchedulerOptions): Record<string, unknown> {
  * Reads a store back into a scheduler. Cost: one JSON parse per job model and a copy per segment;
  * no TaskBody is parsed and no event is replayed through the scheduler's calls.
  * @throws StoreError when what the store holds cannot be read
- * @throws TypeError or RangeError (with a `code`) for bad options, before the store is read
+ * (The options were checked before the store was opened: see Engine.open.)
  * @throws SchedulerError `CALLBACK_THREW` (a `poolOf` or policy `key` of the caller's threw);
  *   `WEIGHT_EXCEEDS_POOL` (a task yet to end is heavier than its pool as given now)
  */
 export function recoverRun(store: RunStore, options: SchedulerOptions, engine: { processors: readonly { id: string }[] }): Recovered {
-  // The caller's arguments first, as `new Engine` checks them: a bad option is the caller's to fix,
-  // never a damaged store (which the catch around Scheduler.recover below would make of it).
-  if (!Array.isArray(engine.processors)) throw new ArgumentTypeError(`Engine.open: expected \`processors\` to be an array, got ${describeValue(engine.processors)}`);
-  new Scheduler(options);
   const run = store.load();
   const where = store.location;
   const progressOf = groupByJob(run.progress);
@@ -165,7 +161,7 @@ export function recoverRun(store: RunStore, options: SchedulerOptions, engine: {
       if (was !== is) changedOptions.push(`${k}: ${was ?? 'unset'} → ${is}`);
     }
   }
-  const known = new Set(engine.processors.map((p) => (p as { id?: unknown } | null)?.id));
+  const known = new Set(engine.processors.map((p) => p.id));
   const missing = new Set<string>();
   for (const j of jobs) for (const t of j.job.Tasks) if (!known.has(t.MediaProcessorId)) missing.add(t.MediaProcessorId);
   if (missing.size > 0) {

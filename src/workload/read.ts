@@ -136,14 +136,20 @@ function ndjson(text: string): WorkloadFile {
 function split(v: unknown): { arrival: number; arrivalProblem?: string; definition: unknown; additions?: unknown } {
   if (isObject(v) && 'definition' in v) {
     const given = v.arrival;
-    const ok = given === undefined || (typeof given === 'number' && Number.isFinite(given) && given >= 0);
-    const arrival = ok && given !== undefined ? (given as number) : 0;
+    const problem = arrivalProblem(given);
+    const arrival = problem === undefined && given !== undefined ? (given as number) : 0;
     const entry: { arrival: number; arrivalProblem?: string; definition: unknown; additions?: unknown } = { arrival, definition: v.definition };
-    if (!ok) entry.arrivalProblem = `"arrival" is ${describeArrival(given)}, not a number of seconds >= 0`;
+    if (problem !== undefined) entry.arrivalProblem = problem;
     if (v.additions !== undefined) entry.additions = v.additions;
     return entry;
   }
   return { arrival: 0, definition: v };
+}
+
+/** Why an entry's `arrival` is refused (given, and no number of seconds >= 0), or undefined when it is not. */
+export function arrivalProblem(given: unknown): string | undefined {
+  if (given === undefined || (typeof given === 'number' && Number.isFinite(given) && given >= 0)) return undefined;
+  return `"arrival" is ${describeArrival(given)}, not a number of seconds >= 0`;
 }
 
 function describeArrival(v: unknown): string {
