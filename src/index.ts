@@ -77,7 +77,7 @@ export { demoProcessors } from './run/demo-processors.js';
 export { DEMO_PROCESSOR_IDS } from './workload/demo.js';
 
 // Simulation and pictures
-export { simulate, simulateGrid, prepareWorkload, overallUtilisation } from './simulate/simulator.js';
+export { simulate, simulateGrid, prepareWorkload, overallUtilisation, MAX_SIM_SECONDS } from './simulate/simulator.js';
 export type { SimJob, SimulateOptions, SimResult, SimTask, PolicyName } from './simulate/simulator.js';
 export { fixedDurations, demoDurations, perProcessorDurations } from './simulate/durations.js';
 export type { DurationModel as SimDurationModel } from './simulate/durations.js';
