@@ -36,7 +36,7 @@ export function findCycles(input: EdgeList): number[][] {
   const size = new Int32Array(n);
   for (let v = 0; v < n; v++) if (component[v] !== -1) size[component[v]!]!++;
   const done = new Uint8Array(n); // per component
-  const seen = new Uint8Array(n); // per node; components are disjoint so one BFS marks each node
+  const seen = new Uint8Array(n); // per node, for the search in hand (pathBack clears it after)
   const parent = new Int32Array(n);
   const cycles: number[][] = [];
   // Ascending node order: the first node met in a component is its lowest index.
@@ -55,7 +55,7 @@ export function findCycles(input: EdgeList): number[][] {
       if (selfLoop) cycles.push([s]);
       continue;
     }
-    cycles.push(shortestCycleThrough(csr, s, component, seen, parent, queue));
+    cycles.push(pathBack(csr, s, s, component, seen, parent, queue));
   }
   return cycles;
 }
@@ -213,7 +213,7 @@ function startAtLowest(cycle: number[]): number[] {
 
 /**
  * A shortest path, inside `from`'s component, from `from` to a node with an edge into `to`, as its
- * nodes (`from` first). Breadth-first over edges in input order; leaves `seen` clear again.
+ * nodes (`from` first); with `to` = `from`, a shortest cycle through it. Breadth-first over edges in input order; leaves `seen` clear again.
  */
 function pathBack(csr: Csr, from: number, to: number, component: Int32Array, seen: Uint8Array, parent: Int32Array, queue: Int32Array): number[] {
   const { offsets, targets } = csr;
@@ -240,7 +240,7 @@ function pathBack(csr: Csr, from: number, to: number, component: Int32Array, see
   }
   for (let i = 0; i < tail; i++) seen[queue[i]!] = 0;
   // Unreachable: inside a strongly connected component every node reaches every other.
-  if (last === -1) throw new Error(`coveringCycles: internal error, no path from node ${from} back to node ${to} in their component`);
+  if (last === -1) throw new Error(`cycles: internal error, no path from node ${from} back to node ${to} in their component`);
   return pathFromRoot(parent, from, last);
 }
 
@@ -325,37 +325,6 @@ export function stronglyConnectedComponents(csr: Csr, within?: Int32Array): Int3
   }
   if (within !== undefined) for (let v = 0; v < n; v++) if (component[v] === outside) component[v] = -1;
   return component;
-}
-
-/** Breadth-first from `s` inside its component until an edge leads back to `s`. */
-function shortestCycleThrough(
-  csr: Csr,
-  s: number,
-  component: Int32Array,
-  seen: Uint8Array,
-  parent: Int32Array,
-  queue: Int32Array,
-): number[] {
-  const { offsets, targets } = csr;
-  const c = component[s]!;
-  let head = 0;
-  let tail = 0;
-  queue[tail++] = s;
-  seen[s] = 1;
-  while (head < tail) {
-    const x = queue[head++]!;
-    for (let e = offsets[x]!, end = offsets[x + 1]!; e < end; e++) {
-      const w = targets[e]!;
-      if (w === s) return pathFromRoot(parent, s, x);
-      if (seen[w] === 0 && component[w] === c) {
-        seen[w] = 1;
-        parent[w] = x;
-        queue[tail++] = w;
-      }
-    }
-  }
-  // Unreachable: a component of two or more nodes has a cycle through each of its nodes.
-  throw new Error(`findCycles: internal error, no cycle through node ${s} in its component`);
 }
 
 function pathFromRoot(parent: Int32Array, s: number, x: number): number[] {
