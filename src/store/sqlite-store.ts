@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
+import nodePath from 'node:path';
 import { ArgumentTypeError, describeValue } from '../errors.js';
 import { isEmptyBatch, StoreError, type RunBatch, type RunStore, type StoredJob, type StoredRun, type TaskValue } from './run-store.js';
 import { APPLICATION_ID, migrate, SCHEMA_VERSION } from './schema.js';
@@ -85,12 +86,23 @@ export class SqliteStore implements RunStore {
     if (path.includes('\0')) {
       throw new ArgumentTypeError(`SqliteStore: expected a file path without null bytes, got ${describeValue(path)}`, 'ERR_INVALID_ARG_VALUE');
     }
+    // SQLite drops a trailing separator and resolves `.` and `..` itself, so `run.db/` or `run.db/.`
+    // would open run.db. The whole path is shown: describeValue would cut a long one before its end.
+    const form = directoryForm(path);
+    if (form !== undefined) {
+      const fix = form === 'a separator' ? 'drop the trailing separator, or add a file name' : 'add a file name';
+      throw new ArgumentTypeError(
+        `SqliteStore: expected a file path, got ${JSON.stringify(path)}, which ends in ${form} and so names a directory; name a file, not a directory: ${fix}, e.g. ${JSON.stringify(nodePath.join(path, 'run.db'))}`,
+        'ERR_INVALID_ARG_VALUE',
+      );
+    }
     if (typeof options !== 'object' || options === null) {
       throw new ArgumentTypeError(`SqliteStore: expected \`options\` to be an object, got ${describeValue(options)}`);
     }
-    const synchronous = options.synchronous ?? 'normal';
+    // Only undefined means the default, as in Engine.open: a null is a mistake, not a choice.
+    const synchronous = options.synchronous === undefined ? 'normal' : options.synchronous;
     if (synchronous !== 'normal' && synchronous !== 'full') {
-      throw new ArgumentTypeError(`SqliteStore: expected \`synchronous\` to be 'normal' or 'full', got ${describeValue(synchronous)}`, 'ERR_INVALID_ARG_VALUE');
+      throw new ArgumentTypeError(`SqliteStore: expected \`synchronous\` to be 'normal' or 'full', got ${describeValue(synchronous)}; leave it out for the default, 'normal'`, 'ERR_INVALID_ARG_VALUE');
     }
     this.location = path;
 
@@ -242,6 +254,20 @@ function decide(path: string, f: Found): 'create' | 'migrate' | 'open' {
     );
   }
   return f.version < SCHEMA_VERSION ? 'migrate' : 'open';
+}
+
+/** What makes the path, by its form alone, name a directory (its last segment is empty, `.` or `..`), or undefined. */
+function directoryForm(path: string): 'a separator' | '`.`' | '`..`' | undefined {
+  const last = path.split(process.platform === 'win32' ? /[\\/]/ : '/').pop();
+  return last === '' ? 'a separator' : last === '.' ? '`.`' : last === '..' ? '`..`' : undefined;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return fs.statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function hasContent(file: string): boolean {
@@ -593,6 +619,10 @@ function openError(path: string, err: unknown): StoreError {
   }
   if (code.startsWith('SQLITE_CORRUPT')) {
     return new StoreError('STORE_CORRUPT', path, `${path} is a damaged SQLite database (${messageOf(err)}); it was left unchanged: restore it from a backup, or move it away to start afresh`, { cause: err });
+  }
+  // Asked only once the open has failed: SQLite's own words for a directory are "unable to open database file".
+  if (isDirectory(path)) {
+    return new StoreError('STORE_UNAVAILABLE', path, `${path} is a directory, so it cannot be a store; name a file, not a directory, e.g. ${nodePath.join(path, 'run.db')}`, { cause: err });
   }
   // A missing directory (better-sqlite3 says so itself, with a TypeError), no permission, a
   // read-only file system, a full disk: nothing we can fix from here.
