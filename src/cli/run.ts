@@ -155,11 +155,21 @@ export async function runCommand(args: string[], io: CliIO, deps: RunCommandDeps
     dispatcher = new BullMQDispatcher({ connection: redis.url, ...(values.prefix !== undefined ? { prefix: values.prefix } : {}) });
     io.stderr.write(`jobgraph run: tasks run on the workers of Redis at ${redis.where}${values.prefix !== undefined ? ` (prefix ${values.prefix})` : ''}, pool reserved-units: start them with jobgraph worker --redis URL\n`);
   }
+  // The stop is installed before the engine exists: submit (and Engine.open, resuming a job) start
+  // tasks, and a signal with no listener yet meets Node's default action, which ends the process
+  // with no orderly stop. A signal before there is a job to stop is acted on once there is one.
+  let stop: (() => void) | undefined;
+  let stopAsked = false;
+  const removeInterrupt = deps.onInterrupt?.(() => {
+    stopAsked = true;
+    stop?.();
+  });
   let engine: Engine;
   try {
     const withDispatcher = dispatcher !== undefined ? { ...options, dispatcher } : options;
     engine = data === undefined ? new Engine(withDispatcher) : await Engine.open({ ...withDispatcher, store: data });
   } catch (err) {
+    removeInterrupt?.();
     await dispatcher?.close().catch(() => undefined);
     if (err instanceof StoreError) throw new CliError(`${err.message} [${err.code}]`);
     throw err;
@@ -183,6 +193,7 @@ export async function runCommand(args: string[], io: CliIO, deps: RunCommandDeps
       handle = engine.submit(entry !== undefined ? entry.definition : text);
     } catch (err) {
       display?.stop();
+      removeInterrupt?.();
       if (err instanceof ValidationError) {
         for (const d of err.diagnostics) io.stderr.write(formatDiagnosticText(file, d, scope !== undefined ? { scope } : {}) + '\n');
         io.stderr.write(`jobgraph run: ${what} is not a valid job; nothing ran\n`);
@@ -197,7 +208,7 @@ export async function runCommand(args: string[], io: CliIO, deps: RunCommandDeps
 
   let interrupted: (() => void) | undefined;
   const stopped = new Promise<undefined>((resolve) => (interrupted = () => resolve(undefined)));
-  const removeInterrupt = deps.onInterrupt?.(() => {
+  stop = () => {
     if (data !== undefined) {
       // Durable: stop here, keep everything; the same command resumes.
       display?.release();
@@ -208,8 +219,9 @@ export async function runCommand(args: string[], io: CliIO, deps: RunCommandDeps
     display?.release();
     io.stderr.write('\njobgraph run: interrupted, canceling the job…\n');
     handle.cancel();
-  });
+  };
   display?.start(handle.id, resumed !== undefined);
+  if (stopAsked) stop();
   const final = await Promise.race([handle.done, stopped]);
   display?.stop();
   removeInterrupt?.();

@@ -7,7 +7,7 @@ import { demoDurations, fixedDurations, type DurationModel } from '../simulate/d
 import { GANTT_ROWS, renderGanttSvg, type GanttInput, type GanttRows } from '../export/gantt-svg.js';
 import { renderHtmlReport } from '../export/report-html.js';
 import { formatDiagnosticText } from '../validate/format-text.js';
-import { CliError, ioMessage, type CliIO, type CliOptions } from './io.js';
+import { CliError, integer, ioMessage, type CliIO, type CliOptions } from './io.js';
 import { plural } from './figures.js';
 import { comparisonTable } from './simulate-table.js';
 import { ARRIVAL_HINT, arrivalError, workloadOf } from './workload-input.js';
@@ -28,7 +28,7 @@ capacities: every combination of --policy and --reserved-units runs, and a table
   --reserved-units    encoding reserved units, tasks that may run at once (default 3)
   --concurrency N     a global limit on top of the units
   --durations         demo (the demo processors' times ±25 %, default), demo-exact, or fixed:<s>
-  --seed S            seed of the duration noise (default 1)
+  --seed S            seed of the duration noise, an integer from 0 to 4294967295 (default 1)
   --gantt out.svg     an SVG Gantt chart per run (out.svg, or out-1.svg, out-2.svg, … for a grid)
   --gantt-rows R      the chart's rows: slots (a row per reserved unit, default), jobs (lanes per
                       job) or tasks (a row per task); jobs and tasks shade each task's wait
@@ -142,19 +142,12 @@ export async function simulateCommand(args: string[], io: CliIO, deps: SimulateC
     if (!POLICIES.includes(p as PolicyName)) throw new CliError(`--policy: unknown policy ${JSON.stringify(p)}; use ${POLICIES.join(', ')}`);
     return p as PolicyName;
   });
-  const units = list('--reserved-units', values['reserved-units']!).map((u) => {
-    const n = Number(u);
-    if (!Number.isInteger(n) || n < 0) throw new CliError(`--reserved-units: ${JSON.stringify(u)} is not an integer >= 0`);
-    return n;
-  });
-  let concurrency: number | undefined;
-  if (values.concurrency !== undefined) {
-    concurrency = Number(values.concurrency);
-    if (!Number.isInteger(concurrency) || concurrency < 1) throw new CliError(`--concurrency must be an integer >= 1, not ${JSON.stringify(values.concurrency)}`);
-  }
-  // Digits only: Number('') is 0 and Number('1e300') an integer the simulator's int32 seed reads as 0.
-  const seed = /^\s*[+-]?\d+\s*$/.test(values.seed!) ? Number(values.seed) : NaN;
-  if (!Number.isSafeInteger(seed)) throw new CliError(`--seed must be an integer, not ${JSON.stringify(values.seed)}`);
+  // Decimal digits, as run's and serve's flags: Number() read '0x10' as 16 and '1e3' as 1000.
+  // No bound of their own beyond exact integers (the simulator needs no more).
+  const units = list('--reserved-units', values['reserved-units']!).map((u) => integer('--reserved-units', u, 0, Number.MAX_SAFE_INTEGER)!);
+  const concurrency = integer('--concurrency', values.concurrency, 1, Number.MAX_SAFE_INTEGER);
+  // The duration noise is 32-bit, as simulate() checks: a wider seed ran as another (2^32 + 1 as 1).
+  const seed = integer('--seed', values.seed, 0, 0xffffffff)!;
   const durations = durationModel(values.durations!);
   const ganttRows = values['gantt-rows']!;
   if (!(GANTT_ROWS as readonly string[]).includes(ganttRows)) throw new CliError(`--gantt-rows must be ${GANTT_ROWS.join(', ')}, not ${JSON.stringify(ganttRows)}`);

@@ -1,4 +1,4 @@
-import { ArgumentTypeError, ValidationError, describeValue } from '../errors.js';
+import { ArgumentRangeError, ArgumentTypeError, ValidationError, describeValue } from '../errors.js';
 import { sequentialIds, type IdFactory } from '../job/ids.js';
 import { TaskState } from '../job/enums.js';
 import type { Job, Task } from '../job/model.js';
@@ -78,7 +78,7 @@ export interface SimulateOptions {
   rateLimits?: Record<string, { max: number; perMs: number }>;
   /** @defaultValue demo durations with ±25 % log-normal noise */
   durations?: DurationModel;
-  /** Seed of the duration noise. @defaultValue 1 */
+  /** Seed of the duration noise: an integer in [0, 4294967295] (the noise is 32-bit). @defaultValue 1 */
   seed?: number;
   /** Keep every task's placement (for the Gantt chart); off for big runs. @defaultValue true below 20,000 tasks */
   record?: boolean;
@@ -245,7 +245,7 @@ function run(prepared: Prepared, options: SimulateOptions): SimResult {
   const durations = options.durations ?? demoDurations();
   // Each task draws its duration from its own stream (seed, task number), so a task takes the same
   // time whichever policy runs it: runs differ by their order, not by their luck.
-  const seed = (options.seed ?? 1) | 0;
+  const seed = checkSeed(options.seed ?? 1) | 0;
   let stream = 0;
   const random = (): number => {
     stream = (stream + 0x6d2b79f5) | 0;
@@ -648,6 +648,7 @@ export function simulateGrid(
   options: Omit<SimulateOptions, 'policy' | 'reservedUnits' | 'pools'> = {},
 ): SimResult[] {
   const prepared = Array.isArray(workload) ? prepareWorkload(workload) : (workload as Prepared);
+  if (options.seed !== undefined) checkSeed(options.seed);
   const capacities: Array<Pick<SimulateOptions, 'reservedUnits' | 'pools'>> = [
     ...(grid.reservedUnits ?? []).map((reservedUnits) => ({ reservedUnits })),
     ...(grid.pools ?? []).map((pools) => ({ pools })),
@@ -656,6 +657,16 @@ export function simulateGrid(
   const out: SimResult[] = [];
   for (const capacity of capacities) for (const policy of grid.policies) out.push(simulate(prepared, { ...options, ...capacity, policy }));
   return out;
+}
+
+/**
+ * The duration noise's seed: its generator has 32 bits of state, so a seed outside [0, 2^32 - 1]
+ * (or 1.5) is refused rather than run as another one (`| 0` took 2^32 + 1 as 1 and -1 as 2^32 - 1).
+ */
+function checkSeed(seed: unknown): number {
+  if (typeof seed !== 'number') throw new ArgumentTypeError(`simulate: expected \`seed\` to be an integer in [0, 4294967295], got ${describeValue(seed)}`);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new ArgumentRangeError(`simulate: expected \`seed\` to be an integer in [0, 4294967295], got ${describeValue(seed)}`);
+  return seed;
 }
 
 function shortPool(name: string): string {
