@@ -7,6 +7,7 @@
 
 import type { ValidationResult } from '../validate/validate.js';
 import { exportModel, graphTitle, taskCaption, type ExportModel, type GraphExportOptions } from './graph-export.js';
+import { showInvisible } from './visible-text.js';
 
 const FONT = 'Helvetica,Arial,sans-serif';
 const RED = 'color=red, fontcolor=red, penwidth=2';
@@ -14,7 +15,8 @@ const PROBLEM = 'color=red, fontcolor=red, style="dashed,filled", fillcolor="#ff
 
 /**
  * A DOT string literal: backslashes and quotes escaped, every line break as `\n` (Graphviz's
- * centred line break), other control characters as spaces. Doubling the backslash also keeps
+ * centred line break), other C0 control characters as spaces, bidi controls and invisible format
+ * characters as a visible `\u202e` (see {@link showInvisible}). Doubling the backslash also keeps
  * Graphviz from expanding `\N`, `\G`, `\E` and friends in names.
  *
  * @param text - Any text.
@@ -30,11 +32,11 @@ export function dotString(text: string): string {
 
 /** The inside of a DOT string literal (see {@link dotString}); join lines with `\\n` yourself. */
 function dotText(text: string): string {
-  return text
+  // Controls and invisibles first: the backslash of `\u202e` must be doubled for Graphviz to draw it.
+  return showInvisible(text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, ' '))
     .replace(/\\/g, '\\\\')
     .replace(/"/g, '\\"')
-    .replace(/\r\n|\r|\n|\u2028|\u2029/g, '\\n')
-    .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ' ');
+    .replace(/\r\n|\r|\n|\u2028|\u2029/g, '\\n');
 }
 
 /** Several lines as one DOT label. */

@@ -7,6 +7,7 @@
 
 import type { ValidationResult } from '../validate/validate.js';
 import { exportModel, graphTitle, taskCaption, type ExportModel, type GraphExportOptions } from './graph-export.js';
+import { showInvisible } from './visible-text.js';
 
 /**
  * Characters replaced by Mermaid entity codes inside a quoted label. `"` would end the string; `#`
@@ -29,7 +30,8 @@ const ENTITY: Readonly<Record<string, string>> = {
 
 /**
  * Text for inside a quoted Mermaid label: the characters above as entity codes, line breaks as
- * `<br/>`, other control characters as spaces.
+ * `<br/>`, other C0 control characters as spaces, bidi controls and invisible format characters as
+ * a visible `\u202e` (see {@link showInvisible}).
  *
  * @param text - Any text.
  * @returns Text safe between the quotes of `id["…"]` or `-->|"…"|`.
@@ -39,11 +41,13 @@ const ENTITY: Readonly<Record<string, string>> = {
  * ```
  */
 export function mermaidText(text: string): string {
-  return text
-    .replace(/["#<>&`:;|%]/g, (c) => ENTITY[c]!)
-    .replace(/\r\n|\r|\n|\u2028|\u2029/g, '<br/>')
-    .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ' ')
-    .replace(/\t/g, ' ');
+  return showInvisible(
+    text
+      .replace(/["#<>&`:;|%]/g, (c) => ENTITY[c]!)
+      .replace(/\r\n|\r|\n|\u2028|\u2029/g, '<br/>')
+      .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ' ')
+      .replace(/\t/g, ' '),
+  );
 }
 
 function label(lines: string[]): string {
@@ -70,7 +74,8 @@ function renderMermaid(model: ExportModel, direction: 'LR' | 'TB', edgeLabels: b
   const out: string[] = [];
   // A comment, not front matter: the title may hold anything, and a comment ends with its line.
   // `%` becomes a full-width ％ so that no `%%{…}%%` in a name can be read as a directive.
-  const title = graphTitle(model).replace(/[\r\n\u2028\u2029]+/g, ' · ').replace(/[\u0000-\u001f\u007f]/g, ' ').replace(/%/g, '\uff05');
+  // Bidi controls would reorder the comment in an editor (Trojan Source): shown as `\u202e`.
+  const title = showInvisible(graphTitle(model).replace(/[\r\n\u2028\u2029]+/g, ' · ').replace(/[\u0000-\u001f\u007f]/g, ' ').replace(/%/g, '\uff05'));
   out.push(`%% ${title}`);
   out.push(`flowchart ${direction}`);
   const classes = { input: [] as string[], task: [] as string[], sink: [] as string[], problem: [] as string[], cycle: [] as string[] };

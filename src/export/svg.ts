@@ -4,6 +4,8 @@
  * locale, no clock.
  */
 
+import { showInvisible } from './visible-text.js';
+
 // Characters XML 1.0 forbids (C0 controls but tab/LF/CR, lone surrogates, U+FFFE/U+FFFF). A task
 // name is user text; one stray control character would make the whole SVG unparsable.
 const INVALID_XML_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
@@ -11,8 +13,9 @@ const SPECIAL = /[&<>"']/g;
 const ENTITY: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 /**
- * Escapes text for XML/HTML content and attribute values (both quote kinds), and replaces
- * characters XML cannot hold with U+FFFD.
+ * Escapes text for XML/HTML content and attribute values (both quote kinds), replaces
+ * characters XML cannot hold with U+FFFD, and shows bidi controls and invisible format characters
+ * as a visible `\u202e` (see {@link showInvisible}): a name must not reorder a tooltip.
  *
  * @param text - Any string.
  * @returns The text, safe between tags and inside `"…"` or `'…'`.
@@ -22,7 +25,7 @@ const ENTITY: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>
  * ```
  */
 export function escapeXml(text: string): string {
-  return text.replace(INVALID_XML_CHARS, '\uFFFD').replace(SPECIAL, (c) => ENTITY[c]!);
+  return showInvisible(text.replace(INVALID_XML_CHARS, '\uFFFD')).replace(SPECIAL, (c) => ENTITY[c]!);
 }
 
 /**
