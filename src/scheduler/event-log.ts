@@ -228,6 +228,33 @@ export class EventLog {
     this.#lastTime = time;
   }
 
+  /**
+   * As {@link add} of `code` for each task of `list[0, k)`, each followed by `then` unless it is 0,
+   * all at `time`: one loop for a bulk release (neither code may be Log).
+   */
+  addEach(list: Int32Array, k: number, code: number, time: number, then: number): void {
+    if (k === 0) return;
+    if (time !== this.#lastTime) this.#changed(this.#size, time);
+    const lastCode = this.#lastCode;
+    const last = then !== 0 ? then : code;
+    let row = this.#size;
+    for (let n = 0; n < k; n++) {
+      const task = list[n]!;
+      if (row === this.#end) this.#enter(row);
+      this.#task[row - this.#base] = task;
+      this.#code[row - this.#base] = code;
+      row++;
+      if (then !== 0) {
+        if (row === this.#end) this.#enter(row);
+        this.#task[row - this.#base] = task;
+        this.#code[row - this.#base] = then;
+        row++;
+      }
+      lastCode[task] = last;
+    }
+    this.#size = row;
+  }
+
   /** Logs an event with a message (kept unless empty) and, for a processor's log, its own code. */
   addText(task: number, code: number, time: number, message: string | undefined, customCode?: string): number {
     const row = this.add(task, code, time);

@@ -218,6 +218,57 @@ export class ReadyQueues {
     for (let p = 0; p < sizes.length; p++) sizes[p] = 0;
   }
 
+  /**
+   * Tasks `list[0, k)` became ready in pool 0 of a one-pool scheduler: as {@link push} for each, in
+   * one loop (see the Scheduler's bulk release).
+   */
+  pushMany(list: Int32Array, k: number): void {
+    let heap = this.#heaps[0]!;
+    let keys = this.#heapKeys[0]!;
+    const size = this.#sizes[0]!;
+    if (size + k > heap.length) {
+      const length = Math.max(heap.length * 2, size + k);
+      const bigger = new Int32Array(length);
+      bigger.set(heap);
+      this.#heaps[0] = heap = bigger;
+      const biggerKeys = new Float64Array(length);
+      biggerKeys.set(keys);
+      this.#heapKeys[0] = keys = biggerKeys;
+    }
+    const order = this.#order;
+    const key = order.key;
+    for (let n = 0; n < k; n++) {
+      const task = list[n]!;
+      const tk = key[task]!;
+      let i = size + n;
+      while (i > 0) {
+        const parent = (i - 1) >> 1;
+        const p = heap[parent]!;
+        const pk = keys[parent]!;
+        if (tk !== pk ? tk < pk : !order.beforeKeyed(tk, task, pk, p)) break;
+        heap[i] = p;
+        keys[i] = pk;
+        i = parent;
+      }
+      heap[i] = task;
+      keys[i] = tk;
+    }
+    this.#sizes[0] = size + k;
+  }
+
+  /** As {@link noteUnlogged} for each of `list[0, k)`. */
+  noteUnloggedMany(pool: number, list: Int32Array, k: number): void {
+    let notes = this.#unlogged[pool]!;
+    const n = this.#unloggedSize[pool]!;
+    if (n + k > notes.length) {
+      const bigger = new Int32Array(Math.max(notes.length * 2, n + k));
+      bigger.set(notes.subarray(0, n));
+      this.#unlogged[pool] = notes = bigger;
+    }
+    notes.set(list.subarray(0, k), n);
+    this.#unloggedSize[pool] = n + k;
+  }
+
   /** A task became ready in `pool`. */
   push(pool: number, task: number): void {
     let heap = this.#heaps[pool]!;

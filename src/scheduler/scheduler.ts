@@ -40,6 +40,10 @@ const EV_SCHEDULED = EV.Scheduled;
 const EV_PROCESSING = EV.Processing;
 const EV_FINISHED = EV.Finished;
 const EV_WAITING = EV.WaitingForFreeResources;
+/** A task with this many dependents or more releases them in bulk (see Scheduler.#releaseMany). */
+const MANY_DEPENDENTS = 32;
+/** The released tasks of a bulk release fit in a kept buffer of this many; a bigger release gets its own. */
+const RELEASED_KEPT = 4096;
 
 /**
  * The online scheduler: submit jobs, ask which task may run now, report what happened.
@@ -68,6 +72,8 @@ export class Scheduler {
   readonly #s: SchedulerState;
   readonly #settings: Settings;
   readonly #concurrency: number;
+  /** The tasks a bulk release made ready (see #releaseMany). */
+  #released = new Int32Array(0);
   readonly #now: () => number;
   #listeners: { [K in EventName]: Array<(e: SchedulerEvents[K]) => void> } = { taskStateChange: [], taskProgress: [], jobStateChange: [] };
   readonly #isReady: (t: number) => boolean;
@@ -449,15 +455,22 @@ export class Scheduler {
 
   /** A task Finished (or was skipped): its dependents waiting only on it become Scheduled. */
   #releaseDependents(serial: number, j: number, now: number): void {
-    const tasks = this.#s.tasks;
+    const s = this.#s;
+    const tasks = s.tasks;
     const succ = tasks.succ;
     const pending = tasks.pending;
     const states = tasks.state;
-    for (let e = tasks.succOffset[serial]!, end = tasks.succOffset[serial + 1]!; e < end; e++) {
-      const t = succ[e]!;
-      if (--pending[t]! === 0 && states[t] === QUEUED) {
-        this.#setState(t, j, SCHEDULED, now, EV_SCHEDULED);
-        this.#makeReady(t, now);
+    const from = tasks.succOffset[serial]!;
+    const to = tasks.succOffset[serial + 1]!;
+    if (to - from >= MANY_DEPENDENTS && s.ready.poolCount === 1 && !s.capped && this.#listeners.taskStateChange.length === 0) {
+      this.#releaseMany(from, to, j, now);
+    } else {
+      for (let e = from; e < to; e++) {
+        const t = succ[e]!;
+        if (--pending[t]! === 0 && states[t] === QUEUED) {
+          this.#setState(t, j, SCHEDULED, now, EV_SCHEDULED);
+          this.#makeReady(t, now);
+        }
       }
     }
     const head = tasks.extraHead;
@@ -469,6 +482,40 @@ export class Scheduler {
         this.#makeReady(t, now);
       }
     }
+  }
+
+  /**
+   * The release of a fan-out (one ingest feeding thousands of renditions), in the one-pool case with
+   * no caps and no state listener: the same changes, rows and order as the loop of
+   * {@link #releaseDependents}, made a step at a time over the whole set. Why: a process meets this
+   * release cold, and interpreted, a call per dependent per step was most of its time (100,000
+   * dependents took 26–37 ms, against about 8 once optimised).
+   */
+  #releaseMany(from: number, to: number, j: number, now: number): void {
+    const s = this.#s;
+    const { tasks, ready } = s;
+    const succ = tasks.succ;
+    const pending = tasks.pending;
+    const states = tasks.state;
+    const released = to - from <= this.#released.length ? this.#released : to - from <= RELEASED_KEPT ? (this.#released = new Int32Array(RELEASED_KEPT)) : new Int32Array(to - from);
+    let k = 0;
+    for (let e = from; e < to; e++) {
+      const t = succ[e]!;
+      if (--pending[t]! === 0 && states[t] === QUEUED) {
+        states[t] = SCHEDULED;
+        released[k++] = t;
+      }
+    }
+    if (k === 0) return;
+    const counts = s.jobs.ints;
+    const at = j << INT_SHIFT;
+    counts[at + QUEUED]! -= k;
+    counts[at + SCHEDULED]! += k;
+    ready.pushMany(released, k);
+    // As #makeReady in the default pool: with no slot free each waits from now, else each is noted.
+    const waiting = s.running >= this.#concurrency;
+    s.events.addEach(released, k, EV_SCHEDULED, now, waiting ? EV_WAITING : 0);
+    if (!waiting) ready.noteUnloggedMany(0, released, k);
   }
 
   /**

@@ -36,6 +36,29 @@ describe('EventLog', () => {
     expect(log.codeAt(150_007)).toBe('Note');
   });
 
+  it('addEach logs what add() would, one task after another, across chunk ends', () => {
+    const tasks = 70_000;
+    const list = Int32Array.from({ length: tasks }, (_, i) => (i * 7919) % tasks);
+    for (const then of [0, EV.WaitingForFreeResources]) {
+      const each = new EventLog();
+      const one = new EventLog();
+      for (const log of [each, one]) {
+        log.ensureTasks(tasks);
+        log.add(0, EV.Queued, 1);
+      }
+      // Starts part-way into a chunk, so the rows cross into the next one (and, with `then`, a third).
+      each.addEach(list, tasks, EV.Scheduled, 2, then);
+      for (const t of list) {
+        one.add(t, EV.Scheduled, 2);
+        if (then !== 0) one.add(t, then, 2);
+      }
+      expect(each.size).toBe(one.size);
+      expect(each.copyRows(0, each.size)).toEqual(one.copyRows(0, one.size));
+      for (const t of [0, 1, 4242, tasks - 1]) expect(each.waitLogged(t)).toBe(then !== 0);
+      expect(each.eventsOf(4242)).toEqual(one.eventsOf(4242));
+    }
+  });
+
   it('grows only by what is promised: a promise allocates, logging within it does not', () => {
     const log = new EventLog();
     log.ensureTasks(1);
