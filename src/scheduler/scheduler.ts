@@ -549,11 +549,16 @@ export class Scheduler {
       if (!ascending) list.subarray(0, n).sort();
       const { tasks, events } = s;
       const held = tasks.held;
+      // The tasks still waiting, kept in place (the list is ours until the next note; a task noted
+      // twice is adjacent once sorted), then logged in one loop: after a fan-out's release there are
+      // as many as it released, and this runs cold.
+      let m = 0;
       for (let i = 0; i < n; i++) {
         const t = list[i]!;
-        if (tasks.state[t] !== SCHEDULED || (held.size !== 0 && held.has(t)) || events.waitLogged(t)) continue;
-        events.add(t, EV_WAITING, now);
+        if (tasks.state[t] !== SCHEDULED || (held.size !== 0 && held.has(t)) || events.waitLogged(t) || (m !== 0 && list[m - 1] === t)) continue;
+        list[m++] = t;
       }
+      events.addEach(list, m, EV_WAITING, now, 0);
     }
   }
 

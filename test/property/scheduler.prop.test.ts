@@ -128,6 +128,24 @@ describe('Scheduler properties', () => {
     );
   });
 
+  it('logs each wait for a slot once, while the task is ready', () => {
+    fc.assert(
+      fc.property(scenarioArb, (sc) => {
+        const s = new Scheduler(options(sc, new Clock()));
+        const ids = submitAll(s, sc.jobs);
+        for (const op of sc.ops) apply(s, ids, op);
+        for (const t of s.tasks()) {
+          const codes = t.HistoricalEvents.map((e) => e.Code).filter((c) => c !== 'Log');
+          codes.forEach((c, i) => {
+            // A wait follows the task becoming (or staying) ready, and is never logged twice in a row.
+            if (c === 'WaitingForFreeResources') expect(['Scheduled', 'Requeued', 'Retrying']).toContain(codes[i - 1]);
+          });
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   it('gives the same history for the same input', () => {
     fc.assert(
       fc.property(scenarioArb, (sc) => {

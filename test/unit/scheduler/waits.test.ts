@@ -12,6 +12,23 @@ function handClock(start = Date.UTC(2026, 11, 4)): { now: () => number; advance:
 const codes = (s: Scheduler, id: string): string[] => s.task(id)!.HistoricalEvents.map((e) => e.Code);
 
 describe('WaitingForFreeResources', () => {
+  it('is logged once for a task noted twice (ready, started, retried, ready again) before the slots fill', () => {
+    // A (9) feeds Z1–Z3 (9); T (5) and X (0) are roots. Three slots.
+    const s = new Scheduler({ concurrency: 3, now: tickClock(), ids: sequentialIds(), maxAttempts: 3 });
+    s.submit(dagJob(6, [[0, 3], [0, 4], [0, 5]], { priority: [9, 5, 0, 9, 9, 9] }));
+    const ids = s.tasks().map((t) => t.Id);
+    const a = s.next()!;
+    const t = s.next()!;
+    expect([a.taskId, t.taskId]).toEqual([ids[0], ids[1]]);
+    // T goes back to the ready set, noted a second time while slots are free.
+    s.fail(t, { retryable: true });
+    s.complete(a);
+    // Z1–Z3 outrank T and take the three slots: T waits, once.
+    expect([s.next()!.taskId, s.next()!.taskId, s.next()!.taskId]).toEqual([ids[3], ids[4], ids[5]]);
+    expect(codes(s, ids[1]!)).toEqual(['Scheduled', 'Processing', 'Retrying', 'Scheduled', 'WaitingForFreeResources']);
+    expect(codes(s, ids[2]!)).toEqual(['Scheduled', 'WaitingForFreeResources']);
+  });
+
   it('is logged once when next() takes the last slot while a task is ready, not at every next()', () => {
     const s = new Scheduler({ concurrency: 1, now: tickClock(), ids: sequentialIds() });
     s.submit(dagJob(2, [[0, 1]]));
