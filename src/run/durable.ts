@@ -76,7 +76,10 @@ export class RunJournal {
    * returns the job is in the store. Returns the job's key.
    * @throws StoreError when the write fails (the job is then not in the store)
    */
-  writeJob(job: Job, record: { priority: number; failFast: boolean; created: number }): number {
+  writeJob(job: Job, record: { priority: number; failFast: boolean; created: number; maxRunning?: number }): number {
+    // A store applies a batch's forgets last: a job forgotten this turn would still hold the Id
+    // of a job resubmitted under it. Write the forgets first.
+    if (this.#batch.forget.length > 0) this.flush();
     const key = this.#nextKey++;
     this.#batch.jobs.push({ key, id: job.Id, model: encodeJobModel(job), status: encodeJobStatus({ id: job.Id, ...record, cancelRequested: false }) });
     try {
@@ -186,6 +189,11 @@ export class RunJournal {
       this.#batch.meta = this.#batch.meta.filter((m) => m !== entry);
       throw err;
     }
+  }
+
+  /** Whether the journal writes no more (closed, or abandoned): a change made now would not be kept. */
+  get closed(): boolean {
+    return this.#closed;
   }
 
   /** Flushes at the end of this event-loop turn. */

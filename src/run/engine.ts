@@ -4,12 +4,13 @@ import { TaskState, isFinalState } from '../job/enums.js';
 import type { Job, Task, TaskOutputAsset } from '../job/model.js';
 import { readTasks } from '../job/load.js';
 import { Scheduler, type RerunOptions, type SchedulerOptions, type SubmitOptions } from '../scheduler/scheduler.js';
+import { isInt32 } from '../scheduler/options.js';
 import type { TaskView } from '../scheduler/views.js';
 import { inMicrotask } from '../scheduler/microtask.js';
 import { SchedulerError } from '../scheduler/errors.js';
 import type { Explanation, JobStateChange, JobView, TaskClaim, TaskProgressEvent, TaskStateChange } from '../scheduler/views.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
-import { isValidationResult, validateJob, type Profile, type ValidationResult } from '../validate/validate.js';
+import { hasFreshTaskIds, isValidationResult, validateJob, type Profile, type ValidationResult } from '../validate/validate.js';
 import type { IdFactory } from '../job/ids.js';
 import type { Dispatcher, FailureReport, WorkItem, WorkLocation, WorkReporter } from './dispatcher.js';
 import { InProcessDispatcher } from './in-process-dispatcher.js';
@@ -152,6 +153,8 @@ export class Engine {
   readonly #retry: Required<RetryOptions>;
   readonly #timeoutMs: EngineOptions['timeoutMs'];
   readonly #graceMs: number;
+  /** The scheduler's failFast for a job whose submit does not say (a store records it at submit). */
+  readonly #failFast: boolean;
   readonly #inflight = new Map<number, Inflight>();
   readonly #following = new Set<keyof EngineEvents>(['jobStateChange']);
   readonly #backoffTimers = new Set<ReturnType<typeof setTimeout>>();
@@ -220,6 +223,7 @@ export class Engine {
     checkEngineOptions(options, 'Engine');
     for (const p of options.processors) this.#processors.set(p.id, p);
     this.#graceMs = options.cancelGraceMs ?? 5000;
+    this.#failFast = options.failFast ?? false;
     this.#now = options.now ?? Date.now;
     this.#timeoutMs = options.timeoutMs;
     this.#retry = checkRetry(options.retry ?? {});
@@ -447,11 +451,27 @@ export class Engine {
     if (this.scheduler.job(job.Id) !== undefined) {
       throw new SchedulerError('JOB_EXISTS', `Engine.submit: a job with Id ${job.Id} was already submitted: leave Id out to get a new one`, { jobId: job.Id });
     }
-    // Read as the scheduler will: a bad priority is refused before anything is written.
-    if (options.priority !== undefined && !(Number.isInteger(options.priority) && Math.abs(options.priority) <= 2147483647)) {
+    // Read as the scheduler will: a bad priority or maxRunning is refused before anything is written.
+    if (options.priority !== undefined && !isInt32(options.priority)) {
       throw new ArgumentTypeError(`Engine.submit: expected \`priority\` to be a 32-bit integer, got ${describeValue(options.priority)}`);
     }
-    const key = journal.writeJob(job, { priority: options.priority ?? job.Priority, failFast: options.failFast ?? false, created: Date.now() });
+    if (options.maxRunning !== undefined && !(isInt32(options.maxRunning) && options.maxRunning >= 1)) {
+      throw new ArgumentTypeError(`Engine.submit: expected \`maxRunning\` to be an integer >= 1, got ${describeValue(options.maxRunning)}`);
+    }
+    // The scheduler refuses a task Id already taken only once the job is written; a kill -9 before
+    // it is taken out again would leave a store no open can read (the Id twice). Refuse it first.
+    if (!hasFreshTaskIds(result)) {
+      const tasks = readTasks(job);
+      for (let i = 0; i < tasks.count; i++) {
+        const taskId = tasks.id(i);
+        if (this.scheduler.task(taskId) !== undefined) {
+          throw new SchedulerError('TASK_EXISTS', `Engine.submit: a task with Id ${taskId} was already submitted: leave task ids out to get new ones`, { taskId });
+        }
+      }
+    }
+    // The record as the scheduler will keep it: a kill -9 before the end of this turn leaves only this one.
+    const record = { priority: options.priority ?? job.Priority, failFast: options.failFast ?? this.#failFast, created: Date.now(), ...(options.maxRunning !== undefined ? { maxRunning: options.maxRunning } : {}) };
+    const key = journal.writeJob(job, record);
     let id: string;
     try {
       id = this.scheduler.add(result, options);
@@ -503,9 +523,11 @@ export class Engine {
   /**
    * Forgets an ended job: it leaves every view, and the store (with its history and output
    * metadata), for good. A job that has not ended must be canceled first.
-   * @throws SchedulerError `JOB_NOT_FOUND`, `JOB_NOT_ENDED`
+   * @throws SchedulerError `JOB_NOT_FOUND`, `JOB_NOT_ENDED`; `ENGINE_CLOSED` for a durable engine after close()
    */
   forget(jobId: string): void {
+    // Its store is closed: the job would come back at the next open.
+    if (this.#journal?.closed) throw new SchedulerError('ENGINE_CLOSED', 'Engine.forget: the engine is closed and its store with it: open it again to forget jobs');
     const index = this.scheduler.jobIndex(jobId);
     const job = this.scheduler.jobModel(jobId);
     this.scheduler.forget(jobId);
@@ -532,8 +554,11 @@ export class Engine {
    * Cancels a job: tasks not started are Canceled; running ones are aborted through their signal and
    * are Canceling until they stop, or until the grace period ends and they are abandoned.
    * @returns false when the job had already ended.
+   * @throws SchedulerError `ENGINE_CLOSED` for a durable engine after close() (the cancel could not be kept)
    */
   cancel(jobId: string): boolean {
+    // Its store is closed: the job would go on at the next open.
+    if (this.#journal?.closed) throw new SchedulerError('ENGINE_CLOSED', 'Engine.cancel: the engine is closed and its store with it: open it again to cancel jobs');
     try {
       this.scheduler.cancelJob(jobId);
     } catch (err) {

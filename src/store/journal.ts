@@ -358,7 +358,7 @@ function isTime(v: unknown): v is number {
 
 /** A job priority as the scheduler takes it: a 32-bit integer. */
 function isPriority(v: unknown): v is number {
-  return Number.isInteger(v) && Math.abs(v as number) <= 2147483647;
+  return Number.isInteger(v) && (v as number) >= -2147483648 && (v as number) <= 2147483647;
 }
 
 function damaged(location: string, jobId: string, what: string): StoreError {

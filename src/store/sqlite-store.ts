@@ -292,6 +292,16 @@ function probe(path: string): void {
   try {
     db = new Database(path, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
   } catch (err) {
+    // The generic "check that its directory exists" would send the user the wrong way.
+    if (!fs.existsSync(path)) {
+      const side = hasContent(`${path}-wal`) ? `${path}-wal` : `${path}-journal`;
+      throw new StoreError(
+        'STORE_UNAVAILABLE',
+        path,
+        `${path} does not exist, but ${side} beside it holds changes of a database: the database is missing (moved or deleted without it); ${side} was left as it was and nothing was created: put the database back, or move ${side} away to start afresh`,
+        { cause: err },
+      );
+    }
     throw openError(path, err);
   }
   try {
