@@ -46,6 +46,17 @@ class Attempt {
   added = false;
   /** A cancel that came while the attempt was being added: sent once the add is done. */
   abortReason: string | undefined;
+  /** Our own remove is under way: its `removed` event (often read before remove() returns) is ours. */
+  removing = false;
+  /**
+   * Dispatched afresh (not taken up after a restart): its job id cannot be in Redis yet, so one that
+   * is was left by an earlier run with the same task id, and must not stand in for this attempt.
+   */
+  fresh = false;
+  /** Redis held an earlier run's job under this id: events are not ours until our add's (the stream keeps their order). */
+  stale = false;
+  /** Its earlier-run job is being removed: an add that returns meanwhile was the ignored one. */
+  replacing = false;
   lastHeard: number;
   constructor(
     readonly id: string,
@@ -98,6 +109,8 @@ export class BullMQDispatcher implements Dispatcher {
   #slots: Readonly<Record<string, number>> = {};
   #redis: Redis | undefined;
   readonly #lanes = new Map<string, Lane>();
+  /** Closing of lanes that failed to open: awaited by close(). */
+  readonly #retired = new Set<Promise<void>>();
   readonly #byId = new Map<string, Attempt>();
   readonly #bySerial = new Map<number, Attempt>();
   #flushQueued = false;
@@ -156,6 +169,7 @@ export class BullMQDispatcher implements Dispatcher {
     const key = [item.priority ?? 0, item.jobPriority ?? 0] as const;
     const { priority, renumbered } = lane.priorities.acquire(key[0], key[1]);
     const a = new Attempt(jobIdOf(item.taskId, item.attempt), item.serial, item.attempt, lane, item, key, priority, Date.now());
+    a.fresh = !verify;
     const before = this.#bySerial.get(item.serial);
     if (before !== undefined) this.#drop(before);
     this.#byId.set(a.id, a);
@@ -183,7 +197,15 @@ export class BullMQDispatcher implements Dispatcher {
     lane = { name, queue, events: undefined, ready: Promise.resolve(), pending: [], priorities: new PriorityMap(), verify: new Set() };
     const l = lane;
     l.ready = this.#open(l, pool);
-    l.ready.catch(() => undefined);
+    l.ready.catch((err: unknown) => {
+      // A Redis error while opening (OOM, MISCONF, a failover) may pass: the pool's next dispatch
+      // opens a fresh queue rather than being refused for the engine's lifetime.
+      if (this.#lanes.get(pool) === l) this.#lanes.delete(pool);
+      const stranded = l.pending;
+      l.pending = [];
+      for (const a of stranded) this.#refuse(a, `the dispatcher could not open queue ${l.name} on Redis at ${this.location}: ${messageOf(err)}`);
+      this.#retired.add(Promise.all([l.events?.close(), l.queue.close()]).then(() => undefined, () => undefined));
+    });
     this.#lanes.set(pool, l);
     return l;
   }
@@ -202,6 +224,8 @@ export class BullMQDispatcher implements Dispatcher {
     events.on('active', ({ jobId }) => this.#heard(jobId));
     events.on('stalled', ({ jobId }) => this.#stalled(jobId));
     events.on('removed', ({ jobId }) => this.#removed(jobId));
+    events.on('duplicated', ({ jobId }) => this.#duplicated(jobId));
+    events.on('added', ({ jobId }) => this.#added(jobId));
     await events.waitUntilReady();
     const slots = this.#slots[pool];
     if (slots !== undefined && Number.isFinite(slots)) await lane.queue.setGlobalConcurrency(slots);
@@ -245,6 +269,7 @@ export class BullMQDispatcher implements Dispatcher {
       return;
     }
     for (const a of live) {
+      if (a.replacing) continue;
       a.added = true;
       if (a.abortReason !== undefined) void this.#cancel(a, a.abortReason);
       else if (lane.verify.delete(a)) void this.#lookUp(a);
@@ -253,6 +278,8 @@ export class BullMQDispatcher implements Dispatcher {
 
   /** Reads an attempt's job in Redis and acts on what it finds. */
   async #lookUp(a: Attempt): Promise<void> {
+    // Looked up long after our add: what Redis holds under the id is ours.
+    a.stale = false;
     let state: string;
     try {
       state = await a.lane.queue.getJobState(a.id);
@@ -309,7 +336,7 @@ export class BullMQDispatcher implements Dispatcher {
 
   #settle(id: string): Attempt | undefined {
     const a = this.#byId.get(id);
-    if (a === undefined || a.settled) return undefined;
+    if (a === undefined || a.settled || a.stale) return undefined;
     this.#drop(a);
     return a;
   }
@@ -336,7 +363,20 @@ export class BullMQDispatcher implements Dispatcher {
       this.#report(() => this.#reporter!.fail(a.serial, a.attempt, { code: 'ErrorProcessingTask', message: `the job completed with a value that is not a jobgraph result: ${describeValue(returnvalue)} (is the worker jobgraph's?)`, retryable: false }));
       return;
     }
+    // Our workers check this (as in-process); a worker that is not ours may not.
+    const stray = this.#strayOutput(a, metadata);
+    if (stray !== undefined) {
+      this.#report(() => this.#reporter!.fail(a.serial, a.attempt, { code: 'ErrorProcessingTask', message: `the job completed with metadata for output ${stray}, which is not one of the task's outputs (is the worker jobgraph's?)`, retryable: false }));
+      return;
+    }
     this.#report(() => this.#reporter!.complete(a.serial, a.attempt, metadata));
+  }
+
+  #strayOutput(a: Attempt, metadata: ReadonlyMap<number, unknown>): number | undefined {
+    if (metadata.size === 0) return undefined;
+    const indices = new Set(a.item.outputs.map((o) => o.index));
+    for (const k of metadata.keys()) if (!indices.has(k)) return k;
+    return undefined;
   }
 
   #failed(id: string, reason: unknown): void {
@@ -348,7 +388,7 @@ export class BullMQDispatcher implements Dispatcher {
 
   #progress(id: string, data: unknown): void {
     const a = this.#byId.get(id);
-    if (a === undefined) return;
+    if (a === undefined || a.stale) return;
     a.lastHeard = Date.now();
     if (typeof data === 'number') return this.#report(() => this.#reporter!.progress(a.serial, a.attempt, data));
     if (data === null || typeof data !== 'object') return;
@@ -367,7 +407,7 @@ export class BullMQDispatcher implements Dispatcher {
 
   #stalled(id: string): void {
     const a = this.#byId.get(id);
-    if (a === undefined) return;
+    if (a === undefined || a.stale) return;
     a.lastHeard = Date.now();
     this.#report(() =>
       this.#reporter!.log(a.serial, a.attempt, 'Requeued', 'the worker running the task stopped renewing its lock (killed, crashed, or blocked longer than the lock lasts): the task went back to its queue and runs again on another worker'),
@@ -375,10 +415,52 @@ export class BullMQDispatcher implements Dispatcher {
   }
 
   #removed(id: string): void {
-    // Removed by someone else (our own removals settle the attempt first).
+    // Removed by someone else; our own removal reports itself once remove() returns.
+    if (this.#byId.get(id)?.removing === true) return;
     const a = this.#settle(id);
     if (a === undefined) return;
     this.#report(() => this.#reporter!.fail(a.serial, a.attempt, { code: 'ErrorProcessingTask', message: `the task's job was removed from queue ${a.lane.name} before it ended`, retryable: true }));
+  }
+
+  /**
+   * A fresh attempt's add found a job with its id, left by an earlier run of a task with the same id
+   * (task Ids given again after `forget`, or to an engine without a store): BullMQ ignored the add,
+   * and that job's result would be taken for this attempt's. It is removed and ours added; one still
+   * running elsewhere cannot be removed: the attempt fails (retryable), and the next has a new id.
+   */
+  #duplicated(id: string): void {
+    const a = this.#byId.get(id);
+    if (a === undefined || a.settled || !a.fresh || a.stale) return;
+    a.fresh = false;
+    a.stale = true;
+    a.added = false;
+    a.replacing = true;
+    void this.#replace(a);
+  }
+
+  #added(id: string): void {
+    const a = this.#byId.get(id);
+    if (a !== undefined && a.stale) a.stale = false;
+  }
+
+  async #replace(a: Attempt): Promise<void> {
+    let removed = 0;
+    a.removing = true;
+    try {
+      removed = await a.lane.queue.remove(a.id);
+    } catch {
+      // Locked: running on a worker.
+    } finally {
+      a.removing = false;
+      a.replacing = false;
+    }
+    if (a.settled) return;
+    if (removed !== 1) {
+      this.#refuse(a, `queue ${a.lane.name} already held a job with this attempt's id (${a.id}), running for an earlier run of a task with the same id; this attempt did not start`);
+      return;
+    }
+    a.lane.pending.push(a);
+    this.#flushing = this.#flushing.then(() => this.#flush());
   }
 
   #report(fn: () => void): void {
@@ -408,6 +490,7 @@ export class BullMQDispatcher implements Dispatcher {
   async #cancel(a: Attempt, reason: string): Promise<void> {
     // A job still waiting is removed (BullMQ refuses to remove a running one: it is locked); a
     // running one is told through the cancel channel, and its worker aborts the processor's signal.
+    a.removing = true;
     try {
       if ((await a.lane.queue.remove(a.id)) === 1) {
         if (a.settled) return;
@@ -417,6 +500,8 @@ export class BullMQDispatcher implements Dispatcher {
       }
     } catch {
       // Running: locked.
+    } finally {
+      a.removing = false;
     }
     if (a.settled) return;
     try {
@@ -454,10 +539,11 @@ export class BullMQDispatcher implements Dispatcher {
     clearInterval(this.#checkTimer);
     await this.#flushing;
     await this.#flush();
-    await Promise.all([...this.#lanes.values()].map(async (lane) => {
+    const lanes = [...this.#lanes.values()].map(async (lane) => {
       await lane.ready.catch(() => undefined);
       await Promise.all([lane.events?.close(), lane.queue.close()]);
-    }));
+    });
+    await Promise.all([...lanes, ...this.#retired]);
     this.#redis?.disconnect();
   }
 }

@@ -17,20 +17,34 @@ export function redisOptions(connection: RedisConnection, who: string): RedisOpt
   return { ...connection, maxRetriesPerRequest: null };
 }
 
-export function parseRedisUrl(text: string, who: string): RedisOptions {
+export function parseRedisUrl(given: string, who: string): RedisOptions {
+  // Messages show the URL without its password (they end up on stderr and in logs).
+  const text = redact(given);
   let url: URL;
   try {
-    url = new URL(text);
+    url = new URL(given);
   } catch {
     throw new ArgumentTypeError(`${who}: ${JSON.stringify(text)} is not a Redis URL: use redis://host:port, rediss://host:port or unix:///path/to/redis.sock`, 'ERR_INVALID_ARG_VALUE');
   }
   const auth: RedisOptions = {};
-  if (url.username !== '') auth.username = decodeURIComponent(url.username);
-  if (url.password !== '') auth.password = decodeURIComponent(url.password);
+  try {
+    if (url.username !== '') auth.username = decodeURIComponent(url.username);
+    if (url.password !== '') auth.password = decodeURIComponent(url.password);
+  } catch {
+    throw new ArgumentTypeError(`${who}: ${JSON.stringify(text)} has a malformed %-escape in its user or password`, 'ERR_INVALID_ARG_VALUE');
+  }
   if (url.protocol === 'unix:') {
     if (url.pathname === '' || url.pathname === '/') throw new ArgumentTypeError(`${who}: ${JSON.stringify(text)} names no socket: use unix:///path/to/redis.sock`, 'ERR_INVALID_ARG_VALUE');
+    // unix://tmp/redis.sock would otherwise quietly mean /redis.sock.
+    if (url.host !== '') throw new ArgumentTypeError(`${who}: ${JSON.stringify(text)} names a host (${url.host}): a socket's path is absolute, use unix:///path/to/redis.sock`, 'ERR_INVALID_ARG_VALUE');
     const db = url.searchParams.get('db');
-    return { ...auth, path: decodeURIComponent(url.pathname), ...(db !== null ? { db: dbNumber(db, text, who) } : {}) };
+    let path: string;
+    try {
+      path = decodeURIComponent(url.pathname);
+    } catch {
+      throw new ArgumentTypeError(`${who}: ${JSON.stringify(text)} has a malformed %-escape in its path`, 'ERR_INVALID_ARG_VALUE');
+    }
+    return { ...auth, path, ...(db !== null ? { db: dbNumber(db, text, who) } : {}) };
   }
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
     throw new ArgumentTypeError(`${who}: ${JSON.stringify(text)} is not a Redis URL (the scheme is ${url.protocol}): use redis://, rediss:// or unix://`, 'ERR_INVALID_ARG_VALUE');
@@ -43,6 +57,11 @@ export function parseRedisUrl(text: string, who: string): RedisOptions {
     ...(path !== '' ? { db: dbNumber(path, text, who) } : {}),
     ...(url.protocol === 'rediss:' ? { tls: {} } : {}),
   };
+}
+
+/** The URL with its password (what follows `user:` before `@`) replaced by `***`. */
+function redact(text: string): string {
+  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/?#@]*?:)[^/?#]*@/i, '$1***@');
 }
 
 function dbNumber(s: string, text: string, who: string): number {

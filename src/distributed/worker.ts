@@ -103,6 +103,10 @@ export function createWorker(options: WorkerOptions): TaskWorker {
   let closing: Promise<void> | undefined;
   let handBackAt: number | undefined;
   let handBackTimer: ReturnType<typeof setTimeout> | undefined;
+  // Cancels that found no job here: a worker tracks a job (and can abort it) only a round trip
+  // after taking it, while the orchestrator can no longer remove it. Kept for a lock's duration.
+  const lockMs = o.lockDurationMs ?? 30_000;
+  const unclaimed = new Map<string, { reason: string; at: number }>();
 
   const reporter: WorkReporter = {
     progress(local, _attempt, percent) {
@@ -151,6 +155,11 @@ export function createWorker(options: WorkerOptions): TaskWorker {
 
   async function run(job: BullJob, token: string | undefined, signal: AbortSignal | undefined): Promise<WireResult> {
     const item = readItem(job.data);
+    const early = job.id === undefined ? undefined : unclaimed.get(job.id);
+    if (early !== undefined) {
+      unclaimed.delete(job.id!);
+      if (Date.now() - early.at <= lockMs) throw failureError({ code: 'ErrorCancelingTask', message: early.reason, retryable: false });
+    }
     const local = ++nextLocal;
     const done = new Promise<WireResult>((resolve, reject) => {
       running.set(local, { job, token, attempt: item.attempt, resolve, reject, chain: Promise.resolve(), pendingProgress: undefined, handedBack: false });
@@ -200,7 +209,16 @@ export function createWorker(options: WorkerOptions): TaskWorker {
     }
     if (typeof msg.id !== 'string') return;
     const reason = typeof msg.reason === 'string' ? msg.reason : 'the job was canceled';
-    for (const w of workers) w.cancelJob(msg.id, reason);
+    let found = false;
+    for (const w of workers) if (w.cancelJob(msg.id, reason)) found = true;
+    if (found) return;
+    const now = Date.now();
+    for (const [id, c] of unclaimed) {
+      if (now - c.at <= lockMs) break;
+      unclaimed.delete(id);
+    }
+    unclaimed.delete(msg.id); // set again at the end: the map stays oldest first
+    unclaimed.set(msg.id, { reason, at: now });
   });
   const ready = Promise.all([...workers.map((w) => w.waitUntilReady()), subscriber.subscribe(cancelChannel(prefix))]).then(() => undefined);
   ready.catch(() => undefined);
