@@ -43,7 +43,8 @@ const MAX_FRAME_PROBLEMS = 20;
 
 const NAME = /<([A-Za-z_][-\w.:]*)/y;
 const CLOSE_NAME = /<\/([A-Za-z_][-\w.:]*)\s*>/y;
-const TASKBODY_CLOSE = /<\/taskbody\s*>/gi;
+/** A `</taskBody>` (group 1 undefined), or the start of a construct whose text may hold one. */
+const TASKBODY_CLOSE = /<\/taskbody\s*>|(<!--|<!\[CDATA\[|<\?)/gi;
 const ROOT_CLOSE = /<\/jobtemplate\b/gi;
 const ATTRIBUTE = /([A-Za-z_:][-\w.:]*)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
 
@@ -248,6 +249,23 @@ class Scanner {
     }
   }
 
+  /**
+   * The offset after the first `</taskBody>` from `i` that is markup, or -1: one inside a comment, a
+   * CDATA section or a processing instruction is text (it cut valid bodies in two). Unclosed, those
+   * run to the end, and the TaskBody parser says so.
+   */
+  closeOf(i: number): number {
+    const src = this.src;
+    TASKBODY_CLOSE.lastIndex = i;
+    for (let m = TASKBODY_CLOSE.exec(src); m !== null; m = TASKBODY_CLOSE.exec(src)) {
+      if (m[1] === undefined) return TASKBODY_CLOSE.lastIndex;
+      const end = src.indexOf(m[1] === '<!--' ? '-->' : m[1] === '<?' ? '?>' : ']]>', TASKBODY_CLOSE.lastIndex);
+      if (end < 0) return -1;
+      TASKBODY_CLOSE.lastIndex = end;
+    }
+    return -1;
+  }
+
   /** A `<taskBody>` at `i` whose start tag ends at `tagEnd` (-1: broken); returns the offset after it. */
   taskBody(i: number, tagEnd: number): number {
     const src = this.src;
@@ -255,10 +273,9 @@ class Scanner {
     if (tagEnd >= 0 && src.charCodeAt(tagEnd - 2) === 0x2f) {
       end = tagEnd;
     } else {
-      TASKBODY_CLOSE.lastIndex = tagEnd < 0 ? i : tagEnd;
-      const close = TASKBODY_CLOSE.exec(src);
-      if (close !== null) {
-        end = TASKBODY_CLOSE.lastIndex;
+      const close = this.closeOf(tagEnd < 0 ? i : tagEnd);
+      if (close >= 0) {
+        end = close;
       } else {
         // No closer (the reference sample writes it `<taskBody>`): the element runs to the root's
         // close, and the TaskBody parser says what is missing.

@@ -102,6 +102,15 @@ function clip(s: string, max = 80): string {
   return s.length > max ? `${s.slice(0, max - 3)}...` : s;
 }
 
+/**
+ * The place of an unknown property, with the near one as hint: the default hint says names are
+ * PascalCase, but the reference spells NumberofInputAssets with a lower-case "of".
+ */
+function unknownAt(key: string, known: ReadonlySet<string>, at: DiagnosticExtras): DiagnosticExtras {
+  const near = closest(key, known);
+  return near === undefined ? { ...at, property: key } : { ...at, property: key, hint: `did you mean ${near}?` };
+}
+
 /** How a template is named in messages: its Name, else its Id. */
 export function templateLabel(t: { Id: string; Name: string }): string {
   if (t.Name !== '') return `JobTemplate "${clip(t.Name, 60)}"`;
@@ -142,7 +151,7 @@ export function readJobTemplate(definition: unknown, sink: DiagnosticSink): JobT
   };
   for (const key of Object.keys(d)) {
     if (!JOB_TEMPLATE_PROPERTIES.has(key) && !JOB_TEMPLATE_READ_ONLY.has(key) && sink.room('UNKNOWN_PROPERTY')) {
-      sink.add('UNKNOWN_PROPERTY', `the JobTemplate has no property "${clip(key)}"; it is ignored`, { ...at, property: key });
+      sink.add('UNKNOWN_PROPERTY', `the JobTemplate has no property "${clip(key)}"; it is ignored`, unknownAt(key, JOB_TEMPLATE_PROPERTIES, at));
     }
   }
   if (rawId !== undefined && rawId !== null && !(typeof rawId === 'string' && JOB_TEMPLATE_ID.test(rawId))) {
@@ -222,7 +231,7 @@ function readTaskTemplate(raw: unknown, i: number, sink: DiagnosticSink, at: Dia
   };
   for (const key of Object.keys(r)) {
     if (!TASK_TEMPLATE_PROPERTIES.has(key) && !TASK_TEMPLATE_READ_ONLY.has(key) && sink.room('UNKNOWN_PROPERTY')) {
-      sink.add('UNKNOWN_PROPERTY', `the TaskTemplate has no property "${clip(key)}"; it is ignored`, { ...at, property: key });
+      sink.add('UNKNOWN_PROPERTY', `${who}: TaskTemplates[${i}] has no property "${clip(key)}"; it is ignored`, unknownAt(key, TASK_TEMPLATE_PROPERTIES, at));
     }
   }
   const id = r.Id;
@@ -231,6 +240,11 @@ function readTaskTemplate(raw: unknown, i: number, sink: DiagnosticSink, at: Dia
       id === undefined || id === null ? 'has no Id' : `has the Id ${isUnreadable(id) ? 'that could not be read' : show(id)}, not of the form nb:ttid:UUID:<guid>`,
       'invent a GUID for each TaskTemplate and write it both as its Id and as the taskTemplateId of its <taskBody>',
     );
+  }
+  // Optional strings: a value of another type was dropped without a word (Name became no name).
+  for (const key of ['Name', 'Description'] as const) {
+    const v = r[key];
+    if (v !== undefined && v !== null && typeof v !== 'string') bad(`has a ${key} that ${isUnreadable(v) ? 'could not be read' : `is ${typeName(v)}`}, not a string`, `${key} is text, or left out`);
   }
   const count = (key: 'NumberofInputAssets' | 'NumberofOutputAssets'): number | null => {
     const v = r[key];

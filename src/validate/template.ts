@@ -24,7 +24,7 @@ import type { Job } from '../job/model.js';
 import { isRecord, isUnreadable, snapshotRecord } from '../job/read.js';
 import { placeInTemplate } from '../job/template-body.js';
 import { readJobTemplate, templateLabel, templateTasks, type JobTemplate, type JobTemplateDefinition } from '../job/template.js';
-import { validateJob, type Profile } from './validate.js';
+import { AMS_QUOTAS, validateJob, type Profile } from './validate.js';
 
 /** The templates a job may be made from: a list, or a map from template Id. */
 export type JobTemplates = readonly JobTemplateDefinition[] | ReadonlyMap<string, JobTemplateDefinition>;
@@ -98,7 +98,8 @@ function checkTemplateInto(definition: unknown, sink: DiagnosticSink, profile: P
   const t = readJobTemplate(definition, sink);
   if (t === undefined || t.bodies.length === 0) return t;
   const who = templateLabel(t);
-  const inputs = t.NumberofInputAssets ?? 0;
+  const declared = t.NumberofInputAssets ?? 0;
+  const inputs = placeholderCount(declared, t.JobTemplateBody);
   const r = validateJob(
     { InputMediaAssets: Array.from({ length: inputs }, () => PLACEHOLDER_INPUT), Tasks: templateTasks(t, { MediaProcessorId: PLACEHOLDER_PROCESSOR }) },
     { profile, ids: TEMPLATE_TASK_ID, maxDiagnostics: Math.max(0, sink.remaining) },
@@ -111,10 +112,29 @@ function checkTemplateInto(definition: unknown, sink: DiagnosticSink, profile: P
       continue;
     }
     if (!sink.room(d.code)) continue;
-    sink.list.push(inTemplate(d, t, who));
+    const out = inTemplate(d, t, who);
+    // Checked with fewer inputs than the template takes: the quota's count is the template's.
+    if (d.code === 'JOB_TOO_MANY_ASSETS' && inputs < declared) out.message = `${who}: a job made from it has more than ${AMS_QUOTAS.assetsPerJob} assets: NumberofInputAssets is ${declared}; the quota is ${AMS_QUOTAS.assetsPerJob}`;
+    sink.list.push(out);
   }
   if (r.job !== undefined) checkAssetCounts(t, r.job, sink, who);
   return t;
+}
+
+/** Most placeholder inputs a template is checked with (about 250 ms of checking). */
+const MAX_PLACEHOLDER_INPUTS = 100_000;
+const INPUT_REF = /JobInputAsset\(\s*(\d+)\s*\)/g;
+
+/**
+ * How many placeholder inputs check a template that takes `declared`: as many when few, else just
+ * enough for its highest JobInputAsset(n) and for the ams quota to see too many. NumberofInputAssets
+ * may be 2^31 - 1: making that many inputs ran out of memory (and past 2^22, the loader refused them).
+ */
+function placeholderCount(declared: number, body: string): number {
+  if (declared <= AMS_QUOTAS.assetsPerJob + 1) return declared;
+  let highest = -1;
+  for (const m of body.matchAll(INPUT_REF)) highest = Math.max(highest, Number(m[1]));
+  return Math.min(declared, Math.max(AMS_QUOTAS.assetsPerJob + 1, highest + 1), MAX_PLACEHOLDER_INPUTS);
 }
 
 /** A diagnostic of a task a template makes, as a diagnostic of the template: placed in JobTemplateBody. */
