@@ -553,12 +553,17 @@ function timeoutError(ms: number): Error {
   return err;
 }
 
+/** Never throws: a callback or a fetch may fail with anything (a revoked Proxy, a throwing getter). */
 function errorText(err: unknown): string {
-  if (err instanceof Error) {
-    const cause = err.cause instanceof Error ? ` (${err.cause.message})` : '';
-    return `${err.message}${cause}`;
+  try {
+    if (err instanceof Error) {
+      const cause = err.cause instanceof Error ? ` (${String(err.cause.message)})` : '';
+      return `${String(err.message)}${cause}`;
+    }
+    return String(err);
+  } catch {
+    return 'a value that cannot be read';
   }
-  return String(err);
 }
 
 function integerOption(name: string, value: number | undefined, fallback: number, min: number): number {
