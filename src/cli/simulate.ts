@@ -261,6 +261,7 @@ export function ganttOf(r: SimResult): GanttInput {
       end: t.end,
       state: 'Finished' as const,
       slot: t.slot,
+      weight: t.weight,
       ready: t.ready,
       critical: t.critical,
     })),

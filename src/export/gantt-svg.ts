@@ -44,6 +44,11 @@ export interface GanttBar {
   state: 'Finished' | 'Error' | 'Canceled';
   /** The slot (0-based) within the pool; assigned by greedy interval partitioning when absent. */
   slot?: number;
+  /**
+   * Slots the task holds (the Weight extension), counted in "% busy" and the aggregate bands; it
+   * is drawn in its first slot. @defaultValue 1
+   */
+  weight?: number;
   /** When the task was ready to start (its inputs done); the wait until `start` is shaded in the job and task views. */
   ready?: number;
   /** On the schedule's critical path: outlined, and named in the legend. */
@@ -358,6 +363,7 @@ function validateBars(bars: readonly GanttBar[]): void {
     if (typeof b.priority !== 'number' || !Number.isFinite(b.priority)) throw new ArgumentRangeError(`${what} has a priority of ${describeValue(b.priority)}; expected a finite number`);
     if (b.end < b.start) throw new ArgumentRangeError(`${what} ends at ${b.end}, before its start ${b.start}; swap them or drop the bar`);
     if (b.slot !== undefined && !(Number.isInteger(b.slot) && b.slot >= 0)) throw new ArgumentRangeError(`${what} has a slot of ${describeValue(b.slot)}; expected an integer >= 0 or none`);
+    if (b.weight !== undefined && !(typeof b.weight === 'number' && Number.isFinite(b.weight) && b.weight > 0)) throw new ArgumentRangeError(`${what} has a weight of ${describeValue(b.weight)}; expected a number > 0 or none`);
     if (b.ready !== undefined && !(typeof b.ready === 'number' && Number.isFinite(b.ready) && b.ready <= b.start)) throw new ArgumentRangeError(`${what} has a ready time of ${describeValue(b.ready)}; expected a finite number no later than its start, or none`);
   }
 }
@@ -531,7 +537,8 @@ function header(input: GanttInput, bars: readonly GanttBar[], pools: readonly Po
   // The same figure as the simulator's table and report: busy slot-time ÷ (capacity × makespan).
   if (bars.length > 0 && pools.length > 0 && pools.every((p) => p.declared > 0)) {
     let busy = 0;
-    for (const b of bars) busy += b.end - b.start;
+    // Slot-time, as the simulator counts it: a task of weight 2 keeps two slots busy.
+    for (const b of bars) busy += (b.end - b.start) * (b.weight ?? 1);
     const capacity = pools.reduce((c, p) => c + p.declared, 0);
     parts.push(`${formatNumber(100 * utilisation(busy, capacity, hi - origin), 1, true)} % busy`);
   }
@@ -932,15 +939,16 @@ function renderAggregate(input: GanttInput, pools: readonly PoolRows[], unit: Ti
       const base = catOf[i]! * buckets;
       const s = b.start - f.t0;
       const e = b.end - f.t0;
-      busyTotal += e - s;
+      const w = b.weight ?? 1;
+      busyTotal += (e - s) * w;
       if (e > s) {
         const k0 = Math.min(buckets - 1, Math.floor(s / bw));
         const k1 = Math.min(buckets - 1, Math.floor(e / bw));
         for (let k = k0; k <= k1; k++) {
           const o = Math.min(e, (k + 1) * bw) - Math.max(s, k * bw);
-          if (o > 0) busy[base + k]! += o;
+          if (o > 0) busy[base + k]! += o * w;
         }
-        events.push(s, 1, e, -1);
+        events.push(s, w, e, -w);
       }
       if (b.state !== 'Finished') {
         const k = Math.max(0, Math.min(buckets - 1, Math.floor(e / bw)));
@@ -1011,9 +1019,9 @@ function renderAggregate(input: GanttInput, pools: readonly PoolRows[], unit: Ti
 }
 
 /**
- * The most intervals open at once in each bucket. `events` holds (time, +1 | -1) pairs relative to
- * the first bucket's start; intervals are half-open, so one ending where another starts does not
- * count twice.
+ * The most slots busy at once in each bucket. `events` holds (time, +weight | -weight) pairs
+ * relative to the first bucket's start; intervals are half-open, so one ending where another starts
+ * does not count twice.
  */
 function bucketPeaks(events: number[], buckets: number, bw: number): Float64Array {
   const count = events.length / 2;

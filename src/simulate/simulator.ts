@@ -97,6 +97,8 @@ export interface SimTask {
   ready: number;
   start: number;
   end: number;
+  /** Slots it held (the Weight extension; 1 without it): its busy slot-time is (end − start) × weight. */
+  weight: number;
   /** On the schedule's critical path ({@link criticalPath}): the chain that decided the makespan. */
   critical: boolean;
 }
@@ -132,8 +134,8 @@ export interface SimResult {
   /** Wall-clock milliseconds the simulation took (excluding validation). */
   wallMs: number;
   /**
-   * Capacity per pool as simulated: its slots, no more than `concurrency`; a pool without a limit
-   * counts the slots it used at most.
+   * Capacity per pool as simulated: its slots, no more than `concurrency` tasks of its heaviest
+   * weight can hold; a pool without a limit counts the slots it used at most.
    */
   pools: Array<{ name: string; slots: number }>;
   /** Per task placement when recorded. */
@@ -305,6 +307,22 @@ function run(prepared: Prepared, options: SimulateOptions): SimResult {
   const slotOf = new Int32Array(totalTasks);
   const poolIdOf = new Int32Array(totalTasks);
   const jobOfSerial = new Int32Array(totalTasks);
+  // The number of each task's noise stream: its serial had every addition been made. A refused
+  // addition takes no serials, and it is refused under one policy and not another, so numbering by
+  // serial gave the tasks after it other durations under each policy.
+  const noiseOf = new Int32Array(totalTasks);
+  const noiseOfJob = new Int32Array(results.length);
+  const noiseOfAddition = new Int32Array(addCount);
+  for (let k = 0, a = 0, x = 0; a < order.length || x < addCount; ) {
+    // In the loop's order: at an instant, arrivals before additions.
+    if (x === addCount || (a < order.length && arrivals[order[a]!]! <= additions[x]!.at)) {
+      noiseOfJob[order[a]!] = k;
+      k += results[order[a++]!]!.job!.Tasks.length;
+    } else {
+      noiseOfAddition[x] = k;
+      k += additions[x++]!.count;
+    }
+  }
   // Slots each task takes (the Weight extension): it holds that many rows of its pool's chart.
   const weightOf = new Int32Array(totalTasks).fill(1);
 
@@ -329,7 +347,22 @@ function run(prepared: Prepared, options: SimulateOptions): SimResult {
     }
     return p;
   };
-  const isReadyInShadow = (serial: number): boolean => ready[serial]! >= 0 && start[serial]! < 0;
+  // Per job: its cap on running tasks (maxRunning, 0 for none), its tasks running, and its ready
+  // tasks the shadow set aside while it ran at its cap. Such a task could not have started: taking
+  // it for the better one counted inversions the scheduler never made.
+  const capOf = new Int32Array(results.length);
+  const runningOf = new Int32Array(results.length);
+  const heldByCap = new Map<number, number[]>();
+  const isReadyInShadow = (serial: number): boolean => {
+    if (!(ready[serial]! >= 0 && start[serial]! < 0)) return false;
+    const j = jobOfSerial[serial]!;
+    if (capOf[j] === 0 || runningOf[j]! < capOf[j]!) return true;
+    // peek() drops what fails this test: kept here, it goes back when the job drops below its cap.
+    const held = heldByCap.get(j);
+    if (held === undefined) heldByCap.set(j, [serial]);
+    else held.push(serial);
+    return false;
+  };
   start.fill(-1);
   ready.fill(-1);
 
@@ -370,7 +403,9 @@ function run(prepared: Prepared, options: SimulateOptions): SimResult {
     const opens = s.blockedUntil();
     const t = Math.min(ta, tc, tx, opens === undefined ? Infinity : opens / 1000);
     if (t === Infinity) break;
-    clockMs = t * 1000;
+    // At a pool's opening the clock takes its own reading: (opens / 1000) * 1000 can fall an ulp
+    // short of it, and the pool, still held, made the loop spin at that instant for ever.
+    clockMs = opens !== undefined && opens / 1000 === t ? Math.max(t * 1000, opens) : t * 1000;
     clockS = t;
     while (completions.size > 0 && end[completions.peek()] === t) {
       const serial = completions.pop();
@@ -380,6 +415,13 @@ function run(prepared: Prepared, options: SimulateOptions): SimResult {
       for (let k = w - 1; k >= 0; k--) freeSlots[p]!.push(slotOf[serial]! + k);
       busy[p]! += (end[serial]! - start[serial]!) * w;
       s.completeIndex(serial);
+      const j = jobOfSerial[serial]!;
+      runningOf[j]!--;
+      const held = heldByCap.get(j);
+      if (held !== undefined) {
+        heldByCap.delete(j);
+        for (const h of held) if (start[h]! < 0) shadow.push(poolIdOf[h]!, h);
+      }
     }
     while (ai < jobCount && arrivals[order[ai]!] === t) {
       const r = results[order[ai]!]!;
@@ -391,18 +433,20 @@ function run(prepared: Prepared, options: SimulateOptions): SimResult {
         const serial = serialBase + i;
         const task = job.Tasks[i]!;
         jobOfSerial[serial] = order[ai]!;
+        noiseOf[serial] = noiseOfJob[order[ai]!]! + i;
         poolIdOf[serial] = poolIndex(ext?.pool?.[i] ?? (poolOf ? poolOf(task, job) : task.MediaProcessorId));
         weightOf[serial] = ext?.weight?.[i] ?? 1;
       }
       if (ext?.weight !== undefined) shadow.weights = weightOf;
       jobOfBase[order[ai]!] = serialBase;
+      capOf[order[ai]!] = ext?.maxRunning ?? 0;
       serialBase += n;
       s.add(r);
       ai++;
     }
     // Additions come after the ends and arrivals of their instant: a job whose last task ends at
     // `at` has ended by then, and a job arriving at `at` is there.
-    while (xi < addCount && additions[xi]!.at === t) addTasks(additions[xi++]!);
+    while (xi < addCount && additions[xi]!.at === t) addTasks(additions[xi]!, noiseOfAddition[xi++]!);
     for (let c = s.next(); c !== undefined; c = s.next()) {
       const serial = c.serial;
       const p = poolIdOf[serial]!;
@@ -410,12 +454,13 @@ function run(prepared: Prepared, options: SimulateOptions): SimResult {
       const best = shadow.peek(isReadyInShadow);
       if (best !== -1 && best !== serial && amsOrder.outranks(best, serial)) inversions++;
       start[serial] = t;
+      runningOf[jobOfSerial[serial]!]!++;
       const w = weightOf[serial]!;
       shadow.occupy(p, w);
       slotOf[serial] = takeSlots(freeSlots[p]!, nextSlot, p, w);
       const job = models[jobOfSerial[serial]!]!;
       const task = job.Tasks[c.index]!;
-      stream = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(serial + 1, 0xc2b2ae35);
+      stream = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(noiseOf[serial]! + 1, 0xc2b2ae35);
       const d = durations.sample(task, job, random);
       // One comparison as before (it was isFinite): NaN, negatives, Infinity and times past the clock's range fail it.
       if (!(d >= 0 && d <= MAX_SIM_SECONDS)) throw new ArgumentTypeError(`simulate: the duration model gave ${describeValue(d)} for task ${task.Name || c.taskId}; expected seconds from 0 to ${MAX_SIM_SECONDS}`);
@@ -474,9 +519,14 @@ function run(prepared: Prepared, options: SimulateOptions): SimResult {
   let lowerBound = cpBound;
   const utilisation: Record<string, number> = {};
   const poolList: Array<{ name: string; slots: number }> = [];
+  // `concurrency` counts tasks, a pool slots: `concurrency` tasks of weight w hold up to w slots
+  // each. Capping a pool at `concurrency` slots put busy slot-time over too few (400 % busy, a
+  // bound above the makespan for one task of weight 4 with concurrency 1).
+  const heaviest = new Int32Array(poolNames.length).fill(1);
+  for (let serial = 0; serial < taskCount; serial++) heaviest[poolIdOf[serial]!] = Math.max(heaviest[poolIdOf[serial]!]!, weightOf[serial]!);
   for (let p = 0; p < poolNames.length; p++) {
     const slots = pools[poolNames[p]!] ?? Infinity;
-    const limit = Math.min(slots, concurrency);
+    const limit = Math.min(slots, concurrency * heaviest[p]!);
     if (Number.isFinite(limit)) lowerBound = Math.max(lowerBound, workPerPool[p]! / limit);
     // Capacity: what the pool could run at once. Without any limit there is none to measure
     // against, and the slots it used stand for it (they are the rows its Gantt chart draws).
@@ -529,6 +579,7 @@ function run(prepared: Prepared, options: SimulateOptions): SimResult {
           ready: ready[serial]!,
           start: start[serial]!,
           end: end[serial]!,
+          weight: weightOf[serial]!,
           critical: critical[serial] === 1,
         });
       });
@@ -587,7 +638,7 @@ function run(prepared: Prepared, options: SimulateOptions): SimResult {
   }
 
   /** Makes an addition through the scheduler, or records its refusal. */
-  function addTasks(a: PreparedAddition): void {
+  function addTasks(a: PreparedAddition, noise: number): void {
     const j = a.job;
     const n0 = models[j]!.Tasks.length;
     const jobId = models[j]!.Id;
@@ -613,6 +664,7 @@ function run(prepared: Prepared, options: SimulateOptions): SimResult {
       const serial = serialBase + i;
       const task = job.Tasks[n0 + i]!;
       jobOfSerial[serial] = j;
+      noiseOf[serial] = noise + i;
       poolIdOf[serial] = poolIndex(ext?.pool?.[n0 + i] ?? (poolOf ? poolOf(task, job) : task.MediaProcessorId));
       weightOf[serial] = ext?.weight?.[n0 + i] ?? 1;
     }
