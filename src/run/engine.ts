@@ -993,15 +993,17 @@ export class Engine {
   }
 
   #failed(claim: TaskClaim, attempt: number, failure: FailureReport): void {
-    const retry = failure.retryable && attempt < this.#retry.maxAttempts && this.scheduler.stateOf(claim) === TaskState.Processing && !this.#closed;
+    // Counted from the task's last rerun, as the scheduler counts: a rerun task gets its retries again.
+    const tries = attempt - (claim.attempt - this.scheduler.attemptsSinceRerun(claim));
+    const retry = failure.retryable && tries < this.#retry.maxAttempts && this.scheduler.stateOf(claim) === TaskState.Processing && !this.#closed;
     if (!retry) {
       this.scheduler.fail(claim, { code: failure.code, message: failure.message });
       // A job that fails fast has just marked its running tasks Canceling.
       this.#abortCanceling(claim.jobId, 'another task of the job failed and the job fails fast');
       return;
     }
-    const delay = backoffDelay(attempt, this.#retry);
-    this.scheduler.fail(claim, { code: failure.code, message: `${failure.message} (attempt ${attempt} of ${this.#retry.maxAttempts}; retrying in ${Math.round(delay)} ms)`, retryable: true, hold: true });
+    const delay = backoffDelay(tries, this.#retry);
+    this.scheduler.fail(claim, { code: failure.code, message: `${failure.message} (attempt ${tries} of ${this.#retry.maxAttempts}; retrying in ${Math.round(delay)} ms)`, retryable: true, hold: true });
     if (this.#journal !== undefined) {
       const { job, task } = this.scheduler.modelOf(claim.serial);
       this.#journal.due(job, task.index, Date.now() + delay);

@@ -1170,6 +1170,18 @@ export class Scheduler {
     return readJournal(this.#s, from);
   }
 
+  /**
+   * How many times the task has started since it was last rerun (every start, if it never was):
+   * what `maxAttempts` counts. A claim's `attempt` counts every start, so that each attempt keeps a
+   * number of its own.
+   * @throws SchedulerError `TASK_NOT_FOUND`
+   */
+  attemptsSinceRerun(task: string | TaskClaim): number {
+    const serial = this.#resolve('attemptsSinceRerun', task);
+    const s = this.#s;
+    return s.tasks.attempts[serial]! - (s.attemptBase.get(serial) ?? 0);
+  }
+
   /** A job's position in submission order (what journal rows carry), or -1. */
   jobIndex(jobId: string): number {
     return this.#s.jobs.byId.get(jobId) ?? -1;

@@ -50,6 +50,30 @@ describe('Engine with the extensions', () => {
     await engine.close();
   });
 
+  it('gives a rerun task its retries again: maxAttempts counts from the rerun, as in the scheduler', async () => {
+    let starts = 0;
+    const engine = new Engine({
+      processors: [
+        proc(() => {
+          starts++;
+          throw new ProcessorError('ErrorProcessingTask', 'flaky', { retryable: true });
+        }),
+      ],
+      retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 },
+    });
+    const handle = engine.submit(job(1, []));
+    expect((await handle.done).State).toBe(TaskState.Error);
+    expect(starts).toBe(2);
+    const t0 = engine.scheduler.tasks({ jobId: handle.id })[0]!.Id;
+    engine.rerun(t0);
+    expect((await engine.done(handle.id)).State).toBe(TaskState.Error);
+    expect(starts).toBe(4);
+    const failures = engine.scheduler.task(t0)!.HistoricalEvents.filter((e) => e.Code === 'Retrying').map((e) => e.Message);
+    expect(failures).toHaveLength(2);
+    expect(failures[1]).toContain('attempt 1 of 2');
+    await engine.close();
+  });
+
   it('runs a dependent whose action is run after its producer failed, and skips one whose action is skip', async () => {
     const ran: string[] = [];
     const engine = new Engine({
