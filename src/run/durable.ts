@@ -106,16 +106,6 @@ export class RunJournal {
   }
 
   /**
-   * The scheduler refused the job written under `key`: take it out of the store again. Never
-   * throws, so that submit reports the scheduler's error: a failed write stays pending and is
-   * retried like any other.
-   */
-  unwriteJob(key: number): void {
-    this.#batch.forget.push(key);
-    this.#tryFlush();
-  }
-
-  /**
    * Removes a job (forgotten by the scheduler at `index`) from the store with everything of its.
    * Its events not yet written go into the same batch first: the store applies forgets last.
    */

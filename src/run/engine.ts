@@ -4,13 +4,12 @@ import { TaskState, isFinalState } from '../job/enums.js';
 import type { Job, Task, TaskOutputAsset } from '../job/model.js';
 import { readTasks } from '../job/load.js';
 import { Scheduler, type RerunOptions, type SchedulerOptions, type SubmitOptions } from '../scheduler/scheduler.js';
-import { isInt32 } from '../scheduler/options.js';
 import type { TaskView } from '../scheduler/views.js';
 import { inMicrotask } from '../scheduler/microtask.js';
 import { SchedulerError } from '../scheduler/errors.js';
 import type { Explanation, JobStateChange, JobView, TaskClaim, TaskProgressEvent, TaskStateChange } from '../scheduler/views.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
-import { hasFreshTaskIds, isValidationResult, validateJob, type Profile, type ValidationResult } from '../validate/validate.js';
+import { isValidationResult, validateJob, type Profile, type ValidationResult } from '../validate/validate.js';
 import type { IdFactory } from '../job/ids.js';
 import type { Dispatcher, FailureReport, WorkItem, WorkLocation, WorkReporter } from './dispatcher.js';
 import { InProcessDispatcher } from './in-process-dispatcher.js';
@@ -444,41 +443,20 @@ export class Engine {
     };
   }
 
-  /** Writes the job to the store, then hands it to the scheduler: once submit returns, the job survives a crash. */
-  /** @returns the job's id. */
+  /**
+   * Hands the job to the scheduler, which calls back once it has checked everything (its Id, task
+   * Ids, weights, options, the user's functions) and before it changes anything: the job is written
+   * there. So the store never holds a job the scheduler refused (a kill -9 before it was taken out
+   * again left a store no open could read), and once submit returns the job survives a crash.
+   * @returns the job's id.
+   */
   #submitDurably(job: Job, result: ValidationResult, options: SubmitOptions): string {
     const journal = this.#journal!;
-    if (this.scheduler.job(job.Id) !== undefined) {
-      throw new SchedulerError('JOB_EXISTS', `Engine.submit: a job with Id ${job.Id} was already submitted: leave Id out to get a new one`, { jobId: job.Id });
-    }
-    // Read as the scheduler will: a bad priority or maxRunning is refused before anything is written.
-    if (options.priority !== undefined && !isInt32(options.priority)) {
-      throw new ArgumentTypeError(`Engine.submit: expected \`priority\` to be a 32-bit integer, got ${describeValue(options.priority)}`);
-    }
-    if (options.maxRunning !== undefined && !(isInt32(options.maxRunning) && options.maxRunning >= 1)) {
-      throw new ArgumentTypeError(`Engine.submit: expected \`maxRunning\` to be an integer >= 1, got ${describeValue(options.maxRunning)}`);
-    }
-    // The scheduler refuses a task Id already taken only once the job is written; a kill -9 before
-    // it is taken out again would leave a store no open can read (the Id twice). Refuse it first.
-    if (!hasFreshTaskIds(result)) {
-      const tasks = readTasks(job);
-      for (let i = 0; i < tasks.count; i++) {
-        const taskId = tasks.id(i);
-        if (this.scheduler.task(taskId) !== undefined) {
-          throw new SchedulerError('TASK_EXISTS', `Engine.submit: a task with Id ${taskId} was already submitted: leave task ids out to get new ones`, { taskId });
-        }
-      }
-    }
-    // The record as the scheduler will keep it: a kill -9 before the end of this turn leaves only this one.
-    const record = { priority: options.priority ?? job.Priority, failFast: options.failFast ?? this.#failFast, created: Date.now(), ...(options.maxRunning !== undefined ? { maxRunning: options.maxRunning } : {}) };
-    const key = journal.writeJob(job, record);
-    let id: string;
-    try {
-      id = this.scheduler.add(result, options);
-    } catch (err) {
-      journal.unwriteJob(key);
-      throw err;
-    }
+    let key = -1;
+    const id = this.scheduler.add(result, options, () => {
+      // The record as the scheduler will keep it: a kill -9 before the end of this turn leaves only this one.
+      key = journal.writeJob(job, { priority: options.priority ?? job.Priority, failFast: options.failFast ?? this.#failFast, created: Date.now(), ...(options.maxRunning !== undefined ? { maxRunning: options.maxRunning } : {}) });
+    });
     journal.bindJob(this.scheduler.jobIndex(id), key);
     return id;
   }

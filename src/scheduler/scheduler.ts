@@ -146,8 +146,11 @@ export class Scheduler {
   /**
    * As {@link submit}, returning only the job's id: for bulk loads (simulations, restores of many
    * jobs) that would throw the view away.
+   * @param accepted called with the job once every check has passed (its Id, task Ids, weights and
+   *   the user's functions) and before anything changes: a store writes the job there, so that a
+   *   job it holds is one the scheduler took. If it throws, nothing was added and its error is thrown.
    */
-  add(definition: unknown, options: SubmitOptions = {}): string {
+  add(definition: unknown, options: SubmitOptions = {}, accepted?: (job: Job) => void): string {
     if (options.priority !== undefined && !isInt32(options.priority)) {
       throw new ArgumentTypeError(`Scheduler.submit: expected \`priority\` to be a 32-bit integer, got ${describeValue(options.priority)}`);
     }
@@ -164,7 +167,7 @@ export class Scheduler {
     }
     if (job.extensions?.weight !== undefined) this.#checkWeights('submit', job, job.Tasks, job.extensions);
     // Throws before it changes anything (the user's functions run first: see appendJob).
-    const j = appendJob(s, job, result.dependencies!, options.priority ?? job.Priority, options.failFast ?? settings.failFast, this.#now(), options.maxRunning ?? 0, hasFreshTaskIds(result));
+    const j = appendJob(s, job, result.dependencies!, options.priority ?? job.Priority, options.failFast ?? settings.failFast, this.#now(), options.maxRunning ?? 0, hasFreshTaskIds(result), accepted && (() => accepted(job)));
     this.#initialStates(j);
     return job.Id;
   }

@@ -94,10 +94,12 @@ export function createState(settings: Settings): SchedulerState {
  * A throw (a function of the user's, see {@link prepareTasks}; a repeated task id) leaves the
  * scheduler as it was: what may throw comes first, and nothing after it does.
  * @param freshIds its task ids were all just made by the built-in random factory (see TaskIds)
+ * @param accepted called once every check has passed and before anything changes (a store writes
+ *   the job there); if it throws, nothing is appended
  * @returns the job's position.
  * @throws SchedulerError `CALLBACK_THREW`, `TASK_EXISTS`; ArgumentTypeError for a key or duration that is no finite number
  */
-export function appendJob(st: SchedulerState, job: Job, deps: Dependencies, priority: number, failFast: boolean, created: number, maxRunning = 0, freshIds = false): number {
+export function appendJob(st: SchedulerState, job: Job, deps: Dependencies, priority: number, failFast: boolean, created: number, maxRunning = 0, freshIds = false, accepted?: () => void): number {
   const tasks = st.tasks;
   const n = taskCountOf(job);
   const base = tasks.count;
@@ -107,6 +109,14 @@ export function appendJob(st: SchedulerState, job: Job, deps: Dependencies, prio
   const mayWait = prepareTasks(st, job, j, deps, priority, base, 0, n);
   // Takes nothing when it throws.
   indexTaskIds(st, job, freshIds);
+  if (accepted !== undefined) {
+    try {
+      accepted();
+    } catch (err) {
+      st.taskIds.untake(st.jobs, job, freshIds, base);
+      throw err;
+    }
+  }
   // Nothing below throws.
   const ext = job.extensions;
   if (ext !== undefined) applyTaskExtensions(st, ext, base, n);

@@ -40,6 +40,20 @@ export class TaskIds {
   }
 
   /**
+   * Gives back what {@link add} took for `job` (not appended after all: its submit's `accepted`
+   * hook threw). Call before anything else changes the map.
+   */
+  untake(jobs: JobTable, job: Job, fresh: boolean, base: number): void {
+    if (fresh) return;
+    const tasks = readTasks(job);
+    for (let i = 0; i < tasks.count; i++) {
+      const id = tasks.id(i);
+      if (this.#bySerial.get(id) === base + i) this.#bySerial.delete(id);
+    }
+    this.#indexedJobs = jobs.count;
+  }
+
+  /**
    * Takes the ids of tasks about to be added to a job at serials [base, base + tasks.length).
    * @throws SchedulerError `TASK_EXISTS` (and takes nothing) when one of them is already taken
    */

@@ -197,6 +197,39 @@ describe('review: a job the scheduler refuses after it was written', () => {
   });
 });
 
+describe('a durable submit the scheduler refuses writes nothing', () => {
+  /** A store that dies (as a process killed by SIGKILL) right after any write that holds a job. */
+  function dyingStore(inner: MemoryStore): RunStore {
+    return {
+      location: ':memory:',
+      load: (): StoredRun => inner.load(),
+      write: (b: RunBatch): void => {
+        inner.write(b);
+        if (b.jobs.length > 0) throw new Error('killed');
+      },
+      close: () => undefined,
+    };
+  }
+
+  it.each([
+    ['a task heavier than its pool', 'WEIGHT_EXCEEDS_POOL', 2, {}],
+    ['a poolOf that throws', 'CALLBACK_THREW', 2, { poolOf: () => { throw new Error('no pool'); } }],
+    ['a policy key that throws', 'CALLBACK_THREW', 1, { policy: { name: 'k', key: () => { throw new Error('no key'); } } }],
+  ] as const)('refuses %s before the job is written, so the store still opens as it was', async (_what, code, weight, extra) => {
+    const inner = new MemoryStore();
+    const options = { processors: [proc(never)], profile: 'relaxed' as const, pools: { [MES]: 1 }, cancelGraceMs: 10, ...extra };
+    const a = await Engine.open({ ...options, store: dyingStore(inner) });
+    engines.push(a);
+    const def = dagJob(2, [[0, 1]]);
+    (def.Tasks![1] as { Weight?: number }).Weight = weight;
+    expect(() => a.submit(def)).toThrow(expect.objectContaining({ code }));
+    // Opened again with the same options: nothing of the refused job is there.
+    const b = await Engine.open({ ...options, store: inner });
+    engines.push(b);
+    expect(b.scheduler.jobs()).toEqual([]);
+  });
+});
+
 describe('review: changes asked of a durable engine after close', () => {
   it('refuses cancel and forget once its store is closed (ENGINE_CLOSED), rather than returning as if they were kept', async () => {
     const store = new MemoryStore();

@@ -129,3 +129,38 @@ describe('an addition that throws changes nothing', () => {
     expect(s.jobModel(job.Id).Tasks.map((t) => t.Name)).toEqual(['a']);
   });
 });
+
+describe("add()'s accepted hook (where a store writes the job)", () => {
+  const withIds = (tag: string): unknown => ({ name: tag, tasks: [{ id: 'a' }, { id: 'b', dependsOn: ['a'] }] });
+  // A task Id given in the definition: the scheduler checks and takes it.
+  const fixed = { Name: 'F', Tasks: [{ Id: 'nb:tid:UUID:00000000-0000-4000-8000-0000000000aa', MediaProcessorId: 'nb:mpid:UUID:ff4df607-d419-42f0-bc17-a481b1331e56', TaskBody: '<taskBody><inputAsset>JobInputAsset(0)</inputAsset><outputAsset>JobOutputAsset(0)</outputAsset></taskBody>' }], InputMediaAssets: [{ __metadata: { uri: "https://x/api/Assets('nb:cid:UUID:00000000-0000-4000-8000-000000000001')" } }] };
+
+  it('runs once every check passed, before anything changes; if it throws, nothing was added and the ids stay free', () => {
+    const s = new Scheduler({ now: tickClock(), concurrency: 2, ids: sequentialIds() });
+    const before = portrait(s);
+    const err = new Error('the store is full');
+    expect(thrown(() => s.add(withIds('J'), {}, () => { throw err; }))).toBe(err);
+    expect(portrait(s)).toEqual(before);
+    let seen: string | undefined;
+    const id = s.add(withIds('J'), {}, (job) => (seen = job.Id));
+    expect(seen).toBe(id);
+    expect(s.tasks().map((t) => t.State)).toEqual([TaskState.Scheduled, TaskState.Queued]);
+    // The ids a refused hook's job took are given back.
+    expect(thrown(() => s.add(fixed, {}, () => { throw err; }))).toBe(err);
+    expect(s.task(fixed.Tasks[0]!.Id)).toBeUndefined();
+    s.add(fixed);
+    expect(s.task(fixed.Tasks[0]!.Id)?.State).toBe(TaskState.Scheduled);
+  });
+
+  it('is not called for a job the scheduler refuses', () => {
+    const s = new Scheduler({ now: tickClock(), concurrency: 2, ids: sequentialIds(), pools: { gpu: 1 }, profile: 'relaxed' });
+    let calls = 0;
+    const hook = (): void => void calls++;
+    const heavy = { name: 'H', tasks: [{ id: 'x', pool: 'gpu', weight: 2 }] };
+    expect(thrown(() => s.add(heavy, {}, hook))).toMatchObject({ code: 'WEIGHT_EXCEEDS_POOL' });
+    expect(thrown(() => s.add(withIds('J'), { priority: 1.5 }, hook))).toBeInstanceOf(TypeError);
+    s.add(fixed);
+    expect(thrown(() => s.add({ ...fixed, Name: 'F2' }, {}, hook))).toMatchObject({ code: 'TASK_EXISTS' });
+    expect(calls).toBe(0);
+  });
+});
