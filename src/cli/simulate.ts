@@ -1,17 +1,18 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { ArgumentTypeError, ValidationError } from '../errors.js';
+import { ArgumentTypeError } from '../errors.js';
 import { SchedulerError } from '../scheduler/errors.js';
-import { MAX_SIM_SECONDS, overallUtilisation, prepareWorkload, simulateGrid, type PolicyName, type SimJob, type SimResult } from '../simulate/simulator.js';
+import { checkWorkload, MAX_SIM_SECONDS, overallUtilisation, simulateGrid, workloadValidationError, type PolicyName, type SimJob, type SimResult, type WorkloadFailure } from '../simulate/simulator.js';
 import { demoDurations, fixedDurations, type DurationModel } from '../simulate/durations.js';
 import { GANTT_ROWS, renderGanttSvg, type GanttInput, type GanttRows } from '../export/gantt-svg.js';
 import { renderHtmlReport } from '../export/report-html.js';
-import { formatDiagnosticText } from '../validate/format-text.js';
+import { formatDiagnosticText, type TextFormatOptions } from '../validate/format-text.js';
 import { CliError, integer, ioMessage, type CliIO, type CliOptions } from './io.js';
 import { plural } from './figures.js';
 import { comparisonTable } from './simulate-table.js';
 import { ARRIVAL_HINT, arrivalError, workloadOf } from './workload-input.js';
-import { arrivalProblem } from '../workload/read.js';
+import { arrivalProblem, jobLabel } from '../workload/read.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
 
 export { comparisonTable } from './simulate-table.js';
 
@@ -36,6 +37,8 @@ capacities: every combination of --policy and --reserved-units runs, and a table
   --report out.html   one HTML file with the metrics, a comparison chart and each run's Gantt
                       chart in all three views
   --json              print the results as JSON
+An invalid workload: the errors of every invalid job, each named as 'jobgraph validate' names it
+("w.json: job #2 \"name\": task #1 …"), then a line naming them all; nothing is simulated.
 Exit status: 0 when every run completed, 2 for usage or I/O errors, 1 for an invalid workload.`;
 
 const POLICIES: readonly PolicyName[] = ['priority', 'fifo', 'critical-path', 'shortest-first'];
@@ -162,16 +165,10 @@ export async function simulateCommand(args: string[], io: CliIO, deps: SimulateC
   const jobs = readWorkload(text, file);
   // A table of zeros for `[]` or a container without jobs said nothing was wrong; export refuses it too.
   if (jobs.length === 0) throw new CliError(`${file} is a workload with no jobs: nothing to simulate`);
-  let prepared;
+  let checked;
   try {
-    prepared = prepareWorkload(jobs);
+    checked = checkWorkload(jobs);
   } catch (err) {
-    if (err instanceof ValidationError) {
-      // The error names its call ("simulate: jobs[0]: …"); the CLI's prefix already says simulate.
-      io.stderr.write(`jobgraph simulate: ${file}: ${err.message.replace(/^simulate: /, '')}\n`);
-      for (const d of err.diagnostics.filter((x) => x.severity === 'error').slice(0, 20)) io.stderr.write(formatDiagnosticText(file, d) + '\n');
-      return 1;
-    }
     // A job's additions that are not [{ at, tasks }], or an addition before its job arrives.
     if (err instanceof ArgumentTypeError) {
       io.stderr.write(`jobgraph simulate: ${file}: ${err.message.replace(/^simulate: /, '')}\n`);
@@ -179,6 +176,11 @@ export async function simulateCommand(args: string[], io: CliIO, deps: SimulateC
     }
     throw err;
   }
+  if (checked.failures !== undefined) {
+    writeInvalid(io, file, jobs, checked.failures);
+    return 1;
+  }
+  const prepared = checked.prepared;
   const tasks = prepared.results.reduce((n, r) => n + r.job!.Tasks.length, 0);
   const additions = prepared.additions ?? [];
   const added = additions.length === 0 ? '' : ` (+ ${plural(additions.reduce((n, a) => n + a.count, 0), 'task')} in ${plural(additions.length, 'addition')})`;
@@ -231,6 +233,62 @@ export async function simulateCommand(args: string[], io: CliIO, deps: SimulateC
     if (!values.json) io.stdout.write(`report: ${values.report}\n`);
   }
   return 0;
+}
+
+/** Errors printed per invalid job (or addition); the rest are counted. */
+const ERRORS_SHOWN = 20;
+
+/** Jobs and additions a summary names before it counts the rest. */
+const NAMES_SHOWN = 5;
+
+/**
+ * An invalid workload on stderr: the errors of every invalid job and addition. A workload of
+ * several jobs labels each as `jobgraph validate` does (`w.json: job #2 "name": task #1 …`, an
+ * addition `job #2 "name" addition #0`), with its TaskBody line, and ends with one line naming and
+ * counting them; a lone job prints as it always has, the error's line first.
+ */
+function writeInvalid(io: CliIO, file: string, jobs: readonly SimJob[], failures: readonly WorkloadFailure[]): void {
+  if (jobs.length === 1) {
+    // One job has one failure (its additions after a bad one are not checked): the file is the job.
+    // The error names its call ("simulate: jobs[0]: …"); the CLI's prefix already says simulate.
+    io.stderr.write(`jobgraph simulate: ${file}: ${workloadValidationError(failures, jobs.length).message.replace(/^simulate: /, '')}\n`);
+    for (const f of failures) writeErrors(io, file, f.diagnostics, {});
+    return;
+  }
+  const labels: string[] = [];
+  let errors = 0;
+  for (const f of failures) {
+    const job = jobs[f.job]!;
+    const addition = f.addition !== undefined ? ` addition #${f.addition}` : '';
+    labels.push(`job #${f.job}${addition}`);
+    // Diagnostics number the tasks of what was validated: the job's Tasks, or the addition's.
+    const validated = f.addition === undefined ? job.definition : job.additions?.[f.addition]?.tasks;
+    writeErrors(io, file, f.diagnostics, { scope: jobLabel(f.job, job.definition) + addition, sourceOf: (d) => taskBodyOf(validated, d.task) });
+    // Problems past the cap count too, as validate counts them.
+    for (const d of f.diagnostics) if (d.severity === 'error') errors += d.code === 'TOO_MANY_DIAGNOSTICS' ? (d.omitted?.errors ?? 0) : 1;
+  }
+  const badJobs = failures.filter((f) => f.addition === undefined).length;
+  const badAdditions = failures.length - badJobs;
+  const what = [badJobs > 0 ? `${badJobs} of ${plural(jobs.length, 'job')}` : '', badAdditions > 0 ? plural(badAdditions, 'addition') : ''].filter(Boolean).join(' and ');
+  const named = labels.slice(0, NAMES_SHOWN).join(', ') + (labels.length > NAMES_SHOWN ? `, … ${labels.length - NAMES_SHOWN} more` : '');
+  io.stderr.write(`jobgraph simulate: ${file}: ${what} ${failures.length === 1 ? 'is' : 'are'} invalid (${named}), ${plural(errors, 'error')} in all; nothing was simulated\n`);
+}
+
+/** The errors of one job (or addition), ERRORS_SHOWN at most, then how many more there are. */
+function writeErrors(io: CliIO, file: string, diagnostics: readonly Diagnostic[], options: TextFormatOptions): void {
+  const errors = diagnostics.filter((d) => d.severity === 'error');
+  for (const d of errors.slice(0, ERRORS_SHOWN)) io.stderr.write(formatDiagnosticText(file, d, options) + '\n');
+  const more = errors.length - ERRORS_SHOWN;
+  if (more > 0) io.stderr.write(`${file}:${options.scope !== undefined ? ` ${options.scope}:` : ''} ${more} more error${more === 1 ? '' : 's'} not shown\n`);
+}
+
+/** Task `task`'s TaskBody in a job definition or an addition (`{ Tasks }`), when it has one. */
+function taskBodyOf(validated: unknown, task: number | undefined): string | undefined {
+  if (task === undefined || typeof validated !== 'object' || validated === null) return undefined;
+  const tasks = (validated as { Tasks?: unknown }).Tasks;
+  if (!Array.isArray(tasks)) return undefined;
+  const t: unknown = tasks[task];
+  return typeof t === 'object' && t !== null && typeof (t as { TaskBody?: unknown }).TaskBody === 'string' ? (t as { TaskBody: string }).TaskBody : undefined;
 }
 
 async function write(path: string, content: string): Promise<void> {

@@ -12,6 +12,7 @@ import { ReadyOrder } from '../scheduler/ready-order.js';
 import { ReadyQueues } from '../scheduler/ready-queues.js';
 import { IndexHeap } from '../core/ready-heap.js';
 import { isValidationResult, validateJob, type ValidationResult } from '../validate/validate.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { demoDurations, type DurationModel } from './durations.js';
 import { criticalPath, type ScheduledTask } from './critical-path.js';
 import { summarize, utilisation as utilisationOf, type Summary } from './stats.js';
@@ -168,27 +169,38 @@ interface Prepared {
   additions?: PreparedAddition[];
 }
 
+/** A job of a workload, or one of its additions, that did not validate ({@link checkWorkload}). */
+export interface WorkloadFailure {
+  /** Index of the job in the workload. */
+  job: number;
+  /** For an addition: its index in the job's `additions`. */
+  addition?: number;
+  /** `jobs[i]`, or `jobs[i].additions[k]`. */
+  label: string;
+  /** Its diagnostics, as validation gave them. */
+  diagnostics: Diagnostic[];
+}
+
 /**
- * Validates a workload once, so that several simulations (a grid of policies and capacities) can
- * share it. Ids are sequential, so results are reproducible. Each job's additions are validated
- * (`validateAddition`, profile relaxed) in the order they will be made, by time, each against the
- * job grown by the ones before it; their task ids follow the jobs'.
- * @throws ValidationError for an invalid job or addition, naming it (`jobs[i]`, `jobs[i].additions[k]`).
+ * {@link prepareWorkload} without the throw: the prepared workload, or every job (and addition)
+ * that did not validate, in job order. Misused arguments (not `{ definition, arrival? }`, an
+ * arrival or an addition's `at` out of range, `additions` not an array of `{ at, tasks }`) are
+ * TypeErrors, thrown before any job is validated. The additions of the valid jobs are checked even
+ * when other jobs are invalid; a job's additions after one that is invalid are not (they would be
+ * checked against a job it did not grow). What `jobgraph simulate` calls, to label each job's
+ * diagnostics itself.
  */
-export function prepareWorkload(jobs: readonly SimJob[]): Prepared {
+export function checkWorkload(jobs: readonly SimJob[]): { prepared: Prepared; failures?: undefined } | { prepared?: undefined; failures: WorkloadFailure[] } {
   if (!Array.isArray(jobs)) throw new ArgumentTypeError(`simulate: expected \`jobs\` to be an array, got ${describeValue(jobs)}`);
   const ids = sequentialIds();
-  const results: ValidationResult[] = [];
   const arrivals: number[] = [];
   const pending: Array<{ job: number; index: number; at: number; tasks: unknown }> = [];
+  // The arguments first, every job's: a misused one is refused before any validation is done.
   jobs.forEach((j, i) => {
     if (typeof j !== 'object' || j === null) throw new ArgumentTypeError(`simulate: expected jobs[${i}] to be { definition, arrival? }, got ${describeValue(j)}`);
     const arrival = j.arrival ?? 0;
     if (typeof arrival !== 'number' || !Number.isFinite(arrival) || arrival < 0) throw new ArgumentTypeError(`simulate: expected jobs[${i}].arrival to be seconds >= 0, got ${describeValue(arrival)}`);
     if (arrival > MAX_SIM_SECONDS) throw new ArgumentTypeError(`simulate: expected jobs[${i}].arrival to be at most ${MAX_SIM_SECONDS} seconds (about 285,000 years), got ${describeValue(arrival)}`);
-    const r = isValidationResult(j.definition) ? j.definition : validateJob(j.definition, { profile: 'relaxed', ids });
-    if (!r.valid) throw new ValidationError(`simulate: jobs[${i}]`, r.diagnostics);
-    results.push(r);
     arrivals.push(arrival);
     const additions = (j as SimJob).additions;
     if (additions === undefined) return;
@@ -205,14 +217,25 @@ export function prepareWorkload(jobs: readonly SimJob[]): Prepared {
       pending.push({ job: i, index: k, at, tasks: (a as SimAddition).tasks });
     });
   });
+  // Then every job, once: an invalid one is noted and the next checked, so that all are told at once.
+  const results: ValidationResult[] = [];
+  const failures: WorkloadFailure[] = [];
+  jobs.forEach((j, i) => {
+    const r = isValidationResult(j.definition) ? j.definition : validateJob(j.definition, { profile: 'relaxed', ids });
+    if (!r.valid) failures.push({ job: i, label: `jobs[${i}]`, diagnostics: r.diagnostics });
+    results.push(r);
+  });
   const order = arrivals.map((_, i) => i).sort((a, b) => arrivals[a]! - arrivals[b]! || a - b);
-  if (pending.length === 0) return { results, arrivals, order };
+  if (pending.length === 0) return failures.length === 0 ? { prepared: { results, arrivals, order } } : { failures };
   pending.sort((a, b) => a.at - b.at || a.job - b.job || a.index - b.index);
   // Each addition is checked against its job as the ones before it grew it (grown models are new
-  // ones: the workload's stay as they are).
+  // ones: the workload's stay as they are). A job that is invalid, or grown by an addition that
+  // is, has no model to check the next ones against: they are left.
   const grown = new Map<number, { job: Job; deps: Dependencies }>();
+  const stuck = new Set<number>(failures.map((f) => f.job));
   const prepared: PreparedAddition[] = [];
   for (const a of pending) {
+    if (stuck.has(a.job)) continue;
     let g = grown.get(a.job);
     if (g === undefined) {
       const r = results[a.job]!;
@@ -226,12 +249,71 @@ export function prepareWorkload(jobs: readonly SimJob[]): Prepared {
       return id;
     };
     const r = validateAddition(g.job, g.deps, a.tasks, { profile: 'relaxed', ids: recording });
-    if (!r.valid || r.tasks === undefined || r.dependencies === undefined) throw new ValidationError(`simulate: jobs[${a.job}].additions[${a.index}]`, r.diagnostics);
+    if (!r.valid || r.tasks === undefined || r.dependencies === undefined) {
+      failures.push({ job: a.job, addition: a.index, label: `jobs[${a.job}].additions[${a.index}]`, diagnostics: r.diagnostics });
+      stuck.add(a.job);
+      continue;
+    }
     g.job = grownJob(g.job, r.tasks, r.extensions);
     g.deps = resolveDependenciesOfRefs(g.job);
     prepared.push({ ...a, count: r.tasks.length, ids: drawn, dependencies: r.dependencies });
   }
-  return { results, arrivals, order, additions: prepared };
+  if (failures.length > 0) return { failures: failures.sort((a, b) => a.job - b.job || (a.addition ?? -1) - (b.addition ?? -1)) };
+  return { prepared: { results, arrivals, order, additions: prepared } };
+}
+
+/** Labels listed in a workload's error before the rest are counted. */
+const LABELS_SHOWN = 5;
+
+/**
+ * The ValidationError of {@link prepareWorkload} for `failures` of a workload of `jobCount` jobs.
+ * One failure: as for a lone job, its call naming it (`simulate: jobs[2]`) and its diagnostics as
+ * validated. Several: every one's diagnostics, each message led by its label (`jobs[2]: …`), the
+ * error's message listing the labels and quoting the first error.
+ */
+export function workloadValidationError(failures: readonly WorkloadFailure[], jobCount: number): ValidationError {
+  if (failures.length === 1) return new ValidationError(`simulate: ${failures[0]!.label}`, failures[0]!.diagnostics);
+  const diagnostics: Diagnostic[] = [];
+  let errors = 0;
+  let first: { label: string; d: Diagnostic } | undefined;
+  for (const f of failures) {
+    for (const d of f.diagnostics) {
+      diagnostics.push({ ...d, message: `${f.label}: ${d.message}` });
+      if (d.severity !== 'error') continue;
+      errors++;
+      first ??= { label: f.label, d };
+    }
+  }
+  const err = new ValidationError('simulate', diagnostics);
+  const labels = failures.slice(0, LABELS_SHOWN).map((f) => f.label).join(', ') + (failures.length > LABELS_SHOWN ? `, … (${failures.length} in all)` : '');
+  const badJobs = failures.filter((f) => f.addition === undefined).length;
+  const badAdditions = failures.length - badJobs;
+  const what = [badJobs > 0 ? `${badJobs} of ${jobCount} job${jobCount === 1 ? '' : 's'}` : '', badAdditions > 0 ? `${badAdditions} addition${badAdditions === 1 ? '' : 's'}` : ''].filter(Boolean).join(' and ');
+  const where = first === undefined ? '' : ` (${first.label}${first.d.task !== undefined ? `, task #${first.d.task}${first.d.line !== undefined ? ` ${first.d.line}:${first.d.column}` : ''}` : ''})`;
+  const message =
+    `simulate: ${labels}: ${what} are invalid, ${errors} error${errors === 1 ? '' : 's'} in all` +
+    (first ? `; the first is ${first.d.code}${where}: ${first.d.message}` : '') +
+    "; see `diagnostics` (each message starts with its job's label), or run `jobgraph validate` on the workload";
+  const old = err.message;
+  err.message = message;
+  if (typeof err.stack === 'string') err.stack = err.stack.replace(old, () => message);
+  return err;
+}
+
+/**
+ * Validates a workload once, so that several simulations (a grid of policies and capacities) can
+ * share it. Ids are sequential, so results are reproducible. Each job's additions are validated
+ * (`validateAddition`, profile relaxed) in the order they will be made, by time, each against the
+ * job grown by the ones before it; their task ids follow the jobs'.
+ * @throws ValidationError naming every invalid job and addition (`jobs[i]`, `jobs[i].additions[k]`):
+ * for one, its call names it and its diagnostics are as validated; for several, it holds all their
+ * diagnostics, each message led by its label (`jobs[2]: …`). See {@link checkWorkload}.
+ * @throws TypeError for a misused argument, before any job is validated.
+ */
+export function prepareWorkload(jobs: readonly SimJob[]): Prepared {
+  const checked = checkWorkload(jobs);
+  if (checked.failures !== undefined) throw workloadValidationError(checked.failures, jobs.length);
+  return checked.prepared;
 }
 
 /**
