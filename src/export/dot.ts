@@ -17,17 +17,46 @@ const PROBLEM = 'color=red, fontcolor=red, style="dashed,filled", fillcolor="#ff
  * A DOT string literal: backslashes and quotes escaped, every line break as `\n` (Graphviz's
  * centred line break), other C0 control characters as spaces, bidi controls and invisible format
  * characters as a visible `\u202e` (see {@link showInvisible}). Doubling the backslash also keeps
- * Graphviz from expanding `\N`, `\G`, `\E` and friends in names.
+ * Graphviz from expanding `\N`, `\G`, `\E` and friends in names, and every `&` is written `&amp;`
+ * so that Graphviz decodes no character reference in a name (`&#x202e;` would hide text).
  *
  * @param text - Any text.
- * @returns The text inside double quotes, safe as a DOT ID or attribute value.
+ * @returns The text inside double quotes (past 5,000 characters, as `"…" + "…"`), safe as a DOT ID
+ *   or attribute value.
  * @example
  * ```ts
  * dotString('say "hi"\nnow'); // '"say \\"hi\\"\\nnow"'
  * ```
  */
 export function dotString(text: string): string {
-  return `"${dotText(text)}"`;
+  return quoted(dotText(text));
+}
+
+// Graphviz 2.x refuses 16,383 bytes or more in a row inside one quoted string ("longer than 16384?").
+// 5,000 UTF-16 units are at most 15,000 bytes of UTF-8.
+const CHUNK = 5000;
+
+/**
+ * Escaped text (see {@link dotText}) in double quotes; a long one as DOT's concatenation
+ * `"…" + "…"`, cut neither inside a backslash escape nor inside a surrogate pair.
+ */
+function quoted(inner: string): string {
+  if (inner.length <= CHUNK) return `"${inner}"`;
+  const parts: string[] = [];
+  for (let start = 0; start < inner.length; ) {
+    let end = Math.min(start + CHUNK, inner.length);
+    if (end < inner.length) {
+      const unit = inner.charCodeAt(end - 1);
+      if (unit >= 0xd800 && unit <= 0xdbff) end--;
+      // Escapes are two characters, so an odd run of backslashes before the cut splits one.
+      let k = end;
+      while (k > start && inner.charCodeAt(k - 1) === 0x5c) k--;
+      if ((end - k) % 2 === 1) end--;
+    }
+    parts.push(inner.slice(start, end));
+    start = end;
+  }
+  return parts.map((p) => `"${p}"`).join(' + ');
 }
 
 /** The inside of a DOT string literal (see {@link dotString}); join lines with `\\n` yourself. */
@@ -36,12 +65,15 @@ function dotText(text: string): string {
   return showInvisible(text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, ' '))
     .replace(/\\/g, '\\\\')
     .replace(/"/g, '\\"')
-    .replace(/\r\n|\r|\n|\u2028|\u2029/g, '\\n');
+    .replace(/\r\n|\r|\n|\u2028|\u2029/g, '\\n')
+    // Graphviz decodes character references in labels (`&#x202e;` would draw a real U+202E, and
+    // `R&amp;D` R&D): every & is escaped, so a name is drawn as written.
+    .replace(/&/g, '&amp;');
 }
 
 /** Several lines as one DOT label. */
 function label(lines: string[]): string {
-  return `"${lines.map(dotText).join('\\n')}"`;
+  return quoted(lines.map(dotText).join('\\n'));
 }
 
 /**

@@ -74,7 +74,10 @@ export function processorName(id: string): string {
   const hex = /([0-9a-fA-F]{8})\s*$/.exec(id);
   if (hex) return hex[1]!.toLowerCase();
   if (id === '') return '(no processor)';
-  return id.length > 24 ? `${id.slice(0, 23)}…` : id;
+  if (id.length <= 24) return id;
+  // Not between the two halves of a surrogate pair, which would draw as U+FFFD.
+  const cut = /[\ud800-\udbff]/.test(id[22]!) ? 22 : 23;
+  return `${id.slice(0, cut)}…`;
 }
 
 /** A task as drawn. */
@@ -145,12 +148,21 @@ export interface ExportModel {
 export function exportModel(result: ValidationResult, options: GraphExportOptions = {}): ExportModel {
   const showInputs = options.inputs ?? true;
   const showSinks = options.sinks ?? true;
-  const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
+  // Problems past maxDiagnostics count too (TOO_MANY_DIAGNOSTICS is no problem itself), as in `jobgraph validate`.
+  let errors = 0;
+  let warnings = 0;
+  for (const d of result.diagnostics) {
+    if (d.code === 'TOO_MANY_DIAGNOSTICS') {
+      errors += d.omitted?.errors ?? 0;
+      warnings += (d.omitted?.problems ?? 0) - (d.omitted?.errors ?? 0);
+    } else if (d.severity === 'error') errors++;
+    else warnings++;
+  }
   const model: ExportModel = {
     job: null,
     valid: result.valid,
     errors,
-    warnings: result.diagnostics.length - errors,
+    warnings,
     tasks: [],
     inputs: [],
     sinks: [],
@@ -225,11 +237,14 @@ export function exportModel(result: ValidationResult, options: GraphExportOption
   const sunk = new Set<number>();
   for (const t of job.Tasks) {
     const own = new Set<number>();
+    // One duplicate node per task and asset, however often the task writes it again.
+    const flagged = new Set<number>();
     for (const entry of t.outputEntries) {
       const ref = entry.ref;
       if (ref?.kind !== 'JobOutputAsset') continue;
       if (producerOf.get(ref.index) !== t.index || own.has(ref.index)) {
-        model.duplicates.push({ task: t.index, asset: ref.index });
+        if (!flagged.has(ref.index)) model.duplicates.push({ task: t.index, asset: ref.index });
+        flagged.add(ref.index);
       } else if (showSinks && !read.has(ref.index) && !sunk.has(ref.index)) {
         sunk.add(ref.index);
         model.sinks.push(entry.assetName !== undefined ? { asset: ref.index, task: t.index, assetName: entry.assetName } : { asset: ref.index, task: t.index });
@@ -238,6 +253,7 @@ export function exportModel(result: ValidationResult, options: GraphExportOption
     }
   }
   model.sinks.sort((a, b) => a.asset - b.asset);
+  model.duplicates.sort((a, b) => a.task - b.task || a.asset - b.asset);
   for (const s of model.sinks) model.edges.push({ kind: 'sink', from: s.task, asset: s.asset });
   for (const d of model.duplicates) model.edges.push({ kind: 'duplicate', from: d.task, asset: d.asset });
   return model;

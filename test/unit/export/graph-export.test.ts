@@ -134,8 +134,9 @@ function decodeMermaid(label: string): string {
 }
 
 /** Decodes a DOT label's escapes (\\, \", \n). */
+/** What Graphviz draws of a label: its escapes, then its character references (we write only `&amp;`). */
 function decodeDot(label: string): string {
-  return label.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+  return label.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c)).replace(/&amp;/g, '&');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -214,7 +215,8 @@ describe('exportDot()', () => {
     expect(dotString('a\\N b')).toBe('"a\\\\N b"');
     expect(dotString('one\ntwo\r\nthree')).toBe('"one\\ntwo\\nthree"');
     expect(dotString('bell\u0007')).toBe('"bell "');
-    expect(dotString('<b>&amp;</b>')).toBe('"<b>&amp;</b>"');
+    // Graphviz decodes character references: the & is escaped so the name is drawn as written.
+    expect(dotString('<b>&amp;</b>')).toBe('"<b>&amp;amp;</b>"');
   });
 
   it('exportDot() honours inputs, sinks and direction options', () => {
