@@ -46,12 +46,22 @@ const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
  *
  * @throws HttpError `PAYLOAD_TOO_LARGE` (413): at once when `Content-Length` says so, or as soon as
  *   the bytes read pass the limit (the connection is then closed, as the rest is never read)
+ * @throws HttpError `UNSUPPORTED_MEDIA_TYPE` (415) for a `Content-Encoding` other than identity
  * @throws HttpError `BODY_INVALID` (400) for bytes that are not UTF-8
  * @throws ClientGoneError when the client aborts
  */
 export async function readBody(req: IncomingMessage, limit: number): Promise<string> {
   const tooLarge = (size: string): HttpError =>
     new HttpError(413, 'PAYLOAD_TOO_LARGE', `the request body is ${size}; this server takes at most ${limit} bytes`, { closeConnection: true, details: { limit } });
+  // A coded body (gzip…) would be read as its compressed bytes: refused, not misread (RFC 9110 §15.5.16).
+  const coding = req.headers['content-encoding'];
+  const codingName = coding?.trim().toLowerCase();
+  if (coding !== undefined && codingName !== '' && codingName !== 'identity') {
+    throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${JSON.stringify(coding.slice(0, 80))} is not supported: send the body uncompressed, without Content-Encoding`, {
+      closeConnection: true,
+      headers: { 'Accept-Encoding': 'identity' },
+    });
+  }
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) throw tooLarge(`${declared} bytes`);
 

@@ -44,7 +44,7 @@ import { ClientGoneError, checkJsonContentType, readBody } from './body.js';
 import { Catalog } from './catalog.js';
 import type { ListOptions } from './catalog.js';
 import { ASSETS, JOBS, JOB_TEMPLATES, MEDIA_PROCESSORS, TASKS, TASK_TEMPLATES, assetEntity, jobEntity, jobTemplateEntity, mediaProcessorEntity, taskEntity, taskTemplateEntity, verboseMeta } from './entities.js';
-import { TemplateRegistry } from './templates.js';
+import { TemplateRegistry, templateRefusal } from './templates.js';
 import type { EntitySetInfo } from './entities.js';
 import { AssetRegistry, parseAssetBody } from './assets.js';
 import type { AssetRecord } from './assets.js';
@@ -136,6 +136,8 @@ class HttpChannel implements Channel {
   constructor(
     readonly req: IncomingMessage,
     readonly res: ServerResponse,
+    /** Whether the server is shutting down. */
+    readonly closing: () => boolean = () => false,
   ) {}
 
   readBody(limit: number): Promise<string> {
@@ -143,7 +145,8 @@ class HttpChannel implements Channel {
   }
 
   write(status: number, headers: Record<string, string>, body: string | undefined): void {
-    this.res.writeHead(status, headers);
+    // Shutting down: the connection ends with this answer rather than idling out the grace period.
+    this.res.writeHead(status, this.closing() ? { ...headers, Connection: 'close' } : headers);
     this.res.end(this.req.method === 'HEAD' ? undefined : body);
   }
 
@@ -431,7 +434,7 @@ export class ApiHandler {
 
   /** The `(req, res)` listener; never throws, never rejects. */
   readonly listener = (req: IncomingMessage, res: ServerResponse): void => {
-    const x = new Exchange(req, new HttpChannel(req, res));
+    const x = new Exchange(req, new HttpChannel(req, res, () => this.closing));
     if (this.#config.onRequest !== undefined) {
       const log = this.#config.onRequest;
       res.once('finish', () => {
@@ -928,7 +931,14 @@ export class ApiHandler {
     const atom = isAtomBody(x.req.headers['content-type']);
     const text = await this.#readBody(x);
     x.bodyRead = true;
-    const body = atom ? readAtomEntry(text, JOB_TEMPLATES, { related: { TaskTemplates: TASK_TEMPLATES }, maxLength: this.#config.maxBodyBytes }) : text;
+    const body = atom ? JSON.stringify(readAtomEntry(text, JOB_TEMPLATES, { related: { TaskTemplates: TASK_TEMPLATES }, maxLength: this.#config.maxBodyBytes })) : text;
+    // Checked on a worker first, as a job is: an invalid template can take seconds to check. A
+    // valid one is checked again below, where it is kept.
+    const pool = this.#config.validation;
+    if (pool !== undefined) {
+      const outcome = await this.#onWorker(x, (signal) => pool.checkTemplate({ text: body, profile: this.#config.profile, maxDiagnostics: this.#config.maxDiagnostics }, signal));
+      if (outcome.kind === 'refused') throw templateRefusal(outcome);
+    }
     const record = this.#templates.create(body, this.#config.profile, this.#config.maxDiagnostics);
     const location = entityUri(x.baseUri, 'JobTemplates', record.Id);
     if (prefersNoContent(x)) return x.send(204, undefined, { Location: location, 'Preference-Applied': 'return-no-content', DataServiceId: location });
@@ -1122,19 +1132,23 @@ export class ApiHandler {
     };
     const pool = this.#config.validation;
     if (pool !== undefined) {
-      const gone = new AbortController();
-      const stop = x.channel.onClose(() => gone.abort());
-      let outcome: CheckOutcome;
-      try {
-        outcome = await pool.check(request, gone.signal);
-      } finally {
-        stop();
-      }
+      const outcome = await this.#onWorker(x, (signal) => pool.check(request, signal));
       if (outcome.kind !== 'valid') throw refusal(outcome);
     }
     const checked = checkDefinition(request, this.#config.ids);
     if (checked.outcome.kind !== 'valid') throw refusal(checked.outcome);
     return checked.result;
+  }
+
+  /** Runs a check on a validation worker; a check still waiting is dropped when the client goes away. */
+  async #onWorker<T>(x: Exchange, check: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const gone = new AbortController();
+    const stop = x.channel.onClose(() => gone.abort());
+    try {
+      return await check(gone.signal);
+    } finally {
+      stop();
+    }
   }
 
   async #readBody(x: Exchange): Promise<string> {

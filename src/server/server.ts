@@ -54,7 +54,7 @@ export interface ServerOptions {
    */
   maxDiagnostics?: number;
   /**
-   * Worker threads that check `POST /api/Jobs` bodies, so that a body slow to validate does not
+   * Worker threads that check `POST /api/Jobs` and `POST /api/JobTemplates` bodies, so that a body slow to validate does not
    * stall other requests; started on the first POST. 0 checks on the event loop (tests,
    * embedding), without the time limit. @defaultValue `min(2, availableParallelism() - 1)`, at least 1
    */
@@ -275,8 +275,9 @@ export function createServer(engine: Engine, options: ServerOptions = {}): JobGr
         });
         server.closeIdleConnections();
       });
-      // The checks in flight end (each within the time limit) before the workers stop.
-      closing = Promise.all([stopped, pool?.close()]).then(() => undefined);
+      // The workers stop once the requests in flight are answered: a POST whose body was still
+      // arriving is checked and created as it would be without workers, not refused with 503.
+      closing = stopped.then(() => pool?.close());
       return closing;
     },
   };

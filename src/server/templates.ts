@@ -121,15 +121,44 @@ function plural(n: number, word: string): string {
   return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
 }
 
-/** The 400 answer to an invalid template: its diagnostics, listed as a refused job's are. */
-function refusal(diagnostics: readonly Diagnostic[], maxDiagnostics: number): HttpError {
+/** What one template check takes; plain data, so it can be posted to a validation worker. */
+export interface TemplateCheckRequest {
+  readonly text: string;
+  readonly profile: Profile;
+  readonly maxDiagnostics: number;
+}
+
+/** The outcome of a template check: the refusal's parts (a few KiB at most), or valid. */
+export type TemplateOutcome =
+  | { readonly kind: 'valid' }
+  | { readonly kind: 'refused'; readonly code: 'JSON_MALFORMED' | 'VALIDATION_FAILED'; readonly message: string; readonly details: Record<string, unknown> };
+
+/** The refusal of an invalid template: its diagnostics, listed as a refused job's are. */
+function refusalOf(diagnostics: readonly Diagnostic[], maxDiagnostics: number): Extract<TemplateOutcome, { kind: 'refused' }> {
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   const code = diagnostics.some((d) => d.code === 'JSON_MALFORMED') ? 'JSON_MALFORMED' : 'VALIDATION_FAILED';
   const { listed, lines, omitted } = listDiagnostics(diagnostics, maxDiagnostics);
   const tail = omitted > 0 ? `\n… and ${omitted.toLocaleString('en-US')} more` : '';
-  return new HttpError(400, code, `the job template has ${plural(errors, 'error')}; no template was created:\n${lines.join('\n')}${tail}`, {
+  return {
+    kind: 'refused',
+    code,
+    message: `the job template has ${plural(errors, 'error')}; no template was created:\n${lines.join('\n')}${tail}`,
     details: { diagnostics: listed, omitted, problems: diagnostics.length, errors, warnings: diagnostics.length - errors },
-  });
+  };
+}
+
+/** The 400 answer to a refused template. */
+export function templateRefusal(outcome: Extract<TemplateOutcome, { kind: 'refused' }>): HttpError {
+  return new HttpError(400, outcome.code, outcome.message, { details: outcome.details });
+}
+
+/**
+ * Checks a JobTemplate body as {@link TemplateRegistry.create} does, for a validation worker:
+ * a 1 MiB body can take a second or more, which must not stall the event loop.
+ */
+export function checkTemplate(request: TemplateCheckRequest): TemplateOutcome {
+  const r = validateJobTemplate(request.text, { profile: request.profile, maxDiagnostics: request.maxDiagnostics });
+  return r.valid && r.template !== undefined ? { kind: 'valid' } : refusalOf(r.diagnostics, request.maxDiagnostics);
 }
 
 export class TemplateRegistry {
@@ -179,7 +208,7 @@ export class TemplateRegistry {
    */
   create(body: unknown, profile: Profile, maxDiagnostics: number): JobTemplateRecord {
     const r = validateJobTemplate(body, { profile, maxDiagnostics });
-    if (!r.valid || r.template === undefined) throw refusal(r.diagnostics, maxDiagnostics);
+    if (!r.valid || r.template === undefined) throw templateRefusal(refusalOf(r.diagnostics, maxDiagnostics));
     const given = r.template.Id;
     if (given !== '' && this.#byId.has(given)) throw new HttpError(409, 'CONFLICT', `a job template with Id ${given} exists already; templates cannot be updated: leave Id out to create a new one`);
     // TaskTemplate Ids are the client's (reference §8) and name one TaskTemplate in /api/TaskTemplates.

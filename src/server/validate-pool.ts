@@ -13,7 +13,8 @@ import { pathToFileURL } from 'node:url';
 import { ClientGoneError } from './body.js';
 import { HttpError } from './errors.js';
 import type { CheckOutcome, CheckRequest } from './job-check.js';
-import type { WorkerTask } from './validate-worker.js';
+import type { TemplateCheckRequest, TemplateOutcome } from './templates.js';
+import type { WorkerRequest, WorkerTask } from './validate-worker.js';
 
 /** Options of a {@link ValidationPool}. */
 export interface ValidationPoolOptions {
@@ -27,10 +28,12 @@ export interface ValidationPoolOptions {
   readonly maxHeapMb?: number;
 }
 
+type Outcome = CheckOutcome | TemplateOutcome;
+
 interface Pending {
   readonly id: number;
-  readonly request: CheckRequest;
-  readonly resolve: (outcome: CheckOutcome) => void;
+  readonly request: WorkerRequest;
+  readonly resolve: (outcome: Outcome) => void;
   readonly reject: (err: unknown) => void;
   readonly signal: AbortSignal | undefined;
   readonly onAbort: () => void;
@@ -43,7 +46,7 @@ interface Slot {
   timer: NodeJS.Timeout | undefined;
 }
 
-type WorkerMessage = { ready: true } | { id: number; outcome: CheckOutcome } | { id: number; failure: string };
+type WorkerMessage = { ready: true } | { id: number; outcome: Outcome } | { id: number; failure: string };
 
 /**
  * The worker script beside this module. The built package loads the `.js` file and needs nothing
@@ -67,8 +70,12 @@ function locateWorkerScript(): URL {
   return new URL(`data:text/javascript,${encodeURIComponent(code)}`);
 }
 
-function tooCostly(message: string, details: Record<string, unknown>): HttpError {
-  return new HttpError(400, 'VALIDATION_TOO_COSTLY', `${message}; no job was created. Run \`jobgraph validate\` on the definition to see what is wrong with it`, { details });
+/** The refusal of a check `p` that passed a limit; `problem` is told what was checked. */
+function tooCostly(p: Pending | undefined, problem: (what: string) => string, details: Record<string, unknown>): HttpError {
+  const template = p?.request.kind === 'template';
+  return new HttpError(400, 'VALIDATION_TOO_COSTLY', `${problem(template ? 'job template' : 'job definition')}; no ${template ? 'template' : 'job'} was created. Run \`jobgraph validate\` on the definition to see what is wrong with it`, {
+    details,
+  });
 }
 
 /** Checks job definitions on worker threads. */
@@ -111,6 +118,15 @@ export class ValidationPool {
    * @throws Error when a worker fails (a bug, or a worker that cannot start)
    */
   check(request: CheckRequest, signal?: AbortSignal): Promise<CheckOutcome> {
+    return this.#run({ kind: 'job', ...request }, signal) as Promise<CheckOutcome>;
+  }
+
+  /** Checks a JobTemplate body on a worker; as {@link ValidationPool.check}. */
+  checkTemplate(request: TemplateCheckRequest, signal?: AbortSignal): Promise<TemplateOutcome> {
+    return this.#run({ kind: 'template', ...request }, signal) as Promise<TemplateOutcome>;
+  }
+
+  #run(request: WorkerRequest, signal: AbortSignal | undefined): Promise<Outcome> {
     if (this.#closed) return Promise.reject(new HttpError(503, 'SERVER_BUSY', 'the server is shutting down; retry against another instance', { closeConnection: true }));
     if (signal?.aborted === true) return Promise.reject(new ClientGoneError());
     // Waiting for a worker that is starting (or not yet started) does not count as queued.
@@ -123,7 +139,7 @@ export class ValidationPool {
         }),
       );
     }
-    return new Promise<CheckOutcome>((resolve, reject) => {
+    return new Promise<Outcome>((resolve, reject) => {
       const id = this.#nextId++;
       const onAbort = (): void => {
         const i = this.#queue.findIndex((p) => p.id === id);
@@ -221,7 +237,7 @@ export class ValidationPool {
   #onTimeout(slot: Slot): void {
     if (!this.#remove(slot)) return;
     void slot.worker.terminate();
-    this.#release(slot, tooCostly(`the job definition took longer than ${this.#timeLimitMs} ms to check`, { limitMs: this.#timeLimitMs }));
+    this.#release(slot, tooCostly(slot.task, (what) => `the ${what} took longer than ${this.#timeLimitMs} ms to check`, { limitMs: this.#timeLimitMs }));
     this.#afterLoss();
   }
 
@@ -230,7 +246,7 @@ export class ValidationPool {
     const wasReady = slot.ready;
     this.#release(
       slot,
-      err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? tooCostly(`checking the job definition took more than ${this.#maxHeapMb} MiB of memory`, { limitMb: this.#maxHeapMb }) : err,
+      err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? tooCostly(slot.task, (what) => `checking the ${what} took more than ${this.#maxHeapMb} MiB of memory`, { limitMb: this.#maxHeapMb }) : err,
     );
     if (!wasReady) {
       // A worker that cannot start would fail again at once: refuse what waits rather than loop.
@@ -259,7 +275,7 @@ export class ValidationPool {
     this.#pump();
   }
 
-  #settle(p: Pending, outcome: CheckOutcome | undefined, err: unknown): void {
+  #settle(p: Pending, outcome: Outcome | undefined, err: unknown): void {
     p.signal?.removeEventListener('abort', p.onAbort);
     if (outcome !== undefined) p.resolve(outcome);
     else p.reject(err);
