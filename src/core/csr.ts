@@ -56,10 +56,10 @@ export interface Csr {
  * ```
  */
 export function buildCsr(input: EdgeList, call = 'buildCsr'): Csr {
-  checkEdgeList(call, input);
-  const n = input.nodeCount;
-  const from = input.from;
-  const to = input.to;
+  const g = readEdgeList(call, input);
+  const n = g.nodeCount;
+  const from = g.from;
+  const to = g.to;
   const m = from.length;
   const offsets = new Int32Array(n + 1);
   const indegree = new Int32Array(n);
@@ -69,7 +69,7 @@ export function buildCsr(input: EdgeList, call = 'buildCsr'): Csr {
     const u = from[e]!;
     const v = to[e]!;
     // Unsigned compare: a negative index wraps above n, so one test checks both ends.
-    if (u >>> 0 >= n || v >>> 0 >= n) throwEdgeOutOfRange(call, input, e);
+    if (u >>> 0 >= n || v >>> 0 >= n) throwEdgeOutOfRange(call, g, e);
     offsets[u]!++;
     indegree[v]!++;
   }
@@ -115,25 +115,36 @@ export function fillCsr(offsets: Int32Array, at: number, n: number, from: Int32A
   for (let e = from.length - 1; e >= 0; e--) targets[--offsets[at + from[e]!]!] = to[e]! + shift;
 }
 
+/** An edge list as {@link readEdgeList} read it: own, plain data, each array checked once. */
+export interface EdgeListArgs extends EdgeList {
+  /** The `priority` array, when asked for and given. */
+  readonly priority: Int32Array | undefined;
+}
+
 /**
- * Checks the shape of an edge list (not the range of each index: {@link buildCsr} does that while
- * it counts).
+ * Reads a caller's edge list once, into a plain object the algorithms can trust, checking its shape
+ * (not the range of each index: {@link buildCsr} does that while it counts). Each property is read
+ * once, so a getter cannot answer differently to the check and to the algorithm; an array that
+ * cannot be read as it looks (a detached buffer, a subclass overriding `length`) is refused or copied.
  *
  * @param call - Name of the public call, used in error messages.
- * @param input - The value to check.
- * @throws {@link ArgumentTypeError} `ERR_INVALID_ARG_TYPE` for a wrong type.
+ * @param input - The value to read.
+ * @param withPriority - Also read `priority` (an `Int32Array` of `nodeCount` entries, or `undefined`).
+ * @returns `{ nodeCount, from, to, priority }`.
+ * @throws {@link ArgumentTypeError} `ERR_INVALID_ARG_TYPE` for a wrong type, or a property that could
+ *   not be read (what was thrown is the `cause`).
  * @throws {@link ArgumentRangeError} `ERR_OUT_OF_RANGE` or `ERR_INVALID_ARG_VALUE` for a wrong value.
  * @example
  * ```ts
- * checkEdgeList('topologicalOrder', { nodeCount: -1, from, to }); // throws ERR_OUT_OF_RANGE
+ * readEdgeList('topologicalOrder', { nodeCount: -1, from, to }); // throws ERR_OUT_OF_RANGE
  * ```
  * @internal
  */
-export function checkEdgeList(call: string, input: unknown): asserts input is EdgeList {
+export function readEdgeList(call: string, input: unknown, withPriority = false): EdgeListArgs {
   if (typeof input !== 'object' || input === null) {
     throw new ArgumentTypeError(`${call}: expected an object \`{ nodeCount, from, to }\`, got ${describeArg(input)}`);
   }
-  const { nodeCount, from, to } = input as Record<string, unknown>;
+  const nodeCount = readArg(call, input, 'nodeCount');
   if (typeof nodeCount !== 'number') {
     throw new ArgumentTypeError(`${call}: expected \`nodeCount\` to be an integer >= 0, got ${describeArg(nodeCount)}`);
   }
@@ -142,14 +153,16 @@ export function checkEdgeList(call: string, input: unknown): asserts input is Ed
       `${call}: expected \`nodeCount\` to be an integer in [0, ${MAX_NODE_COUNT}], got ${describeArg(nodeCount)}`,
     );
   }
-  checkInt32Array(call, 'from', from);
-  checkInt32Array(call, 'to', to);
+  const from = int32ArrayArg(call, 'from', readArg(call, input, 'from'));
+  const to = int32ArrayArg(call, 'to', readArg(call, input, 'to'));
   if (from.length !== to.length) {
     throw new ArgumentRangeError(
       `${call}: \`from\` has ${from.length} entries but \`to\` has ${to.length}: give one entry per edge in each`,
       'ERR_INVALID_ARG_VALUE',
     );
   }
+  const priority = withPriority ? readPriority(call, readArg(call, input, 'priority'), nodeCount) : undefined;
+  return { nodeCount, from, to, priority };
 }
 
 /**
@@ -158,31 +171,87 @@ export function checkEdgeList(call: string, input: unknown): asserts input is Ed
  * @param call - Name of the public call, used in error messages.
  * @param priority - The value to check (`undefined` passes).
  * @param nodeCount - The expected length.
+ * @returns The array to read (a copy when the caller's could lie about its length), or `undefined`.
  * @throws {@link ArgumentTypeError} `ERR_INVALID_ARG_TYPE` if it is neither `undefined` nor an `Int32Array`.
  * @throws {@link ArgumentRangeError} `ERR_INVALID_ARG_VALUE` if its length is not `nodeCount`.
  * @example
  * ```ts
- * checkPriority('topologicalOrder', Int32Array.of(1, 2), 3); // throws ERR_INVALID_ARG_VALUE
+ * readPriority('topologicalOrder', Int32Array.of(1, 2), 3); // throws ERR_INVALID_ARG_VALUE
  * ```
  * @internal
  */
-export function checkPriority(call: string, priority: unknown, nodeCount: number): asserts priority is Int32Array | undefined {
-  if (priority === undefined) return;
-  checkInt32Array(call, 'priority', priority);
-  if (priority.length !== nodeCount) {
+export function readPriority(call: string, priority: unknown, nodeCount: number): Int32Array | undefined {
+  if (priority === undefined) return undefined;
+  const p = int32ArrayArg(call, 'priority', priority);
+  if (p.length !== nodeCount) {
     throw new ArgumentRangeError(
-      `${call}: \`priority\` has ${priority.length} entries but nodeCount is ${nodeCount}: give one priority per node`,
+      `${call}: \`priority\` has ${p.length} entries but nodeCount is ${nodeCount}: give one priority per node`,
       'ERR_INVALID_ARG_VALUE',
     );
   }
+  return p;
 }
 
-function checkInt32Array(call: string, name: string, value: unknown): asserts value is Int32Array {
-  if (!(value instanceof Int32Array)) {
+// The intrinsic typed-array accessors: they read an array's internal slots, which no subclass,
+// own property or other realm can change, and never throw.
+const TYPED_ARRAY = Object.getPrototypeOf(Int32Array.prototype) as object;
+const typedArrayTag = Object.getOwnPropertyDescriptor(TYPED_ARRAY, Symbol.toStringTag)!.get as (this: unknown) => string | undefined;
+const typedArrayLength = Object.getOwnPropertyDescriptor(TYPED_ARRAY, 'length')!.get as (this: unknown) => number;
+const typedArrayKeys = (TYPED_ARRAY as { keys: (this: unknown) => unknown }).keys;
+
+/** `input[key]`, read once; a getter or Proxy trap that throws is an ArgumentTypeError. */
+function readArg(call: string, input: object, key: string): unknown {
+  try {
+    return (input as Record<string, unknown>)[key];
+  } catch (err) {
+    const e = new ArgumentTypeError(`${call}: \`${key}\` could not be read: ${thrownText(err)}`);
+    Object.defineProperty(e, 'cause', { value: err, writable: true, configurable: true });
+    throw e;
+  }
+}
+
+function thrownText(err: unknown): string {
+  try {
+    if (err instanceof Error) return `${String(err.name)}: ${String(err.message)}`;
+  } catch {
+    // a Proxy posing as an Error: describe it as a value
+  }
+  return `${describeValue(err)} was thrown`;
+}
+
+/** `value` as an Int32Array the hot loops may read with `.length` and `[i]`. */
+function int32ArrayArg(call: string, name: string, value: unknown): Int32Array {
+  // The brand, not instanceof: Object.create(Int32Array.prototype) passes instanceof and throws on
+  // every read, while another realm's Int32Array fails it and reads fine.
+  if (typedArrayTag.call(value) !== 'Int32Array') {
     throw new ArgumentTypeError(
-      `${call}: expected \`${name}\` to be an Int32Array, got ${describeArg(value)}` +
-        (Array.isArray(value) || ArrayBuffer.isView(value) ? `: convert it with Int32Array.from(${name})` : ''),
+      `${call}: expected \`${name}\` to be an Int32Array, got ${describeArg(value)}` + (isListLike(value) ? `: convert it with Int32Array.from(${name})` : ''),
     );
+  }
+  const array = value as Int32Array;
+  // A detached (transferred) buffer, or a resizable one shrunk below the view, reads as length 0:
+  // silently no edges. The iterator check throws for exactly those.
+  if (typedArrayLength.call(array) === 0) {
+    try {
+      typedArrayKeys.call(array);
+    } catch {
+      throw new ArgumentRangeError(
+        `${call}: \`${name}\` is an Int32Array whose buffer was detached (transferred) or shrunk below it: pass it before transferring its buffer, or a copy`,
+        'ERR_INVALID_ARG_VALUE',
+      );
+    }
+  }
+  // A subclass or an own `length` may misstate the length the loops read: copy such an array (the
+  // copy reads the true elements), as another realm's (rare, and cheap next to the sort).
+  if (Object.getPrototypeOf(array) !== Int32Array.prototype || Object.hasOwn(array, 'length')) return new Int32Array(array);
+  return array;
+}
+
+function isListLike(value: unknown): boolean {
+  try {
+    return Array.isArray(value) || ArrayBuffer.isView(value);
+  } catch {
+    return false; // a revoked Proxy
   }
 }
 
@@ -198,10 +267,13 @@ function throwEdgeOutOfRange(call: string, input: EdgeList, e: number): never {
 
 /** Like `describeValue`, but names arrays by type and length instead of printing them whole. */
 function describeArg(value: unknown): string {
-  if (Array.isArray(value)) return `an array of length ${value.length}`;
-  if (ArrayBuffer.isView(value)) {
-    const length = (value as unknown as { length?: unknown }).length;
-    return `${value.constructor.name}${typeof length === 'number' ? `(${length})` : ''}`;
+  const tag = typedArrayTag.call(value);
+  if (tag !== undefined) return `${tag}(${typedArrayLength.call(value)})`;
+  try {
+    if (Array.isArray(value)) return `an array of length ${(value as unknown[]).length}`;
+    if (value instanceof DataView) return `DataView(${value.byteLength} bytes)`;
+  } catch {
+    // a revoked Proxy, or an array Proxy whose length throws: describeValue copes
   }
   return describeValue(value);
 }

@@ -3,7 +3,7 @@
  * priority, ties to the lower index.
  */
 import { CycleError } from '../errors.js';
-import { buildCsr, checkEdgeList, checkPriority, type Csr, type EdgeList } from './csr.js';
+import { buildCsr, readEdgeList, type Csr, type EdgeList } from './csr.js';
 import { cycleAmongUnplaced } from './cycles.js';
 import { rankByPriority } from './rank.js';
 import { rankFindMin, rankPush, rankQueueLayout, rankRemove } from './rank-queue.js';
@@ -65,10 +65,10 @@ export function topologicalOrder(input: OrderInput): Int32Array {
  */
 export function orderWithHeapLimit(input: OrderInput, heapLimit: number): Int32Array {
   const call = 'topologicalOrder';
-  checkEdgeList(call, input);
-  const priority = input.priority;
-  checkPriority(call, priority, input.nodeCount);
-  const csr = buildCsr(input, call);
+  // Read once: a getter must not answer one thing to the checks and another to the loops.
+  const args = readEdgeList(call, input, true);
+  const priority = args.priority;
+  const csr = buildCsr(args, call);
   const order = new Int32Array(csr.nodeCount);
   // All-equal priorities order by index alone: one early-exit scan decides it.
   const placed = priority === undefined || allEqual(priority) ? orderByIndex(csr, order) : orderByPriority(csr, priority, order, heapLimit);

@@ -1,6 +1,7 @@
 import { MultiDirectedGraph } from 'graphology';
-import { hasCycle, topologicalGenerations } from 'graphology-dag';
-import { CycleError } from '../errors.js';
+import { hasCycle } from 'graphology-dag';
+import { topologicalGenerations } from '../core/generations.js';
+import { ArgumentRangeError, ArgumentTypeError, CycleError, describeValue } from '../errors.js';
 import type { Job } from '../job/model.js';
 import type { Dependencies } from './dependencies.js';
 
@@ -55,14 +56,18 @@ export class JobGraph {
     return this.graph.filterNodes((n) => this.graph.outDegree(n) === 0).map(Number);
   }
 
-  /** The tasks `index` waits on (distinct, ascending). */
+  /**
+   * The tasks `index` waits on (distinct, ascending).
+   * @throws ArgumentRangeError (`ERR_OUT_OF_RANGE`) when `index` is no task's; ArgumentTypeError
+   *   (`ERR_INVALID_ARG_TYPE`) when it is not a number. So do the three below.
+   */
   dependenciesOf(index: number): number[] {
-    return this.graph.inNeighbors(String(index)).map(Number).sort((a, b) => a - b);
+    return this.graph.inNeighbors(this.#node('dependenciesOf', index)).map(Number).sort((a, b) => a - b);
   }
 
   /** The tasks that wait on `index` (distinct, ascending). */
   dependentsOf(index: number): number[] {
-    return this.graph.outNeighbors(String(index)).map(Number).sort((a, b) => a - b);
+    return this.graph.outNeighbors(this.#node('dependentsOf', index)).map(Number).sort((a, b) => a - b);
   }
 
   /**
@@ -70,18 +75,24 @@ export class JobGraph {
    * cycle is among its own.
    */
   transitiveDependenciesOf(index: number): number[] {
-    return this.#reach(index, 'in');
+    return this.#reach(this.#node('transitiveDependenciesOf', index), 'in');
   }
 
   /** Every task that waits on `index`, directly or through others (distinct, ascending). */
   transitiveDependentsOf(index: number): number[] {
-    return this.#reach(index, 'out');
+    return this.#reach(this.#node('transitiveDependentsOf', index), 'out');
   }
 
-  #reach(index: number, direction: 'in' | 'out'): number[] {
+  /** The node key of task `index`; an index that names no task is an error, not graphology's or an empty answer. */
+  #node(call: string, index: unknown): string {
+    const expected = `JobGraph.${call}: expected a task index, an integer in [0, ${this.graph.order})`;
+    if (typeof index !== 'number') throw new ArgumentTypeError(`${expected}, got ${describeValue(index)}`);
+    if (!Number.isInteger(index) || index < 0 || index >= this.graph.order) throw new ArgumentRangeError(`${expected}, got ${describeValue(index)}`);
+    return String(index);
+  }
+
+  #reach(start: string, direction: 'in' | 'out'): number[] {
     const g = this.graph;
-    const start = String(index);
-    if (!g.hasNode(start)) return [];
     const seen = new Set<string>();
     const stack = [start];
     while (stack.length > 0) {
@@ -104,10 +115,24 @@ export class JobGraph {
   /**
    * The stages: generation 0 holds the roots, generation k the tasks whose dependencies all lie in
    * earlier generations. Each generation is sorted by task index.
-   * @throws CycleError (code `CYCLE`) when the job has a cycle.
+   * @throws CycleError (code `CYCLE`) when the job has a cycle; `cycle` lists the task indices of one.
    */
   generations(): number[][] {
-    if (this.hasCycle()) throw new CycleError([], 'JobGraph.generations: the job has a cycle; validate it to see where');
-    return topologicalGenerations(this.graph).map((gen) => gen.map(Number).sort((a, b) => a - b));
+    const g = this.graph;
+    const from = new Int32Array(g.size);
+    const to = new Int32Array(g.size);
+    let e = 0;
+    g.forEachEdge((_edge, _attributes, source, target) => {
+      from[e] = Number(source);
+      to[e++] = Number(target);
+    });
+    try {
+      return topologicalGenerations({ nodeCount: g.order, from, to }).map((gen) => Array.from(gen));
+    } catch (err) {
+      if (!(err instanceof CycleError)) throw err;
+      const c = err.cycle;
+      const shown = c.length > 12 ? [...c.slice(0, 10), '…', c[c.length - 1]] : c; // a long cycle, clipped
+      throw new CycleError(c, `JobGraph.generations: the job has a cycle: tasks ${[...shown, c[0]].join(' → ')}; validate it to see every cycle`);
+    }
   }
 }

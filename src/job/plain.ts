@@ -18,7 +18,7 @@
  *   groups by processor as for AMS tasks).
  */
 import type { DiagnosticExtras, DiagnosticSink } from '../diagnostics/diagnostic.js';
-import { closest } from '../diagnostics/suggest.js';
+import { closest, editDistance } from '../diagnostics/suggest.js';
 import { DEFAULT_ASSET_CREATION_OPTIONS } from './enums.js';
 import { padExtensions, readAction, readMaxRunning, readPool, readWeight, setTaskExtension } from './extensions.js';
 import type { IdFactory } from './ids.js';
@@ -106,16 +106,22 @@ function placeOf(at: Place): DiagnosticExtras {
 function value(rec: Record<string, unknown>, key: string, whose: string, code: 'JOB_INVALID' | 'TASK_INVALID', at: Place, sink: DiagnosticSink): unknown {
   const v = rec[key];
   if (!isUnreadable(v)) return v;
-  if (sink.room(code)) sink.add(code, `${whose} ${key} could not be read: ${v.why}`, { ...placeOf(at), property: key });
+  if (sink.room(code)) sink.add(code, `${whose} ${key} could not be read: ${v.why}`, { ...placeOf(at), property: key, hint: PLAIN_HINT[code] });
   return undefined;
 }
+
+/** Hints in a plain graph's terms: the catalogue's defaults speak of Create-Job bodies. */
+const PLAIN_HINT = {
+  JOB_INVALID: 'a plain graph is plain data: {"tasks": [{"id": "a"}, {"id": "b", "dependsOn": ["a"]}]}',
+  TASK_INVALID: 'a plain task is plain data: {"id": "encode", "dependsOn": ["split"]}',
+} as const;
 
 /** A string property, or undefined (absent, null, or reported as the wrong type). */
 function optionalString(rec: Record<string, unknown>, key: string, whose: string, code: 'JOB_INVALID' | 'TASK_INVALID', at: Place, sink: DiagnosticSink): string | undefined {
   const v = value(rec, key, whose, code, at, sink);
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'string') return v;
-  if (sink.room(code)) sink.add(code, `${whose} ${key} is ${typeName(v)}, not a string`, { ...placeOf(at), property: key });
+  if (sink.room(code)) sink.add(code, `${whose} ${key} is ${typeName(v)}, not a string`, { ...placeOf(at), property: key, hint: `${key} is a string, or left out` });
   return undefined;
 }
 
@@ -170,7 +176,9 @@ export function loadPlainGraphInto(d: Record<string, unknown>, r: PlainReading):
   const entries = new Array<Entry>(list.length);
   const indexOf = new Map<string, number>();
   for (let i = 0; i < list.length; i++) entries[i] = readEntry(list[i], i, indexOf, r);
-  for (let i = 0; i < list.length; i++) job.Tasks.push(makeTask(entries[i]!, i, entries, indexOf, job, r));
+  const addition = r.addition;
+  const suggest = new Suggestions(entries, () => (addition !== undefined ? addition.names.keys() : []));
+  for (let i = 0; i < list.length; i++) job.Tasks.push(makeTask(entries[i]!, i, entries, indexOf, job, r, suggest));
   padExtensions(job.extensions, job.Tasks.length);
   return job;
 }
@@ -215,7 +223,7 @@ function readEntry(raw: unknown, i: number, indexOf: Map<string, number>, r: Pla
 /** The task placeholders and tasks without dependencies share (frozen: no one fills one in). */
 const NONE = Object.freeze([]) as unknown as never[];
 
-function makeTask(e: Entry, i: number, entries: readonly Entry[], indexOf: Map<string, number>, job: Job, r: PlainReading): Task {
+function makeTask(e: Entry, i: number, entries: readonly Entry[], indexOf: Map<string, number>, job: Job, r: PlainReading, suggest: Suggestions): Task {
   const task: Task = {
     index: i,
     Id: '',
@@ -264,7 +272,7 @@ function makeTask(e: Entry, i: number, entries: readonly Entry[], indexOf: Map<s
   const pool = job.extensions?.pool?.[i];
   task.MediaProcessorId = processor ?? (typeof pool === 'string' ? pool : '');
 
-  const producers = rec.dependsOn !== undefined ? readDependsOn(rec, i, e.id, entries, indexOf, whose, place, r) : NONE;
+  const producers = rec.dependsOn !== undefined ? readDependsOn(rec, i, e.id, entries, indexOf, whose, place, r, suggest) : NONE;
   writeTaskBody(task, producers, job, r.addition?.outputBase ?? 0);
   return task;
 }
@@ -273,7 +281,17 @@ function makeTask(e: Entry, i: number, entries: readonly Entry[], indexOf: Map<s
  * The output indices the task reads: those of the tasks `dependsOn` names, each task once, in the
  * order written (task p's output is `outputBase + p`; an existing task's, all its outputs).
  */
-function readDependsOn(rec: Record<string, unknown>, i: number, id: string | undefined, entries: readonly Entry[], indexOf: Map<string, number>, whose: string, at: () => DiagnosticExtras, r: PlainReading): number[] {
+function readDependsOn(
+  rec: Record<string, unknown>,
+  i: number,
+  id: string | undefined,
+  entries: readonly Entry[],
+  indexOf: Map<string, number>,
+  whose: string,
+  at: () => DiagnosticExtras,
+  r: PlainReading,
+  suggest: Suggestions,
+): number[] {
   const sink = r.sink;
   const v = value(rec, 'dependsOn', whose, 'TASK_INVALID', at, sink);
   if (v === undefined || v === null) return [];
@@ -287,12 +305,22 @@ function readDependsOn(rec: Record<string, unknown>, i: number, id: string | und
     return [];
   }
   const producers: number[] = [];
+  // Past a few entries, a Set: includes() over a long dependsOn is quadratic (150,000 names: 7 s).
+  let named: Set<number> | undefined;
+  const add = (o: number): void => {
+    producers.push(o);
+    if (named !== undefined) named.add(o);
+    else if (producers.length > 16) named = new Set(producers);
+  };
   const addition = r.addition;
   const base = addition?.outputBase ?? 0;
   for (let k = 0; k < list.length; k++) {
     const dep = list[k];
     if (typeof dep !== 'string') {
-      if (sink.room('TASK_INVALID')) sink.add('TASK_INVALID', `${whose} dependsOn[${k}] ${isUnreadable(dep) ? `could not be read: ${dep.why}` : `is ${typeName(dep)}, not a task id`}`, where());
+      if (sink.room('TASK_INVALID')) {
+        const why = isUnreadable(dep) ? `could not be read: ${dep.why}` : `is ${typeName(dep)}, not a task id`;
+        sink.add('TASK_INVALID', `${whose} dependsOn[${k}] ${why}`, { ...where(), hint: 'dependsOn lists task ids, each a string: ["split"]' });
+      }
       continue;
     }
     const p = indexOf.get(dep);
@@ -300,24 +328,24 @@ function readDependsOn(rec: Record<string, unknown>, i: number, id: string | und
     if (p === undefined && existing === undefined) {
       if (!sink.room('OUTPUT_NOT_PRODUCED')) continue;
       if (addition !== undefined) {
-        const near = closest(dep, [...ids(entries), ...addition.names.keys()]);
+        const near = suggest.near(dep, candidates(entries, addition.names.keys()));
         const hint = near !== undefined ? `did you mean "${near}"?` : 'dependsOn names the ids of the other new tasks, or the Name of a task of the job';
         sink.add('OUTPUT_NOT_PRODUCED', `task ${label(i, id)} depends on ${JSON.stringify(clip(dep))}, which is no task of the job or of the addition`, { ...where(), hint });
         continue;
       }
-      const near = closest(dep, ids(entries));
+      const near = suggest.near(dep, ids(entries));
       const hint = near !== undefined ? `did you mean "${near}"?` : 'dependsOn names the ids of other tasks of the graph';
       sink.add('OUTPUT_NOT_PRODUCED', `task ${label(i, id)} depends on ${JSON.stringify(clip(dep))}, which is no task of the graph`, { ...where(), hint });
       continue;
     }
     // A task named once reads all its outputs: the first of them tells whether it was named already.
     const first = p !== undefined ? base + p : existing![0];
-    if (first !== undefined && producers.includes(first)) {
+    if (first !== undefined && (named !== undefined ? named.has(first) : producers.includes(first))) {
       if (sink.room('INPUT_DUPLICATE')) sink.add('INPUT_DUPLICATE', `${whose} dependsOn names ${JSON.stringify(clip(dep))} twice`, { ...where(), hint: 'list each task once' });
       continue;
     }
-    if (p !== undefined) producers.push(base + p);
-    else for (const o of existing!) producers.push(o);
+    if (p !== undefined) add(base + p);
+    else for (const o of existing!) add(o);
   }
   return producers;
 }
@@ -325,6 +353,61 @@ function readDependsOn(rec: Record<string, unknown>, i: number, id: string | und
 /** The graph's ids, for "did you mean" (only asked when a dependency names none). */
 function* ids(entries: readonly Entry[]): Generator<string> {
   for (const e of entries) if (e.id !== undefined) yield e.id;
+}
+
+function* candidates(entries: readonly Entry[], names: Iterable<string>): Generator<string> {
+  yield* ids(entries);
+  yield* names;
+}
+
+/**
+ * "Did you mean" for the names dependsOn gives that are no task's, as {@link closest} picks, within
+ * a budget of edit-distance work in proportion to the graph's ids: each such name is compared with
+ * every id, up to the diagnostics cap (1,000) times, so 20,000 tasks took 20 s. Past the budget a
+ * name gets the plain hint; names are looked at in order, so the answer is deterministic.
+ */
+class Suggestions {
+  /** Work left, in edit-distance cells (about 25 ns each); -1 until the first question. */
+  #left = -1;
+  readonly #entries: readonly Entry[];
+  readonly #more: () => Iterable<string>;
+
+  constructor(entries: readonly Entry[], more: () => Iterable<string> = () => []) {
+    this.#entries = entries;
+    this.#more = more;
+  }
+
+  near(word: string, among: Iterable<string>): string | undefined {
+    if (this.#left === -1) {
+      let chars = 0;
+      for (const id of candidates(this.#entries, this.#more())) chars += id.length + 1;
+      this.#left = 1_000_000 + 32 * chars;
+    }
+    const w = word.toLowerCase();
+    const limit = Math.max(1, Math.floor(word.length / 3));
+    let best: string | undefined;
+    let bestDistance = limit + 1;
+    for (const c of among) {
+      let cost = 1;
+      // Lower-casing never shortens and at most doubles a string: the lengths alone rule most out
+      // (an edit distance is at least the difference of the lengths).
+      let lower: string | undefined;
+      if (c.length <= w.length + limit && 2 * c.length >= w.length - limit) {
+        lower = c.toLowerCase();
+        cost += c.length;
+        if (Math.abs(lower.length - w.length) <= limit) cost += 16 + (w.length + 1) * (lower.length + 1);
+        else lower = undefined;
+      }
+      if ((this.#left -= cost) < 0) {
+        this.#left = 0;
+        return undefined;
+      }
+      if (lower === undefined) continue;
+      const d = editDistance(w, lower);
+      if (d < bestDistance) [best, bestDistance] = [c, d];
+    }
+    return best;
+  }
 }
 
 /**
