@@ -271,7 +271,8 @@ export function explain(st: SchedulerState, taskId: string): Explanation {
     return { ...base, ahead, reason: 'pool-full', message: `task ${name} is ready, but pool "${pool}" has ${weight === 1 ? `all ${slots} slot${slots === 1 ? '' : 's'} taken` : `too few slots free${needs}`}; ${ahead} ready task${ahead === 1 ? '' : 's'} go before it` };
   }
   const opens = st.blockedUntil.get(p);
-  if (p !== 0 && opens !== undefined) {
+  // A window that has moved on is opened by the next next(), which would start the task.
+  if (p !== 0 && opens !== undefined && opens > st.settings.now()) {
     return { ...base, ahead, reason: 'rate-limited', message: `task ${name} is ready, but pool "${pool}" reached its rate limit; it opens again at ${new Date(opens).toISOString()}` };
   }
   return { ...base, ahead, reason: 'ready', message: `task ${name} is ready and will start at the next call of next()${ahead > 0 ? ` after ${ahead} task${ahead === 1 ? '' : 's'} before it` : ''}` };

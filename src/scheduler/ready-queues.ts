@@ -122,6 +122,7 @@ export class ReadyQueues {
     this.#key.push(-1);
     this.#unlogged.push(new Int32Array(16));
     this.#unloggedSize.push(0);
+    this.#kept.push(0);
     this.#blocked.push(0);
     if (this.#top.length < p + 1) {
       const t = new Int32Array(Math.max(8, (p + 1) * 2));
@@ -209,13 +210,44 @@ export class ReadyQueues {
    */
   takeUnlogged(pool: number): Int32Array {
     this.#unloggedSize[pool] = 0;
+    this.#kept[pool] = 0;
     return this.#unlogged[pool]!;
   }
 
-  /** Forgets the noted tasks of every pool (none of them is waiting for a slot). */
+  /**
+   * Forgets the noted tasks of every pool: called when no pool with a free slot has a task to give,
+   * so none of them is waiting for a slot now. But a task a job's cap keeps in its job's heap, or
+   * one behind a heavier task (with weights), is still ready, and waits for a slot when the pool
+   * fills later: such notes are kept. They are sorted out only once a pool's notes have doubled
+   * since, so a big job kept back costs no scan at every call.
+   */
   clearUnlogged(): void {
     const sizes = this.#unloggedSize;
-    for (let p = 0; p < sizes.length; p++) sizes[p] = 0;
+    const test = this.weights !== null || this.hidesTasks ? this.#stillUnlogged : null;
+    for (let p = 0; p < sizes.length; p++) {
+      if (test === null) {
+        sizes[p] = 0;
+        continue;
+      }
+      const n = sizes[p]!;
+      if (n === 0 || n < 2 * this.#kept[p]!) continue;
+      const list = this.#unlogged[p]!;
+      let m = 0;
+      for (let i = 0; i < n; i++) if (test(list[i]!)) list[m++] = list[i]!;
+      sizes[p] = this.#kept[p] = m;
+    }
+  }
+
+  /** Some job has a cap: its ready tasks may be kept from the claims (see {@link clearUnlogged}). */
+  hidesTasks = false;
+  /** Whether a noted task is still ready with its wait not logged (see {@link setNoteTest}). */
+  #stillUnlogged: ((task: number) => boolean) | null = null;
+  /** Per pool: notes kept by the last {@link clearUnlogged} that sorted them. */
+  #kept: number[] = [];
+
+  /** The test {@link clearUnlogged} keeps a note by: the task is still ready and its wait not logged. */
+  setNoteTest(test: (task: number) => boolean): void {
+    this.#stillUnlogged = test;
   }
 
   /**
@@ -267,6 +299,20 @@ export class ReadyQueues {
     }
     notes.set(list.subarray(0, k), n);
     this.#unloggedSize[pool] = n + k;
+  }
+
+  /**
+   * The order's keys changed form (packed keys unpacked, see ReadyOrder.addJob) without changing
+   * the order: the keys kept beside the heaps' entries are read again, or they would be compared
+   * with keys of the other form.
+   */
+  rekey(): void {
+    const key = this.#order.key;
+    for (let p = 0; p < this.#heaps.length; p++) {
+      const heap = this.#heaps[p]!;
+      const keys = this.#heapKeys[p]!;
+      for (let i = 0, n = this.#sizes[p]!; i < n; i++) keys[i] = key[heap[i]!]!;
+    }
   }
 
   /** A task became ready in `pool`. */

@@ -102,17 +102,22 @@ export class Scheduler {
     const s = createState(settings);
     this.#s = s;
     const tasks = s.tasks;
-    this.#isReady = (t: number): boolean => tasks.state[t] === SCHEDULED;
+    const held = tasks.held;
+    // A task may have a stale entry in a heap besides its live one (it was withdrawn, then ready
+    // again); once claimed through one, the other looks ready if the task is then held: not so.
+    this.#isReady = (t: number): boolean => tasks.state[t] === SCHEDULED && (held.size === 0 || !held.has(t));
     const jobs = s.jobs;
     this.#cappedReady = (t: number): boolean => {
       const j = tasks.job[t]!;
       const cap = jobs.ints[(j << INT_SHIFT) + MAX_RUNNING]!;
-      if (tasks.state[t] === SCHEDULED && (cap === 0 || jobs.runningOf(j) < cap)) return true;
+      if (tasks.state[t] === SCHEDULED && (held.size === 0 || !held.has(t)) && (cap === 0 || jobs.runningOf(j) < cap)) return true;
       // The copy goes: a capped job offers the task again when it may run (see job-caps.ts).
       if (cap !== 0) droppedCapped(s, j, tasks.pool[t]!, t);
       return false;
     };
     s.ready.setReadyTest((t) => (s.capped ? this.#cappedReady(t) : this.#isReady(t)));
+    // A noted task kept back by a cap or a heavier task still waits to be logged (see ReadyQueues.clearUnlogged).
+    s.ready.setNoteTest((t) => tasks.state[t] === SCHEDULED && (held.size === 0 || !held.has(t)) && !s.events.waitLogged(t));
   }
 
   /** Tasks running now (Processing or Canceling). */
