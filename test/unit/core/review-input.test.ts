@@ -8,6 +8,7 @@ import { coveringCycles, findCycles } from '../../../src/core/cycles.js';
 import { topologicalGenerations, topologicalLevels } from '../../../src/core/generations.js';
 import { topologicalOrder } from '../../../src/core/topological-order.js';
 import { ArgumentRangeError, ArgumentTypeError } from '../../../src/errors.js';
+import { thrown } from '../../helpers/thrown.js';
 
 const i32 = (...xs: number[]): Int32Array => Int32Array.from(xs);
 
@@ -38,15 +39,6 @@ const CALLS: Array<[string, Call]> = [
   ['coveringCycles', ((input: never) => coveringCycles(input, 20)) as Call],
   ['buildCsr', ((input: never) => buildCsr(input)) as Call],
 ];
-
-function thrown(call: () => unknown): unknown {
-  try {
-    call();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('typed-array entry points: arrays that cannot be read as they look', () => {
   it.each(CALLS)('%s refuses edge arrays whose buffer was detached, instead of reading no edges', (name, call) => {

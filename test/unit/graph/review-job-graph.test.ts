@@ -5,17 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { ArgumentRangeError, ArgumentTypeError, CycleError } from '../../../src/errors.js';
 import { validateJob } from '../../../src/validate/validate.js';
+import { thrown } from '../../helpers/thrown.js';
 
 const graphOf = (def: unknown) => validateJob(def as never, { profile: 'relaxed' }).graph!;
-
-function thrown(call: () => unknown): unknown {
-  try {
-    call();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('JobGraph: an index that names no task', () => {
   const g = graphOf({ tasks: [{ id: 'a' }, { id: 'b', dependsOn: ['a'] }, { id: 'c', dependsOn: ['b'] }] });
