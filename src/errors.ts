@@ -107,6 +107,21 @@ export function describeValue(value: unknown): string {
   return `\`${shown}\` (${type})`;
 }
 
+/** What a throw says, for a message; never throws itself (the thrown value may be a Proxy too). */
+export function thrownText(err: unknown): string {
+  try {
+    if (err instanceof Error) {
+      const name = typeof err.name === 'string' ? err.name : 'Error';
+      const message = typeof err.message === 'string' ? err.message : '';
+      const text = message === '' ? name : `${name}: ${message}`;
+      return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+    }
+  } catch {
+    // a Proxy posing as an Error: describe it as a value
+  }
+  return `${describeValue(err)} was thrown`;
+}
+
 /**
  * Reads the limit `key` of an options object: `fallback` when absent, else an integer >= 0 or
  * Infinity.

@@ -2,7 +2,7 @@
  * Compressed sparse row (CSR) adjacency built from an edge list, and the argument checks every core
  * entry point shares. Numbers only: no objects per node or edge.
  */
-import { ArgumentRangeError, ArgumentTypeError, describeValue } from '../errors.js';
+import { ArgumentRangeError, ArgumentTypeError, describeValue, thrownText } from '../errors.js';
 
 /** The largest node count the core accepts: node indices must fit an int32. */
 export const MAX_NODE_COUNT = 0x7fffffff;
@@ -210,14 +210,6 @@ function readArg(call: string, input: object, key: string): unknown {
   }
 }
 
-function thrownText(err: unknown): string {
-  try {
-    if (err instanceof Error) return `${String(err.name)}: ${String(err.message)}`;
-  } catch {
-    // a Proxy posing as an Error: describe it as a value
-  }
-  return `${describeValue(err)} was thrown`;
-}
 
 /** `value` as an Int32Array the hot loops may read with `.length` and `[i]`. */
 function int32ArrayArg(call: string, name: string, value: unknown): Int32Array {

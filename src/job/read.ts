@@ -13,7 +13,7 @@
  *
  * Text from JSON.parse skips the copy: it is plain already (validateJob knows when it parsed it).
  */
-import { describeValue } from '../errors.js';
+import { describeValue, thrownText } from '../errors.js';
 
 const UNREADABLE = new WeakSet<object>();
 
@@ -99,20 +99,6 @@ export function show(v: unknown): string {
     default:
       return v === null ? 'null' : typeName(v);
   }
-}
-
-/** What a throw says, for a message; never throws itself (the thrown value may be a Proxy too). */
-export function thrownText(err: unknown): string {
-  try {
-    if (err instanceof Error) {
-      const name = typeof err.name === 'string' ? err.name : 'Error';
-      const message = typeof err.message === 'string' ? err.message : '';
-      return clip(message === '' ? name : `${name}: ${message}`, 120);
-    }
-  } catch {
-    // a Proxy posing as an Error: describe it as a value
-  }
-  return `${describeValue(err)} was thrown`;
 }
 
 /**
