@@ -18,7 +18,7 @@
  *   groups by processor as for AMS tasks).
  */
 import type { DiagnosticExtras, DiagnosticSink } from '../diagnostics/diagnostic.js';
-import { closest, editDistance } from '../diagnostics/suggest.js';
+import { BoundedSuggestions, closest } from '../diagnostics/suggest.js';
 import { DEFAULT_ASSET_CREATION_OPTIONS } from './enums.js';
 import { padExtensions, readAction, readMaxRunning, readPool, readWeight, setTaskExtension } from './extensions.js';
 import type { IdFactory } from './ids.js';
@@ -177,7 +177,8 @@ export function loadPlainGraphInto(d: Record<string, unknown>, r: PlainReading):
   const indexOf = new Map<string, number>();
   for (let i = 0; i < list.length; i++) entries[i] = readEntry(list[i], i, indexOf, r);
   const addition = r.addition;
-  const suggest = new Suggestions(entries, () => (addition !== undefined ? addition.names.keys() : []));
+  // "Did you mean" for the names dependsOn gives that are no task's, within a budget for the graph's ids.
+  const suggest = new BoundedSuggestions(() => candidates(entries, addition !== undefined ? addition.names.keys() : []));
   for (let i = 0; i < list.length; i++) job.Tasks.push(makeTask(entries[i]!, i, entries, indexOf, job, r, suggest));
   padExtensions(job.extensions, job.Tasks.length);
   return job;
@@ -223,7 +224,7 @@ function readEntry(raw: unknown, i: number, indexOf: Map<string, number>, r: Pla
 /** The task placeholders and tasks without dependencies share (frozen: no one fills one in). */
 const NONE = Object.freeze([]) as unknown as never[];
 
-function makeTask(e: Entry, i: number, entries: readonly Entry[], indexOf: Map<string, number>, job: Job, r: PlainReading, suggest: Suggestions): Task {
+function makeTask(e: Entry, i: number, entries: readonly Entry[], indexOf: Map<string, number>, job: Job, r: PlainReading, suggest: BoundedSuggestions): Task {
   const task: Task = {
     index: i,
     Id: '',
@@ -290,7 +291,7 @@ function readDependsOn(
   whose: string,
   at: () => DiagnosticExtras,
   r: PlainReading,
-  suggest: Suggestions,
+  suggest: BoundedSuggestions,
 ): number[] {
   const sink = r.sink;
   const v = value(rec, 'dependsOn', whose, 'TASK_INVALID', at, sink);
@@ -360,55 +361,6 @@ function* candidates(entries: readonly Entry[], names: Iterable<string>): Genera
   yield* names;
 }
 
-/**
- * "Did you mean" for the names dependsOn gives that are no task's, as {@link closest} picks, within
- * a budget of edit-distance work in proportion to the graph's ids: each such name is compared with
- * every id, up to the diagnostics cap (1,000) times, so 20,000 tasks took 20 s. Past the budget a
- * name gets the plain hint; names are looked at in order, so the answer is deterministic.
- */
-class Suggestions {
-  /** Work left, in edit-distance cells (about 25 ns each); -1 until the first question. */
-  #left = -1;
-  readonly #entries: readonly Entry[];
-  readonly #more: () => Iterable<string>;
-
-  constructor(entries: readonly Entry[], more: () => Iterable<string> = () => []) {
-    this.#entries = entries;
-    this.#more = more;
-  }
-
-  near(word: string, among: Iterable<string>): string | undefined {
-    if (this.#left === -1) {
-      let chars = 0;
-      for (const id of candidates(this.#entries, this.#more())) chars += id.length + 1;
-      this.#left = 1_000_000 + 32 * chars;
-    }
-    const w = word.toLowerCase();
-    const limit = Math.max(1, Math.floor(word.length / 3));
-    let best: string | undefined;
-    let bestDistance = limit + 1;
-    for (const c of among) {
-      let cost = 1;
-      // Lower-casing never shortens and at most doubles a string: the lengths alone rule most out
-      // (an edit distance is at least the difference of the lengths).
-      let lower: string | undefined;
-      if (c.length <= w.length + limit && 2 * c.length >= w.length - limit) {
-        lower = c.toLowerCase();
-        cost += c.length;
-        if (Math.abs(lower.length - w.length) <= limit) cost += 16 + (w.length + 1) * (lower.length + 1);
-        else lower = undefined;
-      }
-      if ((this.#left -= cost) < 0) {
-        this.#left = 0;
-        return undefined;
-      }
-      if (lower === undefined) continue;
-      const d = editDistance(w, lower);
-      if (d < bestDistance) [best, bestDistance] = [c, d];
-    }
-    return best;
-  }
-}
 
 /**
  * The task's references and a TaskBody that says them, with the entries' true places in it (one

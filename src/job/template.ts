@@ -5,7 +5,7 @@
  * cycles) are the validator's: it validates that body as it validates an inline job.
  */
 import type { DiagnosticSink, DiagnosticExtras } from '../diagnostics/diagnostic.js';
-import { closest } from '../diagnostics/suggest.js';
+import { BoundedSuggestions, closest } from '../diagnostics/suggest.js';
 import { isInt32 } from './load.js';
 import type { TaskDefinition } from './model.js';
 import { isRecord, isUnreadable, kindOf, show, snapshotArray, snapshotRecord, typeName } from './read.js';
@@ -280,6 +280,10 @@ function matchBodies(t: JobTemplate, sink: DiagnosticSink, at: DiagnosticExtras,
     byId.set(tt.Id, k);
   });
   const used = new Map<number, number>();
+  // "Did you mean" for a taskTemplateId the template does not have: within a budget, as a template
+  // may hold thousands of TaskTemplates, each unknown Id compared with every one (2,000 took 34 s).
+  const suggest = new BoundedSuggestions(() => byId.keys());
+  let byLowerId: Map<string, string> | undefined;
   t.templateOf = t.bodies.map((b, i) => {
     const place: DiagnosticExtras = { ...at, property: 'JobTemplateBody', line: b.line, column: b.column };
     if (b.taskTemplateId === undefined) {
@@ -289,7 +293,11 @@ function matchBodies(t: JobTemplate, sink: DiagnosticSink, at: DiagnosticExtras,
     const k = byId.get(b.taskTemplateId) ?? byId.get(b.taskTemplateId.trim());
     if (k === undefined) {
       if (sink.room('TEMPLATE_TASK_MISMATCH')) {
-        const near = closest(b.taskTemplateId, byId.keys()) ?? [...byId.keys()].find((x) => x.toLowerCase() === b.taskTemplateId!.toLowerCase());
+        if (byLowerId === undefined) {
+          byLowerId = new Map();
+          for (const id of byId.keys()) if (!byLowerId.has(id.toLowerCase())) byLowerId.set(id.toLowerCase(), id);
+        }
+        const near = byLowerId.get(b.taskTemplateId.toLowerCase()) ?? suggest.near(b.taskTemplateId, byId.keys());
         sink.add('TEMPLATE_TASK_MISMATCH', `${who}: <taskBody> #${i} names TaskTemplate ${clip(JSON.stringify(b.taskTemplateId))}, which the template does not have`, {
           ...place,
           hint: near !== undefined ? `did you mean ${near}?` : 'each taskTemplateId is the Id of one of the template\'s TaskTemplates',
