@@ -32,10 +32,15 @@ export function editDistance(a: string, b: string): number {
  */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
   const limit = Math.max(1, Math.floor(word.length / 3));
+  const w = word.toLowerCase();
   let best: string | undefined;
   let bestDistance = limit + 1;
   for (const c of candidates) {
-    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    const lower = c.toLowerCase();
+    // An edit distance is at least the difference of the lengths: a property name of a megabyte is
+    // no slip of any known one, and measuring it against each took seconds.
+    if (Math.abs(lower.length - w.length) >= bestDistance) continue;
+    const d = editDistance(w, lower);
     if (d < bestDistance) [best, bestDistance] = [c, d];
   }
   return best;

@@ -38,3 +38,22 @@ describe("did you mean, for a taskTemplateId the template does not have", () => 
     expect(ms).toBeLessThan(4_000);
   }, 120_000);
 });
+
+describe('did you mean, for an unknown property of a megabyte', () => {
+  it('is not measured against every known name (ten 1 MB names took about 30 s)', () => {
+    const extra: Record<string, number> = {};
+    for (let k = 0; k < 10; k++) extra[`${'Q'.repeat(1_000_000)}${k}`] = 1;
+    const t = { ...template(1, tt), ...extra };
+    const t0 = performance.now();
+    const unknown = validateJobTemplate(t).diagnostics.filter((d) => d.code === 'UNKNOWN_PROPERTY');
+    const ms = performance.now() - t0;
+    expect(unknown).toHaveLength(10);
+    for (const d of unknown) expect(d.hint).not.toMatch(/did you mean/);
+    expect(ms).toBeLessThan(4_000);
+  }, 120_000);
+
+  it('still suggests the known name a short slip means', () => {
+    const d = validateJobTemplate({ ...template(1, tt), Nmae: 'x' }).diagnostics.find((x) => x.code === 'UNKNOWN_PROPERTY');
+    expect(d?.hint).toBe('did you mean Name?');
+  });
+});
