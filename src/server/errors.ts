@@ -50,6 +50,11 @@ export const HTTP_ERROR_CODES = {
   BAD_REQUEST: 'BAD_REQUEST',
   /** The request took longer than the server's request timeout. 408. */
   REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
+  /**
+   * A query of a `$batch` that came after the batch's answers already reached the server's limit
+   * (16 MiB): it was not run; send it in another batch. 400, as that operation's answer.
+   */
+  BATCH_ANSWER_TOO_LARGE: 'BATCH_ANSWER_TOO_LARGE',
   /** A part of the Media Services API this server does not implement ($batch, $metadata, templates, …). 501. */
   NOT_IMPLEMENTED: 'NOT_IMPLEMENTED',
   /** Too many request bodies are being read or job definitions wait to be checked, or the server is shutting down. 503. */

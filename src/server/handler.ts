@@ -101,6 +101,9 @@ const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](
 const ROOT_REDIRECTED = /^\/(?:api)?$/i;
 const SAFE_HEADER_VALUE = /^[\t\x20-\x7e]*$/;
 
+/** Most characters of answers a `$batch` gathers before its further queries are refused unrun (16 MiB). */
+const MAX_BATCH_ANSWER_CHARS = 16 * 1024 * 1024;
+
 /** Query options each kind of resource takes (besides `$format`, which all take). */
 const OPTIONS = {
   list: new Set(['$filter', '$top', '$skip', '$select', '$orderby', '$inlinecount', '$format']),
@@ -979,18 +982,35 @@ export class ApiHandler {
     x.bodyRead = true;
     const items = parseBatch(text, boundary);
     const answers: BatchResponseItem[] = [];
+    // What the answers add up to (UTF-16 units): a 60-byte `GET Tasks` answers up to 1,000 tasks,
+    // so a batch of 1,000 of them would build a gigabyte. Queries past the limit are not run.
+    let answered = 0;
     for (const item of items) {
+      // One operation at a time: other requests are served between them, as if sent one by one.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       if (x.gone) return;
       if (item.kind === 'operation') {
         const { sub, channel } = this.#operation(x, item.operation);
         try {
+          if (answered > MAX_BATCH_ANSWER_CHARS) {
+            throw new HttpError(
+              400,
+              'BATCH_ANSWER_TOO_LARGE',
+              `this query was not run: the answers before it in the batch already exceed ${MAX_BATCH_ANSWER_CHARS / 1024 / 1024} MiB; send it in another batch, or page with $top`,
+            );
+          }
           await this.#serve(sub);
         } catch (err) {
           this.#fail(sub, err);
         }
-        answers.push({ kind: 'operation', response: answerOf(channel, item.operation) });
+        const response = answerOf(channel, item.operation);
+        answered += response.body.length;
+        answers.push({ kind: 'operation', response });
       } else {
-        answers.push(await this.#changeSet(x, item.operations));
+        const answer = await this.#changeSet(x, item.operations);
+        if (answer.kind === 'changeset') for (const r of answer.responses) answered += r.body.length;
+        else answered += answer.response.body.length;
+        answers.push(answer);
       }
     }
     const { contentType, body } = writeBatch(answers);

@@ -18,6 +18,15 @@ import { ODataQueryError, closestName, quoteSnippet } from './errors.js';
 import { printFilter } from './filter.js';
 import type { BinaryExpr, CallExpr, FilterExpr, FunctionName, LiteralExpr } from './filter.js';
 
+/**
+ * Characters the string functions of a filter (`replace`, `concat`, `tolower`, `toupper`, `trim`,
+ * `substring`) may build per entity, on top of four times the text the filter reads from it. Nested
+ * `replace` calls multiply a string's length at each level (`replace(replace(Name,'a','aaaa'),…)`),
+ * so without a bound a 300-character filter takes minutes and gigabytes on one entity; past it the
+ * filter is refused with a 400 (`ODATA_QUERY_INVALID`), before the string is built.
+ */
+export const MAX_FILTER_BUILT_CHARS = 65_536;
+
 /** Primitive property types a filter or an ordering can use. */
 export type ODataPrimitiveType = 'string' | 'int' | 'double' | 'boolean' | 'datetime' | 'guid';
 
@@ -79,7 +88,11 @@ export function compileFilter<T extends object>(expr: FilterExpr, schema: Entity
     c.fail(`the filter must be a true/false condition, but ${c.show(expr)} is ${article(top.type)}`, expr, 'compare it, e.g. with eq');
   }
   const fn = top.fn;
-  return (entity: T) => fn(entity as Entity) === true;
+  const budget = c.budget;
+  return (entity: T) => {
+    budget.left = MAX_FILTER_BUILT_CHARS;
+    return fn(entity as Entity) === true;
+  };
 }
 
 /** Reads a `/`-separated property path; a missing or null step gives null. */
@@ -173,9 +186,19 @@ const FUNCTIONS: Record<FunctionName, FunctionDef> = {
   ceiling: { params: ['numeric'], returns: 'arg', impl: (x: number) => Math.ceil(x) },
 };
 
+/** Length of `s.replaceAll(find, by)`, found without building it. */
+function replacedLength(s: string, find: string, by: string): number {
+  if (find === '' || by.length <= find.length) return s.length;
+  let count = 0;
+  for (let i = s.indexOf(find); i >= 0; i = s.indexOf(find, i + find.length)) count++;
+  return s.length + count * (by.length - find.length);
+}
+
 class Compiler {
   readonly #schema: EntitySchema;
   readonly #option: string;
+  /** What is left of {@link MAX_FILTER_BUILT_CHARS} for the entity being tested (reset per entity). */
+  readonly budget = { left: MAX_FILTER_BUILT_CHARS };
 
   constructor(schema: EntitySchema, option: string) {
     this.#schema = schema;
@@ -226,6 +249,19 @@ class Compiler {
       this.fail(`${path} is a ${type === 'collection' ? 'collection' : 'navigation property'} and cannot be filtered on`, e, 'filter on primitive properties');
     }
     const read = propertyReader(path);
+    if (type === 'string') {
+      // Text read from the entity earns the string functions room to work on it.
+      const budget = this.budget;
+      return {
+        type,
+        fn: (entity) => {
+          const v = read(entity);
+          if (typeof v === 'string') budget.left += 4 * v.length;
+          return v;
+        },
+        node: e,
+      };
+    }
     if (type === 'guid') {
       return {
         type,
@@ -411,7 +447,7 @@ class Compiler {
       }
     });
     const returns: ValueType = def.returns === 'arg' ? args[0]!.type : def.returns;
-    const impl = def.impl as (...a: unknown[]) => unknown;
+    const impl = returns === 'string' ? this.#charged(e, def.impl as (...a: unknown[]) => unknown) : (def.impl as (...a: unknown[]) => unknown);
     const fs = args.map((a) => a.fn);
     let fn: Eval;
     if (fs.length === 1) {
@@ -441,6 +477,42 @@ class Compiler {
       };
     }
     return { type: returns, fn, node: e };
+  }
+
+  /**
+   * A string function that charges what it builds to {@link MAX_FILTER_BUILT_CHARS}: `replace` and
+   * `concat` before building (their length is known), the others (never much longer than their
+   * input) after.
+   */
+  #charged(e: CallExpr, impl: (...a: unknown[]) => unknown): (...a: unknown[]) => unknown {
+    const budget = this.budget;
+    const charge = (n: number): void => {
+      budget.left -= n;
+      if (budget.left < 0) {
+        this.fail(
+          `${e.name}() builds more text than this server evaluates per entity (${MAX_FILTER_BUILT_CHARS.toLocaleString('en-US')} characters beyond four times the text the filter reads)`,
+          e,
+          'nested replace() multiplies a string at each level: simplify the expression',
+        );
+      }
+    };
+    if (e.name === 'replace') {
+      return (s, find, by) => {
+        charge(replacedLength(s as string, find as string, by as string));
+        return impl(s, find, by);
+      };
+    }
+    if (e.name === 'concat') {
+      return (a, b) => {
+        charge((a as string).length + (b as string).length);
+        return impl(a, b);
+      };
+    }
+    return (...a) => {
+      const out = impl(...a) as string;
+      charge(out.length);
+      return out;
+    };
   }
 }
 

@@ -195,6 +195,7 @@ function parseSelect(text: string, schema: EntitySchema): readonly string[] | un
 
 function parseOrderBy(text: string, schema: EntitySchema): readonly OrderByItem[] {
   const out: OrderByItem[] = [];
+  const seen = new Set<string>();
   for (const { item, pos } of items(text)) {
     if (item === '') throw new ODataQueryError(`$orderby: expected a property name at position ${pos}`, { option: '$orderby', position: pos, token: '' });
     const parts = item.split(/[ \t]+/);
@@ -212,7 +213,10 @@ function parseOrderBy(text: string, schema: EntitySchema): readonly OrderByItem[
     if (type === 'collection' || type === 'navigation') {
       throw new ODataQueryError(`$orderby: ${property} at position ${pos} is not a primitive property and cannot order results`, { option: '$orderby', position: pos, token: property });
     }
-    out.push({ property, direction: dir === 'desc' ? 'desc' : 'asc', type });
+    // A property named again can never decide an order (entities it would compare are equal on it
+    // already): dropped, so `$orderby=State,State,…` costs one key, not one per repeat.
+    if (!seen.has(property)) out.push({ property, direction: dir === 'desc' ? 'desc' : 'asc', type });
+    seen.add(property);
   }
   return out;
 }
