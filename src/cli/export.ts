@@ -17,7 +17,7 @@ job inputs feeding them and the outputs no task reads. An invalid job is drawn t
 missing assets in red. A workload ('jobgraph generate': container or NDJSON) of one job draws that
 job; of several, the one --job names.
   --format          dot (Graphviz, default), mermaid (flowchart) or json ({ job, tasks, edges, cycles, valid })
-  --output F        write to F instead of standard output
+  --output F        write to F instead of standard output (-o - is standard output)
   --job N           the job of a workload to draw, counted from 0
   --profile         ams (default: the service's quotas; for a workload, the profile it names) or
                     relaxed (no quotas, graphs of any size)
@@ -81,7 +81,8 @@ export async function exportCommand(args: string[], io: CliIO): Promise<number> 
   const text =
     format === 'dot' ? exportDot(result, options) : format === 'mermaid' ? exportMermaid(result, options) : JSON.stringify(exportJson(result), null, 2) + '\n';
 
-  if (values.output !== undefined) {
+  // `-o -` is standard output, as `-` is standard input: not a file named '-'.
+  if (values.output !== undefined && values.output !== '-') {
     try {
       await writeFile(values.output, text);
     } catch (err) {

@@ -21,7 +21,7 @@ Makes a workload of AMS Create-Job bodies with arrival times, for 'jobgraph simu
   --format     json (default: the jobgraph.workload/1 container) or ndjson (one {arrival, definition}
                a line, written as generated)
   --compact    json on one line
-  --output F   write to F instead of standard output
+  --output F   write to F instead of standard output (-o - is standard output)
 The same arguments give the same bytes. A shape above 30 tasks exceeds the service's quota: its
 container says "profile": "relaxed", which validate and export follow; NDJSON has no header to say
 it: validate it with --profile relaxed.
@@ -98,7 +98,8 @@ export async function generateCommand(args: string[], io: CliIO): Promise<number
   };
   const pieces = serializeJobs(head, counted(generateWorkloadStream(kind as WorkloadKind, options)), { format, indent: values.compact ? 0 : 2 });
 
-  if (values.output !== undefined) {
+  // `-o -` is standard output, as `-` is standard input elsewhere: not a file named '-'.
+  if (values.output !== undefined && values.output !== '-') {
     const file = values.output;
     let fd: number;
     try {

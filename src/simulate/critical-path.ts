@@ -32,29 +32,54 @@ export function criticalPath(tasks: readonly ScheduledTask[]): number[] {
   if (tasks.length === 0) return [];
   let last = 0;
   for (let i = 1; i < tasks.length; i++) if (tasks[i]!.end > tasks[last]!.end) last = i;
-  const endingAt = new Map<number, number[]>();
+  // The tasks ending at each time, and at each (time, pool, slot), ascending by index, each with a
+  // cursor past the ones already on the chain: a task joins the chain once and never leaves it, so
+  // a cursor only moves forward. Filtering every candidate list at each step was quadratic (20,000
+  // tasks of no duration ending at one instant, each waiting for the one before: 32 s).
+  const endingAt = new Map<number, Candidates>();
+  const endingIn = new Map<number, Map<string, Candidates>>();
   tasks.forEach((t, i) => {
-    const list = endingAt.get(t.end);
-    if (list === undefined) endingAt.set(t.end, [i]);
-    else list.push(i);
+    let list = endingAt.get(t.end);
+    if (list === undefined) endingAt.set(t.end, (list = { items: [], next: 0 }));
+    list.items.push(i);
+    let bySlot = endingIn.get(t.end);
+    if (bySlot === undefined) endingIn.set(t.end, (bySlot = new Map()));
+    const key = `${t.pool} ${t.slot}`;
+    let own = bySlot.get(key);
+    if (own === undefined) bySlot.set(key, (own = { items: [], next: 0 }));
+    own.items.push(i);
   });
   const chain = [last];
-  const seen = new Set(chain);
+  const seen = new Uint8Array(tasks.length);
+  seen[last] = 1;
   for (let cur = last; ; ) {
     const t = tasks[cur]!;
     let next = -1;
     if (t.start > t.ready) {
       // Waited for a slot: the task that ended as it started, in its own slot if there is one.
-      const candidates = (endingAt.get(t.start) ?? []).filter((q) => q !== cur && !seen.has(q));
-      next = candidates.find((q) => tasks[q]!.pool === t.pool && tasks[q]!.slot === t.slot) ?? candidates[0] ?? -1;
+      next = firstUnseen(endingIn.get(t.start)?.get(`${t.pool} ${t.slot}`), seen);
+      if (next === -1) next = firstUnseen(endingAt.get(t.start), seen);
     } else if (t.ready > t.arrival) {
       // Started when ready: held by the input that finished last.
-      for (const p of t.predecessors) if (!seen.has(p) && tasks[p]!.end === t.ready && (next === -1 || p < next)) next = p;
+      for (const p of t.predecessors) if (seen[p] !== 1 && tasks[p]!.end === t.ready && (next === -1 || p < next)) next = p;
     }
     if (next === -1) break;
     chain.push(next);
-    seen.add(next);
+    seen[next] = 1;
     cur = next;
   }
   return chain.reverse();
+}
+
+/** Task indices in ascending order, and where the first one not yet on the chain may be. */
+interface Candidates {
+  items: number[];
+  next: number;
+}
+
+/** The first of `list` not on the chain (-1 for none), moving its cursor past those that are. */
+function firstUnseen(list: Candidates | undefined, seen: Uint8Array): number {
+  if (list === undefined) return -1;
+  while (list.next < list.items.length && seen[list.items[list.next]!] === 1) list.next++;
+  return list.next < list.items.length ? list.items[list.next]! : -1;
 }
