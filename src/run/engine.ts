@@ -556,7 +556,8 @@ export class Engine {
    */
   rerun(taskId: string, options: RerunOptions = {}): void {
     if (this.#closed) throw new SchedulerError('ENGINE_CLOSED', 'Engine.rerun: the engine is closed: open it again to rerun tasks');
-    const jobId = this.scheduler.taskInfo(taskId).jobId;
+    // Its job, by the task's serial: taskInfo() would also walk every task up- and downstream of it.
+    const jobId = this.scheduler.modelOf(this.scheduler.taskSerial(taskId)).job.Id;
     const ended = isFinalState(this.scheduler.job(jobId)!.State);
     this.scheduler.rerun(taskId, options);
     const entry = this.#jobs.get(jobId);

@@ -211,7 +211,8 @@ function appendInLayout(st: SchedulerState, list: readonly JobToAppend[], layout
     const model = st.jobs.models[j]!;
     const added = e.job.Tasks.slice(from, from + count);
     st.taskIds.addTasks(st.jobs, added, st.tasks.count);
-    model.Tasks.push(...added);
+    // One at a time: a spread of a huge addition would exceed the arguments a call can take.
+    for (let i = 0; i < added.length; i++) model.Tasks.push(added[i]!);
     const { local, external } = sliceDependencies(e.deps, from, count);
     const mayWait = prepareTasks(st, model, j, local, st.jobs.priority[j]!, st.tasks.count, from, count);
     growJob(st, j, from, count, local, external, false, mayWait);

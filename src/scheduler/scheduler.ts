@@ -1,14 +1,14 @@
 import { ArgumentRangeError, ArgumentTypeError, ValidationError, describeValue } from '../errors.js';
 import { DependencyAction, STATE_NAMES, TaskOptions, TaskState, isFinalState } from '../job/enums.js';
 import type { Job, JobExtensions, Task } from '../job/model.js';
-import { resolveDependencies, resolveDependenciesOfRefs, type Dependencies } from '../graph/dependencies.js';
+import { resolveDependencies, resolveDependenciesOfRefs } from '../graph/dependencies.js';
 import { grownJob } from '../job/grow.js';
 import { validateAddition } from '../validate/add.js';
 import { hasFreshTaskIds, isValidationResult, validateJob, type ValidationResult } from '../validate/validate.js';
 import { Claim } from './claim.js';
 import { EV } from './event-log.js';
 import { SchedulerError, callbackThrew } from './errors.js';
-import { explain, jobView, jobViews, modelOf, taskInfo, taskView, taskViews, type TaskInfo } from './inspect.js';
+import { explain, jobView, jobViews, modelOf, producerIndex, taskInfo, taskView, taskViews, type TaskInfo } from './inspect.js';
 import { FLOAT_SHIFT, INT_SHIFT, JOB_STATE, LAST_MODIFIED, MAX_RUNNING } from './job-table.js';
 import { isInt32, settingsOf, type AddTasksOptions, type FailOptions, type RerunOptions, type RestoreOptions, type SchedulerOptions, type Settings, type SubmitOptions, type TaskFilter } from './options.js';
 import { jobRecord, loadSnapshot, readJournal, recoverJobs, takeSnapshot, type JournalChunk, type JournalJobRecord, type RecoveredJob } from './persistence.js';
@@ -664,14 +664,16 @@ export class Scheduler {
       }
     }
     const jobs = s.jobs;
-    const producers = producersOf(jobs.depsOf(j), jobs.taskCount(j));
+    // Each task's producers, from an index built once per job's dependencies (see producerIndex).
+    const { offset, from } = producerIndex(jobs.depsOf(j), jobs.taskCount(j));
     const action = tasks.action;
     // First every count, then the moves, so a cascade of one meets the others' counts right.
     for (const t of affected) {
       const runs = action !== null && action[t] === DependencyAction.run;
       let waiting = 0;
-      for (const local of producers[jobs.localOf(j, t)]!) {
-        const ps = states[jobs.serialOf(j, local)]!;
+      const at = jobs.localOf(j, t);
+      for (let e = offset[at]!, end = offset[at + 1]!; e < end; e++) {
+        const ps = states[jobs.serialOf(j, from[e]!)]!;
         if (ps === TaskState.Finished || (runs && (ps === TaskState.Error || ps === TaskState.Canceled))) continue;
         waiting++;
       }
@@ -685,8 +687,9 @@ export class Scheduler {
     for (const t of affected) {
       if (states[t] !== QUEUED) continue;
       let failed = -1;
-      for (const local of producers[jobs.localOf(j, t)]!) {
-        const p = jobs.serialOf(j, local);
+      const at = jobs.localOf(j, t);
+      for (let e = offset[at]!, end = offset[at + 1]!; e < end; e++) {
+        const p = jobs.serialOf(j, from[e]!);
         const ps = states[p]!;
         if (ps === TaskState.Error || ps === TaskState.Canceled) failed = p;
       }
@@ -1232,11 +1235,4 @@ export class Scheduler {
     const s = this.#s;
     return s.tasks.byteLength + s.jobs.byteLength + s.order.byteLength + s.events.byteLength;
   }
-}
-
-/** Each task's producers (local indices, one per edge), from a job's dependency edges. */
-function producersOf(deps: Dependencies, n: number): number[][] {
-  const out: number[][] = Array.from({ length: n }, () => []);
-  for (let e = 0; e < deps.from.length; e++) out[deps.to[e]!]!.push(deps.from[e]!);
-  return out;
 }
