@@ -232,7 +232,8 @@ function slotRows(pools: PoolRows[], slots: Int32Array, maxRows: number): RowLay
  * first slot of its pool that is free at its start, taking bars in order of start (then end, then
  * task id), which uses no more slots than the most bars running at once. Times are half-open
  * `[start, end)`, so a bar may start in the slot another ends in at the same instant. A slot given
- * explicitly is never shared with an overlapping bar placed here.
+ * explicitly is never shared with an overlapping bar placed here. Takes O(n log n) time for n bars
+ * (however many have a given slot), as long as their times are numbers other than NaN.
  *
  * @param input - The bars; pools are told apart by `bar.pool`.
  * @returns The slot of each bar, by its index in `input.bars`.
@@ -261,11 +262,15 @@ function assignPoolSlots(bars: readonly GanttBar[], list: number[], out: Int32Ar
   // Fixed slots first: they constrain where the others may go.
   const fixed = new Map<number, number[]>();
   const free: number[] = [];
+  let unordered = false;
   for (const i of list) {
-    const s = bars[i]!.slot;
+    const b = bars[i]!;
+    const s = b.slot;
     if (s === undefined) {
       free.push(i);
+      if (typeof b.start !== 'number' || typeof b.end !== 'number' || Number.isNaN(b.start) || Number.isNaN(b.end)) unordered = true;
     } else {
+      if (typeof b.start !== 'number' || typeof b.end !== 'number') unordered = true;
       out[i] = s;
       let f = fixed.get(s);
       if (f === undefined) fixed.set(s, (f = []));
@@ -274,6 +279,142 @@ function assignPoolSlots(bars: readonly GanttBar[], list: number[], out: Int32Ar
   }
   if (free.length === 0) return;
   free.sort((a, b) => compareBars(bars, a, b));
+  // A slot number is at most one past every free bar and every fixed slot a candidate can collide with.
+  const capacity = free.length + fixed.size + 1;
+  if (fixed.size === 0) placeFree(bars, free, out, capacity);
+  else if (unordered) placeAroundFixedByScan(bars, free, fixed, out, capacity);
+  else placeAroundFixed(bars, free, fixed, out, capacity);
+}
+
+/** Each bar (in order) in the lowest slot free at its start. busy: slots in use, by (end, slot); idle: free slot numbers. */
+function placeFree(bars: readonly GanttBar[], free: readonly number[], out: Int32Array, capacity: number): void {
+  const busyEnd = new Float64Array(capacity);
+  const busy = new IndexHeap(capacity, (a, b) => busyEnd[a]! < busyEnd[b]! || (busyEnd[a] === busyEnd[b] && a < b));
+  const idle = new IndexHeap(capacity, (a, b) => a < b);
+  let nextSlot = 0;
+  for (const i of free) {
+    const b = bars[i]!;
+    while (busy.size > 0 && busyEnd[busy.peek()]! <= b.start) idle.push(busy.pop());
+    const slot = idle.size > 0 ? idle.pop() : nextSlot++;
+    out[i] = slot;
+    busyEnd[slot] = b.end;
+    busy.push(slot);
+  }
+}
+
+/**
+ * Bar `[s, e)` collides with fixed bar `[fs, fe)` when `fs < e && s < fe`, or, for an instant
+ * (`s === e`), when `fs === s < fe`: that is, when some fixed bar with `fe > s` has `fs < e`
+ * (`fs <= s` for an instant). Free bars come in order of start, so a sweep drops the fixed bars
+ * with `fe <= s` as `s` grows, and each slot keeps the least `fs` of the rest (`m`). The slot of a
+ * bar is the lowest one not busy with `m >= e` (`m > s` for an instant), found in a tree over the
+ * slots of the most `m` among idle ones: O(log) a bar instead of a test of every slot.
+ * Needs the free bars' times to be numbers (not NaN) so that they are in order of start.
+ */
+function placeAroundFixed(bars: readonly GanttBar[], free: readonly number[], fixed: ReadonlyMap<number, number[]>, out: Int32Array, capacity: number): void {
+  // The fixed bars that can collide: in a slot that may be a candidate (an integer in [0, capacity))
+  // and with numbers for times (a NaN compares false, so never collides); by slot, then by end.
+  const perSlot = new Int32Array(capacity + 1);
+  let count = 0;
+  for (const [slot, f] of fixed) {
+    if (!Number.isInteger(slot) || slot < 0 || slot >= capacity) continue;
+    for (const j of f) {
+      const o = bars[j]!;
+      if (Number.isNaN(o.start) || Number.isNaN(o.end)) continue;
+      perSlot[slot + 1]!++;
+      count++;
+    }
+  }
+  for (let k = 0; k < capacity; k++) perSlot[k + 1]! += perSlot[k]!;
+  const fixedStart = new Float64Array(count);
+  const fixedEnd = new Float64Array(count);
+  const fixedSlot = new Int32Array(count);
+  {
+    const at = perSlot.slice(0, capacity);
+    for (const [slot, f] of fixed) {
+      if (!Number.isInteger(slot) || slot < 0 || slot >= capacity) continue;
+      for (const j of f) {
+        const o = bars[j]!;
+        if (Number.isNaN(o.start) || Number.isNaN(o.end)) continue;
+        const p = at[slot]!++;
+        fixedStart[p] = o.start;
+        fixedEnd[p] = o.end;
+        fixedSlot[p] = slot;
+      }
+    }
+  }
+  // byEnd: positions by end (ties by position, so by slot); in each slot's range, positions are
+  // re-laid in that order, and leastStart[p] is the least start from p to the slot's last.
+  const byEnd = Int32Array.from({ length: count }, (_, p) => p).sort((a, b) => fixedEnd[a]! - fixedEnd[b]! || a - b);
+  const order = new Int32Array(count);
+  {
+    const at = perSlot.slice(0, capacity);
+    for (const p of byEnd) order[at[fixedSlot[p]!]!++] = p;
+  }
+  const leastStart = new Float64Array(count);
+  for (let k = 0; k < capacity; k++) {
+    let least = Infinity;
+    for (let q = perSlot[k + 1]! - 1; q >= perSlot[k]!; q--) leastStart[q] = least = Math.min(least, fixedStart[order[q]!]!);
+  }
+  const dropped = new Int32Array(capacity);
+  // m[k]: the least start of the fixed bars of slot k not yet dropped (Infinity for none).
+  const m = new Float64Array(capacity);
+  for (let k = 0; k < capacity; k++) m[k] = perSlot[k + 1]! > perSlot[k]! ? leastStart[perSlot[k]!]! : Infinity;
+  // tree: the most m among the idle slots below each node; NaN where all are busy.
+  let leaves = 1;
+  while (leaves < capacity) leaves *= 2;
+  const tree = new Float64Array(2 * leaves).fill(NaN);
+  const most = (a: number, b: number): number => (a !== a ? b : b !== b ? a : a > b ? a : b);
+  for (let k = 0; k < capacity; k++) tree[leaves + k] = m[k]!;
+  for (let v = leaves - 1; v >= 1; v--) tree[v] = most(tree[2 * v]!, tree[2 * v + 1]!);
+  const set = (k: number, value: number): void => {
+    let v = leaves + k;
+    tree[v] = value;
+    for (v >>= 1; v >= 1; v >>= 1) tree[v] = most(tree[2 * v]!, tree[2 * v + 1]!);
+  };
+  // The lowest idle slot with m >= t (m > t when strict). There always is one: at most
+  // free.length - 1 slots are busy and fixed.size collide.
+  const lowest = (t: number, strict: boolean): number => {
+    const fits = (x: number): boolean => (strict ? x > t : x >= t);
+    let v = 1;
+    while (v < leaves) v = fits(tree[2 * v]!) ? 2 * v : 2 * v + 1;
+    return v - leaves;
+  };
+
+  const busyEnd = new Float64Array(capacity);
+  const isBusy = new Uint8Array(capacity);
+  const busy = new IndexHeap(capacity, (a, b) => busyEnd[a]! < busyEnd[b]! || (busyEnd[a] === busyEnd[b] && a < b));
+  let next = 0; // in byEnd: the fixed bars before it are dropped
+  for (const i of free) {
+    const b = bars[i]!;
+    const s = b.start;
+    const e = b.end;
+    while (busy.size > 0 && busyEnd[busy.peek()]! <= s) {
+      const k = busy.pop();
+      isBusy[k] = 0;
+      set(k, m[k]!);
+    }
+    while (next < count && fixedEnd[byEnd[next]!]! <= s) {
+      const k = fixedSlot[byEnd[next++]!]!;
+      const q = perSlot[k]! + ++dropped[k]!;
+      m[k] = q < perSlot[k + 1]! ? leastStart[q]! : Infinity;
+      if (isBusy[k] === 0) set(k, m[k]!);
+    }
+    // An instant at +Infinity collides with nothing (no fixed bar ends after it).
+    const slot = s !== e ? lowest(e, false) : s === Infinity ? lowest(-Infinity, false) : lowest(s, true);
+    out[i] = slot;
+    busyEnd[slot] = e;
+    isBusy[slot] = 1;
+    set(slot, NaN);
+    busy.push(slot);
+  }
+}
+
+/**
+ * As {@link placeAroundFixed}, by trying the slots lowest first and testing each against every
+ * fixed bar in it: quadratic, kept for times that are not numbers (or NaN), which have no order.
+ */
+function placeAroundFixedByScan(bars: readonly GanttBar[], free: readonly number[], fixed: ReadonlyMap<number, number[]>, out: Int32Array, capacity: number): void {
   const conflicts = (slot: number, i: number): boolean => {
     const f = fixed.get(slot);
     if (f === undefined) return false;
@@ -286,9 +427,6 @@ function assignPoolSlots(bars: readonly GanttBar[], list: number[], out: Int32Ar
     }
     return false;
   };
-  // busy: slots in use, by (end, slot); idle: free slot numbers, lowest first. A slot number is at
-  // most one past every free bar and every fixed slot a candidate can collide with.
-  const capacity = free.length + fixed.size + 1;
   const busyEnd = new Float64Array(capacity);
   const busy = new IndexHeap(capacity, (a, b) => busyEnd[a]! < busyEnd[b]! || (busyEnd[a] === busyEnd[b] && a < b));
   const idle = new IndexHeap(capacity, (a, b) => a < b);
@@ -298,17 +436,13 @@ function assignPoolSlots(bars: readonly GanttBar[], list: number[], out: Int32Ar
     const b = bars[i]!;
     while (busy.size > 0 && busyEnd[busy.peek()]! <= b.start) idle.push(busy.pop());
     let slot = -1;
-    if (fixed.size === 0) {
-      slot = idle.size > 0 ? idle.pop() : nextSlot++;
-    } else {
-      while (slot < 0) {
-        const candidate = idle.size > 0 ? idle.pop() : nextSlot++;
-        if (conflicts(candidate, i)) setAside.push(candidate);
-        else slot = candidate;
-      }
-      for (const c of setAside) idle.push(c);
-      setAside.length = 0;
+    while (slot < 0) {
+      const candidate = idle.size > 0 ? idle.pop() : nextSlot++;
+      if (conflicts(candidate, i)) setAside.push(candidate);
+      else slot = candidate;
     }
+    for (const c of setAside) idle.push(c);
+    setAside.length = 0;
     out[i] = slot;
     busyEnd[slot] = b.end;
     busy.push(slot);
