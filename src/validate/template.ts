@@ -16,7 +16,7 @@
  *   as none (a client that serializes the whole entity sends one).
  */
 import { DEFAULT_MAX_DIAGNOSTICS, DiagnosticSink, byPlace, type Diagnostic } from '../diagnostics/diagnostic.js';
-import { closest } from '../diagnostics/suggest.js';
+import { BoundedSuggestions } from '../diagnostics/suggest.js';
 import { ArgumentRangeError, ArgumentTypeError, checkMaxOption, describeValue } from '../errors.js';
 import { isCleanTask, inputCountOf, outputCountOf } from '../job/load.js';
 import { parseJsonText } from '../job/json-text.js';
@@ -272,7 +272,10 @@ export function expandTemplateJob(value: unknown, templates: JobTemplates, sink:
   const { found, ids } = findTemplate(templates, id);
   const withoutTasks = { definition: d, template: undefined, handled: true };
   if (found === undefined) {
-    const near = closest(id, ids.filter((x) => x !== ''));
+    // Within a budget in proportion to the Ids' length: 50 Ids of 4,000 characters, each measured
+    // against a TemplateId as long, took 6 s (and four times as long at twice the length).
+    const named = ids.filter((x) => x !== '');
+    const near = new BoundedSuggestions(() => named).near(id, named);
     sink.add('TEMPLATE_NOT_FOUND', `the job is made from JobTemplate ${JSON.stringify(id.length > 80 ? `${id.slice(0, 77)}...` : id)}, which is not among the ${ids.length} template${ids.length === 1 ? '' : 's'} given`, {
       property: 'TemplateId',
       ...(near !== undefined ? { hint: `did you mean ${near}?` } : {}),

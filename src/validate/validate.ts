@@ -4,7 +4,7 @@ import { resolveDependencies, type Dependencies } from '../graph/dependencies.js
 import { inputAtOf, inputCodesOf, inputCountOf, isCleanTask, loadJobInto, outputCountOf, packedRefsOf, readLoadOptions, readTasks, type LoadOptions } from '../job/load.js';
 import { parseJsonText } from '../job/json-text.js';
 import { randomIds } from '../job/ids.js';
-import { jsonPlaces, offsetInStringLiteral, type JsonPlaces } from '../job/json-places.js';
+import { jsonPlaces, StringLiteralCursor, type JsonPlaces } from '../job/json-places.js';
 import { loadPlainGraphInto, plainGraphOf } from '../job/plain.js';
 import type { ExtensionUse } from '../job/extensions.js';
 import { LineMap } from '../taskbody/position.js';
@@ -141,10 +141,12 @@ export function refuseExtensions(plain: boolean, uses: readonly ExtensionUse[] |
 export function placeInFile(text: string, diagnostics: Diagnostic[], tasksKey: 'Tasks' | 'tasks'): void {
   let places: JsonPlaces | undefined;
   let lines: LineMap | undefined;
+  // One walk per TaskBody literal, going on from the last place found (see StringLiteralCursor).
+  const cursors = new Map<number, StringLiteralCursor>();
   for (const d of diagnostics) {
     if (d.code === 'TOO_MANY_DIAGNOSTICS' || d.fileLine !== undefined) continue;
     places ??= jsonPlaces(text, tasksKey);
-    const offset = offsetOf(places, d);
+    const offset = offsetOf(places, d, cursors);
     if (offset === undefined) continue;
     if (lines === undefined) {
       lines = new LineMap();
@@ -156,7 +158,7 @@ export function placeInFile(text: string, diagnostics: Diagnostic[], tasksKey: '
   }
 }
 
-function offsetOf(p: JsonPlaces, d: Diagnostic): number | undefined {
+function offsetOf(p: JsonPlaces, d: Diagnostic, cursors: Map<number, StringLiteralCursor>): number | undefined {
   const job = p.job;
   if (job === undefined) return undefined;
   if (d.template !== undefined) return job.keys.get('TemplateId') ?? job.start;
@@ -169,7 +171,9 @@ function offsetOf(p: JsonPlaces, d: Diagnostic): number | undefined {
   // A place in the TaskBody.
   const quote = task.values.get('TaskBody');
   if (quote === undefined || p.text.charCodeAt(quote) !== 0x22) return task.start;
-  return offsetInStringLiteral(p.text, quote, d.line, d.column ?? 1) ?? quote;
+  let cursor = cursors.get(quote);
+  if (cursor === undefined) cursors.set(quote, (cursor = new StringLiteralCursor(p.text, quote)));
+  return cursor.offsetOf(d.line, d.column ?? 1) ?? quote;
 }
 
 /**
