@@ -9,13 +9,14 @@ import { SchedulerError } from '../scheduler/errors.js';
 import { validateAddition } from '../validate/add.js';
 import { policyName, remainingPath, type Policy } from '../scheduler/policy.js';
 import { ReadyOrder } from '../scheduler/ready-order.js';
-import { ReadyQueues } from '../scheduler/ready-queues.js';
 import { IndexHeap } from '../core/ready-heap.js';
 import { isValidationResult, validateJob, type ValidationResult } from '../validate/validate.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { demoDurations, type DurationModel } from './durations.js';
 import { criticalPath, type ScheduledTask } from './critical-path.js';
 import { summarize, utilisation as utilisationOf, type Summary } from './stats.js';
+import { InversionShadow } from './inversion-shadow.js';
+import { PoolSlots } from './slots.js';
 
 /**
  * The latest time the simulation takes, in seconds (an arrival, an addition's `at`, a duration):
@@ -411,11 +412,15 @@ function run(prepared: Prepared, options: SimulateOptions): SimResult {
   // A shadow of the ready set in the AMS order (task, then job priority), to count inversions.
   const amsOrder = new ReadyOrder('priority');
   amsOrder.ensure(totalTasks);
-  const shadow = new ReadyQueues(amsOrder);
+  // Per job: its cap on running tasks (maxRunning, 0 for none) and its tasks running. The shadow
+  // sets aside the ready tasks of a job at its cap: such a task could not have started, and taking
+  // it for the better one counted inversions the scheduler never made.
+  const capOf = new Int32Array(results.length);
+  const runningOf = new Int32Array(results.length);
+  const shadow = new InversionShadow({ order: amsOrder, ready, start, jobOf: jobOfSerial, poolOf: poolIdOf, capOf, runningOf, capacity: totalTasks });
   const shadowPool = new Map<string, number>();
   const poolNames: string[] = [];
-  const freeSlots: number[][] = [];
-  const nextSlot: number[] = [];
+  const rows: PoolSlots[] = [];
   const busy: number[] = [];
   const poolIndex = (poolName: string): number => {
     let p = shadowPool.get(poolName);
@@ -423,27 +428,10 @@ function run(prepared: Prepared, options: SimulateOptions): SimResult {
       p = shadow.addPool(pools[poolName] ?? Infinity);
       shadowPool.set(poolName, p);
       poolNames.push(poolName);
-      freeSlots.push([]);
-      nextSlot.push(0);
+      rows.push(new PoolSlots());
       busy.push(0);
     }
     return p;
-  };
-  // Per job: its cap on running tasks (maxRunning, 0 for none), its tasks running, and its ready
-  // tasks the shadow set aside while it ran at its cap. Such a task could not have started: taking
-  // it for the better one counted inversions the scheduler never made.
-  const capOf = new Int32Array(results.length);
-  const runningOf = new Int32Array(results.length);
-  const heldByCap = new Map<number, number[]>();
-  const isReadyInShadow = (serial: number): boolean => {
-    if (!(ready[serial]! >= 0 && start[serial]! < 0)) return false;
-    const j = jobOfSerial[serial]!;
-    if (capOf[j] === 0 || runningOf[j]! < capOf[j]!) return true;
-    // peek() drops what fails this test: kept here, it goes back when the job drops below its cap.
-    const held = heldByCap.get(j);
-    if (held === undefined) heldByCap.set(j, [serial]);
-    else held.push(serial);
-    return false;
   };
   start.fill(-1);
   ready.fill(-1);
@@ -494,16 +482,10 @@ function run(prepared: Prepared, options: SimulateOptions): SimResult {
       const p = poolIdOf[serial]!;
       const w = weightOf[serial]!;
       shadow.release(p, w);
-      for (let k = w - 1; k >= 0; k--) freeSlots[p]!.push(slotOf[serial]! + k);
+      rows[p]!.free(slotOf[serial]!, w);
       busy[p]! += (end[serial]! - start[serial]!) * w;
       s.completeIndex(serial);
-      const j = jobOfSerial[serial]!;
-      runningOf[j]!--;
-      const held = heldByCap.get(j);
-      if (held !== undefined) {
-        heldByCap.delete(j);
-        for (const h of held) if (start[h]! < 0) shadow.push(poolIdOf[h]!, h);
-      }
+      shadow.ended(jobOfSerial[serial]!);
     }
     while (ai < jobCount && arrivals[order[ai]!] === t) {
       const r = results[order[ai]!]!;
@@ -533,13 +515,12 @@ function run(prepared: Prepared, options: SimulateOptions): SimResult {
       const serial = c.serial;
       const p = poolIdOf[serial]!;
       // Was a task of higher priority ready, and would it have fitted?
-      const best = shadow.peek(isReadyInShadow);
+      const best = shadow.peek();
       if (best !== -1 && best !== serial && amsOrder.outranks(best, serial)) inversions++;
       start[serial] = t;
-      runningOf[jobOfSerial[serial]!]!++;
       const w = weightOf[serial]!;
-      shadow.occupy(p, w);
-      slotOf[serial] = takeSlots(freeSlots[p]!, nextSlot, p, w);
+      shadow.started(serial, p, w);
+      slotOf[serial] = rows[p]!.take(w);
       const job = models[jobOfSerial[serial]!]!;
       const task = job.Tasks[c.index]!;
       stream = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(noiseOf[serial]! + 1, 0xc2b2ae35);
@@ -612,7 +593,7 @@ function run(prepared: Prepared, options: SimulateOptions): SimResult {
     if (Number.isFinite(limit)) lowerBound = Math.max(lowerBound, workPerPool[p]! / limit);
     // Capacity: what the pool could run at once. Without any limit there is none to measure
     // against, and the slots it used stand for it (they are the rows its Gantt chart draws).
-    const capacityOfPool = Number.isFinite(limit) ? limit : nextSlot[p]!;
+    const capacityOfPool = Number.isFinite(limit) ? limit : rows[p]!.next;
     utilisation[poolNames[p]!] = utilisationOf(busy[p]!, capacityOfPool, makespan);
     poolList.push({ name: poolNames[p]!, slots: capacityOfPool });
   }
@@ -805,24 +786,4 @@ function checkSeed(seed: unknown): number {
 
 function shortPool(name: string): string {
   return name.startsWith('nb:mpid:UUID:') ? name.slice(-8) : name;
-}
-
-/**
- * The first of `w` adjacent chart rows for a task of weight `w`: a free row for a task of one slot,
- * else the lowest run of `w` free rows, else new rows at the end (the chart draws the task in its
- * first row; the others are held until it ends).
- */
-function takeSlots(free: number[], nextSlot: number[], p: number, w: number): number {
-  if (w === 1) return free.length > 0 ? free.pop()! : nextSlot[p]!++;
-  free.sort((a, b) => a - b);
-  for (let i = 0; i + w <= free.length; i++) {
-    if (free[i + w - 1] === free[i]! + w - 1) return free.splice(i, w)[0]!;
-  }
-  // A run that reaches the end of the rows in use is finished with new ones.
-  let k = free.length;
-  while (k > 0 && free[k - 1] === nextSlot[p]! - (free.length - k + 1)) k--;
-  const first = k < free.length ? free[k]! : nextSlot[p]!;
-  free.splice(k);
-  nextSlot[p] = first + w;
-  return first;
 }
