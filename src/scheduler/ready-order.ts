@@ -93,9 +93,11 @@ export class ReadyOrder {
   /**
    * Computes the keys of a job's tasks [from, from + n), serials [base, base + n); `deps` are the
    * edges among them (local indices). Call {@link ensure} first.
+   * @returns whether the keys changed form (packed keys unpacked, the order itself unchanged): a
+   *   {@link ReadyQueues} over this order must then be told (`rekey()`), as its heaps keep copies.
    */
-  addJob(job: Job, deps: Dependencies, jobPriority: number, base: number, from = 0, n = taskCountOf(job)): void {
-    if (this.policy === 'priority' && this.secondary === null && this.#packPriorities(job, jobPriority, base, from, n)) return;
+  addJob(job: Job, deps: Dependencies, jobPriority: number, base: number, from = 0, n = taskCountOf(job)): boolean {
+    if (this.policy === 'priority' && this.secondary === null && this.#packPriorities(job, jobPriority, base, from, n)) return false;
     // Small jobs (most) share a kept scratch; a big one gets its own, let go after.
     const scratch = 2 * n <= this.#scratch.length ? this.#scratch : 2 * n <= SCRATCH ? (this.#scratch = new Float64Array(SCRATCH)) : new Float64Array(2 * n);
     const primary = scratch.subarray(0, n).fill(0);
@@ -107,12 +109,16 @@ export class ReadyOrder {
       if (packable) {
         const key = this.key;
         for (let i = 0; i < n; i++) key[base + i] = primary[i]! * PACK + secondary[i]! + HALF;
-        return;
+        return false;
       }
       this.#unpack(base);
+      this.key.set(primary, base);
+      this.secondary!.set(secondary, base);
+      return true;
     }
     this.key.set(primary, base);
     this.secondary!.set(secondary, base);
+    return false;
   }
 
   /**

@@ -150,10 +150,8 @@ export function prepareTasks(st: SchedulerState, job: Job, j: number, deps: Depe
   tasks.ensure(base + n);
   st.order.ensure(tasks.state.length);
   st.events.ensureTasks(tasks.state.length);
-  const packed = st.order.secondary === null;
-  st.order.addJob(job, deps, priority, base, from, n);
   // Keys that no longer pack: the ready heaps' copies of the older keys are in the packed form.
-  if (packed && st.order.secondary !== null) st.ready.rekey();
+  if (st.order.addJob(job, deps, priority, base, from, n)) st.ready.rekey();
   return placeTasks(st, job, j, base, from, n);
 }
 

@@ -87,6 +87,11 @@ export class InversionShadow {
     this.#q.weights = w;
   }
 
+  /** The order's keys changed form (see ReadyOrder.addJob): the pool heaps' copies are read again. */
+  rekey(): void {
+    this.#q.rekey();
+  }
+
   /** A task became ready in `pool`. */
   push(pool: number, serial: number): void {
     const j = this.#ctx.jobOf[serial]!;

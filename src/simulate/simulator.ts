@@ -491,7 +491,8 @@ function run(prepared: Prepared, options: SimulateOptions): SimResult {
       const r = results[order[ai]!]!;
       const job = r.job!;
       const n = job.Tasks.length;
-      amsOrder.addJob(job, r.dependencies!, job.Priority, serialBase);
+      // Keys that stop packing (a Priority of 2^25 or more) would leave the shadow's copies stale.
+      if (amsOrder.addJob(job, r.dependencies!, job.Priority, serialBase)) shadow.rekey();
       const ext = job.extensions;
       for (let i = 0; i < n; i++) {
         const serial = serialBase + i;
@@ -732,7 +733,7 @@ function run(prepared: Prepared, options: SimulateOptions): SimResult {
       weightOf[serial] = ext?.weight?.[n0 + i] ?? 1;
     }
     if (ext?.weight !== undefined) shadow.weights = weightOf;
-    amsOrder.addJob(job, a.dependencies, job.Priority, serialBase, n0, k);
+    if (amsOrder.addJob(job, a.dependencies, job.Priority, serialBase, n0, k)) shadow.rekey();
     const blocks = grown.get(j);
     if (blocks === undefined) grown.set(j, [serialBase, k, a.at]);
     else blocks.push(serialBase, k, a.at);
