@@ -217,6 +217,11 @@ export const CODES = {
     summary: 'InitializationVector longer than 4,000 characters.',
     hint: 'the IV is a base64 string of 16 bytes (24 characters)',
   },
+  TASK_ID_DUPLICATE: {
+    severity: 'error',
+    summary: 'Two tasks of a definition give the same Id (or a task to add gives the Id of a task of the job), which the scheduler refuses.',
+    hint: 'give each task its own Id, or leave Id out to get a new one',
+  },
   MEDIA_PROCESSOR_MISSING: {
     severity: 'error',
     summary: 'A task has no MediaProcessorId.',

@@ -19,7 +19,7 @@ import { loadTasksInto, outputCountOf, outputIndexAtOf, packedRefsOf, readLoadOp
 import type { Job, JobExtensions, Task } from '../job/model.js';
 import { loadPlainGraphInto, type PlainReading } from '../job/plain.js';
 import { isRecord, isUnreadable, kindOf, snapshotArray, snapshotRecord, typeName } from '../job/read.js';
-import { at, checkGraph, finish, label, placeInFile, refuseExtensions, type Profile } from './validate.js';
+import { at, checkGraph, checkTaskIds, finish, label, placeInFile, refuseExtensions, type Profile } from './validate.js';
 
 /** Options of {@link validateAddition}. */
 export interface AdditionOptions {
@@ -185,6 +185,7 @@ export function validateAddition(job: Job, deps: Dependencies, additions: unknow
   const ex = splitExternal(local, deps);
   checkGraph(tasksJob, local, sink, profile, plain, { job, deps, outputBase }, packed);
   if (ended !== undefined) checkEnded(tasksJob, job, ex, ended, plain, sink);
+  if (givenTaskIds > 0) checkTaskIds(tasksJob, sink, job);
 
   // The tasks take their places in the grown job.
   const base = job.Tasks.length;

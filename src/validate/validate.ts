@@ -108,6 +108,7 @@ export function validateJob(definition: unknown, options: ValidateOptions = {}):
   const packed = job ? packedRefsOf(job) : undefined;
   const deps = job ? resolveDependencies(job, packed) : undefined;
   if (job) checkGraph(job, deps!, sink, profile, plain !== undefined, undefined, packed);
+  if (job && (reading.givenTaskIds ?? 0) > 0) checkTaskIds(job, sink);
   const r = result(sink, job, deps, ids === randomIds && reading.givenTaskIds === 0);
   if (expansion?.template) placeInJobTemplate(r.diagnostics, expansion.template);
   if (parsed) placeInFile(definition as string, r.diagnostics, plain !== undefined ? 'tasks' : 'Tasks');
@@ -300,6 +301,37 @@ export function at(task: Task, pos?: { line: number; column: number }): Diagnost
     x.column = pos.column;
   }
   return x;
+}
+
+/**
+ * @internal TASK_ID_DUPLICATE for each task of `job` whose Id a task before it has, or (an addition)
+ * a task of the job it joins, `joins`: the scheduler refuses such a job with TASK_EXISTS, so the
+ * validator says so first. Asked only when the definition gives task Ids (made ones do not repeat;
+ * an injected id factory's may repeat a given one, so then every task is looked at). Ids are read
+ * without making a big job's task objects.
+ */
+export function checkTaskIds(job: Job, sink: DiagnosticSink, joins?: Job): void {
+  const tasks = readTasks(job);
+  const seen = new Map<string, number>();
+  let theirs: Map<string, number> | undefined;
+  if (joins !== undefined) {
+    theirs = new Map();
+    const old = readTasks(joins);
+    for (let i = 0; i < old.count; i++) if (!theirs.has(old.id(i))) theirs.set(old.id(i), i);
+  }
+  for (let i = 0; i < tasks.count; i++) {
+    const id = tasks.id(i);
+    const inJob = theirs?.get(id);
+    const first = inJob ?? seen.get(id);
+    if (first === undefined) {
+      seen.set(id, i);
+      continue;
+    }
+    if (!sink.room('TASK_ID_DUPLICATE')) continue;
+    const t = tasks.task(i);
+    const other = inJob !== undefined ? `task ${label(readTasks(joins!).task(first))} of the job` : `task ${label(tasks.task(first))}`;
+    sink.add('TASK_ID_DUPLICATE', `task ${label(t)} has the Id ${id}, which ${other} has`, { ...at(t), property: 'Id', hint: 'give each task its own Id, or leave Id out to get a new one' });
+  }
 }
 
 /** @internal A task in a message: `#2 "encode"`. */

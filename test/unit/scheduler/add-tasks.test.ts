@@ -124,7 +124,8 @@ describe('Scheduler.addTasks', () => {
     const id = submit(1, []);
     const taken = s.tasks({ jobId: id })[0]!.Id;
     const ids = sequentialIds(9000);
-    expect(refused(() => s.addTasks(id, { Tasks: [task('C', [], 1, { Id: ids('task') }), task('D', [], 2, { Id: taken })] })).code).toBe('TASK_EXISTS');
+    // The validator sees it first: an Id of a task of the job is TASK_ID_DUPLICATE.
+    expect(refused(() => s.addTasks(id, { Tasks: [task('C', [], 1, { Id: ids('task') }), task('D', [], 2, { Id: taken })] }))).toEqual({ code: 'VALIDATION_FAILED', diagnostics: ['TASK_ID_DUPLICATE'] });
     expect(s.tasks({ jobId: id })).toHaveLength(1);
   });
 
