@@ -120,10 +120,16 @@ export class PriorityMap {
     const tied = this.#users.size < this.#entries.length;
 
     if (fits && (hi - lo < 2 || tied)) {
-      // Spreading everything is O(n) and touches jobs in Redis, but it leaves even gaps so that
-      // later inserts are cheap again; it is also the only moment ties from an overflow can be undone.
       const entry: Entry = { task, job, priority: 0, refs: 1 };
       this.#entries.splice(index, 0, entry);
+      // No room between the neighbours: renumber the smallest block of numbers around them that is
+      // sparse enough, not everything. Spreading all n keys at each shortage cost O(n) renumbered
+      // keys (each a changePriority in Redis) every ~log2(max / n) inserts when keys come in order
+      // (the scheduler hands tasks out most urgent first): 10,000 distinct keys renumbered 5 million.
+      const local = tied ? undefined : this.#respace(index, lo >= 1 ? lo : hi);
+      if (local !== undefined) return { priority: entry.priority, renumbered: local };
+      // Spreading everything is O(n) and touches jobs in Redis, but it leaves even gaps so that
+      // later inserts are cheap again; it is also the only moment ties from an overflow can be undone.
       const renumbered = this.#spread(entry);
       return { priority: entry.priority, renumbered };
     }
@@ -185,6 +191,63 @@ export class PriorityMap {
       else high = mid;
     }
     return { index: low, found: false };
+  }
+
+  /**
+   * Makes room for the key just inserted at `index` (its priority still unset; no ties held) by
+   * spreading evenly the keys of the smallest aligned block of numbers around `near` (a number next
+   * to the gap) that, with the new key, is at most as dense as its level allows (list labelling with
+   * density thresholds, as in Itai, Konheim and Rodeh). Measured, keys always less urgent (or always
+   * more) than all held: 10,000 keys renumber 117,000 (5.1 million when every shortage spread all),
+   * 100,000 keys 2.7 million (768 million). Undefined when no block below the whole range
+   * qualifies, or the map is half full: the caller spreads everything.
+   */
+  #respace(index: number, near: number): Renumbered[] | undefined {
+    const span = this.#max + 1;
+    const levels = Math.ceil(Math.log2(span));
+    // The densest a block may be after the spread: 1 for the smallest blocks, falling geometrically
+    // to twice the map's overall density for the whole range, so blocks are left about as sparse as
+    // the map can afford (with few keys, sparse: long runs of inserts fit before the next spread).
+    const sparsest = (2 * this.#entries.length) / this.#max;
+    // Half full or more (tiny maps, or a million keys waiting): spread everything, as always.
+    if (sparsest >= 1) return undefined;
+    for (let level = 1, width = 2; width < span; level++, width *= 2) {
+      const start = Math.max(1, Math.floor(near / width) * width);
+      const end = Math.min(this.#max, Math.floor(near / width) * width + width - 1);
+      const room = end - start + 1;
+      // Keys numbered in [start, end], and the new key: a contiguous run of the array (in number order).
+      const a = this.#firstAtLeast(start, index, near);
+      const b = this.#firstAtLeast(end + 1, index, near);
+      const keys = b - a; // the new key included
+      if (keys > room * sparsest ** (level / levels)) continue;
+      const renumbered: Renumbered[] = [];
+      // No ties are held (each number has one key), and the block's numbers are only its own keys'.
+      for (let i = a; i < b; i++) if (i !== index) this.#users.delete(this.#entries[i]!.priority);
+      for (let k = 0; k < keys; k++) {
+        const entry = this.#entries[a + k]!;
+        const priority = start - 1 + Math.floor(((k + 1) * (room + 1)) / (keys + 1));
+        if (a + k !== index && entry.priority !== priority) renumbered.push({ task: entry.task, job: entry.job, priority });
+        entry.priority = priority;
+        this.#users.set(priority, 1);
+      }
+      return renumbered;
+    }
+    return undefined;
+  }
+
+  /**
+   * The first index whose number is >= `p`, the new key at `index` (number unset) counted as having
+   * number `near`, next to which it is inserted (the array stays in number order).
+   */
+  #firstAtLeast(p: number, index: number, near: number): number {
+    let low = 0;
+    let high = this.#entries.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if ((mid === index ? near : this.#entries[mid]!.priority) < p) low = mid + 1;
+      else high = mid;
+    }
+    return low;
   }
 
   /**

@@ -502,45 +502,62 @@ export class NotificationHub {
 
 /** The endpoints a task's state change goes to (TargetTaskState 2: all states, 1: final ones), each once; undefined for none. */
 export function taskStateTargets(newState: number, subscriptions: readonly TaskNotificationSubscription[]): string[] | undefined {
-  let chosen: string[] | undefined;
   if (subscriptions.length === 0) return undefined;
+  const chosen = new Chosen();
   const final = isFinalState(newState);
   for (let i = 0; i < subscriptions.length; i++) {
     const s = subscriptions[i]!;
     const target = s.TargetTaskState;
-    if (target === 2 || (target === 1 && final)) chosen = pick(chosen, s.NotificationEndPointId);
+    if (target === 2 || (target === 1 && final)) chosen.add(s.NotificationEndPointId);
   }
-  return chosen;
+  return chosen.ids;
 }
 
 /** The endpoints a task's progress goes to (IncludeTaskProgress), each once; undefined for none. */
 export function taskProgressTargets(subscriptions: readonly TaskNotificationSubscription[]): string[] | undefined {
-  let chosen: string[] | undefined;
+  const chosen = new Chosen();
   for (let i = 0; i < subscriptions.length; i++) {
     const s = subscriptions[i]!;
-    if (s.IncludeTaskProgress === true) chosen = pick(chosen, s.NotificationEndPointId);
+    if (s.IncludeTaskProgress === true) chosen.add(s.NotificationEndPointId);
   }
-  return chosen;
+  return chosen.ids;
 }
 
 /** The endpoints a job's state change goes to (TargetJobState 2: all states, 1: final ones), each once; undefined for none. */
 export function jobStateTargets(newState: number, subscriptions: readonly JobNotificationSubscription[]): string[] | undefined {
-  let chosen: string[] | undefined;
   if (subscriptions.length === 0) return undefined;
+  const chosen = new Chosen();
   const final = isFinalState(newState);
   for (let i = 0; i < subscriptions.length; i++) {
     const s = subscriptions[i]!;
     const target = s.TargetJobState;
-    if (target === 2 || (target === 1 && final)) chosen = pick(chosen, s.NotificationEndPointId);
+    if (target === 2 || (target === 1 && final)) chosen.add(s.NotificationEndPointId);
   }
-  return chosen;
+  return chosen.ids;
 }
 
-/** Adds an endpoint id to the chosen ones, once. */
-function pick(chosen: string[] | undefined, id: string): string[] {
-  if (chosen === undefined) return [id];
-  if (!chosen.includes(id)) chosen.push(id);
-  return chosen;
+/**
+ * The endpoint ids chosen, each once, in the order first named. A scan while few are chosen (the
+ * usual one or two), a Set beyond: a task naming 20,000 endpoints took 7 s per event with the scan.
+ */
+class Chosen {
+  ids: string[] | undefined;
+  #seen: Set<string> | undefined;
+
+  add(id: string): void {
+    const ids = this.ids;
+    if (ids === undefined) {
+      this.ids = [id];
+    } else if (this.#seen === undefined && ids.length < 16) {
+      if (!ids.includes(id)) ids.push(id);
+    } else {
+      this.#seen ??= new Set(ids);
+      if (!this.#seen.has(id)) {
+        this.#seen.add(id);
+        ids.push(id);
+      }
+    }
+  }
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
