@@ -147,6 +147,9 @@ export class JobTable {
     for (let k = 0; k < count; k++) local[first + k] = at + k;
     const blocks = this.grown.get(j);
     if (blocks === undefined) this.grown.set(j, [first, count]);
+    // Serials that follow the job's last block extend it: a job grown a task at a time, with no
+    // other job between, keeps one block, and finding a serial stays O(1), not O(additions).
+    else if (blocks[blocks.length - 2]! + blocks[blocks.length - 1]! === first) blocks[blocks.length - 1]! += count;
     else blocks.push(first, count);
     this.ints[(j << INT_SHIFT) + TaskState.Queued]! += count;
   }

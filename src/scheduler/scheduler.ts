@@ -1,7 +1,7 @@
 import { ArgumentRangeError, ArgumentTypeError, ValidationError, describeValue } from '../errors.js';
 import { DependencyAction, STATE_NAMES, TaskOptions, TaskState, isFinalState } from '../job/enums.js';
 import type { Job, JobExtensions, Task } from '../job/model.js';
-import { resolveDependencies, resolveDependenciesOfRefs } from '../graph/dependencies.js';
+import { grownDependencies, resolveDependencies, resolveDependenciesOfRefs } from '../graph/dependencies.js';
 import { grownJob } from '../job/grow.js';
 import { validateAddition } from '../validate/add.js';
 import { hasFreshTaskIds, isValidationResult, validateJob, type ValidationResult } from '../validate/validate.js';
@@ -234,7 +234,8 @@ export class Scheduler {
       const st = tasks.state[jobs.serialOf(j, i)];
       return st === TaskState.Error ? 'failed' : st === TaskState.Canceled ? 'canceled' : undefined;
     };
-    const result = validateAddition(job, jobs.depsOf(j), additions, { profile: this.#settings.profile, ids: this.#settings.ids, ended });
+    const deps = jobs.depsOf(j);
+    const result = validateAddition(job, deps, additions, { profile: this.#settings.profile, ids: this.#settings.ids, ended });
     if (!result.valid || result.tasks === undefined) throw new ValidationError('Scheduler.addTasks', result.diagnostics);
     const added = result.tasks;
     if (options.check !== undefined) {
@@ -255,7 +256,7 @@ export class Scheduler {
     // Nothing below throws.
     jobs.models[j] = grown;
     growJob(s, j, n0, k, result.dependencies!, result.external!, true, mayWait);
-    jobs.deps[j] = resolveDependenciesOfRefs(grown);
+    jobs.deps[j] = grownDependencies(deps, result.dependencies!, result.external!) ?? resolveDependenciesOfRefs(grown);
     if (s.capped && jobs.maxRunning(j) !== 0) grewCapped(s, j);
     s.journal?.grown.push([j, k]);
     const now = this.#now();

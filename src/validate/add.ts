@@ -331,8 +331,7 @@ interface External {
 
 /** One past the job's highest output index (0 for a job without outputs). */
 function nextOutput(deps: Dependencies): number {
-  const indices = deps.producerOf.sortedIndices();
-  return indices.length === 0 ? 0 : indices[indices.length - 1]! + 1;
+  return deps.producerOf.highest + 1;
 }
 
 /** Each Name of the job's tasks → the outputs of the tasks with it (what dependsOn on it reads). */

@@ -2,7 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { validateJob } from '../../src/validate/validate.js';
 import { validateAddition, type AdditionResult } from '../../src/validate/add.js';
-import type { Dependencies } from '../../src/graph/dependencies.js';
+import { grownDependencies, resolveDependenciesOfRefs, type Dependencies } from '../../src/graph/dependencies.js';
+import { grownJob } from '../../src/job/grow.js';
+import type { Job } from '../../src/job/model.js';
 
 // The seed is fixed by test/setup.ts in CI (FC_SEED replays a failure).
 
@@ -147,6 +149,50 @@ describe('validateAddition() properties', () => {
         const broken = tasks.slice(g.cut).map((t, i) => (i === k ? { ...t, dependsOn: [...t.dependsOn, `missing${g.bad}`] } : t));
         const bad = validateAddition(prefix.job!, prefix.dependencies!, { tasks: broken }, { profile: 'relaxed' });
         expect(bad.diagnostics.map((d) => [d.code, d.task, d.property])).toEqual([['OUTPUT_NOT_PRODUCED', k, 'dependsOn']]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a job grown by several additions in turn: grownDependencies gives what resolving the grown job gives, and the dependencies it grew from stay as they were', () => {
+    const cuts = splitJob.chain((g) => fc.record({ g: fc.constant(g), more: fc.uniqueArray(fc.integer({ min: 1, max: g.n - 1 }), { maxLength: 4 }) }));
+    fc.assert(
+      fc.property(cuts, ({ g, more }) => {
+        const { tasks } = build(g);
+        const inputs = Array.from({ length: g.inputs }, (_, k) => input(k));
+        const full = validateJob({ Name: 'J', InputMediaAssets: inputs, Tasks: tasks }, { profile: 'relaxed' });
+        const points = [...new Set([g.cut, ...more])].sort((a, b) => a - b);
+        const first = validateJob({ Name: 'J', InputMediaAssets: inputs, Tasks: tasks.slice(0, points[0]) }, { profile: 'relaxed' });
+        let job: Job = first.job!;
+        let deps: Dependencies = first.dependencies!;
+        const seen: Array<{ deps: Dependencies; edges: Edge[]; producers: Array<number | undefined> }> = [];
+        const producers = (d: Dependencies): Array<number | undefined> => Array.from({ length: full.dependencies!.producerOf.highest + 3 }, (_, k) => d.producerOf.get(k));
+        const check = (d: Dependencies, j: Job): void => {
+          const again = resolveDependenciesOfRefs(j);
+          expect(d.taskCount).toBe(again.taskCount);
+          expect(edgeList(d)).toEqual(edgeList(again));
+          expect(producers(d)).toEqual(producers(again));
+          expect(d.producerOf.size).toBe(again.producerOf.size);
+          expect(d.producerOf.highest).toBe(again.producerOf.highest);
+        };
+        for (let p = 0; p < points.length; p++) {
+          const to = p + 1 < points.length ? points[p + 1]! : g.n;
+          const r = validateAddition(job, deps, { Tasks: tasks.slice(points[p], to) }, { profile: 'relaxed' });
+          expect(r.diagnostics).toEqual([]);
+          // Grown twice from the same dependencies: the second must not see the first's writes.
+          const twice = grownDependencies(deps, r.dependencies!, r.external!)!;
+          const grown = grownDependencies(deps, r.dependencies!, r.external!)!;
+          seen.push({ deps, edges: edgeList(deps), producers: producers(deps) });
+          job = grownJob(job, r.tasks!, r.extensions);
+          check(twice, job);
+          check(grown, job);
+          deps = grown;
+        }
+        expect(edgeList(deps)).toEqual(edgeList(full.dependencies!));
+        for (const old of seen) {
+          expect(edgeList(old.deps)).toEqual(old.edges);
+          expect(producers(old.deps)).toEqual(old.producers);
+        }
       }),
       { numRuns: 300 },
     );
