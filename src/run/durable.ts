@@ -1,6 +1,6 @@
 import type { Job, JobNotificationSubscription, TaskNotificationSubscription } from '../job/model.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
-import { encodeJobModel, encodeJobStatus, encodeOutputs, encodeSegment } from '../store/journal.js';
+import { encodeAddedTasks, encodeJobModel, encodeJobStatus, encodeOutputs, encodeSegment } from '../store/journal.js';
 import { emptyBatch, isEmptyBatch, StoreError, type RunBatch, type RunStore } from '../store/run-store.js';
 import type { JobStateInput, TaskProgressInput, TaskStateInput } from './notifications/message.js';
 import type { NotificationHub } from './notifications/hub.js';
@@ -301,16 +301,27 @@ export class RunJournal {
         const key = this.#known(j);
         if (!rowsOf.has(j) && key !== undefined) batch.segments.push({ job: key, data: encodeSegment(chunk, [], list, undefined) });
       }
+      // Tasks added to jobs: appended to the job's segments (the model written at submit stays),
+      // and the job's record says where each block stands in the order, with a key of its own
+      // from the jobs' sequence. A block whose key follows the job's last block's, with nothing
+      // between, extends it, taking the later key (nothing can sit between the two): a job grown
+      // a task at a time keeps a record of one block.
+      const addedOf = new Map<number, number>();
       for (const [j, count] of chunk.grown) {
-        // The job's model now holds the added tasks; its record says where they stand in the
-        // order, with a key of their own from the jobs' sequence.
         const key = this.#known(j);
         if (key === undefined) continue;
+        addedOf.set(j, (addedOf.get(j) ?? 0) + count);
         let blocks = this.#grown.get(key);
         if (blocks === undefined) this.#grown.set(key, (blocks = []));
-        blocks.push([this.#nextKey++, count]);
-        const id = s.jobRecord(j).id;
-        batch.models.push({ key, model: encodeJobModel(s.jobModel(id)) });
+        const order = this.#nextKey++;
+        const last = blocks[blocks.length - 1];
+        if (last !== undefined && last[0] + 1 === order) blocks[blocks.length - 1] = [order, last[1] + count];
+        else blocks.push([order, count]);
+      }
+      for (const [j, count] of addedOf) {
+        const key = this.#known(j)!;
+        const model = s.jobModel(s.jobRecord(j).id);
+        batch.segments.push({ job: key, data: encodeAddedTasks(model, model.Tasks.length - count) });
         batch.statuses.push({ key, status: this.#status(j, key) });
       }
       for (const j of chunk.dirtyJobs) {

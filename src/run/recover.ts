@@ -4,7 +4,7 @@ import { TaskState, isFinalState } from '../job/enums.js';
 import type { Task } from '../job/model.js';
 import { policyName } from '../scheduler/policy.js';
 import { Scheduler, type RecoveredJob, type SchedulerOptions } from '../scheduler/scheduler.js';
-import { decodeJobModel, decodeJobStatus, decodeOutputs, decodeSegments } from '../store/journal.js';
+import { addTasksTo, decodeJobModel, decodeJobStatus, decodeOutputs, decodeSegments } from '../store/journal.js';
 import { StoreError, type RunStore } from '../store/run-store.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import type { OutboxRecord } from './durable.js';
@@ -88,9 +88,10 @@ export function recoverRun(store: RunStore, options: SchedulerOptions, engine: {
   let tasks = 0;
   const grown = new Map<number, Array<[number, number]>>();
   for (const row of run.jobs) {
-    const job = decodeJobModel(where, row.key, row.model);
-    const status = decodeJobStatus(where, job.Id, row.status);
-    const events = decodeSegments(where, job.Id, run.segments.get(row.key) ?? []);
+    const submitted = decodeJobModel(where, row.key, row.model);
+    const status = decodeJobStatus(where, submitted.Id, row.status);
+    const events = decodeSegments(where, submitted.Id, run.segments.get(row.key) ?? []);
+    const job = addTasksTo(where, submitted, events.added);
     const held = new Set<number>();
     for (const [task] of dueOf.get(row.key) ?? []) held.add(task);
     const { grown: blocks, ...record } = status;

@@ -9,7 +9,7 @@ import type Database from 'better-sqlite3';
  */
 
 /** The schema version this jobgraph writes. Raise it only together with a new entry in MIGRATIONS. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /**
  * 'jbgr' in ASCII (0x6a 0x62 0x67 0x72) as a big-endian 32-bit integer: our `PRAGMA application_id`,
@@ -52,8 +52,16 @@ function createV1(db: Db): void {
   `);
 }
 
+/**
+ * Version 2: a job's segments may hold the tasks added to it (`Engine.addTasks`) besides its
+ * events (journal format 2), rather than its model being written again, grown, at each addition.
+ * No table changes: the version only keeps a jobgraph of version 1, which would take such a
+ * segment for damage, from opening the file (it refuses it: STORE_VERSION).
+ */
+function toV2(): void {}
+
 /** `MIGRATIONS[v]` moves a store from version `v` to `v + 1`. Never edit a shipped entry: append. */
-export const MIGRATIONS: ReadonlyArray<(db: Db) => void> = [createV1];
+export const MIGRATIONS: ReadonlyArray<(db: Db) => void> = [createV1, toV2];
 
 /**
  * Runs `migrations[from]` … `migrations[to - 1]` and records `to` in `user_version`. It must run

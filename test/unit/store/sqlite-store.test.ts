@@ -302,7 +302,7 @@ describe('SqliteStore', () => {
         db.pragma('user_version = 99');
         db.exec('CREATE TABLE from_the_future (a)');
       });
-      const err = expectRefused(file, 'STORE_VERSION', /schema version 99.*newer jobgraph.*up to version 1\b.*upgrade jobgraph/);
+      const err = expectRefused(file, 'STORE_VERSION', new RegExp(`schema version 99.*newer jobgraph.*up to version ${SCHEMA_VERSION}\\b.*upgrade jobgraph`));
       expect(err.message).toContain(String(SCHEMA_VERSION));
     });
 
@@ -459,6 +459,8 @@ describe('SqliteStore', () => {
   });
 
   describe('migrations', () => {
+    /** The current version; `v2` stands for the next one's step. */
+    const V = SCHEMA_VERSION;
     const v2 = (db: Database.Database): void => {
       db.exec('CREATE TABLE extra (x INTEGER NOT NULL) STRICT; INSERT INTO extra VALUES (42)');
     };
@@ -470,14 +472,14 @@ describe('SqliteStore', () => {
       db.exec('COMMIT');
       expect(db.pragma('user_version', { simple: true })).toBe(1);
       db.exec('BEGIN');
-      migrate(db, 1, 2, [...MIGRATIONS, v2]);
+      migrate(db, 1, V + 1, [...MIGRATIONS, v2]);
       db.exec('COMMIT');
-      expect(db.pragma('user_version', { simple: true })).toBe(2);
+      expect(db.pragma('user_version', { simple: true })).toBe(V + 1);
       expect(db.prepare('SELECT x FROM extra').pluck().get()).toBe(42);
-      expect(() => migrate(db, 2, 3, [...MIGRATIONS, v2])).toThrow(/inside a transaction/);
+      expect(() => migrate(db, V + 1, V + 2, [...MIGRATIONS, v2])).toThrow(/inside a transaction/);
       db.exec('BEGIN');
-      expect(() => migrate(db, 2, 3, [...MIGRATIONS, v2])).toThrow(RangeError);
-      expect(() => migrate(db, 2, 1, [...MIGRATIONS, v2])).toThrow(RangeError);
+      expect(() => migrate(db, V + 1, V + 2, [...MIGRATIONS, v2])).toThrow(RangeError);
+      expect(() => migrate(db, V + 1, V, [...MIGRATIONS, v2])).toThrow(RangeError);
       db.exec('ROLLBACK');
       db.close();
     });
@@ -496,7 +498,7 @@ describe('SqliteStore', () => {
       db.close();
     });
 
-    it('a file with our application_id at version 0 and no tables is brought to version 1', () => {
+    it('a file with our application_id at version 0 and no tables is brought to the current version', () => {
       const file = fresh();
       raw(file, (db) => {
         db.pragma(`application_id = ${APPLICATION_ID}`);
@@ -504,7 +506,19 @@ describe('SqliteStore', () => {
       const store = new SqliteStore(file);
       store.write(batch({ jobs: [job(1)] }));
       store.close();
-      raw(file, (db) => expect(db.pragma('user_version', { simple: true })).toBe(1));
+      raw(file, (db) => expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION));
+    });
+
+    it('a store of version 1 (before segments of added tasks) is brought to version 2 with its content', () => {
+      const file = fresh();
+      makeStore(file);
+      raw(file, (db) => {
+        db.pragma('user_version = 1');
+      });
+      const store = new SqliteStore(file);
+      expect(plain(store.load()).jobs.map((j) => j.key)).toEqual([1, 2, 3]);
+      store.close();
+      raw(file, (db) => expect(db.pragma('user_version', { simple: true })).toBe(2));
     });
 
     /** SqliteStore as a jobgraph with one more migration would have it (a fresh module graph). */
@@ -513,7 +527,7 @@ describe('SqliteStore', () => {
       vi.doMock('../../../src/store/schema.js', async (importOriginal) => {
         const real = await importOriginal<typeof import('../../../src/store/schema.js')>();
         const migrations = [...real.MIGRATIONS, step];
-        return { ...real, SCHEMA_VERSION: 2, MIGRATIONS: migrations, migrate: (db: Database.Database, from: number, to: number) => real.migrate(db, from, to, migrations) };
+        return { ...real, SCHEMA_VERSION: real.SCHEMA_VERSION + 1, MIGRATIONS: migrations, migrate: (db: Database.Database, from: number, to: number) => real.migrate(db, from, to, migrations) };
       });
       try {
         return (await import('../../../src/store/sqlite-store.js')).SqliteStore;
@@ -533,11 +547,11 @@ describe('SqliteStore', () => {
       raw(
         file,
         (db) => {
-          expect(db.pragma('user_version', { simple: true })).toBe(2);
+          expect(db.pragma('user_version', { simple: true })).toBe(V + 1);
           expect(db.prepare('SELECT x FROM extra').pluck().get()).toBe(42);
         },
       );
-      expectRefused(file, 'STORE_VERSION', /schema version 2.*up to version 1/);
+      expectRefused(file, 'STORE_VERSION', new RegExp(`schema version ${V + 1}.*up to version ${V}\\b`));
     });
 
     it('a migration that fails leaves the file unchanged: STORE_CORRUPT', async () => {
@@ -551,7 +565,7 @@ describe('SqliteStore', () => {
       const err = catchError(() => new Next(file)) as StoreError;
       // A fresh module graph has its own StoreError class: compare codes.
       expect(err.code).toBe('STORE_CORRUPT');
-      expect(err.message).toMatch(/cannot be migrated from schema version 1 to 2.*left unchanged at version 1/);
+      expect(err.message).toMatch(new RegExp(`cannot be migrated from schema version ${V} to ${V + 1}.*left unchanged at version ${V}\\b`));
       expect(hash(file)).toBe(before);
       expect(sidecars(file)).toEqual([]);
       const store = new SqliteStore(file);
