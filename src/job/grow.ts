@@ -1,5 +1,6 @@
 import { padExtensions } from './extensions.js';
 import type { Job, JobExtensions, Task } from './model.js';
+import { noteGrown } from './names.js';
 
 /**
  * A job model with tasks added after its own (`Scheduler.addTasks`): a new model, so the one it
@@ -11,6 +12,7 @@ export function grownJob(job: Job, added: readonly Task[], ext: JobExtensions | 
   const grown: Job = { ...job, Tasks: job.Tasks.concat(added) };
   const extensions = grownExtensions(job.extensions, job.Tasks.length, added.length, ext);
   if (extensions !== undefined) grown.extensions = extensions;
+  noteGrown(job, grown);
   return grown;
 }
 

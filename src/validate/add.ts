@@ -15,9 +15,10 @@ import { ArgumentRangeError, ArgumentTypeError, describeValue } from '../errors.
 import { randomIds, type IdFactory } from '../job/ids.js';
 import { parseJsonText } from '../job/json-text.js';
 import { reportDuplicateKeys } from './duplicate-keys.js';
-import { loadTasksInto, outputCountOf, outputIndexAtOf, packedRefsOf, readLoadOptions, type Reading } from '../job/load.js';
+import { loadTasksInto, packedRefsOf, readLoadOptions, type Reading } from '../job/load.js';
 import type { Job, JobExtensions, Task } from '../job/model.js';
 import { loadPlainGraphInto, type PlainReading } from '../job/plain.js';
+import { taskNames } from '../job/names.js';
 import { isRecord, isUnreadable, kindOf, snapshotArray, snapshotRecord, typeName } from '../job/read.js';
 import { at, checkGraph, checkTaskIds, finish, label, placeInFile, refuseExtensions, type Profile } from './validate.js';
 
@@ -166,7 +167,7 @@ export function validateAddition(job: Job, deps: Dependencies, additions: unknow
   if (plain && list.tasks.length === 0) {
     tasksJob = standIn(job); // JOB_NO_TASKS is said
   } else if (plain) {
-    const reading: PlainReading = { sink, ids, safe, addition: { names: namesOf(job), outputBase, job } };
+    const reading: PlainReading = { sink, ids, safe, addition: { names: taskNames(job), outputBase, job } };
     tasksJob = loadPlainGraphInto({ tasks: list.tasks }, reading);
   } else {
     tasksJob = standIn(job);
@@ -332,18 +333,6 @@ interface External {
 /** One past the job's highest output index (0 for a job without outputs). */
 function nextOutput(deps: Dependencies): number {
   return deps.producerOf.highest + 1;
-}
-
-/** Each Name of the job's tasks → the outputs of the tasks with it (what dependsOn on it reads). */
-function namesOf(job: Job): Map<string, number[]> {
-  const names = new Map<string, number[]>();
-  for (const t of job.Tasks) {
-    if (t.Name === '') continue;
-    let list = names.get(t.Name);
-    if (list === undefined) names.set(t.Name, (list = []));
-    for (let j = 0, n = outputCountOf(t); j < n; j++) list.push(outputIndexAtOf(t, j));
-  }
-  return names;
 }
 
 const ENDED_HINT = 'rerun the producer first (Scheduler.rerun), then add the task; or read another output';
