@@ -102,7 +102,7 @@ export function outcomeLines(s: Scheduler, jobId: string, tasks: readonly TaskVi
   const canceled: OutcomeLine[] = [];
   const retried: OutcomeLine[] = [];
   tasks.forEach((t, i) => {
-    const attempts = s.taskInfo(t.Id).attempts;
+    const attempts = s.attemptsOf(t.Id);
     const after = attempts > 1 ? ` (after ${attempts} attempts)` : '';
     if (t.State === TaskState.Error) failed.push({ kind: 'failed', text: `${label(t, i)} failed${after}: ${failureText(t)}` });
     else if (t.State === TaskState.Canceled) canceled.push({ kind: 'canceled', text: `${label(t, i)} canceled: ${reasons.reason(t, i)}` });

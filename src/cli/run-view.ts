@@ -37,7 +37,8 @@ export class PlainLog implements RunView {
     const s = this.scheduler;
     this.#off.push(
       s.on('taskStateChange', (e) => {
-        const info = s.taskInfo(e.taskId);
+        // Not taskInfo(): it walks every task up- and downstream, per event (quadratic on a chain).
+        const info = { index: s.modelOf(e.serial).task.index, attempts: s.attemptsOf(e.taskId) };
         const t = s.task(e.taskId)!;
         let why = '';
         if (e.newState === TaskState.Processing) why = ` (attempt ${info.attempts})`;
@@ -59,7 +60,7 @@ export class PlainLog implements RunView {
   start(jobId: string, resumed: boolean): void {
     if (!resumed) return;
     this.scheduler.tasks({ jobId, state: TaskState.Processing }).forEach((t) => {
-      const info = this.scheduler.taskInfo(t.Id);
+      const info = { index: this.scheduler.modelOf(this.scheduler.taskSerial(t.Id)).task.index, attempts: this.scheduler.attemptsOf(t.Id) };
       const at = t.HistoricalEvents.at(-1)?.TimeStamp.slice(11, 23) ?? '';
       this.io.stdout.write(`${at} ${label(t, info.index)}: Processing again (attempt ${info.attempts}) — ${retryText(t) ?? 'resumed'}\n`);
     });
@@ -182,7 +183,7 @@ export function frame(s: Scheduler, jobId: string, reasons: CancelReasons, color
     if (t.State === TaskState.Scheduled) return paint(`  ↻ ${label(t, i)} runs again after ${retryText(t)}`, 'yellow', color);
     const canceling = t.State === TaskState.Canceling;
     const again = retryText(t);
-    const note = canceling ? ' (canceling)' : again !== undefined ? ` (attempt ${s.taskInfo(t.Id).attempts}, run again after ${again})` : '';
+    const note = canceling ? ' (canceling)' : again !== undefined ? ` (attempt ${s.attemptsOf(t.Id)}, run again after ${again})` : '';
     return `  ${paint(bar(t.Progress, taskWidth), canceling ? 'yellow' : 'green', color)} ${t.Progress.toFixed(0).padStart(3)}%  ${label(t, i)}${note}`;
   });
   if (active.length > room) activeLines.push(`  … and ${active.length - room} more running or about to run again`);

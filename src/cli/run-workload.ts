@@ -178,7 +178,7 @@ export async function runWorkload(io: CliIO, file: string, workload: WorkloadFil
       index: job.index,
       arrival: job.arrival,
       job: job.final ?? null,
-      tasks: (job.tasks ?? []).map((t) => ({ ...t, attempts: engine.scheduler.taskInfo(t.Id).attempts })),
+      tasks: (job.tasks ?? []).map((t) => ({ ...t, attempts: engine.scheduler.attemptsOf(t.Id) })),
       ...(job.additions.length > 0 ? { additions: job.additions } : {}),
     }));
     io.stdout.write(JSON.stringify({ jobs: body }, null, 2) + '\n');

@@ -231,7 +231,7 @@ export async function runCommand(args: string[], io: CliIO, deps: RunCommandDeps
   }
   const tasks = engine.scheduler.tasks({ jobId: handle.id });
   if (values.json) {
-    const attempts = tasks.map((t) => engine.scheduler.taskInfo(t.Id).attempts);
+    const attempts = tasks.map((t) => engine.scheduler.attemptsOf(t.Id));
     io.stdout.write(JSON.stringify({ job: final, tasks: tasks.map((t, i) => ({ ...t, attempts: attempts[i] })) }, null, 2) + '\n');
   } else {
     io.stdout.write(summaryTable(engine, tasks) + '\n');
@@ -256,10 +256,11 @@ export function summaryTable(engine: Engine, tasks: TaskView[]): string {
     clock(t.StartTime),
     clock(t.EndTime),
     t.StartTime ? formatMs(t.RunningDuration) : '-',
-    String(engine.scheduler.taskInfo(t.Id).attempts),
+    String(engine.scheduler.attemptsOf(t.Id)),
   ]);
   const head = ['#', 'task', 'state', 'start', 'end', 'duration', 'attempts'];
-  const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
+  // A loop, not Math.max(...rows): a spread of 150,000 rows overflows the stack.
+  const widths = head.map((h, c) => rows.reduce((w, r) => Math.max(w, r[c]!.length), h.length));
   const line = (cells: string[]): string => cells.map((c, i) => (i === 0 || i >= 5 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }

@@ -1194,6 +1194,15 @@ export class Scheduler {
     return s.tasks.attempts[serial]! - (s.attemptBase.get(serial) ?? 0);
   }
 
+  /**
+   * How many times the task has started (a claim's `attempt` is this number), without building its
+   * view or walking its graph as {@link taskInfo} does: what a caller asks per event.
+   * @throws SchedulerError `TASK_NOT_FOUND`
+   */
+  attemptsOf(task: string | TaskClaim): number {
+    return this.#s.tasks.attempts[this.#resolve('attemptsOf', task)]!;
+  }
+
   /** A job's position in submission order (what journal rows carry), or -1. */
   jobIndex(jobId: string): number {
     return this.#s.jobs.byId.get(jobId) ?? -1;

@@ -185,9 +185,10 @@ export class Catalog {
     const s = this.#engine.scheduler;
     const view = s.task(taskId);
     if (view === undefined) return undefined;
-    const { jobId, index } = s.taskInfo(taskId);
-    const job = s.jobModel(jobId);
-    return { view, job, task: job.Tasks[index]! };
+    // By serial: taskInfo() walks every task up- and downstream of it (a GET of each task of a
+    // long chain was quadratic).
+    const { job, task } = s.modelOf(s.taskSerial(taskId));
+    return { view, job, task };
   }
 
   /**
