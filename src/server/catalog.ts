@@ -126,8 +126,12 @@ function pageWindow(options: ListOptions, total: number, countOnly: boolean): { 
  */
 export class Catalog {
   readonly #engine: Engine;
-  #jobIds: string[] = [];
-  readonly #known = new Set<string>();
+  /** In submission order; a deleted job's place is left empty until the list is next read. */
+  #jobIds: Array<string | undefined> = [];
+  /** Each listed job's place in #jobIds. */
+  readonly #position = new Map<string, number>();
+  /** Empty places in #jobIds. */
+  #stale = 0;
   #deletions = 0;
   readonly #unsubscribe: Array<() => void>;
 
@@ -139,8 +143,8 @@ export class Catalog {
   }
 
   #note(jobId: string): void {
-    if (this.#known.has(jobId)) return;
-    this.#known.add(jobId);
+    if (this.#position.has(jobId)) return;
+    this.#position.set(jobId, this.#jobIds.length);
     this.#jobIds.push(jobId);
   }
 
@@ -152,14 +156,19 @@ export class Catalog {
   /** Forgets an ended job, for good. */
   delete(jobId: string): void {
     this.#engine.forget(jobId);
-    this.#known.delete(jobId);
-    this.#jobIds = this.#jobIds.filter((id) => id !== jobId);
+    // Its place is emptied, not spliced out: a delete cost the whole list (20,000 deletes: 8 s).
+    const at = this.#position.get(jobId);
+    if (at !== undefined) {
+      this.#position.delete(jobId);
+      this.#jobIds[at] = undefined;
+      this.#stale++;
+    }
     this.#deletions++;
   }
 
   /** Ids of the jobs, in submission order. */
   jobIds(): string[] {
-    return this.#jobIds.slice();
+    return this.#compacted().slice();
   }
 
   /**
@@ -167,7 +176,22 @@ export class Catalog {
    * follows the list (the asset registry) reads only what is new while `deletions` stays the same.
    */
   jobIdsSince(start: number): { ids: string[]; deletions: number } {
-    return { ids: this.#jobIds.slice(start), deletions: this.#deletions };
+    return { ids: this.#compacted().slice(start), deletions: this.#deletions };
+  }
+
+  /** The list without the places deletes emptied (positions move then; `deletions` says so). */
+  #compacted(): string[] {
+    if (this.#stale > 0) {
+      const out: string[] = [];
+      for (const id of this.#jobIds) {
+        if (id === undefined) continue;
+        this.#position.set(id, out.length);
+        out.push(id);
+      }
+      this.#jobIds = out;
+      this.#stale = 0;
+    }
+    return this.#jobIds as string[];
   }
 
   /** A job's view, unless unknown or deleted. */
