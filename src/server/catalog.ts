@@ -107,6 +107,19 @@ export function statesAllowed(expr: FilterExpr | undefined, depth = 0): number[]
   }
 }
 
+/**
+ * Whether the filter reads nothing but State compared with numbers, joined by `and` and `or`: then
+ * {@link statesAllowed} is exact, not a superset, and a task's state alone decides whether it matches.
+ */
+export function stateOnly(expr: FilterExpr | undefined, depth = 0): boolean {
+  if (expr === undefined || depth > MAX_STATE_DEPTH || expr.kind !== 'binary') return false;
+  if (expr.op === 'and' || expr.op === 'or') return stateOnly(expr.left, depth + 1) && stateOnly(expr.right, depth + 1);
+  const l = expr.left;
+  const r = expr.right;
+  const compares = expr.op === 'eq' || expr.op === 'ne' || expr.op === 'lt' || expr.op === 'le' || expr.op === 'gt' || expr.op === 'ge';
+  return compares && ((l.kind === 'property' && l.path === 'State' && r.kind === 'literal' && typeof r.value === 'number') || (r.kind === 'property' && r.path === 'State' && l.kind === 'literal' && typeof l.value === 'number'));
+}
+
 /** The start and length of a page of `total` entities. */
 function pageWindow(options: ListOptions, total: number, countOnly: boolean): { start: number; count: number } {
   const start = Math.min(options.skip, total);
@@ -262,6 +275,27 @@ export class Catalog {
         pos += n;
       }
       return { items, total };
+    }
+
+    // A filter on State alone, in submission order: each task's state decides, read without its
+    // view; views are built for the page only. ("The tasks running now" of a job of 40,000 tasks
+    // built 40,000 views: 1.1 s.)
+    if (options.orderBy.length === 0 && props.size === 1 && props.has('State') && stateOnly(options.filterExpr)) {
+      const allowed = new Uint8Array(8);
+      for (const x of statesAllowed(options.filterExpr) ?? []) allowed[x] = 1;
+      const counting = options.inlineCount || countOnly;
+      const limit = countOnly ? 0 : Math.min(options.top ?? Infinity, options.maxTop);
+      const items: TaskEntity[] = [];
+      let total = 0;
+      outer: for (const j of jobs) {
+        for (const t of j.Tasks) {
+          if (allowed[s.stateOf(t.Id)] !== 1) continue;
+          if (total++ < options.skip) continue;
+          if (items.length < limit) items.push(wire(t.Id));
+          else if (!counting) break outer;
+        }
+      }
+      return { items, total: counting ? total : undefined };
     }
 
     // The job model's Task objects carry the fixed properties under their REST names, so a filter
