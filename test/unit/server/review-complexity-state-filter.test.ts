@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../../src/run/engine.js';
 import { ProcessorError } from '../../../src/run/processor.js';
-import { Catalog, stateOnly } from '../../../src/server/catalog.js';
+import { Catalog, stateOnly, type ListOptions } from '../../../src/server/catalog.js';
 import { parseQueryOptions } from '../../../src/server/odata/query.js';
 import { TASKS } from '../../../src/server/entities.js';
 import { MES } from '../../helpers/jobs.js';
@@ -38,7 +38,7 @@ afterAll(async () => {
   await engine.close();
 });
 
-const options = (query: string) => parseQueryOptions(new URLSearchParams(query), TASKS.schema);
+const options = (query: string): ListOptions => parseQueryOptions(new URLSearchParams(query), TASKS.schema) as unknown as ListOptions;
 
 describe('$filter on State alone (review: complexity)', () => {
   it('answers as the general path does, page, skip, count and all', () => {
