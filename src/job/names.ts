@@ -6,7 +6,7 @@ import type { Job } from './model.js';
  * Name): each Name → the outputs of the tasks that have it.
  *
  * A job grown a task at a time asks again at every addition, and building the map afresh cost the
- * whole job each time (4,000 plain additions to one job: 1.2 s, growing with the job). So the map
+ * whole job each time (16,000 plain one-task additions to one job took 63 s). So the map
  * is kept, and a grown model's is its parent's, extended by the tasks added: one map of task
  * indices serves every version of the job, each reading only the tasks it has (its first n). The
  * map is extended in place only from the version that filled it last; any other version (a branch:

@@ -278,8 +278,8 @@ export class Catalog {
     }
 
     // A filter on State alone, in submission order: each task's state decides, read without its
-    // view; views are built for the page only. ("The tasks running now" of a job of 40,000 tasks
-    // built 40,000 views: 1.1 s.)
+    // view; views are built for the page only. (50 pages of the queued tasks of a 40,000-task job
+    // built the view of each of them for every page: 5.8 s.)
     if (options.orderBy.length === 0 && props.size === 1 && props.has('State') && stateOnly(options.filterExpr)) {
       const allowed = new Uint8Array(8);
       for (const x of statesAllowed(options.filterExpr) ?? []) allowed[x] = 1;
