@@ -250,7 +250,7 @@ export function explain(st: SchedulerState, taskId: string): Explanation {
   const serial = lookupTask(st, 'explain', taskId);
   const task = taskModel(st, serial);
   const state = st.tasks.state[serial]!;
-  const p = st.tasks.pool[serial]!;
+  const p = st.tasks.poolOf(serial);
   const pool = poolNameOf(st, serial);
   const slots = st.ready.slotsOf(p);
   const concurrency = st.settings.concurrency;
@@ -310,7 +310,7 @@ export function explain(st: SchedulerState, taskId: string): Explanation {
  */
 function claimsBefore(st: SchedulerState, serial: number, p: number): { ahead: number; ownAhead: number } {
   const { tasks, jobs, order } = st;
-  const goesBefore = (o: number): boolean => o !== serial && tasks.state[o] === TaskState.Scheduled && !tasks.held.has(o) && tasks.pool[o] === p && order.before(o, serial);
+  const goesBefore = (o: number): boolean => o !== serial && tasks.state[o] === TaskState.Scheduled && !tasks.held.has(o) && tasks.poolOf(o) === p && order.before(o, serial);
   // The pool's heap holds the ready tasks of uncapped jobs (and stale entries, and copies of capped
   // jobs' heads, counted below); a task may be in it twice (ready again before its stale entry surfaced).
   const counted = new Set<number>();

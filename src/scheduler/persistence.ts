@@ -285,11 +285,11 @@ function admitRestored(st: SchedulerState): void {
   for (let serial = 0; serial < tasks.count; serial++) {
     const state = tasks.state[serial]!;
     if (state === TaskState.Scheduled && !tasks.held.has(serial)) {
-      enqueueReady(st, tasks.pool[serial]!, serial);
-      if (!events.waitLogged(serial)) ready.noteUnlogged(tasks.pool[serial]!, serial);
+      enqueueReady(st, tasks.poolOf(serial), serial);
+      if (!events.waitLogged(serial)) ready.noteUnlogged(tasks.poolOf(serial), serial);
     } else if (state === TaskState.Processing || state === TaskState.Canceling) {
       st.running++;
-      ready.occupy(tasks.pool[serial]!, tasks.weight === null ? 1 : tasks.weight[serial]!);
+      ready.occupy(tasks.poolOf(serial), tasks.weight === null ? 1 : tasks.weight[serial]!);
     }
   }
 }

@@ -112,7 +112,7 @@ export class Scheduler {
       const cap = jobs.ints[(j << INT_SHIFT) + MAX_RUNNING]!;
       if (tasks.state[t] === SCHEDULED && (held.size === 0 || !held.has(t)) && (cap === 0 || jobs.runningOf(j) < cap)) return true;
       // The copy goes: a capped job offers the task again when it may run (see job-caps.ts).
-      if (cap !== 0) droppedCapped(s, j, tasks.pool[t]!, t);
+      if (cap !== 0) droppedCapped(s, j, tasks.poolOf(t), t);
       return false;
     };
     s.ready.setReadyTest((t) => (s.capped ? this.#cappedReady(t) : this.#isReady(t)));
@@ -317,7 +317,7 @@ export class Scheduler {
       serial = ready.pop(this.#cappedReady);
       if (serial !== -1) {
         const j = s.tasks.job[serial]!;
-        if (s.jobs.maxRunning(j) !== 0) claimedCapped(s, j, s.tasks.pool[serial]!, serial);
+        if (s.jobs.maxRunning(j) !== 0) claimedCapped(s, j, s.tasks.poolOf(serial), serial);
       }
     } else {
       serial = ready.pop(this.#isReady);
@@ -344,7 +344,8 @@ export class Scheduler {
       const cap = jobs.maxRunning(j);
       if (cap !== 0 && jobs.runningOf(j) === cap) reachedCap(s, j);
     }
-    const p = tasks.pool[serial]!;
+    const pools = tasks.pool;
+    const p = pools === null ? 0 : pools[serial]!;
     if (p !== 0) {
       const rate = s.rates[p];
       if (rate !== undefined) this.#countStart(p, rate, now);
@@ -401,7 +402,7 @@ export class Scheduler {
   #claim(serial: number): TaskClaim {
     const s = this.#s;
     const j = s.tasks.job[serial]!;
-    const p = s.tasks.pool[serial]!;
+    const p = s.tasks.poolOf(serial);
     const model = s.jobs.models[j]!;
     const i = s.jobs.localOf(j, serial);
     const named = p !== 0 ? s.poolNames[p]! : model.extensions?.pool?.[i];
@@ -533,7 +534,8 @@ export class Scheduler {
    */
   #makeReady(serial: number, now: number): void {
     const s = this.#s;
-    const p = s.tasks.pool[serial]!;
+    const pools = s.tasks.pool;
+    const p = pools === null ? 0 : pools[serial]!;
     const ready = s.ready;
     enqueueReady(s, p, serial);
     if (s.running >= this.#concurrency || (p !== 0 && ready.mustWait(p, serial))) s.events.add(serial, EV_WAITING, now);
@@ -722,7 +724,7 @@ export class Scheduler {
     const s = this.#s;
     if (!s.tasks.held.delete(serial)) return false;
     if (s.tasks.state[serial] === SCHEDULED) {
-      const p = s.tasks.pool[serial]!;
+      const p = s.tasks.poolOf(serial);
       enqueueReady(s, p, serial);
       // The clock is read only if the task must wait: a resume that finds a slot changes no event.
       if (s.running >= this.#concurrency || (p !== 0 && s.ready.mustWait(p, serial))) s.events.add(serial, EV_WAITING, this.#now());
@@ -845,14 +847,15 @@ export class Scheduler {
       const j = s.tasks.job[serial]!;
       if (s.jobs.maxRunning(j) !== 0) s.reopened.push(j);
     }
-    if (s.tasks.weight !== null) s.ready.recheck(s.tasks.pool[serial]!);
+    if (s.tasks.weight !== null) s.ready.recheck(s.tasks.poolOf(serial));
   }
 
   #stopRunning(serial: number): void {
     const s = this.#s;
     s.running--;
     const w = s.tasks.weight;
-    s.ready.release(s.tasks.pool[serial]!, w === null ? 1 : w[serial]!);
+    const pools = s.tasks.pool;
+    s.ready.release(pools === null ? 0 : pools[serial]!, w === null ? 1 : w[serial]!);
     if (s.capped) this.#withdrawn(serial);
   }
 

@@ -166,7 +166,7 @@ function placeTasks(st: SchedulerState, job: Job, j: number, base: number, from:
   let lastPool = 0;
   let mayWait = st.settings.concurrency !== Infinity;
   const jobOf = st.tasks.job;
-  const poolOfTask = st.tasks.pool;
+  let poolOfTask = st.tasks.pool;
   // Read without making a big job's task objects (see readTasks); `poolOf` is given a view.
   const tasks = readTasks(job);
   const byProcessor = st.settings.defaultPools;
@@ -180,9 +180,12 @@ function placeTasks(st: SchedulerState, job: Job, j: number, base: number, from:
       if (poolName !== lastPoolName) {
         lastPoolName = poolName;
         lastPool = poolIndex(st, poolName);
-        if (lastPool !== 0) mayWait = true;
+        if (lastPool !== 0) {
+          mayWait = true;
+          poolOfTask ??= st.tasks.enablePools();
+        }
       }
-      poolOfTask[serial] = lastPool;
+      if (poolOfTask !== null) poolOfTask[serial] = lastPool;
     }
   } catch (err) {
     // Only `poolOf` is the user's in this loop.
@@ -330,7 +333,7 @@ export function taskModel(st: SchedulerState, serial: number): Task {
 
 /** The name of a task's pool. */
 export function poolNameOf(st: SchedulerState, serial: number): string {
-  const p = st.tasks.pool[serial]!;
+  const p = st.tasks.poolOf(serial);
   if (p !== 0) return st.poolNames[p]!;
   const j = st.tasks.job[serial]!;
   return poolNameIn(st, st.jobs.models[j]!, st.jobs.localOf(j, serial));

@@ -19,8 +19,11 @@ export class TaskTable {
   state = new Uint8Array(0);
   /** The job's position (in the {@link JobTable}). */
   job = new Int32Array(0);
-  /** The pool's index (0: a pool without configured slots). */
-  pool = new Int32Array(0);
+  /**
+   * The pool's index (0: a pool without configured slots); null while every task is in pool 0, so
+   * a scheduler with one pool keeps no array and its hot path reads none (read through {@link poolOf}).
+   */
+  pool: Int32Array | null = null;
   /** Unfinished dependencies. */
   pending = new Int32Array(0);
   /** Starts so far (a requeued attempt is not counted). */
@@ -69,7 +72,7 @@ export class TaskTable {
     if (this.weight !== null) this.weight = growInt32(this.weight, total, 1);
     this.state = growUint8(this.state, total);
     this.job = growInt32(this.job, total);
-    this.pool = growInt32(this.pool, total);
+    if (this.pool !== null) this.pool = growInt32(this.pool, total);
     this.pending = growInt32(this.pending, total);
     this.attempts = growInt32(this.attempts, total);
   }
@@ -100,6 +103,17 @@ export class TaskTable {
   /** Starts keeping dependency actions (all `cancel` so far). */
   enableActions(): Uint8Array {
     return (this.action ??= new Uint8Array(this.state.length));
+  }
+
+  /** Starts keeping pools (all 0 so far). */
+  enablePools(): Int32Array {
+    return (this.pool ??= new Int32Array(this.state.length));
+  }
+
+  /** The pool's index of a task. */
+  poolOf(serial: number): number {
+    const pool = this.pool;
+    return pool === null ? 0 : pool[serial]!;
   }
 
   /** Starts keeping weights (all 1 so far). */
@@ -151,7 +165,7 @@ export class TaskTable {
 
   /** Bytes held by the typed arrays (for the benchmarks). */
   get byteLength(): number {
-    return (this.extraHead === null ? 0 : this.extraHead.byteLength + this.extraTail.byteLength + this.extraNext.byteLength + this.extraTo.byteLength) + (this.action?.byteLength ?? 0) + (this.weight?.byteLength ?? 0) + this.state.byteLength + this.job.byteLength + this.pool.byteLength + this.pending.byteLength + this.attempts.byteLength + this.succOffset.byteLength + this.succ.byteLength;
+    return (this.extraHead === null ? 0 : this.extraHead.byteLength + this.extraTail.byteLength + this.extraNext.byteLength + this.extraTo.byteLength) + (this.action?.byteLength ?? 0) + (this.weight?.byteLength ?? 0) + this.state.byteLength + this.job.byteLength + (this.pool?.byteLength ?? 0) + this.pending.byteLength + this.attempts.byteLength + this.succOffset.byteLength + this.succ.byteLength;
   }
 }
 
