@@ -85,9 +85,10 @@ export function buildCsr(input: EdgeList, call = 'buildCsr'): Csr {
  * On entry `offsets[at + u]` holds node `u`'s out-degree, for `u` in `[0, n)`. On return
  * `offsets[at + u]` is where `u`'s successors start in `targets`, `offsets[at + n]` is the end of the
  * block, and the successors of `u` (each `to[e] + shift`) are in edge-list order from
- * `targets[edgeStart]` on. Indices are not checked: count them first.
+ * `targets[edgeStart]` on. Indices are not checked: count them first. With a `stride`, node `u`'s
+ * slot is `offsets[(at + u) * stride]` instead (offsets kept in records, as the Scheduler's are).
  *
- * @param offsets - Degrees in, offsets out; `at + n + 1` entries at least.
+ * @param offsets - Degrees in, offsets out; `(at + n) * stride + 1` entries at least.
  * @param at - Where node 0 of this graph sits in `offsets`.
  * @param n - Nodes of this graph.
  * @param from - Edge tails, in `[0, n)`.
@@ -95,6 +96,7 @@ export function buildCsr(input: EdgeList, call = 'buildCsr'): Csr {
  * @param targets - Receives the heads from `edgeStart` on; `edgeStart + from.length` entries at least.
  * @param edgeStart - Where this graph's block starts in `targets`.
  * @param shift - Added to every head (the number of this graph's node 0 in `targets`' numbering).
+ * @param stride - Slots from one node's offset to the next's.
  * @example
  * ```ts
  * const offsets = Int32Array.of(2, 0, 0); // node 0 has two successors
@@ -103,16 +105,16 @@ export function buildCsr(input: EdgeList, call = 'buildCsr'): Csr {
  * ```
  * @internal
  */
-export function fillCsr(offsets: Int32Array, at: number, n: number, from: Int32Array, to: Int32Array, targets: Int32Array, edgeStart: number, shift: number): void {
-  // Inclusive prefix sums leave offsets[at + u] at the end of u's slice; filling backwards moves it
+export function fillCsr(offsets: Int32Array, at: number, n: number, from: Int32Array, to: Int32Array, targets: Int32Array, edgeStart: number, shift: number, stride = 1): void {
+  // Inclusive prefix sums leave node u's offset at the end of u's slice; filling backwards moves it
   // to the start, with no cursor array.
   let sum = edgeStart;
   for (let u = at, end = at + n; u < end; u++) {
-    sum += offsets[u]!;
-    offsets[u] = sum;
+    sum += offsets[u * stride]!;
+    offsets[u * stride] = sum;
   }
-  offsets[at + n] = sum;
-  for (let e = from.length - 1; e >= 0; e--) targets[--offsets[at + from[e]!]!] = to[e]! + shift;
+  offsets[(at + n) * stride] = sum;
+  for (let e = from.length - 1; e >= 0; e--) targets[--offsets[(at + from[e]!) * stride]!] = to[e]! + shift;
 }
 
 /** An edge list as {@link readEdgeList} read it: own, plain data, each array checked once. */

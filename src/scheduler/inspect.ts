@@ -105,7 +105,7 @@ export function taskViews(st: SchedulerState, filter: TaskFilter): TaskView[] {
   const out: TaskView[] = [];
   const take = (serial: number): void => {
     if (states && !states.includes(st.tasks.state[serial]!)) return;
-    if (st.jobs.isForgotten(st.tasks.job[serial]!)) return;
+    if (st.jobs.isForgotten(st.tasks.jobOf(serial))) return;
     if (filter.mediaProcessorId !== undefined && taskModel(st, serial).MediaProcessorId !== filter.mediaProcessorId) return;
     out.push(taskView(st, serial));
   };
@@ -123,7 +123,7 @@ export function modelOf(st: SchedulerState, serial: number): { job: Job; task: T
   if (!Number.isInteger(serial) || serial < 0 || serial >= st.tasks.count) {
     throw new ArgumentRangeError(`Scheduler.modelOf: expected a task number from 0 to ${st.tasks.count - 1}, got ${describeValue(serial)}`);
   }
-  const j = st.tasks.job[serial]!;
+  const j = st.tasks.jobOf(serial);
   const job = st.jobs.models[j]!;
   if (st.jobs.isForgotten(j)) throw new SchedulerError('TASK_NOT_FOUND', `Scheduler.modelOf: task number ${serial} belongs to job ${job.Id}, which was forgotten`, { jobId: job.Id });
   return { job, task: job.Tasks[st.jobs.localOf(j, serial)]! };
@@ -133,12 +133,12 @@ export function modelOf(st: SchedulerState, serial: number): { job: Job; task: T
 export function taskInfo(st: SchedulerState, taskId: string): TaskInfo {
   const serial = lookupTask(st, 'taskInfo', taskId);
   const task = taskModel(st, serial);
-  const job = st.jobs.models[st.tasks.job[serial]!]!;
+  const job = st.jobs.models[st.tasks.jobOf(serial)]!;
   const ids = (serials: number[]): string[] => serials.map((s) => taskModel(st, s).Id);
   return {
     jobId: job.Id,
     index: task.index,
-    attempts: st.tasks.attempts[serial]!,
+    attempts: st.tasks.attemptsOf(serial),
     pool: poolNameOf(st, serial),
     dependencies: ids(predecessors(st, serial)),
     dependents: ids([...new Set(st.tasks.successors(serial))].sort((a, b) => a - b)),
@@ -176,7 +176,7 @@ export interface TaskInfo {
  * predecessor index is kept). Edges stay within a job.
  */
 function transitive(st: SchedulerState, serial: number, direction: 'dependencies' | 'dependents'): number[] {
-  const j = st.tasks.job[serial]!;
+  const j = st.tasks.jobOf(serial);
   const jobs = st.jobs;
   const count = jobs.taskCount(j);
   let next: (local: number, visit: (local: number) => void) => void;
@@ -206,7 +206,7 @@ function transitive(st: SchedulerState, serial: number, direction: 'dependencies
 
 /** The serials a task depends on, ascending (from its job's dependencies: see {@link producerIndex}). */
 function predecessors(st: SchedulerState, serial: number): number[] {
-  const j = st.tasks.job[serial]!;
+  const j = st.tasks.jobOf(serial);
   const { offset, from } = producerIndex(st.jobs.depsOf(j), st.jobs.taskCount(j));
   const local = st.jobs.localOf(j, serial);
   const seen = new Set<number>();
@@ -257,7 +257,7 @@ export function explain(st: SchedulerState, taskId: string): Explanation {
   const poolRunning = p === 0 ? st.running : st.ready.runningIn(p);
   const base = { taskId, state: STATE_NAMES[state]!, waitingOn: [] as Explanation['waitingOn'], pool, poolSlots: slots, poolRunning, ahead: 0 };
   const name = describeTask(task);
-  const attempts = st.tasks.attempts[serial];
+  const attempts = st.tasks.attemptsOf(serial);
   if (isFinalState(state)) return { ...base, reason: 'final', message: `task ${name} has ended: it is ${STATE_NAMES[state]}` };
   if (state === TaskState.Processing) return { ...base, reason: 'running', message: `task ${name} is running (attempt ${attempts})` };
   if (state === TaskState.Canceling) return { ...base, reason: 'canceling', message: `task ${name} is being canceled and has not reported yet` };
@@ -279,7 +279,7 @@ export function explain(st: SchedulerState, taskId: string): Explanation {
   if (st.running >= concurrency) {
     return { ...base, ahead, reason: 'concurrency-full', message: `task ${name} is ready, but all ${concurrency} slots of the scheduler are taken; ${ahead} ready task${ahead === 1 ? '' : 's'} of pool "${pool}" go before it` };
   }
-  const j = st.tasks.job[serial]!;
+  const j = st.tasks.jobOf(serial);
   const cap = st.jobs.maxRunning(j);
   if (cap !== 0 && st.jobs.runningOf(j) >= cap) {
     return { ...base, ahead, reason: 'job-cap', message: `task ${name} is ready, but its job already runs ${cap} task${cap === 1 ? '' : 's'}, its cap (maxRunning)` };
@@ -317,11 +317,11 @@ function claimsBefore(st: SchedulerState, serial: number, p: number): { ahead: n
   const heap = st.ready.heapOf(p);
   for (let i = 0; i < heap.length; i++) {
     const o = heap[i]!;
-    if (jobs.maxRunning(tasks.job[o]!) === 0 && goesBefore(o)) counted.add(o);
+    if (jobs.maxRunning(tasks.jobOf(o)) === 0 && goesBefore(o)) counted.add(o);
   }
   let ahead = counted.size;
   let ownAhead = 0;
-  const own = tasks.job[serial]!;
+  const own = tasks.jobOf(serial);
   for (const j of st.jobQueues.keys()) {
     let n = 0;
     for (const o of jobs.serials(j)) if (goesBefore(o)) n++;

@@ -7,6 +7,7 @@ import { SchedulerError } from './errors.js';
 import { policyName } from './policy.js';
 import { SNAPSHOT_FORMAT, jobFromSnapshot, jobToSnapshot, type SchedulerSnapshot } from './snapshot.js';
 import { INT_SHIFT } from './job-table.js';
+import { TASK_SHIFT } from './task-table.js';
 import { appendJob, enqueueReady, growJob, prepareTasks, sliceDependencies, type SchedulerState } from './state.js';
 import type { ErrorDetail } from './views.js';
 
@@ -100,7 +101,7 @@ export function takeSnapshot(st: SchedulerState): SchedulerSnapshot {
   }
   // Live tasks in serial order (a grown job's added tasks come after the jobs submitted before them).
   for (let serial = 0; serial < n; serial++) {
-    if (jobs.isForgotten(tasks.job[serial]!)) continue;
+    if (jobs.isForgotten(tasks.jobOf(serial))) continue;
     renumber[serial] = live.length;
     live.push(serial);
   }
@@ -143,7 +144,7 @@ export function takeSnapshot(st: SchedulerState): SchedulerSnapshot {
     })),
     tasks: {
       state: live.map((serial) => tasks.state[serial]!),
-      attempts: live.map((serial) => tasks.attempts[serial]!),
+      attempts: live.map((serial) => tasks.attemptsOf(serial)),
       progress: live.map((serial) => tasks.progressOf(serial, tasks.state[serial] === TaskState.Finished)),
       start: times.map((t) => nullIfNaN(t.start)),
       end: times.map((t) => nullIfNaN(t.end)),
@@ -252,16 +253,16 @@ export function loadSnapshot(st: SchedulerState, snap: SchedulerSnapshot, proces
   let now = NaN; // read the clock only when a task is requeued, so a plain restore changes nothing
   const counts = jobs.ints;
   for (let serial = 0; serial < n; serial++) {
-    const j = tasks.job[serial]!;
+    const j = tasks.jobOf(serial);
     let state = t.state[serial]!;
-    tasks.attempts[serial] = t.attempts[serial]!;
+    tasks.setAttempts(serial, t.attempts[serial]!);
     if (state !== TaskState.Finished) tasks.setProgress(serial, t.progress[serial]!);
     releaseRecovered(st, serial, state);
     if (state === TaskState.Processing && processing === 'requeue') {
       if (Number.isNaN(now)) now = st.settings.now();
       events.addText(serial, EV.Requeued, now, 'the scheduler was restored while the task ran');
       events.add(serial, EV.Scheduled, now);
-      tasks.attempts[serial]!--;
+      tasks.setAttempts(serial, tasks.attemptsOf(serial) - 1);
       tasks.setProgress(serial, 0);
       state = TaskState.Scheduled;
     }
@@ -305,11 +306,10 @@ export function readJournal(st: SchedulerState, from: number): JournalChunk {
   const n = to - from;
   const job = new Int32Array(n);
   const task = rows.task;
-  const jobOf = tasks.job;
   const text: JournalChunk['text'] = [];
   for (let i = 0; i < n; i++) {
     const serial = task[i]!;
-    const j = jobOf[serial]!;
+    const j = tasks.jobOf(serial);
     job[i] = j;
     task[i] = jobs.localOf(j, serial);
     const m = events.messageAt(from + i);
@@ -323,7 +323,7 @@ export function readJournal(st: SchedulerState, from: number): JournalChunk {
     grown.push(...st.journal.grown);
     st.journal.grown.length = 0;
     for (const [serial, d] of st.journal.errors) {
-      const j = jobOf[serial]!;
+      const j = tasks.jobOf(serial);
       errors.push([j, jobs.localOf(j, serial), d]);
     }
     st.journal.errors.length = 0;
@@ -416,12 +416,12 @@ function replay(st: SchedulerState, j: number, rj: RecoveredJob): void {
     if (at > lastTime) lastTime = at;
     const state = STATE_OF_EVENT[c]!;
     if (c === EV.Processing) {
-      tasks.attempts[serial]!++;
+      tasks.setAttempts(serial, tasks.attemptsOf(serial) + 1);
       if (Number.isNaN(jobStart) || at < jobStart) jobStart = at;
     } else if (c === EV.Requeued) {
-      tasks.attempts[serial]!--;
+      tasks.setAttempts(serial, tasks.attemptsOf(serial) - 1);
     } else if (c === EV.Rerun) {
-      st.attemptBase.set(serial, tasks.attempts[serial]!);
+      st.attemptBase.set(serial, tasks.attemptsOf(serial));
     }
     if (state === -1) continue;
     tasks.state[serial] = state;
@@ -457,10 +457,11 @@ function replay(st: SchedulerState, j: number, rj: RecoveredJob): void {
 function releaseRecovered(st: SchedulerState, serial: number, state: number): void {
   const tasks = st.tasks;
   if (state === TaskState.Finished) {
-    for (let e = tasks.succOffset[serial]!; e < tasks.succOffset[serial + 1]!; e++) tasks.pending[tasks.succ[e]!]!--;
-    if (tasks.extraHead !== null) for (let e = tasks.extraHead[serial]!; e !== -1; e = tasks.extraNext[e]!) tasks.pending[tasks.extraTo[e]!]!--;
+    const ints = tasks.ints;
+    for (let e = ints[serial << TASK_SHIFT]!, end = ints[(serial + 1) << TASK_SHIFT]!; e < end; e++) tasks.dropPending(tasks.succ[e]!);
+    if (tasks.extraHead !== null) for (let e = tasks.extraHead[serial]!; e !== -1; e = tasks.extraNext[e]!) tasks.dropPending(tasks.extraTo[e]!);
   } else if ((state === TaskState.Error || state === TaskState.Canceled) && tasks.action !== null) {
-    for (const t of tasks.successors(serial)) if (tasks.action[t] === DependencyAction.run) tasks.pending[t]!--;
+    for (const t of tasks.successors(serial)) if (tasks.action[t] === DependencyAction.run) tasks.dropPending(t);
   }
 }
 

@@ -10,6 +10,7 @@ import { EV } from './event-log.js';
 import { SchedulerError, callbackThrew } from './errors.js';
 import { explain, jobView, jobViews, modelOf, producerIndex, taskInfo, taskView, taskViews, type TaskInfo } from './inspect.js';
 import { FLOAT_SHIFT, INT_SHIFT, JOB_STATE, LAST_MODIFIED, MAX_RUNNING } from './job-table.js';
+import { T_ATTEMPTS, T_JOB, T_PENDING, TASK_SHIFT } from './task-table.js';
 import { isInt32, settingsOf, type AddTasksOptions, type FailOptions, type RerunOptions, type RestoreOptions, type SchedulerOptions, type Settings, type SubmitOptions, type TaskFilter } from './options.js';
 import { jobRecord, loadSnapshot, readJournal, recoverJobs, takeSnapshot, type JournalChunk, type JournalJobRecord, type RecoveredJob } from './persistence.js';
 import { policyName } from './policy.js';
@@ -108,7 +109,7 @@ export class Scheduler {
     this.#isReady = (t: number): boolean => tasks.state[t] === SCHEDULED && (held.size === 0 || !held.has(t));
     const jobs = s.jobs;
     this.#cappedReady = (t: number): boolean => {
-      const j = tasks.job[t]!;
+      const j = tasks.jobOf(t);
       const cap = jobs.ints[(j << INT_SHIFT) + MAX_RUNNING]!;
       if (tasks.state[t] === SCHEDULED && (held.size === 0 || !held.has(t)) && (cap === 0 || jobs.runningOf(j) < cap)) return true;
       // The copy goes: a capped job offers the task again when it may run (see job-caps.ts).
@@ -282,7 +283,7 @@ export class Scheduler {
   #firstStates(j: number, from: number, n: number, now: number): void {
     const { tasks, events } = this.#s;
     for (let serial = from, end = from + n; serial < end; serial++) {
-      if (tasks.pending[serial] === 0) {
+      if (tasks.pendingOf(serial) === 0) {
         this.#setState(serial, j, SCHEDULED, now, EV_SCHEDULED);
         this.#makeReady(serial, now);
       } else {
@@ -316,7 +317,7 @@ export class Scheduler {
       if (s.reopened.length !== 0) reopenJobs(s);
       serial = ready.pop(this.#cappedReady);
       if (serial !== -1) {
-        const j = s.tasks.job[serial]!;
+        const j = s.tasks.jobOf(serial);
         if (s.jobs.maxRunning(j) !== 0) claimedCapped(s, j, s.tasks.poolOf(serial), serial);
       }
     } else {
@@ -332,9 +333,11 @@ export class Scheduler {
     let now = this.#freedAt;
     if (now === now) this.#freedAt = NaN;
     else now = this.#now();
-    tasks.attempts[serial]!++;
+    const at = serial << TASK_SHIFT;
+    const ints = tasks.ints;
+    ints[at + T_ATTEMPTS]!++;
     if (tasks.progress.size !== 0) tasks.progress.delete(serial);
-    const j = tasks.job[serial]!;
+    const j = ints[at + T_JOB]!;
     this.#setState(serial, j, PROCESSING, now, EV_PROCESSING);
     const jobs = s.jobs;
     // A Processing job stays Processing when one more of its tasks starts: only its time changes.
@@ -401,12 +404,12 @@ export class Scheduler {
 
   #claim(serial: number): TaskClaim {
     const s = this.#s;
-    const j = s.tasks.job[serial]!;
+    const j = s.tasks.jobOf(serial);
     const p = s.tasks.poolOf(serial);
     const model = s.jobs.models[j]!;
     const i = s.jobs.localOf(j, serial);
     const named = p !== 0 ? s.poolNames[p]! : model.extensions?.pool?.[i];
-    return new Claim(this, serial, s.tasks.attempts[serial]!, model, i, named ?? (this.#settings.defaultPools ? undefined : this.#settings.poolOf));
+    return new Claim(this, serial, s.tasks.attemptsOf(serial), model, i, named ?? (this.#settings.defaultPools ? undefined : this.#settings.poolOf));
   }
 
   /**
@@ -433,7 +436,7 @@ export class Scheduler {
       this.#checkSerial('completeIndex', serial);
       this.#invalid('complete', serial, 'complete', 'start it first with next()');
     }
-    const j = tasks.job[serial]!;
+    const j = tasks.ints[(serial << TASK_SHIFT) + T_JOB]!;
     const now = this.#now();
     if (this.#defaultClock) {
       this.#freedAt = now;
@@ -468,16 +471,16 @@ export class Scheduler {
     const s = this.#s;
     const tasks = s.tasks;
     const succ = tasks.succ;
-    const pending = tasks.pending;
+    const ints = tasks.ints;
     const states = tasks.state;
-    const from = tasks.succOffset[serial]!;
-    const to = tasks.succOffset[serial + 1]!;
+    const from = ints[serial << TASK_SHIFT]!;
+    const to = ints[(serial + 1) << TASK_SHIFT]!;
     if (to - from >= MANY_DEPENDENTS && s.ready.poolCount === 1 && !s.capped && this.#listeners.taskStateChange.length === 0) {
       this.#releaseMany(from, to, j, now);
     } else {
       for (let e = from; e < to; e++) {
         const t = succ[e]!;
-        if (--pending[t]! === 0 && states[t] === QUEUED) {
+        if (--ints[(t << TASK_SHIFT) + T_PENDING]! === 0 && states[t] === QUEUED) {
           this.#setState(t, j, SCHEDULED, now, EV_SCHEDULED);
           this.#makeReady(t, now);
         }
@@ -487,7 +490,7 @@ export class Scheduler {
     if (head === null) return;
     for (let e = head[serial]!; e !== -1; e = tasks.extraNext[e]!) {
       const t = tasks.extraTo[e]!;
-      if (--pending[t]! === 0 && states[t] === QUEUED) {
+      if (tasks.dropPending(t) === 0 && states[t] === QUEUED) {
         this.#setState(t, j, SCHEDULED, now, EV_SCHEDULED);
         this.#makeReady(t, now);
       }
@@ -505,13 +508,13 @@ export class Scheduler {
     const s = this.#s;
     const { tasks, ready } = s;
     const succ = tasks.succ;
-    const pending = tasks.pending;
+    const ints = tasks.ints;
     const states = tasks.state;
     const released = to - from <= this.#released.length ? this.#released : to - from <= RELEASED_KEPT ? (this.#released = new Int32Array(RELEASED_KEPT)) : new Int32Array(to - from);
     let k = 0;
     for (let e = from; e < to; e++) {
       const t = succ[e]!;
-      if (--pending[t]! === 0 && states[t] === QUEUED) {
+      if (--ints[(t << TASK_SHIFT) + T_PENDING]! === 0 && states[t] === QUEUED) {
         states[t] = SCHEDULED;
         released[k++] = t;
       }
@@ -585,7 +588,7 @@ export class Scheduler {
     const state = s.tasks.state[serial];
     if (state !== PROCESSING && state !== CANCELING) this.#invalid('fail', serial, 'fail', 'only a Processing task can fail');
     if (options.code !== undefined && typeof options.code !== 'string') throw new ArgumentTypeError(`Scheduler.fail: expected \`code\` to be a string, got ${describeValue(options.code)}`);
-    const j = s.tasks.job[serial]!;
+    const j = s.tasks.jobOf(serial);
     const now = this.#now();
     this.#stopRunning(serial);
     const code = options.code ?? 'ErrorProcessingTask';
@@ -596,7 +599,7 @@ export class Scheduler {
       this.#refreshJob(j, now);
       return;
     }
-    if (options.retryable && s.tasks.attempts[serial]! - (s.attemptBase.get(serial) ?? 0) < this.#settings.maxAttempts) {
+    if (options.retryable && s.tasks.attemptsOf(serial) - (s.attemptBase.get(serial) ?? 0) < this.#settings.maxAttempts) {
       s.events.addText(serial, EV.Retrying, now, `${code}: ${message}`.replace(/: $/, ''));
       this.#setState(serial, j, SCHEDULED, now, EV_SCHEDULED);
       if (options.hold) s.tasks.held.add(serial);
@@ -631,7 +634,7 @@ export class Scheduler {
     const states = tasks.state;
     const state = states[serial];
     if (state !== TaskState.Error && state !== TaskState.Canceled) this.#invalid('rerun', serial, 'rerun', 'only a task that failed or was canceled can be rerun');
-    const j = tasks.job[serial]!;
+    const j = tasks.jobOf(serial);
     const jobId = s.jobs.models[j]!.Id;
     if (s.jobs.isCancelRequested(j)) throw new SchedulerError('JOB_CANCELED', `Scheduler.rerun: job ${jobId} was canceled: submit it again to run it`, { jobId });
     const set = [serial];
@@ -652,7 +655,7 @@ export class Scheduler {
     for (const t of set) {
       if (!isFinalState(states[t]!)) continue;
       s.events.addText(t, EV.Rerun, now, why);
-      s.attemptBase.set(t, tasks.attempts[t]!);
+      s.attemptBase.set(t, tasks.attemptsOf(t));
       tasks.setProgress(t, 0);
       this.#setState(t, j, QUEUED, now, EV.Queued);
     }
@@ -680,7 +683,7 @@ export class Scheduler {
         if (ps === TaskState.Finished || (runs && (ps === TaskState.Error || ps === TaskState.Canceled))) continue;
         waiting++;
       }
-      tasks.pending[t] = waiting;
+      tasks.setPending(t, waiting);
       if (states[t] === SCHEDULED && waiting !== 0) {
         tasks.held.delete(t);
         this.#setState(t, j, QUEUED, now, EV.Queued);
@@ -707,7 +710,7 @@ export class Scheduler {
           this.#setStateWith(t, j, TaskState.Canceled, now, EV.Canceled, reason);
           this.#producerEnded(t, j, now, reason);
         }
-      } else if (tasks.pending[t] === 0) {
+      } else if (tasks.pendingOf(t) === 0) {
         this.#setState(t, j, SCHEDULED, now, EV_SCHEDULED);
         this.#makeReady(t, now);
       }
@@ -755,10 +758,10 @@ export class Scheduler {
     const serial = this.#resolve('requeue', task);
     const s = this.#s;
     if (s.tasks.state[serial] !== PROCESSING) this.#invalid('requeue', serial, 'requeue', 'only a Processing task can be requeued');
-    const j = s.tasks.job[serial]!;
+    const j = s.tasks.jobOf(serial);
     const now = this.#now();
     this.#stopRunning(serial);
-    s.tasks.attempts[serial]!--;
+    s.tasks.setAttempts(serial, s.tasks.attemptsOf(serial) - 1);
     s.tasks.setProgress(serial, 0);
     s.events.addText(serial, EV.Requeued, now, String(reason));
     this.#setState(serial, j, SCHEDULED, now, EV_SCHEDULED);
@@ -780,7 +783,7 @@ export class Scheduler {
     if (state === CANCELING) return; // a late report from a task being canceled
     if (state !== PROCESSING) this.#invalid('progress', serial, 'report progress of', 'only a Processing task makes progress');
     s.tasks.setProgress(serial, percent);
-    const j = s.tasks.job[serial]!;
+    const j = s.tasks.jobOf(serial);
     const now = this.#now();
     s.jobs.setLastModified(j, now);
     if (this.#listeners.taskProgress.length > 0) this.#emit('taskProgress', { taskId: taskModel(s, serial).Id, jobId: s.jobs.models[j]!.Id, serial: serial, progress: percent, timestamp: now });
@@ -844,7 +847,7 @@ export class Scheduler {
   #withdrawn(serial: number): void {
     const s = this.#s;
     if (s.capped) {
-      const j = s.tasks.job[serial]!;
+      const j = s.tasks.jobOf(serial);
       if (s.jobs.maxRunning(j) !== 0) s.reopened.push(j);
     }
     if (s.tasks.weight !== null) s.ready.recheck(s.tasks.poolOf(serial));
@@ -895,7 +898,7 @@ export class Scheduler {
       if (state !== QUEUED && state !== SCHEDULED) return;
       const act = action === null ? DependencyAction.cancel : action[t]!;
       if (act === DependencyAction.run) {
-        if (state === QUEUED && --tasks.pending[t]! === 0) {
+        if (state === QUEUED && tasks.dropPending(t) === 0) {
           this.#setState(t, j, SCHEDULED, now, EV_SCHEDULED);
           this.#makeReady(t, now);
         }
@@ -916,7 +919,7 @@ export class Scheduler {
     };
     while (stack.length > 0) {
       const a = stack.pop()!;
-      for (let e = tasks.succOffset[a]!, end = tasks.succOffset[a + 1]!; e < end; e++) visit(tasks.succ[e]!);
+      for (let e = tasks.ints[a << TASK_SHIFT]!, end = tasks.ints[(a + 1) << TASK_SHIFT]!; e < end; e++) visit(tasks.succ[e]!);
       // Then the successors added to the job later.
       const head = tasks.extraHead;
       if (head !== null) for (let e = head[a]!; e !== -1; e = tasks.extraNext[e]!) visit(tasks.extraTo[e]!);
@@ -1011,10 +1014,10 @@ export class Scheduler {
     const s = this.#s;
     if (typeof task !== 'object' || task === null) return lookupTask(s, call, task);
     // A claim of this scheduler knows its serial: no lookup, and no visit to the task's model.
-    if (task instanceof Claim && task.owner === this && !s.jobs.isForgotten(s.tasks.job[task.serial]!)) return task.serial;
+    if (task instanceof Claim && task.owner === this && !s.jobs.isForgotten(s.tasks.jobOf(task.serial))) return task.serial;
     const serial = task.serial;
     if (typeof serial === 'number' && serial >= 0 && serial < s.tasks.count) {
-      const j = s.tasks.job[serial]!;
+      const j = s.tasks.jobOf(serial);
       if (s.jobs.models[j]!.Tasks[s.jobs.localOf(j, serial)]?.Id === task.taskId) return serial;
     }
     throw new SchedulerError('TASK_NOT_FOUND', `Scheduler.${call}: the claim for ${describeValue(task.taskId)} is not from this scheduler: pass the claim next() returned, or the task id`);
@@ -1029,7 +1032,7 @@ export class Scheduler {
     if (!(Number.isInteger(serial) && serial >= 0 && serial < s.tasks.count)) {
       throw new SchedulerError('TASK_NOT_FOUND', `Scheduler.${call}: no task has number ${describeValue(serial)} (it holds ${s.tasks.count}, numbered from 0): pass the serial that nextIndex() or a claim gave`);
     }
-    const j = s.tasks.job[serial]!;
+    const j = s.tasks.jobOf(serial);
     if (s.jobs.isForgotten(j)) {
       throw new SchedulerError('TASK_NOT_FOUND', `Scheduler.${call}: task number ${serial} belongs to job ${s.jobs.models[j]!.Id}, which was forgotten`);
     }
@@ -1039,7 +1042,7 @@ export class Scheduler {
     const s = this.#s;
     const task = taskModel(s, serial);
     const state = STATE_NAMES[s.tasks.state[serial]!]!;
-    throw new SchedulerError('INVALID_TRANSITION', `Scheduler.${call}: cannot ${verb} task ${describeTask(task)} as it is ${state}: ${way}`, { taskId: task.Id, jobId: s.jobs.models[s.tasks.job[serial]!]!.Id, state });
+    throw new SchedulerError('INVALID_TRANSITION', `Scheduler.${call}: cannot ${verb} task ${describeTask(task)} as it is ${state}: ${way}`, { taskId: task.Id, jobId: s.jobs.models[s.tasks.jobOf(serial)]!.Id, state });
   }
 
   /** The loaded job and task of a serial (as events and claims carry it). */
@@ -1194,7 +1197,7 @@ export class Scheduler {
   attemptsSinceRerun(task: string | TaskClaim): number {
     const serial = this.#resolve('attemptsSinceRerun', task);
     const s = this.#s;
-    return s.tasks.attempts[serial]! - (s.attemptBase.get(serial) ?? 0);
+    return s.tasks.attemptsOf(serial) - (s.attemptBase.get(serial) ?? 0);
   }
 
   /**
@@ -1203,7 +1206,7 @@ export class Scheduler {
    * @throws SchedulerError `TASK_NOT_FOUND`
    */
   attemptsOf(task: string | TaskClaim): number {
-    return this.#s.tasks.attempts[this.#resolve('attemptsOf', task)]!;
+    return this.#s.tasks.attemptsOf(this.#resolve('attemptsOf', task));
   }
 
   /** A job's position in submission order (what journal rows carry), or -1. */

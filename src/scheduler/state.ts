@@ -10,7 +10,7 @@ import { JobTable } from './job-table.js';
 import type { Settings } from './options.js';
 import { ReadyOrder } from './ready-order.js';
 import { ReadyQueues } from './ready-queues.js';
-import { TaskTable } from './task-table.js';
+import { T_JOB, T_PENDING, TASK_SHIFT, TaskTable } from './task-table.js';
 import { TaskIds } from './task-ids.js';
 import type { ErrorDetail } from './views.js';
 
@@ -165,7 +165,7 @@ function placeTasks(st: SchedulerState, job: Job, j: number, base: number, from:
   let lastPoolName: string | undefined;
   let lastPool = 0;
   let mayWait = st.settings.concurrency !== Infinity;
-  const jobOf = st.tasks.job;
+  const ints = st.tasks.ints;
   let poolOfTask = st.tasks.pool;
   // Read without making a big job's task objects (see readTasks); `poolOf` is given a view.
   const tasks = readTasks(job);
@@ -174,7 +174,7 @@ function placeTasks(st: SchedulerState, job: Job, j: number, base: number, from:
   try {
     for (; i < n; i++) {
       const serial = base + i;
-      jobOf[serial] = j;
+      ints[(serial << TASK_SHIFT) + T_JOB] = j;
       const poolName = extPools?.[from + i] ?? (byProcessor ? tasks.processor(from + i) : st.settings.poolOf(tasks.task(from + i), job));
       // Consecutive tasks mostly share a pool: skip the map for a repeat.
       if (poolName !== lastPoolName) {
@@ -225,13 +225,13 @@ export function growJob(st: SchedulerState, j: number, from: number, n: number, 
   if (ext !== undefined) applyTaskExtensions(st, ext, base, n, from);
   if (tasks.weight !== null) st.ready.weights = tasks.weight;
   let waiting = tasks.appendDependencies(base, n, deps);
-  const pending = tasks.pending;
+  const ints = tasks.ints;
   for (let e = 0; e < external.from.length; e++) {
     const producer = jobs.serialOf(j, external.from[e]!);
     const t = base + external.to[e]!;
     tasks.addSuccessor(producer, t);
     if (live && tasks.state[producer] === TaskState.Finished) continue;
-    if (pending[t]!++ === 0) waiting++;
+    if (ints[(t << TASK_SHIFT) + T_PENDING]!++ === 0) waiting++;
   }
   jobs.grow(j, base, n);
   promiseEvents(st, n, waiting, mayWait);
@@ -288,7 +288,7 @@ function applyTaskExtensions(st: SchedulerState, ext: JobExtensions, base: numbe
  */
 export function enqueueReady(st: SchedulerState, p: number, serial: number): void {
   if (st.capped) {
-    const j = st.tasks.job[serial]!;
+    const j = st.tasks.jobOf(serial);
     if (st.jobs.maxRunning(j) !== 0) return enqueueCapped(st, j, p, serial);
   }
   st.ready.push(p, serial);
@@ -327,7 +327,7 @@ export function indexTaskIds(st: SchedulerState, job: Job, fresh = false): void 
 
 /** The model of the task with this serial. */
 export function taskModel(st: SchedulerState, serial: number): Task {
-  const j = st.tasks.job[serial]!;
+  const j = st.tasks.jobOf(serial);
   return st.jobs.models[j]!.Tasks[st.jobs.localOf(j, serial)]!;
 }
 
@@ -335,7 +335,7 @@ export function taskModel(st: SchedulerState, serial: number): Task {
 export function poolNameOf(st: SchedulerState, serial: number): string {
   const p = st.tasks.poolOf(serial);
   if (p !== 0) return st.poolNames[p]!;
-  const j = st.tasks.job[serial]!;
+  const j = st.tasks.jobOf(serial);
   return poolNameIn(st, st.jobs.models[j]!, st.jobs.localOf(j, serial));
 }
 

@@ -17,19 +17,21 @@ export class TaskTable {
   count = 0;
   /** TaskState, 0–6. */
   state = new Uint8Array(0);
-  /** The job's position (in the {@link JobTable}). */
-  job = new Int32Array(0);
+  /**
+   * The rest of a task's hot fields, side by side: task `t`'s record is the int32 slots from
+   * `t << TASK_SHIFT` (`T_SUCC`, `T_PENDING`, `T_JOB`, `T_ATTEMPTS`). Why one array: a drain meets the
+   * jobs of a big run in priority order, not in serial order, so each separate per-task array cost a
+   * cache miss (and at a million tasks a TLB miss) per job; a record costs one. The state stays on
+   * its own: most readers want only it, and a serial that is no integer reads `undefined` there.
+   * Holds one record beyond the last task, whose `T_SUCC` ends the last task's successors.
+   */
+  ints = new Int32Array(1 << TASK_SHIFT);
   /**
    * The pool's index (0: a pool without configured slots); null while every task is in pool 0, so
    * a scheduler with one pool keeps no array and its hot path reads none (read through {@link poolOf}).
    */
   pool: Int32Array | null = null;
-  /** Unfinished dependencies. */
-  pending = new Int32Array(0);
-  /** Starts so far (a requeued attempt is not counted). */
-  attempts = new Int32Array(0);
-  /** Successors as CSR: those of a serial s are `succ[succOffset[s] .. succOffset[s + 1])`; jobs append their block. */
-  succOffset = new Int32Array(1);
+  /** Successors as CSR: those of a serial s are `succ[` its `T_SUCC .. ` the next record's `T_SUCC)`; jobs append their block. */
   succ = new Int32Array(0);
   edgeCount = 0;
   /**
@@ -62,7 +64,8 @@ export class TaskTable {
 
   /** Makes room for serials [0, total). */
   ensure(total: number): void {
-    this.succOffset = growInt32(this.succOffset, total + 1);
+    if (total >= MAX_TASKS) throw new RangeError(`a scheduler holds at most ${MAX_TASKS - 1} tasks; this one would hold ${total}: split the work among schedulers`);
+    this.ints = growInt32(this.ints, (total + 1) << TASK_SHIFT);
     if (this.state.length >= total) return;
     if (this.extraHead !== null) {
       this.extraHead = growInt32(this.extraHead, total, -1);
@@ -71,10 +74,35 @@ export class TaskTable {
     if (this.action !== null) this.action = growUint8(this.action, total);
     if (this.weight !== null) this.weight = growInt32(this.weight, total, 1);
     this.state = growUint8(this.state, total);
-    this.job = growInt32(this.job, total);
     if (this.pool !== null) this.pool = growInt32(this.pool, total);
-    this.pending = growInt32(this.pending, total);
-    this.attempts = growInt32(this.attempts, total);
+  }
+
+  /** The job's position (in the {@link JobTable}) of a task. */
+  jobOf(serial: number): number {
+    return this.ints[(serial << TASK_SHIFT) + T_JOB]!;
+  }
+
+  /** Starts of a task so far (a requeued attempt is not counted). */
+  attemptsOf(serial: number): number {
+    return this.ints[(serial << TASK_SHIFT) + T_ATTEMPTS]!;
+  }
+
+  /** Unfinished dependencies of a task. */
+  pendingOf(serial: number): number {
+    return this.ints[(serial << TASK_SHIFT) + T_PENDING]!;
+  }
+
+  setPending(serial: number, count: number): void {
+    this.ints[(serial << TASK_SHIFT) + T_PENDING] = count;
+  }
+
+  /** One dependency of a task fewer to wait for. @returns how many are left. */
+  dropPending(serial: number): number {
+    return --this.ints[(serial << TASK_SHIFT) + T_PENDING]!;
+  }
+
+  setAttempts(serial: number, count: number): void {
+    this.ints[(serial << TASK_SHIFT) + T_ATTEMPTS] = count;
   }
 
   /**
@@ -83,19 +111,18 @@ export class TaskTable {
    * @returns how many of them wait on a dependency.
    */
   appendDependencies(base: number, n: number, deps: Dependencies): number {
-    const pending = this.pending;
-    const off = this.succOffset;
+    const ints = this.ints;
     const from = deps.from;
     const to = deps.to;
     const m = from.length;
-    off.fill(0, base, base + n);
+    for (let t = base, end = base + n; t < end; t++) ints[t << TASK_SHIFT] = 0;
     let waiting = 0;
     for (let e = 0; e < m; e++) {
-      off[base + from[e]!]!++;
-      if (pending[base + to[e]!]!++ === 0) waiting++;
+      ints[(base + from[e]!) << TASK_SHIFT]!++;
+      if (ints[((base + to[e]!) << TASK_SHIFT) + T_PENDING]!++ === 0) waiting++;
     }
     this.succ = growInt32(this.succ, this.edgeCount + m);
-    fillCsr(off, base, n, from, to, this.succ, this.edgeCount, base);
+    fillCsr(ints, base, n, from, to, this.succ, this.edgeCount, base, TASK_INTS);
     this.edgeCount += m;
     return waiting;
   }
@@ -124,7 +151,8 @@ export class TaskTable {
   /** The successors of a task, in edge order (a dependent named twice is listed twice). */
   successors(serial: number): number[] {
     const out: number[] = [];
-    for (let e = this.succOffset[serial]!; e < this.succOffset[serial + 1]!; e++) out.push(this.succ[e]!);
+    const ints = this.ints;
+    for (let e = ints[serial << TASK_SHIFT]!, end = ints[(serial + 1) << TASK_SHIFT]!; e < end; e++) out.push(this.succ[e]!);
     if (this.extraHead !== null) for (let e = this.extraHead[serial]!; e !== -1; e = this.extraNext[e]!) out.push(this.extraTo[e]!);
     return out;
   }
@@ -165,7 +193,22 @@ export class TaskTable {
 
   /** Bytes held by the typed arrays (for the benchmarks). */
   get byteLength(): number {
-    return (this.extraHead === null ? 0 : this.extraHead.byteLength + this.extraTail.byteLength + this.extraNext.byteLength + this.extraTo.byteLength) + (this.action?.byteLength ?? 0) + (this.weight?.byteLength ?? 0) + this.state.byteLength + this.job.byteLength + (this.pool?.byteLength ?? 0) + this.pending.byteLength + this.attempts.byteLength + this.succOffset.byteLength + this.succ.byteLength;
+    return (this.extraHead === null ? 0 : this.extraHead.byteLength + this.extraTail.byteLength + this.extraNext.byteLength + this.extraTo.byteLength) + (this.action?.byteLength ?? 0) + (this.weight?.byteLength ?? 0) + this.state.byteLength + this.ints.byteLength + (this.pool?.byteLength ?? 0) + this.succ.byteLength;
   }
 }
 
+
+/** `serial << TASK_SHIFT` is the first int32 slot of a task's record in {@link TaskTable.ints}. */
+export const TASK_SHIFT = 2;
+/** Int32 slots per task record. */
+export const TASK_INTS = 1 << TASK_SHIFT;
+/** Record slots: where the task's successors start in `succ` (the next record's ends them). */
+export const T_SUCC = 0;
+/** Record slots: the task's unfinished dependencies. */
+export const T_PENDING = 1;
+/** Record slots: the task's job (its position in the JobTable). */
+export const T_JOB = 2;
+/** Record slots: the task's starts so far. */
+export const T_ATTEMPTS = 3;
+/** Serials stay below this, so `serial << TASK_SHIFT` stays an int32 (about 536 million tasks). */
+export const MAX_TASKS = 2 ** (31 - TASK_SHIFT);
