@@ -1,6 +1,7 @@
 import { fillCsr } from '../core/csr.js';
 import type { Dependencies } from '../graph/dependencies.js';
 import type { ErrorDetail } from './views.js';
+import { SchedulerError } from './errors.js';
 import { growInt32, growUint8 } from './growable.js';
 
 /**
@@ -64,7 +65,7 @@ export class TaskTable {
 
   /** Makes room for serials [0, total). */
   ensure(total: number): void {
-    if (total >= MAX_TASKS) throw new RangeError(`a scheduler holds at most ${MAX_TASKS - 1} tasks; this one would hold ${total}: split the work among schedulers`);
+    if (total >= MAX_TASKS) throw new SchedulerError('SCHEDULER_FULL', `Scheduler: a scheduler numbers at most ${MAX_TASKS - 1} tasks, and this one would hold ${total}: split the work among schedulers (a forgotten job's serials are not reused)`);
     this.ints = growInt32(this.ints, (total + 1) << TASK_SHIFT);
     if (this.state.length >= total) return;
     if (this.extraHead !== null) {

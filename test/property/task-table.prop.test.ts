@@ -62,7 +62,7 @@ describe('TaskTable records (successors, pending counts, jobs and attempts side 
 
   it('refuses to grow past the serials a record index can address, with what to do', () => {
     const table = new TaskTable();
-    expect(() => table.ensure(MAX_TASKS)).toThrow(/at most 536870911 tasks.*split the work among schedulers/);
+    expect(() => table.ensure(MAX_TASKS)).toThrow(expect.objectContaining({ name: 'SchedulerError', code: 'SCHEDULER_FULL', message: expect.stringMatching(/at most 536870911 tasks.*split the work among schedulers/) }));
     expect(table.ints.length).toBe(1 << TASK_SHIFT);
   });
 });
