@@ -30,7 +30,7 @@ import type { Profile } from '../validate/validate.js';
 import { AMS_MIX_DEFAULT_RATE, AMS_MIX_MAX_TASKS, amsMixJobs, type WorkloadJob } from './ams-mix.js';
 import { jobFromGraph, MEDIA_ENCODER_STANDARD } from './ams-job.js';
 import { Mulberry32, WORKLOAD_SEED } from './prng.js';
-import { makeWorkload, SHAPES, type MediaWorkload, type ShapeName } from './shapes.js';
+import { makeWorkload, SHAPES, type ShapeName } from './shapes.js';
 
 export type { WorkloadJob } from './ams-mix.js';
 
@@ -225,17 +225,23 @@ function* jobsOf(r: Resolved): Generator<WorkloadJob, void, undefined> {
 }
 
 function* mediaJobs(n: number, seed: number, rate: number | undefined): Generator<WorkloadJob, void, undefined> {
-  const w = makeWorkload('media', n) as MediaWorkload;
+  // The job priorities media(n) draws (shapes.ts), drawn as the jobs are made: the stream holds one
+  // job at a time, where building media(n) first took 56 bytes a task before the first job (a
+  // --tasks near 2^31 failed to allocate, or ran for minutes before a byte was written).
+  const priorities = new Mulberry32(WORKLOAD_SEED);
+  const jobCount = Math.floor(n / 6);
+  const priority = new Int32Array(6);
   const rng = rate !== undefined ? new Mulberry32(seed) : undefined;
   const meanGap = rate !== undefined ? 60 / rate : 0;
   let t = 0;
-  for (let j = 0; j < w.jobCount; j++) {
-    const base = 6 * j;
+  for (let j = 0; j < jobCount; j++) {
+    const p = priorities.randInt(100);
+    priority.fill(p);
     const definition: JobDefinition = jobFromGraph(
-      { nodeCount: 6, from: MEDIA_FROM, to: MEDIA_TO, priority: w.priority.subarray(base, base + 6) },
+      { nodeCount: 6, from: MEDIA_FROM, to: MEDIA_TO, priority },
       {
         name: `media(${n}) job ${j}`,
-        priority: w.jobPriority[j]!,
+        priority: p,
         nameOf: (i) => MEDIA_NAMES[i]!,
         processorOf: (i) => (i === 5 ? DEMO_PROCESSOR_IDS.packager : MEDIA_ENCODER_STANDARD),
         configurationOf: (i) => MEDIA_CONFIGURATIONS[i],
