@@ -156,6 +156,15 @@ describe('jobgraph generate', () => {
     expect(unwritable.stderr).toContain('cannot write');
   });
 
+  it('refuses at once a one-job shape too big for the heap, saying what to do (it ran for minutes, then V8 aborted out of memory)', async () => {
+    for (const kind of ['chain', 'layered', 'fan', 'chainrev']) {
+      const r = await run([kind, '--tasks', '2147483647']);
+      expect(r.code, kind).toBe(2);
+      expect(r.stdout, kind).toBe('');
+      expect(r.stderr, kind).toMatch(new RegExp(`^${kind} of 2147483647 tasks is one job, built in memory before it is written: about 1000\\.0 GB of heap, and this process may use \\d+\\.\\d GB\\. Use fewer tasks, give node more heap \\(NODE_OPTIONS=--max-old-space-size=<MB>\\), or generate media, which writes one job at a time\\n$`));
+    }
+  });
+
   it('writes a finite arrival for every job at the least rate', async () => {
     const r = await run(['ams-mix', '--jobs', '50', '--rate', '1e-6', '--format', 'ndjson']);
     expect(r.code).toBe(0);
