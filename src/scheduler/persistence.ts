@@ -262,7 +262,7 @@ export function loadSnapshot(st: SchedulerState, snap: SchedulerSnapshot, proces
       if (Number.isNaN(now)) now = st.settings.now();
       events.addText(serial, EV.Requeued, now, 'the scheduler was restored while the task ran');
       events.add(serial, EV.Scheduled, now);
-      tasks.setAttempts(serial, tasks.attemptsOf(serial) - 1);
+      tasks.addAttempts(serial, -1);
       tasks.setProgress(serial, 0);
       state = TaskState.Scheduled;
     }
@@ -416,10 +416,10 @@ function replay(st: SchedulerState, j: number, rj: RecoveredJob): void {
     if (at > lastTime) lastTime = at;
     const state = STATE_OF_EVENT[c]!;
     if (c === EV.Processing) {
-      tasks.setAttempts(serial, tasks.attemptsOf(serial) + 1);
+      tasks.addAttempts(serial, 1);
       if (Number.isNaN(jobStart) || at < jobStart) jobStart = at;
     } else if (c === EV.Requeued) {
-      tasks.setAttempts(serial, tasks.attemptsOf(serial) - 1);
+      tasks.addAttempts(serial, -1);
     } else if (c === EV.Rerun) {
       st.attemptBase.set(serial, tasks.attemptsOf(serial));
     }

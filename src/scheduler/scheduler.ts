@@ -761,7 +761,7 @@ export class Scheduler {
     const j = s.tasks.jobOf(serial);
     const now = this.#now();
     this.#stopRunning(serial);
-    s.tasks.setAttempts(serial, s.tasks.attemptsOf(serial) - 1);
+    s.tasks.addAttempts(serial, -1);
     s.tasks.setProgress(serial, 0);
     s.events.addText(serial, EV.Requeued, now, String(reason));
     this.#setState(serial, j, SCHEDULED, now, EV_SCHEDULED);

@@ -106,6 +106,11 @@ export class TaskTable {
     this.ints[(serial << TASK_SHIFT) + T_ATTEMPTS] = count;
   }
 
+  /** Counts a start more (1) or takes one back (-1: a requeued attempt). */
+  addAttempts(serial: number, delta: number): void {
+    this.ints[(serial << TASK_SHIFT) + T_ATTEMPTS]! += delta;
+  }
+
   /**
    * Appends a job's tasks at serials [base, base + n): their dependency counts and their successor
    * block. Call {@link ensure} first.

@@ -43,7 +43,7 @@ describe('TaskTable records (successors, pending counts, jobs and attempts side 
         const expectedAttempts = new Array<number>(base).fill(0);
         for (const k of starts) {
           const t = k % base;
-          table.setAttempts(t, table.attemptsOf(t) + 1);
+          table.addAttempts(t, 1);
           expectedAttempts[t]!++;
         }
         let at = 0;
