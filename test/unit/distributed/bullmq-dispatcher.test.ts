@@ -11,6 +11,7 @@ import { createWorker } from '../../../src/distributed/worker.js';
 import { jobIdOf, queueName } from '../../../src/distributed/wire.js';
 import { dagJob, MES } from '../../helpers/jobs.js';
 import { haveRedis, noRedisReason, startRedis, type TestRedis } from '../../helpers/redis.js';
+import { until as waitUntil } from '../../helpers/until.js';
 
 const processorOf = (run: (ctx: ProcessorContext) => unknown): Processor => ({ id: MES, name: 'Media Encoder Standard', run: (ctx) => run(ctx) as never });
 const catalogue = processorOf(() => undefined);
@@ -21,13 +22,7 @@ function gate(): { promise: Promise<void>; open: () => void } {
   return { promise, open };
 }
 
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const until = (check: () => boolean | Promise<boolean>, what: string, ms = 15_000): Promise<void> => waitUntil(check, what, ms);
 
 let redis: TestRedis | undefined;
 let n = 0;

@@ -7,14 +7,9 @@ import { BullMQDispatcher } from '../../../src/distributed/bullmq-dispatcher.js'
 import { jobIdOf, queueName } from '../../../src/distributed/wire.js';
 import { dagJob, MES } from '../../helpers/jobs.js';
 import { haveRedis, noRedisReason, startRedis, type TestRedis } from '../../helpers/redis.js';
+import { until as waitUntil } from '../../helpers/until.js';
 
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+const until = (check: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> => waitUntil(check, what, ms, 5);
 
 function item(serial: number, attempt = 1): WorkItem {
   return { serial, taskId: `nb:tid:UUID:review-${serial}`, jobId: 'nb:jid:UUID:review', taskName: `T${serial}`, jobName: 'J', attempt, mediaProcessorId: MES, configuration: null, inputs: [], outputs: [], timeoutMs: undefined };

@@ -5,6 +5,7 @@ import { BullMQDispatcher } from '../../../src/distributed/bullmq-dispatcher.js'
 import { queueName } from '../../../src/distributed/wire.js';
 import { MES } from '../../helpers/jobs.js';
 import { haveRedis, noRedisReason, startRedis, type TestRedis } from '../../helpers/redis.js';
+import { until as waitUntil } from '../../helpers/until.js';
 
 /**
  * Complexity review of the BullMQDispatcher: a renumbering of priorities scanned every attempt in
@@ -23,13 +24,7 @@ function recorder(): { reporter: WorkReporter; fails: FailureReport[] } {
   return { fails, reporter: { progress: () => undefined, log: () => undefined, complete: () => undefined, fail: (_s, _a, f) => void fails.push(f) } };
 }
 
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const until = (check: () => boolean | Promise<boolean>, what: string, ms = 20_000): Promise<void> => waitUntil(check, what, ms);
 
 let redis: TestRedis | undefined;
 let n = 0;

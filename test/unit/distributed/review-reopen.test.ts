@@ -7,16 +7,11 @@ import { BullMQDispatcher } from '../../../src/distributed/bullmq-dispatcher.js'
 import { createWorker } from '../../../src/distributed/worker.js';
 import { dagJob, MES } from '../../helpers/jobs.js';
 import { haveRedis, noRedisReason, startRedis, type TestRedis } from '../../helpers/redis.js';
+import { until as waitUntil } from '../../helpers/until.js';
 
 const processor: Processor = { id: MES, name: 'Media Encoder Standard', run: () => undefined };
 
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+const until = (check: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> => waitUntil(check, what, ms, 5);
 
 let redis: TestRedis | undefined;
 
