@@ -8,6 +8,7 @@ import type { TaskView } from '../scheduler/views.js';
 import { inMicrotask } from '../scheduler/microtask.js';
 import { SchedulerError } from '../scheduler/errors.js';
 import type { Explanation, JobStateChange, JobView, TaskClaim, TaskProgressEvent, TaskStateChange } from '../scheduler/views.js';
+import type { Claim } from '../scheduler/claim.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { isValidationResult, validateJob, type Profile, type ValidationResult } from '../validate/validate.js';
 import type { IdFactory } from '../job/ids.js';
@@ -110,14 +111,8 @@ export interface JobHandle {
   view(): JobView;
 }
 
-interface Inflight {
-  claim: TaskClaim;
-  jobId: string;
-  attempt: number;
-  graceTimer: ReturnType<typeof setTimeout> | undefined;
-  /** A progress value out of range was noted in the task's history (once an attempt). */
-  progressNoted: boolean;
-}
+/** A task the engine has handed to its dispatcher, and has not heard the end of: its {@link Work}. */
+type Inflight = Work;
 
 interface JobEntry {
   resolve: (v: JobView) => void;
@@ -169,6 +164,16 @@ export class Engine {
   #rateTimerAt = Infinity;
   /** Jobs submitted in this synchronous turn (their entries keep their early events); undefined when none. */
   #earlyJobs: JobEntry[] | undefined;
+  /**
+   * The task state changes of this turn while task events are not followed, four numbers each
+   * (serial, old state, new state, time), as the scheduler's observer gives them: made into events
+   * for the jobs that keep theirs only if the engine starts following them in this turn. Most turns
+   * never do, and a submit of many jobs then makes no object per change.
+   */
+  #earlyStates: number[] = [];
+  readonly #recordState = (serial: number, oldState: number, newState: number, timestamp: number): void => {
+    this.#earlyStates.push(serial, oldState, newState, timestamp);
+  };
   #closed = false;
   /** Writes every change to the store; undefined for an engine without one. */
   #journal: RunJournal | undefined;
@@ -329,10 +334,11 @@ export class Engine {
 
   /** Follows an attempt that an earlier process dispatched and that may still run elsewhere. */
   #reattach(taskId: string, reattach: (item: WorkItem) => void): void {
-    const claim = this.scheduler.claimOf(taskId);
-    const { job, task } = this.scheduler.modelOf(claim.serial);
-    this.#inflight.set(claim.serial, { claim, jobId: job.Id, attempt: claim.attempt, graceTimer: undefined, progressNoted: false });
-    const item = new Work(claim, job, task, this.#timeoutOf(task, job).timeoutMs, this.#outputs, this.scheduler);
+    const claim = this.scheduler.claimOf(taskId) as Claim;
+    const item = new Work(claim, this.#outputs, this.scheduler);
+    this.#inflight.set(claim.serial, item);
+    const limit = this.#timeoutOf(item.task, claim.job);
+    item.timeoutMs = typeof limit === 'object' ? undefined : limit;
     try {
       reattach(item);
     } catch (err) {
@@ -389,10 +395,16 @@ export class Engine {
     // its first tasks change state, which happens inside the scheduler's submit.
     const result = isValidationResult(definition) ? definition : validateJob(definition, { profile: this.#profile, ...(this.#ids ? { ids: this.#ids } : {}), ...(options.templates !== undefined ? { templates: options.templates } : {}) });
     if (!result.valid || !result.job) throw new ValidationError('Engine.submit', result.diagnostics);
-    const unknown = this.#unknownProcessors(result.job);
-    if (unknown.length > 0) throw new ValidationError('Engine.submit', unknown);
     // Read without making a big job's task objects (see readTasks).
     const tasks = readTasks(result.job);
+    // The usual job names only processors of this engine by Id: one look each. Any other goes the
+    // long way, which also takes a processor's name for its Id.
+    for (let i = 0; i < tasks.count; i++) {
+      if (this.#processors.has(tasks.processor(i))) continue;
+      const unknown = this.#unknownProcessors(result.job);
+      if (unknown.length > 0) throw new ValidationError('Engine.submit', unknown);
+      break;
+    }
     for (let i = 0; i < tasks.count; i++) {
       const subs = tasks.task(i).TaskNotificationSubscriptions;
       if (subs.length === 0) continue;
@@ -692,17 +704,40 @@ export class Engine {
       return;
     }
     this.#earlyJobs = [entry];
-    const record = <K extends keyof EngineEvents>(kind: K) => (e: EngineEvents[K] & { jobId: string }) => {
-      if (!this.#following.has(kind)) this.#jobs.get(e.jobId)?.early?.push([kind, e] as never);
-    };
-    const offState = this.scheduler.on('taskStateChange', record('taskStateChange'));
-    const offProgress = this.scheduler.on('taskProgress', record('taskProgress'));
+    if (!this.#following.has('taskStateChange')) this.scheduler.observeStateChanges(this.#recordState);
+    const offProgress = this.scheduler.on('taskProgress', (e) => {
+      if (!this.#following.has('taskProgress')) this.#jobs.get(e.jobId)?.early?.push(['taskProgress', e]);
+    });
     inMicrotask(() => {
-      offState();
+      this.scheduler.observeStateChanges(null);
+      this.#earlyStates.length = 0;
       offProgress();
       for (const e of this.#earlyJobs ?? []) e.early = undefined;
       this.#earlyJobs = undefined;
     });
+  }
+
+  /**
+   * Task state events start being followed in a turn that recorded changes without them: those of
+   * the jobs that keep their events become events now, before any that follow.
+   */
+  #keepEarlyStates(): void {
+    const rec = this.#earlyStates;
+    if (this.#earlyJobs === undefined) return;
+    this.scheduler.observeStateChanges(null);
+    for (let i = 0; i < rec.length; i += 4) {
+      const serial = rec[i]!;
+      let job: Job;
+      let task: Task;
+      try {
+        ({ job, task } = this.scheduler.modelOf(serial));
+      } catch {
+        continue; // its job was forgotten since
+      }
+      const early = this.#jobs.get(job.Id)?.early;
+      if (early !== undefined) early.push(['taskStateChange', { taskId: task.Id, jobId: job.Id, serial, oldState: rec[i + 1]!, newState: rec[i + 2]!, timestamp: rec[i + 3]! }]);
+    }
+    rec.length = 0;
   }
 
   /** Starts forwarding a scheduler event to job listeners (once per kind). */
@@ -710,6 +745,7 @@ export class Engine {
     if (this.#following.has(event)) return;
     this.#following.add(event);
     if (event === 'taskStateChange') {
+      this.#keepEarlyStates();
       this.scheduler.on('taskStateChange', (e) => {
         this.#forward('taskStateChange', e.jobId, e);
         const { job, task } = this.scheduler.modelOf(e.serial);
@@ -750,7 +786,9 @@ export class Engine {
     const entry = this.#jobs.get(jobId);
     if (!entry) return;
     entry.early?.push([event, payload] as never);
-    for (const l of (entry.listeners[event] as Array<(e: EngineEvents[K]) => void>).slice()) {
+    const listeners = entry.listeners[event] as Array<(e: EngineEvents[K]) => void>;
+    if (listeners.length === 0) return;
+    for (const l of listeners.slice()) {
       try {
         l(payload);
       } catch (err) {
@@ -784,7 +822,7 @@ export class Engine {
     try {
       do {
         this.#pumpAgain = false;
-        for (let claim = this.scheduler.next(); claim; claim = this.scheduler.next()) this.#start(claim);
+        for (let claim = this.scheduler.next(); claim; claim = this.scheduler.next()) this.#start(claim as Claim);
       } while (this.#pumpAgain);
     } finally {
       this.#pumping = false;
@@ -807,26 +845,25 @@ export class Engine {
     }, Math.max(0, at - this.#now()) + 1);
   }
 
-  #start(claim: TaskClaim): void {
+  #start(claim: Claim): void {
     const serial = claim.serial;
     const attempt = claim.attempt;
-    const { job, task } = this.scheduler.modelOf(serial);
-    const f: Inflight = { claim, jobId: job.Id, attempt, graceTimer: undefined, progressNoted: false };
+    const item = new Work(claim, this.#outputs, this.scheduler);
     // In flight from here on: a cancel from now on finds the attempt and aborts it.
-    this.#inflight.set(serial, f);
-    const { timeoutMs, refused } = this.#timeoutOf(task, job);
+    this.#inflight.set(serial, item);
+    const limit = this.#timeoutOf(item.task, claim.job);
     // The claim announced the task Processing to listeners before it reached here; one of them may
     // have canceled its job (or closed the engine) meanwhile, and the abort then found nothing to
     // abort. Such a task must not start: its signal would never fire.
     if (this.scheduler.stateOf(claim) !== TaskState.Processing) {
-      this.#neverStarted(f);
+      this.#neverStarted(item);
       return;
     }
-    if (refused !== undefined) {
-      this.#reporter.fail(serial, attempt, { code: 'ErrorProcessingTask', message: refused, retryable: false });
+    if (typeof limit === 'object') {
+      this.#reporter.fail(serial, attempt, { code: 'ErrorProcessingTask', message: limit.refused, retryable: false });
       return;
     }
-    const item = new Work(claim, job, task, timeoutMs, this.#outputs, this.scheduler);
+    item.timeoutMs = limit;
     try {
       this.#dispatcher.dispatch(item);
     } catch (err) {
@@ -834,21 +871,26 @@ export class Engine {
     }
   }
 
-  /** A task's time limit: its processor's, or the engine's; `refused` says why the engine's function gave none. */
-  #timeoutOf(task: Task, job: Job): { timeoutMs: number | undefined; refused?: string } {
+
+  /**
+   * A task's time limit in ms (undefined: none): its processor's, or the engine's. An object says
+   * why the engine's function gave none (made only then: this runs once a start).
+   */
+  #timeoutOf(task: Task, job: Job): number | undefined | { refused: string } {
     const own = this.#processors.get(task.MediaProcessorId)?.timeoutMs;
-    if (own !== undefined) return { timeoutMs: own };
+    if (own !== undefined) return own;
     const t = this.#timeoutMs;
-    if (typeof t !== 'function') return { timeoutMs: t };
+    if (typeof t !== 'function') return t;
     try {
       const v: unknown = t(task, job);
-      if (typeof v === 'number' && v > 0) return { timeoutMs: v === Infinity ? undefined : v };
-      if (v === undefined) return { timeoutMs: undefined };
-      return { timeoutMs: undefined, refused: `the engine's timeoutMs function returned ${describeUntrusted(v)} for this task; it must return a number of ms > 0, or undefined for no limit` };
+      if (typeof v === 'number' && v > 0) return v === Infinity ? undefined : v;
+      if (v === undefined) return undefined;
+      return { refused: `the engine's timeoutMs function returned ${describeUntrusted(v)} for this task; it must return a number of ms > 0, or undefined for no limit` };
     } catch (err) {
-      return { timeoutMs: undefined, refused: `the engine's timeoutMs function threw for this task: ${messageOf(err)}` };
+      return { refused: `the engine's timeoutMs function threw for this task: ${messageOf(err)}` };
     }
   }
+
 
   /** Ends a claimed attempt whose task stopped being Processing before its processor was handed it. */
   #neverStarted(f: Inflight): void {
@@ -1105,17 +1147,24 @@ class Work implements WorkItem {
   #inputs: ResolvedInput[] | undefined;
   readonly serial: number;
   readonly attempt: number;
+  readonly job: Job;
+  readonly task: Task;
+  /** Set once the engine has asked for it, before the dispatcher gets the item. */
+  timeoutMs: number | undefined = undefined;
+  /** The engine's, while the task is in flight: the timer that abandons a task that ignored its abort. */
+  graceTimer: ReturnType<typeof setTimeout> | undefined = undefined;
+  /** The engine's: a progress value out of range was noted in the task's history (once an attempt). */
+  progressNoted = false;
 
   constructor(
-    private readonly claim: TaskClaim,
-    private readonly job: Job,
-    private readonly task: Task,
-    readonly timeoutMs: number | undefined,
+    readonly claim: Claim,
     private readonly metadata: ReadonlyMap<string, ReadonlyMap<number, unknown>>,
     private readonly scheduler: Scheduler,
   ) {
     this.serial = claim.serial;
     this.attempt = claim.attempt;
+    this.job = claim.job;
+    this.task = claim.job.Tasks[claim.index]!;
   }
 
   get pool(): string {

@@ -12,7 +12,8 @@ export class Claim implements TaskClaim {
     readonly owner: object,
     readonly serial: number,
     readonly attempt: number,
-    private readonly jobModel: Job,
+    /** @internal The job's model when the task was claimed (the engine reads its task from it). */
+    readonly job: Job,
     /** The task's index in its job: the task model itself is looked up only when a property is read. */
     readonly index: number,
     /** The pool's name, or how to find it: undefined means the MediaProcessorId, a function is `poolOf`. */
@@ -20,17 +21,17 @@ export class Claim implements TaskClaim {
   ) {}
 
   private get model(): Task {
-    return this.jobModel.Tasks[this.index]!;
+    return this.job.Tasks[this.index]!;
   }
   get taskId(): string {
     return this.model.Id;
   }
   get jobId(): string {
-    return this.jobModel.Id;
+    return this.job.Id;
   }
   get pool(): string {
     const p = this.poolName;
-    return typeof p === 'string' ? p : p === undefined ? this.model.MediaProcessorId : p(this.model, this.jobModel);
+    return typeof p === 'string' ? p : p === undefined ? this.model.MediaProcessorId : p(this.model, this.job);
   }
   get name(): string {
     return this.model.Name;

@@ -69,6 +69,9 @@ const RELEASED_KEPT = 4096;
  * const job = s.submit(definition);
  * for (let c = s.next(); c; c = s.next()) start(c);   // later: s.complete(c.taskId)
  */
+/** See {@link Scheduler.observeStateChanges}. */
+export type StateObserver = (serial: number, oldState: number, newState: number, timestamp: number) => void;
+
 export class Scheduler {
   readonly #s: SchedulerState;
   readonly #settings: Settings;
@@ -77,6 +80,10 @@ export class Scheduler {
   #released = new Int32Array(0);
   readonly #now: () => number;
   #listeners: { [K in EventName]: Array<(e: SchedulerEvents[K]) => void> } = { taskStateChange: [], taskProgress: [], jobStateChange: [] };
+  /** See {@link observeStateChanges}. */
+  #stateObserver: StateObserver | null = null;
+  /** A task state change has a listener or the observer: the one test the hot path makes. */
+  #statesWatched = false;
   readonly #isReady: (t: number) => boolean;
   /** #isReady for schedulers with capped jobs: a task whose job is at its cap is not claimed (see job-caps.ts). */
   readonly #cappedReady: (t: number) => boolean;
@@ -475,7 +482,7 @@ export class Scheduler {
     const states = tasks.state;
     const from = ints[serial << TASK_SHIFT]!;
     const to = ints[(serial + 1) << TASK_SHIFT]!;
-    if (to - from >= MANY_DEPENDENTS && s.ready.poolCount === 1 && !s.capped && this.#listeners.taskStateChange.length === 0) {
+    if (to - from >= MANY_DEPENDENTS && s.ready.poolCount === 1 && !s.capped && !this.#statesWatched) {
       this.#releaseMany(from, to, j, now);
     } else {
       for (let e = from; e < to; e++) {
@@ -943,7 +950,7 @@ export class Scheduler {
     counts[at + old]!--;
     counts[at + state]!++;
     s.events.add(serial, event, now);
-    if (this.#listeners.taskStateChange.length > 0) this.#emitStateChange(serial, j, old, state, now);
+    if (this.#statesWatched) this.#emitStateChange(serial, j, old, state, now);
   }
 
   /** As {@link #setState}, the event carrying a message (why a task was canceled or failed). */
@@ -955,12 +962,34 @@ export class Scheduler {
     s.jobs.ints[at + old]!--;
     s.jobs.ints[at + state]!++;
     s.events.addText(serial, event, now, message);
-    if (this.#listeners.taskStateChange.length > 0) this.#emitStateChange(serial, j, old, state, now);
+    if (this.#statesWatched) this.#emitStateChange(serial, j, old, state, now);
   }
 
   #emitStateChange(serial: number, j: number, oldState: number, newState: number, now: number): void {
     const s = this.#s;
-    this.#emit('taskStateChange', { taskId: taskModel(s, serial).Id, jobId: s.jobs.models[j]!.Id, serial: serial, oldState, newState, timestamp: now });
+    if (this.#listeners.taskStateChange.length > 0) this.#emit('taskStateChange', { taskId: taskModel(s, serial).Id, jobId: s.jobs.models[j]!.Id, serial: serial, oldState, newState, timestamp: now });
+    const observer = this.#stateObserver;
+    if (observer !== null) {
+      try {
+        observer(serial, oldState, newState, now);
+      } catch (err) {
+        try {
+          this.#settings.onListenerError(err);
+        } catch {
+          /* nobody left to tell */
+        }
+      }
+    }
+  }
+
+  /**
+   * @internal Calls `observer` at every task state change (null: no more), with what a
+   * `taskStateChange` event carries but no object: for a caller that records many changes and
+   * reads few (the Engine keeps a submit's events for the rest of its turn). One at a time.
+   */
+  observeStateChanges(observer: StateObserver | null): void {
+    this.#stateObserver = observer;
+    this.#statesWatched = this.#listeners.taskStateChange.length > 0 || observer !== null;
   }
 
   /** Derives the job's state from its task counts and reports a change. */
@@ -981,6 +1010,7 @@ export class Scheduler {
     if (!list) throw new ArgumentRangeError(`Scheduler.on: unknown event ${describeValue(event)}; events are taskStateChange, taskProgress, jobStateChange`, 'ERR_INVALID_ARG_VALUE');
     if (typeof listener !== 'function') throw new ArgumentTypeError(`Scheduler.on: expected \`listener\` to be a function, got ${describeValue(listener)}`);
     list.push(listener);
+    this.#statesWatched = this.#listeners.taskStateChange.length > 0 || this.#stateObserver !== null;
     return () => this.off(event, listener);
   }
 
@@ -989,6 +1019,7 @@ export class Scheduler {
     if (!list) return;
     const i = list.indexOf(listener);
     if (i !== -1) list.splice(i, 1);
+    this.#statesWatched = this.#listeners.taskStateChange.length > 0 || this.#stateObserver !== null;
   }
 
   #emit<K extends EventName>(event: K, payload: SchedulerEvents[K]): void {

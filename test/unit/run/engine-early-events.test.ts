@@ -4,6 +4,7 @@ import type { Processor } from '../../../src/run/processor.js';
 import { STATE_NAMES } from '../../../src/job/enums.js';
 import { ValidationError } from '../../../src/errors.js';
 import { dagJob, MES } from '../../helpers/jobs.js';
+import type { Dispatcher, WorkReporter } from '../../../src/run/dispatcher.js';
 
 // A listener attached right after submit() — the README's own example — must see the first
 // tasks' Scheduled and Processing, which happen inside submit.
@@ -84,5 +85,48 @@ describe('Engine events of the submit turn', () => {
     expect(() => engine.submit(again)).toThrow();
     expect(() => engine.submit({ Tasks: [] })).toThrow(ValidationError);
     expect(engine.done(handle.id)).toBe(handle.done);
+  });
+
+  // Until someone listens, the changes of the submit turn are kept as numbers, not events: these
+  // check that what is made of them later in the turn is what a listener of the whole turn saw.
+  it('gives the same events, in the same order, as a listener attached before submit, when tasks end inside the turn', async () => {
+    // A dispatcher that reports each task done as it is handed over: a whole job runs inside submit,
+    // its root releasing 40 dependents at once (the bulk release).
+    const sync = (): Dispatcher => {
+      let reporter: WorkReporter;
+      return {
+        start: (r) => void (reporter = r),
+        dispatch: (item) => reporter.complete(item.serial, item.attempt, new Map()),
+        abort: () => undefined,
+        abandon: () => undefined,
+        close: async () => undefined,
+      };
+    };
+    const edges: Array<[number, number]> = [];
+    for (let i = 1; i <= 40; i++) edges.push([0, i], [i, 41]);
+    const def = () => dagJob(42, edges, { name: 'fan' });
+    const describe = (e: { taskId: string; serial: number; oldState: number; newState: number }) => `${e.serial} ${STATE_NAMES[e.oldState]}>${STATE_NAMES[e.newState]}`;
+
+    const watched = new Engine({ processors: [sleeper], concurrency: 3, dispatcher: sync() });
+    const all: string[] = [];
+    watched.scheduler.on('taskStateChange', (e) => all.push(describe(e)));
+    await watched.submit(def()).done;
+
+    const engine = new Engine({ processors: [sleeper], concurrency: 3, dispatcher: sync() });
+    const other = engine.submit(dagJob(1, [], { name: 'other' }));
+    const handle = engine.submit(def());
+    const late: string[] = [];
+    const ids: string[] = [];
+    // The other job's listener starts the following: the fan job's changes so far become events then.
+    other.on('taskStateChange', () => undefined);
+    handle.on('taskStateChange', (e) => {
+      late.push(describe(e));
+      ids.push(e.taskId);
+    });
+    await handle.done;
+    expect(all).toHaveLength(42 * 3); // Scheduled, Processing, Finished each
+    // Serials differ by the other job's one task.
+    expect(late).toEqual(all.map((line) => line.replace(/^\d+/, (n) => String(Number(n) + 1))));
+    expect(ids).toEqual(late.map((line) => engine.scheduler.modelOf(Number(line.split(' ')[0])).task.Id));
   });
 });
