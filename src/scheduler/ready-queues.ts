@@ -335,7 +335,7 @@ export class ReadyQueues {
       const parent = (i - 1) >> 1;
       const p = heap[parent]!;
       const pk = keys[parent]!;
-      if (!order.beforeKeyed(key, task, pk, p)) break;
+      if (key !== pk ? key < pk : order.secondary === null ? task > p : !order.beforeKeyed(key, task, pk, p)) break;
       heap[i] = p;
       keys[i] = pk;
       i = parent;
@@ -439,38 +439,54 @@ export class ReadyQueues {
     return -1;
   }
 
+  /**
+   * Removes the top of a pool's heap. Bottom-up: the hole left at the top sinks along the path of
+   * better children to a leaf (one comparison a level), then the heap's last entry rises from there
+   * (it came from the bottom, so usually by a level or none). The usual sift-down compares twice a
+   * level all the way down. Keys that differ are compared here; a tie calls the order only when it
+   * has a secondary key. Why it matters: a process meets the heap cold, where each comparison was a
+   * call.
+   */
   #heapPop(pool: number): void {
     const heap = this.#heaps[pool]!;
     const keys = this.#heapKeys[pool]!;
     const n = --this.#sizes[pool]!;
     if (n === 0) return;
     const order = this.#order;
+    const packed = order.secondary === null;
     const last = heap[n]!;
     const lastKey = keys[n]!;
     let i = 0;
-    const half = n >> 1;
-    while (i < half) {
-      let child = 2 * i + 1;
+    for (let child = 1; child < n; child = 2 * i + 1) {
       let c = heap[child]!;
       let ck = keys[child]!;
       const right = child + 1;
       if (right < n) {
         const r = heap[right]!;
         const rk = keys[right]!;
-        if (order.beforeKeyed(rk, r, ck, c)) {
+        if (rk !== ck ? rk > ck : packed ? r < c : order.beforeKeyed(rk, r, ck, c)) {
           child = right;
           c = r;
           ck = rk;
         }
       }
-      if (!order.beforeKeyed(ck, c, lastKey, last)) break;
       heap[i] = c;
       keys[i] = ck;
       i = child;
     }
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const p = heap[parent]!;
+      const pk = keys[parent]!;
+      if (lastKey !== pk ? lastKey < pk : packed ? last > p : !order.beforeKeyed(lastKey, last, pk, p)) break;
+      heap[i] = p;
+      keys[i] = pk;
+      i = parent;
+    }
     heap[i] = last;
     keys[i] = lastKey;
   }
+
 
   #topInsert(pool: number): void {
     const i = this.#topSize++;
