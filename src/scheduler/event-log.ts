@@ -237,23 +237,42 @@ export class EventLog {
     if (time !== this.#lastTime) this.#changed(this.#size, time);
     const lastCode = this.#lastCode;
     const last = then !== 0 ? then : code;
+    // The chunk in locals, read again only when the rows move to the next one: this runs cold, over
+    // thousands of tasks at once (the tasks a fan-out released), where each field read is a call.
     let row = this.#size;
+    let taskRows = this.#task;
+    let codeRows = this.#code;
+    let base = this.#base;
+    let end = this.#end;
     for (let n = 0; n < k; n++) {
       const task = list[n]!;
-      if (row === this.#end) this.#enter(row);
-      this.#task[row - this.#base] = task;
-      this.#code[row - this.#base] = code;
+      if (row === end) {
+        this.#enter(row);
+        taskRows = this.#task;
+        codeRows = this.#code;
+        base = this.#base;
+        end = this.#end;
+      }
+      taskRows[row - base] = task;
+      codeRows[row - base] = code;
       row++;
       if (then !== 0) {
-        if (row === this.#end) this.#enter(row);
-        this.#task[row - this.#base] = task;
-        this.#code[row - this.#base] = then;
+        if (row === end) {
+          this.#enter(row);
+          taskRows = this.#task;
+          codeRows = this.#code;
+          base = this.#base;
+          end = this.#end;
+        }
+        taskRows[row - base] = task;
+        codeRows[row - base] = then;
         row++;
       }
       lastCode[task] = last;
     }
     this.#size = row;
   }
+
 
   /** Logs an event with a message (kept unless empty) and, for a processor's log, its own code. */
   addText(task: number, code: number, time: number, message: string | undefined, customCode?: string): number {
@@ -286,6 +305,11 @@ export class EventLog {
    */
   waitLogged(task: number): boolean {
     return this.#lastCode[task] === WAITING;
+  }
+
+  /** Each task's last code but Log, by serial (see {@link waitLogged}): for loops over many tasks. Replaced when it grows. */
+  get lastCodes(): Uint8Array {
+    return this.#lastCode;
   }
 
   /**

@@ -569,14 +569,17 @@ export class Scheduler {
       for (let i = 1; i < n && ascending; i++) ascending = list[i - 1]! <= list[i]!;
       if (!ascending) list.subarray(0, n).sort();
       const { tasks, events } = s;
-      const held = tasks.held;
+      const held = tasks.held.size === 0 ? null : tasks.held;
       // The tasks still waiting, kept in place (the list is ours until the next note; a task noted
       // twice is adjacent once sorted), then logged in one loop: after a fan-out's release there are
-      // as many as it released, and this runs cold.
+      // as many as it released, and this runs cold (so the arrays are in locals, and no call is
+      // made a task: each was most of an interpreted iteration).
+      const states = tasks.state;
+      const lastCodes = events.lastCodes;
       let m = 0;
       for (let i = 0; i < n; i++) {
         const t = list[i]!;
-        if (tasks.state[t] !== SCHEDULED || (held.size !== 0 && held.has(t)) || events.waitLogged(t) || (m !== 0 && list[m - 1] === t)) continue;
+        if (states[t] !== SCHEDULED || lastCodes[t] === EV_WAITING || (m !== 0 && list[m - 1] === t) || (held !== null && held.has(t))) continue;
         list[m++] = t;
       }
       events.addEach(list, m, EV_WAITING, now, 0);
