@@ -114,10 +114,13 @@ export interface JobHandle {
 /** A task the engine has handed to its dispatcher, and has not heard the end of: its {@link Work}. */
 type Inflight = Work;
 
+const EVENT_NAMES = ['taskStateChange', 'taskProgress', 'jobStateChange'] as const;
+
 interface JobEntry {
   resolve: (v: JobView) => void;
   done: Promise<JobView>;
-  listeners: { [K in keyof EngineEvents]: Array<(e: EngineEvents[K]) => void> };
+  /** Made by the first `on()`: most jobs get none. */
+  listeners: { [K in keyof EngineEvents]: Array<(e: EngineEvents[K]) => void> } | undefined;
   /**
    * The job's events since its submit, kept until the end of the synchronous turn that submitted
    * it, so that a listener attached right after `submit()` gets them too; undefined after it.
@@ -431,8 +434,9 @@ export class Engine {
       done: entry.done,
       cancel: () => this.cancel(id),
       on: (event, listener) => {
-        const list = entry.listeners[event] as Array<typeof listener> | undefined;
-        if (!list) throw new ArgumentTypeError(`JobHandle.on: unknown event ${describeValue(event)}; events are taskStateChange, taskProgress, jobStateChange`);
+        if (!(EVENT_NAMES as readonly string[]).includes(event)) throw new ArgumentTypeError(`JobHandle.on: unknown event ${describeValue(event)}; events are taskStateChange, taskProgress, jobStateChange`);
+        if (typeof listener !== 'function') throw new ArgumentTypeError(`JobHandle.on: expected \`listener\` to be a function, got ${describeValue(listener)}`);
+        const list = (entry.listeners ??= { taskStateChange: [], taskProgress: [], jobStateChange: [] })[event] as Array<typeof listener>;
         this.#follow(event);
         list.push(listener);
         // Attached in the turn of the submit: what the job did so far comes first, in order.
@@ -678,7 +682,7 @@ export class Engine {
     if (!entry) {
       let resolve!: (v: JobView) => void;
       const done = new Promise<JobView>((r) => (resolve = r));
-      entry = { resolve, done, listeners: { taskStateChange: [], taskProgress: [], jobStateChange: [] }, early: undefined };
+      entry = { resolve, done, listeners: undefined, early: undefined };
       this.#jobs.set(jobId, entry);
       const view = this.scheduler.job(jobId);
       if (view && isFinalState(view.State)) resolve(view);
@@ -786,8 +790,8 @@ export class Engine {
     const entry = this.#jobs.get(jobId);
     if (!entry) return;
     entry.early?.push([event, payload] as never);
-    const listeners = entry.listeners[event] as Array<(e: EngineEvents[K]) => void>;
-    if (listeners.length === 0) return;
+    const listeners = entry.listeners?.[event] as Array<(e: EngineEvents[K]) => void> | undefined;
+    if (listeners === undefined || listeners.length === 0) return;
     for (const l of listeners.slice()) {
       try {
         l(payload);

@@ -1009,7 +1009,8 @@ export class Scheduler {
    * @returns a function that unsubscribes.
    */
   on<K extends EventName>(event: K, listener: (e: SchedulerEvents[K]) => void): () => void {
-    const list = this.#listeners[event] as Array<(e: SchedulerEvents[K]) => void> | undefined;
+    // Own properties only: `toString` and the like are on every object's prototype.
+    const list = Object.hasOwn(this.#listeners, event) ? (this.#listeners[event] as Array<(e: SchedulerEvents[K]) => void>) : undefined;
     if (!list) throw new ArgumentRangeError(`Scheduler.on: unknown event ${describeValue(event)}; events are taskStateChange, taskProgress, jobStateChange`, 'ERR_INVALID_ARG_VALUE');
     if (typeof listener !== 'function') throw new ArgumentTypeError(`Scheduler.on: expected \`listener\` to be a function, got ${describeValue(listener)}`);
     list.push(listener);
@@ -1018,8 +1019,8 @@ export class Scheduler {
   }
 
   off<K extends EventName>(event: K, listener: (e: SchedulerEvents[K]) => void): void {
-    const list = this.#listeners[event] as Array<(e: SchedulerEvents[K]) => void> | undefined;
-    if (!list) return;
+    if (!Object.hasOwn(this.#listeners, event)) return;
+    const list = this.#listeners[event] as Array<(e: SchedulerEvents[K]) => void>;
     const i = list.indexOf(listener);
     if (i !== -1) list.splice(i, 1);
     this.#statesWatched = this.#listeners.taskStateChange.length > 0 || this.#stateObserver !== null;
@@ -1027,19 +1028,25 @@ export class Scheduler {
 
   #emit<K extends EventName>(event: K, payload: SchedulerEvents[K]): void {
     const list = this.#listeners[event] as Array<(e: SchedulerEvents[K]) => void>;
-    for (const l of list.slice()) {
+    // Over a copy, so that a listener that subscribes or unsubscribes changes the next event, not
+    // this one; a lone listener (the Engine's) is called without making one.
+    if (list.length === 1) this.#call(list[0]!, payload);
+    else for (const l of list.slice()) this.#call(l, payload);
+  }
+
+  #call<T>(listener: (e: T) => void, payload: T): void {
+    try {
+      listener(payload);
+    } catch (err) {
+      // A listener's error must not break the state change half-way, nor may the handler's own.
       try {
-        l(payload);
-      } catch (err) {
-        // A listener's error must not break the state change half-way, nor may the handler's own.
-        try {
-          this.#settings.onListenerError(err);
-        } catch {
-          /* nobody left to tell */
-        }
+        this.#settings.onListenerError(err);
+      } catch {
+        /* nobody left to tell */
       }
     }
   }
+
 
   // ---------------------------------------------------------------- lookups and views (inspect.ts)
 

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Engine } from '../../../src/run/engine.js';
 import type { Processor } from '../../../src/run/processor.js';
 import { STATE_NAMES } from '../../../src/job/enums.js';
-import { ValidationError } from '../../../src/errors.js';
+import { ArgumentTypeError, ValidationError } from '../../../src/errors.js';
 import { dagJob, MES } from '../../helpers/jobs.js';
 import type { Dispatcher, WorkReporter } from '../../../src/run/dispatcher.js';
 
@@ -128,5 +128,20 @@ describe('Engine events of the submit turn', () => {
     // Serials differ by the other job's one task.
     expect(late).toEqual(all.map((line) => line.replace(/^\d+/, (n) => String(Number(n) + 1))));
     expect(ids).toEqual(late.map((line) => engine.scheduler.modelOf(Number(line.split(' ')[0])).task.Id));
+  });
+
+  it('refuses an event name that is not one of the three, Object.prototype names included, with a typed error', async () => {
+    const engine = new Engine({ processors: [sleeper] });
+    const handle = engine.submit(dagJob(1, []));
+    for (const name of ['toString', 'constructor', '__proto__', 'taskstatechange', '']) {
+      expect(() => handle.on(name as 'taskStateChange', () => undefined)).toThrow(ArgumentTypeError);
+    }
+    expect(() => handle.on('jobStateChange', 'not a function' as never)).toThrow(ArgumentTypeError);
+    // The refusals followed nothing: the job runs and ends as before.
+    const states: string[] = [];
+    handle.on('jobStateChange', (e) => states.push(STATE_NAMES[e.newState]!));
+    await vi.advanceTimersByTimeAsync(50);
+    await handle.done;
+    expect(states.at(-1)).toBe('Finished');
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Scheduler } from '../../../src/scheduler/scheduler.js';
 import { SchedulerError } from '../../../src/scheduler/errors.js';
-import { ValidationError } from '../../../src/errors.js';
+import { ArgumentRangeError, ValidationError } from '../../../src/errors.js';
 import { sequentialIds } from '../../../src/job/ids.js';
 import { TaskState } from '../../../src/job/enums.js';
 import { dagJob, MES, PACKAGER, tickClock } from '../../helpers/jobs.js';
@@ -260,5 +260,19 @@ describe('Scheduler', () => {
     const s = make({ concurrency: 1, policy: 'fifo' });
     s.submit(dagJob(3, [], { priority: [1, 2, 3] }));
     expect(drainNames(s)).toEqual(['Task 0', 'Task 1', 'Task 2']);
+  });
+});
+
+describe('Scheduler.on', () => {
+  it('refuses an event that is not one of the three, Object.prototype names included, and off() of one is a no-op', () => {
+    const s = new Scheduler();
+    for (const name of ['toString', 'constructor', 'hasOwnProperty', '__proto__', 'TaskStateChange']) {
+      expect(() => s.on(name as 'taskStateChange', () => undefined)).toThrow(ArgumentRangeError);
+      expect(() => s.off(name as 'taskStateChange', () => undefined)).not.toThrow();
+    }
+    const seen: number[] = [];
+    s.on('taskStateChange', (e) => seen.push(e.newState));
+    s.submit(dagJob(1, []));
+    expect(seen).toEqual([TaskState.Scheduled]);
   });
 });
