@@ -65,8 +65,8 @@ export function renderHtmlReport(input: ReportInput, options: GanttOptions = {})
   if (!Array.isArray(input.runs)) throw new ArgumentTypeError(`${CALL}: expected \`runs\` to be an array, got ${typeof input.runs}`, 'ERR_INVALID_ARG_VALUE');
   const runs = input.runs;
   const keys = metricKeys(runs);
-  const better = (k: string): 'lower' | 'higher' | 'none' => input.better?.[k] ?? guessDirection(k);
-  const unitOf = (k: string): string | undefined => input.units?.[k];
+  const better = (k: string): 'lower' | 'higher' | 'none' => own(input.better, k) ?? guessDirection(k);
+  const unitOf = (k: string): string | undefined => own(input.units, k);
   const { format, isPercent } = metricFormatter(runs, keys, input.decimals ?? {});
 
   let html = '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n';
@@ -162,10 +162,18 @@ function metricKeys(runs: readonly ReportRun[]): string[] {
   return [...seen];
 }
 
+/**
+ * `rec[key]` if `key` is the record's own: a metric named `toString` or `constructor` is looked up
+ * as any other name, not found on Object.prototype.
+ */
+function own<T>(rec: Readonly<Record<string, T>> | undefined, key: string): T | undefined {
+  return rec !== undefined && Object.hasOwn(rec, key) ? rec[key] : undefined;
+}
+
 function numericIn(runs: readonly ReportRun[], key: string): number[] {
   const out: number[] = [];
   for (const r of runs) {
-    const v = r.metrics[key];
+    const v = own(r.metrics, key);
     if (typeof v === 'number' && Number.isFinite(v)) out.push(v);
   }
   return out;
@@ -213,7 +221,7 @@ function metricFormatter(runs: readonly ReportRun[], keys: readonly string[], fi
     if (values.length === 0) continue;
     const largest = values.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
     const limit = percent.has(k) ? 1 : decimalsForMagnitude(largest);
-    const given = fixedDecimals[k];
+    const given = own(fixedDecimals, k);
     decimals.set(k, given !== undefined && Number.isInteger(given) && given >= 0 ? given : values.reduce((d, v) => Math.max(d, decimalsNeeded(v, limit)), 0));
   }
   const format: FormatMetric = (key, v) => {
@@ -252,7 +260,7 @@ function metricsTable(
   runs.forEach((r, i) => {
     out += `<tr data-run="${i}"><th scope="row"><span class="swatch" style="background:${runColor(i)}"></span>${escapeXml(r.label)}</th><td>${escapeXml(r.policy)}</td><td>${escapeXml(r.capacity)}</td>`;
     for (const k of keys) {
-      const v = r.metrics[k];
+      const v = own(r.metrics, k);
       const isBest = typeof v === 'number' && best.get(k) === v;
       const num = typeof v === 'number';
       const cls = [num ? 'num' : '', isBest ? 'best' : ''].filter(Boolean).join(' ');

@@ -204,7 +204,8 @@ function checkWeights(scheduler: Scheduler, jobs: readonly RecoveredJob[], where
       } catch (err) {
         throw callbackThrew('poolOf', task, job, err);
       }
-      const slots = slotsOf[pool];
+      // Own names only: a pool named `toString` or `__proto__` has no slots unless given some.
+      const slots = Object.hasOwn(slotsOf, pool) ? slotsOf[pool] : undefined;
       if (slots === undefined || w <= slots) continue;
       throw new SchedulerError(
         'WEIGHT_EXCEEDS_POOL',

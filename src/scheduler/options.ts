@@ -97,6 +97,17 @@ export interface Settings {
 }
 
 /**
+ * A record of the given entries with no prototype: a task's pool may be any string, and a pool
+ * named `toString` or `constructor` must find nothing here unless the caller gave it slots (on a
+ * plain object it found a function, and its tasks never started).
+ */
+function byName<T>(entries: Iterable<readonly [string, T]>): Record<string, T> {
+  const out = Object.create(null) as Record<string, T>;
+  for (const [k, v] of entries) out[k] = v;
+  return out;
+}
+
+/**
  * Checks the options and fills in the defaults.
  * @throws ArgumentTypeError / ArgumentRangeError naming the option.
  */
@@ -104,8 +115,8 @@ export function settingsOf(options: SchedulerOptions): Settings {
   checkOptions(options);
   return {
     concurrency: options.concurrency ?? Infinity,
-    poolSlots: { ...(options.pools ?? {}) },
-    rateLimits: Object.fromEntries(Object.entries(options.rateLimits ?? {}).map(([k, v]) => [k, { max: v.max, perMs: v.perMs }])),
+    poolSlots: byName(Object.entries(options.pools ?? {})),
+    rateLimits: byName(Object.entries(options.rateLimits ?? {}).map(([k, v]) => [k, { max: v.max, perMs: v.perMs }])),
     poolOf: options.poolOf ?? ((task) => task.MediaProcessorId),
     defaultPools: options.poolOf === undefined,
     failFast: options.failFast ?? false,

@@ -107,8 +107,8 @@ export function takeSnapshot(st: SchedulerState): SchedulerSnapshot {
   }
   const errors: Record<string, ErrorDetail[]> = {};
   for (const [serial, list] of tasks.errors) if (renumber[serial] !== -1) errors[renumber[serial]!] = list.map((d) => ({ ...d }));
-  const pools: Record<string, number> = {};
-  for (const [k, v] of Object.entries(settings.poolSlots)) pools[k] = v;
+  // Keys defined, not assigned: a pool named `__proto__` is a key like any other.
+  const pools: Record<string, number> = Object.fromEntries(Object.entries(settings.poolSlots));
   const out: SchedulerSnapshot['events'] = [];
   for (const row of events.rows()) {
     const k = renumber[row[0]]!;

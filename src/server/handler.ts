@@ -807,7 +807,8 @@ export class ApiHandler {
 
   /** `Jobs('…')/State` and the like: one property's value. */
   #property(x: Exchange, target: RequestTarget, path: ResourcePath, info: EntitySetInfo, entity: object, name: string): void {
-    const type = info.schema[name];
+    // Own properties only: `toString`, `constructor`, `__proto__` are on every object's prototype.
+    const type = Object.hasOwn(info.schema, name) ? info.schema[name] : undefined;
     if (type === undefined || type === 'navigation') {
       const near = closestName(name, Object.keys(info.schema));
       throw new HttpError(404, 'ENTITY_NOT_FOUND', `${info.set} have no property ${JSON.stringify(name)}${near !== undefined ? ` (did you mean ${JSON.stringify(near)}?)` : ''}; properties are ${Object.keys(info.schema).join(', ')}`);

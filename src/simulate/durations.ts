@@ -33,7 +33,8 @@ export function demoDurations(spread = 0.25): DurationModel {
 
 /** Per-processor log-normal durations: `{ [MediaProcessorId]: { mean, spread } }`, others `fallback`. */
 export function perProcessorDurations(table: Record<string, { mean: number; spread?: number }>, fallback = { mean: 1, spread: 0 }): DurationModel {
-  const entry = (task: Task): { mean: number; spread?: number } => table[task.MediaProcessorId] ?? fallback;
+  // Own names only: a plain graph's processor may be any string, `toString` too.
+  const entry = (task: Task): { mean: number; spread?: number } => (Object.hasOwn(table, task.MediaProcessorId) ? table[task.MediaProcessorId] : undefined) ?? fallback;
   return {
     name: 'per processor',
     expected: (task) => entry(task).mean,

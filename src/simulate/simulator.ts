@@ -422,10 +422,12 @@ function run(prepared: Prepared, options: SimulateOptions): SimResult {
   const poolNames: string[] = [];
   const rows: PoolSlots[] = [];
   const busy: number[] = [];
+  // Own names only: a task's pool may be any string, `toString` or `__proto__` too.
+  const slotsOf = (poolName: string): number => (Object.hasOwn(pools, poolName) ? pools[poolName] : undefined) ?? Infinity;
   const poolIndex = (poolName: string): number => {
     let p = shadowPool.get(poolName);
     if (p === undefined) {
-      p = shadow.addPool(pools[poolName] ?? Infinity);
+      p = shadow.addPool(slotsOf(poolName));
       shadowPool.set(poolName, p);
       poolNames.push(poolName);
       rows.push(new PoolSlots());
@@ -581,7 +583,7 @@ function run(prepared: Prepared, options: SimulateOptions): SimResult {
     cpBound = Math.max(cpBound, bound);
   }
   let lowerBound = cpBound;
-  const utilisation: Record<string, number> = {};
+  const utilisation: Array<[string, number]> = [];
   const poolList: Array<{ name: string; slots: number }> = [];
   // `concurrency` counts tasks, a pool slots: `concurrency` tasks of weight w hold up to w slots
   // each. Capping a pool at `concurrency` slots put busy slot-time over too few (400 % busy, a
@@ -589,13 +591,13 @@ function run(prepared: Prepared, options: SimulateOptions): SimResult {
   const heaviest = new Int32Array(poolNames.length).fill(1);
   for (let serial = 0; serial < taskCount; serial++) heaviest[poolIdOf[serial]!] = Math.max(heaviest[poolIdOf[serial]!]!, weightOf[serial]!);
   for (let p = 0; p < poolNames.length; p++) {
-    const slots = pools[poolNames[p]!] ?? Infinity;
+    const slots = slotsOf(poolNames[p]!);
     const limit = Math.min(slots, concurrency * heaviest[p]!);
     if (Number.isFinite(limit)) lowerBound = Math.max(lowerBound, workPerPool[p]! / limit);
     // Capacity: what the pool could run at once. Without any limit there is none to measure
     // against, and the slots it used stand for it (they are the rows its Gantt chart draws).
     const capacityOfPool = Number.isFinite(limit) ? limit : rows[p]!.next;
-    utilisation[poolNames[p]!] = utilisationOf(busy[p]!, capacityOfPool, makespan);
+    utilisation.push([poolNames[p]!, utilisationOf(busy[p]!, capacityOfPool, makespan)]);
     poolList.push({ name: poolNames[p]!, slots: capacityOfPool });
   }
   if (Number.isFinite(concurrency)) lowerBound = Math.max(lowerBound, totalWork / concurrency);
@@ -615,7 +617,8 @@ function run(prepared: Prepared, options: SimulateOptions): SimResult {
     jobCompletion: summarize(completion),
     jobCompletionByPriority: byPriority,
     waits: summarize(waits),
-    utilisation,
+    // Keys defined, not assigned: a pool named `__proto__` is a key like any other.
+    utilisation: Object.fromEntries(utilisation),
     priorityInversions: inversions,
     wallMs,
     pools: poolList,
@@ -751,7 +754,7 @@ export function overallUtilisation(r: Pick<SimResult, 'utilisation' | 'pools'>):
   let busyShare = 0;
   let capacity = 0;
   for (const p of r.pools) {
-    busyShare += (r.utilisation[p.name] ?? 0) * p.slots;
+    busyShare += ((Object.hasOwn(r.utilisation, p.name) ? r.utilisation[p.name] : undefined) ?? 0) * p.slots;
     capacity += p.slots;
   }
   return capacity > 0 ? busyShare / capacity : 0;

@@ -473,7 +473,8 @@ function badEntity(message: string, ctx: XmlErrorContext): XmlErrorReport {
   const name = src.slice(amp + 1, Math.max(amp + 1, end - 1));
   switch (message) {
     case 'undefined entity.': {
-      const code = HTML_ENTITIES[name];
+      // Own names only: `&toString;` is no HTML entity, whatever Object.prototype holds.
+      const code = Object.hasOwn(HTML_ENTITIES, name) ? HTML_ENTITIES[name] : undefined;
       return {
         kind: KIND_LOCAL,
         offset: amp,

@@ -280,9 +280,9 @@ export class NotificationHub {
 
   /** Counters per endpoint id, including unknown and unregistered ids; a copy. */
   stats(): Record<string, NotificationStats> {
-    const out: Record<string, NotificationStats> = {};
-    for (const [id, c] of this.#stats) out[id] = { ...c };
-    return out;
+    // Made by fromEntries, which defines its keys: an id `__proto__` (a subscription may name any
+    // string) is then a key of the answer, where an assignment would have set its prototype.
+    return Object.fromEntries([...this.#stats].map(([id, c]) => [id, { ...c }]));
   }
 
   async #shutdown(): Promise<void> {

@@ -121,6 +121,23 @@ describe('renderHtmlReport()', () => {
     expect(flipped.map((r) => r[3]!.cls.includes('best'))).toEqual([false, false, false]);
   });
 
+  it('reads a metric named like a member of Object.prototype (toString, constructor) as any other name', () => {
+    // Run c lacks the metric; better, units and decimals do not name it.
+    const input = (name: string): ReportInput => ({
+      title: 'T',
+      runs: [run('a', { [name]: 3, makespan: 2 }), run('b', { [name]: 4, makespan: 3 }), run('c', { makespan: 1 })],
+      better: { makespan: 'lower' },
+      units: { makespan: 's' },
+      decimals: { makespan: 1 },
+    });
+    for (const name of ['toString', 'constructor', 'valueOf', 'hasOwnProperty']) {
+      // Was a TypeError (units: escapeXml of a function), the function's source as its direction
+      // (better), and −∞ for run c's missing value.
+      const expected = renderHtmlReport(input('zzmetric')).replaceAll('>zzmetric<', `>${humanise(name)}<`).replaceAll('zzmetric', name);
+      expect(renderHtmlReport(input(name)), name).toBe(expected);
+    }
+  });
+
   it('does not highlight a column where every run has the same value', () => {
     const rows = tableRows(renderHtmlReport({ title: 'T', runs: [run('a', { makespan: 5 }), run('b', { makespan: 5 })] }));
     expect(rows.flat().some((c) => c.cls.includes('best'))).toBe(false);

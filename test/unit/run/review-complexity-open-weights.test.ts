@@ -45,4 +45,19 @@ describe('Engine.open with many weighted tasks (review: complexity)', () => {
     expect(ok.scheduler.tasks().filter((t) => t.State === TaskState.Scheduled)).toHaveLength(2);
     await ok.close();
   });
+
+  it('takes a pool named like a member of Object.prototype (toString, __proto__) as a pool without slots, as any other name', async () => {
+    for (const pool of ['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf']) {
+      const store = new MemoryStore();
+      const options = { processors: [hang], store, pools: { gpu: 2 }, cancelGraceMs: 0 };
+      const first = await Engine.open(options);
+      const { id } = first.submit({ tasks: [{ id: 'a', processor: MES, pool, weight: 2 }] });
+      await first.close();
+      // Was WEIGHT_EXCEEDS_POOL: 'its pool "toString" now has function toString() { [native code] } slots'.
+      const again = await Engine.open(options);
+      expect(again.recovery, pool).toMatchObject({ jobs: 1, tasks: 1 });
+      expect(again.scheduler.job(id), pool).toBeDefined();
+      await again.close();
+    }
+  });
 });

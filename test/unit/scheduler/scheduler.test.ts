@@ -276,3 +276,36 @@ describe('Scheduler.on', () => {
     expect(seen).toEqual([TaskState.Scheduled]);
   });
 });
+
+describe('pools named like members of Object.prototype', () => {
+  const NAMES = ['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf'];
+
+  it('runs their tasks as any pool without slots, and gives them slots only when the options do', () => {
+    for (const name of NAMES) {
+      // Not given slots: the pool is the default one, its tasks start (before, `toString` found a
+      // function for its slot count, and next() never handed them out).
+      const free = new Scheduler({ profile: 'relaxed', concurrency: 4 });
+      free.submit({ tasks: [0, 1, 2].map((i) => ({ id: `t${i}`, pool: name })) });
+      expect([free.next(), free.next(), free.next()].map((c) => c?.pool), name).toEqual([name, name, name]);
+      // Given one slot (`__proto__` as an own key, as JSON.parse makes it): one at a time.
+      const pools = JSON.parse(`{${JSON.stringify(name)}: 1}`) as Record<string, number>;
+      const one = new Scheduler({ profile: 'relaxed', concurrency: 4, pools });
+      one.submit({ tasks: [0, 1].map((i) => ({ id: `t${i}`, pool: name })) });
+      const first = one.next();
+      expect(first?.pool, name).toBe(name);
+      expect(one.next(), name).toBeUndefined();
+      one.complete(first!);
+      expect(one.next()?.pool, name).toBe(name);
+      // The snapshot keeps the pool's slots under its name.
+      expect(Object.getOwnPropertyDescriptor(one.snapshot().options.pools, name)?.value, name).toBe(1);
+    }
+  });
+
+  it('checks a weight against the pool\'s own slots only', () => {
+    for (const name of NAMES) {
+      const s = new Scheduler({ profile: 'relaxed' });
+      expect(() => s.submit({ tasks: [{ id: 'a', pool: name, weight: 3 }] }), name).not.toThrow();
+      expect(s.next()?.pool, name).toBe(name);
+    }
+  });
+});

@@ -106,6 +106,25 @@ describe('GET /api/Jobs(id)', () => {
     expect(r.status).toBe(404);
     expect(r.json['odata.error'].message.value).toContain('did you mean "State"?');
   });
+
+  it('answers a property named like a member of Object.prototype 404, as any unknown property (was 200 with no value)', async () => {
+    const task = s.engine.scheduler.tasks({ jobId: held })[0]!.Id;
+    for (const name of ['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf']) {
+      for (const [path, set] of [
+        [`/api/Jobs(${enc(held)})/${name}`, 'Jobs'],
+        [`/api/Jobs(${enc(held)})/${name}/$count`, 'Jobs'],
+        [`/api/Tasks(${enc(task)})/${name}`, 'Tasks'],
+      ] as const) {
+        const r = await get(path);
+        expect(r.status, path).toBe(404);
+        expect(r.json['odata.error'].code, path).toBe('ENTITY_NOT_FOUND');
+        expect(r.json['odata.error'].message.value, path).toContain(`${set} have no property "${name}"`);
+      }
+      const verbose = await get(`/api/Jobs(${enc(held)})/${name}`, VERBOSE);
+      expect(verbose.status).toBe(404);
+      expect(verbose.json.error.code).toBe('ENTITY_NOT_FOUND');
+    }
+  });
 });
 
 describe('GET /api/Jobs(id)/Tasks and /api/Tasks', () => {

@@ -73,6 +73,18 @@ describe('simulate()', () => {
     expect(fifo.jobCompletion.mean).toBeCloseTo((5 + 6 + 9) / 3);
   });
 
+  it('perProcessorDurations gives a processor named like a member of Object.prototype the fallback, as any name not in the table', () => {
+    const durations = perProcessorDurations({ [MES]: { mean: 5 } }, { mean: 2, spread: 0 });
+    for (const processor of ['enc', 'toString', 'constructor', '__proto__', 'valueOf']) {
+      // A plain graph's processor is any string.
+      const def = { tasks: [{ id: 'a', processor }, { id: 'b', processor, dependsOn: ['a'] }] };
+      for (const policy of ['critical-path', 'fifo'] as const) {
+        // Was: `expected` undefined (the Scheduler refused it) and samples NaN.
+        expect(simulate([{ definition: def }], { durations, reservedUnits: 1, policy }).makespan, `${processor} ${policy}`).toBe(4);
+      }
+    }
+  });
+
   it('prefers the long branch under critical-path', () => {
     // Task 0 stands alone; tasks 1 → 2 → 3 are a chain; one slot. Index order would start task 0.
     const def = dagJob(4, [[1, 2], [2, 3]]);

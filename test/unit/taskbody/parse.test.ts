@@ -437,6 +437,15 @@ describe('parseTaskBody() reports malformed XML once, where it is, with the like
     expect(r.outputs[0]!.assetName).toBeUndefined();
   });
 
+  it('parseTaskBody() takes &toString; and other names of Object.prototype for undeclared entities, not HTML ones', () => {
+    const foo = parseTaskBody(body(`<inputAsset>JobInputAsset(0)&foo;</inputAsset>${OUT0}`)).problems[0]!.hint;
+    for (const name of ['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf']) {
+      const r = parseTaskBody(body(`<inputAsset>JobInputAsset(0)&${name};</inputAsset>${OUT0}`));
+      expect(r.problems[0]!.message).toBe(`undefined entity &${name};`);
+      expect(r.problems[0]!.hint, name).toBe(foo);
+    }
+  });
+
   it('parseTaskBody() reports an unescaped < in text', () => {
     const r = parseTaskBody(body(`<inputAsset>a < b</inputAsset>${OUT0}`));
     expect(where(r)).toEqual([['XML_MALFORMED', 1, 25]]);

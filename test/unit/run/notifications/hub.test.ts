@@ -146,6 +146,17 @@ describe('NotificationHub with Callback endpoints', () => {
     expect(errors[0]!.err).toMatchObject({ code: 'NOTIFICATION_ENDPOINT_NOT_FOUND', endpointId: UNKNOWN });
   });
 
+  it('counts an unknown endpoint named __proto__ under its own key in stats(), as any other id', async () => {
+    const { hub } = hubWith();
+    for (const id of ['__proto__', 'toString', UNKNOWN]) hub.taskStateChanged({ ...TASK, oldState: 1, newState: 2, timestamp: T0 }, all(id));
+    await hub.flush();
+    const stats = hub.stats();
+    // Was: `out['__proto__'] = …` set the answer's prototype, so the counts were no key of it.
+    expect(Object.keys(stats)).toEqual(['__proto__', 'toString', UNKNOWN]);
+    for (const id of ['__proto__', 'toString', UNKNOWN]) expect(Object.getOwnPropertyDescriptor(stats, id)?.value, id).toEqual({ delivered: 0, failed: 0, dropped: 1, pending: 0, retries: 0 });
+    expect(Object.getPrototypeOf(stats)).toBe(Object.prototype);
+  });
+
   it('never throws from its entry points, even on garbage, nor when onError throws', () => {
     const hub = new NotificationHub({
       onError: () => {
