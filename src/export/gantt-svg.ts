@@ -171,8 +171,12 @@ interface LegendItem {
  * @returns The SVG document as a string (with `xmlns`, no XML declaration), ready to save as
  *   `.svg` or to inline into HTML.
  * @throws RangeError (`ERR_OUT_OF_RANGE`) if a bar's start, end or priority is not finite, its end
- *   is before its start, or its slot is not an integer >= 0; or if an option is out of range
- * @throws TypeError (`ERR_INVALID_ARG_VALUE`) if `idPrefix` is not a valid id prefix
+ *   is before its start, or its slot is not an integer >= 0; if a pool's slots are not a number >= 0
+ *   or `origin` is not finite; or if an option is out of range
+ * @throws TypeError (`ERR_INVALID_ARG_TYPE`) if `input` is not `{ bars, pools }` with arrays, a pool
+ *   is not `{ name, slots }`, a bar is not an object with string `taskId`, `label`, `jobId` and
+ *   `pool`, or `title` is not a string; (`ERR_INVALID_ARG_VALUE`) if `timeUnit` is not 'ms', 's' or
+ *   'min', or `idPrefix` is not a valid id prefix
  * @example
  * ```ts
  * const svg = renderGanttSvg({
@@ -184,6 +188,8 @@ interface LegendItem {
  * ```
  */
 export function renderGanttSvg(input: GanttInput, options: GanttOptions = {}): string {
+  checkInput(input);
+  if (typeof options !== 'object' || options === null) throw new ArgumentTypeError(`${CALL}: expected \`options\` to be an object, got ${describeValue(options)}`);
   const opts = resolveOptions(input, options);
   const bars = input.bars;
   validateBars(bars);
@@ -488,10 +494,38 @@ function resolveOptions(input: GanttInput, o: GanttOptions): Resolved {
   };
 }
 
+const TIME_UNITS: readonly string[] = ['ms', 's', 'min'];
+
+/**
+ * The input's shape, before anything reads it: what is not an object, an array or a known unit
+ * would otherwise crash somewhere inside, or (an unknown `timeUnit`) draw an axis of NaN.
+ */
+function checkInput(input: GanttInput): void {
+  if (typeof input !== 'object' || input === null) throw new ArgumentTypeError(`${CALL}: expected \`input\` to be an object { bars, pools }, got ${describeValue(input)}`);
+  if (!Array.isArray(input.bars)) throw new ArgumentTypeError(`${CALL}: expected \`bars\` to be an array, got ${describeValue(input.bars)}`);
+  if (!Array.isArray(input.pools)) throw new ArgumentTypeError(`${CALL}: expected \`pools\` to be an array of { name, slots }, got ${describeValue(input.pools)}`);
+  input.pools.forEach((p: unknown, i) => {
+    const pool = p as { name?: unknown; slots?: unknown } | null;
+    if (typeof pool !== 'object' || pool === null || typeof pool.name !== 'string') throw new ArgumentTypeError(`${CALL}: expected \`pools[${i}]\` to be { name: a string, slots: a number >= 0 }, got ${describeValue(p)}`);
+    if (typeof pool.slots !== 'number' || !(pool.slots >= 0)) throw new ArgumentRangeError(`${CALL}: expected \`pools[${i}].slots\` (pool ${JSON.stringify(pool.name)}) to be a number >= 0, got ${describeValue(pool.slots)}`);
+  });
+  if (input.timeUnit !== undefined && !TIME_UNITS.includes(input.timeUnit)) {
+    throw new ArgumentTypeError(`${CALL}: expected \`timeUnit\` to be 'ms', 's' or 'min', got ${describeValue(input.timeUnit)}`, 'ERR_INVALID_ARG_VALUE');
+  }
+  if (input.title !== undefined && typeof input.title !== 'string') throw new ArgumentTypeError(`${CALL}: expected \`title\` to be a string, got ${describeValue(input.title)}`);
+  if (input.origin !== undefined && !(typeof input.origin === 'number' && Number.isFinite(input.origin))) {
+    throw new ArgumentRangeError(`${CALL}: expected \`origin\` to be a finite number, got ${describeValue(input.origin)}`);
+  }
+}
+
 function validateBars(bars: readonly GanttBar[]): void {
   for (let i = 0; i < bars.length; i++) {
     const b = bars[i]!;
+    if (typeof b !== 'object' || b === null) throw new ArgumentTypeError(`${CALL}: expected bar #${i} to be an object, got ${describeValue(b)}`);
     const what = `${CALL}: bar #${i} (task ${JSON.stringify(b.taskId)})`;
+    for (const key of ['taskId', 'label', 'jobId', 'pool'] as const) {
+      if (typeof b[key] !== 'string') throw new ArgumentTypeError(`${what} has a ${key} of ${describeValue(b[key])}; expected a string`);
+    }
     if (typeof b.start !== 'number' || !Number.isFinite(b.start)) throw new ArgumentRangeError(`${what} has a start of ${describeValue(b.start)}; expected a finite number`);
     if (typeof b.end !== 'number' || !Number.isFinite(b.end)) throw new ArgumentRangeError(`${what} has an end of ${describeValue(b.end)}; expected a finite number`);
     if (typeof b.priority !== 'number' || !Number.isFinite(b.priority)) throw new ArgumentRangeError(`${what} has a priority of ${describeValue(b.priority)}; expected a finite number`);

@@ -330,6 +330,36 @@ describe('renderGanttSvg() edge cases', () => {
     expect(() => renderGanttSvg({ pools: [], bars: [bar('a', 'P', 0, 1, { priority: Number.NaN })] })).toThrow(/priority/);
   });
 
+  it('rejects an input that is not { bars, pools } of the right shapes, or an unknown time unit, with a typed error (it crashed, or drew an axis of NaN)', () => {
+    const ok = bar('a', 'P', 0, 1);
+    const cases: Array<[unknown, RegExp]> = [
+      [null, /expected `input` to be an object \{ bars, pools \}, got `null`/],
+      [{ pools: [], bars: 'ab' }, /expected `bars` to be an array/],
+      [{ bars: [ok] }, /expected `pools` to be an array of \{ name, slots \}, got `undefined`/],
+      [{ pools: [{ name: 'P' }], bars: [ok] }, /`pools\[0\].slots` \(pool "P"\) to be a number >= 0/],
+      [{ pools: [null], bars: [ok] }, /`pools\[0\]` to be \{ name: a string/],
+      [{ pools: [], bars: [ok], timeUnit: 'hours' }, /`timeUnit` to be 'ms', 's' or 'min', got `"hours"`/],
+      [{ pools: [], bars: [ok], timeUnit: 'toString' }, /`timeUnit` to be 'ms', 's' or 'min'/],
+      [{ pools: [], bars: [ok], origin: Number.NaN }, /`origin` to be a finite number/],
+      [{ pools: [], bars: [ok], title: 5 }, /`title` to be a string/],
+      [{ pools: [], bars: [null] }, /expected bar #0 to be an object, got `null`/],
+      [{ pools: [], bars: [{ ...ok, label: undefined }] }, /bar #0 \(task "a"\) has a label of `undefined`/],
+      [{ pools: [], bars: [{ ...ok, pool: 7 }] }, /has a pool of `7`/],
+    ];
+    for (const [input, message] of cases) {
+      expect(() => renderGanttSvg(input as GanttInput), String(message)).toThrow(message);
+      try {
+        renderGanttSvg(input as GanttInput);
+      } catch (err) {
+        expect((err as Error).name, String(message)).toMatch(/^(TypeError|RangeError)$/);
+        expect((err as { code?: string }).code, String(message)).toMatch(/^ERR_/);
+      }
+    }
+    expect(() => renderGanttSvg({ pools: [], bars: [ok] }, null as never)).toThrow(/expected `options` to be an object/);
+    // Every unit the type names still draws, without NaN.
+    for (const timeUnit of ['ms', 's', 'min'] as const) expect(renderGanttSvg({ pools: [{ name: 'P', slots: 1 }], bars: [ok], timeUnit })).not.toMatch(/NaN/);
+  });
+
   it('validates options the p-queue way', () => {
     const input: GanttInput = { pools: [], bars: [] };
     expect(() => renderGanttSvg(input, { maxRows: 0 })).toThrow('renderGanttSvg: expected `maxRows` to be an integer >= 1, got `0` (number)');
