@@ -244,19 +244,10 @@ export class EventLog {
     let codeRows = this.#code;
     let base = this.#base;
     let end = this.#end;
+    const rowsEach = then !== 0 ? 2 : 1;
     for (let n = 0; n < k; n++) {
       const task = list[n]!;
-      if (row === end) {
-        this.#enter(row);
-        taskRows = this.#task;
-        codeRows = this.#code;
-        base = this.#base;
-        end = this.#end;
-      }
-      taskRows[row - base] = task;
-      codeRows[row - base] = code;
-      row++;
-      if (then !== 0) {
+      for (let r = 0; r < rowsEach; r++) {
         if (row === end) {
           this.#enter(row);
           taskRows = this.#task;
@@ -265,7 +256,7 @@ export class EventLog {
           end = this.#end;
         }
         taskRows[row - base] = task;
-        codeRows[row - base] = then;
+        codeRows[row - base] = r === 0 ? code : then;
         row++;
       }
       lastCode[task] = last;
