@@ -6,7 +6,7 @@
  */
 
 import type { ValidationResult } from '../validate/validate.js';
-import { exportModel, graphTitle, taskCaption, type ExportModel, type GraphExportOptions } from './graph-export.js';
+import { checkExportArgs, exportModel, graphTitle, taskCaption, type ExportModel, type GraphExportOptions } from './graph-export.js';
 import { showInvisible } from './visible-text.js';
 
 const FONT = 'Helvetica,Arial,sans-serif';
@@ -90,6 +90,7 @@ function label(lines: string[]): string {
  * ```
  */
 export function exportDot(result: ValidationResult, options: GraphExportOptions = {}): string {
+  checkExportArgs('exportDot', result, options);
   return renderDot(exportModel(result, options), options.direction ?? 'LR', options.edgeLabels ?? true);
 }
 

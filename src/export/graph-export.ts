@@ -18,7 +18,8 @@
 
 import { buildCsr } from '../core/csr.js';
 import { stronglyConnectedComponents } from '../core/cycles.js';
-import type { ValidationResult } from '../validate/validate.js';
+import { isValidationResult, type ValidationResult } from '../validate/validate.js';
+import { ArgumentTypeError, describeValue } from '../errors.js';
 import { ProducerIndex } from '../graph/dependencies.js';
 
 /** Options of {@link exportDot} and {@link exportMermaid}. */
@@ -131,6 +132,15 @@ export interface ExportModel {
   edges: ExportEdge[];
   /** The cycles validateJob reported (task indices in cycle order). */
   cycles: number[][];
+}
+
+/**
+ * @internal The arguments of exportDot, exportMermaid and exportJson: a result of validateJob() (not
+ * the definition it was given, nor a copy of one), and an options object.
+ */
+export function checkExportArgs(call: string, result: unknown, options: unknown): void {
+  if (!isValidationResult(result)) throw new ArgumentTypeError(`${call}: expected \`result\` to be what validateJob() returned, got ${describeValue(result)}; pass the job definition to validateJob() first`);
+  if (typeof options !== 'object' || options === null) throw new ArgumentTypeError(`${call}: expected \`options\` to be an object, got ${describeValue(options)}`);
 }
 
 /**
@@ -291,6 +301,7 @@ export interface GraphExportJson {
  * ```
  */
 export function exportJson(result: ValidationResult): GraphExportJson {
+  checkExportArgs('exportJson', result, {});
   const model = exportModel(result, { inputs: false, sinks: false });
   return {
     job: model.job,

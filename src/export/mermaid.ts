@@ -6,7 +6,7 @@
  */
 
 import type { ValidationResult } from '../validate/validate.js';
-import { exportModel, graphTitle, taskCaption, type ExportModel, type GraphExportOptions } from './graph-export.js';
+import { checkExportArgs, exportModel, graphTitle, taskCaption, type ExportModel, type GraphExportOptions } from './graph-export.js';
 import { showInvisible } from './visible-text.js';
 
 /**
@@ -67,6 +67,7 @@ function label(lines: string[]): string {
  * ```
  */
 export function exportMermaid(result: ValidationResult, options: GraphExportOptions = {}): string {
+  checkExportArgs('exportMermaid', result, options);
   return renderMermaid(exportModel(result, options), options.direction ?? 'LR', options.edgeLabels ?? true);
 }
 

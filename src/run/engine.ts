@@ -394,6 +394,7 @@ export class Engine {
    */
   submit(definition: unknown, options: SubmitOptions = {}): JobHandle {
     if (this.#closed) throw new SchedulerError('ENGINE_CLOSED', 'Engine.submit: the engine is closed: create a new one');
+    if (typeof options !== 'object' || options === null) throw new ArgumentTypeError(`Engine.submit: expected \`options\` to be an object, got ${describeValue(options)}`);
     // Validate here rather than in the scheduler: the job's subscriptions must be followed before
     // its first tasks change state, which happens inside the scheduler's submit.
     const result = isValidationResult(definition) ? definition : validateJob(definition, { profile: this.#profile, ...(this.#ids ? { ids: this.#ids } : {}), ...(options.templates !== undefined ? { templates: options.templates } : {}) });

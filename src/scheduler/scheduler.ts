@@ -153,6 +153,7 @@ export class Scheduler {
    *   `duration` returns no finite number. Nothing is changed when it throws.
    */
   submit(definition: unknown, options: SubmitOptions = {}): JobView {
+    checkOptionsObject('submit', 'options', options);
     return jobView(this.#s, this.#s.jobs.byId.get(this.add(definition, options))!);
   }
 
@@ -164,6 +165,8 @@ export class Scheduler {
    *   job it holds is one the scheduler took. If it throws, nothing was added and its error is thrown.
    */
   add(definition: unknown, options: SubmitOptions = {}, accepted?: (job: Job) => void): string {
+    checkOptionsObject('add', 'options', options);
+    if (accepted !== undefined && typeof accepted !== 'function') throw new ArgumentTypeError(`Scheduler.add: expected \`accepted\` to be a function, got ${describeValue(accepted)}`);
     if (options.priority !== undefined && !isInt32(options.priority)) {
       throw new ArgumentTypeError(`Scheduler.submit: expected \`priority\` to be a 32-bit integer, got ${describeValue(options.priority)}`);
     }
@@ -228,6 +231,7 @@ export class Scheduler {
    *   ValidationError (`VALIDATION_FAILED`) with every diagnostic. Nothing is changed when it throws.
    */
   addTasks(jobId: string, additions: unknown, options: AddTasksOptions = {}): TaskView[] {
+    checkOptionsObject('addTasks', 'options', options);
     const s = this.#s;
     const jobs = s.jobs;
     const tasks = s.tasks;
@@ -594,6 +598,7 @@ export class Scheduler {
    */
   fail(task: string | TaskClaim, options: FailOptions = {}): void {
     const serial = this.#resolve('fail', task);
+    checkOptionsObject('fail', 'options', options);
     const s = this.#s;
     const state = s.tasks.state[serial];
     if (state !== PROCESSING && state !== CANCELING) this.#invalid('fail', serial, 'fail', 'only a Processing task can fail');
@@ -1120,6 +1125,11 @@ export class Scheduler {
 
   /** Views of the tasks that match, in submission order. */
   tasks(filter: TaskFilter = {}): TaskView[] {
+    checkOptionsObject('tasks', 'filter', filter);
+    const state: unknown = filter.state;
+    if (state !== undefined && typeof state !== 'number' && !Array.isArray(state)) {
+      throw new ArgumentTypeError(`Scheduler.tasks: expected \`filter.state\` to be a TaskState or an array of them, got ${describeValue(state)}`);
+    }
     return taskViews(this.#s, filter);
   }
 
@@ -1292,4 +1302,9 @@ export class Scheduler {
     const s = this.#s;
     return s.tasks.byteLength + s.jobs.byteLength + s.order.byteLength + s.events.byteLength;
   }
+}
+
+/** An options bag (or filter) given where one is expected: an object, else an ArgumentTypeError. */
+function checkOptionsObject(call: string, name: string, options: unknown): void {
+  if (typeof options !== 'object' || options === null) throw new ArgumentTypeError(`Scheduler.${call}: expected \`${name}\` to be an object, got ${describeValue(options)}`);
 }

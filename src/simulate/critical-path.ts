@@ -1,3 +1,4 @@
+import { ArgumentRangeError, ArgumentTypeError, describeValue } from '../errors.js';
 /**
  * The critical path of a schedule: the chain of tasks that ends at the makespan, each link the
  * reason the next started when it did. A task that started as soon as it was ready was held by the
@@ -29,6 +30,7 @@ export interface ScheduledTask {
  * equal to the end that released it, as a discrete-event simulation gives them).
  */
 export function criticalPath(tasks: readonly ScheduledTask[]): number[] {
+  checkTasks(tasks);
   if (tasks.length === 0) return [];
   let last = 0;
   for (let i = 1; i < tasks.length; i++) if (tasks[i]!.end > tasks[last]!.end) last = i;
@@ -82,4 +84,26 @@ function firstUnseen(list: Candidates | undefined, seen: Uint8Array): number {
   if (list === undefined) return -1;
   while (list.next < list.items.length && seen[list.items[list.next]!] === 1) list.next++;
   return list.next < list.items.length ? list.items[list.next]! : -1;
+}
+
+const NUMBER_FIELDS = ['ready', 'start', 'end', 'arrival', 'pool', 'slot'] as const;
+
+/** The input's shape: an array of { ready, start, end, arrival, pool, slot, predecessors }. */
+function checkTasks(tasks: unknown): void {
+  if (!Array.isArray(tasks)) throw new ArgumentTypeError(`criticalPath: expected \`tasks\` to be an array of scheduled tasks, got ${describeValue(tasks)}`);
+  tasks.forEach((t: unknown, i) => {
+    if (typeof t !== 'object' || t === null) throw new ArgumentTypeError(`criticalPath: expected \`tasks[${i}]\` to be { ready, start, end, arrival, pool, slot, predecessors }, got ${describeValue(t)}`);
+    for (const k of NUMBER_FIELDS) {
+      const v: unknown = (t as Record<string, unknown>)[k];
+      if (typeof v !== 'number' || Number.isNaN(v)) throw new ArgumentTypeError(`criticalPath: expected \`tasks[${i}].${k}\` to be a number, got ${describeValue(v)}`);
+    }
+    const pred: unknown = (t as Record<string, unknown>).predecessors;
+    if (!Array.isArray(pred)) throw new ArgumentTypeError(`criticalPath: expected \`tasks[${i}].predecessors\` to be an array of task indices, got ${describeValue(pred)}`);
+    for (let k = 0; k < pred.length; k++) {
+      const p: unknown = pred[k];
+      if (!Number.isInteger(p) || (p as number) < 0 || (p as number) >= tasks.length) {
+        throw new ArgumentRangeError(`criticalPath: expected \`tasks[${i}].predecessors[${k}]\` to be the index of a task, an integer in [0, ${tasks.length - 1}], got ${describeValue(p)}`);
+      }
+    }
+  });
 }

@@ -322,8 +322,28 @@ export function prepareWorkload(jobs: readonly SimJob[]): Prepared {
  * the model's durations, capacity is reserved units or pools. Deterministic for a seed.
  */
 export function simulate(workload: readonly SimJob[] | Prepared, options: SimulateOptions = {}): SimResult {
-  const prepared = Array.isArray(workload) ? prepareWorkload(workload) : (workload as Prepared);
+  const prepared = readWorkload(workload, 'simulate');
+  checkSimulateOptions(options, 'simulate');
   return run(prepared, options);
+}
+
+/** A workload as given: jobs (validated here) or what {@link prepareWorkload} returned. */
+function readWorkload(workload: unknown, call: string): Prepared {
+  if (Array.isArray(workload)) return prepareWorkload(workload);
+  const p = workload as Partial<Prepared> | null;
+  if (typeof p === 'object' && p !== null && Array.isArray(p.results) && Array.isArray(p.arrivals) && Array.isArray(p.order)) return p as Prepared;
+  throw new ArgumentTypeError(`${call}: expected \`workload\` to be an array of { definition, arrival? } or what prepareWorkload returned, got ${describeValue(workload)}`);
+}
+
+/** The options' shape: an object, and a duration model that has the methods the loop calls. */
+function checkSimulateOptions(options: unknown, call: string): void {
+  if (typeof options !== 'object' || options === null) throw new ArgumentTypeError(`${call}: expected \`options\` to be an object, got ${describeValue(options)}`);
+  const d = (options as SimulateOptions).durations as unknown;
+  if (d === undefined) return;
+  const m = d as Partial<DurationModel> | null;
+  if (typeof m !== 'object' || m === null || typeof m.sample !== 'function' || typeof m.expected !== 'function') {
+    throw new ArgumentTypeError(`${call}: expected \`durations\` to be a duration model { name, expected(), sample() } (fixedDurations(), demoDurations(), perProcessorDurations()), got ${describeValue(d)}`);
+  }
 }
 
 function run(prepared: Prepared, options: SimulateOptions): SimResult {
@@ -751,6 +771,15 @@ function run(prepared: Prepared, options: SimulateOptions): SimResult {
  * capacity-weighted mean of {@link SimResult.utilisation}.
  */
 export function overallUtilisation(r: Pick<SimResult, 'utilisation' | 'pools'>): number {
+  if (typeof r !== 'object' || r === null || typeof r.utilisation !== 'object' || r.utilisation === null || !Array.isArray(r.pools)) {
+    throw new ArgumentTypeError(`overallUtilisation: expected a result of simulate() ({ utilisation, pools }), got ${describeValue(r)}`);
+  }
+  r.pools.forEach((p: unknown, i) => {
+    const q = p as { name?: unknown; slots?: unknown } | null;
+    if (typeof q !== 'object' || q === null || typeof q.name !== 'string' || typeof q.slots !== 'number') {
+      throw new ArgumentTypeError(`overallUtilisation: expected \`pools[${i}]\` to be { name, slots }, got ${describeValue(p)}`);
+    }
+  });
   let busyShare = 0;
   let capacity = 0;
   for (const p of r.pools) {
@@ -766,7 +795,13 @@ export function simulateGrid(
   grid: { policies: ReadonlyArray<PolicyName | Policy>; reservedUnits?: readonly number[]; pools?: ReadonlyArray<Record<string, number>> },
   options: Omit<SimulateOptions, 'policy' | 'reservedUnits' | 'pools'> = {},
 ): SimResult[] {
-  const prepared = Array.isArray(workload) ? prepareWorkload(workload) : (workload as Prepared);
+  const prepared = readWorkload(workload, 'simulateGrid');
+  const g = grid as Partial<typeof grid> | null;
+  if (typeof g !== 'object' || g === null) throw new ArgumentTypeError(`simulateGrid: expected \`grid\` to be { policies, reservedUnits?, pools? }, got ${describeValue(grid)}`);
+  if (!Array.isArray(g.policies)) throw new ArgumentTypeError(`simulateGrid: expected \`grid.policies\` to be an array of policies, got ${describeValue(g.policies)}`);
+  if (g.reservedUnits !== undefined && !Array.isArray(g.reservedUnits)) throw new ArgumentTypeError(`simulateGrid: expected \`grid.reservedUnits\` to be an array of unit counts, got ${describeValue(g.reservedUnits)}`);
+  if (g.pools !== undefined && !Array.isArray(g.pools)) throw new ArgumentTypeError(`simulateGrid: expected \`grid.pools\` to be an array of pool capacities, got ${describeValue(g.pools)}`);
+  checkSimulateOptions(options, 'simulateGrid');
   if (options.seed !== undefined) checkSeed(options.seed);
   const capacities: Array<Pick<SimulateOptions, 'reservedUnits' | 'pools'>> = [
     ...(grid.reservedUnits ?? []).map((reservedUnits) => ({ reservedUnits })),

@@ -1,3 +1,5 @@
+import { ArgumentTypeError, describeValue } from '../errors.js';
+
 /** Summary of a sample: mean, median, 95th percentile and maximum (nearest-rank percentiles). */
 export interface Summary {
   count: number;
@@ -8,7 +10,14 @@ export interface Summary {
 }
 
 export function summarize(values: ArrayLike<number>): Summary {
+  if (!Array.isArray(values) && !(ArrayBuffer.isView(values) && !(values instanceof DataView))) {
+    throw new ArgumentTypeError(`summarize: expected \`values\` to be an array of numbers, got ${describeValue(values)}`);
+  }
   const n = values.length;
+  for (let i = 0; i < n; i++) {
+    const v: unknown = values[i];
+    if (typeof v !== 'number' || Number.isNaN(v)) throw new ArgumentTypeError(`summarize: expected \`values[${i}]\` to be a number, got ${describeValue(v)}`);
+  }
   if (n === 0) return { count: 0, mean: 0, p50: 0, p95: 0, max: 0 };
   const sorted = Float64Array.from(values).sort();
   let sum = 0;

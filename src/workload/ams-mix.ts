@@ -26,6 +26,7 @@
 import type { JobDefinition, TaskDefinition } from '../job/model.js';
 import { DEMO_PROCESSOR_IDS, demoDuration } from '../workload/demo.js';
 import { Mulberry32 } from './prng.js';
+import { ArgumentRangeError, describeValue } from '../errors.js';
 
 /** One job of a workload: when it arrives (seconds from the start) and its Create-Job body. */
 export interface WorkloadJob {
@@ -41,6 +42,14 @@ export const AMS_MIX_JOB_PRIORITIES: ReadonlyArray<{ priority: number; weight: n
 ];
 
 const PRIORITY_CLASSES = AMS_MIX_JOB_PRIORITIES.map((p) => ({ value: p.priority, weight: p.weight }));
+
+/**
+ * The least `rate`, jobs per minute: a job every 1.9 years on average. Far below it the mean gap
+ * between arrivals, 60 / rate s, overflows: 5e-324 made every arrival after the first Infinity or
+ * NaN, written `"arrival": null`, a workload no command takes. From it up, 2^31 jobs arrive at
+ * finite times.
+ */
+export const MIN_RATE = 1e-6;
 
 /** Jobs per minute when no rate is given. */
 export const AMS_MIX_DEFAULT_RATE = 6;
@@ -110,7 +119,16 @@ interface Draft {
  * const first = it.next().value; // { arrival: 0, definition: { Name: 'ams-mix 0: …', … } }
  * ```
  */
-export function* amsMixJobs(seed: number, rate: number = AMS_MIX_DEFAULT_RATE): Generator<WorkloadJob, never, undefined> {
+export function amsMixJobs(seed: number, rate: number = AMS_MIX_DEFAULT_RATE): Generator<WorkloadJob, never, undefined> {
+  // Checked at the call, not at the first next(): a generator function's body runs late.
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new ArgumentRangeError(`amsMixJobs: expected \`seed\` to be an integer in [0, 4294967295], got ${describeValue(seed)}`);
+  if (!(typeof rate === 'number' && Number.isFinite(rate) && rate >= MIN_RATE)) {
+    throw new ArgumentRangeError(`amsMixJobs: expected \`rate\` to be a finite number of jobs per minute >= ${MIN_RATE}, got ${describeValue(rate)}`);
+  }
+  return jobsOf(seed, rate);
+}
+
+function* jobsOf(seed: number, rate: number): Generator<WorkloadJob, never, undefined> {
   const rng = new Mulberry32(seed);
   const meanGap = 60 / rate;
   let t = 0;

@@ -27,20 +27,13 @@ import { ArgumentRangeError, ArgumentTypeError, describeValue } from '../errors.
 import type { JobDefinition } from '../job/model.js';
 import { DEMO_PROCESSOR_IDS } from '../workload/demo.js';
 import type { Profile } from '../validate/validate.js';
-import { AMS_MIX_DEFAULT_RATE, AMS_MIX_MAX_TASKS, amsMixJobs, type WorkloadJob } from './ams-mix.js';
+import { AMS_MIX_DEFAULT_RATE, AMS_MIX_MAX_TASKS, MIN_RATE, amsMixJobs, type WorkloadJob } from './ams-mix.js';
 import { jobFromGraph, MEDIA_ENCODER_STANDARD } from './ams-job.js';
 import { Mulberry32, WORKLOAD_SEED } from './prng.js';
 import { makeWorkload, SHAPES, type ShapeName } from './shapes.js';
 
 export type { WorkloadJob } from './ams-mix.js';
-
-/**
- * The least `rate`, jobs per minute: a job every 1.9 years on average. Far below it the mean gap
- * between arrivals, 60 / rate s, overflows: 5e-324 made every arrival after the first Infinity or
- * NaN, written `"arrival": null`, a workload no command takes. From it up, 2^31 jobs arrive at
- * finite times.
- */
-export const MIN_RATE = 1e-6;
+export { MIN_RATE } from './ams-mix.js';
 
 /** The container's `format`. */
 export const WORKLOAD_FORMAT = 'jobgraph.workload/1';

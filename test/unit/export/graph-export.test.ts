@@ -436,3 +436,21 @@ function hasGraphviz(): boolean {
     return false;
   }
 }
+
+describe('exportDot, exportMermaid, exportJson: misused arguments', () => {
+  const exporters = [
+    ['exportDot', (r: unknown, o?: unknown) => exportDot(r as never, o as never)],
+    ['exportMermaid', (r: unknown, o?: unknown) => exportMermaid(r as never, o as never)],
+    ['exportJson', (r: unknown) => exportJson(r as never)],
+  ] as const;
+
+  it.each(exporters)('%s refuses what validateJob did not return (the definition itself, null)', (call, fn) => {
+    for (const r of [undefined, null, 0, {}, { Name: 'J', Tasks: [] }, { valid: true, diagnostics: [] }]) {
+      expect(() => fn(r)).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE', message: expect.stringMatching(new RegExp(`^${call}: expected \`result\` to be what validateJob\\(\\) returned, got `)) }));
+    }
+  });
+
+  it.each(exporters.slice(0, 2))('%s refuses options that are not an object', (call, fn) => {
+    expect(() => fn(validateJob({ Tasks: [] }), null)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringMatching(new RegExp(`^${call}: expected \`options\` to be an object, got `)) }));
+  });
+});

@@ -217,6 +217,14 @@ describe('Engine', () => {
     expect(() => engine.submit(dagJob(1, []))).toThrow(expect.objectContaining({ code: 'ENGINE_CLOSED' }));
   });
 
+  it('refuses submit options that are not an object', async () => {
+    const engine = new Engine({ processors: [processor(MES, 'E', () => undefined)] });
+    for (const options of [null, 'x', 0]) {
+      expect(() => engine.submit(dagJob(1, []), options as never)).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE', message: expect.stringMatching(/^Engine\.submit: expected `options` to be an object, got /) }));
+    }
+    await engine.close();
+  });
+
   it('refuses a job naming a processor it does not have', () => {
     const engine = new Engine({ processors: [processor(MES, 'E', () => undefined)] });
     expect(() => engine.submit(dagJob(1, [], { processor: () => PACKAGER }))).toThrow(ValidationError);

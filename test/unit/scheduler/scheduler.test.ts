@@ -309,3 +309,28 @@ describe('pools named like members of Object.prototype', () => {
     }
   });
 });
+
+describe('Scheduler: options that are not objects', () => {
+  const typeError = (call: string, name: string) => expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE', message: expect.stringContaining(`Scheduler.${call}: expected \`${name}\` to be `) });
+
+  it('submit and add refuse null options, and add a callback that is no function, changing nothing', () => {
+    const s = make();
+    expect(() => s.submit(dagJob(1, []), null as never)).toThrow(typeError('submit', 'options'));
+    expect(() => s.add(dagJob(1, []), 'x' as never)).toThrow(typeError('add', 'options'));
+    expect(() => s.add(dagJob(1, []), {}, -1 as never)).toThrow(typeError('add', 'accepted'));
+    expect(s.jobs()).toEqual([]);
+  });
+
+  it('addTasks, fail and tasks refuse null options; tasks refuses a state that is no number or array', () => {
+    const s = make();
+    const job = s.submit(dagJob(2, []));
+    expect(() => s.addTasks(job.Id, { Tasks: [] }, null as never)).toThrow(typeError('addTasks', 'options'));
+    const c = s.next()!;
+    expect(() => s.fail(c, null as never)).toThrow(typeError('fail', 'options'));
+    expect(s.stateOf(c)).toBe(TaskState.Processing);
+    expect(() => s.tasks(null as never)).toThrow(typeError('tasks', 'filter'));
+    expect(() => s.tasks({ state: {} as never })).toThrow(typeError('tasks', 'filter.state'));
+    expect(() => s.tasks({ state: 'Queued' as never })).toThrow(typeError('tasks', 'filter.state'));
+    expect(s.tasks({ state: [TaskState.Processing] }).map((t) => t.Id)).toEqual([c.taskId]);
+  });
+});

@@ -34,3 +34,9 @@ describe('criticalPath()', () => {
     for (let i = 1; i < chain.length; i++) expect(chain[i]!.start).toBe(chain[i - 1]!.end);
   });
 });
+
+describe('criticalPath(): misused arguments', () => {
+  it.each([undefined, null, 0, 'x', {}, [null], [{}], [{ ready: 0, start: 0, end: 'x', arrival: 0, pool: 0, slot: 0, predecessors: [] }]])('refuses %s with an ArgumentTypeError', (tasks) => {
+    expect(() => criticalPath(tasks as never)).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE', message: expect.stringMatching(/^criticalPath: expected `tasks(\[0\](\.end|\.ready)?)?` to be /) }));
+  });
+});

@@ -120,3 +120,40 @@ describe('simulate()', () => {
     expect(simulate([{ definition: dagJob(1, []), arrival: 9e12 }], { durations: fixedDurations(2) }).jobCompletion.mean).toBe(2);
   });
 });
+
+describe('simulate(), simulateGrid() and the stats helpers: misused arguments', () => {
+  const jobs = () => [{ definition: dagJob(2, [[0, 1]]) }];
+
+  it.each([undefined, null, 0, 'x', {}, { results: [] }])('simulate refuses the workload %s with an ArgumentTypeError', (w) => {
+    expect(() => simulate(w as never)).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE', message: expect.stringMatching(/^simulate: expected `workload` to be an array of \{ definition, arrival\? \} or what prepareWorkload returned, got /) }));
+  });
+
+  it.each([null, 0, 'x'])('simulate refuses the options %s with an ArgumentTypeError', (o) => {
+    expect(() => simulate(jobs(), o as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringMatching(/^simulate: expected `options` to be an object, got /) }));
+  });
+
+  it.each(['x', {}, { name: 'n', expected: () => 1 }, null])('simulate refuses the duration model %s with an ArgumentTypeError', (durations) => {
+    expect(() => simulate(jobs(), { durations: durations as never })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringMatching(/^simulate: expected `durations` to be a duration model \{ name, expected\(\), sample\(\) \}/) }));
+  });
+
+  it('simulateGrid refuses a grid that is not { policies, reservedUnits?, pools? }', () => {
+    for (const grid of [undefined, null, 0, {}, { policies: 'fifo' }, { policies: ['fifo'], reservedUnits: 'x' }, { policies: ['fifo'], pools: {} }]) {
+      expect(() => simulateGrid(jobs(), grid as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringMatching(/^simulateGrid: expected `grid(\.policies|\.reservedUnits|\.pools)?` to be /) }));
+    }
+    expect(() => simulateGrid(jobs(), { policies: ['fifo'] }, null as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringMatching(/^simulateGrid: expected `options` to be an object/) }));
+    expect(() => simulateGrid(null as never, { policies: ['fifo'] })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringMatching(/^simulateGrid: expected `workload`/) }));
+  });
+
+  it('overallUtilisation refuses what is not { utilisation, pools }', () => {
+    for (const r of [undefined, null, {}, { utilisation: {} }, { pools: [] }, { utilisation: {}, pools: [null] }, { utilisation: {}, pools: [{ name: 'P' }] }]) {
+      expect(() => overallUtilisation(r as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringMatching(/^overallUtilisation: expected /) }));
+    }
+  });
+
+  it('summarize refuses what is not an array of numbers', () => {
+    for (const v of [undefined, null, 0, 'x', {}, [1, undefined], [1, 'x'], [NaN]]) {
+      expect(() => summarize(v as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringMatching(/^summarize: expected `values/) }));
+    }
+    expect(summarize(Float64Array.of(3, 1, 2))).toMatchObject({ count: 3, mean: 2, max: 3 });
+  });
+});

@@ -134,3 +134,12 @@ describe('generateWorkload("ams-mix")', () => {
     expect(take(3, it).map((j) => j.definition.Name)).toEqual(take(3, amsMixJobs(1)).map((j) => j.definition.Name));
   });
 });
+
+describe('amsMixJobs(): misused arguments', () => {
+  it.each([NaN, -1, 0, Infinity, '6'])('refuses the rate %s at the call, not at the first job', (rate) => {
+    expect(() => amsMixJobs(1, rate as never)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE', message: expect.stringMatching(/^amsMixJobs: expected `rate` to be a finite number of jobs per minute >= 0\.000001, got /) }));
+  });
+  it.each([NaN, -1, 1.5, 2 ** 32, 'x', undefined])('refuses the seed %s', (seed) => {
+    expect(() => amsMixJobs(seed as never)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE', message: expect.stringMatching(/^amsMixJobs: expected `seed` to be an integer in \[0, 4294967295\], got /) }));
+  });
+});
