@@ -175,8 +175,9 @@ interface LegendItem {
  *   or `origin` is not finite; or if an option is out of range
  * @throws TypeError (`ERR_INVALID_ARG_TYPE`) if `input` is not `{ bars, pools }` with arrays, a pool
  *   is not `{ name, slots }`, a bar is not an object with string `taskId`, `label`, `jobId` and
- *   `pool`, or `title` is not a string; (`ERR_INVALID_ARG_VALUE`) if `timeUnit` is not 'ms', 's' or
- *   'min', or `idPrefix` is not a valid id prefix
+ *   `pool`, `title` is not a string, or `options` or `jobColors` is not an object;
+ *   (`ERR_INVALID_ARG_VALUE`) if `timeUnit` is not 'ms', 's' or 'min', a bar's `state` is not
+ *   'Finished', 'Error' or 'Canceled', or `idPrefix`, `colorBy` or `rows` is not one the chart knows
  * @example
  * ```ts
  * const svg = renderGanttSvg({
@@ -243,6 +244,8 @@ function slotRows(pools: PoolRows[], slots: Int32Array, maxRows: number): RowLay
  *
  * @param input - The bars; pools are told apart by `bar.pool`.
  * @returns The slot of each bar, by its index in `input.bars`.
+ * @throws TypeError (`ERR_INVALID_ARG_TYPE`) if `input` is not an object, `bars` is not an array, or
+ *   a bar is not an object
  * @example
  * ```ts
  * const bar = (start: number, end: number): GanttBar =>
@@ -251,7 +254,14 @@ function slotRows(pools: PoolRows[], slots: Int32Array, maxRows: number): RowLay
  * ```
  */
 export function assignGanttSlots(input: Pick<GanttInput, 'bars'>): Int32Array {
+  const call = 'assignGanttSlots';
+  if (typeof input !== 'object' || input === null) throw new ArgumentTypeError(`${call}: expected \`input\` to be an object { bars }, got ${describeValue(input)}`);
   const bars = input.bars;
+  if (!Array.isArray(bars)) throw new ArgumentTypeError(`${call}: expected \`bars\` to be an array, got ${describeValue(bars)}`);
+  for (let i = 0; i < bars.length; i++) {
+    const b: unknown = bars[i];
+    if (typeof b !== 'object' || b === null) throw new ArgumentTypeError(`${call}: expected bar #${i} to be an object, got ${describeValue(b)}`);
+  }
   const out = new Int32Array(bars.length);
   const byPool = new Map<string, number[]>();
   for (let i = 0; i < bars.length; i++) {
@@ -481,6 +491,9 @@ function resolveOptions(input: GanttInput, o: GanttOptions): Resolved {
   if (o.rows !== undefined && o.rows !== 'slots' && o.rows !== 'jobs' && o.rows !== 'tasks') {
     throw new ArgumentTypeError(`${CALL}: expected \`rows\` to be 'slots', 'jobs' or 'tasks', got ${describeValue(o.rows)}`, 'ERR_INVALID_ARG_VALUE');
   }
+  if (o.jobColors !== undefined && (typeof o.jobColors !== 'object' || o.jobColors === null || Array.isArray(o.jobColors))) {
+    throw new ArgumentTypeError(`${CALL}: expected \`jobColors\` to be an object of job id → '#rrggbb', got ${describeValue(o.jobColors)}`);
+  }
   const rows = o.rows ?? 'slots';
   return {
     colorBy: o.colorBy ?? 'job',
@@ -529,6 +542,9 @@ function validateBars(bars: readonly GanttBar[]): void {
     if (typeof b.start !== 'number' || !Number.isFinite(b.start)) throw new ArgumentRangeError(`${what} has a start of ${describeValue(b.start)}; expected a finite number`);
     if (typeof b.end !== 'number' || !Number.isFinite(b.end)) throw new ArgumentRangeError(`${what} has an end of ${describeValue(b.end)}; expected a finite number`);
     if (typeof b.priority !== 'number' || !Number.isFinite(b.priority)) throw new ArgumentRangeError(`${what} has a priority of ${describeValue(b.priority)}; expected a finite number`);
+    if (b.state !== 'Finished' && b.state !== 'Error' && b.state !== 'Canceled') {
+      throw new ArgumentTypeError(`${what} has a state of ${describeValue(b.state)}; expected 'Finished', 'Error' or 'Canceled'`, 'ERR_INVALID_ARG_VALUE');
+    }
     if (b.end < b.start) throw new ArgumentRangeError(`${what} ends at ${b.end}, before its start ${b.start}; swap them or drop the bar`);
     if (b.slot !== undefined && !(Number.isInteger(b.slot) && b.slot >= 0)) throw new ArgumentRangeError(`${what} has a slot of ${describeValue(b.slot)}; expected an integer >= 0 or none`);
     if (b.weight !== undefined && !(typeof b.weight === 'number' && Number.isFinite(b.weight) && b.weight > 0)) throw new ArgumentRangeError(`${what} has a weight of ${describeValue(b.weight)}; expected a number > 0 or none`);

@@ -70,6 +70,7 @@ const KNOWN_LOWER = new Map(Object.entries(KNOWN_MEDIA_PROCESSORS).map(([id, nam
  * ```
  */
 export function processorName(id: string): string {
+  if (typeof id !== 'string') throw new ArgumentTypeError(`processorName: expected \`id\` to be a MediaProcessorId string, got ${describeValue(id)}`);
   const known = KNOWN_LOWER.get(id.trim().toLowerCase());
   if (known !== undefined) return known;
   const hex = /([0-9a-fA-F]{8})\s*$/.exec(id);

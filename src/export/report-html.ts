@@ -4,7 +4,7 @@
  * nothing fetched: it opens from a mail attachment or a CI artifact as it is.
  */
 
-import { ArgumentTypeError } from '../errors.js';
+import { ArgumentTypeError, describeValue } from '../errors.js';
 import { GRID, INK, INK_MUTED, JOB_PALETTE, outlineOf } from './colors.js';
 import { DEFAULT_MAX_BARS, GANTT_ROWS, renderGanttSvg, type GanttInput, type GanttOptions, type GanttRows } from './gantt-svg.js';
 import { decimalsForMagnitude, escapeXml, formatNumber, n, niceTicks, truncate } from './svg.js';
@@ -54,7 +54,13 @@ const CALL = 'renderHtmlReport';
  *   chart). Without `rows`, each run gets the three views (slots, jobs, tasks); a run of more bars
  *   than `maxBars` gets one chart, aggregated, since the three would be alike.
  * @returns The HTML document as a string (UTF-8 when written).
- * @throws TypeError (`ERR_INVALID_ARG_VALUE`) if `runs` is not an array
+ * @throws TypeError (`ERR_INVALID_ARG_VALUE`) if `runs` is not an array, or a value of `better` is
+ *   not 'lower', 'higher' or 'none'; (`ERR_INVALID_ARG_TYPE`) if `input` or `options` is not an
+ *   object, `title` or `generatedAt` is not a string, `notes` is not an array of strings, `better`
+ *   or `units` (of strings) is not an object, or a run is not an object with string `label`,
+ *   `policy` and `capacity`, `metrics` an object of numbers and strings, and `gantt` an object with
+ *   `bars`
+ * @throws TypeError, RangeError as {@link renderGanttSvg} does, for a run's `gantt` or `options`
  * @example
  * ```ts
  * const html = renderHtmlReport({ title: 'FIFO vs priority', runs: [fifoRun, priorityRun] });
@@ -62,7 +68,8 @@ const CALL = 'renderHtmlReport';
  * ```
  */
 export function renderHtmlReport(input: ReportInput, options: GanttOptions = {}): string {
-  if (!Array.isArray(input.runs)) throw new ArgumentTypeError(`${CALL}: expected \`runs\` to be an array, got ${typeof input.runs}`, 'ERR_INVALID_ARG_VALUE');
+  checkReport(input);
+  if (typeof options !== 'object' || options === null) throw new ArgumentTypeError(`${CALL}: expected \`options\` to be an object, got ${describeValue(options)}`);
   const runs = input.runs;
   const keys = metricKeys(runs);
   const better = (k: string): 'lower' | 'higher' | 'none' => own(input.better, k) ?? guessDirection(k);
@@ -112,6 +119,46 @@ export function renderHtmlReport(input: ReportInput, options: GanttOptions = {})
   }
   html += '</main>\n<footer>Made with jobgraph. Hover a bar for its task, times and state.</footer>\n</body>\n</html>\n';
   return html;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The report's shape, before anything reads it: what is missing or of another type crashed inside,
+ * or was written into the HTML as "undefined". The charts' own input is checked by renderGanttSvg.
+ */
+function checkReport(input: ReportInput): void {
+  const fail = (what: string, expected: string, v: unknown, code?: string): never => {
+    throw new ArgumentTypeError(`${CALL}: expected \`${what}\` to be ${expected}, got ${describeValue(v)}`, code);
+  };
+  if (typeof input !== 'object' || input === null) fail('input', 'an object { title, runs }', input);
+  if (typeof input.title !== 'string') fail('title', 'a string', input.title);
+  if (!Array.isArray(input.runs)) fail('runs', 'an array', input.runs, 'ERR_INVALID_ARG_VALUE');
+  if (input.generatedAt !== undefined && typeof input.generatedAt !== 'string') fail('generatedAt', 'a string', input.generatedAt);
+  if (input.notes !== undefined) {
+    if (!Array.isArray(input.notes)) fail('notes', 'an array of strings', input.notes);
+    input.notes.forEach((t: unknown, i) => typeof t === 'string' || fail(`notes[${i}]`, 'a string', t));
+  }
+  if (input.better !== undefined) {
+    if (!isRecord(input.better)) fail('better', "an object of metric → 'lower', 'higher' or 'none'", input.better);
+    for (const [k, v] of Object.entries(input.better)) {
+      if (v !== 'lower' && v !== 'higher' && v !== 'none') fail(`better.${k}`, "'lower', 'higher' or 'none'", v, 'ERR_INVALID_ARG_VALUE');
+    }
+  }
+  if (input.units !== undefined) {
+    if (!isRecord(input.units)) fail('units', 'an object of metric → unit', input.units);
+    for (const [k, v] of Object.entries(input.units)) if (typeof v !== 'string') fail(`units.${k}`, 'a string', v);
+  }
+  input.runs.forEach((r: unknown, i) => {
+    if (typeof r !== 'object' || r === null) fail(`runs[${i}]`, 'an object { label, policy, capacity, metrics, gantt }', r);
+    const run = r as Partial<Record<keyof ReportRun, unknown>>;
+    for (const key of ['label', 'policy', 'capacity'] as const) if (typeof run[key] !== 'string') fail(`runs[${i}].${key}`, 'a string', run[key]);
+    if (!isRecord(run.metrics)) fail(`runs[${i}].metrics`, 'an object of numbers and strings', run.metrics);
+    for (const [k, v] of Object.entries(run.metrics as Record<string, unknown>)) {
+      if (v !== undefined && typeof v !== 'number' && typeof v !== 'string') fail(`runs[${i}].metrics.${k}`, 'a number or a string', v);
+    }
+    if (!isRecord(run.gantt) || !Array.isArray(run.gantt.bars)) fail(`runs[${i}].gantt`, 'an object { bars, pools }', run.gantt);
+  });
 }
 
 /** The heading of each Gantt view in a run's section. */

@@ -1,5 +1,6 @@
 import type { Job, Task } from '../job/model.js';
-import { inputAtOf, inputCountOf, isCleanTask, outputCountOf, outputIndexAtOf, packedRefsOf, readTasks, taskCountOf } from '../job/load.js';
+import { ArgumentTypeError, describeValue } from '../errors.js';
+import { inputAtOf, inputCountOf, isCleanTask, isLoadedJob, outputCountOf, outputIndexAtOf, packedRefsOf, readTasks, taskCountOf } from '../job/load.js';
 import { assetRef } from '../taskbody/asset-ref.js';
 import type { AssetRef } from '../taskbody/types.js';
 
@@ -22,8 +23,14 @@ export interface Dependencies {
   unproduced: Array<{ asset: number; task: number; inputEntry: number }>;
 }
 
-/** @param packed the job's packed references when the caller has them (see packedRefsOf). */
-export function resolveDependencies(job: Job, packed = packedRefsOf(job)): Dependencies {
+/**
+ * @param job a loaded job: validateJob(def).job or loadJob(def).job, not the definition.
+ * @param packed the job's packed references when the caller has them (see packedRefsOf).
+ * @throws ArgumentTypeError (`ERR_INVALID_ARG_TYPE`) when `job` is not a loaded job.
+ */
+export function resolveDependencies(job: Job, packed?: ReturnType<typeof packedRefsOf>): Dependencies {
+  if (!isLoadedJob(job)) throw new ArgumentTypeError(`resolveDependencies: expected \`job\` to be a loaded job (pass validateJob(def).job), got ${describeValue(job)}`);
+  if (packed === undefined) packed = packedRefsOf(job);
   if (packed !== undefined) return resolvePacked(taskCountOf(job), packed.data, packed.at);
   // A clean task's references are its entries' (see isCleanTask): read without its entries.
   return resolve(

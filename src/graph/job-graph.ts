@@ -2,6 +2,7 @@ import { MultiDirectedGraph } from 'graphology';
 import { hasCycle } from 'graphology-dag';
 import { topologicalGenerations } from '../core/generations.js';
 import { ArgumentRangeError, ArgumentTypeError, CycleError, describeValue } from '../errors.js';
+import { isLoadedJob, taskCountOf } from '../job/load.js';
 import type { Job } from '../job/model.js';
 import type { Dependencies } from './dependencies.js';
 
@@ -29,7 +30,17 @@ export interface AssetEdgeAttributes {
 export class JobGraph {
   readonly graph: MultiDirectedGraph<TaskNodeAttributes, AssetEdgeAttributes>;
 
+  /**
+   * @param job a loaded job (validateJob(def).job), with `deps` its dependencies (validateJob's
+   *   `dependencies`, or resolveDependencies(job)).
+   * @throws ArgumentTypeError (`ERR_INVALID_ARG_TYPE`) when `job` is a definition, or `deps` not its.
+   */
   constructor(job: Job, deps: Dependencies) {
+    if (!isLoadedJob(job)) throw new ArgumentTypeError(`JobGraph: expected \`job\` to be a loaded job (pass validateJob(def).job), got ${describeValue(job)}`);
+    const d = deps as Partial<Dependencies> | null | undefined;
+    if (typeof d !== 'object' || d === null || !(d.from instanceof Int32Array) || !(d.to instanceof Int32Array) || !(d.asset instanceof Int32Array) || d.taskCount !== taskCountOf(job)) {
+      throw new ArgumentTypeError(`JobGraph: expected \`deps\` to be the job's dependencies (validateJob(def).dependencies), got ${describeValue(deps)}`);
+    }
     const g = new MultiDirectedGraph<TaskNodeAttributes, AssetEdgeAttributes>({ allowSelfLoops: true });
     for (const t of job.Tasks) {
       g.addNode(String(t.index), { index: t.index, id: t.Id, name: t.Name, mediaProcessorId: t.MediaProcessorId, priority: t.Priority });

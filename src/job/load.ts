@@ -4,7 +4,7 @@ import { parseTaskBody, parseTaskBodyWithSaxes } from '../taskbody/parse.js';
 import { packPlainRefs, refsOfScan, type PlainOutput, type RefPacker } from '../taskbody/plain-scan.js';
 import { assetRef } from '../taskbody/asset-ref.js';
 import type { AssetRef, InputAssetEntry, OutputAssetEntry } from '../taskbody/types.js';
-import { ArgumentTypeError, checkMaxOption, describeValue } from '../errors.js';
+import { ArgumentRangeError, ArgumentTypeError, checkMaxOption, describeValue } from '../errors.js';
 import { DEFAULT_ASSET_CREATION_OPTIONS, TASK_OPTIONS_MASK, TaskOptions } from './enums.js';
 import { ASSET_ID, CONTENT_KEY_ID, JOB_ID, MEDIA_PROCESSOR_ID, TASK_ID, randomIds, taskIdChunk, type IdFactory, type TaskIdBits } from './ids.js';
 import { padExtensions, readAction, readMaxRunning, readPool, readWeight, type ExtensionUse } from './extensions.js';
@@ -71,6 +71,7 @@ function clip(s: string, max = 80): string {
 
 /** The asset id inside `…/Assets('nb%3Acid%3AUUID%3A…')`, decoded; the uri itself when it has none. */
 export function assetIdFromUri(uri: string): string {
+  if (typeof uri !== 'string') throw new ArgumentTypeError(`assetIdFromUri: expected \`uri\` to be a string, got ${describeValue(uri)}`);
   return assetLinkId(uri) ?? uri;
 }
 
@@ -116,6 +117,15 @@ function quotedAssetKey(uri: string): string | undefined {
 
 /** The default name of an output asset (reference §3.3 rule 6): `JobOutputAsset(k)_<job name or id>`. */
 export function defaultOutputAssetName(index: number, job: { Name: string; Id: string }): string {
+  if (!Number.isInteger(index) || index < 0) throw new ArgumentRangeError(`defaultOutputAssetName: expected \`index\` to be an integer >= 0, got ${describeValue(index)}`);
+  if (typeof job !== 'object' || job === null || typeof job.Name !== 'string' || typeof job.Id !== 'string') {
+    throw new ArgumentTypeError(`defaultOutputAssetName: expected \`job\` to be a job with a string \`Name\` and \`Id\`, got ${describeValue(job)}`);
+  }
+  return defaultNameOf(index, job);
+}
+
+/** @internal {@link defaultOutputAssetName} for the loader, whose arguments are its own (no checks a task). */
+export function defaultNameOf(index: number, job: { Name: string; Id: string }): string {
   // join() makes one flat string; a template literal makes a chain of concatenation nodes, kept by
   // every output of every task (two 32-byte nodes each, besides the text).
   return outputAssetName(index, job.Name !== '' ? job.Name : job.Id);
@@ -477,6 +487,17 @@ export function readTasks(job: Job): TaskReader {
 export function taskCountOf(job: Job): number {
   const slots = slotsOf(job);
   return slots !== undefined ? slots.n : job.Tasks.length;
+}
+
+/**
+ * @internal Whether `v` is a loaded job (loadJob/validateJob's `job`) rather than a definition: its
+ * tasks are the loader's, each with its `index`. O(1), and lazy tasks are not made.
+ */
+export function isLoadedJob(v: unknown): v is Job {
+  if (typeof v !== 'object' || v === null) return false;
+  if (slotsOf(v as Job) !== undefined) return true;
+  const tasks: unknown = (v as { Tasks?: unknown }).Tasks;
+  return Array.isArray(tasks) && (tasks.length === 0 || typeof (tasks[0] as { index?: unknown } | null | undefined)?.index === 'number');
 }
 
 /** @internal Whether a job's task objects are still to be made (for tests and benchmarks). */
@@ -1619,7 +1640,7 @@ let outputsOf: Job | undefined;
 function plainOutput(o: PlainOutput): TaskOutputAsset {
   return {
     index: o.index,
-    assetName: o.assetName ?? defaultOutputAssetName(o.index, outputsOf!),
+    assetName: o.assetName ?? defaultNameOf(o.index, outputsOf!),
     assetCreationOptions: o.assetCreationOptions >= 0 ? o.assetCreationOptions : DEFAULT_ASSET_CREATION_OPTIONS,
     storageAccountName: o.storageAccountName ?? null,
     assetFormatOption: o.assetFormatOption >= 0 ? o.assetFormatOption : 0,
@@ -1674,7 +1695,7 @@ function readTaskBody(task: Task, job: Job, sink: DiagnosticSink, owner: Owner):
     if (!e.ref || e.ref.kind !== 'JobOutputAsset') continue;
     outputs[k++] = {
       index: e.ref.index,
-      assetName: e.assetName ?? defaultOutputAssetName(e.ref.index, job),
+      assetName: e.assetName ?? defaultNameOf(e.ref.index, job),
       assetCreationOptions: e.assetCreationOptions ?? DEFAULT_ASSET_CREATION_OPTIONS,
       storageAccountName: e.storageAccountName ?? null,
       assetFormatOption: e.assetFormatOption ?? 0,

@@ -22,7 +22,7 @@ import { BoundedSuggestions, closest } from '../diagnostics/suggest.js';
 import { DEFAULT_ASSET_CREATION_OPTIONS } from './enums.js';
 import { padExtensions, readAction, readMaxRunning, readPool, readWeight, setTaskExtension } from './extensions.js';
 import type { IdFactory } from './ids.js';
-import { LIMITS, defaultOutputAssetName, isInt32 } from './load.js';
+import { LIMITS, defaultNameOf, isInt32 } from './load.js';
 import type { Job, Task } from './model.js';
 import { isRecord, isUnreadable, kindOf, show, snapshotArray, snapshotRecord, typeName } from './read.js';
 import type { AssetRef, InputAssetEntry, OutputAssetEntry } from '../taskbody/types.js';
@@ -387,5 +387,5 @@ function writeTaskBody(task: Task, reads: readonly number[], job: Job, outputBas
   task.inputEntries = inputEntries;
   task.outputEntries = outputEntries;
   // The default name, as an AMS output without assetName gets (and as the store writes it back).
-  task.outputs = [{ index: i, assetName: defaultOutputAssetName(i, job), assetCreationOptions: DEFAULT_ASSET_CREATION_OPTIONS, storageAccountName: null, assetFormatOption: 0 }];
+  task.outputs = [{ index: i, assetName: defaultNameOf(i, job), assetCreationOptions: DEFAULT_ASSET_CREATION_OPTIONS, storageAccountName: null, assetFormatOption: 0 }];
 }

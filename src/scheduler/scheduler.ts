@@ -1,4 +1,5 @@
 import { ArgumentRangeError, ArgumentTypeError, ValidationError, describeValue } from '../errors.js';
+import { isLoadedJob } from '../job/load.js';
 import { DependencyAction, STATE_NAMES, TaskOptions, TaskState, isFinalState } from '../job/enums.js';
 import type { Job, JobExtensions, Task } from '../job/model.js';
 import { grownDependencies, resolveDependencies, resolveDependenciesOfRefs } from '../graph/dependencies.js';
@@ -1278,8 +1279,15 @@ export class Scheduler {
    * for the caller to requeue or end ({@link requeue}, {@link complete}). A job with no events at
    * all was accepted but never flushed: it starts afresh.
    * @throws SchedulerError `JOURNAL_INVALID` for events that do not fit the job (a damaged store).
+   * @throws ArgumentTypeError (`ERR_INVALID_ARG_TYPE`) when `jobs` is not an array of stored jobs.
    */
   static recover(jobs: readonly RecoveredJob[], options: SchedulerOptions = {}): Scheduler {
+    if (!Array.isArray(jobs)) throw new ArgumentTypeError(`Scheduler.recover: expected \`jobs\` to be an array of the jobs a store kept, got ${describeValue(jobs)}`);
+    jobs.forEach((rj: unknown, i) => {
+      if (typeof rj !== 'object' || rj === null || !isLoadedJob((rj as { job?: unknown }).job)) {
+        throw new ArgumentTypeError(`Scheduler.recover: expected \`jobs[${i}]\` to be a stored job ({ job, priority, … }, \`job\` a loaded job), got ${describeValue(rj)}`);
+      }
+    });
     const s = new Scheduler(options);
     const fresh = recoverJobs(s.#s, jobs);
     // Everything logged from here on is new to the store: the first states of the jobs it holds

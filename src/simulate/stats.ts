@@ -35,7 +35,15 @@ export function summarize(values: ArrayLike<number>): Summary {
  * @param capacity - Slots that could run at once.
  * @param makespan - The span the capacity was available for.
  * @returns A share in [0, 1] for a consistent schedule; 0 when capacity or makespan is 0.
+ * @throws ArgumentTypeError (`ERR_INVALID_ARG_TYPE`) when an argument is not a number (or is NaN).
  */
 export function utilisation(busy: number, capacity: number, makespan: number): number {
+  checkNumber(busy, 'busy');
+  checkNumber(capacity, 'capacity');
+  checkNumber(makespan, 'makespan');
   return capacity > 0 && makespan > 0 && Number.isFinite(capacity) ? busy / (capacity * makespan) : 0;
+}
+
+function checkNumber(v: unknown, name: string): void {
+  if (typeof v !== 'number' || Number.isNaN(v)) throw new ArgumentTypeError(`utilisation: expected \`${name}\` to be a number, got ${describeValue(v)}`);
 }

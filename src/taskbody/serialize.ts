@@ -60,10 +60,12 @@ const ESCAPES: Record<string, string> = {
  * Escapes a string for a double-quoted XML attribute value, so that an XML parser reads back
  * exactly `value` (tab, CR and LF included).
  *
+ * @throws ArgumentTypeError (`ERR_INVALID_ARG_TYPE`) when `value` is not a string.
  * @throws ArgumentRangeError (`ERR_INVALID_ARG_VALUE`) when `value` holds a character XML cannot
  *   represent (a control character other than tab/CR/LF, U+FFFE, U+FFFF, a lone surrogate).
  */
 export function escapeAttribute(value: string, what = 'value'): string {
+  if (typeof value !== 'string') throw new ArgumentTypeError(`escapeAttribute: expected \`${what}\` to be a string, got ${describeValue(value)}`);
   const bad = NOT_XML_CHAR.exec(value);
   if (bad !== null) {
     const c = value.charCodeAt(bad.index);

@@ -1,5 +1,7 @@
 import { CODES } from '../diagnostics/codes.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { ArgumentTypeError, describeValue } from '../errors.js';
+import { checkDiagnostic } from './format-text.js';
 
 export interface SarifFile {
   /** The file as given on the command line (becomes the artifact URI). */
@@ -15,8 +17,14 @@ export interface SarifFile {
  * SARIF 2.1.0 for code-scanning tools. The place in the file (`fileLine`/`fileColumn`, or a
  * position in a file that is a lone TaskBody) is the physical region; a task's problem also carries
  * its logical location (`Tasks[i].TaskBody`) and, inside a TaskBody, `properties.line/column` there.
+ * @throws TypeError (`ERR_INVALID_ARG_TYPE`) if `files` is not an array of `{ file, diagnostics }`
+ *   with a string `file`, an array of diagnostics (objects with string `code` and `message`), and
+ *   `physical` a function if given, or `version` is not a string; (`ERR_INVALID_ARG_VALUE`) if a
+ *   diagnostic's `severity` is not 'error' or 'warning'
  */
 export function formatSarif(files: readonly SarifFile[], version: string): object {
+  checkFiles(files);
+  if (typeof version !== 'string') throw new ArgumentTypeError(`${CALL}: expected \`version\` to be a string, got ${describeValue(version)}`);
   const ruleIds = Object.keys(CODES) as Array<keyof typeof CODES>;
   const ruleIndex = new Map(ruleIds.map((id, i) => [id, i]));
   const results = files.flatMap(({ file, diagnostics, physical, job }) =>
@@ -77,6 +85,20 @@ export function formatSarif(files: readonly SarifFile[], version: string): objec
       },
     ],
   };
+}
+
+const CALL = 'formatSarif';
+
+function checkFiles(files: readonly SarifFile[]): void {
+  if (!Array.isArray(files)) throw new ArgumentTypeError(`${CALL}: expected \`files\` to be an array of { file, diagnostics }, got ${describeValue(files)}`);
+  files.forEach((f: unknown, i) => {
+    if (typeof f !== 'object' || f === null) throw new ArgumentTypeError(`${CALL}: expected \`files[${i}]\` to be an object { file, diagnostics }, got ${describeValue(f)}`);
+    const { file, diagnostics, physical } = f as Record<string, unknown>;
+    if (typeof file !== 'string') throw new ArgumentTypeError(`${CALL}: expected \`files[${i}].file\` to be a string, got ${describeValue(file)}`);
+    if (!Array.isArray(diagnostics)) throw new ArgumentTypeError(`${CALL}: expected \`files[${i}].diagnostics\` to be an array, got ${describeValue(diagnostics)}`);
+    if (physical !== undefined && typeof physical !== 'function') throw new ArgumentTypeError(`${CALL}: expected \`files[${i}].physical\` to be a function, got ${describeValue(physical)}`);
+    diagnostics.forEach((d: unknown, j) => checkDiagnostic(CALL, `files[${i}].diagnostics[${j}]`, d));
+  });
 }
 
 function toUri(file: string): string {

@@ -1,4 +1,5 @@
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { ArgumentTypeError, describeValue } from '../errors.js';
 
 export interface TextFormatOptions {
   /** ANSI colours; the CLI turns them on only on a TTY. */
@@ -26,12 +27,36 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 const CONTROL_ALL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
 
 /**
+ * Checks that `d` (named `what` in the message) is a diagnostic a formatter can print: an object
+ * with string `code` and `message`, a `severity` of 'error' or 'warning', and a string `hint` or none.
+ * @throws ArgumentTypeError (`ERR_INVALID_ARG_TYPE`, `ERR_INVALID_ARG_VALUE` for the severity)
+ */
+export function checkDiagnostic(call: string, what: string, d: unknown): asserts d is Diagnostic {
+  if (typeof d !== 'object' || d === null) throw new ArgumentTypeError(`${call}: expected \`${what}\` to be an object { code, severity, message }, got ${describeValue(d)}`);
+  const x = d as Record<string, unknown>;
+  for (const key of ['code', 'message'] as const) {
+    if (typeof x[key] !== 'string') throw new ArgumentTypeError(`${call}: expected \`${what}.${key}\` to be a string, got ${describeValue(x[key])}`);
+  }
+  if (x.hint !== undefined && typeof x.hint !== 'string') throw new ArgumentTypeError(`${call}: expected \`${what}.hint\` to be a string, got ${describeValue(x.hint)}`);
+  if (x.severity !== 'error' && x.severity !== 'warning') {
+    throw new ArgumentTypeError(`${call}: expected \`${what}.severity\` to be 'error' or 'warning', got ${describeValue(x.severity)}`, 'ERR_INVALID_ARG_VALUE');
+  }
+}
+
+/**
  * One diagnostic the way a compiler prints it:
  * `job.json:20:125: task #2 "Package", TaskBody 3:15: error OUTPUT_DUPLICATE: …` (the place in the
  * file when it is known, then the place in the TaskBody), then the source line with a caret and the
  * hint.
+ * @throws TypeError (`ERR_INVALID_ARG_TYPE`) if `file` is not a string, `options` is not an object,
+ *   or `d` is not an object with string `code` and `message` (and `hint`, if any);
+ *   (`ERR_INVALID_ARG_VALUE`) if its `severity` is not 'error' or 'warning'
  */
 export function formatDiagnosticText(file: string, d: Diagnostic, options: TextFormatOptions = {}): string {
+  const call = 'formatDiagnosticText';
+  if (typeof file !== 'string') throw new ArgumentTypeError(`${call}: expected \`file\` to be a string, got ${describeValue(file)}`);
+  checkDiagnostic(call, 'diagnostic', d);
+  if (typeof options !== 'object' || options === null) throw new ArgumentTypeError(`${call}: expected \`options\` to be an object, got ${describeValue(options)}`);
   const c = options.color ? ANSI : { red: '', yellow: '', cyan: '', bold: '', dim: '', reset: '' };
   // `file:line:column:` first when the place in the file is known: what editors and terminals link.
   const place = d.fileLine !== undefined ? `${file}:${d.fileLine}:${d.fileColumn ?? 1}` : file;

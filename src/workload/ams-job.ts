@@ -1,3 +1,4 @@
+import { ArgumentRangeError, ArgumentTypeError, describeValue } from '../errors.js';
 import type { JobDefinition, TaskDefinition } from '../job/model.js';
 
 /** A graph in edge-list form, as the workload shapes and `topologicalOrder` take it. */
@@ -27,10 +28,26 @@ export interface JobFromGraphOptions {
 /**
  * An AMS Create-Job body for a DAG: task i outputs `JobOutputAsset(i)` and reads
  * `JobOutputAsset(p)` for each predecessor p, or a job input when it has none.
+ *
+ * @throws ArgumentTypeError (`ERR_INVALID_ARG_TYPE`) for a `graph`, `from`, `to` or `options` of the
+ *   wrong type; ArgumentRangeError (`ERR_OUT_OF_RANGE`) for a bad `nodeCount`, an edge endpoint that
+ *   names no task, a priority that is not an integer or `inputs` < 1; (`ERR_INVALID_ARG_VALUE`) for
+ *   `from` and `to` of different lengths.
  */
 export function jobFromGraph(graph: EdgeListGraph, options: JobFromGraphOptions = {}): JobDefinition {
+  checkGraph(graph);
+  if (typeof options !== 'object' || options === null) throw new ArgumentTypeError(`${CALL}: expected \`options\` to be an object, got ${describeValue(options)}`);
+  for (const key of ['processorOf', 'nameOf', 'configurationOf'] as const) {
+    const f: unknown = options[key];
+    if (f !== undefined && typeof f !== 'function') throw new ArgumentTypeError(`${CALL}: expected \`${key}\` to be a function, got ${describeValue(f)}`);
+  }
+  if (options.priority !== undefined) checkInteger(options.priority, 'priority');
+  const inputsGiven: unknown = options.inputs;
+  if (inputsGiven !== undefined && !(Number.isInteger(inputsGiven) && (inputsGiven as number) >= 1)) {
+    throw new ArgumentRangeError(`${CALL}: expected \`inputs\` to be an integer >= 1, got ${describeValue(inputsGiven)}`);
+  }
   const n = graph.nodeCount;
-  const inputsCount = Math.max(1, options.inputs ?? 1);
+  const inputsCount = options.inputs ?? 1;
   const preds: number[][] = Array.from({ length: n }, () => []);
   // Distinct predecessors: edges into one task are grouped by a last-seen marker, not a search.
   const lastSeenBy = new Int32Array(n).fill(-1);
@@ -53,7 +70,7 @@ export function jobFromGraph(graph: EdgeListGraph, options: JobFromGraphOptions 
     };
     const config = options.configurationOf?.(i);
     if (config !== undefined) t.Configuration = config;
-    if (graph.priority) t.Priority = graph.priority[i]!;
+    if (graph.priority) t.Priority = checkInteger(graph.priority[i], `priority[${i}]`);
     tasks.push(t);
   }
   const inputs = Array.from({ length: inputsCount }, (_, k) => ({
@@ -62,4 +79,43 @@ export function jobFromGraph(graph: EdgeListGraph, options: JobFromGraphOptions 
   const def: JobDefinition = { Name: options.name ?? 'Generated job', InputMediaAssets: inputs, Tasks: tasks };
   if (options.priority !== undefined) def.Priority = options.priority;
   return def;
+}
+
+const CALL = 'jobFromGraph';
+
+function isArrayLike(v: unknown): v is ArrayLike<unknown> {
+  return Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));
+}
+
+/** `graph` is `{ nodeCount, from, to, priority? }` with every edge endpoint a task index. */
+function checkGraph(graph: EdgeListGraph): void {
+  if (typeof graph !== 'object' || graph === null) {
+    throw new ArgumentTypeError(`${CALL}: expected \`graph\` to be an edge-list graph ({ nodeCount, from, to }), got ${describeValue(graph)}`);
+  }
+  const n: unknown = graph.nodeCount;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 0x7fffffff) {
+    throw new ArgumentRangeError(`${CALL}: expected \`nodeCount\` to be an integer in [0, 2147483647], got ${describeValue(n)}`);
+  }
+  for (const key of ['from', 'to'] as const) {
+    if (!isArrayLike(graph[key])) throw new ArgumentTypeError(`${CALL}: expected \`${key}\` to be an array of task indices, got ${describeValue(graph[key])}`);
+  }
+  const { from, to } = graph;
+  if (from.length !== to.length) {
+    throw new ArgumentRangeError(`${CALL}: expected \`from\` and \`to\` to have the same length, got ${from.length} and ${to.length}`, 'ERR_INVALID_ARG_VALUE');
+  }
+  for (let e = 0; e < from.length; e++) {
+    checkEndpoint(from[e], 'from', e, n);
+    checkEndpoint(to[e], 'to', e, n);
+  }
+  const priority: unknown = graph.priority;
+  if (priority !== undefined && !isArrayLike(priority)) throw new ArgumentTypeError(`${CALL}: expected \`priority\` to be an array of integers, got ${describeValue(priority)}`);
+}
+
+function checkEndpoint(v: unknown, key: string, e: number, n: number): void {
+  if (!(typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < n)) throw new ArgumentRangeError(`${CALL}: expected \`${key}[${e}]\` to be a task index in [0, ${n}), got ${describeValue(v)}`);
+}
+
+function checkInteger(v: unknown, name: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw new ArgumentRangeError(`${CALL}: expected \`${name}\` to be an integer, got ${describeValue(v)}`);
+  return v;
 }

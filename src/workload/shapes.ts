@@ -13,7 +13,7 @@
  *   priority 0 and no edges.
  * - with a cycle: the back edge is appended after all other edges.
  */
-import { ArgumentRangeError, describeValue } from '../errors.js';
+import { ArgumentRangeError, ArgumentTypeError, describeValue } from '../errors.js';
 import { Mulberry32, WORKLOAD_SEED } from './prng.js';
 
 /** Names of the shapes. */
@@ -83,6 +83,7 @@ export interface CycleOption {
  */
 export function layered(n: number, options: CycleOption = {}): Workload {
   checkSize('layered', n);
+  checkOptions('layered', options);
   const rng = new Mulberry32(WORKLOAD_SEED);
   const priority = drawPriorities(rng, n);
   const layers = Math.round(Math.sqrt(n));
@@ -182,6 +183,7 @@ export function fan(n: number): Workload {
  */
 export function chain(n: number, options: CycleOption = {}): Workload {
   checkSize('chain', n);
+  checkOptions('chain', options);
   if (options.cycle && n === 0) throw new ArgumentRangeError('chain: a cycle needs at least 1 task, got `0` (number)');
   const rng = new Mulberry32(WORKLOAD_SEED);
   const priority = drawPriorities(rng, n);
@@ -277,12 +279,14 @@ export function media(n: number): MediaWorkload {
  * @returns The workload.
  * @throws {@link ArgumentRangeError} `ERR_INVALID_ARG_VALUE` for an unknown shape or a cycle asked of
  *   a shape without a cyclic variant; `ERR_OUT_OF_RANGE` for a bad `n`.
+ * @throws {@link ArgumentTypeError} `ERR_INVALID_ARG_TYPE` for `options` that are not an object.
  * @example
  * ```ts
  * for (const shape of SHAPES) run(makeWorkload(shape, 100_000));
  * ```
  */
 export function makeWorkload(shape: ShapeName, n: number, options: CycleOption = {}): Workload {
+  checkOptions('makeWorkload', options);
   if (options.cycle && !CYCLIC_SHAPES.includes(shape)) {
     throw new ArgumentRangeError(
       `makeWorkload: shape ${describeValue(shape)} has no cyclic variant: use one of ${CYCLIC_SHAPES.join(', ')}`,
@@ -312,6 +316,10 @@ function drawPriorities(rng: Mulberry32, n: number): Int32Array {
   const priority = new Int32Array(n);
   for (let i = 0; i < n; i++) priority[i] = rng.randInt(100);
   return priority;
+}
+
+function checkOptions(call: string, options: unknown): void {
+  if (typeof options !== 'object' || options === null) throw new ArgumentTypeError(`${call}: expected \`options\` to be an object, got ${describeValue(options)}`);
 }
 
 function checkSize(call: string, n: number): void {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { STATE_NAMES } from '../../job/enums.js';
+import { ArgumentTypeError, describeValue } from '../../errors.js';
 
 /** Notification EventType numbers (reference §6; the webhook sample sends them as numbers). */
 export const NotificationEventType = {
@@ -159,10 +160,26 @@ export function messageETag(eventType: number, timeStamp: string, properties: Re
   return createHash('sha256').update(JSON.stringify(canonical), 'utf8').digest('hex');
 }
 
-/** Builds the message an endpoint receives for an event. */
+/**
+ * Builds the message an endpoint receives for an event.
+ * @throws ArgumentTypeError (`ERR_INVALID_ARG_TYPE`) for arguments of the wrong type,
+ *   (`ERR_INVALID_ARG_VALUE`) for an event type other than 1, 4 or 5, or a timestamp no Date holds.
+ */
 export function buildMessage(e: EventRecord, sender: Sender, endpointId: string): NotificationMessage {
+  checkMessageArgs(e, sender, endpointId);
   const TimeStamp = formatTimeStamp(e.timestamp);
   const Properties = messageProperties(e, sender, endpointId);
   // Field order as in the reference sample.
   return { MessageVersion: '1.1', ETag: messageETag(e.type, TimeStamp, Properties), EventType: e.type, TimeStamp, Properties };
+}
+
+function checkMessageArgs(e: EventRecord, sender: Sender, endpointId: string): void {
+  const call = 'buildMessage';
+  if (typeof e !== 'object' || e === null) throw new ArgumentTypeError(`${call}: expected \`e\` to be an event record, got ${describeValue(e)}`);
+  if (e.type !== 1 && e.type !== 4 && e.type !== 5) throw new ArgumentTypeError(`${call}: expected \`e.type\` to be 1, 4 or 5, got ${describeValue(e.type)}`, 'ERR_INVALID_ARG_VALUE');
+  if (!isValidTimestamp(e.timestamp)) throw new ArgumentTypeError(`${call}: expected \`e.timestamp\` to be epoch milliseconds a Date holds, got ${describeValue(e.timestamp)}`, 'ERR_INVALID_ARG_VALUE');
+  if (typeof sender !== 'object' || sender === null || typeof sender.accountName !== 'string' || typeof sender.accountId !== 'string') {
+    throw new ArgumentTypeError(`${call}: expected \`sender\` to be { accountName, accountId } (strings), got ${describeValue(sender)}`);
+  }
+  if (typeof endpointId !== 'string') throw new ArgumentTypeError(`${call}: expected \`endpointId\` to be a string, got ${describeValue(endpointId)}`);
 }

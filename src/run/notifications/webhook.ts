@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { ArgumentRangeError, ArgumentTypeError, describeValue } from '../../errors.js';
 
 /** Case of the hex digits in `ms-signature`. */
 export type SignatureHexCase = 'lower' | 'upper';
@@ -10,8 +11,16 @@ export type SignatureHexCase = 'lower' | 'upper';
  * sample (Doc-Webhooks, `VerifyWebHookRequestSignature`) writes its expected value in uppercase hex
  * and compares ordinally, so it accepts nothing else. A receiver of ours should rather call
  * {@link verifySignature}, which accepts either case.
+ *
+ * @param key the endpoint's signing key: bytes, or a string taken as UTF-8
+ * @param body the request body's bytes (a string is taken as UTF-8)
+ * @throws ArgumentTypeError (`ERR_INVALID_ARG_TYPE`) for a key or body that is neither;
+ *   ArgumentRangeError (`ERR_INVALID_ARG_VALUE`) for a hexCase other than 'upper' or 'lower'.
  */
-export function signature(key: Uint8Array, body: Uint8Array, hexCase: SignatureHexCase = 'upper'): string {
+export function signature(key: Uint8Array | string, body: Uint8Array | string, hexCase: SignatureHexCase = 'upper'): string {
+  checkBytes('signature', key, 'key');
+  checkBytes('signature', body, 'body');
+  if (hexCase !== 'upper' && hexCase !== 'lower') throw new ArgumentRangeError(`signature: expected \`hexCase\` to be "upper" or "lower", got ${describeValue(hexCase)}`, 'ERR_INVALID_ARG_VALUE');
   const hex = createHmac('sha256', key).update(body).digest('hex');
   return 'sha256=' + (hexCase === 'upper' ? hex.toUpperCase() : hex);
 }
@@ -27,13 +36,21 @@ const SIGNATURE = /^sha256=([0-9A-Fa-f]{64})$/;
  * @param body the request body as received, before any parsing (a string is taken as UTF-8)
  * @param header the header's value as the server gives it: anything but a well-formed string
  *   (absent, repeated, malformed) is false, never an exception
+ * @throws ArgumentTypeError (`ERR_INVALID_ARG_TYPE`) for a key or body that is not bytes or a string.
  */
 export function verifySignature(key: Uint8Array | string, body: Uint8Array | string, header: unknown): boolean {
+  checkBytes('verifySignature', key, 'key');
+  checkBytes('verifySignature', body, 'body');
   if (typeof header !== 'string') return false;
   const m = SIGNATURE.exec(header.trim());
   if (m === null) return false;
   const expected = createHmac('sha256', key).update(body).digest();
   return timingSafeEqual(Buffer.from(m[1]!, 'hex'), expected);
+}
+
+/** A key or body: bytes or a string; Node's own ERR_INVALID_ARG_TYPE would not be ours. */
+function checkBytes(call: string, v: unknown, name: string): void {
+  if (typeof v !== 'string' && !(v instanceof Uint8Array)) throw new ArgumentTypeError(`${call}: expected \`${name}\` to be a Uint8Array or a string, got ${describeValue(v)}`);
 }
 
 /** The headers of a webhook request. */

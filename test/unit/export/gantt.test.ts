@@ -149,6 +149,20 @@ describe('assignGanttSlots()', () => {
     expect([...assignGanttSlots({ bars: [bar('a', 'P', 0, 5), bar('b', 'P', 5, 9), bar('z', 'P', 5, 5)] })]).toEqual([0, 0, 0]);
   });
 
+  it('rejects an input that is not { bars } of objects with a typed error (it crashed inside)', () => {
+    const cases: Array<[unknown, RegExp]> = [
+      [undefined, /^assignGanttSlots: expected `input` to be an object \{ bars \}, got `undefined` \(undefined\)$/],
+      [null, /expected `input` to be an object \{ bars \}, got `null`/],
+      [{}, /^assignGanttSlots: expected `bars` to be an array, got `undefined` \(undefined\)$/],
+      [{ bars: 'ab' }, /expected `bars` to be an array, got `"ab"`/],
+      [{ bars: [bar('a', 'P', 0, 1), null] }, /^assignGanttSlots: expected bar #1 to be an object, got `null` \(null\)$/],
+    ];
+    for (const [input, message] of cases) {
+      expect(() => assignGanttSlots(input as never), String(message)).toThrow(message);
+      expect(() => assignGanttSlots(input as never), String(message)).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' }));
+    }
+  });
+
   it('keeps given slots and places the others around them', () => {
     const bars = [bar('fixed', 'P', 0, 10, { slot: 0 }), bar('b', 'P', 2, 4), bar('c', 'P', 12, 14)];
     expect([...assignGanttSlots({ bars })]).toEqual([0, 1, 0]);
@@ -345,6 +359,8 @@ describe('renderGanttSvg() edge cases', () => {
       [{ pools: [], bars: [null] }, /expected bar #0 to be an object, got `null`/],
       [{ pools: [], bars: [{ ...ok, label: undefined }] }, /bar #0 \(task "a"\) has a label of `undefined`/],
       [{ pools: [], bars: [{ ...ok, pool: 7 }] }, /has a pool of `7`/],
+      [{ pools: [], bars: [{ ...ok, state: 'Done' }] }, /bar #0 \(task "a"\) has a state of `"Done"` \(string\); expected 'Finished', 'Error' or 'Canceled'/],
+      [{ pools: [], bars: [{ ...ok, state: undefined }] }, /has a state of `undefined`/],
     ];
     for (const [input, message] of cases) {
       expect(() => renderGanttSvg(input as GanttInput), String(message)).toThrow(message);
@@ -356,6 +372,8 @@ describe('renderGanttSvg() edge cases', () => {
       }
     }
     expect(() => renderGanttSvg({ pools: [], bars: [ok] }, null as never)).toThrow(/expected `options` to be an object/);
+    // A bar state the chart does not know was written into the SVG as data-state="Done" (or "undefined").
+    expect(() => renderGanttSvg({ pools: [], bars: [{ ...ok, state: 'Done' as never }] })).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' }));
     // Every unit the type names still draws, without NaN.
     for (const timeUnit of ['ms', 's', 'min'] as const) expect(renderGanttSvg({ pools: [{ name: 'P', slots: 1 }], bars: [ok], timeUnit })).not.toMatch(/NaN/);
   });
@@ -365,6 +383,15 @@ describe('renderGanttSvg() edge cases', () => {
     expect(() => renderGanttSvg(input, { maxRows: 0 })).toThrow('renderGanttSvg: expected `maxRows` to be an integer >= 1, got `0` (number)');
     expect(() => renderGanttSvg(input, { width: 10 })).toThrow(RangeError);
     expect(() => renderGanttSvg(input, { idPrefix: '1"x' })).toThrow(TypeError);
+  });
+
+  it('rejects `jobColors` that is not an object of colours with a typed error (null crashed inside)', () => {
+    const input: GanttInput = { pools: [], bars: [bar('a', 'P', 0, 1)] };
+    for (const jobColors of [null, 'red', 5, ['#ff0000']]) {
+      expect(() => renderGanttSvg(input, { jobColors: jobColors as never }), String(jobColors)).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' }));
+    }
+    expect(() => renderGanttSvg(input, { jobColors: null as never })).toThrow('renderGanttSvg: expected `jobColors` to be an object of job id → \'#rrggbb\', got `null` (null)');
+    expect(renderGanttSvg(input, { jobColors: { job: '#123456' } })).toContain('#123456');
   });
 });
 

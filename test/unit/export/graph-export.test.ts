@@ -369,6 +369,12 @@ describe('exportModel() on unusual jobs', () => {
     expect(taskEdges).toEqual(['1->0:true', '0->1:true', '2->1:true', '1->2:true', '2->3:false']);
   });
 
+  it('processorName() refuses an id that is not a string with a typed error (it crashed on id.trim)', () => {
+    for (const id of [undefined, null, 0, {}]) {
+      expect(() => processorName(id as never)).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE', message: expect.stringMatching(/^processorName: expected `id` to be a MediaProcessorId string/) }));
+    }
+  });
+
   it('processorName() names known processors and shortens the others to 8 hex digits', () => {
     expect(processorName('nb:mpid:UUID:ff4df607-d419-42f0-bc17-a481b1331e56')).toBe('Media Encoder Standard');
     expect(processorName('NB:MPID:UUID:FF4DF607-D419-42F0-BC17-A481B1331E56')).toBe('Media Encoder Standard');

@@ -185,6 +185,39 @@ describe('renderHtmlReport()', () => {
     expect(html).not.toContain('<table');
   });
 
+  it('rejects an input that is not a report of the right shapes with a typed error (it crashed inside, or wrote "undefined" into the HTML)', () => {
+    const ok = run('a', { makespan: 1 });
+    const cases: Array<[unknown, RegExp, string]> = [
+      [undefined, /^renderHtmlReport: expected `input` to be an object \{ title, runs \}, got `undefined` \(undefined\)$/, 'ERR_INVALID_ARG_TYPE'],
+      [null, /expected `input` to be an object \{ title, runs \}, got `null`/, 'ERR_INVALID_ARG_TYPE'],
+      [{ runs: [ok] }, /^renderHtmlReport: expected `title` to be a string, got `undefined` \(undefined\)$/, 'ERR_INVALID_ARG_TYPE'],
+      [{ title: 'T', runs: 'ab' }, /expected `runs` to be an array, got `"ab"` \(string\)/, 'ERR_INVALID_ARG_VALUE'],
+      [{ title: 'T', runs: [ok, null] }, /^renderHtmlReport: expected `runs\[1\]` to be an object \{ label, policy, capacity, metrics, gantt \}, got `null` \(null\)$/, 'ERR_INVALID_ARG_TYPE'],
+      [{ title: 'T', runs: [{ ...ok, label: undefined }] }, /expected `runs\[0\].label` to be a string, got `undefined`/, 'ERR_INVALID_ARG_TYPE'],
+      [{ title: 'T', runs: [{ ...ok, policy: 3 }] }, /expected `runs\[0\].policy` to be a string, got `3` \(number\)/, 'ERR_INVALID_ARG_TYPE'],
+      [{ title: 'T', runs: [{ ...ok, capacity: undefined }] }, /expected `runs\[0\].capacity` to be a string/, 'ERR_INVALID_ARG_TYPE'],
+      [{ title: 'T', runs: [{ ...ok, metrics: undefined }] }, /expected `runs\[0\].metrics` to be an object of numbers and strings, got `undefined`/, 'ERR_INVALID_ARG_TYPE'],
+      [{ title: 'T', runs: [{ ...ok, metrics: 5 }] }, /expected `runs\[0\].metrics` to be an object/, 'ERR_INVALID_ARG_TYPE'],
+      [{ title: 'T', runs: [{ ...ok, metrics: { makespan: { x: 1 } } }] }, /expected `runs\[0\].metrics.makespan` to be a number or a string, got `\{ x: 1 \}` \(object\)/, 'ERR_INVALID_ARG_TYPE'],
+      [{ title: 'T', runs: [{ ...ok, gantt: undefined }] }, /expected `runs\[0\].gantt` to be an object \{ bars, pools \}, got `undefined`/, 'ERR_INVALID_ARG_TYPE'],
+      [{ title: 'T', runs: [{ ...ok, gantt: { pools: [] } }] }, /expected `runs\[0\].gantt` to be an object \{ bars, pools \}/, 'ERR_INVALID_ARG_TYPE'],
+      [{ title: 'T', runs: [ok], notes: null }, /expected `notes` to be an array of strings, got `null`/, 'ERR_INVALID_ARG_TYPE'],
+      [{ title: 'T', runs: [ok], notes: ['x', 5] }, /expected `notes\[1\]` to be a string, got `5`/, 'ERR_INVALID_ARG_TYPE'],
+      [{ title: 'T', runs: [ok], better: null }, /expected `better` to be an object of metric → 'lower', 'higher' or 'none', got `null`/, 'ERR_INVALID_ARG_TYPE'],
+      [{ title: 'T', runs: [ok], better: { makespan: 'less' } }, /expected `better.makespan` to be 'lower', 'higher' or 'none', got `"less"`/, 'ERR_INVALID_ARG_VALUE'],
+      [{ title: 'T', runs: [ok], units: null }, /expected `units` to be an object of metric → unit, got `null`/, 'ERR_INVALID_ARG_TYPE'],
+      [{ title: 'T', runs: [ok], units: { makespan: 1 } }, /expected `units.makespan` to be a string, got `1`/, 'ERR_INVALID_ARG_TYPE'],
+      [{ title: 'T', runs: [ok], generatedAt: null }, /expected `generatedAt` to be a string, got `null`/, 'ERR_INVALID_ARG_TYPE'],
+    ];
+    for (const [input, message, code] of cases) {
+      expect(() => renderHtmlReport(input as ReportInput), String(message)).toThrow(message);
+      expect(() => renderHtmlReport(input as ReportInput), String(message)).toThrow(expect.objectContaining({ name: 'TypeError', code }));
+    }
+    expect(() => renderHtmlReport({ title: 'T', runs: [ok] }, null as never)).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE', message: 'renderHtmlReport: expected `options` to be an object, got `null` (null)' }));
+    // What the type allows still renders, with nothing undefined in it.
+    expect(renderHtmlReport({ title: 'T', runs: [ok], notes: [], better: {}, units: {} })).not.toMatch(/undefined|NaN/);
+  });
+
   it('passes Gantt options to every chart', () => {
     const html = renderHtmlReport({ title: 'T', runs: [run('a', {}, syntheticSchedule({ tasks: 40, jobs: 2, pools: [{ name: 'P', slots: 2 }] }))] }, { maxBars: 10 });
     expect(html).toContain('data-mode="aggregate"');

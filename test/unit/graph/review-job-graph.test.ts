@@ -5,6 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { ArgumentRangeError, ArgumentTypeError, CycleError } from '../../../src/errors.js';
 import { validateJob } from '../../../src/validate/validate.js';
+import { JobGraph } from '../../../src/graph/job-graph.js';
+import { resolveDependencies } from '../../../src/graph/dependencies.js';
 import { thrown } from '../../helpers/thrown.js';
 
 const graphOf = (def: unknown) => validateJob(def as never, { profile: 'relaxed' }).graph!;
@@ -55,5 +57,49 @@ describe('JobGraph.generations() on a cyclic job', () => {
   it('gives the same generations as before on a DAG', () => {
     const g = graphOf({ tasks: [{ id: 'd', dependsOn: ['b', 'c'] }, { id: 'a' }, { id: 'b', dependsOn: ['a'] }, { id: 'c', dependsOn: ['a'] }, { id: 'e' }] });
     expect(g.generations()).toEqual([[1, 4], [2, 3], [0]]);
+  });
+});
+
+describe('JobGraph and resolveDependencies given a job definition instead of a loaded job', () => {
+  const def = {
+    Name: 'j',
+    InputMediaAssets: [{ __metadata: { uri: "https://media.windows.net/api/Assets('nb%3Acid%3AUUID%3A00000000-0000-4000-8000-000000000000')" } }],
+    Tasks: [
+      { MediaProcessorId: 'nb:mpid:UUID:ff4df607-d419-42f0-bc17-a481b1331e56', TaskBody: '<taskBody><inputAsset>JobInputAsset(0)</inputAsset><outputAsset>JobOutputAsset(0)</outputAsset></taskBody>' },
+      { MediaProcessorId: 'nb:mpid:UUID:ff4df607-d419-42f0-bc17-a481b1331e56', TaskBody: '<taskBody><inputAsset>JobOutputAsset(0)</inputAsset><outputAsset>JobOutputAsset(1)</outputAsset></taskBody>' },
+    ],
+  };
+  const accepted = validateJob(def);
+
+  it('accepts the loaded job (validateJob(def).job)', () => {
+    expect(accepted.valid).toBe(true);
+    const deps = resolveDependencies(accepted.job!);
+    expect(new JobGraph(accepted.job!, deps).dependenciesOf(1)).toEqual([0]);
+  });
+
+  it('resolveDependencies(definition or undefined) refuses with ERR_INVALID_ARG_TYPE saying to pass validateJob(def).job (regression: a raw TypeError)', () => {
+    for (const bad of [def, undefined, null, { tasks: [] }]) {
+      const e = thrown(() => resolveDependencies(bad as never));
+      expect(e).toBeInstanceOf(ArgumentTypeError);
+      expect(e.code).toBe('ERR_INVALID_ARG_TYPE');
+      expect(e.message).toMatch(/^resolveDependencies: expected `job` to be a loaded job \(pass validateJob\(def\)\.job\), got /);
+    }
+  });
+
+  it('new JobGraph(definition, deps) refuses with ERR_INVALID_ARG_TYPE (regression: a node "undefined", or a graphology error)', () => {
+    const deps = resolveDependencies(accepted.job!);
+    for (const bad of [def, undefined]) {
+      const e = thrown(() => new JobGraph(bad as never, deps));
+      expect(e).toBeInstanceOf(ArgumentTypeError);
+      expect(e.message).toMatch(/^JobGraph: expected `job` to be a loaded job \(pass validateJob\(def\)\.job\), got /);
+    }
+  });
+
+  it('new JobGraph(job, deps) refuses deps that are not the job\'s', () => {
+    for (const bad of [undefined, {}, resolveDependencies(validateJob({ tasks: [{ id: 'a' }] }, { profile: 'relaxed' }).job!)]) {
+      const e = thrown(() => new JobGraph(accepted.job!, bad as never));
+      expect(e).toBeInstanceOf(ArgumentTypeError);
+      expect(e.message).toMatch(/^JobGraph: expected `deps` to be the job's dependencies \(validateJob\(def\)\.dependencies\), got /);
+    }
   });
 });

@@ -47,3 +47,30 @@ describe('Scheduler.restore() of a snapshot without options (regression: a raw T
     });
   }
 });
+
+describe('Scheduler.recover() given what is not a list of stored jobs (regression: a raw TypeError)', () => {
+  for (const bad of [undefined, null, 'x', 5, {}]) {
+    it(`refuses ${String(bad)} with ERR_INVALID_ARG_TYPE`, () => {
+      const e = thrown(() => Scheduler.recover(bad as never));
+      expect(e.name).toBe('TypeError');
+      expect(e.code).toBe('ERR_INVALID_ARG_TYPE');
+      expect(e.message).toMatch(/^Scheduler\.recover: expected `jobs` to be an array of the jobs a store kept, got /);
+    });
+  }
+
+  it('refuses an entry that is not a stored job with ERR_INVALID_ARG_TYPE', () => {
+    for (const bad of [null, 'x', {}, { job: { Name: 'j', Tasks: [{}] } }]) {
+      const e = thrown(() => Scheduler.recover([bad] as never));
+      expect(e.code).toBe('ERR_INVALID_ARG_TYPE');
+      expect(e.message).toMatch(/^Scheduler\.recover: expected `jobs\[0\]` to be a stored job \(\{ job, priority, … \}, `job` a loaded job\), got /);
+    }
+  });
+
+  it('refuses options that are not an object with ERR_INVALID_ARG_TYPE', () => {
+    expect(thrown(() => Scheduler.recover([], null as never)).code).toBe('ERR_INVALID_ARG_TYPE');
+  });
+
+  it('recovers an empty list', () => {
+    expect(Scheduler.recover([]).jobs()).toEqual([]);
+  });
+});

@@ -3,6 +3,8 @@ import fc from 'fast-check';
 import { overallUtilisation, simulate, type PolicyName, type SimJob } from '../../../src/simulate/simulator.js';
 import { demoDurations, fixedDurations } from '../../../src/simulate/durations.js';
 import { sequentialIds } from '../../../src/job/ids.js';
+import { utilisation } from '../../../src/simulate/stats.js';
+import { ArgumentTypeError } from '../../../src/errors.js';
 import { validateJob } from '../../../src/validate/validate.js';
 import { dagJob, MES, PACKAGER } from '../../helpers/jobs.js';
 
@@ -166,5 +168,27 @@ describe('simulate(): the figures against a brute-force model of the schedule', 
       ),
       { numRuns: 200, seed: 3 },
     );
+  });
+});
+
+describe('utilisation(): arguments', () => {
+  it('refuses an argument that is not a number with ERR_INVALID_ARG_TYPE (regression: NaN)', () => {
+    for (const [args, name] of [[[undefined, 1, 1], 'busy'], [[1, '2', 1], 'capacity'], [[1, 1, Number.NaN], 'makespan']] as const) {
+      let err: unknown;
+      try {
+        utilisation(...(args as unknown as [number, number, number]));
+      } catch (e) {
+        err = e;
+      }
+      expect(err, name).toBeInstanceOf(ArgumentTypeError);
+      expect(err).toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
+      expect((err as Error).message).toMatch(new RegExp(`^utilisation: expected \`${name}\` to be a number, got `));
+    }
+  });
+
+  it('still answers 0 for no capacity or no makespan', () => {
+    expect(utilisation(5, 0, 10)).toBe(0);
+    expect(utilisation(5, 1, 0)).toBe(0);
+    expect(utilisation(5, 1, 10)).toBe(0.5);
   });
 });

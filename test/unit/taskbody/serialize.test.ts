@@ -45,6 +45,14 @@ describe('serializeTaskBody()', () => {
     expect(escapeAttribute('ok 😀')).toBe('ok 😀');
   });
 
+  it('escapeAttribute() refuses a value that is not a string with ERR_INVALID_ARG_TYPE (regression: NaN returned as it was)', () => {
+    for (const bad of [Number.NaN, undefined, null, 5]) {
+      expect(() => escapeAttribute(bad as never)).toThrow(
+        expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE', message: expect.stringMatching(/^escapeAttribute: expected `value` to be a string, got /) }),
+      );
+    }
+  });
+
   it('serializeTaskBody() refuses an output that is a job input, and option values outside their enum', () => {
     expect(() => serializeTaskBody({ inputs: [], outputs: [{ kind: 'JobInputAsset', index: 0 }] })).toThrow('an output is always JobOutputAsset(n)');
     expect(() => serializeTaskBody({ inputs: [], outputs: [{ kind: 'JobOutputAsset', index: 0, assetCreationOptions: 3 }] })).toThrow(

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Mulberry32 } from '../../../src/workload/prng.js';
 import { chain, chainrev, fan, layered, makeWorkload, media, SHAPES } from '../../../src/workload/shapes.js';
-import { ArgumentRangeError } from '../../../src/errors.js';
+import { ArgumentRangeError, ArgumentTypeError } from '../../../src/errors.js';
 
 /** layered(N) transcribed from docs/workloads.md, as plainly as possible. */
 function specLayered(n: number): { edges: Array<[number, number]>; priority: number[] } {
@@ -116,5 +116,19 @@ describe('workload shapes', () => {
     expect(() => makeWorkload('star' as never, 5)).toThrow(/unknown shape/);
     expect(() => layered(-1)).toThrow('layered: expected the task count to be an integer in [0, 2147483647], got `-1` (number)');
     expect(() => chain(0, { cycle: true })).toThrow(ArgumentRangeError);
+  });
+
+  it('refuses options that are not an object with ERR_INVALID_ARG_TYPE (regression: a raw TypeError)', () => {
+    for (const [call, f] of [['makeWorkload', () => makeWorkload('chain', 5, null as never)], ['layered', () => layered(5, null as never)], ['chain', () => chain(5, 7 as never)]] as const) {
+      let err: unknown;
+      try {
+        f();
+      } catch (e) {
+        err = e;
+      }
+      expect(err, call).toBeInstanceOf(ArgumentTypeError);
+      expect(err).toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
+      expect((err as Error).message).toMatch(new RegExp(`^${call}: expected \`options\` to be an object, got `));
+    }
   });
 });

@@ -117,6 +117,28 @@ describe('notification messages', () => {
     // Property order does not count: the canonical text sorts the names.
     expect(messageETag(4, a.TimeStamp, { ...a.Properties })).toBe(messageETag(4, a.TimeStamp, Object.fromEntries(Object.entries(a.Properties).reverse())));
   });
+
+  it('buildMessage() refuses arguments of the wrong type with ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE (regression: a raw TypeError or RangeError)', () => {
+    const cases: Array<[string, string, () => unknown]> = [
+      ['ERR_INVALID_ARG_TYPE', '`e` to be an event record', () => buildMessage(undefined as never, SENDER, EP)],
+      ['ERR_INVALID_ARG_VALUE', '`e.type` to be 1, 4 or 5', () => buildMessage(taskEvent({ type: 2 as never }), SENDER, EP)],
+      ['ERR_INVALID_ARG_VALUE', '`e.timestamp` to be epoch milliseconds', () => buildMessage(taskEvent({ timestamp: Number.NaN }), SENDER, EP)],
+      ['ERR_INVALID_ARG_TYPE', '`sender` to be { accountName, accountId }', () => buildMessage(taskEvent(), null as never, EP)],
+      ['ERR_INVALID_ARG_TYPE', '`sender` to be { accountName, accountId }', () => buildMessage(taskEvent(), { accountName: 'a' } as never, EP)],
+      ['ERR_INVALID_ARG_TYPE', '`endpointId` to be a string', () => buildMessage(taskEvent(), SENDER, 7 as never)],
+    ];
+    for (const [code, what, f] of cases) {
+      let err: unknown;
+      try {
+        f();
+      } catch (e) {
+        err = e;
+      }
+      expect(err, what).toBeInstanceOf(Error);
+      expect(err).toMatchObject({ code });
+      expect((err as Error).message.startsWith(`buildMessage: expected ${what}`), (err as Error).message).toBe(true);
+    }
+  });
 });
 
 describe('NotificationHub subscription rules', () => {

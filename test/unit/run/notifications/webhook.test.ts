@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NotificationHub, signature, verifySignature, type NotificationHubOptions } from '../../../../src/run/notifications/index.js';
 import { parseRetryAfter, retryDelay, verdictOf } from '../../../../src/run/notifications/webhook.js';
+import { ArgumentTypeError } from '../../../../src/errors.js';
 import type { JobNotificationSubscription, TaskNotificationSubscription } from '../../../../src/job/model.js';
 import { startReceiver, type Answer, type Received, type Receiver } from './receiver.js';
 
@@ -130,6 +131,36 @@ describe('webhook delivery policy', () => {
       revoked.proxy,
     ];
     for (const header of bad) expect(verifySignature(KEY, body, header)).toBe(false);
+  });
+
+  it('signature() and verifySignature() refuse a key or body that is not bytes or a string with our ERR_INVALID_ARG_TYPE (regression: Node\'s own error)', () => {
+    const body = Buffer.from('{"a":1}');
+    const cases: Array<[string, () => unknown]> = [
+      ['key', () => signature(undefined as never, body)],
+      ['key', () => signature(42 as never, body)],
+      ['body', () => signature(KEY, null as never)],
+      ['body', () => signature(KEY, { a: 1 } as never)],
+      ['key', () => verifySignature(undefined as never, body, 'sha256=00')],
+      ['body', () => verifySignature(KEY, 5 as never, signature(KEY, body))],
+    ];
+    for (const [name, f] of cases) {
+      let err: unknown;
+      try {
+        f();
+      } catch (e) {
+        err = e;
+      }
+      expect(err, name).toBeInstanceOf(ArgumentTypeError);
+      expect(err).toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
+      expect((err as Error).message).toMatch(new RegExp(`^(signature|verifySignature): expected \`${name}\` to be a Uint8Array or a string, got `));
+    }
+    let err: unknown;
+    try {
+      signature(KEY, body, 'UPPER' as never);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({ name: 'RangeError', code: 'ERR_INVALID_ARG_VALUE', message: 'signature: expected `hexCase` to be "upper" or "lower", got `"UPPER"` (string)' });
   });
 });
 
