@@ -876,7 +876,6 @@ export class Engine {
     }
   }
 
-
   /**
    * A task's time limit in ms (undefined: none): its processor's, or the engine's. An object says
    * why the engine's function gave none (made only then: this runs once a start).

@@ -982,11 +982,7 @@ export class Scheduler {
       try {
         observer(serial, oldState, newState, now);
       } catch (err) {
-        try {
-          this.#settings.onListenerError(err);
-        } catch {
-          /* nobody left to tell */
-        }
+        this.#listenerThrew(err);
       }
     }
   }
@@ -998,7 +994,11 @@ export class Scheduler {
    */
   observeStateChanges(observer: StateObserver | null): void {
     this.#stateObserver = observer;
-    this.#statesWatched = this.#listeners.taskStateChange.length > 0 || observer !== null;
+    this.#updateStatesWatched();
+  }
+
+  #updateStatesWatched(): void {
+    this.#statesWatched = this.#listeners.taskStateChange.length > 0 || this.#stateObserver !== null;
   }
 
   /** Derives the job's state from its task counts and reports a change. */
@@ -1020,7 +1020,7 @@ export class Scheduler {
     if (!list) throw new ArgumentRangeError(`Scheduler.on: unknown event ${describeValue(event)}; events are taskStateChange, taskProgress, jobStateChange`, 'ERR_INVALID_ARG_VALUE');
     if (typeof listener !== 'function') throw new ArgumentTypeError(`Scheduler.on: expected \`listener\` to be a function, got ${describeValue(listener)}`);
     list.push(listener);
-    this.#statesWatched = this.#listeners.taskStateChange.length > 0 || this.#stateObserver !== null;
+    this.#updateStatesWatched();
     return () => this.off(event, listener);
   }
 
@@ -1029,7 +1029,7 @@ export class Scheduler {
     const list = this.#listeners[event] as Array<(e: SchedulerEvents[K]) => void>;
     const i = list.indexOf(listener);
     if (i !== -1) list.splice(i, 1);
-    this.#statesWatched = this.#listeners.taskStateChange.length > 0 || this.#stateObserver !== null;
+    this.#updateStatesWatched();
   }
 
   #emit<K extends EventName>(event: K, payload: SchedulerEvents[K]): void {
@@ -1044,12 +1044,16 @@ export class Scheduler {
     try {
       listener(payload);
     } catch (err) {
-      // A listener's error must not break the state change half-way, nor may the handler's own.
-      try {
-        this.#settings.onListenerError(err);
-      } catch {
-        /* nobody left to tell */
-      }
+      this.#listenerThrew(err);
+    }
+  }
+
+  /** A listener's error must not break the state change half-way, nor may the handler's own. */
+  #listenerThrew(err: unknown): void {
+    try {
+      this.#settings.onListenerError(err);
+    } catch {
+      /* nobody left to tell */
     }
   }
 
