@@ -123,15 +123,26 @@ export function thrownText(err: unknown): string {
 }
 
 /**
+ * Refuses a value that is not an object (null included): the one check every entry point makes of
+ * its options and of the records it is given, with one wording. `subject` is what the message calls
+ * the value (`` `options` ``, `` `files[2]` ``, `bar #3`); `shape`, when given, says what it should
+ * hold (`{ bars, pools }`).
+ * @throws ArgumentTypeError (`ERR_INVALID_ARG_TYPE`)
+ */
+export function checkObject(call: string, subject: string, value: unknown, shape?: string): asserts value is object {
+  if (typeof value !== 'object' || value === null) {
+    throw new ArgumentTypeError(`${call}: expected ${subject} to be an object${shape === undefined ? '' : ` ${shape}`}, got ${describeValue(value)}`);
+  }
+}
+
+/**
  * Reads the limit `key` of an options object: `fallback` when absent, else an integer >= 0 or
  * Infinity.
  * @throws ArgumentTypeError (`ERR_INVALID_ARG_TYPE`) when `options` is not an object.
  * @throws ArgumentRangeError (`ERR_OUT_OF_RANGE`) when the limit is not an integer >= 0 or Infinity.
  */
 export function checkMaxOption(options: unknown, key: string, call: string, fallback: number): number {
-  if (typeof options !== 'object' || options === null) {
-    throw new ArgumentTypeError(`${call}: Expected \`options\` to be an object, got ${describeValue(options)}`);
-  }
+  checkObject(call, '`options`', options);
   const v: unknown = (options as Record<string, unknown>)[key];
   if (v === undefined) return fallback;
   if (typeof v === 'number' && (v === Infinity || (Number.isInteger(v) && v >= 0))) return v;

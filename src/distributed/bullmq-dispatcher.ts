@@ -1,6 +1,6 @@
 import { Queue, QueueEvents, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
-import { ArgumentTypeError, describeValue } from '../errors.js';
+import { ArgumentTypeError, checkObject, describeValue } from '../errors.js';
 import type { Dispatcher, DispatcherContext, FailureReport, WorkItem, WorkReporter, WorkLocation } from '../run/dispatcher.js';
 import type { Processor } from '../run/processor.js';
 import { messageOf, warn } from '../run/untrusted.js';
@@ -131,7 +131,7 @@ export class BullMQDispatcher implements Dispatcher {
   readonly #warnings = new WarningThrottle(warn);
 
   constructor(options: BullMQDispatcherOptions) {
-    if (typeof options !== 'object' || options === null) throw new ArgumentTypeError(`BullMQDispatcher: expected options to be an object, got ${describeValue(options)}`);
+    checkObject('BullMQDispatcher', '`options`', options);
     this.#connection = redisOptions(options.connection, 'BullMQDispatcher');
     this.#prefix = options.prefix ?? DEFAULT_PREFIX;
     if (typeof this.#prefix !== 'string' || this.#prefix === '') throw new ArgumentTypeError(`BullMQDispatcher: expected \`prefix\` to be a non-empty string, got ${describeValue(options.prefix)}`);

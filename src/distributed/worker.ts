@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { Worker as BullWorker, WaitingError, type ConnectionOptions, type Job as BullJob } from 'bullmq';
 import { Redis } from 'ioredis';
-import { ArgumentTypeError, describeValue } from '../errors.js';
+import { ArgumentTypeError, checkObject, describeValue } from '../errors.js';
 import { MEDIA_PROCESSOR_ID } from '../job/ids.js';
 import type { FailureReport, WorkItem, WorkReporter } from '../run/dispatcher.js';
 import { InProcessDispatcher } from '../run/in-process-dispatcher.js';
@@ -281,7 +281,7 @@ function readItem(data: unknown): WorkItem {
 }
 
 function checkOptions(options: WorkerOptions): WorkerOptions {
-  if (typeof options !== 'object' || options === null) throw new ArgumentTypeError(`createWorker: expected options to be an object, got ${describeValue(options)}`);
+  checkObject('createWorker', '`options`', options);
   if (!Array.isArray(options.processors) || options.processors.length === 0) throw new ArgumentTypeError(`createWorker: expected \`processors\` to be a non-empty array, got ${describeValue(options.processors)}`);
   const seen = new Set<string>();
   for (const p of options.processors) {

@@ -6,7 +6,7 @@
  * The output is one self-contained, deterministic SVG string (same input → same bytes).
  */
 
-import { ArgumentRangeError, ArgumentTypeError, describeValue } from '../errors.js';
+import { ArgumentRangeError, ArgumentTypeError, checkObject, describeValue } from '../errors.js';
 import {
   assignJobColors,
   CANCELED_COLOR,
@@ -190,7 +190,7 @@ interface LegendItem {
  */
 export function renderGanttSvg(input: GanttInput, options: GanttOptions = {}): string {
   checkInput(input);
-  if (typeof options !== 'object' || options === null) throw new ArgumentTypeError(`${CALL}: expected \`options\` to be an object, got ${describeValue(options)}`);
+  checkObject(CALL, '`options`', options);
   const opts = resolveOptions(input, options);
   const bars = input.bars;
   validateBars(bars);
@@ -255,12 +255,12 @@ function slotRows(pools: PoolRows[], slots: Int32Array, maxRows: number): RowLay
  */
 export function assignGanttSlots(input: Pick<GanttInput, 'bars'>): Int32Array {
   const call = 'assignGanttSlots';
-  if (typeof input !== 'object' || input === null) throw new ArgumentTypeError(`${call}: expected \`input\` to be an object { bars }, got ${describeValue(input)}`);
+  checkObject(call, '`input`', input, '{ bars }');
   const bars = input.bars;
   if (!Array.isArray(bars)) throw new ArgumentTypeError(`${call}: expected \`bars\` to be an array, got ${describeValue(bars)}`);
   for (let i = 0; i < bars.length; i++) {
     const b: unknown = bars[i];
-    if (typeof b !== 'object' || b === null) throw new ArgumentTypeError(`${call}: expected bar #${i} to be an object, got ${describeValue(b)}`);
+    checkObject(call, `bar #${i}`, b);
   }
   const out = new Int32Array(bars.length);
   const byPool = new Map<string, number[]>();
@@ -514,7 +514,7 @@ const TIME_UNITS: readonly string[] = ['ms', 's', 'min'];
  * would otherwise crash somewhere inside, or (an unknown `timeUnit`) draw an axis of NaN.
  */
 function checkInput(input: GanttInput): void {
-  if (typeof input !== 'object' || input === null) throw new ArgumentTypeError(`${CALL}: expected \`input\` to be an object { bars, pools }, got ${describeValue(input)}`);
+  checkObject(CALL, '`input`', input, '{ bars, pools }');
   if (!Array.isArray(input.bars)) throw new ArgumentTypeError(`${CALL}: expected \`bars\` to be an array, got ${describeValue(input.bars)}`);
   if (!Array.isArray(input.pools)) throw new ArgumentTypeError(`${CALL}: expected \`pools\` to be an array of { name, slots }, got ${describeValue(input.pools)}`);
   input.pools.forEach((p: unknown, i) => {
@@ -534,7 +534,7 @@ function checkInput(input: GanttInput): void {
 function validateBars(bars: readonly GanttBar[]): void {
   for (let i = 0; i < bars.length; i++) {
     const b = bars[i]!;
-    if (typeof b !== 'object' || b === null) throw new ArgumentTypeError(`${CALL}: expected bar #${i} to be an object, got ${describeValue(b)}`);
+    checkObject(CALL, `bar #${i}`, b);
     const what = `${CALL}: bar #${i} (task ${JSON.stringify(b.taskId)})`;
     for (const key of ['taskId', 'label', 'jobId', 'pool'] as const) {
       if (typeof b[key] !== 'string') throw new ArgumentTypeError(`${what} has a ${key} of ${describeValue(b[key])}; expected a string`);

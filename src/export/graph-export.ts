@@ -19,7 +19,7 @@
 import { buildCsr } from '../core/csr.js';
 import { stronglyConnectedComponents } from '../core/cycles.js';
 import { isValidationResult, type ValidationResult } from '../validate/validate.js';
-import { ArgumentTypeError, describeValue } from '../errors.js';
+import { ArgumentTypeError, checkObject, describeValue } from '../errors.js';
 import { ProducerIndex } from '../graph/dependencies.js';
 
 /** Options of {@link exportDot} and {@link exportMermaid}. */
@@ -141,7 +141,7 @@ export interface ExportModel {
  */
 export function checkExportArgs(call: string, result: unknown, options: unknown): void {
   if (!isValidationResult(result)) throw new ArgumentTypeError(`${call}: expected \`result\` to be what validateJob() returned, got ${describeValue(result)}; pass the job definition to validateJob() first`);
-  if (typeof options !== 'object' || options === null) throw new ArgumentTypeError(`${call}: expected \`options\` to be an object, got ${describeValue(options)}`);
+  checkObject(call, '`options`', options);
 }
 
 /**

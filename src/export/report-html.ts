@@ -4,7 +4,7 @@
  * nothing fetched: it opens from a mail attachment or a CI artifact as it is.
  */
 
-import { ArgumentTypeError, describeValue } from '../errors.js';
+import { ArgumentTypeError, checkObject, describeValue } from '../errors.js';
 import { GRID, INK, INK_MUTED, JOB_PALETTE, outlineOf } from './colors.js';
 import { DEFAULT_MAX_BARS, GANTT_ROWS, renderGanttSvg, type GanttInput, type GanttOptions, type GanttRows } from './gantt-svg.js';
 import { decimalsForMagnitude, escapeXml, formatNumber, n, niceTicks, truncate } from './svg.js';
@@ -69,7 +69,7 @@ const CALL = 'renderHtmlReport';
  */
 export function renderHtmlReport(input: ReportInput, options: GanttOptions = {}): string {
   checkReport(input);
-  if (typeof options !== 'object' || options === null) throw new ArgumentTypeError(`${CALL}: expected \`options\` to be an object, got ${describeValue(options)}`);
+  checkObject(CALL, '`options`', options);
   const runs = input.runs;
   const keys = metricKeys(runs);
   const better = (k: string): 'lower' | 'higher' | 'none' => own(input.better, k) ?? guessDirection(k);

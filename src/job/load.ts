@@ -4,7 +4,7 @@ import { parseTaskBody, parseTaskBodyWithSaxes } from '../taskbody/parse.js';
 import { packPlainRefs, refsOfScan, type PlainOutput, type RefPacker } from '../taskbody/plain-scan.js';
 import { assetRef } from '../taskbody/asset-ref.js';
 import type { AssetRef, InputAssetEntry, OutputAssetEntry } from '../taskbody/types.js';
-import { ArgumentRangeError, ArgumentTypeError, checkMaxOption, describeValue } from '../errors.js';
+import { ArgumentRangeError, ArgumentTypeError, checkMaxOption, checkObject, describeValue } from '../errors.js';
 import { DEFAULT_ASSET_CREATION_OPTIONS, TASK_OPTIONS_MASK, TaskOptions } from './enums.js';
 import { ASSET_ID, CONTENT_KEY_ID, JOB_ID, MEDIA_PROCESSOR_ID, TASK_ID, randomIds, taskIdChunk, type IdFactory, type TaskIdBits } from './ids.js';
 import { padExtensions, readAction, readMaxRunning, readPool, readWeight, type ExtensionUse } from './extensions.js';
@@ -188,9 +188,7 @@ class TaskOwner implements Owner {
 
 /** Reads the options of loadJob and validateJob. */
 export function readLoadOptions(options: unknown, call: string): { ids: IdFactory; maxDiagnostics: number } {
-  if (typeof options !== 'object' || options === null) {
-    throw new ArgumentTypeError(`${call}: Expected \`options\` to be an object, got ${describeValue(options)}`);
-  }
+  checkObject(call, '`options`', options);
   const ids = (options as LoadOptions).ids ?? randomIds;
   if (typeof ids !== 'function') throw new ArgumentTypeError(`${call}: Expected \`ids\` to be a function, got ${describeValue(ids)}`);
   return { ids, maxDiagnostics: checkMaxOption(options, 'maxDiagnostics', call, DEFAULT_MAX_DIAGNOSTICS) };

@@ -1,4 +1,4 @@
-import { ArgumentTypeError, ValidationError, describeValue } from '../errors.js';
+import { ArgumentTypeError, ValidationError, checkObject, describeValue } from '../errors.js';
 import { MEDIA_PROCESSOR_ID } from '../job/ids.js';
 import { TaskState, isFinalState } from '../job/enums.js';
 import type { Job, Task, TaskOutputAsset } from '../job/model.js';
@@ -203,7 +203,7 @@ export class Engine {
    *   `STORE_UNAVAILABLE`: the file is left as it was
    */
   static async open(options: EngineOpenOptions): Promise<Engine> {
-    if (typeof options !== 'object' || options === null) throw new ArgumentTypeError(`Engine.open: expected options to be an object, got ${describeValue(options)}`);
+    checkObject('Engine.open', '`options`', options);
     const { store: where, synchronous, ...rest } = options;
     if (where === undefined) return new Engine(rest);
     // The options first, the scheduler's too: a bad one must not create (or lock) a store file.
@@ -394,7 +394,7 @@ export class Engine {
    */
   submit(definition: unknown, options: SubmitOptions = {}): JobHandle {
     if (this.#closed) throw new SchedulerError('ENGINE_CLOSED', 'Engine.submit: the engine is closed: create a new one');
-    if (typeof options !== 'object' || options === null) throw new ArgumentTypeError(`Engine.submit: expected \`options\` to be an object, got ${describeValue(options)}`);
+    checkObject('Engine.submit', '`options`', options);
     // Validate here rather than in the scheduler: the job's subscriptions must be followed before
     // its first tasks change state, which happens inside the scheduler's submit.
     const result = isValidationResult(definition) ? definition : validateJob(definition, { profile: this.#profile, ...(this.#ids ? { ids: this.#ids } : {}), ...(options.templates !== undefined ? { templates: options.templates } : {}) });
@@ -1085,7 +1085,7 @@ function schedulerOptionsOf(options: EngineOptions, retry: Required<RetryOptions
  * @throws ArgumentTypeError
  */
 function checkEngineOptions(options: EngineOptions, call: string): void {
-  if (typeof options !== 'object' || options === null) throw new ArgumentTypeError(`${call}: expected options to be an object, got ${describeValue(options)}`);
+  checkObject(call, '`options`', options);
   if (!Array.isArray(options.processors)) throw new ArgumentTypeError(`${call}: expected \`processors\` to be an array, got ${describeValue(options.processors)}`);
   const ids = new Set<string>();
   for (const p of options.processors) {

@@ -1,4 +1,4 @@
-import { ArgumentRangeError, ArgumentTypeError, describeValue } from '../errors.js';
+import { ArgumentRangeError, ArgumentTypeError, checkObject, describeValue } from '../errors.js';
 import { randomIds, type IdFactory } from '../job/ids.js';
 import type { Job, Task } from '../job/model.js';
 import type { Profile } from '../validate/validate.js';
@@ -134,7 +134,7 @@ export function isInt32(v: unknown): v is number {
 }
 
 function checkOptions(o: SchedulerOptions): void {
-  if (typeof o !== 'object' || o === null) throw new ArgumentTypeError(`Scheduler: expected options to be an object, got ${describeValue(o)}`);
+  checkObject('Scheduler', '`options`', o);
   if (o.policy !== undefined) checkPolicy(o.policy);
   if (o.concurrency !== undefined && !(o.concurrency === Infinity || (Number.isInteger(o.concurrency) && o.concurrency >= 1))) {
     throw new ArgumentTypeError(`Scheduler: expected \`concurrency\` to be an integer >= 1, got ${describeValue(o.concurrency)}`);

@@ -1,4 +1,4 @@
-import { ArgumentRangeError, ArgumentTypeError, ValidationError, describeValue } from '../errors.js';
+import { ArgumentRangeError, ArgumentTypeError, ValidationError, checkObject, describeValue } from '../errors.js';
 import { isLoadedJob } from '../job/load.js';
 import { DependencyAction, STATE_NAMES, TaskOptions, TaskState, isFinalState } from '../job/enums.js';
 import type { Job, JobExtensions, Task } from '../job/model.js';
@@ -643,7 +643,7 @@ export class Scheduler {
    */
   rerun(task: string | TaskClaim, options: RerunOptions = {}): void {
     const serial = this.#resolve('rerun', task);
-    if (typeof options !== 'object' || options === null) throw new ArgumentTypeError(`Scheduler.rerun: expected options to be an object, got ${describeValue(options)}`);
+    checkObject('Scheduler.rerun', '`options`', options);
     if (options.downstream !== undefined && typeof options.downstream !== 'boolean') throw new ArgumentTypeError(`Scheduler.rerun: expected \`downstream\` to be a boolean, got ${describeValue(options.downstream)}`);
     const s = this.#s;
     const tasks = s.tasks;
@@ -1174,7 +1174,7 @@ export class Scheduler {
    *   RangeError (`ERR_INVALID_ARG_VALUE`) when `options.processing` is neither "requeue" nor "keep".
    */
   static restore(snapshot: SchedulerSnapshot, options: RestoreOptions = {}): Scheduler {
-    if (typeof options !== 'object' || options === null) throw new ArgumentTypeError(`Scheduler.restore: expected \`options\` to be an object, got ${describeValue(options)}`);
+    checkObject('Scheduler.restore', '`options`', options);
     const processing = options.processing ?? 'requeue';
     // Anything else would leave the lost tasks Processing for ever, as 'keep' does on purpose.
     if (processing !== 'requeue' && processing !== 'keep') {
@@ -1318,5 +1318,5 @@ export class Scheduler {
 
 /** An options bag (or filter) given where one is expected: an object, else an ArgumentTypeError. */
 function checkOptionsObject(call: string, name: string, options: unknown): void {
-  if (typeof options !== 'object' || options === null) throw new ArgumentTypeError(`Scheduler.${call}: expected \`${name}\` to be an object, got ${describeValue(options)}`);
+  checkObject(`Scheduler.${call}`, `\`${name}\``, options);
 }

@@ -1,4 +1,4 @@
-import { ArgumentRangeError, ArgumentTypeError, ValidationError, describeValue } from '../errors.js';
+import { ArgumentRangeError, ArgumentTypeError, ValidationError, checkObject, describeValue } from '../errors.js';
 import { sequentialIds, type IdFactory } from '../job/ids.js';
 import { TaskState } from '../job/enums.js';
 import type { Job, Task } from '../job/model.js';
@@ -337,7 +337,7 @@ function readWorkload(workload: unknown, call: string): Prepared {
 
 /** The options' shape: an object, and a duration model that has the methods the loop calls. */
 function checkSimulateOptions(options: unknown, call: string): void {
-  if (typeof options !== 'object' || options === null) throw new ArgumentTypeError(`${call}: expected \`options\` to be an object, got ${describeValue(options)}`);
+  checkObject(call, '`options`', options);
   const d = (options as SimulateOptions).durations as unknown;
   if (d === undefined) return;
   const m = d as Partial<DurationModel> | null;

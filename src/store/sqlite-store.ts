@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import nodePath from 'node:path';
-import { ArgumentTypeError, describeValue } from '../errors.js';
+import { ArgumentTypeError, checkObject, describeValue } from '../errors.js';
 import { isEmptyBatch, StoreError, type RunBatch, type RunStore, type StoredJob, type StoredRun, type TaskValue } from './run-store.js';
 import { APPLICATION_ID, migrate, SCHEMA_VERSION } from './schema.js';
 
@@ -96,9 +96,7 @@ export class SqliteStore implements RunStore {
         'ERR_INVALID_ARG_VALUE',
       );
     }
-    if (typeof options !== 'object' || options === null) {
-      throw new ArgumentTypeError(`SqliteStore: expected \`options\` to be an object, got ${describeValue(options)}`);
-    }
+    checkObject('SqliteStore', '`options`', options);
     // Only undefined means the default, as in Engine.open: a null is a mistake, not a choice.
     const synchronous = options.synchronous === undefined ? 'normal' : options.synchronous;
     if (synchronous !== 'normal' && synchronous !== 'full') {

@@ -1,6 +1,6 @@
 import { CODES } from '../diagnostics/codes.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
-import { ArgumentTypeError, describeValue } from '../errors.js';
+import { ArgumentTypeError, checkObject, describeValue } from '../errors.js';
 import { checkDiagnostic } from './format-text.js';
 
 export interface SarifFile {
@@ -92,7 +92,7 @@ const CALL = 'formatSarif';
 function checkFiles(files: readonly SarifFile[]): void {
   if (!Array.isArray(files)) throw new ArgumentTypeError(`${CALL}: expected \`files\` to be an array of { file, diagnostics }, got ${describeValue(files)}`);
   files.forEach((f: unknown, i) => {
-    if (typeof f !== 'object' || f === null) throw new ArgumentTypeError(`${CALL}: expected \`files[${i}]\` to be an object { file, diagnostics }, got ${describeValue(f)}`);
+    checkObject(CALL, `\`files[${i}]\``, f, '{ file, diagnostics }');
     const { file, diagnostics, physical } = f as Record<string, unknown>;
     if (typeof file !== 'string') throw new ArgumentTypeError(`${CALL}: expected \`files[${i}].file\` to be a string, got ${describeValue(file)}`);
     if (!Array.isArray(diagnostics)) throw new ArgumentTypeError(`${CALL}: expected \`files[${i}].diagnostics\` to be an array, got ${describeValue(diagnostics)}`);

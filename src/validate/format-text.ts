@@ -1,5 +1,5 @@
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
-import { ArgumentTypeError, describeValue } from '../errors.js';
+import { ArgumentTypeError, checkObject, describeValue } from '../errors.js';
 
 export interface TextFormatOptions {
   /** ANSI colours; the CLI turns them on only on a TTY. */
@@ -32,7 +32,7 @@ const CONTROL_ALL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
  * @throws ArgumentTypeError (`ERR_INVALID_ARG_TYPE`, `ERR_INVALID_ARG_VALUE` for the severity)
  */
 export function checkDiagnostic(call: string, what: string, d: unknown): asserts d is Diagnostic {
-  if (typeof d !== 'object' || d === null) throw new ArgumentTypeError(`${call}: expected \`${what}\` to be an object { code, severity, message }, got ${describeValue(d)}`);
+  checkObject(call, `\`${what}\``, d, '{ code, severity, message }');
   const x = d as Record<string, unknown>;
   for (const key of ['code', 'message'] as const) {
     if (typeof x[key] !== 'string') throw new ArgumentTypeError(`${call}: expected \`${what}.${key}\` to be a string, got ${describeValue(x[key])}`);
@@ -56,7 +56,7 @@ export function formatDiagnosticText(file: string, d: Diagnostic, options: TextF
   const call = 'formatDiagnosticText';
   if (typeof file !== 'string') throw new ArgumentTypeError(`${call}: expected \`file\` to be a string, got ${describeValue(file)}`);
   checkDiagnostic(call, 'diagnostic', d);
-  if (typeof options !== 'object' || options === null) throw new ArgumentTypeError(`${call}: expected \`options\` to be an object, got ${describeValue(options)}`);
+  checkObject(call, '`options`', options);
   const c = options.color ? ANSI : { red: '', yellow: '', cyan: '', bold: '', dim: '', reset: '' };
   // `file:line:column:` first when the place in the file is known: what editors and terminals link.
   const place = d.fileLine !== undefined ? `${file}:${d.fileLine}:${d.fileColumn ?? 1}` : file;

@@ -17,7 +17,7 @@
  */
 import { DEFAULT_MAX_DIAGNOSTICS, DiagnosticSink, byPlace, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { BoundedSuggestions } from '../diagnostics/suggest.js';
-import { ArgumentRangeError, ArgumentTypeError, checkMaxOption, describeValue } from '../errors.js';
+import { ArgumentRangeError, ArgumentTypeError, checkMaxOption, checkObject, describeValue } from '../errors.js';
 import { isCleanTask, inputCountOf, outputCountOf } from '../job/load.js';
 import { parseJsonText } from '../job/json-text.js';
 import type { Job } from '../job/model.js';
@@ -62,7 +62,7 @@ const TEMPLATE_TASK_ID = (kind: 'job' | 'task'): string => (kind === 'job' ? 'nb
  * @throws ArgumentTypeError / ArgumentRangeError for bad options only.
  */
 export function validateJobTemplate(definition: unknown, options: ValidateJobTemplateOptions = {}): JobTemplateValidationResult {
-  if (typeof options !== 'object' || options === null) throw new ArgumentTypeError(`validateJobTemplate: Expected \`options\` to be an object, got ${describeValue(options)}`);
+  checkObject('validateJobTemplate', '`options`', options);
   const profile = readProfile(options.profile, 'validateJobTemplate');
   const sink = new DiagnosticSink(checkMaxOption(options, 'maxDiagnostics', 'validateJobTemplate', DEFAULT_MAX_DIAGNOSTICS));
   let value = definition;

@@ -1,4 +1,4 @@
-import { ArgumentRangeError, ArgumentTypeError, describeValue } from '../errors.js';
+import { ArgumentRangeError, ArgumentTypeError, checkObject, describeValue } from '../errors.js';
 import type { JobDefinition, TaskDefinition } from '../job/model.js';
 
 /** A graph in edge-list form, as the workload shapes and `topologicalOrder` take it. */
@@ -36,7 +36,7 @@ export interface JobFromGraphOptions {
  */
 export function jobFromGraph(graph: EdgeListGraph, options: JobFromGraphOptions = {}): JobDefinition {
   checkGraph(graph);
-  if (typeof options !== 'object' || options === null) throw new ArgumentTypeError(`${CALL}: expected \`options\` to be an object, got ${describeValue(options)}`);
+  checkObject(CALL, '`options`', options);
   for (const key of ['processorOf', 'nameOf', 'configurationOf'] as const) {
     const f: unknown = options[key];
     if (f !== undefined && typeof f !== 'function') throw new ArgumentTypeError(`${CALL}: expected \`${key}\` to be a function, got ${describeValue(f)}`);

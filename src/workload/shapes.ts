@@ -13,7 +13,7 @@
  *   priority 0 and no edges.
  * - with a cycle: the back edge is appended after all other edges.
  */
-import { ArgumentRangeError, ArgumentTypeError, describeValue } from '../errors.js';
+import { ArgumentRangeError, ArgumentTypeError, checkObject, describeValue } from '../errors.js';
 import { Mulberry32, WORKLOAD_SEED } from './prng.js';
 
 /** Names of the shapes. */
@@ -319,7 +319,7 @@ function drawPriorities(rng: Mulberry32, n: number): Int32Array {
 }
 
 function checkOptions(call: string, options: unknown): void {
-  if (typeof options !== 'object' || options === null) throw new ArgumentTypeError(`${call}: expected \`options\` to be an object, got ${describeValue(options)}`);
+  checkObject(call, '`options`', options);
 }
 
 function checkSize(call: string, n: number): void {

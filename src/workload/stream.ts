@@ -23,7 +23,7 @@
  * - `ams-mix`: see `ams-mix.ts`; `jobs` jobs, or jobs until at least `tasks` tasks.
  */
 
-import { ArgumentRangeError, ArgumentTypeError, describeValue } from '../errors.js';
+import { ArgumentRangeError, ArgumentTypeError, checkObject, describeValue } from '../errors.js';
 import type { JobDefinition } from '../job/model.js';
 import { DEMO_PROCESSOR_IDS } from '../workload/demo.js';
 import type { Profile } from '../validate/validate.js';
@@ -97,7 +97,7 @@ function resolve(call: string, kind: unknown, options: unknown): Resolved {
   if (typeof kind !== 'string' || !(WORKLOAD_KINDS as readonly string[]).includes(kind)) {
     throw new ArgumentRangeError(`${call}: unknown workload kind ${describeValue(kind)}: use one of ${WORKLOAD_KINDS.join(', ')}`, 'ERR_INVALID_ARG_VALUE');
   }
-  if (typeof options !== 'object' || options === null) throw new ArgumentTypeError(`${call}: expected \`options\` to be an object, got ${describeValue(options)}`);
+  checkObject(call, '`options`', options);
   const o = options as GenerateOptions;
   const k = kind as WorkloadKind;
   const seed = o.seed ?? WORKLOAD_SEED;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CycleError, JobGraphError, describeValue } from '../../src/errors.js';
+import { ArgumentTypeError, CycleError, JobGraphError, checkObject, describeValue } from '../../src/errors.js';
 
 describe('errors', () => {
   it('CycleError carries code CYCLE and the cycle, and says where it closes', () => {
@@ -15,6 +15,21 @@ describe('errors', () => {
     expect(describeValue(0)).toBe('`0` (number)');
     expect(describeValue(null)).toBe('`null` (null)');
     expect(describeValue('x')).toBe('`"x"` (string)');
+  });
+
+  it('checkObject refuses null and non-objects with one wording, and lets objects, arrays and functions through', () => {
+    for (const [value, shown] of [[null, '`null` (null)'], [undefined, '`undefined` (undefined)'], [3, '`3` (number)'], ['x', '`"x"` (string)']] as const) {
+      let thrown: unknown;
+      try {
+        checkObject('thing.call', '`options`', value);
+      } catch (err) {
+        thrown = err;
+      }
+      expect(thrown).toBeInstanceOf(ArgumentTypeError);
+      expect(thrown).toMatchObject({ code: 'ERR_INVALID_ARG_TYPE', message: `thing.call: expected \`options\` to be an object, got ${shown}` });
+    }
+    expect(() => checkObject('c', 'bar #2', null, '{ label }')).toThrow('c: expected bar #2 to be an object { label }, got `null` (null)');
+    for (const value of [{}, [], Object.create(null)]) expect(() => checkObject('c', '`x`', value)).not.toThrow();
   });
 });
 

@@ -1,4 +1,4 @@
-import { ArgumentTypeError, JobGraphError, describeValue } from '../../errors.js';
+import { ArgumentTypeError, JobGraphError, checkObject, describeValue } from '../../errors.js';
 import { isFinalState } from '../../job/enums.js';
 import type { JobNotificationSubscription, TaskNotificationSubscription } from '../../job/model.js';
 import { noop, raceAbort, sleep, unref } from './abortable.js';
@@ -144,7 +144,7 @@ export class NotificationHub {
    * @throws ArgumentTypeError `ERR_INVALID_ARG_TYPE` / `ERR_INVALID_ARG_VALUE` for a bad option
    */
   constructor(options: NotificationHubOptions = {}) {
-    if (typeof options !== 'object' || options === null) throw new ArgumentTypeError(`NotificationHub: expected options to be an object, got ${describeValue(options)}`);
+    checkObject('NotificationHub', '`options`', options);
     const o = options;
     const accountName = o.accountName ?? 'jobgraph';
     const accountId = o.accountId ?? NIL_GUID;

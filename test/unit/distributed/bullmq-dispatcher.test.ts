@@ -131,7 +131,7 @@ describe.skipIf(!haveRedis)(`BullMQDispatcher${haveRedis ? '' : ` (skipped: ${no
   it('refuses bad options with a clear error', () => {
     expect(() => new BullMQDispatcher({ connection: 'http://localhost' })).toThrow(/not a Redis URL \(the scheme is http:\)/);
     expect(() => new BullMQDispatcher({ connection: 'redis://localhost', keepFinishedMs: 5 })).toThrow(/keepFinishedMs/);
-    expect(() => new BullMQDispatcher(null as never)).toThrow(/expected options to be an object/);
+    expect(() => new BullMQDispatcher(null as never)).toThrow(/^BullMQDispatcher: expected `options` to be an object, got `null` \(null\)$/);
     expect(() => createWorker({ connection: 'redis://localhost', processors: [] })).toThrow(/non-empty array/);
     expect(() => createWorker({ connection: 'redis://localhost', processors: [catalogue], concurrency: 0 })).toThrow(/concurrency/);
   });
