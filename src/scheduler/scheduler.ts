@@ -482,14 +482,19 @@ export class Scheduler {
   #releaseDependents(serial: number, j: number, now: number): void {
     const s = this.#s;
     const tasks = s.tasks;
-    const succ = tasks.succ;
-    const ints = tasks.ints;
+    const from = tasks.ints[serial << TASK_SHIFT]!;
+    const to = tasks.ints[(serial + 1) << TASK_SHIFT]!;
+    if (this.#statesWatched) {
+      this.#releaseWatched(serial, from, to, j, now);
+      return;
+    }
+    // No listener runs in here: the tables can be kept in locals.
     const states = tasks.state;
-    const from = ints[serial << TASK_SHIFT]!;
-    const to = ints[(serial + 1) << TASK_SHIFT]!;
-    if (to - from >= MANY_DEPENDENTS && s.ready.poolCount === 1 && !s.capped && !this.#statesWatched) {
+    if (to - from >= MANY_DEPENDENTS && s.ready.poolCount === 1 && !s.capped) {
       this.#releaseMany(from, to, j, now);
     } else {
+      const succ = tasks.succ;
+      const ints = tasks.ints;
       for (let e = from; e < to; e++) {
         const t = succ[e]!;
         if (--ints[(t << TASK_SHIFT) + T_PENDING]! === 0 && states[t] === QUEUED) {
@@ -507,6 +512,32 @@ export class Scheduler {
         this.#makeReady(t, now);
       }
     }
+  }
+
+  /**
+   * {@link #releaseDependents} when a task state change is watched. Each change calls a listener,
+   * which may submit a job or add tasks (the tables then move to bigger arrays: a write to the old
+   * ones would be lost, and a dependent would wait forever) or cancel what is being released. So the
+   * tables are read afresh after each change, and a dependent is made ready only if it is still
+   * Scheduled once the listeners have run.
+   */
+  #releaseWatched(serial: number, from: number, to: number, j: number, now: number): void {
+    const tasks = this.#s.tasks;
+    for (let e = from; e < to; e++) {
+      const t = tasks.succ[e]!;
+      if (--tasks.ints[(t << TASK_SHIFT) + T_PENDING]! === 0 && tasks.state[t] === QUEUED) this.#scheduleWatched(t, j, now);
+    }
+    if (tasks.extraHead === null) return;
+    for (let e = tasks.extraHead[serial]!; e !== -1; e = tasks.extraNext[e]!) {
+      const t = tasks.extraTo[e]!;
+      if (tasks.dropPending(t) === 0 && tasks.state[t] === QUEUED) this.#scheduleWatched(t, j, now);
+    }
+  }
+
+  /** Makes task `t` Scheduled and ready, unless a listener of the change moved it on (canceled it). */
+  #scheduleWatched(t: number, j: number, now: number): void {
+    this.#setState(t, j, SCHEDULED, now, EV_SCHEDULED);
+    if (this.#s.tasks.state[t] === SCHEDULED) this.#makeReady(t, now);
   }
 
   /**
@@ -667,9 +698,11 @@ export class Scheduler {
       }
     }
     const now = this.#now();
+    // From here each change calls the listeners, which may submit (the tables then move): the states
+    // are read from the table, not from `states`.
     const why = `rerun of task ${describeTask(taskModel(s, serial))}`;
     for (const t of set) {
-      if (!isFinalState(states[t]!)) continue;
+      if (!isFinalState(tasks.state[t]!)) continue;
       s.events.addText(t, EV.Rerun, now, why);
       s.attemptBase.set(t, tasks.attemptsOf(t));
       tasks.setProgress(t, 0);
@@ -679,7 +712,7 @@ export class Scheduler {
     const affected = set.slice();
     for (const a of set) {
       for (const t of tasks.successors(a)) {
-        if (!inSet.has(t) && (states[t] === QUEUED || states[t] === SCHEDULED)) {
+        if (!inSet.has(t) && (tasks.state[t] === QUEUED || tasks.state[t] === SCHEDULED)) {
           inSet.add(t);
           affected.push(t);
         }
@@ -695,29 +728,29 @@ export class Scheduler {
       let waiting = 0;
       const at = jobs.localOf(j, t);
       for (let e = offset[at]!, end = offset[at + 1]!; e < end; e++) {
-        const ps = states[jobs.serialOf(j, from[e]!)]!;
+        const ps = tasks.state[jobs.serialOf(j, from[e]!)]!;
         if (ps === TaskState.Finished || (runs && (ps === TaskState.Error || ps === TaskState.Canceled))) continue;
         waiting++;
       }
       tasks.setPending(t, waiting);
-      if (states[t] === SCHEDULED && waiting !== 0) {
+      if (tasks.state[t] === SCHEDULED && waiting !== 0) {
         tasks.held.delete(t);
         this.#setState(t, j, QUEUED, now, EV.Queued);
         this.#withdrawn(t);
       }
     }
     for (const t of affected) {
-      if (states[t] !== QUEUED) continue;
+      if (tasks.state[t] !== QUEUED) continue;
       let failed = -1;
       const at = jobs.localOf(j, t);
       for (let e = offset[at]!, end = offset[at + 1]!; e < end; e++) {
         const p = jobs.serialOf(j, from[e]!);
-        const ps = states[p]!;
+        const ps = tasks.state[p]!;
         if (ps === TaskState.Error || ps === TaskState.Canceled) failed = p;
       }
       const act = action === null ? DependencyAction.cancel : action[t]!;
       if (failed !== -1 && act !== DependencyAction.run) {
-        const reason = `task ${describeTask(taskModel(s, failed))} ${states[failed] === TaskState.Error ? 'failed' : 'was canceled'}`;
+        const reason = `task ${describeTask(taskModel(s, failed))} ${tasks.state[failed] === TaskState.Error ? 'failed' : 'was canceled'}`;
         if (act === DependencyAction.skip) {
           this.#setStateWith(t, j, TaskState.Finished, now, EV.Skipped, `skipped: ${reason}`);
           this.#releaseDependents(t, j, now);
@@ -914,10 +947,7 @@ export class Scheduler {
       if (state !== QUEUED && state !== SCHEDULED) return;
       const act = action === null ? DependencyAction.cancel : action[t]!;
       if (act === DependencyAction.run) {
-        if (state === QUEUED && tasks.dropPending(t) === 0) {
-          this.#setState(t, j, SCHEDULED, now, EV_SCHEDULED);
-          this.#makeReady(t, now);
-        }
+        if (state === QUEUED && tasks.dropPending(t) === 0) this.#scheduleWatched(t, j, now);
         return;
       }
       tasks.held.delete(t);

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { Scheduler } from '../../../src/scheduler/scheduler.js';
+import { sequentialIds } from '../../../src/job/ids.js';
+import { TaskState } from '../../../src/job/enums.js';
+import { dagJob, tickClock } from '../../helpers/jobs.js';
+
+function make(): Scheduler {
+  return new Scheduler({ now: tickClock(), ids: sequentialIds(), concurrency: 4 });
+}
+
+function drain(s: Scheduler): void {
+  for (let c = s.next(); c; c = s.next()) s.complete(c.taskId);
+}
+
+/**
+ * A taskStateChange listener that submits while the scheduler is in the middle of a change: the
+ * submit grows the task tables into new arrays, and what the change goes on to do must land in
+ * those (found by the Engine's property test, seed 1996375650: a job stayed Processing forever,
+ * one task Queued with its producers Finished).
+ */
+describe('a listener that submits in the middle of a change', () => {
+  it('releasing dependents: a count lowered after the submit is not lost (a task with two producers ran)', () => {
+    const s = make();
+    // Task 1 feeds Task 2, then Task 3; Task 3 waits on Task 0 as well.
+    const job = s.submit(dagJob(4, [[1, 2], [1, 3], [0, 3]], { name: 'two producers' }));
+    const [t0, t1, t2] = s.tasks({ jobId: job.Id });
+    let submitted = 0;
+    s.on('taskStateChange', (e) => {
+      // Task 2 made Scheduled, before Task 3's count is lowered: a job big enough that every table must grow.
+      if (e.taskId === t2!.Id && e.newState === TaskState.Scheduled) s.submit(dagJob(500, [], { name: `big ${submitted++}` }));
+    });
+    const claims = [s.next()!, s.next()!];
+    s.complete(claims.find((c) => c.taskId === t1!.Id)!.taskId);
+    expect(submitted).toBe(1);
+    s.complete(claims.find((c) => c.taskId === t0!.Id)!.taskId);
+    expect(s.tasks({ jobId: job.Id }).map((t) => t.State)).toEqual([TaskState.Finished, TaskState.Finished, TaskState.Scheduled, TaskState.Scheduled]);
+    drain(s);
+    expect(s.jobs().map((j) => j.State)).toEqual([TaskState.Finished, TaskState.Finished]);
+  });
+
+  it('a rerun whose first change makes a listener submit: the chain runs to its end', () => {
+    const s = make();
+    const job = s.submit(dagJob(3, [[0, 1], [1, 2]], { name: 'chain' }));
+    const [t0] = s.tasks({ jobId: job.Id });
+    const c = s.next()!;
+    s.fail(c.taskId);
+    expect(s.job(job.Id)!.State).toBe(TaskState.Error);
+    let submitted = 0;
+    s.on('taskStateChange', (e) => {
+      if (e.taskId === t0!.Id && e.newState === TaskState.Queued && submitted === 0) s.submit(dagJob(500, [], { name: `big ${submitted++}` }));
+    });
+    s.rerun(t0!.Id, { downstream: true });
+    expect(submitted).toBe(1);
+    expect(s.tasks({ jobId: job.Id }).map((t) => t.State)).toEqual([TaskState.Scheduled, TaskState.Queued, TaskState.Queued]);
+    drain(s);
+    expect(s.jobs().map((j) => j.State)).toEqual([TaskState.Finished, TaskState.Finished]);
+  });
+
+  it('a listener that cancels the job of a dependent being released: the task is not offered', () => {
+    const s = make();
+    const job = s.submit(dagJob(3, [[0, 1], [0, 2]], { name: 'fan' }));
+    const [, first] = s.tasks({ jobId: job.Id });
+    s.on('taskStateChange', (e) => {
+      if (e.taskId === first!.Id && e.newState === TaskState.Scheduled) s.cancelJob(job.Id);
+    });
+    const c = s.next()!;
+    s.complete(c.taskId);
+    expect(s.next()).toBeUndefined();
+    expect(s.job(job.Id)!.State).toBe(TaskState.Canceled);
+    const waits = s.tasks({ jobId: job.Id }).flatMap((t) => t.HistoricalEvents.map((h) => h.Code)).filter((code) => code === 'WaitingForFreeResources');
+    expect(waits).toEqual([]);
+  });
+});
