@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Scheduler, type TaskClaim } from '../../src/scheduler/scheduler.js';
+import { Scheduler } from '../../src/scheduler/scheduler.js';
+import type { TaskClaim } from '../../src/scheduler/views.js';
 import { sequentialIds } from '../../src/job/ids.js';
 import { TaskState, isFinalState } from '../../src/job/enums.js';
 import { randomJob, toDefinition } from '../helpers/arbitraries.js';
