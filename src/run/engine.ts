@@ -693,8 +693,14 @@ export class Engine {
 
   #finishJob(jobId: string): void {
     const entry = this.#jobs.get(jobId);
-    // Resolve after the current call returns, so a listener sees the final state first.
-    if (entry) inMicrotask(() => entry.resolve(this.scheduler.job(jobId)!));
+    if (entry === undefined) return;
+    // Resolve after the current call returns, so a listener sees the final state first; with the
+    // resolver and the view of this end, taken now: a listener of this end may rerun a task of the
+    // job, which gives the job a new promise and moves it on before the microtask runs (the old
+    // promise then never settled, and the new one settled with the job still running).
+    const resolve = entry.resolve;
+    const view = this.scheduler.job(jobId)!;
+    inMicrotask(() => resolve(view));
   }
 
   /**

@@ -219,3 +219,35 @@ describe('Engine: listeners that cancel, close or submit at every kind of event'
     if (trigger.label !== 'job Scheduled' || action !== 'submit') expect(fired).toBe(true);
   });
 });
+
+describe('Engine: a rerun from a listener of the job’s end', () => {
+  fakeTimersAndQuietWarnings();
+
+  it('the first done() settles with that end, the new one with the end after the rerun (found by the property test, seed 12)', async () => {
+    let attempts = 0;
+    const engine = new Engine({
+      processors: [{ id: MES, name: 'E', run: () => { if (++attempts === 1) throw new Error('first attempt fails'); } }],
+      retry: { maxAttempts: 1 },
+    });
+    const handle = engine.submit(dagJob(1, []));
+    const [task] = engine.scheduler.tasks({ jobId: handle.id });
+    let reran = false;
+    engine.scheduler.on('jobStateChange', (e) => {
+      if (e.jobId === handle.id && e.newState === TaskState.Error && !reran) {
+        reran = true;
+        engine.rerun(task!.Id);
+      }
+    });
+    const first = track(handle.done);
+    await vi.runAllTimersAsync();
+    expect(reran).toBe(true);
+    expect(first.settled).toBe(true);
+    expect(first.value!.State).toBe(TaskState.Error);
+    const second = track(engine.done(handle.id));
+    await vi.runAllTimersAsync();
+    expect(second.settled).toBe(true);
+    expect(second.value!.State).toBe(TaskState.Finished);
+    expect(attempts).toBe(2);
+    await engine.close();
+  });
+});
