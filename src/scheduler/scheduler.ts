@@ -465,8 +465,12 @@ export class Scheduler {
       return;
     }
     if (tasks.progress.size !== 0) tasks.progress.delete(serial);
-    this.#setState(serial, j, TaskState.Finished, now, EV_FINISHED);
-    this.#releaseDependents(serial, j, now);
+    // #finish's unwatched path written out: the drain's hot path, where a call a task counts cold.
+    if (this.#statesWatched) this.#finish(serial, j, now, EV_FINISHED, undefined, false);
+    else {
+      this.#setState(serial, j, TaskState.Finished, now, EV_FINISHED);
+      this.#releaseDependents(serial, j, now);
+    }
     // A Processing job with tasks left to run stays Processing: only its time changes.
     const jobs = s.jobs;
     const c = jobs.ints;
@@ -478,23 +482,60 @@ export class Scheduler {
     }
   }
 
-  /** A task Finished (or was skipped): its dependents waiting only on it become Scheduled. */
+  /**
+   * Task `serial` Finished (`event`: Finished, or Skipped with `message`), then its dependents
+   * waiting only on it become Scheduled; `withdraw`: it was Scheduled (see #withdrawn).
+   *
+   * When a state change is watched, listeners run in the middle of this, and may call back in. So
+   * the dependents' counts are lowered first, before any listener runs: a listener may rerun a task,
+   * which counts the producers that have not finished afresh and sees this one Finished, and a count
+   * lowered after that would count this task twice (a dependent then started while another of its
+   * producers still ran). A listener may also submit, which moves the tables to bigger arrays: they
+   * are read afresh after each change. Each dependent becomes Scheduled after this task's change, if
+   * it still waits on nothing once the listeners have run.
+   */
+  #finish(serial: number, j: number, now: number, event: number, message: string | undefined, withdraw: boolean): void {
+    if (!this.#statesWatched) {
+      if (message === undefined) this.#setState(serial, j, TaskState.Finished, now, event);
+      else this.#setStateWith(serial, j, TaskState.Finished, now, event, message);
+      if (withdraw) this.#withdrawn(serial);
+      this.#releaseDependents(serial, j, now);
+      return;
+    }
+    const tasks = this.#s.tasks;
+    const released: number[] = [];
+    for (let e = tasks.ints[serial << TASK_SHIFT]!, end = tasks.ints[(serial + 1) << TASK_SHIFT]!; e < end; e++) {
+      const t = tasks.succ[e]!;
+      if (--tasks.ints[(t << TASK_SHIFT) + T_PENDING]! === 0 && tasks.state[t] === QUEUED) released.push(t);
+    }
+    const head = tasks.extraHead;
+    if (head !== null) {
+      for (let e = head[serial]!; e !== -1; e = tasks.extraNext[e]!) {
+        const t = tasks.extraTo[e]!;
+        if (tasks.dropPending(t) === 0 && tasks.state[t] === QUEUED) released.push(t);
+      }
+    }
+    if (message === undefined) this.#setState(serial, j, TaskState.Finished, now, event);
+    else this.#setStateWith(serial, j, TaskState.Finished, now, event, message);
+    if (withdraw) this.#withdrawn(serial);
+    for (const t of released) if (tasks.state[t] === QUEUED && tasks.pendingOf(t) === 0) this.#scheduleWatched(t, j, now);
+  }
+
+  /**
+   * {@link #finish}'s release when no state change is watched: no listener runs in here, so the
+   * tables are kept in locals.
+   */
   #releaseDependents(serial: number, j: number, now: number): void {
     const s = this.#s;
     const tasks = s.tasks;
-    const from = tasks.ints[serial << TASK_SHIFT]!;
-    const to = tasks.ints[(serial + 1) << TASK_SHIFT]!;
-    if (this.#statesWatched) {
-      this.#releaseWatched(serial, from, to, j, now);
-      return;
-    }
-    // No listener runs in here: the tables can be kept in locals.
     const states = tasks.state;
+    const ints = tasks.ints;
+    const from = ints[serial << TASK_SHIFT]!;
+    const to = ints[(serial + 1) << TASK_SHIFT]!;
     if (to - from >= MANY_DEPENDENTS && s.ready.poolCount === 1 && !s.capped) {
       this.#releaseMany(from, to, j, now);
     } else {
       const succ = tasks.succ;
-      const ints = tasks.ints;
       for (let e = from; e < to; e++) {
         const t = succ[e]!;
         if (--ints[(t << TASK_SHIFT) + T_PENDING]! === 0 && states[t] === QUEUED) {
@@ -511,26 +552,6 @@ export class Scheduler {
         this.#setState(t, j, SCHEDULED, now, EV_SCHEDULED);
         this.#makeReady(t, now);
       }
-    }
-  }
-
-  /**
-   * {@link #releaseDependents} when a task state change is watched. Each change calls a listener,
-   * which may submit a job or add tasks (the tables then move to bigger arrays: a write to the old
-   * ones would be lost, and a dependent would wait forever) or cancel what is being released. So the
-   * tables are read afresh after each change, and a dependent is made ready only if it is still
-   * Scheduled once the listeners have run.
-   */
-  #releaseWatched(serial: number, from: number, to: number, j: number, now: number): void {
-    const tasks = this.#s.tasks;
-    for (let e = from; e < to; e++) {
-      const t = tasks.succ[e]!;
-      if (--tasks.ints[(t << TASK_SHIFT) + T_PENDING]! === 0 && tasks.state[t] === QUEUED) this.#scheduleWatched(t, j, now);
-    }
-    if (tasks.extraHead === null) return;
-    for (let e = tasks.extraHead[serial]!; e !== -1; e = tasks.extraNext[e]!) {
-      const t = tasks.extraTo[e]!;
-      if (tasks.dropPending(t) === 0 && tasks.state[t] === QUEUED) this.#scheduleWatched(t, j, now);
     }
   }
 
@@ -752,8 +773,7 @@ export class Scheduler {
       if (failed !== -1 && act !== DependencyAction.run) {
         const reason = `task ${describeTask(taskModel(s, failed))} ${tasks.state[failed] === TaskState.Error ? 'failed' : 'was canceled'}`;
         if (act === DependencyAction.skip) {
-          this.#setStateWith(t, j, TaskState.Finished, now, EV.Skipped, `skipped: ${reason}`);
-          this.#releaseDependents(t, j, now);
+          this.#finish(t, j, now, EV.Skipped, `skipped: ${reason}`, false);
         } else {
           this.#addError(t, { Code: 'DependencyFailed', Message: `canceled: ${reason}` });
           this.#setStateWith(t, j, TaskState.Canceled, now, EV.Canceled, reason);
@@ -953,9 +973,7 @@ export class Scheduler {
       tasks.held.delete(t);
       if (act === DependencyAction.skip) {
         tasks.setProgress(t, 0);
-        this.#setStateWith(t, j, TaskState.Finished, now, EV.Skipped, `skipped: ${why}`);
-        if (state === SCHEDULED) this.#withdrawn(t);
-        this.#releaseDependents(t, j, now);
+        this.#finish(t, j, now, EV.Skipped, `skipped: ${why}`, state === SCHEDULED);
         return;
       }
       this.#addError(t, { Code: 'DependencyFailed', Message: `canceled: ${why}` });

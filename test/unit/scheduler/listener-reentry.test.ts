@@ -38,6 +38,28 @@ describe('a listener that submits in the middle of a change', () => {
     expect(s.jobs().map((j) => j.State)).toEqual([TaskState.Finished, TaskState.Finished]);
   });
 
+  it('a rerun from a listener of a producer’s Finished event: the dependent waits for the task rerun (the property test, seed 707)', () => {
+    const s = make();
+    // Task 0 and Task 1 both feed Task 2.
+    const job = s.submit(dagJob(3, [[0, 2], [1, 2]], { name: 'two producers' }));
+    const [t0, t1, t2] = s.tasks({ jobId: job.Id });
+    s.next();
+    s.next();
+    s.fail(t1!.Id);
+    expect(s.task(t2!.Id)!.State).toBe(TaskState.Canceled);
+    s.on('taskStateChange', (e) => {
+      if (e.taskId === t0!.Id && e.newState === TaskState.Finished) s.rerun(t1!.Id, { downstream: true });
+    });
+    s.complete(t0!.Id);
+    // Task 2 waits on Task 1 again; Task 0's end must not be counted a second time.
+    expect(s.tasks({ jobId: job.Id }).map((t) => t.State)).toEqual([TaskState.Finished, TaskState.Scheduled, TaskState.Queued]);
+    const c = s.next()!;
+    expect(c.taskId).toBe(t1!.Id);
+    expect(s.next()).toBeUndefined();
+    s.complete(c.taskId);
+    expect(s.next()!.taskId).toBe(t2!.Id);
+  });
+
   it('a rerun whose first change makes a listener submit: the chain runs to its end', () => {
     const s = make();
     const job = s.submit(dagJob(3, [[0, 1], [1, 2]], { name: 'chain' }));
