@@ -575,11 +575,13 @@ export class Engine {
     if (this.#closed) throw new SchedulerError('ENGINE_CLOSED', 'Engine.rerun: the engine is closed: open it again to rerun tasks');
     // Its job, by the task's serial: taskInfo() would also walk every task up- and downstream of it.
     const jobId = this.scheduler.modelOf(this.scheduler.taskSerial(taskId)).job.Id;
-    const ended = isFinalState(this.scheduler.job(jobId)!.State);
+    const before = this.scheduler.job(jobId)!;
     this.scheduler.rerun(taskId, options);
     const entry = this.#jobs.get(jobId);
-    if (ended && entry !== undefined) {
-      // The old promise keeps the end it resolved with; the job's new end gets a new one.
+    if (isFinalState(before.State) && entry !== undefined) {
+      // The old promise keeps the end it had (settled here if the event of that end has not been
+      // delivered yet: a listener of an earlier event may rerun); the job's new end gets a new one.
+      entry.resolve(before);
       entry.done = new Promise<JobView>((r) => (entry.resolve = r));
     }
     this.#pump();
@@ -698,8 +700,11 @@ export class Engine {
     // resolver and the view of this end, taken now: a listener of this end may rerun a task of the
     // job, which gives the job a new promise and moves it on before the microtask runs (the old
     // promise then never settled, and the new one settled with the job still running).
-    const resolve = entry.resolve;
     const view = this.scheduler.job(jobId)!;
+    // The event is delivered once its operation ended: a listener before this one may have rerun a
+    // task of the job since, and settled the promise of that end itself (Engine.rerun).
+    if (!isFinalState(view.State)) return;
+    const resolve = entry.resolve;
     inMicrotask(() => resolve(view));
   }
 

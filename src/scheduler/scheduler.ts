@@ -81,6 +81,15 @@ export class Scheduler {
   #released = new Int32Array(0);
   readonly #now: () => number;
   #listeners: { [K in EventName]: Array<(e: SchedulerEvents[K]) => void> } = { taskStateChange: [], taskProgress: [], jobStateChange: [] };
+  /**
+   * Operations in progress (an outer one and those its listeners call). Events wait for the
+   * outermost to end: a listener then sees the whole change, and what it calls back in never meets
+   * an operation half done.
+   */
+  #depth = 0;
+  /** Events waiting for the operation to end: the listener (or a copy of the list) and the payload, in turn. */
+  readonly #queued: unknown[] = [];
+  #delivering = false;
   /** See {@link observeStateChanges}. */
   #stateObserver: StateObserver | null = null;
   /** A task state change has a listener or the observer: the one test the hot path makes. */
@@ -166,27 +175,32 @@ export class Scheduler {
    *   job it holds is one the scheduler took. If it throws, nothing was added and its error is thrown.
    */
   add(definition: unknown, options: SubmitOptions = {}, accepted?: (job: Job) => void): string {
-    checkOptionsObject('add', 'options', options);
-    if (accepted !== undefined && typeof accepted !== 'function') throw new ArgumentTypeError(`Scheduler.add: expected \`accepted\` to be a function, got ${describeValue(accepted)}`);
-    if (options.priority !== undefined && !isInt32(options.priority)) {
-      throw new ArgumentTypeError(`Scheduler.submit: expected \`priority\` to be a 32-bit integer, got ${describeValue(options.priority)}`);
+    this.#depth++;
+    try {
+      checkOptionsObject('add', 'options', options);
+      if (accepted !== undefined && typeof accepted !== 'function') throw new ArgumentTypeError(`Scheduler.add: expected \`accepted\` to be a function, got ${describeValue(accepted)}`);
+      if (options.priority !== undefined && !isInt32(options.priority)) {
+        throw new ArgumentTypeError(`Scheduler.submit: expected \`priority\` to be a 32-bit integer, got ${describeValue(options.priority)}`);
+      }
+      if (options.maxRunning !== undefined && !(isInt32(options.maxRunning) && options.maxRunning >= 1)) {
+        throw new ArgumentTypeError(`Scheduler.submit: expected \`maxRunning\` to be an integer >= 1, got ${describeValue(options.maxRunning)}`);
+      }
+      const settings = this.#settings;
+      const result: ValidationResult = isValidationResult(definition) ? definition : validateJob(definition, { profile: settings.profile, ids: settings.ids, ...(options.templates !== undefined ? { templates: options.templates } : {}) });
+      if (!result.valid || !result.job) throw new ValidationError('Scheduler.submit', result.diagnostics);
+      const job = result.job;
+      const s = this.#s;
+      if (s.jobs.byId.has(job.Id)) {
+        throw new SchedulerError('JOB_EXISTS', `Scheduler.submit: a job with Id ${job.Id} was already submitted: leave Id out to get a new one`, { jobId: job.Id });
+      }
+      if (job.extensions?.weight !== undefined) this.#checkWeights('submit', job, job.Tasks, job.extensions);
+      // Throws before it changes anything (the user's functions run first: see appendJob).
+      const j = appendJob(s, job, result.dependencies!, options.priority ?? job.Priority, options.failFast ?? settings.failFast, this.#now(), options.maxRunning ?? 0, hasFreshTaskIds(result), accepted && (() => accepted(job)));
+      this.#initialStates(j);
+      return job.Id;
+    } finally {
+      this.#leave();
     }
-    if (options.maxRunning !== undefined && !(isInt32(options.maxRunning) && options.maxRunning >= 1)) {
-      throw new ArgumentTypeError(`Scheduler.submit: expected \`maxRunning\` to be an integer >= 1, got ${describeValue(options.maxRunning)}`);
-    }
-    const settings = this.#settings;
-    const result: ValidationResult = isValidationResult(definition) ? definition : validateJob(definition, { profile: settings.profile, ids: settings.ids, ...(options.templates !== undefined ? { templates: options.templates } : {}) });
-    if (!result.valid || !result.job) throw new ValidationError('Scheduler.submit', result.diagnostics);
-    const job = result.job;
-    const s = this.#s;
-    if (s.jobs.byId.has(job.Id)) {
-      throw new SchedulerError('JOB_EXISTS', `Scheduler.submit: a job with Id ${job.Id} was already submitted: leave Id out to get a new one`, { jobId: job.Id });
-    }
-    if (job.extensions?.weight !== undefined) this.#checkWeights('submit', job, job.Tasks, job.extensions);
-    // Throws before it changes anything (the user's functions run first: see appendJob).
-    const j = appendJob(s, job, result.dependencies!, options.priority ?? job.Priority, options.failFast ?? settings.failFast, this.#now(), options.maxRunning ?? 0, hasFreshTaskIds(result), accepted && (() => accepted(job)));
-    this.#initialStates(j);
-    return job.Id;
   }
 
   /**
@@ -232,52 +246,57 @@ export class Scheduler {
    *   ValidationError (`VALIDATION_FAILED`) with every diagnostic. Nothing is changed when it throws.
    */
   addTasks(jobId: string, additions: unknown, options: AddTasksOptions = {}): TaskView[] {
-    checkOptionsObject('addTasks', 'options', options);
-    const s = this.#s;
-    const jobs = s.jobs;
-    const tasks = s.tasks;
-    const j = lookupJob(s, 'addTasks', jobId);
-    const state = jobs.stateOf(j);
-    if (isFinalState(state) || state === CANCELING || jobs.isCancelRequested(j)) {
-      throw new SchedulerError('JOB_FINAL', `Scheduler.addTasks: job ${jobId} is ${STATE_NAMES[state]}: tasks can be added only to a job that has not ended; rerun its tasks (rerun) or submit a new job`, { jobId, state: STATE_NAMES[state] });
+    this.#depth++;
+    try {
+      checkOptionsObject('addTasks', 'options', options);
+      const s = this.#s;
+      const jobs = s.jobs;
+      const tasks = s.tasks;
+      const j = lookupJob(s, 'addTasks', jobId);
+      const state = jobs.stateOf(j);
+      if (isFinalState(state) || state === CANCELING || jobs.isCancelRequested(j)) {
+        throw new SchedulerError('JOB_FINAL', `Scheduler.addTasks: job ${jobId} is ${STATE_NAMES[state]}: tasks can be added only to a job that has not ended; rerun its tasks (rerun) or submit a new job`, { jobId, state: STATE_NAMES[state] });
+      }
+      const job = jobs.models[j]!;
+      const n0 = job.Tasks.length;
+      const ended = (i: number): 'failed' | 'canceled' | undefined => {
+        const st = tasks.state[jobs.serialOf(j, i)];
+        return st === TaskState.Error ? 'failed' : st === TaskState.Canceled ? 'canceled' : undefined;
+      };
+      const deps = jobs.depsOf(j);
+      const result = validateAddition(job, deps, additions, { profile: this.#settings.profile, ids: this.#settings.ids, ended });
+      if (!result.valid || result.tasks === undefined) throw new ValidationError('Scheduler.addTasks', result.diagnostics);
+      const added = result.tasks;
+      if (options.check !== undefined) {
+        // Placed as validation places them: by the task's index in the addition.
+        const found = options.check(added).map((d) => (d.task !== undefined ? { ...d, task: d.task - n0 } : d));
+        if (found.some((d) => d.severity === 'error')) throw new ValidationError('Scheduler.addTasks', found);
+      }
+      const k = added.length;
+      if (result.extensions?.weight !== undefined) this.#checkWeights('addTasks', job, added, result.extensions);
+      const base = tasks.count;
+      // The job's model is replaced, not changed: the caller's (a submitted validateJob() result, a
+      // jobModel() read earlier) stays as it was, and so does the job when a step below throws.
+      const grown = grownJob(job, added, result.extensions);
+      // The user's functions (policy, poolOf) run here, writing past the tables' end only.
+      const mayWait = prepareTasks(s, grown, j, result.dependencies!, jobs.priority[j]!, base, n0, k);
+      // Takes nothing when it throws.
+      s.taskIds.addTasks(jobs, added, base);
+      // Nothing below throws.
+      jobs.models[j] = grown;
+      growJob(s, j, n0, k, result.dependencies!, result.external!, true, mayWait);
+      jobs.deps[j] = grownDependencies(deps, result.dependencies!, result.external!) ?? resolveDependenciesOfRefs(grown);
+      if (s.capped && jobs.maxRunning(j) !== 0) grewCapped(s, j);
+      s.journal?.grown.push([j, k]);
+      const now = this.#now();
+      this.#firstStates(j, base, k, now);
+      this.#refreshJob(j, now);
+      const views: TaskView[] = [];
+      for (let i = 0; i < k; i++) views.push(taskView(s, base + i));
+      return views;
+    } finally {
+      this.#leave();
     }
-    const job = jobs.models[j]!;
-    const n0 = job.Tasks.length;
-    const ended = (i: number): 'failed' | 'canceled' | undefined => {
-      const st = tasks.state[jobs.serialOf(j, i)];
-      return st === TaskState.Error ? 'failed' : st === TaskState.Canceled ? 'canceled' : undefined;
-    };
-    const deps = jobs.depsOf(j);
-    const result = validateAddition(job, deps, additions, { profile: this.#settings.profile, ids: this.#settings.ids, ended });
-    if (!result.valid || result.tasks === undefined) throw new ValidationError('Scheduler.addTasks', result.diagnostics);
-    const added = result.tasks;
-    if (options.check !== undefined) {
-      // Placed as validation places them: by the task's index in the addition.
-      const found = options.check(added).map((d) => (d.task !== undefined ? { ...d, task: d.task - n0 } : d));
-      if (found.some((d) => d.severity === 'error')) throw new ValidationError('Scheduler.addTasks', found);
-    }
-    const k = added.length;
-    if (result.extensions?.weight !== undefined) this.#checkWeights('addTasks', job, added, result.extensions);
-    const base = tasks.count;
-    // The job's model is replaced, not changed: the caller's (a submitted validateJob() result, a
-    // jobModel() read earlier) stays as it was, and so does the job when a step below throws.
-    const grown = grownJob(job, added, result.extensions);
-    // The user's functions (policy, poolOf) run here, writing past the tables' end only.
-    const mayWait = prepareTasks(s, grown, j, result.dependencies!, jobs.priority[j]!, base, n0, k);
-    // Takes nothing when it throws.
-    s.taskIds.addTasks(jobs, added, base);
-    // Nothing below throws.
-    jobs.models[j] = grown;
-    growJob(s, j, n0, k, result.dependencies!, result.external!, true, mayWait);
-    jobs.deps[j] = grownDependencies(deps, result.dependencies!, result.external!) ?? resolveDependenciesOfRefs(grown);
-    if (s.capped && jobs.maxRunning(j) !== 0) grewCapped(s, j);
-    s.journal?.grown.push([j, k]);
-    const now = this.#now();
-    this.#firstStates(j, base, k, now);
-    this.#refreshJob(j, now);
-    const views: TaskView[] = [];
-    for (let i = 0; i < k; i++) views.push(taskView(s, base + i));
-    return views;
   }
 
   /** A new job's first states: tasks without dependencies Scheduled, the others Queued. */
@@ -319,56 +338,61 @@ export class Scheduler {
 
   /** As {@link next}, returning the task's serial (-1 for none): for loops that avoid objects. */
   nextIndex(): number {
-    const s = this.#s;
-    // First, so that a window that moved on is seen even when no slot is free.
-    if (s.blockedUntil.size !== 0) this.#unblockDue();
-    if (s.running >= this.#concurrency) return -1;
-    const ready = s.ready;
-    let serial: number;
-    if (s.capped) {
-      if (s.reopened.length !== 0) reopenJobs(s);
-      serial = ready.pop(this.#cappedReady);
-      if (serial !== -1) {
-        const j = s.tasks.jobOf(serial);
-        if (s.jobs.maxRunning(j) !== 0) claimedCapped(s, j, s.tasks.poolOf(serial), serial);
+    this.#depth++;
+    try {
+      const s = this.#s;
+      // First, so that a window that moved on is seen even when no slot is free.
+      if (s.blockedUntil.size !== 0) this.#unblockDue();
+      if (s.running >= this.#concurrency) return -1;
+      const ready = s.ready;
+      let serial: number;
+      if (s.capped) {
+        if (s.reopened.length !== 0) reopenJobs(s);
+        serial = ready.pop(this.#cappedReady);
+        if (serial !== -1) {
+          const j = s.tasks.jobOf(serial);
+          if (s.jobs.maxRunning(j) !== 0) claimedCapped(s, j, s.tasks.poolOf(serial), serial);
+        }
+      } else {
+        serial = ready.pop(this.#isReady);
       }
-    } else {
-      serial = ready.pop(this.#isReady);
+      if (serial === -1) {
+        // Every pool with a free slot has nothing ready: none of the tasks noted is waiting for a slot.
+        ready.clearUnlogged();
+        return -1;
+      }
+      const running = ++s.running;
+      const tasks = s.tasks;
+      let now = this.#freedAt;
+      if (now === now) this.#freedAt = NaN;
+      else now = this.#now();
+      const at = serial << TASK_SHIFT;
+      const ints = tasks.ints;
+      ints[at + T_ATTEMPTS]!++;
+      if (tasks.progress.size !== 0) tasks.progress.delete(serial);
+      const j = ints[at + T_JOB]!;
+      this.#setState(serial, j, PROCESSING, now, EV_PROCESSING);
+      const jobs = s.jobs;
+      // A Processing job stays Processing when one more of its tasks starts: only its time changes.
+      if (jobs.ints[(j << INT_SHIFT) + JOB_STATE] === PROCESSING) jobs.floats[(j << FLOAT_SHIFT) + LAST_MODIFIED] = now;
+      else this.#jobStarts(j, now);
+      if (s.capped && tasks.weight !== null) {
+        const cap = jobs.maxRunning(j);
+        if (cap !== 0 && jobs.runningOf(j) === cap) reachedCap(s, j);
+      }
+      const pools = tasks.pool;
+      const p = pools === null ? 0 : pools[serial]!;
+      if (p !== 0) {
+        const rate = s.rates[p];
+        if (rate !== undefined) this.#countStart(p, rate, now);
+      }
+      // The slot taken may have been the last: the ready tasks behind it now wait for one.
+      if (running >= this.#concurrency) this.#logWaits(-1, now);
+      else if (p !== 0 && ready.isFull(p)) this.#logWaits(p, now);
+      return serial;
+    } finally {
+      this.#leave();
     }
-    if (serial === -1) {
-      // Every pool with a free slot has nothing ready: none of the tasks noted is waiting for a slot.
-      ready.clearUnlogged();
-      return -1;
-    }
-    const running = ++s.running;
-    const tasks = s.tasks;
-    let now = this.#freedAt;
-    if (now === now) this.#freedAt = NaN;
-    else now = this.#now();
-    const at = serial << TASK_SHIFT;
-    const ints = tasks.ints;
-    ints[at + T_ATTEMPTS]!++;
-    if (tasks.progress.size !== 0) tasks.progress.delete(serial);
-    const j = ints[at + T_JOB]!;
-    this.#setState(serial, j, PROCESSING, now, EV_PROCESSING);
-    const jobs = s.jobs;
-    // A Processing job stays Processing when one more of its tasks starts: only its time changes.
-    if (jobs.ints[(j << INT_SHIFT) + JOB_STATE] === PROCESSING) jobs.floats[(j << FLOAT_SHIFT) + LAST_MODIFIED] = now;
-    else this.#jobStarts(j, now);
-    if (s.capped && tasks.weight !== null) {
-      const cap = jobs.maxRunning(j);
-      if (cap !== 0 && jobs.runningOf(j) === cap) reachedCap(s, j);
-    }
-    const pools = tasks.pool;
-    const p = pools === null ? 0 : pools[serial]!;
-    if (p !== 0) {
-      const rate = s.rates[p];
-      if (rate !== undefined) this.#countStart(p, rate, now);
-    }
-    // The slot taken may have been the last: the ready tasks behind it now wait for one.
-    if (running >= this.#concurrency) this.#logWaits(-1, now);
-    else if (p !== 0 && ready.isFull(p)) this.#logWaits(p, now);
-    return serial;
   }
 
   /** Records a start in a rate-limited pool; at the limit, blocks the pool until the window moves on. */
@@ -439,91 +463,53 @@ export class Scheduler {
    *   `INVALID_TRANSITION`
    */
   completeIndex(serial: number): void {
-    const s = this.#s;
-    const tasks = s.tasks;
-    // An index that names no task reads undefined (or a state past the tables' end that is no
-    // running one), so this one test also keeps them out; the error path tells which it was.
-    const state = tasks.state[serial];
-    if (state !== PROCESSING && state !== CANCELING) {
-      this.#checkSerial('completeIndex', serial);
-      this.#invalid('complete', serial, 'complete', 'start it first with next()');
-    }
-    const j = tasks.ints[(serial << TASK_SHIFT) + T_JOB]!;
-    const now = this.#now();
-    if (this.#defaultClock) {
-      this.#freedAt = now;
-      if (!this.#expiryQueued) {
-        this.#expiryQueued = true;
-        inMicrotask(this.#expireFreedAt);
+    this.#depth++;
+    try {
+      const s = this.#s;
+      const tasks = s.tasks;
+      // An index that names no task reads undefined (or a state past the tables' end that is no
+      // running one), so this one test also keeps them out; the error path tells which it was.
+      const state = tasks.state[serial];
+      if (state !== PROCESSING && state !== CANCELING) {
+        this.#checkSerial('completeIndex', serial);
+        this.#invalid('complete', serial, 'complete', 'start it first with next()');
       }
-    }
-    this.#stopRunning(serial);
-    if (state === CANCELING) {
-      this.#setState(serial, j, TaskState.Canceled, now, EV.Canceled);
-      this.#producerEnded(serial, j, now, 'its dependency was canceled');
-      this.#refreshJob(j, now);
-      return;
-    }
-    if (tasks.progress.size !== 0) tasks.progress.delete(serial);
-    // #finish's unwatched path written out: the drain's hot path, where a call a task counts cold.
-    if (this.#statesWatched) this.#finish(serial, j, now, EV_FINISHED, undefined, false);
-    else {
+      const j = tasks.ints[(serial << TASK_SHIFT) + T_JOB]!;
+      const now = this.#now();
+      if (this.#defaultClock) {
+        this.#freedAt = now;
+        if (!this.#expiryQueued) {
+          this.#expiryQueued = true;
+          inMicrotask(this.#expireFreedAt);
+        }
+      }
+      this.#stopRunning(serial);
+      if (state === CANCELING) {
+        this.#setState(serial, j, TaskState.Canceled, now, EV.Canceled);
+        this.#producerEnded(serial, j, now, 'its dependency was canceled');
+        this.#refreshJob(j, now);
+        return;
+      }
+      if (tasks.progress.size !== 0) tasks.progress.delete(serial);
       this.#setState(serial, j, TaskState.Finished, now, EV_FINISHED);
       this.#releaseDependents(serial, j, now);
-    }
-    // A Processing job with tasks left to run stays Processing: only its time changes.
-    const jobs = s.jobs;
-    const c = jobs.ints;
-    const at = j << INT_SHIFT;
-    if (c[at + JOB_STATE] === PROCESSING && c[at + QUEUED]! + c[at + SCHEDULED]! + c[at + PROCESSING]! + c[at + CANCELING]! !== 0) {
-      jobs.floats[(j << FLOAT_SHIFT) + LAST_MODIFIED] = now;
-    } else {
-      this.#refreshJob(j, now);
-    }
-  }
-
-  /**
-   * Task `serial` Finished (`event`: Finished, or Skipped with `message`), then its dependents
-   * waiting only on it become Scheduled; `withdraw`: it was Scheduled (see #withdrawn).
-   *
-   * When a state change is watched, listeners run in the middle of this, and may call back in. So
-   * the dependents' counts are lowered first, before any listener runs: a listener may rerun a task,
-   * which counts the producers that have not finished afresh and sees this one Finished, and a count
-   * lowered after that would count this task twice (a dependent then started while another of its
-   * producers still ran). A listener may also submit, which moves the tables to bigger arrays: they
-   * are read afresh after each change. Each dependent becomes Scheduled after this task's change, if
-   * it still waits on nothing once the listeners have run.
-   */
-  #finish(serial: number, j: number, now: number, event: number, message: string | undefined, withdraw: boolean): void {
-    if (!this.#statesWatched) {
-      if (message === undefined) this.#setState(serial, j, TaskState.Finished, now, event);
-      else this.#setStateWith(serial, j, TaskState.Finished, now, event, message);
-      if (withdraw) this.#withdrawn(serial);
-      this.#releaseDependents(serial, j, now);
-      return;
-    }
-    const tasks = this.#s.tasks;
-    const released: number[] = [];
-    for (let e = tasks.ints[serial << TASK_SHIFT]!, end = tasks.ints[(serial + 1) << TASK_SHIFT]!; e < end; e++) {
-      const t = tasks.succ[e]!;
-      if (--tasks.ints[(t << TASK_SHIFT) + T_PENDING]! === 0 && tasks.state[t] === QUEUED) released.push(t);
-    }
-    const head = tasks.extraHead;
-    if (head !== null) {
-      for (let e = head[serial]!; e !== -1; e = tasks.extraNext[e]!) {
-        const t = tasks.extraTo[e]!;
-        if (tasks.dropPending(t) === 0 && tasks.state[t] === QUEUED) released.push(t);
+      // A Processing job with tasks left to run stays Processing: only its time changes.
+      const jobs = s.jobs;
+      const c = jobs.ints;
+      const at = j << INT_SHIFT;
+      if (c[at + JOB_STATE] === PROCESSING && c[at + QUEUED]! + c[at + SCHEDULED]! + c[at + PROCESSING]! + c[at + CANCELING]! !== 0) {
+        jobs.floats[(j << FLOAT_SHIFT) + LAST_MODIFIED] = now;
+      } else {
+        this.#refreshJob(j, now);
       }
+    } finally {
+      this.#leave();
     }
-    if (message === undefined) this.#setState(serial, j, TaskState.Finished, now, event);
-    else this.#setStateWith(serial, j, TaskState.Finished, now, event, message);
-    if (withdraw) this.#withdrawn(serial);
-    for (const t of released) if (tasks.state[t] === QUEUED && tasks.pendingOf(t) === 0) this.#scheduleWatched(t, j, now);
   }
 
   /**
-   * {@link #finish}'s release when no state change is watched: no listener runs in here, so the
-   * tables are kept in locals.
+   * A task Finished (or was skipped): its dependents waiting only on it become Scheduled. No listener
+   * runs in here (events wait for the operation to end), so the tables are kept in locals.
    */
   #releaseDependents(serial: number, j: number, now: number): void {
     const s = this.#s;
@@ -532,7 +518,7 @@ export class Scheduler {
     const ints = tasks.ints;
     const from = ints[serial << TASK_SHIFT]!;
     const to = ints[(serial + 1) << TASK_SHIFT]!;
-    if (to - from >= MANY_DEPENDENTS && s.ready.poolCount === 1 && !s.capped) {
+    if (to - from >= MANY_DEPENDENTS && s.ready.poolCount === 1 && !s.capped && !this.#statesWatched) {
       this.#releaseMany(from, to, j, now);
     } else {
       const succ = tasks.succ;
@@ -553,12 +539,6 @@ export class Scheduler {
         this.#makeReady(t, now);
       }
     }
-  }
-
-  /** Makes task `t` Scheduled and ready, unless a listener of the change moved it on (canceled it). */
-  #scheduleWatched(t: number, j: number, now: number): void {
-    this.#setState(t, j, SCHEDULED, now, EV_SCHEDULED);
-    if (this.#s.tasks.state[t] === SCHEDULED) this.#makeReady(t, now);
   }
 
   /**
@@ -650,37 +630,42 @@ export class Scheduler {
    * @throws SchedulerError `TASK_NOT_FOUND`, `INVALID_TRANSITION`
    */
   fail(task: string | TaskClaim, options: FailOptions = {}): void {
-    const serial = this.#resolve('fail', task);
-    checkOptionsObject('fail', 'options', options);
-    const s = this.#s;
-    const state = s.tasks.state[serial];
-    if (state !== PROCESSING && state !== CANCELING) this.#invalid('fail', serial, 'fail', 'only a Processing task can fail');
-    if (options.code !== undefined && typeof options.code !== 'string') throw new ArgumentTypeError(`Scheduler.fail: expected \`code\` to be a string, got ${describeValue(options.code)}`);
-    const j = s.tasks.jobOf(serial);
-    const now = this.#now();
-    this.#stopRunning(serial);
-    const code = options.code ?? 'ErrorProcessingTask';
-    const message = options.message ?? '';
-    if (state === CANCELING) {
-      this.#setStateWith(serial, j, TaskState.Canceled, now, EV.Canceled, message);
-      this.#producerEnded(serial, j, now, 'its dependency was canceled');
+    this.#depth++;
+    try {
+      const serial = this.#resolve('fail', task);
+      checkOptionsObject('fail', 'options', options);
+      const s = this.#s;
+      const state = s.tasks.state[serial];
+      if (state !== PROCESSING && state !== CANCELING) this.#invalid('fail', serial, 'fail', 'only a Processing task can fail');
+      if (options.code !== undefined && typeof options.code !== 'string') throw new ArgumentTypeError(`Scheduler.fail: expected \`code\` to be a string, got ${describeValue(options.code)}`);
+      const j = s.tasks.jobOf(serial);
+      const now = this.#now();
+      this.#stopRunning(serial);
+      const code = options.code ?? 'ErrorProcessingTask';
+      const message = options.message ?? '';
+      if (state === CANCELING) {
+        this.#setStateWith(serial, j, TaskState.Canceled, now, EV.Canceled, message);
+        this.#producerEnded(serial, j, now, 'its dependency was canceled');
+        this.#refreshJob(j, now);
+        return;
+      }
+      if (options.retryable && s.tasks.attemptsOf(serial) - (s.attemptBase.get(serial) ?? 0) < this.#settings.maxAttempts) {
+        s.events.addText(serial, EV.Retrying, now, `${code}: ${message}`.replace(/: $/, ''));
+        this.#setState(serial, j, SCHEDULED, now, EV_SCHEDULED);
+        if (options.hold) s.tasks.held.add(serial);
+        else this.#makeReady(serial, now);
+        this.#refreshJob(j, now);
+        return;
+      }
+      this.#addError(serial, { Code: code, Message: message });
+      this.#setStateWith(serial, j, TaskState.Error, now, EV.Error, message);
+      const model = taskModel(s, serial);
+      this.#producerEnded(serial, j, now, `task ${describeTask(model)} failed`);
+      if (s.jobs.failFast[j] === 1) this.#cancelRest(j, now, `task ${describeTask(model)} failed and the job fails fast`, true);
       this.#refreshJob(j, now);
-      return;
+    } finally {
+      this.#leave();
     }
-    if (options.retryable && s.tasks.attemptsOf(serial) - (s.attemptBase.get(serial) ?? 0) < this.#settings.maxAttempts) {
-      s.events.addText(serial, EV.Retrying, now, `${code}: ${message}`.replace(/: $/, ''));
-      this.#setState(serial, j, SCHEDULED, now, EV_SCHEDULED);
-      if (options.hold) s.tasks.held.add(serial);
-      else this.#makeReady(serial, now);
-      this.#refreshJob(j, now);
-      return;
-    }
-    this.#addError(serial, { Code: code, Message: message });
-    this.#setStateWith(serial, j, TaskState.Error, now, EV.Error, message);
-    const model = taskModel(s, serial);
-    this.#producerEnded(serial, j, now, `task ${describeTask(model)} failed`);
-    if (s.jobs.failFast[j] === 1) this.#cancelRest(j, now, `task ${describeTask(model)} failed and the job fails fast`, true);
-    this.#refreshJob(j, now);
   }
 
   /**
@@ -694,97 +679,101 @@ export class Scheduler {
    *   been canceled, or a task downstream is running; `JOB_CANCELED` when its job was canceled.
    */
   rerun(task: string | TaskClaim, options: RerunOptions = {}): void {
-    const serial = this.#resolve('rerun', task);
-    checkObject('Scheduler.rerun', '`options`', options);
-    if (options.downstream !== undefined && typeof options.downstream !== 'boolean') throw new ArgumentTypeError(`Scheduler.rerun: expected \`downstream\` to be a boolean, got ${describeValue(options.downstream)}`);
-    const s = this.#s;
-    const tasks = s.tasks;
-    const states = tasks.state;
-    const state = states[serial];
-    if (state !== TaskState.Error && state !== TaskState.Canceled) this.#invalid('rerun', serial, 'rerun', 'only a task that failed or was canceled can be rerun');
-    const j = tasks.jobOf(serial);
-    const jobId = s.jobs.models[j]!.Id;
-    if (s.jobs.isCancelRequested(j)) throw new SchedulerError('JOB_CANCELED', `Scheduler.rerun: job ${jobId} was canceled: submit it again to run it`, { jobId });
-    const set = [serial];
-    const inSet = new Set(set);
-    if (options.downstream === true) {
-      for (let k = 0; k < set.length; k++) {
-        for (const t of tasks.successors(set[k]!)) {
-          if (inSet.has(t)) continue;
-          const st = states[t];
-          if (st === PROCESSING || st === CANCELING) this.#invalid('rerun', t, 'set back', 'it is downstream of the task rerun; wait for it to end');
-          inSet.add(t);
-          set.push(t);
+    this.#depth++;
+    try {
+      const serial = this.#resolve('rerun', task);
+      checkObject('Scheduler.rerun', '`options`', options);
+      if (options.downstream !== undefined && typeof options.downstream !== 'boolean') throw new ArgumentTypeError(`Scheduler.rerun: expected \`downstream\` to be a boolean, got ${describeValue(options.downstream)}`);
+      const s = this.#s;
+      const tasks = s.tasks;
+      const states = tasks.state;
+      const state = states[serial];
+      if (state !== TaskState.Error && state !== TaskState.Canceled) this.#invalid('rerun', serial, 'rerun', 'only a task that failed or was canceled can be rerun');
+      const j = tasks.jobOf(serial);
+      const jobId = s.jobs.models[j]!.Id;
+      if (s.jobs.isCancelRequested(j)) throw new SchedulerError('JOB_CANCELED', `Scheduler.rerun: job ${jobId} was canceled: submit it again to run it`, { jobId });
+      const set = [serial];
+      const inSet = new Set(set);
+      if (options.downstream === true) {
+        for (let k = 0; k < set.length; k++) {
+          for (const t of tasks.successors(set[k]!)) {
+            if (inSet.has(t)) continue;
+            const st = states[t];
+            if (st === PROCESSING || st === CANCELING) this.#invalid('rerun', t, 'set back', 'it is downstream of the task rerun; wait for it to end');
+            inSet.add(t);
+            set.push(t);
+          }
         }
       }
-    }
-    const now = this.#now();
-    // From here each change calls the listeners, which may submit (the tables then move): the states
-    // are read from the table, not from `states`.
-    const why = `rerun of task ${describeTask(taskModel(s, serial))}`;
-    for (const t of set) {
-      if (!isFinalState(tasks.state[t]!)) continue;
-      s.events.addText(t, EV.Rerun, now, why);
-      s.attemptBase.set(t, tasks.attemptsOf(t));
-      tasks.setProgress(t, 0);
-      this.#setState(t, j, QUEUED, now, EV.Queued);
-    }
-    // The tasks to wait afresh: those set back, and the dependents of theirs that have not started.
-    const affected = set.slice();
-    for (const a of set) {
-      for (const t of tasks.successors(a)) {
-        if (!inSet.has(t) && (tasks.state[t] === QUEUED || tasks.state[t] === SCHEDULED)) {
-          inSet.add(t);
-          affected.push(t);
-        }
-      }
-    }
-    const jobs = s.jobs;
-    // Each task's producers, from an index built once per job's dependencies (see producerIndex).
-    const { offset, from } = producerIndex(jobs.depsOf(j), jobs.taskCount(j));
-    const action = tasks.action;
-    // First every count, then the moves, so a cascade of one meets the others' counts right.
-    for (const t of affected) {
-      const runs = action !== null && action[t] === DependencyAction.run;
-      let waiting = 0;
-      const at = jobs.localOf(j, t);
-      for (let e = offset[at]!, end = offset[at + 1]!; e < end; e++) {
-        const ps = tasks.state[jobs.serialOf(j, from[e]!)]!;
-        if (ps === TaskState.Finished || (runs && (ps === TaskState.Error || ps === TaskState.Canceled))) continue;
-        waiting++;
-      }
-      tasks.setPending(t, waiting);
-      if (tasks.state[t] === SCHEDULED && waiting !== 0) {
-        tasks.held.delete(t);
+      const now = this.#now();
+      const why = `rerun of task ${describeTask(taskModel(s, serial))}`;
+      for (const t of set) {
+        if (!isFinalState(states[t]!)) continue;
+        s.events.addText(t, EV.Rerun, now, why);
+        s.attemptBase.set(t, tasks.attemptsOf(t));
+        tasks.setProgress(t, 0);
         this.#setState(t, j, QUEUED, now, EV.Queued);
-        this.#withdrawn(t);
       }
-    }
-    for (const t of affected) {
-      if (tasks.state[t] !== QUEUED) continue;
-      let failed = -1;
-      const at = jobs.localOf(j, t);
-      for (let e = offset[at]!, end = offset[at + 1]!; e < end; e++) {
-        const p = jobs.serialOf(j, from[e]!);
-        const ps = tasks.state[p]!;
-        if (ps === TaskState.Error || ps === TaskState.Canceled) failed = p;
-      }
-      const act = action === null ? DependencyAction.cancel : action[t]!;
-      if (failed !== -1 && act !== DependencyAction.run) {
-        const reason = `task ${describeTask(taskModel(s, failed))} ${tasks.state[failed] === TaskState.Error ? 'failed' : 'was canceled'}`;
-        if (act === DependencyAction.skip) {
-          this.#finish(t, j, now, EV.Skipped, `skipped: ${reason}`, false);
-        } else {
-          this.#addError(t, { Code: 'DependencyFailed', Message: `canceled: ${reason}` });
-          this.#setStateWith(t, j, TaskState.Canceled, now, EV.Canceled, reason);
-          this.#producerEnded(t, j, now, reason);
+      // The tasks to wait afresh: those set back, and the dependents of theirs that have not started.
+      const affected = set.slice();
+      for (const a of set) {
+        for (const t of tasks.successors(a)) {
+          if (!inSet.has(t) && (states[t] === QUEUED || states[t] === SCHEDULED)) {
+            inSet.add(t);
+            affected.push(t);
+          }
         }
-      } else if (tasks.pendingOf(t) === 0) {
-        this.#setState(t, j, SCHEDULED, now, EV_SCHEDULED);
-        this.#makeReady(t, now);
       }
+      const jobs = s.jobs;
+      // Each task's producers, from an index built once per job's dependencies (see producerIndex).
+      const { offset, from } = producerIndex(jobs.depsOf(j), jobs.taskCount(j));
+      const action = tasks.action;
+      // First every count, then the moves, so a cascade of one meets the others' counts right.
+      for (const t of affected) {
+        const runs = action !== null && action[t] === DependencyAction.run;
+        let waiting = 0;
+        const at = jobs.localOf(j, t);
+        for (let e = offset[at]!, end = offset[at + 1]!; e < end; e++) {
+          const ps = states[jobs.serialOf(j, from[e]!)]!;
+          if (ps === TaskState.Finished || (runs && (ps === TaskState.Error || ps === TaskState.Canceled))) continue;
+          waiting++;
+        }
+        tasks.setPending(t, waiting);
+        if (states[t] === SCHEDULED && waiting !== 0) {
+          tasks.held.delete(t);
+          this.#setState(t, j, QUEUED, now, EV.Queued);
+          this.#withdrawn(t);
+        }
+      }
+      for (const t of affected) {
+        if (states[t] !== QUEUED) continue;
+        let failed = -1;
+        const at = jobs.localOf(j, t);
+        for (let e = offset[at]!, end = offset[at + 1]!; e < end; e++) {
+          const p = jobs.serialOf(j, from[e]!);
+          const ps = states[p]!;
+          if (ps === TaskState.Error || ps === TaskState.Canceled) failed = p;
+        }
+        const act = action === null ? DependencyAction.cancel : action[t]!;
+        if (failed !== -1 && act !== DependencyAction.run) {
+          const reason = `task ${describeTask(taskModel(s, failed))} ${states[failed] === TaskState.Error ? 'failed' : 'was canceled'}`;
+          if (act === DependencyAction.skip) {
+            this.#setStateWith(t, j, TaskState.Finished, now, EV.Skipped, `skipped: ${reason}`);
+            this.#releaseDependents(t, j, now);
+          } else {
+            this.#addError(t, { Code: 'DependencyFailed', Message: `canceled: ${reason}` });
+            this.#setStateWith(t, j, TaskState.Canceled, now, EV.Canceled, reason);
+            this.#producerEnded(t, j, now, reason);
+          }
+        } else if (tasks.pendingOf(t) === 0) {
+          this.#setState(t, j, SCHEDULED, now, EV_SCHEDULED);
+          this.#makeReady(t, now);
+        }
+      }
+      this.#refreshJob(j, now);
+    } finally {
+      this.#leave();
     }
-    this.#refreshJob(j, now);
   }
 
   /**
@@ -824,18 +813,23 @@ export class Scheduler {
    * @throws SchedulerError `TASK_NOT_FOUND`, `INVALID_TRANSITION` when the task is not Processing
    */
   requeue(task: string | TaskClaim, reason = 'the attempt was lost'): void {
-    const serial = this.#resolve('requeue', task);
-    const s = this.#s;
-    if (s.tasks.state[serial] !== PROCESSING) this.#invalid('requeue', serial, 'requeue', 'only a Processing task can be requeued');
-    const j = s.tasks.jobOf(serial);
-    const now = this.#now();
-    this.#stopRunning(serial);
-    s.tasks.addAttempts(serial, -1);
-    s.tasks.setProgress(serial, 0);
-    s.events.addText(serial, EV.Requeued, now, String(reason));
-    this.#setState(serial, j, SCHEDULED, now, EV_SCHEDULED);
-    this.#makeReady(serial, now);
-    this.#refreshJob(j, now);
+    this.#depth++;
+    try {
+      const serial = this.#resolve('requeue', task);
+      const s = this.#s;
+      if (s.tasks.state[serial] !== PROCESSING) this.#invalid('requeue', serial, 'requeue', 'only a Processing task can be requeued');
+      const j = s.tasks.jobOf(serial);
+      const now = this.#now();
+      this.#stopRunning(serial);
+      s.tasks.addAttempts(serial, -1);
+      s.tasks.setProgress(serial, 0);
+      s.events.addText(serial, EV.Requeued, now, String(reason));
+      this.#setState(serial, j, SCHEDULED, now, EV_SCHEDULED);
+      this.#makeReady(serial, now);
+      this.#refreshJob(j, now);
+    } finally {
+      this.#leave();
+    }
   }
 
   /**
@@ -843,19 +837,24 @@ export class Scheduler {
    * @throws RangeError for a percentage outside 0–100; SchedulerError for an unknown or not running task.
    */
   progress(task: string | TaskClaim, percent: number): void {
-    const serial = this.#resolve('progress', task);
-    if (typeof percent !== 'number' || !(percent >= 0 && percent <= 100)) {
-      throw new ArgumentRangeError(`Scheduler.progress: expected \`percent\` to be a number from 0 to 100, got ${describeValue(percent)}`);
+    this.#depth++;
+    try {
+      const serial = this.#resolve('progress', task);
+      if (typeof percent !== 'number' || !(percent >= 0 && percent <= 100)) {
+        throw new ArgumentRangeError(`Scheduler.progress: expected \`percent\` to be a number from 0 to 100, got ${describeValue(percent)}`);
+      }
+      const s = this.#s;
+      const state = s.tasks.state[serial];
+      if (state === CANCELING) return; // a late report from a task being canceled
+      if (state !== PROCESSING) this.#invalid('progress', serial, 'report progress of', 'only a Processing task makes progress');
+      s.tasks.setProgress(serial, percent);
+      const j = s.tasks.jobOf(serial);
+      const now = this.#now();
+      s.jobs.setLastModified(j, now);
+      if (this.#listeners.taskProgress.length > 0) this.#emit('taskProgress', { taskId: taskModel(s, serial).Id, jobId: s.jobs.models[j]!.Id, serial: serial, progress: percent, timestamp: now });
+    } finally {
+      this.#leave();
     }
-    const s = this.#s;
-    const state = s.tasks.state[serial];
-    if (state === CANCELING) return; // a late report from a task being canceled
-    if (state !== PROCESSING) this.#invalid('progress', serial, 'report progress of', 'only a Processing task makes progress');
-    s.tasks.setProgress(serial, percent);
-    const j = s.tasks.jobOf(serial);
-    const now = this.#now();
-    s.jobs.setLastModified(j, now);
-    if (this.#listeners.taskProgress.length > 0) this.#emit('taskProgress', { taskId: taskModel(s, serial).Id, jobId: s.jobs.models[j]!.Id, serial: serial, progress: percent, timestamp: now });
   }
 
   /**
@@ -872,18 +871,23 @@ export class Scheduler {
    * @throws SchedulerError `JOB_NOT_FOUND`, or `JOB_FINAL` when the job already ended or is being canceled.
    */
   cancelJob(jobId: string): JobView {
-    const s = this.#s;
-    const j = lookupJob(s, 'cancelJob', jobId);
-    const state = s.jobs.stateOf(j);
-    if (isFinalState(state) || state === CANCELING) {
-      throw new SchedulerError('JOB_FINAL', `Scheduler.cancelJob: job ${jobId} is already ${STATE_NAMES[state]}: nothing to cancel`, { jobId, state: STATE_NAMES[state] });
+    this.#depth++;
+    try {
+      const s = this.#s;
+      const j = lookupJob(s, 'cancelJob', jobId);
+      const state = s.jobs.stateOf(j);
+      if (isFinalState(state) || state === CANCELING) {
+        throw new SchedulerError('JOB_FINAL', `Scheduler.cancelJob: job ${jobId} is already ${STATE_NAMES[state]}: nothing to cancel`, { jobId, state: STATE_NAMES[state] });
+      }
+      const now = this.#now();
+      s.jobs.setCancelRequested(j, true);
+      s.journal?.dirtyJobs.add(j);
+      this.#cancelRest(j, now, 'the job was canceled', false);
+      this.#refreshJob(j, now);
+      return jobView(s, j);
+    } finally {
+      this.#leave();
     }
-    const now = this.#now();
-    s.jobs.setCancelRequested(j, true);
-    s.journal?.dirtyJobs.add(j);
-    this.#cancelRest(j, now, 'the job was canceled', false);
-    this.#refreshJob(j, now);
-    return jobView(s, j);
   }
 
   /**
@@ -967,13 +971,18 @@ export class Scheduler {
       if (state !== QUEUED && state !== SCHEDULED) return;
       const act = action === null ? DependencyAction.cancel : action[t]!;
       if (act === DependencyAction.run) {
-        if (state === QUEUED && tasks.dropPending(t) === 0) this.#scheduleWatched(t, j, now);
+        if (state === QUEUED && tasks.dropPending(t) === 0) {
+          this.#setState(t, j, SCHEDULED, now, EV_SCHEDULED);
+          this.#makeReady(t, now);
+        }
         return;
       }
       tasks.held.delete(t);
       if (act === DependencyAction.skip) {
         tasks.setProgress(t, 0);
-        this.#finish(t, j, now, EV.Skipped, `skipped: ${why}`, state === SCHEDULED);
+        this.#setStateWith(t, j, TaskState.Finished, now, EV.Skipped, `skipped: ${why}`);
+        if (state === SCHEDULED) this.#withdrawn(t);
+        this.#releaseDependents(t, j, now);
         return;
       }
       this.#addError(t, { Code: 'DependencyFailed', Message: `canceled: ${why}` });
@@ -1059,7 +1068,9 @@ export class Scheduler {
   // ---------------------------------------------------------------- events
 
   /**
-   * Subscribes to `taskStateChange`, `taskProgress` or `jobStateChange`.
+   * Subscribes to `taskStateChange`, `taskProgress` or `jobStateChange`. A listener is called when
+   * the operation that made the change has ended (its other changes made too), before it returns,
+   * in the order of the changes; it may call back in.
    * @returns a function that unsubscribes.
    */
   on<K extends EventName>(event: K, listener: (e: SchedulerEvents[K]) => void): () => void {
@@ -1082,10 +1093,29 @@ export class Scheduler {
 
   #emit<K extends EventName>(event: K, payload: SchedulerEvents[K]): void {
     const list = this.#listeners[event] as Array<(e: SchedulerEvents[K]) => void>;
-    // Over a copy, so that a listener that subscribes or unsubscribes changes the next event, not
-    // this one; a lone listener (the Engine's) is called without making one.
-    if (list.length === 1) this.#call(list[0]!, payload);
-    else for (const l of list.slice()) this.#call(l, payload);
+    // The listeners of now, so that one that subscribes or unsubscribes changes the next event, not
+    // this one; a lone listener (the Engine's) is kept without making a copy.
+    const to = list.length === 1 ? list[0]! : list.slice();
+    if (this.#depth !== 0) this.#queued.push(to, payload);
+    else this.#deliver(to, payload);
+  }
+
+  #deliver(to: unknown, payload: unknown): void {
+    if (typeof to === 'function') this.#call(to as (e: unknown) => void, payload);
+    else for (const l of to as Array<(e: unknown) => void>) this.#call(l, payload);
+  }
+
+  /** Ends an operation: the outermost delivers the events it and the operations its listeners called made, in order. */
+  #leave(): void {
+    if (--this.#depth !== 0 || this.#queued.length === 0 || this.#delivering) return;
+    this.#delivering = true;
+    const q = this.#queued;
+    try {
+      for (let i = 0; i < q.length; i += 2) this.#deliver(q[i], q[i + 1]);
+    } finally {
+      q.length = 0;
+      this.#delivering = false;
+    }
   }
 
   #call<T>(listener: (e: T) => void, payload: T): void {

@@ -3,8 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { Scheduler } from '../../src/scheduler/scheduler.js';
 import type { TaskClaim } from '../../src/scheduler/views.js';
 import { sequentialIds } from '../../src/job/ids.js';
-import { TaskState, isFinalState } from '../../src/job/enums.js';
-import { randomJob, toDefinition } from '../helpers/arbitraries.js';
+import { DependencyAction, TaskState, isFinalState } from '../../src/job/enums.js';
+import { validateJob } from '../../src/validate/validate.js';
+import { PROCESSORS, randomJob, toDefinition } from '../helpers/arbitraries.js';
 import { MES, dagJob } from '../helpers/jobs.js';
 
 // The seed is fixed by test/setup.ts in CI (FC_SEED replays a failure).
@@ -21,14 +22,39 @@ describe('Scheduler listeners that call back in', () => {
   it('end every job and keep dependency order whatever they submit, add, cancel or rerun at any event', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(randomJob(6), fc.array(fc.boolean(), { minLength: 6, maxLength: 6 })), { minLength: 1, maxLength: 3 }),
+        fc.array(
+          fc.tuple(
+            randomJob(6),
+            fc.array(fc.boolean(), { minLength: 6, maxLength: 6 }),
+            fc.array(fc.constantFrom<number>(DependencyAction.cancel, DependencyAction.cancel, DependencyAction.run, DependencyAction.skip), { minLength: 6, maxLength: 6 }),
+            fc.option(fc.integer({ min: 1, max: 2 }), { nil: undefined }),
+          ),
+          { minLength: 1, maxLength: 3 },
+        ),
         fc.integer({ min: 1, max: 4 }),
+        fc.option(fc.integer({ min: 1, max: 2 }), { nil: undefined }),
         fc.array(fc.tuple(fc.constantFrom('taskStateChange', 'taskStateChange', 'jobStateChange'), fc.integer({ min: 1, max: 30 }), fc.constantFrom<Act>('submit', 'submit-big', 'submit-big', 'add', 'cancel', 'rerun'), fc.nat(5)), { minLength: 1, maxLength: 6 }),
-        (jobs, concurrency, acts) => {
-          const s = new Scheduler({ concurrency, ids: sequentialIds(), onListenerError: (err) => { throw err; } });
+        (jobs, concurrency, slots, acts) => {
+          const ids = sequentialIds();
+          // What a listener throws is kept here and asserted at the end (the scheduler goes on past it).
+          const errors: unknown[] = [];
+          const s = new Scheduler({ concurrency, ids, ...(slots !== undefined ? { pools: { [PROCESSORS[0]!]: slots } } : {}), onListenerError: (err) => errors.push(err) });
+          const actionOf = new Map<string, number>();
           const failsFirst = new Set<string>();
           const failed: string[] = [];
           let made = 0;
+          // No task starts before every producer it waits on finished (ended, for one that runs whatever
+          // happens): checked by the first listener, before those that call back in (a rerun of a
+          // producer after the start is theirs to make).
+          const early: string[] = [];
+          s.on('taskStateChange', (e) => {
+            if (e.newState !== TaskState.Processing) return;
+            const runs = actionOf.get(e.taskId) === DependencyAction.run;
+            for (const dep of s.taskInfo(e.taskId).dependencies) {
+              const state = s.task(dep)!.State;
+              if (runs ? !isFinalState(state) : state !== TaskState.Finished) early.push(`${s.task(e.taskId)!.Name} started with ${s.task(dep)!.Name} in state ${state}`);
+            }
+          });
           const seen = new Map<string, number>();
           for (const [event, at, act, pick] of acts) {
             s.on(event as 'taskStateChange', (e: { jobId: string }) => {
@@ -50,17 +76,19 @@ describe('Scheduler listeners that call back in', () => {
               }
             });
           }
-          jobs.forEach(([j, failing], n) => {
-            const view = s.submit(toDefinition(j, `J${n}`));
-            s.tasks({ jobId: view.Id }).forEach((t, i) => {
+          jobs.forEach(([j, failing, actions, maxRunning], n) => {
+            // The extensions: what a dependent does when a producer fails (cancel, run, skip), a cap on the job's running tasks.
+            const r = validateJob(toDefinition(j, `J${n}`), { profile: 'relaxed', ids });
+            r.job!.extensions = { action: actions.slice(0, j.n), ...(maxRunning !== undefined ? { maxRunning } : {}) };
+            const id = s.add(r);
+            s.tasks({ jobId: id }).forEach((t, i) => {
               if (failing[i]) failsFirst.add(t.Id);
+              actionOf.set(t.Id, actions[i]!);
             });
           });
           const running: TaskClaim[] = [];
           for (let step = 0; step < 5000; step++) {
             for (let c = s.next(); c; c = s.next()) {
-              // No task starts before every producer it waits on finished.
-              for (const dep of s.taskInfo(c.taskId).dependencies) expect(s.task(dep)!.State).toBe(TaskState.Finished);
               running.push(c);
             }
             const c = running.shift();
@@ -72,6 +100,8 @@ describe('Scheduler listeners that call back in', () => {
               failed.push(c.taskId);
             } else s.complete(c.taskId);
           }
+          expect(errors).toEqual([]);
+          expect(early).toEqual([]);
           expect(running).toEqual([]);
           expect(s.running).toBe(0);
           for (const t of s.tasks()) expect(isFinalState(t.State)).toBe(true);

@@ -13,12 +13,13 @@ function drain(s: Scheduler): void {
 }
 
 /**
- * A taskStateChange listener that submits while the scheduler is in the middle of a change: the
- * submit grows the task tables into new arrays, and what the change goes on to do must land in
- * those (found by the Engine's property test, seed 1996375650: a job stayed Processing forever,
- * one task Queued with its producers Finished).
+ * Listeners that call back in. They ran in the middle of the change that called them, and what
+ * they did met the change half done: a submit moved the tables under a release (a task then waited
+ * forever), a rerun counted a producer that the release then counted again (a dependent started
+ * early). Events now wait for the operation to end; these keep both cases, found by the property
+ * tests (seeds 1996375650 and 707).
  */
-describe('a listener that submits in the middle of a change', () => {
+describe('a listener that calls back in at a change', () => {
   it('releasing dependents: a count lowered after the submit is not lost (a task with two producers ran)', () => {
     const s = make();
     // Task 1 feeds Task 2, then Task 3; Task 3 waits on Task 0 as well.
