@@ -696,13 +696,12 @@ export class Engine {
   #finishJob(jobId: string): void {
     const entry = this.#jobs.get(jobId);
     if (entry === undefined) return;
-    // Resolve after the current call returns, so a listener sees the final state first; with the
-    // resolver and the view of this end, taken now: a listener of this end may rerun a task of the
-    // job, which gives the job a new promise and moves it on before the microtask runs (the old
-    // promise then never settled, and the new one settled with the job still running).
+    // The event comes once its operation has ended: a listener before this one may have rerun a task
+    // of the job since, settling the promise of that end itself (Engine.rerun). Else resolve after
+    // the current call returns, so a listener sees the final state first, with the resolver and the
+    // view of this end taken now: a listener of this end may rerun a task before the microtask runs
+    // (the old promise then never settled, and the new one settled with the job running again).
     const view = this.scheduler.job(jobId)!;
-    // The event is delivered once its operation ended: a listener before this one may have rerun a
-    // task of the job since, and settled the promise of that end itself (Engine.rerun).
     if (!isFinalState(view.State)) return;
     const resolve = entry.resolve;
     inMicrotask(() => resolve(view));
