@@ -514,14 +514,14 @@ export class Scheduler {
   #releaseDependents(serial: number, j: number, now: number): void {
     const s = this.#s;
     const tasks = s.tasks;
-    const states = tasks.state;
+    const succ = tasks.succ;
     const ints = tasks.ints;
+    const states = tasks.state;
     const from = ints[serial << TASK_SHIFT]!;
     const to = ints[(serial + 1) << TASK_SHIFT]!;
     if (to - from >= MANY_DEPENDENTS && s.ready.poolCount === 1 && !s.capped && !this.#statesWatched) {
       this.#releaseMany(from, to, j, now);
     } else {
-      const succ = tasks.succ;
       for (let e = from; e < to; e++) {
         const t = succ[e]!;
         if (--ints[(t << TASK_SHIFT) + T_PENDING]! === 0 && states[t] === QUEUED) {
@@ -682,7 +682,7 @@ export class Scheduler {
     this.#depth++;
     try {
       const serial = this.#resolve('rerun', task);
-      checkObject('Scheduler.rerun', '`options`', options);
+      checkOptionsObject('rerun', 'options', options);
       if (options.downstream !== undefined && typeof options.downstream !== 'boolean') throw new ArgumentTypeError(`Scheduler.rerun: expected \`downstream\` to be a boolean, got ${describeValue(options.downstream)}`);
       const s = this.#s;
       const tasks = s.tasks;
@@ -1252,7 +1252,7 @@ export class Scheduler {
    *   RangeError (`ERR_INVALID_ARG_VALUE`) when `options.processing` is neither "requeue" nor "keep".
    */
   static restore(snapshot: SchedulerSnapshot, options: RestoreOptions = {}): Scheduler {
-    checkObject('Scheduler.restore', '`options`', options);
+    checkOptionsObject('restore', 'options', options);
     const processing = options.processing ?? 'requeue';
     // Anything else would leave the lost tasks Processing for ever, as 'keep' does on purpose.
     if (processing !== 'requeue' && processing !== 'keep') {
