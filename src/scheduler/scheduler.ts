@@ -8,7 +8,7 @@ import { validateAddition } from '../validate/add.js';
 import { hasFreshTaskIds, isValidationResult, validateJob, type ValidationResult } from '../validate/validate.js';
 import { Claim } from './claim.js';
 import { EV } from './event-log.js';
-import { SchedulerError, callbackThrew } from './errors.js';
+import { SchedulerError, callbackThrew, thrownText } from './errors.js';
 import { explain, jobView, jobViews, modelOf, producerIndex, taskInfo, taskView, taskViews, type TaskInfo } from './inspect.js';
 import { FLOAT_SHIFT, INT_SHIFT, JOB_STATE, LAST_MODIFIED, MAX_RUNNING } from './job-table.js';
 import { T_ATTEMPTS, T_JOB, T_PENDING, TASK_SHIFT } from './task-table.js';
@@ -632,12 +632,12 @@ export class Scheduler {
   fail(task: string | TaskClaim, options: FailOptions = {}): void {
     this.#depth++;
     try {
-      const serial = this.#resolve('fail', task);
       checkOptionsObject('fail', 'options', options);
+      if (options.code !== undefined && typeof options.code !== 'string') throw new ArgumentTypeError(`Scheduler.fail: expected \`code\` to be a string, got ${describeValue(options.code)}`);
+      const serial = this.#resolve('fail', task);
       const s = this.#s;
       const state = s.tasks.state[serial];
       if (state !== PROCESSING && state !== CANCELING) this.#invalid('fail', serial, 'fail', 'only a Processing task can fail');
-      if (options.code !== undefined && typeof options.code !== 'string') throw new ArgumentTypeError(`Scheduler.fail: expected \`code\` to be a string, got ${describeValue(options.code)}`);
       const j = s.tasks.jobOf(serial);
       const now = this.#now();
       this.#stopRunning(serial);
@@ -681,9 +681,11 @@ export class Scheduler {
   rerun(task: string | TaskClaim, options: RerunOptions = {}): void {
     this.#depth++;
     try {
-      const serial = this.#resolve('rerun', task);
+      // The arguments' own shape first, as the other calls check theirs: a bad options object is
+      // reported as such whatever task it came with.
       checkOptionsObject('rerun', 'options', options);
       if (options.downstream !== undefined && typeof options.downstream !== 'boolean') throw new ArgumentTypeError(`Scheduler.rerun: expected \`downstream\` to be a boolean, got ${describeValue(options.downstream)}`);
+      const serial = this.#resolve('rerun', task);
       const s = this.#s;
       const tasks = s.tasks;
       const states = tasks.state;
@@ -839,10 +841,10 @@ export class Scheduler {
   progress(task: string | TaskClaim, percent: number): void {
     this.#depth++;
     try {
-      const serial = this.#resolve('progress', task);
       if (typeof percent !== 'number' || !(percent >= 0 && percent <= 100)) {
         throw new ArgumentRangeError(`Scheduler.progress: expected \`percent\` to be a number from 0 to 100, got ${describeValue(percent)}`);
       }
+      const serial = this.#resolve('progress', task);
       const s = this.#s;
       const state = s.tasks.state[serial];
       if (state === CANCELING) return; // a late report from a task being canceled
@@ -861,8 +863,8 @@ export class Scheduler {
    * Adds a historical event to a task (what a processor logs). `code` is free text, e.g. `Transcoding`.
    */
   log(task: string | TaskClaim, code: string, message = ''): void {
-    const serial = this.#resolve('log', task);
     if (typeof code !== 'string' || code === '') throw new ArgumentTypeError(`Scheduler.log: expected \`code\` to be a non-empty string, got ${describeValue(code)}`);
+    const serial = this.#resolve('log', task);
     this.#s.events.addText(serial, EV.Log, this.#now(), String(message), code);
   }
 
@@ -1142,14 +1144,22 @@ export class Scheduler {
   #resolve(call: string, task: string | TaskClaim): number {
     const s = this.#s;
     if (typeof task !== 'object' || task === null) return lookupTask(s, call, task);
-    // A claim of this scheduler knows its serial: no lookup, and no visit to the task's model.
-    if (task instanceof Claim && task.owner === this && !s.jobs.isForgotten(s.tasks.jobOf(task.serial))) return task.serial;
-    const serial = task.serial;
-    if (typeof serial === 'number' && serial >= 0 && serial < s.tasks.count) {
-      const j = s.tasks.jobOf(serial);
-      if (s.jobs.models[j]!.Tasks[s.jobs.localOf(j, serial)]?.Id === task.taskId) return serial;
+    let serial: unknown;
+    let taskId: unknown;
+    try {
+      // A claim of this scheduler knows its serial: no lookup, and no visit to the task's model.
+      if (task instanceof Claim && task.owner === this && !s.jobs.isForgotten(s.tasks.jobOf(task.serial))) return task.serial;
+      // Anything else is read once, here: a getter or Proxy trap that throws is a claim that is none.
+      serial = task.serial;
+      taskId = task.taskId;
+    } catch (err) {
+      throw new SchedulerError('TASK_NOT_FOUND', `Scheduler.${call}: the claim given could not be read (${thrownText(err)}): pass the claim next() returned, or the task id`, { cause: err });
     }
-    throw new SchedulerError('TASK_NOT_FOUND', `Scheduler.${call}: the claim for ${describeValue(task.taskId)} is not from this scheduler: pass the claim next() returned, or the task id`);
+    if (typeof serial === 'number' && Number.isInteger(serial) && serial >= 0 && serial < s.tasks.count) {
+      const j = s.tasks.jobOf(serial);
+      if (s.jobs.models[j]!.Tasks[s.jobs.localOf(j, serial)]?.Id === taskId) return serial;
+    }
+    throw new SchedulerError('TASK_NOT_FOUND', `Scheduler.${call}: the claim for ${describeValue(taskId)} is not from this scheduler: pass the claim next() returned, or the task id`);
   }
 
   /**
