@@ -76,6 +76,12 @@ interface Row {
   bytesPerTask: number | null;
   baseline: string | null;
   ratio: number | null;
+  /**
+   * Cold rows with three samples or more on both sides: ours' fastest sample ÷ the baseline's. On
+   * a shared machine noise only adds time, so the minima are the least disturbed pair; beside the
+   * median ratio it shows how far a row's verdict rests on the noise.
+   */
+  minRatio?: number | null;
   memoryRatio: number | null;
   bestPeer: string | null;
   aheadOfBestPeer: number | null;
@@ -346,12 +352,14 @@ function derive(rows: Row[]): void {
     const best = peers[0];
     for (const r of g) {
       r.ratio = null;
+      if (r.protocol === 'cold') r.minRatio = null;
       r.memoryRatio = null;
       r.bestPeer = null;
       r.aheadOfBestPeer = null;
       if (r.baseline !== null && r.medianMs !== null) {
         const base = g.find((x) => x.impl === r.baseline);
         if (base?.medianMs) r.ratio = r.medianMs / base.medianMs;
+        if (r.protocol === 'cold' && base?.minMs && r.minMs !== null && r.samples.length >= 3 && base.samples.length >= 3) r.minRatio = r.minMs / base.minMs;
         if (base?.bytesHeld && r.bytesHeld !== null) r.memoryRatio = r.bytesHeld / base.bytesHeld;
       }
       if (r.role === 'ours' && r.medianMs !== null && best !== undefined) {
@@ -410,7 +418,11 @@ function printTables(rows: Row[], only: Set<string>): string {
           .map((r) => `${r.impl}: ${r.status}`);
         out.push(
           `| ${row} | ${[
-            ...withBase.map((i) => x(get(row, i)?.ratio ?? null)),
+            ...withBase.map((i) => {
+              const r = get(row, i);
+              const ofMinima = r?.minRatio ?? null;
+              return x(r?.ratio ?? null) + (ofMinima !== null ? ` (minima ${x(ofMinima)})` : '');
+            }),
             ...(peers ? [best + (failed.length ? ` (${failed.join(', ')})` : ''), ...ours.map((i) => x(get(row, i)?.aheadOfBestPeer ?? null))] : []),
           ].join(' | ')} |`,
         );
@@ -519,7 +531,7 @@ async function main(): Promise<void> {
     node: process.version,
     cpu: cpus()[0]?.model ?? 'unknown',
     cpus: cpus().length,
-    note: 'medians in ms; ratio = medianMs / baseline medianMs (same table and row); aheadOfBestPeer = fastest ok peer / ours; bytes held after forced GC',
+    note: 'medians in ms; ratio = medianMs / baseline medianMs (same table and row); minRatio (cold rows, 3+ samples a side) = minMs / baseline minMs; aheadOfBestPeer = fastest ok peer / ours; bytes held after forced GC',
     cases: merged.sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true })),
   };
   const tmp = `${o.out}.tmp`;
