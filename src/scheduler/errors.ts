@@ -37,7 +37,7 @@ export function callbackThrew(what: string, task: Task, job: Job, err: unknown):
 }
 
 /** An Error's message, or a description of anything else thrown; never throws. */
-export function thrownText(err: unknown): string {
+function thrownText(err: unknown): string {
   try {
     if (err instanceof Error && typeof err.message === 'string' && err.message !== '') return err.message;
   } catch {

@@ -1,4 +1,4 @@
-import { ArgumentRangeError, ArgumentTypeError, ValidationError, checkObject, describeValue } from '../errors.js';
+import { ArgumentRangeError, ArgumentTypeError, ValidationError, checkObject, describeValue, thrownText } from '../errors.js';
 import { isLoadedJob } from '../job/load.js';
 import { DependencyAction, STATE_NAMES, TaskOptions, TaskState, isFinalState } from '../job/enums.js';
 import type { Job, JobExtensions, Task } from '../job/model.js';
@@ -8,7 +8,7 @@ import { validateAddition } from '../validate/add.js';
 import { hasFreshTaskIds, isValidationResult, validateJob, type ValidationResult } from '../validate/validate.js';
 import { Claim } from './claim.js';
 import { EV } from './event-log.js';
-import { SchedulerError, callbackThrew, thrownText } from './errors.js';
+import { SchedulerError, callbackThrew } from './errors.js';
 import { explain, jobView, jobViews, modelOf, producerIndex, taskInfo, taskView, taskViews, type TaskInfo } from './inspect.js';
 import { FLOAT_SHIFT, INT_SHIFT, JOB_STATE, LAST_MODIFIED, MAX_RUNNING } from './job-table.js';
 import { T_ATTEMPTS, T_JOB, T_PENDING, TASK_SHIFT } from './task-table.js';

@@ -42,7 +42,7 @@ describe('a claim that cannot be read (regression: the getter\'s or trap\'s own 
         const e = thrown(() => run(s, make() as never));
         expect(e).toBeInstanceOf(SchedulerError);
         expect(e.code).toBe('TASK_NOT_FOUND');
-        expect(e.message).toContain(`Scheduler.${call}: the claim given could not be read (boom)`);
+        expect(e.message).toContain(`Scheduler.${call}: the claim given could not be read (Error: boom)`);
         expect((e as Error).cause).toBe(boom);
         expect(s.snapshot()).toEqual(before);
       });
