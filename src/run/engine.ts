@@ -510,6 +510,7 @@ export class Engine {
    * they were first kept (after a restart: in key order).
    */
   records(prefix = ''): Array<[key: string, value: string]> {
+    if (typeof prefix !== 'string') throw new ArgumentTypeError(`Engine.records: expected \`prefix\` to be a string, got ${describeValue(prefix)}`);
     const out: Array<[string, string]> = [];
     for (const [k, v] of this.#records) if (k.startsWith(prefix)) out.push([k, v]);
     return out;
@@ -541,6 +542,7 @@ export class Engine {
 
   /** The promise of a job's end, for a job submitted earlier (or restored). */
   done(jobId: string): Promise<JobView> {
+    if (typeof jobId !== 'string') throw new ArgumentTypeError(`Engine.done: expected a job id string, got ${describeValue(jobId)}`);
     if (!this.scheduler.job(jobId)) throw new SchedulerError('JOB_NOT_FOUND', `Engine.done: no job has Id ${JSON.stringify(jobId)}`, { jobId });
     return this.#entry(jobId).done;
   }

@@ -469,7 +469,8 @@ export class Scheduler {
       const tasks = s.tasks;
       // An index that names no task reads undefined (or a state past the tables' end that is no
       // running one), so this one test also keeps them out; the error path tells which it was.
-      const state = tasks.state[serial];
+      // Not a number: no read (an object as an index is converted to a key, which may throw).
+      const state = typeof serial === 'number' ? tasks.state[serial] : undefined;
       if (state !== PROCESSING && state !== CANCELING) {
         this.#checkSerial('completeIndex', serial);
         this.#invalid('complete', serial, 'complete', 'start it first with next()');
@@ -1077,7 +1078,8 @@ export class Scheduler {
    */
   on<K extends EventName>(event: K, listener: (e: SchedulerEvents[K]) => void): () => void {
     // Own properties only: `toString` and the like are on every object's prototype.
-    const list = Object.hasOwn(this.#listeners, event) ? (this.#listeners[event] as Array<(e: SchedulerEvents[K]) => void>) : undefined;
+    // A string first: any other value would be converted to a key, which may throw (an object without a prototype).
+    const list = typeof event === 'string' && Object.hasOwn(this.#listeners, event) ? (this.#listeners[event] as Array<(e: SchedulerEvents[K]) => void>) : undefined;
     if (!list) throw new ArgumentRangeError(`Scheduler.on: unknown event ${describeValue(event)}; events are taskStateChange, taskProgress, jobStateChange`, 'ERR_INVALID_ARG_VALUE');
     if (typeof listener !== 'function') throw new ArgumentTypeError(`Scheduler.on: expected \`listener\` to be a function, got ${describeValue(listener)}`);
     list.push(listener);
@@ -1086,7 +1088,7 @@ export class Scheduler {
   }
 
   off<K extends EventName>(event: K, listener: (e: SchedulerEvents[K]) => void): void {
-    if (!Object.hasOwn(this.#listeners, event)) return;
+    if (typeof event !== 'string' || !Object.hasOwn(this.#listeners, event)) return;
     const list = this.#listeners[event] as Array<(e: SchedulerEvents[K]) => void>;
     const i = list.indexOf(listener);
     if (i !== -1) list.splice(i, 1);
