@@ -1,5 +1,6 @@
 import { randomBytes, randomFillSync } from 'node:crypto';
 import { Buffer } from 'node:buffer';
+import { ArgumentRangeError, describeValue } from '../errors.js';
 
 /** Entity id prefixes of AMS v2. */
 export const ID_PREFIX = {
@@ -121,15 +122,25 @@ export function taskIdChunk(): TaskIdBits {
  * cost ~2 µs and ~500 bytes of heap an id (its string is built from pieces), which showed in jobs
  * of a million tasks; an id here is a slice of a batch string (~80 bytes).
  */
-export const randomIds: IdFactory = (kind) => pools[kind].take();
+export const randomIds: IdFactory = (kind) => {
+  // The loader asks with its own kinds; a caller of the factory may not.
+  if (kind !== 'job' && kind !== 'task') throw badKind('randomIds', kind);
+  return pools[kind].take();
+};
+
+function badKind(call: string, kind: unknown): ArgumentRangeError {
+  return new ArgumentRangeError(`${call}: expected \`kind\` to be "job" or "task", got ${describeValue(kind)}`, 'ERR_INVALID_ARG_VALUE');
+}
 
 /**
  * Deterministic ids from a counter: `nb:jid:UUID:00000000-0000-4000-8000-000000000001`, … Each
  * factory counts on its own.
  */
 export function sequentialIds(start = 1): IdFactory {
+  if (!(Number.isSafeInteger(start) && start >= 0)) throw new ArgumentRangeError(`sequentialIds: expected \`start\` to be an integer >= 0, got ${describeValue(start)}`);
   let n = start;
   return (kind) => {
+    if (kind !== 'job' && kind !== 'task') throw badKind('sequentialIds', kind);
     const hex = (n++).toString(16).padStart(12, '0');
     return `${ID_PREFIX[kind]}00000000-0000-4000-8000-${hex}`;
   };

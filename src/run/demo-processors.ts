@@ -1,5 +1,6 @@
 import { ProcessorError, type Processor, type ProcessorContext } from './processor.js';
 import { DEMO_PROCESSOR_IDS, demoDuration } from '../workload/demo.js';
+import { ArgumentRangeError, checkObject, describeValue } from '../errors.js';
 
 export interface DemoOptions {
   /** Multiplies every duration: 0.01 runs a 10 s encode in 100 ms. @defaultValue 1 */
@@ -48,8 +49,9 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 /** An encoder, a packager and a thumbnailer that sleep (scaled) instead of touching media. */
 export function demoProcessors(options: DemoOptions = {}): Processor[] {
-  const scale = options.timeScale ?? 1;
-  if (!(Number.isFinite(scale) && scale >= 0)) throw new RangeError(`demoProcessors: expected \`timeScale\` to be a number >= 0, got ${String(scale)}`);
+  checkObject('demoProcessors', '`options`', options, '{ timeScale? }');
+  const scale: unknown = options.timeScale ?? 1;
+  if (!(typeof scale === 'number' && Number.isFinite(scale) && scale >= 0)) throw new ArgumentRangeError(`demoProcessors: expected \`timeScale\` to be a number >= 0, got ${describeValue(scale)}`);
   const make = (kind: keyof typeof DEMO_PROCESSOR_IDS, name: string, description: string): Processor => ({
     id: DEMO_PROCESSOR_IDS[kind],
     name,

@@ -65,6 +65,7 @@ const ESCAPES: Record<string, string> = {
  *   represent (a control character other than tab/CR/LF, U+FFFE, U+FFFF, a lone surrogate).
  */
 export function escapeAttribute(value: string, what = 'value'): string {
+  if (typeof what !== 'string') throw new ArgumentTypeError(`escapeAttribute: expected \`what\` (the value's name, for messages) to be a string, got ${describeValue(what)}`);
   if (typeof value !== 'string') throw new ArgumentTypeError(`escapeAttribute: expected \`${what}\` to be a string, got ${describeValue(value)}`);
   const bad = NOT_XML_CHAR.exec(value);
   if (bad !== null) {
