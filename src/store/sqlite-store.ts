@@ -142,7 +142,14 @@ export class SqliteStore implements RunStore {
 
   write(batch: RunBatch): void {
     const s = this.#open();
-    if (isEmptyBatch(batch)) return;
+    let empty: boolean;
+    try {
+      empty = isEmptyBatch(batch);
+    } catch (err) {
+      // Not a batch (its lists cannot be read): nothing was begun.
+      throw writeError(this.location, err);
+    }
+    if (empty) return;
     try {
       s.begin.run();
       for (const j of batch.jobs) {

@@ -206,6 +206,20 @@ export function describeRunStore(name: string, create: () => RunStore): void {
       expect(plain(store.load())).toEqual(plain(emptyRun()));
     });
 
+    it('refuses what is no batch (undefined, null, an object without its lists) with STORE_WRITE_FAILED, and stays usable', () => {
+      // Regression: SqliteStore read the lists' lengths before its guard and let a raw TypeError out.
+      store.write(batch({ jobs: [job(1)] }));
+      const before = plain(store.load());
+      for (const notABatch of [undefined, null, {}, { ...emptyBatch(), jobs: undefined }]) {
+        const err = catchError(() => store.write(notABatch as unknown as RunBatch));
+        expect(err).toBeInstanceOf(StoreError);
+        expect((err as StoreError).code).toBe('STORE_WRITE_FAILED');
+        expect(plain(store.load())).toEqual(before);
+      }
+      store.write(batch({ jobs: [job(2)] }));
+      expect(plain(store.load()).jobs.map((j) => j.key)).toEqual([1, 2]);
+    });
+
     describe('a failing batch writes nothing and leaves the store usable', () => {
       const cases: Array<[string, RunBatch]> = [
         ['a job key already stored (second job of the batch)', batch({ jobs: [job(2), job(1)] })],
