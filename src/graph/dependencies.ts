@@ -25,11 +25,18 @@ export interface Dependencies {
 
 /**
  * @param job a loaded job: validateJob(def).job or loadJob(def).job, not the definition.
- * @param packed the job's packed references when the caller has them (see packedRefsOf).
  * @throws ArgumentTypeError (`ERR_INVALID_ARG_TYPE`) when `job` is not a loaded job.
  */
-export function resolveDependencies(job: Job, packed?: ReturnType<typeof packedRefsOf>): Dependencies {
+export function resolveDependencies(job: Job): Dependencies {
   if (!isLoadedJob(job)) throw new ArgumentTypeError(`resolveDependencies: expected \`job\` to be a loaded job (pass validateJob(def).job), got ${describeValue(job)}`);
+  return resolveLoaded(job, undefined);
+}
+
+/**
+ * @internal {@link resolveDependencies} for the loader's callers, which have a loaded job and may
+ * have found its packed references already (see packedRefsOf): not read twice.
+ */
+export function resolveLoaded(job: Job, packed: ReturnType<typeof packedRefsOf>): Dependencies {
   if (packed === undefined) packed = packedRefsOf(job);
   if (packed !== undefined) return resolvePacked(taskCountOf(job), packed.data, packed.at);
   // A clean task's references are its entries' (see isCleanTask): read without its entries.

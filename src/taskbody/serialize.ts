@@ -2,7 +2,7 @@
  * Writing TaskBodies: used by workload generators and the round-trip property test
  * (`parseTaskBody(serializeTaskBody(body))` gives `body` back, exactly).
  */
-import { ArgumentRangeError, ArgumentTypeError, describeValue } from '../errors.js';
+import { ArgumentRangeError, ArgumentTypeError, checkObject, describeValue } from '../errors.js';
 import { checkAssetRef } from './asset-ref.js';
 import type { AssetRef } from './types.js';
 
@@ -116,8 +116,9 @@ function checkString(value: unknown, what: string): string {
  */
 export function serializeTaskBody(body: SerializableTaskBody, options: SerializeTaskBodyOptions = {}): string {
   if (typeof body !== 'object' || body === null || !Array.isArray(body.inputs) || !Array.isArray(body.outputs)) {
-    throw new ArgumentTypeError(`serializeTaskBody: Expected \`body\` to be { inputs: AssetRef[], outputs: AssetRef[] }, got ${describeValue(body)}`);
+    throw new ArgumentTypeError(`serializeTaskBody: expected \`body\` to be { inputs: AssetRef[], outputs: AssetRef[] }, got ${describeValue(body)}`);
   }
+  checkObject('serializeTaskBody', '`options`', options, '{ attributeCase?, pretty?, prolog? }');
   const pascal = options.attributeCase === 'PascalCase';
   const nl = options.pretty === true ? '\n' : '';
   const indent = options.pretty === true ? '  ' : '';

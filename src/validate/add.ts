@@ -8,7 +8,7 @@
  * numbering, and the quotas count the grown job. Only then are the tasks given their indices in the
  * grown job.
  */
-import { resolveDependencies, type Dependencies } from '../graph/dependencies.js';
+import { resolveLoaded, type Dependencies } from '../graph/dependencies.js';
 import { DiagnosticSink, type Diagnostic, type DiagnosticExtras } from '../diagnostics/diagnostic.js';
 import { closest } from '../diagnostics/suggest.js';
 import { ArgumentRangeError, ArgumentTypeError, describeValue } from '../errors.js';
@@ -182,7 +182,7 @@ export function validateAddition(job: Job, deps: Dependencies, additions: unknow
   // the job's (as in the grown job, where its producer comes first), even when a new task outputs it
   // again (OUTPUT_DUPLICATE); what neither has stays unproduced.
   const packed = packedRefsOf(tasksJob);
-  const local = resolveDependencies(tasksJob, packed);
+  const local = resolveLoaded(tasksJob, packed);
   const ex = splitExternal(local, deps);
   checkGraph(tasksJob, local, sink, profile, plain, { job, deps, outputBase }, packed);
   if (ended !== undefined) checkEnded(tasksJob, job, ex, ended, plain, sink);

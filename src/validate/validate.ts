@@ -1,6 +1,6 @@
 import { coveringCycles } from '../core/cycles.js';
 import { JobGraph } from '../graph/job-graph.js';
-import { resolveDependencies, type Dependencies } from '../graph/dependencies.js';
+import { resolveLoaded, type Dependencies } from '../graph/dependencies.js';
 import { inputAtOf, inputCodesOf, inputCountOf, isCleanTask, loadJobInto, outputCountOf, packedRefsOf, readLoadOptions, readTasks, type LoadOptions } from '../job/load.js';
 import { parseJsonText } from '../job/json-text.js';
 import { randomIds } from '../job/ids.js';
@@ -106,7 +106,7 @@ export function validateJob(definition: unknown, options: ValidateOptions = {}):
   if (job && expansion?.template) checkTemplateInputs(job, expansion.template, sink);
   // Found once: resolving the dependencies and checking the inputs both read them.
   const packed = job ? packedRefsOf(job) : undefined;
-  const deps = job ? resolveDependencies(job, packed) : undefined;
+  const deps = job ? resolveLoaded(job, packed) : undefined;
   if (job) checkGraph(job, deps!, sink, profile, plain !== undefined, undefined, packed);
   if (job && (reading.givenTaskIds ?? 0) > 0) checkTaskIds(job, sink);
   const r = result(sink, job, deps, ids === randomIds && reading.givenTaskIds === 0);

@@ -3,7 +3,9 @@ import { ArgumentRangeError, ArgumentTypeError } from '../../src/errors.js';
 import { demoDurations, fixedDurations, perProcessorDurations } from '../../src/simulate/durations.js';
 import { demoProcessors } from '../../src/run/demo-processors.js';
 import { randomIds, sequentialIds } from '../../src/job/ids.js';
-import { escapeAttribute } from '../../src/taskbody/serialize.js';
+import { escapeAttribute, serializeTaskBody } from '../../src/taskbody/serialize.js';
+import { resolveDependencies } from '../../src/graph/dependencies.js';
+import { validateJob } from '../../src/validate/validate.js';
 import type { Job, Task } from '../../src/job/model.js';
 import { thrown } from '../helpers/thrown.js';
 
@@ -95,5 +97,20 @@ describe('escapeAttribute', () => {
   it('refuses a name that is no string, as it refuses such a value', () => {
     expect(thrown(() => escapeAttribute('a', Symbol('w') as never))).toBeInstanceOf(ArgumentTypeError);
     expect(escapeAttribute('a&b', 'name')).toBe('a&amp;b');
+  });
+});
+
+describe('serializeTaskBody and resolveDependencies', () => {
+  it('serializeTaskBody refuses options that are no object', () => {
+    const e = thrown(() => serializeTaskBody({ inputs: [], outputs: [] }, null as never));
+    expect(e).toBeInstanceOf(ArgumentTypeError);
+    expect(e.message).toContain('serializeTaskBody: expected `options` to be an object');
+  });
+
+  it('resolveDependencies takes the job alone: what else it is given does not reach the loader\'s road', () => {
+    // It had a second parameter, the loader's packed references, which a caller could fill with anything.
+    const job = validateJob({ tasks: [{ id: 'a' }, { id: 'b', dependsOn: ['a'] }] }, { profile: 'relaxed' }).job!;
+    const deps = resolveDependencies(...([job, null] as unknown as [typeof job]));
+    expect([...deps.from, ...deps.to]).toEqual([0, 1]);
   });
 });
