@@ -1115,6 +1115,16 @@ function checkEngineOptions(options: EngineOptions, call: string): void {
     throw new ArgumentTypeError(`${call}: expected \`timeoutMs\` to be a positive number or a function, got ${describeValue(t)}`);
   }
   checkRetry(options.retry ?? {});
+  const d: unknown = options.dispatcher;
+  if (d !== undefined && d !== null) {
+    const has = (method: string, optional: boolean): boolean => {
+      const f: unknown = (d as Record<string, unknown>)[method];
+      return typeof f === 'function' || (optional && f === undefined);
+    };
+    if (!(['start', 'dispatch', 'abort', 'abandon', 'close'].every((m) => has(m, false)) && has('reattach', true) && has('locate', true))) {
+      throw new ArgumentTypeError(`${call}: expected \`dispatcher\` to be a Dispatcher (functions start, dispatch, abort, abandon and close; reattach and locate optional), got ${describeValue(d)}`);
+    }
+  }
   const keepValue = options.retention === undefined ? undefined : (options.retention as { endedJobsMs?: unknown } | null)?.endedJobsMs;
   if (options.retention !== undefined && !(typeof keepValue === 'number' && keepValue >= 0 && keepValue <= Number.MAX_SAFE_INTEGER)) {
     throw new ArgumentTypeError(`${call}: expected \`retention.endedJobsMs\` to be a number of ms >= 0, got ${describeValue(keepValue)}`);

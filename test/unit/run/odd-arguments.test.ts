@@ -79,3 +79,27 @@ describe('Engine calls given values that cannot become a key or JSON', () => {
     await e.close();
   });
 });
+
+describe('Engine options: a dispatcher that is none', () => {
+  // Regression: `dispatcher: 0` came out as "this[#dispatcher].start is not a function".
+  for (const [what, dispatcher] of [
+    ['a number', 0],
+    ['a string', 'bullmq'],
+    ['an object without close()', { start() {}, dispatch() {}, abort() {}, abandon() {} }],
+    ['an object whose reattach is no function', { start() {}, dispatch() {}, abort() {}, abandon() {}, close: async () => undefined, reattach: 5 }],
+  ] as Array<[string, unknown]>) {
+    it(`${what}: ArgumentTypeError naming what a Dispatcher has`, () => {
+      const e = thrown(() => new Engine({ processors: [], dispatcher: dispatcher as never }));
+      expect(e).toBeInstanceOf(ArgumentTypeError);
+      expect(e.message).toContain('expected `dispatcher` to be a Dispatcher');
+    });
+  }
+
+  it('null and undefined are the in-process dispatcher, as before', async () => {
+    for (const dispatcher of [null, undefined]) {
+      const e = new Engine({ processors: [{ id: MES, name: 'no-op', run: () => undefined }], dispatcher: dispatcher as never });
+      await expect(e.submit(dagJob(1, [])).done).resolves.toMatchObject({ State: 3 });
+      await e.close();
+    }
+  });
+});
