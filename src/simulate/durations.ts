@@ -8,12 +8,12 @@ function checkSeconds(call: string, what: string, v: unknown): number {
   return v;
 }
 
-/** A `{ mean, spread? }` entry of perProcessorDurations, checked. */
-function checkEntry(what: string, v: unknown): { mean: number; spread?: number } {
-  checkObject('perProcessorDurations', what, v, '{ mean, spread? }');
+/** A `{ mean, spread? }` entry of perProcessorDurations (named `name` in messages), checked. */
+function checkEntry(name: string, v: unknown): { mean: number; spread?: number } {
+  checkObject('perProcessorDurations', `\`${name}\``, v, '{ mean, spread? }');
   const e = v as { mean?: unknown; spread?: unknown };
-  const mean = checkSeconds('perProcessorDurations', `${what.replace(/`/g, '')}.mean`, e.mean);
-  return e.spread === undefined ? { mean } : { mean, spread: checkSeconds('perProcessorDurations', `${what.replace(/`/g, '')}.spread`, e.spread) };
+  const mean = checkSeconds('perProcessorDurations', `${name}.mean`, e.mean);
+  return e.spread === undefined ? { mean } : { mean, spread: checkSeconds('perProcessorDurations', `${name}.spread`, e.spread) };
 }
 
 /**
@@ -59,9 +59,9 @@ export function perProcessorDurations(table: Record<string, { mean: number; spre
   for (const id of Object.keys(table)) {
     const v: unknown = table[id];
     // An id given no entry takes the fallback, as an id not given.
-    if (v !== undefined) checked[id] = checkEntry(`\`table[${JSON.stringify(id)}]\``, v);
+    if (v !== undefined) checked[id] = checkEntry(`table[${JSON.stringify(id)}]`, v);
   }
-  const otherwise = checkEntry('`fallback`', fallback);
+  const otherwise = checkEntry('fallback', fallback);
   const entry = (task: Task): { mean: number; spread?: number } => checked[task.MediaProcessorId] ?? otherwise;
   return {
     name: 'per processor',
