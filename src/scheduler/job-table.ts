@@ -1,7 +1,7 @@
 import { TaskState, isFinalState } from '../job/enums.js';
 import type { Job } from '../job/model.js';
 import { resolveDependenciesOfRefs, type Dependencies } from '../graph/dependencies.js';
-import { growInt32 } from './growable.js';
+import { growInt32, release } from './growable.js';
 
 /**
  * The state of every submitted job, by position (submission order). What the hot path touches —
@@ -278,6 +278,7 @@ export class JobTable {
 function resized<T extends Int32Array | Float64Array | Uint8Array>(a: T, length: number): T {
   const b = new (a.constructor as new (n: number) => T)(length);
   b.set(a as never);
+  release(a);
   return b;
 }
 

@@ -148,6 +148,9 @@ export function appendJob(st: SchedulerState, job: Job, deps: Dependencies, prio
 export function prepareTasks(st: SchedulerState, job: Job, j: number, deps: Dependencies, priority: number, base: number, from: number, n: number): boolean {
   const tasks = st.tasks;
   tasks.ensure(base + n);
+  // ensure() may have grown the weights, and freed the old array (see growable.ts): the ready set
+  // reads this one, also when a function of the user's throws below.
+  if (tasks.weight !== null) st.ready.weights = tasks.weight;
   st.order.ensure(tasks.state.length);
   st.events.ensureTasks(tasks.state.length);
   // Keys that no longer pack: the ready heaps' copies of the older keys are in the packed form.
