@@ -401,7 +401,8 @@ function printTables(rows: Row[], only: Set<string>): string {
     for (const row of rowNames) out.push(`| ${row} | ${impls.map((i) => cell(get(row, i))).join(' | ')} |`);
 
     const ours = impls.filter((i) => inTable.some((r) => r.impl === i && r.role === 'ours'));
-    const withBase = ours.filter((i) => inTable.some((r) => r.impl === i && r.baseline !== null));
+    // A reference with a baseline too (the drain's floor of our model against the bare loop).
+    const withBase = impls.filter((i) => inTable.some((r) => r.impl === i && r.baseline !== null));
     // Without a peer in the table the best-peer columns would stay empty: left out.
     const peers = inTable.some((r) => r.role === 'peer');
     if (ours.length > 0 && (peers || withBase.length > 0)) {

@@ -10,7 +10,10 @@
  *   anchor: saxes alone (one reused parser, no-op handlers) over the same TaskBodies.
  * - drain: after an untimed submit in the same process, keep 16 running (nextIndex, completeIndex
  *   the oldest) until done — anchor: `onlineHeapReference` (CSR build included) on the workload's
- *   arrays.
+ *   arrays. Beside it, `our model in one loop` (bench/semantic-floor.ts): the anchor's loop plus the
+ *   events, states, counts and clock readings our model asks of a drain, written plainly in one
+ *   function; its ratio to the anchor is what the model costs, ours ÷ its time what our structure
+ *   adds.
  * - engine: an Engine with no-op processors and concurrency 16, from `submit` of every definition to
  *   every job done — anchor: p-graph 2.0 construct+run on the same graph. At 10,000 also the same
  *   engine run after an untimed identical one in the same process (`ours, 2nd run in process`):
@@ -21,7 +24,8 @@
  *   the definitions were let go.
  *
  * Every anchor has role `reference` (p-graph too, though it is a third-party package): each row has
- * one anchor and one ratio, and no "best peer" column.
+ * one anchor and one ratio of ours to it, and no "best peer" column (the drain rows' `our model in one
+ * loop` has a ratio to the anchor of its own).
  */
 import { SaxesParser } from 'saxes';
 import { PGraph } from 'p-graph';
@@ -29,6 +33,7 @@ import type { BenchCase } from './protocol.js';
 import { formatCount, resident } from './protocol.js';
 import { drainByIndex } from './drain.js';
 import { onlineHeapReference } from './online-reference.js';
+import { drainFloor } from './semantic-floor.js';
 import { makeWorkload, type MediaWorkload, type ShapeName } from '../src/workload/shapes.js';
 import { jobFromGraph, MEDIA_ENCODER_STANDARD } from '../src/workload/ams-job.js';
 import type { JobDefinition } from '../src/job/model.js';
@@ -82,6 +87,14 @@ function graph(shape: ShapeName, n: number): { n: number; from: Int32Array; to: 
   const w = makeWorkload(shape, n);
   const tasks = taskCount(shape, n);
   return { n: tasks, from: w.from, to: w.to, priority: w.priority.subarray(0, tasks) };
+}
+
+/** {@link graph} with each task's job: media's jobs of six, one job for the other shapes. */
+function floorInput(shape: ShapeName, n: number): ReturnType<typeof graph> & { jobOf: Int32Array | null; jobCount: number } {
+  const g = graph(shape, n);
+  if (shape !== 'media') return { ...g, jobOf: null, jobCount: 1 };
+  const m = makeWorkload(shape, n) as MediaWorkload;
+  return { ...g, jobOf: m.jobOf.subarray(0, g.n), jobCount: m.jobCount };
 }
 
 // ---------------------------------------------------------------- submit
@@ -249,6 +262,16 @@ for (const shape of SHAPES) {
         role: 'reference',
         setup: () => graph(shape, n),
         run: (g: ReturnType<typeof graph>) => onlineHeapReference(g.n, g.from, g.to, g.priority, CONCURRENCY),
+        check: (done: number) => expect('drained', done, tasks),
+      },
+      {
+        // What the model itself costs over the bare loop: its bookkeeping, written plainly in one function.
+        id: `${id}/floor`,
+        impl: 'our model in one loop',
+        role: 'reference',
+        baseline: 'anchor',
+        setup: () => floorInput(shape, n),
+        run: (g: ReturnType<typeof floorInput>) => drainFloor(g.n, g.from, g.to, g.priority, g.jobOf, g.jobCount, CONCURRENCY).done,
         check: (done: number) => expect('drained', done, tasks),
       },
     ]);
