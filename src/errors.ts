@@ -9,10 +9,26 @@ export class JobGraphError extends Error {
   readonly code: string;
 
   constructor(code: string, message: string, options?: { cause?: unknown }) {
+    const name = new.target.name;
+    checkErrorArgument(name, 'code', code, 'string');
+    checkErrorArgument(name, 'message', message, 'string');
+    checkErrorArgument(name, 'options', options, 'object', true);
     super(message, options);
-    this.name = new.target.name;
+    this.name = name;
     this.code = code;
   }
+}
+
+/**
+ * The check of an argument of a public error class's constructor. The classes are exported for
+ * `instanceof`, and callers do build some (a processor throws a ProcessorError): a wrong argument
+ * gets a typed error naming the class and the argument, not a TypeError from inside the message's
+ * formatting (a Symbol, a null where an object was read).
+ */
+export function checkErrorArgument(cls: string, name: string, value: unknown, type: 'string' | 'object' | 'number' | 'boolean', optional = false): void {
+  if (optional && value === undefined) return;
+  if (type === 'object' ? typeof value === 'object' && value !== null : typeof value === type) return;
+  throw new ArgumentTypeError(`${cls}: expected \`${name}\` to be ${type === 'object' ? 'an object' : `a ${type}`}${optional ? ' or undefined' : ''}, got ${describeValue(value)}`);
 }
 
 /**
@@ -23,6 +39,10 @@ export class CycleError extends JobGraphError {
   readonly cycle: number[];
 
   constructor(cycle: number[], message?: string) {
+    if (!Array.isArray(cycle) || !cycle.every((v) => Number.isInteger(v))) {
+      throw new ArgumentTypeError(`CycleError: expected \`cycle\` to be an array of node indices (integers), got ${describeValue(cycle)}`);
+    }
+    checkErrorArgument('CycleError', 'message', message, 'string', true);
     super('CYCLE', message ?? `the graph has a cycle through ${cycle.length} node(s): ${formatCycle(cycle)}; remove one of its edges`);
     this.cycle = cycle;
   }
@@ -157,13 +177,20 @@ export class ValidationError extends JobGraphError {
   readonly diagnostics: ReadonlyArray<import('./diagnostics/diagnostic.js').Diagnostic>;
 
   constructor(call: string, diagnostics: ReadonlyArray<import('./diagnostics/diagnostic.js').Diagnostic>) {
+    checkErrorArgument('ValidationError', 'call', call, 'string');
+    if (!Array.isArray(diagnostics) || !diagnostics.every((d) => typeof d === 'object' && d !== null)) {
+      throw new ArgumentTypeError(`ValidationError: expected \`diagnostics\` to be an array of diagnostics (objects), got ${describeValue(diagnostics)}`);
+    }
     const errors = diagnostics.filter((d) => d.severity === 'error');
     const first = errors[0];
-    const where = first && first.task !== undefined ? ` (task #${first.task}${first.line !== undefined ? ` ${first.line}:${first.column}` : ''})` : '';
+    // Our diagnostics hold strings and numbers; a hand-made one may hold anything (a Symbol would
+    // throw in a template).
+    const text = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' ? String(v) : describeValue(v));
+    const where = first && first.task !== undefined ? ` (task #${text(first.task)}${first.line !== undefined ? ` ${text(first.line)}:${text(first.column)}` : ''})` : '';
     super(
       'VALIDATION_FAILED',
       `${call}: the job definition has ${errors.length} error${errors.length === 1 ? '' : 's'}` +
-        (first ? `; the first is ${first.code}${where}: ${first.message}` : '') +
+        (first ? `; the first is ${text(first.code)}${where}: ${text(first.message)}` : '') +
         '; see `diagnostics`, or run `jobgraph validate` on it',
     );
     this.diagnostics = diagnostics;

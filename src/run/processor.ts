@@ -1,7 +1,7 @@
 import type { Job, JobInputAsset, TaskOutputAsset } from '../job/model.js';
 import { readTasks } from '../job/load.js';
 import { makeDiagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
-import { JobGraphError } from '../errors.js';
+import { JobGraphError, checkErrorArgument } from '../errors.js';
 
 /** A media processor as the REST API lists it (reference §7). */
 export interface MediaProcessorInfo {
@@ -77,6 +77,8 @@ export interface Processor {
 export class ProcessorError extends JobGraphError {
   readonly retryable: boolean;
   constructor(code: string, message: string, options: { retryable?: boolean; cause?: unknown } = {}) {
+    checkErrorArgument('ProcessorError', 'options', options, 'object');
+    checkErrorArgument('ProcessorError', 'options.retryable', options.retryable, 'boolean', true);
     super(code, message, options.cause === undefined ? undefined : { cause: options.cause });
     this.retryable = options.retryable ?? code === 'TransientError';
   }

@@ -1,4 +1,4 @@
-import { JobGraphError, describeValue } from '../errors.js';
+import { JobGraphError, checkErrorArgument, describeValue } from '../errors.js';
 import type { Job, Task } from '../job/model.js';
 
 /**
@@ -11,6 +11,7 @@ export class SchedulerError extends JobGraphError {
   readonly state: string | undefined;
 
   constructor(code: string, message: string, data: { taskId?: string; jobId?: string; state?: string; cause?: unknown } = {}) {
+    checkErrorArgument('SchedulerError', 'data', data, 'object');
     super(code, message, 'cause' in data ? { cause: data.cause } : undefined);
     this.taskId = data.taskId;
     this.jobId = data.jobId;

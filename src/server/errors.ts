@@ -3,7 +3,7 @@
  * of its own (401, 404, 405, 413, 415, …), and {@link ServerConfigError} for a server that cannot
  * be started as configured. The OData layer's errors (`odata/errors.ts`) carry their own status.
  */
-import { JobGraphError } from '../errors.js';
+import { ArgumentRangeError, JobGraphError, checkErrorArgument, describeValue } from '../errors.js';
 
 /** Codes of the facade's own error responses; stable, never renamed. The OData layer adds its own. */
 export const HTTP_ERROR_CODES = {
@@ -83,6 +83,8 @@ export class HttpError extends JobGraphError {
     message: string,
     options: { headers?: Record<string, string>; details?: Record<string, unknown>; closeConnection?: boolean; cause?: unknown } = {},
   ) {
+    if (!Number.isInteger(status) || status < 100 || status > 599) throw new ArgumentRangeError(`HttpError: expected \`status\` to be an HTTP status (an integer from 100 to 599), got ${describeValue(status)}`);
+    checkErrorArgument('HttpError', 'options', options, 'object');
     super(code, message, options.cause === undefined ? undefined : { cause: options.cause });
     this.status = status;
     this.headers = options.headers ?? {};

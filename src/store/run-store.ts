@@ -1,4 +1,4 @@
-import { JobGraphError } from '../errors.js';
+import { JobGraphError, checkErrorArgument } from '../errors.js';
 
 /**
  * The storage seam under the Engine: where accepted jobs and every change of their tasks live.
@@ -104,6 +104,7 @@ export class StoreError extends JobGraphError {
   readonly location: string;
 
   constructor(code: StoreErrorCode, location: string, message: string, options?: { cause?: unknown }) {
+    checkErrorArgument('StoreError', 'location', location, 'string');
     super(code, message, options);
     this.location = location;
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ArgumentTypeError, CycleError, JobGraphError, checkObject, describeValue } from '../../src/errors.js';
+import { ArgumentTypeError, CycleError, JobGraphError, ValidationError, checkObject, describeValue } from '../../src/errors.js';
 
 describe('errors', () => {
   it('CycleError carries code CYCLE and the cycle, and says where it closes', () => {
@@ -52,5 +52,54 @@ describe('describeValue on values that resist', () => {
     expect(called).toBe(false);
     expect(describeValue({})).toBe('`{}` (object)');
     expect(describeValue(new Date(0))).toMatch(/^`Thu Jan 01 1970/);
+  });
+});
+
+describe('the public error classes, given odd arguments', () => {
+  // Exported for `instanceof`, and some are built by callers (a processor throws a ProcessorError):
+  // a wrong argument gets a typed error naming the class and the argument, never a TypeError from
+  // inside the message's formatting.
+  it('refuse them with a typed error that names the class, and still build from good ones', async () => {
+    const api = await import('../../src/index.js');
+    const good: Record<string, unknown[]> = {
+      JobGraphError: ['SOME_CODE', 'what happened'],
+      CycleError: [[2, 0, 1]],
+      ValidationError: ['validateJob', [{ severity: 'error', code: 'X', message: 'm', task: 0, line: 1, column: 2 }]],
+      SchedulerError: ['TASK_NOT_FOUND', 'no such task', { taskId: 't' }],
+      StoreError: ['STORE_CORRUPT', '/tmp/x.db', 'bad'],
+      ProcessorError: ['TransientError', 'try again', { retryable: true }],
+      NotificationDeliveryError: [{ endpointId: 'e', etag: 'tag', eventType: 1, attempts: 2, status: 500, retryable: true, reason: 'down' }],
+      NotificationEndPointNotFoundError: ['e'],
+      HttpError: [404, 'ResourceNotFound', 'no such job'],
+      ServerConfigError: ['SERVER_CONFIG_INVALID', 'bad port'],
+    };
+    const odd: unknown[][] = [[], [undefined], [null], [1], [{}], [Symbol('s')], ['x', null], ['x', 1], ['x', Symbol('t')], ['x', 'y', null], ['x', 'y', 1], [[1, 'a']], [Object.create(null)], ['x', [null]], ['x', 'y', 'z', 1]];
+    let refused = 0;
+    for (const [name, args] of Object.entries(good)) {
+      const C = (api as unknown as Record<string, new (...a: unknown[]) => Error>)[name]!;
+      const made = new C(...args);
+      expect(made).toBeInstanceOf(api.JobGraphError);
+      expect(made.name).toBe(name);
+      for (const a of odd) {
+        let thrown: unknown;
+        try {
+          void new C(...a).message;
+        } catch (err) {
+          thrown = err;
+        }
+        if (thrown === undefined) continue;
+        refused++;
+        expect(thrown instanceof ArgumentTypeError || thrown instanceof RangeError, `${name}(${a.map((v) => describeValue(v)).join(', ')}) threw ${String(thrown)}`).toBe(true);
+        expect((thrown as { code?: string }).code).toMatch(/^ERR_/);
+        expect((thrown as Error).message.startsWith(`${name}: expected \``)).toBe(true);
+      }
+    }
+    // Most of the odd calls are refused (a few are well-formed for some class: `new CycleError([])`).
+    expect(refused).toBeGreaterThan(120);
+  });
+
+  it('say which field of a hand-made diagnostic they could not write, rather than throw', () => {
+    const err = new ValidationError('validateJob', [{ severity: 'error', code: Symbol('c'), message: 'm' } as never]);
+    expect(err.message).toContain('the first is `Symbol(c)` (symbol): m');
   });
 });

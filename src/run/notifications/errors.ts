@@ -1,4 +1,15 @@
-import { JobGraphError } from '../../errors.js';
+import { JobGraphError, checkErrorArgument } from '../../errors.js';
+
+/** The fields of a delivery failure its message is written from: checked, as a Symbol or a missing object would throw there. */
+function checkDeliveryData(data: unknown): void {
+  const cls = 'NotificationDeliveryError';
+  checkErrorArgument(cls, 'data', data, 'object');
+  const d = data as Record<string, unknown>;
+  for (const key of ['endpointId', 'etag', 'reason'] as const) checkErrorArgument(cls, `data.${key}`, d[key], 'string');
+  for (const key of ['eventType', 'attempts'] as const) checkErrorArgument(cls, `data.${key}`, d[key], 'number');
+  checkErrorArgument(cls, 'data.status', d.status, 'number', true);
+  checkErrorArgument(cls, 'data.retryable', d.retryable, 'boolean');
+}
 
 /**
  * A notification that was not delivered: the endpoint answered with a status that is not retried
@@ -23,6 +34,7 @@ export class NotificationDeliveryError extends JobGraphError {
     data: { endpointId: string; etag: string; eventType: number; attempts: number; status?: number | undefined; retryable: boolean; reason: string },
     options?: { cause?: unknown },
   ) {
+    checkDeliveryData(data);
     super(
       'NOTIFICATION_DELIVERY_FAILED',
       `NotificationHub: could not deliver message ${data.etag} (EventType ${data.eventType}) to endpoint ${data.endpointId} after ${data.attempts} attempt${data.attempts === 1 ? '' : 's'}: ${data.reason}` +
@@ -42,6 +54,7 @@ export class NotificationDeliveryError extends JobGraphError {
 export class NotificationEndPointNotFoundError extends JobGraphError {
   readonly endpointId: string;
   constructor(endpointId: string) {
+    checkErrorArgument('NotificationEndPointNotFoundError', 'endpointId', endpointId, 'string');
     super(
       'NOTIFICATION_ENDPOINT_NOT_FOUND',
       `NotificationHub: a subscription names endpoint ${JSON.stringify(endpointId)}, which is not registered; its messages are dropped (and counted in stats()): register it with registerEndPoint() first`,
