@@ -4,7 +4,7 @@ import type { AssetRef, InputAssetEntry, OutputAssetEntry } from '../taskbody/ty
 import type { JournalChunk, JournalJobRecord } from '../scheduler/scheduler.js';
 import type { ErrorDetail } from '../scheduler/views.js';
 import { StoreError } from './run-store.js';
-import { grownJob } from '../job/grow.js';
+import { grownJobByParts } from '../job/grow.js';
 
 /**
  * How the Engine writes the scheduler's event log into a store, and reads it back.
@@ -335,6 +335,8 @@ function decodeTasks(list: StoredTaskRow[], processors: string[], suffix: string
  * whose model was written again, grown, at each addition).
  */
 export function addTasksTo(location: string, job: Job, added: readonly string[]): Job {
+  const parts: Array<{ tasks: Task[]; ext: JobExtensions | undefined }> = [];
+  let count = added.length === 0 ? 0 : job.Tasks.length;
   for (const text of added) {
     const bad = (): StoreError => damaged(location, job.Id, 'a segment of added tasks that cannot be read');
     let v: unknown;
@@ -347,14 +349,16 @@ export function addTasksTo(location: string, job: Job, added: readonly string[])
     const [processors, rows, ext] = v as [string[], StoredTaskRow[], JobExtensions | 0];
     let tasks: Task[] | undefined;
     try {
-      tasks = decodeTasks(rows, processors, `)_${job.Name !== '' ? job.Name : job.Id}`, job.Tasks.length);
+      tasks = decodeTasks(rows, processors, `)_${job.Name !== '' ? job.Name : job.Id}`, count);
     } catch {
       tasks = undefined;
     }
     if (tasks === undefined || (ext !== 0 && (!isExtensions(ext, rows.length) || ext.maxRunning !== undefined))) throw bad();
-    job = grownJob(job, tasks, ext === 0 ? undefined : ext);
+    parts.push({ tasks, ext: ext === 0 ? undefined : ext });
+    count += tasks.length;
   }
-  return job;
+  // One growth for all of them (see grownJobByParts).
+  return grownJobByParts(job, parts);
 }
 
 /**
