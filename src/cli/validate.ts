@@ -4,7 +4,7 @@ import { formatDiagnosticText, summarize } from '../validate/format-text.js';
 import { formatSarif, type SarifFile } from '../validate/format-sarif.js';
 import { validateJob, validateTaskBody, type Profile, type ValidationResult } from '../validate/validate.js';
 import { validateAddition } from '../validate/add.js';
-import { validateJobTemplate } from '../validate/template.js';
+import { validateJobTemplate, type JobTemplates } from '../validate/template.js';
 import type { JobTemplateDefinition } from '../job/template.js';
 import { jobLabel, jobName, type WorkloadFile } from '../workload/read.js';
 import { CliError, ioMessage, packageVersion, useColor, type CliIO, type CliOptions } from './io.js';
@@ -82,6 +82,9 @@ export async function validateCommand(args: string[], io: CliIO): Promise<number
   const maxDiagnostics = readMaxDiagnostics(values['max-diagnostics']);
   if (positionals.length === 0) throw new CliError('name at least one job file (.json) or TaskBody (.xml)');
   const templates = await readTemplates(values.templates ?? [], io);
+  // By Id, for validateJob: given the list, it looks each job's template up by reading every Id
+  // before it (8,000 jobs of a workload against 8,000 templates took 10.7 s).
+  const templateIndex = templates === undefined ? undefined : (indexTemplates(templates) ?? templates);
   const addTo = values['add-to'] !== undefined ? await readJobToAddTo(values['add-to'], profileFlag ?? 'ams', maxDiagnostics, templates, io) : undefined;
 
   const results: FileResult[] = [];
@@ -103,7 +106,7 @@ export async function validateCommand(args: string[], io: CliIO): Promise<number
     const isXml = /\.xml$/i.test(file) || (file === '-' && /^\s*(<\?xml|<)/.test(source.replace(/^\uFEFF/, '')));
     const workload = isXml ? undefined : workloadOf(source, file);
     if (workload !== undefined) {
-      results.push(validateWorkload(file, source, workload, profileFlag, maxDiagnostics, templates));
+      results.push(validateWorkload(file, source, workload, profileFlag, maxDiagnostics, templateIndex));
     } else if (isXml) {
       const r = validateTaskBody(source, { maxDiagnostics });
       results.push({ file, source, isXml, valid: r.valid, diagnostics: r.diagnostics, taskBodies: [] });
@@ -112,7 +115,7 @@ export async function validateCommand(args: string[], io: CliIO): Promise<number
       const body = r.template?.JobTemplateBody ?? '';
       results.push({ file, source, isXml, valid: r.valid, diagnostics: r.diagnostics, taskBodies: [], templateBodies: new Map([[r.template?.Id ?? '', body]]) });
     } else {
-      const r = validateJob(source, { profile: profileFlag ?? 'ams', maxDiagnostics, ...(templates ? { templates } : {}) });
+      const r = validateJob(source, { profile: profileFlag ?? 'ams', maxDiagnostics, ...(templateIndex ? { templates: templateIndex } : {}) });
       const taskBodies = r.job ? r.job.Tasks.map((t) => t.TaskBody) : [];
       results.push({ file, source, isXml, valid: r.valid, diagnostics: r.diagnostics, taskBodies, ...(templates ? { templateBodies: bodiesOf(templates) } : {}) });
     }
@@ -207,6 +210,19 @@ async function readTemplates(files: string[], io: CliIO): Promise<JobTemplateDef
   return out;
 }
 
+/**
+ * The templates by Id; undefined when some template has no Id or shares one, where the list itself
+ * is given (validateJob counts a list's templates in TEMPLATE_NOT_FOUND, and a map's Ids).
+ */
+function indexTemplates(templates: JobTemplateDefinition[]): Map<string, JobTemplateDefinition> | undefined {
+  const m = new Map<string, JobTemplateDefinition>();
+  for (const t of templates) {
+    if (typeof t.Id !== 'string' || t.Id === '' || m.has(t.Id)) return undefined;
+    m.set(t.Id, t);
+  }
+  return m;
+}
+
 function bodiesOf(templates: JobTemplateDefinition[]): Map<string, string> {
   const m = new Map<string, string>();
   for (const t of templates) if (typeof t.Id === 'string' && typeof t.JobTemplateBody === 'string') m.set(t.Id, t.JobTemplateBody);
@@ -225,7 +241,7 @@ function readMaxDiagnostics(v: string | undefined): number {
  * Validates every job of a workload, one at a time: an NDJSON line is parsed when its turn comes,
  * and only the jobs with something to show keep their TaskBodies.
  */
-function validateWorkload(file: string, source: string, workload: WorkloadFile, profileFlag: Profile | undefined, maxDiagnostics: number, templates: JobTemplateDefinition[] | undefined): FileResult {
+function validateWorkload(file: string, source: string, workload: WorkloadFile, profileFlag: Profile | undefined, maxDiagnostics: number, templates: JobTemplates | undefined): FileResult {
   const profile = profileFlag ?? workload.profile ?? 'ams';
   const jobs: WorkloadJobResult[] = [];
   const all: Diagnostic[] = [];
