@@ -235,7 +235,8 @@ export class Catalog {
    */
   listJobs(options: ListOptions, style: DateStyle, countOnly = false): Page<JobEntity> {
     const s = this.#engine.scheduler;
-    const ids = this.jobIds();
+    // The list itself, not a copy (read only here): a page of 10 jobs copied every id.
+    const ids = this.#compacted();
     if (referencedProperties(options).size === 0) {
       const { start, count } = pageWindow(options, ids.length, countOnly);
       return { items: ids.slice(start, start + count).map((id) => jobEntity(s.job(id)!, style)), total: ids.length };
@@ -256,7 +257,7 @@ export class Catalog {
    */
   listTasks(job: Job | undefined, options: ListOptions, style: DateStyle, countOnly = false): Page<TaskEntity> {
     const s = this.#engine.scheduler;
-    const jobs = job !== undefined ? [job] : this.jobIds().map((id) => s.jobModel(id));
+    const jobs = job !== undefined ? [job] : this.#compacted().map((id) => s.jobModel(id));
     const props = referencedProperties(options);
     const wire = (id: string): TaskEntity => taskEntity(s.task(id)!, style);
 
