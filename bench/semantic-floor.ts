@@ -96,6 +96,9 @@ export function drainFloor(n: number, from: Int32Array, to: Int32Array, priority
     log(t, EV_BY_STATE[s]!, now);
   };
 
+  // The anchor's heap, line for line (bench/online-reference.ts), so that what separates the two
+  // loops is the model's bookkeeping alone. Copied rather than shared: sharing would mean changing
+  // the anchor's code, and with it every figure measured against it since 2026-12-04.
   const heap = new Int32Array(n);
   let size = 0;
   const before = (a: number, b: number): boolean => {
