@@ -15,7 +15,7 @@
  * A floor in the sense of "what the model costs written plainly", not a lower bound: it releases a
  * task's dependents one call at a time, where the Scheduler releases a big fan-out in bulk
  * (`#releaseMany`) and so drains the fan faster than this does. What does bound every
- * implementation is in it too: a clock reading per completion (75–100 ns on this machine, about
+ * implementation is in it too: a clock reading per completion (50–100 ns on this machine, 0.5–1.5×
  * what the bare loop spends on a whole chain task).
  */
 import { bareCsr } from './reference.js';
